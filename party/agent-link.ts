@@ -1,0 +1,98 @@
+/**
+ * AgentLink: one per machine. Holds the agent's control socket, records its presence in D1 and on
+ * the workspace hub, and keeps a durable queue of launch orders that it delivers when the agent is
+ * (or comes back) online; an order leaves the queue only when the agent acknowledges it.
+ */
+import { Server, getServerByName, type Connection, type ConnectionContext, type WSMessage } from "partyserver";
+import { AgentToLinkFrame, LaunchOrder, type LinkToAgentFrame } from "../worker/protocol/agent";
+import { makeDb } from "../worker/db/client";
+import { getAgentPresence, markAgentOffline, markAgentOnline } from "../worker/db/agents";
+import type { AgentId } from "../worker/protocol/ids";
+import { errorFrame, parseFrame, safeSend } from "./sockets";
+import type { WorkspaceHub } from "./workspace-hub";
+
+export class AgentLink extends Server<Env> {
+  static override options = { hibernate: true };
+
+  override onStart(): void {
+    const sql = this.ctx.storage.sql;
+    sql.exec(`CREATE TABLE IF NOT EXISTS link_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)`);
+    sql.exec(
+      `CREATE TABLE IF NOT EXISTS link_queue (run_id TEXT PRIMARY KEY, order_json TEXT NOT NULL, created_at INTEGER NOT NULL)`,
+    );
+  }
+
+  override onConnect(conn: Connection, ctx: ConnectionContext): void {
+    const workspaceId = ctx.request.headers.get("x-tower-workspace");
+    if (!workspaceId) return conn.close(1011, "missing workspace");
+    this.#setWorkspace(workspaceId);
+    // A restarted agent replaces its old socket: only the newest connection gets orders.
+    for (const other of this.getConnections()) if (other.id !== conn.id) other.close(4000, "replaced by a newer connection");
+    safeSend(conn, { type: "welcome", agentId: this.name as AgentId, name: ctx.request.headers.get("x-tower-agent-name") ?? "" } satisfies LinkToAgentFrame);
+  }
+
+  override async onMessage(conn: Connection, raw: WSMessage): Promise<void> {
+    const frame = parseFrame(AgentToLinkFrame, raw);
+    if (!frame.ok) return errorFrame(conn, null, "BAD_REQUEST", frame.message);
+    switch (frame.value.type) {
+      case "hello":
+        await markAgentOnline(makeDb(this.env.DB), this.name, frame.value.machine, Date.now());
+        await this.#publishPresence();
+        this.#deliver(conn);
+        return;
+      case "launch-ack":
+        this.ctx.storage.sql.exec(`DELETE FROM link_queue WHERE run_id = ?`, frame.value.runId);
+        return;
+      case "ping":
+        return safeSend(conn, { type: "pong" } satisfies LinkToAgentFrame);
+    }
+  }
+
+  override async onClose(conn: Connection): Promise<void> {
+    if ([...this.getConnections()].some((c) => c.id !== conn.id)) return;
+    await markAgentOffline(makeDb(this.env.DB), this.name, Date.now());
+    await this.#publishPresence();
+  }
+
+  /** Queues a launch for this machine and hands it over at once if the agent is online. */
+  async enqueue(workspaceId: string, order: LaunchOrder): Promise<void> {
+    this.#setWorkspace(workspaceId);
+    const parsed = LaunchOrder.parse(order);
+    this.ctx.storage.sql.exec(
+      `INSERT OR REPLACE INTO link_queue (run_id, order_json, created_at) VALUES (?, ?, ?)`,
+      parsed.runId,
+      JSON.stringify(parsed),
+      Date.now(),
+    );
+    for (const conn of this.getConnections()) safeSend(conn, { type: "launch", order: parsed } satisfies LinkToAgentFrame);
+  }
+
+  /** Drops a launch the agent has not taken yet (the session was cancelled while queued). */
+  async cancel(runId: string): Promise<void> {
+    this.ctx.storage.sql.exec(`DELETE FROM link_queue WHERE run_id = ?`, runId);
+  }
+
+  queued(): LaunchOrder[] {
+    const rows = this.ctx.storage.sql.exec<{ order_json: string }>(`SELECT order_json FROM link_queue ORDER BY created_at`);
+    return [...rows].flatMap((r) => {
+      const p = LaunchOrder.safeParse(JSON.parse(r.order_json));
+      return p.success ? [p.data] : [];
+    });
+  }
+
+  #deliver(conn: Connection): void {
+    for (const order of this.queued()) safeSend(conn, { type: "launch", order } satisfies LinkToAgentFrame);
+  }
+
+  #setWorkspace(workspaceId: string): void {
+    this.ctx.storage.sql.exec(`INSERT OR REPLACE INTO link_meta (key, value) VALUES ('workspace', ?)`, workspaceId);
+  }
+
+  async #publishPresence(): Promise<void> {
+    const row = this.ctx.storage.sql.exec<{ value: string }>(`SELECT value FROM link_meta WHERE key = 'workspace'`).toArray()[0];
+    const agent = await getAgentPresence(makeDb(this.env.DB), this.name);
+    if (!row || !agent) return;
+    const hub = await getServerByName(this.env.WorkspaceHub, row.value);
+    await hub.publish([{ type: "agent-presence", agent }]);
+  }
+}

@@ -1,0 +1,449 @@
+/**
+ * The SessionRoom's brain: `step(state, input, ctx) → { state, effects }`. Pure, so every rule of
+ * a session (status, approvals, interrupts, continues, agent loss) is tested in Node; the Durable
+ * Object only persists and performs the effects, in order. IMPORTANT: `step` must stay synchronous
+ * so that no other input can interleave between deciding and persisting.
+ */
+import type { AgentEnvelope, ApprovalAnswer, LaunchOrder, RoomToAgentFrame } from "../../worker/protocol/agent";
+import type { Approval, DecisionBody } from "../../worker/protocol/approval";
+import type { ErrorCode } from "../../worker/protocol/errors";
+import type { EventBody } from "../../worker/protocol/events";
+import type { AgentId, ApprovalId, SessionId, WorkspaceId } from "../../worker/protocol/ids";
+import type { LaunchSpec, SessionStatus } from "../../worker/protocol/session";
+import { needsAgent, transition, type Trigger } from "./status";
+import { claudeSessionIdOf, EMPTY_TALLY, settleRun, tallyMessage, type Tally } from "./tally";
+
+export interface ApprovalRecord extends Approval {
+  /** The id Claude Code gave the permission request; the agent answers by it. */
+  requestId: string;
+  runId: string;
+}
+
+export interface SessionFacts {
+  id: SessionId;
+  workspaceId: WorkspaceId;
+  agentId: AgentId;
+  agentName: string;
+  parentSessionId: SessionId | null;
+  title: string;
+  spec: LaunchSpec;
+  status: SessionStatus;
+  statusReason: string;
+  archived: boolean;
+  claudeSessionId: string | null;
+  runId: string;
+  tally: Tally;
+  result: string | null;
+  createdAt: number;
+  updatedAt: number;
+  endedAt: number | null;
+}
+
+export interface RoomState {
+  session: SessionFacts | null;
+  approvals: Record<string, ApprovalRecord>;
+  agentConnected: boolean;
+}
+
+export const EMPTY_ROOM: RoomState = { session: null, approvals: {}, agentConnected: false };
+
+export type RoomTimer = { kind: "approval-expiry"; approvalId: ApprovalId } | { kind: "agent-lost" };
+
+export type Effect =
+  | { type: "emit"; body: EventBody }
+  | { type: "send-agent"; frame: RoomToAgentFrame }
+  | { type: "schedule"; key: string; at: number; timer: RoomTimer }
+  | { type: "unschedule"; key: string }
+  | { type: "save-approval"; approval: ApprovalRecord }
+  | { type: "launch"; order: LaunchOrder }
+  | { type: "cancel-launch"; runId: string };
+
+export interface CreateInput {
+  id: SessionId;
+  workspaceId: WorkspaceId;
+  agentId: AgentId;
+  agentName: string;
+  parentSessionId: SessionId | null;
+  title: string;
+  spec: LaunchSpec;
+  runId: string;
+  /** Claude session to resume (a fork of another Tower session). */
+  resume?: string;
+  by: string;
+}
+
+export type RoomInput =
+  | { type: "create"; session: CreateInput }
+  | { type: "agent-event"; envelope: AgentEnvelope; inputSha256?: string }
+  | { type: "decide"; approvalId: string; body: DecisionBody; by: string }
+  | { type: "interrupt"; by: string }
+  | { type: "continue"; prompt: string; runId: string; by: string }
+  | { type: "patch"; title?: string; archived?: boolean }
+  | { type: "agent-connected" }
+  | { type: "agent-disconnected" }
+  | { type: "resync"; waiting: string[] }
+  | { type: "timer"; timer: RoomTimer };
+
+export interface StepContext {
+  now: number;
+  newApprovalId: () => ApprovalId;
+  approvalTimeoutMs: number;
+  agentGraceMs: number;
+}
+
+export type StepResult =
+  | { ok: true; state: RoomState; effects: Effect[]; approval?: ApprovalRecord }
+  | { ok: false; code: ErrorCode; message: string };
+
+export const AGENT_LOST_KEY = "agent-lost";
+const approvalKey = (id: string) => `approval:${id}`;
+
+export const EXPIRED_MESSAGE =
+  "No one approved this tool call in time, so it was denied. Stop here: do not retry it or try another way; end your turn and wait for the user.";
+
+function fail(code: ErrorCode, message: string): StepResult {
+  return { ok: false, code, message };
+}
+
+/** A mutable draft of one step: collects effects and applies status changes as events. */
+class Draft {
+  readonly effects: Effect[] = [];
+  constructor(
+    public state: RoomState,
+    readonly ctx: StepContext,
+  ) {}
+
+  get session(): SessionFacts {
+    if (!this.state.session) throw new Error("room has no session");
+    return this.state.session;
+  }
+
+  patchSession(patch: Partial<SessionFacts>): void {
+    this.state = { ...this.state, session: { ...this.session, ...patch, updatedAt: this.ctx.now } };
+  }
+
+  emit(body: EventBody): void {
+    this.effects.push({ type: "emit", body });
+  }
+
+  /** Applies a trigger; emits `status-changed` when the status really changes. */
+  move(trigger: Trigger, reason: string): { ok: true } | { ok: false; code: ErrorCode; message: string } {
+    const from = this.session.status;
+    const t = transition(from, trigger);
+    if (!t.ok) return t;
+    if (t.to !== from) {
+      const ended = !needsAgent(t.to) && t.to !== "queued";
+      this.patchSession({ status: t.to, statusReason: reason, endedAt: ended ? this.ctx.now : null });
+      this.emit({ type: "status-changed", from, to: t.to, reason });
+      this.armAgentTimer();
+    }
+    return { ok: true };
+  }
+
+  /** Keeps the agent-lost timer armed exactly while the session needs an agent that is not connected. */
+  armAgentTimer(): void {
+    if (needsAgent(this.session.status) && !this.state.agentConnected) {
+      this.effects.push({
+        type: "schedule",
+        key: AGENT_LOST_KEY,
+        at: this.ctx.now + this.ctx.agentGraceMs,
+        timer: { kind: "agent-lost" },
+      });
+    } else {
+      this.effects.push({ type: "unschedule", key: AGENT_LOST_KEY });
+    }
+  }
+
+  resolveApproval(
+    rec: ApprovalRecord,
+    status: Approval["status"],
+    via: NonNullable<Approval["via"]>,
+    by: string | null,
+    comment: string | null,
+    updatedInput: Approval["updatedInput"],
+    answer: ApprovalAnswer | null,
+  ): ApprovalRecord {
+    const next: ApprovalRecord = { ...rec, status, via, decidedBy: by, comment, updatedInput, decidedAt: this.ctx.now };
+    this.state = { ...this.state, approvals: { ...this.state.approvals, [rec.id]: next } };
+    this.effects.push({ type: "unschedule", key: approvalKey(rec.id) });
+    this.effects.push({ type: "save-approval", approval: next });
+    this.emit({ type: "approval-resolved", approvalId: rec.id, status, via, by, comment, updatedInput });
+    if (answer) this.effects.push({ type: "send-agent", frame: { type: "decision", requestId: rec.requestId, answer } });
+    return next;
+  }
+
+  pending(): ApprovalRecord[] {
+    return Object.values(this.state.approvals).filter((a) => a.status === "pending");
+  }
+
+  /** Ends every pending approval because the run is over (or being stopped). */
+  cancelPending(reason: string): void {
+    for (const rec of this.pending()) this.resolveApproval(rec, "cancelled", "system", null, reason, null, null);
+  }
+
+  clearedIfNone(reason: string): void {
+    if (this.pending().length === 0) this.move({ type: "approvals-cleared" }, reason);
+  }
+
+  done(approval?: ApprovalRecord): StepResult {
+    return { ok: true, state: this.state, effects: this.effects, ...(approval ? { approval } : {}) };
+  }
+}
+
+function create(d: Draft, c: CreateInput): StepResult {
+  if (d.state.session) return fail("CONFLICT", "this session already exists");
+  const now = d.ctx.now;
+  d.state = {
+    ...d.state,
+    session: {
+      id: c.id,
+      workspaceId: c.workspaceId,
+      agentId: c.agentId,
+      agentName: c.agentName,
+      parentSessionId: c.parentSessionId,
+      title: c.title,
+      spec: c.spec,
+      status: "queued",
+      statusReason: "waiting for the agent to pick it up",
+      archived: false,
+      claudeSessionId: null,
+      runId: c.runId,
+      tally: EMPTY_TALLY,
+      result: null,
+      createdAt: now,
+      updatedAt: now,
+      endedAt: null,
+    },
+  };
+  d.emit({ type: "session-created", title: c.title, spec: c.spec });
+  d.emit({ type: "status-changed", from: null, to: "queued", reason: "waiting for the agent to pick it up" });
+  const order: LaunchOrder = { sessionId: c.id, runId: c.runId, spec: c.spec };
+  if (c.resume) Object.assign(order, { resume: c.resume, fork: true });
+  d.effects.push({ type: "launch", order });
+  return d.done();
+}
+
+function agentEvent(d: Draft, envelope: AgentEnvelope, inputSha256: string | undefined): StepResult {
+  const ev = envelope.event;
+  const s = d.session;
+  switch (ev.type) {
+    case "run-started": {
+      if (ev.runId !== s.runId) return d.done(); // a stale run's echo: stored nowhere, acknowledged
+      const r = d.move({ type: "run-started" }, "the agent started Claude Code");
+      return r.ok ? d.done() : fail(r.code, r.message);
+    }
+    case "sdk-message": {
+      d.emit({ type: "sdk-message", message: ev.message });
+      const claudeId = claudeSessionIdOf(ev.message);
+      d.patchSession({
+        tally: tallyMessage(s.tally, ev.message),
+        ...(claudeId ? { claudeSessionId: claudeId } : {}),
+        ...(ev.message.type === "result" && typeof ev.message.result === "string" ? { result: ev.message.result } : {}),
+      });
+      if (claudeId) d.move({ type: "claude-ready" }, "Claude Code is working");
+      return d.done();
+    }
+    case "approval-request": {
+      const existing = Object.values(d.state.approvals).find((a) => a.requestId === ev.requestId);
+      if (existing) return d.done(existing);
+      const id = d.ctx.newApprovalId();
+      const rec: ApprovalRecord = {
+        id,
+        sessionId: s.id,
+        toolName: ev.toolName,
+        toolUseId: ev.toolUseId ?? null,
+        input: ev.input,
+        inputSha256: inputSha256 ?? "",
+        status: "pending",
+        createdAt: d.ctx.now,
+        expiresAt: d.ctx.now + d.ctx.approvalTimeoutMs,
+        decidedAt: null,
+        decidedBy: null,
+        via: null,
+        comment: null,
+        updatedInput: null,
+        requestId: ev.requestId,
+        runId: s.runId,
+      };
+      const r = d.move({ type: "approval-requested" }, `${ev.toolName} needs approval`);
+      if (!r.ok) {
+        // The session is not running: deny at once so Claude Code is never left waiting.
+        d.effects.push({
+          type: "send-agent",
+          frame: { type: "decision", requestId: ev.requestId, answer: { behavior: "deny", message: r.message } },
+        });
+        return d.done();
+      }
+      d.state = { ...d.state, approvals: { ...d.state.approvals, [id]: rec } };
+      d.effects.push({ type: "save-approval", approval: rec });
+      d.effects.push({ type: "schedule", key: approvalKey(id), at: rec.expiresAt, timer: { kind: "approval-expiry", approvalId: id } });
+      d.emit({ type: "approval-requested", approval: stripInternal(rec) });
+      return d.done(rec);
+    }
+    case "approval-withdrawn": {
+      const rec = Object.values(d.state.approvals).find((a) => a.requestId === ev.requestId);
+      if (!rec || rec.status !== "pending") return d.done();
+      d.resolveApproval(rec, "cancelled", "system", null, "Claude Code withdrew the request", null, null);
+      d.clearedIfNone("the pending tool call was withdrawn");
+      return d.done();
+    }
+    case "run-ended": {
+      if (ev.runId !== s.runId) return d.done();
+      const o = ev.outcome;
+      d.cancelPending("the run ended");
+      const reason = describeOutcome(o.kind, o.error, s.status === "interrupting");
+      const r = d.move({ type: "run-ended", outcome: o.kind }, reason);
+      if (!r.ok) return d.done(); // already ended (e.g. agent lost, then a late report): keep the first ending
+      d.patchSession({
+        tally: settleRun(d.session.tally, {
+          costUsd: o.costUsd,
+          inputTokens: o.inputTokens + o.cacheReadTokens + o.cacheCreationTokens,
+          outputTokens: o.outputTokens,
+          numTurns: o.numTurns,
+        }),
+        ...(o.claudeSessionId ? { claudeSessionId: o.claudeSessionId } : {}),
+        ...(o.result !== undefined ? { result: o.result } : {}),
+      });
+      d.emit({ type: "run-ended", outcome: o });
+      return d.done();
+    }
+  }
+}
+
+function describeOutcome(kind: string, error: string | undefined, wasInterrupting: boolean): string {
+  if (wasInterrupting || kind === "interrupted") return "interrupted by a user";
+  if (kind === "success") return "Claude Code finished";
+  if (kind === "max_turns") return "reached the maximum number of turns; continue to go on";
+  return `Claude Code failed: ${error ?? "unknown error"}`;
+}
+
+function stripInternal(rec: ApprovalRecord): Approval {
+  const { requestId: _r, runId: _run, ...approval } = rec;
+  return approval;
+}
+
+function decide(d: Draft, approvalId: string, body: DecisionBody, by: string): StepResult {
+  const rec = d.state.approvals[approvalId];
+  if (!rec) return fail("NOT_FOUND", `approval ${approvalId} is not part of this session`);
+  const wanted = body.decision === "approve" ? "approved" : "denied";
+  if (rec.status !== "pending") {
+    if (rec.status === wanted) return d.done(rec); // the same decision again: idempotent
+    return fail("CONFLICT", `approval ${approvalId} is already ${rec.status}${rec.decidedBy ? ` by ${rec.decidedBy}` : ""}`);
+  }
+  const comment = body.comment?.length ? body.comment : null;
+  const answer: ApprovalAnswer =
+    body.decision === "approve"
+      ? body.updatedInput
+        ? { behavior: "allow", updatedInput: body.updatedInput }
+        : { behavior: "allow" }
+      : { behavior: "deny", message: body.comment };
+  const updatedInput = body.decision === "approve" ? (body.updatedInput ?? null) : null;
+  const next = d.resolveApproval(rec, wanted, "human", by, comment, updatedInput, answer);
+  d.clearedIfNone(`${rec.toolName} ${wanted} by ${by}`);
+  return d.done(next);
+}
+
+function interrupt(d: Draft, by: string): StepResult {
+  const wasQueued = d.session.status === "queued";
+  const r = d.move({ type: "interrupt" }, wasQueued ? `cancelled by ${by} before it started` : `${by} asked to interrupt`);
+  if (!r.ok) return fail(r.code, r.message);
+  d.emit({ type: "interrupt-requested", by });
+  d.cancelPending(`interrupted by ${by}`);
+  if (wasQueued) d.effects.push({ type: "cancel-launch", runId: d.session.runId });
+  else d.effects.push({ type: "send-agent", frame: { type: "interrupt" } });
+  return d.done();
+}
+
+function continueSession(d: Draft, prompt: string, runId: string, by: string): StepResult {
+  const s = d.session;
+  const r = d.move({ type: "continue" }, "waiting for the agent to pick up the follow-up");
+  if (!r.ok) return fail(r.code, r.message);
+  const spec = { ...s.spec, prompt };
+  d.patchSession({ runId, spec, result: null, endedAt: null });
+  d.emit({ type: "user-prompt", prompt, by });
+  const order: LaunchOrder = { sessionId: s.id, runId, spec };
+  if (s.claudeSessionId) order.resume = s.claudeSessionId;
+  d.effects.push({ type: "launch", order });
+  return d.done();
+}
+
+function timer(d: Draft, t: RoomTimer): StepResult {
+  if (t.kind === "agent-lost") {
+    if (d.state.agentConnected || !needsAgent(d.session.status)) return d.done();
+    d.cancelPending("the agent was lost");
+    d.move({ type: "agent-lost" }, "agent lost: the machine stopped answering and did not come back in time");
+    return d.done();
+  }
+  const rec = d.state.approvals[t.approvalId];
+  if (!rec || rec.status !== "pending") return d.done();
+  d.resolveApproval(rec, "expired", "timeout", null, "no decision before the deadline", null, {
+    behavior: "deny",
+    message: EXPIRED_MESSAGE,
+  });
+  d.clearedIfNone(`${rec.toolName} expired without a decision`);
+  return d.done(rec);
+}
+
+/** Applies one input to the room. Refusals change nothing and carry the API error code. */
+export function step(state: RoomState, input: RoomInput, ctx: StepContext): StepResult {
+  const d = new Draft(state, ctx);
+  if (input.type === "create") return create(d, input.session);
+  if (!state.session) return fail("NOT_FOUND", "this session does not exist");
+  switch (input.type) {
+    case "agent-event":
+      return agentEvent(d, input.envelope, input.inputSha256);
+    case "decide":
+      return decide(d, input.approvalId, input.body, input.by);
+    case "interrupt":
+      return interrupt(d, input.by);
+    case "continue":
+      return continueSession(d, input.prompt, input.runId, input.by);
+    case "patch":
+      d.patchSession({
+        ...(input.title !== undefined ? { title: input.title } : {}),
+        ...(input.archived !== undefined ? { archived: input.archived } : {}),
+      });
+      return d.done();
+    case "agent-connected":
+      d.state = { ...d.state, agentConnected: true };
+      d.armAgentTimer();
+      if (d.session.status === "interrupting") d.effects.push({ type: "send-agent", frame: { type: "interrupt" } });
+      return d.done();
+    case "agent-disconnected":
+      d.state = { ...d.state, agentConnected: false };
+      d.armAgentTimer();
+      return d.done();
+    case "resync":
+      return resync(d, input.waiting);
+    case "timer":
+      return timer(d, input.timer);
+  }
+}
+
+/** After a reconnect, re-sends the decisions the agent is still waiting for. */
+function resync(d: Draft, waiting: string[]): StepResult {
+  for (const requestId of waiting) {
+    const rec = Object.values(d.state.approvals).find((a) => a.requestId === requestId);
+    const answer = rec ? answerFor(rec) : { behavior: "deny" as const, message: "This request is unknown to Tower; do not retry it." };
+    if (answer) d.effects.push({ type: "send-agent", frame: { type: "decision", requestId, answer } });
+  }
+  return d.done();
+}
+
+/** The answer an already-resolved approval gave (null while it is still pending). */
+export function answerFor(rec: ApprovalRecord): ApprovalAnswer | null {
+  switch (rec.status) {
+    case "pending":
+      return null;
+    case "approved":
+      return rec.updatedInput ? { behavior: "allow", updatedInput: rec.updatedInput } : { behavior: "allow" };
+    case "denied":
+      return { behavior: "deny", message: rec.comment ?? "Denied." };
+    case "expired":
+      return { behavior: "deny", message: EXPIRED_MESSAGE };
+    case "cancelled":
+      return { behavior: "deny", message: `Cancelled: ${rec.comment ?? "the session stopped"}`, interrupt: true };
+  }
+}
+
+export { stripInternal as toPublicApproval };

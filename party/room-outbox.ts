@@ -1,0 +1,94 @@
+/**
+ * Everything a SessionRoom tells the outside world after a change: the summary row and approval
+ * mirror in D1, launches and cancellations for the machine's AgentLink, and list/inbox deltas for
+ * the workspace hub. One ordered write-behind, so D1 has the row before an agent is told to start.
+ */
+import { getServerByName } from "partyserver";
+import type { LaunchOrder } from "../worker/protocol/agent";
+import type { Approval } from "../worker/protocol/approval";
+import type { HubFrame } from "../worker/protocol/frames";
+import type { SessionSummary } from "../worker/protocol/session";
+import { makeDb } from "../worker/db/client";
+import { writeApproval } from "../worker/db/approvals";
+import { writeSessionSummary } from "../worker/db/sessions";
+import type { AgentLink } from "./agent-link";
+import type { WorkspaceHub } from "./workspace-hub";
+import { WriteBehind } from "./write-behind";
+
+type LinkOp = { type: "launch"; order: LaunchOrder } | { type: "cancel"; runId: string };
+
+export class RoomOutbox {
+  #approvals = new Map<string, Approval>();
+  #linkOps: LinkOp[] = [];
+  #written = "";
+  #writer = new WriteBehind<null>(
+    () => this.#flush(),
+    (e) => console.error("session room outbox", e),
+  );
+
+  constructor(
+    private readonly env: Env,
+    private readonly summaryOf: () => SessionSummary | null,
+  ) {}
+
+  summaryChanged(): void {
+    const s = this.summaryOf();
+    if (s && JSON.stringify(s) !== this.#written) void this.#writer.push(null);
+  }
+
+  approval(a: Approval): void {
+    this.#approvals.set(a.id, a);
+    void this.#writer.push(null);
+  }
+
+  launch(order: LaunchOrder): void {
+    this.#linkOps.push({ type: "launch", order });
+    void this.#writer.push(null);
+  }
+
+  cancelLaunch(runId: string): void {
+    this.#linkOps.push({ type: "cancel", runId });
+    void this.#writer.push(null);
+  }
+
+  settled(): Promise<void> {
+    return this.#writer.settled();
+  }
+
+  async #flush(): Promise<void> {
+    const summary = this.summaryOf();
+    if (!summary) return;
+    const json = JSON.stringify(summary);
+    const approvals = [...this.#approvals.values()];
+    const ops = this.#linkOps.splice(0);
+    this.#approvals.clear();
+    const db = makeDb(this.env.DB);
+    const frames: HubFrame[] = [];
+    try {
+      if (json !== this.#written) {
+        await writeSessionSummary(db, summary);
+        this.#written = json;
+        frames.push({ type: "session-upsert", session: summary });
+      }
+      for (const a of approvals) {
+        await writeApproval(db, summary.workspaceId, a);
+        frames.push({ type: "approval-upsert", approval: a });
+      }
+    } catch (e) {
+      for (const a of approvals) if (!this.#approvals.has(a.id)) this.#approvals.set(a.id, a);
+      this.#linkOps.unshift(...ops);
+      throw e;
+    }
+    if (ops.length) {
+      const link = await getServerByName(this.env.AgentLink, summary.agentId);
+      for (const op of ops) {
+        if (op.type === "launch") await link.enqueue(summary.workspaceId, op.order);
+        else await link.cancel(op.runId);
+      }
+    }
+    if (frames.length) {
+      const hub = await getServerByName(this.env.WorkspaceHub, summary.workspaceId);
+      await hub.publish(frames);
+    }
+  }
+}

@@ -1,0 +1,188 @@
+/**
+ * SessionRoom: the single writer of one session. It runs inputs through the pure `step()`,
+ * persists the resulting events (with sequence numbers), approvals and timers in DO SQLite,
+ * then performs the effects: broadcast to viewers, frames to the agent, launches through the
+ * machine's AgentLink, and a write-behind of the summary row to D1 and the workspace hub.
+ */
+import { Server, type Connection, type ConnectionContext, type WSMessage } from "partyserver";
+import { AgentToRoomFrame, type AgentEnvelope, type RoomToAgentFrame } from "../worker/protocol/agent";
+import type { Approval, DecisionBody } from "../worker/protocol/approval";
+import type { ErrorCode } from "../worker/protocol/errors";
+import { ClientFrame, type ServerFrame } from "../worker/protocol/frames";
+import { newId } from "../worker/protocol/ids";
+import type { SessionEvent } from "../worker/protocol/events";
+import type { SessionSummary } from "../worker/protocol/session";
+import { configFrom } from "../worker/config";
+import { EMPTY_ROOM, step, toPublicApproval, type CreateInput, type RoomInput, type RoomState, type StepResult } from "./core/room";
+import { canonicalSha256 } from "./hash";
+import { RoomOutbox } from "./room-outbox";
+import * as store from "./storage";
+import { errorFrame, parseFrame, safeSend } from "./sockets";
+import { toSummary } from "./summary";
+
+export type RoomResult<T> = { ok: true; value: T } | { ok: false; code: ErrorCode; message: string };
+type Role = { role: "viewer" | "agent"; subject: string };
+
+export class SessionRoom extends Server<Env> {
+  static override options = { hibernate: true };
+  #state: RoomState = EMPTY_ROOM;
+  #seq = 0;
+  #outbox!: RoomOutbox;
+
+  override onStart(): void {
+    store.migrate(this.ctx.storage.sql);
+    const session = store.loadSession(this.ctx.storage.sql);
+    const agentConnected = [...this.getConnections("agent")].length > 0;
+    this.#state = { session, approvals: store.loadApprovals(this.ctx.storage.sql), agentConnected };
+    this.#seq = store.lastSeq(this.ctx.storage.sql);
+    this.#outbox = new RoomOutbox(this.env, () => toSummary(this.#state, this.#seq));
+  }
+
+  override getConnectionTags(_c: Connection, ctx: ConnectionContext): string[] {
+    return [ctx.request.headers.get("x-tower-role") === "agent" ? "agent" : "viewer"];
+  }
+
+  override onConnect(conn: Connection<Role>, ctx: ConnectionContext): void {
+    const role = ctx.request.headers.get("x-tower-role") === "agent" ? "agent" : "viewer";
+    conn.setState({ role, subject: ctx.request.headers.get("x-tower-subject") ?? "unknown" });
+    if (role === "agent") {
+      this.#apply({ type: "agent-connected" });
+      return;
+    }
+    const summary = toSummary(this.#state, this.#seq);
+    if (!summary) return conn.close(1011, "session not found");
+    const approvals = Object.values(this.#state.approvals).filter((a) => a.status === "pending").map(toPublicApproval);
+    safeSend(conn, { type: "snapshot", session: summary, approvals, lastSeq: this.#seq } satisfies ServerFrame);
+    let after = Number(new URL(ctx.request.url).searchParams.get("after") ?? 0) || 0;
+    for (;;) {
+      const events = store.readEvents(this.ctx.storage.sql, after, 500);
+      if (events.length === 0) break;
+      safeSend(conn, { type: "events", events, replay: true } satisfies ServerFrame);
+      after = events.at(-1)!.seq;
+    }
+  }
+
+  override onClose(conn: Connection<Role>): void {
+    if (conn.state?.role === "agent" && [...this.getConnections("agent")].every((c) => c.id === conn.id)) {
+      this.#apply({ type: "agent-disconnected" });
+    }
+  }
+
+  override onMessage(conn: Connection<Role>, raw: WSMessage): void {
+    if (conn.state?.role === "agent") return this.#onAgentFrame(conn, raw);
+    const frame = parseFrame(ClientFrame, raw);
+    if (!frame.ok) return errorFrame(conn, null, "BAD_REQUEST", frame.message);
+    const ref = frame.value.ref ?? null;
+    const by = conn.state?.subject ?? "unknown";
+    if (frame.value.type === "ping") return safeSend(conn, { type: "pong", ref } satisfies ServerFrame);
+    const r =
+      frame.value.type === "decide"
+        ? this.#apply({ type: "decide", approvalId: frame.value.approvalId, body: frame.value.body, by })
+        : this.#apply({ type: "interrupt", by });
+    if (r.ok) safeSend(conn, { type: "ack", ref } satisfies ServerFrame);
+    else errorFrame(conn, ref, r.code, r.message);
+  }
+
+  #onAgentFrame(conn: Connection<Role>, raw: WSMessage): void {
+    const frame = parseFrame(AgentToRoomFrame, raw);
+    if (!frame.ok) return errorFrame(conn, null, "BAD_REQUEST", frame.message);
+    if (frame.value.type === "resync") {
+      this.#apply({ type: "resync", waiting: frame.value.waiting });
+      return;
+    }
+    const ids: string[] = [];
+    for (const envelope of frame.value.events) {
+      ids.push(envelope.id);
+      this.#ingest(envelope);
+    }
+    safeSend(conn, { type: "ack", ids } satisfies RoomToAgentFrame);
+  }
+
+  /** Stores an agent event once: a resend of a known id is acknowledged and ignored. */
+  #ingest(envelope: AgentEnvelope): void {
+    const sql = this.ctx.storage.sql;
+    if (store.wasIngested(sql, envelope.id)) return;
+    const inputSha256 = envelope.event.type === "approval-request" ? canonicalSha256(envelope.event.input) : undefined;
+    const r = this.#apply({ type: "agent-event", envelope, ...(inputSha256 ? { inputSha256 } : {}) });
+    if (r.ok || r.code !== "INTERNAL") store.markIngested(sql, envelope.id);
+  }
+
+  /** Runs one input: step, persist atomically, then perform effects. */
+  #apply(input: RoomInput): StepResult {
+    const cfg = configFrom(this.env);
+    const now = Date.now();
+    const r = step(this.#state, input, { now, newApprovalId: () => newId("apr"), ...cfg });
+    if (!r.ok) return r;
+    const sql = this.ctx.storage.sql;
+    const emitted: SessionEvent[] = [];
+    this.ctx.storage.transactionSync(() => {
+      for (const e of r.effects) {
+        if (e.type === "emit") emitted.push(store.appendEvent(sql, ++this.#seq, now, e.body));
+        else if (e.type === "save-approval") store.saveApproval(sql, e.approval);
+        else if (e.type === "schedule") store.putSchedule(sql, e.key, e.at, e.timer);
+        else if (e.type === "unschedule") store.dropSchedule(sql, e.key);
+      }
+      if (r.state.session) store.saveSession(sql, r.state.session);
+    });
+    this.#state = r.state;
+    if (emitted.length) {
+      const frame = JSON.stringify({ type: "events", events: emitted, replay: false } satisfies ServerFrame);
+      for (const c of this.getConnections("viewer")) safeSend(c, frame);
+    }
+    for (const e of r.effects) {
+      if (e.type === "send-agent") for (const c of this.getConnections("agent")) safeSend(c, e.frame);
+      else if (e.type === "save-approval") this.#outbox.approval(toPublicApproval(e.approval));
+      else if (e.type === "launch") this.#outbox.launch(e.order);
+      else if (e.type === "cancel-launch") this.#outbox.cancelLaunch(e.runId);
+    }
+    this.#outbox.summaryChanged();
+    this.#rearm();
+    return r;
+  }
+
+  #rearm(): void {
+    const due = store.nextDue(this.ctx.storage.sql);
+    if (due === null) void this.ctx.storage.deleteAlarm();
+    else void this.ctx.storage.setAlarm(due);
+  }
+
+  override onAlarm(): void {
+    for (const timer of store.takeDue(this.ctx.storage.sql, Date.now())) this.#apply({ type: "timer", timer });
+    this.#rearm();
+  }
+
+  // ---- RPC, called by the Worker's routes after authentication ----
+
+  async create(input: CreateInput): Promise<RoomResult<SessionSummary>> {
+    return this.#result(this.#apply({ type: "create", session: input }));
+  }
+
+  async decide(approvalId: string, body: DecisionBody, by: string): Promise<RoomResult<Approval>> {
+    const r = this.#apply({ type: "decide", approvalId, body, by });
+    await this.#outbox.settled();
+    return r.ok ? { ok: true as const, value: toPublicApproval(r.approval!) } : r;
+  }
+
+  async interrupt(by: string): Promise<RoomResult<SessionSummary>> {
+    return this.#result(this.#apply({ type: "interrupt", by }));
+  }
+
+  async continueWith(prompt: string, by: string): Promise<RoomResult<SessionSummary>> {
+    return this.#result(this.#apply({ type: "continue", prompt, runId: newId("ses").slice(4), by }));
+  }
+
+  async patch(title?: string, archived?: boolean): Promise<RoomResult<SessionSummary>> {
+    return this.#result(this.#apply({ type: "patch", ...(title !== undefined ? { title } : {}), ...(archived !== undefined ? { archived } : {}) }));
+  }
+
+  events(after: number, limit: number): { events: SessionEvent[]; lastSeq: number } {
+    return { events: store.readEvents(this.ctx.storage.sql, after, limit), lastSeq: this.#seq };
+  }
+
+  async #result(r: StepResult): Promise<RoomResult<SessionSummary>> {
+    if (!r.ok) return r;
+    await this.#outbox.settled();
+    return { ok: true, value: toSummary(this.#state, this.#seq)! };
+  }
+}
+

@@ -1,0 +1,140 @@
+/**
+ * The SessionRoom's own SQLite tables (DO storage): the ordered event log, the ids of agent events
+ * already ingested, approval records, timers, and the session's facts. Every value read back is
+ * parsed; a corrupt row is logged and skipped rather than crashing the room forever.
+ */
+import { z } from "zod";
+import { Approval } from "../worker/protocol/approval";
+import { EventBody, type SessionEvent } from "../worker/protocol/events";
+import { AgentId, SessionId, WorkspaceId } from "../worker/protocol/ids";
+import { LaunchSpec, SessionStatus } from "../worker/protocol/session";
+import type { ApprovalRecord, RoomTimer, SessionFacts } from "./core/room";
+
+const SCHEMA_VERSION = 1;
+
+const DDL = [
+  `CREATE TABLE IF NOT EXISTS room_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)`,
+  `CREATE TABLE IF NOT EXISTS room_events (seq INTEGER PRIMARY KEY, at INTEGER NOT NULL, body TEXT NOT NULL)`,
+  `CREATE TABLE IF NOT EXISTS room_ingested (event_id TEXT PRIMARY KEY)`,
+  `CREATE TABLE IF NOT EXISTS room_approvals (id TEXT PRIMARY KEY, body TEXT NOT NULL)`,
+  `CREATE TABLE IF NOT EXISTS room_schedules (key TEXT PRIMARY KEY, due_at INTEGER NOT NULL, timer TEXT NOT NULL)`,
+];
+
+const Figures = z.object({ costUsd: z.number(), inputTokens: z.number(), outputTokens: z.number(), numTurns: z.number() });
+const StoredSession = z.object({
+  id: SessionId,
+  workspaceId: WorkspaceId,
+  agentId: AgentId,
+  agentName: z.string(),
+  parentSessionId: SessionId.nullable(),
+  title: z.string(),
+  spec: LaunchSpec,
+  status: SessionStatus,
+  statusReason: z.string(),
+  archived: z.boolean(),
+  claudeSessionId: z.string().nullable(),
+  runId: z.string(),
+  tally: z.object({ messageCount: z.number(), toolCallCount: z.number(), settled: Figures, live: Figures }),
+  result: z.string().nullable(),
+  createdAt: z.number(),
+  updatedAt: z.number(),
+  endedAt: z.number().nullable(),
+});
+const StoredApproval = z.intersection(Approval, z.object({ requestId: z.string(), runId: z.string() }));
+const StoredTimer = z.discriminatedUnion("kind", [
+  z.object({ kind: z.literal("approval-expiry"), approvalId: z.string() }),
+  z.object({ kind: z.literal("agent-lost") }),
+]);
+
+type Sql = SqlStorage;
+
+export function migrate(sql: Sql): void {
+  for (const stmt of DDL) sql.exec(stmt);
+  sql.exec(`INSERT OR IGNORE INTO room_meta (key, value) VALUES ('schema_version', ?)`, String(SCHEMA_VERSION));
+}
+
+function parseOrLog<T>(schema: z.ZodType<T>, raw: string, what: string): T | null {
+  try {
+    const r = schema.safeParse(JSON.parse(raw));
+    if (r.success) return r.data;
+    console.error(`room storage: corrupt ${what}`, r.error.issues.slice(0, 3));
+  } catch (e) {
+    console.error(`room storage: unreadable ${what}`, e);
+  }
+  return null;
+}
+
+export function loadSession(sql: Sql): SessionFacts | null {
+  const row = sql.exec<{ value: string }>(`SELECT value FROM room_meta WHERE key = 'session'`).toArray()[0];
+  return row ? (parseOrLog(StoredSession, row.value, "session") as SessionFacts | null) : null;
+}
+
+export function saveSession(sql: Sql, s: SessionFacts): void {
+  sql.exec(`INSERT OR REPLACE INTO room_meta (key, value) VALUES ('session', ?)`, JSON.stringify(s));
+}
+
+export function loadApprovals(sql: Sql): Record<string, ApprovalRecord> {
+  const out: Record<string, ApprovalRecord> = {};
+  for (const row of sql.exec<{ body: string }>(`SELECT body FROM room_approvals`)) {
+    const rec = parseOrLog(StoredApproval, row.body, "approval") as ApprovalRecord | null;
+    if (rec) out[rec.id] = rec;
+  }
+  return out;
+}
+
+export function saveApproval(sql: Sql, a: ApprovalRecord): void {
+  sql.exec(`INSERT OR REPLACE INTO room_approvals (id, body) VALUES (?, ?)`, a.id, JSON.stringify(a));
+}
+
+export function lastSeq(sql: Sql): number {
+  return sql.exec<{ seq: number | null }>(`SELECT MAX(seq) AS seq FROM room_events`).one().seq ?? 0;
+}
+
+export function appendEvent(sql: Sql, seq: number, at: number, body: EventBody): SessionEvent {
+  sql.exec(`INSERT INTO room_events (seq, at, body) VALUES (?, ?, ?)`, seq, at, JSON.stringify(body));
+  return { seq, at, ...body };
+}
+
+export function readEvents(sql: Sql, after: number, limit: number): SessionEvent[] {
+  const rows = sql.exec<{ seq: number; at: number; body: string }>(
+    `SELECT seq, at, body FROM room_events WHERE seq > ? ORDER BY seq LIMIT ?`,
+    after,
+    limit,
+  );
+  const out: SessionEvent[] = [];
+  for (const r of rows) {
+    const body = parseOrLog(EventBody, r.body, `event ${r.seq}`);
+    if (body) out.push({ seq: r.seq, at: r.at, ...body });
+  }
+  return out;
+}
+
+export function wasIngested(sql: Sql, eventId: string): boolean {
+  return sql.exec(`SELECT 1 FROM room_ingested WHERE event_id = ?`, eventId).toArray().length > 0;
+}
+
+export function markIngested(sql: Sql, eventId: string): void {
+  sql.exec(`INSERT OR IGNORE INTO room_ingested (event_id) VALUES (?)`, eventId);
+}
+
+export function putSchedule(sql: Sql, key: string, dueAt: number, timer: RoomTimer): void {
+  sql.exec(`INSERT OR REPLACE INTO room_schedules (key, due_at, timer) VALUES (?, ?, ?)`, key, dueAt, JSON.stringify(timer));
+}
+
+export function dropSchedule(sql: Sql, key: string): void {
+  sql.exec(`DELETE FROM room_schedules WHERE key = ?`, key);
+}
+
+export function nextDue(sql: Sql): number | null {
+  return sql.exec<{ due: number | null }>(`SELECT MIN(due_at) AS due FROM room_schedules`).one().due ?? null;
+}
+
+/** Removes and returns the timers due at `now`. */
+export function takeDue(sql: Sql, now: number): RoomTimer[] {
+  const rows = sql.exec<{ key: string; timer: string }>(`SELECT key, timer FROM room_schedules WHERE due_at <= ?`, now).toArray();
+  sql.exec(`DELETE FROM room_schedules WHERE due_at <= ?`, now);
+  return rows.flatMap((r) => {
+    const t = parseOrLog(StoredTimer, r.timer, `timer ${r.key}`);
+    return t ? [t as RoomTimer] : [];
+  });
+}

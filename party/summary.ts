@@ -1,0 +1,40 @@
+/**
+ * Derives the list row (SessionSummary) from a room's state. The row is a pure function of the
+ * state, so "did the list change?" is a comparison, never a separate flag to keep in sync.
+ */
+import type { SessionSummary } from "../worker/protocol/session";
+import type { RoomState } from "./core/room";
+import { totals } from "./core/tally";
+
+export function toSummary(state: RoomState, lastSeq: number): SessionSummary | null {
+  const s = state.session;
+  if (!s) return null;
+  const t = totals(s.tally);
+  return {
+    id: s.id,
+    workspaceId: s.workspaceId,
+    agentId: s.agentId,
+    agentName: s.agentName,
+    title: s.title,
+    prompt: s.spec.prompt,
+    cwd: s.spec.cwd,
+    model: s.spec.model ?? null,
+    status: s.status,
+    statusReason: s.statusReason,
+    archived: s.archived,
+    parentSessionId: s.parentSessionId,
+    claudeSessionId: s.claudeSessionId,
+    messageCount: s.tally.messageCount,
+    toolCallCount: s.tally.toolCallCount,
+    pendingApprovals: Object.values(state.approvals).filter((a) => a.status === "pending").length,
+    costUsd: t.costUsd,
+    inputTokens: t.inputTokens,
+    outputTokens: t.outputTokens,
+    numTurns: t.numTurns,
+    lastSeq,
+    result: s.result,
+    createdAt: s.createdAt,
+    updatedAt: s.updatedAt,
+    endedAt: s.endedAt,
+  };
+}

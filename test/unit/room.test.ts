@@ -1,0 +1,245 @@
+import { describe, expect, it } from "vitest";
+import {
+  EMPTY_ROOM,
+  EXPIRED_MESSAGE,
+  step,
+  type Effect,
+  type RoomInput,
+  type RoomState,
+  type StepContext,
+} from "../../party/core/room";
+import type { AgentEvent } from "../../worker/protocol/agent";
+import type { AgentId, ApprovalId, SessionId, WorkspaceId } from "../../worker/protocol/ids";
+
+let counter = 0;
+const ctx = (now = 1_000): StepContext => ({
+  now,
+  newApprovalId: () => `apr_${String(++counter).padStart(20, "0")}` as ApprovalId,
+  approvalTimeoutMs: 60_000,
+  agentGraceMs: 30_000,
+});
+
+function run(state: RoomState, inputs: RoomInput[], now = 1_000): { state: RoomState; effects: Effect[] } {
+  let s = state;
+  const effects: Effect[] = [];
+  for (const input of inputs) {
+    const r = step(s, input, ctx(now));
+    if (!r.ok) throw new Error(`${input.type}: ${r.code} ${r.message}`);
+    s = r.state;
+    effects.push(...r.effects);
+  }
+  return { state: s, effects };
+}
+
+let seq = 0;
+const ev = (event: AgentEvent): RoomInput => ({ type: "agent-event", envelope: { id: `e${++seq}`, at: 1, event } });
+const created = (): RoomState =>
+  run(EMPTY_ROOM, [
+    {
+      type: "create",
+      session: {
+        id: "ses_aaaaaaaaaaaaaaaaaaaa" as SessionId,
+        workspaceId: "wsp_aaaaaaaaaaaaaaaaaaaa" as WorkspaceId,
+        agentId: "agt_aaaaaaaaaaaaaaaaaaaa" as AgentId,
+        agentName: "laptop",
+        parentSessionId: null,
+        title: "t",
+        spec: { prompt: "p", cwd: "/tmp" },
+        runId: "run1",
+        by: "tester",
+      },
+    },
+  ]).state;
+
+const running = (): RoomState =>
+  run(created(), [
+    { type: "agent-connected" },
+    ev({ type: "run-started", runId: "run1" }),
+    ev({ type: "sdk-message", message: { type: "system", subtype: "init", session_id: "claude-1" } }),
+  ]).state;
+
+const asking = (): RoomState =>
+  run(running(), [ev({ type: "approval-request", requestId: "req-1", toolName: "Write", input: { file_path: "a" } })]).state;
+
+const outcome = { costUsd: 0.5, inputTokens: 10, outputTokens: 20, cacheReadTokens: 0, cacheCreationTokens: 0, numTurns: 2, durationMs: 5 };
+const statusEvents = (effects: Effect[]) =>
+  effects.flatMap((e) => (e.type === "emit" && e.body.type === "status-changed" ? [e.body.to] : []));
+
+describe("happy", () => {
+  it("queues a new session and orders its launch", () => {
+    const r = step(EMPTY_ROOM, { type: "create", session: { ...base() } }, ctx());
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    expect(r.state.session?.status).toBe("queued");
+    expect(r.effects.some((e) => e.type === "launch" && e.order.runId === "run1")).toBe(true);
+  });
+
+  it("moves starting → running on Claude's init and records Claude's session id", () => {
+    const s = running();
+    expect(s.session?.status).toBe("running");
+    expect(s.session?.claudeSessionId).toBe("claude-1");
+  });
+
+  it("waits for approval with a durable record and an expiry timer", () => {
+    const { state, effects } = run(running(), [
+      ev({ type: "approval-request", requestId: "req-1", toolName: "Write", input: { file_path: "a" } }),
+    ]);
+    expect(state.session?.status).toBe("waiting_for_approval");
+    const rec = Object.values(state.approvals)[0];
+    expect(rec).toMatchObject({ status: "pending", toolName: "Write", requestId: "req-1", expiresAt: 61_000 });
+    expect(effects.some((e) => e.type === "schedule" && e.timer.kind === "approval-expiry")).toBe(true);
+  });
+
+  it("approves: sends the decision to the agent and goes back to running", () => {
+    const s = asking();
+    const id = Object.keys(s.approvals)[0]!;
+    const { state, effects } = run(s, [{ type: "decide", approvalId: id, body: { decision: "approve", updatedInput: { file_path: "b" } }, by: "ann" }]);
+    expect(state.session?.status).toBe("running");
+    expect(effects).toContainEqual({
+      type: "send-agent",
+      frame: { type: "decision", requestId: "req-1", answer: { behavior: "allow", updatedInput: { file_path: "b" } } },
+    });
+    expect(state.approvals[id]).toMatchObject({ status: "approved", decidedBy: "ann", via: "human" });
+  });
+
+  it("stays waiting while a second tool call of the same turn is still pending", () => {
+    const s = run(asking(), [ev({ type: "approval-request", requestId: "req-2", toolName: "Bash", input: { command: "ls" } })]).state;
+    const first = Object.values(s.approvals).find((a) => a.requestId === "req-1")!;
+    const after = run(s, [{ type: "decide", approvalId: first.id, body: { decision: "approve" }, by: "ann" }]).state;
+    expect(after.session?.status).toBe("waiting_for_approval");
+  });
+
+  it("completes with settled cost and tokens when the run ends", () => {
+    const s = run(running(), [
+      ev({ type: "sdk-message", message: { type: "assistant", message: { content: [{ type: "tool_use" }, { type: "text" }] } } }),
+      ev({ type: "sdk-message", message: { type: "result", total_cost_usd: 0.5, usage: { input_tokens: 10, output_tokens: 20 }, num_turns: 2, result: "Done." } }),
+      ev({ type: "run-ended", runId: "run1", outcome: { kind: "success", ...outcome, result: "Done." } }),
+    ]).state;
+    expect(s.session).toMatchObject({ status: "completed", result: "Done.", endedAt: 1_000 });
+    expect(s.session?.tally).toMatchObject({ messageCount: 1, toolCallCount: 1, settled: { costUsd: 0.5, inputTokens: 10, outputTokens: 20, numTurns: 2 } });
+  });
+
+  it("continues an ended session by resuming Claude's session", () => {
+    const ended = run(running(), [ev({ type: "run-ended", runId: "run1", outcome: { kind: "success", ...outcome } })]).state;
+    const { state, effects } = run(ended, [{ type: "continue", prompt: "more", runId: "run2", by: "ann" }]);
+    expect(state.session?.status).toBe("queued");
+    expect(effects).toContainEqual({ type: "launch", order: { sessionId: ended.session!.id, runId: "run2", spec: { prompt: "more", cwd: "/tmp" }, resume: "claude-1" } });
+  });
+
+  it("treats a resent approval request as the same approval", () => {
+    const s = asking();
+    const again = run(s, [ev({ type: "approval-request", requestId: "req-1", toolName: "Write", input: { file_path: "a" } })]).state;
+    expect(Object.keys(again.approvals)).toHaveLength(1);
+  });
+});
+
+describe("approvals: decisions and expiry", () => {
+  it("answers the same decision twice idempotently and refuses a conflicting one", () => {
+    const s = asking();
+    const id = Object.keys(s.approvals)[0]!;
+    const once = run(s, [{ type: "decide", approvalId: id, body: { decision: "deny", comment: "no" }, by: "ann" }]).state;
+    const twice = step(once, { type: "decide", approvalId: id, body: { decision: "deny", comment: "no" }, by: "bob" }, ctx());
+    expect(twice.ok && twice.effects).toEqual([]);
+    const conflict = step(once, { type: "decide", approvalId: id, body: { decision: "approve" }, by: "bob" }, ctx());
+    expect(conflict).toMatchObject({ ok: false, code: "CONFLICT" });
+  });
+
+  it("refuses a decision for an unknown approval", () => {
+    expect(step(asking(), { type: "decide", approvalId: "apr_nope", body: { decision: "approve" }, by: "x" }, ctx())).toMatchObject({
+      ok: false,
+      code: "NOT_FOUND",
+    });
+  });
+
+  it("expires a pending approval when its deadline passes: denies and tells the model to stop", () => {
+    const s = asking();
+    const id = Object.keys(s.approvals)[0]! as ApprovalId;
+    const { state, effects } = run(s, [{ type: "timer", timer: { kind: "approval-expiry", approvalId: id } }], 61_000);
+    expect(state.approvals[id]).toMatchObject({ status: "expired", via: "timeout" });
+    expect(state.session?.status).toBe("running");
+    expect(effects).toContainEqual({ type: "send-agent", frame: { type: "decision", requestId: "req-1", answer: { behavior: "deny", message: EXPIRED_MESSAGE } } });
+  });
+
+  it("ignores an expiry timer for an approval already decided", () => {
+    const s = asking();
+    const id = Object.keys(s.approvals)[0]! as ApprovalId;
+    const decided = run(s, [{ type: "decide", approvalId: id, body: { decision: "approve" }, by: "ann" }]).state;
+    const r = step(decided, { type: "timer", timer: { kind: "approval-expiry", approvalId: id } }, ctx());
+    expect(r.ok && r.effects).toEqual([]);
+  });
+
+  it("denies at once a request that arrives after the session ended", () => {
+    const ended = run(running(), [ev({ type: "run-ended", runId: "run1", outcome: { kind: "success", ...outcome } })]).state;
+    const { effects, state } = run(ended, [ev({ type: "approval-request", requestId: "late", toolName: "Bash", input: {} })]);
+    expect(Object.keys(state.approvals)).toHaveLength(0);
+    expect(effects.some((e) => e.type === "send-agent" && e.frame.type === "decision" && e.frame.answer.behavior === "deny")).toBe(true);
+  });
+});
+
+describe("interrupts and agent loss", () => {
+  it("interrupts while waiting for approval: cancels the approval and tells the agent", () => {
+    const { state, effects } = run(asking(), [{ type: "interrupt", by: "ann" }]);
+    expect(state.session?.status).toBe("interrupting");
+    expect(Object.values(state.approvals)[0]?.status).toBe("cancelled");
+    expect(effects).toContainEqual({ type: "send-agent", frame: { type: "interrupt" } });
+    const ended = run(state, [ev({ type: "run-ended", runId: "run1", outcome: { kind: "error", ...outcome } })]).state;
+    expect(ended.session?.status).toBe("interrupted");
+  });
+
+  it("cancels a queued session's launch instead of bothering the agent", () => {
+    const { state, effects } = run(created(), [{ type: "interrupt", by: "ann" }]);
+    expect(state.session?.status).toBe("interrupted");
+    expect(effects).toContainEqual({ type: "cancel-launch", runId: "run1" });
+  });
+
+  it("refuses to interrupt a completed session", () => {
+    const ended = run(running(), [ev({ type: "run-ended", runId: "run1", outcome: { kind: "success", ...outcome } })]).state;
+    expect(step(ended, { type: "interrupt", by: "ann" }, ctx())).toMatchObject({ ok: false, code: "SESSION_CLOSED" });
+  });
+
+  it("arms the agent-lost timer when the agent disconnects mid-run and fails the session when it fires", () => {
+    const { state, effects } = run(asking(), [{ type: "agent-disconnected" }]);
+    expect(effects).toContainEqual({ type: "schedule", key: "agent-lost", at: 31_000, timer: { kind: "agent-lost" } });
+    const lost = run(state, [{ type: "timer", timer: { kind: "agent-lost" } }], 31_000);
+    expect(lost.state.session).toMatchObject({ status: "failed" });
+    expect(lost.state.session?.statusReason).toMatch(/agent lost/);
+    expect(Object.values(lost.state.approvals)[0]?.status).toBe("cancelled");
+    expect(statusEvents(lost.effects)).toEqual(["failed"]);
+  });
+
+  it("disarms the agent-lost timer when the agent comes back in time", () => {
+    const away = run(asking(), [{ type: "agent-disconnected" }]).state;
+    const back = run(away, [{ type: "agent-connected" }]);
+    expect(back.effects).toContainEqual({ type: "unschedule", key: "agent-lost" });
+    const r = run(back.state, [{ type: "timer", timer: { kind: "agent-lost" } }]);
+    expect(r.state.session?.status).toBe("waiting_for_approval");
+  });
+
+  it("keeps the first ending when a late run report follows agent loss", () => {
+    const lost = run(running(), [{ type: "agent-disconnected" }, { type: "timer", timer: { kind: "agent-lost" } }]).state;
+    const late = run(lost, [ev({ type: "run-ended", runId: "run1", outcome: { kind: "success", ...outcome } })]).state;
+    expect(late.session?.status).toBe("failed");
+  });
+
+  it("re-sends decisions the agent still waits for after a reconnect", () => {
+    const s = asking();
+    const id = Object.keys(s.approvals)[0]!;
+    const decided = run(s, [{ type: "decide", approvalId: id, body: { decision: "approve" }, by: "ann" }]).state;
+    const { effects } = run(decided, [{ type: "resync", waiting: ["req-1"] }]);
+    expect(effects).toEqual([{ type: "send-agent", frame: { type: "decision", requestId: "req-1", answer: { behavior: "allow" } } }]);
+  });
+});
+
+function base() {
+  return {
+    id: "ses_bbbbbbbbbbbbbbbbbbbb" as SessionId,
+    workspaceId: "wsp_aaaaaaaaaaaaaaaaaaaa" as WorkspaceId,
+    agentId: "agt_aaaaaaaaaaaaaaaaaaaa" as AgentId,
+        agentName: "laptop",
+    parentSessionId: null,
+    title: "t",
+    spec: { prompt: "p", cwd: "/tmp" },
+    runId: "run1",
+    by: "tester",
+  };
+}

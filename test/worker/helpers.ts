@@ -1,0 +1,105 @@
+/**
+ * Test helpers for the workerd tier: seed a workspace with tokens and an agent through the real
+ * D1 queries, call the real Worker, and open real WebSockets through it.
+ */
+import { exports } from "cloudflare:workers";
+import { env } from "cloudflare:workers";
+import { hashToken, mintToken } from "../../worker/auth/tokens";
+import { makeDb } from "../../worker/db/client";
+import { ensureAgent } from "../../worker/db/agents";
+import { insertToken, insertWorkspace } from "../../worker/db/tokens";
+import { newId } from "../../worker/protocol/ids";
+
+export interface Seed {
+  workspaceId: string;
+  userToken: string;
+  agentToken: string;
+  agentId: string;
+  agentName: string;
+}
+
+export async function seedWorkspace(name = "test"): Promise<Seed> {
+  const db = makeDb(env.DB);
+  const now = Date.now();
+  const workspaceId = newId("wsp");
+  await insertWorkspace(db, workspaceId, name, now);
+  const userToken = mintToken();
+  await insertToken(db, { id: newId("tok"), workspaceId, kind: "user", name: "test user", subject: `user@${name}`, tokenHash: await hashToken(userToken) }, now);
+  const agentName = `machine-${workspaceId.slice(-6)}`;
+  const agent = await ensureAgent(db, workspaceId, agentName, now);
+  const agentToken = mintToken();
+  await insertToken(db, { id: newId("tok"), workspaceId, kind: "agent", name: agentName, subject: `agent:${agentName}`, agentId: agent.id, tokenHash: await hashToken(agentToken) }, now);
+  return { workspaceId, userToken, agentToken, agentId: agent.id, agentName };
+}
+
+export function api(path: string, token: string | null, init: RequestInit & { json?: unknown } = {}): Promise<Response> {
+  const headers = new Headers(init.headers);
+  if (token) headers.set("authorization", `Bearer ${token}`);
+  let body = init.body;
+  if (init.json !== undefined) {
+    headers.set("content-type", "application/json");
+    body = JSON.stringify(init.json);
+  }
+  return exports.default.fetch(new Request(`http://tower.test${path}`, { ...init, headers, body }));
+}
+
+export interface Socket {
+  ws: WebSocket;
+  frames: Record<string, unknown>[];
+  /** Waits until a frame matching `pred` has arrived (seen or future) and returns it. */
+  next(pred: (f: Record<string, unknown>) => boolean, ms?: number): Promise<Record<string, unknown>>;
+  send(frame: unknown): void;
+  close(): void;
+}
+
+export async function openSocket(path: string, token: string): Promise<Socket> {
+  const res = await api(path, token, { headers: { upgrade: "websocket" } });
+  if (res.status !== 101 || !res.webSocket) throw new Error(`upgrade failed: ${res.status} ${await res.text()}`);
+  const ws = res.webSocket;
+  ws.accept();
+  const frames: Record<string, unknown>[] = [];
+  const waiters = new Set<() => void>();
+  ws.addEventListener("message", (e) => {
+    frames.push(JSON.parse(String(e.data)));
+    for (const w of [...waiters]) w();
+  });
+  let cursor = 0;
+  return {
+    ws,
+    frames,
+    send: (f) => ws.send(typeof f === "string" ? f : JSON.stringify(f)),
+    close: () => ws.close(1000, "done"),
+    next(pred, ms = 3000) {
+      return new Promise((resolve, reject) => {
+        const check = () => {
+          for (let i = cursor; i < frames.length; i++) {
+            if (pred(frames[i]!)) {
+              cursor = i + 1;
+              waiters.delete(check);
+              clearTimeout(timer);
+              resolve(frames[i]!);
+              return;
+            }
+          }
+        };
+        const timer = setTimeout(() => {
+          waiters.delete(check);
+          reject(new Error(`no matching frame within ${ms} ms; got ${JSON.stringify(frames.slice(cursor)).slice(0, 500)}`));
+        }, ms);
+        waiters.add(check);
+        check();
+      });
+    },
+  };
+}
+
+/** Polls `fn` until it returns a truthy value (for effects that land asynchronously, like D1 write-behind). */
+export async function eventually<T>(fn: () => Promise<T | null | undefined | false>, ms = 3000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error("condition not met in time");
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}

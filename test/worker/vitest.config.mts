@@ -1,0 +1,22 @@
+import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-pool-workers";
+import { defineConfig } from "vitest/config";
+
+export default defineConfig(async () => {
+  const migrations = await readD1Migrations("./migrations");
+  return {
+    plugins: [
+      cloudflareTest({
+        main: "./worker/index.ts",
+        wrangler: { configPath: "./wrangler.toml" },
+        miniflare: {
+          bindings: { TEST_MIGRATIONS: migrations, APPROVAL_TIMEOUT_SECONDS: "3600", AGENT_GRACE_SECONDS: "30" },
+        },
+      }),
+    ],
+    test: {
+      name: "worker",
+      include: ["test/worker/**/*.test.ts"],
+      setupFiles: ["./test/worker/apply-migrations.ts"],
+    },
+  };
+});

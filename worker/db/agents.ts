@@ -1,0 +1,81 @@
+/**
+ * Agents (machines) of a workspace: registration, presence, and the list with each agent's
+ * running-session count computed in the same query.
+ */
+import { and, eq, sql } from "drizzle-orm";
+import type { MachineInfo } from "../protocol/agent";
+import type { AgentPresence } from "../protocol/frames";
+import { newId } from "../protocol/ids";
+import type { Db } from "./client";
+import { agents, sessions } from "./schema";
+
+const ACTIVE = sql`('starting','running','waiting_for_approval','interrupting')`;
+
+const presenceColumns = {
+  id: agents.id,
+  name: agents.name,
+  hostname: agents.hostname,
+  labels: agents.labels,
+  capacity: agents.capacity,
+  online: agents.online,
+  lastSeenAt: agents.lastSeenAt,
+  versions: agents.versions,
+  runningSessions: sql<number>`(select count(*) from ${sessions} where ${sessions.agentId} = ${agents.id} and ${sessions.status} in ${ACTIVE})`,
+};
+
+export async function listAgents(db: Db, workspaceId: string): Promise<AgentPresence[]> {
+  const rows = await db.select(presenceColumns).from(agents).where(eq(agents.workspaceId, workspaceId)).orderBy(agents.name);
+  return rows as AgentPresence[];
+}
+
+export async function getAgentPresence(db: Db, agentId: string): Promise<AgentPresence | null> {
+  const rows = await db.select(presenceColumns).from(agents).where(eq(agents.id, agentId)).limit(1);
+  return (rows[0] as AgentPresence | undefined) ?? null;
+}
+
+/** Finds an agent of the workspace by id or by machine name. */
+export async function findAgent(db: Db, workspaceId: string, idOrName: string) {
+  const by = idOrName.startsWith("agt_") ? eq(agents.id, idOrName) : eq(agents.name, idOrName);
+  const rows = await db.select().from(agents).where(and(eq(agents.workspaceId, workspaceId), by)).limit(1);
+  return rows[0] ?? null;
+}
+
+/** The agent to use when the caller names none: an online one first, then the oldest. */
+export async function defaultAgent(db: Db, workspaceId: string) {
+  const rows = await db
+    .select()
+    .from(agents)
+    .where(eq(agents.workspaceId, workspaceId))
+    .orderBy(sql`${agents.online} desc`, agents.createdAt)
+    .limit(1);
+  return rows[0] ?? null;
+}
+
+/** Creates the agent row for a machine name, or returns the existing one. */
+export async function ensureAgent(db: Db, workspaceId: string, name: string, now: number) {
+  await db
+    .insert(agents)
+    .values({ id: newId("agt"), workspaceId, name, createdAt: now })
+    .onConflictDoNothing({ target: [agents.workspaceId, agents.name] });
+  const row = await findAgent(db, workspaceId, name);
+  if (!row) throw new Error(`agent ${name} vanished after insert`);
+  return row;
+}
+
+export async function markAgentOnline(db: Db, agentId: string, machine: MachineInfo, now: number): Promise<void> {
+  await db
+    .update(agents)
+    .set({
+      hostname: machine.hostname,
+      labels: machine.labels,
+      capacity: machine.capacity,
+      versions: machine.versions,
+      online: true,
+      lastSeenAt: now,
+    })
+    .where(eq(agents.id, agentId));
+}
+
+export async function markAgentOffline(db: Db, agentId: string, now: number): Promise<void> {
+  await db.update(agents).set({ online: false, lastSeenAt: now }).where(eq(agents.id, agentId));
+}

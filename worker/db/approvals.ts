@@ -1,0 +1,36 @@
+/**
+ * The D1 mirror of approvals: rooms write each record as it changes, and the inbox (every pending
+ * approval of a workspace, newest first) is one indexed query.
+ */
+import { and, desc, eq } from "drizzle-orm";
+import type { Approval, ApprovalListQuery } from "../protocol/approval";
+import type { Db } from "./client";
+import { approvals } from "./schema";
+
+export async function writeApproval(db: Db, workspaceId: string, a: Approval): Promise<void> {
+  const row = { ...a, workspaceId };
+  await db.insert(approvals).values(row).onConflictDoUpdate({ target: approvals.id, set: row });
+}
+
+export async function listApprovals(db: Db, workspaceId: string, q: ApprovalListQuery): Promise<Approval[]> {
+  const filters = [eq(approvals.workspaceId, workspaceId)];
+  if (q.status === "pending") filters.push(eq(approvals.status, "pending"));
+  if (q.session) filters.push(eq(approvals.sessionId, q.session));
+  const rows = await db
+    .select()
+    .from(approvals)
+    .where(and(...filters))
+    .orderBy(desc(approvals.createdAt), desc(approvals.id))
+    .limit(q.limit);
+  return rows.map(({ workspaceId: _w, ...a }) => a as Approval);
+}
+
+/** Which session an approval belongs to, within the workspace (null when it is not theirs). */
+export async function findApprovalSession(db: Db, workspaceId: string, approvalId: string): Promise<string | null> {
+  const rows = await db
+    .select({ sessionId: approvals.sessionId })
+    .from(approvals)
+    .where(and(eq(approvals.workspaceId, workspaceId), eq(approvals.id, approvalId)))
+    .limit(1);
+  return rows[0]?.sessionId ?? null;
+}

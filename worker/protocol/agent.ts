@@ -1,0 +1,111 @@
+/**
+ * The local agent's wire protocol: the events it journals and relays for a session run, the
+ * control frames of its machine channel (AgentLink), and the outcome of a run. Every event carries
+ * an id chosen by the agent, so a resend after a reconnect or a restart is stored once.
+ */
+import { z } from "zod";
+import { JsonValue } from "./json";
+import { AgentId, SessionId } from "./ids";
+import { LaunchSpec } from "./session";
+import { ToolInput } from "./approval";
+
+export const RunOutcome = z.object({
+  kind: z.enum(["success", "max_turns", "interrupted", "error"]),
+  claudeSessionId: z.string().optional(),
+  result: z.string().optional(),
+  error: z.string().optional(),
+  costUsd: z.number().nonnegative(),
+  inputTokens: z.number().int().nonnegative(),
+  outputTokens: z.number().int().nonnegative(),
+  cacheReadTokens: z.number().int().nonnegative(),
+  cacheCreationTokens: z.number().int().nonnegative(),
+  numTurns: z.number().int().nonnegative(),
+  durationMs: z.number().nonnegative(),
+});
+export type RunOutcome = z.infer<typeof RunOutcome>;
+
+export const ApprovalAnswer = z.discriminatedUnion("behavior", [
+  z.object({ behavior: z.literal("allow"), updatedInput: ToolInput.optional() }),
+  z.object({ behavior: z.literal("deny"), message: z.string(), interrupt: z.boolean().optional() }),
+]);
+export type ApprovalAnswer = z.infer<typeof ApprovalAnswer>;
+
+/** One thing that happened in a run, as the agent reports it. */
+export const AgentEvent = z.discriminatedUnion("type", [
+  z.object({ type: z.literal("run-started"), runId: z.string().min(1).max(100) }),
+  /** A message from the SDK, untouched: unknown types pass through. */
+  z.object({ type: z.literal("sdk-message"), message: z.record(z.string(), JsonValue) }),
+  z.object({
+    type: z.literal("approval-request"),
+    requestId: z.string().min(1).max(200),
+    toolName: z.string().min(1).max(200),
+    toolUseId: z.string().max(200).optional(),
+    input: ToolInput,
+    title: z.string().max(2000).optional(),
+    description: z.string().max(2000).optional(),
+  }),
+  /** Claude Code withdrew the request (interrupt, or the run is ending). */
+  z.object({ type: z.literal("approval-withdrawn"), requestId: z.string().min(1).max(200) }),
+  z.object({ type: z.literal("run-ended"), runId: z.string().min(1).max(100), outcome: RunOutcome }),
+]);
+export type AgentEvent = z.infer<typeof AgentEvent>;
+
+export const AgentEnvelope = z.object({
+  id: z.string().min(1).max(100),
+  at: z.number().int().nonnegative(),
+  event: AgentEvent,
+});
+export type AgentEnvelope = z.infer<typeof AgentEnvelope>;
+
+/** Agent → SessionRoom frames on the agent's per-session socket. */
+export const AgentToRoomFrame = z.discriminatedUnion("type", [
+  z.object({ type: z.literal("agent-events"), events: z.array(AgentEnvelope).min(1).max(500) }),
+  /** Sent after (re)connecting: the approval requests this run still awaits an answer for. */
+  z.object({ type: z.literal("resync"), runId: z.string().nullable(), waiting: z.array(z.string()).max(1000) }),
+]);
+export type AgentToRoomFrame = z.infer<typeof AgentToRoomFrame>;
+
+/** SessionRoom → agent frames. */
+export const RoomToAgentFrame = z.discriminatedUnion("type", [
+  z.object({ type: z.literal("ack"), ids: z.array(z.string()) }),
+  z.object({ type: z.literal("decision"), requestId: z.string(), answer: ApprovalAnswer }),
+  z.object({ type: z.literal("interrupt") }),
+  z.object({ type: z.literal("error"), error: z.object({ code: z.string(), message: z.string() }) }),
+]);
+export type RoomToAgentFrame = z.infer<typeof RoomToAgentFrame>;
+
+export const MachineInfo = z.object({
+  name: z.string().trim().min(1).max(100).regex(/^[A-Za-z0-9._-]+$/, "use letters, digits, dot, dash or underscore"),
+  hostname: z.string().max(255),
+  labels: z.array(z.string().min(1).max(100)).max(50).default([]),
+  capacity: z.number().int().min(1).max(256).default(4),
+  versions: z.record(z.string(), z.string().max(100)).default({}),
+});
+export type MachineInfo = z.infer<typeof MachineInfo>;
+
+/** What the AgentLink hands the agent: a run to start (a new session, or a continue of one). */
+export const LaunchOrder = z.object({
+  sessionId: SessionId,
+  runId: z.string(),
+  spec: LaunchSpec,
+  resume: z.string().optional(),
+  fork: z.boolean().optional(),
+});
+export type LaunchOrder = z.infer<typeof LaunchOrder>;
+
+/** Agent → AgentLink frames on the machine channel. */
+export const AgentToLinkFrame = z.discriminatedUnion("type", [
+  z.object({ type: z.literal("hello"), machine: MachineInfo, running: z.array(SessionId).max(256) }),
+  z.object({ type: z.literal("launch-ack"), runId: z.string() }),
+  z.object({ type: z.literal("ping") }),
+]);
+export type AgentToLinkFrame = z.infer<typeof AgentToLinkFrame>;
+
+/** AgentLink → agent frames. */
+export const LinkToAgentFrame = z.discriminatedUnion("type", [
+  z.object({ type: z.literal("welcome"), agentId: AgentId, name: z.string() }),
+  z.object({ type: z.literal("launch"), order: LaunchOrder }),
+  z.object({ type: z.literal("pong") }),
+  z.object({ type: z.literal("error"), error: z.object({ code: z.string(), message: z.string() }) }),
+]);
+export type LinkToAgentFrame = z.infer<typeof LinkToAgentFrame>;

@@ -1,0 +1,56 @@
+/**
+ * Approvals on the wire: the durable record a tool call waits on, and the decision a human (or a
+ * rule, or the clock) makes. A decision is bound to the exact input by its sha256.
+ */
+import { z } from "zod";
+import { JsonValue } from "./json";
+import { ApprovalId, SessionId } from "./ids";
+
+export const ApprovalStatus = z.enum(["pending", "approved", "denied", "expired", "cancelled"]);
+export type ApprovalStatus = z.infer<typeof ApprovalStatus>;
+
+/** Who made a decision: a person, an approval rule, the expiry timer, or the system (interrupt/end). */
+export const DecisionVia = z.enum(["human", "rule", "timeout", "system"]);
+export type DecisionVia = z.infer<typeof DecisionVia>;
+
+export const ToolInput = z.record(z.string(), JsonValue);
+export type ToolInput = z.infer<typeof ToolInput>;
+
+export const Approval = z.object({
+  id: ApprovalId,
+  sessionId: SessionId,
+  toolName: z.string(),
+  toolUseId: z.string().nullable(),
+  input: ToolInput,
+  inputSha256: z.string(),
+  status: ApprovalStatus,
+  createdAt: z.number().int(),
+  expiresAt: z.number().int(),
+  decidedAt: z.number().int().nullable(),
+  decidedBy: z.string().nullable(),
+  via: DecisionVia.nullable(),
+  comment: z.string().nullable(),
+  updatedInput: ToolInput.nullable(),
+});
+export type Approval = z.infer<typeof Approval>;
+
+/** A decision as a client sends it. Deny needs a comment: it is what the model reads. */
+export const DecisionBody = z.discriminatedUnion("decision", [
+  z.object({
+    decision: z.literal("approve"),
+    comment: z.string().trim().max(10_000).optional(),
+    updatedInput: ToolInput.optional(),
+  }),
+  z.object({
+    decision: z.literal("deny"),
+    comment: z.string().trim().min(1, "a deny needs a comment: Claude reads it to know what to do instead").max(10_000),
+  }),
+]);
+export type DecisionBody = z.infer<typeof DecisionBody>;
+
+export const ApprovalListQuery = z.object({
+  session: SessionId.optional(),
+  status: z.enum(["pending", "all"]).default("pending"),
+  limit: z.coerce.number().int().min(1).max(200).default(100),
+});
+export type ApprovalListQuery = z.infer<typeof ApprovalListQuery>;

@@ -1,0 +1,46 @@
+/**
+ * The session event log as viewers see it. The SessionRoom gives every event the next sequence
+ * number; a client that remembers the last seq it saw can resume from there and misses nothing.
+ */
+import { z } from "zod";
+import { JsonValue } from "./json";
+import { Approval, ApprovalStatus, DecisionVia, ToolInput } from "./approval";
+import { RunOutcome } from "./agent";
+import { ApprovalId } from "./ids";
+import { LaunchSpec, SessionStatus } from "./session";
+
+export const EventBody = z.discriminatedUnion("type", [
+  z.object({ type: z.literal("session-created"), title: z.string(), spec: LaunchSpec }),
+  z.object({ type: z.literal("status-changed"), from: SessionStatus.nullable(), to: SessionStatus, reason: z.string() }),
+  z.object({ type: z.literal("user-prompt"), prompt: z.string(), by: z.string() }),
+  z.object({ type: z.literal("sdk-message"), message: z.record(z.string(), JsonValue) }),
+  z.object({ type: z.literal("approval-requested"), approval: Approval }),
+  z.object({
+    type: z.literal("approval-resolved"),
+    approvalId: ApprovalId,
+    status: ApprovalStatus,
+    via: DecisionVia,
+    by: z.string().nullable(),
+    comment: z.string().nullable(),
+    updatedInput: ToolInput.nullable(),
+  }),
+  z.object({ type: z.literal("interrupt-requested"), by: z.string() }),
+  z.object({ type: z.literal("run-ended"), outcome: RunOutcome }),
+]);
+export type EventBody = z.infer<typeof EventBody>;
+export type EventType = EventBody["type"];
+
+export const SessionEvent = z.intersection(
+  z.object({ seq: z.number().int().positive(), at: z.number().int() }),
+  EventBody,
+);
+export type SessionEvent = z.infer<typeof SessionEvent>;
+
+export const EventsQuery = z.object({
+  after: z.coerce.number().int().min(0).default(0),
+  limit: z.coerce.number().int().min(1).max(1000).default(500),
+});
+export type EventsQuery = z.infer<typeof EventsQuery>;
+
+export const EventPage = z.object({ events: z.array(SessionEvent), lastSeq: z.number().int(), hasMore: z.boolean() });
+export type EventPage = z.infer<typeof EventPage>;

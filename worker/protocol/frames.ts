@@ -1,0 +1,51 @@
+/**
+ * Frames between a viewer (web app, CLI) and a session's room, and a viewer and its workspace hub.
+ * Clients ignore frame types they do not know, so a newer server never breaks an older client.
+ */
+import { z } from "zod";
+import { Approval, DecisionBody } from "./approval";
+import { ErrorBody } from "./errors";
+import { SessionEvent } from "./events";
+import { AgentId, ApprovalId, SessionId } from "./ids";
+import { SessionSummary } from "./session";
+
+/** Viewer → room. `ref` is echoed in the `ack` or `error` that answers the frame. */
+export const ClientFrame = z.discriminatedUnion("type", [
+  z.object({ type: z.literal("decide"), ref: z.string().max(100).optional(), approvalId: ApprovalId, body: DecisionBody }),
+  z.object({ type: z.literal("interrupt"), ref: z.string().max(100).optional() }),
+  z.object({ type: z.literal("ping"), ref: z.string().max(100).optional() }),
+]);
+export type ClientFrame = z.infer<typeof ClientFrame>;
+
+/** Room → viewer. */
+export const ServerFrame = z.discriminatedUnion("type", [
+  z.object({ type: z.literal("snapshot"), session: SessionSummary, approvals: z.array(Approval), lastSeq: z.number().int() }),
+  z.object({ type: z.literal("events"), events: z.array(SessionEvent), replay: z.boolean() }),
+  z.object({ type: z.literal("ack"), ref: z.string().nullable() }),
+  z.object({ type: z.literal("pong"), ref: z.string().nullable() }),
+  z.object({ type: z.literal("error"), ref: z.string().nullable(), error: ErrorBody }),
+]);
+export type ServerFrame = z.infer<typeof ServerFrame>;
+
+export const AgentPresence = z.object({
+  id: AgentId,
+  name: z.string(),
+  hostname: z.string(),
+  labels: z.array(z.string()),
+  capacity: z.number().int(),
+  online: z.boolean(),
+  lastSeenAt: z.number().int().nullable(),
+  runningSessions: z.number().int(),
+  versions: z.record(z.string(), z.string()),
+});
+export type AgentPresence = z.infer<typeof AgentPresence>;
+
+/** Workspace hub → viewer: list deltas, the approvals inbox and agent presence. */
+export const HubFrame = z.discriminatedUnion("type", [
+  z.object({ type: z.literal("hello"), approvals: z.array(Approval), agents: z.array(AgentPresence) }),
+  z.object({ type: z.literal("session-upsert"), session: SessionSummary }),
+  z.object({ type: z.literal("approval-upsert"), approval: Approval }),
+  z.object({ type: z.literal("agent-presence"), agent: AgentPresence }),
+  z.object({ type: z.literal("session-removed"), sessionId: SessionId }),
+]);
+export type HubFrame = z.infer<typeof HubFrame>;

@@ -1,0 +1,49 @@
+/**
+ * Prefixed, branded identifiers shared by every part of Tower.
+ * A prefix tells a human (and a log search) what an id names; the brand stops a session id
+ * being passed where an approval id is expected. Generation uses Web Crypto, so it runs in
+ * workerd, Node and the browser alike.
+ */
+import { z } from "zod";
+
+const ID_BODY = /^[0-9a-z]{20}$/;
+const ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyz";
+
+function prefixed<P extends string>(prefix: P) {
+  return z
+    .string()
+    .refine((s) => s.startsWith(`${prefix}_`) && ID_BODY.test(s.slice(prefix.length + 1)), {
+      message: `must be a ${prefix}_ id`,
+    })
+    .brand<`${P}Id`>();
+}
+
+export const SessionId = prefixed("ses");
+export type SessionId = z.infer<typeof SessionId>;
+export const ApprovalId = prefixed("apr");
+export type ApprovalId = z.infer<typeof ApprovalId>;
+export const AgentId = prefixed("agt");
+export type AgentId = z.infer<typeof AgentId>;
+export const WorkspaceId = prefixed("wsp");
+export type WorkspaceId = z.infer<typeof WorkspaceId>;
+export const TokenId = prefixed("tok");
+export type TokenId = z.infer<typeof TokenId>;
+
+type Prefix = "ses" | "apr" | "agt" | "wsp" | "tok";
+type IdFor<P extends Prefix> = P extends "ses"
+  ? SessionId
+  : P extends "apr"
+    ? ApprovalId
+    : P extends "agt"
+      ? AgentId
+      : P extends "wsp"
+        ? WorkspaceId
+        : TokenId;
+
+/** Mints a fresh random id with the given prefix, e.g. `newId("ses")` → `ses_0k3…`. */
+export function newId<P extends Prefix>(prefix: P): IdFor<P> {
+  const bytes = crypto.getRandomValues(new Uint8Array(20));
+  let body = "";
+  for (const b of bytes) body += ALPHABET[b % ALPHABET.length];
+  return `${prefix}_${body}` as IdFor<P>;
+}

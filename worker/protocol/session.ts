@@ -1,0 +1,110 @@
+/**
+ * What a session is on the wire: its status vocabulary, the launch spec a client submits, and the
+ * summary row that lists show. Shared by the Worker, the rooms, the web app and the CLI.
+ */
+import { z } from "zod";
+import { AgentId, SessionId, WorkspaceId } from "./ids";
+
+export const SessionStatus = z.enum([
+  "queued",
+  "starting",
+  "running",
+  "waiting_for_approval",
+  "waiting_for_input",
+  "interrupting",
+  "interrupted",
+  "completed",
+  "failed",
+]);
+export type SessionStatus = z.infer<typeof SessionStatus>;
+
+const ToolList = z.array(z.string().min(1).max(200)).max(100);
+
+/** Everything needed to start Claude Code on a machine. */
+export const LaunchSpec = z.object({
+  prompt: z.string().trim().min(1, "prompt must not be empty").max(100_000),
+  cwd: z.string().min(1, "cwd is required: the working directory on the agent's machine").max(4096),
+  model: z.string().min(1).max(200).optional(),
+  maxTurns: z.number().int().min(1).max(1000).optional(),
+  appendSystemPrompt: z.string().max(50_000).optional(),
+  allowedTools: ToolList.optional(),
+  disallowedTools: ToolList.optional(),
+  additionalDirectories: z.array(z.string().min(1).max(4096)).max(20).optional(),
+});
+export type LaunchSpec = z.infer<typeof LaunchSpec>;
+
+export const CreateSessionBody = LaunchSpec.extend({
+  title: z.string().trim().min(1).max(200).optional(),
+  /** Agent id or machine name; omitted means the only (or first online) agent of the workspace. */
+  agent: z.string().min(1).max(200).optional(),
+});
+export type CreateSessionBody = z.infer<typeof CreateSessionBody>;
+
+export const PatchSessionBody = z
+  .object({ title: z.string().trim().min(1).max(200).optional(), archived: z.boolean().optional() })
+  .refine((b) => b.title !== undefined || b.archived !== undefined, "give title or archived");
+export type PatchSessionBody = z.infer<typeof PatchSessionBody>;
+
+export const ContinueSessionBody = z.object({
+  prompt: z.string().trim().min(1, "prompt must not be empty").max(100_000),
+  fork: z.boolean().default(false),
+  title: z.string().trim().min(1).max(200).optional(),
+});
+export type ContinueSessionBody = z.infer<typeof ContinueSessionBody>;
+
+/** The list row: status plus the counts that used to cost HumanLayer one query per session. */
+export const SessionSummary = z.object({
+  id: SessionId,
+  workspaceId: WorkspaceId,
+  agentId: AgentId,
+  agentName: z.string().nullable(),
+  title: z.string(),
+  prompt: z.string(),
+  cwd: z.string(),
+  model: z.string().nullable(),
+  status: SessionStatus,
+  statusReason: z.string(),
+  archived: z.boolean(),
+  parentSessionId: SessionId.nullable(),
+  claudeSessionId: z.string().nullable(),
+  messageCount: z.number().int(),
+  toolCallCount: z.number().int(),
+  pendingApprovals: z.number().int(),
+  costUsd: z.number(),
+  inputTokens: z.number().int(),
+  outputTokens: z.number().int(),
+  numTurns: z.number().int(),
+  lastSeq: z.number().int(),
+  result: z.string().nullable(),
+  createdAt: z.number().int(),
+  updatedAt: z.number().int(),
+  endedAt: z.number().int().nullable(),
+});
+export type SessionSummary = z.infer<typeof SessionSummary>;
+
+export const SessionListQuery = z.object({
+  status: z
+    .string()
+    .transform((s) => s.split(",").filter(Boolean))
+    .pipe(z.array(SessionStatus))
+    .optional(),
+  agent: z.string().min(1).max(200).optional(),
+  archived: z.enum(["true", "false", "all"]).default("false"),
+  q: z.string().trim().min(1).max(200).optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  cursor: z.string().max(200).optional(),
+});
+export type SessionListQuery = z.infer<typeof SessionListQuery>;
+
+export const SessionPage = z.object({ sessions: z.array(SessionSummary), nextCursor: z.string().nullable() });
+export type SessionPage = z.infer<typeof SessionPage>;
+
+/** Statuses in which Claude Code may still be doing work on the machine. */
+export const ACTIVE_STATUSES: readonly SessionStatus[] = [
+  "starting",
+  "running",
+  "waiting_for_approval",
+  "interrupting",
+];
+/** Statuses from which a follow-up prompt may continue the session. */
+export const CONTINUABLE_STATUSES: readonly SessionStatus[] = ["completed", "interrupted", "failed", "waiting_for_input"];

@@ -1,0 +1,35 @@
+/**
+ * /api/approvals: the pending inbox across sessions (or one session's history) and decisions.
+ * A decision goes to the session's room, which applies "first decision wins" atomically.
+ */
+import { createRoute, z } from "@hono/zod-openapi";
+import { findApprovalSession, listApprovals } from "../db/approvals";
+import { errorResponses, jsonBody, jsonResponse, orThrow, router } from "../http";
+import { Approval, ApprovalListQuery, DecisionBody } from "../protocol/approval";
+import { ApiError } from "../protocol/errors";
+import { ApprovalId } from "../protocol/ids";
+import { sessionRoom } from "../rooms";
+
+const tags = ["approvals"];
+
+export const approvals = router()
+  .openapi(
+    createRoute({ method: "get", path: "/", tags, request: { query: ApprovalListQuery }, responses: { 200: jsonResponse(z.object({ approvals: z.array(Approval) }), "Approvals, newest first."), ...errorResponses } }),
+    async (c) => c.json({ approvals: await listApprovals(c.var.deps.db, c.var.auth.workspaceId, c.req.valid("query")) }, 200),
+  )
+  .openapi(
+    createRoute({
+      method: "post",
+      path: "/{id}/decision",
+      tags,
+      request: { params: z.object({ id: ApprovalId }), ...jsonBody(DecisionBody) },
+      responses: { 200: jsonResponse(Approval, "The decided approval (the same answer again is idempotent)."), ...errorResponses },
+    }),
+    async (c) => {
+      const { id } = c.req.valid("param");
+      const sessionId = await findApprovalSession(c.var.deps.db, c.var.auth.workspaceId, id);
+      if (!sessionId) throw new ApiError("NOT_FOUND", `No approval ${id} in this workspace.`);
+      const room = await sessionRoom(c.env, sessionId);
+      return c.json(orThrow(await room.decide(id, c.req.valid("json"), c.var.auth.subject)), 200);
+    },
+  );
