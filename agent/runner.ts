@@ -1,0 +1,274 @@
+/**
+ * Runs one Claude Code run through the Agent SDK's `query()` and relays everything it says: every SDK message
+ * goes out untouched (new message types ship weekly, so nothing is filtered), and every permission prompt
+ * becomes an approval the caller answers. The run's ending is folded into one RunOutcome that never throws,
+ * because the SDK reports the same ending both as a `result` message and as a thrown error.
+ */
+import { randomUUID } from "node:crypto";
+import type { ApprovalAnswer, RunOutcome } from "../worker/protocol/agent";
+import { query, type CanUseTool, type Options, type PermissionResult, type Query, type SDKResultMessage } from "@anthropic-ai/claude-agent-sdk";
+
+export interface RunSpec {
+  prompt: string;
+  cwd: string;
+  model?: string;
+  maxTurns?: number;
+  appendSystemPrompt?: string;
+  allowedTools?: string[];
+  disallowedTools?: string[];
+  additionalDirectories?: string[];
+  /** Claude's session id to resume */
+  resume?: string;
+  /** with resume: fork into a new Claude session id */
+  forkSession?: boolean;
+}
+
+export interface ApprovalAsk {
+  requestId: string;
+  toolName: string;
+  input: Record<string, unknown>;
+  toolUseId?: string;
+  title?: string;
+  description?: string;
+  displayName?: string;
+  decisionReason?: string;
+  blockedPath?: string;
+  agentId?: string;
+}
+
+export interface RunHooks {
+  /** EVERY SDK message, untouched (unknown types too) */
+  onMessage(message: Record<string, unknown>): void;
+  /** `signal` aborts when the CLI withdraws the request (interrupt / cancel); a late answer is then ignored */
+  askApproval(ask: ApprovalAsk, signal: AbortSignal): Promise<ApprovalAnswer>;
+}
+
+// Figures come from the last result. The CLI restores a resumed or forked session's totals from its
+// transcript, so after `resume` the cost includes the earlier runs of that Claude session.
+export type { ApprovalAnswer, RunOutcome };
+
+export interface RunHandle {
+  interrupt(): Promise<void>;
+  abort(): void;
+  done: Promise<RunOutcome>;
+}
+
+export interface RunOptions {
+  claudePath?: string;
+  /** merged over process.env; a value of `undefined` removes the variable from the child's environment */
+  env?: Record<string, string | undefined>;
+  stderr?: (line: string) => void;
+}
+
+const WITHDRAWN: PermissionResult = { behavior: "deny", message: "Permission request withdrawn", interrupt: false };
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** The SDK's `env` replaces the child's whole environment, so PATH, HOME etc. must be carried over explicitly. */
+function childEnv(overrides: Record<string, string | undefined> = {}): Record<string, string> {
+  const merged: Record<string, string | undefined> = { ...process.env, ...overrides };
+  return Object.fromEntries(Object.entries(merged).filter((e): e is [string, string] => e[1] !== undefined));
+}
+
+/** The SDK hands stderr over in arbitrary chunks; callers want whole lines. */
+function lineSplitter(emit: (line: string) => void): { push(chunk: string): void; flush(): void } {
+  let pending = "";
+  return {
+    push(chunk) {
+      const parts = (pending + chunk).split(/\r?\n/);
+      pending = parts.pop() ?? "";
+      for (const line of parts) emit(line);
+    },
+    flush() {
+      if (pending !== "") emit(pending);
+      pending = "";
+    },
+  };
+}
+
+/** Resolves with the answer, or with a denial as soon as the CLI withdraws the request. */
+function untilWithdrawn(answer: Promise<PermissionResult>, signal: AbortSignal): Promise<PermissionResult> {
+  if (signal.aborted) return Promise.resolve(WITHDRAWN);
+  return new Promise((resolve) => {
+    const onAbort = () => resolve(WITHDRAWN);
+    signal.addEventListener("abort", onAbort, { once: true });
+    void answer.then((result) => {
+      signal.removeEventListener("abort", onAbort);
+      resolve(result);
+    });
+  });
+}
+
+function usageTotals(result: SDKResultMessage): Pick<RunOutcome, "inputTokens" | "outputTokens" | "cacheReadTokens" | "cacheCreationTokens"> {
+  // modelUsage covers every model call of the process (subagents, compaction); `usage` is the main loop only.
+  const models = Object.values(result.modelUsage ?? {});
+  if (models.length > 0) {
+    return models.reduce(
+      (t, m) => ({
+        inputTokens: t.inputTokens + (m.inputTokens ?? 0),
+        outputTokens: t.outputTokens + (m.outputTokens ?? 0),
+        cacheReadTokens: t.cacheReadTokens + (m.cacheReadInputTokens ?? 0),
+        cacheCreationTokens: t.cacheCreationTokens + (m.cacheCreationInputTokens ?? 0),
+      }),
+      { inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheCreationTokens: 0 },
+    );
+  }
+  const usage: Record<string, unknown> = isRecord(result.usage) ? result.usage : {};
+  const num = (key: string) => (typeof usage[key] === "number" ? usage[key] : 0);
+  return {
+    inputTokens: num("input_tokens"),
+    outputTokens: num("output_tokens"),
+    cacheReadTokens: num("cache_read_input_tokens"),
+    cacheCreationTokens: num("cache_creation_input_tokens"),
+  };
+}
+
+export function startRun(spec: RunSpec, hooks: RunHooks, options: RunOptions = {}): RunHandle {
+  const startedAt = Date.now();
+  const abortController = new AbortController();
+  // Either way of stopping ends the CLI's turn with error_during_execution; only we know it was on purpose.
+  let stopRequested = false;
+  // In single-prompt mode the run is over once its result arrives, even while the process winds down.
+  let settled = false;
+  // Closing stdin does not stop the CLI: it finishes the turn (denying a pending tool) and may still report
+  // success, which is not what the human who pressed stop asked for.
+  let abortedBeforeResult = false;
+
+  const canUseTool: CanUseTool = async (toolName, input, opts) => {
+    const ask: ApprovalAsk = {
+      requestId: opts.requestId || randomUUID(),
+      toolName,
+      input,
+      toolUseId: opts.toolUseID,
+      title: opts.title,
+      description: opts.description,
+      displayName: opts.displayName,
+      decisionReason: opts.decisionReason,
+      blockedPath: opts.blockedPath,
+      agentId: opts.agentID,
+    };
+    const answer = new Promise<ApprovalAnswer>((resolve) => resolve(hooks.askApproval(ask, opts.signal))).then(
+      (a): PermissionResult => {
+        if (a.behavior === "allow") return a.updatedInput ? { behavior: "allow", updatedInput: a.updatedInput } : { behavior: "allow" };
+        if (a.interrupt) stopRequested = true;
+        return { behavior: "deny", message: a.message, interrupt: a.interrupt ?? false };
+      },
+      // An approval channel that fails must not let the tool run.
+      (err: unknown): PermissionResult => ({ behavior: "deny", message: `Approval failed: ${errorText(err)}`, interrupt: false }),
+    );
+    return untilWithdrawn(answer, opts.signal);
+  };
+
+  const stderr = options.stderr ? lineSplitter(options.stderr) : undefined;
+  const sdkOptions: Options = {
+    cwd: spec.cwd,
+    abortController,
+    // Explicit, because an omitted mode starts in the settings' defaultMode or 'auto', where a classifier
+    // approves calls that should reach a human.
+    permissionMode: "default",
+    canUseTool,
+    // The SDK's own default prompt is not Claude Code's; users expect Claude Code's behaviour.
+    systemPrompt: { type: "preset", preset: "claude_code", ...(spec.appendSystemPrompt ? { append: spec.appendSystemPrompt } : {}) },
+    // Isolation: with sources loaded, the developer's own settings (allow rules, hooks, defaultMode) could
+    // approve tool calls silently on this machine, and every approval must come through Tower instead.
+    settingSources: [],
+    env: childEnv(options.env),
+    ...(options.claudePath ? { pathToClaudeCodeExecutable: options.claudePath } : {}),
+    ...(stderr ? { stderr: (chunk: string) => stderr.push(chunk) } : {}),
+    ...(spec.model ? { model: spec.model } : {}),
+    ...(spec.maxTurns !== undefined ? { maxTurns: spec.maxTurns } : {}),
+    ...(spec.allowedTools ? { allowedTools: spec.allowedTools } : {}),
+    ...(spec.disallowedTools ? { disallowedTools: spec.disallowedTools } : {}),
+    ...(spec.additionalDirectories ? { additionalDirectories: spec.additionalDirectories } : {}),
+    ...(spec.resume ? { resume: spec.resume, ...(spec.forkSession ? { forkSession: true } : {}) } : {}),
+  };
+
+  let q: Query | undefined;
+  let startError: unknown;
+  try {
+    q = query({ prompt: spec.prompt, options: sdkOptions });
+  } catch (err) {
+    startError = err;
+  }
+
+  const done = (async (): Promise<RunOutcome> => {
+    let last: SDKResultMessage | undefined;
+    let sessionId: string | undefined;
+    let thrown: unknown = startError;
+    if (q) {
+      try {
+        for await (const message of q) {
+          const record: Record<string, unknown> = isRecord(message) ? message : { value: message };
+          if (typeof record.session_id === "string" && record.session_id !== "") sessionId = record.session_id;
+          if (message.type === "result") {
+            last = message;
+            settled = true;
+            abortedBeforeResult = abortController.signal.aborted;
+          }
+          try {
+            hooks.onMessage(record);
+          } catch (err) {
+            // A relay bug must not take the Claude Code process down with it.
+            stderr?.flush();
+            options.stderr?.(`onMessage threw: ${errorText(err)}`);
+          }
+        }
+      } catch (err) {
+        // After an error result the SDK throws; the result already yielded is the truth.
+        thrown = err;
+      }
+    }
+    settled = true;
+    stderr?.flush();
+    return toOutcome(last, sessionId, thrown);
+  })();
+
+  function toOutcome(last: SDKResultMessage | undefined, sessionId: string | undefined, thrown: unknown): RunOutcome {
+    if (!last) {
+      const aborted = abortController.signal.aborted;
+      const error = aborted ? "aborted" : thrown !== undefined ? errorText(thrown) : "Claude Code ended without a result";
+      const zero = { costUsd: 0, inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheCreationTokens: 0, numTurns: 0 };
+      return { kind: aborted ? "interrupted" : "error", claudeSessionId: sessionId, error, ...zero, durationMs: Date.now() - startedAt };
+    }
+    const base = {
+      claudeSessionId: last.session_id || sessionId,
+      costUsd: last.total_cost_usd ?? 0,
+      ...usageTotals(last),
+      numTurns: last.num_turns ?? 0,
+      durationMs: last.duration_ms ?? Date.now() - startedAt,
+    };
+    if (abortedBeforeResult) return { kind: "interrupted", error: "aborted", ...base };
+    if (last.subtype === "success") {
+      // An API failure also ends as subtype success, but with is_error and the error text in `result`.
+      return last.is_error ? { kind: "error", error: last.result, result: last.result, ...base } : { kind: "success", result: last.result, ...base };
+    }
+    const error = last.errors?.join("; ") || last.subtype;
+    if (last.subtype === "error_max_turns") return { kind: "max_turns", error, ...base };
+    if (last.subtype === "error_during_execution" && stopRequested) return { kind: "interrupted", error, ...base };
+    return { kind: "error", error, ...base };
+  }
+
+  return {
+    done,
+    async interrupt() {
+      if (!q || settled) return;
+      stopRequested = true;
+      try {
+        await q.interrupt();
+      } catch (err) {
+        // The run may end (or be aborted) meanwhile; only a live run's failure is the caller's concern.
+        if (!settled && !abortController.signal.aborted) throw err;
+      }
+    },
+    abort() {
+      stopRequested = true;
+      abortController.abort();
+    },
+  };
+}
