@@ -9,11 +9,14 @@ import type { Approval } from "../worker/protocol/approval";
 import type { HubFrame } from "../worker/protocol/frames";
 import type { SessionSummary } from "../worker/protocol/session";
 import { makeDb } from "../worker/db/client";
-import { writeApproval } from "../worker/db/approvals";
-import { writeSessionSummary } from "../worker/db/sessions";
+import { upsertApproval } from "../worker/db/approvals";
+import { upsertSessionSummary } from "../worker/db/sessions";
 import type { AgentLink } from "./agent-link";
 import type { WorkspaceHub } from "./workspace-hub";
 import { WriteBehind } from "./write-behind";
+
+/** Lists and the inbox may trail the live session socket by this much; see WriteBehind. */
+const OUTBOX_DELAY_MS = 25;
 
 type LinkOp = { type: "launch"; order: LaunchOrder } | { type: "cancel"; runId: string };
 
@@ -21,9 +24,12 @@ export class RoomOutbox {
   #approvals = new Map<string, Approval>();
   #linkOps: LinkOp[] = [];
   #written = "";
+  #link: Pick<AgentLink, "enqueue" | "cancel"> | null = null;
+  #hub: Pick<WorkspaceHub, "publish"> | null = null;
   #writer = new WriteBehind<null>(
     () => this.#flush(),
     (e) => console.error("session room outbox", e),
+    OUTBOX_DELAY_MS,
   );
 
   constructor(
@@ -33,22 +39,22 @@ export class RoomOutbox {
 
   summaryChanged(): void {
     const s = this.summaryOf();
-    if (s && JSON.stringify(s) !== this.#written) void this.#writer.push(null);
+    if (s && JSON.stringify(s) !== this.#written) this.#writer.push(null);
   }
 
   approval(a: Approval): void {
     this.#approvals.set(a.id, a);
-    void this.#writer.push(null);
+    this.#writer.push(null);
   }
 
   launch(order: LaunchOrder): void {
     this.#linkOps.push({ type: "launch", order });
-    void this.#writer.push(null);
+    this.#writer.push(null);
   }
 
   cancelLaunch(runId: string): void {
     this.#linkOps.push({ type: "cancel", runId });
-    void this.#writer.push(null);
+    this.#writer.push(null);
   }
 
   settled(): Promise<void> {
@@ -65,14 +71,12 @@ export class RoomOutbox {
     const db = makeDb(this.env.DB);
     const frames: HubFrame[] = [];
     try {
-      if (json !== this.#written) {
-        await writeSessionSummary(db, summary);
+      if (json !== this.#written || approvals.length) {
+        // One D1 batch (one transaction); the summary first, since approvals reference the session row.
+        await db.batch([upsertSessionSummary(db, summary), ...approvals.map((a) => upsertApproval(db, summary.workspaceId, a))]);
+        if (json !== this.#written) frames.push({ type: "session-upsert", session: summary });
         this.#written = json;
-        frames.push({ type: "session-upsert", session: summary });
-      }
-      for (const a of approvals) {
-        await writeApproval(db, summary.workspaceId, a);
-        frames.push({ type: "approval-upsert", approval: a });
+        for (const a of approvals) frames.push({ type: "approval-upsert", approval: a });
       }
     } catch (e) {
       for (const a of approvals) if (!this.#approvals.has(a.id)) this.#approvals.set(a.id, a);
@@ -80,14 +84,15 @@ export class RoomOutbox {
       throw e;
     }
     if (ops.length) {
-      const link = await getServerByName(this.env.AgentLink, summary.agentId);
+      const link = (this.#link ??= (await getServerByName(this.env.AgentLink, summary.agentId)) as unknown as Pick<AgentLink, "enqueue" | "cancel">);
       for (const op of ops) {
         if (op.type === "launch") await link.enqueue(summary.workspaceId, op.order);
         else await link.cancel(op.runId);
       }
     }
     if (frames.length) {
-      const hub = await getServerByName(this.env.WorkspaceHub, summary.workspaceId);
+      // Cached: getServerByName costs an extra round trip to start the hub on every call.
+      const hub = (this.#hub ??= (await getServerByName(this.env.WorkspaceHub, summary.workspaceId)) as unknown as Pick<WorkspaceHub, "publish">);
       await hub.publish(frames);
     }
   }

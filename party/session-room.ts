@@ -14,6 +14,7 @@ import type { SessionEvent } from "../worker/protocol/events";
 import type { SessionSummary } from "../worker/protocol/session";
 import { configFrom } from "../worker/config";
 import { EMPTY_ROOM, step, toPublicApproval, type CreateInput, type RoomInput, type RoomState, type StepResult } from "./core/room";
+import { needsAgent } from "./core/status";
 import { canonicalSha256 } from "./hash";
 import { RoomOutbox } from "./room-outbox";
 import * as store from "./storage";
@@ -28,14 +29,19 @@ export class SessionRoom extends Server<Env> {
   #state: RoomState = EMPTY_ROOM;
   #seq = 0;
   #outbox!: RoomOutbox;
+  #alarmAt: number | null = null;
 
-  override onStart(): void {
+  override async onStart(): Promise<void> {
+    this.#alarmAt = await this.ctx.storage.getAlarm();
     store.migrate(this.ctx.storage.sql);
     const session = store.loadSession(this.ctx.storage.sql);
     const agentConnected = [...this.getConnections("agent")].length > 0;
     this.#state = { session, approvals: store.loadApprovals(this.ctx.storage.sql), agentConnected };
     this.#seq = store.lastSeq(this.ctx.storage.sql);
     this.#outbox = new RoomOutbox(this.env, () => toSummary(this.#state, this.#seq));
+    // After a restart of the runtime no close event arrives for the agent's old socket: if the
+    // session still needs an agent and none is connected, start the agent-lost clock now.
+    if (session && needsAgent(session.status) && !agentConnected) this.#apply({ type: "agent-disconnected" });
   }
 
   override getConnectionTags(_c: Connection, ctx: ConnectionContext): string[] {
@@ -103,17 +109,22 @@ export class SessionRoom extends Server<Env> {
     const sql = this.ctx.storage.sql;
     if (store.wasIngested(sql, envelope.id)) return;
     const inputSha256 = envelope.event.type === "approval-request" ? canonicalSha256(envelope.event.input) : undefined;
-    const r = this.#apply({ type: "agent-event", envelope, ...(inputSha256 ? { inputSha256 } : {}) });
-    if (r.ok || r.code !== "INTERNAL") store.markIngested(sql, envelope.id);
+    this.#apply({ type: "agent-event", envelope, ...(inputSha256 ? { inputSha256 } : {}) }, envelope.id);
   }
 
-  /** Runs one input: step, persist atomically, then perform effects. */
-  #apply(input: RoomInput): StepResult {
+  /**
+   * Runs one input: step, persist atomically (with the agent event id it consumes, if any), then
+   * perform effects. A refused agent event is still marked ingested: a resend would be refused too.
+   */
+  #apply(input: RoomInput, ingestedId?: string): StepResult {
     const cfg = configFrom(this.env);
     const now = Date.now();
-    const r = step(this.#state, input, { now, newApprovalId: () => newId("apr"), ...cfg });
-    if (!r.ok) return r;
     const sql = this.ctx.storage.sql;
+    const r = step(this.#state, input, { now, newApprovalId: () => newId("apr"), ...cfg });
+    if (!r.ok) {
+      if (ingestedId) store.markIngested(sql, ingestedId);
+      return r;
+    }
     const emitted: SessionEvent[] = [];
     this.ctx.storage.transactionSync(() => {
       for (const e of r.effects) {
@@ -123,6 +134,7 @@ export class SessionRoom extends Server<Env> {
         else if (e.type === "unschedule") store.dropSchedule(sql, e.key);
       }
       if (r.state.session) store.saveSession(sql, r.state.session);
+      if (ingestedId) store.markIngested(sql, ingestedId);
     });
     this.#state = r.state;
     if (emitted.length) {
@@ -140,13 +152,17 @@ export class SessionRoom extends Server<Env> {
     return r;
   }
 
+  /** Points the room's one alarm at the earliest timer; skips the write when nothing changed. */
   #rearm(): void {
     const due = store.nextDue(this.ctx.storage.sql);
+    if (due === this.#alarmAt) return;
+    this.#alarmAt = due;
     if (due === null) void this.ctx.storage.deleteAlarm();
     else void this.ctx.storage.setAlarm(due);
   }
 
   override onAlarm(): void {
+    this.#alarmAt = null; // the alarm that fired is spent
     for (const timer of store.takeDue(this.ctx.storage.sql, Date.now())) this.#apply({ type: "timer", timer });
     this.#rearm();
   }
@@ -173,6 +189,12 @@ export class SessionRoom extends Server<Env> {
 
   async patch(title?: string, archived?: boolean): Promise<RoomResult<SessionSummary>> {
     return this.#result(this.#apply({ type: "patch", ...(title !== undefined ? { title } : {}), ...(archived !== undefined ? { archived } : {}) }));
+  }
+
+  /** What a fork of this session starts from: Claude's session and the cost it already carries. */
+  forkBasis(): { claudeSessionId: string | null; claudeCostUsd: number } {
+    const s = this.#state.session;
+    return { claudeSessionId: s?.claudeSessionId ?? null, claudeCostUsd: s?.tally.claudeCostUsd ?? 0 };
   }
 
   events(after: number, limit: number): { events: SessionEvent[]; lastSeq: number } {

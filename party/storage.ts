@@ -20,7 +20,7 @@ const DDL = [
   `CREATE TABLE IF NOT EXISTS room_schedules (key TEXT PRIMARY KEY, due_at INTEGER NOT NULL, timer TEXT NOT NULL)`,
 ];
 
-const Figures = z.object({ costUsd: z.number(), inputTokens: z.number(), outputTokens: z.number(), numTurns: z.number() });
+const Figures = z.object({ inputTokens: z.number(), outputTokens: z.number(), numTurns: z.number() });
 const StoredSession = z.object({
   id: SessionId,
   workspaceId: WorkspaceId,
@@ -34,7 +34,14 @@ const StoredSession = z.object({
   archived: z.boolean(),
   claudeSessionId: z.string().nullable(),
   runId: z.string(),
-  tally: z.object({ messageCount: z.number(), toolCallCount: z.number(), settled: Figures, live: Figures }),
+  tally: z.object({
+    messageCount: z.number(),
+    toolCallCount: z.number(),
+    settled: Figures,
+    live: Figures,
+    claudeCostUsd: z.number(),
+    costBaselineUsd: z.number(),
+  }),
   result: z.string().nullable(),
   createdAt: z.number(),
   updatedAt: z.number(),

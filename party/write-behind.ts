@@ -1,26 +1,44 @@
 /**
  * Serialises writes to an outside store (D1, another Durable Object) without blocking the room:
- * at most one write is in flight, and while it runs only the newest pending value is kept, so a
- * burst of changes costs two writes, in order, and the last value always lands.
+ * changes are coalesced for `delayMs`, at most one write is in flight, and the newest pending value
+ * always lands, in order. The delay keeps the write off the hot path of a live interaction (an
+ * approval decided within milliseconds should not wait behind a list update); `settled()` skips it.
  */
 export class WriteBehind<T> {
   #inFlight: Promise<void> | null = null;
   #next: { value: T } | null = null;
+  #timer: ReturnType<typeof setTimeout> | null = null;
+  #waiting: { resolve: () => void; promise: Promise<void> } | null = null;
 
   constructor(
     private readonly write: (value: T) => Promise<void>,
     private readonly onError: (error: unknown) => void,
+    private readonly delayMs = 0,
   ) {}
 
-  push(value: T): Promise<void> {
+  push(value: T): void {
     this.#next = { value };
-    if (!this.#inFlight) this.#inFlight = this.#drain();
-    return this.#inFlight;
+    if (this.#inFlight || this.#timer) return;
+    if (this.delayMs <= 0) this.#start();
+    else this.#timer = setTimeout(() => this.#start(), this.delayMs);
   }
 
-  /** Resolves once everything pushed so far is written. */
+  /** Writes whatever is pending now, and resolves once everything pushed so far is written. */
   settled(): Promise<void> {
-    return this.#inFlight ?? Promise.resolve();
+    if (this.#timer) this.#start();
+    if (!this.#inFlight) return Promise.resolve();
+    if (!this.#waiting) {
+      let resolve!: () => void;
+      const promise = new Promise<void>((r) => (resolve = r));
+      this.#waiting = { resolve, promise };
+    }
+    return this.#waiting.promise;
+  }
+
+  #start(): void {
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = null;
+    if (!this.#inFlight) this.#inFlight = this.#drain();
   }
 
   async #drain(): Promise<void> {
@@ -34,5 +52,7 @@ export class WriteBehind<T> {
       }
     }
     this.#inFlight = null;
+    this.#waiting?.resolve();
+    this.#waiting = null;
   }
 }

@@ -10,6 +10,7 @@ import { requireToken } from "./auth/middleware";
 import { ApiError } from "./protocol/errors";
 import { agents } from "./routes/agents";
 import { approvals } from "./routes/approvals";
+import { diagnostics } from "./routes/diagnostics";
 import { sessions } from "./routes/sessions";
 import { workspace } from "./routes/workspace";
 
@@ -32,7 +33,8 @@ const routes = app
   .route("/api/sessions", sessions)
   .route("/api/approvals", approvals)
   .route("/api/agents", agents)
-  .route("/api/workspace", workspace);
+  .route("/api/workspace", workspace)
+  .route("/api", diagnostics);
 
 app.doc31("/api/openapi.json", {
   openapi: "3.1.0",

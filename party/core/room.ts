@@ -69,6 +69,8 @@ export interface CreateInput {
   runId: string;
   /** Claude session to resume (a fork of another Tower session). */
   resume?: string;
+  /** The cost the forked Claude session already carries, which this session did not spend. */
+  costBaselineUsd?: number;
   by: string;
 }
 
@@ -208,7 +210,7 @@ function create(d: Draft, c: CreateInput): StepResult {
       archived: false,
       claudeSessionId: null,
       runId: c.runId,
-      tally: EMPTY_TALLY,
+      tally: { ...EMPTY_TALLY, costBaselineUsd: c.costBaselineUsd ?? 0, claudeCostUsd: c.costBaselineUsd ?? 0 },
       result: null,
       createdAt: now,
       updatedAt: now,

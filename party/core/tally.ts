@@ -2,23 +2,35 @@
  * Folds relayed SDK messages into the numbers a session list shows (messages, tool calls, cost,
  * tokens, turns) and picks out Claude's own session id. Pure; unknown message shapes are ignored.
  */
-export interface Tally {
-  messageCount: number;
-  toolCallCount: number;
-  /** Cost and tokens of runs that have ended; the live run's figures are added on top. */
-  settled: RunFigures;
-  live: RunFigures;
-}
-
 export interface RunFigures {
-  costUsd: number;
   inputTokens: number;
   outputTokens: number;
   numTurns: number;
 }
 
-export const ZERO_FIGURES: RunFigures = { costUsd: 0, inputTokens: 0, outputTokens: 0, numTurns: 0 };
-export const EMPTY_TALLY: Tally = { messageCount: 0, toolCallCount: 0, settled: ZERO_FIGURES, live: ZERO_FIGURES };
+export interface Tally {
+  messageCount: number;
+  toolCallCount: number;
+  /** Tokens and turns of runs that have ended; the live run's figures are added on top. */
+  settled: RunFigures;
+  live: RunFigures;
+  /**
+   * Claude Code restores a session's cost from its transcript on resume and fork, so the cost it
+   * reports is cumulative across runs: keep the latest figure, minus what a fork inherited.
+   */
+  claudeCostUsd: number;
+  costBaselineUsd: number;
+}
+
+export const ZERO_FIGURES: RunFigures = { inputTokens: 0, outputTokens: 0, numTurns: 0 };
+export const EMPTY_TALLY: Tally = {
+  messageCount: 0,
+  toolCallCount: 0,
+  settled: ZERO_FIGURES,
+  live: ZERO_FIGURES,
+  claudeCostUsd: 0,
+  costBaselineUsd: 0,
+};
 
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
@@ -44,12 +56,11 @@ export function tallyMessage(t: Tally, message: Record<string, unknown>): Tally 
     case "user":
       return { ...t, messageCount: t.messageCount + 1 };
     case "result": {
-      // Claude Code reports cost cumulatively within one process: the latest result is the run's figure.
       const usage = isRecord(message.usage) ? message.usage : {};
       return {
         ...t,
+        claudeCostUsd: Math.max(t.claudeCostUsd, num(message.total_cost_usd)),
         live: {
-          costUsd: num(message.total_cost_usd),
           inputTokens: num(usage.input_tokens) + num(usage.cache_read_input_tokens) + num(usage.cache_creation_input_tokens),
           outputTokens: num(usage.output_tokens),
           numTurns: num(message.num_turns),
@@ -61,13 +72,13 @@ export function tallyMessage(t: Tally, message: Record<string, unknown>): Tally 
   }
 }
 
-/** Closes the live run: its final figures join the settled ones. */
-export function settleRun(t: Tally, final: RunFigures | null): Tally {
+/** Closes the live run: its final figures (from the agent's outcome, if any) join the settled ones. */
+export function settleRun(t: Tally, final: (RunFigures & { costUsd: number }) | null): Tally {
   const run = final ?? t.live;
   return {
     ...t,
+    claudeCostUsd: Math.max(t.claudeCostUsd, final?.costUsd ?? 0),
     settled: {
-      costUsd: t.settled.costUsd + run.costUsd,
       inputTokens: t.settled.inputTokens + run.inputTokens,
       outputTokens: t.settled.outputTokens + run.outputTokens,
       numTurns: t.settled.numTurns + run.numTurns,
@@ -76,9 +87,9 @@ export function settleRun(t: Tally, final: RunFigures | null): Tally {
   };
 }
 
-export function totals(t: Tally): RunFigures {
+export function totals(t: Tally): RunFigures & { costUsd: number } {
   return {
-    costUsd: t.settled.costUsd + t.live.costUsd,
+    costUsd: Math.max(0, t.claudeCostUsd - t.costBaselineUsd),
     inputTokens: t.settled.inputTokens + t.live.inputTokens,
     outputTokens: t.settled.outputTokens + t.live.outputTokens,
     numTurns: t.settled.numTurns + t.live.numTurns,

@@ -9,6 +9,8 @@ import {
   type StepContext,
 } from "../../party/core/room";
 import type { AgentEvent } from "../../worker/protocol/agent";
+import { totals } from "../../party/core/tally";
+const totalsOf = (s: RoomState) => totals(s.session!.tally);
 import type { AgentId, ApprovalId, SessionId, WorkspaceId } from "../../worker/protocol/ids";
 
 let counter = 0;
@@ -116,7 +118,8 @@ describe("happy", () => {
       ev({ type: "run-ended", runId: "run1", outcome: { kind: "success", ...outcome, result: "Done." } }),
     ]).state;
     expect(s.session).toMatchObject({ status: "completed", result: "Done.", endedAt: 1_000 });
-    expect(s.session?.tally).toMatchObject({ messageCount: 1, toolCallCount: 1, settled: { costUsd: 0.5, inputTokens: 10, outputTokens: 20, numTurns: 2 } });
+    expect(s.session?.tally).toMatchObject({ messageCount: 1, toolCallCount: 1 });
+    expect(totalsOf(s)).toEqual({ costUsd: 0.5, inputTokens: 10, outputTokens: 20, numTurns: 2 });
   });
 
   it("continues an ended session by resuming Claude's session", () => {
@@ -243,3 +246,26 @@ function base() {
     by: "tester",
   };
 }
+
+describe("cost across continues and forks", () => {
+  it("keeps Claude's cumulative cost instead of adding it up again after a resume", () => {
+    const first = run(running(), [ev({ type: "run-ended", runId: "run1", outcome: { kind: "success", ...outcome, costUsd: 0.5 } })]).state;
+    const again = run(first, [
+      { type: "continue", prompt: "more", runId: "run2", by: "ann" },
+      ev({ type: "run-started", runId: "run2" }),
+      ev({ type: "run-ended", runId: "run2", outcome: { kind: "success", ...outcome, costUsd: 0.75 } }),
+    ]).state;
+    expect(totalsOf(again).costUsd).toBeCloseTo(0.75);
+    expect(totalsOf(again).numTurns).toBe(4);
+  });
+
+  it("does not charge a fork for what its parent spent", () => {
+    const fork = run(EMPTY_ROOM, [{ type: "create", session: { ...base(), resume: "claude-1", costBaselineUsd: 0.5 } }]).state;
+    const ended = run(fork, [
+      { type: "agent-connected" },
+      ev({ type: "run-started", runId: "run1" }),
+      ev({ type: "run-ended", runId: "run1", outcome: { kind: "success", ...outcome, costUsd: 0.6 } }),
+    ]).state;
+    expect(totalsOf(ended).costUsd).toBeCloseTo(0.1);
+  });
+});

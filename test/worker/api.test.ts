@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { api, seedWorkspace } from "./helpers";
+import { api, openSocket, seedWorkspace } from "./helpers";
 
 describe("security", () => {
   it("refuses a request without a token with the 401 envelope", async () => {
@@ -132,5 +132,16 @@ describe("errors", () => {
     const s = await seedWorkspace();
     expect((await api("/api/sessions?cursor=zzz", s.userToken)).status).toBe(400);
     expect((await api("/api/sessions?status=bogus", s.userToken)).status).toBe(400);
+  });
+});
+
+describe("diagnostics", () => {
+  it("echoes WebSocket frames for an authenticated client and refuses an anonymous upgrade", async () => {
+    const s = await seedWorkspace();
+    const sock = await openSocket("/api/echo", s.userToken);
+    sock.send({ type: "ping-me", n: 1 });
+    expect(await sock.next((f) => f.type === "ping-me")).toEqual({ type: "ping-me", n: 1 });
+    sock.close();
+    expect((await api("/api/echo", null, { headers: { upgrade: "websocket" } })).status).toBe(401);
   });
 });

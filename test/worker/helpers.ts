@@ -4,7 +4,7 @@
  */
 import { exports } from "cloudflare:workers";
 import { env } from "cloudflare:workers";
-import { hashToken, mintToken } from "../../worker/auth/tokens";
+import { hashToken, mintToken } from "../../worker/protocol/tokens";
 import { makeDb } from "../../worker/db/client";
 import { ensureAgent } from "../../worker/db/agents";
 import { insertToken, insertWorkspace } from "../../worker/db/tokens";

@@ -7,7 +7,7 @@ import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../env";
 import { findToken } from "../db/tokens";
 import { ApiError } from "../protocol/errors";
-import { hashToken } from "./tokens";
+import { hashToken } from "../protocol/tokens";
 
 const HOW_TO =
   "Pass `Authorization: Bearer <token>`: the admin token printed by `npm start`, or set TOWER_TOKEN for the CLI.";

@@ -7,9 +7,10 @@ import type { Approval, ApprovalListQuery } from "../protocol/approval";
 import type { Db } from "./client";
 import { approvals } from "./schema";
 
-export async function writeApproval(db: Db, workspaceId: string, a: Approval): Promise<void> {
+/** The upsert of an approval's mirror row; run it alone or in a batch. */
+export function upsertApproval(db: Db, workspaceId: string, a: Approval) {
   const row = { ...a, workspaceId };
-  await db.insert(approvals).values(row).onConflictDoUpdate({ target: approvals.id, set: row });
+  return db.insert(approvals).values(row).onConflictDoUpdate({ target: approvals.id, set: row });
 }
 
 export async function listApprovals(db: Db, workspaceId: string, q: ApprovalListQuery): Promise<Approval[]> {

@@ -16,10 +16,10 @@ function toSummary(r: Row): SessionSummary {
 
 const columns = { ...getTableColumns(sessions), agentName: agents.name };
 
-/** Inserts or replaces a session's summary row (the room is its only writer). */
-export async function writeSessionSummary(db: Db, s: SessionSummary): Promise<void> {
+/** The upsert of a session's summary row (the room is its only writer); run it alone or in a batch. */
+export function upsertSessionSummary(db: Db, s: SessionSummary) {
   const { agentName: _ignored, ...row } = s;
-  await db.insert(sessions).values(row).onConflictDoUpdate({ target: sessions.id, set: row });
+  return db.insert(sessions).values(row).onConflictDoUpdate({ target: sessions.id, set: row });
 }
 
 export async function getSession(db: Db, workspaceId: string, id: string): Promise<SessionSummary | null> {

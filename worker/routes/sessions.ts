@@ -94,14 +94,15 @@ export const sessions = router()
       const body = c.req.valid("json");
       const parent = await ownSession(c, id);
       if (!body.fork) return c.json(orThrow(await (await sessionRoom(c.env, id)).continueWith(body.prompt, c.var.auth.subject)), 200);
-      if (!parent.claudeSessionId) throw new ApiError("CONFLICT", "This session has no Claude conversation to fork yet; wait until it has started.");
+      const basis = await (await sessionRoom(c.env, id)).forkBasis();
+      if (!basis.claudeSessionId) throw new ApiError("CONFLICT", "This session has no Claude conversation to fork yet; wait until it has started.");
       const forkId = newId("ses");
       const room = await sessionRoom(c.env, forkId);
       const spec = { prompt: body.prompt, cwd: parent.cwd, ...(parent.model ? { model: parent.model } : {}) };
       const summary = orThrow(
         await room.create({
           id: forkId, workspaceId: parent.workspaceId, agentId: parent.agentId, agentName: parent.agentName ?? "", parentSessionId: parent.id,
-          title: body.title ?? `${parent.title} (fork)`, spec, runId: runId(), resume: parent.claudeSessionId, by: c.var.auth.subject,
+          title: body.title ?? `${parent.title} (fork)`, spec, runId: runId(), resume: basis.claudeSessionId, costBaselineUsd: basis.claudeCostUsd, by: c.var.auth.subject,
         }),
       );
       return c.json(summary, 200);
