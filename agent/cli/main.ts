@@ -1,0 +1,15 @@
+/**
+ * Entry of the `tower` command, loaded by agent/bin/tower.mjs through tsx. It only runs the program;
+ * everything testable lives in program.ts. The exit code is set rather than forced, so a long-running
+ * command (`tower agent`) is never cut short, and finished commands leave nothing open.
+ */
+import { upCommand } from "../up/command";
+import { runCli } from "./program";
+
+// `tower watch … | head` closes the pipe early; that is the reader's choice, not a crash.
+process.stdout.on("error", (e: NodeJS.ErrnoException) => {
+  if (e.code === "EPIPE") process.exit(process.exitCode ?? 0);
+  throw e;
+});
+
+process.exitCode = await runCli(process.argv.slice(2), { extra: [upCommand()] });

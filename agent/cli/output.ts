@@ -1,0 +1,177 @@
+/**
+ * Everything the `tower` CLI writes: the Io seam (stdout, stderr, whether to colour), JSON and NDJSON,
+ * aligned tables, and the one error report with its exit code. Commands never touch `console` or
+ * `process.exit`, so tests pass their own Io and read back both the text and the exit code.
+ * IMPORTANT: the exit codes are a public contract (scripts branch on them); change them only on purpose.
+ */
+import { CommanderError } from "commander";
+import { ApiError } from "../../worker/client";
+import type { ErrorCode } from "../../worker/protocol/errors";
+import type { SessionStatus } from "../../worker/protocol/session";
+
+/** Where output goes. `out`/`err` take raw text; callers add newlines. */
+export interface Io {
+  out(text: string): void;
+  err(text: string): void;
+  /** ANSI colour on stdout: only on a TTY with NO_COLOR unset. */
+  color: boolean;
+  errColor: boolean;
+}
+
+export type Tone = "dim" | "bold" | "ok" | "warn" | "error" | "accent";
+/** One line of human output; the tone is applied only when colour is on. */
+export interface Line {
+  text: string;
+  tone?: Tone;
+}
+
+export function processIo(env: Record<string, string | undefined>): Io {
+  const colorOk = env.NO_COLOR === undefined;
+  return {
+    out: (t) => void process.stdout.write(t),
+    err: (t) => void process.stderr.write(t),
+    color: colorOk && process.stdout.isTTY === true,
+    errColor: colorOk && process.stderr.isTTY === true,
+  };
+}
+
+const ANSI: Record<Tone, [string, string]> = {
+  dim: ["\x1b[2m", "\x1b[22m"],
+  bold: ["\x1b[1m", "\x1b[22m"],
+  ok: ["\x1b[32m", "\x1b[39m"],
+  warn: ["\x1b[33m", "\x1b[39m"],
+  error: ["\x1b[31m", "\x1b[39m"],
+  accent: ["\x1b[36m", "\x1b[39m"],
+};
+
+export function paint(text: string, tone: Tone | undefined, on: boolean): string {
+  if (!on || !tone) return text;
+  const [open, close] = ANSI[tone];
+  return `${open}${text}${close}`;
+}
+
+const visibleLength = (s: string) => s.replace(/\x1b\[[0-9;]*m/g, "").length;
+
+export function printLines(io: Io, lines: Line[]): void {
+  for (const l of lines) io.out(`${paint(l.text, l.tone, io.color)}\n`);
+}
+
+/** One JSON document (pretty), for `--json` on commands that answer once. */
+export function printJson(io: Io, value: unknown): void {
+  io.out(`${JSON.stringify(value, null, 2)}\n`);
+}
+
+/** One JSON object per line, for streams (`watch --json`). */
+export function printNdjson(io: Io, value: unknown): void {
+  io.out(`${JSON.stringify(value)}\n`);
+}
+
+/** Aligns cells into columns; `right` lists the columns that hold numbers. */
+export function table(headers: string[], rows: string[][], right: number[] = []): string[] {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => visibleLength(r[i] ?? ""))));
+  const fmt = (cells: string[]) =>
+    cells
+      .map((c, i) => {
+        const pad = " ".repeat(Math.max(0, (widths[i] ?? 0) - visibleLength(c)));
+        return right.includes(i) ? pad + c : c + pad;
+      })
+      .join("  ")
+      .trimEnd();
+  return [fmt(headers), ...rows.map(fmt)];
+}
+
+/** A failure the CLI itself detects (bad flag, bad config, missing token), with how to fix it. */
+export class CliError extends Error {
+  constructor(
+    readonly kind: ErrorCode | "USAGE",
+    message: string,
+    readonly fix: string,
+    readonly details: string[] = [],
+  ) {
+    super(message);
+    this.name = "CliError";
+  }
+}
+
+export const EXIT = { ok: 0, failed: 1, usage: 2, auth: 3, notFound: 4, conflict: 5, rateLimited: 6, sigint: 130 } as const;
+
+export function exitCodeFor(kind: ErrorCode | "USAGE"): number {
+  switch (kind) {
+    case "USAGE":
+    case "BAD_REQUEST":
+      return EXIT.usage;
+    case "UNAUTHORIZED":
+    case "FORBIDDEN":
+      return EXIT.auth;
+    case "NOT_FOUND":
+      return EXIT.notFound;
+    case "CONFLICT":
+    case "SESSION_CLOSED":
+      return EXIT.conflict;
+    case "RATE_LIMITED":
+      return EXIT.rateLimited;
+    case "INTERNAL":
+      return EXIT.failed;
+  }
+}
+
+/** The exit code for a session that has stopped, or null while it may still go on. */
+export function exitCodeForEnd(status: SessionStatus): number | null {
+  switch (status) {
+    case "completed":
+      return EXIT.ok;
+    case "failed":
+    case "interrupted":
+      return EXIT.failed;
+    case "waiting_for_input":
+      return EXIT.conflict;
+    default:
+      return null;
+  }
+}
+
+const API_FIX: Record<ErrorCode, string> = {
+  BAD_REQUEST: "correct the values named above; `tower <command> --help` describes every flag",
+  UNAUTHORIZED:
+    "use a valid token: `npm start` prints the admin token and writes ~/.config/tower/config.json; or pass --token / set TOWER_TOKEN",
+  FORBIDDEN: "use a token of this workspace that is allowed to do this",
+  NOT_FOUND: "check the id: `tower ls --all` lists sessions, `tower approvals` the pending approvals",
+  CONFLICT: "it changed in the meantime; `tower show <session-id>` shows where it is now",
+  SESSION_CLOSED: "the session has stopped; `tower continue <session-id> <prompt>` sends a follow-up",
+  RATE_LIMITED: "wait a few seconds, then try again",
+  INTERNAL: "try again; if it keeps failing, look at the Tower server's log",
+};
+
+export interface ErrorReport {
+  what: string;
+  details: string[];
+  fix: string;
+  exitCode: number;
+}
+
+/** Turns anything thrown into what to print and the exit code. Commander errors were printed already. */
+export function describeError(e: unknown): ErrorReport | { printed: true; exitCode: number } {
+  if (e instanceof CommanderError) return { printed: true, exitCode: e.exitCode === 0 ? EXIT.ok : EXIT.usage };
+  if (e instanceof CliError) return { what: e.message, details: e.details, fix: e.fix, exitCode: exitCodeFor(e.kind) };
+  if (e instanceof ApiError) {
+    const unreachable = e.code === "INTERNAL" && e.message.startsWith("Cannot reach Tower");
+    return {
+      what: e.message,
+      details: (e.issues ?? []).map((i) => `${i.path}: ${i.message}`),
+      fix: unreachable ? "start Tower with `npm start`, or point --server / TOWER_URL at a running one" : API_FIX[e.code],
+      exitCode: exitCodeFor(e.code),
+    };
+  }
+  const message = e instanceof Error ? e.message : String(e);
+  return { what: message, details: [], fix: "this is a bug in the tower CLI; report it with the command you ran", exitCode: EXIT.failed };
+}
+
+/** Prints `error: … / details / fix: …` to stderr and returns the exit code. */
+export function reportError(io: Io, e: unknown): number {
+  const r = describeError(e);
+  if ("printed" in r) return r.exitCode;
+  io.err(`${paint("error:", "error", io.errColor)} ${r.what}\n`);
+  for (const d of r.details) io.err(`  ${d}\n`);
+  io.err(`${paint("fix:", "bold", io.errColor)} ${r.fix}\n`);
+  return r.exitCode;
+}

@@ -1,0 +1,152 @@
+/**
+ * The local agent: dials out to Tower's AgentLink for this machine, registers it, takes launch
+ * orders and runs each through Claude Code, one SessionChannel per session. On start it reports
+ * runs a previous process left unfinished and resends what was never acknowledged; on stop it
+ * interrupts its runs and waits for their endings to reach the server.
+ */
+import { hostname as osHostname } from "node:os";
+import type ReconnectingWebSocket from "partysocket/ws";
+import { LinkToAgentFrame, type AgentToLinkFrame, type LaunchOrder, type MachineInfo } from "../../worker/protocol/agent";
+import type { RunOptions } from "../runner";
+import { Journal } from "./journal";
+import { relayRun, type ActiveRun } from "./relay";
+import { SessionChannel } from "./session-channel";
+import { reconnecting, toWsUrl } from "./socket";
+
+export interface AgentConfig {
+  server: string;
+  token: string;
+  machine: MachineInfo;
+  stateDir: string;
+  run: RunOptions;
+  log?: (line: string) => void;
+}
+
+const KEEPALIVE_MS = 25_000;
+const LOST_RUN = "the agent restarted while this run was active, so Claude Code stopped; continue the session to go on";
+
+export class TowerAgent {
+  readonly #journal: Journal;
+  readonly #channels = new Map<string, SessionChannel>();
+  readonly #runs = new Map<string, ActiveRun>();
+  #control: ReconnectingWebSocket | null = null;
+  #keepalive: NodeJS.Timeout | null = null;
+  #stopping = false;
+
+  constructor(private readonly cfg: AgentConfig) {
+    this.#journal = new Journal(cfg.stateDir);
+  }
+
+  get activeRuns(): number {
+    return this.#runs.size;
+  }
+
+  /** Connects; resolves once the server has welcomed this machine. */
+  start(): Promise<{ agentId: string }> {
+    this.#recover();
+    return new Promise((resolve) => {
+      const ws = reconnecting(toWsUrl(this.cfg.server, "/api/agents/connect"), this.cfg.token);
+      this.#control = ws;
+      ws.addEventListener("open", () => this.#send({ type: "hello", machine: this.cfg.machine, running: [...this.#runs.values()].map((r) => r.order.sessionId) }));
+      ws.addEventListener("message", (e) => {
+        const frame = LinkToAgentFrame.safeParse(safeJson(String(e.data)));
+        if (!frame.success) return;
+        const f = frame.data;
+        if (f.type === "welcome") {
+          this.cfg.log?.(`connected to ${this.cfg.server} as ${this.cfg.machine.name} (${f.agentId})`);
+          resolve({ agentId: f.agentId });
+        } else if (f.type === "launch") this.#launch(f.order);
+        else if (f.type === "error") this.cfg.log?.(`server: ${f.error.message}`);
+      });
+      this.#keepalive = setInterval(() => this.#send({ type: "ping" }), KEEPALIVE_MS);
+    });
+  }
+
+  #send(frame: AgentToLinkFrame): void {
+    this.#control?.send(JSON.stringify(frame));
+  }
+
+  /** Reports runs a previous process left open, and resends unacknowledged events. */
+  #recover(): void {
+    for (const { sessionId, runId } of this.#journal.openRuns()) {
+      this.#channel(sessionId).send({
+        type: "run-ended",
+        runId,
+        outcome: { kind: "error", error: LOST_RUN, costUsd: 0, inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheCreationTokens: 0, numTurns: 0, durationMs: 0 },
+      });
+      this.#journal.markRun(sessionId, runId, true);
+    }
+    for (const sessionId of this.#journal.sessions()) void this.#retire(this.#channel(sessionId));
+  }
+
+  #channel(sessionId: string): SessionChannel {
+    let ch = this.#channels.get(sessionId);
+    if (!ch) {
+      ch = new SessionChannel(this.cfg.server, this.cfg.token, sessionId, this.#journal, {
+        onDecision: () => {},
+        onInterrupt: () => {},
+        waiting: () => [],
+        runId: () => null,
+      });
+      this.#channels.set(sessionId, ch);
+    }
+    return ch;
+  }
+
+  #launch(order: LaunchOrder): void {
+    // A redelivered order (the ack was lost) must not start Claude Code a second time.
+    if (this.#journal.hasSeenRun(order.runId) || this.#stopping) {
+      if (!this.#stopping) this.#send({ type: "launch-ack", runId: order.runId });
+      return;
+    }
+    this.#journal.markRun(order.sessionId, order.runId, false);
+    this.#send({ type: "launch-ack", runId: order.runId });
+    this.cfg.log?.(`run ${order.runId}: session ${order.sessionId} in ${order.spec.cwd}`);
+    const channel = this.#channel(order.sessionId);
+    const run = relayRun(order, channel, this.cfg.run);
+    this.#runs.set(order.runId, run);
+    void run.done.then(async (outcome) => {
+      this.#journal.markRun(order.sessionId, order.runId, true);
+      this.#runs.delete(order.runId);
+      this.cfg.log?.(`run ${order.runId}: ${outcome.kind}${outcome.error ? ` (${outcome.error})` : ""}`);
+      await this.#retire(channel);
+    });
+  }
+
+  /** Closes a session's channel once everything is acknowledged and no run uses it. */
+  async #retire(channel: SessionChannel): Promise<void> {
+    while (!(await channel.drained(60_000)) && !this.#stopping) {
+      // The server is away; the channel keeps reconnecting and resends when it is back.
+    }
+    if ([...this.#runs.values()].some((r) => r.order.sessionId === channel.sessionId)) return;
+    channel.close();
+    this.#channels.delete(channel.sessionId);
+  }
+
+  /** Clean shutdown: interrupt every run, wait for the endings to be acknowledged, disconnect. */
+  async stop(timeoutMs = 15_000): Promise<void> {
+    this.#stopping = true;
+    const runs = [...this.#runs.values()];
+    for (const r of runs) r.interrupt();
+    await Promise.race([Promise.all(runs.map((r) => r.done)), sleep(timeoutMs)]);
+    await Promise.all([...this.#channels.values()].map((c) => c.drained(5_000)));
+    for (const c of this.#channels.values()) c.close();
+    if (this.#keepalive) clearInterval(this.#keepalive);
+    this.#control?.close(1000, "agent stopping");
+  }
+}
+
+function safeJson(raw: string): unknown {
+  try {
+    return JSON.parse(raw);
+  } catch {
+    return null;
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export function defaultMachine(name?: string): Pick<MachineInfo, "name" | "hostname"> {
+  const host = osHostname();
+  return { name: name ?? host.replace(/[^A-Za-z0-9._-]/g, "-").slice(0, 100), hostname: host };
+}

@@ -1,0 +1,90 @@
+/**
+ * `tower agent`: runs the local agent for this machine until Ctrl-C (or SIGTERM), which interrupts
+ * its runs cleanly. Server and agent token come from flags, then TOWER_URL / TOWER_AGENT_TOKEN,
+ * then `<state-dir>/agent.json` (written by `npm start` for the embedded default).
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { homedir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { Command, InvalidArgumentError } from "commander";
+import { z } from "zod";
+import { MachineInfo } from "../../worker/protocol/agent";
+import { PROJECT_ROOT } from "../up/local-server";
+import { TowerAgent, defaultMachine } from "./agent";
+
+const AgentFile = z.object({ server: z.string().url(), token: z.string().min(1), name: z.string().optional() });
+
+function intOption(name: string) {
+  return (v: string) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`${name} must be a whole number ≥ 1`);
+    return n;
+  };
+}
+
+function versions(): Record<string, string> {
+  const read = (path: string) => (JSON.parse(readFileSync(path, "utf8")) as { version: string }).version;
+  // The SDK does not export its package.json, so find it beside its entry file.
+  const sdkDir = dirname(fileURLToPath(import.meta.resolve("@anthropic-ai/claude-agent-sdk")));
+  return { node: process.version, tower: read(join(PROJECT_ROOT, "package.json")), claudeAgentSdk: read(join(sdkDir, "package.json")) };
+}
+
+export function agentCommand(): Command {
+  return new Command("agent")
+    .description("Run the Tower agent for this machine: it dials out to Tower and runs Claude Code sessions here")
+    .option("--server <url>", "Tower's URL (or TOWER_URL)")
+    .option("--token <token>", "this machine's agent token (or TOWER_AGENT_TOKEN)")
+    .option("--name <name>", "machine name shown in Tower (default: hostname)")
+    .option("--labels <a,b>", "labels for choosing machines", (v: string) => v.split(",").map((s) => s.trim()).filter(Boolean), [] as string[])
+    .option("--capacity <n>", "sessions this machine runs at once", intOption("--capacity"), 4)
+    .option("--claude-path <path>", "run another Claude Code executable")
+    .option("--state-dir <dir>", "where the journal lives", join(homedir(), ".tower", "agent"))
+    .action(async (opts: { server?: string; token?: string; name?: string; labels: string[]; capacity: number; claudePath?: string; stateDir: string }) => {
+      const stateDir = resolve(opts.stateDir);
+      const fileCfg = readAgentFile(join(stateDir, "agent.json"));
+      const server = opts.server ?? process.env.TOWER_URL ?? fileCfg?.server;
+      const token = opts.token ?? process.env.TOWER_AGENT_TOKEN ?? fileCfg?.token;
+      if (!server || !token) {
+        process.stderr.write(
+          "error: no Tower server or agent token\nfix: pass --server and --token, set TOWER_URL and TOWER_AGENT_TOKEN, or run `npm start` once to create the local agent's token\n",
+        );
+        process.exit(2);
+      }
+      const machine = MachineInfo.parse({
+        ...defaultMachine(opts.name ?? fileCfg?.name),
+        labels: opts.labels,
+        capacity: opts.capacity,
+        versions: versions(),
+      });
+      const agent = new TowerAgent({
+        server,
+        token,
+        machine,
+        stateDir,
+        run: opts.claudePath ? { claudePath: resolve(opts.claudePath) } : {},
+        log: (line) => process.stdout.write(`[tower agent] ${line}\n`),
+      });
+      let stopping = false;
+      const stop = async (signal: string) => {
+        if (stopping) return process.exit(130);
+        stopping = true;
+        process.stdout.write(`[tower agent] ${signal}: interrupting ${agent.activeRuns} run(s) and stopping\n`);
+        await agent.stop();
+        process.exit(0);
+      };
+      process.on("SIGINT", () => void stop("SIGINT"));
+      process.on("SIGTERM", () => void stop("SIGTERM"));
+      await agent.start();
+    });
+}
+
+function readAgentFile(path: string): z.infer<typeof AgentFile> | null {
+  if (!existsSync(path)) return null;
+  const r = AgentFile.safeParse(JSON.parse(readFileSync(path, "utf8")));
+  if (!r.success) {
+    process.stderr.write(`error: ${path} is not a valid agent file (${r.error.issues[0]?.message}); delete it or fix it\n`);
+    process.exit(2);
+  }
+  return r.data;
+}

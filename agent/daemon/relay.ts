@@ -1,0 +1,96 @@
+/**
+ * Runs one launch order: starts Claude Code through the runner and relays everything over the
+ * session's channel: SDK messages, approval requests (answered by the room's decisions, withdrawn
+ * when Claude Code cancels them), interrupts, and the run's outcome.
+ */
+import { statSync } from "node:fs";
+import type { LaunchOrder, ApprovalAnswer, RunOutcome } from "../../worker/protocol/agent";
+import type { Json } from "../../worker/protocol/json";
+import { startRun, type RunHandle, type RunOptions } from "../runner";
+import type { SessionChannel } from "./session-channel";
+
+/** How long an interrupted run may take to stop before it is killed. */
+const INTERRUPT_GRACE_MS = 10_000;
+
+export interface ActiveRun {
+  order: LaunchOrder;
+  handle: RunHandle;
+  interrupt(): void;
+  done: Promise<RunOutcome>;
+}
+
+export function relayRun(order: LaunchOrder, channel: SessionChannel, options: RunOptions): ActiveRun {
+  const waiting = new Map<string, (answer: ApprovalAnswer) => void>();
+  channel.send({ type: "run-started", runId: order.runId });
+  const unusable = checkCwd(order.spec.cwd);
+  if (unusable) return refused(order, channel, unusable);
+
+  const handle = startRun(
+    { ...order.spec, ...(order.resume ? { resume: order.resume } : {}), ...(order.fork ? { forkSession: true } : {}) },
+    {
+      onMessage: (message) => channel.send({ type: "sdk-message", message: message as Record<string, Json> }),
+      askApproval: (ask, signal) =>
+        new Promise<ApprovalAnswer>((resolve) => {
+          waiting.set(ask.requestId, resolve);
+          channel.send({
+            type: "approval-request",
+            requestId: ask.requestId,
+            toolName: ask.toolName,
+            input: ask.input as Record<string, Json>,
+            ...(ask.toolUseId ? { toolUseId: ask.toolUseId } : {}),
+            ...(ask.title ? { title: ask.title } : {}),
+            ...(ask.description ? { description: ask.description } : {}),
+          });
+          signal.addEventListener("abort", () => {
+            if (waiting.delete(ask.requestId)) channel.send({ type: "approval-withdrawn", requestId: ask.requestId });
+          });
+        }),
+    },
+    options,
+  );
+
+  let interrupting = false;
+  const interrupt = () => {
+    if (interrupting) return;
+    interrupting = true;
+    void handle.interrupt();
+    const killer = setTimeout(() => handle.abort(), INTERRUPT_GRACE_MS);
+    void handle.done.finally(() => clearTimeout(killer));
+  };
+
+  channel.handlers = {
+    onDecision: (requestId, answer) => {
+      const resolve = waiting.get(requestId);
+      if (!resolve) return; // already answered (a resync repeats decisions)
+      waiting.delete(requestId);
+      resolve(answer);
+    },
+    onInterrupt: interrupt,
+    waiting: () => [...waiting.keys()],
+    runId: () => order.runId,
+  };
+
+  const done = handle.done.then((outcome) => {
+    channel.send({ type: "run-ended", runId: order.runId, outcome });
+    return outcome;
+  });
+  return { order, handle, interrupt, done };
+}
+
+/** Why Claude Code cannot run in `cwd` on this machine, or null if it can. */
+function checkCwd(cwd: string): string | null {
+  try {
+    return statSync(cwd).isDirectory() ? null : `the working directory ${cwd} is not a directory on this machine`;
+  } catch {
+    return `the working directory ${cwd} does not exist on this machine`;
+  }
+}
+
+/** Ends a run that could not start, with the reason, without starting Claude Code. */
+function refused(order: LaunchOrder, channel: SessionChannel, error: string): ActiveRun {
+  const outcome: RunOutcome = { kind: "error", error, costUsd: 0, inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheCreationTokens: 0, numTurns: 0, durationMs: 0 };
+  channel.send({ type: "run-ended", runId: order.runId, outcome });
+  const done = Promise.resolve(outcome);
+  const handle: RunHandle = { interrupt: async () => {}, abort: () => {}, done };
+  return { order, handle, interrupt: () => {}, done };
+}

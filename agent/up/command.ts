@@ -1,0 +1,88 @@
+/**
+ * `tower up` (what `npm start` runs): Tower on this machine. Applies migrations, creates the first
+ * workspace on first start (printing its admin token once and saving it for the CLI), starts
+ * `wrangler dev` on 127.0.0.1 and a local agent for this machine, and stops both on Ctrl-C.
+ */
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { homedir } from "node:os";
+import { dirname, join } from "node:path";
+import { Command, InvalidArgumentError } from "commander";
+import { MachineInfo } from "../../worker/protocol/agent";
+import { TowerAgent, defaultMachine } from "../daemon/agent";
+import { PROJECT_ROOT, applyMigrations, bootstrap, startWrangler } from "./local-server";
+
+function port(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1 || n > 65535) throw new InvalidArgumentError("--port must be a port number");
+  return n;
+}
+
+function writeSecret(path: string, value: unknown): void {
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, `${JSON.stringify(value, null, 2)}\n`, { mode: 0o600 });
+  chmodSync(path, 0o600);
+}
+
+export function upCommand(): Command {
+  return new Command("up")
+    .description("Run Tower locally: wrangler dev on 127.0.0.1 with local D1 and Durable Objects, plus an agent for this machine")
+    .option("--port <port>", "port to listen on", port, Number(process.env.PORT ?? 8787))
+    .option("--state-dir <dir>", "where local data lives", join(PROJECT_ROOT, ".tower"))
+    .option("--no-agent", "do not start the local agent")
+    .action(async (opts: { port: number; stateDir: string; agent: boolean }) => {
+      const persistDir = join(opts.stateDir, "state");
+      const agentDir = join(opts.stateDir, "agent");
+      const machine = defaultMachine();
+      applyMigrations(persistDir);
+      const boot = await bootstrap(persistDir, machine.name);
+      const server = await startWrangler({ port: opts.port, persistDir, log: (c) => process.stderr.write(c) });
+      if (boot.agentToken) writeSecret(join(agentDir, "agent.json"), { server: server.url, token: boot.agentToken, name: boot.agentName });
+      const cliConfig = process.env.TOWER_CONFIG ?? join(homedir(), ".config", "tower", "config.json");
+      const wroteCliConfig = Boolean(boot.adminToken) && !existsSync(cliConfig);
+      if (wroteCliConfig) writeSecret(cliConfig, { url: server.url, token: boot.adminToken });
+
+      let agent: TowerAgent | null = null;
+      if (opts.agent) {
+        if (!existsSync(join(agentDir, "agent.json")) && !boot.agentToken) {
+          process.stderr.write(`warning: no agent token in ${agentDir}; run \`tower agent --token …\` yourself\n`);
+        } else {
+          const saved = JSON.parse(readFileSync(join(agentDir, "agent.json"), "utf8")) as { token: string; name: string };
+          agent = new TowerAgent({
+            server: server.url,
+            token: saved.token,
+            machine: MachineInfo.parse({ ...machine, name: saved.name }),
+            stateDir: agentDir,
+            run: {},
+            log: (line) => process.stdout.write(`[agent] ${line}\n`),
+          });
+          await agent.start();
+        }
+      }
+
+      process.stdout.write(`\nTower is running at ${server.url}\n`);
+      if (boot.adminToken) {
+        process.stdout.write(`Admin token (shown once, stored only as a hash): ${boot.adminToken}\n`);
+        process.stdout.write(
+          wroteCliConfig ? `Saved for the tower CLI in ${cliConfig}.\n` : `Use it with: export TOWER_TOKEN=${boot.adminToken}\n`,
+        );
+      }
+      process.stdout.write("Try: npx tower launch \"say hello\" --cwd . --wait    (Ctrl-C stops Tower)\n");
+
+      let stopping = false;
+      const stop = async () => {
+        if (stopping) return;
+        stopping = true;
+        await agent?.stop();
+        await server.stop();
+        process.exit(0);
+      };
+      process.on("SIGINT", () => void stop());
+      process.on("SIGTERM", () => void stop());
+      server.process.once("exit", (code) => {
+        if (!stopping) {
+          process.stderr.write(`wrangler dev exited (${code}); stopping\n`);
+          void agent?.stop().then(() => process.exit(1));
+        }
+      });
+    });
+}

@@ -1,0 +1,181 @@
+/**
+ * One Tower for an end-to-end test file: wrangler dev on 127.0.0.1 with fresh local state, the fake
+ * Messages API, and the real agent process (`tower agent`) running the real Claude Code binary.
+ * Everything it starts it stops; every wait is bounded.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import WS from "ws";
+import { applyMigrations, bootstrap, freePort, PROJECT_ROOT, startWrangler, type RunningServer } from "../../agent/up/local-server";
+import { connectSession, createApiClient, type ApiClient, type Live } from "../../worker/client";
+import type { SessionEvent } from "../../worker/protocol/events";
+import type { ServerFrame } from "../../worker/protocol/frames";
+import type { SessionStatus, SessionSummary } from "../../worker/protocol/session";
+import { makeClaudeTestEnv, type ClaudeTestEnv } from "../fixtures/claude-test-env";
+import { startFakeMessagesApi, type FakeMessagesApi } from "../fixtures/fake-messages-api";
+
+export interface Tower {
+  url: string;
+  adminToken: string;
+  agentToken: string;
+  agentName: string;
+  client: ApiClient;
+  workDir: string;
+  agentState: string;
+  server: RunningServer;
+  api: FakeMessagesApi;
+  startAgent(): Promise<ChildProcess>;
+  agent: ChildProcess | null;
+  restartServer(): Promise<void>;
+  /** The tail of wrangler's output and the agent's, for failure messages. */
+  logs(): string;
+  stopServer(): Promise<void>;
+  startServer(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startTower(opts: { agentGraceSeconds?: number; approvalTimeoutSeconds?: number } = {}): Promise<Tower> {
+  const root = await mkdtemp(join(tmpdir(), "tower-e2e-"));
+  const persistDir = join(root, "state");
+  const agentState = join(root, "agent");
+  const workDir = join(root, "work");
+  await mkdir(workDir, { recursive: true });
+  const api = await startFakeMessagesApi({ port: 0 });
+  const claude: ClaudeTestEnv = await makeClaudeTestEnv(api.url);
+  applyMigrations(persistDir);
+  const agentName = "e2e-machine";
+  const boot = await bootstrap(persistDir, agentName);
+  const port = await freePort();
+  const vars = {
+    AGENT_GRACE_SECONDS: String(opts.agentGraceSeconds ?? 5),
+    APPROVAL_TIMEOUT_SECONDS: String(opts.approvalTimeoutSeconds ?? 3600),
+  };
+  let logs = "";
+  let agentLogs = "";
+  const start = () => startWrangler({ port, persistDir, vars, log: (c) => (logs = (logs + c).slice(-20_000)) });
+  const tower: Tower = {
+    url: `http://127.0.0.1:${port}`,
+    adminToken: boot.adminToken!,
+    agentToken: boot.agentToken!,
+    agentName,
+    client: createApiClient({ baseUrl: `http://127.0.0.1:${port}`, token: boot.adminToken! }),
+    workDir,
+    agentState,
+    server: await start(),
+    api,
+    agent: null,
+    logs: () => `--- wrangler ---\n${logs}\n--- agent ---\n${agentLogs}`,
+    async startAgent() {
+      const child = spawn(
+        process.execPath,
+        [join(PROJECT_ROOT, "agent/bin/tower.mjs"), "agent", "--server", tower.url, "--token", tower.agentToken, "--name", agentName, "--state-dir", agentState],
+        { cwd: workDir, env: { ...withoutUndefined({ ...process.env, ...claude.env }) }, stdio: ["ignore", "pipe", "pipe"] },
+      );
+      let out = "";
+      const collect = (d: Buffer) => {
+        out += d.toString();
+        agentLogs = (agentLogs + d.toString()).slice(-20_000);
+      };
+      child.stdout?.on("data", collect);
+      child.stderr?.on("data", collect);
+      tower.agent = child;
+      await waitUntil(
+        () => {
+          if (child.exitCode !== null) throw new Error(`agent exited with ${child.exitCode}:\n${out}`);
+          return out.includes("connected to");
+        },
+        30_000,
+        () => `agent did not connect:\n${out}`,
+      );
+      return child;
+    },
+    async stopServer() {
+      await tower.server.stop();
+    },
+    async startServer() {
+      tower.server = await start();
+    },
+    async restartServer() {
+      await tower.stopServer();
+      await tower.startServer();
+    },
+    async close() {
+      if (tower.agent && tower.agent.exitCode === null) {
+        tower.agent.kill("SIGKILL");
+      }
+      await tower.server.stop();
+      await api.close();
+      await claude.cleanup();
+      await rm(root, { recursive: true, force: true });
+    },
+  };
+  return tower;
+}
+
+function withoutUndefined(env: Record<string, string | undefined>): Record<string, string> {
+  return Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));
+}
+
+export async function waitUntil(pred: () => boolean | Promise<boolean>, ms: number, why: () => string = () => "condition"): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await pred())) {
+    if (Date.now() > end) throw new Error(`timed out after ${ms} ms: ${why()}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Waits for the session to reach `status` (read from the API), and returns it. */
+export async function waitForStatus(t: Tower, id: string, status: SessionStatus, ms = 45_000): Promise<SessionSummary> {
+  let last: SessionSummary | null = null;
+  await waitUntil(
+    async () => {
+      last = await t.client.getSession(id);
+      return last.status === status;
+    },
+    ms,
+    () => `session ${id} is ${last?.status} (${last?.statusReason}), not ${status}`,
+  );
+  return last!;
+}
+
+/** An authenticated `ws` class for Node viewers. */
+export function authedWs(token: string) {
+  return class extends WS {
+    constructor(url: string | URL, protocols?: string | string[]) {
+      super(url, protocols, { headers: { authorization: `Bearer ${token}` } });
+    }
+  };
+}
+
+export interface Viewer {
+  live: Live;
+  events: SessionEvent[];
+  frames: ServerFrame[];
+  waitFor(pred: (e: SessionEvent) => boolean, ms?: number): Promise<SessionEvent>;
+}
+
+export function watch(t: Tower, sessionId: string): Viewer {
+  const events: SessionEvent[] = [];
+  const frames: ServerFrame[] = [];
+  const live = connectSession({
+    baseUrl: t.url,
+    token: t.adminToken,
+    sessionId,
+    WebSocket: authedWs(t.adminToken),
+    onFrame: (f) => {
+      frames.push(f);
+      if (f.type === "events") events.push(...f.events);
+    },
+  });
+  return {
+    live,
+    events,
+    frames,
+    async waitFor(pred, ms = 45_000) {
+      await waitUntil(() => events.some(pred), ms, () => `no matching event; saw ${events.map((e) => e.type).join(", ")}`);
+      return events.find(pred)!;
+    },
+  };
+}

@@ -1,0 +1,90 @@
+import { existsSync, readFileSync } from "node:fs";
+import { mkdir } from "node:fs/promises";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { SessionEvent } from "../../worker/protocol/events";
+import { startTower, waitForStatus, waitUntil, watch, type Tower } from "./harness";
+
+let t: Tower;
+beforeAll(async () => {
+  t = await startTower({ agentGraceSeconds: 20 });
+  await t.startAgent();
+});
+afterAll(async () => {
+  await t?.close();
+});
+
+/** Every SDK message has a uuid: if one appears twice in the log, an event was doubled. */
+function sdkUuids(events: SessionEvent[]): string[] {
+  return events.flatMap((e) => (e.type === "sdk-message" && typeof e.message.uuid === "string" ? [e.message.uuid] : []));
+}
+
+describe("reconnects, restarts and the journal", () => {
+  it("keeps an approval across a server restart and completes once it is approved", async () => {
+    const cwd = join(t.workDir, "durable");
+    await mkdir(cwd, { recursive: true });
+    const s = await t.client.createSession({ prompt: "write hello.txt", cwd });
+    await waitForStatus(t, s.id, "waiting_for_approval");
+    await t.restartServer();
+    const { approvals } = await t.client.listApprovals({ session: s.id });
+    expect(approvals).toHaveLength(1);
+    await t.client.decide(approvals[0]!.id, { decision: "approve" });
+    await waitForStatus(t, s.id, "completed");
+    expect(readFileSync(join(cwd, "hello.txt"), "utf8")).toBe("hello\n");
+  });
+
+  it("loses nothing and doubles nothing when the agent restarts with events the server never acknowledged", async () => {
+    const s = await t.client.createSession({ prompt: "slow 3000 ms please", cwd: t.workDir });
+    await waitForStatus(t, s.id, "running");
+    await t.stopServer();
+    // Claude Code carries on while Tower is down; the agent journals what it cannot deliver.
+    const journal = join(t.agentState, "journal", `${s.id}.jsonl`);
+    await waitUntil(() => existsSync(journal) && readFileSync(journal, "utf8").includes('"run-ended"'), 30_000, () => "run never ended");
+    t.agent!.kill("SIGKILL");
+    await t.startServer();
+    await t.startAgent();
+    const done = await waitForStatus(t, s.id, "completed");
+    expect(done.result).toBe("Sorry, that took a while.");
+    const { events } = await t.client.events(s.id);
+    const uuids = sdkUuids(events);
+    expect(new Set(uuids).size).toBe(uuids.length);
+    expect(events.filter((e) => e.type === "run-ended")).toHaveLength(1);
+    expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1));
+    await waitUntil(() => !existsSync(journal), 10_000, () => "journal was not cleared after the acks");
+  });
+
+  it("shows a viewer that reconnects many times every event exactly once, in order", async () => {
+    const cwd = join(t.workDir, "viewer");
+    await mkdir(cwd, { recursive: true });
+    const s = await t.client.createSession({ prompt: "three steps", cwd });
+    const viewer = watch(t, s.id);
+    const approved = new Set<string>();
+    const approver = (async () => {
+      const until = Date.now() + 60_000;
+      while ((await t.client.getSession(s.id)).status !== "completed" && Date.now() < until) {
+        for (const a of (await t.client.listApprovals({ session: s.id })).approvals) {
+          if (approved.has(a.id)) continue;
+          approved.add(a.id);
+          // Give the viewer time to drop and come back between the session's steps.
+          await new Promise((r) => setTimeout(r, 150));
+          await t.client.decide(a.id, { decision: "approve" });
+        }
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    })();
+    let reconnects = 0;
+    while (reconnects < 10) {
+      viewer.live.reconnect();
+      reconnects++;
+      await new Promise((r) => setTimeout(r, 60));
+    }
+    await approver;
+    expect(reconnects).toBe(10);
+    await waitForStatus(t, s.id, "completed");
+    const { events } = await t.client.events(s.id);
+    await waitUntil(() => viewer.events.length >= events.length, 10_000, () => `viewer has ${viewer.events.length} of ${events.length}`);
+    expect(viewer.events.map((e) => e.seq)).toEqual(events.map((e) => e.seq));
+    expect(approved.size).toBe(3);
+    viewer.live.close();
+  });
+});

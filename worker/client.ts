@@ -1,0 +1,167 @@
+/**
+ * The typed Tower client shared by the CLI, the agent's tooling and the web app. Every response is
+ * validated with the protocol's zod schemas, errors come back as the same `ApiError` the server
+ * threw, and live connections reconnect on their own (partysocket), resuming from the last seq.
+ */
+import ReconnectingWebSocket from "partysocket/ws";
+import { z } from "zod";
+import { Approval, type ApprovalListQuery, type DecisionBody } from "./protocol/approval";
+import { ApiError, ErrorEnvelope } from "./protocol/errors";
+import { EventPage } from "./protocol/events";
+import { AgentPresence, HubFrame, ServerFrame, type ClientFrame } from "./protocol/frames";
+import {
+  SessionPage,
+  SessionSummary,
+  type ContinueSessionBody,
+  type CreateSessionBody,
+  type PatchSessionBody,
+  type SessionListQuery,
+} from "./protocol/session";
+
+export { ApiError };
+
+export interface ClientOptions {
+  baseUrl: string;
+  token: string;
+  fetch?: typeof fetch;
+}
+
+type Query = Record<string, string | number | boolean | string[] | undefined>;
+
+function toSearch(q: Query | undefined): string {
+  if (!q) return "";
+  const p = new URLSearchParams();
+  for (const [k, v] of Object.entries(q)) {
+    if (v === undefined) continue;
+    p.set(k, Array.isArray(v) ? v.join(",") : String(v));
+  }
+  const s = p.toString();
+  return s ? `?${s}` : "";
+}
+
+/** Creates a client for one server and token. */
+export function createApiClient(opts: ClientOptions) {
+  const base = opts.baseUrl.replace(/\/+$/, "");
+  const doFetch = opts.fetch ?? fetch;
+
+  async function call<T>(schema: z.ZodType<T>, method: string, path: string, body?: unknown, query?: Query): Promise<T> {
+    let res: Response;
+    try {
+      res = await doFetch(`${base}${path}${toSearch(query)}`, {
+        method,
+        headers: { authorization: `Bearer ${opts.token}`, ...(body !== undefined ? { "content-type": "application/json" } : {}) },
+        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+      });
+    } catch (e) {
+      throw new ApiError("INTERNAL", `Cannot reach Tower at ${base}: ${(e as Error).message}. Is it running (npm start)?`);
+    }
+    const text = await res.text();
+    let json: unknown;
+    try {
+      json = text ? JSON.parse(text) : null;
+    } catch {
+      throw new ApiError("INTERNAL", `Tower answered ${res.status} with something that is not JSON: ${text.slice(0, 200)}`);
+    }
+    if (!res.ok) {
+      const env = ErrorEnvelope.safeParse(json);
+      if (env.success) throw new ApiError(env.data.error.code, env.data.error.message, env.data.error.issues);
+      throw new ApiError("INTERNAL", `Tower answered ${res.status}: ${text.slice(0, 200)}`);
+    }
+    const parsed = schema.safeParse(json);
+    if (!parsed.success) throw new ApiError("INTERNAL", `Unexpected response from ${path}: ${parsed.error.issues[0]?.message}`);
+    return parsed.data;
+  }
+
+  return {
+    baseUrl: base,
+    token: opts.token,
+    health: () => call(z.object({ ok: z.literal(true), workspaceId: z.string(), subject: z.string() }), "GET", "/api/health"),
+    createSession: (body: CreateSessionBody) => call(SessionSummary, "POST", "/api/sessions", body),
+    listSessions: (q: Partial<Omit<SessionListQuery, "status">> & { status?: string[] } = {}) =>
+      call(SessionPage, "GET", "/api/sessions", undefined, q as Query),
+    getSession: (id: string) => call(SessionSummary, "GET", `/api/sessions/${encodeURIComponent(id)}`),
+    events: (id: string, after = 0, limit = 500) =>
+      call(EventPage, "GET", `/api/sessions/${encodeURIComponent(id)}/events`, undefined, { after, limit }),
+    patchSession: (id: string, body: PatchSessionBody) => call(SessionSummary, "PATCH", `/api/sessions/${encodeURIComponent(id)}`, body),
+    interrupt: (id: string) => call(SessionSummary, "POST", `/api/sessions/${encodeURIComponent(id)}/interrupt`),
+    continueSession: (id: string, body: Partial<ContinueSessionBody> & { prompt: string }) =>
+      call(SessionSummary, "POST", `/api/sessions/${encodeURIComponent(id)}/continue`, body),
+    listApprovals: (q: Partial<ApprovalListQuery> = {}) =>
+      call(z.object({ approvals: z.array(Approval) }), "GET", "/api/approvals", undefined, q as Query),
+    decide: (approvalId: string, body: DecisionBody) =>
+      call(Approval, "POST", `/api/approvals/${encodeURIComponent(approvalId)}/decision`, body),
+    listAgents: () => call(z.object({ agents: z.array(AgentPresence) }), "GET", "/api/agents"),
+  };
+}
+
+export type ApiClient = ReturnType<typeof createApiClient>;
+
+export interface LiveOptions<F> {
+  baseUrl: string;
+  token: string;
+  /** A WebSocket class; Node passes one from `ws` that sends the Authorization header. */
+  WebSocket?: unknown;
+  onFrame(frame: F): void;
+  onStatus?(status: "live" | "reconnecting" | "offline"): void;
+}
+
+export interface Live {
+  send(frame: ClientFrame): void;
+  /** Drops the connection and dials again (it resumes from the last event seen). */
+  reconnect(): void;
+  close(): void;
+}
+
+function wsUrl(baseUrl: string, path: string, params: Record<string, string>): string {
+  const u = new URL(path, baseUrl.replace(/^http/, "ws"));
+  for (const [k, v] of Object.entries(params)) u.searchParams.set(k, v);
+  return u.toString();
+}
+
+function open<F>(schema: z.ZodType<F>, opts: LiveOptions<F>, url: () => string): Live {
+  const ws = new ReconnectingWebSocket(url, [], {
+    WebSocket: opts.WebSocket,
+    minReconnectionDelay: 200,
+    maxReconnectionDelay: 5000,
+  });
+  ws.addEventListener("open", () => opts.onStatus?.("live"));
+  ws.addEventListener("close", () => opts.onStatus?.(ws.shouldReconnect ? "reconnecting" : "offline"));
+  ws.addEventListener("message", (e: MessageEvent) => {
+    let json: unknown;
+    try {
+      json = JSON.parse(String(e.data));
+    } catch {
+      return;
+    }
+    // Unknown frame types are ignored so that a newer server never breaks this client.
+    const r = schema.safeParse(json);
+    if (r.success) opts.onFrame(r.data);
+  });
+  return { send: (f) => ws.send(JSON.stringify(f)), reconnect: () => ws.reconnect(), close: () => ws.close(1000, "bye") };
+}
+
+/**
+ * Follows one session live: a snapshot, then every event once and in order, across reconnects
+ * (each reconnect asks only for events after the last one seen).
+ */
+export function connectSession(opts: LiveOptions<ServerFrame> & { sessionId: string; after?: number }): Live {
+  let lastSeq = opts.after ?? 0;
+  const onFrame = (f: ServerFrame) => {
+    if (f.type === "events") {
+      const fresh = f.events.filter((e) => e.seq > lastSeq);
+      if (fresh.length === 0) return;
+      lastSeq = fresh.at(-1)!.seq;
+      opts.onFrame({ ...f, events: fresh });
+      return;
+    }
+    opts.onFrame(f);
+  };
+  const params = (): Record<string, string> => ({ after: String(lastSeq), ...(opts.WebSocket ? {} : { access_token: opts.token }) });
+  return open(ServerFrame, { ...opts, onFrame }, () => wsUrl(opts.baseUrl, `/api/sessions/${opts.sessionId}/live`, params()));
+}
+
+/** Follows the workspace: session list deltas, the approvals inbox and agent presence. */
+export function connectWorkspace(opts: LiveOptions<HubFrame>): Live {
+  const params: Record<string, string> = opts.WebSocket ? {} : { access_token: opts.token };
+  return open(HubFrame, opts, () => wsUrl(opts.baseUrl, "/api/workspace/live", params));
+}
