@@ -66,7 +66,7 @@ export function upCommand(): Command {
           wroteCliConfig ? `Saved for the tower CLI in ${cliConfig}.\n` : `Use it with: export TOWER_TOKEN=${boot.adminToken}\n`,
         );
       }
-      process.stdout.write("Try: npx tower launch \"say hello\" --cwd . --wait    (Ctrl-C stops Tower)\n");
+      process.stdout.write('Try: npm run tower -- launch "say hello" --cwd . --wait    (Ctrl-C stops Tower)\n');
 
       let stopping = false;
       const stop = async () => {
@@ -78,6 +78,8 @@ export function upCommand(): Command {
       };
       process.on("SIGINT", () => void stop());
       process.on("SIGTERM", () => void stop());
+      // Whatever ends this process, wrangler and workerd must not outlive it.
+      process.once("exit", () => server.kill());
       server.process.once("exit", (code) => {
         if (!stopping) {
           process.stderr.write(`wrangler dev exited (${code}); stopping\n`);

@@ -80,6 +80,8 @@ export interface RunningServer {
   url: string;
   process: ChildProcess;
   stop(): Promise<void>;
+  /** Synchronous last resort (for `process.on("exit")`): signals the whole group and returns. */
+  kill(): void;
 }
 
 /** Starts `wrangler dev` on 127.0.0.1 and resolves once it answers HTTP. */
@@ -115,6 +117,7 @@ export async function startWrangler(opts: {
   return {
     url,
     process: child,
+    kill: () => stopGroup(child),
     stop: async () => {
       stopGroup(child);
       await new Promise<void>((resolve) => (child.exitCode !== null ? resolve() : child.once("exit", () => resolve())));

@@ -1,0 +1,85 @@
+/**
+ * Small benchmark tools: percentiles over samples, and a JSON WebSocket (ws package, with the
+ * bearer token) whose frames can be awaited by predicate with a bounded wait.
+ */
+import WS from "ws";
+
+export interface Stats {
+  n: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  mean: number;
+}
+
+export function stats(samples: number[]): Stats {
+  const s = [...samples].sort((a, b) => a - b);
+  const at = (q: number) => s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))] ?? NaN;
+  const round = (x: number) => Math.round(x * 100) / 100;
+  return { n: s.length, p50: round(at(0.5)), p95: round(at(0.95)), p99: round(at(0.99)), mean: round(s.reduce((a, b) => a + b, 0) / (s.length || 1)) };
+}
+
+type Frame = Record<string, unknown>;
+
+export class JsonSocket {
+  readonly #waiters = new Set<() => void>();
+  readonly frames: Frame[] = [];
+  onFrame: ((f: Frame, at: number) => void) | null = null;
+  #cursor = 0;
+
+  private constructor(readonly ws: WS) {
+    ws.on("message", (data) => {
+      const at = performance.now();
+      const f = JSON.parse(String(data)) as Frame;
+      this.onFrame?.(f, at);
+      this.frames.push(f);
+      for (const w of [...this.#waiters]) w();
+    });
+  }
+
+  static open(url: string, token: string): Promise<JsonSocket> {
+    return new Promise((resolve, reject) => {
+      const ws = new WS(url, { headers: { authorization: `Bearer ${token}` } });
+      const sock = new JsonSocket(ws);
+      ws.once("open", () => resolve(sock));
+      ws.once("error", reject);
+    });
+  }
+
+  send(frame: unknown): void {
+    this.ws.send(typeof frame === "string" ? frame : JSON.stringify(frame));
+  }
+
+  /** Waits for the next frame (after those already taken) that matches. */
+  next(pred: (f: Frame) => boolean, ms = 10_000): Promise<Frame> {
+    return new Promise((resolve, reject) => {
+      const check = () => {
+        for (let i = this.#cursor; i < this.frames.length; i++) {
+          if (pred(this.frames[i]!)) {
+            this.#cursor = i + 1;
+            this.#waiters.delete(check);
+            clearTimeout(timer);
+            resolve(this.frames[i]!);
+            return;
+          }
+        }
+      };
+      const timer = setTimeout(() => {
+        this.#waiters.delete(check);
+        reject(new Error(`no matching frame in ${ms} ms`));
+      }, ms);
+      this.#waiters.add(check);
+      check();
+    });
+  }
+
+  /** Forgets frames already received (keeps memory flat in long loops). */
+  drain(): void {
+    this.frames.length = 0;
+    this.#cursor = 0;
+  }
+
+  close(): void {
+    this.ws.close(1000);
+  }
+}

@@ -1,0 +1,240 @@
+/**
+ * `npm run bench`: Tower's speed figures, measured against wrangler dev on 127.0.0.1 with a fresh
+ * local state. Each figure is printed with p50/p95/p99 and its ratio to a floor measured in the
+ * same run (a bare WebSocket echo through the same Worker, and a trivial authenticated HTTP route),
+ * then written to bench/results.json. Bounded in count and time; it stops by itself.
+ */
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { cpus, tmpdir } from "node:os";
+import { join } from "node:path";
+import { applyMigrations, bootstrap, freePort, startWrangler } from "../agent/up/local-server";
+import { createApiClient, type ApiClient } from "../worker/client";
+import { JsonSocket, stats, type Stats } from "./lib";
+
+interface Ctx {
+  url: string;
+  ws: string;
+  adminToken: string;
+  agentToken: string;
+  client: ApiClient;
+  control: JsonSocket;
+}
+
+let counter = 0;
+const uid = (p: string) => `${p}-${Date.now().toString(36)}-${++counter}`;
+
+async function timeIt(n: number, fn: () => Promise<void>): Promise<number[]> {
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t0 = performance.now();
+    await fn();
+    out.push(performance.now() - t0);
+  }
+  return out;
+}
+
+/** A session whose (simulated) agent has started its run: returns the agent's session socket. */
+async function startedSession(ctx: Ctx, prompt = "bench"): Promise<{ id: string; agent: JsonSocket }> {
+  const s = await ctx.client.createSession({ prompt, cwd: "/tmp" });
+  const launch = await ctx.control.next((f) => f.type === "launch" && (f.order as { sessionId: string }).sessionId === s.id);
+  const runId = (launch.order as { runId: string }).runId;
+  ctx.control.send({ type: "launch-ack", runId });
+  const agent = await JsonSocket.open(`${ctx.ws}/api/sessions/${s.id}/agent`, ctx.agentToken);
+  agent.send({
+    type: "agent-events",
+    events: [
+      { id: uid("ev"), at: Date.now(), event: { type: "run-started", runId } },
+      { id: uid("ev"), at: Date.now(), event: { type: "sdk-message", message: { type: "system", subtype: "init", session_id: uid("claude") } } },
+    ],
+  });
+  await agent.next((f) => f.type === "ack");
+  return { id: s.id, agent };
+}
+
+async function floors(ctx: Ctx) {
+  const http = await timeIt(300, async () => {
+    const r = await fetch(`${ctx.url}/api/health`, { headers: { authorization: `Bearer ${ctx.adminToken}` } });
+    await r.text();
+  });
+  const echo = await JsonSocket.open(`${ctx.ws}/api/echo`, ctx.adminToken);
+  const ws = await timeIt(300, async () => {
+    const n = uid("e");
+    echo.send({ n });
+    await echo.next((f) => f.n === n);
+  });
+  echo.close();
+  return { http: stats(http), wsEcho: stats(ws) };
+}
+
+const THINK_MS = 40;
+
+async function approvalRoundTrip(ctx: Ctx, n = 200) {
+  const { id, agent } = await startedSession(ctx);
+  const viewer = await JsonSocket.open(`${ctx.ws}/api/sessions/${id}/live`, ctx.adminToken);
+  await viewer.next((f) => f.type === "snapshot");
+  const seen: number[] = [];
+  const total: number[] = [];
+  // One approval at a time with a short pause between, as people decide: this measures latency,
+  // not how fast a loop can saturate the room.
+  for (let i = 0; i < n; i++) {
+    await new Promise((r) => setTimeout(r, THINK_MS));
+    const t0 = performance.now();
+    const requestId = uid("req");
+    const toolUseId = uid("toolu");
+    agent.send({ type: "agent-events", events: [{ id: uid("ev"), at: Date.now(), event: { type: "approval-request", requestId, toolUseId, toolName: "Bash", input: { command: "ls" } } }] });
+    const frame = await viewer.next((f) => f.type === "events" && JSON.stringify(f).includes(toolUseId));
+    seen.push(performance.now() - t0);
+    const ev = (frame.events as { type: string; approval?: { id: string; toolUseId: string } }[]).find((e) => e.approval?.toolUseId === toolUseId)!;
+    viewer.send({ type: "decide", approvalId: ev.approval!.id, body: { decision: "approve" } });
+    await agent.next((f) => f.type === "decision" && f.requestId === requestId);
+    total.push(performance.now() - t0);
+    agent.drain();
+    viewer.drain();
+  }
+  agent.close();
+  viewer.close();
+  return { roundTrip: stats(total), agentToViewer: stats(seen) };
+}
+
+async function fanOut(ctx: Ctx, viewers: number, events = 100) {
+  const { id, agent } = await startedSession(ctx);
+  const socks = await Promise.all(Array.from({ length: viewers }, () => JsonSocket.open(`${ctx.ws}/api/sessions/${id}/live`, ctx.adminToken)));
+  await Promise.all(socks.map((s) => s.next((f) => f.type === "snapshot")));
+  const perDelivery: number[] = [];
+  const allDelivered: number[] = [];
+  for (let i = 0; i < events; i++) {
+    const marker = uid("m");
+    const t0 = performance.now();
+    const arrivals = socks.map(
+      (s) =>
+        new Promise<number>((resolve) => {
+          s.onFrame = (f, at) => {
+            if (f.type === "events" && JSON.stringify(f).includes(marker)) resolve(at - t0);
+          };
+        }),
+    );
+    agent.send({ type: "agent-events", events: [{ id: uid("ev"), at: Date.now(), event: { type: "sdk-message", message: { type: "assistant", marker, message: { content: [{ type: "text", text: "x" }] } } } }] });
+    const times = await Promise.all(arrivals);
+    perDelivery.push(...times);
+    allDelivered.push(Math.max(...times));
+    for (const s of socks) s.drain();
+    agent.drain();
+  }
+  for (const s of socks) s.close();
+  agent.close();
+  return { viewers, perDelivery: stats(perDelivery), lastViewer: stats(allDelivered) };
+}
+
+async function sessionList(ctx: Ctx, sessions = 1000) {
+  const existing = (await ctx.client.listSessions({ limit: 200, archived: "all" })).sessions.length;
+  let made = existing;
+  const worker = async () => {
+    while (made < sessions) {
+      made++;
+      await ctx.client.createSession({ prompt: `bench session ${made}`, cwd: "/tmp" });
+    }
+  };
+  await Promise.all(Array.from({ length: 8 }, worker));
+  const page50 = await timeIt(200, async () => void (await ctx.client.listSessions({ limit: 50 })));
+  const page200 = await timeIt(100, async () => void (await ctx.client.listSessions({ limit: 200 })));
+  return { sessions, page50: stats(page50), page200: stats(page200) };
+}
+
+async function ingest(ctx: Ctx, total = 20_000, batch = 200) {
+  const { agent } = await startedSession(ctx);
+  const t0 = performance.now();
+  let acked = 0;
+  const done = new Promise<void>((resolve) => {
+    agent.onFrame = (f) => {
+      if (f.type === "ack") acked += (f.ids as string[]).length;
+      if (acked >= total) resolve();
+    };
+  });
+  for (let i = 0; i < total; i += batch) {
+    const events = Array.from({ length: Math.min(batch, total - i) }, (_, k) => ({
+      id: uid("ev"),
+      at: Date.now(),
+      event: { type: "sdk-message", message: { type: "assistant", message: { content: [{ type: "text", text: `event ${i + k}` }] } } },
+    }));
+    agent.send({ type: "agent-events", events });
+  }
+  await done;
+  const seconds = (performance.now() - t0) / 1000;
+  agent.close();
+  return { events: total, batch, seconds: Math.round(seconds * 1000) / 1000, eventsPerSecond: Math.round(total / seconds) };
+}
+
+const fmt = (s: Stats) => `p50 ${s.p50} ms  p95 ${s.p95} ms  p99 ${s.p99} ms  (n=${s.n})`;
+const ratio = (a: Stats, floor: Stats) => Math.round((a.p95 / floor.p95) * 100) / 100;
+
+/** `npm run bench -- approval fanout` runs only those parts (for quick checks; results.json needs all). */
+const only = new Set(process.argv.slice(2));
+const wants = (part: string) => only.size === 0 || only.has(part);
+
+async function main() {
+  const root = await mkdtemp(join(tmpdir(), "tower-bench-"));
+  const persistDir = join(root, "state");
+  applyMigrations(persistDir);
+  const boot = await bootstrap(persistDir, "bench-machine");
+  const server = await startWrangler({
+    port: await freePort(),
+    persistDir,
+    ...(process.env.BENCH_LOG ? { log: (c: string) => process.stderr.write(c) } : {}),
+  });
+  const ws = server.url.replace(/^http/, "ws");
+  const control = await JsonSocket.open(`${ws}/api/agents/connect`, boot.agentToken!);
+  control.send({ type: "hello", machine: { name: "bench-machine", hostname: "bench", labels: [], capacity: 4, versions: {} }, running: [] });
+  await control.next((f) => f.type === "welcome");
+  const ctx: Ctx = { url: server.url, ws, adminToken: boot.adminToken!, agentToken: boot.agentToken!, client: createApiClient({ baseUrl: server.url, token: boot.adminToken! }), control };
+  const hardStop = setTimeout(() => {
+    console.error("bench: over its 10-minute budget; stopping");
+    void server.stop().then(() => process.exit(1));
+  }, 600_000);
+  try {
+    await approvalRoundTrip(ctx, 30); // warm-up: first requests compile and start the isolates
+    const floor = await floors(ctx);
+    console.log(`floor  HTTP /api/health       ${fmt(floor.http)}`);
+    console.log(`floor  WebSocket echo         ${fmt(floor.wsEcho)}`);
+    if (!wants("approval")) return;
+    const approval = await approvalRoundTrip(ctx);
+    console.log(`approval round trip           ${fmt(approval.roundTrip)}  ×${ratio(approval.roundTrip, floor.wsEcho)} of echo (target p95 ≤ 15 ms)`);
+    console.log(`  agent → viewer              ${fmt(approval.agentToViewer)}`);
+    if (only.size > 0 && !wants("fanout")) return;
+    const fan = [];
+    for (const v of [1, 10, 100]) {
+      const r = await fanOut(ctx, v);
+      fan.push(r);
+      console.log(`fan-out to ${String(v).padStart(3)} viewers         ${fmt(r.perDelivery)}  ×${ratio(r.perDelivery, floor.wsEcho)} of echo${v === 100 ? " (target p95 ≤ 25 ms)" : ""}`);
+    }
+    const list = await sessionList(ctx);
+    console.log(`list of ${list.sessions} sessions, 50/page  ${fmt(list.page50)}  ×${ratio(list.page50, floor.http)} of /api/health (target p95 ≤ 20 ms)`);
+    console.log(`  200/page                    ${fmt(list.page200)}  ×${ratio(list.page200, floor.http)} of /api/health`);
+    const ingestBatched = await ingest(ctx, 20_000, 200);
+    const ingestSingle = await ingest(ctx, 2_000, 1);
+    console.log(`ingest into one room          ${ingestBatched.eventsPerSecond} events/s persisted (batches of 200; target ≥ 2,000)`);
+    console.log(`  one event per frame         ${ingestSingle.eventsPerSecond} events/s`);
+    const results = {
+      measuredAt: new Date().toISOString(),
+      machine: { cpus: cpus().length, node: process.version },
+      floor,
+      approval,
+      fanOut: fan,
+      list,
+      ingest: { batched: ingestBatched, single: ingestSingle },
+      ratios: {
+        approvalP95OverEcho: ratio(approval.roundTrip, floor.wsEcho),
+        fanOut100P95OverEcho: ratio(fan[2]!.perDelivery, floor.wsEcho),
+        listP95OverHealth: ratio(list.page50, floor.http),
+      },
+    };
+    await writeFile(join(import.meta.dirname, "results.json"), `${JSON.stringify(results, null, 2)}\n`);
+    console.log("written to bench/results.json");
+  } finally {
+    clearTimeout(hardStop);
+    control.close();
+    await server.stop();
+    await rm(root, { recursive: true, force: true });
+  }
+}
+
+await main();
