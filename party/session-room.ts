@@ -191,6 +191,11 @@ export class SessionRoom extends Server<Env> {
     return this.#result(this.#apply({ type: "patch", ...(title !== undefined ? { title } : {}), ...(archived !== undefined ? { archived } : {}) }));
   }
 
+  /** The authoritative summary (D1's copy may trail it by the outbox's coalescing window). */
+  summary(): SessionSummary | null {
+    return toSummary(this.#state, this.#seq);
+  }
+
   /** What a fork of this session starts from: Claude's session and the cost it already carries. */
   forkBasis(): { claudeSessionId: string | null; claudeCostUsd: number } {
     const s = this.#state.session;

@@ -9,6 +9,7 @@ import type { WorkspaceHub } from "../party/workspace-hub";
  * in events is too deep for tsc, so callers see this façade of the same methods instead.
  */
 export type SessionRoomApi = Pick<SessionRoom, "create" | "decide" | "interrupt" | "continueWith" | "patch" | "forkBasis"> & {
+  summary(): Promise<ReturnType<SessionRoom["summary"]>>;
   events(after: number, limit: number): Promise<ReturnType<SessionRoom["events"]>>;
   fetch(request: Request): Promise<Response>;
 };

@@ -127,7 +127,7 @@ export class TowerAgent {
   async stop(timeoutMs = 15_000): Promise<void> {
     this.#stopping = true;
     const runs = [...this.#runs.values()];
-    for (const r of runs) r.interrupt();
+    for (const r of runs) r.interrupt(`the agent on ${this.cfg.machine.name} was shut down`);
     await Promise.race([Promise.all(runs.map((r) => r.done)), sleep(timeoutMs)]);
     await Promise.all([...this.#channels.values()].map((c) => c.drained(5_000)));
     for (const c of this.#channels.values()) c.close();

@@ -15,7 +15,8 @@ const INTERRUPT_GRACE_MS = 10_000;
 export interface ActiveRun {
   order: LaunchOrder;
   handle: RunHandle;
-  interrupt(): void;
+  /** Stops the run; `reason` (e.g. the agent shutting down) is reported with its ending. */
+  interrupt(reason?: string): void;
   done: Promise<RunOutcome>;
 }
 
@@ -50,9 +51,11 @@ export function relayRun(order: LaunchOrder, channel: SessionChannel, options: R
   );
 
   let interrupting = false;
-  const interrupt = () => {
+  let interruptReason: string | undefined;
+  const interrupt = (reason?: string) => {
     if (interrupting) return;
     interrupting = true;
+    interruptReason = reason;
     void handle.interrupt();
     const killer = setTimeout(() => handle.abort(), INTERRUPT_GRACE_MS);
     void handle.done.finally(() => clearTimeout(killer));
@@ -65,12 +68,13 @@ export function relayRun(order: LaunchOrder, channel: SessionChannel, options: R
       waiting.delete(requestId);
       resolve(answer);
     },
-    onInterrupt: interrupt,
+    onInterrupt: () => interrupt(),
     waiting: () => [...waiting.keys()],
     runId: () => order.runId,
   };
 
-  const done = handle.done.then((outcome) => {
+  const done = handle.done.then((reported) => {
+    const outcome = interruptReason && reported.kind === "interrupted" ? { ...reported, error: interruptReason } : reported;
     channel.send({ type: "run-ended", runId: order.runId, outcome });
     return outcome;
   });

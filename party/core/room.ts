@@ -313,7 +313,8 @@ function agentEvent(d: Draft, envelope: AgentEnvelope, inputSha256: string | und
 }
 
 function describeOutcome(kind: string, error: string | undefined, wasInterrupting: boolean): string {
-  if (wasInterrupting || kind === "interrupted") return "interrupted by a user";
+  if (wasInterrupting) return "interrupted by a user";
+  if (kind === "interrupted") return error ? `interrupted: ${error}` : "interrupted";
   if (kind === "success") return "Claude Code finished";
   if (kind === "max_turns") return "reached the maximum number of turns; continue to go on";
   return `Claude Code failed: ${error ?? "unknown error"}`;

@@ -3,7 +3,7 @@ import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { SessionEvent } from "../../worker/protocol/events";
-import { startTower, waitForStatus, watch, type Tower } from "./harness";
+import { startTower, waitForStatus, waitUntil, watch, type Tower } from "./harness";
 
 let t: Tower;
 beforeAll(async () => {
@@ -95,8 +95,12 @@ describe("interrupts and agent loss", () => {
     const interrupting = await t.client.interrupt(s.id);
     expect(["interrupting", "interrupted"]).toContain(interrupting.status);
     await waitForStatus(t, s.id, "interrupted");
-    const { approvals } = await t.client.listApprovals({ session: s.id, status: "all" });
-    expect(approvals.map((a) => a.status)).toEqual(["cancelled"]);
+    // The inbox is D1's mirror, which trails the room by its coalescing window.
+    await waitUntil(
+      async () => (await t.client.listApprovals({ session: s.id, status: "all" })).approvals.map((a) => a.status).join() === "cancelled",
+      5_000,
+      () => "approval not cancelled in the inbox",
+    );
     expect(existsSync(join(cwd, "hello.txt"))).toBe(false);
     viewer.live.close();
   });

@@ -26,7 +26,9 @@ export interface Tower {
   agentState: string;
   server: RunningServer;
   api: FakeMessagesApi;
-  startAgent(): Promise<ChildProcess>;
+  startAgent(opts?: { claudePath?: string; env?: Record<string, string> }): Promise<ChildProcess>;
+  /** Runs the real `tower` CLI as a child process against this server. */
+  cli(args: string[], opts?: { token?: string }): Promise<{ code: number | null; stdout: string; stderr: string }>;
   agent: ChildProcess | null;
   restartServer(): Promise<void>;
   /** The tail of wrangler's output and the agent's, for failure messages. */
@@ -35,6 +37,8 @@ export interface Tower {
   startServer(): Promise<void>;
   close(): Promise<void>;
 }
+
+const TOWER_BIN = join(PROJECT_ROOT, "agent/bin/tower.mjs");
 
 export async function startTower(opts: { agentGraceSeconds?: number; approvalTimeoutSeconds?: number } = {}): Promise<Tower> {
   const root = await mkdtemp(join(tmpdir(), "tower-e2e-"));
@@ -67,12 +71,14 @@ export async function startTower(opts: { agentGraceSeconds?: number; approvalTim
     api,
     agent: null,
     logs: () => `--- wrangler ---\n${logs}\n--- agent ---\n${agentLogs}`,
-    async startAgent() {
-      const child = spawn(
-        process.execPath,
-        [join(PROJECT_ROOT, "agent/bin/tower.mjs"), "agent", "--server", tower.url, "--token", tower.agentToken, "--name", agentName, "--state-dir", agentState],
-        { cwd: workDir, env: { ...withoutUndefined({ ...process.env, ...claude.env }) }, stdio: ["ignore", "pipe", "pipe"] },
-      );
+    async startAgent(opts = {}) {
+      const args = [TOWER_BIN, "agent", "--server", tower.url, "--token", tower.agentToken, "--name", agentName, "--state-dir", agentState];
+      if (opts.claudePath) args.push("--claude-path", opts.claudePath);
+      const child = spawn(process.execPath, args, {
+        cwd: workDir,
+        env: withoutUndefined({ ...process.env, ...claude.env, ...opts.env }),
+        stdio: ["ignore", "pipe", "pipe"],
+      });
       let out = "";
       const collect = (d: Buffer) => {
         out += d.toString();
@@ -90,6 +96,24 @@ export async function startTower(opts: { agentGraceSeconds?: number; approvalTim
         () => `agent did not connect:\n${out}`,
       );
       return child;
+    },
+    cli(args, opts = {}) {
+      return new Promise((resolve) => {
+        const child = spawn(process.execPath, [TOWER_BIN, ...args], {
+          cwd: workDir,
+          env: { ...withoutUndefined(process.env), TOWER_URL: tower.url, TOWER_TOKEN: opts.token ?? tower.adminToken, TOWER_CONFIG: join(root, "no-config.json"), NO_COLOR: "1" },
+          stdio: ["ignore", "pipe", "pipe"],
+        });
+        let stdout = "";
+        let stderr = "";
+        child.stdout?.on("data", (d: Buffer) => (stdout += d.toString()));
+        child.stderr?.on("data", (d: Buffer) => (stderr += d.toString()));
+        const killer = setTimeout(() => child.kill("SIGKILL"), 60_000);
+        child.on("exit", (code) => {
+          clearTimeout(killer);
+          resolve({ code, stdout, stderr });
+        });
+      });
     },
     async stopServer() {
       await tower.server.stop();

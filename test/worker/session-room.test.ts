@@ -86,7 +86,11 @@ describe("happy", () => {
       return s.status === "waiting_for_approval" ? s : null;
     });
     expect(summary.pendingApprovals).toBe(1);
-    const inbox = await (await api("/api/approvals", seed.userToken)).json<{ approvals: { id: string }[] }>();
+    // The inbox reads D1's mirror, which follows the room within its coalescing window.
+    const inbox = await eventually(async () => {
+      const r = await (await api("/api/approvals", seed.userToken)).json<{ approvals: { id: string }[] }>();
+      return r.approvals.length ? r : null;
+    });
     expect(inbox.approvals.map((a) => a.id)).toEqual([approval.id]);
 
     viewer.send({ type: "decide", ref: "r1", approvalId: approval.id, body: { decision: "approve", updatedInput: { file_path: "/work/hello.txt", content: "edited" } } });

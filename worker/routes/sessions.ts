@@ -57,7 +57,13 @@ export const sessions = router()
   )
   .openapi(
     createRoute({ method: "get", path: "/{id}", tags, request: { params: IdParam }, responses: { 200: jsonResponse(SessionSummary, "The session."), ...errorResponses } }),
-    async (c) => c.json(await ownSession(c, c.req.valid("param").id), 200),
+    async (c) => {
+      const { id } = c.req.valid("param");
+      const row = await ownSession(c, id);
+      // The room is the source of truth; the D1 row (used for the ownership check) may trail it.
+      const live = await (await sessionRoom(c.env, id)).summary();
+      return c.json(live ?? row, 200);
+    },
   )
   .openapi(
     createRoute({ method: "get", path: "/{id}/events", tags, request: { params: IdParam, query: EventsQuery }, responses: { 200: jsonResponse(EventPage, "Events after `after`, in order."), ...errorResponses } }),
