@@ -16,9 +16,6 @@ interface ContinueFlags {
   json?: boolean;
 }
 
-/** A continue writes two events (status-changed to queued, then the user-prompt); --wait shows both. */
-const CONTINUE_EVENTS = 2;
-
 export function continueCommand(ctx: CliContext): Command {
   return new Command("continue")
     .description("send a follow-up prompt to a stopped session")
@@ -32,6 +29,8 @@ export function continueCommand(ctx: CliContext): Command {
       const body = ContinueSessionBody.safeParse({ prompt: words.join(" "), fork: flags.fork === true, title: flags.title });
       if (!body.success) throw invalidFlags(body.error, { prompt: "<prompt>", title: "--title" }, "tower continue --help");
       const client = clientFor(ctx, cmd);
+      // Where the follow-up starts in the log, read before continuing so --wait shows all of it.
+      const before = flags.wait && !body.data.fork ? (await client.getSession(id)).lastSeq : 0;
       const session = await client.continueSession(id, body.data);
       const forked = session.id !== id;
       if (flags.json) (flags.wait ? printNdjson : printJson)(ctx.io, session);
@@ -41,7 +40,6 @@ export function continueCommand(ctx: CliContext): Command {
           ...(flags.wait ? [] : [{ text: `  tower watch ${session.id}`, tone: "dim" as const }]),
         ]);
       if (!flags.wait) return;
-      const after = forked ? 0 : Math.max(0, session.lastSeq - CONTINUE_EVENTS);
-      ctx.exitCode = await followSession(ctx, client, { sessionId: session.id, after, json: flags.json === true });
+      ctx.exitCode = await followSession(ctx, client, { sessionId: session.id, after: forked ? 0 : before, json: flags.json === true });
     });
 }
