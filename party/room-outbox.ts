@@ -10,6 +10,8 @@ import type { HubFrame } from "../worker/protocol/frames";
 import type { SessionSummary } from "../worker/protocol/session";
 import { makeDb } from "../worker/db/client";
 import { upsertApproval } from "../worker/db/approvals";
+import { appendAudit, type NewAuditEntry } from "../worker/db/audit";
+import type { EventBody } from "../worker/protocol/events";
 import { upsertSessionSummary } from "../worker/db/sessions";
 import type { AgentLink } from "./agent-link";
 import type { WorkspaceHub } from "./workspace-hub";
@@ -22,6 +24,7 @@ type LinkOp = { type: "launch"; order: LaunchOrder } | { type: "cancel"; runId: 
 
 export class RoomOutbox {
   #approvals = new Map<string, Approval>();
+  #audit: NewAuditEntry[] = [];
   #linkOps: LinkOp[] = [];
   #written = "";
   #link: Pick<AgentLink, "enqueue" | "cancel"> | null = null;
@@ -57,6 +60,16 @@ export class RoomOutbox {
     this.#writer.push(null);
   }
 
+  /** Records the events that belong in the workspace's audit log (decisions, interrupts, handoffs). */
+  auditEvent(body: EventBody): void {
+    const summary = this.summaryOf();
+    if (!summary) return;
+    const entry = auditEntryFor(summary.workspaceId, summary.id, body);
+    if (!entry) return;
+    this.#audit.push(entry);
+    this.#writer.push(null);
+  }
+
   settled(): Promise<void> {
     return this.#writer.settled();
   }
@@ -83,6 +96,11 @@ export class RoomOutbox {
       this.#linkOps.unshift(...ops);
       throw e;
     }
+    // The chain is per workspace and other writers append too, so each entry is its own append.
+    while (this.#audit.length) {
+      await appendAudit(db, this.#audit[0]!);
+      this.#audit.shift();
+    }
     if (ops.length) {
       const link = (this.#link ??= (await getServerByName(this.env.AgentLink, summary.agentId)) as unknown as Pick<AgentLink, "enqueue" | "cancel">);
       for (const op of ops) {
@@ -95,5 +113,25 @@ export class RoomOutbox {
       const hub = (this.#hub ??= (await getServerByName(this.env.WorkspaceHub, summary.workspaceId)) as unknown as Pick<WorkspaceHub, "publish">);
       await hub.publish(frames);
     }
+  }
+}
+
+/** The audit entry for a room event, if it is one the log keeps. */
+export function auditEntryFor(workspaceId: string, sessionId: string, body: EventBody): NewAuditEntry | null {
+  switch (body.type) {
+    case "approval-resolved":
+      return {
+        workspaceId,
+        actor: body.by ?? "tower",
+        actorKind: body.via === "human" ? "user" : "system",
+        via: body.via,
+        action: `approval.${body.status}`,
+        target: body.approvalId,
+        details: { session: sessionId, ...(body.comment ? { comment: body.comment } : {}), ...(body.updatedInput ? { editedInput: true } : {}) },
+      };
+    case "interrupt-requested":
+      return { workspaceId, actor: body.by, actorKind: "user", via: "human", action: "session.interrupt", target: sessionId, details: {} };
+    default:
+      return null;
   }
 }

@@ -22,7 +22,7 @@ import { errorFrame, parseFrame, safeSend } from "./sockets";
 import { toSummary } from "./summary";
 
 export type RoomResult<T> = { ok: true; value: T } | { ok: false; code: ErrorCode; message: string };
-type Role = { role: "viewer" | "agent"; subject: string };
+type Role = { role: "viewer" | "agent"; subject: string; canAct: boolean };
 
 export class SessionRoom extends Server<Env> {
   static override options = { hibernate: true };
@@ -50,7 +50,8 @@ export class SessionRoom extends Server<Env> {
 
   override onConnect(conn: Connection<Role>, ctx: ConnectionContext): void {
     const role = ctx.request.headers.get("x-tower-role") === "agent" ? "agent" : "viewer";
-    conn.setState({ role, subject: ctx.request.headers.get("x-tower-subject") ?? "unknown" });
+    const headers = ctx.request.headers;
+    conn.setState({ role, subject: headers.get("x-tower-subject") ?? "unknown", canAct: headers.get("x-tower-can-act") === "1" });
     if (role === "agent") {
       this.#apply({ type: "agent-connected" });
       return;
@@ -81,6 +82,7 @@ export class SessionRoom extends Server<Env> {
     const ref = frame.value.ref ?? null;
     const by = conn.state?.subject ?? "unknown";
     if (frame.value.type === "ping") return safeSend(conn, { type: "pong", ref } satisfies ServerFrame);
+    if (!conn.state?.canAct) return errorFrame(conn, ref, "FORBIDDEN", "You may only view this session; ask its owner to share it with you as a collaborator.");
     const r =
       frame.value.type === "decide"
         ? this.#apply({ type: "decide", approvalId: frame.value.approvalId, body: frame.value.body, by })
@@ -142,7 +144,8 @@ export class SessionRoom extends Server<Env> {
       for (const c of this.getConnections("viewer")) safeSend(c, frame);
     }
     for (const e of r.effects) {
-      if (e.type === "send-agent") for (const c of this.getConnections("agent")) safeSend(c, e.frame);
+      if (e.type === "emit") this.#outbox.auditEvent(e.body);
+      else if (e.type === "send-agent") for (const c of this.getConnections("agent")) safeSend(c, e.frame);
       else if (e.type === "save-approval") this.#outbox.approval(toPublicApproval(e.approval));
       else if (e.type === "launch") this.#outbox.launch(e.order);
       else if (e.type === "cancel-launch") this.#outbox.cancelLaunch(e.runId);
@@ -185,6 +188,10 @@ export class SessionRoom extends Server<Env> {
 
   async continueWith(prompt: string, by: string): Promise<RoomResult<SessionSummary>> {
     return this.#result(this.#apply({ type: "continue", prompt, runId: newId("ses").slice(4), by }));
+  }
+
+  async handoff(ownerId: string, by: string): Promise<RoomResult<SessionSummary>> {
+    return this.#result(this.#apply({ type: "handoff", ownerId, by }));
   }
 
   async patch(title?: string, archived?: boolean): Promise<RoomResult<SessionSummary>> {

@@ -26,6 +26,7 @@ const StoredSession = z.object({
   workspaceId: WorkspaceId,
   agentId: AgentId,
   agentName: z.string(),
+  ownerId: z.string().default(""),
   parentSessionId: SessionId.nullable(),
   title: z.string(),
   spec: LaunchSpec,

@@ -15,6 +15,7 @@ export function toSummary(state: RoomState, lastSeq: number): SessionSummary | n
     workspaceId: s.workspaceId,
     agentId: s.agentId,
     agentName: s.agentName,
+    ownerId: s.ownerId,
     title: s.title,
     prompt: s.spec.prompt,
     cwd: s.spec.cwd,

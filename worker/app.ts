@@ -6,10 +6,13 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { requestId } from "hono/request-id";
 import { makeDb } from "./db/client";
 import { errorResponses, jsonResponse, onError, router } from "./http";
-import { requireToken } from "./auth/middleware";
+import { authorize, requireToken } from "./auth/middleware";
 import { ApiError } from "./protocol/errors";
 import { agents } from "./routes/agents";
 import { approvals } from "./routes/approvals";
+import { audit } from "./routes/audit";
+import { members } from "./routes/members";
+import { tokens } from "./routes/tokens";
 import { diagnostics } from "./routes/diagnostics";
 import { sessions } from "./routes/sessions";
 import { workspace } from "./routes/workspace";
@@ -22,6 +25,7 @@ app.use("/api/*", async (c, next) => {
   await next();
 });
 app.use("/api/*", requireToken);
+app.use("/api/*", authorize);
 
 const Health = z.object({ ok: z.literal(true), workspaceId: z.string(), subject: z.string(), time: z.number() });
 
@@ -34,6 +38,9 @@ const routes = app
   .route("/api/approvals", approvals)
   .route("/api/agents", agents)
   .route("/api/workspace", workspace)
+  .route("/api/members", members)
+  .route("/api/tokens", tokens)
+  .route("/api/audit", audit)
   .route("/api", diagnostics);
 
 app.doc31("/api/openapi.json", {

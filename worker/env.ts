@@ -1,6 +1,6 @@
 /** The Hono environment every router shares: bindings, and what middleware puts on the context. */
 import type { Db } from "./db/client";
-import type { TokenIdentity } from "./db/tokens";
+import type { Action, Actor } from "./domain/policy";
 
 export interface Deps {
   db: Db;
@@ -8,5 +8,5 @@ export interface Deps {
 
 export type AppEnv = {
   Bindings: Env;
-  Variables: { requestId: string; auth: TokenIdentity; deps: Deps };
+  Variables: { requestId: string; auth: Actor; action: Action; deps: Deps };
 };

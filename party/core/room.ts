@@ -24,6 +24,7 @@ export interface SessionFacts {
   workspaceId: WorkspaceId;
   agentId: AgentId;
   agentName: string;
+  ownerId: string;
   parentSessionId: SessionId | null;
   title: string;
   spec: LaunchSpec;
@@ -63,6 +64,7 @@ export interface CreateInput {
   workspaceId: WorkspaceId;
   agentId: AgentId;
   agentName: string;
+  ownerId: string;
   parentSessionId: SessionId | null;
   title: string;
   spec: LaunchSpec;
@@ -81,6 +83,7 @@ export type RoomInput =
   | { type: "interrupt"; by: string }
   | { type: "continue"; prompt: string; runId: string; by: string }
   | { type: "patch"; title?: string; archived?: boolean }
+  | { type: "handoff"; ownerId: string; by: string }
   | { type: "agent-connected" }
   | { type: "agent-disconnected" }
   | { type: "resync"; waiting: string[] }
@@ -202,6 +205,7 @@ function create(d: Draft, c: CreateInput): StepResult {
       workspaceId: c.workspaceId,
       agentId: c.agentId,
       agentName: c.agentName,
+      ownerId: c.ownerId,
       parentSessionId: c.parentSessionId,
       title: c.title,
       spec: c.spec,
@@ -406,6 +410,10 @@ export function step(state: RoomState, input: RoomInput, ctx: StepContext): Step
         ...(input.title !== undefined ? { title: input.title } : {}),
         ...(input.archived !== undefined ? { archived: input.archived } : {}),
       });
+      return d.done();
+    case "handoff":
+      d.emit({ type: "owner-changed", from: d.session.ownerId, to: input.ownerId, by: input.by });
+      d.patchSession({ ownerId: input.ownerId });
       return d.done();
     case "agent-connected":
       d.state = { ...d.state, agentConnected: true };

@@ -14,6 +14,7 @@ export function summary(over: Partial<SessionSummary> = {}): SessionSummary {
     workspaceId: "wsp_00000000000000000001" as WorkspaceId,
     agentId: "agt_00000000000000000001" as AgentId,
     agentName: "laptop",
+    ownerId: "usr_00000000000000000001",
     title: "Write hello.txt",
     prompt: "Write hello.txt with the word hello",
     cwd: "/home/dev/proj",

@@ -7,11 +7,13 @@ import { env } from "cloudflare:workers";
 import { hashToken, mintToken } from "../../worker/protocol/tokens";
 import { makeDb } from "../../worker/db/client";
 import { ensureAgent } from "../../worker/db/agents";
+import { addMember } from "../../worker/db/members";
 import { insertToken, insertWorkspace } from "../../worker/db/tokens";
 import { newId } from "../../worker/protocol/ids";
 
 export interface Seed {
   workspaceId: string;
+  userId: string;
   userToken: string;
   agentToken: string;
   agentId: string;
@@ -23,13 +25,26 @@ export async function seedWorkspace(name = "test"): Promise<Seed> {
   const now = Date.now();
   const workspaceId = newId("wsp");
   await insertWorkspace(db, workspaceId, name, now);
-  const userToken = mintToken();
-  await insertToken(db, { id: newId("tok"), workspaceId, kind: "user", name: "test user", subject: `user@${name}`, tokenHash: await hashToken(userToken) }, now);
+  const owner = await addMember(db, workspaceId, { name: `owner of ${name}`, email: `owner-${workspaceId}@${name}.test`, role: "owner" }, now);
+  const userToken = await tokenFor(workspaceId, owner.userId, `user@${name}`);
   const agentName = `machine-${workspaceId.slice(-6)}`;
   const agent = await ensureAgent(db, workspaceId, agentName, now);
   const agentToken = mintToken();
   await insertToken(db, { id: newId("tok"), workspaceId, kind: "agent", name: agentName, subject: `agent:${agentName}`, agentId: agent.id, tokenHash: await hashToken(agentToken) }, now);
-  return { workspaceId, userToken, agentToken, agentId: agent.id, agentName };
+  return { workspaceId, userId: owner.userId, userToken, agentToken, agentId: agent.id, agentName };
+}
+
+/** A fresh user token for a member (scopes default to all). */
+export async function tokenFor(workspaceId: string, userId: string, subject: string, opts: { scopes?: string[]; expiresAt?: number } = {}): Promise<string> {
+  const token = mintToken();
+  await insertToken(makeDb(env.DB), { id: newId("tok"), workspaceId, kind: "user", name: subject, subject, userId, tokenHash: await hashToken(token), ...opts }, Date.now());
+  return token;
+}
+
+/** Adds a member with a role and returns their id and a token. */
+export async function memberWith(seed: Seed, role: "owner" | "admin" | "member" | "viewer", name: string = role): Promise<{ userId: string; token: string }> {
+  const m = await addMember(makeDb(env.DB), seed.workspaceId, { name, email: `${name}-${crypto.randomUUID()}@test`, role }, Date.now());
+  return { userId: m.userId, token: await tokenFor(seed.workspaceId, m.userId, `${name}@test`) };
 }
 
 export function api(path: string, token: string | null, init: RequestInit & { json?: unknown } = {}): Promise<Response> {

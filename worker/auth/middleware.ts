@@ -1,13 +1,16 @@
 /**
- * Authentication for every /api route and WebSocket upgrade: a bearer token in the Authorization
- * header (or, for browser WebSocket upgrades that cannot set headers, `access_token` in the query)
- * resolves to a workspace and a subject, or the request ends with 401.
+ * Authentication and authorization for every /api route and WebSocket upgrade. A bearer token in
+ * the Authorization header (or, for browser WebSocket upgrades that cannot set headers,
+ * `access_token` in the query) resolves to an Actor, or the request ends with 401; then the route
+ * table names the action, and the policy decides. Per-session checks follow in `sessionFor`.
  */
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../env";
-import { findToken } from "../db/tokens";
+import { findActor } from "../db/tokens";
+import { can, type Actor } from "../domain/policy";
 import { ApiError } from "../protocol/errors";
 import { hashToken } from "../protocol/tokens";
+import { PERMISSIONS } from "../routes/permissions";
 
 const HOW_TO =
   "Pass `Authorization: Bearer <token>`: the admin token printed by `npm start`, or set TOWER_TOKEN for the CLI.";
@@ -17,14 +20,34 @@ export const requireToken = createMiddleware<AppEnv>(async (c, next) => {
   const isUpgrade = c.req.header("upgrade")?.toLowerCase() === "websocket";
   const raw = header?.match(/^Bearer\s+(\S+)$/i)?.[1] ?? (isUpgrade ? c.req.query("access_token") : undefined);
   if (!raw) throw new ApiError("UNAUTHORIZED", `Missing bearer token. ${HOW_TO}`);
-  const identity = await findToken(c.var.deps.db, await hashToken(raw), Date.now());
-  if (!identity) throw new ApiError("UNAUTHORIZED", `The token is unknown, revoked or expired. ${HOW_TO}`);
-  c.set("auth", identity);
+  const actor = await findActor(c.var.deps.db, await hashToken(raw), Date.now());
+  if (!actor) throw new ApiError("UNAUTHORIZED", `The token is unknown, revoked or expired. ${HOW_TO}`);
+  c.set("auth", actor);
   await next();
 });
 
-/** Only an agent token may speak for a machine. */
-export function requireAgentToken(auth: AppEnv["Variables"]["auth"]): string {
-  if (auth.kind !== "agent" || !auth.agentId) throw new ApiError("FORBIDDEN", "This endpoint takes an agent token (see `tower agent --help`).");
-  return auth.agentId;
+/** The route pattern that will handle this request (the last non-middleware match). */
+export function routeKey(c: { req: { method: string; matchedRoutes: { method: string; path: string }[] } }): string | null {
+  const handler = [...c.req.matchedRoutes].reverse().find((r) => r.method !== "ALL");
+  return handler ? `${handler.method} ${handler.path}` : null;
 }
+
+/**
+ * Checks the route's action for the actor. Session actions are checked here at their best case
+ * (as if the actor owned the session); `sessionFor` then checks the actual session.
+ */
+export const authorize = createMiddleware<AppEnv>(async (c, next) => {
+  const key = routeKey(c);
+  if (!key) return next(); // no route matched: the 404 handler answers
+  const action = PERMISSIONS[key];
+  if (!action) {
+    console.error(`no authorization rule for ${key}`);
+    throw new ApiError("FORBIDDEN", "This endpoint has no authorization rule yet, so it is closed.");
+  }
+  const d = can(c.var.auth, action, "owner");
+  if (!d.ok) throw new ApiError("FORBIDDEN", `Not allowed: ${d.why}.`);
+  c.set("action", action);
+  await next();
+});
+
+export type { Actor };

@@ -2,10 +2,11 @@
  * The D1 mirror of approvals: rooms write each record as it changes, and the inbox (every pending
  * approval of a workspace, newest first) is one indexed query.
  */
-import { and, desc, eq } from "drizzle-orm";
+import { and, desc, eq, inArray } from "drizzle-orm";
 import type { Approval, ApprovalListQuery } from "../protocol/approval";
 import type { Db } from "./client";
-import { approvals } from "./schema";
+import { visibleTo } from "./grants";
+import { approvals, sessions } from "./schema";
 
 /** The upsert of an approval's mirror row; run it alone or in a batch. */
 export function upsertApproval(db: Db, workspaceId: string, a: Approval) {
@@ -13,8 +14,15 @@ export function upsertApproval(db: Db, workspaceId: string, a: Approval) {
   return db.insert(approvals).values(row).onConflictDoUpdate({ target: approvals.id, set: row });
 }
 
-export async function listApprovals(db: Db, workspaceId: string, q: ApprovalListQuery): Promise<Approval[]> {
+export async function listApprovals(
+  db: Db,
+  workspaceId: string,
+  q: ApprovalListQuery,
+  /** Limits to sessions this user may see; null for admins. */
+  viewer: string | null = null,
+): Promise<Approval[]> {
   const filters = [eq(approvals.workspaceId, workspaceId)];
+  if (viewer !== null) filters.push(inArray(approvals.sessionId, db.select({ id: sessions.id }).from(sessions).where(and(eq(sessions.workspaceId, workspaceId), visibleTo(db, viewer)))));
   if (q.status === "pending") filters.push(eq(approvals.status, "pending"));
   if (q.session) filters.push(eq(approvals.sessionId, q.session));
   const rows = await db

@@ -4,13 +4,41 @@
  * query) and a mirror of approvals for the cross-session inbox. Every row carries `workspace_id`.
  */
 import { sql } from "drizzle-orm";
-import { index, integer, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 export const workspaces = sqliteTable("workspaces", {
   id: text().primaryKey(),
   name: text().notNull(),
   createdAt: integer().notNull(),
 });
+
+export const users = sqliteTable(
+  "users",
+  {
+    id: text().primaryKey(),
+    email: text(),
+    name: text().notNull(),
+    createdAt: integer().notNull(),
+    disabledAt: integer(),
+  },
+  (t) => [uniqueIndex("users_email").on(t.email)],
+);
+
+/** A user's role in a workspace: owner and admin administer, member launches, viewer only reads. */
+export const memberships = sqliteTable(
+  "memberships",
+  {
+    workspaceId: text()
+      .notNull()
+      .references(() => workspaces.id),
+    userId: text()
+      .notNull()
+      .references(() => users.id),
+    role: text({ enum: ["owner", "admin", "member", "viewer"] }).notNull(),
+    createdAt: integer().notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.workspaceId, t.userId] }), index("memberships_user").on(t.userId)],
+);
 
 export const apiTokens = sqliteTable(
   "api_tokens",
@@ -25,6 +53,12 @@ export const apiTokens = sqliteTable(
     /** Who acts with this token, as audit and decisions record it. */
     subject: text().notNull(),
     agentId: text(),
+    /** The user a `user` token acts for. */
+    userId: text(),
+    /** What the token may do (`*`, or e.g. `sessions:read`); see worker/domain/policy.ts. */
+    scopes: text({ mode: "json" }).$type<string[]>().notNull().default(sql`'["*"]'`),
+    /** The token this one replaced by rotation, if any. */
+    rotatedFrom: text(),
     tokenHash: text().notNull(),
     createdAt: integer().notNull(),
     expiresAt: integer(),
@@ -64,6 +98,8 @@ export const sessions = sqliteTable(
       .notNull()
       .references(() => agents.id),
     parentSessionId: text(),
+    /** The user who owns the session (launched it, or had it handed off to them). */
+    ownerId: text().notNull().default(""),
     title: text().notNull(),
     prompt: text().notNull(),
     cwd: text().notNull(),
@@ -119,4 +155,49 @@ export const approvals = sqliteTable(
     index("approvals_workspace_status").on(t.workspaceId, t.status, t.createdAt),
     index("approvals_session").on(t.sessionId, t.createdAt),
   ],
+);
+
+/**
+ * Per-session grants beyond the owner: a person (`user:<id>`) or the whole workspace
+ * (`workspace`) as collaborator (may approve, interrupt, continue) or viewer (read only).
+ */
+export const sessionGrants = sqliteTable(
+  "session_grants",
+  {
+    sessionId: text()
+      .notNull()
+      .references(() => sessions.id),
+    workspaceId: text()
+      .notNull()
+      .references(() => workspaces.id),
+    principal: text().notNull(),
+    role: text({ enum: ["collaborator", "viewer"] }).notNull(),
+    grantedBy: text().notNull(),
+    createdAt: integer().notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.sessionId, t.principal] }), index("session_grants_principal").on(t.workspaceId, t.principal)],
+);
+
+/**
+ * The audit log: append-only, one chain per workspace. Each entry's hash covers its content and
+ * the previous entry's hash, so editing or removing an entry breaks every hash after it.
+ */
+export const auditLog = sqliteTable(
+  "audit_log",
+  {
+    workspaceId: text()
+      .notNull()
+      .references(() => workspaces.id),
+    seq: integer().notNull(),
+    at: integer().notNull(),
+    actor: text().notNull(),
+    actorKind: text({ enum: ["user", "agent", "system"] }).notNull(),
+    via: text().notNull(),
+    action: text().notNull(),
+    target: text().notNull(),
+    details: text({ mode: "json" }).$type<Record<string, unknown>>().notNull(),
+    prevHash: text().notNull(),
+    hash: text().notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.workspaceId, t.seq] }), index("audit_action").on(t.workspaceId, t.action, t.at)],
 );

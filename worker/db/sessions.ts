@@ -5,6 +5,7 @@
 import { and, desc, eq, getTableColumns, inArray, lt, or, sql } from "drizzle-orm";
 import type { SessionListQuery, SessionSummary } from "../protocol/session";
 import type { Db } from "./client";
+import { visibleTo } from "./grants";
 import { agents, sessions } from "./schema";
 
 type Row = typeof sessions.$inferSelect & { agentName: string | null };
@@ -57,8 +58,11 @@ export async function listSessions(
   workspaceId: string,
   q: SessionListQuery,
   cursor: Cursor | null,
+  /** Limits the list to what this user may see; null for admins, who see every session. */
+  viewer: string | null,
 ): Promise<{ sessions: SessionSummary[]; nextCursor: string | null }> {
   const filters = [eq(sessions.workspaceId, workspaceId)];
+  if (viewer) filters.push(visibleTo(db, viewer));
   if (q.status?.length) filters.push(inArray(sessions.status, q.status));
   if (q.archived !== "all") filters.push(eq(sessions.archived, q.archived === "true"));
   if (q.agent) filters.push(or(eq(sessions.agentId, q.agent), eq(agents.name, q.agent))!);

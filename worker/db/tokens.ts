@@ -1,20 +1,13 @@
 /**
- * API tokens, stored only as sha256 hashes. A token resolves to its workspace and subject, or to
- * nothing when it is unknown, revoked or expired.
+ * API tokens, stored only as sha256 hashes. A token resolves to an Actor (its workspace, user and
+ * role there, scopes), or to nothing when it is unknown, revoked, expired, or its user is disabled.
  */
-import { and, eq, gt, isNull, or } from "drizzle-orm";
+import { and, desc, eq, gt, isNull, or } from "drizzle-orm";
+import type { Actor, WorkspaceRole } from "../domain/policy";
 import type { Db } from "./client";
-import { apiTokens, workspaces } from "./schema";
+import { apiTokens, memberships, users, workspaces } from "./schema";
 
-export interface TokenIdentity {
-  tokenId: string;
-  workspaceId: string;
-  kind: "user" | "agent";
-  subject: string;
-  agentId: string | null;
-}
-
-export async function findToken(db: Db, tokenHash: string, now: number): Promise<TokenIdentity | null> {
+export async function findActor(db: Db, tokenHash: string, now: number): Promise<Actor | null> {
   const rows = await db
     .select({
       tokenId: apiTokens.id,
@@ -22,17 +15,28 @@ export async function findToken(db: Db, tokenHash: string, now: number): Promise
       kind: apiTokens.kind,
       subject: apiTokens.subject,
       agentId: apiTokens.agentId,
+      userId: apiTokens.userId,
+      scopes: apiTokens.scopes,
+      role: memberships.role,
+      disabledAt: users.disabledAt,
     })
     .from(apiTokens)
-    .where(
-      and(
-        eq(apiTokens.tokenHash, tokenHash),
-        isNull(apiTokens.revokedAt),
-        or(isNull(apiTokens.expiresAt), gt(apiTokens.expiresAt, now)),
-      ),
-    )
+    .leftJoin(memberships, and(eq(memberships.workspaceId, apiTokens.workspaceId), eq(memberships.userId, apiTokens.userId)))
+    .leftJoin(users, eq(users.id, apiTokens.userId))
+    .where(and(eq(apiTokens.tokenHash, tokenHash), isNull(apiTokens.revokedAt), or(isNull(apiTokens.expiresAt), gt(apiTokens.expiresAt, now))))
     .limit(1);
-  return rows[0] ?? null;
+  const r = rows[0];
+  if (!r || r.disabledAt) return null;
+  return {
+    workspaceId: r.workspaceId,
+    kind: r.kind,
+    userId: r.userId,
+    agentId: r.agentId,
+    role: (r.role as WorkspaceRole | null) ?? null,
+    scopes: r.scopes,
+    subject: r.subject,
+    tokenId: r.tokenId,
+  };
 }
 
 export interface NewToken {
@@ -42,6 +46,10 @@ export interface NewToken {
   name: string;
   subject: string;
   agentId?: string | null;
+  userId?: string | null;
+  scopes?: string[];
+  expiresAt?: number | null;
+  rotatedFrom?: string | null;
   tokenHash: string;
 }
 
@@ -49,6 +57,57 @@ export async function insertWorkspace(db: Db, id: string, name: string, now: num
   await db.insert(workspaces).values({ id, name, createdAt: now }).onConflictDoNothing();
 }
 
+export function insertTokenQuery(db: Db, t: NewToken, now: number) {
+  return db.insert(apiTokens).values({
+    ...t,
+    agentId: t.agentId ?? null,
+    userId: t.userId ?? null,
+    scopes: t.scopes ?? ["*"],
+    expiresAt: t.expiresAt ?? null,
+    rotatedFrom: t.rotatedFrom ?? null,
+    createdAt: now,
+  });
+}
+
 export async function insertToken(db: Db, t: NewToken, now: number): Promise<void> {
-  await db.insert(apiTokens).values({ ...t, agentId: t.agentId ?? null, createdAt: now });
+  await insertTokenQuery(db, t, now);
+}
+
+const publicColumns = {
+  id: apiTokens.id,
+  kind: apiTokens.kind,
+  name: apiTokens.name,
+  subject: apiTokens.subject,
+  userId: apiTokens.userId,
+  agentId: apiTokens.agentId,
+  scopes: apiTokens.scopes,
+  createdAt: apiTokens.createdAt,
+  expiresAt: apiTokens.expiresAt,
+  revokedAt: apiTokens.revokedAt,
+  rotatedFrom: apiTokens.rotatedFrom,
+};
+
+/** Tokens of the workspace (never their hashes), optionally only one user's. */
+export async function listTokens(db: Db, workspaceId: string, userId: string | null) {
+  const filters = [eq(apiTokens.workspaceId, workspaceId)];
+  if (userId) filters.push(eq(apiTokens.userId, userId));
+  return db.select(publicColumns).from(apiTokens).where(and(...filters)).orderBy(desc(apiTokens.createdAt));
+}
+
+export async function getToken(db: Db, workspaceId: string, id: string) {
+  const rows = await db.select(publicColumns).from(apiTokens).where(and(eq(apiTokens.workspaceId, workspaceId), eq(apiTokens.id, id))).limit(1);
+  return rows[0] ?? null;
+}
+
+/** Revokes a token that is still live; true if this call revoked it. */
+export function revokeTokenQuery(db: Db, id: string, now: number) {
+  return db.update(apiTokens).set({ revokedAt: now }).where(and(eq(apiTokens.id, id), isNull(apiTokens.revokedAt)));
+}
+
+/** Revokes every live token a user holds in a workspace (they left it). */
+export async function revokeUserTokens(db: Db, workspaceId: string, userId: string, now: number): Promise<void> {
+  await db
+    .update(apiTokens)
+    .set({ revokedAt: now })
+    .where(and(eq(apiTokens.workspaceId, workspaceId), eq(apiTokens.userId, userId), isNull(apiTokens.revokedAt)));
 }

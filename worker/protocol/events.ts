@@ -25,6 +25,7 @@ export const EventBody = z.discriminatedUnion("type", [
     updatedInput: ToolInput.nullable(),
   }),
   z.object({ type: z.literal("interrupt-requested"), by: z.string() }),
+  z.object({ type: z.literal("owner-changed"), from: z.string(), to: z.string(), by: z.string() }),
   z.object({ type: z.literal("run-ended"), outcome: RunOutcome }),
 ]);
 export type EventBody = z.infer<typeof EventBody>;

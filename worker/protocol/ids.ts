@@ -28,8 +28,10 @@ export const WorkspaceId = prefixed("wsp");
 export type WorkspaceId = z.infer<typeof WorkspaceId>;
 export const TokenId = prefixed("tok");
 export type TokenId = z.infer<typeof TokenId>;
+export const UserId = prefixed("usr");
+export type UserId = z.infer<typeof UserId>;
 
-type Prefix = "ses" | "apr" | "agt" | "wsp" | "tok";
+type Prefix = "ses" | "apr" | "agt" | "wsp" | "tok" | "usr";
 type IdFor<P extends Prefix> = P extends "ses"
   ? SessionId
   : P extends "apr"
@@ -38,7 +40,9 @@ type IdFor<P extends Prefix> = P extends "ses"
       ? AgentId
       : P extends "wsp"
         ? WorkspaceId
-        : TokenId;
+        : P extends "usr"
+          ? UserId
+          : TokenId;
 
 /** Mints a fresh random id with the given prefix, e.g. `newId("ses")` → `ses_0k3…`. */
 export function newId<P extends Prefix>(prefix: P): IdFor<P> {

@@ -3,7 +3,7 @@
  * summary row that lists show. Shared by the Worker, the rooms, the web app and the CLI.
  */
 import { z } from "zod";
-import { AgentId, SessionId, WorkspaceId } from "./ids";
+import { AgentId, SessionId, UserId, WorkspaceId } from "./ids";
 
 export const SessionStatus = z.enum([
   "queued",
@@ -58,6 +58,8 @@ export const SessionSummary = z.object({
   workspaceId: WorkspaceId,
   agentId: AgentId,
   agentName: z.string().nullable(),
+  /** The user who owns the session (`usr_…`; empty for sessions from before accounts). */
+  ownerId: z.string(),
   title: z.string(),
   prompt: z.string(),
   cwd: z.string(),
@@ -98,6 +100,19 @@ export type SessionListQuery = z.infer<typeof SessionListQuery>;
 
 export const SessionPage = z.object({ sessions: z.array(SessionSummary), nextCursor: z.string().nullable() });
 export type SessionPage = z.infer<typeof SessionPage>;
+
+/** A grant on one session: to one member (`user:usr_…`) or the whole workspace. */
+export const ShareBody = z.object({
+  principal: z.union([z.literal("workspace"), z.string().regex(/^user:usr_[0-9a-z]{20}$/, 'use "workspace" or "user:<user id>"')]),
+  role: z.enum(["collaborator", "viewer"]),
+});
+export type ShareBody = z.infer<typeof ShareBody>;
+
+export const Share = ShareBody.extend({ grantedBy: z.string(), createdAt: z.number().int() });
+export type Share = z.infer<typeof Share>;
+
+export const HandoffBody = z.object({ userId: UserId });
+export type HandoffBody = z.infer<typeof HandoffBody>;
 
 /** Statuses in which Claude Code may still be doing work on the machine. */
 export const ACTIVE_STATUSES: readonly SessionStatus[] = [

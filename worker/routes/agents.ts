@@ -5,7 +5,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { getAgentPresence, listAgents } from "../db/agents";
 import { errorResponses, jsonResponse, router, upgradeFor } from "../http";
-import { requireAgentToken } from "../auth/middleware";
 import { AgentPresence } from "../protocol/frames";
 import { ApiError } from "../protocol/errors";
 import { agentLink, forwardUpgrade } from "../rooms";
@@ -17,7 +16,7 @@ export const agents = router()
   )
   .get("/connect", async (c) => {
     upgradeFor(c, z.undefined());
-    const agentId = requireAgentToken(c.var.auth);
+    const agentId = c.var.auth.agentId!; // the route table admits only agent tokens here
     const agent = await getAgentPresence(c.var.deps.db, agentId);
     if (!agent) throw new ApiError("NOT_FOUND", "The machine this token was issued for no longer exists; enroll it again.");
     return forwardUpgrade(await agentLink(c.env, agentId), c.req.raw, {

@@ -4,6 +4,8 @@
  */
 import { createRoute, z } from "@hono/zod-openapi";
 import { findApprovalSession, listApprovals } from "../db/approvals";
+import { sessionFor } from "../auth/session-access";
+import { seesAllSessions } from "../domain/policy";
 import { errorResponses, jsonBody, jsonResponse, orThrow, router } from "../http";
 import { Approval, ApprovalListQuery, DecisionBody } from "../protocol/approval";
 import { ApiError } from "../protocol/errors";
@@ -15,7 +17,11 @@ const tags = ["approvals"];
 export const approvals = router()
   .openapi(
     createRoute({ method: "get", path: "/", tags, request: { query: ApprovalListQuery }, responses: { 200: jsonResponse(z.object({ approvals: z.array(Approval) }), "Approvals, newest first."), ...errorResponses } }),
-    async (c) => c.json({ approvals: await listApprovals(c.var.deps.db, c.var.auth.workspaceId, c.req.valid("query")) }, 200),
+    async (c) => {
+      const actor = c.var.auth;
+      const viewer = seesAllSessions(actor) ? null : (actor.userId ?? "");
+      return c.json({ approvals: await listApprovals(c.var.deps.db, actor.workspaceId, c.req.valid("query"), viewer) }, 200);
+    },
   )
   .openapi(
     createRoute({
@@ -29,6 +35,7 @@ export const approvals = router()
       const { id } = c.req.valid("param");
       const sessionId = await findApprovalSession(c.var.deps.db, c.var.auth.workspaceId, id);
       if (!sessionId) throw new ApiError("NOT_FOUND", `No approval ${id} in this workspace.`);
+      await sessionFor(c, sessionId, "session.act");
       const room = await sessionRoom(c.env, sessionId);
       return c.json(orThrow(await room.decide(id, c.req.valid("json"), c.var.auth.subject)), 200);
     },

@@ -1,30 +1,42 @@
 /**
- * /api/sessions: create (launch), list, get, events, patch, interrupt, continue, and the live
- * WebSocket for viewers and for the session's agent. Handlers stay thin: the SessionRoom decides.
+ * /api/sessions: create (launch), list, get, events, patch, interrupt, continue, sharing and
+ * handoff, and the live WebSocket for viewers and for the session's agent. Handlers stay thin:
+ * `sessionFor` authorizes, the SessionRoom decides, the audit log records.
  */
 import { createRoute, z } from "@hono/zod-openapi";
-import { findAgent, defaultAgent } from "../db/agents";
+import type { Context } from "hono";
+import { appendAudit, auditActor } from "../db/audit";
+import { defaultAgent, findAgent } from "../db/agents";
+import { deleteGrant, listGrants, putGrant } from "../db/grants";
+import { findMember } from "../db/members";
 import { decodeCursor, getSession, listSessions } from "../db/sessions";
+import { mayAct, sessionFor } from "../auth/session-access";
+import { can, seesAllSessions } from "../domain/policy";
+import type { AppEnv } from "../env";
 import { errorResponses, jsonBody, jsonResponse, orThrow, router, upgradeFor } from "../http";
 import { EventPage, EventsQuery } from "../protocol/events";
 import { ApiError } from "../protocol/errors";
 import { SessionId, newId, type AgentId, type WorkspaceId } from "../protocol/ids";
-import { ContinueSessionBody, CreateSessionBody, PatchSessionBody, SessionListQuery, SessionPage, SessionSummary } from "../protocol/session";
+import {
+  ContinueSessionBody,
+  CreateSessionBody,
+  HandoffBody,
+  PatchSessionBody,
+  SessionListQuery,
+  SessionPage,
+  SessionSummary,
+  ShareBody,
+  Share,
+} from "../protocol/session";
 import { forwardUpgrade, sessionRoom } from "../rooms";
-import { requireAgentToken } from "../auth/middleware";
-import type { Context } from "hono";
-import type { AppEnv } from "../env";
 
 const IdParam = z.object({ id: SessionId });
 const tags = ["sessions"];
-
-async function ownSession(c: Context<AppEnv>, id: string): Promise<SessionSummary> {
-  const s = await getSession(c.var.deps.db, c.var.auth.workspaceId, id);
-  if (!s) throw new ApiError("NOT_FOUND", `No session ${id} in this workspace.`);
-  return s;
-}
-
 const runId = () => newId("ses").slice(4);
+
+async function audit(c: Context<AppEnv>, action: string, target: string, details: Record<string, unknown> = {}) {
+  await appendAudit(c.var.deps.db, { workspaceId: c.var.auth.workspaceId, ...auditActor(c.var.auth), via: "api", action, target, details });
+}
 
 export const sessions = router()
   .openapi(
@@ -32,37 +44,37 @@ export const sessions = router()
     async (c) => {
       const { title, agent: agentRef, ...spec } = c.req.valid("json");
       const { db } = c.var.deps;
-      const ws = c.var.auth.workspaceId;
-      const agent = agentRef ? await findAgent(db, ws, agentRef) : await defaultAgent(db, ws);
+      const actor = c.var.auth;
+      const agent = agentRef ? await findAgent(db, actor.workspaceId, agentRef) : await defaultAgent(db, actor.workspaceId);
       if (!agent) throw new ApiError("NOT_FOUND", agentRef ? `No agent "${agentRef}" in this workspace; \`tower agents\` lists them.` : "This workspace has no agent yet; start one with `tower agent`.");
       const id = newId("ses");
-      const room = await sessionRoom(c.env, id);
       const summary = orThrow(
-        await room.create({
-          id, workspaceId: ws as WorkspaceId, agentId: agent.id as AgentId, agentName: agent.name, parentSessionId: null,
-          title: title ?? spec.prompt.split("\n")[0]!.slice(0, 80), spec, runId: runId(), by: c.var.auth.subject,
+        await (await sessionRoom(c.env, id)).create({
+          id, workspaceId: actor.workspaceId as WorkspaceId, agentId: agent.id as AgentId, agentName: agent.name, ownerId: actor.userId ?? "",
+          parentSessionId: null, title: title ?? spec.prompt.split("\n")[0]!.slice(0, 80), spec, runId: runId(), by: actor.subject,
         }),
       );
+      await audit(c, "session.launch", id, { agent: agent.name, cwd: spec.cwd });
       return c.json(summary, 201);
     },
   )
   .openapi(
-    createRoute({ method: "get", path: "/", tags, request: { query: SessionListQuery }, responses: { 200: jsonResponse(SessionPage, "One page of sessions, newest first."), ...errorResponses } }),
+    createRoute({ method: "get", path: "/", tags, request: { query: SessionListQuery }, responses: { 200: jsonResponse(SessionPage, "One page of the sessions you may see, newest first."), ...errorResponses } }),
     async (c) => {
       const q = c.req.valid("query");
       const cursor = q.cursor ? decodeCursor(q.cursor) : null;
       if (q.cursor && !cursor) throw new ApiError("BAD_REQUEST", "cursor is not one this API returned; drop it to start from the newest");
-      return c.json(await listSessions(c.var.deps.db, c.var.auth.workspaceId, q, cursor), 200);
+      const actor = c.var.auth;
+      return c.json(await listSessions(c.var.deps.db, actor.workspaceId, q, cursor, seesAllSessions(actor) ? null : (actor.userId ?? "")), 200);
     },
   )
   .openapi(
     createRoute({ method: "get", path: "/{id}", tags, request: { params: IdParam }, responses: { 200: jsonResponse(SessionSummary, "The session."), ...errorResponses } }),
     async (c) => {
       const { id } = c.req.valid("param");
-      const row = await ownSession(c, id);
-      // The room is the source of truth; the D1 row (used for the ownership check) may trail it.
-      const live = await (await sessionRoom(c.env, id)).summary();
-      return c.json(live ?? row, 200);
+      const { session } = await sessionFor(c, id, "session.read");
+      // The room is the source of truth; the D1 row (used for access) may trail it briefly.
+      return c.json((await (await sessionRoom(c.env, id)).summary()) ?? session, 200);
     },
   )
   .openapi(
@@ -70,10 +82,9 @@ export const sessions = router()
     async (c) => {
       const { id } = c.req.valid("param");
       const { after, limit } = c.req.valid("query");
-      await ownSession(c, id);
+      await sessionFor(c, id, "session.read");
       const page = await (await sessionRoom(c.env, id)).events(after, limit + 1);
-      const events = page.events.slice(0, limit);
-      return c.json({ events, lastSeq: page.lastSeq, hasMore: page.events.length > limit }, 200);
+      return c.json({ events: page.events.slice(0, limit), lastSeq: page.lastSeq, hasMore: page.events.length > limit }, 200);
     },
   )
   .openapi(
@@ -81,15 +92,18 @@ export const sessions = router()
     async (c) => {
       const { id } = c.req.valid("param");
       const { title, archived } = c.req.valid("json");
-      await ownSession(c, id);
-      return c.json(orThrow(await (await sessionRoom(c.env, id)).patch(title, archived)), 200);
+      await sessionFor(c, id, "session.manage");
+      const summary = orThrow(await (await sessionRoom(c.env, id)).patch(title, archived));
+      if (archived !== undefined) await audit(c, archived ? "session.archive" : "session.unarchive", id);
+      return c.json(summary, 200);
     },
   )
   .openapi(
     createRoute({ method: "post", path: "/{id}/interrupt", tags, request: { params: IdParam }, responses: { 200: jsonResponse(SessionSummary, "Interrupting (or interrupted, if it had not started)."), ...errorResponses } }),
     async (c) => {
       const { id } = c.req.valid("param");
-      await ownSession(c, id);
+      await sessionFor(c, id, "session.act");
+      // The room records the interrupt in the audit log, whichever way it arrives (HTTP or socket).
       return c.json(orThrow(await (await sessionRoom(c.env, id)).interrupt(c.var.auth.subject)), 200);
     },
   )
@@ -98,31 +112,89 @@ export const sessions = router()
     async (c) => {
       const { id } = c.req.valid("param");
       const body = c.req.valid("json");
-      const parent = await ownSession(c, id);
-      if (!body.fork) return c.json(orThrow(await (await sessionRoom(c.env, id)).continueWith(body.prompt, c.var.auth.subject)), 200);
+      const actor = c.var.auth;
+      const { session: parent } = await sessionFor(c, id, body.fork ? "session.read" : "session.act");
+      if (!body.fork) {
+        const summary = orThrow(await (await sessionRoom(c.env, id)).continueWith(body.prompt, actor.subject));
+        await audit(c, "session.continue", id);
+        return c.json(summary, 200);
+      }
+      if (!can(actor, "session.create").ok) throw new ApiError("FORBIDDEN", "Not allowed: forking launches a new session, which your role cannot do.");
       const basis = await (await sessionRoom(c.env, id)).forkBasis();
       if (!basis.claudeSessionId) throw new ApiError("CONFLICT", "This session has no Claude conversation to fork yet; wait until it has started.");
       const forkId = newId("ses");
-      const room = await sessionRoom(c.env, forkId);
       const spec = { prompt: body.prompt, cwd: parent.cwd, ...(parent.model ? { model: parent.model } : {}) };
       const summary = orThrow(
-        await room.create({
-          id: forkId, workspaceId: parent.workspaceId, agentId: parent.agentId, agentName: parent.agentName ?? "", parentSessionId: parent.id,
-          title: body.title ?? `${parent.title} (fork)`, spec, runId: runId(), resume: basis.claudeSessionId, costBaselineUsd: basis.claudeCostUsd, by: c.var.auth.subject,
+        await (await sessionRoom(c.env, forkId)).create({
+          id: forkId, workspaceId: parent.workspaceId, agentId: parent.agentId, agentName: parent.agentName ?? "", ownerId: actor.userId ?? "", parentSessionId: parent.id,
+          title: body.title ?? `${parent.title} (fork)`, spec, runId: runId(), resume: basis.claudeSessionId, costBaselineUsd: basis.claudeCostUsd, by: actor.subject,
         }),
       );
+      await audit(c, "session.fork", forkId, { from: id });
+      return c.json(summary, 200);
+    },
+  )
+  .openapi(
+    createRoute({ method: "get", path: "/{id}/shares", tags, request: { params: IdParam }, responses: { 200: jsonResponse(z.object({ ownerId: z.string(), shares: z.array(Share) }), "Who the session is shared with."), ...errorResponses } }),
+    async (c) => {
+      const { id } = c.req.valid("param");
+      const { session } = await sessionFor(c, id, "session.read");
+      return c.json({ ownerId: session.ownerId, shares: await listGrants(c.var.deps.db, id) }, 200);
+    },
+  )
+  .openapi(
+    createRoute({ method: "put", path: "/{id}/shares", tags, request: { params: IdParam, ...jsonBody(ShareBody) }, responses: { 200: jsonResponse(Share, "The grant, created or changed."), ...errorResponses } }),
+    async (c) => {
+      const { id } = c.req.valid("param");
+      const { principal, role } = c.req.valid("json");
+      await sessionFor(c, id, "session.manage");
+      const { db } = c.var.deps;
+      if (principal !== "workspace" && !(await findMember(db, c.var.auth.workspaceId, principal.slice("user:".length)))) {
+        throw new ApiError("NOT_FOUND", `${principal} is not a member of this workspace.`);
+      }
+      const grant = { principal, role, grantedBy: c.var.auth.subject, createdAt: Date.now() };
+      await putGrant(db, c.var.auth.workspaceId, id, grant);
+      await audit(c, "session.share", id, { principal, role });
+      return c.json(grant, 200);
+    },
+  )
+  .openapi(
+    createRoute({ method: "delete", path: "/{id}/shares/{principal}", tags, request: { params: IdParam.extend({ principal: ShareBody.shape.principal }) }, responses: { 200: jsonResponse(z.object({ removed: z.literal(true) }), "The grant is gone."), ...errorResponses } }),
+    async (c) => {
+      const { id, principal } = c.req.valid("param");
+      await sessionFor(c, id, "session.manage");
+      if (!(await deleteGrant(c.var.deps.db, id, principal))) throw new ApiError("NOT_FOUND", `The session is not shared with ${principal}.`);
+      await audit(c, "session.unshare", id, { principal });
+      return c.json({ removed: true as const }, 200);
+    },
+  )
+  .openapi(
+    createRoute({ method: "post", path: "/{id}/handoff", tags, request: { params: IdParam, ...jsonBody(HandoffBody) }, responses: { 200: jsonResponse(SessionSummary, "The session, now owned by the new member."), ...errorResponses } }),
+    async (c) => {
+      const { id } = c.req.valid("param");
+      const { userId } = c.req.valid("json");
+      const { session } = await sessionFor(c, id, "session.manage");
+      const member = await findMember(c.var.deps.db, c.var.auth.workspaceId, userId);
+      if (!member) throw new ApiError("NOT_FOUND", `${userId} is not a member of this workspace.`);
+      if (member.role === "viewer") throw new ApiError("CONFLICT", `${member.name} is a workspace viewer and cannot own sessions; change their role first.`);
+      const summary = orThrow(await (await sessionRoom(c.env, id)).handoff(userId, c.var.auth.subject));
+      // The previous owner keeps a collaborator's access, so a handoff never locks them out mid-run.
+      if (session.ownerId && session.ownerId !== userId) {
+        await putGrant(c.var.deps.db, c.var.auth.workspaceId, id, { principal: `user:${session.ownerId}`, role: "collaborator", grantedBy: c.var.auth.subject, createdAt: Date.now() });
+      }
+      await audit(c, "session.handoff", id, { from: session.ownerId, to: userId });
       return c.json(summary, 200);
     },
   )
   .get("/:id/live", async (c) => {
     const id = upgradeFor(c, SessionId);
-    await ownSession(c, id);
-    return forwardUpgrade(await sessionRoom(c.env, id), c.req.raw, { role: "viewer", subject: c.var.auth.subject });
+    const { role } = await sessionFor(c, id, "session.read");
+    return forwardUpgrade(await sessionRoom(c.env, id), c.req.raw, { role: "viewer", subject: c.var.auth.subject, "can-act": mayAct(c, role) ? "1" : "0" });
   })
   .get("/:id/agent", async (c) => {
     const id = upgradeFor(c, SessionId);
-    const agentId = requireAgentToken(c.var.auth);
-    const s = await ownSession(c, id);
-    if (s.agentId !== agentId) throw new ApiError("FORBIDDEN", "This session runs on another machine.");
+    const s = await getSession(c.var.deps.db, c.var.auth.workspaceId, id);
+    if (!s) throw new ApiError("NOT_FOUND", `No session ${id} in this workspace.`);
+    if (s.agentId !== c.var.auth.agentId) throw new ApiError("FORBIDDEN", "This session runs on another machine.");
     return forwardUpgrade(await sessionRoom(c.env, id), c.req.raw, { role: "agent", subject: c.var.auth.subject });
   });

@@ -1,0 +1,223 @@
+/**
+ * The authorization matrix, generated from the app's own route table: every HTTP route and socket
+ * upgrade × every kind of caller → allowed or refused, as the table below expects. A route that is
+ * added without a rule in worker/routes/permissions.ts, or without a row here, fails this file.
+ */
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import app from "../../worker/app";
+import { makeDb } from "../../worker/db/client";
+import { putGrant } from "../../worker/db/grants";
+import { revokeTokenQuery } from "../../worker/db/tokens";
+import type { Action } from "../../worker/domain/policy";
+import { PERMISSIONS } from "../../worker/routes/permissions";
+import { api, memberWith, openSocket, seedWorkspace } from "./helpers";
+
+const PRINCIPALS = ["owner", "admin", "member", "viewer", "collaborator", "sessionViewer", "otherWorkspace", "anonymous", "revoked", "agent"] as const;
+type Principal = (typeof PRINCIPALS)[number];
+
+const everyone: Principal[] = ["owner", "admin", "member", "viewer", "collaborator", "sessionViewer", "otherWorkspace"];
+/**
+ * Who may do each action in the fixture's workspace, on its session (owned by a member who is
+ * none of the callers). `otherWorkspace` is the owner of a different workspace: see `expected`.
+ */
+const EXPECTED: Record<Action, Principal[]> = {
+  health: everyone,
+  "session.create": ["owner", "admin", "member", "collaborator", "sessionViewer", "otherWorkspace"],
+  "session.list": everyone,
+  "session.read": ["owner", "admin", "collaborator", "sessionViewer"],
+  "session.act": ["owner", "admin", "collaborator"],
+  "session.manage": ["owner", "admin"],
+  "approval.list": everyone,
+  "agent.list": everyone,
+  "agent.connect": ["agent"],
+  "workspace.live": everyone,
+  "member.read": everyone,
+  "member.manage": ["owner", "admin"],
+  "token.own": everyone,
+  "token.admin": ["owner", "admin"],
+  "audit.read": ["owner", "admin"],
+};
+
+interface Fixture {
+  tokens: Record<Principal, string | null>;
+  tokenIds: Partial<Record<Principal, string>>;
+  sessionId: string;
+  workspaceId: string;
+  bystander: string;
+  collaborator: string;
+  approvalId: string | null;
+}
+
+async function fixture(needsApproval: boolean): Promise<Fixture> {
+  const seed = await seedWorkspace("matrix");
+  const other = await seedWorkspace("elsewhere");
+  const author = await memberWith(seed, "member", "author");
+  const { id: sessionId } = await (await api("/api/sessions", author.token, { method: "POST", json: { prompt: "p", cwd: "/tmp" } })).json<{ id: string }>();
+  const admin = await memberWith(seed, "admin");
+  const member = await memberWith(seed, "member");
+  const viewer = await memberWith(seed, "viewer");
+  const collaborator = await memberWith(seed, "member", "collaborator");
+  const sessionViewer = await memberWith(seed, "member", "session-viewer");
+  const bystander = await memberWith(seed, "member", "bystander");
+  const db = makeDb(env.DB);
+  await putGrant(db, seed.workspaceId, sessionId, { principal: `user:${collaborator.userId}`, role: "collaborator", grantedBy: "test", createdAt: Date.now() });
+  await putGrant(db, seed.workspaceId, sessionId, { principal: `user:${sessionViewer.userId}`, role: "viewer", grantedBy: "test", createdAt: Date.now() });
+  const revoked = await memberWith(seed, "owner", "revoked-owner");
+  const tokens = (await (await api("/api/tokens", revoked.token)).json<{ tokens: { id: string }[] }>()).tokens;
+  await revokeTokenQuery(db, tokens[0]!.id, Date.now());
+  let approvalId: string | null = null;
+  if (needsApproval) {
+    const link = await openSocket("/api/agents/connect", seed.agentToken);
+    link.send({ type: "hello", machine: { name: "m", hostname: "h" }, running: [] });
+    const launch = await link.next((f) => f.type === "launch");
+    const agent = await openSocket(`/api/sessions/${sessionId}/agent`, seed.agentToken);
+    const runId = (launch.order as { runId: string }).runId;
+    agent.send({ type: "agent-events", events: [
+      { id: "a1", at: 1, event: { type: "run-started", runId } },
+      { id: "a2", at: 1, event: { type: "approval-request", requestId: "r1", toolName: "Bash", input: { command: "ls" } } },
+    ] });
+    await agent.next((f) => f.type === "ack");
+    agent.close();
+    link.close();
+    for (let i = 0; i < 100 && !approvalId; i++) {
+      const r = await (await api(`/api/approvals?session=${sessionId}`, seed.userToken)).json<{ approvals: { id: string }[] }>();
+      approvalId = r.approvals[0]?.id ?? null;
+      if (!approvalId) await new Promise((res) => setTimeout(res, 20));
+    }
+  }
+  const byPrincipal: Record<Principal, string | null> = {
+    owner: seed.userToken,
+    admin: admin.token,
+    member: member.token,
+    viewer: viewer.token,
+    collaborator: collaborator.token,
+    sessionViewer: sessionViewer.token,
+    otherWorkspace: other.userToken,
+    anonymous: null,
+    revoked: revoked.token,
+    agent: seed.agentToken,
+  };
+  const tokenIds: Partial<Record<Principal, string>> = {};
+  for (const p of everyone) {
+    const t = byPrincipal[p]!;
+    // A second token per caller, for the routes that rotate or revoke "your own" token.
+    const listed = await (await api("/api/tokens", t, { method: "POST", json: { name: "spare", scopes: ["read"] } })).json<{ info?: { id: string } }>();
+    if (listed.info) tokenIds[p] = listed.info.id;
+  }
+  return { tokens: byPrincipal, tokenIds, sessionId, workspaceId: seed.workspaceId, bystander: bystander.userId, collaborator: collaborator.userId, approvalId };
+}
+
+function bodyFor(key: string, f: Fixture): unknown {
+  switch (key) {
+    case "POST /api/sessions":
+      return { prompt: "p", cwd: "/tmp" };
+    case "PATCH /api/sessions/:id":
+      return { title: "renamed" };
+    case "POST /api/sessions/:id/continue":
+      return { prompt: "more" };
+    case "PUT /api/sessions/:id/shares":
+      return { principal: "workspace", role: "viewer" };
+    case "POST /api/sessions/:id/handoff":
+      return { userId: f.bystander };
+    case "POST /api/approvals/:id/decision":
+      return { decision: "approve" };
+    case "POST /api/members":
+      return { name: "New", email: `new-${crypto.randomUUID()}@test`, role: "member" };
+    case "PATCH /api/members/:userId":
+      return { role: "viewer" };
+    case "POST /api/tokens":
+      return { name: "t", scopes: ["read"] };
+    default:
+      return undefined;
+  }
+}
+
+function pathFor(path: string, f: Fixture, p: Principal): string {
+  return path
+    .replace(":principal", `user:${f.collaborator}`)
+    .replace(":userId", f.bystander)
+    .replace("/api/approvals/:id", `/api/approvals/${f.approvalId}`)
+    .replace("/api/tokens/:id", `/api/tokens/${f.tokenIds[p] ?? "tok_00000000000000000000"}`)
+    .replace(":id", f.sessionId);
+}
+
+/**
+ * The owner of another workspace may do in *their* workspace what an owner may, but nothing to this
+ * workspace's resources: a route that names one (a session, approval or member id) is refused.
+ */
+function expected(key: string, principal: Principal): boolean {
+  const action = PERMISSIONS[key]!;
+  if (principal !== "otherWorkspace") return EXPECTED[action].includes(principal);
+  const namesOurResource = /:(id|userId|principal)/.test(key) && !key.startsWith("POST /api/tokens/") && !key.startsWith("DELETE /api/tokens/");
+  return !namesOurResource && EXPECTED[action].includes("owner");
+}
+
+const UPGRADES = new Set(["GET /api/sessions/:id/live", "GET /api/sessions/:id/agent", "GET /api/agents/connect", "GET /api/workspace/live", "GET /api/echo"]);
+
+/** Routes whose first allowed call removes what the next caller would need: a fresh fixture per caller. */
+const DESTRUCTIVE = new Set(["DELETE /api/sessions/:id/shares/:principal", "DELETE /api/members/:userId"]);
+const shared = new Map<string, Promise<Fixture>>();
+function fixtureFor(key: string): Promise<Fixture> {
+  const needsApproval = key.includes("/api/approvals/:id");
+  if (DESTRUCTIVE.has(key)) return fixture(needsApproval);
+  let f = shared.get(key);
+  if (!f) {
+    f = fixture(needsApproval);
+    shared.set(key, f);
+  }
+  return f;
+}
+
+const routes = [...new Set(app.routes.filter((r) => r.method !== "ALL" && r.path.startsWith("/api/")).map((r) => `${r.method} ${r.path}`))];
+const cases = routes.flatMap((key) => PRINCIPALS.map((p) => [key, p] as const));
+
+describe("security", () => {
+  it("has an authorization rule for every route, and every rule names a real route", () => {
+    expect(routes.filter((k) => !PERMISSIONS[k])).toEqual([]);
+    expect(Object.keys(PERMISSIONS).filter((k) => !routes.includes(k))).toEqual([]);
+  });
+
+  it.each(cases)("%s as %s", async (key, principal) => {
+    const [method, path] = key.split(" ") as [string, string];
+    const f = await fixtureFor(key);
+    const allowed = expected(key, principal);
+    const token = f.tokens[principal];
+    const body = bodyFor(key, f);
+    const res = await api(pathFor(path, f, principal), token, {
+      method,
+      ...(UPGRADES.has(key) ? { headers: { upgrade: "websocket" } } : {}),
+      ...(body !== undefined ? { json: body } : {}),
+    });
+    if (allowed) {
+      expect([401, 403, 404], `${key} should be allowed for ${principal}, got ${res.status}`).not.toContain(res.status);
+      expect(res.status).toBeLessThan(500);
+    } else {
+      expect([401, 403, 404], `${key} should be refused for ${principal}`).toContain(res.status);
+      if (principal === "anonymous" || principal === "revoked") expect(res.status).toBe(401);
+    }
+    if (principal === "otherWorkspace" && res.status < 300 && !UPGRADES.has(key)) {
+      const text = await res.text();
+      expect(text).not.toContain(f.sessionId);
+      expect(text).not.toContain(f.workspaceId);
+    }
+    res.webSocket?.accept();
+    res.webSocket?.close();
+  });
+});
+
+describe("security: socket frames", () => {
+  it.each(["owner", "admin", "collaborator", "sessionViewer"] as const)("lets %s send a decision only if they may act", async (principal) => {
+    const f = await fixture(false);
+    const sock = await openSocket(`/api/sessions/${f.sessionId}/live`, f.tokens[principal]!);
+    await sock.next((x) => x.type === "snapshot");
+    sock.send({ type: "decide", ref: "d", approvalId: "apr_00000000000000000000", body: { decision: "approve" } });
+    const answer = await sock.next((x) => x.type === "error");
+    const mayAct = EXPECTED["session.act"].includes(principal);
+    expect((answer.error as { code: string }).code).toBe(mayAct ? "NOT_FOUND" : "FORBIDDEN");
+    sock.send({ type: "interrupt", ref: "i" });
+    const next = await sock.next((x) => x.ref === "i");
+    expect(next.type).toBe(mayAct ? "ack" : "error");
+    sock.close();
+  });
+});

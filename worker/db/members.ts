@@ -1,0 +1,48 @@
+/**
+ * Users and their memberships: who belongs to a workspace and with which role. Kept in one place
+ * so the rule "a workspace always keeps an owner" is enforced where roles change.
+ */
+import { and, count, eq } from "drizzle-orm";
+import type { Member, WorkspaceRole } from "../protocol/members";
+import { newId } from "../protocol/ids";
+import type { Db } from "./client";
+import { memberships, users } from "./schema";
+
+const memberColumns = { userId: users.id, name: users.name, email: users.email, role: memberships.role, createdAt: memberships.createdAt };
+
+export async function listMembers(db: Db, workspaceId: string): Promise<Member[]> {
+  const rows = await db.select(memberColumns).from(memberships).innerJoin(users, eq(users.id, memberships.userId)).where(eq(memberships.workspaceId, workspaceId)).orderBy(users.name);
+  return rows as Member[];
+}
+
+export async function findMember(db: Db, workspaceId: string, userId: string): Promise<Member | null> {
+  const rows = await db
+    .select(memberColumns)
+    .from(memberships)
+    .innerJoin(users, eq(users.id, memberships.userId))
+    .where(and(eq(memberships.workspaceId, workspaceId), eq(memberships.userId, userId)))
+    .limit(1);
+  return (rows[0] as Member | undefined) ?? null;
+}
+
+/** Adds a member by email, creating the user if Tower has not seen that email before. */
+export async function addMember(db: Db, workspaceId: string, m: { name: string; email: string; role: WorkspaceRole }, now: number): Promise<Member> {
+  const email = m.email.toLowerCase();
+  await db.insert(users).values({ id: newId("usr"), email, name: m.name, createdAt: now }).onConflictDoNothing({ target: users.email });
+  const user = (await db.select({ id: users.id }).from(users).where(eq(users.email, email)).limit(1))[0]!;
+  await db.insert(memberships).values({ workspaceId, userId: user.id, role: m.role, createdAt: now }).onConflictDoNothing();
+  return (await findMember(db, workspaceId, user.id))!;
+}
+
+export async function ownerCount(db: Db, workspaceId: string): Promise<number> {
+  const r = await db.select({ n: count() }).from(memberships).where(and(eq(memberships.workspaceId, workspaceId), eq(memberships.role, "owner")));
+  return r[0]?.n ?? 0;
+}
+
+export async function setRole(db: Db, workspaceId: string, userId: string, role: WorkspaceRole): Promise<void> {
+  await db.update(memberships).set({ role }).where(and(eq(memberships.workspaceId, workspaceId), eq(memberships.userId, userId)));
+}
+
+export async function removeMember(db: Db, workspaceId: string, userId: string): Promise<void> {
+  await db.delete(memberships).where(and(eq(memberships.workspaceId, workspaceId), eq(memberships.userId, userId)));
+}

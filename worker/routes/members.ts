@@ -1,0 +1,66 @@
+/**
+ * /api/members: who is in the workspace and with which role. Only owners make or unmake owners;
+ * a workspace always keeps at least one owner; removing a member revokes their tokens here.
+ */
+import { createRoute, z } from "@hono/zod-openapi";
+import { appendAudit, auditActor } from "../db/audit";
+import { addMember, findMember, listMembers, ownerCount, removeMember, setRole } from "../db/members";
+import { revokeUserTokens } from "../db/tokens";
+import { errorResponses, jsonBody, jsonResponse, router } from "../http";
+import { ApiError } from "../protocol/errors";
+import { UserId } from "../protocol/ids";
+import { AddMemberBody, Member, PatchMemberBody } from "../protocol/members";
+
+const tags = ["members"];
+const Param = z.object({ userId: UserId });
+
+export const members = router()
+  .openapi(
+    createRoute({ method: "get", path: "/", tags, responses: { 200: jsonResponse(z.object({ members: z.array(Member) }), "Members and their roles."), ...errorResponses } }),
+    async (c) => c.json({ members: await listMembers(c.var.deps.db, c.var.auth.workspaceId) }, 200),
+  )
+  .openapi(
+    createRoute({ method: "post", path: "/", tags, request: jsonBody(AddMemberBody), responses: { 201: jsonResponse(Member, "The member."), ...errorResponses } }),
+    async (c) => {
+      const body = c.req.valid("json");
+      const actor = c.var.auth;
+      if (body.role === "owner" && actor.role !== "owner") throw new ApiError("FORBIDDEN", "Only an owner can make someone an owner.");
+      const member = await addMember(c.var.deps.db, actor.workspaceId, body, Date.now());
+      await appendAudit(c.var.deps.db, { workspaceId: actor.workspaceId, ...auditActor(actor), via: "api", action: "member.add", target: member.userId, details: { role: member.role } });
+      return c.json(member, 201);
+    },
+  )
+  .openapi(
+    createRoute({ method: "patch", path: "/{userId}", tags, request: { params: Param, ...jsonBody(PatchMemberBody) }, responses: { 200: jsonResponse(Member, "The member with the new role."), ...errorResponses } }),
+    async (c) => {
+      const { userId } = c.req.valid("param");
+      const { role } = c.req.valid("json");
+      const actor = c.var.auth;
+      const { db } = c.var.deps;
+      const member = await findMember(db, actor.workspaceId, userId);
+      if (!member) throw new ApiError("NOT_FOUND", `${userId} is not a member of this workspace.`);
+      if ((member.role === "owner" || role === "owner") && actor.role !== "owner") throw new ApiError("FORBIDDEN", "Only an owner can make or unmake owners.");
+      if (member.role === "owner" && role !== "owner" && (await ownerCount(db, actor.workspaceId)) <= 1) {
+        throw new ApiError("CONFLICT", "This is the workspace's last owner; make someone else owner first.");
+      }
+      await setRole(db, actor.workspaceId, userId, role);
+      await appendAudit(db, { workspaceId: actor.workspaceId, ...auditActor(actor), via: "api", action: "member.role", target: userId, details: { from: member.role, to: role } });
+      return c.json({ ...member, role }, 200);
+    },
+  )
+  .openapi(
+    createRoute({ method: "delete", path: "/{userId}", tags, request: { params: Param }, responses: { 200: jsonResponse(z.object({ removed: z.literal(true) }), "Removed, and their tokens here revoked."), ...errorResponses } }),
+    async (c) => {
+      const { userId } = c.req.valid("param");
+      const actor = c.var.auth;
+      const { db } = c.var.deps;
+      const member = await findMember(db, actor.workspaceId, userId);
+      if (!member) throw new ApiError("NOT_FOUND", `${userId} is not a member of this workspace.`);
+      if (member.role === "owner" && actor.role !== "owner") throw new ApiError("FORBIDDEN", "Only an owner can remove an owner.");
+      if (member.role === "owner" && (await ownerCount(db, actor.workspaceId)) <= 1) throw new ApiError("CONFLICT", "This is the workspace's last owner.");
+      await removeMember(db, actor.workspaceId, userId);
+      await revokeUserTokens(db, actor.workspaceId, userId, Date.now());
+      await appendAudit(db, { workspaceId: actor.workspaceId, ...auditActor(actor), via: "api", action: "member.remove", target: userId, details: { role: member.role } });
+      return c.json({ removed: true as const }, 200);
+    },
+  );
