@@ -10,6 +10,7 @@ import type { ErrorCode } from "../../worker/protocol/errors";
 import type { EventBody } from "../../worker/protocol/events";
 import type { AgentId, ApprovalId, SessionId, WorkspaceId } from "../../worker/protocol/ids";
 import type { LaunchSpec, SessionStatus } from "../../worker/protocol/session";
+import { containsRedaction, scrubJson } from "../../worker/domain/scrub";
 import { needsAgent, transition, type Trigger } from "./status";
 import { claudeSessionIdOf, EMPTY_TALLY, settleRun, tallyMessage, type Tally } from "./tally";
 
@@ -239,7 +240,7 @@ function agentEvent(d: Draft, envelope: AgentEnvelope, inputSha256: string | und
       return r.ok ? d.done() : fail(r.code, r.message);
     }
     case "sdk-message": {
-      d.emit({ type: "sdk-message", message: ev.message });
+      d.emit({ type: "sdk-message", message: scrubJson(ev.message) });
       const claudeId = claudeSessionIdOf(ev.message);
       d.patchSession({
         tally: tallyMessage(s.tally, ev.message),
@@ -258,7 +259,8 @@ function agentEvent(d: Draft, envelope: AgentEnvelope, inputSha256: string | und
         sessionId: s.id,
         toolName: ev.toolName,
         toolUseId: ev.toolUseId ?? null,
-        input: ev.input,
+        // Stored and shown scrubbed; the hash (computed by the room before this step) binds the original.
+        input: scrubJson(ev.input),
         inputSha256: inputSha256 ?? "",
         status: "pending",
         createdAt: d.ctx.now,
@@ -336,6 +338,9 @@ function decide(d: Draft, approvalId: string, body: DecisionBody, by: string): S
   if (rec.status !== "pending") {
     if (rec.status === wanted) return d.done(rec); // the same decision again: idempotent
     return fail("CONFLICT", `approval ${approvalId} is already ${rec.status}${rec.decidedBy ? ` by ${rec.decidedBy}` : ""}`);
+  }
+  if (body.decision === "approve" && body.updatedInput && containsRedaction(body.updatedInput)) {
+    return fail("BAD_REQUEST", "The edited input still contains [REDACTED:…] markers; write those values out or approve without edits.");
   }
   const comment = body.comment?.length ? body.comment : null;
   const answer: ApprovalAnswer =

@@ -271,3 +271,21 @@ describe("cost across continues and forks", () => {
     expect(totalsOf(ended).costUsd).toBeCloseTo(0.1);
   });
 });
+
+describe("secrets", () => {
+  it("stores SDK messages and tool inputs scrubbed of secrets", () => {
+    const { state, effects } = run(running(), [
+      ev({ type: "sdk-message", message: { type: "user", message: { content: [{ type: "tool_result", content: "ANTHROPIC_API_KEY=sk-ant-api03-AbCdEfGhIjKlMnOpQrStUvWxYz0123" }] } } }),
+      ev({ type: "approval-request", requestId: "r9", toolName: "Bash", input: { command: "curl https://deploy:hunter2hunter2@example.com" } }),
+    ]);
+    expect(JSON.stringify(effects)).not.toContain("AbCdEfGhIjKlMnOp");
+    expect(Object.values(state.approvals)[0]?.input).toEqual({ command: "curl https://deploy:[REDACTED:url-password]@example.com" });
+  });
+
+  it("refuses an edited input built on a scrubbed copy", () => {
+    const s = run(running(), [ev({ type: "approval-request", requestId: "r9", toolName: "Bash", input: { command: "echo sk-ant-api03-AbCdEfGhIjKlMnOpQrStUvWxYz0123" } })]).state;
+    const id = Object.keys(s.approvals)[0]!;
+    const r = step(s, { type: "decide", approvalId: id, body: { decision: "approve", updatedInput: { command: "echo [REDACTED:anthropic-key] && ls" } }, by: "ann" }, ctx());
+    expect(r).toMatchObject({ ok: false, code: "BAD_REQUEST" });
+  });
+});
