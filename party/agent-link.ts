@@ -3,13 +3,14 @@
  * the workspace hub, and keeps a durable queue of launch orders that it delivers when the agent is
  * (or comes back) online; an order leaves the queue only when the agent acknowledges it.
  */
-import { Server, getServerByName, type Connection, type ConnectionContext, type WSMessage } from "partyserver";
+import { Server, type Connection, type ConnectionContext, type WSMessage } from "partyserver";
 import { AgentToLinkFrame, LaunchOrder, type LinkToAgentFrame } from "../worker/protocol/agent";
 import { makeDb } from "../worker/db/client";
 import { getAgentPresence, markAgentOffline, markAgentOnline } from "../worker/db/agents";
 import type { AgentId } from "../worker/protocol/ids";
 import { errorFrame, parseFrame, safeSend } from "./sockets";
-import type { WorkspaceHub } from "./workspace-hub";
+import { workspaceHub } from "../worker/rooms";
+import { TOKEN_REVOKED_CLOSE } from "../worker/protocol/frames";
 
 export class AgentLink extends Server<Env> {
   static override options = { hibernate: true };
@@ -26,6 +27,9 @@ export class AgentLink extends Server<Env> {
     const workspaceId = ctx.request.headers.get("x-tower-workspace");
     if (!workspaceId) return conn.close(1011, "missing workspace");
     this.#setWorkspace(workspaceId);
+    const tokenId = ctx.request.headers.get("x-tower-token") ?? "";
+    conn.setState({ tokenId });
+    if (tokenId) this.ctx.waitUntil(workspaceHub(this.env, workspaceId).then((hub) => hub.track(tokenId, `link:${this.name}`)));
     // A restarted agent replaces its old socket: only the newest connection gets orders.
     for (const other of this.getConnections()) if (other.id !== conn.id) other.close(4000, "replaced by a newer connection");
     safeSend(conn, { type: "welcome", agentId: this.name as AgentId, name: ctx.request.headers.get("x-tower-agent-name") ?? "" } satisfies LinkToAgentFrame);
@@ -67,6 +71,11 @@ export class AgentLink extends Server<Env> {
     for (const conn of this.getConnections()) safeSend(conn, { type: "launch", order: parsed } satisfies LinkToAgentFrame);
   }
 
+  /** Closes the machine's socket if it was opened with a token that has just been revoked. */
+  async closeToken(tokenId: string): Promise<void> {
+    for (const c of this.getConnections<{ tokenId: string }>()) if (c.state?.tokenId === tokenId) c.close(TOKEN_REVOKED_CLOSE, "token revoked");
+  }
+
   /** Drops a launch the agent has not taken yet (the session was cancelled while queued). */
   async cancel(runId: string): Promise<void> {
     this.ctx.storage.sql.exec(`DELETE FROM link_queue WHERE run_id = ?`, runId);
@@ -92,7 +101,7 @@ export class AgentLink extends Server<Env> {
     const row = this.ctx.storage.sql.exec<{ value: string }>(`SELECT value FROM link_meta WHERE key = 'workspace'`).toArray()[0];
     const agent = await getAgentPresence(makeDb(this.env.DB), this.name);
     if (!row || !agent) return;
-    const hub = await getServerByName(this.env.WorkspaceHub, row.value);
+    const hub = await workspaceHub(this.env, row.value);
     await hub.publish([{ type: "agent-presence", agent }]);
   }
 }

@@ -8,11 +8,13 @@ import { Server, type Connection, type ConnectionContext, type WSMessage } from 
 import { AgentToRoomFrame, type AgentEnvelope, type RoomToAgentFrame } from "../worker/protocol/agent";
 import type { Approval, DecisionBody } from "../worker/protocol/approval";
 import type { ErrorCode } from "../worker/protocol/errors";
-import { ClientFrame, type ServerFrame } from "../worker/protocol/frames";
+import { ClientFrame, TOKEN_REVOKED_CLOSE, type ServerFrame } from "../worker/protocol/frames";
 import { newId } from "../worker/protocol/ids";
 import type { SessionEvent } from "../worker/protocol/events";
 import type { SessionSummary } from "../worker/protocol/session";
 import { configFrom } from "../worker/config";
+import { decisionAllowed } from "../worker/auth/rate-limit";
+import { workspaceHub } from "../worker/rooms";
 import { EMPTY_ROOM, step, toPublicApproval, type CreateInput, type RoomInput, type RoomState, type StepResult } from "./core/room";
 import { needsAgent } from "./core/status";
 import { canonicalSha256 } from "./hash";
@@ -22,7 +24,7 @@ import { errorFrame, parseFrame, safeSend } from "./sockets";
 import { toSummary } from "./summary";
 
 export type RoomResult<T> = { ok: true; value: T } | { ok: false; code: ErrorCode; message: string };
-type Role = { role: "viewer" | "agent"; subject: string; canAct: boolean };
+type Role = { role: "viewer" | "agent"; subject: string; canAct: boolean; tokenId: string };
 
 export class SessionRoom extends Server<Env> {
   static override options = { hibernate: true };
@@ -51,7 +53,13 @@ export class SessionRoom extends Server<Env> {
   override onConnect(conn: Connection<Role>, ctx: ConnectionContext): void {
     const role = ctx.request.headers.get("x-tower-role") === "agent" ? "agent" : "viewer";
     const headers = ctx.request.headers;
-    conn.setState({ role, subject: headers.get("x-tower-subject") ?? "unknown", canAct: headers.get("x-tower-can-act") === "1" });
+    conn.setState({
+      role,
+      subject: headers.get("x-tower-subject") ?? "unknown",
+      canAct: headers.get("x-tower-can-act") === "1",
+      tokenId: headers.get("x-tower-token") ?? "",
+    });
+    this.#trackToken(headers.get("x-tower-token") ?? "", true);
     if (role === "agent") {
       this.#apply({ type: "agent-connected" });
       return;
@@ -69,13 +77,32 @@ export class SessionRoom extends Server<Env> {
     }
   }
 
+  /** Tells the workspace hub which tokens have sockets here, so revoking one can close them. */
+  #trackToken(tokenId: string, open: boolean): void {
+    const workspaceId = this.#state.session?.workspaceId;
+    if (!tokenId || !workspaceId) return;
+    const target = `session:${this.name}`;
+    this.ctx.waitUntil(
+      workspaceHub(this.env, workspaceId)
+        .then((hub) => (open ? hub.track(tokenId, target) : hub.untrack(tokenId, target)))
+        .catch((e) => console.error("token tracking", e)),
+    );
+  }
+
+  /** Closes every socket opened with a token that has just been revoked. */
+  async closeToken(tokenId: string): Promise<void> {
+    for (const c of this.getConnections<Role>()) if (c.state?.tokenId === tokenId) c.close(TOKEN_REVOKED_CLOSE, "token revoked");
+  }
+
   override onClose(conn: Connection<Role>): void {
+    const tokenId = conn.state?.tokenId ?? "";
+    if ([...this.getConnections<Role>()].every((c) => c.id === conn.id || c.state?.tokenId !== tokenId)) this.#trackToken(tokenId, false);
     if (conn.state?.role === "agent" && [...this.getConnections("agent")].every((c) => c.id === conn.id)) {
       this.#apply({ type: "agent-disconnected" });
     }
   }
 
-  override onMessage(conn: Connection<Role>, raw: WSMessage): void {
+  override async onMessage(conn: Connection<Role>, raw: WSMessage): Promise<void> {
     if (conn.state?.role === "agent") return this.#onAgentFrame(conn, raw);
     const frame = parseFrame(ClientFrame, raw);
     if (!frame.ok) return errorFrame(conn, null, "BAD_REQUEST", frame.message);
@@ -83,6 +110,9 @@ export class SessionRoom extends Server<Env> {
     const by = conn.state?.subject ?? "unknown";
     if (frame.value.type === "ping") return safeSend(conn, { type: "pong", ref } satisfies ServerFrame);
     if (!conn.state?.canAct) return errorFrame(conn, ref, "FORBIDDEN", "You may only view this session; ask its owner to share it with you as a collaborator.");
+    if (frame.value.type === "decide" && !(await decisionAllowed(this.env, conn.state.tokenId))) {
+      return errorFrame(conn, ref, "RATE_LIMITED", "Too many decisions from this token in the last minute; wait a little and try again.");
+    }
     const r =
       frame.value.type === "decide"
         ? this.#apply({ type: "decide", approvalId: frame.value.approvalId, body: frame.value.body, by })

@@ -7,6 +7,7 @@ import { requestId } from "hono/request-id";
 import { makeDb } from "./db/client";
 import { errorResponses, jsonResponse, onError, router } from "./http";
 import { authorize, requireToken } from "./auth/middleware";
+import { checkOrigin } from "./auth/origin";
 import { ApiError } from "./protocol/errors";
 import { agents } from "./routes/agents";
 import { approvals } from "./routes/approvals";
@@ -24,6 +25,7 @@ app.use("/api/*", async (c, next) => {
   c.set("deps", { db: makeDb(c.env.DB) });
   await next();
 });
+app.use("/api/*", checkOrigin);
 app.use("/api/*", requireToken);
 app.use("/api/*", authorize);
 

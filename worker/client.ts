@@ -8,7 +8,7 @@ import { z } from "zod";
 import { Approval, type ApprovalListQuery, type DecisionBody } from "./protocol/approval";
 import { ApiError, ErrorEnvelope } from "./protocol/errors";
 import { EventPage } from "./protocol/events";
-import { AgentPresence, HubFrame, ServerFrame, type ClientFrame } from "./protocol/frames";
+import { AgentPresence, HubFrame, ServerFrame, TOKEN_REVOKED_CLOSE, type ClientFrame } from "./protocol/frames";
 import {
   SessionPage,
   SessionSummary,
@@ -19,6 +19,7 @@ import {
 } from "./protocol/session";
 
 export { ApiError };
+
 
 export interface ClientOptions {
   baseUrl: string;
@@ -125,7 +126,11 @@ function open<F>(schema: z.ZodType<F>, opts: LiveOptions<F>, url: () => string):
     maxReconnectionDelay: 5000,
   });
   ws.addEventListener("open", () => opts.onStatus?.("live"));
-  ws.addEventListener("close", () => opts.onStatus?.(ws.shouldReconnect ? "reconnecting" : "offline"));
+  ws.addEventListener("close", (e: CloseEvent) => {
+    // 4001: the token was revoked. Dialling again would only be refused, so stop here.
+    if (e.code === TOKEN_REVOKED_CLOSE) ws.close(1000, "token revoked");
+    opts.onStatus?.(ws.shouldReconnect && e.code !== TOKEN_REVOKED_CLOSE ? "reconnecting" : "offline");
+  });
   ws.addEventListener("message", (e: MessageEvent) => {
     let json: unknown;
     try {

@@ -6,6 +6,7 @@
  */
 import { hostname as osHostname } from "node:os";
 import type ReconnectingWebSocket from "partysocket/ws";
+import { TOKEN_REVOKED_CLOSE } from "../../worker/protocol/frames";
 import { LinkToAgentFrame, type AgentToLinkFrame, type LaunchOrder, type MachineInfo } from "../../worker/protocol/agent";
 import type { RunOptions } from "../runner";
 import { Journal } from "./journal";
@@ -20,6 +21,8 @@ export interface AgentConfig {
   stateDir: string;
   run: RunOptions;
   log?: (line: string) => void;
+  /** Called once the agent has stopped because its token was revoked. */
+  onRevoked?: () => void;
 }
 
 const KEEPALIVE_MS = 25_000;
@@ -47,6 +50,11 @@ export class TowerAgent {
     return new Promise((resolve) => {
       const ws = reconnecting(toWsUrl(this.cfg.server, "/api/agents/connect"), this.cfg.token);
       this.#control = ws;
+      ws.addEventListener("close", (e) => {
+        if (e.code !== TOKEN_REVOKED_CLOSE) return;
+        this.cfg.log?.("this machine's token was revoked; stopping (enroll the machine again to get a new one)");
+        void this.stop().then(() => this.cfg.onRevoked?.());
+      });
       ws.addEventListener("open", () => this.#send({ type: "hello", machine: this.cfg.machine, running: [...this.#runs.values()].map((r) => r.order.sessionId) }));
       ws.addEventListener("message", (e) => {
         const frame = LinkToAgentFrame.safeParse(safeJson(String(e.data)));

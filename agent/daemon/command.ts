@@ -64,6 +64,7 @@ export function agentCommand(): Command {
         stateDir,
         run: opts.claudePath ? { claudePath: resolve(opts.claudePath) } : {},
         log: (line) => process.stdout.write(`[tower agent] ${line}\n`),
+        onRevoked: () => process.exit(3),
       });
       let stopping = false;
       const stop = async (signal: string) => {

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { api, eventually, memberWith, seedWorkspace, tokenFor } from "./helpers";
+import { api, eventually, memberWith, openSocket, seedWorkspace, tokenFor } from "./helpers";
 
 type Json = Record<string, unknown>;
 const launch = async (token: string, prompt = "p") =>
@@ -153,5 +153,38 @@ describe("audit log", () => {
     const seed = await seedWorkspace();
     await Promise.all(Array.from({ length: 12 }, (_, i) => api("/api/tokens", seed.userToken, { method: "POST", json: { name: `t${i}` } })));
     expect(await (await api("/api/audit/verify", seed.userToken)).json()).toEqual({ ok: true, checked: 12, brokenAt: null, reason: null });
+  });
+});
+
+describe("tokens: open sockets", () => {
+  it("closes every socket a token opened when it is revoked, and when it is rotated", async () => {
+    const seed = await seedWorkspace();
+    const { id } = await (await api("/api/sessions", seed.userToken, { method: "POST", json: { prompt: "p", cwd: "/tmp" } })).json<{ id: string }>();
+    const issue = async () => (await (await api("/api/tokens", seed.userToken, { method: "POST", json: { name: "phone" } })).json<{ token: string; info: { id: string } }>());
+    const closed = (ws: WebSocket) => new Promise<number>((resolve) => ws.addEventListener("close", (e) => resolve(e.code)));
+
+    const revokedToken = await issue();
+    const room = await openSocket(`/api/sessions/${id}/live`, revokedToken.token);
+    const hub = await openSocket("/api/workspace/live", revokedToken.token);
+    await room.next((f) => f.type === "snapshot");
+    await hub.next((f) => f.type === "hello");
+    const roomClosed = closed(room.ws);
+    const hubClosed = closed(hub.ws);
+    await api(`/api/tokens/${revokedToken.info.id}`, seed.userToken, { method: "DELETE" });
+    expect(await roomClosed).toBe(4001);
+    expect(await hubClosed).toBe(4001);
+
+    const rotated = await issue();
+    const again = await openSocket(`/api/sessions/${id}/live`, rotated.token);
+    await again.next((f) => f.type === "snapshot");
+    const againClosed = closed(again.ws);
+    await api(`/api/tokens/${rotated.info.id}/rotate`, seed.userToken, { method: "POST" });
+    expect(await againClosed).toBe(4001);
+
+    // Other sockets stay open.
+    const owner = await openSocket(`/api/sessions/${id}/live`, seed.userToken);
+    await owner.next((f) => f.type === "snapshot");
+    owner.send({ type: "ping", ref: "still-here" });
+    expect(await owner.next((f) => f.type === "pong")).toMatchObject({ ref: "still-here" });
   });
 });

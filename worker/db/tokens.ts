@@ -104,10 +104,12 @@ export function revokeTokenQuery(db: Db, id: string, now: number) {
   return db.update(apiTokens).set({ revokedAt: now }).where(and(eq(apiTokens.id, id), isNull(apiTokens.revokedAt)));
 }
 
-/** Revokes every live token a user holds in a workspace (they left it). */
-export async function revokeUserTokens(db: Db, workspaceId: string, userId: string, now: number): Promise<void> {
-  await db
+/** Revokes every live token a user holds in a workspace (they left it); returns their ids. */
+export async function revokeUserTokens(db: Db, workspaceId: string, userId: string, now: number): Promise<string[]> {
+  const rows = await db
     .update(apiTokens)
     .set({ revokedAt: now })
-    .where(and(eq(apiTokens.workspaceId, workspaceId), eq(apiTokens.userId, userId), isNull(apiTokens.revokedAt)));
+    .where(and(eq(apiTokens.workspaceId, workspaceId), eq(apiTokens.userId, userId), isNull(apiTokens.revokedAt)))
+    .returning({ id: apiTokens.id });
+  return rows.map((r) => r.id);
 }

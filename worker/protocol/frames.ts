@@ -49,3 +49,6 @@ export const HubFrame = z.discriminatedUnion("type", [
   z.object({ type: z.literal("session-removed"), sessionId: SessionId }),
 ]);
 export type HubFrame = z.infer<typeof HubFrame>;
+
+/** WebSocket close code for a socket whose token was revoked: clients must not reconnect with it. */
+export const TOKEN_REVOKED_CLOSE = 4001;

@@ -24,5 +24,6 @@ export const agents = router()
       subject: c.var.auth.subject,
       workspace: c.var.auth.workspaceId,
       "agent-name": agent.name,
+      token: c.var.auth.tokenId,
     });
   });

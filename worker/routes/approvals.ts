@@ -4,6 +4,7 @@
  */
 import { createRoute, z } from "@hono/zod-openapi";
 import { findApprovalSession, listApprovals } from "../db/approvals";
+import { limitDecisions } from "../auth/rate-limit";
 import { sessionFor } from "../auth/session-access";
 import { seesAllSessions } from "../domain/policy";
 import { errorResponses, jsonBody, jsonResponse, orThrow, router } from "../http";
@@ -36,6 +37,7 @@ export const approvals = router()
       const sessionId = await findApprovalSession(c.var.deps.db, c.var.auth.workspaceId, id);
       if (!sessionId) throw new ApiError("NOT_FOUND", `No approval ${id} in this workspace.`);
       await sessionFor(c, sessionId, "session.act");
+      await limitDecisions(c.env, c.var.auth.tokenId);
       const room = await sessionRoom(c.env, sessionId);
       return c.json(orThrow(await room.decide(id, c.req.valid("json"), c.var.auth.subject)), 200);
     },

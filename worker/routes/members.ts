@@ -6,6 +6,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { appendAudit, auditActor } from "../db/audit";
 import { addMember, findMember, listMembers, ownerCount, removeMember, setRole } from "../db/members";
 import { revokeUserTokens } from "../db/tokens";
+import { workspaceHub } from "../rooms";
 import { errorResponses, jsonBody, jsonResponse, router } from "../http";
 import { ApiError } from "../protocol/errors";
 import { UserId } from "../protocol/ids";
@@ -59,7 +60,8 @@ export const members = router()
       if (member.role === "owner" && actor.role !== "owner") throw new ApiError("FORBIDDEN", "Only an owner can remove an owner.");
       if (member.role === "owner" && (await ownerCount(db, actor.workspaceId)) <= 1) throw new ApiError("CONFLICT", "This is the workspace's last owner.");
       await removeMember(db, actor.workspaceId, userId);
-      await revokeUserTokens(db, actor.workspaceId, userId, Date.now());
+      const revoked = await revokeUserTokens(db, actor.workspaceId, userId, Date.now());
+      await (await workspaceHub(c.env, actor.workspaceId)).revoke(revoked);
       await appendAudit(db, { workspaceId: actor.workspaceId, ...auditActor(actor), via: "api", action: "member.remove", target: userId, details: { role: member.role } });
       return c.json({ removed: true as const }, 200);
     },

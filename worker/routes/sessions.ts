@@ -189,12 +189,17 @@ export const sessions = router()
   .get("/:id/live", async (c) => {
     const id = upgradeFor(c, SessionId);
     const { role } = await sessionFor(c, id, "session.read");
-    return forwardUpgrade(await sessionRoom(c.env, id), c.req.raw, { role: "viewer", subject: c.var.auth.subject, "can-act": mayAct(c, role) ? "1" : "0" });
+    return forwardUpgrade(await sessionRoom(c.env, id), c.req.raw, {
+      role: "viewer",
+      subject: c.var.auth.subject,
+      token: c.var.auth.tokenId,
+      "can-act": mayAct(c, role) ? "1" : "0",
+    });
   })
   .get("/:id/agent", async (c) => {
     const id = upgradeFor(c, SessionId);
     const s = await getSession(c.var.deps.db, c.var.auth.workspaceId, id);
     if (!s) throw new ApiError("NOT_FOUND", `No session ${id} in this workspace.`);
     if (s.agentId !== c.var.auth.agentId) throw new ApiError("FORBIDDEN", "This session runs on another machine.");
-    return forwardUpgrade(await sessionRoom(c.env, id), c.req.raw, { role: "agent", subject: c.var.auth.subject });
+    return forwardUpgrade(await sessionRoom(c.env, id), c.req.raw, { role: "agent", subject: c.var.auth.subject, token: c.var.auth.tokenId });
   });

@@ -13,6 +13,7 @@ import { ApiError } from "../protocol/errors";
 import { TokenId, newId } from "../protocol/ids";
 import { CreateTokenBody, IssuedToken, TokenInfo } from "../protocol/members";
 import { hashToken, mintToken } from "../protocol/tokens";
+import { workspaceHub } from "../rooms";
 
 const tags = ["tokens"];
 const DAY = 24 * 3600 * 1000;
@@ -74,6 +75,7 @@ export const tokens = router()
         insertTokenQuery(db, { id, workspaceId: actor.workspaceId, kind: old.kind, name: old.name, subject: old.subject, userId: old.userId, agentId: old.agentId, scopes: old.scopes, expiresAt: now + lifetime, rotatedFrom: old.id, tokenHash: await hashToken(token) }, now),
         revokeTokenQuery(db, old.id, now),
       ]);
+      await (await workspaceHub(c.env, actor.workspaceId)).revoke([old.id]);
       await appendAudit(db, { workspaceId: actor.workspaceId, ...auditActor(actor), via: "api", action: "token.rotate", target: old.id, details: { replacement: id } });
       return c.json({ token, info: (await getToken(db, actor.workspaceId, id))! }, 200);
     },
@@ -86,6 +88,7 @@ export const tokens = router()
       const { db } = c.var.deps;
       if (!t.revokedAt) {
         await revokeTokenQuery(db, t.id, Date.now());
+        await (await workspaceHub(c.env, actor.workspaceId)).revoke([t.id]);
         await appendAudit(db, { workspaceId: actor.workspaceId, ...auditActor(actor), via: "api", action: "token.revoke", target: t.id, details: { name: t.name } });
       }
       return c.json((await getToken(db, actor.workspaceId, t.id))!, 200);

@@ -5,5 +5,5 @@ import { forwardUpgrade, workspaceHub } from "../rooms";
 
 export const workspace = router().get("/live", async (c) => {
   upgradeFor(c, z.undefined());
-  return forwardUpgrade(await workspaceHub(c.env, c.var.auth.workspaceId), c.req.raw, { role: "viewer", subject: c.var.auth.subject });
+  return forwardUpgrade(await workspaceHub(c.env, c.var.auth.workspaceId), c.req.raw, { role: "viewer", subject: c.var.auth.subject, token: c.var.auth.tokenId });
 });

@@ -1,0 +1,45 @@
+import { describe, expect, it } from "vitest";
+import { api, eventually, openSocket, seedWorkspace } from "./helpers";
+
+describe("security: cross-site requests", () => {
+  it("refuses a change or a socket from another site's page, and accepts Tower's own and Origin-less clients", async () => {
+    const s = await seedWorkspace();
+    const body = { prompt: "p", cwd: "/tmp" };
+    const evil = await api("/api/sessions", s.userToken, { method: "POST", json: body, headers: { origin: "https://evil.example" } });
+    expect(evil.status).toBe(403);
+    expect((await evil.json<{ error: { code: string } }>()).error.code).toBe("FORBIDDEN");
+    expect((await api("/api/sessions", s.userToken, { method: "POST", json: body, headers: { origin: "http://tower.test" } })).status).toBe(201);
+    expect((await api("/api/sessions", s.userToken, { method: "POST", json: body })).status).toBe(201);
+    // Reads are not state-changing; a cross-site read still needs the bearer token, which no other site has.
+    expect((await api("/api/sessions", s.userToken, { headers: { origin: "https://evil.example" } })).status).toBe(200);
+    const ws = await api("/api/workspace/live", s.userToken, { headers: { upgrade: "websocket", origin: "https://evil.example" } });
+    expect(ws.status).toBe(403);
+    const sessionId = (await (await api("/api/sessions", s.userToken)).json<{ sessions: { id: string }[] }>()).sessions[0]!.id;
+    const live = await api(`/api/sessions/${sessionId}/live`, s.userToken, { headers: { upgrade: "websocket", origin: "https://evil.example" } });
+    expect(live.status).toBe(403);
+  });
+});
+
+describe("security: rate limits", () => {
+  it("limits approval decisions per token: the 61st in a minute gets 429 with the envelope", async () => {
+    const seed = await seedWorkspace();
+    const { id } = await (await api("/api/sessions", seed.userToken, { method: "POST", json: { prompt: "p", cwd: "/tmp" } })).json<{ id: string }>();
+    const link = await openSocket("/api/agents/connect", seed.agentToken);
+    link.send({ type: "hello", machine: { name: "m", hostname: "h" }, running: [] });
+    const runId = ((await link.next((f) => f.type === "launch")).order as { runId: string }).runId;
+    const agent = await openSocket(`/api/sessions/${id}/agent`, seed.agentToken);
+    agent.send({ type: "agent-events", events: [{ id: "1", at: 1, event: { type: "run-started", runId } }, { id: "2", at: 1, event: { type: "approval-request", requestId: "r", toolName: "Bash", input: { command: "ls" } } }] });
+    await agent.next((f) => f.type === "ack");
+    const approvalId = await eventually(async () => (await (await api(`/api/approvals?session=${id}`, seed.userToken)).json<{ approvals: { id: string }[] }>()).approvals[0]?.id);
+    const statuses: number[] = [];
+    for (let i = 0; i < 61; i++) {
+      statuses.push((await api(`/api/approvals/${approvalId}/decision`, seed.userToken, { method: "POST", json: { decision: "approve" } })).status);
+    }
+    expect(statuses.slice(0, 60).every((s) => s === 200)).toBe(true);
+    expect(statuses[60]).toBe(429);
+    const viewer = await openSocket(`/api/sessions/${id}/live`, seed.userToken);
+    await viewer.next((f) => f.type === "snapshot");
+    viewer.send({ type: "decide", ref: "x", approvalId, body: { decision: "approve" } });
+    expect(await viewer.next((f) => f.ref === "x")).toMatchObject({ type: "error", error: { code: "RATE_LIMITED" } });
+  });
+});

@@ -1,0 +1,23 @@
+/**
+ * Cross-site protection: a state-changing request or a WebSocket upgrade that carries an Origin
+ * header must come from Tower's own origin (or one listed in ALLOWED_ORIGINS). Clients without an
+ * Origin (the CLI, the agent) are unaffected; browsers always send one on these requests.
+ */
+import { createMiddleware } from "hono/factory";
+import type { AppEnv } from "../env";
+import { ApiError } from "../protocol/errors";
+
+const SAFE = new Set(["GET", "HEAD", "OPTIONS"]);
+
+export const checkOrigin = createMiddleware<AppEnv>(async (c, next) => {
+  const origin = c.req.header("origin");
+  const isUpgrade = c.req.header("upgrade")?.toLowerCase() === "websocket";
+  if (origin && (isUpgrade || !SAFE.has(c.req.method))) {
+    const own = new URL(c.req.url).origin;
+    const allowed = (c.env.ALLOWED_ORIGINS ?? "").split(",").map((s) => s.trim()).filter(Boolean);
+    if (origin !== own && !allowed.includes(origin)) {
+      throw new ApiError("FORBIDDEN", `Requests from ${origin} are not allowed; Tower accepts changes only from its own pages.`);
+    }
+  }
+  await next();
+});
