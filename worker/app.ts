@@ -12,6 +12,8 @@ import { ApiError } from "./protocol/errors";
 import { agents } from "./routes/agents";
 import { approvals } from "./routes/approvals";
 import { audit } from "./routes/audit";
+import { auth } from "./routes/auth";
+import { invitations } from "./routes/invitations";
 import { members } from "./routes/members";
 import { tokens } from "./routes/tokens";
 import { diagnostics } from "./routes/diagnostics";
@@ -43,6 +45,8 @@ const routes = app
   .route("/api/members", members)
   .route("/api/tokens", tokens)
   .route("/api/audit", audit)
+  .route("/api/auth", auth)
+  .route("/api/invitations", invitations)
   .route("/api", diagnostics);
 
 app.doc31("/api/openapi.json", {

@@ -22,6 +22,7 @@ const everyone: Principal[] = ["owner", "admin", "member", "viewer", "collaborat
  * none of the callers). `otherWorkspace` is the owner of a different workspace: see `expected`.
  */
 const EXPECTED: Record<Action, Principal[]> = {
+  public: [...PRINCIPALS],
   health: everyone,
   "session.create": ["owner", "admin", "member", "collaborator", "sessionViewer", "otherWorkspace"],
   "session.list": everyone,
@@ -31,6 +32,7 @@ const EXPECTED: Record<Action, Principal[]> = {
   "approval.list": everyone,
   "agent.list": everyone,
   "agent.connect": ["agent"],
+  "machine.manage": ["owner", "admin"],
   "workspace.live": everyone,
   "member.read": everyone,
   "member.manage": ["owner", "admin"],
@@ -47,9 +49,13 @@ interface Fixture {
   bystander: string;
   collaborator: string;
   approvalId: string | null;
+  agentId: string;
+  invitationId: string;
+  userCodes: Partial<Record<Principal, string>>;
 }
 
-async function fixture(needsApproval: boolean): Promise<Fixture> {
+async function fixture(key: string): Promise<Fixture> {
+  const needsApproval = key.includes("/api/approvals/:id");
   const seed = await seedWorkspace("matrix");
   const other = await seedWorkspace("elsewhere");
   const author = await memberWith(seed, "member", "author");
@@ -99,16 +105,37 @@ async function fixture(needsApproval: boolean): Promise<Fixture> {
     agent: seed.agentToken,
   };
   const tokenIds: Partial<Record<Principal, string>> = {};
+  // One pending device sign-in per caller, for the approve route.
+  const userCodes: Partial<Record<Principal, string>> = {};
+  for (const p of key === "POST /api/auth/device/approve" ? PRINCIPALS : []) {
+    const started = await (await api("/api/auth/device", null, { method: "POST", json: { kind: "cli" } })).json<{ userCode: string }>();
+    userCodes[p] = started.userCode;
+  }
+  const invitation = key.startsWith("DELETE /api/invitations/")
+    ? (await (await api("/api/invitations", seed.userToken, { method: "POST", json: { role: "member" } })).json<{ invitation: { id: string } }>()).invitation
+    : { id: "inv_00000000000000000000" };
   for (const p of everyone) {
     const t = byPrincipal[p]!;
     // A second token per caller, for the routes that rotate or revoke "your own" token.
     const listed = await (await api("/api/tokens", t, { method: "POST", json: { name: "spare", scopes: ["read"] } })).json<{ info?: { id: string } }>();
     if (listed.info) tokenIds[p] = listed.info.id;
   }
-  return { tokens: byPrincipal, tokenIds, sessionId, workspaceId: seed.workspaceId, bystander: bystander.userId, collaborator: collaborator.userId, approvalId };
+  return {
+    tokens: byPrincipal,
+    tokenIds,
+    sessionId,
+    workspaceId: seed.workspaceId,
+    bystander: bystander.userId,
+    collaborator: collaborator.userId,
+    approvalId,
+    agentId: seed.agentId,
+    invitationId: invitation.id,
+    userCodes,
+  };
 }
 
-function bodyFor(key: string, f: Fixture): unknown {
+function bodyFor(key: string, f: Fixture, p: Principal): unknown {
+  if (key === "POST /api/auth/device/approve") return { userCode: f.userCodes[p] };
   switch (key) {
     case "POST /api/sessions":
       return { prompt: "p", cwd: "/tmp" };
@@ -128,6 +155,16 @@ function bodyFor(key: string, f: Fixture): unknown {
       return { role: "viewer" };
     case "POST /api/tokens":
       return { name: "t", scopes: ["read"] };
+    case "POST /api/auth/device":
+      return { kind: "cli" };
+    case "POST /api/auth/device/token":
+      return { deviceCode: "dev_unknown_code_0000000000000000" };
+    case "POST /api/invitations":
+      return { role: "member" };
+    case "POST /api/invitations/accept":
+      return { code: "inv_unknown_code_0000000000000000", name: "X", email: "x@test" };
+    case "PATCH /api/agents/:id":
+      return { allowedUsers: null };
     default:
       return undefined;
   }
@@ -139,6 +176,8 @@ function pathFor(path: string, f: Fixture, p: Principal): string {
     .replace(":userId", f.bystander)
     .replace("/api/approvals/:id", `/api/approvals/${f.approvalId}`)
     .replace("/api/tokens/:id", `/api/tokens/${f.tokenIds[p] ?? "tok_00000000000000000000"}`)
+    .replace("/api/agents/:id", `/api/agents/${f.agentId}`)
+    .replace("/api/invitations/:id", `/api/invitations/${f.invitationId}`)
     .replace(":id", f.sessionId);
 }
 
@@ -156,14 +195,13 @@ function expected(key: string, principal: Principal): boolean {
 const UPGRADES = new Set(["GET /api/sessions/:id/live", "GET /api/sessions/:id/agent", "GET /api/agents/connect", "GET /api/workspace/live", "GET /api/echo"]);
 
 /** Routes whose first allowed call removes what the next caller would need: a fresh fixture per caller. */
-const DESTRUCTIVE = new Set(["DELETE /api/sessions/:id/shares/:principal", "DELETE /api/members/:userId"]);
+const DESTRUCTIVE = new Set(["DELETE /api/sessions/:id/shares/:principal", "DELETE /api/members/:userId", "DELETE /api/invitations/:id"]);
 const shared = new Map<string, Promise<Fixture>>();
 function fixtureFor(key: string): Promise<Fixture> {
-  const needsApproval = key.includes("/api/approvals/:id");
-  if (DESTRUCTIVE.has(key)) return fixture(needsApproval);
+  if (DESTRUCTIVE.has(key)) return fixture(key);
   let f = shared.get(key);
   if (!f) {
-    f = fixture(needsApproval);
+    f = fixture(key);
     shared.set(key, f);
   }
   return f;
@@ -178,18 +216,21 @@ describe("security", () => {
     expect(Object.keys(PERMISSIONS).filter((k) => !routes.includes(k))).toEqual([]);
   });
 
-  it.each(cases)("%s as %s", async (key, principal) => {
+  it.each(cases)("%s as %s", { timeout: 30_000 }, async (key, principal) => {
     const [method, path] = key.split(" ") as [string, string];
     const f = await fixtureFor(key);
     const allowed = expected(key, principal);
     const token = f.tokens[principal];
-    const body = bodyFor(key, f);
+    const body = bodyFor(key, f, principal);
     const res = await api(pathFor(path, f, principal), token, {
       method,
       ...(UPGRADES.has(key) ? { headers: { upgrade: "websocket" } } : {}),
       ...(body !== undefined ? { json: body } : {}),
     });
-    if (allowed) {
+    if (PERMISSIONS[key] === "public") {
+      // No token needed: an unknown code is a 404 for everyone, never a 401 or 403.
+      expect([401, 403], `${key} needs no token`).not.toContain(res.status);
+    } else if (allowed) {
       expect([401, 403, 404], `${key} should be allowed for ${principal}, got ${res.status}`).not.toContain(res.status);
       expect(res.status).toBeLessThan(500);
     } else {
@@ -208,7 +249,7 @@ describe("security", () => {
 
 describe("security: socket frames", () => {
   it.each(["owner", "admin", "collaborator", "sessionViewer"] as const)("lets %s send a decision only if they may act", async (principal) => {
-    const f = await fixture(false);
+    const f = await fixture("GET /api/sessions/:id/live");
     const sock = await openSocket(`/api/sessions/${f.sessionId}/live`, f.tokens[principal]!);
     await sock.next((x) => x.type === "snapshot");
     sock.send({ type: "decide", ref: "d", approvalId: "apr_00000000000000000000", body: { decision: "approve" } });

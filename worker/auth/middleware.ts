@@ -16,6 +16,8 @@ const HOW_TO =
   "Pass `Authorization: Bearer <token>`: the admin token printed by `npm start`, or set TOWER_TOKEN for the CLI.";
 
 export const requireToken = createMiddleware<AppEnv>(async (c, next) => {
+  const key = routeKey(c);
+  if (key && PERMISSIONS[key] === "public") return next();
   const header = c.req.header("authorization");
   const isUpgrade = c.req.header("upgrade")?.toLowerCase() === "websocket";
   const raw = header?.match(/^Bearer\s+(\S+)$/i)?.[1] ?? (isUpgrade ? c.req.query("access_token") : undefined);
@@ -40,6 +42,7 @@ export const authorize = createMiddleware<AppEnv>(async (c, next) => {
   const key = routeKey(c);
   if (!key) return next(); // no route matched: the 404 handler answers
   const action = PERMISSIONS[key];
+  if (action === "public") return next();
   if (!action) {
     console.error(`no authorization rule for ${key}`);
     throw new ApiError("FORBIDDEN", "This endpoint has no authorization rule yet, so it is closed.");

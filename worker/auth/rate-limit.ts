@@ -14,3 +14,10 @@ export async function limitDecisions(env: Pick<Env, "DECISION_LIMITER">, tokenId
     throw new ApiError("RATE_LIMITED", "Too many decisions from this token in the last minute; wait a little and try again.");
   }
 }
+
+/** Public sign-in endpoints (device flow, invitations) per client address. */
+export async function limitSignIns(c: { env: Pick<Env, "SIGNIN_LIMITER">; req: { header(name: string): string | undefined } }): Promise<void> {
+  const address = c.req.header("cf-connecting-ip") ?? c.req.header("x-forwarded-for") ?? "local";
+  const { success } = await c.env.SIGNIN_LIMITER.limit({ key: `signin:${address}` });
+  if (!success) throw new ApiError("RATE_LIMITED", "Too many sign-in attempts from this address; wait a minute and try again.");
+}

@@ -20,6 +20,8 @@ const presenceColumns = {
   online: agents.online,
   lastSeenAt: agents.lastSeenAt,
   versions: agents.versions,
+  ownerId: agents.ownerId,
+  allowedUsers: agents.allowedUsers,
   runningSessions: sql<number>`(select count(*) from ${sessions} where ${sessions.agentId} = ${agents.id} and ${sessions.status} in ${ACTIVE})`,
 };
 
@@ -52,10 +54,10 @@ export async function defaultAgent(db: Db, workspaceId: string) {
 }
 
 /** Creates the agent row for a machine name, or returns the existing one. */
-export async function ensureAgent(db: Db, workspaceId: string, name: string, now: number) {
+export async function ensureAgent(db: Db, workspaceId: string, name: string, now: number, ownerId = "") {
   await db
     .insert(agents)
-    .values({ id: newId("agt"), workspaceId, name, createdAt: now })
+    .values({ id: newId("agt"), workspaceId, name, createdAt: now, ownerId })
     .onConflictDoNothing({ target: [agents.workspaceId, agents.name] });
   const row = await findAgent(db, workspaceId, name);
   if (!row) throw new Error(`agent ${name} vanished after insert`);
@@ -78,4 +80,8 @@ export async function markAgentOnline(db: Db, agentId: string, machine: MachineI
 
 export async function markAgentOffline(db: Db, agentId: string, now: number): Promise<void> {
   await db.update(agents).set({ online: false, lastSeenAt: now }).where(eq(agents.id, agentId));
+}
+
+export async function setAllowedUsers(db: Db, agentId: string, allowedUsers: string[] | null): Promise<void> {
+  await db.update(agents).set({ allowedUsers }).where(eq(agents.id, agentId));
 }

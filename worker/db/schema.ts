@@ -81,6 +81,10 @@ export const agents = sqliteTable(
     capacity: integer().notNull().default(4),
     versions: text({ mode: "json" }).$type<Record<string, string>>().notNull().default(sql`'{}'`),
     online: integer({ mode: "boolean" }).notNull().default(false),
+    /** The member who enrolled the machine; empty for machines from before enrollment. */
+    ownerId: text().notNull().default(""),
+    /** Users allowed to launch on this machine; null means every member who may launch. */
+    allowedUsers: text({ mode: "json" }).$type<string[] | null>(),
     lastSeenAt: integer(),
     createdAt: integer().notNull(),
   },
@@ -200,4 +204,45 @@ export const auditLog = sqliteTable(
     hash: text().notNull(),
   },
   (t) => [primaryKey({ columns: [t.workspaceId, t.seq] }), index("audit_action").on(t.workspaceId, t.action, t.at)],
+);
+
+/**
+ * Device authorization (RFC 8628 in spirit): a CLI or an agent shows a short user code, a signed-in
+ * member approves it, and the device's next poll receives a token, minted then and never stored.
+ */
+export const deviceCodes = sqliteTable(
+  "device_codes",
+  {
+    deviceCodeHash: text().primaryKey(),
+    userCode: text().notNull(),
+    kind: text({ enum: ["cli", "agent"] }).notNull(),
+    machineName: text(),
+    status: text({ enum: ["pending", "approved", "denied", "used"] }).notNull(),
+    workspaceId: text(),
+    userId: text(),
+    createdAt: integer().notNull(),
+    expiresAt: integer().notNull(),
+  },
+  (t) => [uniqueIndex("device_codes_user_code").on(t.userCode)],
+);
+
+/** Invitations by link: a hashed one-time code with a role and an expiry. */
+export const invitations = sqliteTable(
+  "invitations",
+  {
+    id: text().primaryKey(),
+    workspaceId: text()
+      .notNull()
+      .references(() => workspaces.id),
+    codeHash: text().notNull(),
+    email: text(),
+    role: text({ enum: ["owner", "admin", "member", "viewer"] }).notNull(),
+    createdBy: text().notNull(),
+    createdAt: integer().notNull(),
+    expiresAt: integer().notNull(),
+    acceptedAt: integer(),
+    acceptedBy: text(),
+    revokedAt: integer(),
+  },
+  (t) => [uniqueIndex("invitations_code").on(t.codeHash), index("invitations_workspace").on(t.workspaceId, t.createdAt)],
 );

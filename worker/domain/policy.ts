@@ -20,6 +20,7 @@ export interface Actor {
 
 /** Every thing a request or frame can do. A route without one is refused (see routes/permissions.ts). */
 export const ACTIONS = [
+  "public", // no token: starting or finishing a sign-in (rate limited instead)
   "health",
   "session.create",
   "session.list",
@@ -29,6 +30,7 @@ export const ACTIONS = [
   "approval.list",
   "agent.list",
   "agent.connect", // the machine's control and session channels
+  "machine.manage", // who may launch on a machine (its owner, or an admin)
   "workspace.live",
   "member.read",
   "member.manage",
@@ -40,6 +42,7 @@ export type Action = (typeof ACTIONS)[number];
 
 /** Which token scope each action needs; `*` grants all. */
 const SCOPE: Record<Action, string> = {
+  public: "read",
   health: "read",
   "session.create": "sessions:write",
   "session.list": "read",
@@ -49,6 +52,7 @@ const SCOPE: Record<Action, string> = {
   "approval.list": "read",
   "agent.list": "read",
   "agent.connect": "agent",
+  "machine.manage": "sessions:write",
   "workspace.live": "read",
   "member.read": "read",
   "member.manage": "admin",
@@ -94,7 +98,8 @@ export function can(actor: Actor, action: Action, sessionRole: SessionRole | nul
   }
   switch (action) {
     case "session.create":
-      return role === "viewer" ? deny("workspace viewers cannot launch sessions") : allow;
+    case "machine.manage":
+      return role === "viewer" ? deny("workspace viewers cannot launch sessions or manage machines") : allow;
     case "member.manage":
     case "token.admin":
     case "audit.read":

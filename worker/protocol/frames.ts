@@ -37,6 +37,10 @@ export const AgentPresence = z.object({
   lastSeenAt: z.number().int().nullable(),
   runningSessions: z.number().int(),
   versions: z.record(z.string(), z.string()),
+  /** The member who enrolled the machine ("" for machines from before enrollment). */
+  ownerId: z.string(),
+  /** Who may launch here; null means every member who may launch. */
+  allowedUsers: z.array(z.string()).nullable(),
 });
 export type AgentPresence = z.infer<typeof AgentPresence>;
 

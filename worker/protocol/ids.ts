@@ -30,8 +30,10 @@ export const TokenId = prefixed("tok");
 export type TokenId = z.infer<typeof TokenId>;
 export const UserId = prefixed("usr");
 export type UserId = z.infer<typeof UserId>;
+export const InvitationId = prefixed("inv");
+export type InvitationId = z.infer<typeof InvitationId>;
 
-type Prefix = "ses" | "apr" | "agt" | "wsp" | "tok" | "usr";
+type Prefix = "ses" | "apr" | "agt" | "wsp" | "tok" | "usr" | "inv";
 type IdFor<P extends Prefix> = P extends "ses"
   ? SessionId
   : P extends "apr"
@@ -42,7 +44,9 @@ type IdFor<P extends Prefix> = P extends "ses"
         ? WorkspaceId
         : P extends "usr"
           ? UserId
-          : TokenId;
+          : P extends "inv"
+            ? InvitationId
+            : TokenId;
 
 /** Mints a fresh random id with the given prefix, e.g. `newId("ses")` → `ses_0k3…`. */
 export function newId<P extends Prefix>(prefix: P): IdFor<P> {

@@ -3,8 +3,12 @@
  * WebSocket an agent dials out on (no inbound port on the machine).
  */
 import { createRoute, z } from "@hono/zod-openapi";
-import { getAgentPresence, listAgents } from "../db/agents";
-import { errorResponses, jsonResponse, router, upgradeFor } from "../http";
+import { appendAudit, auditActor } from "../db/audit";
+import { findAgent, getAgentPresence, listAgents, setAllowedUsers } from "../db/agents";
+import { can } from "../domain/policy";
+import { PatchAgentBody } from "../protocol/enrollment";
+import { AgentId } from "../protocol/ids";
+import { errorResponses, jsonBody, jsonResponse, router, upgradeFor } from "../http";
 import { AgentPresence } from "../protocol/frames";
 import { ApiError } from "../protocol/errors";
 import { agentLink, forwardUpgrade } from "../rooms";
@@ -13,6 +17,27 @@ export const agents = router()
   .openapi(
     createRoute({ method: "get", path: "/", tags: ["agents"], responses: { 200: jsonResponse(z.object({ agents: z.array(AgentPresence) }), "Machines of this workspace."), ...errorResponses } }),
     async (c) => c.json({ agents: await listAgents(c.var.deps.db, c.var.auth.workspaceId) }, 200),
+  )
+  .openapi(
+    createRoute({
+      method: "patch",
+      path: "/{id}",
+      tags: ["agents"],
+      request: { params: z.object({ id: AgentId }), ...jsonBody(PatchAgentBody) },
+      responses: { 200: jsonResponse(AgentPresence, "The machine with its new launch policy."), ...errorResponses },
+    }),
+    async (c) => {
+      const { id } = c.req.valid("param");
+      const { allowedUsers } = c.req.valid("json");
+      const actor = c.var.auth;
+      const { db } = c.var.deps;
+      const agent = await findAgent(db, actor.workspaceId, id);
+      if (!agent) throw new ApiError("NOT_FOUND", `No machine ${id} in this workspace.`);
+      if (agent.ownerId !== actor.userId && !can(actor, "member.manage").ok) throw new ApiError("FORBIDDEN", "Only the machine's owner or an admin can change who may launch on it.");
+      await setAllowedUsers(db, id, allowedUsers);
+      await appendAudit(db, { workspaceId: actor.workspaceId, ...auditActor(actor), via: "api", action: "machine.policy", target: id, details: { allowedUsers } });
+      return c.json((await getAgentPresence(db, id))!, 200);
+    },
   )
   .get("/connect", async (c) => {
     upgradeFor(c, z.undefined());

@@ -37,4 +37,12 @@ export const PERMISSIONS: Record<string, Action> = {
   "GET /api/audit": "audit.read",
   "GET /api/audit/export": "audit.read",
   "GET /api/audit/verify": "audit.read",
+  "POST /api/auth/device": "public",
+  "POST /api/auth/device/token": "public",
+  "POST /api/auth/device/approve": "token.own",
+  "GET /api/invitations": "member.manage",
+  "POST /api/invitations": "member.manage",
+  "DELETE /api/invitations/:id": "member.manage",
+  "POST /api/invitations/accept": "public",
+  "PATCH /api/agents/:id": "machine.manage",
 };

@@ -47,6 +47,9 @@ export const sessions = router()
       const actor = c.var.auth;
       const agent = agentRef ? await findAgent(db, actor.workspaceId, agentRef) : await defaultAgent(db, actor.workspaceId);
       if (!agent) throw new ApiError("NOT_FOUND", agentRef ? `No agent "${agentRef}" in this workspace; \`tower agents\` lists them.` : "This workspace has no agent yet; start one with `tower agent`.");
+      if (agent.allowedUsers && !agent.allowedUsers.includes(actor.userId ?? "")) {
+        throw new ApiError("FORBIDDEN", `The machine "${agent.name}" does not accept launches from you; its owner decides who may launch there.`);
+      }
       const id = newId("ses");
       const summary = orThrow(
         await (await sessionRoom(c.env, id)).create({

@@ -1,0 +1,98 @@
+/**
+ * /api/auth/device: sign-in without a browser session. A CLI (`tower login`) or an agent
+ * (`tower agent --enroll`) starts a flow and shows a user code; a member approves it (web page or
+ * `tower device approve`); the device's next poll gets its token. Approving an agent enrolls the
+ * machine, owned by the approving member. Start and poll are public and rate limited per address.
+ */
+import { createRoute, z } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import { appendAudit, auditActor } from "../db/audit";
+import { ensureAgent, findAgent } from "../db/agents";
+import { byDeviceCode, claimApproved, createDeviceCode, decideDevice, pendingByUserCode } from "../db/device";
+import { insertToken } from "../db/tokens";
+import { can } from "../domain/policy";
+import { formatUserCode, newSecret, newUserCode } from "../domain/user-code";
+import type { AppEnv } from "../env";
+import { errorResponses, jsonBody, jsonResponse, router } from "../http";
+import { DeviceApproveBody, DeviceStart, DeviceStartBody, DeviceTokenBody, DeviceTokenResult } from "../protocol/enrollment";
+import { ApiError } from "../protocol/errors";
+import { newId, type AgentId, type WorkspaceId } from "../protocol/ids";
+import { hashToken, mintToken } from "../protocol/tokens";
+import { limitSignIns } from "../auth/rate-limit";
+
+const tags = ["auth"];
+const TTL_MS = 10 * 60 * 1000;
+const INTERVAL_S = 2;
+const DAY = 24 * 3600 * 1000;
+
+export const auth = router()
+  .openapi(
+    createRoute({ method: "post", path: "/device", tags, request: jsonBody(DeviceStartBody), responses: { 201: jsonResponse(DeviceStart, "Show userCode; poll with deviceCode."), ...errorResponses } }),
+    async (c) => {
+      await limitSignIns(c);
+      const body = c.req.valid("json");
+      const deviceCode = newSecret("dev_");
+      const userCode = newUserCode();
+      const now = Date.now();
+      await createDeviceCode(c.var.deps.db, { deviceCodeHash: await hashToken(deviceCode), userCode, kind: body.kind, machineName: body.machineName ?? null, createdAt: now, expiresAt: now + TTL_MS });
+      const origin = new URL(c.req.url).origin;
+      return c.json({ deviceCode, userCode: formatUserCode(userCode), verificationUri: `${origin}/device`, expiresIn: TTL_MS / 1000, interval: INTERVAL_S }, 201);
+    },
+  )
+  .openapi(
+    createRoute({ method: "post", path: "/device/token", tags, request: jsonBody(DeviceTokenBody), responses: { 200: jsonResponse(DeviceTokenResult, "Pending, or the token (once)."), ...errorResponses } }),
+    async (c) => {
+      await limitSignIns(c);
+      const { db } = c.var.deps;
+      const hash = await hashToken(c.req.valid("json").deviceCode);
+      const row = await byDeviceCode(db, hash);
+      if (!row || row.status === "used" || (row.status === "pending" && row.expiresAt <= Date.now())) {
+        throw new ApiError("NOT_FOUND", "Unknown, used or expired code; start the sign-in again.");
+      }
+      if (row.status === "denied") throw new ApiError("FORBIDDEN", "The sign-in was denied.");
+      if (row.status === "pending") return c.json({ status: "pending" as const, interval: INTERVAL_S }, 200);
+      if (!(await claimApproved(db, hash))) throw new ApiError("NOT_FOUND", "This code was already used.");
+      return c.json(await issueFor(c, row), 200);
+    },
+  )
+  .openapi(
+    createRoute({ method: "post", path: "/device/approve", tags, request: jsonBody(DeviceApproveBody), responses: { 200: jsonResponse(z.object({ status: z.enum(["approved", "denied"]), kind: z.enum(["cli", "agent"]), machineName: z.string().nullable() }), "Decided."), ...errorResponses } }),
+    async (c) => {
+      const { userCode, decision } = c.req.valid("json");
+      const actor = c.var.auth;
+      const { db } = c.var.deps;
+      const row = await pendingByUserCode(db, userCode, Date.now());
+      if (!row) throw new ApiError("NOT_FOUND", "No pending sign-in with that code; it may have expired (codes last 10 minutes).");
+      if (decision === "approve" && row.kind === "agent") {
+        if (!can(actor, "session.create").ok) throw new ApiError("FORBIDDEN", "Workspace viewers cannot enroll machines.");
+        const existing = await findAgent(db, actor.workspaceId, row.machineName!);
+        if (existing && existing.ownerId && existing.ownerId !== actor.userId && !can(actor, "member.manage").ok) {
+          throw new ApiError("CONFLICT", `The machine "${row.machineName}" belongs to another member; pick another name.`);
+        }
+      }
+      if (!(await decideDevice(db, userCode, decision === "approve" ? "approved" : "denied", actor.workspaceId, actor.userId ?? ""))) {
+        throw new ApiError("CONFLICT", "That sign-in was decided a moment ago.");
+      }
+      await appendAudit(db, { workspaceId: actor.workspaceId, ...auditActor(actor), via: "device", action: `signin.device.${decision}`, target: row.kind === "agent" ? `machine:${row.machineName}` : "cli", details: {} });
+      return c.json({ status: decision === "approve" ? ("approved" as const) : ("denied" as const), kind: row.kind, machineName: row.machineName }, 200);
+    },
+  );
+
+/** Mints the device's token: a personal token for a CLI, or an enrolled machine's agent token. */
+async function issueFor(c: Context<AppEnv>, row: { kind: "cli" | "agent"; workspaceId: string | null; userId: string | null; machineName: string | null }) {
+  const { db } = c.var.deps;
+  const workspaceId = row.workspaceId!;
+  const userId = row.userId!;
+  const now = Date.now();
+  const token = mintToken();
+  const tokenHash = await hashToken(token);
+  if (row.kind === "cli") {
+    await insertToken(db, { id: newId("tok"), workspaceId, kind: "user", name: "tower login", subject: userId, userId, scopes: ["*"], expiresAt: now + 90 * DAY, tokenHash }, now);
+    await appendAudit(db, { workspaceId, actor: userId, actorKind: "user", via: "device", action: "signin.cli", target: userId, details: {} });
+    return { status: "approved" as const, token, kind: "cli" as const, workspaceId: workspaceId as WorkspaceId, agentId: null, machineName: null };
+  }
+  const agent = await ensureAgent(db, workspaceId, row.machineName!, now, userId);
+  await insertToken(db, { id: newId("tok"), workspaceId, kind: "agent", name: agent.name, subject: `agent:${agent.name}`, agentId: agent.id, tokenHash }, now);
+  await appendAudit(db, { workspaceId, actor: userId, actorKind: "user", via: "device", action: "machine.enroll", target: agent.id, details: { name: agent.name } });
+  return { status: "approved" as const, token, kind: "agent" as const, workspaceId: workspaceId as WorkspaceId, agentId: agent.id as AgentId, machineName: agent.name };
+}
