@@ -6,6 +6,15 @@
 import ReconnectingWebSocket from "partysocket/ws";
 import { z } from "zod";
 import { Approval, type ApprovalListQuery, type DecisionBody } from "./protocol/approval";
+import {
+  AcceptedInvitation,
+  DeviceStart,
+  DeviceTokenResult,
+  IssuedInvitation,
+  type AcceptInvitationBody,
+  type CreateInvitationBody,
+  type DeviceStartBody,
+} from "./protocol/enrollment";
 import { ApiError, ErrorEnvelope } from "./protocol/errors";
 import { EventPage } from "./protocol/events";
 import { AgentPresence, HubFrame, ServerFrame, TOKEN_REVOKED_CLOSE, type ClientFrame } from "./protocol/frames";
@@ -50,7 +59,10 @@ export function createApiClient(opts: ClientOptions) {
     try {
       res = await doFetch(`${base}${path}${toSearch(query)}`, {
         method,
-        headers: { authorization: `Bearer ${opts.token}`, ...(body !== undefined ? { "content-type": "application/json" } : {}) },
+        headers: {
+          ...(opts.token ? { authorization: `Bearer ${opts.token}` } : {}),
+          ...(body !== undefined ? { "content-type": "application/json" } : {}),
+        },
         ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
       });
     } catch (e) {
@@ -92,6 +104,13 @@ export function createApiClient(opts: ClientOptions) {
     decide: (approvalId: string, body: DecisionBody) =>
       call(Approval, "POST", `/api/approvals/${encodeURIComponent(approvalId)}/decision`, body),
     listAgents: () => call(z.object({ agents: z.array(AgentPresence) }), "GET", "/api/agents"),
+    // Sign-in: the first two and acceptInvitation need no token (create the client with token "").
+    startDeviceSignIn: (body: DeviceStartBody) => call(DeviceStart, "POST", "/api/auth/device", body),
+    pollDeviceSignIn: (deviceCode: string) => call(DeviceTokenResult, "POST", "/api/auth/device/token", { deviceCode }),
+    decideDeviceSignIn: (userCode: string, decision: "approve" | "deny") =>
+      call(z.object({ status: z.enum(["approved", "denied"]), kind: z.enum(["cli", "agent"]), machineName: z.string().nullable() }), "POST", "/api/auth/device/approve", { userCode, decision }),
+    createInvitation: (body: Partial<CreateInvitationBody>) => call(IssuedInvitation, "POST", "/api/invitations", body),
+    acceptInvitation: (body: AcceptInvitationBody) => call(AcceptedInvitation, "POST", "/api/invitations/accept", body),
   };
 }
 

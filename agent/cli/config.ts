@@ -4,9 +4,9 @@
  * is parsed with zod here, so a bad value fails with its flag, variable or file named, not later as a
  * confusing server error. Commands get a ready client from `clientFor`.
  */
-import { readFileSync } from "node:fs";
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
-import { isAbsolute, join, resolve } from "node:path";
+import { dirname, isAbsolute, join, resolve } from "node:path";
 import { InvalidArgumentError, type Command } from "commander";
 import { z } from "zod";
 import { createApiClient, type ApiClient } from "../../worker/client";
@@ -128,6 +128,22 @@ export function resolveConfig(src: ConfigSources): TowerConfig {
     );
   }
   return { url: (url ?? file?.url ?? DEFAULT_URL).replace(/\/+$/, ""), token: finalToken };
+}
+
+/** The server URL alone, for commands that sign in and so have no token yet. */
+export function serverFor(ctx: CliContext, cmd: Command): string {
+  const flags = cmd.optsWithGlobals<{ server?: string }>();
+  const url = flags.server ?? fromEnv(ctx.env, "TOWER_URL", HttpUrl) ?? readConfigFile(configPath(ctx.env, ctx.homeDir))?.url ?? DEFAULT_URL;
+  return url.replace(/\/+$/, "");
+}
+
+/** Saves the server and token for later commands (readable by this user only). */
+export function saveConfig(ctx: CliContext, config: TowerConfig): string {
+  const path = configPath(ctx.env, ctx.homeDir);
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600 });
+  chmodSync(path, 0o600);
+  return path;
 }
 
 /** The API client for this command, from the global `--server`/`--token` and the surroundings. */

@@ -12,6 +12,8 @@ import { archiveCommand, unarchiveCommand } from "./commands/archive";
 import { continueCommand } from "./commands/continue";
 import { denyCommand } from "./commands/deny";
 import { interruptCommand } from "./commands/interrupt";
+import { inviteCommand, joinCommand } from "./commands/invite";
+import { deviceCommand, loginCommand } from "./commands/login";
 import { launchCommand } from "./commands/launch";
 import { lsCommand } from "./commands/ls";
 import { showCommand } from "./commands/show";
@@ -72,6 +74,10 @@ export function buildProgram(extra: Command[] = [], ctx: CliContext = processCon
     archiveCommand(ctx),
     unarchiveCommand(ctx),
     agentsCommand(ctx),
+    loginCommand(ctx),
+    deviceCommand(ctx),
+    inviteCommand(ctx),
+    joinCommand(ctx),
   ];
   for (const c of own) for (const o of serverOptions()) c.addOption(o);
   for (const c of [...own, agentCommand(), ...extra]) program.addCommand(c);

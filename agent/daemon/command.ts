@@ -3,7 +3,7 @@
  * its runs cleanly. Server and agent token come from flags, then TOWER_URL / TOWER_AGENT_TOKEN,
  * then `<state-dir>/agent.json` (written by `npm start` for the embedded default).
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -11,6 +11,8 @@ import { Command, InvalidArgumentError } from "commander";
 import { z } from "zod";
 import { MachineInfo } from "../../worker/protocol/agent";
 import { PROJECT_ROOT } from "../up/local-server";
+import { createApiClient } from "../../worker/client";
+import { deviceSignIn } from "../cli/sign-in";
 import { TowerAgent, defaultMachine } from "./agent";
 
 const AgentFile = z.object({ server: z.string().url(), token: z.string().min(1), name: z.string().optional() });
@@ -40,14 +42,27 @@ export function agentCommand(): Command {
     .option("--capacity <n>", "sessions this machine runs at once", intOption("--capacity"), 4)
     .option("--claude-path <path>", "run another Claude Code executable")
     .option("--state-dir <dir>", "where the journal lives", join(homedir(), ".tower", "agent"))
-    .action(async (opts: { server?: string; token?: string; name?: string; labels: string[]; capacity: number; claudePath?: string; stateDir: string }) => {
+    .option("--enroll", "enroll this machine first: shows a code that a member approves, then saves the machine's token")
+    .action(async (opts: { server?: string; token?: string; name?: string; labels: string[]; capacity: number; claudePath?: string; stateDir: string; enroll?: boolean }) => {
       const stateDir = resolve(opts.stateDir);
-      const fileCfg = readAgentFile(join(stateDir, "agent.json"));
+      const agentFile = join(stateDir, "agent.json");
+      let fileCfg = readAgentFile(agentFile);
+      if (opts.enroll) {
+        const server = (opts.server ?? process.env.TOWER_URL ?? fileCfg?.server ?? "http://127.0.0.1:8787").replace(/\/+$/, "");
+        const name = opts.name ?? defaultMachine().name;
+        const done = await deviceSignIn(createApiClient({ baseUrl: server, token: "" }), { kind: "agent", machineName: name }, (lines) =>
+          process.stdout.write(`${lines.join("\n")}\n`),
+        );
+        fileCfg = { server, token: done.token, name: done.machineName ?? name };
+        mkdirSync(stateDir, { recursive: true });
+        writeFileSync(agentFile, `${JSON.stringify(fileCfg, null, 2)}\n`, { mode: 0o600 });
+        process.stdout.write(`[tower agent] enrolled as "${fileCfg.name}"; token saved in ${agentFile}\n`);
+      }
       const server = opts.server ?? process.env.TOWER_URL ?? fileCfg?.server;
       const token = opts.token ?? process.env.TOWER_AGENT_TOKEN ?? fileCfg?.token;
       if (!server || !token) {
         process.stderr.write(
-          "error: no Tower server or agent token\nfix: pass --server and --token, set TOWER_URL and TOWER_AGENT_TOKEN, or run `npm start` once to create the local agent's token\n",
+          "error: no Tower server or agent token\nfix: run `tower agent --enroll --server URL` to enroll this machine, pass --server and --token, or run `npm start` once for the local agent\n",
         );
         process.exit(2);
       }

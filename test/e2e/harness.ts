@@ -28,7 +28,12 @@ export interface Tower {
   api: FakeMessagesApi;
   startAgent(opts?: { claudePath?: string; env?: Record<string, string> }): Promise<ChildProcess>;
   /** Runs the real `tower` CLI as a child process against this server. */
-  cli(args: string[], opts?: { token?: string }): Promise<{ code: number | null; stdout: string; stderr: string }>;
+  cli(
+    args: string[],
+    opts?: { token?: string | null; env?: Record<string, string>; onStdout?: (chunk: string) => void; signal?: AbortSignal },
+  ): Promise<{ code: number | null; stdout: string; stderr: string }>;
+  /** The Claude Code test environment (for agents started by hand). */
+  claudeEnv: Record<string, string | undefined>;
   agent: ChildProcess | null;
   restartServer(): Promise<void>;
   /** The tail of wrangler's output and the agent's, for failure messages. */
@@ -67,6 +72,7 @@ export async function startTower(opts: { agentGraceSeconds?: number; approvalTim
     client: createApiClient({ baseUrl: `http://127.0.0.1:${port}`, token: boot.adminToken! }),
     workDir,
     agentState,
+    claudeEnv: claude.env,
     server: await start(),
     api,
     agent: null,
@@ -101,14 +107,25 @@ export async function startTower(opts: { agentGraceSeconds?: number; approvalTim
       return new Promise((resolve) => {
         const child = spawn(process.execPath, [TOWER_BIN, ...args], {
           cwd: workDir,
-          env: { ...withoutUndefined(process.env), TOWER_URL: tower.url, TOWER_TOKEN: opts.token ?? tower.adminToken, TOWER_CONFIG: join(root, "no-config.json"), NO_COLOR: "1" },
+          env: {
+            ...withoutUndefined({ ...process.env, ...claude.env }),
+            TOWER_URL: tower.url,
+            ...(opts.token === null ? {} : { TOWER_TOKEN: opts.token ?? tower.adminToken }),
+            TOWER_CONFIG: join(root, "no-config.json"),
+            NO_COLOR: "1",
+            ...opts.env,
+          },
           stdio: ["ignore", "pipe", "pipe"],
         });
         let stdout = "";
         let stderr = "";
-        child.stdout?.on("data", (d: Buffer) => (stdout += d.toString()));
+        child.stdout?.on("data", (d: Buffer) => {
+          stdout += d.toString();
+          opts.onStdout?.(d.toString());
+        });
         child.stderr?.on("data", (d: Buffer) => (stderr += d.toString()));
         const killer = setTimeout(() => child.kill("SIGKILL"), 60_000);
+        opts.signal?.addEventListener("abort", () => child.kill("SIGTERM"));
         child.on("exit", (code) => {
           clearTimeout(killer);
           resolve({ code, stdout, stderr });
