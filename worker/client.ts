@@ -16,6 +16,7 @@ import {
   type DeviceStartBody,
 } from "./protocol/enrollment";
 import { ApiError, ErrorEnvelope } from "./protocol/errors";
+import { AuditEntry, AuditVerification, type AuditQuery } from "./protocol/members";
 import { EventPage } from "./protocol/events";
 import { AgentPresence, HubFrame, ServerFrame, TOKEN_REVOKED_CLOSE, type ClientFrame } from "./protocol/frames";
 import {
@@ -104,6 +105,8 @@ export function createApiClient(opts: ClientOptions) {
     decide: (approvalId: string, body: DecisionBody) =>
       call(Approval, "POST", `/api/approvals/${encodeURIComponent(approvalId)}/decision`, body),
     listAgents: () => call(z.object({ agents: z.array(AgentPresence) }), "GET", "/api/agents"),
+    listAudit: (q: Partial<AuditQuery> = {}) => call(z.object({ entries: z.array(AuditEntry) }), "GET", "/api/audit", undefined, q as Query),
+    verifyAudit: () => call(AuditVerification, "GET", "/api/audit/verify"),
     // Sign-in: the first two and acceptInvitation need no token (create the client with token "").
     startDeviceSignIn: (body: DeviceStartBody) => call(DeviceStart, "POST", "/api/auth/device", body),
     pollDeviceSignIn: (deviceCode: string) => call(DeviceTokenResult, "POST", "/api/auth/device/token", { deviceCode }),

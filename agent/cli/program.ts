@@ -11,6 +11,7 @@ import { agentsCommand } from "./commands/agents";
 import { archiveCommand, unarchiveCommand } from "./commands/archive";
 import { continueCommand } from "./commands/continue";
 import { denyCommand } from "./commands/deny";
+import { auditCommand } from "./commands/audit";
 import { interruptCommand } from "./commands/interrupt";
 import { inviteCommand, joinCommand } from "./commands/invite";
 import { deviceCommand, loginCommand } from "./commands/login";
@@ -78,6 +79,7 @@ export function buildProgram(extra: Command[] = [], ctx: CliContext = processCon
     deviceCommand(ctx),
     inviteCommand(ctx),
     joinCommand(ctx),
+    auditCommand(ctx),
   ];
   for (const c of own) for (const o of serverOptions()) c.addOption(o);
   for (const c of [...own, agentCommand(), ...extra]) program.addCommand(c);

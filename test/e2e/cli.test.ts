@@ -46,6 +46,13 @@ describe("happy", () => {
     expect(rows.find((s) => s.title === "from the CLI")).toMatchObject({ status: "completed", toolCallCount: 1 });
     const human = await t.cli(["ls"]);
     expect(human.stdout).toMatch(/from the CLI/);
+
+    const audit = await t.cli(["audit", "--json"]);
+    const entries = JSON.parse(audit.stdout) as { action: string; via: string; target: string }[];
+    expect(entries).toEqual(expect.arrayContaining([expect.objectContaining({ action: "approval.approved", via: "human", target: approvalId })]));
+    const verify = await t.cli(["audit", "verify"]);
+    expect(verify.code).toBe(0);
+    expect(verify.stdout).toMatch(/intact/);
   });
 });
 
