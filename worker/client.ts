@@ -102,8 +102,16 @@ export function createApiClient(opts: ClientOptions) {
       call(SessionSummary, "POST", `/api/sessions/${encodeURIComponent(id)}/continue`, body),
     listApprovals: (q: Partial<ApprovalListQuery> = {}) =>
       call(z.object({ approvals: z.array(Approval) }), "GET", "/api/approvals", undefined, q as Query),
-    decide: (approvalId: string, body: DecisionBody) =>
-      call(Approval, "POST", `/api/approvals/${encodeURIComponent(approvalId)}/decision`, body),
+    /** Pass the session when you know it (e.g. from its socket): that route does not wait for the inbox. */
+    decide: (approvalId: string, body: DecisionBody, sessionId?: string) =>
+      call(
+        Approval,
+        "POST",
+        sessionId
+          ? `/api/sessions/${encodeURIComponent(sessionId)}/approvals/${encodeURIComponent(approvalId)}/decision`
+          : `/api/approvals/${encodeURIComponent(approvalId)}/decision`,
+        body,
+      ),
     listAgents: () => call(z.object({ agents: z.array(AgentPresence) }), "GET", "/api/agents"),
     listAudit: (q: Partial<AuditQuery> = {}) => call(z.object({ entries: z.array(AuditEntry) }), "GET", "/api/audit", undefined, q as Query),
     verifyAudit: () => call(AuditVerification, "GET", "/api/audit/verify"),

@@ -52,7 +52,7 @@ describe("happy", () => {
     const s = await t.client.createSession({ prompt: "write hello.txt", cwd });
     const viewer = watch(t, s.id);
     const approval = approvalOf(await viewer.waitFor((e) => e.type === "approval-requested"))!;
-    const decided = await t.client.decide(approval.id, { decision: "deny", comment: "not in this folder" });
+    const decided = await t.client.decide(approval.id, { decision: "deny", comment: "not in this folder" }, s.id);
     expect(decided).toMatchObject({ status: "denied", comment: "not in this folder", via: "human" });
     await waitForStatus(t, s.id, "completed");
     expect(existsSync(join(cwd, "hello.txt"))).toBe(false);

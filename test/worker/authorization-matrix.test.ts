@@ -55,7 +55,7 @@ interface Fixture {
 }
 
 async function fixture(key: string): Promise<Fixture> {
-  const needsApproval = key.includes("/api/approvals/:id");
+  const needsApproval = key.includes("/api/approvals/:id") || key.includes("/approvals/:approvalId");
   const seed = await seedWorkspace("matrix");
   const other = await seedWorkspace("elsewhere");
   const author = await memberWith(seed, "member", "author");
@@ -148,6 +148,7 @@ function bodyFor(key: string, f: Fixture, p: Principal): unknown {
     case "POST /api/sessions/:id/handoff":
       return { userId: f.bystander };
     case "POST /api/approvals/:id/decision":
+    case "POST /api/sessions/:id/approvals/:approvalId/decision":
       return { decision: "approve" };
     case "POST /api/members":
       return { name: "New", email: `new-${crypto.randomUUID()}@test`, role: "member" };
@@ -173,6 +174,7 @@ function bodyFor(key: string, f: Fixture, p: Principal): unknown {
 function pathFor(path: string, f: Fixture, p: Principal): string {
   return path
     .replace(":principal", `user:${f.collaborator}`)
+    .replace(":approvalId", f.approvalId ?? "apr_00000000000000000000")
     .replace(":userId", f.bystander)
     .replace("/api/approvals/:id", `/api/approvals/${f.approvalId}`)
     .replace("/api/tokens/:id", `/api/tokens/${f.tokenIds[p] ?? "tok_00000000000000000000"}`)

@@ -159,6 +159,22 @@ describe("happy", () => {
   });
 });
 
+describe("decisions right after the request", () => {
+  it("decides over HTTP through the session the moment the approval appears on its socket", async () => {
+    const seed = await seedWorkspace();
+    const id = await launch(seed);
+    const agent = await startedAgent(seed, id, await runIdOf(seed, seed.agentId));
+    const viewer = await openSocket(`/api/sessions/${id}/live`, seed.userToken);
+    await viewer.next((f) => f.type === "snapshot");
+    await askApproval(agent);
+    const requested = await viewer.next((f) => isEvents(f) && eventsOf(f).some((e) => e.type === "approval-requested"));
+    const approvalId = (eventsOf(requested).find((e) => e.type === "approval-requested")!.approval as { id: string }).id;
+    const res = await api(`/api/sessions/${id}/approvals/${approvalId}/decision`, seed.userToken, { method: "POST", json: { decision: "approve" } });
+    expect(res.status).toBe(200);
+    expect(await agent.next((f) => f.type === "decision")).toMatchObject({ answer: { behavior: "allow" } });
+  });
+});
+
 describe("interrupts, expiry and agent loss", () => {
   it("accepts an interrupt while waiting for approval, cancels the approval and tells the agent", async () => {
     const seed = await seedWorkspace();

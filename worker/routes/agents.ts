@@ -2,8 +2,8 @@
  * /api/agents: the workspace's machines with presence and running sessions, and the control
  * WebSocket an agent dials out on (no inbound port on the machine).
  */
+import { recordAudit } from "../auth/audit";
 import { createRoute, z } from "@hono/zod-openapi";
-import { appendAudit, auditActor } from "../db/audit";
 import { findAgent, getAgentPresence, listAgents, setAllowedUsers } from "../db/agents";
 import { can } from "../domain/policy";
 import { PatchAgentBody } from "../protocol/enrollment";
@@ -35,7 +35,7 @@ export const agents = router()
       if (!agent) throw new ApiError("NOT_FOUND", `No machine ${id} in this workspace.`);
       if (agent.ownerId !== actor.userId && !can(actor, "member.manage").ok) throw new ApiError("FORBIDDEN", "Only the machine's owner or an admin can change who may launch on it.");
       await setAllowedUsers(db, id, allowedUsers);
-      await appendAudit(db, { workspaceId: actor.workspaceId, ...auditActor(actor), via: "api", action: "machine.policy", target: id, details: { allowedUsers } });
+      await recordAudit(c, "machine.policy", id, { allowedUsers });
       return c.json((await getAgentPresence(db, id))!, 200);
     },
   )

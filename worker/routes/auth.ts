@@ -4,9 +4,10 @@
  * `tower device approve`); the device's next poll gets its token. Approving an agent enrolls the
  * machine, owned by the approving member. Start and poll are public and rate limited per address.
  */
+import { recordAudit } from "../auth/audit";
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import { appendAudit, auditActor } from "../db/audit";
+import { appendAudit } from "../db/audit";
 import { ensureAgent, findAgent } from "../db/agents";
 import { byDeviceCode, claimApproved, createDeviceCode, decideDevice, pendingByUserCode } from "../db/device";
 import { insertToken } from "../db/tokens";
@@ -73,7 +74,7 @@ export const auth = router()
       if (!(await decideDevice(db, userCode, decision === "approve" ? "approved" : "denied", actor.workspaceId, actor.userId ?? ""))) {
         throw new ApiError("CONFLICT", "That sign-in was decided a moment ago.");
       }
-      await appendAudit(db, { workspaceId: actor.workspaceId, ...auditActor(actor), via: "device", action: `signin.device.${decision}`, target: row.kind === "agent" ? `machine:${row.machineName}` : "cli", details: {} });
+      await recordAudit(c, `signin.device.${decision}`, row.kind === "agent" ? `machine:${row.machineName}` : "cli", {}, "device");
       return c.json({ status: decision === "approve" ? ("approved" as const) : ("denied" as const), kind: row.kind, machineName: row.machineName }, 200);
     },
   );

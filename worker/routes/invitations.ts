@@ -3,8 +3,9 @@
  * role and an expiry); whoever opens the link accepts it once and gets a member account and a token.
  * Accepting is public (the link is the credential) and rate limited per address.
  */
+import { recordAudit } from "../auth/audit";
 import { createRoute, z } from "@hono/zod-openapi";
-import { appendAudit, auditActor } from "../db/audit";
+import { appendAudit } from "../db/audit";
 import { claimInvitation, getInvitation, insertInvitation, invitationByCode, listInvitations, revokeInvitation } from "../db/invitations";
 import { addMember } from "../db/members";
 import { insertToken } from "../db/tokens";
@@ -35,7 +36,7 @@ export const invitations = router()
       const id = newId("inv");
       const now = Date.now();
       await insertInvitation(db, { id, workspaceId: actor.workspaceId, codeHash: await hashToken(code), email: body.email?.toLowerCase() ?? null, role: body.role, createdBy: actor.subject, createdAt: now, expiresAt: now + body.expiresInHours * HOUR });
-      await appendAudit(db, { workspaceId: actor.workspaceId, ...auditActor(actor), via: "api", action: "invitation.create", target: id, details: { role: body.role, email: body.email ?? null } });
+      await recordAudit(c, "invitation.create", id, { role: body.role, email: body.email ?? null });
       const url = `${new URL(c.req.url).origin}/join#${code}`;
       return c.json({ invitation: (await getInvitation(db, actor.workspaceId, id))!, code, url }, 201);
     },
@@ -47,7 +48,7 @@ export const invitations = router()
       const actor = c.var.auth;
       const { db } = c.var.deps;
       if (!(await revokeInvitation(db, actor.workspaceId, id, Date.now()))) throw new ApiError("NOT_FOUND", `No open invitation ${id}.`);
-      await appendAudit(db, { workspaceId: actor.workspaceId, ...auditActor(actor), via: "api", action: "invitation.revoke", target: id, details: {} });
+      await recordAudit(c, "invitation.revoke", id, {});
       return c.json((await getInvitation(db, actor.workspaceId, id))!, 200);
     },
   )

@@ -2,8 +2,8 @@
  * /api/members: who is in the workspace and with which role. Only owners make or unmake owners;
  * a workspace always keeps at least one owner; removing a member revokes their tokens here.
  */
+import { recordAudit } from "../auth/audit";
 import { createRoute, z } from "@hono/zod-openapi";
-import { appendAudit, auditActor } from "../db/audit";
 import { addMember, findMember, listMembers, ownerCount, removeMember, setRole } from "../db/members";
 import { revokeUserTokens } from "../db/tokens";
 import { workspaceHub } from "../rooms";
@@ -27,7 +27,7 @@ export const members = router()
       const actor = c.var.auth;
       if (body.role === "owner" && actor.role !== "owner") throw new ApiError("FORBIDDEN", "Only an owner can make someone an owner.");
       const member = await addMember(c.var.deps.db, actor.workspaceId, body, Date.now());
-      await appendAudit(c.var.deps.db, { workspaceId: actor.workspaceId, ...auditActor(actor), via: "api", action: "member.add", target: member.userId, details: { role: member.role } });
+      await recordAudit(c, "member.add", member.userId, { role: member.role });
       return c.json(member, 201);
     },
   )
@@ -45,7 +45,7 @@ export const members = router()
         throw new ApiError("CONFLICT", "This is the workspace's last owner; make someone else owner first.");
       }
       await setRole(db, actor.workspaceId, userId, role);
-      await appendAudit(db, { workspaceId: actor.workspaceId, ...auditActor(actor), via: "api", action: "member.role", target: userId, details: { from: member.role, to: role } });
+      await recordAudit(c, "member.role", userId, { from: member.role, to: role });
       return c.json({ ...member, role }, 200);
     },
   )
@@ -62,7 +62,7 @@ export const members = router()
       await removeMember(db, actor.workspaceId, userId);
       const revoked = await revokeUserTokens(db, actor.workspaceId, userId, Date.now());
       await (await workspaceHub(c.env, actor.workspaceId)).revoke(revoked);
-      await appendAudit(db, { workspaceId: actor.workspaceId, ...auditActor(actor), via: "api", action: "member.remove", target: userId, details: { role: member.role } });
+      await recordAudit(c, "member.remove", userId, { role: member.role });
       return c.json({ removed: true as const }, 200);
     },
   );

@@ -21,6 +21,7 @@ export const PERMISSIONS: Record<string, Action> = {
   "PUT /api/sessions/:id/shares": "session.manage",
   "DELETE /api/sessions/:id/shares/:principal": "session.manage",
   "POST /api/sessions/:id/handoff": "session.manage",
+  "POST /api/sessions/:id/approvals/:approvalId/decision": "session.act",
   "GET /api/approvals": "approval.list",
   "POST /api/approvals/:id/decision": "session.act",
   "GET /api/agents": "agent.list",

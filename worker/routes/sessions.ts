@@ -4,19 +4,19 @@
  * `sessionFor` authorizes, the SessionRoom decides, the audit log records.
  */
 import { createRoute, z } from "@hono/zod-openapi";
-import type { Context } from "hono";
-import { appendAudit, auditActor } from "../db/audit";
+import { recordAudit } from "../auth/audit";
 import { defaultAgent, findAgent } from "../db/agents";
 import { deleteGrant, listGrants, putGrant } from "../db/grants";
 import { findMember } from "../db/members";
 import { decodeCursor, getSession, listSessions } from "../db/sessions";
 import { mayAct, sessionFor } from "../auth/session-access";
 import { can, seesAllSessions } from "../domain/policy";
-import type { AppEnv } from "../env";
 import { errorResponses, jsonBody, jsonResponse, orThrow, router, upgradeFor } from "../http";
 import { EventPage, EventsQuery } from "../protocol/events";
 import { ApiError } from "../protocol/errors";
-import { SessionId, newId, type AgentId, type WorkspaceId } from "../protocol/ids";
+import { ApprovalId, SessionId, newId, type AgentId, type WorkspaceId } from "../protocol/ids";
+import { Approval, DecisionBody } from "../protocol/approval";
+import { limitDecisions } from "../auth/rate-limit";
 import {
   ContinueSessionBody,
   CreateSessionBody,
@@ -33,10 +33,6 @@ import { forwardUpgrade, sessionRoom } from "../rooms";
 const IdParam = z.object({ id: SessionId });
 const tags = ["sessions"];
 const runId = () => newId("ses").slice(4);
-
-async function audit(c: Context<AppEnv>, action: string, target: string, details: Record<string, unknown> = {}) {
-  await appendAudit(c.var.deps.db, { workspaceId: c.var.auth.workspaceId, ...auditActor(c.var.auth), via: "api", action, target, details });
-}
 
 export const sessions = router()
   .openapi(
@@ -57,7 +53,7 @@ export const sessions = router()
           parentSessionId: null, title: title ?? spec.prompt.split("\n")[0]!.slice(0, 80), spec, runId: runId(), by: actor.subject,
         }),
       );
-      await audit(c, "session.launch", id, { agent: agent.name, cwd: spec.cwd });
+      await recordAudit(c, "session.launch", id, { agent: agent.name, cwd: spec.cwd });
       return c.json(summary, 201);
     },
   )
@@ -97,7 +93,7 @@ export const sessions = router()
       const { title, archived } = c.req.valid("json");
       await sessionFor(c, id, "session.manage");
       const summary = orThrow(await (await sessionRoom(c.env, id)).patch(title, archived));
-      if (archived !== undefined) await audit(c, archived ? "session.archive" : "session.unarchive", id);
+      if (archived !== undefined) await recordAudit(c, archived ? "session.archive" : "session.unarchive", id);
       return c.json(summary, 200);
     },
   )
@@ -119,7 +115,7 @@ export const sessions = router()
       const { session: parent } = await sessionFor(c, id, body.fork ? "session.read" : "session.act");
       if (!body.fork) {
         const summary = orThrow(await (await sessionRoom(c.env, id)).continueWith(body.prompt, actor.subject));
-        await audit(c, "session.continue", id);
+        await recordAudit(c, "session.continue", id);
         return c.json(summary, 200);
       }
       if (!can(actor, "session.create").ok) throw new ApiError("FORBIDDEN", "Not allowed: forking launches a new session, which your role cannot do.");
@@ -133,7 +129,7 @@ export const sessions = router()
           title: body.title ?? `${parent.title} (fork)`, spec, runId: runId(), resume: basis.claudeSessionId, costBaselineUsd: basis.claudeCostUsd, by: actor.subject,
         }),
       );
-      await audit(c, "session.fork", forkId, { from: id });
+      await recordAudit(c, "session.fork", forkId, { from: id });
       return c.json(summary, 200);
     },
   )
@@ -157,7 +153,7 @@ export const sessions = router()
       }
       const grant = { principal, role, grantedBy: c.var.auth.subject, createdAt: Date.now() };
       await putGrant(db, c.var.auth.workspaceId, id, grant);
-      await audit(c, "session.share", id, { principal, role });
+      await recordAudit(c, "session.share", id, { principal, role });
       return c.json(grant, 200);
     },
   )
@@ -167,7 +163,7 @@ export const sessions = router()
       const { id, principal } = c.req.valid("param");
       await sessionFor(c, id, "session.manage");
       if (!(await deleteGrant(c.var.deps.db, id, principal))) throw new ApiError("NOT_FOUND", `The session is not shared with ${principal}.`);
-      await audit(c, "session.unshare", id, { principal });
+      await recordAudit(c, "session.unshare", id, { principal });
       return c.json({ removed: true as const }, 200);
     },
   )
@@ -185,8 +181,25 @@ export const sessions = router()
       if (session.ownerId && session.ownerId !== userId) {
         await putGrant(c.var.deps.db, c.var.auth.workspaceId, id, { principal: `user:${session.ownerId}`, role: "collaborator", grantedBy: c.var.auth.subject, createdAt: Date.now() });
       }
-      await audit(c, "session.handoff", id, { from: session.ownerId, to: userId });
+      await recordAudit(c, "session.handoff", id, { from: session.ownerId, to: userId });
       return c.json(summary, 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "post",
+      path: "/{id}/approvals/{approvalId}/decision",
+      tags,
+      request: { params: IdParam.extend({ approvalId: ApprovalId }), ...jsonBody(DecisionBody) },
+      responses: { 200: jsonResponse(Approval, "The decided approval (the same answer again is idempotent)."), ...errorResponses },
+    }),
+    // The session-scoped twin of /api/approvals/:id/decision: it needs no lookup in D1, so a client that
+    // learnt of the approval on the session's socket can decide at once, before the inbox has caught up.
+    async (c) => {
+      const { id, approvalId } = c.req.valid("param");
+      await sessionFor(c, id, "session.act");
+      await limitDecisions(c.env, c.var.auth.tokenId);
+      return c.json(orThrow(await (await sessionRoom(c.env, id)).decide(approvalId, c.req.valid("json"), c.var.auth.subject)), 200);
     },
   )
   .get("/:id/live", async (c) => {

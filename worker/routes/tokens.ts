@@ -2,9 +2,9 @@
  * /api/tokens: personal API tokens. Scoped, expiring, revocable and rotatable; stored only as
  * hashes, shown once at creation or rotation. Members manage their own; admins anyone's.
  */
+import { recordAudit } from "../auth/audit";
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import { appendAudit, auditActor } from "../db/audit";
 import { getToken, insertTokenQuery, listTokens, revokeTokenQuery } from "../db/tokens";
 import { can } from "../domain/policy";
 import type { AppEnv } from "../env";
@@ -55,7 +55,7 @@ export const tokens = router()
       const now = Date.now();
       const { db } = c.var.deps;
       await insertTokenQuery(db, { id, workspaceId: actor.workspaceId, kind: "user", name: body.name, subject: actor.subject, userId: actor.userId, scopes: body.scopes, expiresAt: now + body.expiresInDays * DAY, tokenHash: await hashToken(token) }, now);
-      await appendAudit(db, { workspaceId: actor.workspaceId, ...auditActor(actor), via: "api", action: "token.create", target: id, details: { name: body.name, scopes: body.scopes, expiresInDays: body.expiresInDays } });
+      await recordAudit(c, "token.create", id, { name: body.name, scopes: body.scopes, expiresInDays: body.expiresInDays });
       return c.json({ token, info: (await getToken(db, actor.workspaceId, id))! }, 201);
     },
   )
@@ -76,7 +76,7 @@ export const tokens = router()
         revokeTokenQuery(db, old.id, now),
       ]);
       await (await workspaceHub(c.env, actor.workspaceId)).revoke([old.id]);
-      await appendAudit(db, { workspaceId: actor.workspaceId, ...auditActor(actor), via: "api", action: "token.rotate", target: old.id, details: { replacement: id } });
+      await recordAudit(c, "token.rotate", old.id, { replacement: id });
       return c.json({ token, info: (await getToken(db, actor.workspaceId, id))! }, 200);
     },
   )
@@ -89,7 +89,7 @@ export const tokens = router()
       if (!t.revokedAt) {
         await revokeTokenQuery(db, t.id, Date.now());
         await (await workspaceHub(c.env, actor.workspaceId)).revoke([t.id]);
-        await appendAudit(db, { workspaceId: actor.workspaceId, ...auditActor(actor), via: "api", action: "token.revoke", target: t.id, details: { name: t.name } });
+        await recordAudit(c, "token.revoke", t.id, { name: t.name });
       }
       return c.json((await getToken(db, actor.workspaceId, t.id))!, 200);
     },
