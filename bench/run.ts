@@ -68,15 +68,32 @@ async function floors(ctx: Ctx) {
 
 const THINK_MS = 40;
 
+/** Decisions are rate limited per token (60 a minute), so the viewer switches to a fresh token every 50. */
+const DECISIONS_PER_TOKEN = 50;
+
+async function freshViewer(ctx: Ctx, sessionId: string): Promise<JsonSocket> {
+  const { token } = await (await fetch(`${ctx.url}/api/tokens`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${ctx.adminToken}`, "content-type": "application/json" },
+    body: JSON.stringify({ name: uid("bench") }),
+  })).json() as { token: string };
+  const viewer = await JsonSocket.open(`${ctx.ws}/api/sessions/${sessionId}/live`, token);
+  await viewer.next((f) => f.type === "snapshot");
+  return viewer;
+}
+
 async function approvalRoundTrip(ctx: Ctx, n = 200) {
   const { id, agent } = await startedSession(ctx);
-  const viewer = await JsonSocket.open(`${ctx.ws}/api/sessions/${id}/live`, ctx.adminToken);
-  await viewer.next((f) => f.type === "snapshot");
+  let viewer = await freshViewer(ctx, id);
   const seen: number[] = [];
   const total: number[] = [];
   // One approval at a time with a short pause between, as people decide: this measures latency,
   // not how fast a loop can saturate the room.
   for (let i = 0; i < n; i++) {
+    if (i > 0 && i % DECISIONS_PER_TOKEN === 0) {
+      viewer.close();
+      viewer = await freshViewer(ctx, id);
+    }
     await new Promise((r) => setTimeout(r, THINK_MS));
     const t0 = performance.now();
     const requestId = uid("req");
