@@ -14,6 +14,7 @@ import { approvals } from "./routes/approvals";
 import { audit } from "./routes/audit";
 import { auth } from "./routes/auth";
 import { invitations } from "./routes/invitations";
+import { me } from "./routes/me";
 import { members } from "./routes/members";
 import { tokens } from "./routes/tokens";
 import { diagnostics } from "./routes/diagnostics";
@@ -47,6 +48,7 @@ const routes = app
   .route("/api/audit", audit)
   .route("/api/auth", auth)
   .route("/api/invitations", invitations)
+  .route("/api/me", me)
   .route("/api", diagnostics);
 
 app.doc31("/api/openapi.json", {

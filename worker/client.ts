@@ -16,7 +16,7 @@ import {
   type DeviceStartBody,
 } from "./protocol/enrollment";
 import { ApiError, ErrorEnvelope } from "./protocol/errors";
-import { AuditEntry, AuditVerification, type AuditQuery } from "./protocol/members";
+import { AuditEntry, AuditVerification, IssuedToken, Me, type AuditQuery } from "./protocol/members";
 import { EventPage } from "./protocol/events";
 import { AgentPresence, HubFrame, ServerFrame, TOKEN_REVOKED_CLOSE, type ClientFrame } from "./protocol/frames";
 import {
@@ -113,6 +113,8 @@ export function createApiClient(opts: ClientOptions) {
         body,
       ),
     listAgents: () => call(z.object({ agents: z.array(AgentPresence) }), "GET", "/api/agents"),
+    me: () => call(Me, "GET", "/api/me"),
+    switchWorkspace: (workspaceId: string) => call(IssuedToken, "POST", "/api/me/switch", { workspaceId }),
     listAudit: (q: Partial<AuditQuery> = {}) => call(z.object({ entries: z.array(AuditEntry) }), "GET", "/api/audit", undefined, q as Query),
     verifyAudit: () => call(AuditVerification, "GET", "/api/audit/verify"),
     // Sign-in: the first two and acceptInvitation need no token (create the client with token "").

@@ -12,6 +12,7 @@ import { archiveCommand, unarchiveCommand } from "./commands/archive";
 import { continueCommand } from "./commands/continue";
 import { denyCommand } from "./commands/deny";
 import { auditCommand } from "./commands/audit";
+import { switchCommand, workspacesCommand } from "./commands/workspaces";
 import { interruptCommand } from "./commands/interrupt";
 import { inviteCommand, joinCommand } from "./commands/invite";
 import { deviceCommand, loginCommand } from "./commands/login";
@@ -80,6 +81,8 @@ export function buildProgram(extra: Command[] = [], ctx: CliContext = processCon
     inviteCommand(ctx),
     joinCommand(ctx),
     auditCommand(ctx),
+    workspacesCommand(ctx),
+    switchCommand(ctx),
   ];
   for (const c of own) for (const o of serverOptions()) c.addOption(o);
   for (const c of [...own, agentCommand(), ...extra]) program.addCommand(c);

@@ -166,6 +166,8 @@ function bodyFor(key: string, f: Fixture, p: Principal): unknown {
       return { code: "inv_unknown_code_0000000000000000", name: "X", email: "x@test" };
     case "PATCH /api/agents/:id":
       return { allowedUsers: null };
+    case "POST /api/me/switch":
+      return { workspaceId: f.workspaceId };
     default:
       return undefined;
   }
@@ -190,7 +192,9 @@ function pathFor(path: string, f: Fixture, p: Principal): string {
 function expected(key: string, principal: Principal): boolean {
   const action = PERMISSIONS[key]!;
   if (principal !== "otherWorkspace") return EXPECTED[action].includes(principal);
-  const namesOurResource = /:(id|userId|principal)/.test(key) && !key.startsWith("POST /api/tokens/") && !key.startsWith("DELETE /api/tokens/");
+  const namesOurResource =
+    (/:(id|userId|principal)/.test(key) && !key.startsWith("POST /api/tokens/") && !key.startsWith("DELETE /api/tokens/")) ||
+    key === "POST /api/me/switch"; // its body names this workspace
   return !namesOurResource && EXPECTED[action].includes("owner");
 }
 

@@ -1,4 +1,6 @@
 import { env } from "cloudflare:workers";
+import { makeDb } from "../../worker/db/client";
+import { addMember } from "../../worker/db/members";
 import { describe, expect, it } from "vitest";
 import { api, eventually, memberWith, openSocket, seedWorkspace, tokenFor } from "./helpers";
 
@@ -186,5 +188,21 @@ describe("tokens: open sockets", () => {
     await owner.next((f) => f.type === "snapshot");
     owner.send({ type: "ping", ref: "still-here" });
     expect(await owner.next((f) => f.type === "pong")).toMatchObject({ ref: "still-here" });
+  });
+});
+
+describe("several workspaces", () => {
+  it("lists a person's workspaces and switches with a new token for the other one, never for a stranger's", async () => {
+    const a = await seedWorkspace("alpha");
+    const b = await seedWorkspace("beta");
+    const me = await (await api("/api/me", a.userToken)).json<{ user: { email: string }; workspaces: { workspaceId: string }[] }>();
+    await addMember(makeDb(env.DB), b.workspaceId, { name: "owner of alpha", email: me.user.email, role: "viewer" }, Date.now());
+    const after = await (await api("/api/me", a.userToken)).json<{ workspaces: { workspaceId: string; role: string }[] }>();
+    expect(after.workspaces.map((w) => w.workspaceId).sort()).toEqual([a.workspaceId, b.workspaceId].sort());
+    const switched = await (await api("/api/me/switch", a.userToken, { method: "POST", json: { workspaceId: b.workspaceId } })).json<{ token: string }>();
+    expect(await (await api("/api/health", switched.token)).json()).toMatchObject({ workspaceId: b.workspaceId });
+    expect((await api("/api/sessions", switched.token, { method: "POST", json: { prompt: "p", cwd: "/tmp" } })).status).toBe(403); // a viewer there
+    const stranger = await seedWorkspace("gamma");
+    expect((await api("/api/me/switch", a.userToken, { method: "POST", json: { workspaceId: stranger.workspaceId } })).status).toBe(404);
   });
 });

@@ -6,7 +6,7 @@ import { and, count, eq } from "drizzle-orm";
 import type { Member, WorkspaceRole } from "../protocol/members";
 import { newId } from "../protocol/ids";
 import type { Db } from "./client";
-import { memberships, users } from "./schema";
+import { memberships, users, workspaces } from "./schema";
 
 const memberColumns = { userId: users.id, name: users.name, email: users.email, role: memberships.role, createdAt: memberships.createdAt };
 
@@ -45,4 +45,18 @@ export async function setRole(db: Db, workspaceId: string, userId: string, role:
 
 export async function removeMember(db: Db, workspaceId: string, userId: string): Promise<void> {
   await db.delete(memberships).where(and(eq(memberships.workspaceId, workspaceId), eq(memberships.userId, userId)));
+}
+
+/** Every workspace a user belongs to, with their role there. */
+export async function workspacesOf(db: Db, userId: string) {
+  return db
+    .select({ workspaceId: memberships.workspaceId, name: workspaces.name, role: memberships.role })
+    .from(memberships)
+    .innerJoin(workspaces, eq(workspaces.id, memberships.workspaceId))
+    .where(eq(memberships.userId, userId))
+    .orderBy(workspaces.name);
+}
+
+export async function getUser(db: Db, userId: string) {
+  return (await db.select({ id: users.id, name: users.name, email: users.email }).from(users).where(eq(users.id, userId)).limit(1))[0] ?? null;
 }

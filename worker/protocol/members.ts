@@ -91,3 +91,14 @@ export const AuditVerification = z.object({
   reason: z.string().nullable(),
 });
 export type AuditVerification = z.infer<typeof AuditVerification>;
+
+export const Me = z.object({
+  user: z.object({ id: z.string(), name: z.string(), email: z.string().nullable() }).nullable(),
+  workspaceId: z.string(),
+  role: WorkspaceRole.nullable(),
+  scopes: z.array(z.string()),
+  workspaces: z.array(z.object({ workspaceId: z.string(), name: z.string(), role: WorkspaceRole })),
+});
+export type Me = z.infer<typeof Me>;
+
+export const SwitchWorkspaceBody = z.object({ workspaceId: z.string().regex(/^wsp_[0-9a-z]{20}$/, "must be a wsp_ id") });

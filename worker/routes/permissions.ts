@@ -46,4 +46,6 @@ export const PERMISSIONS: Record<string, Action> = {
   "DELETE /api/invitations/:id": "member.manage",
   "POST /api/invitations/accept": "public",
   "PATCH /api/agents/:id": "machine.manage",
+  "GET /api/me": "health",
+  "POST /api/me/switch": "token.own",
 };

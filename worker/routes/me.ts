@@ -1,0 +1,45 @@
+/**
+ * /api/me: who the token speaks for and every workspace that person belongs to; and
+ * /api/me/switch, which issues a token for another of those workspaces (a token is bound to one
+ * workspace, so switching is a new token, shown once, never a change to the current one).
+ */
+import { createRoute } from "@hono/zod-openapi";
+import { recordAudit } from "../auth/audit";
+import { findMember, getUser, workspacesOf } from "../db/members";
+import { getToken, insertToken } from "../db/tokens";
+import { errorResponses, jsonBody, jsonResponse, router } from "../http";
+import { ApiError } from "../protocol/errors";
+import { newId } from "../protocol/ids";
+import { IssuedToken, Me, SwitchWorkspaceBody } from "../protocol/members";
+import { hashToken, mintToken } from "../protocol/tokens";
+
+const tags = ["me"];
+const DAY = 24 * 3600 * 1000;
+
+export const me = router()
+  .openapi(
+    createRoute({ method: "get", path: "/", tags, responses: { 200: jsonResponse(Me, "You, and your workspaces."), ...errorResponses } }),
+    async (c) => {
+      const actor = c.var.auth;
+      const { db } = c.var.deps;
+      const user = actor.userId ? await getUser(db, actor.userId) : null;
+      const workspaces = actor.userId ? await workspacesOf(db, actor.userId) : [];
+      return c.json({ user, workspaceId: actor.workspaceId, role: actor.role, scopes: [...actor.scopes], workspaces }, 200);
+    },
+  )
+  .openapi(
+    createRoute({ method: "post", path: "/switch", tags, request: jsonBody(SwitchWorkspaceBody), responses: { 200: jsonResponse(IssuedToken, "A token for that workspace, shown once."), ...errorResponses } }),
+    async (c) => {
+      const { workspaceId } = c.req.valid("json");
+      const actor = c.var.auth;
+      const { db } = c.var.deps;
+      const member = actor.userId ? await findMember(db, workspaceId, actor.userId) : null;
+      if (!member) throw new ApiError("NOT_FOUND", `You are not a member of ${workspaceId}.`);
+      const token = mintToken();
+      const id = newId("tok");
+      const now = Date.now();
+      await insertToken(db, { id, workspaceId, kind: "user", name: "workspace switch", subject: actor.subject, userId: actor.userId, scopes: [...actor.scopes], expiresAt: now + 90 * DAY, tokenHash: await hashToken(token) }, now);
+      await recordAudit(c, "workspace.switch", workspaceId, { token: id });
+      return c.json({ token, info: (await getToken(db, workspaceId, id))! }, 200);
+    },
+  );
