@@ -77,8 +77,8 @@ export class WorkspaceHub extends Server<Env> {
       const targets = this.ctx.storage.sql.exec<{ target: string }>(`SELECT target FROM hub_sockets WHERE token_id = ?`, tokenId).toArray();
       for (const { target } of targets) {
         const [kind, id] = target.split(":") as [string, string];
-        const stub = kind === "session" ? await sessionRoom(this.env, id) : await agentLink(this.env, id);
-        await stub.closeToken(tokenId);
+        const holder = kind === "session" ? await sessionRoom(this.env, id) : await agentLink(this.env, id);
+        await holder.closeToken(tokenId);
       }
       this.ctx.storage.sql.exec(`DELETE FROM hub_sockets WHERE token_id = ?`, tokenId);
     }

@@ -87,24 +87,46 @@ export interface RunningServer {
   kill(): void;
 }
 
-/** Starts `wrangler dev` on 127.0.0.1 and resolves once it answers HTTP. */
+/**
+ * Starts `wrangler dev` on 127.0.0.1 and resolves once it answers HTTP. A start that dies at once
+ * (seen when a previous instance is still letting go of its ports) is retried twice; a final failure
+ * carries the tail of wrangler's output.
+ */
 export async function startWrangler(opts: {
   port: number;
   persistDir: string;
   vars?: Record<string, string>;
   log?: (chunk: string) => void;
 }): Promise<RunningServer> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(opts);
+    } catch (e) {
+      if (attempt >= 3 || !(e instanceof EarlyExit)) throw e;
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  }
+}
+
+class EarlyExit extends Error {}
+
+async function startOnce(opts: { port: number; persistDir: string; vars?: Record<string, string>; log?: (chunk: string) => void }): Promise<RunningServer> {
   const args = ["dev", "--ip", "127.0.0.1", "--port", String(opts.port), "--persist-to", opts.persistDir];
   args.push("--inspector-port", String(await freePort()), "--show-interactive-dev-session=false", "--log-level", "warn");
   for (const [k, v] of Object.entries(opts.vars ?? {})) args.push("--var", `${k}:${v}`);
   // Its own process group, so stopping it also stops workerd (killing only the pid would leave workerd running).
   const child = spawn(WRANGLER, args, { cwd: PROJECT_ROOT, env: { ...process.env, ...OFFLINE_ENV }, detached: true, stdio: ["ignore", "pipe", "pipe"] });
-  child.stdout?.on("data", (d: Buffer) => opts.log?.(d.toString()));
-  child.stderr?.on("data", (d: Buffer) => opts.log?.(d.toString()));
+  let tail = "";
+  const collect = (d: Buffer) => {
+    tail = (tail + d.toString()).slice(-4000);
+    opts.log?.(d.toString());
+  };
+  child.stdout?.on("data", collect);
+  child.stderr?.on("data", collect);
   const url = `http://127.0.0.1:${opts.port}`;
   const deadline = Date.now() + 60_000;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`wrangler dev exited with code ${child.exitCode}`);
+    if (child.exitCode !== null) throw new EarlyExit(`wrangler dev exited with code ${child.exitCode}:\n${tail}`);
     try {
       const res = await fetch(`${url}/api/health`);
       if (res.status === 401) break; // up, and refusing us without a token as it should
@@ -113,7 +135,7 @@ export async function startWrangler(opts: {
     }
     if (Date.now() > deadline) {
       stopGroup(child);
-      throw new Error("wrangler dev did not become ready within 60 s");
+      throw new Error(`wrangler dev did not become ready within 60 s:\n${tail}`);
     }
     await new Promise((r) => setTimeout(r, 150));
   }
