@@ -5,6 +5,7 @@
  */
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../env";
+import { configFrom } from "../config";
 import { ApiError } from "../protocol/errors";
 
 const SAFE = new Set(["GET", "HEAD", "OPTIONS"]);
@@ -14,8 +15,7 @@ export const checkOrigin = createMiddleware<AppEnv>(async (c, next) => {
   const isUpgrade = c.req.header("upgrade")?.toLowerCase() === "websocket";
   if (origin && (isUpgrade || !SAFE.has(c.req.method))) {
     const own = new URL(c.req.url).origin;
-    const allowed = (c.env.ALLOWED_ORIGINS ?? "").split(",").map((s) => s.trim()).filter(Boolean);
-    if (origin !== own && !allowed.includes(origin)) {
+    if (origin !== own && !configFrom(c.env).allowedOrigins.includes(origin)) {
       throw new ApiError("FORBIDDEN", `Requests from ${origin} are not allowed; Tower accepts changes only from its own pages.`);
     }
   }
