@@ -5,7 +5,7 @@
  */
 import type { ErrorCode } from "../../worker/protocol/errors";
 import type { RunOutcome } from "../../worker/protocol/agent";
-import type { SessionStatus } from "../../worker/protocol/session";
+import { ACTIVE_STATUSES, type SessionStatus } from "../../worker/protocol/session";
 
 export type Trigger =
   | { type: "run-started" }
@@ -79,5 +79,5 @@ export function transition(from: SessionStatus, trigger: Trigger): Transition {
 
 /** True while Claude Code may be working on the machine, so the agent must stay connected. */
 export function needsAgent(status: SessionStatus): boolean {
-  return status === "starting" || status === "running" || status === "waiting_for_approval" || status === "interrupting";
+  return ACTIVE_STATUSES.includes(status);
 }

@@ -2,14 +2,14 @@
  * Agents (machines) of a workspace: registration, presence, and the list with each agent's
  * running-session count computed in the same query.
  */
-import { and, eq, sql } from "drizzle-orm";
+import { and, eq, inArray, sql } from "drizzle-orm";
+import { ACTIVE_STATUSES } from "../protocol/session";
 import type { MachineInfo } from "../protocol/agent";
 import type { AgentPresence } from "../protocol/frames";
 import { newId } from "../protocol/ids";
 import type { Db } from "./client";
 import { agents, sessions } from "./schema";
 
-const ACTIVE = sql`('starting','running','waiting_for_approval','interrupting')`;
 
 const presenceColumns = {
   id: agents.id,
@@ -22,7 +22,7 @@ const presenceColumns = {
   versions: agents.versions,
   ownerId: agents.ownerId,
   allowedUsers: agents.allowedUsers,
-  runningSessions: sql<number>`(select count(*) from ${sessions} where ${sessions.agentId} = ${agents.id} and ${sessions.status} in ${ACTIVE})`,
+  runningSessions: sql<number>`(select count(*) from ${sessions} where ${sessions.agentId} = ${agents.id} and ${inArray(sessions.status, [...ACTIVE_STATUSES])})`,
 };
 
 export async function listAgents(db: Db, workspaceId: string): Promise<AgentPresence[]> {

@@ -61,7 +61,6 @@ const SCOPE: Record<Action, string> = {
   "audit.read": "admin",
 };
 
-export const SCOPES = ["*", "read", "sessions:write", "tokens", "admin", "agent"] as const;
 
 const SESSION_ACTIONS: ReadonlySet<Action> = new Set(["session.read", "session.act", "session.manage"]);
 

@@ -29,7 +29,6 @@ export const EventBody = z.discriminatedUnion("type", [
   z.object({ type: z.literal("run-ended"), outcome: RunOutcome }),
 ]);
 export type EventBody = z.infer<typeof EventBody>;
-export type EventType = EventBody["type"];
 
 export const SessionEvent = z.intersection(
   z.object({ seq: z.number().int().positive(), at: z.number().int() }),

@@ -114,12 +114,10 @@ export type Share = z.infer<typeof Share>;
 export const HandoffBody = z.object({ userId: UserId });
 export type HandoffBody = z.infer<typeof HandoffBody>;
 
-/** Statuses in which Claude Code may still be doing work on the machine. */
+/** Statuses in which Claude Code may still be doing work on the machine (so its agent must be there). */
 export const ACTIVE_STATUSES: readonly SessionStatus[] = [
   "starting",
   "running",
   "waiting_for_approval",
   "interrupting",
 ];
-/** Statuses from which a follow-up prompt may continue the session. */
-export const CONTINUABLE_STATUSES: readonly SessionStatus[] = ["completed", "interrupted", "failed", "waiting_for_input"];
