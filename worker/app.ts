@@ -19,6 +19,7 @@ import { members } from "./routes/members";
 import { tokens } from "./routes/tokens";
 import { diagnostics } from "./routes/diagnostics";
 import { sessions } from "./routes/sessions";
+import { signIn } from "./routes/sign-in";
 import { workspace } from "./routes/workspace";
 
 const app = router();
@@ -47,6 +48,7 @@ const routes = app
   .route("/api/tokens", tokens)
   .route("/api/audit", audit)
   .route("/api/auth", auth)
+  .route("/api/auth", signIn)
   .route("/api/invitations", invitations)
   .route("/api/me", me)
   .route("/api", diagnostics);

@@ -18,6 +18,7 @@ import {
 import { ApiError, ErrorEnvelope } from "./protocol/errors";
 import { AuditEntry, AuditVerification, IssuedToken, Me, type AuditQuery } from "./protocol/members";
 import { EventPage } from "./protocol/events";
+import { SignedOut, SignInProviders } from "./protocol/sign-in";
 import { AgentPresence, HubFrame, ServerFrame, TOKEN_REVOKED_CLOSE, type ClientFrame } from "./protocol/frames";
 import {
   SessionPage,
@@ -33,7 +34,11 @@ export { ApiError };
 
 export interface ClientOptions {
   baseUrl: string;
-  token: string;
+  /**
+   * A bearer token (CLI, agent). A browser omits it: fetch's default `credentials: "same-origin"`
+   * then sends the HttpOnly session cookie, which page scripts never see.
+   */
+  token?: string;
   fetch?: typeof fetch;
 }
 
@@ -88,7 +93,7 @@ export function createApiClient(opts: ClientOptions) {
 
   return {
     baseUrl: base,
-    token: opts.token,
+    token: opts.token ?? "",
     health: () => call(z.object({ ok: z.literal(true), workspaceId: z.string(), subject: z.string() }), "GET", "/api/health"),
     createSession: (body: CreateSessionBody) => call(SessionSummary, "POST", "/api/sessions", body),
     listSessions: (q: Partial<Omit<SessionListQuery, "status">> & { status?: string[] } = {}) =>
@@ -117,7 +122,13 @@ export function createApiClient(opts: ClientOptions) {
     switchWorkspace: (workspaceId: string) => call(IssuedToken, "POST", "/api/me/switch", { workspaceId }),
     listAudit: (q: Partial<AuditQuery> = {}) => call(z.object({ entries: z.array(AuditEntry) }), "GET", "/api/audit", undefined, q as Query),
     verifyAudit: () => call(AuditVerification, "GET", "/api/audit/verify"),
-    // Sign-in: the first two and acceptInvitation need no token (create the client with token "").
+    // Sign-in: the device flow's first two, acceptInvitation, the browser session and providers need no token.
+    /** Exchanges a personal token for a browser session cookie (what `/signin#token=…` does); answers like `me()`. */
+    signInWithToken: (token: string) => call(Me, "POST", "/api/auth/session", { token }),
+    /** Ends the browser's session (if any) and clears its cookie. */
+    signOut: () => call(SignedOut, "DELETE", "/api/auth/session"),
+    /** The sign-in methods to offer: token, GitHub, and each workspace's SSO. */
+    signInProviders: () => call(SignInProviders, "GET", "/api/auth/providers"),
     startDeviceSignIn: (body: DeviceStartBody) => call(DeviceStart, "POST", "/api/auth/device", body),
     pollDeviceSignIn: (deviceCode: string) => call(DeviceTokenResult, "POST", "/api/auth/device/token", { deviceCode }),
     decideDeviceSignIn: (userCode: string, decision: "approve" | "deny") =>
@@ -131,7 +142,8 @@ export type ApiClient = ReturnType<typeof createApiClient>;
 
 export interface LiveOptions<F> {
   baseUrl: string;
-  token: string;
+  /** Omitted in a browser signed in by cookie: the same-origin upgrade carries the cookie. */
+  token?: string;
   /** A WebSocket class; Node passes one from `ws` that sends the Authorization header. */
   WebSocket?: unknown;
   onFrame(frame: F): void;
@@ -193,12 +205,12 @@ export function connectSession(opts: LiveOptions<ServerFrame> & { sessionId: str
     }
     opts.onFrame(f);
   };
-  const params = (): Record<string, string> => ({ after: String(lastSeq), ...(opts.WebSocket ? {} : { access_token: opts.token }) });
+  const params = (): Record<string, string> => ({ after: String(lastSeq), ...(opts.WebSocket || !opts.token ? {} : { access_token: opts.token }) });
   return open(ServerFrame, { ...opts, onFrame }, () => wsUrl(opts.baseUrl, `/api/sessions/${opts.sessionId}/live`, params()));
 }
 
 /** Follows the workspace: session list deltas, the approvals inbox and agent presence. */
 export function connectWorkspace(opts: LiveOptions<HubFrame>): Live {
-  const params: Record<string, string> = opts.WebSocket ? {} : { access_token: opts.token };
+  const params: Record<string, string> = opts.WebSocket || !opts.token ? {} : { access_token: opts.token };
   return open(HubFrame, opts, () => wsUrl(opts.baseUrl, "/api/workspace/live", params));
 }

@@ -8,5 +8,6 @@ export interface Deps {
 
 export type AppEnv = {
   Bindings: Env;
-  Variables: { requestId: string; auth: Actor; action: Action; deps: Deps };
+  /** `credential`: how `auth` was established (a bearer token, or the browser's session cookie). */
+  Variables: { requestId: string; auth: Actor; action: Action; deps: Deps; credential: "bearer" | "cookie" };
 };

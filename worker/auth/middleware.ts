@@ -1,19 +1,23 @@
 /**
  * Authentication and authorization for every /api route and WebSocket upgrade. A bearer token in
- * the Authorization header (or, for browser WebSocket upgrades that cannot set headers,
- * `access_token` in the query) resolves to an Actor, or the request ends with 401; then the route
- * table names the action, and the policy decides. Per-session checks follow in `sessionFor`.
+ * the Authorization header (or, for WebSocket upgrades that cannot set headers, `access_token` in
+ * the query), else the browser's session cookie, resolves to an Actor, or the request ends with
+ * 401; then the route table names the action, and the policy decides. Per-session checks follow in
+ * `sessionFor`. A cookie-authenticated change or upgrade must also come from our own pages.
  */
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../env";
 import { findActor } from "../db/tokens";
+import { findBrowserActor } from "../db/browser-sessions";
+import { readCookie, SESSION_COOKIE } from "./cookies";
+import { isStateChanging, requireOwnPages } from "./origin";
 import { can, type Actor } from "../domain/policy";
 import { ApiError } from "../protocol/errors";
 import { hashToken } from "../protocol/tokens";
 import { PERMISSIONS } from "../routes/permissions";
 
 const HOW_TO =
-  "Pass `Authorization: Bearer <token>`: the admin token printed by `npm start`, or set TOWER_TOKEN for the CLI.";
+  "Pass `Authorization: Bearer <token>`: the admin token printed by `npm start`, or set TOWER_TOKEN for the CLI; in a browser, sign in at /signin.";
 
 export const requireToken = createMiddleware<AppEnv>(async (c, next) => {
   const key = routeKey(c);
@@ -21,10 +25,20 @@ export const requireToken = createMiddleware<AppEnv>(async (c, next) => {
   const header = c.req.header("authorization");
   const isUpgrade = c.req.header("upgrade")?.toLowerCase() === "websocket";
   const raw = header?.match(/^Bearer\s+(\S+)$/i)?.[1] ?? (isUpgrade ? c.req.query("access_token") : undefined);
-  if (!raw) throw new ApiError("UNAUTHORIZED", `Missing bearer token. ${HOW_TO}`);
-  const actor = await findActor(c.var.deps.db, await hashToken(raw), Date.now());
-  if (!actor) throw new ApiError("UNAUTHORIZED", `The token is unknown, revoked or expired. ${HOW_TO}`);
+  if (raw) {
+    const actor = await findActor(c.var.deps.db, await hashToken(raw), Date.now());
+    if (!actor) throw new ApiError("UNAUTHORIZED", `The token is unknown, revoked or expired. ${HOW_TO}`);
+    c.set("auth", actor);
+    c.set("credential", "bearer");
+    return next();
+  }
+  const cookie = header ? undefined : readCookie(c, SESSION_COOKIE);
+  if (!cookie) throw new ApiError("UNAUTHORIZED", `Missing bearer token. ${HOW_TO}`);
+  const actor = await findBrowserActor(c.var.deps.db, await hashToken(cookie), Date.now());
+  if (!actor) throw new ApiError("UNAUTHORIZED", "Your browser session has ended (signed out, expired or revoked); sign in again at /signin.");
+  if (isStateChanging(c)) requireOwnPages(c);
   c.set("auth", actor);
+  c.set("credential", "cookie");
   await next();
 });
 

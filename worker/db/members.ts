@@ -3,7 +3,8 @@
  * so the rule "a workspace always keeps an owner" is enforced where roles change.
  */
 import { and, count, eq } from "drizzle-orm";
-import type { Member, WorkspaceRole } from "../protocol/members";
+import type { Actor } from "../domain/policy";
+import type { Me, Member, WorkspaceRole } from "../protocol/members";
 import { newId } from "../protocol/ids";
 import type { Db } from "./client";
 import { memberships, users, workspaces } from "./schema";
@@ -59,4 +60,11 @@ export async function workspacesOf(db: Db, userId: string) {
 
 export async function getUser(db: Db, userId: string) {
   return (await db.select({ id: users.id, name: users.name, email: users.email }).from(users).where(eq(users.id, userId)).limit(1))[0] ?? null;
+}
+
+/** What /api/me answers for an actor: the user, and every workspace they belong to. */
+export async function meOf(db: Db, actor: Actor): Promise<Me> {
+  const user = actor.userId ? await getUser(db, actor.userId) : null;
+  const workspaces = actor.userId ? await workspacesOf(db, actor.userId) : [];
+  return { user, workspaceId: actor.workspaceId, role: actor.role, scopes: [...actor.scopes], workspaces };
 }

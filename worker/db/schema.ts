@@ -246,3 +246,88 @@ export const invitations = sqliteTable(
   },
   (t) => [uniqueIndex("invitations_code").on(t.codeHash), index("invitations_workspace").on(t.workspaceId, t.createdAt)],
 );
+
+/**
+ * Browser sign-ins: the cookie's secret is stored only as a hash. A session is bound to one
+ * workspace and one user (like a token), carries the scopes it was granted, and ends at `expiresAt`
+ * or when revoked (sign-out). Kept apart from api_tokens so token lists stay about tokens.
+ */
+export const browserSessions = sqliteTable(
+  "browser_sessions",
+  {
+    id: text().primaryKey(),
+    workspaceId: text()
+      .notNull()
+      .references(() => workspaces.id),
+    userId: text()
+      .notNull()
+      .references(() => users.id),
+    subject: text().notNull(),
+    scopes: text({ mode: "json" }).$type<string[]>().notNull().default(sql`'["*"]'`),
+    /** How the person signed in: `token` (a personal token, the local default), `oidc` or `github`. */
+    method: text({ enum: ["token", "oidc", "github"] }).notNull(),
+    secretHash: text().notNull(),
+    createdAt: integer().notNull(),
+    expiresAt: integer().notNull(),
+    revokedAt: integer(),
+  },
+  (t) => [uniqueIndex("browser_sessions_secret").on(t.secretHash), index("browser_sessions_user").on(t.workspaceId, t.userId)],
+);
+
+/**
+ * External identities: who a provider says someone is (`issuer` + `subject`, e.g. an OIDC issuer
+ * and its `sub`, or GitHub's base URL and numeric user id), mapped to one Tower user.
+ */
+export const identities = sqliteTable(
+  "identities",
+  {
+    provider: text({ enum: ["oidc", "github"] }).notNull(),
+    issuer: text().notNull(),
+    subject: text().notNull(),
+    userId: text()
+      .notNull()
+      .references(() => users.id),
+    email: text(),
+    createdAt: integer().notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.provider, t.issuer, t.subject] }), index("identities_user").on(t.userId)],
+);
+
+/**
+ * A workspace's OpenID Connect provider. The client secret is AES-GCM encrypted under the Worker
+ * secret TOWER_SECRET_KEY (see worker/auth/secret-box.ts) and never leaves the Worker.
+ */
+export const workspaceSso = sqliteTable("workspace_sso", {
+  workspaceId: text()
+    .primaryKey()
+    .references(() => workspaces.id),
+  issuer: text().notNull(),
+  clientId: text().notNull(),
+  clientSecretSealed: text().notNull(),
+  label: text().notNull(),
+  /** Lower-case email domains allowed to sign in; empty means whoever the provider authenticates. */
+  allowedDomains: text({ mode: "json" }).$type<string[]>().notNull().default(sql`'[]'`),
+  /** The role a person gets on first sign-in (just-in-time provisioning). */
+  newUserRole: text({ enum: ["member", "viewer"] }).notNull(),
+  updatedBy: text().notNull(),
+  updatedAt: integer().notNull(),
+});
+
+/**
+ * One browser sign-in in flight (OIDC or GitHub): the hashed `state`, the PKCE verifier and nonce,
+ * and the hash of a cookie that binds it to the browser that started it. Taken once, conditionally,
+ * so a replayed state finds nothing.
+ */
+export const signInStates = sqliteTable("sign_in_states", {
+  stateHash: text().primaryKey(),
+  provider: text({ enum: ["oidc", "github"] }).notNull(),
+  workspaceId: text(),
+  bindingHash: text().notNull(),
+  codeVerifier: text().notNull(),
+  nonce: text(),
+  /** For GitHub: the hash of the invitation code being accepted, if any. */
+  invitationHash: text(),
+  createdAt: integer().notNull(),
+  expiresAt: integer().notNull(),
+  usedAt: integer(),
+});

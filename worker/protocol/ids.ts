@@ -32,8 +32,10 @@ export const UserId = prefixed("usr");
 export type UserId = z.infer<typeof UserId>;
 export const InvitationId = prefixed("inv");
 export type InvitationId = z.infer<typeof InvitationId>;
+export const BrowserSessionId = prefixed("bss");
+export type BrowserSessionId = z.infer<typeof BrowserSessionId>;
 
-type Prefix = "ses" | "apr" | "agt" | "wsp" | "tok" | "usr" | "inv";
+type Prefix = "ses" | "apr" | "agt" | "wsp" | "tok" | "usr" | "inv" | "bss";
 type IdFor<P extends Prefix> = P extends "ses"
   ? SessionId
   : P extends "apr"
@@ -46,7 +48,9 @@ type IdFor<P extends Prefix> = P extends "ses"
           ? UserId
           : P extends "inv"
             ? InvitationId
-            : TokenId;
+            : P extends "bss"
+              ? BrowserSessionId
+              : TokenId;
 
 /** Mints a fresh random id with the given prefix, e.g. `newId("ses")` → `ses_0k3…`. */
 export function newId<P extends Prefix>(prefix: P): IdFor<P> {

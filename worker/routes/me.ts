@@ -5,7 +5,7 @@
  */
 import { createRoute } from "@hono/zod-openapi";
 import { recordAudit } from "../auth/audit";
-import { findMember, getUser, workspacesOf } from "../db/members";
+import { findMember, meOf } from "../db/members";
 import { getToken, insertToken } from "../db/tokens";
 import { errorResponses, jsonBody, jsonResponse, router } from "../http";
 import { ApiError } from "../protocol/errors";
@@ -19,13 +19,7 @@ const DAY = 24 * 3600 * 1000;
 export const me = router()
   .openapi(
     createRoute({ method: "get", path: "/", tags, responses: { 200: jsonResponse(Me, "You, and your workspaces."), ...errorResponses } }),
-    async (c) => {
-      const actor = c.var.auth;
-      const { db } = c.var.deps;
-      const user = actor.userId ? await getUser(db, actor.userId) : null;
-      const workspaces = actor.userId ? await workspacesOf(db, actor.userId) : [];
-      return c.json({ user, workspaceId: actor.workspaceId, role: actor.role, scopes: [...actor.scopes], workspaces }, 200);
-    },
+    async (c) => c.json(await meOf(c.var.deps.db, c.var.auth), 200),
   )
   .openapi(
     createRoute({ method: "post", path: "/switch", tags, request: jsonBody(SwitchWorkspaceBody), responses: { 200: jsonResponse(IssuedToken, "A token for that workspace, shown once."), ...errorResponses } }),

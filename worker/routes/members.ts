@@ -6,6 +6,7 @@ import { recordAudit } from "../auth/audit";
 import { createRoute, z } from "@hono/zod-openapi";
 import { addMember, findMember, listMembers, ownerCount, removeMember, setRole } from "../db/members";
 import { revokeUserTokens } from "../db/tokens";
+import { revokeUserBrowserSessions } from "../db/browser-sessions";
 import { workspaceHub } from "../rooms";
 import { errorResponses, jsonBody, jsonResponse, router } from "../http";
 import { ApiError } from "../protocol/errors";
@@ -60,7 +61,8 @@ export const members = router()
       if (member.role === "owner" && actor.role !== "owner") throw new ApiError("FORBIDDEN", "Only an owner can remove an owner.");
       if (member.role === "owner" && (await ownerCount(db, actor.workspaceId)) <= 1) throw new ApiError("CONFLICT", "This is the workspace's last owner.");
       await removeMember(db, actor.workspaceId, userId);
-      const revoked = await revokeUserTokens(db, actor.workspaceId, userId, Date.now());
+      const now = Date.now();
+      const revoked = [...(await revokeUserTokens(db, actor.workspaceId, userId, now)), ...(await revokeUserBrowserSessions(db, actor.workspaceId, userId, now))];
       await (await workspaceHub(c.env, actor.workspaceId)).revoke(revoked);
       await recordAudit(c, "member.remove", userId, { role: member.role });
       return c.json({ removed: true as const }, 200);

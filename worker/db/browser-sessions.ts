@@ -1,0 +1,65 @@
+/**
+ * Browser sessions in D1 (the cookie's secret is stored only as its sha256). A live session
+ * resolves to the same Actor a token would, so policy and audit treat both alike; a revoked or
+ * expired one, or one whose user was disabled, resolves to nothing.
+ */
+import { and, eq, gt, isNull } from "drizzle-orm";
+import type { Actor, WorkspaceRole } from "../domain/policy";
+import type { Db } from "./client";
+import { browserSessions, memberships, users } from "./schema";
+
+export type NewBrowserSession = typeof browserSessions.$inferInsert;
+
+export function insertBrowserSessionQuery(db: Db, row: NewBrowserSession) {
+  return db.insert(browserSessions).values(row);
+}
+
+export async function findBrowserActor(db: Db, secretHash: string, now: number): Promise<Actor | null> {
+  const rows = await db
+    .select({
+      id: browserSessions.id,
+      workspaceId: browserSessions.workspaceId,
+      userId: browserSessions.userId,
+      subject: browserSessions.subject,
+      scopes: browserSessions.scopes,
+      role: memberships.role,
+      disabledAt: users.disabledAt,
+    })
+    .from(browserSessions)
+    .innerJoin(users, eq(users.id, browserSessions.userId))
+    .leftJoin(memberships, and(eq(memberships.workspaceId, browserSessions.workspaceId), eq(memberships.userId, browserSessions.userId)))
+    .where(and(eq(browserSessions.secretHash, secretHash), isNull(browserSessions.revokedAt), gt(browserSessions.expiresAt, now)))
+    .limit(1);
+  const r = rows[0];
+  if (!r || r.disabledAt) return null;
+  return {
+    workspaceId: r.workspaceId,
+    kind: "user",
+    userId: r.userId,
+    agentId: null,
+    role: (r.role as WorkspaceRole | null) ?? null,
+    scopes: r.scopes,
+    subject: r.subject,
+    tokenId: r.id,
+  };
+}
+
+/** Ends the session with this secret, if it is live; returns what it was (for audit and sockets). */
+export async function revokeBrowserSession(db: Db, secretHash: string, now: number) {
+  const rows = await db
+    .update(browserSessions)
+    .set({ revokedAt: now })
+    .where(and(eq(browserSessions.secretHash, secretHash), isNull(browserSessions.revokedAt), gt(browserSessions.expiresAt, now)))
+    .returning({ id: browserSessions.id, workspaceId: browserSessions.workspaceId, userId: browserSessions.userId, subject: browserSessions.subject });
+  return rows[0] ?? null;
+}
+
+/** Ends every live browser session a user has in a workspace (they left it); returns their ids. */
+export async function revokeUserBrowserSessions(db: Db, workspaceId: string, userId: string, now: number): Promise<string[]> {
+  const rows = await db
+    .update(browserSessions)
+    .set({ revokedAt: now })
+    .where(and(eq(browserSessions.workspaceId, workspaceId), eq(browserSessions.userId, userId), isNull(browserSessions.revokedAt)))
+    .returning({ id: browserSessions.id });
+  return rows.map((r) => r.id);
+}
