@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { applyMigrations, bootstrap, freePort, startWrangler } from "../agent/up/local-server";
 import { createApiClient, type ApiClient } from "../worker/client";
 import { JsonSocket, stats, type Stats } from "./lib";
+import { eventToDom, firstLoadJs } from "./web";
 
 interface Ctx {
   url: string;
@@ -188,6 +189,8 @@ const ratio = (a: Stats, floor: Stats) => Math.round((a.p95 / floor.p95) * 100) 
 const only = new Set(process.argv.slice(2));
 const wants = (part: string) => only.size === 0 || only.has(part);
 
+let webResults: { firstLoadJs: ReturnType<typeof firstLoadJs>; eventToDom: Stats } | null = null;
+
 async function main() {
   const root = await mkdtemp(join(tmpdir(), "tower-bench-"));
   const persistDir = join(root, "state");
@@ -212,7 +215,16 @@ async function main() {
     const floor = await floors(ctx);
     console.log(`floor  HTTP /api/health       ${fmt(floor.http)}`);
     console.log(`floor  WebSocket echo         ${fmt(floor.wsEcho)}`);
-    if (!wants("approval")) return;
+    if (wants("web")) {
+      const js = firstLoadJs();
+      console.log(`web first load                ${(js.gzipBytes / 1024).toFixed(1)} KB of JS gzipped (${js.files.length} files; target ≤ 200 KB)`);
+      const s = await startedSession(ctx, "web bench");
+      const dom = await eventToDom({ url: ctx.url, adminToken: ctx.adminToken, sessionId: s.id, agent: s.agent, n: 200 });
+      s.agent.close();
+      console.log(`agent event → viewer's DOM    ${fmt(dom)}  ×${ratio(dom, floor.wsEcho)} of echo (target p95 ≤ 50 ms)`);
+      webResults = { firstLoadJs: js, eventToDom: dom };
+    }
+    if (only.size > 0 && !wants("approval")) return;
     const approval = await approvalRoundTrip(ctx);
     console.log(`approval round trip           ${fmt(approval.roundTrip)}  ×${ratio(approval.roundTrip, floor.wsEcho)} of echo (target p95 ≤ 15 ms)`);
     console.log(`  agent → viewer              ${fmt(approval.agentToViewer)}`);
@@ -238,10 +250,12 @@ async function main() {
       fanOut: fan,
       list,
       ingest: { batched: ingestBatched, single: ingestSingle },
+      web: webResults,
       ratios: {
         approvalP95OverEcho: ratio(approval.roundTrip, floor.wsEcho),
         fanOut100P95OverEcho: ratio(fan[2]!.perDelivery, floor.wsEcho),
         listP95OverHealth: ratio(list.page50, floor.http),
+        ...(webResults ? { eventToDomP95OverEcho: ratio(webResults.eventToDom, floor.wsEcho) } : {}),
       },
     };
     await writeFile(join(import.meta.dirname, "results.json"), `${JSON.stringify(results, null, 2)}\n`);

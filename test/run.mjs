@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// Runs every test tier in order (fresh binding types, type checks, unit, workerd, agent, end-to-end,
-// and a `wrangler deploy --dry-run` bundle), keeps going past a
+// Runs every test tier in order (web build, fresh binding types, type checks, unit, workerd, agent,
+// end-to-end, browser, and a `wrangler deploy --dry-run` bundle), keeps going past a
 // failing tier so the report is complete, then prints one line "N passed, N failed" summed from
 // vitest's JSON reports in test-results/. Exit code is non-zero if anything failed.
 import { spawnSync } from "node:child_process";
@@ -12,13 +12,16 @@ mkdirSync(OUT, { recursive: true });
 
 const only = process.argv.slice(2);
 const tiers = [
+  { name: "web-build", cmd: ["npx", "vite", "build", "--config", "web/vite.config.ts", "--logLevel", "warn"] },
   { name: "types-fresh", cmd: ["npx", "wrangler", "types", "--env-interface", "Env", "worker-configuration.d.ts", "--check"] },
   { name: "typecheck", cmd: ["npx", "tsc", "--noEmit", "-p", "tsconfig.json"] },
   { name: "typecheck-node", cmd: ["npx", "tsc", "--noEmit", "-p", "agent/tsconfig.json"] },
+  { name: "typecheck-web", cmd: ["npx", "tsc", "--noEmit", "-p", "web/tsconfig.json"] },
   { name: "unit", vitest: "test/unit/vitest.config.mts" },
   { name: "worker", vitest: "test/worker/vitest.config.mts" },
   { name: "agent", vitest: "test/agent/vitest.config.mts" },
   { name: "e2e", vitest: "test/e2e/vitest.config.mts" },
+  { name: "browser", vitest: "test/browser/vitest.config.mts" },
   { name: "deploy-dry-run", cmd: ["npx", "wrangler", "deploy", "--dry-run", "--outdir", `${OUT}/dist`] },
 ].filter((t) => (only.length ? only.includes(t.name) : true) && (!t.vitest || existsSync(t.vitest)));
 

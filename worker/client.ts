@@ -163,6 +163,14 @@ function wsUrl(baseUrl: string, path: string, params: Record<string, string>): s
   return u.toString();
 }
 
+/**
+ * Browsers cannot set headers on a WebSocket, so a token goes in the query; a browser signed in by
+ * cookie passes no token at all (the cookie rides along), and Node passes a header-capable class.
+ */
+function tokenParam(opts: { token?: string; WebSocket?: unknown }): Record<string, string> {
+  return opts.WebSocket || !opts.token ? {} : { access_token: opts.token };
+}
+
 function open<F>(schema: z.ZodType<F>, opts: LiveOptions<F>, url: () => string): Live {
   const ws = new ReconnectingWebSocket(url, [], {
     WebSocket: opts.WebSocket,
@@ -205,12 +213,12 @@ export function connectSession(opts: LiveOptions<ServerFrame> & { sessionId: str
     }
     opts.onFrame(f);
   };
-  const params = (): Record<string, string> => ({ after: String(lastSeq), ...(opts.WebSocket || !opts.token ? {} : { access_token: opts.token }) });
+  const params = (): Record<string, string> => ({ after: String(lastSeq), ...tokenParam(opts) });
   return open(ServerFrame, { ...opts, onFrame }, () => wsUrl(opts.baseUrl, `/api/sessions/${opts.sessionId}/live`, params()));
 }
 
 /** Follows the workspace: session list deltas, the approvals inbox and agent presence. */
 export function connectWorkspace(opts: LiveOptions<HubFrame>): Live {
-  const params: Record<string, string> = opts.WebSocket || !opts.token ? {} : { access_token: opts.token };
+  const params = tokenParam(opts);
   return open(HubFrame, opts, () => wsUrl(opts.baseUrl, "/api/workspace/live", params));
 }

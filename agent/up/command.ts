@@ -10,6 +10,7 @@ import { Command, InvalidArgumentError } from "commander";
 import { MachineInfo } from "../../worker/protocol/agent";
 import { TowerAgent, defaultMachine } from "../daemon/agent";
 import { PROJECT_ROOT, applyMigrations, bootstrap, startWrangler } from "./local-server";
+import { readConfigFile } from "../cli/config";
 
 function port(v: string): number {
   const n = Number(v);
@@ -66,6 +67,20 @@ export function upCommand(): Command {
           wroteCliConfig ? `Saved for the tower CLI in ${cliConfig}.\n` : `Use it with: export TOWER_TOKEN=${boot.adminToken}\n`,
         );
       }
+      // The browser signs in through this link: the token stays in the fragment (never sent in a
+      // request line or logged) and the page trades it for an HttpOnly cookie.
+      let saved: ReturnType<typeof readConfigFile> = null;
+      try {
+        saved = readConfigFile(cliConfig);
+      } catch {
+        // A broken CLI config only costs the convenience link; `tower` itself reports it.
+      }
+      const browserToken = boot.adminToken ?? (saved?.url === server.url ? saved.token : undefined);
+      process.stdout.write(
+        browserToken
+          ? `Open the web app (signs this browser in): ${server.url}/signin#token=${browserToken}\n`
+          : `Open ${server.url} and sign in with a personal token (tower tokens create).\n`,
+      );
       process.stdout.write('Try: npm run tower -- launch "say hello" --cwd . --wait    (Ctrl-C stops Tower)\n');
 
       let stopping = false;

@@ -10,6 +10,7 @@ import { dirname, join } from "node:path";
 import { z } from "zod";
 import { newId } from "../../worker/protocol/ids";
 import { hashToken, mintToken } from "../../worker/protocol/tokens";
+import { ensureWebBuilt } from "./web-build";
 
 export const PROJECT_ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const WRANGLER = join(PROJECT_ROOT, "node_modules", ".bin", "wrangler");
@@ -98,6 +99,7 @@ export async function startWrangler(opts: {
   vars?: Record<string, string>;
   log?: (chunk: string) => void;
 }): Promise<RunningServer> {
+  ensureWebBuilt(PROJECT_ROOT);
   for (let attempt = 1; ; attempt++) {
     try {
       return await startOnce(opts);

@@ -17,6 +17,8 @@ export default defineConfig(async () => {
       name: "worker",
       include: ["test/worker/**/*.test.ts"],
       setupFiles: ["./test/worker/apply-migrations.ts"],
+      // Socket tests wait on frames from Durable Objects; on a busy 2-core machine 5 s is too tight.
+      testTimeout: 20_000,
     },
   };
 });

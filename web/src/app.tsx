@@ -1,0 +1,217 @@
+/**
+ * The app shell: sign-in gate, navigation with the live connection indicator and the approvals
+ * count, global keyboard shortcuts, the command palette and help overlay, theme, and the routes.
+ * The session view is its own chunk, loaded on first open, to keep the first load small.
+ */
+import { lazy, Suspense, useCallback, useEffect, useMemo, useRef, useState } from "react";
+import { Link, Redirect, Route, Switch, useLocation } from "wouter";
+import type { Me } from "../../worker/protocol/members";
+import { ConnectionIndicator } from "./components/status";
+import { Help, keyHint, Palette, type PaletteEntry } from "./components/overlays";
+import { dispatch, useCommands } from "./keys/commands";
+import { resolveKey } from "./keys/keymap";
+import { api } from "./live/api";
+import { toasts } from "./live/toasts";
+import { hubStatus, sessionLink, startWorkspaceLive, stopWorkspaceLive, workspace, type LinkStatus } from "./live/workspace-live";
+import { useStore } from "./state/store";
+import { pendingApprovals } from "./state/workspace";
+import { ApprovalsView } from "./views/approvals";
+import { DeviceView } from "./views/device";
+import { MachinesView } from "./views/machines";
+import { NewSessionView } from "./views/new-session";
+import { SearchView } from "./views/search";
+import { SessionsView } from "./views/sessions";
+import { SignInView } from "./views/signin";
+
+const SessionView = lazy(() => import("./views/session"));
+const MAC = /Mac|iPhone|iPad/.test(navigator.platform);
+const WORST: LinkStatus[] = ["offline", "reconnecting", "live"];
+
+type Theme = "system" | "light" | "dark";
+function useTheme(): [Theme, (t: Theme) => void] {
+  const [theme, setTheme] = useState<Theme>(() => (localStorage.getItem("tower.theme") as Theme | null) ?? "system");
+  useEffect(() => {
+    if (theme === "system") {
+      delete document.documentElement.dataset.theme;
+      localStorage.removeItem("tower.theme");
+    } else {
+      document.documentElement.dataset.theme = theme;
+      localStorage.setItem("tower.theme", theme);
+    }
+  }, [theme]);
+  return [theme, setTheme];
+}
+
+function isField(el: Element | null): boolean {
+  return !!el && (el instanceof HTMLInputElement || el instanceof HTMLTextAreaElement || el instanceof HTMLSelectElement || (el as HTMLElement).isContentEditable);
+}
+
+/** One window-level listener turns key presses into commands (see keys/keymap.ts). */
+function useKeyboard(): void {
+  const pending = useRef<{ key: string; at: number } | null>(null);
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (e.defaultPrevented || e.isComposing) return;
+      const held = pending.current && Date.now() - pending.current.at < 1500 ? pending.current.key : null;
+      const r = resolveKey({ key: e.key, ctrlKey: e.ctrlKey, metaKey: e.metaKey, altKey: e.altKey, inField: isField(document.activeElement) }, held, MAC);
+      pending.current = r.pending ? { key: r.pending, at: Date.now() } : null;
+      if (r.command && dispatch(r.command)) e.preventDefault();
+      else if (r.command === "back" && isField(document.activeElement)) (document.activeElement as HTMLElement).blur();
+    };
+    addEventListener("keydown", onKey);
+    return () => removeEventListener("keydown", onKey);
+  }, []);
+}
+
+function Shell({ me, onSignOut }: { me: Me; onSignOut(): void }) {
+  const [location, navigate] = useLocation();
+  const hub = useStore(hubStatus);
+  const session = useStore(sessionLink);
+  const state = useStore(workspace);
+  const notes = useStore(toasts);
+  const [overlay, setOverlay] = useState<"palette" | "help" | null>(null);
+  const [theme, setTheme] = useTheme();
+  const link = session ? WORST.find((s) => s === hub || s === session)! : hub;
+  const pendingCount = pendingApprovals(state).length;
+
+  useEffect(() => {
+    startWorkspaceLive();
+    return stopWorkspaceLive;
+  }, []);
+  useKeyboard();
+  const close = useCallback(() => setOverlay(null), []);
+
+  useCommands({
+    "new-session": () => navigate("/new"),
+    search: () => navigate("/search"),
+    "go-sessions": () => navigate("/sessions"),
+    "go-approvals": () => navigate("/approvals"),
+    "go-machines": () => navigate("/machines"),
+    palette: () => setOverlay("palette"),
+    help: () => setOverlay("help"),
+    back: () => (location.startsWith("/sessions/") ? navigate("/sessions") : location !== "/sessions" ? history.back() : undefined),
+  });
+
+  const entries = useMemo<PaletteEntry[]>(() => {
+    const cmds: PaletteEntry[] = [
+      { id: "new", label: "New session", hint: keyHint("new-session", MAC), run: () => navigate("/new") },
+      { id: "sessions", label: "Go to sessions", hint: keyHint("go-sessions", MAC), run: () => navigate("/sessions") },
+      { id: "approvals", label: "Go to approvals", hint: keyHint("go-approvals", MAC), run: () => navigate("/approvals") },
+      { id: "machines", label: "Go to machines", hint: keyHint("go-machines", MAC), run: () => navigate("/machines") },
+      { id: "search", label: "Search sessions", hint: keyHint("search", MAC), run: () => navigate("/search") },
+      { id: "help", label: "Keyboard shortcuts", hint: keyHint("help", MAC), run: () => setOverlay("help") },
+      { id: "theme-light", label: "Theme: light", run: () => setTheme("light") },
+      { id: "theme-dark", label: "Theme: dark", run: () => setTheme("dark") },
+      { id: "theme-system", label: "Theme: system", run: () => setTheme("system") },
+      { id: "signout", label: "Sign out", run: onSignOut },
+    ];
+    const recent = [...state.sessions.values()]
+      .sort((a, b) => b.updatedAt - a.updatedAt)
+      .slice(0, 20)
+      .map((s) => ({ id: s.id, label: `Open: ${s.title}`, run: () => navigate(`/sessions/${s.id}`) }));
+    return [...cmds, ...recent];
+  }, [state.sessions, navigate, setTheme, onSignOut]);
+
+  return (
+    <>
+      <a href="#main" className="skip">
+        Skip to content
+      </a>
+      <header className="top">
+        <Link href="/sessions" className="brand">
+          Tower
+        </Link>
+        <nav aria-label="Main">
+          <Link href="/sessions" aria-current={location.startsWith("/sessions") ? "page" : undefined}>
+            Sessions
+          </Link>
+          <Link href="/approvals" aria-current={location === "/approvals" ? "page" : undefined}>
+            Approvals{pendingCount ? <span className="count" aria-label={`${pendingCount} pending`}>{pendingCount}</span> : null}
+          </Link>
+          <Link href="/machines" aria-current={location === "/machines" ? "page" : undefined}>
+            Machines
+          </Link>
+          <Link href="/search" aria-current={location === "/search" ? "page" : undefined}>
+            Search
+          </Link>
+        </nav>
+        <span className="spacer" />
+        <ConnectionIndicator status={link} />
+        <Link href="/new" className="button primary new">
+          New <kbd>c</kbd>
+        </Link>
+        <label className="theme">
+          <span className="sr-only">Theme</span>
+          <select value={theme} onChange={(e) => setTheme(e.target.value as Theme)}>
+            <option value="system">System</option>
+            <option value="light">Light</option>
+            <option value="dark">Dark</option>
+          </select>
+        </label>
+        <button type="button" className="icon" onClick={() => setOverlay("help")} aria-label="Keyboard shortcuts" title={me.user?.name ?? ""}>
+          ?
+        </button>
+      </header>
+      <main id="main">
+        <Suspense fallback={<p className="empty">Loading…</p>}>
+          <Switch>
+            <Route path="/sessions" component={SessionsView} />
+            <Route path="/sessions/:id">{(p) => <SessionView key={p.id} id={p.id} />}</Route>
+            <Route path="/approvals" component={ApprovalsView} />
+            <Route path="/machines" component={MachinesView} />
+            <Route path="/search" component={SearchView} />
+            <Route path="/new" component={NewSessionView} />
+            <Route path="/device" component={DeviceView} />
+            <Route path="/">
+              <Redirect to="/sessions" />
+            </Route>
+            <Route>
+              <p className="empty">Nothing here. Press <kbd>g</kbd> <kbd>s</kbd> for sessions.</p>
+            </Route>
+          </Switch>
+        </Suspense>
+      </main>
+      <div className="toasts" role="status" aria-live="polite">
+        {notes.map((t) => (
+          <div key={t.id} className={`toast ${t.tone}`}>
+            {t.text}
+          </div>
+        ))}
+      </div>
+      {overlay === "palette" ? <Palette entries={entries} onClose={close} /> : null}
+      {overlay === "help" ? <Help onClose={close} mac={MAC} /> : null}
+    </>
+  );
+}
+
+export function App() {
+  const [me, setMe] = useState<Me | null | "anonymous">(null);
+  const [location, navigate] = useLocation();
+  const check = useCallback(() => {
+    api.me().then(setMe, () => setMe("anonymous"));
+  }, []);
+  useEffect(check, [check]);
+
+  const signIn = (
+    <SignInView
+      onSignedIn={() => {
+        navigate("/sessions");
+        api.me().then(setMe, () => setMe("anonymous"));
+      }}
+    />
+  );
+  // A sign-in link (`/signin#token=…`) always signs in, even over an existing session.
+  if (location === "/signin" && /^#token=/.test(window.location.hash)) return signIn;
+  if (me === null) return <p className="empty" aria-busy="true">Loading…</p>;
+  if (me === "anonymous") return location === "/signin" ? signIn : <Redirect to="/signin" />;
+  if (location === "/signin") return <Redirect to="/sessions" />;
+  return (
+    <Shell
+      me={me}
+      onSignOut={() => {
+        void api.signOut().finally(() => setMe("anonymous"));
+      }}
+    />
+  );
+}
+

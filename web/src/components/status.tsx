@@ -1,0 +1,58 @@
+/**
+ * Status badges and the connection indicator. `needs approval` is the one state that must never be
+ * missed, so it has its own colour, an icon and a label that says what to do.
+ */
+import type { SessionStatus } from "../../../worker/protocol/session";
+import type { LinkStatus } from "../live/workspace-live";
+
+const LABEL: Record<SessionStatus, string> = {
+  queued: "queued",
+  starting: "starting",
+  running: "running",
+  waiting_for_approval: "needs approval",
+  waiting_for_input: "waiting for input",
+  interrupting: "interrupting",
+  interrupted: "interrupted",
+  completed: "completed",
+  failed: "failed",
+};
+
+export function statusLabel(s: SessionStatus): string {
+  return LABEL[s];
+}
+
+export function StatusBadge({ status }: { status: SessionStatus }) {
+  return (
+    <span className={`badge badge-${status}`} data-status={status}>
+      {status === "waiting_for_approval" ? "⚠ " : ""}
+      {LABEL[status]}
+    </span>
+  );
+}
+
+const LINK_TEXT: Record<LinkStatus, string> = { live: "live", reconnecting: "reconnecting", offline: "offline" };
+
+export function ConnectionIndicator({ status }: { status: LinkStatus }) {
+  return (
+    <span className={`link link-${status}`} role="status" aria-live="polite" data-testid="connection" title={`Connection: ${LINK_TEXT[status]}`}>
+      <span className="dot" aria-hidden="true" />
+      {LINK_TEXT[status]}
+    </span>
+  );
+}
+
+export function money(usd: number): string {
+  return usd >= 1 ? `$${usd.toFixed(2)}` : usd > 0 ? `$${usd.toFixed(4)}` : "$0";
+}
+
+export function compact(n: number): string {
+  return n >= 1_000_000 ? `${(n / 1_000_000).toFixed(1)}M` : n >= 1000 ? `${(n / 1000).toFixed(1)}k` : String(n);
+}
+
+export function age(ms: number, now = Date.now()): string {
+  const s = Math.max(0, Math.round((now - ms) / 1000));
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m`;
+  if (s < 86400) return `${Math.floor(s / 3600)}h`;
+  return `${Math.floor(s / 86400)}d`;
+}

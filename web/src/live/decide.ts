@@ -1,0 +1,44 @@
+/**
+ * Approve or deny with the answer shown at once: the card and the inbox change before the server
+ * replies, and roll back (with the server's reason) if it refuses. Goes through the session-scoped
+ * route, which answers from the room without waiting for the inbox to catch up.
+ */
+import type { Approval, DecisionBody } from "../../../worker/protocol/approval";
+import { upsertApproval } from "../state/workspace";
+import { api } from "./api";
+import { toast } from "./toasts";
+import { workspace } from "./workspace-live";
+
+type Listener = (a: Approval) => void;
+const listeners = new Set<Listener>();
+
+/** The open session view listens here so its card follows optimistic changes too. */
+export function onApprovalChange(l: Listener): () => void {
+  listeners.add(l);
+  return () => listeners.delete(l);
+}
+
+function show(a: Approval): void {
+  workspace.set((s) => upsertApproval(s, a));
+  for (const l of listeners) l(a);
+}
+
+export async function decide(a: Approval, body: DecisionBody): Promise<boolean> {
+  const optimistic: Approval = {
+    ...a,
+    status: body.decision === "approve" ? "approved" : "denied",
+    via: "human",
+    comment: body.comment ?? null,
+    updatedInput: body.decision === "approve" ? (body.updatedInput ?? null) : null,
+    decidedAt: Date.now(),
+  };
+  show(optimistic);
+  try {
+    show(await api.decide(a.id, body, a.sessionId));
+    return true;
+  } catch (e) {
+    show(a);
+    toast(`Could not ${body.decision} ${a.toolName}: ${(e as Error).message}`, "error");
+    return false;
+  }
+}

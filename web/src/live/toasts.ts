@@ -1,0 +1,17 @@
+/** Short messages at the edge of the screen (errors, confirmations); announced to screen readers. */
+import { createStore } from "../state/store";
+
+export interface Toast {
+  id: number;
+  text: string;
+  tone: "info" | "error";
+}
+
+export const toasts = createStore<readonly Toast[]>([]);
+let next = 1;
+
+export function toast(text: string, tone: Toast["tone"] = "info"): void {
+  const id = next++;
+  toasts.set((t) => [...t.slice(-3), { id, text, tone }]);
+  setTimeout(() => toasts.set((t) => t.filter((x) => x.id !== id)), tone === "error" ? 8000 : 4000);
+}

@@ -1,0 +1,60 @@
+/**
+ * Keeps the workspace state current: one HTTP load, then the hub socket's frames. After a
+ * reconnect the list is loaded once more (the hub resends approvals and machines in its hello but
+ * not the session deltas missed while away), so nothing is polled and nothing is missed.
+ */
+import { connectWorkspace, type Live } from "../../../worker/client";
+import { applyHubFrame, emptyWorkspace, loadSessions, type WorkspaceState } from "../state/workspace";
+import { createStore } from "../state/store";
+import { api, baseUrl } from "./api";
+
+export type LinkStatus = "live" | "reconnecting" | "offline";
+
+export const workspace = createStore<WorkspaceState>(emptyWorkspace);
+export const hubStatus = createStore<LinkStatus>("reconnecting");
+export const nextCursor = createStore<string | null>(null);
+
+let live: Live | null = null;
+
+export async function loadFirstPage(): Promise<void> {
+  const page = await api.listSessions({ archived: "all", limit: 200 });
+  workspace.set((s) => loadSessions(s, page.sessions));
+  nextCursor.set(page.nextCursor);
+}
+
+export async function loadMore(): Promise<void> {
+  const cursor = nextCursor.get();
+  if (!cursor) return;
+  const page = await api.listSessions({ archived: "all", limit: 200, cursor });
+  workspace.set((s) => loadSessions(s, page.sessions));
+  nextCursor.set(page.nextCursor);
+}
+
+export function startWorkspaceLive(): void {
+  if (live) return;
+  let everLive = false;
+  live = connectWorkspace({
+    baseUrl,
+    token: "",
+    onFrame: (f) => workspace.set((s) => applyHubFrame(s, f)),
+    onStatus: (status) => {
+      hubStatus.set(navigator.onLine ? status : "offline");
+      if (status === "live") {
+        if (everLive) void loadFirstPage().catch(() => undefined);
+        everLive = true;
+      }
+    },
+  });
+  void loadFirstPage().catch(() => undefined);
+  addEventListener("offline", () => hubStatus.set("offline"));
+  addEventListener("online", () => live?.reconnect());
+}
+
+export function stopWorkspaceLive(): void {
+  live?.close();
+  live = null;
+  workspace.set(emptyWorkspace);
+}
+
+/** The open session's own socket, if any: the indicator shows the worse of the two links. */
+export const sessionLink = createStore<LinkStatus | null>(null);

@@ -1,0 +1,299 @@
+/**
+ * One session as it streams: the conversation (virtualised, so a session of thousands of events
+ * stays smooth; it keeps to the bottom while you are there and holds still when you scroll up),
+ * approvals inline, interrupt, and continue or fork with a follow-up prompt.
+ */
+import { useVirtualizer } from "@tanstack/react-virtual";
+import { useEffect, useLayoutEffect, useRef, useState, type ReactNode } from "react";
+import { useLocation } from "wouter";
+import { ApprovalCard, type ApprovalCardHandle } from "../components/approval-card";
+import { MarkdownText } from "../components/markdown";
+import { compact, money, StatusBadge, statusLabel } from "../components/status";
+import { ToolCall } from "../components/tools";
+import { useCommands } from "../keys/commands";
+import { api } from "../live/api";
+import { onApprovalChange } from "../live/decide";
+import { SessionLive } from "../live/session-live";
+import { toast } from "../live/toasts";
+import { sessionLink, workspace } from "../live/workspace-live";
+import { useStore } from "../state/store";
+import type { Item } from "../transcript/build";
+
+const ENDED = new Set(["completed", "failed", "interrupted", "waiting_for_input"]);
+
+function ItemView({ item }: { item: Item }): ReactNode {
+  switch (item.kind) {
+    case "prompt":
+      return (
+        <div className="msg prompt">
+          <div className="who">{item.by ? `Prompt from ${item.by}` : "Prompt"}</div>
+          <MarkdownText text={item.text} />
+        </div>
+      );
+    case "text":
+      return (
+        <div className="msg assistant">
+          <MarkdownText text={item.text} />
+        </div>
+      );
+    case "thinking":
+      return (
+        <details className="msg thinking">
+          <summary>Thinking</summary>
+          <pre>{item.text}</pre>
+        </details>
+      );
+    case "tool":
+      return <ToolCall item={item} renderChild={(c) => <ItemView item={c} />} />;
+    case "approval":
+      return null; // rendered by the list so that `a`/`d` can reach it
+    case "status":
+      return (
+        <div className="event status-change" role="note">
+          {item.from ? `${statusLabel(item.from)} → ` : ""}
+          {statusLabel(item.to)}
+          {item.reason ? <span className="muted"> · {item.reason}</span> : null}
+        </div>
+      );
+    case "note":
+      return <div className="event">{item.text}</div>;
+    case "result":
+      return (
+        <div className={`msg result ${item.ok ? "ok" : "failed"}`}>
+          <div className="who">
+            {item.ok ? "Result" : "Failed"}
+            {item.costUsd !== null ? ` · ${money(item.costUsd)}` : ""}
+            {item.turns !== null ? ` · ${item.turns} turns` : ""}
+          </div>
+          {item.text ? <MarkdownText text={item.text} /> : null}
+        </div>
+      );
+  }
+}
+
+export default function SessionView({ id }: { id: string }) {
+  // The socket is opened in an effect (never during render, which React may repeat or discard).
+  const [live, setLive] = useState<SessionLive | null>(null);
+  useEffect(() => {
+    const l = new SessionLive(id);
+    setLive(l);
+    const stop = l.status.subscribe(() => sessionLink.set(l.status.get()));
+    const stopApprovals = onApprovalChange((a) => a.sessionId === id && l.setApproval(a));
+    return () => {
+      stop();
+      stopApprovals();
+      sessionLink.set(null);
+      l.close();
+    };
+  }, [id]);
+  return live ? <SessionPage id={id} live={live} /> : <p className="empty" aria-busy="true">Loading session…</p>;
+}
+
+function SessionPage({ id, live }: { id: string; live: SessionLive }) {
+  const fromList = useStore(workspace).sessions.get(id);
+  useEffect(() => {
+    if (fromList) live.setSummary(fromList);
+  }, [fromList, live]);
+  const view = useStore(live.view);
+  const s = view.summary ?? fromList ?? null;
+  const [, navigate] = useLocation();
+
+  const scroller = useRef<HTMLDivElement>(null);
+  const items = view.items;
+  const virtual = useVirtualizer({
+    count: items.length,
+    getScrollElement: () => scroller.current,
+    estimateSize: () => 72,
+    overscan: 8,
+    getItemKey: (i) => items[i]!.key,
+  });
+  const atBottom = useRef(true);
+  useLayoutEffect(() => {
+    if (atBottom.current && items.length) virtual.scrollToIndex(items.length - 1, { align: "end" });
+  }, [items.length, virtual]);
+
+  // Jump to an event named in the URL (#seq-42), e.g. from a search result.
+  useEffect(() => {
+    const m = /^#seq-(\d+)$/.exec(location.hash);
+    if (!m || !items.length) return;
+    const seq = Number(m[1]);
+    const i = items.findIndex((it) => it.seq >= seq);
+    if (i >= 0) {
+      atBottom.current = false;
+      virtual.scrollToIndex(i, { align: "start" });
+    }
+  }, [items.length > 0]); // eslint-disable-line react-hooks/exhaustive-deps
+
+  const pending = [...view.approvals.values()].filter((a) => a.status === "pending");
+  const firstPending = useRef<ApprovalCardHandle>(null);
+  const active = s ? !ENDED.has(s.status) : false;
+
+  const interrupt = async () => {
+    try {
+      await api.interrupt(id);
+      toast("Interrupt sent");
+    } catch (e) {
+      toast(`Could not interrupt: ${(e as Error).message}`, "error");
+    }
+  };
+  useCommands({
+    approve: () => firstPending.current?.approve(),
+    deny: () => firstPending.current?.deny(),
+    interrupt: () => active && void interrupt(),
+    archive: () => s && void api.patchSession(id, { archived: !s.archived }).then(() => toast(s.archived ? "Restored" : "Archived")),
+  });
+
+  if (!s) {
+    return (
+      <section className="view" aria-busy="true">
+        <p className="empty">{view.error ?? "Loading session…"}</p>
+      </section>
+    );
+  }
+
+  return (
+    <section className="view session-view" aria-labelledby="session-h">
+      <header className="session-head">
+        <div className="line">
+          <StatusBadge status={s.status} />
+          <h1 id="session-h">{s.title}</h1>
+        </div>
+        <dl className="facts">
+          <div>
+            <dt>Machine</dt>
+            <dd>{s.agentName ?? "—"}</dd>
+          </div>
+          <div>
+            <dt>Directory</dt>
+            <dd className="path">{s.cwd}</dd>
+          </div>
+          <div>
+            <dt>Cost</dt>
+            <dd data-testid="cost">{money(s.costUsd)}</dd>
+          </div>
+          <div>
+            <dt>Tokens</dt>
+            <dd>
+              {compact(s.inputTokens)} in · {compact(s.outputTokens)} out
+            </dd>
+          </div>
+          <div>
+            <dt>Turns</dt>
+            <dd>{s.numTurns}</dd>
+          </div>
+        </dl>
+        <div className="actions">
+          {active ? (
+            <button type="button" className="danger" onClick={() => void interrupt()} aria-keyshortcuts="Control+X">
+              Interrupt
+            </button>
+          ) : null}
+          {s.parentSessionId ? (
+            <button type="button" className="link-button" onClick={() => navigate(`/sessions/${s.parentSessionId}`)}>
+              Parent session
+            </button>
+          ) : null}
+        </div>
+        {s.statusReason && !active ? <p className="muted reason">{s.statusReason}</p> : null}
+      </header>
+      {pending.length ? (
+        <div className="pending-approvals" aria-label="Waiting for your decision">
+          {pending.map((a, i) => (
+            <ApprovalCard key={a.id} approval={a} ref={i === 0 ? firstPending : undefined} focused={i === 0} />
+          ))}
+        </div>
+      ) : null}
+      <div
+        className="transcript"
+        ref={scroller}
+        role="log"
+        aria-label="Conversation"
+        aria-live="off"
+        onScroll={(e) => {
+          const el = e.currentTarget;
+          atBottom.current = el.scrollHeight - el.scrollTop - el.clientHeight < 40;
+        }}
+      >
+        <div style={{ height: virtual.getTotalSize(), position: "relative" }}>
+          {virtual.getVirtualItems().map((v) => {
+            const item = items[v.index]!;
+            return (
+              <div
+                key={v.key}
+                data-index={v.index}
+                data-seq={item.seq}
+                ref={virtual.measureElement}
+                className="row"
+                style={{ position: "absolute", top: 0, left: 0, width: "100%", transform: `translateY(${v.start}px)` }}
+              >
+                {item.kind === "approval" ? (
+                  item.approval.status === "pending" ? (
+                    <div className="event">Waiting for approval of {item.approval.toolName} (above)</div>
+                  ) : (
+                    <ApprovalCard approval={item.approval} />
+                  )
+                ) : (
+                  <ItemView item={item} />
+                )}
+              </div>
+            );
+          })}
+        </div>
+        {items.length === 0 ? <p className="empty">Waiting for the first event…</p> : null}
+      </div>
+      {!active ? <FollowUp id={id} /> : null}
+    </section>
+  );
+}
+
+function FollowUp({ id }: { id: string }) {
+  const [prompt, setPrompt] = useState("");
+  const [busy, setBusy] = useState(false);
+  const [, navigate] = useLocation();
+  const send = async (fork: boolean) => {
+    if (!prompt.trim()) return;
+    setBusy(true);
+    try {
+      const next = await api.continueSession(id, { prompt: prompt.trim(), fork });
+      setPrompt("");
+      if (next.id !== id) navigate(`/sessions/${next.id}`);
+    } catch (e) {
+      toast(`Could not ${fork ? "fork" : "continue"}: ${(e as Error).message}`, "error");
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <form
+      className="follow-up"
+      onSubmit={(e) => {
+        e.preventDefault();
+        void send(false);
+      }}
+    >
+      <label>
+        <span className="sr-only">Follow-up prompt</span>
+        <textarea
+          value={prompt}
+          rows={2}
+          placeholder="Follow up… (Ctrl+Enter to continue)"
+          onChange={(e) => setPrompt(e.target.value)}
+          onKeyDown={(e) => {
+            if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) {
+              e.preventDefault();
+              void send(false);
+            }
+          }}
+        />
+      </label>
+      <div className="actions">
+        <button type="submit" className="primary" disabled={busy || !prompt.trim()}>
+          Continue
+        </button>
+        <button type="button" disabled={busy || !prompt.trim()} onClick={() => void send(true)}>
+          Fork
+        </button>
+      </div>
+    </form>
+  );
+}

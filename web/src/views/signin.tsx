@@ -1,0 +1,72 @@
+/**
+ * Sign-in. Offers what this Tower has: SSO per workspace, GitHub, or an API token (the local
+ * default: `npm start` prints a link `/signin#token=…`, which signs this browser in at once and
+ * drops the token from the address bar). The session lives in an HttpOnly cookie.
+ */
+import { useEffect, useState } from "react";
+import { api } from "../live/api";
+
+const ERRORS: Record<string, string> = {
+  not_a_member: "You signed in, but you are not a member of any workspace yet. Ask an admin for an invitation.",
+  state: "That sign-in link was already used or has expired. Start again.",
+};
+
+type Providers = Awaited<ReturnType<typeof api.signInProviders>>;
+
+export function SignInView({ onSignedIn }: { onSignedIn(): void }) {
+  const [providers, setProviders] = useState<Providers | null>(null);
+  const [token, setToken] = useState("");
+  const [error, setError] = useState<string | null>(() => {
+    const code = new URLSearchParams(location.search).get("error");
+    return code ? (ERRORS[code] ?? `Sign-in failed (${code}). Try again.`) : null;
+  });
+  const [busy, setBusy] = useState(false);
+
+  const signIn = async (t: string) => {
+    setBusy(true);
+    setError(null);
+    try {
+      await api.signInWithToken(t.trim());
+      onSignedIn();
+    } catch (e) {
+      setError((e as Error).message);
+      setBusy(false);
+    }
+  };
+
+  useEffect(() => {
+    const m = /^#token=(.+)$/.exec(location.hash);
+    if (m) {
+      history.replaceState(null, "", "/signin");
+      void signIn(decodeURIComponent(m[1]!));
+    }
+    api.signInProviders().then(setProviders, () => setProviders(null));
+  }, []); // eslint-disable-line react-hooks/exhaustive-deps
+
+  return (
+    <main className="view narrow signin" aria-labelledby="signin-h">
+      <h1 id="signin-h">Sign in to Tower</h1>
+      {error ? <p role="alert" className="err">{error}</p> : null}
+      {providers?.oidc.map((p) => (
+        <a key={p.workspaceId} className="button primary block" href={`/auth/oidc/${p.workspaceId}/start`}>
+          Continue with {p.label} ({p.workspaceName})
+        </a>
+      ))}
+      {providers?.github ? (
+        <a className="button block" href="/auth/github/start">
+          Continue with GitHub
+        </a>
+      ) : null}
+      <form onSubmit={(e) => (e.preventDefault(), void signIn(token))}>
+        <label>
+          API token
+          <input type="password" value={token} onChange={(e) => setToken(e.target.value)} autoComplete="off" spellCheck={false} placeholder="twr_…" />
+        </label>
+        <p className="muted">Running Tower locally? Open the sign-in link that <code>npm start</code> printed.</p>
+        <button type="submit" className="primary" disabled={busy || !token.trim()}>
+          {busy ? "Signing in…" : "Sign in with token"}
+        </button>
+      </form>
+    </main>
+  );
+}

@@ -1,0 +1,23 @@
+/**
+ * Builds the web app into web/dist, which the Worker serves as static assets (wrangler.toml
+ * `[assets]`). The session view is split into its own chunk so first load stays small.
+ */
+import react from "@vitejs/plugin-react";
+import { defineConfig } from "vite";
+
+export default defineConfig({
+  root: import.meta.dirname,
+  plugins: [react()],
+  build: {
+    outDir: "dist",
+    emptyOutDir: true,
+    target: "es2022",
+    sourcemap: false,
+    reportCompressedSize: false,
+  },
+  server: {
+    // `vite dev` for working on styles only; the API stays on wrangler dev.
+    host: "127.0.0.1",
+    proxy: { "/api": { target: "http://127.0.0.1:8787", ws: true } },
+  },
+});
