@@ -10,19 +10,23 @@ import {
   AcceptedInvitation,
   DeviceStart,
   DeviceTokenResult,
+  Invitation,
   IssuedInvitation,
+  type PatchAgentBody,
   type AcceptInvitationBody,
   type CreateInvitationBody,
   type DeviceStartBody,
 } from "./protocol/enrollment";
 import { ApiError, ErrorEnvelope } from "./protocol/errors";
-import { AuditEntry, AuditVerification, IssuedToken, Me, type AuditQuery } from "./protocol/members";
+import { AuditEntry, AuditVerification, IssuedToken, Me, Member, TokenInfo, type AuditQuery, type CreateTokenBody, type WorkspaceRole } from "./protocol/members";
 import { EventPage } from "./protocol/events";
 import { SignedOut, SignInProviders } from "./protocol/sign-in";
 import { AgentPresence, HubFrame, ServerFrame, TOKEN_REVOKED_CLOSE, type ClientFrame } from "./protocol/frames";
 import {
   SessionPage,
   SessionSummary,
+  Share,
+  type ShareBody,
   type ContinueSessionBody,
   type CreateSessionBody,
   type PatchSessionBody,
@@ -122,6 +126,23 @@ export function createApiClient(opts: ClientOptions) {
     switchWorkspace: (workspaceId: string) => call(IssuedToken, "POST", "/api/me/switch", { workspaceId }),
     listAudit: (q: Partial<AuditQuery> = {}) => call(z.object({ entries: z.array(AuditEntry) }), "GET", "/api/audit", undefined, q as Query),
     verifyAudit: () => call(AuditVerification, "GET", "/api/audit/verify"),
+    // Team administration: members, invitations, tokens, session sharing and machine policy.
+    listMembers: () => call(z.object({ members: z.array(Member) }), "GET", "/api/members"),
+    setMemberRole: (userId: string, role: WorkspaceRole) => call(Member, "PATCH", `/api/members/${encodeURIComponent(userId)}`, { role }),
+    removeMember: (userId: string) => call(z.object({ removed: z.literal(true) }), "DELETE", `/api/members/${encodeURIComponent(userId)}`),
+    listInvitations: () => call(z.object({ invitations: z.array(Invitation) }), "GET", "/api/invitations"),
+    revokeInvitation: (id: string) => call(Invitation, "DELETE", `/api/invitations/${encodeURIComponent(id)}`),
+    listTokens: (all = false) => call(z.object({ tokens: z.array(TokenInfo) }), "GET", "/api/tokens", undefined, { all }),
+    createToken: (body: Partial<CreateTokenBody> & { name: string }) => call(IssuedToken, "POST", "/api/tokens", body),
+    rotateToken: (id: string) => call(IssuedToken, "POST", `/api/tokens/${encodeURIComponent(id)}/rotate`),
+    revokeToken: (id: string) => call(TokenInfo, "DELETE", `/api/tokens/${encodeURIComponent(id)}`),
+    listShares: (sessionId: string) =>
+      call(z.object({ ownerId: z.string(), shares: z.array(Share) }), "GET", `/api/sessions/${encodeURIComponent(sessionId)}/shares`),
+    share: (sessionId: string, body: ShareBody) => call(Share, "PUT", `/api/sessions/${encodeURIComponent(sessionId)}/shares`, body),
+    unshare: (sessionId: string, principal: string) =>
+      call(z.object({ removed: z.literal(true) }), "DELETE", `/api/sessions/${encodeURIComponent(sessionId)}/shares/${encodeURIComponent(principal)}`),
+    handoff: (sessionId: string, userId: string) => call(SessionSummary, "POST", `/api/sessions/${encodeURIComponent(sessionId)}/handoff`, { userId }),
+    setMachinePolicy: (agentId: string, body: PatchAgentBody) => call(AgentPresence, "PATCH", `/api/agents/${encodeURIComponent(agentId)}`, body),
     // Sign-in: the device flow's first two, acceptInvitation, the browser session and providers need no token.
     /** Exchanges a personal token for a browser session cookie (what `/signin#token=…` does); answers like `me()`. */
     signInWithToken: (token: string) => call(Me, "POST", "/api/auth/session", { token }),

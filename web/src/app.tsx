@@ -11,7 +11,7 @@ import { Help, keyHint, Palette, type PaletteEntry } from "./components/overlays
 import { dispatch, useCommands } from "./keys/commands";
 import { resolveKey } from "./keys/keymap";
 import { api } from "./live/api";
-import { toasts } from "./live/toasts";
+import { toast, toasts } from "./live/toasts";
 import { hubStatus, sessionLink, startWorkspaceLive, stopWorkspaceLive, workspace, type LinkStatus } from "./live/workspace-live";
 import { useStore } from "./state/store";
 import { pendingApprovals } from "./state/workspace";
@@ -21,7 +21,10 @@ import { MachinesView } from "./views/machines";
 import { NewSessionView } from "./views/new-session";
 import { SearchView } from "./views/search";
 import { SessionsView } from "./views/sessions";
+import { JoinView } from "./views/join";
+import { SettingsView } from "./views/settings";
 import { SignInView } from "./views/signin";
+import { me as meStore } from "./live/me";
 
 const SessionView = lazy(() => import("./views/session"));
 const MAC = /Mac|iPhone|iPad/.test(navigator.platform);
@@ -61,6 +64,32 @@ function useKeyboard(): void {
     addEventListener("keydown", onKey);
     return () => removeEventListener("keydown", onKey);
   }, []);
+}
+
+/** Several workspaces: switching signs this browser into the other one and reloads its data. */
+function WorkspaceSwitcher({ me }: { me: Me }) {
+  if (me.workspaces.length < 2) return null;
+  const switchTo = async (workspaceId: string) => {
+    try {
+      const issued = await api.switchWorkspace(workspaceId);
+      await api.signInWithToken(issued.token);
+      location.assign("/sessions");
+    } catch (e) {
+      toast(`Could not switch: ${(e as Error).message}`, "error");
+    }
+  };
+  return (
+    <label className="switcher">
+      <span className="sr-only">Workspace</span>
+      <select value={me.workspaceId} onChange={(e) => void switchTo(e.target.value)}>
+        {me.workspaces.map((w) => (
+          <option key={w.workspaceId} value={w.workspaceId}>
+            {w.name} ({w.role})
+          </option>
+        ))}
+      </select>
+    </label>
+  );
 }
 
 function Shell({ me, onSignOut }: { me: Me; onSignOut(): void }) {
@@ -103,6 +132,9 @@ function Shell({ me, onSignOut }: { me: Me; onSignOut(): void }) {
       { id: "theme-light", label: "Theme: light", run: () => setTheme("light") },
       { id: "theme-dark", label: "Theme: dark", run: () => setTheme("dark") },
       { id: "theme-system", label: "Theme: system", run: () => setTheme("system") },
+      { id: "members", label: "Settings: members and invitations", run: () => navigate("/settings/members") },
+      { id: "tokens", label: "Settings: API tokens", run: () => navigate("/settings/tokens") },
+      { id: "audit", label: "Settings: audit log", run: () => navigate("/settings/audit") },
       { id: "signout", label: "Sign out", run: onSignOut },
     ];
     const recent = [...state.sessions.values()]
@@ -134,8 +166,12 @@ function Shell({ me, onSignOut }: { me: Me; onSignOut(): void }) {
           <Link href="/search" aria-current={location === "/search" ? "page" : undefined}>
             Search
           </Link>
+          <Link href="/settings/members" aria-current={location.startsWith("/settings") ? "page" : undefined}>
+            Settings
+          </Link>
         </nav>
         <span className="spacer" />
+        <WorkspaceSwitcher me={me} />
         <ConnectionIndicator status={link} />
         <Link href="/new" className="button primary new">
           New <kbd>c</kbd>
@@ -162,6 +198,8 @@ function Shell({ me, onSignOut }: { me: Me; onSignOut(): void }) {
             <Route path="/search" component={SearchView} />
             <Route path="/new" component={NewSessionView} />
             <Route path="/device" component={DeviceView} />
+            <Route path="/settings" component={SettingsView} />
+            <Route path="/settings/*" component={SettingsView} />
             <Route path="/">
               <Redirect to="/sessions" />
             </Route>
@@ -191,6 +229,7 @@ export function App() {
     api.me().then(setMe, () => setMe("anonymous"));
   }, []);
   useEffect(check, [check]);
+  useEffect(() => meStore.set(me === "anonymous" ? null : me), [me]);
 
   const signIn = (
     <SignInView
@@ -200,6 +239,7 @@ export function App() {
       }}
     />
   );
+  if (location === "/join") return <JoinView onSignedIn={() => (navigate("/sessions"), check())} />;
   // A sign-in link (`/signin#token=…`) always signs in, even over an existing session.
   if (location === "/signin" && /^#token=/.test(window.location.hash)) return signIn;
   if (me === null) return <p className="empty" aria-busy="true">Loading…</p>;

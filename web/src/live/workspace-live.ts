@@ -13,13 +13,20 @@ export type LinkStatus = "live" | "reconnecting" | "offline";
 export const workspace = createStore<WorkspaceState>(emptyWorkspace);
 export const hubStatus = createStore<LinkStatus>("reconnecting");
 export const nextCursor = createStore<string | null>(null);
+/** Why the session list could not be loaded (shown instead of an endless "Loading…"). */
+export const listError = createStore<string | null>(null);
 
 let live: Live | null = null;
 
 export async function loadFirstPage(): Promise<void> {
-  const page = await api.listSessions({ archived: "all", limit: 200 });
-  workspace.set((s) => loadSessions(s, page.sessions));
-  nextCursor.set(page.nextCursor);
+  try {
+    const page = await api.listSessions({ archived: "all", limit: 200 });
+    workspace.set((s) => loadSessions(s, page.sessions));
+    nextCursor.set(page.nextCursor);
+    listError.set(null);
+  } catch (e) {
+    listError.set((e as Error).message);
+  }
 }
 
 export async function loadMore(): Promise<void> {
@@ -40,12 +47,12 @@ export function startWorkspaceLive(): void {
     onStatus: (status) => {
       hubStatus.set(navigator.onLine ? status : "offline");
       if (status === "live") {
-        if (everLive) void loadFirstPage().catch(() => undefined);
+        if (everLive || listError.get()) void loadFirstPage();
         everLive = true;
       }
     },
   });
-  void loadFirstPage().catch(() => undefined);
+  void loadFirstPage();
   addEventListener("offline", () => hubStatus.set("offline"));
   addEventListener("online", () => live?.reconnect());
 }

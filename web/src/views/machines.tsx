@@ -1,10 +1,77 @@
-/** Machines: every enrolled agent, whether it is online, and what it is running now (live). */
+/**
+ * Machines: every enrolled agent, whether it is online and what it is running now (live), and who
+ * may launch on it — its owner (or an admin) narrows that to chosen members.
+ */
+import { useEffect, useState } from "react";
+import type { AgentPresence } from "../../../worker/protocol/frames";
+import type { Member } from "../../../worker/protocol/members";
+import { api } from "../live/api";
+import { atLeast, me as meStore } from "../live/me";
+import { toast } from "../live/toasts";
 import { workspace } from "../live/workspace-live";
 import { useStore } from "../state/store";
+import { loadAgents } from "../state/workspace";
 import { age } from "../components/status";
+
+function LaunchPolicy({ agent, members, onDone }: { agent: AgentPresence; members: Member[]; onDone(): void }) {
+  const [everyone, setEveryone] = useState(agent.allowedUsers === null);
+  const [chosen, setChosen] = useState<ReadonlySet<string>>(new Set(agent.allowedUsers ?? []));
+  const save = async () => {
+    try {
+      const updated = await api.setMachinePolicy(agent.id, { allowedUsers: everyone ? null : ([...chosen] as never[]) });
+      workspace.set((w) => loadAgents(w, [...[...w.agents.values()].filter((a) => a.id !== updated.id), updated]));
+      toast(`Launch policy of ${agent.name} saved`);
+      onDone();
+    } catch (e) {
+      toast((e as Error).message, "error");
+    }
+  };
+  return (
+    <form className="policy" aria-label={`Who may launch on ${agent.name}`} onSubmit={(e) => (e.preventDefault(), void save())}>
+      <label className="check">
+        <input type="checkbox" checked={everyone} onChange={(e) => setEveryone(e.target.checked)} /> Every member who may launch
+      </label>
+      {!everyone
+        ? members.map((m) => (
+            <label key={m.userId} className="check">
+              <input
+                type="checkbox"
+                checked={chosen.has(m.userId)}
+                onChange={() =>
+                  setChosen((c) => {
+                    const n = new Set(c);
+                    if (n.has(m.userId)) n.delete(m.userId);
+                    else n.add(m.userId);
+                    return n;
+                  })
+                }
+              />{" "}
+              {m.name}
+            </label>
+          ))
+        : null}
+      <div className="actions">
+        <button type="submit" className="primary">
+          Save
+        </button>
+        <button type="button" onClick={onDone}>
+          Cancel
+        </button>
+      </div>
+    </form>
+  );
+}
 
 export function MachinesView() {
   const { agents } = useStore(workspace);
+  const me = useStore(meStore);
+  const [editing, setEditing] = useState<string | null>(null);
+  const [members, setMembers] = useState<Member[]>([]);
+  useEffect(() => {
+    if (editing && members.length === 0) api.listMembers().then((r) => setMembers(r.members), (e: Error) => toast(e.message, "error"));
+  }, [editing, members.length]);
+  const mayManage = (a: AgentPresence) => atLeast(me, "admin") || (!!me?.user && a.ownerId === me.user.id);
+  const policyText = (a: AgentPresence) => (a.allowedUsers === null ? "every member" : `${a.allowedUsers.length} chosen`);
   const list = [...agents.values()].sort((a, b) => Number(b.online) - Number(a.online) || a.name.localeCompare(b.name));
   return (
     <section className="view" aria-labelledby="machines-h">
@@ -22,6 +89,7 @@ export function MachinesView() {
               <th scope="col" className="num">Running</th>
               <th scope="col" className="wide">Labels</th>
               <th scope="col" className="wide">Last seen</th>
+              <th scope="col">May launch</th>
             </tr>
           </thead>
           <tbody>
@@ -42,6 +110,20 @@ export function MachinesView() {
                 </td>
                 <td className="wide">{a.labels.join(", ") || "—"}</td>
                 <td className="wide">{a.lastSeenAt ? `${age(a.lastSeenAt)} ago` : "—"}</td>
+                <td>
+                  {editing === a.id ? (
+                    <LaunchPolicy agent={a} members={members} onDone={() => setEditing(null)} />
+                  ) : (
+                    <>
+                      {policyText(a)}{" "}
+                      {mayManage(a) ? (
+                        <button type="button" className="link-button" onClick={() => setEditing(a.id)} aria-label={`Change who may launch on ${a.name}`}>
+                          change
+                        </button>
+                      ) : null}
+                    </>
+                  )}
+                </td>
               </tr>
             ))}
           </tbody>

@@ -9,6 +9,7 @@ import { useLocation } from "wouter";
 import { ApprovalCard, type ApprovalCardHandle } from "../components/approval-card";
 import { MarkdownText } from "../components/markdown";
 import { compact, money, StatusBadge, statusLabel } from "../components/status";
+import { SharePanel } from "../components/share-panel";
 import { ToolCall } from "../components/tools";
 import { useCommands } from "../keys/commands";
 import { api } from "../live/api";
@@ -97,6 +98,7 @@ function SessionPage({ id, live }: { id: string; live: SessionLive }) {
   const view = useStore(live.view);
   const s = view.summary ?? fromList ?? null;
   const [, navigate] = useLocation();
+  const [sharing, setSharing] = useState(false);
 
   const scroller = useRef<HTMLDivElement>(null);
   const items = view.items;
@@ -188,6 +190,9 @@ function SessionPage({ id, live }: { id: string; live: SessionLive }) {
               Interrupt
             </button>
           ) : null}
+          <button type="button" aria-expanded={sharing} onClick={() => setSharing(!sharing)}>
+            Share…
+          </button>
           {s.parentSessionId ? (
             <button type="button" className="link-button" onClick={() => navigate(`/sessions/${s.parentSessionId}`)}>
               Parent session
@@ -196,6 +201,7 @@ function SessionPage({ id, live }: { id: string; live: SessionLive }) {
         </div>
         {s.statusReason && !active ? <p className="muted reason">{s.statusReason}</p> : null}
       </header>
+      {sharing ? <SharePanel sessionId={id} onClose={() => setSharing(false)} /> : null}
       {pending.length ? (
         <div className="pending-approvals" aria-label="Waiting for your decision">
           {pending.map((a, i) => (

@@ -7,7 +7,7 @@ import { useLocation } from "wouter";
 import { useCommands } from "../keys/commands";
 import { api } from "../live/api";
 import { toast } from "../live/toasts";
-import { loadMore, nextCursor, workspace } from "../live/workspace-live";
+import { listError, loadFirstPage, loadMore, nextCursor, workspace } from "../live/workspace-live";
 import { useStore } from "../state/store";
 import { defaultFilter, visibleSessions, type SessionFilter } from "../state/workspace";
 import { age, compact, money, StatusBadge } from "../components/status";
@@ -15,6 +15,13 @@ import { age, compact, money, StatusBadge } from "../components/status";
 export function SessionsView() {
   const state = useStore(workspace);
   const cursor = useStore(nextCursor);
+  const error = useStore(listError);
+  // Ages are relative to now: re-render twice a minute so they stay true without any request.
+  const [, tick] = useState(0);
+  useEffect(() => {
+    const t = setInterval(() => tick((n) => n + 1), 30_000);
+    return () => clearInterval(t);
+  }, []);
   const [filter, setFilter] = useState<SessionFilter>(defaultFilter);
   const [focus, setFocus] = useState(0);
   const [selected, setSelected] = useState<ReadonlySet<string>>(new Set());
@@ -95,7 +102,14 @@ export function SessionsView() {
           </span>
         ) : null}
       </div>
-      {!state.loaded ? (
+      {error && !state.loaded ? (
+        <div className="empty" role="alert">
+          <p>Could not load the sessions: {error}</p>
+          <button type="button" onClick={() => void loadFirstPage()}>
+            Try again
+          </button>
+        </div>
+      ) : !state.loaded ? (
         <p className="empty" aria-busy="true">Loading sessions…</p>
       ) : rows.length === 0 ? (
         <p className="empty">

@@ -1,0 +1,36 @@
+/** Settings: members and invitations, API tokens, and (for admins) the audit log, as tabs. */
+import { Link, Route, Switch, useLocation } from "wouter";
+import { atLeast, me as meStore } from "../../live/me";
+import { useStore } from "../../state/store";
+import { AuditView } from "./audit";
+import { MembersView } from "./members";
+import { TokensView } from "./tokens";
+
+export function SettingsView() {
+  const me = useStore(meStore);
+  const [location] = useLocation();
+  const tabs = [
+    { href: "/settings/members", label: "Members" },
+    { href: "/settings/tokens", label: "Tokens" },
+    ...(atLeast(me, "admin") ? [{ href: "/settings/audit", label: "Audit log" }] : []),
+  ];
+  return (
+    <div className="settings">
+      <nav aria-label="Settings" className="tabs">
+        {tabs.map((t) => (
+          <Link key={t.href} href={t.href} aria-current={location === t.href ? "page" : undefined}>
+            {t.label}
+          </Link>
+        ))}
+      </nav>
+      <Switch>
+        <Route path="/settings/members" component={MembersView} />
+        <Route path="/settings/tokens" component={TokensView} />
+        <Route path="/settings/audit" component={AuditView} />
+        <Route>
+          <MembersView />
+        </Route>
+      </Switch>
+    </div>
+  );
+}
