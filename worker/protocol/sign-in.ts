@@ -25,7 +25,8 @@ const Domain = z.string().trim().toLowerCase().regex(/^(?=.{1,253}$)([a-z0-9-]{1
 export const PutSsoBody = z.object({
   issuer: z.url({ protocol: /^https?$/ }).max(500),
   clientId: z.string().trim().min(1).max(500),
-  clientSecret: z.string().min(1).max(2000),
+  /** Required the first time; omitted later, the stored secret is kept. */
+  clientSecret: z.string().min(1).max(2000).optional(),
   /** Shown on the sign-in button; defaults to the issuer's host. */
   label: z.string().trim().min(1).max(100).optional(),
   allowedDomains: z.array(Domain).max(50).default([]),
@@ -61,5 +62,6 @@ export const SignInError = z.enum([
   "invitation_invalid",
   "account_disabled",
   "rate_limited",
+  "server_error", // something broke on Tower's side (logged with the request id)
 ]);
 export type SignInError = z.infer<typeof SignInError>;
