@@ -21,6 +21,7 @@ import { members } from "./routes/members";
 import { tokens } from "./routes/tokens";
 import { diagnostics } from "./routes/diagnostics";
 import { sessions } from "./routes/sessions";
+import { githubRoutes } from "./routes/github";
 import { oidcRoutes } from "./routes/oidc";
 import { signIn } from "./routes/sign-in";
 import { ssoSettings } from "./routes/sso-settings";
@@ -62,6 +63,7 @@ const routes = app
 
 // Browser navigations of the provider sign-ins: not JSON, not in the typed client, no bearer token.
 app.route("/auth/oidc", oidcRoutes);
+app.route("/auth/github", githubRoutes);
 
 app.doc31("/api/openapi.json", {
   openapi: "3.1.0",

@@ -84,4 +84,6 @@ function explain(e: unknown): string {
   return `${err.message}${err.code ? ` (${err.code})` : ""}${cause}`;
 }
 
+/** PKCE (RFC 7636) for every provider flow, OIDC or GitHub. */
 export const randomCodeVerifier = () => oidc.randomPKCECodeVerifier();
+export const codeChallengeFor = (verifier: string) => oidc.calculatePKCECodeChallenge(verifier);

@@ -54,12 +54,13 @@ export const SignInError = z.enum([
   "invalid_request", // the provider's redirect was malformed, or the provider reported an error
   "invalid_state", // unknown, expired, used, or begun in another browser
   "sso_not_configured",
+  "github_not_configured",
   "provider_unreachable",
   "token_rejected", // code exchange or ID token validation failed (signature, issuer, audience, expiry, nonce)
   "email_not_allowed",
   "email_in_use", // the email belongs to a Tower account this provider may not take over
   "not_a_member",
-  "invitation_invalid",
+  "invitation_invalid", // unknown, used, revoked, expired, or for an email the provider has not verified
   "account_disabled",
   "rate_limited",
   "server_error", // something broke on Tower's side (logged with the request id)
