@@ -3,7 +3,9 @@
  * `AppType` is exported for the typed client that the web app and the CLI share.
  */
 import { createRoute, z } from "@hono/zod-openapi";
+import { createMiddleware } from "hono/factory";
 import { requestId } from "hono/request-id";
+import type { AppEnv } from "./env";
 import { makeDb } from "./db/client";
 import { errorResponses, jsonResponse, onError, router } from "./http";
 import { authorize, requireToken } from "./auth/middleware";
@@ -19,16 +21,21 @@ import { members } from "./routes/members";
 import { tokens } from "./routes/tokens";
 import { diagnostics } from "./routes/diagnostics";
 import { sessions } from "./routes/sessions";
+import { githubRoutes } from "./routes/github";
+import { oidcRoutes } from "./routes/oidc";
 import { signIn } from "./routes/sign-in";
+import { ssoSettings } from "./routes/sso-settings";
 import { workspace } from "./routes/workspace";
 
 const app = router();
 
 app.use("*", requestId());
-app.use("/api/*", async (c, next) => {
+const deps = createMiddleware<AppEnv>(async (c, next) => {
   c.set("deps", { db: makeDb(c.env.DB) });
   await next();
 });
+app.use("/api/*", deps);
+app.use("/auth/*", deps);
 app.use("/api/*", checkOrigin);
 app.use("/api/*", requireToken);
 app.use("/api/*", authorize);
@@ -44,6 +51,7 @@ const routes = app
   .route("/api/approvals", approvals)
   .route("/api/agents", agents)
   .route("/api/workspace", workspace)
+  .route("/api/workspace/sso", ssoSettings)
   .route("/api/members", members)
   .route("/api/tokens", tokens)
   .route("/api/audit", audit)
@@ -52,6 +60,10 @@ const routes = app
   .route("/api/invitations", invitations)
   .route("/api/me", me)
   .route("/api", diagnostics);
+
+// Browser navigations of the provider sign-ins: not JSON, not in the typed client, no bearer token.
+app.route("/auth/oidc", oidcRoutes);
+app.route("/auth/github", githubRoutes);
 
 app.doc31("/api/openapi.json", {
   openapi: "3.1.0",

@@ -45,7 +45,7 @@ export interface Tower {
 
 const TOWER_BIN = join(PROJECT_ROOT, "agent/bin/tower.mjs");
 
-export async function startTower(opts: { agentGraceSeconds?: number; approvalTimeoutSeconds?: number } = {}): Promise<Tower> {
+export async function startTower(opts: { agentGraceSeconds?: number; approvalTimeoutSeconds?: number; vars?: Record<string, string> } = {}): Promise<Tower> {
   const root = await mkdtemp(join(tmpdir(), "tower-e2e-"));
   const persistDir = join(root, "state");
   const agentState = join(root, "agent");
@@ -60,6 +60,7 @@ export async function startTower(opts: { agentGraceSeconds?: number; approvalTim
   const vars = {
     AGENT_GRACE_SECONDS: String(opts.agentGraceSeconds ?? 5),
     APPROVAL_TIMEOUT_SECONDS: String(opts.approvalTimeoutSeconds ?? 3600),
+    ...opts.vars,
   };
   let logs = "";
   let agentLogs = "";

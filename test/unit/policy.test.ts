@@ -28,6 +28,10 @@ const table: [WorkspaceRole, SessionRole | null, Action, boolean][] = [
   ["member", null, "audit.read", false],
   ["member", null, "member.manage", false],
   ["admin", null, "member.manage", true],
+  ["member", null, "workspace.manage", false],
+  ["viewer", null, "workspace.manage", false],
+  ["admin", null, "workspace.manage", true],
+  ["owner", null, "workspace.manage", true],
   ["member", null, "agent.connect", false],
 ];
 

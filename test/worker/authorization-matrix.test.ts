@@ -36,6 +36,7 @@ const EXPECTED: Record<Action, Principal[]> = {
   "workspace.live": everyone,
   "member.read": everyone,
   "member.manage": ["owner", "admin"],
+  "workspace.manage": ["owner", "admin"],
   "token.own": everyone,
   "token.admin": ["owner", "admin"],
   "audit.read": ["owner", "admin"],
@@ -111,6 +112,11 @@ async function fixture(key: string): Promise<Fixture> {
     const started = await (await api("/api/auth/device", null, { method: "POST", json: { kind: "cli" } })).json<{ userCode: string }>();
     userCodes[p] = started.userCode;
   }
+  if (key.endsWith(" /api/workspace/sso")) {
+    for (const owner of [seed.userToken, other.userToken]) {
+      await api("/api/workspace/sso", owner, { method: "PUT", json: { issuer: "https://id.example.com", clientId: "tower", clientSecret: "s3cret" } });
+    }
+  }
   const invitation = key.startsWith("DELETE /api/invitations/")
     ? (await (await api("/api/invitations", seed.userToken, { method: "POST", json: { role: "member" } })).json<{ invitation: { id: string } }>()).invitation
     : { id: "inv_00000000000000000000" };
@@ -166,6 +172,8 @@ function bodyFor(key: string, f: Fixture, p: Principal): unknown {
       return { code: "inv_unknown_code_0000000000000000", name: "X", email: "x@test" };
     case "PATCH /api/agents/:id":
       return { allowedUsers: null };
+    case "PUT /api/workspace/sso":
+      return { issuer: "https://id.example.com", clientId: "tower", clientSecret: "s3cret" };
     case "POST /api/me/switch":
       return { workspaceId: f.workspaceId };
     default:

@@ -191,4 +191,12 @@ describe("happy: providers", () => {
     // No GitHub secrets in the test config, and no workspace has SSO in this file.
     expect(await res.json()).toEqual({ token: true, github: false, oidc: [] });
   });
+
+  it("sends a browser back to /signin when GitHub sign-in is not configured", async () => {
+    for (const path of ["/auth/github/start", "/auth/github/callback?code=x&state=y"]) {
+      const res = await browserFetch(path);
+      expect(res.status).toBe(302);
+      expect(res.headers.get("location")).toBe("/signin?error=github_not_configured");
+    }
+  });
 });

@@ -9,7 +9,13 @@ export default defineConfig(async () => {
         main: "./worker/index.ts",
         wrangler: { configPath: "./wrangler.toml" },
         miniflare: {
-          bindings: { TEST_MIGRATIONS: migrations, APPROVAL_TIMEOUT_SECONDS: "3600", AGENT_GRACE_SECONDS: "30" },
+          bindings: {
+            TEST_MIGRATIONS: migrations,
+            APPROVAL_TIMEOUT_SECONDS: "3600",
+            AGENT_GRACE_SECONDS: "30",
+            // A fixed key for tests only; production sets its own with `wrangler secret put TOWER_SECRET_KEY`.
+            TOWER_SECRET_KEY: "dGVzdC1vbmx5LWtleS0wMTIzNDU2Nzg5YWJjZGVmZ2g=",
+          },
         },
       }),
     ],

@@ -34,6 +34,7 @@ export const ACTIONS = [
   "workspace.live",
   "member.read",
   "member.manage",
+  "workspace.manage", // workspace settings such as its SSO provider
   "token.own",
   "token.admin",
   "audit.read",
@@ -56,6 +57,7 @@ const SCOPE: Record<Action, string> = {
   "workspace.live": "read",
   "member.read": "read",
   "member.manage": "admin",
+  "workspace.manage": "admin",
   "token.own": "tokens",
   "token.admin": "admin",
   "audit.read": "admin",
@@ -100,6 +102,7 @@ export function can(actor: Actor, action: Action, sessionRole: SessionRole | nul
     case "machine.manage":
       return role === "viewer" ? deny("workspace viewers cannot launch sessions or manage machines") : allow;
     case "member.manage":
+    case "workspace.manage":
     case "token.admin":
     case "audit.read":
       return isAdmin(actor) ? allow : deny("this needs a workspace owner or admin");

@@ -25,7 +25,8 @@ const Domain = z.string().trim().toLowerCase().regex(/^(?=.{1,253}$)([a-z0-9-]{1
 export const PutSsoBody = z.object({
   issuer: z.url({ protocol: /^https?$/ }).max(500),
   clientId: z.string().trim().min(1).max(500),
-  clientSecret: z.string().min(1).max(2000),
+  /** Required the first time; omitted later, the stored secret is kept. */
+  clientSecret: z.string().min(1).max(2000).optional(),
   /** Shown on the sign-in button; defaults to the issuer's host. */
   label: z.string().trim().min(1).max(100).optional(),
   allowedDomains: z.array(Domain).max(50).default([]),
@@ -53,13 +54,15 @@ export const SignInError = z.enum([
   "invalid_request", // the provider's redirect was malformed, or the provider reported an error
   "invalid_state", // unknown, expired, used, or begun in another browser
   "sso_not_configured",
+  "github_not_configured",
   "provider_unreachable",
   "token_rejected", // code exchange or ID token validation failed (signature, issuer, audience, expiry, nonce)
   "email_not_allowed",
   "email_in_use", // the email belongs to a Tower account this provider may not take over
   "not_a_member",
-  "invitation_invalid",
+  "invitation_invalid", // unknown, used, revoked, expired, or for an email the provider has not verified
   "account_disabled",
   "rate_limited",
+  "server_error", // something broke on Tower's side (logged with the request id)
 ]);
 export type SignInError = z.infer<typeof SignInError>;
