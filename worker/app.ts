@@ -18,14 +18,17 @@ import { me } from "./routes/me";
 import { members } from "./routes/members";
 import { tokens } from "./routes/tokens";
 import { diagnostics } from "./routes/diagnostics";
+import { search } from "./routes/search";
 import { sessions } from "./routes/sessions";
+import { searchDeps } from "./search/backend";
 import { workspace } from "./routes/workspace";
 
 const app = router();
 
 app.use("*", requestId());
 app.use("/api/*", async (c, next) => {
-  c.set("deps", { db: makeDb(c.env.DB) });
+  const db = makeDb(c.env.DB);
+  c.set("deps", { db, search: () => searchDeps(c.env, db) });
   await next();
 });
 app.use("/api/*", checkOrigin);
@@ -49,6 +52,7 @@ const routes = app
   .route("/api/auth", auth)
   .route("/api/invitations", invitations)
   .route("/api/me", me)
+  .route("/api/search", search)
   .route("/api", diagnostics);
 
 app.doc31("/api/openapi.json", {
