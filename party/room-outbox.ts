@@ -1,7 +1,8 @@
 /**
  * Everything a SessionRoom tells the outside world after a change: the summary row and approval
  * mirror in D1, launches and cancellations for the machine's AgentLink, and list/inbox deltas for
- * the workspace hub. One ordered write-behind, so D1 has the row before an agent is told to start.
+ * the workspace hub, and a search indexing job for the events stored since the last one. One ordered
+ * write-behind, so D1 has the row before an agent is told to start; indexing never runs on this path.
  */
 import { getServerByName } from "partyserver";
 import type { LaunchOrder } from "../worker/protocol/agent";
@@ -12,6 +13,7 @@ import { makeDb } from "../worker/db/client";
 import { upsertApproval } from "../worker/db/approvals";
 import { appendAudit, type NewAuditEntry } from "../worker/db/audit";
 import type { EventBody } from "../worker/protocol/events";
+import type { IndexJob } from "../worker/protocol/search";
 import { upsertSessionSummary } from "../worker/db/sessions";
 import type { AgentLink } from "./agent-link";
 import type { WorkspaceHub } from "./workspace-hub";
@@ -19,6 +21,12 @@ import { WriteBehind } from "./write-behind";
 
 /** Lists and the inbox may trail the live session socket by this much; see WriteBehind. */
 const OUTBOX_DELAY_MS = 25;
+
+/** Where the room keeps the last seq it handed to the indexer (DO SQLite), so restarts resume from there. */
+export interface IndexCursor {
+  load(): number;
+  save(seq: number): void;
+}
 
 type LinkOp = { type: "launch"; order: LaunchOrder } | { type: "cancel"; runId: string };
 
@@ -35,10 +43,16 @@ export class RoomOutbox {
     OUTBOX_DELAY_MS,
   );
 
+  #indexedUpTo: number;
+  #indexedTitle: string | null = null;
+
   constructor(
     private readonly env: Env,
     private readonly summaryOf: () => SessionSummary | null,
-  ) {}
+    private readonly indexCursor: IndexCursor,
+  ) {
+    this.#indexedUpTo = indexCursor.load();
+  }
 
   summaryChanged(): void {
     const s = this.summaryOf();
@@ -74,6 +88,24 @@ export class RoomOutbox {
     return this.#writer.settled();
   }
 
+  /**
+   * One queue message per flush for the events stored since the last (and for a new title). A failed
+   * send leaves the cursor where it was, so the next flush covers those events too.
+   */
+  async #enqueueIndexing(s: SessionSummary): Promise<void> {
+    if (s.lastSeq <= this.#indexedUpTo && s.title === this.#indexedTitle) return;
+    const job: IndexJob = { workspaceId: s.workspaceId, sessionId: s.id, after: Math.min(this.#indexedUpTo, s.lastSeq), upTo: s.lastSeq };
+    try {
+      await this.env.SEARCH_QUEUE.send(job);
+    } catch (e) {
+      console.error("session room: enqueueing search indexing failed; the next change retries", e);
+      return;
+    }
+    this.#indexedUpTo = s.lastSeq;
+    this.#indexedTitle = s.title;
+    this.indexCursor.save(s.lastSeq);
+  }
+
   async #flush(): Promise<void> {
     const summary = this.summaryOf();
     if (!summary) return;
@@ -96,6 +128,7 @@ export class RoomOutbox {
       this.#linkOps.unshift(...ops);
       throw e;
     }
+    await this.#enqueueIndexing(summary);
     // The chain is per workspace and other writers append too, so each entry is its own append.
     while (this.#audit.length) {
       await appendAudit(db, this.#audit[0]!);

@@ -40,7 +40,10 @@ export class SessionRoom extends Server<Env> {
     const agentConnected = [...this.getConnections("agent")].length > 0;
     this.#state = { session, approvals: store.loadApprovals(this.ctx.storage.sql), agentConnected };
     this.#seq = store.lastSeq(this.ctx.storage.sql);
-    this.#outbox = new RoomOutbox(this.env, () => toSummary(this.#state, this.#seq));
+    this.#outbox = new RoomOutbox(this.env, () => toSummary(this.#state, this.#seq), {
+      load: () => store.loadIndexedUpTo(this.ctx.storage.sql),
+      save: (seq) => store.saveIndexedUpTo(this.ctx.storage.sql, seq),
+    });
     // After a restart of the runtime no close event arrives for the agent's old socket: if the
     // session still needs an agent and none is connected, start the agent-lost clock now.
     if (session && needsAgent(session.status) && !agentConnected) this.#apply({ type: "agent-disconnected" });

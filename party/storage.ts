@@ -146,3 +146,14 @@ export function takeDue(sql: Sql, now: number): RoomTimer[] {
     return t ? [t as RoomTimer] : [];
   });
 }
+
+/** The last event seq handed to the search indexer, so a restarted room does not re-send its whole log. */
+export function loadIndexedUpTo(sql: Sql): number {
+  const row = sql.exec<{ value: string }>(`SELECT value FROM room_meta WHERE key = 'indexed_up_to'`).toArray()[0];
+  const n = Number(row?.value ?? 0);
+  return Number.isInteger(n) && n >= 0 ? n : 0;
+}
+
+export function saveIndexedUpTo(sql: Sql, seq: number): void {
+  sql.exec(`INSERT INTO room_meta (key, value) VALUES ('indexed_up_to', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, String(seq));
+}

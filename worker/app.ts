@@ -20,18 +20,21 @@ import { me } from "./routes/me";
 import { members } from "./routes/members";
 import { tokens } from "./routes/tokens";
 import { diagnostics } from "./routes/diagnostics";
+import { search } from "./routes/search";
 import { sessions } from "./routes/sessions";
 import { githubRoutes } from "./routes/github";
 import { oidcRoutes } from "./routes/oidc";
 import { signIn } from "./routes/sign-in";
 import { ssoSettings } from "./routes/sso-settings";
+import { searchDeps } from "./search/backend";
 import { workspace } from "./routes/workspace";
 
 const app = router();
 
 app.use("*", requestId());
 const deps = createMiddleware<AppEnv>(async (c, next) => {
-  c.set("deps", { db: makeDb(c.env.DB) });
+  const db = makeDb(c.env.DB);
+  c.set("deps", { db, search: () => searchDeps(c.env, db) });
   await next();
 });
 app.use("/api/*", deps);
@@ -59,6 +62,7 @@ const routes = app
   .route("/api/auth", signIn)
   .route("/api/invitations", invitations)
   .route("/api/me", me)
+  .route("/api/search", search)
   .route("/api", diagnostics);
 
 // Browser navigations of the provider sign-ins: not JSON, not in the typed client, no bearer token.

@@ -21,6 +21,7 @@ import { ApiError, ErrorEnvelope } from "./protocol/errors";
 import { AuditEntry, AuditVerification, IssuedToken, Me, Member, TokenInfo, type AuditQuery, type CreateTokenBody, type WorkspaceRole } from "./protocol/members";
 import { EventPage } from "./protocol/events";
 import { SignedOut, SignInProviders } from "./protocol/sign-in";
+import { BackfillResponse, IndexStats, SearchResponse, SimilarResponse, type SearchMode } from "./protocol/search";
 import { AgentPresence, HubFrame, ServerFrame, TOKEN_REVOKED_CLOSE, type ClientFrame } from "./protocol/frames";
 import {
   SessionPage,
@@ -156,10 +157,30 @@ export function createApiClient(opts: ClientOptions) {
       call(z.object({ status: z.enum(["approved", "denied"]), kind: z.enum(["cli", "agent"]), machineName: z.string().nullable() }), "POST", "/api/auth/device/approve", { userCode, decision }),
     createInvitation: (body: Partial<CreateInvitationBody>) => call(IssuedInvitation, "POST", "/api/invitations", body),
     acceptInvitation: (body: AcceptInvitationBody) => call(AcceptedInvitation, "POST", "/api/invitations/accept", body),
+    /** Searches past sessions; filters as in GET /api/search (dates as YYYY-MM-DD or epoch ms). */
+    search: (q: string, opts: SearchOptions = {}) => call(SearchResponse, "GET", "/api/search", undefined, { q, ...opts } as Query),
+    /** "Solved before": past sessions most like a prompt being typed. */
+    similarToPrompt: (prompt: string, limit?: number) => call(SimilarResponse, "POST", "/api/search/similar", { prompt, ...(limit ? { limit } : {}) }),
+    similarSessions: (id: string, limit?: number) => call(SimilarResponse, "GET", `/api/sessions/${encodeURIComponent(id)}/similar`, undefined, { limit }),
+    backfillSearch: () => call(BackfillResponse, "POST", "/api/search/backfill"),
+    searchStats: () => call(IndexStats, "GET", "/api/search/stats"),
   };
 }
 
 export type ApiClient = ReturnType<typeof createApiClient>;
+
+export interface SearchOptions {
+  mode?: SearchMode;
+  limit?: number;
+  agent?: string;
+  cwd?: string;
+  status?: string[];
+  from?: string;
+  to?: string;
+  tool?: string;
+  author?: string;
+  kind?: string[];
+}
 
 export interface LiveOptions<F> {
   baseUrl: string;

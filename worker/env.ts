@@ -1,9 +1,12 @@
 /** The Hono environment every router shares: bindings, and what middleware puts on the context. */
 import type { Db } from "./db/client";
 import type { Action, Actor } from "./domain/policy";
+import type { SearchDeps } from "./search/engine";
 
 export interface Deps {
   db: Db;
+  /** The search implementations (local or Cloudflare), built on first use. */
+  search: () => SearchDeps;
 }
 
 export type AppEnv = {

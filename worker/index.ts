@@ -1,7 +1,12 @@
-/** Worker entry: the Hono app, plus the Durable Object classes wrangler binds by name. */
+/** Worker entry: the Hono app, the search index's queue consumer, and the Durable Object classes wrangler binds by name. */
 import app from "./app";
+import { handleQueue } from "./search/queue";
 
 export { SessionRoom } from "../party/session-room";
 export { WorkspaceHub } from "../party/workspace-hub";
 export { AgentLink } from "../party/agent-link";
-export default app;
+
+export default {
+  fetch: app.fetch,
+  queue: handleQueue,
+} satisfies ExportedHandler<Env>;

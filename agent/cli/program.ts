@@ -18,6 +18,7 @@ import { inviteCommand, joinCommand } from "./commands/invite";
 import { deviceCommand, loginCommand } from "./commands/login";
 import { launchCommand } from "./commands/launch";
 import { lsCommand } from "./commands/ls";
+import { searchCommand } from "./commands/search";
 import { showCommand } from "./commands/show";
 import { watchCommand } from "./commands/watch";
 import { processContext, tokenFlag, urlFlag, type CliContext } from "./config";
@@ -83,6 +84,7 @@ export function buildProgram(extra: Command[] = [], ctx: CliContext = processCon
     auditCommand(ctx),
     workspacesCommand(ctx),
     switchCommand(ctx),
+    searchCommand(ctx),
   ];
   for (const c of own) for (const o of serverOptions()) c.addOption(o);
   for (const c of [...own, agentCommand(), ...extra]) program.addCommand(c);

@@ -40,6 +40,7 @@ const EXPECTED: Record<Action, Principal[]> = {
   "token.own": everyone,
   "token.admin": ["owner", "admin"],
   "audit.read": ["owner", "admin"],
+  "search.admin": ["owner", "admin"],
 };
 
 interface Fixture {
@@ -176,6 +177,8 @@ function bodyFor(key: string, f: Fixture, p: Principal): unknown {
       return { issuer: "https://id.example.com", clientId: "tower", clientSecret: "s3cret" };
     case "POST /api/me/switch":
       return { workspaceId: f.workspaceId };
+    case "POST /api/search/similar":
+      return { prompt: "p" };
     default:
       return undefined;
   }
@@ -262,7 +265,7 @@ describe("security", () => {
 });
 
 describe("security: socket frames", () => {
-  it.each(["owner", "admin", "collaborator", "sessionViewer"] as const)("lets %s send a decision only if they may act", async (principal) => {
+  it.each(["owner", "admin", "collaborator", "sessionViewer"] as const)("lets %s send a decision only if they may act", { timeout: 30_000 }, async (principal) => {
     const f = await fixture("GET /api/sessions/:id/live");
     const sock = await openSocket(`/api/sessions/${f.sessionId}/live`, f.tokens[principal]!);
     await sock.next((x) => x.type === "snapshot");

@@ -4,7 +4,7 @@
  * query) and a mirror of approvals for the cross-session inbox. Every row carries `workspace_id`.
  */
 import { sql } from "drizzle-orm";
-import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { blob, index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 export const workspaces = sqliteTable("workspaces", {
   id: text().primaryKey(),
@@ -331,3 +331,58 @@ export const signInStates = sqliteTable("sign_in_states", {
   expiresAt: integer().notNull(),
   usedAt: integer(),
 });
+
+/**
+ * The search index (migrations/0004_search.sql, hand-written because of the FTS5 table
+ * `search_fts`, whose rowid is `search_docs.id` and which drizzle does not model).
+ */
+export const searchDocs = sqliteTable(
+  "search_docs",
+  {
+    id: integer().primaryKey(),
+    workspaceId: text().notNull(),
+    sessionId: text().notNull(),
+    seq: integer().notNull(),
+    part: integer().notNull(),
+    kind: text().notNull(),
+    toolName: text(),
+    path: text(),
+    at: integer().notNull(),
+  },
+  (t) => [
+    uniqueIndex("search_docs_key").on(t.sessionId, t.seq, t.part),
+    index("search_docs_workspace").on(t.workspaceId, t.at),
+    index("search_docs_tool").on(t.workspaceId, t.toolName),
+  ],
+);
+
+/** The local vector index: int8 unit vectors; `stamp` grows per workspace on every write. */
+export const searchVectors = sqliteTable(
+  "search_vectors",
+  {
+    docId: integer().primaryKey(),
+    workspaceId: text().notNull(),
+    sessionId: text().notNull(),
+    kind: text().notNull(),
+    toolName: text(),
+    at: integer().notNull(),
+    model: text().notNull(),
+    stamp: integer().notNull(),
+    vec: blob({ mode: "buffer" }).notNull(),
+  },
+  (t) => [index("search_vectors_stamp").on(t.workspaceId, t.stamp)],
+);
+
+/** Indexing jobs that failed every retry, from the dead-letter queue. */
+export const searchDeadLetters = sqliteTable(
+  "search_dead_letters",
+  {
+    id: integer().primaryKey(),
+    workspaceId: text().notNull(),
+    sessionId: text().notNull(),
+    job: text().notNull(),
+    attempts: integer().notNull(),
+    at: integer().notNull(),
+  },
+  (t) => [index("search_dead_letters_workspace").on(t.workspaceId, t.at)],
+);

@@ -38,6 +38,7 @@ export const ACTIONS = [
   "token.own",
   "token.admin",
   "audit.read",
+  "search.admin", // re-index a workspace, see the index's health
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 
@@ -61,6 +62,7 @@ const SCOPE: Record<Action, string> = {
   "token.own": "tokens",
   "token.admin": "admin",
   "audit.read": "admin",
+  "search.admin": "admin",
 };
 
 
@@ -105,6 +107,7 @@ export function can(actor: Actor, action: Action, sessionRole: SessionRole | nul
     case "workspace.manage":
     case "token.admin":
     case "audit.read":
+    case "search.admin":
       return isAdmin(actor) ? allow : deny("this needs a workspace owner or admin");
     default:
       return allow; // health, lists (filtered to what the actor may see), live, member.read, token.own

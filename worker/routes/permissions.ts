@@ -54,4 +54,9 @@ export const PERMISSIONS: Record<string, Action> = {
   "PATCH /api/agents/:id": "machine.manage",
   "GET /api/me": "health",
   "POST /api/me/switch": "token.own",
+  "GET /api/sessions/:id/similar": "session.read",
+  "GET /api/search": "session.list",
+  "POST /api/search/similar": "session.list",
+  "POST /api/search/backfill": "search.admin",
+  "GET /api/search/stats": "search.admin",
 };

@@ -29,6 +29,10 @@ import {
   Share,
 } from "../protocol/session";
 import { forwardUpgrade, sessionRoom } from "../rooms";
+import { SimilarQuery, SimilarResponse } from "../protocol/search";
+import { sessionAbout } from "../db/search";
+import { similarSessions } from "../search/engine";
+import { scopeOf } from "../search/scope";
 
 const IdParam = z.object({ id: SessionId });
 const tags = ["sessions"];
@@ -84,6 +88,16 @@ export const sessions = router()
       await sessionFor(c, id, "session.read");
       const page = await (await sessionRoom(c.env, id)).events(after, limit + 1);
       return c.json({ events: page.events.slice(0, limit), lastSeq: page.lastSeq, hasMore: page.events.length > limit }, 200);
+    },
+  )
+  .openapi(
+    createRoute({ method: "get", path: "/{id}/similar", tags, request: { params: IdParam, query: SimilarQuery }, responses: { 200: jsonResponse(SimilarResponse, "Past sessions most like this one (itself excluded), with how they went."), ...errorResponses } }),
+    async (c) => {
+      const { id } = c.req.valid("param");
+      const { limit } = c.req.valid("query");
+      const { session } = await sessionFor(c, id, "session.read");
+      const about = (await sessionAbout(c.var.deps.db, session.workspaceId, id)) || `${session.title}\n${session.prompt}`;
+      return c.json({ sessions: await similarSessions(c.var.deps.search(), scopeOf(c, {}), about, limit, id) }, 200);
     },
   )
   .openapi(

@@ -1,0 +1,37 @@
+/**
+ * Chooses the search implementations for this deployment: `SEARCH_BACKEND = "cloudflare"` (the
+ * production wrangler environment) uses Workers AI and Vectorize; `"local"` (dev, tests, the
+ * default) uses the deterministic embedder and vectors in D1. A cloudflare backend without its
+ * bindings fails loudly instead of silently searching nothing.
+ */
+import { z } from "zod";
+import type { Db } from "../db/client";
+import { HashEmbedder, type Embedder } from "./embedder";
+import type { SearchDeps } from "./engine";
+import { LocalVectorIndex } from "./local-vector-index";
+import type { VectorIndex } from "./vector-index";
+import { VectorizeVectorIndex, type VectorizeBinding } from "./vectorize";
+import { WorkersAiEmbedder, type AiRunner } from "./workers-ai";
+
+const Backend = z.enum(["local", "cloudflare"]).default("local");
+
+const localEmbedder = new HashEmbedder(384);
+
+/** The bindings only the production environment has; absent from dev and tests (see wrangler.toml). */
+interface CloudBindings {
+  AI?: AiRunner;
+  VECTORIZE?: VectorizeBinding;
+  SEARCH_BACKEND?: string;
+}
+
+export function searchDeps(env: object, db: Db): SearchDeps {
+  const e = env as CloudBindings;
+  const backend = Backend.parse(e.SEARCH_BACKEND || undefined);
+  if (backend === "cloudflare") {
+    if (!e.AI || !e.VECTORIZE) throw new Error("SEARCH_BACKEND is cloudflare but the AI or VECTORIZE binding is missing; deploy with --env production");
+    const embedder: Embedder = new WorkersAiEmbedder(e.AI);
+    const vectors: VectorIndex = new VectorizeVectorIndex(e.VECTORIZE);
+    return { db, embedder, vectors };
+  }
+  return { db, embedder: localEmbedder, vectors: new LocalVectorIndex(db, localEmbedder.model, localEmbedder.dimensions) };
+}

@@ -1,0 +1,78 @@
+/**
+ * What gets indexed from a session: its title, every prompt, assistant text, tool call (name and
+ * input), tool result (trimmed) and final result, each as a document keyed by (seq, part) so that
+ * indexing the same event twice writes the same rows. Text is scrubbed again on the way in, so a
+ * secret that reached storage unscrubbed (a prompt) still never reaches the index. Pure.
+ */
+import { scrubText } from "../domain/scrub";
+import type { SessionEvent } from "../protocol/events";
+import type { DocKind } from "../protocol/search";
+
+export interface IndexDoc {
+  seq: number;
+  part: number;
+  kind: DocKind;
+  toolName: string | null;
+  /** A file the tool call wrote (Edit/Write/…), for "what was changed". */
+  path: string | null;
+  at: number;
+  text: string;
+}
+
+const MAX_TEXT = 4000;
+const MAX_TOOL_RESULT = 1000;
+export const WRITE_TOOLS = ["Edit", "Write", "MultiEdit", "NotebookEdit"] as const;
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+
+// Control characters are dropped so that nothing stored can be mistaken for markup or markers later.
+const clean = (s: string, max: number) => scrubText(s.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, " ").slice(0, max)).trim();
+
+function blocks(message: Record<string, unknown>): Record<string, unknown>[] {
+  const inner = message.message;
+  return isRecord(inner) && Array.isArray(inner.content) ? inner.content.filter(isRecord) : [];
+}
+
+function resultText(content: unknown): string {
+  if (typeof content === "string") return content;
+  if (Array.isArray(content)) return content.filter(isRecord).map((b) => (typeof b.text === "string" ? b.text : "")).join("\n");
+  return "";
+}
+
+/** The session's own document (seq 0): its title, so renames are findable. */
+export function titleDoc(title: string, at: number): IndexDoc {
+  return { seq: 0, part: 0, kind: "title", toolName: null, path: null, at, text: clean(title, MAX_TEXT) };
+}
+
+/** The documents of one stored event (none for status changes and the like). */
+export function docsOf(e: SessionEvent): IndexDoc[] {
+  const base = { seq: e.seq, at: e.at, toolName: null, path: null };
+  const out: IndexDoc[] = [];
+  const push = (d: Omit<IndexDoc, "seq" | "at" | "part">) => {
+    if (d.text) out.push({ ...base, ...d, part: out.length });
+  };
+  switch (e.type) {
+    case "session-created":
+      push({ kind: "prompt", toolName: null, path: null, text: clean(e.spec.prompt, MAX_TEXT) });
+      break;
+    case "user-prompt":
+      push({ kind: "prompt", toolName: null, path: null, text: clean(e.prompt, MAX_TEXT) });
+      break;
+    case "sdk-message": {
+      const m = e.message;
+      if (m.type === "result" && typeof m.result === "string") push({ kind: "result", toolName: null, path: null, text: clean(m.result, MAX_TEXT) });
+      for (const b of m.type === "assistant" || m.type === "user" ? blocks(m) : []) {
+        if (b.type === "text" && typeof b.text === "string" && m.type === "assistant") push({ kind: "assistant", toolName: null, path: null, text: clean(b.text, MAX_TEXT) });
+        else if (b.type === "tool_use" && typeof b.name === "string") {
+          const input = isRecord(b.input) ? b.input : {};
+          const path = (WRITE_TOOLS as readonly string[]).includes(b.name) && typeof (input.file_path ?? input.notebook_path) === "string" ? String(input.file_path ?? input.notebook_path) : null;
+          push({ kind: "tool-call", toolName: b.name, path: path ? clean(path, 1000) : null, text: clean(`${b.name} ${JSON.stringify(input)}`, MAX_TEXT) });
+        } else if (b.type === "tool_result") push({ kind: "tool-result", toolName: null, path: null, text: clean(resultText(b.content), MAX_TOOL_RESULT) });
+      }
+      break;
+    }
+    default:
+      break;
+  }
+  return out;
+}

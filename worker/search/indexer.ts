@@ -1,0 +1,46 @@
+/**
+ * Indexes one job: reads the session's stored events from its room (scrubbed as stored), turns
+ * them into documents, writes documents and FTS rows to D1, then their vectors. Every write is an
+ * upsert keyed by (session, seq, part), so a retried or repeated job (a backfill) changes nothing.
+ */
+import type { Db } from "../db/client";
+import { writeDocs } from "../db/search";
+import type { SessionEvent } from "../protocol/events";
+import type { IndexJob } from "../protocol/search";
+import type { SessionSummary } from "../protocol/session";
+import { docsOf, titleDoc, type IndexDoc } from "./documents";
+import type { Embedder } from "./embedder";
+import type { VectorIndex } from "./vector-index";
+
+export interface RoomReader {
+  summary(): Promise<SessionSummary | null>;
+  events(after: number, limit: number): Promise<{ events: SessionEvent[]; lastSeq: number }>;
+}
+
+const PAGE = 500;
+/** The embedder reads the start of a document; the rest only matters to full-text search. */
+const EMBED_CHARS = 1000;
+
+export type IndexOutcome = { ok: true; docs: number } | { ok: false; reason: string };
+
+export async function runIndexJob(deps: { db: Db; embedder: Embedder; vectors: VectorIndex }, room: RoomReader, job: IndexJob): Promise<IndexOutcome> {
+  const summary = await room.summary();
+  if (!summary) throw new Error(`session ${job.sessionId} has no room state yet`);
+  // Never index a session under another workspace, whatever the message says.
+  if (summary.workspaceId !== job.workspaceId) return { ok: false, reason: `session ${job.sessionId} is not in workspace ${job.workspaceId}` };
+  const docs: IndexDoc[] = [titleDoc(summary.title, summary.createdAt)];
+  let after = job.after;
+  for (;;) {
+    const page = await room.events(after, PAGE);
+    const wanted = job.upTo === null ? page.events : page.events.filter((e) => e.seq <= job.upTo!);
+    for (const e of wanted) docs.push(...docsOf(e));
+    if (page.events.length < PAGE || wanted.length < page.events.length) break;
+    after = page.events.at(-1)!.seq;
+  }
+  const ids = await writeDocs(deps.db, job.workspaceId, job.sessionId, docs);
+  const vectors = await deps.embedder.embed(docs.map((d) => d.text.slice(0, EMBED_CHARS)));
+  await deps.vectors.upsert(
+    docs.map((d, i) => ({ docId: ids[i]!, workspaceId: job.workspaceId, sessionId: job.sessionId, kind: d.kind, toolName: d.toolName, at: d.at, values: vectors[i]! })),
+  );
+  return { ok: true, docs: docs.length };
+}
