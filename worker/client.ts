@@ -20,7 +20,7 @@ import {
 import { ApiError, ErrorEnvelope } from "./protocol/errors";
 import { AuditEntry, AuditVerification, IssuedToken, Me, Member, TokenInfo, type AuditQuery, type CreateTokenBody, type WorkspaceRole } from "./protocol/members";
 import { EventPage } from "./protocol/events";
-import { SignedOut, SignInProviders } from "./protocol/sign-in";
+import { SignedOut, SignInProviders, SsoConfig, type PutSsoBody } from "./protocol/sign-in";
 import { BackfillResponse, IndexStats, SearchResponse, SimilarResponse, type SearchMode } from "./protocol/search";
 import { AgentPresence, HubFrame, ServerFrame, TOKEN_REVOKED_CLOSE, type ClientFrame } from "./protocol/frames";
 import {
@@ -143,6 +143,10 @@ export function createApiClient(opts: ClientOptions) {
     unshare: (sessionId: string, principal: string) =>
       call(z.object({ removed: z.literal(true) }), "DELETE", `/api/sessions/${encodeURIComponent(sessionId)}/shares/${encodeURIComponent(principal)}`),
     handoff: (sessionId: string, userId: string) => call(SessionSummary, "POST", `/api/sessions/${encodeURIComponent(sessionId)}/handoff`, { userId }),
+    /** The workspace's SSO provider (404 when none is configured); never returns the secret. */
+    getSso: () => call(SsoConfig, "GET", "/api/workspace/sso"),
+    putSso: (body: Partial<PutSsoBody> & { issuer: string; clientId: string }) => call(SsoConfig, "PUT", "/api/workspace/sso", body),
+    deleteSso: () => call(z.object({ removed: z.boolean() }), "DELETE", "/api/workspace/sso"),
     setMachinePolicy: (agentId: string, body: PatchAgentBody) => call(AgentPresence, "PATCH", `/api/agents/${encodeURIComponent(agentId)}`, body),
     // Sign-in: the device flow's first two, acceptInvitation, the browser session and providers need no token.
     /** Exchanges a personal token for a browser session cookie (what `/signin#token=…` does); answers like `me()`. */

@@ -61,7 +61,13 @@ describe.each([DESKTOP, PHONE])("HumanLayer's bugs, fixed ($name)", (device) => 
     await page.waitForURL(/\/search/);
     await page.getByLabel("Search sessions").fill("needle");
     const results = page.getByRole("list", { name: "Search results" }).getByRole("listitem");
-    await eventually(async () => expect(await results.count()).toBe(NEEDLES));
+    // Every needle is found (indexing runs off the hot path, so give it a moment); hybrid search may
+    // add sessions that are merely similar, after them.
+    await eventually(async () => {
+      const titles = await results.locator("strong").allTextContents();
+      for (let i = 0; i < NEEDLES; i++) expect(titles).toContain(`needle report ${String(i).padStart(2, "0")}`);
+    }, 30_000);
+    const count = await results.count();
     const tall = await page.evaluate(() => document.scrollingElement!.scrollHeight > innerHeight);
     expect(tall).toBe(true);
     const last = results.last();
@@ -74,7 +80,7 @@ describe.each([DESKTOP, PHONE])("HumanLayer's bugs, fixed ($name)", (device) => 
     await page.evaluate(() => scrollTo(0, 0));
     await page.getByLabel("Search sessions").focus();
     await page.keyboard.press("ArrowDown");
-    for (let i = 1; i < NEEDLES; i++) await page.keyboard.press("j");
+    for (let i = 1; i < count; i++) await page.keyboard.press("j");
     await eventually(async () => expect(await inViewport(page, ".results li:last-child")).toBe(true));
     await context.close();
   });

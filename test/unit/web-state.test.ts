@@ -138,3 +138,16 @@ describe("keymap", () => {
     expect(describeKeys("g s", false)).toBe("g then s");
   });
 });
+
+describe("search snippets", async () => {
+  const { snippetParts } = await import("../../web/src/state/snippet");
+  it("splits highlights from text and decodes entities, so nothing is ever HTML", () => {
+    expect(snippetParts("run <mark>npm</mark> &lt;script&gt; &amp; <mark>test</mark>")).toEqual([
+      { text: "run ", hit: false },
+      { text: "npm", hit: true },
+      { text: " <script> & ", hit: false },
+      { text: "test", hit: true },
+    ]);
+    expect(snippetParts("plain")).toEqual([{ text: "plain", hit: false }]);
+  });
+});

@@ -6,6 +6,7 @@
 import { useMemo, useState } from "react";
 import { useLocation } from "wouter";
 import type { CreateSessionBody } from "../../../worker/protocol/session";
+import { SolvedBefore } from "../components/solved-before";
 import { api } from "../live/api";
 import { workspace } from "../live/workspace-live";
 import { useStore } from "../state/store";
@@ -84,6 +85,7 @@ export function NewSessionView() {
             placeholder="What should Claude do? (Ctrl+Enter to start)"
           />
         </label>
+        <SolvedBefore prompt={prompt} />
         <div className="row2">
           <label>
             Machine

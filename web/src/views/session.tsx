@@ -10,6 +10,7 @@ import { ApprovalCard, type ApprovalCardHandle } from "../components/approval-ca
 import { MarkdownText } from "../components/markdown";
 import { compact, money, StatusBadge, statusLabel } from "../components/status";
 import { SharePanel } from "../components/share-panel";
+import { SolvedBefore } from "../components/solved-before";
 import { ToolCall } from "../components/tools";
 import { useCommands } from "../keys/commands";
 import { api } from "../live/api";
@@ -99,6 +100,7 @@ function SessionPage({ id, live }: { id: string; live: SessionLive }) {
   const s = view.summary ?? fromList ?? null;
   const [, navigate] = useLocation();
   const [sharing, setSharing] = useState(false);
+  const [showSimilar, setShowSimilar] = useState(false);
 
   const scroller = useRef<HTMLDivElement>(null);
   const items = view.items;
@@ -114,16 +116,18 @@ function SessionPage({ id, live }: { id: string; live: SessionLive }) {
     if (atBottom.current && items.length) virtual.scrollToIndex(items.length - 1, { align: "end" });
   }, [items.length, virtual]);
 
-  // Jump to an event named in the URL (#seq-42), e.g. from a search result.
+  // Jump to an event named in the URL (#seq-42, e.g. from a search result): the item that holds it
+  // (a tool result lives in its call's item) or the nearest one before it.
+  const [target, setTarget] = useState<string | null>(null);
   useEffect(() => {
     const m = /^#seq-(\d+)$/.exec(location.hash);
-    if (!m || !items.length) return;
+    if (!m || !items.length || target) return;
     const seq = Number(m[1]);
-    const i = items.findIndex((it) => it.seq >= seq);
-    if (i >= 0) {
-      atBottom.current = false;
-      virtual.scrollToIndex(i, { align: "start" });
-    }
+    let i = 0;
+    for (let j = 0; j < items.length; j++) if (items[j]!.seq <= seq) i = j;
+    atBottom.current = false;
+    setTarget(items[i]!.key);
+    virtual.scrollToIndex(i, { align: "center" });
   }, [items.length > 0]); // eslint-disable-line react-hooks/exhaustive-deps
 
   const pending = [...view.approvals.values()].filter((a) => a.status === "pending");
@@ -193,6 +197,9 @@ function SessionPage({ id, live }: { id: string; live: SessionLive }) {
           <button type="button" aria-expanded={sharing} onClick={() => setSharing(!sharing)}>
             Share…
           </button>
+          <button type="button" aria-expanded={showSimilar} onClick={() => setShowSimilar(!showSimilar)}>
+            Solved before
+          </button>
           {s.parentSessionId ? (
             <button type="button" className="link-button" onClick={() => navigate(`/sessions/${s.parentSessionId}`)}>
               Parent session
@@ -229,7 +236,8 @@ function SessionPage({ id, live }: { id: string; live: SessionLive }) {
                 data-index={v.index}
                 data-seq={item.seq}
                 ref={virtual.measureElement}
-                className="row"
+                className={item.key === target ? "row target" : "row"}
+                data-target={item.key === target ? "" : undefined}
                 style={{ position: "absolute", top: 0, left: 0, width: "100%", transform: `translateY(${v.start}px)` }}
               >
                 {item.kind === "approval" ? (
@@ -248,6 +256,7 @@ function SessionPage({ id, live }: { id: string; live: SessionLive }) {
         {items.length === 0 ? <p className="empty">Waiting for the first event…</p> : null}
       </div>
       {!active ? <FollowUp id={id} /> : null}
+      {showSimilar ? <SolvedBefore sessionId={id} /> : null}
     </section>
   );
 }

@@ -7,8 +7,19 @@ import { useEffect, useState } from "react";
 import { api } from "../live/api";
 
 const ERRORS: Record<string, string> = {
+  invalid_request: "The sign-in provider sent back something Tower could not use. Try again.",
+  invalid_state: "That sign-in was already used, has expired, or began in another browser. Start again.",
+  sso_not_configured: "Single sign-on is not set up for that workspace.",
+  github_not_configured: "GitHub sign-in is not set up on this Tower.",
+  provider_unreachable: "The sign-in provider could not be reached. Try again in a moment.",
+  token_rejected: "The provider's answer did not pass Tower's checks (signature, audience or expiry), so you were not signed in.",
+  email_not_allowed: "Your email's domain is not allowed to sign in to this workspace.",
+  email_in_use: "That email belongs to an existing Tower account this provider may not take over. Ask an admin.",
   not_a_member: "You signed in, but you are not a member of any workspace yet. Ask an admin for an invitation.",
-  state: "That sign-in link was already used or has expired. Start again.",
+  invitation_invalid: "That invitation is unknown, used, revoked or expired, or for another email.",
+  account_disabled: "This account is disabled.",
+  rate_limited: "Too many sign-in attempts from here. Wait a minute and try again.",
+  server_error: "Something went wrong on Tower's side. Try again.",
 };
 
 type Providers = Awaited<ReturnType<typeof api.signInProviders>>;

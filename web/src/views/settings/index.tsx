@@ -1,9 +1,10 @@
-/** Settings: members and invitations, API tokens, and (for admins) the audit log, as tabs. */
+/** Settings: members and invitations, API tokens, and (for admins) the audit log and single sign-on, as tabs. */
 import { Link, Route, Switch, useLocation } from "wouter";
 import { atLeast, me as meStore } from "../../live/me";
 import { useStore } from "../../state/store";
 import { AuditView } from "./audit";
 import { MembersView } from "./members";
+import { SsoView } from "./sso";
 import { TokensView } from "./tokens";
 
 export function SettingsView() {
@@ -12,7 +13,12 @@ export function SettingsView() {
   const tabs = [
     { href: "/settings/members", label: "Members" },
     { href: "/settings/tokens", label: "Tokens" },
-    ...(atLeast(me, "admin") ? [{ href: "/settings/audit", label: "Audit log" }] : []),
+    ...(atLeast(me, "admin")
+      ? [
+          { href: "/settings/audit", label: "Audit log" },
+          { href: "/settings/sso", label: "Single sign-on" },
+        ]
+      : []),
   ];
   return (
     <div className="settings">
@@ -27,6 +33,7 @@ export function SettingsView() {
         <Route path="/settings/members" component={MembersView} />
         <Route path="/settings/tokens" component={TokensView} />
         <Route path="/settings/audit" component={AuditView} />
+        <Route path="/settings/sso" component={SsoView} />
         <Route>
           <MembersView />
         </Route>
