@@ -15,7 +15,7 @@ export async function limitDecisions(env: Pick<Env, "DECISION_LIMITER">, tokenId
   }
 }
 
-/** Public sign-in endpoints (device flow, invitations) per client address. */
+/** Public sign-in endpoints (device flow, invitations, browser sessions, OIDC and GitHub) per client address. */
 export async function limitSignIns(c: { env: Pick<Env, "SIGNIN_LIMITER">; req: { header(name: string): string | undefined } }): Promise<void> {
   const address = c.req.header("cf-connecting-ip") ?? c.req.header("x-forwarded-for") ?? "local";
   const { success } = await c.env.SIGNIN_LIMITER.limit({ key: `signin:${address}` });
