@@ -63,8 +63,6 @@ export function upCommand(): Command {
       process.stdout.write(`\nTower is running at ${server.url}\n`);
       if (boot.adminToken) {
         process.stdout.write(`Admin token (shown once, stored only as a hash): ${boot.adminToken}\n`);
-        // The fragment never reaches a server log; the sign-in page posts it for a session cookie.
-        process.stdout.write(`Sign a browser in: ${server.url}/signin#token=${boot.adminToken}\n`);
         process.stdout.write(
           wroteCliConfig ? `Saved for the tower CLI in ${cliConfig}.\n` : `Use it with: export TOWER_TOKEN=${boot.adminToken}\n`,
         );
