@@ -18,7 +18,7 @@ import {
 import { ApiError, ErrorEnvelope } from "./protocol/errors";
 import { AuditEntry, AuditVerification, IssuedToken, Me, type AuditQuery } from "./protocol/members";
 import { EventPage } from "./protocol/events";
-import { SignedOut, SignInProviders } from "./protocol/sign-in";
+import { SignedOut, SignInProviders, SsoConfig, type PutSsoBody } from "./protocol/sign-in";
 import { AgentPresence, HubFrame, ServerFrame, TOKEN_REVOKED_CLOSE, type ClientFrame } from "./protocol/frames";
 import {
   SessionPage,
@@ -129,6 +129,10 @@ export function createApiClient(opts: ClientOptions) {
     signOut: () => call(SignedOut, "DELETE", "/api/auth/session"),
     /** The sign-in methods to offer: token, GitHub, and each workspace's SSO. */
     signInProviders: () => call(SignInProviders, "GET", "/api/auth/providers"),
+    // The workspace's OpenID Connect provider (owners and admins); the client secret is write-only.
+    getSso: () => call(SsoConfig, "GET", "/api/workspace/sso"),
+    putSso: (body: PutSsoInput) => call(SsoConfig, "PUT", "/api/workspace/sso", body),
+    deleteSso: () => call(z.object({ removed: z.boolean() }), "DELETE", "/api/workspace/sso"),
     startDeviceSignIn: (body: DeviceStartBody) => call(DeviceStart, "POST", "/api/auth/device", body),
     pollDeviceSignIn: (deviceCode: string) => call(DeviceTokenResult, "POST", "/api/auth/device/token", { deviceCode }),
     decideDeviceSignIn: (userCode: string, decision: "approve" | "deny") =>
@@ -139,6 +143,9 @@ export function createApiClient(opts: ClientOptions) {
 }
 
 export type ApiClient = ReturnType<typeof createApiClient>;
+
+/** What a caller of `putSso` passes: defaults (no domains, role member) may be left out. */
+export type PutSsoInput = Omit<PutSsoBody, "allowedDomains" | "newUserRole"> & Partial<Pick<PutSsoBody, "allowedDomains" | "newUserRole">>;
 
 export interface LiveOptions<F> {
   baseUrl: string;
