@@ -143,10 +143,6 @@ export function createApiClient(opts: ClientOptions) {
     unshare: (sessionId: string, principal: string) =>
       call(z.object({ removed: z.literal(true) }), "DELETE", `/api/sessions/${encodeURIComponent(sessionId)}/shares/${encodeURIComponent(principal)}`),
     handoff: (sessionId: string, userId: string) => call(SessionSummary, "POST", `/api/sessions/${encodeURIComponent(sessionId)}/handoff`, { userId }),
-    /** The workspace's SSO provider (404 when none is configured); never returns the secret. */
-    getSso: () => call(SsoConfig, "GET", "/api/workspace/sso"),
-    putSso: (body: Partial<PutSsoBody> & { issuer: string; clientId: string }) => call(SsoConfig, "PUT", "/api/workspace/sso", body),
-    deleteSso: () => call(z.object({ removed: z.boolean() }), "DELETE", "/api/workspace/sso"),
     setMachinePolicy: (agentId: string, body: PatchAgentBody) => call(AgentPresence, "PATCH", `/api/agents/${encodeURIComponent(agentId)}`, body),
     // Sign-in: the device flow's first two, acceptInvitation, the browser session and providers need no token.
     /** Exchanges a personal token for a browser session cookie (what `/signin#token=…` does); answers like `me()`. */
@@ -155,6 +151,10 @@ export function createApiClient(opts: ClientOptions) {
     signOut: () => call(SignedOut, "DELETE", "/api/auth/session"),
     /** The sign-in methods to offer: token, GitHub, and each workspace's SSO. */
     signInProviders: () => call(SignInProviders, "GET", "/api/auth/providers"),
+    // The workspace's OpenID Connect provider (owners and admins); the client secret is write-only.
+    getSso: () => call(SsoConfig, "GET", "/api/workspace/sso"),
+    putSso: (body: PutSsoInput) => call(SsoConfig, "PUT", "/api/workspace/sso", body),
+    deleteSso: () => call(z.object({ removed: z.boolean() }), "DELETE", "/api/workspace/sso"),
     startDeviceSignIn: (body: DeviceStartBody) => call(DeviceStart, "POST", "/api/auth/device", body),
     pollDeviceSignIn: (deviceCode: string) => call(DeviceTokenResult, "POST", "/api/auth/device/token", { deviceCode }),
     decideDeviceSignIn: (userCode: string, decision: "approve" | "deny") =>
@@ -185,6 +185,8 @@ export interface SearchOptions {
   author?: string;
   kind?: string[];
 }
+/** What a caller of `putSso` passes: defaults (no domains, role member) may be left out. */
+export type PutSsoInput = Omit<PutSsoBody, "allowedDomains" | "newUserRole"> & Partial<Pick<PutSsoBody, "allowedDomains" | "newUserRole">>;
 
 export interface LiveOptions<F> {
   baseUrl: string;

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CookieJar } from "../fixtures/cookie-jar";
 import { startOidcIdp, type OidcIdp } from "../fixtures/oidc-idp";
 import { startScriptedIdp, type IdpMode, type ScriptedIdp } from "../fixtures/scripted-idp";
+import { createApiClient, type PutSsoInput } from "../../worker/client";
 import { startTower, waitUntil, type Tower } from "./harness";
 
 let t: Tower;
@@ -28,13 +29,10 @@ afterAll(async () => {
   await t?.close();
 });
 
-async function useProvider(p: { issuer: string; clientId: string; clientSecret: string }, extra: Record<string, unknown> = {}) {
-  const res = await fetch(`${t.url}/api/workspace/sso`, {
-    method: "PUT",
-    headers: { authorization: `Bearer ${t.adminToken}`, "content-type": "application/json" },
-    body: JSON.stringify({ issuer: p.issuer, clientId: p.clientId, clientSecret: p.clientSecret, ...extra }),
-  });
-  expect(res.status, await res.clone().text()).toBe(200);
+async function useProvider(p: { issuer: string; clientId: string; clientSecret: string }, extra: Partial<PutSsoInput> = {}) {
+  const saved = await t.client.putSso({ issuer: p.issuer, clientId: p.clientId, clientSecret: p.clientSecret, ...extra });
+  expect(saved).toMatchObject({ issuer: p.issuer, hasClientSecret: true, redirectUri: `${t.url}/auth/oidc/callback` });
+  expect(JSON.stringify(await t.client.getSso())).not.toContain(p.clientSecret);
 }
 
 /** Runs the browser from /auth/oidc/:ws/start until it lands back on Tower after the callback. */
@@ -49,8 +47,8 @@ const me = (jar: CookieJar) => jar.fetch(`${t.url}/api/me`);
 describe("happy", () => {
   it("signs a new person in through a real OpenID Connect provider and provisions them just in time", async () => {
     await useProvider(idp, { newUserRole: "viewer", allowedDomains: ["acme.test"], label: "Acme" });
-    const providers = await (await fetch(`${t.url}/api/auth/providers`)).json();
-    expect(providers).toMatchObject({ token: true, oidc: [{ workspaceId, label: "Acme" }] });
+    const providers = await createApiClient({ baseUrl: t.url }).signInProviders();
+    expect(providers).toEqual({ token: true, github: false, oidc: [{ workspaceId, workspaceName: "default", label: "Acme" }] });
 
     const jar = new CookieJar();
     const { landed, hops } = await signIn(jar);

@@ -265,6 +265,7 @@ describe("security", () => {
 });
 
 describe("security: socket frames", () => {
+  // Each case builds the whole fixture (two workspaces, eight members, their tokens): the same 30 s as the matrix above.
   it.each(["owner", "admin", "collaborator", "sessionViewer"] as const)("lets %s send a decision only if they may act", { timeout: 30_000 }, async (principal) => {
     const f = await fixture("GET /api/sessions/:id/live");
     const sock = await openSocket(`/api/sessions/${f.sessionId}/live`, f.tokens[principal]!);

@@ -66,6 +66,19 @@ describe("happy: signing a browser in with a personal token", () => {
   });
 });
 
+describe("happy: one session per browser", () => {
+  it("ends the browser's previous session when it signs in again, e.g. as someone else", async () => {
+    const seed = await seedWorkspace();
+    const ann = await memberWith(seed, "member", "ann");
+    const first = await signInBrowser(seed.userToken);
+    const res = await browserFetch("/api/auth/session", { method: "POST", json: { token: ann.token }, origin: OWN, cookie: first });
+    expect(res.status).toBe(200);
+    const second = `tower_session=${setCookies(res)[0]!.value}`;
+    expect((await browserFetch("/api/me", { cookie: first })).status).toBe(401);
+    expect(await (await browserFetch("/api/me", { cookie: second })).json()).toMatchObject({ user: { id: ann.userId } });
+  });
+});
+
 describe("happy: signing out", () => {
   it("revokes the session and clears the cookie; the old cookie is refused afterwards", async () => {
     const seed = await seedWorkspace();

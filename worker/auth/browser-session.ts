@@ -30,6 +30,9 @@ export interface SignIn {
 export async function startBrowserSession(c: Context<AppEnv>, s: SignIn): Promise<{ id: string; expiresAt: number }> {
   const { db } = c.var.deps;
   const now = Date.now();
+  // A browser holds one session: signing in again (as someone else, or to another workspace) ends the previous one.
+  const previous = readCookie(c, SESSION_COOKIE);
+  if (previous) await revokeBrowserSession(db, await hashToken(previous), now);
   const expiresAt = Math.min(now + SESSION_TTL_MS, s.notAfter ?? Infinity);
   const secret = mintToken();
   const id = newId("bss");

@@ -9,7 +9,7 @@ import type { Context } from "hono";
 import { z } from "zod";
 import { githubAccount, type Invited } from "../auth/accounts";
 import { startBrowserSession } from "../auth/browser-session";
-import { authorizeUrl, githubUser } from "../auth/github";
+import { authorizeUrl, githubUser, type GitHubUser } from "../auth/github";
 import { codeChallengeFor, randomCodeVerifier } from "../auth/oidc";
 import { browserStep, finishFlow, SignInFailure, startFlow } from "../auth/sign-in-flow";
 import { signInConfig } from "../auth/sign-in-config";
@@ -58,31 +58,28 @@ export const githubRoutes = new Hono<AppEnv>()
       const code = c.req.query("code");
       if (!code || code.length > 500) throw new SignInFailure("invalid_request", "no code in the callback");
       const user = await githubUser(gh, callbackUrl(c), code, flow.codeVerifier);
-      const { db } = c.var.deps;
-      let invited: Invited | null = null;
-      if (flow.invitationHash) {
-        const inv = await liveInvitation(c, flow.invitationHash);
-        if (inv.email && !user.verifiedEmails.includes(inv.email)) throw new SignInFailure("invitation_invalid", `the invitation is for ${inv.email}, which GitHub has not verified for ${user.login}`);
-        invited = { workspaceId: inv.workspaceId, role: inv.role, email: inv.email };
-      }
-      const account = await githubAccount(db, gh.webUrl, user, invited);
-      const now = Date.now();
-      if (flow.invitationHash) {
-        const inv = await claimInvitation(db, flow.invitationHash, account.subject, now);
-        if (!inv) throw new SignInFailure("invitation_invalid", "the invitation was used a moment ago");
-        await provision(db, account.pending, now);
-        await appendAudit(db, { workspaceId: inv.workspaceId, actor: account.subject, actorKind: "user", via: "github", action: "invitation.accept", target: inv.id, details: { userId: account.userId, role: inv.role } });
-      } else {
-        await provision(db, account.pending, now);
-      }
-      await startBrowserSession(c, {
-        workspaceId: account.workspaceId,
-        userId: account.userId,
-        subject: account.subject,
-        scopes: ["*"],
-        method: "github",
-        details: { github: user.login, created: account.created, linked: account.linked, joined: account.joined },
-      });
+      const invited = flow.invitationHash ? await invitationFor(c, flow.invitationHash, user) : null;
+      const account = await githubAccount(c.var.deps.db, gh.webUrl, user, invited);
+      await commit(c, account, flow.invitationHash);
+      const details = { github: user.login, created: account.created, linked: account.linked, joined: account.joined };
+      await startBrowserSession(c, { workspaceId: account.workspaceId, userId: account.userId, subject: account.subject, scopes: ["*"], method: "github", details });
       return c.redirect("/", 302);
     }),
   );
+
+/** The invitation being accepted, if GitHub has verified the email it names (when it names one). */
+async function invitationFor(c: Context<AppEnv>, invitationHash: string, user: GitHubUser): Promise<Invited> {
+  const inv = await liveInvitation(c, invitationHash);
+  if (inv.email && !user.verifiedEmails.includes(inv.email)) throw new SignInFailure("invitation_invalid", `the invitation is for ${inv.email}, which GitHub has not verified for ${user.login}`);
+  return { workspaceId: inv.workspaceId, role: inv.role, email: inv.email };
+}
+
+/** Claims the invitation (once) before writing the account, so a lost race writes nothing. */
+async function commit(c: Context<AppEnv>, account: Awaited<ReturnType<typeof githubAccount>>, invitationHash: string | null): Promise<void> {
+  const { db } = c.var.deps;
+  const now = Date.now();
+  const inv = invitationHash ? await claimInvitation(db, invitationHash, account.subject, now) : null;
+  if (invitationHash && !inv) throw new SignInFailure("invitation_invalid", "the invitation was used a moment ago");
+  await provision(db, account.pending, now);
+  if (inv) await appendAudit(db, { workspaceId: inv.workspaceId, actor: account.subject, actorKind: "user", via: "github", action: "invitation.accept", target: inv.id, details: { userId: account.userId, role: inv.role } });
+}
