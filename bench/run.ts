@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { applyMigrations, bootstrap, freePort, startWrangler } from "../agent/up/local-server";
 import { createApiClient, type ApiClient } from "../worker/client";
 import { JsonSocket, stats, type Stats } from "./lib";
+import { searchBench } from "./search";
 
 interface Ctx {
   url: string;
@@ -212,6 +213,13 @@ async function main() {
     const floor = await floors(ctx);
     console.log(`floor  HTTP /api/health       ${fmt(floor.http)}`);
     console.log(`floor  WebSocket echo         ${fmt(floor.wsEcho)}`);
+    if (only.has("search")) {
+      const search = await searchBench(ctx);
+      console.log(`index ${search.events} events (${search.documents} documents) ${search.indexedEventsPerSecond} events/s, agent send → searchable (target ≥ 1,000)`);
+      console.log(`search text over ${search.events} events     ${fmt(search.text)}  ×${ratio(search.text, floor.http)} of /api/health (target p95 ≤ 50 ms)`);
+      console.log(`search hybrid                 ${fmt(search.hybrid)}  ×${ratio(search.hybrid, floor.http)} of /api/health (target p95 ≤ 150 ms)`);
+      console.log(`search semantic               ${fmt(search.semantic)}  ×${ratio(search.semantic, floor.http)} of /api/health`);
+    }
     if (!wants("approval")) return;
     const approval = await approvalRoundTrip(ctx);
     console.log(`approval round trip           ${fmt(approval.roundTrip)}  ×${ratio(approval.roundTrip, floor.wsEcho)} of echo (target p95 ≤ 15 ms)`);
