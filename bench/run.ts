@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { applyMigrations, bootstrap, freePort, startWrangler } from "../agent/up/local-server";
 import { createApiClient, type ApiClient } from "../worker/client";
 import { JsonSocket, stats, type Stats } from "./lib";
+import { searchBench } from "./search";
 import { eventToDom, firstLoadJs } from "./web";
 
 interface Ctx {
@@ -189,6 +190,7 @@ const ratio = (a: Stats, floor: Stats) => Math.round((a.p95 / floor.p95) * 100) 
 const only = new Set(process.argv.slice(2));
 const wants = (part: string) => only.size === 0 || only.has(part);
 
+let searchResults: Awaited<ReturnType<typeof searchBench>> | null = null;
 let webResults: { firstLoadJs: ReturnType<typeof firstLoadJs>; eventToDom: Stats } | null = null;
 
 async function main() {
@@ -224,6 +226,14 @@ async function main() {
       console.log(`agent event → viewer's DOM    ${fmt(dom)}  ×${ratio(dom, floor.wsEcho)} of echo (target p95 ≤ 50 ms)`);
       webResults = { firstLoadJs: js, eventToDom: dom };
     }
+    if (wants("search")) {
+      const search = await searchBench(ctx);
+      searchResults = search;
+      console.log(`index ${search.events} events (${search.documents} documents) ${search.indexedEventsPerSecond} events/s, agent send → searchable (target ≥ 1,000)`);
+      console.log(`search text over ${search.events} events     ${fmt(search.text)}  ×${ratio(search.text, floor.http)} of /api/health (target p95 ≤ 50 ms)`);
+      console.log(`search hybrid                 ${fmt(search.hybrid)}  ×${ratio(search.hybrid, floor.http)} of /api/health (target p95 ≤ 150 ms)`);
+      console.log(`search semantic               ${fmt(search.semantic)}  ×${ratio(search.semantic, floor.http)} of /api/health`);
+    }
     if (only.size > 0 && !wants("approval")) return;
     const approval = await approvalRoundTrip(ctx);
     console.log(`approval round trip           ${fmt(approval.roundTrip)}  ×${ratio(approval.roundTrip, floor.wsEcho)} of echo (target p95 ≤ 15 ms)`);
@@ -251,6 +261,7 @@ async function main() {
       list,
       ingest: { batched: ingestBatched, single: ingestSingle },
       web: webResults,
+      search: searchResults,
       ratios: {
         approvalP95OverEcho: ratio(approval.roundTrip, floor.wsEcho),
         fanOut100P95OverEcho: ratio(fan[2]!.perDelivery, floor.wsEcho),

@@ -45,6 +45,7 @@ export class RoomOutbox {
 
   #indexedUpTo: number;
   #indexedTitle: string | null = null;
+  #indexing: Promise<void> | null = null;
 
   constructor(
     private readonly env: Env,
@@ -89,21 +90,28 @@ export class RoomOutbox {
   }
 
   /**
-   * One queue message per flush for the events stored since the last (and for a new title). A failed
-   * send leaves the cursor where it was, so the next flush covers those events too.
+   * One queue message per flush for the events stored since the last (and for a new title). Not
+   * awaited by the flush, so no reply (a decision, a launch) waits on the queue; one send at a
+   * time, and when it lands anything stored meanwhile goes in the next. A failed send leaves the
+   * cursor where it was, so the next change covers those events too.
    */
-  async #enqueueIndexing(s: SessionSummary): Promise<void> {
-    if (s.lastSeq <= this.#indexedUpTo && s.title === this.#indexedTitle) return;
+  #enqueueIndexing(): void {
+    const s = this.summaryOf();
+    if (this.#indexing || !s || (s.lastSeq <= this.#indexedUpTo && s.title === this.#indexedTitle)) return;
     const job: IndexJob = { workspaceId: s.workspaceId, sessionId: s.id, after: Math.min(this.#indexedUpTo, s.lastSeq), upTo: s.lastSeq };
-    try {
-      await this.env.SEARCH_QUEUE.send(job);
-    } catch (e) {
-      console.error("session room: enqueueing search indexing failed; the next change retries", e);
-      return;
-    }
-    this.#indexedUpTo = s.lastSeq;
-    this.#indexedTitle = s.title;
-    this.indexCursor.save(s.lastSeq);
+    this.#indexing = this.env.SEARCH_QUEUE.send(job).then(
+      () => {
+        this.#indexedUpTo = s.lastSeq;
+        this.#indexedTitle = s.title;
+        this.indexCursor.save(s.lastSeq);
+        this.#indexing = null;
+        this.#enqueueIndexing();
+      },
+      (e: unknown) => {
+        this.#indexing = null;
+        console.error("session room: enqueueing search indexing failed; the next change retries", e);
+      },
+    );
   }
 
   async #flush(): Promise<void> {
@@ -128,7 +136,7 @@ export class RoomOutbox {
       this.#linkOps.unshift(...ops);
       throw e;
     }
-    await this.#enqueueIndexing(summary);
+    this.#enqueueIndexing();
     // The chain is per workspace and other writers append too, so each entry is its own append.
     while (this.#audit.length) {
       await appendAudit(db, this.#audit[0]!);

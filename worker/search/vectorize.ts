@@ -1,13 +1,16 @@
 /**
  * The production `VectorIndex` on Cloudflare Vectorize: one namespace per workspace (so a query
  * can never see another workspace's vectors), metadata for the filters, ids = document ids.
- * The only module that touches `env.VECTORIZE`. Needs metadata indexes on kind, toolName and at.
+ * The only module that touches `env.VECTORIZE`. Needs metadata indexes on sessionId, kind, toolName
+ * and at: filters use them, and only indexed metadata comes back with a topK of 100.
  */
 import { z } from "zod";
 import type { VectorFilter, VectorHit, VectorIndex, VectorRecord } from "./vector-index";
 
 /** Vectorize caps a query's topK at 100 when metadata is not returned with it. */
 const MAX_TOP_K = 100;
+/** Vectors per upsert call (the binding takes at most 1,000). */
+const UPSERT_BATCH = 500;
 /** An `$in` filter this long is better applied after the query than sent with it. */
 const MAX_IN = 100;
 
@@ -17,15 +20,16 @@ export class VectorizeVectorIndex implements VectorIndex {
   constructor(private readonly index: VectorizeBinding) {}
 
   async upsert(records: readonly VectorRecord[]): Promise<void> {
-    if (!records.length) return;
-    await this.index.upsert(
-      records.map((r) => ({
+    for (let i = 0; i < records.length; i += UPSERT_BATCH) {
+      await this.index.upsert(
+        records.slice(i, i + UPSERT_BATCH).map((r) => ({
         id: String(r.docId),
         namespace: r.workspaceId,
         values: Array.from(r.values),
-        metadata: { sessionId: r.sessionId, kind: r.kind, toolName: r.toolName ?? "", at: r.at },
-      })),
-    );
+          metadata: { sessionId: r.sessionId, kind: r.kind, toolName: r.toolName ?? "", at: r.at },
+        })),
+      );
+    }
   }
 
   async query(vector: Float32Array, f: VectorFilter, topK: number): Promise<VectorHit[]> {
