@@ -21,6 +21,8 @@ import { diagnostics } from "./routes/diagnostics";
 import { sessions } from "./routes/sessions";
 import { signIn } from "./routes/sign-in";
 import { workspace } from "./routes/workspace";
+import { templatesRoutes } from "./routes/templates";
+import { pipelines } from "./routes/pipelines";
 
 const app = router();
 
@@ -51,6 +53,8 @@ const routes = app
   .route("/api/auth", signIn)
   .route("/api/invitations", invitations)
   .route("/api/me", me)
+  .route("/api/templates", templatesRoutes)
+  .route("/api/pipelines", pipelines)
   .route("/api", diagnostics);
 
 app.doc31("/api/openapi.json", {

@@ -20,6 +20,8 @@ import { launchCommand } from "./commands/launch";
 import { lsCommand } from "./commands/ls";
 import { showCommand } from "./commands/show";
 import { watchCommand } from "./commands/watch";
+import { templateCommand } from "./commands/template";
+import { pipelineCommand } from "./commands/pipeline";
 import { processContext, tokenFlag, urlFlag, type CliContext } from "./config";
 import { reportError, type Io } from "./output";
 
@@ -83,6 +85,8 @@ export function buildProgram(extra: Command[] = [], ctx: CliContext = processCon
     auditCommand(ctx),
     workspacesCommand(ctx),
     switchCommand(ctx),
+    templateCommand(ctx),
+    pipelineCommand(ctx),
   ];
   for (const c of own) for (const o of serverOptions()) c.addOption(o);
   for (const c of [...own, agentCommand(), ...extra]) program.addCommand(c);
