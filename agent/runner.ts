@@ -6,6 +6,7 @@
  */
 import { randomUUID } from "node:crypto";
 import type { ApprovalAnswer, RunOutcome } from "../worker/protocol/agent";
+import type { LaunchSpec } from "../worker/protocol/session";
 import { query, type CanUseTool, type Options, type PermissionResult, type Query, type SDKResultMessage } from "@anthropic-ai/claude-agent-sdk";
 
 export interface RunSpec {
@@ -17,6 +18,8 @@ export interface RunSpec {
   allowedTools?: string[];
   disallowedTools?: string[];
   additionalDirectories?: string[];
+  /** MCP servers by name, passed to the SDK as they are (their tool calls still ask for approval). */
+  mcpServers?: LaunchSpec["mcpServers"];
   /** Claude's session id to resume */
   resume?: string;
   /** with resume: fork into a new Claude session id */
@@ -186,6 +189,7 @@ export function startRun(spec: RunSpec, hooks: RunHooks, options: RunOptions = {
     ...(spec.allowedTools ? { allowedTools: spec.allowedTools } : {}),
     ...(spec.disallowedTools ? { disallowedTools: spec.disallowedTools } : {}),
     ...(spec.additionalDirectories ? { additionalDirectories: spec.additionalDirectories } : {}),
+    ...(spec.mcpServers ? { mcpServers: spec.mcpServers } : {}),
     ...(spec.resume ? { resume: spec.resume, ...(spec.forkSession ? { forkSession: true } : {}) } : {}),
   };
 

@@ -15,6 +15,8 @@ import { appendAudit, type NewAuditEntry } from "../worker/db/audit";
 import type { EventBody } from "../worker/protocol/events";
 import type { IndexJob } from "../worker/protocol/search";
 import { upsertSessionSummary } from "../worker/db/sessions";
+import { instanceOf } from "../worker/db/pipelines";
+import { STEP_UPDATE_EVENT } from "../worker/protocol/pipelines";
 import type { AgentLink } from "./agent-link";
 import type { WorkspaceHub } from "./workspace-hub";
 import { WriteBehind } from "./write-behind";
@@ -35,6 +37,8 @@ export class RoomOutbox {
   #audit: NewAuditEntry[] = [];
   #linkOps: LinkOp[] = [];
   #written = "";
+  /** The end (status at time) already reported to the session's pipeline run, if it has one. */
+  #reportedEnd = "";
   #link: Pick<AgentLink, "enqueue" | "cancel"> | null = null;
   #hub: Pick<WorkspaceHub, "publish"> | null = null;
   #writer = new WriteBehind<null>(
@@ -57,7 +61,10 @@ export class RoomOutbox {
 
   summaryChanged(): void {
     const s = this.summaryOf();
-    if (s && JSON.stringify(s) !== this.#written) this.#writer.push(null);
+    if (!s || JSON.stringify(s) === this.#written) return;
+    this.#writer.push(null);
+    // The end of a pipeline step's session is what its run waits on: no coalescing delay for it.
+    if (s.pipelineRunId && ENDED.has(s.status)) void this.#writer.settled();
   }
 
   approval(a: Approval): void {
@@ -83,6 +90,26 @@ export class RoomOutbox {
     if (!entry) return;
     this.#audit.push(entry);
     this.#writer.push(null);
+  }
+
+  /**
+   * A session of a pipeline step has ended: wake its run's Workflow instance. After the summary row
+   * is written, so the instance reads the end from D1; once per end (a continue and a new end report again).
+   */
+  async #reportEnd(db: ReturnType<typeof makeDb>, summary: SessionSummary): Promise<void> {
+    if (!summary.pipelineRunId || !ENDED.has(summary.status)) return;
+    const key = `${summary.status}@${summary.endedAt ?? summary.updatedAt}`;
+    if (key === this.#reportedEnd) return;
+    const instanceId = await instanceOf(db, summary.pipelineRunId);
+    if (instanceId) {
+      try {
+        await (await this.env.PIPELINE.get(instanceId)).sendEvent({ type: STEP_UPDATE_EVENT, payload: { sessionId: summary.id, status: summary.status } });
+      } catch (e) {
+        // An instance that already finished (cancelled, terminated) has nobody left to tell.
+        console.warn(`pipeline ${summary.pipelineRunId}: step-update for ${summary.id} not delivered`, e);
+      }
+    }
+    this.#reportedEnd = key;
   }
 
   settled(): Promise<void> {
@@ -129,7 +156,8 @@ export class RoomOutbox {
         await db.batch([upsertSessionSummary(db, summary), ...approvals.map((a) => upsertApproval(db, summary.workspaceId, a))]);
         if (json !== this.#written) frames.push({ type: "session-upsert", session: summary });
         this.#written = json;
-        for (const a of approvals) frames.push({ type: "approval-upsert", approval: a });
+        const label = { pipelineRunId: summary.pipelineRunId ?? null, pipelineStepId: summary.pipelineStepId ?? null };
+        for (const a of approvals) frames.push({ type: "approval-upsert", approval: { ...a, ...label } });
       }
     } catch (e) {
       for (const a of approvals) if (!this.#approvals.has(a.id)) this.#approvals.set(a.id, a);
@@ -149,6 +177,7 @@ export class RoomOutbox {
         else await link.cancel(op.runId);
       }
     }
+    await this.#reportEnd(db, summary);
     if (frames.length) {
       // Cached: getServerByName costs an extra round trip to start the hub on every call.
       const hub = (this.#hub ??= (await getServerByName(this.env.WorkspaceHub, summary.workspaceId)) as unknown as Pick<WorkspaceHub, "publish">);
@@ -156,6 +185,8 @@ export class RoomOutbox {
     }
   }
 }
+
+const ENDED = new Set(["completed", "failed", "interrupted", "waiting_for_input"]);
 
 /** The audit entry for a room event, if it is one the log keeps. */
 export function auditEntryFor(workspaceId: string, sessionId: string, body: EventBody): NewAuditEntry | null {

@@ -15,7 +15,7 @@ import type { SessionSummary } from "../worker/protocol/session";
 import { configFrom } from "../worker/config";
 import { decisionAllowed } from "../worker/auth/rate-limit";
 import { workspaceHub } from "../worker/rooms";
-import { EMPTY_ROOM, step, toPublicApproval, type CreateInput, type RoomInput, type RoomState, type StepResult } from "./core/room";
+import { EMPTY_ROOM, step, toPublicApproval, type CreateInput, type SessionFacts, type RoomInput, type RoomState, type StepResult } from "./core/room";
 import { needsAgent } from "./core/status";
 import { canonicalSha256 } from "./hash";
 import { RoomOutbox } from "./room-outbox";
@@ -240,6 +240,11 @@ export class SessionRoom extends Server<Env> {
   forkBasis(): { claudeSessionId: string | null; claudeCostUsd: number } {
     const s = this.#state.session;
     return { claudeSessionId: s?.claudeSessionId ?? null, claudeCostUsd: s?.tally.claudeCostUsd ?? 0 };
+  }
+
+  /** The launch spec, for "save as template". */
+  launchSpec(): SessionFacts["spec"] | null {
+    return this.#state.session?.spec ?? null;
   }
 
   events(after: number, limit: number): { events: SessionEvent[]; lastSeq: number } {

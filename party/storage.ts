@@ -47,6 +47,15 @@ const StoredSession = z.object({
   createdAt: z.number(),
   updatedAt: z.number(),
   endedAt: z.number().nullable(),
+  origin: z
+    .object({
+      templateId: z.string().nullable(),
+      templateVersion: z.number().nullable(),
+      templateParams: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).nullable(),
+      pipelineRunId: z.string().nullable(),
+      pipelineStepId: z.string().nullable(),
+    })
+    .optional(),
 });
 const StoredApproval = z.intersection(Approval, z.object({ requestId: z.string(), runId: z.string() }));
 const StoredTimer = z.discriminatedUnion("kind", [

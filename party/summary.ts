@@ -37,5 +37,10 @@ export function toSummary(state: RoomState, lastSeq: number): SessionSummary | n
     createdAt: s.createdAt,
     updatedAt: s.updatedAt,
     endedAt: s.endedAt,
+    templateId: s.origin?.templateId ?? null,
+    templateVersion: s.origin?.templateVersion ?? null,
+    templateParams: s.origin?.templateParams ?? null,
+    pipelineRunId: s.origin?.pipelineRunId ?? null,
+    pipelineStepId: s.origin?.pipelineStepId ?? null,
   };
 }

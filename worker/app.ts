@@ -28,6 +28,8 @@ import { signIn } from "./routes/sign-in";
 import { ssoSettings } from "./routes/sso-settings";
 import { searchDeps } from "./search/backend";
 import { workspace } from "./routes/workspace";
+import { templatesRoutes } from "./routes/templates";
+import { pipelines } from "./routes/pipelines";
 
 const app = router();
 
@@ -63,6 +65,8 @@ const routes = app
   .route("/api/invitations", invitations)
   .route("/api/me", me)
   .route("/api/search", search)
+  .route("/api/templates", templatesRoutes)
+  .route("/api/pipelines", pipelines)
   .route("/api", diagnostics);
 
 // Browser navigations of the provider sign-ins: not JSON, not in the typed client, no bearer token.

@@ -34,6 +34,19 @@ import {
   type SessionListQuery,
 } from "./protocol/session";
 
+import {
+  ExportedTemplate,
+  ImportedTemplate,
+  Template,
+  TemplateList,
+  TemplateVersionList,
+  type CreateTemplateBody,
+  type LaunchTemplateBody,
+  type SaveSessionAsTemplateBody,
+  type UpdateTemplateBody,
+} from "./protocol/templates";
+import { RunList, RunView, ValidatedPipeline, type RunStatus, type StartRunBody } from "./protocol/pipelines";
+
 export { ApiError };
 
 
@@ -168,8 +181,39 @@ export function createApiClient(opts: ClientOptions) {
     similarSessions: (id: string, limit?: number) => call(SimilarResponse, "GET", `/api/sessions/${encodeURIComponent(id)}/similar`, undefined, { limit }),
     backfillSearch: () => call(BackfillResponse, "POST", "/api/search/backfill"),
     searchStats: () => call(IndexStats, "GET", "/api/search/stats"),
+    ...templatesAndPipelines(call),
   };
 }
+
+// ---- Templates and pipelines (worker/routes/templates.ts, worker/routes/pipelines.ts) --------------
+type Call = <T>(schema: z.ZodType<T>, method: string, path: string, body?: unknown, query?: Query) => Promise<T>;
+const enc = encodeURIComponent;
+
+/** Typed methods for /api/templates and /api/pipelines; `ref` is a template's id or name. */
+function templatesAndPipelines(call: Call) {
+  return {
+    listTemplates: () => call(TemplateList, "GET", "/api/templates"),
+    getTemplate: (ref: string, version?: number) => call(Template, "GET", `/api/templates/${enc(ref)}`, undefined, { version }),
+    templateVersions: (ref: string) => call(TemplateVersionList, "GET", `/api/templates/${enc(ref)}/versions`),
+    createTemplate: (body: CreateTemplateBody) => call(Template, "POST", "/api/templates", body),
+    /** Every edit makes a new immutable version. */
+    updateTemplate: (ref: string, body: UpdateTemplateBody) => call(Template, "PUT", `/api/templates/${enc(ref)}`, body),
+    importTemplate: (yaml: string) => call(ImportedTemplate, "POST", "/api/templates/import", { yaml }),
+    exportTemplate: (ref: string, version?: number) => call(ExportedTemplate, "GET", `/api/templates/${enc(ref)}/export`, undefined, { version }),
+    saveSessionAsTemplate: (body: SaveSessionAsTemplateBody) => call(Template, "POST", "/api/templates/from-session", body),
+    launchTemplate: (ref: string, body: LaunchTemplateBody = {}) => call(SessionSummary, "POST", `/api/templates/${enc(ref)}/launch`, body),
+    /** Checks a definition (YAML text or JSON) without starting anything; a 400 lists what to fix, with line and column. */
+    validatePipeline: (body: StartRunBody) => call(ValidatedPipeline, "POST", "/api/pipelines/validate", body),
+    startPipelineRun: (body: StartRunBody) => call(RunView, "POST", "/api/pipelines/runs", body),
+    listPipelineRuns: (q: { status?: RunStatus; limit?: number } = {}) => call(RunList, "GET", "/api/pipelines/runs", undefined, q),
+    getPipelineRun: (id: string) => call(RunView, "GET", `/api/pipelines/runs/${enc(id)}`),
+    /** Cancels the run and interrupts its running sessions. */
+    cancelPipelineRun: (id: string) => call(RunView, "POST", `/api/pipelines/runs/${enc(id)}/cancel`),
+    /** Re-runs only the steps that failed, were cancelled or were skipped; succeeded steps keep their outputs. */
+    retryPipelineRun: (id: string) => call(RunView, "POST", `/api/pipelines/runs/${enc(id)}/retry`),
+  };
+}
+// ---- end of templates and pipelines -----------------------------------------------------------------
 
 export type ApiClient = ReturnType<typeof createApiClient>;
 

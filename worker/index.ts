@@ -1,10 +1,11 @@
-/** Worker entry: the Hono app, the search index's queue consumer, and the Durable Object classes wrangler binds by name. */
+/** Worker entry: the Hono app, the search index's queue consumer, and the Durable Object and Workflow classes wrangler binds by name. */
 import app from "./app";
 import { handleQueue } from "./search/queue";
 
 export { SessionRoom } from "../party/session-room";
 export { WorkspaceHub } from "../party/workspace-hub";
 export { AgentLink } from "../party/agent-link";
+export { PipelineWorkflow } from "./pipelines/workflow";
 
 export default {
   fetch: app.fetch,

@@ -21,6 +21,8 @@ import { lsCommand } from "./commands/ls";
 import { searchCommand } from "./commands/search";
 import { showCommand } from "./commands/show";
 import { watchCommand } from "./commands/watch";
+import { templateCommand } from "./commands/template";
+import { pipelineCommand } from "./commands/pipeline";
 import { processContext, tokenFlag, urlFlag, type CliContext } from "./config";
 import { reportError, type Io } from "./output";
 
@@ -85,6 +87,8 @@ export function buildProgram(extra: Command[] = [], ctx: CliContext = processCon
     workspacesCommand(ctx),
     switchCommand(ctx),
     searchCommand(ctx),
+    templateCommand(ctx),
+    pipelineCommand(ctx),
   ];
   for (const c of own) for (const o of serverOptions()) c.addOption(o);
   for (const c of [...own, agentCommand(), ...extra]) program.addCommand(c);

@@ -20,6 +20,15 @@ export interface ApprovalRecord extends Approval {
   runId: string;
 }
 
+/** Where a session came from: a template version with its parameters, and/or a pipeline step. */
+export interface SessionOrigin {
+  templateId: string | null;
+  templateVersion: number | null;
+  templateParams: Record<string, string | number | boolean> | null;
+  pipelineRunId: string | null;
+  pipelineStepId: string | null;
+}
+
 export interface SessionFacts {
   id: SessionId;
   workspaceId: WorkspaceId;
@@ -39,6 +48,7 @@ export interface SessionFacts {
   createdAt: number;
   updatedAt: number;
   endedAt: number | null;
+  origin?: SessionOrigin;
 }
 
 export interface RoomState {
@@ -74,6 +84,7 @@ export interface CreateInput {
   resume?: string;
   /** The cost the forked Claude session already carries, which this session did not spend. */
   costBaselineUsd?: number;
+  origin?: SessionOrigin;
   by: string;
 }
 
@@ -220,6 +231,7 @@ function create(d: Draft, c: CreateInput): StepResult {
       createdAt: now,
       updatedAt: now,
       endedAt: null,
+      ...(c.origin ? { origin: c.origin } : {}),
     },
   };
   d.emit({ type: "session-created", title: c.title, spec: c.spec });

@@ -26,7 +26,13 @@ export interface Tower {
   agentState: string;
   server: RunningServer;
   api: FakeMessagesApi;
-  startAgent(opts?: { claudePath?: string; env?: Record<string, string> }): Promise<ChildProcess>;
+  /**
+   * Starts `tower agent`. Without `name` it is the bootstrap machine (and becomes `tower.agent`); with
+   * one, a further machine enrolled through the device flow (an admin approves it), with its own labels.
+   */
+  startAgent(opts?: AgentOptions): Promise<ChildProcess>;
+  /** Every agent process started with a name, by name. */
+  agents: Map<string, ChildProcess>;
   /** Runs the real `tower` CLI as a child process against this server. */
   cli(
     args: string[],
@@ -44,6 +50,23 @@ export interface Tower {
 }
 
 const TOWER_BIN = join(PROJECT_ROOT, "agent/bin/tower.mjs");
+
+export interface AgentOptions {
+  claudePath?: string;
+  env?: Record<string, string>;
+  name?: string;
+  labels?: string[];
+  capacity?: number;
+}
+
+/** Enrolls a machine as a member would: device sign-in for an agent, approved with the admin token. */
+async function enrollMachine(client: ApiClient, name: string): Promise<string> {
+  const started = await client.startDeviceSignIn({ kind: "agent", machineName: name });
+  await client.decideDeviceSignIn(started.userCode, "approve");
+  const r = await client.pollDeviceSignIn(started.deviceCode);
+  if (r.status !== "approved") throw new Error(`enrolling ${name}: ${r.status}`);
+  return r.token;
+}
 
 export async function startTower(opts: { agentGraceSeconds?: number; approvalTimeoutSeconds?: number; vars?: Record<string, string> } = {}): Promise<Tower> {
   const root = await mkdtemp(join(tmpdir(), "tower-e2e-"));
@@ -78,9 +101,14 @@ export async function startTower(opts: { agentGraceSeconds?: number; approvalTim
     api,
     agent: null,
     logs: () => `--- wrangler ---\n${logs}\n--- agent ---\n${agentLogs}`,
+    agents: new Map(),
     async startAgent(opts = {}) {
-      const args = [TOWER_BIN, "agent", "--server", tower.url, "--token", tower.agentToken, "--name", agentName, "--state-dir", agentState];
+      const named = opts.name !== undefined;
+      const token = named ? await enrollMachine(tower.client, opts.name!) : tower.agentToken;
+      const args = [TOWER_BIN, "agent", "--server", tower.url, "--token", token, "--name", opts.name ?? agentName, "--state-dir", named ? join(root, `agent-${opts.name}`) : agentState];
       if (opts.claudePath) args.push("--claude-path", opts.claudePath);
+      if (opts.labels?.length) args.push("--labels", opts.labels.join(","));
+      if (opts.capacity !== undefined) args.push("--capacity", String(opts.capacity));
       const child = spawn(process.execPath, args, {
         cwd: workDir,
         env: withoutUndefined({ ...process.env, ...claude.env, ...opts.env }),
@@ -93,7 +121,8 @@ export async function startTower(opts: { agentGraceSeconds?: number; approvalTim
       };
       child.stdout?.on("data", collect);
       child.stderr?.on("data", collect);
-      tower.agent = child;
+      if (named) tower.agents.set(opts.name!, child);
+      else tower.agent = child;
       await waitUntil(
         () => {
           if (child.exitCode !== null) throw new Error(`agent exited with ${child.exitCode}:\n${out}`);
@@ -144,9 +173,7 @@ export async function startTower(opts: { agentGraceSeconds?: number; approvalTim
       await tower.startServer();
     },
     async close() {
-      if (tower.agent && tower.agent.exitCode === null) {
-        tower.agent.kill("SIGKILL");
-      }
+      for (const child of [tower.agent, ...tower.agents.values()]) if (child && child.exitCode === null) child.kill("SIGKILL");
       await tower.server.stop();
       await api.close();
       await claude.cleanup();

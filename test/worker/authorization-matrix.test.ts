@@ -41,6 +41,12 @@ const EXPECTED: Record<Action, Principal[]> = {
   "token.admin": ["owner", "admin"],
   "audit.read": ["owner", "admin"],
   "search.admin": ["owner", "admin"],
+  "template.read": everyone,
+  "template.write": ["owner", "admin", "member", "collaborator", "sessionViewer", "otherWorkspace"],
+  "pipeline.read": everyone,
+  "pipeline.run": ["owner", "admin", "member", "collaborator", "sessionViewer", "otherWorkspace"],
+  // The fixture's run is started by the owner: only they and admins may cancel or re-run it.
+  "pipeline.manage": ["owner", "admin"],
 };
 
 interface Fixture {
@@ -54,6 +60,8 @@ interface Fixture {
   agentId: string;
   invitationId: string;
   userCodes: Partial<Record<Principal, string>>;
+  templateName: string;
+  runId: string;
 }
 
 async function fixture(key: string): Promise<Fixture> {
@@ -74,6 +82,19 @@ async function fixture(key: string): Promise<Fixture> {
   const revoked = await memberWith(seed, "owner", "revoked-owner");
   const tokens = (await (await api("/api/tokens", revoked.token)).json<{ tokens: { id: string }[] }>()).tokens;
   await revokeTokenQuery(db, tokens[0]!.id, Date.now());
+  const templateName = `matrix-${crypto.randomUUID().slice(0, 8)}`;
+  if (key.startsWith("GET /api/templates/") || key.startsWith("PUT /api/templates/") || key.startsWith("POST /api/templates/:id")) {
+    const made = await api("/api/templates", seed.userToken, { method: "POST", json: { name: templateName, recipe: { prompt: "p", cwd: "/tmp" } } });
+    if (made.status !== 201) throw new Error(`template fixture: ${made.status} ${await made.text()}`);
+  }
+  // Saving a session as a template needs to read it: share it with the whole workspace for that route.
+  if (key === "POST /api/templates/from-session") await putGrant(db, seed.workspaceId, sessionId, { principal: "workspace", role: "viewer", grantedBy: "test", createdAt: Date.now() });
+  let runId = "run_00000000000000000000";
+  if (key.includes("/api/pipelines/runs/:id")) {
+    const started = await api("/api/pipelines/runs", seed.userToken, { method: "POST", json: PIPELINE });
+    if (started.status !== 201) throw new Error(`run fixture: ${started.status} ${await started.text()}`);
+    runId = (await started.json<{ id: string }>()).id;
+  }
   let approvalId: string | null = null;
   if (needsApproval) {
     const link = await openSocket("/api/agents/connect", seed.agentToken);
@@ -138,8 +159,12 @@ async function fixture(key: string): Promise<Fixture> {
     agentId: seed.agentId,
     invitationId: invitation.id,
     userCodes,
+    templateName,
+    runId,
   };
 }
+
+const PIPELINE = { pipeline: { name: "matrix", steps: { a: { prompt: "p", cwd: "/tmp" } } } };
 
 function bodyFor(key: string, f: Fixture, p: Principal): unknown {
   if (key === "POST /api/auth/device/approve") return { userCode: f.userCodes[p] };
@@ -179,6 +204,19 @@ function bodyFor(key: string, f: Fixture, p: Principal): unknown {
       return { workspaceId: f.workspaceId };
     case "POST /api/search/similar":
       return { prompt: "p" };
+    case "POST /api/templates":
+      return { name: `made-by-${p.toLowerCase()}`, recipe: { prompt: "p", cwd: "/tmp" } };
+    case "POST /api/templates/import":
+      return { yaml: `name: imported-by-${p.toLowerCase()}\nprompt: p\ncwd: /tmp\n` };
+    case "POST /api/templates/from-session":
+      return { sessionId: f.sessionId, name: `saved-by-${p.toLowerCase()}` };
+    case "PUT /api/templates/:id":
+      return { recipe: { prompt: `edited by ${p}`, cwd: "/tmp" } };
+    case "POST /api/templates/:id/launch":
+      return {};
+    case "POST /api/pipelines/runs":
+    case "POST /api/pipelines/validate":
+      return PIPELINE;
     default:
       return undefined;
   }
@@ -193,6 +231,8 @@ function pathFor(path: string, f: Fixture, p: Principal): string {
     .replace("/api/tokens/:id", `/api/tokens/${f.tokenIds[p] ?? "tok_00000000000000000000"}`)
     .replace("/api/agents/:id", `/api/agents/${f.agentId}`)
     .replace("/api/invitations/:id", `/api/invitations/${f.invitationId}`)
+    .replace("/api/templates/:id", `/api/templates/${f.templateName}`)
+    .replace("/api/pipelines/runs/:id", `/api/pipelines/runs/${f.runId}`)
     .replace(":id", f.sessionId);
 }
 
@@ -205,7 +245,8 @@ function expected(key: string, principal: Principal): boolean {
   if (principal !== "otherWorkspace") return EXPECTED[action].includes(principal);
   const namesOurResource =
     (/:(id|userId|principal)/.test(key) && !key.startsWith("POST /api/tokens/") && !key.startsWith("DELETE /api/tokens/")) ||
-    key === "POST /api/me/switch"; // its body names this workspace
+    key === "POST /api/me/switch" || // its body names this workspace
+    key === "POST /api/templates/from-session"; // its body names this workspace's session
   return !namesOurResource && EXPECTED[action].includes("owner");
 }
 

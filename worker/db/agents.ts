@@ -85,3 +85,21 @@ export async function markAgentOffline(db: Db, agentId: string, now: number): Pr
 export async function setAllowedUsers(db: Db, agentId: string, allowedUsers: string[] | null): Promise<void> {
   await db.update(agents).set({ allowedUsers }).where(eq(agents.id, agentId));
 }
+
+export type AgentRow = typeof agents.$inferSelect;
+
+/** Statuses that hold a seat on a machine: queued counts, since its launch is already on the way. */
+export const SEAT_STATUSES = ["queued", ...ACTIVE_STATUSES] as const;
+
+/** The workspace's machines with how many seats each has taken (one query), for the machine pool. */
+export async function machinePool(db: Db, workspaceId: string): Promise<(AgentRow & { busy: number })[]> {
+  const rows = await db
+    .select({
+      agent: agents,
+      busy: sql<number>`(select count(*) from ${sessions} where ${sessions.agentId} = ${agents.id} and ${inArray(sessions.status, [...SEAT_STATUSES])})`,
+    })
+    .from(agents)
+    .where(eq(agents.workspaceId, workspaceId))
+    .orderBy(agents.createdAt);
+  return rows.map((r) => ({ ...r.agent, busy: Number(r.busy) }));
+}

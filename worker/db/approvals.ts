@@ -2,7 +2,7 @@
  * The D1 mirror of approvals: rooms write each record as it changes, and the inbox (every pending
  * approval of a workspace, newest first) is one indexed query.
  */
-import { and, desc, eq, inArray } from "drizzle-orm";
+import { and, desc, eq, getTableColumns, inArray } from "drizzle-orm";
 import type { Approval, ApprovalListQuery } from "../protocol/approval";
 import type { Db } from "./client";
 import { visibleTo } from "./grants";
@@ -10,7 +10,8 @@ import { approvals, sessions } from "./schema";
 
 /** The upsert of an approval's mirror row; run it alone or in a batch. */
 export function upsertApproval(db: Db, workspaceId: string, a: Approval) {
-  const row = { ...a, workspaceId };
+  const { pipelineRunId: _r, pipelineStepId: _s, ...rest } = a;
+  const row = { ...rest, workspaceId };
   return db.insert(approvals).values(row).onConflictDoUpdate({ target: approvals.id, set: row });
 }
 
@@ -26,8 +27,9 @@ export async function listApprovals(
   if (q.status === "pending") filters.push(eq(approvals.status, "pending"));
   if (q.session) filters.push(eq(approvals.sessionId, q.session));
   const rows = await db
-    .select()
+    .select({ ...getTableColumns(approvals), pipelineRunId: sessions.pipelineRunId, pipelineStepId: sessions.pipelineStepId })
     .from(approvals)
+    .leftJoin(sessions, eq(sessions.id, approvals.sessionId))
     .where(and(...filters))
     .orderBy(desc(approvals.createdAt), desc(approvals.id))
     .limit(q.limit);

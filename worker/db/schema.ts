@@ -124,9 +124,17 @@ export const sessions = sqliteTable(
     createdAt: integer().notNull(),
     updatedAt: integer().notNull(),
     endedAt: integer(),
+    /** The template version and parameters it was launched from (null for a free prompt). */
+    templateId: text(),
+    templateVersion: integer(),
+    templateParams: text({ mode: "json" }).$type<Record<string, string | number | boolean>>(),
+    /** The pipeline run and step it belongs to (null outside pipelines). */
+    pipelineRunId: text(),
+    pipelineStepId: text(),
   },
   (t) => [
     index("sessions_workspace_created").on(t.workspaceId, t.createdAt, t.id),
+    index("sessions_pipeline").on(t.pipelineRunId),
     index("sessions_workspace_status").on(t.workspaceId, t.status),
     index("sessions_agent_status").on(t.agentId, t.status),
   ],
@@ -385,4 +393,97 @@ export const searchDeadLetters = sqliteTable(
     at: integer().notNull(),
   },
   (t) => [index("search_dead_letters_workspace").on(t.workspaceId, t.at)],
+);
+
+/**
+ * Templates: the team's (visibility `workspace`) or one author's (`private`) session recipes. The row
+ * names the template and points at its newest version; each version is an immutable recipe.
+ */
+export const templates = sqliteTable(
+  "templates",
+  {
+    id: text().primaryKey(),
+    workspaceId: text()
+      .notNull()
+      .references(() => workspaces.id),
+    name: text().notNull(),
+    description: text().notNull().default(""),
+    visibility: text({ enum: ["workspace", "private"] }).notNull(),
+    authorId: text().notNull(),
+    latestVersion: integer().notNull(),
+    createdAt: integer().notNull(),
+    updatedAt: integer().notNull(),
+    updatedBy: text().notNull(),
+  },
+  (t) => [uniqueIndex("templates_workspace_name").on(t.workspaceId, t.name)],
+);
+
+export const templateVersions = sqliteTable(
+  "template_versions",
+  {
+    templateId: text()
+      .notNull()
+      .references(() => templates.id),
+    version: integer().notNull(),
+    recipe: text({ mode: "json" }).$type<Record<string, unknown>>().notNull(),
+    description: text().notNull().default(""),
+    createdBy: text().notNull(),
+    createdAt: integer().notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.templateId, t.version] })],
+);
+
+/**
+ * Pipeline runs: one per Workflow instance chain. `plan` is the validated, expanded graph (templates
+ * pinned to versions), so a run never changes under a later template edit.
+ */
+export const pipelineRuns = sqliteTable(
+  "pipeline_runs",
+  {
+    id: text().primaryKey(),
+    workspaceId: text()
+      .notNull()
+      .references(() => workspaces.id),
+    name: text().notNull(),
+    status: text({ enum: ["running", "succeeded", "failed", "cancelled"] }).notNull(),
+    statusReason: text().notNull().default(""),
+    createdBy: text().notNull(),
+    createdBySubject: text().notNull(),
+    plan: text({ mode: "json" }).$type<Record<string, unknown>>().notNull(),
+    params: text({ mode: "json" }).$type<Record<string, string | number | boolean>>().notNull(),
+    /** The Workflow instance driving the run now (a retry starts a new one). */
+    instanceId: text().notNull(),
+    createdAt: integer().notNull(),
+    updatedAt: integer().notNull(),
+    endedAt: integer(),
+  },
+  (t) => [index("pipeline_runs_workspace").on(t.workspaceId, t.createdAt)],
+);
+
+/** One row per expanded step (a matrix step has one per copy): its status, session, machine and outputs. */
+export const pipelineSteps = sqliteTable(
+  "pipeline_steps",
+  {
+    runId: text()
+      .notNull()
+      .references(() => pipelineRuns.id),
+    stepId: text().notNull(),
+    workspaceId: text().notNull(),
+    position: integer().notNull(),
+    status: text().notNull(),
+    statusReason: text().notNull().default(""),
+    attempts: integer().notNull().default(0),
+    sessionId: text(),
+    agentId: text(),
+    agentName: text(),
+    /** Every session this step launched, oldest first (retries add to it). */
+    sessionIds: text({ mode: "json" }).$type<string[]>().notNull().default(sql`'[]'`),
+    result: text(),
+    costUsd: real().notNull().default(0),
+    readyAt: integer(),
+    startedAt: integer(),
+    endedAt: integer(),
+    notBefore: integer(),
+  },
+  (t) => [primaryKey({ columns: [t.runId, t.stepId] })],
 );

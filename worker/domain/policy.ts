@@ -39,6 +39,11 @@ export const ACTIONS = [
   "token.admin",
   "audit.read",
   "search.admin", // re-index a workspace, see the index's health
+  "template.read", // the team library, plus one's own private templates
+  "template.write", // create, edit (a new version), import; private ones only by their author
+  "pipeline.read",
+  "pipeline.run", // start a run (its steps launch sessions as the caller)
+  "pipeline.manage", // cancel or re-run: the run's starter, or an admin
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 
@@ -63,6 +68,11 @@ const SCOPE: Record<Action, string> = {
   "token.admin": "admin",
   "audit.read": "admin",
   "search.admin": "admin",
+  "template.read": "read",
+  "template.write": "sessions:write",
+  "pipeline.read": "read",
+  "pipeline.run": "sessions:write",
+  "pipeline.manage": "sessions:write",
 };
 
 
@@ -103,6 +113,12 @@ export function can(actor: Actor, action: Action, sessionRole: SessionRole | nul
     case "session.create":
     case "machine.manage":
       return role === "viewer" ? deny("workspace viewers cannot launch sessions or manage machines") : allow;
+    case "template.write":
+    case "pipeline.run":
+    case "pipeline.manage":
+      // Workspace templates are the team's library: any member may improve one (each edit is a new
+      // version, so nothing is lost). Private ones are filtered to their author by the queries.
+      return role === "viewer" ? deny("workspace viewers can read templates and pipelines but not change or run them") : allow;
     case "member.manage":
     case "workspace.manage":
     case "token.admin":
@@ -129,4 +145,11 @@ export function sessionRoleOf(
 /** Admins see every session of the workspace; everyone else only their own and those shared with them. */
 export function seesAllSessions(actor: Actor): boolean {
   return actor.kind === "user" && isAdmin(actor);
+}
+
+/** May `actor` cancel or re-run a pipeline run started by `startedBy`? Its starter, or an admin. */
+export function mayManageRun(actor: Actor, startedBy: string): Decision {
+  const d = can(actor, "pipeline.manage");
+  if (!d.ok) return d;
+  return isAdmin(actor) || actor.userId === startedBy ? allow : deny("only the member who started this run, or an admin, can cancel or re-run it");
 }

@@ -31,6 +31,9 @@ export const Approval = z.object({
   via: DecisionVia.nullable(),
   comment: z.string().nullable(),
   updatedInput: ToolInput.nullable(),
+  /** Set when the session runs a pipeline step, so the inbox can label it "pipeline run · step". */
+  pipelineRunId: z.string().nullable().optional(),
+  pipelineStepId: z.string().nullable().optional(),
 });
 export type Approval = z.infer<typeof Approval>;
 

@@ -8,6 +8,7 @@ import { ErrorBody } from "./errors";
 import { SessionEvent } from "./events";
 import { AgentId, ApprovalId, SessionId } from "./ids";
 import { SessionSummary } from "./session";
+import { RunView } from "./pipelines";
 
 /** Viewer → room. `ref` is echoed in the `ack` or `error` that answers the frame. */
 export const ClientFrame = z.discriminatedUnion("type", [
@@ -51,6 +52,8 @@ export const HubFrame = z.discriminatedUnion("type", [
   z.object({ type: z.literal("approval-upsert"), approval: Approval }),
   z.object({ type: z.literal("agent-presence"), agent: AgentPresence }),
   z.object({ type: z.literal("session-removed"), sessionId: SessionId }),
+  /** A pipeline run changed: its whole graph with every step's status (sent after each Workflow tick). */
+  z.object({ type: z.literal("pipeline-upsert"), run: RunView }),
 ]);
 export type HubFrame = z.infer<typeof HubFrame>;
 

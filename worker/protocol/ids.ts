@@ -34,8 +34,12 @@ export const InvitationId = prefixed("inv");
 export type InvitationId = z.infer<typeof InvitationId>;
 export const BrowserSessionId = prefixed("bss");
 export type BrowserSessionId = z.infer<typeof BrowserSessionId>;
+export const TemplateId = prefixed("tpl");
+export type TemplateId = z.infer<typeof TemplateId>;
+export const PipelineRunId = prefixed("run");
+export type PipelineRunId = z.infer<typeof PipelineRunId>;
 
-type Prefix = "ses" | "apr" | "agt" | "wsp" | "tok" | "usr" | "inv" | "bss";
+type Prefix = "ses" | "apr" | "agt" | "wsp" | "tok" | "usr" | "inv" | "bss" | "tpl" | "run";
 type IdFor<P extends Prefix> = P extends "ses"
   ? SessionId
   : P extends "apr"
@@ -50,7 +54,11 @@ type IdFor<P extends Prefix> = P extends "ses"
             ? InvitationId
             : P extends "bss"
               ? BrowserSessionId
-              : TokenId;
+              : P extends "tpl"
+                ? TemplateId
+                : P extends "run"
+                  ? PipelineRunId
+                  : TokenId;
 
 /** Mints a fresh random id with the given prefix, e.g. `newId("ses")` → `ses_0k3…`. */
 export function newId<P extends Prefix>(prefix: P): IdFor<P> {

@@ -20,6 +20,16 @@ export type SessionStatus = z.infer<typeof SessionStatus>;
 
 const ToolList = z.array(z.string().min(1).max(200)).max(100);
 
+/** An MCP server Claude Code may start (stdio) or reach (http/sse) for this session. */
+export const McpServer = z.union([
+  z.object({ type: z.literal("stdio").optional(), command: z.string().min(1).max(4096), args: z.array(z.string().max(4096)).max(100).optional(), env: z.record(z.string(), z.string().max(4096)).optional() }).strict(),
+  z.object({ type: z.enum(["http", "sse"]), url: z.string().url().max(4096), headers: z.record(z.string(), z.string().max(4096)).optional() }).strict(),
+]);
+export type McpServer = z.infer<typeof McpServer>;
+export const McpServers = z
+  .record(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "MCP server names use letters, digits, _ or -"), McpServer)
+  .refine((r) => Object.keys(r).length <= 20, "at most 20 MCP servers");
+
 /** Everything needed to start Claude Code on a machine. */
 export const LaunchSpec = z.object({
   prompt: z.string().trim().min(1, "prompt must not be empty").max(100_000),
@@ -30,6 +40,7 @@ export const LaunchSpec = z.object({
   allowedTools: ToolList.optional(),
   disallowedTools: ToolList.optional(),
   additionalDirectories: z.array(z.string().min(1).max(4096)).max(20).optional(),
+  mcpServers: McpServers.optional(),
 });
 export type LaunchSpec = z.infer<typeof LaunchSpec>;
 
@@ -81,6 +92,13 @@ export const SessionSummary = z.object({
   createdAt: z.number().int(),
   updatedAt: z.number().int(),
   endedAt: z.number().int().nullable(),
+  /** The template (id and version) and parameters the session was launched from; null for a free prompt. */
+  templateId: z.string().nullable().optional(),
+  templateVersion: z.number().int().nullable().optional(),
+  templateParams: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).nullable().optional(),
+  /** The pipeline run and step (e.g. `build`, `tests[2]`) this session belongs to; null outside pipelines. */
+  pipelineRunId: z.string().nullable().optional(),
+  pipelineStepId: z.string().nullable().optional(),
 });
 export type SessionSummary = z.infer<typeof SessionSummary>;
 

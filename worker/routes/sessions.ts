@@ -5,7 +5,7 @@
  */
 import { createRoute, z } from "@hono/zod-openapi";
 import { recordAudit } from "../auth/audit";
-import { defaultAgent, findAgent } from "../db/agents";
+import { chooseAgent, launchSession } from "../launch";
 import { deleteGrant, listGrants, putGrant } from "../db/grants";
 import { findMember } from "../db/members";
 import { decodeCursor, getSession, listSessions } from "../db/sessions";
@@ -43,20 +43,11 @@ export const sessions = router()
     createRoute({ method: "post", path: "/", tags, request: jsonBody(CreateSessionBody), responses: { 201: jsonResponse(SessionSummary, "The session, queued for its agent."), ...errorResponses } }),
     async (c) => {
       const { title, agent: agentRef, ...spec } = c.req.valid("json");
-      const { db } = c.var.deps;
       const actor = c.var.auth;
-      const agent = agentRef ? await findAgent(db, actor.workspaceId, agentRef) : await defaultAgent(db, actor.workspaceId);
-      if (!agent) throw new ApiError("NOT_FOUND", agentRef ? `No agent "${agentRef}" in this workspace; \`tower agents\` lists them.` : "This workspace has no agent yet; start one with `tower agent`.");
-      if (agent.allowedUsers && !agent.allowedUsers.includes(actor.userId ?? "")) {
-        throw new ApiError("FORBIDDEN", `The machine "${agent.name}" does not accept launches from you; its owner decides who may launch there.`);
-      }
-      const id = newId("ses");
-      const summary = orThrow(
-        await (await sessionRoom(c.env, id)).create({
-          id, workspaceId: actor.workspaceId as WorkspaceId, agentId: agent.id as AgentId, agentName: agent.name, ownerId: actor.userId ?? "",
-          parentSessionId: null, title: title ?? spec.prompt.split("\n")[0]!.slice(0, 80), spec, runId: runId(), by: actor.subject,
-        }),
-      );
+      const who = { workspaceId: actor.workspaceId, userId: actor.userId ?? "", subject: actor.subject };
+      const agent = await chooseAgent(c.var.deps.db, who, { agent: agentRef });
+      const summary = orThrow(await launchSession(c.env, who, { agent, spec, title }));
+      const id = summary.id;
       await recordAudit(c, "session.launch", id, { agent: agent.name, cwd: spec.cwd });
       return c.json(summary, 201);
     },

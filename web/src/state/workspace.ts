@@ -68,6 +68,8 @@ export function applyHubFrame(state: WorkspaceState, f: HubFrame): WorkspaceStat
       return upsertApproval(state, f.approval);
     case "agent-presence":
       return { ...state, agents: new Map(state.agents).set(f.agent.id, f.agent) };
+    case "pipeline-upsert":
+      return state; // pipeline runs have their own screens (not this state)
   }
 }
 

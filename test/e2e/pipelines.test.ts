@@ -1,0 +1,113 @@
+/**
+ * Pipelines end to end: wrangler dev (the real Workflow), two real agent processes with different
+ * labels running the real Claude Code on the fake Messages API, and the real CLI.
+ */
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { RunView } from "../../worker/protocol/pipelines";
+import { startTower, waitForStatus, waitUntil, type Tower } from "./harness";
+
+let t: Tower;
+beforeAll(async () => {
+  t = await startTower({ agentGraceSeconds: 3 });
+  await t.startAgent({ name: "alpha", labels: ["a", "pool"] });
+  await t.startAgent({ name: "beta", labels: ["b", "pool"] });
+});
+afterAll(async () => {
+  await t?.close();
+});
+
+function file(name: string, yaml: string): string {
+  const path = join(t.workDir, name);
+  writeFileSync(path, yaml);
+  return path;
+}
+
+async function runUntil(id: string, pred: (r: RunView) => boolean, ms = 60_000): Promise<RunView> {
+  let last: RunView | null = null;
+  await waitUntil(async () => pred((last = await t.client.getPipelineRun(id))), ms, () => `run ${id}: ${JSON.stringify(last?.steps.map((s) => [s.id, s.status, s.statusReason]))}`);
+  return last!;
+}
+
+const step = (r: RunView, id: string) => r.steps.find((s) => s.id === id)!;
+
+describe("happy", () => {
+  it("runs two steps in parallel on the right machines, then one after both with their outputs (tower pipeline run --wait)", async () => {
+    const path = file("three.yaml", `
+name: three
+params:
+  - name: who
+    type: string
+defaults:
+  cwd: ${t.workDir}
+steps:
+  left:
+    prompt: "just say hi from {{params.who}} on the left"
+    selector: { labels: [a] }
+  right:
+    prompt: "just say hi on the right"
+    selector: { labels: [b] }
+  join:
+    needs: [left, right]
+    prompt: "just say hi; left said {{steps.left.result}} in {{steps.left.sessionId}}"
+`);
+    const r = await t.cli(["pipeline", "run", path, "--param", "who=e2e", "--wait"]);
+    expect(r.code, `${r.stdout}\n${r.stderr}\n${t.logs()}`).toBe(0);
+    expect(r.stdout).toContain("run succeeded");
+    const [run] = (await t.client.listPipelineRuns()).runs;
+    expect(run!.steps.map((s) => [s.id, s.status, s.agentName])).toEqual([
+      ["left", "succeeded", "alpha"],
+      ["right", "succeeded", "beta"],
+      ["join", "succeeded", expect.stringMatching(/^(alpha|beta)$/)],
+    ]);
+    const [left, right, join] = [step(run!, "left"), step(run!, "right"), step(run!, "join")];
+    expect(join.startedAt!).toBeGreaterThanOrEqual(Math.max(left.endedAt!, right.endedAt!));
+    expect(left.result).toBe("Hi! Nothing to do.");
+    const joined = await t.client.getSession(join.sessionId!);
+    expect(joined.prompt).toBe(`just say hi; left said Hi! Nothing to do. in ${left.sessionId}`);
+    expect(joined).toMatchObject({ pipelineRunId: run!.id, pipelineStepId: "join", status: "completed" });
+    expect((await t.client.getSession(left.sessionId!)).prompt).toBe("just say hi from e2e on the left");
+  });
+
+  it("cancels a run mid-way: the running session is interrupted and the next step never starts", async () => {
+    const run = await t.client.startPipelineRun({ yaml: `name: long\ndefaults: { cwd: ${t.workDir} }\nsteps:\n  wait: { prompt: "slow 20000ms please" }\n  after: { needs: wait, prompt: "just say hi" }\n` });
+    const running = await runUntil(run.id, (r) => step(r, "wait").sessionId !== null);
+    const sessionId = step(running, "wait").sessionId!;
+    await waitForStatus(t, sessionId, "running");
+    const r = await t.cli(["pipeline", "cancel", run.id]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/long run_\w+ {2}cancelled/);
+    await waitForStatus(t, sessionId, "interrupted");
+    const after = await t.client.getPipelineRun(run.id);
+    expect(after.steps.map((s) => [s.id, s.status])).toEqual([["wait", "cancelled"], ["after", "cancelled"]]);
+    expect(after.steps[1]!.sessionIds).toEqual([]);
+  });
+
+  it("retries a step on the other machine when its agent is killed", async () => {
+    const run = await t.client.startPipelineRun({ yaml: `name: lossy\ndefaults: { cwd: ${t.workDir} }\nsteps:\n  work: { prompt: "slow 6000ms please", selector: { labels: [pool] }, retries: { max: 1, backoff: 1s } }\n` });
+    const first = await runUntil(run.id, (r) => step(r, "work").sessionId !== null);
+    const victim = step(first, "work").agentName!;
+    const survivor = victim === "alpha" ? "beta" : "alpha";
+    await waitForStatus(t, step(first, "work").sessionId!, "running");
+    t.agents.get(victim)!.kill("SIGKILL");
+    const done = await runUntil(run.id, (r) => r.status !== "running", 90_000);
+    expect(done.status, JSON.stringify(done.steps)).toBe("succeeded");
+    const work = step(done, "work");
+    expect(work).toMatchObject({ attempts: 2, agentName: survivor, result: "Sorry, that took a while." });
+    expect(work.sessionIds).toHaveLength(2);
+    const lost = await t.client.getSession(work.sessionIds[0]!);
+    expect(lost).toMatchObject({ status: "failed", agentName: victim });
+  });
+
+  it("outlives a restart of the server: the run picks up where it was and finishes", async () => {
+    const run = await t.client.startPipelineRun({ yaml: `name: durable\ndefaults: { cwd: ${t.workDir}, selector: { labels: [pool] } }\nsteps:\n  first: { prompt: "slow 4000ms please" }\n  second: { needs: first, prompt: "just say hi after {{steps.first.result}}" }\n` });
+    const running = await runUntil(run.id, (r) => step(r, "first").sessionId !== null);
+    await waitForStatus(t, step(running, "first").sessionId!, "running");
+    await t.restartServer();
+    const done = await runUntil(run.id, (r) => r.status !== "running", 90_000);
+    expect(done.status, JSON.stringify(done.steps)).toBe("succeeded");
+    const second = await t.client.getSession(step(done, "second").sessionId!);
+    expect(second.prompt).toBe("just say hi after Sorry, that took a while.");
+  });
+});
