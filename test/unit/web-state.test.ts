@@ -151,3 +151,52 @@ describe("search snippets", async () => {
     expect(snippetParts("plain")).toEqual([{ text: "plain", hit: false }]);
   });
 });
+
+describe("template launch form", async () => {
+  const { initialValues, paramErrors, toParamValues } = await import("../../web/src/state/params");
+  const params = [
+    { name: "test", type: "string" as const },
+    { name: "attempts", type: "number" as const, default: 3 },
+    { name: "level", type: "enum" as const, values: ["low", "high"] },
+    { name: "dry", type: "boolean" as const, default: false },
+    { name: "note", type: "string" as const, required: false },
+  ];
+  it("starts from the defaults and names what is missing or wrong", () => {
+    const v = initialValues(params);
+    expect(v).toEqual({ test: "", attempts: "3", level: "", dry: false, note: "" });
+    expect(paramErrors(params, v)).toEqual({ test: "test is required", level: "level is required" });
+    expect(paramErrors(params, { ...v, test: "auth.spec.ts", attempts: "many", level: "medium" })).toEqual({
+      attempts: "attempts must be a number",
+      level: "level must be one of: low, high",
+    });
+  });
+  it("sends typed values and leaves empty optional ones to the template", () => {
+    expect(toParamValues(params, { test: " a.ts ", attempts: "5", level: "high", dry: true, note: "" })).toEqual({ test: "a.ts", attempts: 5, level: "high", dry: true });
+  });
+});
+
+describe("pipeline runs in the workspace state", async () => {
+  const { upsertRuns, visibleRuns } = await import("../../web/src/state/workspace");
+  const run = (id: string, createdAt: number, updatedAt: number, status = "running") => ({ id, createdAt, updatedAt, status }) as never;
+  it("keeps the newest copy of each run and lists newest first", () => {
+    let s = upsertRuns(emptyWorkspace, [run("r1", 1, 5, "succeeded"), run("r2", 2, 2)]);
+    s = upsertRuns(s, [run("r1", 1, 3, "running")]);
+    expect((s.runs.get("r1") as { status: string }).status).toBe("succeeded");
+    s = applyHubFrame(s, { type: "pipeline-upsert", run: run("r3", 3, 3) });
+    expect(visibleRuns(s).map((r) => r.id)).toEqual(["r3", "r2", "r1"]);
+  });
+});
+
+describe("pipeline graph layout", async () => {
+  const { columns } = await import("../../web/src/state/graph");
+  it("puts each step after the deepest step it needs; a name stands for its matrix copies", () => {
+    const steps = [
+      { id: "build", name: "build", needs: [] },
+      { id: "tests[0]", name: "tests", needs: ["build"] },
+      { id: "tests[1]", name: "tests", needs: ["build"] },
+      { id: "lint", name: "lint", needs: [] },
+      { id: "ship", name: "ship", needs: ["tests", "lint"] },
+    ];
+    expect(columns(steps).map((c) => c.map((s) => s.id))).toEqual([["build", "lint"], ["tests[0]", "tests[1]"], ["ship"]]);
+  });
+});

@@ -23,6 +23,8 @@ import { SearchView } from "./views/search";
 import { SessionsView } from "./views/sessions";
 import { JoinView } from "./views/join";
 import { SettingsView } from "./views/settings";
+import { PipelineRunView, PipelinesView } from "./views/pipelines";
+import { TemplatesView, TemplateView } from "./views/templates";
 import { SignInView } from "./views/signin";
 import { me as meStore } from "./live/me";
 
@@ -116,6 +118,8 @@ function Shell({ me, onSignOut }: { me: Me; onSignOut(): void }) {
     "go-sessions": () => navigate("/sessions"),
     "go-approvals": () => navigate("/approvals"),
     "go-machines": () => navigate("/machines"),
+    "go-templates": () => navigate("/templates"),
+    "go-pipelines": () => navigate("/pipelines"),
     palette: () => setOverlay("palette"),
     help: () => setOverlay("help"),
     back: () => (location.startsWith("/sessions/") ? navigate("/sessions") : location !== "/sessions" ? history.back() : undefined),
@@ -127,6 +131,8 @@ function Shell({ me, onSignOut }: { me: Me; onSignOut(): void }) {
       { id: "sessions", label: "Go to sessions", hint: keyHint("go-sessions", MAC), run: () => navigate("/sessions") },
       { id: "approvals", label: "Go to approvals", hint: keyHint("go-approvals", MAC), run: () => navigate("/approvals") },
       { id: "machines", label: "Go to machines", hint: keyHint("go-machines", MAC), run: () => navigate("/machines") },
+      { id: "templates", label: "Go to templates", hint: keyHint("go-templates", MAC), run: () => navigate("/templates") },
+      { id: "pipelines", label: "Go to pipelines", hint: keyHint("go-pipelines", MAC), run: () => navigate("/pipelines") },
       { id: "search", label: "Search sessions", hint: keyHint("search", MAC), run: () => navigate("/search") },
       { id: "help", label: "Keyboard shortcuts", hint: keyHint("help", MAC), run: () => setOverlay("help") },
       { id: "theme-light", label: "Theme: light", run: () => setTheme("light") },
@@ -163,6 +169,12 @@ function Shell({ me, onSignOut }: { me: Me; onSignOut(): void }) {
           <Link href="/machines" aria-current={location === "/machines" ? "page" : undefined}>
             Machines
           </Link>
+          <Link href="/templates" aria-current={location.startsWith("/templates") ? "page" : undefined}>
+            Templates
+          </Link>
+          <Link href="/pipelines" aria-current={location.startsWith("/pipelines") ? "page" : undefined}>
+            Pipelines
+          </Link>
           <Link href="/search" aria-current={location === "/search" ? "page" : undefined}>
             Search
           </Link>
@@ -198,6 +210,10 @@ function Shell({ me, onSignOut }: { me: Me; onSignOut(): void }) {
             <Route path="/search" component={SearchView} />
             <Route path="/new" component={NewSessionView} />
             <Route path="/device" component={DeviceView} />
+            <Route path="/templates" component={TemplatesView} />
+            <Route path="/templates/:name">{(p) => <TemplateView key={p.name} name={decodeURIComponent(p.name)} />}</Route>
+            <Route path="/pipelines" component={PipelinesView} />
+            <Route path="/pipelines/:id">{(p) => <PipelineRunView key={p.id} id={p.id} />}</Route>
             <Route path="/settings" component={SettingsView} />
             <Route path="/settings/*" component={SettingsView} />
             <Route path="/">

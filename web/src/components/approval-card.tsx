@@ -57,6 +57,7 @@ export const ApprovalCard = forwardRef<ApprovalCardHandle, { approval: Approval;
               {title}
             </button>
           ) : null}
+          {a.pipelineStepId ? <span className="muted">pipeline step {a.pipelineStepId}</span> : null}
           {!pending ? (
             <span className={`decided ${a.status}`}>
               {a.status}

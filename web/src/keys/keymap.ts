@@ -18,6 +18,8 @@ export type Command =
   | "go-sessions"
   | "go-approvals"
   | "go-machines"
+  | "go-templates"
+  | "go-pipelines"
   | "palette"
   | "help";
 
@@ -43,6 +45,8 @@ export const BINDINGS: readonly Binding[] = [
   { command: "go-sessions", keys: ["g s"], label: "Go to sessions" },
   { command: "go-approvals", keys: ["g a"], label: "Go to approvals" },
   { command: "go-machines", keys: ["g m"], label: "Go to machines" },
+  { command: "go-templates", keys: ["g t"], label: "Go to templates" },
+  { command: "go-pipelines", keys: ["g p"], label: "Go to pipelines" },
   { command: "palette", keys: ["Mod+k"], label: "Command palette" },
   { command: "help", keys: ["?"], label: "Keyboard shortcuts" },
 ];

@@ -4,7 +4,7 @@
  * not the session deltas missed while away), so nothing is polled and nothing is missed.
  */
 import { connectWorkspace, type Live } from "../../../worker/client";
-import { applyHubFrame, emptyWorkspace, loadSessions, type WorkspaceState } from "../state/workspace";
+import { applyHubFrame, emptyWorkspace, loadSessions, upsertRuns, type WorkspaceState } from "../state/workspace";
 import { createStore } from "../state/store";
 import { api, baseUrl } from "./api";
 
@@ -20,8 +20,8 @@ let live: Live | null = null;
 
 export async function loadFirstPage(): Promise<void> {
   try {
-    const page = await api.listSessions({ archived: "all", limit: 200 });
-    workspace.set((s) => loadSessions(s, page.sessions));
+    const [page, runs] = await Promise.all([api.listSessions({ archived: "all", limit: 200 }), api.listPipelineRuns({ limit: 100 })]);
+    workspace.set((s) => upsertRuns(loadSessions(s, page.sessions), runs.runs));
     nextCursor.set(page.nextCursor);
     listError.set(null);
   } catch (e) {

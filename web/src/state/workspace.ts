@@ -5,17 +5,35 @@
  */
 import type { Approval } from "../../../worker/protocol/approval";
 import type { AgentPresence, HubFrame } from "../../../worker/protocol/frames";
+import type { RunView } from "../../../worker/protocol/pipelines";
 import type { SessionStatus, SessionSummary } from "../../../worker/protocol/session";
 
 export interface WorkspaceState {
   sessions: ReadonlyMap<string, SessionSummary>;
   approvals: ReadonlyMap<string, Approval>;
   agents: ReadonlyMap<string, AgentPresence>;
+  /** Pipeline runs: loaded once, then every `pipeline-upsert` carries a run's whole graph. */
+  runs: ReadonlyMap<string, RunView>;
   /** True once the first page of sessions has arrived (before that, show a loading state). */
   loaded: boolean;
 }
 
-export const emptyWorkspace: WorkspaceState = { sessions: new Map(), approvals: new Map(), agents: new Map(), loaded: false };
+export const emptyWorkspace: WorkspaceState = { sessions: new Map(), approvals: new Map(), agents: new Map(), runs: new Map(), loaded: false };
+
+/** Keeps the newer copy of a run (a late HTTP answer never rolls back a live frame). */
+export function upsertRuns(state: WorkspaceState, list: readonly RunView[]): WorkspaceState {
+  const runs = new Map(state.runs);
+  for (const r of list) {
+    const old = runs.get(r.id);
+    if (!old || r.updatedAt >= old.updatedAt) runs.set(r.id, r);
+  }
+  return { ...state, runs };
+}
+
+/** Runs for the list: newest first. */
+export function visibleRuns(state: WorkspaceState): RunView[] {
+  return [...state.runs.values()].sort((a, b) => b.createdAt - a.createdAt || (a.id < b.id ? 1 : -1));
+}
 
 /** Keeps whichever copy of a session is newer, so a late HTTP page never rolls back a live delta. */
 function upsertSession(map: Map<string, SessionSummary>, s: SessionSummary): void {
@@ -69,7 +87,7 @@ export function applyHubFrame(state: WorkspaceState, f: HubFrame): WorkspaceStat
     case "agent-presence":
       return { ...state, agents: new Map(state.agents).set(f.agent.id, f.agent) };
     case "pipeline-upsert":
-      return state; // pipeline runs have their own screens (not this state)
+      return upsertRuns(state, [f.run]);
   }
 }
 

@@ -142,6 +142,17 @@ function SessionPage({ id, live }: { id: string; live: SessionLive }) {
       toast(`Could not interrupt: ${(e as Error).message}`, "error");
     }
   };
+  const saveAsTemplate = async () => {
+    const name = window.prompt("Template name (lower-case letters, digits, . _ -):", "");
+    if (!name?.trim()) return;
+    try {
+      const t = await api.saveSessionAsTemplate({ sessionId: id, name: name.trim() });
+      toast(`Saved as template ${t.name}`);
+      navigate(`/templates/${encodeURIComponent(t.name)}`);
+    } catch (e) {
+      toast(`Could not save: ${(e as Error).message}`, "error");
+    }
+  };
   useCommands({
     approve: () => firstPending.current?.approve(),
     deny: () => firstPending.current?.deny(),
@@ -200,6 +211,14 @@ function SessionPage({ id, live }: { id: string; live: SessionLive }) {
           <button type="button" aria-expanded={showSimilar} onClick={() => setShowSimilar(!showSimilar)}>
             Solved before
           </button>
+          <button type="button" onClick={() => void saveAsTemplate()}>
+            Save as template…
+          </button>
+          {s.pipelineRunId ? (
+            <button type="button" className="link-button" onClick={() => navigate(`/pipelines/${s.pipelineRunId}`)}>
+              Pipeline step {s.pipelineStepId}
+            </button>
+          ) : null}
           {s.parentSessionId ? (
             <button type="button" className="link-button" onClick={() => navigate(`/sessions/${s.parentSessionId}`)}>
               Parent session

@@ -159,6 +159,7 @@ export function SessionsView() {
                   <a href={`/sessions/${s.id}`} onClick={(e) => (e.preventDefault(), navigate(`/sessions/${s.id}`))} tabIndex={-1}>
                     {s.title}
                   </a>
+                  {s.pipelineStepId ? <span className="muted"> · step {s.pipelineStepId}</span> : null}
                 </td>
                 <td className="wide">{s.agentName ?? "—"}</td>
                 <td className="wide path">{s.cwd}</td>
