@@ -94,6 +94,8 @@ describe("happy", () => {
     expect(await ids({ author: "usr_00000000000000000000" })).toEqual([]);
     expect(await ids({ from: "2000-01-01", to: "2001-01-01" })).toEqual([]);
     expect(await ids({ from: String(Date.now() - 3_600_000) })).toEqual([id]);
+    const today = new Date().toISOString().slice(0, 10);
+    expect(await ids({ from: today, to: today })).toEqual([id]);
   });
 
   it("answers 'solved before' for a prompt and for a session, with outcome and changed files", { timeout: 30_000 }, async () => {
@@ -240,6 +242,7 @@ describe("errors", () => {
     ["only punctuation", "q=%22%22%20*%20()"],
     ["a bad date", "q=x&from=2026-13-45"],
     ["a date range the wrong way round", "q=x&from=2026-02-01&to=2026-01-01"],
+    ["epoch milliseconds too long to be a date", "q=x&to=1234567890123456"],
     ["an unknown mode", "q=x&mode=fuzzy"],
     ["an unknown status", "q=x&status=done"],
   ])("refuses %s with the 400 envelope", async (_what, qs) => {
@@ -249,6 +252,12 @@ describe("errors", () => {
     const body = await res.json<{ error: { code: string; message: string; requestId: string } }>();
     expect(body.error.code).toBe("BAD_REQUEST");
     expect(body.error.requestId).toBeTruthy();
+  });
+
+  it("documents the search routes in the OpenAPI document", async () => {
+    const seed = await seedWorkspace("openapi");
+    const doc = await (await api("/api/openapi.json", seed.userToken)).json<{ paths: Record<string, unknown> }>();
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(["/api/search", "/api/search/similar", "/api/search/backfill", "/api/search/stats", "/api/sessions/{id}/similar"]));
   });
 
   it("refuses an empty similar prompt and a backfill by a non-admin", async () => {

@@ -14,12 +14,14 @@ export const SearchMode = z.enum(["hybrid", "text", "semantic"]);
 export type SearchMode = z.infer<typeof SearchMode>;
 
 const day = /^\d{4}-\d{2}-\d{2}$/;
-/** A date (YYYY-MM-DD, UTC midnight) or epoch milliseconds. */
-const Instant = z
-  .string()
-  .trim()
-  .refine((s) => (day.test(s) && !Number.isNaN(Date.parse(`${s}T00:00:00Z`))) || /^\d{1,15}$/.test(s), "use a date like 2026-11-25 or epoch milliseconds")
-  .transform((s) => (day.test(s) ? Date.parse(`${s}T00:00:00Z`) : Number(s)));
+const DAY_MS = 86_400_000;
+/** A date (YYYY-MM-DD, UTC) or epoch milliseconds; `endOfDay` makes a bare date include that whole day. */
+const instant = (endOfDay: boolean) =>
+  z
+    .string()
+    .trim()
+    .refine((s) => (day.test(s) && !Number.isNaN(Date.parse(`${s}T00:00:00Z`))) || /^\d{1,15}$/.test(s), "use a date like 2026-11-25 or epoch milliseconds")
+    .transform((s) => (day.test(s) ? Date.parse(`${s}T00:00:00Z`) + (endOfDay ? DAY_MS : 0) : Number(s)));
 
 const commaList = z.string().transform((s) => s.split(",").map((x) => x.trim()).filter(Boolean));
 
@@ -31,9 +33,9 @@ export const SearchFilters = z.object({
   cwd: z.string().min(1).max(4096).optional(),
   status: commaList.pipe(z.array(SessionStatus).min(1)).optional(),
   /** Events at or after this instant. */
-  from: Instant.optional(),
+  from: instant(false).optional(),
   /** Events before this instant (a bare date includes that whole day). */
-  to: Instant.optional(),
+  to: instant(true).optional(),
   /** Only tool calls of this tool (e.g. Bash, Edit). */
   tool: z.string().min(1).max(200).optional(),
   /** The session's owner (`usr_…`). */

@@ -67,7 +67,7 @@ export function searchCommand(ctx: CliContext): Command {
     .option("--cwd <dir>", "only sessions in this directory or below it", textFlag)
     .option("--status <s1,s2>", "only sessions with these statuses", statusList)
     .option("--from <date>", "only events on or after this day (YYYY-MM-DD)", dateFlag)
-    .option("--to <date>", "only events before this day (YYYY-MM-DD)", dateFlag)
+    .option("--to <date>", "only events on or before this day (YYYY-MM-DD)", dateFlag)
     .option("--tool <name>", "only tool calls of this tool (e.g. Bash, Edit)", textFlag)
     .option("--author <user-id>", "only sessions owned by this member (usr_…)", textFlag)
     .option("--limit <n>", "at most this many results (1-100, default 20)", countFlag(1, 100))
