@@ -7,7 +7,7 @@ import { useEffect, useState } from "react";
 import type { Member } from "../../../worker/protocol/members";
 import type { Share } from "../../../worker/protocol/session";
 import { api } from "../live/api";
-import { toast } from "../live/toasts";
+import { attempt } from "../live/toasts";
 
 export function SharePanel({ sessionId, onClose }: { sessionId: string; onClose(): void }) {
   const [shares, setShares] = useState<Share[] | null>(null);
@@ -31,15 +31,7 @@ export function SharePanel({ sessionId, onClose }: { sessionId: string; onClose(
   useEffect(() => void load(), [sessionId]); // eslint-disable-line react-hooks/exhaustive-deps
 
   const nameOf = (p: string) => (p === "workspace" ? "Everyone in the workspace" : (members.find((m) => `user:${m.userId}` === p)?.name ?? p));
-  const run = async (what: string, f: () => Promise<unknown>) => {
-    try {
-      await f();
-      toast(what);
-      await load();
-    } catch (e) {
-      toast((e as Error).message, "error");
-    }
-  };
+  const run = (what: string, f: () => Promise<unknown>) => attempt(what, f, load);
 
   return (
     <section className="panel share-panel" aria-label="Sharing and handoff">

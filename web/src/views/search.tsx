@@ -7,6 +7,7 @@ import { useEffect, useRef, useState } from "react";
 import { useLocation } from "wouter";
 import type { SearchMode, SearchResult } from "../../../worker/protocol/search";
 import type { SearchOptions } from "../../../worker/client";
+import { MachineSelect } from "../components/machine-select";
 import { Snippet } from "../components/snippet";
 import { StatusBadge, age } from "../components/status";
 import { useCommands } from "../keys/commands";
@@ -112,17 +113,7 @@ export function SearchView() {
             </button>
           ))}
         </div>
-        <label>
-          <span className="sr-only">Machine</span>
-          <select value={agent} onChange={(e) => setAgent(e.target.value)}>
-            <option value="">Any machine</option>
-            {agents.map((a) => (
-              <option key={a.id} value={a.id}>
-                {a.name}
-              </option>
-            ))}
-          </select>
-        </label>
+        <MachineSelect agents={agents} value={agent} onChange={setAgent} anyLabel="Any machine" />
         <label>
           <span className="sr-only">Status</span>
           <select value={status} onChange={(e) => setStatus(e.target.value)}>

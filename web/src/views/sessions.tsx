@@ -10,6 +10,7 @@ import { toast } from "../live/toasts";
 import { listError, loadFirstPage, loadMore, nextCursor, workspace } from "../live/workspace-live";
 import { useStore } from "../state/store";
 import { defaultFilter, visibleSessions, type SessionFilter } from "../state/workspace";
+import { MachineSelect } from "../components/machine-select";
 import { age, compact, money, StatusBadge } from "../components/status";
 
 export function SessionsView() {
@@ -76,17 +77,7 @@ export function SessionsView() {
             <option value="ended">Ended</option>
           </select>
         </label>
-        <label>
-          <span className="sr-only">Machine</span>
-          <select value={filter.agent ?? ""} onChange={(e) => setFilter({ ...filter, agent: e.target.value || null })}>
-            <option value="">All machines</option>
-            {agents.map((a) => (
-              <option key={a.id} value={a.id}>
-                {a.name}
-              </option>
-            ))}
-          </select>
-        </label>
+        <MachineSelect agents={agents} value={filter.agent ?? ""} onChange={(id) => setFilter({ ...filter, agent: id || null })} anyLabel="All machines" />
         <label className="check">
           <input type="checkbox" checked={filter.archived} onChange={(e) => setFilter({ ...filter, archived: e.target.checked })} /> Archived
         </label>

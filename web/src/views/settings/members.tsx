@@ -8,7 +8,7 @@ import type { Member, WorkspaceRole } from "../../../../worker/protocol/members"
 import { age } from "../../components/status";
 import { api } from "../../live/api";
 import { atLeast, me as meStore } from "../../live/me";
-import { toast } from "../../live/toasts";
+import { attempt, toast } from "../../live/toasts";
 import { useStore } from "../../state/store";
 
 const ROLES: WorkspaceRole[] = ["owner", "admin", "member", "viewer"];
@@ -33,15 +33,7 @@ export function MembersView() {
   }, [admin]);
   useEffect(() => void load(), [load]);
 
-  const act = async (what: string, f: () => Promise<unknown>) => {
-    try {
-      await f();
-      toast(what);
-      await load();
-    } catch (e) {
-      toast((e as Error).message, "error");
-    }
-  };
+  const act = (what: string, f: () => Promise<unknown>) => attempt(what, f, load);
 
   return (
     <section className="view" aria-labelledby="members-h">
