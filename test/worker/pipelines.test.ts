@@ -206,6 +206,14 @@ steps:
     const m = await Machine.start(seed, "small", ["gpu"], 1);
     const run = await start(seed, "name: fan\ndefaults: { cwd: /w, selector: { labels: [gpu] } }\nsteps:\n  t: { prompt: 'attempt {{matrix.index}}', matrix: { count: 2 } }\n");
     const first = await m.launched("attempt");
+    // The first session is running (not just queued): its seat is taken all the same.
+    const agentSide = await openSocket(`/api/sessions/${first.sessionId}/agent`, m.token);
+    agentSide.send({ type: "agent-events", events: [{ id: crypto.randomUUID(), at: Date.now(), event: { type: "run-started", runId: first.runId } }, { id: crypto.randomUUID(), at: Date.now(), event: { type: "sdk-message", message: { type: "system", subtype: "init", session_id: "c1" } } }] });
+    await agentSide.next((f) => f.type === "ack");
+    agentSide.close();
+    await eventually(async () => (await env.DB.prepare("SELECT status FROM sessions WHERE id = ?").bind(first.sessionId).first<{ status: string }>())?.status === "running");
+    await new Promise((r) => setTimeout(r, 2500)); // past the queue's recheck, which reads the pool again
+    expect(m.orders).toHaveLength(1);
     const queued = await until(seed, run.id, (r) => r.steps.some((s) => s.status === "queued"));
     expect(queued.steps.find((s) => s.status === "queued")!.statusReason).toMatch(/waiting for a free seat on a machine labelled gpu \(small 1\/1\)/);
     await m.finish(first, "success");

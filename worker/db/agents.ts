@@ -96,7 +96,9 @@ export async function machinePool(db: Db, workspaceId: string): Promise<(AgentRo
   const rows = await db
     .select({
       agent: agents,
-      busy: sql<number>`(select count(*) from ${sessions} where ${sessions.agentId} = ${agents.id} and ${inArray(sessions.status, [...SEAT_STATUSES])})`,
+      // Qualified by hand: in a one-table select drizzle renders `${agents.id}` as a bare "id", which
+      // inside this subquery would mean sessions.id and count nothing.
+      busy: sql<number>`(select count(*) from "sessions" s where s.agent_id = "agents"."id" and s.status in (${sql.join(SEAT_STATUSES.map((x) => sql`${x}`), sql`, `)}))`,
     })
     .from(agents)
     .where(eq(agents.workspaceId, workspaceId))
