@@ -12,6 +12,7 @@ import { createApiClient, type ApiClient } from "../worker/client";
 import { JsonSocket, stats, type Stats } from "./lib";
 import { searchBench } from "./search";
 import { eventToDom, firstLoadJs } from "./web";
+import { fanOutPipeline, schedulingOverhead, type FanOutFigures } from "./pipelines";
 
 interface Ctx {
   url: string;
@@ -192,6 +193,7 @@ const wants = (part: string) => only.size === 0 || only.has(part);
 
 let searchResults: Awaited<ReturnType<typeof searchBench>> | null = null;
 let webResults: { firstLoadJs: ReturnType<typeof firstLoadJs>; eventToDom: Stats } | null = null;
+let pipelineResults: { readyToLaunch: Stats; endToLaunch: Stats; fanOut: FanOutFigures } | null = null;
 
 async function main() {
   const root = await mkdtemp(join(tmpdir(), "tower-bench-"));
@@ -234,6 +236,15 @@ async function main() {
       console.log(`search hybrid                 ${fmt(search.hybrid)}  ×${ratio(search.hybrid, floor.http)} of /api/health (target p95 ≤ 150 ms)`);
       console.log(`search semantic               ${fmt(search.semantic)}  ×${ratio(search.semantic, floor.http)} of /api/health`);
     }
+    if (wants("pipelines")) {
+      const sched = await schedulingOverhead(ctx);
+      console.log(`pipeline step ready → launch on agent  ${fmt(sched.readyToLaunch)}  (target p95 ≤ 50 ms)`);
+      console.log(`  upstream session end → next launch   ${fmt(sched.endToLaunch)}`);
+      const fan = await fanOutPipeline(ctx, Number(process.env.BENCH_FAN_STEPS ?? 100));
+      const pct = Math.round((fan.overheadMs / fan.wallMs) * 1000) / 10;
+      console.log(`pipeline fan-out of ${fan.steps} sessions   wall ${fan.wallMs} ms on ${fan.capacity} seats; sessions' own time ${fan.sessionsSumMs} ms (÷${fan.capacity} = ${fan.idealMs} ms); overhead ${fan.overheadMs} ms (${pct}% of wall)`);
+      pipelineResults = { ...sched, fanOut: fan };
+    }
     if (only.size > 0 && !wants("approval")) return;
     const approval = await approvalRoundTrip(ctx);
     console.log(`approval round trip           ${fmt(approval.roundTrip)}  ×${ratio(approval.roundTrip, floor.wsEcho)} of echo (target p95 ≤ 15 ms)`);
@@ -262,6 +273,7 @@ async function main() {
       ingest: { batched: ingestBatched, single: ingestSingle },
       web: webResults,
       search: searchResults,
+      pipelines: pipelineResults,
       ratios: {
         approvalP95OverEcho: ratio(approval.roundTrip, floor.wsEcho),
         fanOut100P95OverEcho: ratio(fan[2]!.perDelivery, floor.wsEcho),

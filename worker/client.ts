@@ -186,6 +186,11 @@ export function createApiClient(opts: ClientOptions) {
 }
 
 // ---- Templates and pipelines (worker/routes/templates.ts, worker/routes/pipelines.ts) --------------
+/**
+ * The server's own parameter rules, for a launch form that validates as you type: `resolveParams(t.recipe.params,
+ * values)` gives the coerced values or issues naming each field; `placeholders(text)` lists `{{names}}`.
+ */
+export { placeholders, resolveParams } from "./domain/template-params";
 type Call = <T>(schema: z.ZodType<T>, method: string, path: string, body?: unknown, query?: Query) => Promise<T>;
 const enc = encodeURIComponent;
 

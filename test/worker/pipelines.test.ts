@@ -206,6 +206,16 @@ steps:
     const m = await Machine.start(seed, "small", ["gpu"], 1);
     const run = await start(seed, "name: fan\ndefaults: { cwd: /w, selector: { labels: [gpu] } }\nsteps:\n  t: { prompt: 'attempt {{matrix.index}}', matrix: { count: 2 } }\n");
     const first = await m.launched("attempt");
+    // The first session is running (not just queued): its seat is taken all the same.
+    const agentSide = await openSocket(`/api/sessions/${first.sessionId}/agent`, m.token);
+    agentSide.send({ type: "agent-events", events: [{ id: crypto.randomUUID(), at: Date.now(), event: { type: "run-started", runId: first.runId } }, { id: crypto.randomUUID(), at: Date.now(), event: { type: "sdk-message", message: { type: "system", subtype: "init", session_id: "c1" } } }] });
+    await agentSide.next((f) => f.type === "ack");
+    agentSide.close();
+    await eventually(async () => (await env.DB.prepare("SELECT status FROM sessions WHERE id = ?").bind(first.sessionId).first<{ status: string }>())?.status === "running");
+    await new Promise((r) => setTimeout(r, 2500)); // past the queue's recheck, which reads the pool again
+    expect(m.orders).toHaveLength(1);
+    const { agents } = await (await api("/api/agents", seed.userToken)).json<{ agents: { name: string; runningSessions: number }[] }>();
+    expect(agents.find((a) => a.name === "small")?.runningSessions).toBe(1);
     const queued = await until(seed, run.id, (r) => r.steps.some((s) => s.status === "queued"));
     expect(queued.steps.find((s) => s.status === "queued")!.statusReason).toMatch(/waiting for a free seat on a machine labelled gpu \(small 1\/1\)/);
     await m.finish(first, "success");
@@ -213,6 +223,27 @@ steps:
     await m.finish(second, "success");
     expect((await until(seed, run.id, (r) => r.status === "succeeded")).steps.map((s) => s.id)).toEqual(["t[0]", "t[1]"]);
     m.close();
+  });
+});
+
+describe("approvals", () => {
+  it("labels an approval raised inside a step with its run and step, in the inbox and on the workspace socket", async () => {
+    const seed = await seedWorkspace();
+    const m = await Machine.start(seed, "m", []);
+    const hub = await openSocket("/api/workspace/live", seed.userToken);
+    const run = await start(seed, "name: asks\nsteps:\n  write: { prompt: please write, cwd: /w }\n");
+    const order = await m.launched("please write");
+    const s = await openSocket(`/api/sessions/${order.sessionId}/agent`, m.token);
+    s.send({ type: "agent-events", events: [
+      { id: crypto.randomUUID(), at: Date.now(), event: { type: "run-started", runId: order.runId } },
+      { id: crypto.randomUUID(), at: Date.now(), event: { type: "approval-request", requestId: "r1", toolName: "Write", input: { file_path: "/w/x" } } },
+    ] });
+    await s.next((f) => f.type === "ack");
+    const frame = await hub.next((f) => f.type === "approval-upsert", 10_000);
+    expect(frame.approval).toMatchObject({ sessionId: order.sessionId, pipelineRunId: run.id, pipelineStepId: "write", status: "pending" });
+    const inbox = await eventually(async () => (await (await api("/api/approvals", seed.userToken)).json<{ approvals: Record<string, unknown>[] }>()).approvals[0]);
+    expect(inbox).toMatchObject({ toolName: "Write", pipelineRunId: run.id, pipelineStepId: "write" });
+    for (const x of [s, hub, m]) x.close();
   });
 });
 

@@ -2,13 +2,13 @@
  * Agents (machines) of a workspace: registration, presence, and the list with each agent's
  * running-session count computed in the same query.
  */
-import { and, eq, inArray, sql } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import { ACTIVE_STATUSES } from "../protocol/session";
 import type { MachineInfo } from "../protocol/agent";
 import type { AgentPresence } from "../protocol/frames";
 import { newId } from "../protocol/ids";
 import type { Db } from "./client";
-import { agents, sessions } from "./schema";
+import { agents } from "./schema";
 
 
 const presenceColumns = {
@@ -22,7 +22,8 @@ const presenceColumns = {
   versions: agents.versions,
   ownerId: agents.ownerId,
   allowedUsers: agents.allowedUsers,
-  runningSessions: sql<number>`(select count(*) from ${sessions} where ${sessions.agentId} = ${agents.id} and ${inArray(sessions.status, [...ACTIVE_STATUSES])})`,
+  // Qualified by hand (see machinePool): drizzle's bare "id" here would be sessions.id and count nothing.
+  runningSessions: sql<number>`(select count(*) from "sessions" s where s.agent_id = "agents"."id" and s.status in (${sql.join(ACTIVE_STATUSES.map((x) => sql`${x}`), sql`, `)}))`,
 };
 
 export async function listAgents(db: Db, workspaceId: string): Promise<AgentPresence[]> {
@@ -96,7 +97,9 @@ export async function machinePool(db: Db, workspaceId: string): Promise<(AgentRo
   const rows = await db
     .select({
       agent: agents,
-      busy: sql<number>`(select count(*) from ${sessions} where ${sessions.agentId} = ${agents.id} and ${inArray(sessions.status, [...SEAT_STATUSES])})`,
+      // Qualified by hand: in a one-table select drizzle renders `${agents.id}` as a bare "id", which
+      // inside this subquery would mean sessions.id and count nothing.
+      busy: sql<number>`(select count(*) from "sessions" s where s.agent_id = "agents"."id" and s.status in (${sql.join(SEAT_STATUSES.map((x) => sql`${x}`), sql`, `)}))`,
     })
     .from(agents)
     .where(eq(agents.workspaceId, workspaceId))

@@ -7,7 +7,7 @@
  */
 import { makeDb } from "../db/client";
 import { machinePool } from "../db/agents";
-import { getRunById, planOf, sessionEnds, toRunView, toStepState, writeTick, type StepPatch } from "../db/pipelines";
+import { getRun, getRunById, planOf, sessionEnds, toRunView, toStepState, writeTick, type StepPatch } from "../db/pipelines";
 import { renderRecipe, resolveParams } from "../domain/template-params";
 import { launchSession } from "../launch";
 import type { SessionId } from "../protocol/ids";
@@ -47,9 +47,9 @@ export function stepLaunchSpec(plan: Plan, step: PlannedStep, outputs: ReadonlyM
   return { ok: true as const, spec: spec.spec, values: values.values };
 }
 
-export async function runTick(env: Env, runId: string, now = Date.now()): Promise<TickResult> {
+export async function runTick(env: Env, runId: string, workspaceId?: string, now = Date.now()): Promise<TickResult> {
   const db = makeDb(env.DB);
-  const loaded = await getRunById(db, runId);
+  const loaded = workspaceId ? await getRun(db, workspaceId, runId) : await getRunById(db, runId);
   if (!loaded) return { done: true, status: "missing", wakeAt: null };
   const { run } = loaded;
   if (run.status !== "running") return { done: true, status: run.status, wakeAt: null };
@@ -64,26 +64,23 @@ export async function runTick(env: Env, runId: string, now = Date.now()): Promis
   const outputs = new Map<string, StepOutput>(plan.steps.map((p) => [p.id, { status: after(p.id).status, result: after(p.id).result, sessionId: after(p.id).sessionId, costUsd: after(p.id).costUsd }]));
   const who = { workspaceId: run.workspaceId, userId: run.createdBy, subject: run.createdBySubject };
   const byId = new Map(plan.steps.map((s) => [s.id, s]));
-  for (const launch of tick.launches) {
-    const step = byId.get(launch.stepId)!;
-    const attempt = after(step.id).attempts;
-    const made = stepLaunchSpec(plan, step, outputs);
-    const fail = (why: string) => patches.set(step.id, { ...patches.get(step.id), status: "failed", statusReason: why, endedAt: now, agentId: null });
-    if (!made.ok) {
-      fail(`cannot start: ${made.why}`);
-      continue;
-    }
-    const id = await stepSessionId(run.instanceId, step.id, attempt);
-    const origin = { templateId: step.template?.id ?? null, templateVersion: step.template?.version ?? null, templateParams: step.template ? made.values : null, pipelineRunId: run.id, pipelineStepId: step.id };
-    const agent = pool.find((m) => m.id === launch.agent.id)!;
-    const r = await launchSession(env, who, { agent, spec: made.spec, title: `${plan.name} · ${step.id}`, origin, id });
-    // CONFLICT: this tick was replayed and the session already exists; it is the one this step runs.
-    if (!r.ok && r.code !== "CONFLICT") {
-      fail(`cannot start: ${r.message}`);
-      continue;
-    }
-    patches.set(step.id, { ...patches.get(step.id), sessionId: id, agentName: agent.name, addSession: id });
-  }
+  // Launches are independent of one another (each its own room and D1 row), so a fan-out starts them together.
+  await Promise.all(
+    tick.launches.map(async (launch) => {
+      const step = byId.get(launch.stepId)!;
+      const attempt = after(step.id).attempts;
+      const made = stepLaunchSpec(plan, step, outputs);
+      const fail = (why: string) => patches.set(step.id, { ...patches.get(step.id), status: "failed", statusReason: why, endedAt: now, agentId: null });
+      if (!made.ok) return fail(`cannot start: ${made.why}`);
+      const id = await stepSessionId(run.instanceId, step.id, attempt);
+      const origin = { templateId: step.template?.id ?? null, templateVersion: step.template?.version ?? null, templateParams: step.template ? made.values : null, pipelineRunId: run.id, pipelineStepId: step.id };
+      const agent = pool.find((m) => m.id === launch.agent.id)!;
+      const r = await launchSession(env, who, { agent, spec: made.spec, title: `${plan.name} · ${step.id}`, origin, id });
+      // CONFLICT: this tick was replayed and the session already exists; it is the one this step runs.
+      if (!r.ok && r.code !== "CONFLICT") return fail(`cannot start: ${r.message}`);
+      patches.set(step.id, { ...patches.get(step.id), sessionId: id, agentName: agent.name, addSession: id });
+    }),
+  );
   for (const sessionId of tick.interrupts) {
     const r = await (await sessionRoom(env, sessionId)).interrupt(`pipeline:${plan.name}`);
     if (!r.ok) console.warn(`pipeline ${run.id}: interrupting ${sessionId}: ${r.message}`);

@@ -11,6 +11,8 @@ import { runTick } from "./run-tick";
 
 export interface PipelineParams {
   runId: string;
+  /** Saves a lookup per tick; runs started before it was passed carry only the run id. */
+  workspaceId?: string;
 }
 
 /** Enough for a long run with many retries; past it the run ends failed instead of looping forever. */
@@ -19,9 +21,9 @@ const IDLE_WAIT_MS = 60 * 60 * 1000;
 
 export class PipelineWorkflow extends WorkflowEntrypoint<Env, PipelineParams> {
   override async run(event: WorkflowEvent<PipelineParams>, step: WorkflowStep): Promise<string> {
-    const { runId } = event.payload;
+    const { runId, workspaceId } = event.payload;
     for (let i = 0; i < MAX_TICKS; i++) {
-      const r = await step.do(`tick ${i}`, { retries: { limit: 5, delay: "1 second", backoff: "exponential" }, timeout: "2 minutes" }, () => runTick(this.env, runId));
+      const r = await step.do(`tick ${i}`, { retries: { limit: 5, delay: "1 second", backoff: "exponential" }, timeout: "2 minutes" }, () => runTick(this.env, runId, workspaceId));
       if (r.done) return r.status;
       const wait = r.wakeAt === null ? IDLE_WAIT_MS : Math.max(0, r.wakeAt - Date.now());
       if (wait === 0) continue;

@@ -74,7 +74,7 @@ async function runFor(c: Context<AppEnv>, id: string) {
 }
 
 async function startInstance(c: Context<AppEnv>, runId: string, instanceId: string): Promise<void> {
-  await c.env.PIPELINE.create({ id: instanceId, params: { runId } });
+  await c.env.PIPELINE.create({ id: instanceId, params: { runId, workspaceId: c.var.auth.workspaceId } });
 }
 
 export const pipelines = router()
