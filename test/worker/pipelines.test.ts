@@ -201,6 +201,21 @@ steps:
     m.close();
   });
 
+  it("interrupts a session that outlives its step's timeout, and fails the step", async () => {
+    const seed = await seedWorkspace();
+    const m = await Machine.start(seed, "m", []);
+    const run = await start(seed, "name: slow\nsteps:\n  a: { prompt: never ends, cwd: /w, timeout: 2s }\n");
+    const order = await m.launched("never ends");
+    const agentSide = await openSocket(`/api/sessions/${order.sessionId}/agent`, m.token);
+    agentSide.send({ type: "agent-events", events: [{ id: crypto.randomUUID(), at: Date.now(), event: { type: "run-started", runId: order.runId } }] });
+    await agentSide.next((f) => f.type === "ack");
+    await agentSide.next((f) => f.type === "interrupt", 15_000);
+    const failed = await until(seed, run.id, (r) => r.status === "failed");
+    expect(step(failed, "a")).toMatchObject({ status: "failed", statusReason: "timed out after 2 s" });
+    agentSide.close();
+    m.close();
+  });
+
   it("queues a step visibly while its machine is full, and starts it when a seat frees", async () => {
     const seed = await seedWorkspace();
     const m = await Machine.start(seed, "small", ["gpu"], 1);

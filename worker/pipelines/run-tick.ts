@@ -95,7 +95,11 @@ export async function runTick(env: Env, runId: string, workspaceId?: string, now
   const reason = `${active} running, ${queued} queued`;
   if (patches.size || end) {
     const written = await writeTick(db, run.id, patches, end, reason, now);
-    if (!written) return { done: true, status: "cancelled", wakeAt: null };
+    if (!written) {
+      // Cancelled while this tick ran: the sessions it just launched are unknown to the cancel, so stop them here.
+      for (const p of patches.values()) if (p.addSession) await (await sessionRoom(env, p.addSession)).interrupt(`pipeline:${plan.name}`);
+      return { done: true, status: "cancelled", wakeAt: null };
+    }
     await publish(env, run.id);
   }
   return { done: end !== null, status: end?.status ?? "running", wakeAt: failedToStart ? now : tick.wakeAt };
