@@ -33,6 +33,28 @@ async function runUntil(id: string, pred: (r: RunView) => boolean, ms = 60_000):
 const step = (r: RunView, id: string) => r.steps.find((s) => s.id === id)!;
 
 describe("happy", () => {
+  it("imports a template from YAML and launches it from the CLI with typed parameters; a pipeline step pins its version", async () => {
+    const tpl = file("greet.yaml", `name: greet\nprompt: "just say hi to {{who}} {{times}} times"\nparams:\n  - { name: who, type: string }\n  - { name: times, type: number, default: 2 }\ncwd: ${t.workDir}\nselector: { labels: [a] }\n`);
+    const imported = await t.cli(["template", "import", tpl]);
+    expect(imported.stdout, imported.stderr).toBe("created greet v1\n");
+    const bad = await t.cli(["launch", "--template", "greet", "--param", "times=many", "--param", "who=x"]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('"times" must be a number');
+    const r = await t.cli(["launch", "--template", "greet@1", "--param", "who=e2e", "--wait", "--json"]);
+    expect(r.code, r.stderr).toBe(0);
+    const session = JSON.parse(r.stdout.split("\n")[0]!) as { id: string };
+    const done = await waitForStatus(t, session.id, "completed");
+    expect(done).toMatchObject({ prompt: "just say hi to e2e 2 times", agentName: "alpha", templateVersion: 1, templateParams: { who: "e2e", times: 2 }, result: "Hi! Nothing to do." });
+    const exported = await t.cli(["template", "export", "greet"]);
+    expect(exported.stdout).toContain("just say hi to {{who}} {{times}} times");
+
+    const run = await t.client.startPipelineRun({ yaml: `name: templated\nsteps:\n  hello: { template: greet@1, params: { who: "{{params.name}}" } }\nparams: [{ name: name }]\n`, params: { name: "pipeline" } });
+    const finished = await runUntil(run.id, (x) => x.status !== "running");
+    expect(finished.status).toBe("succeeded");
+    expect(step(finished, "hello")).toMatchObject({ template: { name: "greet", version: 1 }, agentName: "alpha" });
+    expect(await t.client.getSession(step(finished, "hello").sessionId!)).toMatchObject({ prompt: "just say hi to pipeline 2 times", templateVersion: 1, pipelineStepId: "hello" });
+  });
+
   it("runs two steps in parallel on the right machines, then one after both with their outputs (tower pipeline run --wait)", async () => {
     const path = file("three.yaml", `
 name: three

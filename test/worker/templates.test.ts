@@ -69,6 +69,16 @@ describe("happy", () => {
   });
 });
 
+describe("happy: the OpenAPI document", () => {
+  it("describes the template and pipeline routes for the web app and other clients", async () => {
+    const seed = await seedWorkspace();
+    const doc = await json<{ paths: Record<string, unknown> }>(await api("/api/openapi.json", seed.userToken));
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining(["/api/templates", "/api/templates/{id}", "/api/templates/{id}/launch", "/api/templates/import", "/api/pipelines/runs", "/api/pipelines/runs/{id}/cancel", "/api/pipelines/validate"]),
+    );
+  });
+});
+
 describe("security", () => {
   it("shows a private template only to its author; workspace ones are editable by members, not viewers", async () => {
     const seed = await seedWorkspace();
