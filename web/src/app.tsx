@@ -34,7 +34,10 @@ const WORST: LinkStatus[] = ["offline", "reconnecting", "live"];
 
 type Theme = "system" | "light" | "dark";
 function useTheme(): [Theme, (t: Theme) => void] {
-  const [theme, setTheme] = useState<Theme>(() => (localStorage.getItem("tower.theme") as Theme | null) ?? "system");
+  const [theme, setTheme] = useState<Theme>(() => {
+    const saved = localStorage.getItem("tower.theme");
+    return saved === "light" || saved === "dark" ? saved : "system";
+  });
   useEffect(() => {
     if (theme === "system") {
       delete document.documentElement.dataset.theme;

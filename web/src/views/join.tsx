@@ -6,7 +6,13 @@ import { useState } from "react";
 import { api } from "../live/api";
 
 export function JoinView({ onSignedIn }: { onSignedIn(): void }) {
-  const [code] = useState(() => decodeURIComponent(location.hash.replace(/^#/, "")));
+  const [code] = useState(() => {
+    try {
+      return decodeURIComponent(location.hash.replace(/^#/, ""));
+    } catch {
+      return ""; // a mangled link: say so below rather than crash
+    }
+  });
   const [name, setName] = useState("");
   const [email, setEmail] = useState("");
   const [error, setError] = useState<string | null>(code ? null : "This link has no invitation code. Ask for a new link.");

@@ -5,7 +5,7 @@
  */
 import { useEffect, useRef, useState } from "react";
 import { useLocation } from "wouter";
-import type { SearchMode, SearchResult } from "../../../worker/protocol/search";
+import { SearchMode, type SearchResult } from "../../../worker/protocol/search";
 import type { SearchOptions } from "../../../worker/client";
 import { MachineSelect } from "../components/machine-select";
 import { Snippet } from "../components/snippet";
@@ -27,7 +27,7 @@ const KIND_LABEL: Record<string, string> = {
 export function SearchView() {
   const params = new URLSearchParams(location.search);
   const [q, setQ] = useState(() => params.get("q") ?? "");
-  const [mode, setMode] = useState<SearchMode>(() => (params.get("mode") as SearchMode | null) ?? "hybrid");
+  const [mode, setMode] = useState<SearchMode>(() => SearchMode.catch("hybrid").parse(params.get("mode") ?? undefined));
   const [agent, setAgent] = useState("");
   const [status, setStatus] = useState("");
   const [tool, setTool] = useState("");

@@ -49,7 +49,13 @@ export function SignInView({ onSignedIn }: { onSignedIn(): void }) {
     const m = /^#token=(.+)$/.exec(location.hash);
     if (m) {
       history.replaceState(null, "", "/signin");
-      void signIn(decodeURIComponent(m[1]!));
+      let token = m[1]!;
+      try {
+        token = decodeURIComponent(token);
+      } catch {
+        // not percent-encoded: use it as it is; the server says if it is wrong
+      }
+      void signIn(token);
     }
     api.signInProviders().then(setProviders, () => setProviders(null));
   }, []); // eslint-disable-line react-hooks/exhaustive-deps
