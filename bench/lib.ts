@@ -3,6 +3,21 @@
  * bearer token) whose frames can be awaited by predicate with a bounded wait.
  */
 import WS from "ws";
+import type { ApiClient } from "../worker/client";
+
+/** What every benchmark part gets: the server, its tokens, a client, and the simulated agent's control socket. */
+export interface BenchCtx {
+  url: string;
+  ws: string;
+  adminToken: string;
+  agentToken: string;
+  client: ApiClient;
+  control: JsonSocket;
+}
+
+let counter = 0;
+/** A unique id for events, tokens and names within one run. */
+export const uid = (p: string) => `${p}-${Date.now().toString(36)}-${++counter}`;
 
 export interface Stats {
   n: number;

@@ -14,22 +14,11 @@ import { PROJECT_ROOT } from "../agent/up/local-server";
 import type { ApiClient } from "../worker/client";
 import type { RunView } from "../worker/protocol/pipelines";
 import { makeClaudeTestEnv } from "../test/fixtures/claude-test-env";
+import { enrollMachine } from "../test/fixtures/enroll";
 import { startFakeMessagesApi } from "../test/fixtures/fake-messages-api";
-import { JsonSocket, stats, type Stats } from "./lib";
+import { JsonSocket, stats, type BenchCtx, type Stats } from "./lib";
 
-export interface PipelineBenchCtx {
-  url: string;
-  ws: string;
-  client: ApiClient;
-}
-
-async function enroll(client: ApiClient, name: string): Promise<string> {
-  const started = await client.startDeviceSignIn({ kind: "agent", machineName: name });
-  await client.decideDeviceSignIn(started.userCode, "approve");
-  const r = await client.pollDeviceSignIn(started.deviceCode);
-  if (r.status !== "approved") throw new Error(`enrolling ${name}: ${r.status}`);
-  return r.token;
-}
+export type PipelineBenchCtx = Pick<BenchCtx, "url" | "ws" | "client">;
 
 async function until(client: ApiClient, id: string, pred: (r: RunView) => boolean, ms: number): Promise<RunView> {
   const end = Date.now() + ms;
@@ -43,7 +32,7 @@ async function until(client: ApiClient, id: string, pred: (r: RunView) => boolea
 
 /** Part 1: a chain of `n` steps on a simulated machine; overhead samples per step. */
 export async function schedulingOverhead(ctx: PipelineBenchCtx, n = 60): Promise<{ readyToLaunch: Stats; endToLaunch: Stats }> {
-  const token = await enroll(ctx.client, "bench-sched");
+  const token = await enrollMachine(ctx.client, "bench-sched");
   const link = await JsonSocket.open(`${ctx.ws}/api/agents/connect`, token);
   link.send({ type: "hello", machine: { name: "bench-sched", hostname: "bench", labels: ["sched"], capacity: 4, versions: {} }, running: [] });
   await link.next((f) => f.type === "welcome");
@@ -104,7 +93,7 @@ export async function fanOutPipeline(ctx: PipelineBenchCtx, n = 100, capacity = 
   const root = await mkdtemp(join(tmpdir(), "tower-bench-fan-"));
   const api = await startFakeMessagesApi({ port: 0 });
   const claude = await makeClaudeTestEnv(api.url);
-  const token = await enroll(ctx.client, "bench-fan");
+  const token = await enrollMachine(ctx.client, "bench-fan");
   const child = spawn(process.execPath, [join(PROJECT_ROOT, "agent/bin/tower.mjs"), "agent", "--server", ctx.url, "--token", token, "--name", "bench-fan", "--labels", "fan", "--capacity", String(capacity), "--state-dir", join(root, "agent")], {
     cwd: root,
     env: Object.fromEntries(Object.entries({ ...process.env, ...claude.env }).filter((e): e is [string, string] => e[1] !== undefined)),

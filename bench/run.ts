@@ -8,23 +8,13 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { applyMigrations, bootstrap, freePort, startWrangler } from "../agent/up/local-server";
-import { createApiClient, type ApiClient } from "../worker/client";
-import { JsonSocket, stats, type Stats } from "./lib";
+import { createApiClient } from "../worker/client";
+import { JsonSocket, stats, uid, type BenchCtx, type Stats } from "./lib";
 import { searchBench } from "./search";
 import { eventToDom, firstLoadJs } from "./web";
 import { fanOutPipeline, schedulingOverhead, type FanOutFigures } from "./pipelines";
 
-interface Ctx {
-  url: string;
-  ws: string;
-  adminToken: string;
-  agentToken: string;
-  client: ApiClient;
-  control: JsonSocket;
-}
-
-let counter = 0;
-const uid = (p: string) => `${p}-${Date.now().toString(36)}-${++counter}`;
+type Ctx = BenchCtx;
 
 async function timeIt(n: number, fn: () => Promise<void>): Promise<number[]> {
   const out: number[] = [];
@@ -262,7 +252,11 @@ async function main() {
         pipelineResults = { ...sched, fanOut: fan };
       }
     };
-    if (only.size > 0 && !wants("approval")) return heavyParts();
+    // Awaited here, not returned: a returned promise would let `finally` stop the server under it.
+    if (only.size > 0 && !wants("approval")) {
+      await heavyParts();
+      return;
+    }
     const approval = await approvalRoundTrip(ctx);
     console.log(`approval round trip           ${fmt(approval.roundTrip)}  ×${ratio(approval.roundTrip, floor.wsEcho)} of echo (target p95 ≤ 15 ms)`);
     console.log(`  agent → viewer              ${fmt(approval.agentToViewer)}`);

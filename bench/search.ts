@@ -5,20 +5,9 @@
  */
 import { SESSIONS } from "../test/fixtures/search-corpus/sessions";
 import { QUERIES } from "../test/fixtures/search-corpus/queries";
-import type { ApiClient } from "../worker/client";
-import { JsonSocket, stats, type Stats } from "./lib";
+import { JsonSocket, stats, uid, type BenchCtx, type Stats } from "./lib";
 
-export interface SearchBenchCtx {
-  url: string;
-  ws: string;
-  adminToken: string;
-  agentToken: string;
-  client: ApiClient;
-  control: JsonSocket;
-}
-
-let counter = 0;
-const uid = (p: string) => `${p}-${Date.now().toString(36)}-${++counter}`;
+export type SearchBenchCtx = BenchCtx;
 
 /** A deterministic stream of realistic events: assistant text, tool calls and tool results from the corpus. */
 function eventAt(s: number, i: number): Record<string, unknown> {

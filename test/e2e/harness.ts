@@ -14,6 +14,7 @@ import type { SessionEvent } from "../../worker/protocol/events";
 import type { ServerFrame } from "../../worker/protocol/frames";
 import type { SessionStatus, SessionSummary } from "../../worker/protocol/session";
 import { makeClaudeTestEnv, type ClaudeTestEnv } from "../fixtures/claude-test-env";
+import { enrollMachine } from "../fixtures/enroll";
 import { startFakeMessagesApi, type FakeMessagesApi } from "../fixtures/fake-messages-api";
 
 export interface Tower {
@@ -57,15 +58,6 @@ export interface AgentOptions {
   name?: string;
   labels?: string[];
   capacity?: number;
-}
-
-/** Enrolls a machine as a member would: device sign-in for an agent, approved with the admin token. */
-async function enrollMachine(client: ApiClient, name: string): Promise<string> {
-  const started = await client.startDeviceSignIn({ kind: "agent", machineName: name });
-  await client.decideDeviceSignIn(started.userCode, "approve");
-  const r = await client.pollDeviceSignIn(started.deviceCode);
-  if (r.status !== "approved") throw new Error(`enrolling ${name}: ${r.status}`);
-  return r.token;
 }
 
 export async function startTower(opts: { agentGraceSeconds?: number; approvalTimeoutSeconds?: number; vars?: Record<string, string> } = {}): Promise<Tower> {
