@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser } from "playwright-core";
+import { createApiClient } from "../../worker/client";
 import { startTower, type Tower } from "../e2e/harness";
 import { DESKTOP, eventually, launchBrowser, PHONE, signedInPage } from "./browser";
 
@@ -18,6 +19,30 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await t?.close();
+});
+
+describe("security: account identity in the browser", () => {
+  it("a sign-in link opened in a signed-in browser asks before switching accounts", async () => {
+    const { code } = await t.client.createInvitation({ role: "member" });
+    const anonymous = createApiClient({ baseUrl: t.url, token: "" });
+    const other = await anonymous.acceptInvitation({ code, name: "Olga Other", email: `olga-${Date.now()}@example.com` });
+    const admin = await signedInPage(browser, t, DESKTOP);
+    const whoAmI = async () => (await admin.page.evaluate(async () => (await (await fetch("/api/me")).json()) as { user: { name: string } })).user.name;
+    const adminName = await whoAmI();
+
+    await admin.page.goto(`${t.url}/signin#token=${encodeURIComponent(other.token)}`);
+    await admin.page.getByRole("heading", { name: "Switch account?" }).waitFor();
+    expect(await whoAmI()).toBe(adminName);
+    await admin.page.getByRole("button", { name: /^Stay signed in/ }).click();
+    await admin.page.waitForURL(`${t.url}/sessions`);
+    expect(await whoAmI()).toBe(adminName);
+
+    await admin.page.goto(`${t.url}/signin#token=${encodeURIComponent(other.token)}`);
+    await admin.page.getByRole("button", { name: "Switch to the link's account" }).click();
+    await admin.page.waitForURL(`${t.url}/sessions`);
+    await eventually(async () => (await whoAmI()) === "Olga Other");
+    await admin.context.close();
+  });
 });
 
 describe("team screens", () => {

@@ -43,7 +43,7 @@ export async function tokenFor(workspaceId: string, userId: string, subject: str
 
 /** Adds a member with a role and returns their id and a token. */
 export async function memberWith(seed: Seed, role: "owner" | "admin" | "member" | "viewer", name: string = role): Promise<{ userId: string; token: string }> {
-  const m = await addMember(makeDb(env.DB), seed.workspaceId, { name, email: `${name}-${crypto.randomUUID()}@test`, role }, Date.now());
+  const m = await addMember(makeDb(env.DB), seed.workspaceId, { name, email: `${name}-${crypto.randomUUID()}@example.test`, role }, Date.now());
   return { userId: m.userId, token: await tokenFor(seed.workspaceId, m.userId, `${name}@test`) };
 }
 

@@ -241,9 +241,30 @@ function Shell({ me, onSignOut }: { me: Me; onSignOut(): void }) {
   );
 }
 
+/** Shown when a sign-in link is opened in a browser already signed in: switch only if the person says so. */
+function SwitchAccountPrompt({ me, onSwitch, onStay }: { me: Me; onSwitch(): void; onStay(): void }) {
+  const current = me.workspaces.find((w) => w.workspaceId === me.workspaceId)?.name ?? me.workspaceId;
+  return (
+    <main className="view narrow" aria-labelledby="switch-h">
+      <h1 id="switch-h">Switch account?</h1>
+      <p>
+        You are signed in as <strong>{me.user?.email ?? me.user?.name ?? "a member"}</strong> in <strong>{current}</strong>. This link
+        signs this browser in with another token, which may be someone else&apos;s account. Switch only if you opened your own link.
+      </p>
+      <button type="button" className="primary" onClick={onStay}>
+        Stay signed in as {me.user?.name ?? "me"}
+      </button>
+      <button type="button" onClick={onSwitch}>
+        Switch to the link&apos;s account
+      </button>
+    </main>
+  );
+}
+
 export function App() {
   const [me, setMe] = useState<Me | null | "anonymous">(null);
   const [location, navigate] = useLocation();
+  const [switchConfirmed, setSwitchConfirmed] = useState(false);
   const check = useCallback(() => {
     api.me().then(setMe, () => setMe("anonymous"));
   }, []);
@@ -258,9 +279,28 @@ export function App() {
       }}
     />
   );
-  if (location === "/join") return <JoinView onSignedIn={() => (navigate("/sessions"), check())} />;
-  // A sign-in link (`/signin#token=…`) always signs in, even over an existing session.
-  if (location === "/signin" && /^#token=/.test(window.location.hash)) return signIn;
+  if (location === "/join") {
+    if (me === null) return <p className="empty" aria-busy="true">Loading…</p>;
+    return <JoinView me={me === "anonymous" ? null : me} onSignedIn={() => (navigate("/sessions"), check())} onSignedOut={() => setMe("anonymous")} />;
+  }
+  if (location === "/signin" && /^#token=/.test(window.location.hash)) {
+    // A sign-in link over an existing session asks first: someone else's link must never silently
+    // switch this browser to their account (login CSRF).
+    if (me === null) return <p className="empty" aria-busy="true">Loading…</p>;
+    if (me !== "anonymous" && !switchConfirmed) {
+      return (
+        <SwitchAccountPrompt
+          me={me}
+          onSwitch={() => setSwitchConfirmed(true)}
+          onStay={() => {
+            history.replaceState(null, "", "/sessions");
+            navigate("/sessions");
+          }}
+        />
+      );
+    }
+    return signIn;
+  }
   if (me === null) return <p className="empty" aria-busy="true">Loading…</p>;
   if (me === "anonymous") return location === "/signin" ? signIn : <Redirect to="/signin" />;
   if (location === "/signin") return <Redirect to="/sessions" />;

@@ -23,6 +23,8 @@ export interface SignIn {
   method: "token" | "oidc" | "github";
   /** A session never outlives what it was made from (e.g. the token it was exchanged for). */
   notAfter?: number | null;
+  /** The personal token it was exchanged for: revoking or rotating that token ends the session. */
+  sourceTokenId?: string;
   details?: Record<string, unknown>;
 }
 
@@ -36,7 +38,7 @@ export async function startBrowserSession(c: Context<AppEnv>, s: SignIn): Promis
   const expiresAt = Math.min(now + SESSION_TTL_MS, s.notAfter ?? Infinity);
   const secret = mintToken();
   const id = newId("bss");
-  await insertBrowserSessionQuery(db, { id, workspaceId: s.workspaceId, userId: s.userId, subject: s.subject, scopes: s.scopes, method: s.method, secretHash: await hashToken(secret), createdAt: now, expiresAt });
+  await insertBrowserSessionQuery(db, { id, workspaceId: s.workspaceId, userId: s.userId, subject: s.subject, scopes: s.scopes, method: s.method, secretHash: await hashToken(secret), createdAt: now, expiresAt, sourceTokenId: s.sourceTokenId ?? null });
   writeCookie(c, SESSION_COOKIE, secret, Math.floor((expiresAt - now) / 1000));
   await appendAudit(db, { workspaceId: s.workspaceId, actor: `${s.subject} (${s.userId})`, actorKind: "user", via: "browser", action: "auth.sign_in", target: s.userId, details: { method: s.method, session: id, ...s.details } });
   return { id, expiresAt };

@@ -5,6 +5,7 @@
  * 401; then the route table names the action, and the policy decides. Per-session checks follow in
  * `sessionFor`. A cookie-authenticated change or upgrade must also come from our own pages.
  */
+import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../env";
 import { findActor } from "../db/tokens";
@@ -22,25 +23,35 @@ const HOW_TO =
 export const requireToken = createMiddleware<AppEnv>(async (c, next) => {
   const key = routeKey(c);
   if (key && PERMISSIONS[key] === "public") return next();
+  const found = await identify(c);
+  if (!found) throw new ApiError("UNAUTHORIZED", `Missing bearer token. ${HOW_TO}`);
+  c.set("auth", found.actor);
+  c.set("credential", found.credential);
+  await next();
+});
+
+/**
+ * Who the request's credential speaks for: a bearer token (or `access_token` on an upgrade), else
+ * the browser's session cookie; null when it carries neither. A credential that is present but
+ * dead is an error, never silently anonymous. Public routes that act differently for a signed-in
+ * caller (accepting an invitation) call this themselves.
+ */
+export async function identify(c: Context<AppEnv>): Promise<{ actor: Actor; credential: "bearer" | "cookie" } | null> {
   const header = c.req.header("authorization");
   const isUpgrade = c.req.header("upgrade")?.toLowerCase() === "websocket";
   const raw = header?.match(/^Bearer\s+(\S+)$/i)?.[1] ?? (isUpgrade ? c.req.query("access_token") : undefined);
   if (raw) {
     const actor = await findActor(c.var.deps.db, await hashToken(raw), Date.now());
     if (!actor) throw new ApiError("UNAUTHORIZED", `The token is unknown, revoked or expired. ${HOW_TO}`);
-    c.set("auth", actor);
-    c.set("credential", "bearer");
-    return next();
+    return { actor, credential: "bearer" };
   }
   const cookie = header ? undefined : readCookie(c, SESSION_COOKIE);
-  if (!cookie) throw new ApiError("UNAUTHORIZED", `Missing bearer token. ${HOW_TO}`);
+  if (!cookie) return null;
   const actor = await findBrowserActor(c.var.deps.db, await hashToken(cookie), Date.now());
   if (!actor) throw new ApiError("UNAUTHORIZED", "Your browser session has ended (signed out, expired or revoked); sign in again at /signin.");
   if (isStateChanging(c)) requireOwnPages(c);
-  c.set("auth", actor);
-  c.set("credential", "cookie");
-  await next();
-});
+  return { actor, credential: "cookie" };
+}
 
 /** The route pattern that will handle this request (the last non-middleware match). */
 export function routeKey(c: { req: { method: string; matchedRoutes: { method: string; path: string }[] } }): string | null {

@@ -1,12 +1,13 @@
 /**
  * Browser sessions in D1 (the cookie's secret is stored only as its sha256). A live session
  * resolves to the same Actor a token would, so policy and audit treat both alike; a revoked or
- * expired one, or one whose user was disabled, resolves to nothing.
+ * expired one, one whose user was disabled, or one made from a token that is no longer live,
+ * resolves to nothing.
  */
-import { and, eq, gt, isNull } from "drizzle-orm";
+import { and, eq, gt, inArray, isNull, or } from "drizzle-orm";
 import type { Actor, WorkspaceRole } from "../domain/policy";
 import type { Db } from "./client";
-import { browserSessions, memberships, users } from "./schema";
+import { apiTokens, browserSessions, memberships, users } from "./schema";
 
 export type NewBrowserSession = typeof browserSessions.$inferInsert;
 
@@ -28,7 +29,16 @@ export async function findBrowserActor(db: Db, secretHash: string, now: number):
     .from(browserSessions)
     .innerJoin(users, eq(users.id, browserSessions.userId))
     .leftJoin(memberships, and(eq(memberships.workspaceId, browserSessions.workspaceId), eq(memberships.userId, browserSessions.userId)))
-    .where(and(eq(browserSessions.secretHash, secretHash), isNull(browserSessions.revokedAt), gt(browserSessions.expiresAt, now)))
+    .leftJoin(apiTokens, eq(apiTokens.id, browserSessions.sourceTokenId))
+    .where(
+      and(
+        eq(browserSessions.secretHash, secretHash),
+        isNull(browserSessions.revokedAt),
+        gt(browserSessions.expiresAt, now),
+        // A session made from a token lives only while that token does (revoked, rotated or expired ends it).
+        or(isNull(browserSessions.sourceTokenId), and(isNull(apiTokens.revokedAt), or(isNull(apiTokens.expiresAt), gt(apiTokens.expiresAt, now)))),
+      ),
+    )
     .limit(1);
   const r = rows[0];
   if (!r || r.disabledAt) return null;
@@ -60,6 +70,17 @@ export async function revokeUserBrowserSessions(db: Db, workspaceId: string, use
     .update(browserSessions)
     .set({ revokedAt: now })
     .where(and(eq(browserSessions.workspaceId, workspaceId), eq(browserSessions.userId, userId), isNull(browserSessions.revokedAt)))
+    .returning({ id: browserSessions.id });
+  return rows.map((r) => r.id);
+}
+
+/** Ends the live browser sessions made from these tokens; returns their ids (to close their sockets). */
+export async function revokeSessionsFromTokens(db: Db, tokenIds: string[], now: number): Promise<string[]> {
+  if (!tokenIds.length) return [];
+  const rows = await db
+    .update(browserSessions)
+    .set({ revokedAt: now })
+    .where(and(inArray(browserSessions.sourceTokenId, tokenIds), isNull(browserSessions.revokedAt)))
     .returning({ id: browserSessions.id });
   return rows.map((r) => r.id);
 }

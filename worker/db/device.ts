@@ -8,8 +8,8 @@ import { deviceCodes } from "./schema";
 
 export type DeviceRow = typeof deviceCodes.$inferSelect;
 
-export async function createDeviceCode(db: Db, row: Omit<DeviceRow, "status" | "workspaceId" | "userId">): Promise<void> {
-  await db.insert(deviceCodes).values({ ...row, status: "pending", workspaceId: null, userId: null });
+export async function createDeviceCode(db: Db, row: Omit<DeviceRow, "status" | "workspaceId" | "userId" | "scopes">): Promise<void> {
+  await db.insert(deviceCodes).values({ ...row, status: "pending", workspaceId: null, userId: null, scopes: null });
 }
 
 export async function pendingByUserCode(db: Db, userCode: string, now: number): Promise<DeviceRow | null> {
@@ -21,10 +21,11 @@ export async function pendingByUserCode(db: Db, userCode: string, now: number): 
   return rows[0] ?? null;
 }
 
-export async function decideDevice(db: Db, userCode: string, status: "approved" | "denied", workspaceId: string, userId: string): Promise<boolean> {
+/** Records the decision, with the approving token's scopes: the device's token will get no more. */
+export async function decideDevice(db: Db, userCode: string, status: "approved" | "denied", by: { workspaceId: string; userId: string; scopes: readonly string[] }): Promise<boolean> {
   const r = await db
     .update(deviceCodes)
-    .set({ status, workspaceId, userId })
+    .set({ status, workspaceId: by.workspaceId, userId: by.userId, scopes: [...by.scopes] })
     .where(and(eq(deviceCodes.userCode, userCode), eq(deviceCodes.status, "pending")))
     .returning({ h: deviceCodes.deviceCodeHash });
   return r.length > 0;

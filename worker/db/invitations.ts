@@ -51,3 +51,8 @@ export async function claimInvitation(db: Db, codeHash: string, acceptedBy: stri
 export async function invitationByCode(db: Db, codeHash: string) {
   return (await db.select().from(invitations).where(eq(invitations.codeHash, codeHash)).limit(1))[0] ?? null;
 }
+
+/** Gives back a claim whose account could not be written, so the link still works for its person. */
+export async function releaseInvitation(db: Db, id: string, claimedAt: number): Promise<void> {
+  await db.update(invitations).set({ acceptedAt: null, acceptedBy: null }).where(and(eq(invitations.id, id), eq(invitations.acceptedAt, claimedAt)));
+}

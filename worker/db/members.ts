@@ -2,7 +2,7 @@
  * Users and their memberships: who belongs to a workspace and with which role. Kept in one place
  * so the rule "a workspace always keeps an owner" is enforced where roles change.
  */
-import { and, count, eq } from "drizzle-orm";
+import { and, count, eq, sql } from "drizzle-orm";
 import type { Actor } from "../domain/policy";
 import type { Me, Member, WorkspaceRole } from "../protocol/members";
 import { newId } from "../protocol/ids";
@@ -33,6 +33,29 @@ export async function addMember(db: Db, workspaceId: string, m: { name: string; 
   const user = (await db.select({ id: users.id }).from(users).where(eq(users.email, email)).limit(1))[0]!;
   await db.insert(memberships).values({ workspaceId, userId: user.id, role: m.role, createdAt: now }).onConflictDoNothing();
   return (await findMember(db, workspaceId, user.id))!;
+}
+
+/**
+ * A new account for a newcomer, with its first membership, in one batch. Null when the email
+ * already belongs to an account: that person must sign in and accept as themselves.
+ */
+export async function createAccount(db: Db, workspaceId: string, m: { name: string; email: string; role: WorkspaceRole }, now: number): Promise<Member | null> {
+  const email = m.email.toLowerCase();
+  const userId = newId("usr");
+  const [inserted] = await db.batch([
+    db.insert(users).values({ id: userId, email, name: m.name, createdAt: now }).onConflictDoNothing({ target: users.email }).returning({ id: users.id }),
+    // Guarded by the user row this batch just made, so a clash leaves no membership behind.
+    db.insert(memberships).select(
+      db.select({ workspaceId: sql`${workspaceId}`.as("workspace_id"), userId: users.id, role: sql`${m.role}`.as("role"), createdAt: sql`${now}`.as("created_at") }).from(users).where(and(eq(users.id, userId))),
+    ),
+  ]);
+  return inserted.length ? findMember(db, workspaceId, userId) : null;
+}
+
+/** Adds an existing user to a workspace; false when they already belong to it (their role is kept). */
+export async function joinWorkspace(db: Db, workspaceId: string, userId: string, role: WorkspaceRole, now: number): Promise<boolean> {
+  const r = await db.insert(memberships).values({ workspaceId, userId, role, createdAt: now }).onConflictDoNothing().returning({ userId: memberships.userId });
+  return r.length > 0;
 }
 
 export async function ownerCount(db: Db, workspaceId: string): Promise<number> {

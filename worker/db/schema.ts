@@ -230,6 +230,8 @@ export const deviceCodes = sqliteTable(
     userId: text(),
     createdAt: integer().notNull(),
     expiresAt: integer().notNull(),
+    /** The approving token's scopes: the device's token gets these, never more (null: pending). */
+    scopes: text({ mode: "json" }).$type<string[]>(),
   },
   (t) => [uniqueIndex("device_codes_user_code").on(t.userCode)],
 );
@@ -278,6 +280,8 @@ export const browserSessions = sqliteTable(
     createdAt: integer().notNull(),
     expiresAt: integer().notNull(),
     revokedAt: integer(),
+    /** The personal token this session was exchanged for: the session lives only while that token does. */
+    sourceTokenId: text(),
   },
   (t) => [uniqueIndex("browser_sessions_secret").on(t.secretHash), index("browser_sessions_user").on(t.workspaceId, t.userId)],
 );

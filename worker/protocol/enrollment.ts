@@ -71,10 +71,11 @@ export type Invitation = z.infer<typeof Invitation>;
 /** An invitation as created: its code (in the link) is shown only here. */
 export const IssuedInvitation = z.object({ invitation: Invitation, code: z.string(), url: z.string() });
 
+/** A newcomer gives a name and email for the new account; a signed-in caller gives only the code. */
 export const AcceptInvitationBody = z.object({
   code: z.string().min(20).max(200),
-  name: z.string().trim().min(1).max(200),
-  email: z.email().max(320),
+  name: z.string().trim().min(1).max(200).optional(),
+  email: z.email().max(320).optional(),
 });
 export type AcceptInvitationBody = z.infer<typeof AcceptInvitationBody>;
 

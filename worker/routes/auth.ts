@@ -71,7 +71,7 @@ export const auth = router()
           throw new ApiError("CONFLICT", `The machine "${row.machineName}" belongs to another member; pick another name.`);
         }
       }
-      if (!(await decideDevice(db, userCode, decision === "approve" ? "approved" : "denied", actor.workspaceId, actor.userId ?? ""))) {
+      if (!(await decideDevice(db, userCode, decision === "approve" ? "approved" : "denied", { workspaceId: actor.workspaceId, userId: actor.userId ?? "", scopes: actor.scopes }))) {
         throw new ApiError("CONFLICT", "That sign-in was decided a moment ago.");
       }
       await recordAudit(c, `signin.device.${decision}`, row.kind === "agent" ? `machine:${row.machineName}` : "cli", {}, "device");
@@ -79,8 +79,11 @@ export const auth = router()
     },
   );
 
-/** Mints the device's token: a personal token for a CLI, or an enrolled machine's agent token. */
-async function issueFor(c: Context<AppEnv>, row: { kind: "cli" | "agent"; workspaceId: string | null; userId: string | null; machineName: string | null }) {
+/**
+ * Mints the device's token: a personal token for a CLI, with the scopes of the token that approved
+ * it (never more), or an enrolled machine's agent token.
+ */
+async function issueFor(c: Context<AppEnv>, row: { kind: "cli" | "agent"; workspaceId: string | null; userId: string | null; machineName: string | null; scopes: string[] | null }) {
   const { db } = c.var.deps;
   const workspaceId = row.workspaceId!;
   const userId = row.userId!;
@@ -88,7 +91,7 @@ async function issueFor(c: Context<AppEnv>, row: { kind: "cli" | "agent"; worksp
   const token = mintToken();
   const tokenHash = await hashToken(token);
   if (row.kind === "cli") {
-    await insertToken(db, { id: newId("tok"), workspaceId, kind: "user", name: "tower login", subject: userId, userId, scopes: ["*"], expiresAt: now + 90 * DAY, tokenHash }, now);
+    await insertToken(db, { id: newId("tok"), workspaceId, kind: "user", name: "tower login", subject: userId, userId, scopes: row.scopes ?? [], expiresAt: now + 90 * DAY, tokenHash }, now);
     await appendAudit(db, { workspaceId, actor: userId, actorKind: "user", via: "device", action: "signin.cli", target: userId, details: {} });
     return { status: "approved" as const, token, kind: "cli" as const, workspaceId: workspaceId as WorkspaceId, agentId: null, machineName: null };
   }

@@ -1,13 +1,15 @@
 /**
  * /api/invitations: invite people by link. An admin creates one (optionally for one email, with a
- * role and an expiry); whoever opens the link accepts it once and gets a member account and a token.
- * Accepting is public (the link is the credential) and rate limited per address.
+ * role and an expiry); the link is accepted once, by a newcomer (a new account) or by the signed-in
+ * person it was meant for (worker/auth/invitation-accept.ts). Accepting is public (the link is the
+ * credential) and rate limited per address.
  */
 import { recordAudit } from "../auth/audit";
 import { createRoute, z } from "@hono/zod-openapi";
 import { appendAudit } from "../db/audit";
-import { claimInvitation, getInvitation, insertInvitation, invitationByCode, listInvitations, revokeInvitation } from "../db/invitations";
-import { addMember } from "../db/members";
+import { getInvitation, insertInvitation, listInvitations, revokeInvitation } from "../db/invitations";
+import { acceptInvitation } from "../auth/invitation-accept";
+import { identify } from "../auth/middleware";
 import { insertToken } from "../db/tokens";
 import { limitSignIns } from "../auth/rate-limit";
 import { newSecret } from "../domain/user-code";
@@ -56,19 +58,14 @@ export const invitations = router()
     createRoute({ method: "post", path: "/accept", tags, request: jsonBody(AcceptInvitationBody), responses: { 200: jsonResponse(AcceptedInvitation, "Welcome: your token, shown once."), ...errorResponses } }),
     async (c) => {
       await limitSignIns(c);
-      const body = c.req.valid("json");
+      const { code, name, email } = c.req.valid("json");
       const { db } = c.var.deps;
-      const codeHash = await hashToken(body.code);
-      const email = body.email.toLowerCase();
-      const found = await invitationByCode(db, codeHash);
-      if (found?.email && found.email !== email) throw new ApiError("FORBIDDEN", "This invitation is for another email address.");
+      const signedIn = (await identify(c))?.actor;
       const now = Date.now();
-      const inv = await claimInvitation(db, codeHash, email, now);
-      if (!inv) throw new ApiError("NOT_FOUND", "This invitation is unknown, used, revoked or expired; ask for a new one.");
-      const member = await addMember(db, inv.workspaceId, { name: body.name, email, role: inv.role }, now);
+      const j = await acceptInvitation(db, await hashToken(code), signedIn ? { signedIn } : { name, email }, now);
       const token = mintToken();
-      await insertToken(db, { id: newId("tok"), workspaceId: inv.workspaceId, kind: "user", name: "invitation", subject: email, userId: member.userId, scopes: ["*"], expiresAt: now + 90 * DAY, tokenHash: await hashToken(token) }, now);
-      await appendAudit(db, { workspaceId: inv.workspaceId, actor: email, actorKind: "user", via: "invitation", action: "invitation.accept", target: inv.id, details: { userId: member.userId, role: member.role } });
-      return c.json({ token, workspaceId: inv.workspaceId as WorkspaceId, userId: member.userId as UserId, role: member.role }, 200);
+      await insertToken(db, { id: newId("tok"), workspaceId: j.workspaceId, kind: "user", name: "invitation", subject: j.subject, userId: j.userId, scopes: j.scopes, expiresAt: now + 90 * DAY, tokenHash: await hashToken(token) }, now);
+      await appendAudit(db, { workspaceId: j.workspaceId, actor: `${j.subject} (${j.userId})`, actorKind: "user", via: "invitation", action: "invitation.accept", target: j.invitationId, details: { userId: j.userId, role: j.role, existingAccount: !!signedIn } });
+      return c.json({ token, workspaceId: j.workspaceId as WorkspaceId, userId: j.userId as UserId, role: j.role }, 200);
     },
   );

@@ -9,6 +9,7 @@ import { revokeUserTokens } from "../db/tokens";
 import { revokeUserBrowserSessions } from "../db/browser-sessions";
 import { workspaceHub } from "../rooms";
 import { errorResponses, jsonBody, jsonResponse, router } from "../http";
+import { can } from "../domain/policy";
 import { ApiError } from "../protocol/errors";
 import { UserId } from "../protocol/ids";
 import { AddMemberBody, Member, PatchMemberBody } from "../protocol/members";
@@ -19,7 +20,13 @@ const Param = z.object({ userId: UserId });
 export const members = router()
   .openapi(
     createRoute({ method: "get", path: "/", tags, responses: { 200: jsonResponse(z.object({ members: z.array(Member) }), "Members and their roles."), ...errorResponses } }),
-    async (c) => c.json({ members: await listMembers(c.var.deps.db, c.var.auth.workspaceId) }, 200),
+    async (c) => {
+      const actor = c.var.auth;
+      // Emails are for those who administer membership; everyone else sees names, roles and their own email.
+      const seesEmails = can(actor, "member.manage").ok;
+      const all = await listMembers(c.var.deps.db, actor.workspaceId);
+      return c.json({ members: all.map((m) => (seesEmails || m.userId === actor.userId ? m : { ...m, email: null })) }, 200);
+    },
   )
   .openapi(
     createRoute({ method: "post", path: "/", tags, request: jsonBody(AddMemberBody), responses: { 201: jsonResponse(Member, "The member."), ...errorResponses } }),

@@ -33,7 +33,7 @@ export const signIn = router()
       if (!actor) throw new ApiError("UNAUTHORIZED", "That token is unknown, revoked or expired.");
       if (actor.kind !== "user" || !actor.userId || !actor.role) throw new ApiError("FORBIDDEN", "Only a member's personal token can sign a browser in (not a machine's).");
       const token = await getToken(db, actor.workspaceId, actor.tokenId);
-      const session = await startBrowserSession(c, { workspaceId: actor.workspaceId, userId: actor.userId, subject: actor.subject, scopes: [...actor.scopes], method: "token", notAfter: token?.expiresAt, details: { token: actor.tokenId } });
+      const session = await startBrowserSession(c, { workspaceId: actor.workspaceId, userId: actor.userId, subject: actor.subject, scopes: [...actor.scopes], method: "token", notAfter: token?.expiresAt, sourceTokenId: actor.tokenId, details: { token: actor.tokenId } });
       return c.json(await meOf(db, { ...actor, tokenId: session.id }), 200);
     },
   )

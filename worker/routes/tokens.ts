@@ -5,6 +5,7 @@
 import { recordAudit } from "../auth/audit";
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
+import { revokeSessionsFromTokens } from "../db/browser-sessions";
 import { getToken, insertTokenQuery, listTokens, revokeTokenQuery } from "../db/tokens";
 import { can } from "../domain/policy";
 import type { AppEnv } from "../env";
@@ -75,7 +76,7 @@ export const tokens = router()
         insertTokenQuery(db, { id, workspaceId: actor.workspaceId, kind: old.kind, name: old.name, subject: old.subject, userId: old.userId, agentId: old.agentId, scopes: old.scopes, expiresAt: now + lifetime, rotatedFrom: old.id, tokenHash: await hashToken(token) }, now),
         revokeTokenQuery(db, old.id, now),
       ]);
-      await (await workspaceHub(c.env, actor.workspaceId)).revoke([old.id]);
+      await endEverywhere(c, [old.id], now);
       await recordAudit(c, "token.rotate", old.id, { replacement: id });
       return c.json({ token, info: (await getToken(db, actor.workspaceId, id))! }, 200);
     },
@@ -87,10 +88,17 @@ export const tokens = router()
       const actor = c.var.auth;
       const { db } = c.var.deps;
       if (!t.revokedAt) {
-        await revokeTokenQuery(db, t.id, Date.now());
-        await (await workspaceHub(c.env, actor.workspaceId)).revoke([t.id]);
+        const now = Date.now();
+        await revokeTokenQuery(db, t.id, now);
+        await endEverywhere(c, [t.id], now);
         await recordAudit(c, "token.revoke", t.id, { name: t.name });
       }
       return c.json((await getToken(db, actor.workspaceId, t.id))!, 200);
     },
   );
+
+/** A dead token takes with it the browser sessions made from it, and every socket either opened. */
+async function endEverywhere(c: Context<AppEnv>, tokenIds: string[], now: number): Promise<void> {
+  const browsers = await revokeSessionsFromTokens(c.var.deps.db, tokenIds, now);
+  await (await workspaceHub(c.env, c.var.auth.workspaceId)).revoke([...tokenIds, ...browsers]);
+}

@@ -1,11 +1,13 @@
 /**
- * Accepting an invitation link (`/join#<code>`): the newcomer gives a name and email, joins with
- * the invitation's role, and this browser is signed in at once.
+ * Accepting an invitation link (`/join#<code>`). A signed-in person joins with the account they
+ * have (the server never hands an existing account to whoever types its email); a newcomer gives a
+ * name and email for a new account. Either way this browser is then signed in to the workspace.
  */
 import { useState } from "react";
+import type { Me } from "../../../worker/protocol/members";
 import { api } from "../live/api";
 
-export function JoinView({ onSignedIn }: { onSignedIn(): void }) {
+export function JoinView({ me, onSignedIn, onSignedOut }: { me: Me | null; onSignedIn(): void; onSignedOut(): void }) {
   const [code] = useState(() => {
     try {
       return decodeURIComponent(location.hash.replace(/^#/, ""));
@@ -21,7 +23,7 @@ export function JoinView({ onSignedIn }: { onSignedIn(): void }) {
     setBusy(true);
     setError(null);
     try {
-      const accepted = await api.acceptInvitation({ code, name: name.trim(), email: email.trim() });
+      const accepted = await api.acceptInvitation(me ? { code } : { code, name: name.trim(), email: email.trim() });
       await api.signInWithToken(accepted.token);
       history.replaceState(null, "", "/sessions");
       onSignedIn();
@@ -34,6 +36,20 @@ export function JoinView({ onSignedIn }: { onSignedIn(): void }) {
     <main className="view narrow" aria-labelledby="join-h">
       <h1 id="join-h">Join a Tower workspace</h1>
       {error ? <p role="alert" className="err">{error}</p> : null}
+      {me ? (
+        <>
+          <p>
+            You are signed in as <strong>{me.user?.email ?? me.user?.name ?? "you"}</strong>. Joining adds this account to the
+            workspace with the role the invitation gives.
+          </p>
+          <button type="button" className="primary" disabled={busy || !code} onClick={() => void join()}>
+            {busy ? "Joining…" : "Join with this account"}
+          </button>
+          <button type="button" disabled={busy} onClick={() => void api.signOut().finally(onSignedOut)}>
+            Not you? Sign out to create a new account
+          </button>
+        </>
+      ) : (
       <form onSubmit={(e) => (e.preventDefault(), void join())}>
         <label>
           Your name
@@ -47,6 +63,7 @@ export function JoinView({ onSignedIn }: { onSignedIn(): void }) {
           {busy ? "Joining…" : "Join"}
         </button>
       </form>
+      )}
     </main>
   );
 }
