@@ -28,7 +28,8 @@ const kinds: [string, string][] = [
 function unboundedParts(source: string): string[] {
   const problems: string[] = [];
   const groups: boolean[] = [];
-  let lastAtom: "char" | "group-with-quantifier" | "group" | "quantifier" | null = null;
+  type Atom = "char" | "group-with-quantifier" | "group" | "quantifier" | null;
+  let lastAtom = null as Atom;
   const quantified = (what: string) => {
     if (lastAtom === "group-with-quantifier") problems.push(`quantifier ${what} on a group with a quantifier inside`);
     if (groups.length) groups[groups.length - 1] = true;

@@ -190,6 +190,13 @@ function scrubAt(value: unknown, depth: number): unknown {
   return changed ? next : value;
 }
 
+/** True if a JSON value nests deeper than `limit`; looks no deeper than that, so it is safe on any input. */
+export function nestsDeeperThan(value: unknown, limit: number): boolean {
+  if (!value || typeof value !== "object") return false;
+  if (limit <= 0) return true;
+  return Object.values(value).some((v: unknown) => nestsDeeperThan(v, limit - 1));
+}
+
 /** True if a value carries a redaction marker (an edit built on a scrubbed copy); bounded like scrubJson. */
 export function containsRedaction(value: unknown, depth = 0): boolean {
   if (typeof value === "string") return value.includes("[REDACTED:");
