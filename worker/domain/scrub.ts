@@ -127,6 +127,8 @@ function isSecretValue(value: string, quoted: boolean): boolean {
   if (value.length < 4 || /^[$%<{[]/.test(value) || /^[*•xX#.-]+$/.test(value) || NOT_VALUES.has(value.toLowerCase())) return false;
   if (quoted) return true;
   if (/[()[\]{}<>]/.test(value) || value.includes("://") || /^(?:~|\.{1,2})?\//.test(value)) return false;
+  // `self.token = token`, `apiKey: apiKey`, `password=newPassword`: a variable, not a value.
+  if (SECRET_HINT.test(value) && /^[A-Za-z_$][A-Za-z0-9_$]{0,63}$/.test(value)) return false;
   const parts = value.split(".");
   return !(parts.length > 1 && parts.every((p) => /^[A-Za-z_$][A-Za-z0-9_$]{0,63}$/.test(p)));
 }
