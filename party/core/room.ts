@@ -374,6 +374,9 @@ function decide(d: Draft, approvalId: string, body: DecisionBody, by: string): S
     if (rec.status === wanted) return d.done(rec); // the same decision again: idempotent
     return fail("CONFLICT", `approval ${approvalId} is already ${rec.status}${rec.decidedBy ? ` by ${rec.decidedBy}` : ""}`);
   }
+  if (body.decision === "approve" && body.updatedInput && nestsDeeperThan(body.updatedInput, MAX_SCRUB_DEPTH)) {
+    return fail("BAD_REQUEST", `The edited input nests more than ${MAX_SCRUB_DEPTH} levels deep; flatten it or approve without edits.`);
+  }
   if (body.decision === "approve" && body.updatedInput && containsRedaction(body.updatedInput)) {
     return fail("BAD_REQUEST", "The edited input still contains [REDACTED:…] markers; write those values out or approve without edits.");
   }

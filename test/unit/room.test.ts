@@ -10,6 +10,7 @@ import {
   type StepContext,
 } from "../../party/core/room";
 import type { AgentEvent } from "../../worker/protocol/agent";
+import type { Json } from "../../worker/protocol/json";
 import { totals } from "../../party/core/tally";
 const totalsOf = (s: RoomState) => totals(s.session!.tally);
 import type { AgentId, ApprovalId, SessionId, WorkspaceId } from "../../worker/protocol/ids";
@@ -320,6 +321,15 @@ describe("secrets", () => {
     const ended = run(again.state, [ev({ type: "run-ended", runId: "run1", outcome: { kind: "success", ...outcome } })]);
     expect(JSON.stringify(ended.state)).not.toContain(PAT);
     expect(JSON.stringify(ended.effects)).not.toContain(PAT);
+  });
+
+  it("refuses an edited input nested deeper than the scrubber's limit", () => {
+    const s = run(running(), [ev({ type: "approval-request", requestId: "r9", toolName: "Bash", input: { command: "ls" } })]).state;
+    const id = Object.keys(s.approvals)[0]!;
+    let deep: Json = "ls";
+    for (let i = 0; i < 20_000; i++) deep = { a: deep };
+    const r = step(s, { type: "decide", approvalId: id, body: { decision: "approve", updatedInput: { command: deep } }, by: "ann" }, ctx());
+    expect(r).toMatchObject({ ok: false, code: "BAD_REQUEST" });
   });
 
   it("refuses an edited input built on a scrubbed copy", () => {
