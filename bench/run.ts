@@ -13,6 +13,7 @@ import { JsonSocket, stats, uid, type BenchCtx, type Stats } from "./lib";
 import { searchBench } from "./search";
 import { eventToDom, firstLoadJs } from "./web";
 import { fanOutPipeline, schedulingOverhead, type FanOutFigures } from "./pipelines";
+import { scrubBench, type ScrubFigures } from "./scrub";
 
 type Ctx = BenchCtx;
 
@@ -199,6 +200,7 @@ const wants = (part: string) => only.size === 0 || only.has(part);
 let searchResults: Awaited<ReturnType<typeof searchBench>> | null = null;
 let webResults: { firstLoadJs: ReturnType<typeof firstLoadJs>; eventToDom: Stats } | null = null;
 let pipelineResults: { readyToLaunch: Stats; endToLaunch: Stats; fanOut: FanOutFigures } | null = null;
+let scrubResults: ScrubFigures | null = null;
 
 async function main() {
   const root = await mkdtemp(join(tmpdir(), "tower-bench-"));
@@ -225,6 +227,12 @@ async function main() {
     console.log(`floor  HTTP /api/health       ${fmt(floor.http)}`);
     console.log(`floor  WebSocket echo         ${fmt(floor.wsEcho)}`);
     const heavyParts = async () => {
+      if (wants("scrub")) {
+        scrubResults = scrubBench();
+        for (const [name, st] of Object.entries(scrubResults.per100KB)) {
+          console.log(`scrub 100 KB of ${JSON.stringify(name).padEnd(26)} ${fmt(st)}  1 MB/100 KB ×${scrubResults.growth[name]} (linear ≈ 10)`);
+        }
+      }
       if (wants("web")) {
         const js = firstLoadJs();
         console.log(`web first load                ${(js.gzipBytes / 1024).toFixed(1)} KB of JS gzipped (${js.files.length} files; target ≤ 200 KB)`);
@@ -288,6 +296,7 @@ async function main() {
       web: webResults,
       search: searchResults,
       pipelines: pipelineResults,
+      scrub: scrubResults,
       ratios: {
         approvalP95OverEcho: ratio(approval.roundTrip, floor.wsEcho),
         fanOut100P95OverEcho: ratio(fan[2]!.perDelivery, floor.wsEcho),

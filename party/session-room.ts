@@ -13,6 +13,7 @@ import { newId } from "../worker/protocol/ids";
 import type { SessionEvent } from "../worker/protocol/events";
 import type { SessionSummary } from "../worker/protocol/session";
 import { configFrom } from "../worker/config";
+import { MAX_SCRUB_DEPTH, nestsDeeperThan } from "../worker/domain/scrub";
 import { decisionAllowed } from "../worker/auth/rate-limit";
 import { workspaceHub } from "../worker/rooms";
 import { EMPTY_ROOM, step, toPublicApproval, type CreateInput, type SessionFacts, type RoomInput, type RoomState, type StepResult } from "./core/room";
@@ -143,7 +144,9 @@ export class SessionRoom extends Server<Env> {
   #ingest(envelope: AgentEnvelope): void {
     const sql = this.ctx.storage.sql;
     if (store.wasIngested(sql, envelope.id)) return;
-    const inputSha256 = envelope.event.type === "approval-request" ? canonicalSha256(envelope.event.input) : undefined;
+    const ev = envelope.event;
+    // A too-deep input is denied by the step without a hash (hashing it would exhaust the stack).
+    const inputSha256 = ev.type === "approval-request" && !nestsDeeperThan(ev.input, MAX_SCRUB_DEPTH) ? canonicalSha256(ev.input) : undefined;
     this.#apply({ type: "agent-event", envelope, ...(inputSha256 ? { inputSha256 } : {}) }, envelope.id);
   }
 

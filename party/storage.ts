@@ -4,7 +4,7 @@
  * parsed; a corrupt row is logged and skipped rather than crashing the room forever.
  */
 import { z } from "zod";
-import { Approval } from "../worker/protocol/approval";
+import { Approval, ToolInput } from "../worker/protocol/approval";
 import { EventBody, type SessionEvent } from "../worker/protocol/events";
 import { AgentId, SessionId, WorkspaceId } from "../worker/protocol/ids";
 import { LaunchSpec, SessionStatus } from "../worker/protocol/session";
@@ -57,7 +57,7 @@ const StoredSession = z.object({
     })
     .optional(),
 });
-const StoredApproval = z.intersection(Approval, z.object({ requestId: z.string(), runId: z.string() }));
+const StoredApproval = z.intersection(Approval, z.object({ requestId: z.string(), runId: z.string(), agentInput: ToolInput.nullable().optional() }));
 const StoredTimer = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("approval-expiry"), approvalId: z.string() }),
   z.object({ kind: z.literal("agent-lost") }),

@@ -4,7 +4,15 @@
  */
 import type { SessionSummary } from "../worker/protocol/session";
 import type { RoomState } from "./core/room";
+import { scrubText } from "../worker/domain/scrub";
 import { totals } from "./core/tally";
+
+/** The prompt is kept as written for launches (spec); lists show it scrubbed. One-entry memo: it rarely changes. */
+let lastPrompt: [string, string] = ["", ""];
+function shownPrompt(prompt: string): string {
+  if (lastPrompt[0] !== prompt) lastPrompt = [prompt, scrubText(prompt)];
+  return lastPrompt[1];
+}
 
 export function toSummary(state: RoomState, lastSeq: number): SessionSummary | null {
   const s = state.session;
@@ -17,7 +25,7 @@ export function toSummary(state: RoomState, lastSeq: number): SessionSummary | n
     agentName: s.agentName,
     ownerId: s.ownerId,
     title: s.title,
-    prompt: s.spec.prompt,
+    prompt: shownPrompt(s.spec.prompt),
     cwd: s.spec.cwd,
     model: s.spec.model ?? null,
     status: s.status,

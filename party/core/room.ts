@@ -10,7 +10,8 @@ import type { ErrorCode } from "../../worker/protocol/errors";
 import type { EventBody } from "../../worker/protocol/events";
 import type { AgentId, ApprovalId, SessionId, WorkspaceId } from "../../worker/protocol/ids";
 import type { LaunchSpec, SessionStatus } from "../../worker/protocol/session";
-import { containsRedaction, scrubJson } from "../../worker/domain/scrub";
+import { containsRedaction, MAX_SCRUB_DEPTH, nestsDeeperThan } from "../../worker/domain/scrub";
+import { scrubStep } from "./scrub-step";
 import { needsAgent, transition, type Trigger } from "./status";
 import { claudeSessionIdOf, EMPTY_TALLY, settleRun, tallyMessage, type Tally } from "./tally";
 
@@ -18,6 +19,11 @@ export interface ApprovalRecord extends Approval {
   /** The id Claude Code gave the permission request; the agent answers by it. */
   requestId: string;
   runId: string;
+  /**
+   * The edit a person approved, as written, for the agent only (a resync re-sends it); `updatedInput`
+   * is its scrubbed copy. Never shown, mirrored or indexed; dropped when the session stops needing its agent.
+   */
+  agentInput?: Approval["updatedInput"];
 }
 
 /** Where a session came from: a template version with its parameters, and/or a pipeline step. */
@@ -152,6 +158,7 @@ class Draft {
       const ended = !needsAgent(t.to) && t.to !== "queued";
       this.patchSession({ status: t.to, statusReason: reason, endedAt: ended ? this.ctx.now : null });
       this.emit({ type: "status-changed", from, to: t.to, reason });
+      if (ended) this.forgetEdits();
       this.armAgentTimer();
     }
     return { ok: true };
@@ -180,13 +187,23 @@ class Draft {
     updatedInput: Approval["updatedInput"],
     answer: ApprovalAnswer | null,
   ): ApprovalRecord {
-    const next: ApprovalRecord = { ...rec, status, via, decidedBy: by, comment, updatedInput, decidedAt: this.ctx.now };
+    const next: ApprovalRecord = { ...rec, status, via, decidedBy: by, comment, updatedInput, decidedAt: this.ctx.now, ...(updatedInput ? { agentInput: updatedInput } : {}) };
     this.state = { ...this.state, approvals: { ...this.state.approvals, [rec.id]: next } };
     this.effects.push({ type: "unschedule", key: approvalKey(rec.id) });
     this.effects.push({ type: "save-approval", approval: next });
     this.emit({ type: "approval-resolved", approvalId: rec.id, status, via, by, comment, updatedInput });
     if (answer) this.effects.push({ type: "send-agent", frame: { type: "decision", requestId: rec.requestId, answer } });
     return next;
+  }
+
+  /** No agent waits on a decision of an ended run: drop the clear copies of edited inputs. */
+  forgetEdits(): void {
+    for (const rec of Object.values(this.state.approvals)) {
+      if (rec.agentInput === undefined) continue;
+      const { agentInput: _clear, ...kept } = rec;
+      this.state = { ...this.state, approvals: { ...this.state.approvals, [rec.id]: kept } };
+      this.effects.push({ type: "save-approval", approval: kept });
+    }
   }
 
   pending(): ApprovalRecord[] {
@@ -252,7 +269,7 @@ function agentEvent(d: Draft, envelope: AgentEnvelope, inputSha256: string | und
       return r.ok ? d.done() : fail(r.code, r.message);
     }
     case "sdk-message": {
-      d.emit({ type: "sdk-message", message: scrubJson(ev.message) });
+      d.emit({ type: "sdk-message", message: ev.message });
       const claudeId = claudeSessionIdOf(ev.message);
       d.patchSession({
         tally: tallyMessage(s.tally, ev.message),
@@ -265,14 +282,20 @@ function agentEvent(d: Draft, envelope: AgentEnvelope, inputSha256: string | und
     case "approval-request": {
       const existing = Object.values(d.state.approvals).find((a) => a.requestId === ev.requestId);
       if (existing) return d.done(existing);
+      if (nestsDeeperThan(ev.input, MAX_SCRUB_DEPTH)) {
+        // Nobody can review it, and it could not be stored whole: deny it at once.
+        const message = `This tool input nests more than ${MAX_SCRUB_DEPTH} levels deep, so it cannot be shown for approval; it was denied.`;
+        d.effects.push({ type: "send-agent", frame: { type: "decision", requestId: ev.requestId, answer: { behavior: "deny", message } } });
+        return d.done();
+      }
       const id = d.ctx.newApprovalId();
       const rec: ApprovalRecord = {
         id,
         sessionId: s.id,
         toolName: ev.toolName,
         toolUseId: ev.toolUseId ?? null,
-        // Stored and shown scrubbed; the hash (computed by the room before this step) binds the original.
-        input: scrubJson(ev.input),
+        // Stored and shown scrubbed (scrubStep); the hash (computed by the room before this step) binds the original.
+        input: ev.input,
         inputSha256: inputSha256 ?? "",
         status: "pending",
         createdAt: d.ctx.now,
@@ -339,7 +362,7 @@ function describeOutcome(kind: string, error: string | undefined, wasInterruptin
 }
 
 function stripInternal(rec: ApprovalRecord): Approval {
-  const { requestId: _r, runId: _run, ...approval } = rec;
+  const { requestId: _r, runId: _run, agentInput: _clear, ...approval } = rec;
   return approval;
 }
 
@@ -350,6 +373,9 @@ function decide(d: Draft, approvalId: string, body: DecisionBody, by: string): S
   if (rec.status !== "pending") {
     if (rec.status === wanted) return d.done(rec); // the same decision again: idempotent
     return fail("CONFLICT", `approval ${approvalId} is already ${rec.status}${rec.decidedBy ? ` by ${rec.decidedBy}` : ""}`);
+  }
+  if (body.decision === "approve" && body.updatedInput && nestsDeeperThan(body.updatedInput, MAX_SCRUB_DEPTH)) {
+    return fail("BAD_REQUEST", `The edited input nests more than ${MAX_SCRUB_DEPTH} levels deep; flatten it or approve without edits.`);
   }
   if (body.decision === "approve" && body.updatedInput && containsRedaction(body.updatedInput)) {
     return fail("BAD_REQUEST", "The edited input still contains [REDACTED:…] markers; write those values out or approve without edits.");
@@ -410,6 +436,10 @@ function timer(d: Draft, t: RoomTimer): StepResult {
 
 /** Applies one input to the room. Refusals change nothing and carry the API error code. */
 export function step(state: RoomState, input: RoomInput, ctx: StepContext): StepResult {
+  return scrubStep(state, applyInput(state, input, ctx));
+}
+
+function applyInput(state: RoomState, input: RoomInput, ctx: StepContext): StepResult {
   const d = new Draft(state, ctx);
   if (input.type === "create") return create(d, input.session);
   if (!state.session) return fail("NOT_FOUND", "this session does not exist");
@@ -464,6 +494,7 @@ export function answerFor(rec: ApprovalRecord): ApprovalAnswer | null {
     case "pending":
       return null;
     case "approved":
+      if (rec.agentInput) return { behavior: "allow", updatedInput: rec.agentInput };
       return rec.updatedInput ? { behavior: "allow", updatedInput: rec.updatedInput } : { behavior: "allow" };
     case "denied":
       return { behavior: "deny", message: rec.comment ?? "Denied." };

@@ -3,12 +3,14 @@ import {
   EMPTY_ROOM,
   EXPIRED_MESSAGE,
   step,
+  toPublicApproval,
   type Effect,
   type RoomInput,
   type RoomState,
   type StepContext,
 } from "../../party/core/room";
 import type { AgentEvent } from "../../worker/protocol/agent";
+import type { Json } from "../../worker/protocol/json";
 import { totals } from "../../party/core/tally";
 const totalsOf = (s: RoomState) => totals(s.session!.tally);
 import type { AgentId, ApprovalId, SessionId, WorkspaceId } from "../../worker/protocol/ids";
@@ -280,6 +282,54 @@ describe("secrets", () => {
     ]);
     expect(JSON.stringify(effects)).not.toContain("AbCdEfGhIjKlMnOp");
     expect(Object.values(state.approvals)[0]?.input).toEqual({ command: "curl https://deploy:[REDACTED:url-password]@example.com" });
+  });
+
+  const PAT = "ghp_1234567890abcdefghijABCDEFGHIJ123456";
+  const outcome = { costUsd: 0.1, inputTokens: 1, outputTokens: 1, cacheReadTokens: 0, cacheCreationTokens: 0, numTurns: 1, durationMs: 5 };
+
+  it("stores a run's result and error scrubbed: session facts, status reason and the run-ended event", () => {
+    const { state, effects } = run(running(), [
+      ev({ type: "sdk-message", message: { type: "result", subtype: "success", result: `pushed with ${PAT}` } }),
+      ev({ type: "run-ended", runId: "run1", outcome: { kind: "error", result: `pushed with ${PAT}`, error: `git failed: DB_PASSWORD=hunter2-sekrit`, ...outcome } }),
+    ]);
+    expect(state.session!.status).toBe("failed");
+    expect(JSON.stringify(state)).not.toContain(PAT);
+    expect(JSON.stringify(state)).not.toContain("hunter2-sekrit");
+    expect(JSON.stringify(effects)).not.toContain(PAT);
+    expect(JSON.stringify(effects)).not.toContain("hunter2-sekrit");
+    expect(state.session!.result).toBe("pushed with [REDACTED:github-token]");
+    expect(state.session!.statusReason).toContain("DB_PASSWORD=[REDACTED:secret]");
+  });
+
+  it("stores and shows an edited input scrubbed, and hands the agent the edit as written until the run ends", () => {
+    const s = run(running(), [ev({ type: "approval-request", requestId: "r9", toolName: "Bash", input: { command: "git push" } })]).state;
+    const id = Object.keys(s.approvals)[0]!;
+    const edit = { command: `GH_TOKEN=${PAT} git push` };
+    const r = step(s, { type: "decide", approvalId: id, body: { decision: "approve", updatedInput: edit }, by: "ann" }, ctx());
+    if (!r.ok) throw new Error(r.message);
+    const toAgent = r.effects.filter((e) => e.type === "send-agent");
+    expect(toAgent).toEqual([{ type: "send-agent", frame: { type: "decision", requestId: "r9", answer: { behavior: "allow", updatedInput: edit } } }]);
+    const shown: unknown[] = r.effects.flatMap((e): unknown[] => (e.type === "emit" ? [e.body] : e.type === "save-approval" ? [toPublicApproval(e.approval)] : []));
+    expect(shown.length).toBeGreaterThan(1);
+    expect(JSON.stringify(shown)).not.toContain(PAT);
+    expect(r.approval!.updatedInput).toEqual({ command: "GH_TOKEN=[REDACTED:github-token] git push" });
+    expect(toPublicApproval(r.state.approvals[id]!)).not.toHaveProperty("agentInput");
+    // A reconnecting agent that missed the decision gets the edit as written.
+    const again = run(r.state, [{ type: "resync", waiting: ["r9"] }]);
+    expect(again.effects).toContainEqual({ type: "send-agent", frame: { type: "decision", requestId: "r9", answer: { behavior: "allow", updatedInput: edit } } });
+    // Once the run is over nobody can wait on it: the room forgets the clear copy.
+    const ended = run(again.state, [ev({ type: "run-ended", runId: "run1", outcome: { kind: "success", ...outcome } })]);
+    expect(JSON.stringify(ended.state)).not.toContain(PAT);
+    expect(JSON.stringify(ended.effects)).not.toContain(PAT);
+  });
+
+  it("refuses an edited input nested deeper than the scrubber's limit", () => {
+    const s = run(running(), [ev({ type: "approval-request", requestId: "r9", toolName: "Bash", input: { command: "ls" } })]).state;
+    const id = Object.keys(s.approvals)[0]!;
+    let deep: Json = "ls";
+    for (let i = 0; i < 20_000; i++) deep = { a: deep };
+    const r = step(s, { type: "decide", approvalId: id, body: { decision: "approve", updatedInput: { command: deep } }, by: "ann" }, ctx());
+    expect(r).toMatchObject({ ok: false, code: "BAD_REQUEST" });
   });
 
   it("refuses an edited input built on a scrubbed copy", () => {
