@@ -59,3 +59,6 @@ export type HubFrame = z.infer<typeof HubFrame>;
 
 /** WebSocket close code for a socket whose token was revoked: clients must not reconnect with it. */
 export const TOKEN_REVOKED_CLOSE = 4001;
+
+/** WebSocket close code for a socket whose caller may no longer read what it shows (a share removed, a role lowered). */
+export const ACCESS_REVOKED_CLOSE = 4003;
