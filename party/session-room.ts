@@ -8,7 +8,7 @@ import { Server, type Connection, type ConnectionContext, type WSMessage } from 
 import { AgentToRoomFrame, type AgentEnvelope, type RoomToAgentFrame } from "../worker/protocol/agent";
 import type { Approval, DecisionBody } from "../worker/protocol/approval";
 import type { ErrorCode } from "../worker/protocol/errors";
-import { ACCESS_REVOKED_CLOSE, ClientFrame, TOKEN_REVOKED_CLOSE, type ServerFrame } from "../worker/protocol/frames";
+import { ACCESS_REVOKED_CLOSE, ClientFrame, RECONNECT_CLOSE, TOKEN_REVOKED_CLOSE, type ServerFrame } from "../worker/protocol/frames";
 import { decodeSocketActor, type SocketActor } from "../worker/protocol/socket-actor";
 import type { WorkspaceRole } from "../worker/domain/policy";
 import { isExpired, maySeeSession, type SessionAccess } from "../worker/domain/visibility";
@@ -117,7 +117,8 @@ export class SessionRoom extends Server<Env> {
   async #recheckViewers(): Promise<void> {
     const access = await this.#authority.access();
     for (const c of this.getConnections<Role>("viewer")) {
-      if (!c.state?.actor || !maySeeSession(c.state.actor, access)) c.close(ACCESS_REVOKED_CLOSE, "you may no longer see this session");
+      if (!c.state?.actor) c.close(RECONNECT_CLOSE, "reconnect to resume");
+      else if (!maySeeSession(c.state.actor, access)) c.close(ACCESS_REVOKED_CLOSE, "you may no longer see this session");
     }
   }
 
@@ -136,13 +137,14 @@ export class SessionRoom extends Server<Env> {
     const ref = frame.value.ref ?? null;
     const by = conn.state?.subject ?? "unknown";
     if (frame.value.type === "ping") return safeSend(conn, { type: "pong", ref } satisfies ServerFrame);
-    const refused = await this.#authority.refusal(conn.state?.actor ?? null, Date.now());
+    if (!conn.state?.actor) return conn.close(RECONNECT_CLOSE, "reconnect to resume");
+    const refused = await this.#authority.refusal(conn.state.actor, Date.now());
     if (refused) {
       errorFrame(conn, ref, refused.code, refused.message);
       if (refused.close) conn.close(TOKEN_REVOKED_CLOSE, "token expired");
       return;
     }
-    if (frame.value.type === "decide" && !(await decisionAllowed(this.env, conn.state!.tokenId))) {
+    if (frame.value.type === "decide" && !(await decisionAllowed(this.env, conn.state.tokenId))) {
       return errorFrame(conn, ref, "RATE_LIMITED", "Too many decisions from this token in the last minute; wait a little and try again.");
     }
     const r =

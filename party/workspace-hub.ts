@@ -9,7 +9,7 @@
  * token, or changing its member's role, reaches every socket it opened, wherever it is.
  */
 import { Server, type Connection, type ConnectionContext, type WSMessage } from "partyserver";
-import { ACCESS_REVOKED_CLOSE, TOKEN_REVOKED_CLOSE, type HubFrame } from "../worker/protocol/frames";
+import { ACCESS_REVOKED_CLOSE, RECONNECT_CLOSE, TOKEN_REVOKED_CLOSE, type HubFrame } from "../worker/protocol/frames";
 import type { SessionId } from "../worker/protocol/ids";
 import { decodeSocketActor, type SocketActor } from "../worker/protocol/socket-actor";
 import type { WorkspaceRole } from "../worker/domain/policy";
@@ -107,7 +107,10 @@ export class WorkspaceHub extends Server<Env> {
   /** The connection's caller, or null (and the socket closed) once its token has expired. */
   #liveActor(conn: Connection<HubConn>, now: number): SocketActor | null {
     const actor = conn.state?.actor;
-    if (!actor) return null;
+    if (!actor) {
+      conn.close(RECONNECT_CLOSE, "reconnect to resume");
+      return null;
+    }
     if (!isExpired(actor, now)) return actor;
     conn.close(TOKEN_REVOKED_CLOSE, "token expired");
     return null;
@@ -179,7 +182,7 @@ export class WorkspaceHub extends Server<Env> {
   /** Closes every socket, here and in rooms and links, that was opened with one of these tokens. */
   async revoke(tokenIds: string[]): Promise<void> {
     for (const conn of this.getConnections<HubConn>()) {
-      if (tokenIds.includes(conn.state?.actor.tokenId ?? "")) conn.close(TOKEN_REVOKED_CLOSE, "token revoked");
+      if (tokenIds.includes(conn.state?.actor?.tokenId ?? "")) conn.close(TOKEN_REVOKED_CLOSE, "token revoked");
     }
     for (const tokenId of tokenIds) {
       for (const { target } of this.#targets(tokenId)) {
