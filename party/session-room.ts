@@ -8,7 +8,10 @@ import { Server, type Connection, type ConnectionContext, type WSMessage } from 
 import { AgentToRoomFrame, type AgentEnvelope, type RoomToAgentFrame } from "../worker/protocol/agent";
 import type { Approval, DecisionBody } from "../worker/protocol/approval";
 import type { ErrorCode } from "../worker/protocol/errors";
-import { ClientFrame, TOKEN_REVOKED_CLOSE, type ServerFrame } from "../worker/protocol/frames";
+import { ACCESS_REVOKED_CLOSE, ClientFrame, RECONNECT_CLOSE, TOKEN_REVOKED_CLOSE, type ServerFrame } from "../worker/protocol/frames";
+import { decodeSocketActor, type SocketActor } from "../worker/protocol/socket-actor";
+import type { WorkspaceRole } from "../worker/domain/policy";
+import { isExpired, maySeeSession, type SessionAccess } from "../worker/domain/visibility";
 import { newId } from "../worker/protocol/ids";
 import type { SessionEvent } from "../worker/protocol/events";
 import type { SessionSummary } from "../worker/protocol/session";
@@ -19,13 +22,15 @@ import { workspaceHub } from "../worker/rooms";
 import { EMPTY_ROOM, step, toPublicApproval, type CreateInput, type SessionFacts, type RoomInput, type RoomState, type StepResult } from "./core/room";
 import { needsAgent } from "./core/status";
 import { canonicalSha256 } from "./hash";
+import { RoomAuthority } from "./room-authority";
 import { RoomOutbox } from "./room-outbox";
 import * as store from "./storage";
 import { errorFrame, parseFrame, safeSend } from "./sockets";
 import { toSummary } from "./summary";
 
 export type RoomResult<T> = { ok: true; value: T } | { ok: false; code: ErrorCode; message: string };
-type Role = { role: "viewer" | "agent"; subject: string; canAct: boolean; tokenId: string };
+/** Per socket: its side, and for a viewer the caller as the upgrade route authenticated them (kept current by pushes). */
+type Role = { role: "viewer" | "agent"; subject: string; tokenId: string; actor: SocketActor | null };
 
 export class SessionRoom extends Server<Env> {
   static override options = { hibernate: true };
@@ -33,6 +38,7 @@ export class SessionRoom extends Server<Env> {
   #seq = 0;
   #outbox!: RoomOutbox;
   #alarmAt: number | null = null;
+  readonly #authority = new RoomAuthority(this.env, () => this.#state.session);
 
   override async onStart(): Promise<void> {
     this.#alarmAt = await this.ctx.storage.getAlarm();
@@ -57,13 +63,10 @@ export class SessionRoom extends Server<Env> {
   override onConnect(conn: Connection<Role>, ctx: ConnectionContext): void {
     const role = ctx.request.headers.get("x-tower-role") === "agent" ? "agent" : "viewer";
     const headers = ctx.request.headers;
-    conn.setState({
-      role,
-      subject: headers.get("x-tower-subject") ?? "unknown",
-      canAct: headers.get("x-tower-can-act") === "1",
-      tokenId: headers.get("x-tower-token") ?? "",
-    });
-    this.#trackToken(headers.get("x-tower-token") ?? "", true);
+    const actor = decodeSocketActor(headers.get("x-tower-actor"));
+    if (role === "viewer" && !actor) return conn.close(1011, "the upgrade carried no caller");
+    conn.setState({ role, subject: actor?.subject ?? headers.get("x-tower-subject") ?? "unknown", tokenId: actor?.tokenId ?? headers.get("x-tower-token") ?? "", actor });
+    this.#trackToken(conn.state?.tokenId ?? "", true);
     if (role === "agent") {
       this.#apply({ type: "agent-connected" });
       return;
@@ -98,6 +101,28 @@ export class SessionRoom extends Server<Env> {
     for (const c of this.getConnections<Role>()) if (c.state?.tokenId === tokenId) c.close(TOKEN_REVOKED_CLOSE, "token revoked");
   }
 
+  /** The session's shares changed (the share and handoff routes push them): viewers who lost it are closed. */
+  async setGrants(grants: SessionAccess["grants"]): Promise<void> {
+    this.#authority.setGrants(grants);
+    await this.#recheckViewers();
+  }
+
+  /** A member's role changed (the hub forwards it for each token with sockets here). */
+  async reauthorize(tokenId: string, role: WorkspaceRole | null): Promise<void> {
+    for (const c of this.getConnections<Role>("viewer")) {
+      if (c.state?.actor?.tokenId === tokenId) c.setState({ ...c.state, actor: { ...c.state.actor, role } });
+    }
+    await this.#recheckViewers();
+  }
+
+  async #recheckViewers(): Promise<void> {
+    const access = await this.#authority.access();
+    for (const c of this.getConnections<Role>("viewer")) {
+      if (!c.state?.actor) c.close(RECONNECT_CLOSE, "reconnect to resume");
+      else if (!maySeeSession(c.state.actor, access)) c.close(ACCESS_REVOKED_CLOSE, "you may no longer see this session");
+    }
+  }
+
   override onClose(conn: Connection<Role>): void {
     const tokenId = conn.state?.tokenId ?? "";
     if ([...this.getConnections<Role>()].every((c) => c.id === conn.id || c.state?.tokenId !== tokenId)) this.#trackToken(tokenId, false);
@@ -113,7 +138,13 @@ export class SessionRoom extends Server<Env> {
     const ref = frame.value.ref ?? null;
     const by = conn.state?.subject ?? "unknown";
     if (frame.value.type === "ping") return safeSend(conn, { type: "pong", ref } satisfies ServerFrame);
-    if (!conn.state?.canAct) return errorFrame(conn, ref, "FORBIDDEN", "You may only view this session; ask its owner to share it with you as a collaborator.");
+    if (!conn.state?.actor) return conn.close(RECONNECT_CLOSE, "reconnect to resume");
+    const refused = await this.#authority.refusal(conn.state.actor, Date.now());
+    if (refused) {
+      errorFrame(conn, ref, refused.code, refused.message);
+      if (refused.close) conn.close(TOKEN_REVOKED_CLOSE, "token expired");
+      return;
+    }
     if (frame.value.type === "decide" && !(await decisionAllowed(this.env, conn.state.tokenId))) {
       return errorFrame(conn, ref, "RATE_LIMITED", "Too many decisions from this token in the last minute; wait a little and try again.");
     }
@@ -177,7 +208,10 @@ export class SessionRoom extends Server<Env> {
     this.#state = r.state;
     if (emitted.length) {
       const frame = JSON.stringify({ type: "events", events: emitted, replay: false } satisfies ServerFrame);
-      for (const c of this.getConnections("viewer")) safeSend(c, frame);
+      for (const c of this.getConnections<Role>("viewer")) {
+        if (c.state?.actor && isExpired(c.state.actor, now)) c.close(TOKEN_REVOKED_CLOSE, "token expired");
+        else safeSend(c, frame);
+      }
     }
     for (const e of r.effects) {
       if (e.type === "emit") this.#outbox.auditEvent(e.body);

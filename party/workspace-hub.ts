@@ -1,39 +1,58 @@
 /**
  * WorkspaceHub: one per workspace. Viewers of the session list, the approvals inbox and the
- * machines page connect here; rooms and agent links publish deltas, which the hub fans out.
- * A (re)connecting viewer gets the inbox and presence from D1 in `hello`, and deltas that arrive
- * while that read is in flight are held and sent after it, never before.
- * It also knows which Durable Objects hold sockets opened with which token, so that revoking or
- * rotating a token closes every socket it opened, wherever it is.
+ * machines page connect here; rooms and agent links publish deltas, which the hub fans out, each
+ * frame to each connection only as the visibility rule (domain/visibility.ts) lets its caller see
+ * it now: the caller's role, token expiry and the session's shares are re-read when they change.
+ * A (re)connecting viewer gets the inbox and presence from D1 in `hello` (the same queries as HTTP),
+ * and deltas that arrive while that read is in flight are held and sent after it, never before.
+ * It also knows which Durable Objects hold sockets opened with which token, so that revoking a
+ * token, or changing its member's role, reaches every socket it opened, wherever it is.
  */
 import { Server, type Connection, type ConnectionContext, type WSMessage } from "partyserver";
-import { TOKEN_REVOKED_CLOSE, type HubFrame } from "../worker/protocol/frames";
+import { ACCESS_REVOKED_CLOSE, RECONNECT_CLOSE, TOKEN_REVOKED_CLOSE, type HubFrame } from "../worker/protocol/frames";
+import type { SessionId } from "../worker/protocol/ids";
+import { decodeSocketActor, type SocketActor } from "../worker/protocol/socket-actor";
+import type { WorkspaceRole } from "../worker/domain/policy";
+import { can } from "../worker/domain/policy";
+import { frameFor, frameSessionIds, isExpired, listViewerOf, maySeeSession, type SessionAccess } from "../worker/domain/visibility";
 import { makeDb } from "../worker/db/client";
 import { listAgents } from "../worker/db/agents";
 import { listApprovals } from "../worker/db/approvals";
+import { sessionAccess } from "../worker/db/grants";
 import { agentLink, sessionRoom } from "../worker/rooms";
 import { safeSend } from "./sockets";
 
+type HubConn = { actor: SocketActor };
 
-type HubConn = { tokenId: string };
+const removed = (sessionId: string) => JSON.stringify({ type: "session-removed", sessionId: sessionId as SessionId } satisfies HubFrame);
+
+/** Sessions whose access the hub keeps in memory; past this the cache starts over (it refills from D1). */
+const ACCESS_CACHE_MAX = 5000;
 
 export class WorkspaceHub extends Server<Env> {
   static override options = { hibernate: true };
   /** Connections still waiting for their `hello`, with the deltas held for them. */
   readonly #held = new Map<string, string[]>();
+  /** Owner and grants of the sessions frames name: read from D1 on first sight, replaced by `accessChanged`. */
+  readonly #access = new Map<string, SessionAccess>();
+  /** Deliveries and re-checks run one at a time, so frames keep their order whatever each one reads. */
+  #queue: Promise<void> = Promise.resolve();
+  readonly #accessOf = (id: string) => this.#access.get(id) ?? null;
 
   override onStart(): void {
     this.ctx.storage.sql.exec(`CREATE TABLE IF NOT EXISTS hub_sockets (token_id TEXT NOT NULL, target TEXT NOT NULL, PRIMARY KEY (token_id, target))`);
   }
 
   override async onConnect(conn: Connection<HubConn>, ctx: ConnectionContext): Promise<void> {
-    conn.setState({ tokenId: ctx.request.headers.get("x-tower-token") ?? "" });
+    const actor = decodeSocketActor(ctx.request.headers.get("x-tower-actor"));
+    if (!actor) return conn.close(1011, "the upgrade carried no caller");
+    conn.setState({ actor });
     this.#held.set(conn.id, []);
     const db = makeDb(this.env.DB);
     try {
       const [approvals, agents] = await Promise.all([
-        listApprovals(db, this.name, { status: "pending", limit: 200 }),
-        listAgents(db, this.name),
+        listApprovals(db, this.name, { status: "pending", limit: 200 }, listViewerOf(actor)),
+        can(actor, "agent.list").ok ? listAgents(db, this.name) : [],
       ]);
       safeSend(conn, { type: "hello", approvals, agents } satisfies HubFrame);
       for (const f of this.#held.get(conn.id) ?? []) safeSend(conn, f);
@@ -50,13 +69,105 @@ export class WorkspaceHub extends Server<Env> {
     if (raw === "ping") safeSend(conn, "pong");
   }
 
-  async publish(frames: HubFrame[]): Promise<void> {
-    const encoded = frames.map((f) => JSON.stringify(f));
-    for (const conn of this.getConnections()) {
-      const held = this.#held.get(conn.id);
-      if (held) held.push(...encoded);
-      else for (const f of encoded) safeSend(conn, f);
+  publish(frames: HubFrame[]): Promise<void> {
+    return this.#serially(() => this.#deliver(frames));
+  }
+
+  #serially(job: () => Promise<void>): Promise<void> {
+    const run = this.#queue.then(job);
+    this.#queue = run.catch((e) => console.error("workspace hub", e));
+    return run;
+  }
+
+  async #deliver(frames: HubFrame[]): Promise<void> {
+    if (![...this.getConnections()].length) return; // nobody to filter for: no reads
+    await this.#load(frames.flatMap(frameSessionIds));
+    for (const f of frames) {
+      // The summary is the room's own word on who owns the session (a handoff changes it).
+      const known = f.type === "session-upsert" ? this.#access.get(f.session.id) : undefined;
+      if (known && f.type === "session-upsert") this.#access.set(f.session.id, { ...known, ownerId: f.session.ownerId });
     }
+    const now = Date.now();
+    for (const conn of this.getConnections<HubConn>()) {
+      const actor = this.#liveActor(conn, now);
+      if (!actor) continue;
+      for (const f of frames) {
+        const shown = frameFor(actor, f, this.#accessOf);
+        if (shown) this.#send(conn, JSON.stringify(shown));
+      }
+    }
+  }
+
+  #send(conn: Connection, encoded: string): void {
+    const held = this.#held.get(conn.id);
+    if (held) held.push(encoded);
+    else safeSend(conn, encoded);
+  }
+
+  /** The connection's caller, or null (and the socket closed) once its token has expired. */
+  #liveActor(conn: Connection<HubConn>, now: number): SocketActor | null {
+    const actor = conn.state?.actor;
+    if (!actor) {
+      conn.close(RECONNECT_CLOSE, "reconnect to resume");
+      return null;
+    }
+    if (!isExpired(actor, now)) return actor;
+    conn.close(TOKEN_REVOKED_CLOSE, "token expired");
+    return null;
+  }
+
+  async #load(ids: string[]): Promise<void> {
+    const missing = [...new Set(ids)].filter((id) => !this.#access.has(id));
+    if (!missing.length) return;
+    if (this.#access.size + missing.length > ACCESS_CACHE_MAX) this.#access.clear();
+    for (const [id, a] of await sessionAccess(makeDb(this.env.DB), this.name, missing)) this.#access.set(id, a);
+  }
+
+  /**
+   * A session's shares or owner changed (`before` → `after`): callers who could see it and no longer
+   * may are told it is gone, and every later frame about it follows `after`.
+   */
+  accessChanged(sessionId: string, before: SessionAccess | null, after: SessionAccess | null): Promise<void> {
+    return this.#serially(async () => {
+      if (after) this.#access.set(sessionId, after);
+      else this.#access.delete(sessionId);
+      for (const conn of this.getConnections<HubConn>()) {
+        const actor = conn.state?.actor;
+        if (actor && maySeeSession(actor, before) && !maySeeSession(actor, after)) this.#send(conn, removed(sessionId));
+      }
+    });
+  }
+
+  /**
+   * A member's role changed (null: they left): their sockets here and in every room take the new
+   * role at once; sessions they no longer may see are removed from their lists.
+   */
+  async reauthorize(tokenIds: string[], role: WorkspaceRole | null): Promise<void> {
+    await this.#serially(async () => {
+      for (const conn of this.getConnections<HubConn>()) {
+        const before = conn.state?.actor;
+        if (!before || !tokenIds.includes(before.tokenId)) continue;
+        if (!role) {
+          conn.close(ACCESS_REVOKED_CLOSE, "no longer a member");
+          continue;
+        }
+        const after = { ...before, role };
+        conn.setState({ actor: after });
+        for (const [sessionId, access] of this.#access) {
+          if (maySeeSession(before, access) && !maySeeSession(after, access)) this.#send(conn, removed(sessionId));
+        }
+      }
+    });
+    for (const tokenId of tokenIds) {
+      for (const { target } of this.#targets(tokenId)) {
+        const [kind, id] = target.split(":") as [string, string];
+        if (kind === "session") await (await sessionRoom(this.env, id)).reauthorize(tokenId, role);
+      }
+    }
+  }
+
+  #targets(tokenId: string): { target: string }[] {
+    return this.ctx.storage.sql.exec<{ target: string }>(`SELECT target FROM hub_sockets WHERE token_id = ?`, tokenId).toArray();
   }
 
   /** A room or link reports a socket opened with `tokenId` (`session:<id>` or `link:<agentId>`). */
@@ -71,11 +182,10 @@ export class WorkspaceHub extends Server<Env> {
   /** Closes every socket, here and in rooms and links, that was opened with one of these tokens. */
   async revoke(tokenIds: string[]): Promise<void> {
     for (const conn of this.getConnections<HubConn>()) {
-      if (tokenIds.includes(conn.state?.tokenId ?? "")) conn.close(TOKEN_REVOKED_CLOSE, "token revoked");
+      if (tokenIds.includes(conn.state?.actor?.tokenId ?? "")) conn.close(TOKEN_REVOKED_CLOSE, "token revoked");
     }
     for (const tokenId of tokenIds) {
-      const targets = this.ctx.storage.sql.exec<{ target: string }>(`SELECT target FROM hub_sockets WHERE token_id = ?`, tokenId).toArray();
-      for (const { target } of targets) {
+      for (const { target } of this.#targets(tokenId)) {
         const [kind, id] = target.split(":") as [string, string];
         const holder = kind === "session" ? await sessionRoom(this.env, id) : await agentLink(this.env, id);
         await holder.closeToken(tokenId);

@@ -22,7 +22,7 @@ import { AuditEntry, AuditVerification, IssuedToken, Me, Member, TokenInfo, type
 import { EventPage } from "./protocol/events";
 import { SignedOut, SignInProviders, SsoConfig, type PutSsoBody } from "./protocol/sign-in";
 import { BackfillResponse, IndexStats, SearchResponse, SimilarResponse, type SearchMode } from "./protocol/search";
-import { AgentPresence, HubFrame, ServerFrame, TOKEN_REVOKED_CLOSE, type ClientFrame } from "./protocol/frames";
+import { ACCESS_REVOKED_CLOSE, AgentPresence, HubFrame, ServerFrame, TOKEN_REVOKED_CLOSE, type ClientFrame } from "./protocol/frames";
 import {
   SessionPage,
   SessionSummary,
@@ -276,9 +276,11 @@ function open<F>(schema: z.ZodType<F>, opts: LiveOptions<F>, url: () => string):
   });
   ws.addEventListener("open", () => opts.onStatus?.("live"));
   ws.addEventListener("close", (e: CloseEvent) => {
-    // 4001: the token was revoked. Dialling again would only be refused, so stop here.
-    if (e.code === TOKEN_REVOKED_CLOSE) ws.close(1000, "token revoked");
-    opts.onStatus?.(ws.shouldReconnect && e.code !== TOKEN_REVOKED_CLOSE ? "reconnecting" : "offline");
+    // 4001: the token was revoked or expired; 4003: the caller may no longer see this. Dialling again
+    // would only be refused, so stop here.
+    const final = e.code === TOKEN_REVOKED_CLOSE || e.code === ACCESS_REVOKED_CLOSE;
+    if (final) ws.close(1000, "access ended");
+    opts.onStatus?.(ws.shouldReconnect && !final ? "reconnecting" : "offline");
   });
   ws.addEventListener("message", (e: MessageEvent) => {
     let json: unknown;

@@ -8,7 +8,7 @@ import type { WorkspaceHub } from "../party/workspace-hub";
  * The room's RPC surface as plain types. workerd's `Rpc.Stub` mapping of the recursive JSON types
  * in events is too deep for tsc, so callers see this façade of the same methods instead.
  */
-export type SessionRoomApi = Pick<SessionRoom, "create" | "decide" | "interrupt" | "continueWith" | "patch" | "forkBasis" | "handoff" | "closeToken" | "launchSpec"> & {
+export type SessionRoomApi = Pick<SessionRoom, "create" | "decide" | "interrupt" | "continueWith" | "patch" | "forkBasis" | "handoff" | "closeToken" | "launchSpec" | "setGrants" | "reauthorize"> & {
   summary(): Promise<ReturnType<SessionRoom["summary"]>>;
   events(after: number, limit: number): Promise<ReturnType<SessionRoom["events"]>>;
   fetch(request: Request): Promise<Response>;

@@ -10,6 +10,7 @@ const actor = (role: WorkspaceRole | null, scopes: string[] = ["*"], kind: "user
   scopes,
   subject: "me",
   tokenId: "tok_1",
+  expiresAt: null,
 });
 
 // [workspace role, session role, action, allowed?]

@@ -66,6 +66,14 @@ describe("workspace state", () => {
     expect(pendingApprovals(s).map((a) => a.id)).toEqual(["a1"]);
   });
 
+  it("drops a session that is no longer shared with the viewer, and its pending approvals", () => {
+    let s = applyHubFrame(emptyWorkspace, { type: "hello", approvals: [approval("a1", 1)], agents: [] });
+    s = applyHubFrame(s, { type: "session-upsert", session: session("ses_00000000000000000001") });
+    s = applyHubFrame(s, { type: "session-removed", sessionId: "ses_00000000000000000001" as SessionSummary["id"] });
+    expect(s.sessions.size).toBe(0);
+    expect(pendingApprovals(s)).toEqual([]);
+  });
+
   it("filters by status, machine and archived, newest first", () => {
     const s = loadSessions(emptyWorkspace, [
       session("s1", { createdAt: 1, status: "waiting_for_approval" }),

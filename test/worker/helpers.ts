@@ -65,6 +65,8 @@ export interface Socket {
   next(pred: (f: Record<string, unknown>) => boolean, ms?: number): Promise<Record<string, unknown>>;
   send(frame: unknown): void;
   close(): void;
+  /** Settles when the server closes the socket, with its close code. */
+  closed: Promise<{ code: number; reason: string }>;
 }
 
 export async function openSocket(path: string, token: string): Promise<Socket> {
@@ -78,10 +80,12 @@ export async function openSocket(path: string, token: string): Promise<Socket> {
     frames.push(JSON.parse(String(e.data)));
     for (const w of [...waiters]) w();
   });
+  const closed = new Promise<{ code: number; reason: string }>((resolve) => ws.addEventListener("close", (e) => resolve({ code: e.code, reason: e.reason })));
   let cursor = 0;
   return {
     ws,
     frames,
+    closed,
     send: (f) => ws.send(typeof f === "string" ? f : JSON.stringify(f)),
     close: () => ws.close(1000, "done"),
     next(pred, ms = 3000) {
@@ -99,7 +103,7 @@ export async function openSocket(path: string, token: string): Promise<Socket> {
         };
         const timer = setTimeout(() => {
           waiters.delete(check);
-          reject(new Error(`no matching frame within ${ms} ms; got ${JSON.stringify(frames.slice(cursor)).slice(0, 500)}`));
+          reject(new Error(`${path}: no matching frame within ${ms} ms; got ${JSON.stringify(frames.slice(cursor)).slice(0, 500)}`));
         }, ms);
         waiters.add(check);
         check();

@@ -1,15 +1,18 @@
 /**
  * Per-session authorization for routes: loads the session (within the actor's workspace) and its
- * grants, works out the actor's role on it, and applies the policy. A session the actor may not
- * even read answers 404, so its existence does not leak.
+ * grants, and applies the visibility rule. A session the actor may not even read answers 404, so its
+ * existence does not leak. Changes to who may see a session go through `changeAccess`, which tells
+ * the open sockets (the session's room and the workspace hub) at once.
  */
 import type { Context } from "hono";
 import type { AppEnv } from "../env";
-import { listGrants } from "../db/grants";
+import { listGrants, sessionAccess } from "../db/grants";
 import { getSession } from "../db/sessions";
 import { can, sessionRoleOf, type Action, type SessionRole } from "../domain/policy";
+import { maySeeSession } from "../domain/visibility";
 import { ApiError } from "../protocol/errors";
 import type { SessionSummary } from "../protocol/session";
+import { sessionRoom, workspaceHub } from "../rooms";
 
 export async function sessionFor(
   c: Context<AppEnv>,
@@ -19,15 +22,25 @@ export async function sessionFor(
   const { db } = c.var.deps;
   const actor = c.var.auth;
   const [session, grants] = await Promise.all([getSession(db, actor.workspaceId, id), listGrants(db, id)]);
-  if (!session) throw new ApiError("NOT_FOUND", `No session ${id} in this workspace.`);
+  if (!session || !maySeeSession(actor, { ownerId: session.ownerId, grants })) throw new ApiError("NOT_FOUND", `No session ${id} in this workspace.`);
   const role = sessionRoleOf(actor, session, grants);
-  if (!can(actor, "session.read", role).ok) throw new ApiError("NOT_FOUND", `No session ${id} in this workspace.`);
   const d = can(actor, action, role);
   if (!d.ok) throw new ApiError("FORBIDDEN", `Not allowed: ${d.why}.`);
   return { session, role };
 }
 
-/** Whether the actor may act (decide, interrupt, continue) on a session it can read. */
-export function mayAct(c: Context<AppEnv>, role: SessionRole | null): boolean {
-  return can(c.var.auth, "session.act", role).ok;
+/**
+ * Runs `change` (a share added, changed or removed, a handoff), then pushes the session's new owner
+ * and grants to its room (which closes viewers who lost it) and to the workspace hub (which drops it
+ * from their lists and filters later frames by it). IMPORTANT: every change of shares goes through here.
+ */
+export async function changeAccess<T>(c: Context<AppEnv>, sessionId: string, change: () => Promise<T>): Promise<T> {
+  const { db } = c.var.deps;
+  const workspaceId = c.var.auth.workspaceId;
+  const before = (await sessionAccess(db, workspaceId, [sessionId])).get(sessionId) ?? null;
+  const out = await change();
+  const after = (await sessionAccess(db, workspaceId, [sessionId])).get(sessionId) ?? null;
+  await (await sessionRoom(c.env, sessionId)).setGrants(after?.grants ?? []);
+  await (await workspaceHub(c.env, workspaceId)).accessChanged(sessionId, before, after);
+  return out;
 }

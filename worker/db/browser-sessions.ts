@@ -23,6 +23,7 @@ export async function findBrowserActor(db: Db, secretHash: string, now: number):
       userId: browserSessions.userId,
       subject: browserSessions.subject,
       scopes: browserSessions.scopes,
+      expiresAt: browserSessions.expiresAt,
       role: memberships.role,
       disabledAt: users.disabledAt,
     })
@@ -51,6 +52,7 @@ export async function findBrowserActor(db: Db, secretHash: string, now: number):
     scopes: r.scopes,
     subject: r.subject,
     tokenId: r.id,
+    expiresAt: r.expiresAt,
   };
 }
 

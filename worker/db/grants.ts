@@ -3,6 +3,7 @@
  * limits a list to the sessions a user may see (theirs, or shared with them or the workspace).
  */
 import { and, eq, exists, inArray, or, sql, type SQL } from "drizzle-orm";
+import type { SessionAccess } from "../domain/visibility";
 import type { Db } from "./client";
 import { sessionGrants, sessions } from "./schema";
 
@@ -42,4 +43,16 @@ export function visibleTo(db: Db, userId: string): SQL {
         .where(and(eq(sessionGrants.sessionId, sessions.id), inArray(sessionGrants.principal, ["workspace", `user:${userId}`]))),
     ),
   )!;
+}
+
+/** Owner and grants of sessions of a workspace, by id (a session not in it is absent): what `maySeeSession` needs. */
+export async function sessionAccess(db: Db, workspaceId: string, ids: readonly string[]): Promise<Map<string, SessionAccess>> {
+  const out = new Map<string, SessionAccess>();
+  if (!ids.length) return out;
+  const [owners, grants] = await db.batch([
+    db.select({ id: sessions.id, ownerId: sessions.ownerId }).from(sessions).where(and(eq(sessions.workspaceId, workspaceId), inArray(sessions.id, [...ids]))),
+    db.select({ sessionId: sessionGrants.sessionId, principal: sessionGrants.principal, role: sessionGrants.role }).from(sessionGrants).where(and(eq(sessionGrants.workspaceId, workspaceId), inArray(sessionGrants.sessionId, [...ids]))),
+  ]);
+  for (const o of owners) out.set(o.id, { ownerId: o.ownerId, grants: grants.filter((g) => g.sessionId === o.id).map(({ principal, role }) => ({ principal, role: role as "collaborator" | "viewer" })) });
+  return out;
 }

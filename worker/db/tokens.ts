@@ -5,7 +5,7 @@
 import { and, desc, eq, gt, isNull, or } from "drizzle-orm";
 import type { Actor, WorkspaceRole } from "../domain/policy";
 import type { Db } from "./client";
-import { apiTokens, memberships, users, workspaces } from "./schema";
+import { apiTokens, browserSessions, memberships, users, workspaces } from "./schema";
 
 export async function findActor(db: Db, tokenHash: string, now: number): Promise<Actor | null> {
   const rows = await db
@@ -17,6 +17,7 @@ export async function findActor(db: Db, tokenHash: string, now: number): Promise
       agentId: apiTokens.agentId,
       userId: apiTokens.userId,
       scopes: apiTokens.scopes,
+      expiresAt: apiTokens.expiresAt,
       role: memberships.role,
       disabledAt: users.disabledAt,
     })
@@ -36,6 +37,7 @@ export async function findActor(db: Db, tokenHash: string, now: number): Promise
     scopes: r.scopes,
     subject: r.subject,
     tokenId: r.tokenId,
+    expiresAt: r.expiresAt ?? null,
   };
 }
 
@@ -112,4 +114,13 @@ export async function revokeUserTokens(db: Db, workspaceId: string, userId: stri
     .where(and(eq(apiTokens.workspaceId, workspaceId), eq(apiTokens.userId, userId), isNull(apiTokens.revokedAt)))
     .returning({ id: apiTokens.id });
   return rows.map((r) => r.id);
+}
+
+/** The ids of a member's live tokens and browser sessions here: what their open sockets were opened with. */
+export async function liveCredentialIds(db: Db, workspaceId: string, userId: string): Promise<string[]> {
+  const [tokens, browsers] = await db.batch([
+    db.select({ id: apiTokens.id }).from(apiTokens).where(and(eq(apiTokens.workspaceId, workspaceId), eq(apiTokens.userId, userId), isNull(apiTokens.revokedAt))),
+    db.select({ id: browserSessions.id }).from(browserSessions).where(and(eq(browserSessions.workspaceId, workspaceId), eq(browserSessions.userId, userId), isNull(browserSessions.revokedAt))),
+  ]);
+  return [...tokens, ...browsers].map((r) => r.id);
 }

@@ -16,6 +16,8 @@ export interface Actor {
   scopes: readonly string[];
   subject: string;
   tokenId: string;
+  /** When the token or browser session ends (null: never); open sockets are refused after it. */
+  expiresAt: number | null;
 }
 
 /** Every thing a request or frame can do. A route without one is refused (see routes/permissions.ts). */

@@ -6,7 +6,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { findApprovalSession, listApprovals } from "../db/approvals";
 import { limitDecisions } from "../auth/rate-limit";
 import { sessionFor } from "../auth/session-access";
-import { seesAllSessions } from "../domain/policy";
+import { listViewerOf } from "../domain/visibility";
 import { errorResponses, jsonBody, jsonResponse, orThrow, router } from "../http";
 import { Approval, ApprovalListQuery, DecisionBody } from "../protocol/approval";
 import { ApiError } from "../protocol/errors";
@@ -20,8 +20,7 @@ export const approvals = router()
     createRoute({ method: "get", path: "/", tags, request: { query: ApprovalListQuery }, responses: { 200: jsonResponse(z.object({ approvals: z.array(Approval) }), "Approvals, newest first."), ...errorResponses } }),
     async (c) => {
       const actor = c.var.auth;
-      const viewer = seesAllSessions(actor) ? null : (actor.userId ?? "");
-      return c.json({ approvals: await listApprovals(c.var.deps.db, actor.workspaceId, c.req.valid("query"), viewer) }, 200);
+      return c.json({ approvals: await listApprovals(c.var.deps.db, actor.workspaceId, c.req.valid("query"), listViewerOf(actor)) }, 200);
     },
   )
   .openapi(

@@ -1,11 +1,12 @@
 /**
  * /api/members: who is in the workspace and with which role. Only owners make or unmake owners;
- * a workspace always keeps at least one owner; removing a member revokes their tokens here.
+ * a workspace always keeps at least one owner; removing a member revokes their tokens here, and a
+ * role change reaches their open sockets at once.
  */
 import { recordAudit } from "../auth/audit";
 import { createRoute, z } from "@hono/zod-openapi";
 import { addMember, findMember, listMembers, ownerCount, removeMember, setRole } from "../db/members";
-import { revokeUserTokens } from "../db/tokens";
+import { liveCredentialIds, revokeUserTokens } from "../db/tokens";
 import { revokeUserBrowserSessions } from "../db/browser-sessions";
 import { workspaceHub } from "../rooms";
 import { errorResponses, jsonBody, jsonResponse, router } from "../http";
@@ -53,6 +54,8 @@ export const members = router()
         throw new ApiError("CONFLICT", "This is the workspace's last owner; make someone else owner first.");
       }
       await setRole(db, actor.workspaceId, userId, role);
+      // Their open sockets take the new role now, not when they next connect.
+      await (await workspaceHub(c.env, actor.workspaceId)).reauthorize(await liveCredentialIds(db, actor.workspaceId, userId), role);
       await recordAudit(c, "member.role", userId, { from: member.role, to: role });
       return c.json({ ...member, role }, 200);
     },

@@ -8,9 +8,11 @@ import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { recordAudit } from "../auth/audit";
 import { machinePool } from "../db/agents";
-import { cancelRun, deleteRun, getRun, insertRunQueries, listRuns, reopenRun, toRunView } from "../db/pipelines";
+import { cancelRun, deleteRun, getRun, insertRunQueries, listRuns, reopenRun, toRunView, type RunRow, type StepRow } from "../db/pipelines";
 import { findTemplate, templateAt } from "../db/templates";
+import { sessionAccess } from "../db/grants";
 import { mayManageRun } from "../domain/policy";
+import { runFor, runSessionIds } from "../domain/visibility";
 import type { AppEnv } from "../env";
 import { errorResponses, jsonBody, jsonResponse, router } from "../http";
 import { pickMachine } from "../pipelines/advance";
@@ -67,10 +69,22 @@ async function planFrom(c: Context<AppEnv>, body: z.output<typeof StartRunBody>)
   return planned.plan;
 }
 
-async function runFor(c: Context<AppEnv>, id: string) {
+async function runRowsFor(c: Context<AppEnv>, id: string) {
   const found = await getRun(c.var.deps.db, c.var.auth.workspaceId, id);
   if (!found) throw new ApiError("NOT_FOUND", `No pipeline run ${id} in this workspace; \`tower pipeline ls\` lists them.`);
   return found;
+}
+
+/** Runs as the caller may see them (the hub applies the same rule to `pipeline-upsert`): a step's result only to who may read its session. */
+async function shown(c: Context<AppEnv>, views: RunView[]): Promise<RunView[]> {
+  const access = await sessionAccess(c.var.deps.db, c.var.auth.workspaceId, views.flatMap(runSessionIds));
+  return views.flatMap((v) => runFor(c.var.auth, v, (id) => access.get(id) ?? null) ?? []);
+}
+
+async function viewOf(c: Context<AppEnv>, found: { run: RunRow; steps: StepRow[] }): Promise<RunView> {
+  const [view] = await shown(c, [toRunView(found.run, found.steps)]);
+  if (!view) throw new ApiError("FORBIDDEN", "Not allowed: this token cannot read pipeline runs.");
+  return view;
 }
 
 async function startInstance(c: Context<AppEnv>, runId: string, instanceId: string): Promise<void> {
@@ -102,26 +116,24 @@ export const pipelines = router()
         throw e;
       }
       await recordAudit(c, "pipeline.run", id, { name: plan.name, steps: plan.steps.length });
-      const made = await runFor(c, id);
-      return c.json(toRunView(made.run, made.steps), 201);
+      return c.json(await viewOf(c, await runRowsFor(c, id)), 201);
     },
   )
   .openapi(
     createRoute({ method: "get", path: "/runs", tags, request: { query: RunListQuery }, responses: { 200: jsonResponse(RunList, "Runs of this workspace, newest first."), ...errorResponses } }),
-    async (c) => c.json({ runs: await listRuns(c.var.deps.db, c.var.auth.workspaceId, c.req.valid("query")) }, 200),
+    async (c) => c.json({ runs: await shown(c, await listRuns(c.var.deps.db, c.var.auth.workspaceId, c.req.valid("query"))) }, 200),
   )
   .openapi(
     createRoute({ method: "get", path: "/runs/{id}", tags, request: { params: IdParam }, responses: { 200: jsonResponse(RunView, "The run with every step."), ...errorResponses } }),
     async (c) => {
-      const { run, steps } = await runFor(c, c.req.valid("param").id);
-      return c.json(toRunView(run, steps), 200);
+      return c.json(await viewOf(c, await runRowsFor(c, c.req.valid("param").id)), 200);
     },
   )
   .openapi(
     createRoute({ method: "post", path: "/runs/{id}/cancel", tags, request: { params: IdParam }, responses: { 200: jsonResponse(RunView, "The cancelled run; its running sessions are being interrupted."), ...errorResponses } }),
     async (c) => {
       const { id } = c.req.valid("param");
-      const { run } = await runFor(c, id);
+      const { run } = await runRowsFor(c, id);
       const may = mayManageRun(c.var.auth, run.createdBy);
       if (!may.ok) throw new ApiError("FORBIDDEN", `Not allowed: ${may.why}.`);
       const running = await cancelRun(c.var.deps.db, id, c.var.auth.subject, Date.now());
@@ -138,15 +150,14 @@ export const pipelines = router()
       }
       await recordAudit(c, "pipeline.cancel", id, { interrupted: running.length });
       await publish(c.env, id);
-      const after = await runFor(c, id);
-      return c.json(toRunView(after.run, after.steps), 200);
+      return c.json(await viewOf(c, await runRowsFor(c, id)), 200);
     },
   )
   .openapi(
     createRoute({ method: "post", path: "/runs/{id}/retry", tags, request: { params: IdParam }, responses: { 200: jsonResponse(RunView, "The run, running again from the steps that did not succeed."), ...errorResponses } }),
     async (c) => {
       const { id } = c.req.valid("param");
-      const { run } = await runFor(c, id);
+      const { run } = await runRowsFor(c, id);
       const may = mayManageRun(c.var.auth, run.createdBy);
       if (!may.ok) throw new ApiError("FORBIDDEN", `Not allowed: ${may.why}.`);
       if (run.status !== "failed" && run.status !== "cancelled") throw new ApiError("CONFLICT", `Run ${id} is ${run.status}; only a failed or cancelled run can be re-run.`);
@@ -155,7 +166,6 @@ export const pipelines = router()
       await startInstance(c, id, instanceId);
       await recordAudit(c, "pipeline.retry", id, {});
       await publish(c.env, id);
-      const after = await runFor(c, id);
-      return c.json(toRunView(after.run, after.steps), 200);
+      return c.json(await viewOf(c, await runRowsFor(c, id)), 200);
     },
   );

@@ -9,8 +9,9 @@ import { chooseAgent, launchSession } from "../launch";
 import { deleteGrant, listGrants, putGrant } from "../db/grants";
 import { findMember } from "../db/members";
 import { decodeCursor, getSession, listSessions } from "../db/sessions";
-import { mayAct, sessionFor } from "../auth/session-access";
-import { can, seesAllSessions } from "../domain/policy";
+import { changeAccess, sessionFor } from "../auth/session-access";
+import { can } from "../domain/policy";
+import { listViewerOf } from "../domain/visibility";
 import { errorResponses, jsonBody, jsonResponse, orThrow, router, upgradeFor } from "../http";
 import { EventPage, EventsQuery } from "../protocol/events";
 import { ApiError } from "../protocol/errors";
@@ -29,6 +30,7 @@ import {
   Share,
 } from "../protocol/session";
 import { forwardUpgrade, sessionRoom } from "../rooms";
+import { encodeSocketActor } from "../protocol/socket-actor";
 import { SimilarQuery, SimilarResponse } from "../protocol/search";
 import { sessionAbout } from "../db/search";
 import { similarSessions } from "../search/engine";
@@ -59,7 +61,7 @@ export const sessions = router()
       const cursor = q.cursor ? decodeCursor(q.cursor) : null;
       if (q.cursor && !cursor) throw new ApiError("BAD_REQUEST", "cursor is not one this API returned; drop it to start from the newest");
       const actor = c.var.auth;
-      return c.json(await listSessions(c.var.deps.db, actor.workspaceId, q, cursor, seesAllSessions(actor) ? null : (actor.userId ?? "")), 200);
+      return c.json(await listSessions(c.var.deps.db, actor.workspaceId, q, cursor, listViewerOf(actor)), 200);
     },
   )
   .openapi(
@@ -157,7 +159,7 @@ export const sessions = router()
         throw new ApiError("NOT_FOUND", `${principal} is not a member of this workspace.`);
       }
       const grant = { principal, role, grantedBy: c.var.auth.subject, createdAt: Date.now() };
-      await putGrant(db, c.var.auth.workspaceId, id, grant);
+      await changeAccess(c, id, () => putGrant(db, c.var.auth.workspaceId, id, grant));
       await recordAudit(c, "session.share", id, { principal, role });
       return c.json(grant, 200);
     },
@@ -167,7 +169,7 @@ export const sessions = router()
     async (c) => {
       const { id, principal } = c.req.valid("param");
       await sessionFor(c, id, "session.manage");
-      if (!(await deleteGrant(c.var.deps.db, id, principal))) throw new ApiError("NOT_FOUND", `The session is not shared with ${principal}.`);
+      if (!(await changeAccess(c, id, () => deleteGrant(c.var.deps.db, id, principal)))) throw new ApiError("NOT_FOUND", `The session is not shared with ${principal}.`);
       await recordAudit(c, "session.unshare", id, { principal });
       return c.json({ removed: true as const }, 200);
     },
@@ -181,11 +183,14 @@ export const sessions = router()
       const member = await findMember(c.var.deps.db, c.var.auth.workspaceId, userId);
       if (!member) throw new ApiError("NOT_FOUND", `${userId} is not a member of this workspace.`);
       if (member.role === "viewer") throw new ApiError("CONFLICT", `${member.name} is a workspace viewer and cannot own sessions; change their role first.`);
-      const summary = orThrow(await (await sessionRoom(c.env, id)).handoff(userId, c.var.auth.subject));
-      // The previous owner keeps a collaborator's access, so a handoff never locks them out mid-run.
-      if (session.ownerId && session.ownerId !== userId) {
-        await putGrant(c.var.deps.db, c.var.auth.workspaceId, id, { principal: `user:${session.ownerId}`, role: "collaborator", grantedBy: c.var.auth.subject, createdAt: Date.now() });
-      }
+      const summary = await changeAccess(c, id, async () => {
+        const handed = orThrow(await (await sessionRoom(c.env, id)).handoff(userId, c.var.auth.subject));
+        // The previous owner keeps a collaborator's access, so a handoff never locks them out mid-run.
+        if (session.ownerId && session.ownerId !== userId) {
+          await putGrant(c.var.deps.db, c.var.auth.workspaceId, id, { principal: `user:${session.ownerId}`, role: "collaborator", grantedBy: c.var.auth.subject, createdAt: Date.now() });
+        }
+        return handed;
+      });
       await recordAudit(c, "session.handoff", id, { from: session.ownerId, to: userId });
       return c.json(summary, 200);
     },
@@ -209,13 +214,9 @@ export const sessions = router()
   )
   .get("/:id/live", async (c) => {
     const id = upgradeFor(c, SessionId);
-    const { role } = await sessionFor(c, id, "session.read");
-    return forwardUpgrade(await sessionRoom(c.env, id), c.req.raw, {
-      role: "viewer",
-      subject: c.var.auth.subject,
-      token: c.var.auth.tokenId,
-      "can-act": mayAct(c, role) ? "1" : "0",
-    });
+    await sessionFor(c, id, "session.read");
+    // The room re-applies the rule to this caller on every act, with the shares and role as they are then.
+    return forwardUpgrade(await sessionRoom(c.env, id), c.req.raw, { role: "viewer", actor: encodeSocketActor(c.var.auth) });
   })
   .get("/:id/agent", async (c) => {
     const id = upgradeFor(c, SessionId);

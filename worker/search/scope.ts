@@ -4,11 +4,11 @@
  */
 import type { Context } from "hono";
 import type { Scope } from "../db/search";
-import { seesAllSessions } from "../domain/policy";
+import { listViewerOf } from "../domain/visibility";
 import type { AppEnv } from "../env";
 import type { SearchFilters } from "../protocol/search";
 
 export function scopeOf(c: Context<AppEnv>, filters: SearchFilters): Scope {
   const actor = c.var.auth;
-  return { workspaceId: actor.workspaceId, viewer: seesAllSessions(actor) ? null : (actor.userId ?? ""), filters };
+  return { workspaceId: actor.workspaceId, viewer: listViewerOf(actor), filters };
 }

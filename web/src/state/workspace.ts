@@ -78,9 +78,11 @@ export function applyHubFrame(state: WorkspaceState, f: HubFrame): WorkspaceStat
       return { ...state, sessions };
     }
     case "session-removed": {
+      // Gone from this viewer's sight (deleted, or no longer shared with them): its approvals go too.
       const sessions = new Map(state.sessions);
       sessions.delete(f.sessionId);
-      return { ...state, sessions };
+      const approvals = new Map([...state.approvals].filter(([, a]) => a.sessionId !== f.sessionId));
+      return { ...state, sessions, approvals };
     }
     case "approval-upsert":
       return upsertApproval(state, f.approval);
