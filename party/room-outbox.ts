@@ -11,7 +11,7 @@ import type { HubFrame } from "../worker/protocol/frames";
 import type { SessionSummary } from "../worker/protocol/session";
 import { makeDb } from "../worker/db/client";
 import { upsertApproval } from "../worker/db/approvals";
-import { appendAudit, type NewAuditEntry } from "../worker/db/audit";
+import { auditInsertQuery, type NewAuditEntry } from "../worker/db/audit";
 import type { EventBody } from "../worker/protocol/events";
 import type { IndexJob } from "../worker/protocol/search";
 import { upsertSessionSummary } from "../worker/db/sessions";
@@ -40,7 +40,7 @@ export class RoomOutbox {
   /** The end (status at time) already reported to the session's pipeline run, if it has one. */
   #reportedEnd = "";
   #link: Pick<AgentLink, "enqueue" | "cancel"> | null = null;
-  #hub: Pick<WorkspaceHub, "publish"> | null = null;
+  #hub: Pick<WorkspaceHub, "publish" | "sealAudit"> | null = null;
   #writer = new WriteBehind<null>(
     () => this.#flush(),
     (e) => console.error("session room outbox", e),
@@ -165,10 +165,15 @@ export class RoomOutbox {
       throw e;
     }
     this.#enqueueIndexing();
-    // The chain is per workspace and other writers append too, so each entry is its own append.
-    while (this.#audit.length) {
-      await appendAudit(db, this.#audit[0]!);
-      this.#audit.shift();
+    const entries = this.#audit.splice(0);
+    const audited = entries.length > 0;
+    if (audited) {
+      try {
+        await db.batch(entries.map((e) => auditInsertQuery(db, e)) as [ReturnType<typeof auditInsertQuery>]);
+      } catch (e) {
+        this.#audit.unshift(...entries);
+        throw e;
+      }
     }
     if (ops.length) {
       const link = (this.#link ??= (await getServerByName(this.env.AgentLink, summary.agentId)) as unknown as Pick<AgentLink, "enqueue" | "cancel">);
@@ -178,10 +183,11 @@ export class RoomOutbox {
       }
     }
     await this.#reportEnd(db, summary);
-    if (frames.length) {
+    if (frames.length || audited) {
       // Cached: getServerByName costs an extra round trip to start the hub on every call.
-      const hub = (this.#hub ??= (await getServerByName(this.env.WorkspaceHub, summary.workspaceId)) as unknown as Pick<WorkspaceHub, "publish">);
-      await hub.publish(frames);
+      const hub = (this.#hub ??= (await getServerByName(this.env.WorkspaceHub, summary.workspaceId)) as unknown as Pick<WorkspaceHub, "publish" | "sealAudit">);
+      if (frames.length) await hub.publish(frames);
+      if (audited) await hub.sealAudit();
     }
   }
 }

@@ -20,6 +20,8 @@ import { listAgents } from "../worker/db/agents";
 import { listApprovals } from "../worker/db/approvals";
 import { sessionAccess } from "../worker/db/grants";
 import { agentLink, sessionRoom } from "../worker/rooms";
+import type { Verification } from "../worker/domain/audit-chain";
+import { AuditSealer } from "./audit-sealer";
 import { safeSend } from "./sockets";
 
 type HubConn = { actor: SocketActor };
@@ -37,6 +39,7 @@ export class WorkspaceHub extends Server<Env> {
   readonly #access = new Map<string, SessionAccess>();
   /** Deliveries and re-checks run one at a time, so frames keep their order whatever each one reads. */
   #queue: Promise<void> = Promise.resolve();
+  #sealer: AuditSealer | undefined;
   readonly #accessOf = (id: string) => this.#access.get(id) ?? null;
 
   override onStart(): void {
@@ -168,6 +171,19 @@ export class WorkspaceHub extends Server<Env> {
 
   #targets(tokenId: string): { target: string }[] {
     return this.ctx.storage.sql.exec<{ target: string }>(`SELECT target FROM hub_sockets WHERE token_id = ?`, tokenId).toArray();
+  }
+
+  /** Chains the workspace's pending audit entries (this hub is the chain's one writer). */
+  async sealAudit(): Promise<void> {
+    await this.#audit().seal();
+  }
+
+  verifyAudit(): Promise<Verification> {
+    return this.#audit().verify();
+  }
+
+  #audit(): AuditSealer {
+    return (this.#sealer ??= new AuditSealer(this.ctx.storage.sql, makeDb(this.env.DB), this.name));
   }
 
   /** A room or link reports a socket opened with `tokenId` (`session:<id>` or `link:<agentId>`). */

@@ -10,6 +10,7 @@ import { makeDb } from "./db/client";
 import { errorResponses, jsonResponse, onError, router } from "./http";
 import { authorize, requireToken } from "./auth/middleware";
 import { checkOrigin } from "./auth/origin";
+import { sealAuditAfter } from "./auth/audit";
 import { ApiError } from "./protocol/errors";
 import { agents } from "./routes/agents";
 import { approvals } from "./routes/approvals";
@@ -41,6 +42,8 @@ const deps = createMiddleware<AppEnv>(async (c, next) => {
 });
 app.use("/api/*", deps);
 app.use("/auth/*", deps);
+app.use("/api/*", sealAuditAfter);
+app.use("/auth/*", sealAuditAfter);
 app.use("/api/*", checkOrigin);
 app.use("/api/*", requireToken);
 app.use("/api/*", authorize);

@@ -12,5 +12,5 @@ export interface Deps {
 export type AppEnv = {
   Bindings: Env;
   /** `credential`: how `auth` was established (a bearer token, or the browser's session cookie). */
-  Variables: { requestId: string; auth: Actor; action: Action; deps: Deps; credential: "bearer" | "cookie" };
+  Variables: { requestId: string; auth: Actor; action: Action; deps: Deps; credential: "bearer" | "cookie"; auditTouched?: Set<string> };
 };

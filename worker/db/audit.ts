@@ -1,14 +1,15 @@
 /**
- * Appending to and reading the audit log. Appends are optimistic: read the workspace's last entry,
- * chain to it, insert at the next seq; if another writer took that seq first (primary key), read
- * again and retry. So the chain never forks, whichever Worker or room writes.
+ * Appending to and reading the audit log. An entry is first written to `audit_pending` with a plain
+ * insert (no read of the chain, so no contention), in the same batch as the action it records
+ * (`auditInsertQuery`); the workspace's one sealer (`sealPending`, run by its WorkspaceHub) then
+ * chains pending entries into `audit_log` in id order, with a signed checkpoint in the same batch.
  */
 import { and, asc, desc, eq, gt, gte, lte } from "drizzle-orm";
-import { GENESIS, entryHash, type AuditContent, type ChainedEntry } from "../domain/audit-chain";
+import { GENESIS, entryHash, type AuditContent, type ChainedEntry, type Checkpoint } from "../domain/audit-chain";
 import type { Actor } from "../domain/policy";
 import type { AuditEntry, AuditQuery } from "../protocol/members";
 import type { Db } from "./client";
-import { auditLog } from "./schema";
+import { auditCheckpoints, auditLog, auditPending } from "./schema";
 
 export type NewAuditEntry = Omit<AuditContent, "seq" | "at"> & { at?: number };
 
@@ -16,34 +17,60 @@ export function auditActor(actor: Actor): Pick<AuditContent, "actor" | "actorKin
   return { actor: actor.userId ? `${actor.subject} (${actor.userId})` : actor.subject, actorKind: actor.kind };
 }
 
-const MAX_ATTEMPTS = 50;
-
-/** True if the error (or one it wraps) is a primary-key clash: another writer took this seq. */
-function isSeqTaken(e: unknown): boolean {
-  for (let cur: unknown = e; cur instanceof Error; cur = cur.cause) if (/UNIQUE constraint failed: audit_log/.test(cur.message)) return true;
-  return false;
+/** The insert of one entry, to put in the batch that performs the action it records. */
+export function auditInsertQuery(db: Db, entry: NewAuditEntry) {
+  return db.insert(auditPending).values({ ...entry, at: entry.at ?? Date.now() });
 }
 
-export async function appendAudit(db: Db, entry: NewAuditEntry): Promise<ChainedEntry> {
-  for (let attempt = 0; ; attempt++) {
-    const last = await db
-      .select({ seq: auditLog.seq, hash: auditLog.hash })
-      .from(auditLog)
-      .where(eq(auditLog.workspaceId, entry.workspaceId))
-      .orderBy(desc(auditLog.seq))
-      .limit(1);
-    const content: AuditContent = { ...entry, seq: (last[0]?.seq ?? 0) + 1, at: entry.at ?? Date.now() };
-    const prevHash = last[0]?.hash ?? GENESIS;
-    const row: ChainedEntry = { ...content, prevHash, hash: await entryHash(content, prevHash) };
-    try {
-      await db.insert(auditLog).values(row);
-      return row;
-    } catch (e) {
-      if (attempt >= MAX_ATTEMPTS || !isSeqTaken(e)) throw e;
-      // Each round has a winner; a little jitter keeps the losers from colliding in lockstep.
-      await new Promise((r) => setTimeout(r, Math.random() * 5));
+/** Writes one entry on its own (when the action is not a D1 write of this request). */
+export async function appendAudit(db: Db, entry: NewAuditEntry): Promise<void> {
+  await auditInsertQuery(db, entry);
+}
+
+const SEAL_PAGE = 100;
+
+/**
+ * Chains the workspace's pending entries into the log, a page at a time, each page in one batch with
+ * its signed checkpoint. IMPORTANT: only the workspace's sealer may call this (one writer per chain).
+ * Returns the chain's head afterwards.
+ */
+export async function sealPending(
+  db: Db,
+  workspaceId: string,
+  sign: (seq: number, hash: string) => Promise<string>,
+  /** The head the sealer knows it wrote; D1's own last entry is trusted only for a chain never anchored. */
+  from: { seq: number; hash: string } | null,
+): Promise<{ seq: number; hash: string }> {
+  const last = from ? [] : await db.select({ seq: auditLog.seq, hash: auditLog.hash }).from(auditLog).where(eq(auditLog.workspaceId, workspaceId)).orderBy(desc(auditLog.seq)).limit(1);
+  let head = from ?? { seq: last[0]?.seq ?? 0, hash: last[0]?.hash ?? GENESIS };
+  for (;;) {
+    const pending = await db.select().from(auditPending).where(eq(auditPending.workspaceId, workspaceId)).orderBy(asc(auditPending.id)).limit(SEAL_PAGE);
+    if (!pending.length) return head;
+    const rows: ChainedEntry[] = [];
+    for (const { id: _id, ...p } of pending) {
+      const content: AuditContent = { ...p, seq: head.seq + 1 };
+      const hash = await entryHash(content, head.hash);
+      rows.push({ ...content, prevHash: head.hash, hash });
+      head = { seq: content.seq, hash };
     }
+    const mac = await sign(head.seq, head.hash);
+    // One insert per entry (D1 binds at most 100 parameters per statement); pending ids only grow, so
+    // "up to the last one read" is exactly the page.
+    await db.batch([
+      db.insert(auditCheckpoints).values({ workspaceId, seq: head.seq, hash: head.hash, mac, at: Date.now() }),
+      db.delete(auditPending).where(and(eq(auditPending.workspaceId, workspaceId), lte(auditPending.id, pending.at(-1)!.id))),
+      ...rows.map((r) => db.insert(auditLog).values(r)),
+    ]);
   }
+}
+
+export async function latestCheckpoint(db: Db, workspaceId: string): Promise<Checkpoint | null> {
+  const rows = await db.select({ seq: auditCheckpoints.seq, hash: auditCheckpoints.hash, mac: auditCheckpoints.mac }).from(auditCheckpoints).where(eq(auditCheckpoints.workspaceId, workspaceId)).orderBy(desc(auditCheckpoints.seq)).limit(1);
+  return rows[0] ?? null;
+}
+
+export async function listCheckpoints(db: Db, workspaceId: string): Promise<Checkpoint[]> {
+  return db.select({ seq: auditCheckpoints.seq, hash: auditCheckpoints.hash, mac: auditCheckpoints.mac }).from(auditCheckpoints).where(eq(auditCheckpoints.workspaceId, workspaceId)).orderBy(asc(auditCheckpoints.seq));
 }
 
 export async function listAudit(db: Db, workspaceId: string, q: AuditQuery): Promise<AuditEntry[]> {

@@ -214,6 +214,36 @@ export const auditLog = sqliteTable(
   (t) => [primaryKey({ columns: [t.workspaceId, t.seq] }), index("audit_action").on(t.workspaceId, t.action, t.at)],
 );
 
+/** Audit entries written with their action, waiting for the workspace's sealer to chain them (in id order). */
+export const auditPending = sqliteTable(
+  "audit_pending",
+  {
+    id: integer().primaryKey({ autoIncrement: true }),
+    workspaceId: text().notNull(),
+    at: integer().notNull(),
+    actor: text().notNull(),
+    actorKind: text({ enum: ["user", "agent", "system"] }).notNull(),
+    via: text().notNull(),
+    action: text().notNull(),
+    target: text().notNull(),
+    details: text({ mode: "json" }).$type<Record<string, unknown>>().notNull(),
+  },
+  (t) => [index("audit_pending_workspace").on(t.workspaceId, t.id)],
+);
+
+/** Signed checkpoints of a workspace's chain head (HMAC with a key kept outside D1). */
+export const auditCheckpoints = sqliteTable(
+  "audit_checkpoints",
+  {
+    workspaceId: text().notNull(),
+    seq: integer().notNull(),
+    hash: text().notNull(),
+    mac: text().notNull(),
+    at: integer().notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.workspaceId, t.seq] })],
+);
+
 /**
  * Device authorization (RFC 8628 in spirit): a CLI or an agent shows a short user code, a signed-in
  * member approves it, and the device's next poll receives a token, minted then and never stored.

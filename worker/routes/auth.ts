@@ -4,10 +4,9 @@
  * `tower device approve`); the device's next poll gets its token. Approving an agent enrolls the
  * machine, owned by the approving member. Start and poll are public and rate limited per address.
  */
-import { recordAudit } from "../auth/audit";
+import { recordAudit, recordAuditAs } from "../auth/audit";
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import { appendAudit } from "../db/audit";
 import { ensureAgent, findAgent } from "../db/agents";
 import { byDeviceCode, claimApproved, createDeviceCode, decideDevice, pendingByUserCode } from "../db/device";
 import { insertToken } from "../db/tokens";
@@ -92,11 +91,11 @@ async function issueFor(c: Context<AppEnv>, row: { kind: "cli" | "agent"; worksp
   const tokenHash = await hashToken(token);
   if (row.kind === "cli") {
     await insertToken(db, { id: newId("tok"), workspaceId, kind: "user", name: "tower login", subject: userId, userId, scopes: row.scopes ?? [], expiresAt: now + 90 * DAY, tokenHash }, now);
-    await appendAudit(db, { workspaceId, actor: userId, actorKind: "user", via: "device", action: "signin.cli", target: userId, details: {} });
+    await recordAuditAs(c, { workspaceId, actor: userId, actorKind: "user", via: "device", action: "signin.cli", target: userId, details: {} });
     return { status: "approved" as const, token, kind: "cli" as const, workspaceId: workspaceId as WorkspaceId, agentId: null, machineName: null };
   }
   const agent = await ensureAgent(db, workspaceId, row.machineName!, now, userId);
   await insertToken(db, { id: newId("tok"), workspaceId, kind: "agent", name: agent.name, subject: `agent:${agent.name}`, agentId: agent.id, tokenHash }, now);
-  await appendAudit(db, { workspaceId, actor: userId, actorKind: "user", via: "device", action: "machine.enroll", target: agent.id, details: { name: agent.name } });
+  await recordAuditAs(c, { workspaceId, actor: userId, actorKind: "user", via: "device", action: "machine.enroll", target: agent.id, details: { name: agent.name } });
   return { status: "approved" as const, token, kind: "agent" as const, workspaceId: workspaceId as WorkspaceId, agentId: agent.id as AgentId, machineName: agent.name };
 }

@@ -8,12 +8,12 @@ import { Hono } from "hono";
 import type { Context } from "hono";
 import { z } from "zod";
 import { githubAccount, type Invited } from "../auth/accounts";
+import { recordAuditAs } from "../auth/audit";
 import { startBrowserSession } from "../auth/browser-session";
 import { authorizeUrl, githubUser, type GitHubUser } from "../auth/github";
 import { codeChallengeFor, randomCodeVerifier } from "../auth/oidc";
 import { browserStep, finishFlow, SignInFailure, startFlow } from "../auth/sign-in-flow";
 import { signInConfig } from "../auth/sign-in-config";
-import { appendAudit } from "../db/audit";
 import { provision } from "../db/identities";
 import { claimInvitation, invitationByCode } from "../db/invitations";
 import type { AppEnv } from "../env";
@@ -81,5 +81,5 @@ async function commit(c: Context<AppEnv>, account: Awaited<ReturnType<typeof git
   const inv = invitationHash ? await claimInvitation(db, invitationHash, account.subject, now) : null;
   if (invitationHash && !inv) throw new SignInFailure("invitation_invalid", "the invitation was used a moment ago");
   await provision(db, account.pending, now);
-  if (inv) await appendAudit(db, { workspaceId: inv.workspaceId, actor: account.subject, actorKind: "user", via: "github", action: "invitation.accept", target: inv.id, details: { userId: account.userId, role: inv.role } });
+  if (inv) await recordAuditAs(c, { workspaceId: inv.workspaceId, actor: account.subject, actorKind: "user", via: "github", action: "invitation.accept", target: inv.id, details: { userId: account.userId, role: inv.role } });
 }

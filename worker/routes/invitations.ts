@@ -4,9 +4,8 @@
  * person it was meant for (worker/auth/invitation-accept.ts). Accepting is public (the link is the
  * credential) and rate limited per address.
  */
-import { recordAudit } from "../auth/audit";
+import { recordAudit, recordAuditAs } from "../auth/audit";
 import { createRoute, z } from "@hono/zod-openapi";
-import { appendAudit } from "../db/audit";
 import { getInvitation, insertInvitation, listInvitations, revokeInvitation } from "../db/invitations";
 import { acceptInvitation } from "../auth/invitation-accept";
 import { identify } from "../auth/middleware";
@@ -65,7 +64,7 @@ export const invitations = router()
       const j = await acceptInvitation(db, await hashToken(code), signedIn ? { signedIn } : { name, email }, now);
       const token = mintToken();
       await insertToken(db, { id: newId("tok"), workspaceId: j.workspaceId, kind: "user", name: "invitation", subject: j.subject, userId: j.userId, scopes: j.scopes, expiresAt: now + 90 * DAY, tokenHash: await hashToken(token) }, now);
-      await appendAudit(db, { workspaceId: j.workspaceId, actor: `${j.subject} (${j.userId})`, actorKind: "user", via: "invitation", action: "invitation.accept", target: j.invitationId, details: { userId: j.userId, role: j.role, existingAccount: !!signedIn } });
+      await recordAuditAs(c, { workspaceId: j.workspaceId, actor: `${j.subject} (${j.userId})`, actorKind: "user", via: "invitation", action: "invitation.accept", target: j.invitationId, details: { userId: j.userId, role: j.role, existingAccount: !!signedIn } });
       return c.json({ token, workspaceId: j.workspaceId as WorkspaceId, userId: j.userId as UserId, role: j.role }, 200);
     },
   );

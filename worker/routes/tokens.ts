@@ -2,7 +2,7 @@
  * /api/tokens: personal API tokens. Scoped, expiring, revocable and rotatable; stored only as
  * hashes, shown once at creation or rotation. Members manage their own; admins anyone's.
  */
-import { recordAudit } from "../auth/audit";
+import { auditEntry, auditQuery } from "../auth/audit";
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { revokeSessionsFromTokens } from "../db/browser-sessions";
@@ -55,8 +55,11 @@ export const tokens = router()
       const id = newId("tok");
       const now = Date.now();
       const { db } = c.var.deps;
-      await insertTokenQuery(db, { id, workspaceId: actor.workspaceId, kind: "user", name: body.name, subject: actor.subject, userId: actor.userId, scopes: body.scopes, expiresAt: now + body.expiresInDays * DAY, tokenHash: await hashToken(token) }, now);
-      await recordAudit(c, "token.create", id, { name: body.name, scopes: body.scopes, expiresInDays: body.expiresInDays });
+      // The token and its audit entry commit together or not at all.
+      await db.batch([
+        insertTokenQuery(db, { id, workspaceId: actor.workspaceId, kind: "user", name: body.name, subject: actor.subject, userId: actor.userId, scopes: body.scopes, expiresAt: now + body.expiresInDays * DAY, tokenHash: await hashToken(token) }, now),
+        auditQuery(c, auditEntry(c, "token.create", id, { name: body.name, scopes: body.scopes, expiresInDays: body.expiresInDays })),
+      ]);
       return c.json({ token, info: (await getToken(db, actor.workspaceId, id))! }, 201);
     },
   )
@@ -75,9 +78,9 @@ export const tokens = router()
       await db.batch([
         insertTokenQuery(db, { id, workspaceId: actor.workspaceId, kind: old.kind, name: old.name, subject: old.subject, userId: old.userId, agentId: old.agentId, scopes: old.scopes, expiresAt: now + lifetime, rotatedFrom: old.id, tokenHash: await hashToken(token) }, now),
         revokeTokenQuery(db, old.id, now),
+        auditQuery(c, auditEntry(c, "token.rotate", old.id, { replacement: id })),
       ]);
       await endEverywhere(c, [old.id], now);
-      await recordAudit(c, "token.rotate", old.id, { replacement: id });
       return c.json({ token, info: (await getToken(db, actor.workspaceId, id))! }, 200);
     },
   )
@@ -89,9 +92,8 @@ export const tokens = router()
       const { db } = c.var.deps;
       if (!t.revokedAt) {
         const now = Date.now();
-        await revokeTokenQuery(db, t.id, now);
+        await db.batch([revokeTokenQuery(db, t.id, now), auditQuery(c, auditEntry(c, "token.revoke", t.id, { name: t.name }))]);
         await endEverywhere(c, [t.id], now);
-        await recordAudit(c, "token.revoke", t.id, { name: t.name });
       }
       return c.json((await getToken(db, actor.workspaceId, t.id))!, 200);
     },
