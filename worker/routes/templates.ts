@@ -9,7 +9,7 @@ import { sessionFor } from "../auth/session-access";
 import { addVersion, findTemplate, insertTemplate, listTemplates, listVersions, templateAt } from "../db/templates";
 import { checkRecipe, renderRecipe, resolveParams } from "../domain/template-params";
 import { errorResponses, jsonBody, jsonResponse, orThrow, router } from "../http";
-import { chooseAgent, launchSession } from "../launch";
+import { chooseAgent, launchRun } from "../launch";
 import { formatIssue, parseYaml, toYaml } from "../pipelines/yaml";
 import { ApiError } from "../protocol/errors";
 import { newId } from "../protocol/ids";
@@ -151,7 +151,7 @@ export const templatesRoutes = router()
       if (!spec.ok) throw new ApiError("BAD_REQUEST", spec.issues.map((i) => i.message).join("; "), spec.issues);
       const agent = await chooseAgent(c.var.deps.db, who(c), { agent: body.agent, selector: t.recipe.selector });
       const origin = { templateId: t.id, templateVersion: t.version, templateParams: values.values, pipelineRunId: null, pipelineStepId: null };
-      const summary = orThrow(await launchSession(c.env, who(c), { agent, spec: spec.spec, title: body.title ?? `${t.name}: ${spec.spec.prompt.split("\n")[0]!.slice(0, 60)}`, origin }));
+      const summary = orThrow(await launchRun(c.env, c.var.deps.db, who(c), { kind: "launch", agent, spec: spec.spec, title: body.title ?? `${t.name}: ${spec.spec.prompt.split("\n")[0]!.slice(0, 60)}`, origin }));
       await recordAudit(c, "session.launch", summary.id, { agent: agent.name, cwd: spec.spec.cwd, template: t.name, version: t.version });
       return c.json(summary, 201);
     },
