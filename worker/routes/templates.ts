@@ -1,12 +1,13 @@
 /**
  * /api/templates: the team's library of session recipes (and each member's private ones): list,
- * create, edit (every edit a new immutable version), versions, YAML import/export, save a session as
- * a template, and launch a session from one (through the same launch path as POST /api/sessions).
+ * create, edit (every edit a new immutable version, by its author or an admin only), versions, YAML
+ * import/export, save a session as a template, and launch a session from one (through launchRun).
  */
 import { createRoute, z } from "@hono/zod-openapi";
 import { recordAudit } from "../auth/audit";
 import { sessionFor } from "../auth/session-access";
 import { addVersion, findTemplate, insertTemplate, listTemplates, listVersions, templateAt } from "../db/templates";
+import { mayEditTemplate } from "../domain/policy";
 import { checkRecipe, renderRecipe, resolveParams } from "../domain/template-params";
 import { errorResponses, jsonBody, jsonResponse, orThrow, router } from "../http";
 import { chooseAgent, launchRun } from "../launch";
@@ -72,6 +73,8 @@ async function create(c: Context<AppEnv>, body: z.output<typeof CreateTemplateBo
 
 async function newVersion(c: Context<AppEnv>, ref: string, change: { recipe: TemplateRecipe; description?: string | undefined; visibility?: Template["visibility"] | undefined }): Promise<Template> {
   const row = await load(c, ref);
+  const may = mayEditTemplate(c.var.auth, row.authorId);
+  if (!may.ok) throw new ApiError("FORBIDDEN", `Not allowed: ${may.why}.`);
   const visibility = change.visibility ?? row.visibility;
   if (visibility !== row.visibility && row.authorId !== c.var.auth.userId) throw new ApiError("FORBIDDEN", "Only the template's author can change who sees it.");
   const ok = await addVersion(c.var.deps.db, row, { recipe: checked(change.recipe), description: change.description ?? row.description, visibility, by: c.var.auth.subject }, Date.now());
