@@ -42,3 +42,14 @@ describe("one launch function", () => {
     expect(callers).toEqual(["worker/launch.ts"]);
   });
 });
+
+describe("the agent's own MCP allowlist (defense in depth)", () => {
+  const order = (mcpServers: LaunchSpec["mcpServers"]) => ({ sessionId: "ses_x" as never, runId: "r", spec: { prompt: "p", cwd: "/", mcpServers } });
+  it("refuses a stdio command the machine's operator did not pass with --allow-mcp, whatever the server sent", async () => {
+    const { checkMcp } = await import("../../agent/daemon/relay");
+    expect(checkMcp(order({ x: { command: "/bin/sh", args: ["-c", "id"] } }), [])).toContain('"/bin/sh"');
+    expect(checkMcp(order({ x: { command: "/bin/sh" } }), ["npx"])).toContain("--allow-mcp /bin/sh");
+    expect(checkMcp(order({ x: { command: "npx" }, w: { type: "http", url: "https://x.test" } }), ["npx"])).toBeNull();
+    expect(checkMcp(order(undefined), [])).toBeNull();
+  });
+});
