@@ -58,6 +58,11 @@ export interface RunHandle {
 
 export interface RunOptions {
   claudePath?: string;
+  /**
+   * stdio MCP commands this machine's own operator allows (`tower agent --allow-mcp`). The server
+   * checks its own allowlist too; this one holds even if the server is compromised.
+   */
+  allowMcp?: readonly string[];
   /** merged over process.env; a value of `undefined` removes the variable from the child's environment */
   env?: Record<string, string | undefined>;
   stderr?: (line: string) => void;

@@ -42,8 +42,9 @@ export function agentCommand(): Command {
     .option("--capacity <n>", "sessions this machine runs at once", intOption("--capacity"), 4)
     .option("--claude-path <path>", "run another Claude Code executable")
     .option("--state-dir <dir>", "where the journal lives", join(homedir(), ".tower", "agent"))
+    .option("--allow-mcp <command>", "a stdio MCP command sessions may start here (repeat for more; none by default)", (v: string, acc: string[]) => [...acc, v], [] as string[])
     .option("--enroll", "enroll this machine first: shows a code that a member approves, then saves the machine's token")
-    .action(async (opts: { server?: string; token?: string; name?: string; labels: string[]; capacity: number; claudePath?: string; stateDir: string; enroll?: boolean }) => {
+    .action(async (opts: { server?: string; token?: string; name?: string; labels: string[]; capacity: number; claudePath?: string; allowMcp: string[]; stateDir: string; enroll?: boolean }) => {
       const stateDir = resolve(opts.stateDir);
       const agentFile = join(stateDir, "agent.json");
       let fileCfg = readAgentFile(agentFile);
@@ -77,7 +78,7 @@ export function agentCommand(): Command {
         token,
         machine,
         stateDir,
-        run: opts.claudePath ? { claudePath: resolve(opts.claudePath) } : {},
+        run: { ...(opts.claudePath ? { claudePath: resolve(opts.claudePath) } : {}), allowMcp: opts.allowMcp },
         log: (line) => process.stdout.write(`[tower agent] ${line}\n`),
         onRevoked: () => process.exit(3),
       });

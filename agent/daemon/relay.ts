@@ -25,6 +25,8 @@ export function relayRun(order: LaunchOrder, channel: SessionChannel, options: R
   channel.send({ type: "run-started", runId: order.runId });
   const unusable = checkCwd(order.spec.cwd);
   if (unusable) return refused(order, channel, unusable);
+  const mcp = checkMcp(order, options.allowMcp ?? []);
+  if (mcp) return refused(order, channel, mcp);
 
   const handle = startRun(
     { ...order.spec, ...(order.resume ? { resume: order.resume } : {}), ...(order.fork ? { forkSession: true } : {}) },
@@ -88,6 +90,16 @@ function checkCwd(cwd: string): string | null {
   } catch {
     return `the working directory ${cwd} does not exist on this machine`;
   }
+}
+
+/** A stdio MCP server runs its command as this machine's user: only commands its operator allowed start. */
+export function checkMcp(order: LaunchOrder, allowed: readonly string[]): string | null {
+  for (const [name, s] of Object.entries(order.spec.mcpServers ?? {})) {
+    if ("command" in s && !allowed.includes(s.command)) {
+      return `this machine does not allow the stdio MCP command "${s.command}" (MCP server "${name}"); its operator can restart the agent with \`tower agent --allow-mcp ${s.command}\``;
+    }
+  }
+  return null;
 }
 
 /** Ends a run that could not start, with the reason, without starting Claude Code. */

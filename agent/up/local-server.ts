@@ -62,7 +62,7 @@ export async function bootstrap(persistDir: string, agentName: string): Promise<
       `INSERT INTO users (id, email, name, created_at) VALUES (${lit(adminId)}, NULL, 'admin', ${now})`,
       `INSERT INTO memberships (workspace_id, user_id, role, created_at) VALUES (${lit(workspaceId)}, ${lit(adminId)}, 'owner', ${now})`,
       `INSERT INTO api_tokens (id, workspace_id, kind, name, subject, user_id, token_hash, created_at) VALUES (${lit(newId("tok"))}, ${lit(workspaceId)}, 'user', 'admin (bootstrap)', 'admin', ${lit(adminId)}, ${lit(await hashToken(adminToken))}, ${now})`,
-      `INSERT INTO agents (id, workspace_id, name, created_at) VALUES (${lit(agentId)}, ${lit(workspaceId)}, ${lit(agentName)}, ${now})`,
+      `INSERT INTO agents (id, workspace_id, name, owner_id, created_at) VALUES (${lit(agentId)}, ${lit(workspaceId)}, ${lit(agentName)}, ${lit(adminId)}, ${now})`,
       `INSERT INTO api_tokens (id, workspace_id, kind, name, subject, agent_id, token_hash, created_at) VALUES (${lit(newId("tok"))}, ${lit(workspaceId)}, 'agent', ${lit(agentName)}, ${lit(`agent:${agentName}`)}, ${lit(agentId)}, ${lit(await hashToken(agentToken))}, ${now})`,
     ].join("; "),
   );

@@ -46,6 +46,46 @@ describe("device sign-in", () => {
   });
 });
 
+describe("security: enrollment never takes over a machine", () => {
+  it("refuses to enroll under the name of the workspace's existing (bootstrap) machine, and never hands out its token", async () => {
+    const seed = await seedWorkspace();
+    const mallory = await memberWith(seed, "member", "mallory");
+    const flow = await start({ kind: "agent", machineName: seed.agentName });
+    const approve = await api("/api/auth/device/approve", mallory.token, { method: "POST", json: { userCode: flow.userCode } });
+    expect(approve.status).toBe(409);
+    expect((await approve.json<{ error: { message: string } }>()).error.message).toContain("already");
+    expect(await (await poll(flow.deviceCode)).json()).toEqual({ status: "pending", interval: 2 });
+    const { agents } = await (await api("/api/agents", seed.userToken)).json<{ agents: { id: string; ownerId: string }[] }>();
+    expect(agents).toHaveLength(1);
+    expect(agents[0]!.ownerId).toBe(seed.userId);
+  });
+
+  it("refuses even the machine's own owner or an admin: a re-enrollment takes a new name, so the old token's machine stays its own", async () => {
+    const seed = await seedWorkspace();
+    const first = await start({ kind: "agent", machineName: "box" });
+    await api("/api/auth/device/approve", seed.userToken, { method: "POST", json: { userCode: first.userCode } });
+    const a = await (await poll(first.deviceCode)).json<{ agentId: string }>();
+    const again = await start({ kind: "agent", machineName: "box" });
+    expect((await api("/api/auth/device/approve", seed.userToken, { method: "POST", json: { userCode: again.userCode } })).status).toBe(409);
+    const other = await start({ kind: "agent", machineName: "box-2" });
+    await api("/api/auth/device/approve", seed.userToken, { method: "POST", json: { userCode: other.userCode } });
+    const b = await (await poll(other.deviceCode)).json<{ agentId: string }>();
+    expect(b.agentId).not.toBe(a.agentId);
+  });
+
+  it("a race of two approved enrollments for one new name mints one machine; the loser gets 409, not the winner's token", async () => {
+    const seed = await seedWorkspace();
+    const one = await start({ kind: "agent", machineName: "contested" });
+    const two = await start({ kind: "agent", machineName: "contested" });
+    const approvals = await Promise.all([one, two].map((f) => api("/api/auth/device/approve", seed.userToken, { method: "POST", json: { userCode: f.userCode } })));
+    const approved = [one, two].filter((_, i) => approvals[i]!.status === 200);
+    const results = await Promise.all(approved.map((f) => poll(f.deviceCode)));
+    expect(results.filter((r) => r.status === 200)).toHaveLength(1);
+    const ids = new Set((await (await api("/api/agents", seed.userToken)).json<{ agents: { name: string; id: string }[] }>()).agents.filter((a) => a.name === "contested").map((a) => a.id));
+    expect(ids.size).toBe(1);
+  });
+});
+
 describe("machines: who may launch", () => {
   it("lets a machine's owner restrict launches to chosen members", async () => {
     const seed = await seedWorkspace();

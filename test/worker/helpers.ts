@@ -6,7 +6,7 @@ import { exports } from "cloudflare:workers";
 import { env } from "cloudflare:workers";
 import { hashToken, mintToken } from "../../worker/protocol/tokens";
 import { makeDb } from "../../worker/db/client";
-import { ensureAgent } from "../../worker/db/agents";
+import { createAgent } from "../../worker/db/agents";
 import { addMember } from "../../worker/db/members";
 import { insertToken, insertWorkspace } from "../../worker/db/tokens";
 import { newId } from "../../worker/protocol/ids";
@@ -28,7 +28,7 @@ export async function seedWorkspace(name = "test"): Promise<Seed> {
   const owner = await addMember(db, workspaceId, { name: `owner of ${name}`, email: `owner-${workspaceId}@${name}.test`, role: "owner" }, now);
   const userToken = await tokenFor(workspaceId, owner.userId, `user@${name}`);
   const agentName = `machine-${workspaceId.slice(-6)}`;
-  const agent = await ensureAgent(db, workspaceId, agentName, now);
+  const agent = (await createAgent(db, workspaceId, agentName, now, owner.userId))!;
   const agentToken = mintToken();
   await insertToken(db, { id: newId("tok"), workspaceId, kind: "agent", name: agentName, subject: `agent:${agentName}`, agentId: agent.id, tokenHash: await hashToken(agentToken) }, now);
   return { workspaceId, userId: owner.userId, userToken, agentToken, agentId: agent.id, agentName };

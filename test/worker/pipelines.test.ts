@@ -6,7 +6,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { makeDb } from "../../worker/db/client";
-import { ensureAgent } from "../../worker/db/agents";
+import { createAgent } from "../../worker/db/agents";
 import { insertToken } from "../../worker/db/tokens";
 import { newId } from "../../worker/protocol/ids";
 import type { RunView } from "../../worker/protocol/pipelines";
@@ -37,7 +37,7 @@ class Machine {
 
   static async start(seed: Seed, name: string, labels: string[], capacity = 4): Promise<Machine> {
     const db = makeDb(env.DB);
-    const agent = await ensureAgent(db, seed.workspaceId, name, Date.now());
+    const agent = (await createAgent(db, seed.workspaceId, name, Date.now(), seed.userId))!;
     const token = mintToken();
     await insertToken(db, { id: newId("tok"), workspaceId: seed.workspaceId, kind: "agent", name, subject: `agent:${name}`, agentId: agent.id, tokenHash: await hashToken(token) }, Date.now());
     const link = await openSocket("/api/agents/connect", token);

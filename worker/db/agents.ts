@@ -22,6 +22,7 @@ const presenceColumns = {
   versions: agents.versions,
   ownerId: agents.ownerId,
   allowedUsers: agents.allowedUsers,
+  allowedMcpCommands: agents.allowedMcpCommands,
   // Qualified by hand (see machinePool): drizzle's bare "id" here would be sessions.id and count nothing.
   runningSessions: sql<number>`(select count(*) from "sessions" s where s.agent_id = "agents"."id" and s.status in (${sql.join(ACTIVE_STATUSES.map((x) => sql`${x}`), sql`, `)}))`,
 };
@@ -54,15 +55,18 @@ export async function defaultAgent(db: Db, workspaceId: string) {
   return rows[0] ?? null;
 }
 
-/** Creates the agent row for a machine name, or returns the existing one. */
-export async function ensureAgent(db: Db, workspaceId: string, name: string, now: number, ownerId = "") {
-  await db
+/**
+ * Creates a new machine owned by `ownerId`, or returns null when the workspace already has one by
+ * that name. IMPORTANT: never returns an existing row, so an enrollment cannot take over a machine.
+ */
+export async function createAgent(db: Db, workspaceId: string, name: string, now: number, ownerId: string): Promise<AgentRow | null> {
+  if (!ownerId) throw new Error(`machine ${name}: every machine needs an owner`);
+  const rows = await db
     .insert(agents)
     .values({ id: newId("agt"), workspaceId, name, createdAt: now, ownerId })
-    .onConflictDoNothing({ target: [agents.workspaceId, agents.name] });
-  const row = await findAgent(db, workspaceId, name);
-  if (!row) throw new Error(`agent ${name} vanished after insert`);
-  return row;
+    .onConflictDoNothing({ target: [agents.workspaceId, agents.name] })
+    .returning();
+  return rows[0] ?? null;
 }
 
 export async function markAgentOnline(db: Db, agentId: string, machine: MachineInfo, now: number): Promise<void> {
@@ -83,8 +87,13 @@ export async function markAgentOffline(db: Db, agentId: string, now: number): Pr
   await db.update(agents).set({ online: false, lastSeenAt: now }).where(eq(agents.id, agentId));
 }
 
-export async function setAllowedUsers(db: Db, agentId: string, allowedUsers: string[] | null): Promise<void> {
-  await db.update(agents).set({ allowedUsers }).where(eq(agents.id, agentId));
+/** Changes a machine's launch policy: who may launch there, and which stdio MCP commands may run. */
+export async function setMachinePolicy(db: Db, agentId: string, policy: { allowedUsers?: string[] | null | undefined; allowedMcpCommands?: string[] | undefined }): Promise<void> {
+  const set = {
+    ...(policy.allowedUsers !== undefined ? { allowedUsers: policy.allowedUsers } : {}),
+    ...(policy.allowedMcpCommands !== undefined ? { allowedMcpCommands: policy.allowedMcpCommands } : {}),
+  };
+  if (Object.keys(set).length) await db.update(agents).set(set).where(eq(agents.id, agentId));
 }
 
 export type AgentRow = typeof agents.$inferSelect;

@@ -81,10 +81,12 @@ export const agents = sqliteTable(
     capacity: integer().notNull().default(4),
     versions: text({ mode: "json" }).$type<Record<string, string>>().notNull().default(sql`'{}'`),
     online: integer({ mode: "boolean" }).notNull().default(false),
-    /** The member who enrolled the machine; empty for machines from before enrollment. */
+    /** The member who enrolled the machine (the bootstrap admin for the `npm start` one); never empty. */
     ownerId: text().notNull().default(""),
     /** Users allowed to launch on this machine; null means every member who may launch. */
     allowedUsers: text({ mode: "json" }).$type<string[] | null>(),
+    /** stdio MCP server commands sessions may start here, as the owner allowed them; none by default. */
+    allowedMcpCommands: text({ mode: "json" }).$type<string[]>().notNull().default(sql`'[]'`),
     lastSeenAt: integer(),
     createdAt: integer().notNull(),
   },

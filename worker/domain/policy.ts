@@ -42,7 +42,7 @@ export const ACTIONS = [
   "audit.read",
   "search.admin", // re-index a workspace, see the index's health
   "template.read", // the team library, plus one's own private templates
-  "template.write", // create, edit (a new version), import; private ones only by their author
+  "template.write", // create, import; a new version only by the template's author or an admin (mayEditTemplate)
   "pipeline.read",
   "pipeline.run", // start a run (its steps launch sessions as the caller)
   "pipeline.manage", // cancel or re-run: the run's starter, or an admin
@@ -118,8 +118,7 @@ export function can(actor: Actor, action: Action, sessionRole: SessionRole | nul
     case "template.write":
     case "pipeline.run":
     case "pipeline.manage":
-      // Workspace templates are the team's library: any member may improve one (each edit is a new
-      // version, so nothing is lost). Private ones are filtered to their author by the queries.
+      // Any member may add to the team's library; editing an existing template is narrower (mayEditTemplate).
       return role === "viewer" ? deny("workspace viewers can read templates and pipelines but not change or run them") : allow;
     case "member.manage":
     case "workspace.manage":
@@ -154,4 +153,16 @@ export function mayManageRun(actor: Actor, startedBy: string): Decision {
   const d = can(actor, "pipeline.manage");
   if (!d.ok) return d;
   return isAdmin(actor) || actor.userId === startedBy ? allow : deny("only the member who started this run, or an admin, can cancel or re-run it");
+}
+
+/**
+ * May `actor` publish a new version of a template written by `authorId`? Its author, or an admin. A
+ * version sets what every later launch runs (allowedTools skip approval, a stdio MCP command runs on
+ * the machine), so the whole recipe is guarded, not field by field: a member proposes a change by
+ * making their own template.
+ */
+export function mayEditTemplate(actor: Actor, authorId: string): Decision {
+  const d = can(actor, "template.write");
+  if (!d.ok) return d;
+  return isAdmin(actor) || (actor.userId !== null && actor.userId === authorId) ? allow : deny("only the template's author or a workspace admin can publish a new version of it; make your own template (a copy) instead");
 }

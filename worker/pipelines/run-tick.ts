@@ -9,7 +9,7 @@ import { makeDb } from "../db/client";
 import { machinePool } from "../db/agents";
 import { getRun, getRunById, planOf, sessionEnds, toRunView, toStepState, writeTick, type StepPatch } from "../db/pipelines";
 import { renderRecipe, resolveParams } from "../domain/template-params";
-import { launchSession } from "../launch";
+import { launchRun } from "../launch";
 import type { SessionId } from "../protocol/ids";
 import { sessionRoom, workspaceHub } from "../rooms";
 import { advance, type StepState } from "./advance";
@@ -75,7 +75,7 @@ export async function runTick(env: Env, runId: string, workspaceId?: string, now
       const id = await stepSessionId(run.instanceId, step.id, attempt);
       const origin = { templateId: step.template?.id ?? null, templateVersion: step.template?.version ?? null, templateParams: step.template ? made.values : null, pipelineRunId: run.id, pipelineStepId: step.id };
       const agent = pool.find((m) => m.id === launch.agent.id)!;
-      const r = await launchSession(env, who, { agent, spec: made.spec, title: `${plan.name} · ${step.id}`, origin, id });
+      const r = await launchRun(env, db, who, { kind: "launch", agent, spec: made.spec, title: `${plan.name} · ${step.id}`, origin, id });
       // CONFLICT: this tick was replayed and the session already exists; it is the one this step runs.
       if (!r.ok && r.code !== "CONFLICT") return fail(`cannot start: ${r.message}`);
       patches.set(step.id, { ...patches.get(step.id), sessionId: id, agentName: agent.name, addSession: id });

@@ -81,8 +81,12 @@ export type AcceptInvitationBody = z.infer<typeof AcceptInvitationBody>;
 
 export const AcceptedInvitation = z.object({ token: z.string(), workspaceId: WorkspaceId, userId: UserId, role: WorkspaceRole });
 
-export const PatchAgentBody = z.object({
-  /** Who may launch here: user ids, or null for every member who may launch. */
-  allowedUsers: z.array(UserId).max(500).nullable(),
-});
+export const PatchAgentBody = z
+  .object({
+    /** Who may launch here: user ids, or null for every member who may launch. */
+    allowedUsers: z.array(UserId).max(500).nullable().optional(),
+    /** The stdio MCP server commands sessions may start here, exactly as a launch spec names them. */
+    allowedMcpCommands: z.array(z.string().min(1).max(4096)).max(100).optional(),
+  })
+  .refine((b) => b.allowedUsers !== undefined || b.allowedMcpCommands !== undefined, "give allowedUsers or allowedMcpCommands");
 export type PatchAgentBody = z.infer<typeof PatchAgentBody>;

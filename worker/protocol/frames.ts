@@ -38,10 +38,12 @@ export const AgentPresence = z.object({
   lastSeenAt: z.number().int().nullable(),
   runningSessions: z.number().int(),
   versions: z.record(z.string(), z.string()),
-  /** The member who enrolled the machine ("" for machines from before enrollment). */
+  /** The member who enrolled the machine (the bootstrap admin for the `npm start` one). */
   ownerId: z.string(),
   /** Who may launch here; null means every member who may launch. */
   allowedUsers: z.array(z.string()).nullable(),
+  /** stdio MCP server commands sessions may start here (exact command strings); none by default. */
+  allowedMcpCommands: z.array(z.string()).default([]),
 });
 export type AgentPresence = z.infer<typeof AgentPresence>;
 

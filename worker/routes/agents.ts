@@ -4,7 +4,7 @@
  */
 import { recordAudit } from "../auth/audit";
 import { createRoute, z } from "@hono/zod-openapi";
-import { findAgent, getAgentPresence, listAgents, setAllowedUsers } from "../db/agents";
+import { findAgent, getAgentPresence, listAgents, setMachinePolicy } from "../db/agents";
 import { can } from "../domain/policy";
 import { PatchAgentBody } from "../protocol/enrollment";
 import { AgentId } from "../protocol/ids";
@@ -28,14 +28,14 @@ export const agents = router()
     }),
     async (c) => {
       const { id } = c.req.valid("param");
-      const { allowedUsers } = c.req.valid("json");
+      const policy = c.req.valid("json");
       const actor = c.var.auth;
       const { db } = c.var.deps;
       const agent = await findAgent(db, actor.workspaceId, id);
       if (!agent) throw new ApiError("NOT_FOUND", `No machine ${id} in this workspace.`);
-      if (agent.ownerId !== actor.userId && !can(actor, "member.manage").ok) throw new ApiError("FORBIDDEN", "Only the machine's owner or an admin can change who may launch on it.");
-      await setAllowedUsers(db, id, allowedUsers);
-      await recordAudit(c, "machine.policy", id, { allowedUsers });
+      if (agent.ownerId !== actor.userId && !can(actor, "member.manage").ok) throw new ApiError("FORBIDDEN", "Only the machine's owner or an admin can change who may launch on it and what it runs.");
+      await setMachinePolicy(db, id, policy);
+      await recordAudit(c, "machine.policy", id, policy);
       return c.json((await getAgentPresence(db, id))!, 200);
     },
   )

@@ -1,13 +1,14 @@
 /**
  * /api/auth/device: sign-in without a browser session. A CLI (`tower login`) or an agent
  * (`tower agent --enroll`) starts a flow and shows a user code; a member approves it (web page or
- * `tower device approve`); the device's next poll gets its token. Approving an agent enrolls the
- * machine, owned by the approving member. Start and poll are public and rate limited per address.
+ * `tower device approve`); the device's next poll gets its token. Approving an agent enrolls a new
+ * machine owned by the approving member (never an existing one: a taken name is refused with 409).
+ * Start and poll are public and rate limited per address.
  */
 import { recordAudit, recordAuditAs } from "../auth/audit";
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import { ensureAgent, findAgent } from "../db/agents";
+import { createAgent, findAgent } from "../db/agents";
 import { byDeviceCode, claimApproved, createDeviceCode, decideDevice, pendingByUserCode } from "../db/device";
 import { insertToken } from "../db/tokens";
 import { can } from "../domain/policy";
@@ -65,10 +66,9 @@ export const auth = router()
       if (!row) throw new ApiError("NOT_FOUND", "No pending sign-in with that code; it may have expired (codes last 10 minutes).");
       if (decision === "approve" && row.kind === "agent") {
         if (!can(actor, "session.create").ok) throw new ApiError("FORBIDDEN", "Workspace viewers cannot enroll machines.");
-        const existing = await findAgent(db, actor.workspaceId, row.machineName!);
-        if (existing && existing.ownerId && existing.ownerId !== actor.userId && !can(actor, "member.manage").ok) {
-          throw new ApiError("CONFLICT", `The machine "${row.machineName}" belongs to another member; pick another name.`);
-        }
+        // An enrollment always makes a new machine: re-issuing an existing one's token would hand its
+        // launches (and its owner's trust) to whoever typed its name, whoever owns it.
+        if (await findAgent(db, actor.workspaceId, row.machineName!)) throw nameTaken(row.machineName!);
       }
       if (!(await decideDevice(db, userCode, decision === "approve" ? "approved" : "denied", { workspaceId: actor.workspaceId, userId: actor.userId ?? "", scopes: actor.scopes }))) {
         throw new ApiError("CONFLICT", "That sign-in was decided a moment ago.");
@@ -77,6 +77,9 @@ export const auth = router()
       return c.json({ status: decision === "approve" ? ("approved" as const) : ("denied" as const), kind: row.kind, machineName: row.machineName }, 200);
     },
   );
+
+const nameTaken = (name: string) =>
+  new ApiError("CONFLICT", `A machine named "${name}" is already enrolled in this workspace, and an enrollment never takes over an existing machine; enroll this one under another name (\`tower agent --enroll --name <other>\`).`);
 
 /**
  * Mints the device's token: a personal token for a CLI, with the scopes of the token that approved
@@ -94,7 +97,8 @@ async function issueFor(c: Context<AppEnv>, row: { kind: "cli" | "agent"; worksp
     await recordAuditAs(c, { workspaceId, actor: userId, actorKind: "user", via: "device", action: "signin.cli", target: userId, details: {} });
     return { status: "approved" as const, token, kind: "cli" as const, workspaceId: workspaceId as WorkspaceId, agentId: null, machineName: null };
   }
-  const agent = await ensureAgent(db, workspaceId, row.machineName!, now, userId);
+  const agent = await createAgent(db, workspaceId, row.machineName!, now, userId);
+  if (!agent) throw nameTaken(row.machineName!);
   await insertToken(db, { id: newId("tok"), workspaceId, kind: "agent", name: agent.name, subject: `agent:${agent.name}`, agentId: agent.id, tokenHash }, now);
   await recordAuditAs(c, { workspaceId, actor: userId, actorKind: "user", via: "device", action: "machine.enroll", target: agent.id, details: { name: agent.name } });
   return { status: "approved" as const, token, kind: "agent" as const, workspaceId: workspaceId as WorkspaceId, agentId: agent.id as AgentId, machineName: agent.name };

@@ -5,7 +5,7 @@
  */
 import { createRoute, z } from "@hono/zod-openapi";
 import { recordAudit } from "../auth/audit";
-import { chooseAgent, launchSession } from "../launch";
+import { chooseAgent, launchRun } from "../launch";
 import { deleteGrant, listGrants, putGrant } from "../db/grants";
 import { findMember } from "../db/members";
 import { decodeCursor, getSession, listSessions } from "../db/sessions";
@@ -15,7 +15,7 @@ import { listViewerOf } from "../domain/visibility";
 import { errorResponses, jsonBody, jsonResponse, orThrow, router, upgradeFor } from "../http";
 import { EventPage, EventsQuery } from "../protocol/events";
 import { ApiError } from "../protocol/errors";
-import { ApprovalId, SessionId, newId, type AgentId, type WorkspaceId } from "../protocol/ids";
+import { ApprovalId, SessionId } from "../protocol/ids";
 import { Approval, DecisionBody } from "../protocol/approval";
 import { limitDecisions } from "../auth/rate-limit";
 import {
@@ -38,7 +38,6 @@ import { scopeOf } from "../search/scope";
 
 const IdParam = z.object({ id: SessionId });
 const tags = ["sessions"];
-const runId = () => newId("ses").slice(4);
 
 export const sessions = router()
   .openapi(
@@ -48,7 +47,7 @@ export const sessions = router()
       const actor = c.var.auth;
       const who = { workspaceId: actor.workspaceId, userId: actor.userId ?? "", subject: actor.subject };
       const agent = await chooseAgent(c.var.deps.db, who, { agent: agentRef });
-      const summary = orThrow(await launchSession(c.env, who, { agent, spec, title }));
+      const summary = orThrow(await launchRun(c.env, c.var.deps.db, who, { kind: "launch", agent, spec, title }));
       const id = summary.id;
       await recordAudit(c, "session.launch", id, { agent: agent.name, cwd: spec.cwd });
       return c.json(summary, 201);
@@ -120,22 +119,15 @@ export const sessions = router()
       const body = c.req.valid("json");
       const actor = c.var.auth;
       const { session: parent } = await sessionFor(c, id, body.fork ? "session.read" : "session.act");
+      const who = { workspaceId: actor.workspaceId, userId: actor.userId ?? "", subject: actor.subject };
       if (!body.fork) {
-        const summary = orThrow(await (await sessionRoom(c.env, id)).continueWith(body.prompt, actor.subject));
+        const summary = orThrow(await launchRun(c.env, c.var.deps.db, who, { kind: "continue", session: parent, prompt: body.prompt }));
         await recordAudit(c, "session.continue", id);
         return c.json(summary, 200);
       }
       if (!can(actor, "session.create").ok) throw new ApiError("FORBIDDEN", "Not allowed: forking launches a new session, which your role cannot do.");
-      const basis = await (await sessionRoom(c.env, id)).forkBasis();
-      if (!basis.claudeSessionId) throw new ApiError("CONFLICT", "This session has no Claude conversation to fork yet; wait until it has started.");
-      const forkId = newId("ses");
-      const spec = { prompt: body.prompt, cwd: parent.cwd, ...(parent.model ? { model: parent.model } : {}) };
-      const summary = orThrow(
-        await (await sessionRoom(c.env, forkId)).create({
-          id: forkId, workspaceId: parent.workspaceId, agentId: parent.agentId, agentName: parent.agentName ?? "", ownerId: actor.userId ?? "", parentSessionId: parent.id,
-          title: body.title ?? `${parent.title} (fork)`, spec, runId: runId(), resume: basis.claudeSessionId, costBaselineUsd: basis.claudeCostUsd, by: actor.subject,
-        }),
-      );
+      const summary = orThrow(await launchRun(c.env, c.var.deps.db, who, { kind: "fork", parent, prompt: body.prompt, title: body.title }));
+      const forkId = summary.id;
       await recordAudit(c, "session.fork", forkId, { from: id });
       return c.json(summary, 200);
     },

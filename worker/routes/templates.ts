@@ -1,15 +1,16 @@
 /**
  * /api/templates: the team's library of session recipes (and each member's private ones): list,
- * create, edit (every edit a new immutable version), versions, YAML import/export, save a session as
- * a template, and launch a session from one (through the same launch path as POST /api/sessions).
+ * create, edit (every edit a new immutable version, by its author or an admin only), versions, YAML
+ * import/export, save a session as a template, and launch a session from one (through launchRun).
  */
 import { createRoute, z } from "@hono/zod-openapi";
 import { recordAudit } from "../auth/audit";
 import { sessionFor } from "../auth/session-access";
 import { addVersion, findTemplate, insertTemplate, listTemplates, listVersions, templateAt } from "../db/templates";
+import { mayEditTemplate } from "../domain/policy";
 import { checkRecipe, renderRecipe, resolveParams } from "../domain/template-params";
 import { errorResponses, jsonBody, jsonResponse, orThrow, router } from "../http";
-import { chooseAgent, launchSession } from "../launch";
+import { chooseAgent, launchRun } from "../launch";
 import { formatIssue, parseYaml, toYaml } from "../pipelines/yaml";
 import { ApiError } from "../protocol/errors";
 import { newId } from "../protocol/ids";
@@ -72,6 +73,8 @@ async function create(c: Context<AppEnv>, body: z.output<typeof CreateTemplateBo
 
 async function newVersion(c: Context<AppEnv>, ref: string, change: { recipe: TemplateRecipe; description?: string | undefined; visibility?: Template["visibility"] | undefined }): Promise<Template> {
   const row = await load(c, ref);
+  const may = mayEditTemplate(c.var.auth, row.authorId);
+  if (!may.ok) throw new ApiError("FORBIDDEN", `Not allowed: ${may.why}.`);
   const visibility = change.visibility ?? row.visibility;
   if (visibility !== row.visibility && row.authorId !== c.var.auth.userId) throw new ApiError("FORBIDDEN", "Only the template's author can change who sees it.");
   const ok = await addVersion(c.var.deps.db, row, { recipe: checked(change.recipe), description: change.description ?? row.description, visibility, by: c.var.auth.subject }, Date.now());
@@ -151,7 +154,7 @@ export const templatesRoutes = router()
       if (!spec.ok) throw new ApiError("BAD_REQUEST", spec.issues.map((i) => i.message).join("; "), spec.issues);
       const agent = await chooseAgent(c.var.deps.db, who(c), { agent: body.agent, selector: t.recipe.selector });
       const origin = { templateId: t.id, templateVersion: t.version, templateParams: values.values, pipelineRunId: null, pipelineStepId: null };
-      const summary = orThrow(await launchSession(c.env, who(c), { agent, spec: spec.spec, title: body.title ?? `${t.name}: ${spec.spec.prompt.split("\n")[0]!.slice(0, 60)}`, origin }));
+      const summary = orThrow(await launchRun(c.env, c.var.deps.db, who(c), { kind: "launch", agent, spec: spec.spec, title: body.title ?? `${t.name}: ${spec.spec.prompt.split("\n")[0]!.slice(0, 60)}`, origin }));
       await recordAudit(c, "session.launch", summary.id, { agent: agent.name, cwd: spec.spec.cwd, template: t.name, version: t.version });
       return c.json(summary, 201);
     },

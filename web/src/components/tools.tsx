@@ -10,7 +10,7 @@ import type { Item, ToolResult } from "../transcript/build";
 type Input = Record<string, unknown>;
 const str = (v: unknown): string => (typeof v === "string" ? v : v == null ? "" : JSON.stringify(v, null, 2));
 
-function Diff({ before, after }: { before: string; after: string }) {
+export function Diff({ before, after }: { before: string; after: string }) {
   const parts = diffLines(before, after);
   return (
     <pre className="diff" aria-label="diff">

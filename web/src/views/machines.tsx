@@ -1,6 +1,6 @@
 /**
  * Machines: every enrolled agent, whether it is online and what it is running now (live), and who
- * may launch on it — its owner (or an admin) narrows that to chosen members.
+ * may launch on it and which stdio MCP commands may run there: its owner (or an admin) decides both.
  */
 import { useEffect, useState } from "react";
 import type { AgentPresence } from "../../../worker/protocol/frames";
@@ -16,9 +16,11 @@ import { age } from "../components/status";
 function LaunchPolicy({ agent, members, onDone }: { agent: AgentPresence; members: Member[]; onDone(): void }) {
   const [everyone, setEveryone] = useState(agent.allowedUsers === null);
   const [chosen, setChosen] = useState<ReadonlySet<string>>(new Set(agent.allowedUsers ?? []));
+  const [mcp, setMcp] = useState((agent.allowedMcpCommands ?? []).join("\n"));
   const save = async () => {
     try {
-      const updated = await api.setMachinePolicy(agent.id, { allowedUsers: everyone ? null : ([...chosen] as never[]) });
+      const allowedMcpCommands = mcp.split("\n").map((l) => l.trim()).filter(Boolean);
+      const updated = await api.setMachinePolicy(agent.id, { allowedUsers: everyone ? null : ([...chosen] as never[]), allowedMcpCommands });
       workspace.set((w) => loadAgents(w, [...[...w.agents.values()].filter((a) => a.id !== updated.id), updated]));
       toast(`Launch policy of ${agent.name} saved`);
       onDone();
@@ -50,6 +52,10 @@ function LaunchPolicy({ agent, members, onDone }: { agent: AgentPresence; member
             </label>
           ))
         : null}
+      <label>
+        stdio MCP commands sessions may start here (one per line, exactly as a template names them; none by default)
+        <textarea rows={3} value={mcp} onChange={(e) => setMcp(e.target.value)} spellCheck={false} placeholder="npx" />
+      </label>
       <div className="actions">
         <button type="submit" className="primary">
           Save

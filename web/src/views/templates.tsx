@@ -1,6 +1,7 @@
 /**
  * Templates: the team's library of session recipes. The list imports YAML files; a template's page
- * shows a chosen version and a launch form generated from its parameters, checked as you type.
+ * shows a chosen version with every field of its recipe (template-recipe.tsx) and its diff from
+ * another version, and a launch form generated from its parameters, checked as you type.
  * Launching lands on the new session; any version can be exported back to YAML.
  */
 import { useEffect, useMemo, useState } from "react";
@@ -13,6 +14,7 @@ import { workspace } from "../live/workspace-live";
 import { initialValues, isRequired, paramErrors, toParamValues, type FormValues } from "../state/params";
 import { useStore } from "../state/store";
 import { loadSessions } from "../state/workspace";
+import { RecipeFields, VersionDiff } from "./template-recipe";
 
 export function TemplatesView() {
   const [templates, setTemplates] = useState<Template[] | null>(null);
@@ -171,11 +173,8 @@ export function TemplateView({ name }: { name: string }) {
       <pre className="json" aria-label="Prompt">
         {template.recipe.prompt}
       </pre>
-      <p className="muted">
-        {template.recipe.model ? `model ${template.recipe.model} · ` : ""}
-        {template.recipe.maxTurns ? `max ${template.recipe.maxTurns} turns · ` : ""}
-        {template.recipe.selector?.labels.length ? `machines labelled ${template.recipe.selector.labels.join(", ")}` : "any machine"}
-      </p>
+      <RecipeFields recipe={template.recipe} />
+      <VersionDiff template={template} versions={versions} />
       <form onSubmit={(e) => (e.preventDefault(), void launch())} aria-label="Launch from this template">
         {params.map((p) => (
           <label key={p.name}>

@@ -1,0 +1,42 @@
+/**
+ * A machine's launch policy as one pure rule: who may put a run there (allowedUsers) and which stdio
+ * MCP commands a run may start there (allowedMcpCommands, none by default). `launchRun` in
+ * worker/launch.ts applies it to every path that puts a run on a machine (launch, template, pipeline
+ * step and retry, fork, continue); it is pure so its cases are unit-tested in a table.
+ */
+import type { LaunchSpec } from "../protocol/session";
+
+export interface MachinePolicy {
+  id: string;
+  name: string;
+  /** null: every member who may launch. */
+  allowedUsers: readonly string[] | null;
+  allowedMcpCommands: readonly string[];
+}
+
+export type Admission = { ok: true } | { ok: false; why: string };
+
+export const mayLaunchOn = (machine: Pick<MachinePolicy, "allowedUsers">, userId: string) => !machine.allowedUsers || machine.allowedUsers.includes(userId);
+
+/** The stdio MCP servers of a spec (a server with no `type` is stdio, as in Claude Code). */
+export function stdioCommands(spec: Pick<LaunchSpec, "mcpServers">): { server: string; command: string }[] {
+  return Object.entries(spec.mcpServers ?? {}).flatMap(([server, s]) => ("command" in s && (s.type ?? "stdio") === "stdio" ? [{ server, command: s.command }] : []));
+}
+
+/**
+ * May `userId` put a run of `spec` on `machine`? A stdio MCP command runs as the agent's user on the
+ * machine, so only a command its owner allowed (the exact string) passes.
+ */
+export function admitRun(machine: MachinePolicy, userId: string, spec: Pick<LaunchSpec, "mcpServers">): Admission {
+  if (!mayLaunchOn(machine, userId)) return { ok: false, why: `The machine "${machine.name}" does not accept launches from you; its owner decides who may launch there.` };
+  const refused = stdioCommands(spec).find((s) => !machine.allowedMcpCommands.includes(s.command));
+  if (refused) {
+    return {
+      ok: false,
+      why:
+        `The machine "${machine.name}" does not allow the stdio MCP command "${refused.command}" (MCP server "${refused.server}"). ` +
+        `Its owner or an admin can allow it on the Machines page, or with PATCH /api/agents/${machine.id} {"allowedMcpCommands": [..., "${refused.command}"]}.`,
+    };
+  }
+  return { ok: true };
+}
