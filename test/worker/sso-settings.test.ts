@@ -2,7 +2,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { open, seal } from "../../worker/auth/secret-box";
 import { api, memberWith, seedWorkspace } from "./helpers";
-import { browserFetch, setCookies, signInBrowser } from "./browser";
+import { browserFetch, CLIENT_ADDRESS, setCookies, signInBrowser } from "./browser";
 
 const SECRET = "client-secret-that-must-never-leak";
 const config = (over: Record<string, unknown> = {}) => ({ issuer: "https://id.example.com/realms/acme", clientId: "tower", clientSecret: SECRET, ...over });
@@ -134,7 +134,7 @@ describe("errors: the browser flow before the provider is involved", () => {
 
   it("rate limits the browser flow too, with a redirect the sign-in page can explain", async () => {
     let last: Response | null = null;
-    for (let i = 0; i < 61; i++) last = await browserFetch("/auth/oidc/callback?state=x", { headers: { "cf-connecting-ip": "198.51.100.99" } });
+    for (let i = 0; i < 61; i++) last = await browserFetch("/auth/oidc/callback?state=x", { headers: { [CLIENT_ADDRESS]: "198.51.100.99" } });
     expect(location(last!)).toBe("/signin?error=rate_limited");
   });
 });
