@@ -21,6 +21,15 @@ describe("security: cross-site requests", () => {
   });
 });
 
+describe("security: tokens in URLs", () => {
+  it("refuses a socket whose token rides in the query: URLs reach logs, so only the header counts", async () => {
+    const s = await seedWorkspace();
+    const res = await api(`/api/workspace/live?access_token=${encodeURIComponent(s.userToken)}`, null, { headers: { upgrade: "websocket" } });
+    expect(res.status).toBe(401);
+    expect((await openSocket("/api/workspace/live", s.userToken)).frames).toBeDefined();
+  });
+});
+
 describe("security: rate limits", () => {
   it("limits approval decisions per token: the 61st in a minute gets 429 with the envelope", async () => {
     const seed = await seedWorkspace();
