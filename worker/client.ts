@@ -162,8 +162,8 @@ export function createApiClient(opts: ClientOptions) {
     signInWithToken: (token: string) => call(Me, "POST", "/api/auth/session", { token }),
     /** Ends the browser's session (if any) and clears its cookie. */
     signOut: () => call(SignedOut, "DELETE", "/api/auth/session"),
-    /** The sign-in methods to offer: token, GitHub, and each workspace's SSO. */
-    signInProviders: () => call(SignInProviders, "GET", "/api/auth/providers"),
+    /** The sign-in methods to offer: token, GitHub, and the SSO of the workspace named (from its sign-in link). */
+    signInProviders: (workspace?: string) => call(SignInProviders, "GET", "/api/auth/providers", undefined, { workspace }),
     // The workspace's OpenID Connect provider (owners and admins); the client secret is write-only.
     getSso: () => call(SsoConfig, "GET", "/api/workspace/sso"),
     putSso: (body: PutSsoInput) => call(SsoConfig, "PUT", "/api/workspace/sso", body),
@@ -239,9 +239,11 @@ export type PutSsoInput = Omit<PutSsoBody, "allowedDomains" | "newUserRole"> & P
 
 export interface LiveOptions<F> {
   baseUrl: string;
-  /** Omitted in a browser signed in by cookie: the same-origin upgrade carries the cookie. */
-  token?: string;
-  /** A WebSocket class; Node passes one from `ws` that sends the Authorization header. */
+  /**
+   * A WebSocket class. Node passes one from `ws` that sends `authorization: Bearer` (agent/cli/live.ts);
+   * a browser passes none, and its same-origin upgrade carries the session cookie. IMPORTANT: a token
+   * never goes in the socket's URL, which reaches access logs.
+   */
   WebSocket?: unknown;
   onFrame(frame: F): void;
   onStatus?(status: "live" | "reconnecting" | "offline"): void;
@@ -254,18 +256,11 @@ export interface Live {
   close(): void;
 }
 
-function wsUrl(baseUrl: string, path: string, params: Record<string, string>): string {
+/** The socket URL for `path`: ws(s) on the same host, with only the given (non-secret) parameters. */
+export function liveUrl(baseUrl: string, path: string, params: Record<string, string> = {}): string {
   const u = new URL(path, baseUrl.replace(/^http/, "ws"));
   for (const [k, v] of Object.entries(params)) u.searchParams.set(k, v);
   return u.toString();
-}
-
-/**
- * Browsers cannot set headers on a WebSocket, so a token goes in the query; a browser signed in by
- * cookie passes no token at all (the cookie rides along), and Node passes a header-capable class.
- */
-function tokenParam(opts: { token?: string; WebSocket?: unknown }): Record<string, string> {
-  return opts.WebSocket || !opts.token ? {} : { access_token: opts.token };
 }
 
 function open<F>(schema: z.ZodType<F>, opts: LiveOptions<F>, url: () => string): Live {
@@ -312,12 +307,10 @@ export function connectSession(opts: LiveOptions<ServerFrame> & { sessionId: str
     }
     opts.onFrame(f);
   };
-  const params = (): Record<string, string> => ({ after: String(lastSeq), ...tokenParam(opts) });
-  return open(ServerFrame, { ...opts, onFrame }, () => wsUrl(opts.baseUrl, `/api/sessions/${opts.sessionId}/live`, params()));
+  return open(ServerFrame, { ...opts, onFrame }, () => liveUrl(opts.baseUrl, `/api/sessions/${opts.sessionId}/live`, { after: String(lastSeq) }));
 }
 
 /** Follows the workspace: session list deltas, the approvals inbox and agent presence. */
 export function connectWorkspace(opts: LiveOptions<HubFrame>): Live {
-  const params = tokenParam(opts);
-  return open(HubFrame, opts, () => wsUrl(opts.baseUrl, "/api/workspace/live", params));
+  return open(HubFrame, opts, () => liveUrl(opts.baseUrl, "/api/workspace/live"));
 }

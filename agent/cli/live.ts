@@ -79,7 +79,6 @@ export function followSession(ctx: CliContext, client: ApiClient, opts: FollowOp
     });
     const live = connectSession({
       baseUrl: client.baseUrl,
-      token: client.token,
       WebSocket: authedWebSocket(client.token, sockets),
       sessionId: opts.sessionId,
       after: opts.after,

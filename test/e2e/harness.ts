@@ -222,7 +222,6 @@ export function watch(t: Tower, sessionId: string): Viewer {
   const frames: ServerFrame[] = [];
   const live = connectSession({
     baseUrl: t.url,
-    token: t.adminToken,
     sessionId,
     WebSocket: authedWs(t.adminToken),
     onFrame: (f) => {

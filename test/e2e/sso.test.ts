@@ -47,7 +47,7 @@ const me = (jar: CookieJar) => jar.fetch(`${t.url}/api/me`);
 describe("happy", () => {
   it("signs a new person in through a real OpenID Connect provider and provisions them just in time", async () => {
     await useProvider(idp, { newUserRole: "viewer", allowedDomains: ["acme.test"], label: "Acme" });
-    const providers = await createApiClient({ baseUrl: t.url }).signInProviders();
+    const providers = await createApiClient({ baseUrl: t.url }).signInProviders(workspaceId);
     expect(providers).toEqual({ token: true, github: false, oidc: [{ workspaceId, workspaceName: "default", label: "Acme" }] });
 
     const jar = new CookieJar();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { isAllowedIssuer, isEmailAllowed, mayLinkByEmail, verifiedEmail } from "../../worker/domain/sign-in";
+import { isAllowedIssuer, isEmailAllowed, mayLinkByEmail, signInBucket, verifiedEmail } from "../../worker/domain/sign-in";
 
 describe("sign-in rules", () => {
   it.each([
@@ -31,5 +31,16 @@ describe("sign-in rules", () => {
     expect(mayLinkByEmail([], "wsp_a")).toBe(true);
     expect(mayLinkByEmail(["wsp_a"], "wsp_a")).toBe(true);
     expect(mayLinkByEmail(["wsp_a", "wsp_b"], "wsp_a")).toBe(false);
+  });
+});
+
+describe("sign-in rate-limit bucket", () => {
+  const headers = (h: Record<string, string>) => (name: string) => h[name];
+  it("keys by the front door's header only, and puts everyone else in one shared bucket", () => {
+    expect(signInBucket("cf-connecting-ip", headers({ "cf-connecting-ip": "203.0.113.5" }))).toBe("signin:203.0.113.5");
+    // Under wrangler dev nothing vouches for an address: a client-supplied one must not open a new bucket.
+    expect(signInBucket("", headers({ "cf-connecting-ip": "203.0.113.5", "x-forwarded-for": "198.51.100.1" }))).toBe("signin:unattributed");
+    expect(signInBucket(undefined, headers({ "cf-connecting-ip": "203.0.113.6" }))).toBe("signin:unattributed");
+    expect(signInBucket("x-test-client-address", headers({ "cf-connecting-ip": "203.0.113.7" }))).toBe("signin:unattributed");
   });
 });

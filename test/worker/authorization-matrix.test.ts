@@ -11,7 +11,7 @@ import { putGrant } from "../../worker/db/grants";
 import { revokeTokenQuery } from "../../worker/db/tokens";
 import type { Action } from "../../worker/domain/policy";
 import { PERMISSIONS } from "../../worker/routes/permissions";
-import { api, memberWith, openSocket, seedWorkspace } from "./helpers";
+import { api, memberWith, openSocket, seedWorkspace, serveDiscovery } from "./helpers";
 
 const PRINCIPALS = ["owner", "admin", "member", "viewer", "collaborator", "sessionViewer", "otherWorkspace", "anonymous", "revoked", "agent"] as const;
 type Principal = (typeof PRINCIPALS)[number];
@@ -135,9 +135,11 @@ async function fixture(key: string): Promise<Fixture> {
     userCodes[p] = started.userCode;
   }
   if (key.endsWith(" /api/workspace/sso")) {
+    const provider = serveDiscovery();
     for (const owner of [seed.userToken, other.userToken]) {
       await api("/api/workspace/sso", owner, { method: "PUT", json: { issuer: "https://id.example.com", clientId: "tower", clientSecret: "s3cret" } });
     }
+    provider.restore();
   }
   const invitation = key.startsWith("DELETE /api/invitations/")
     ? (await (await api("/api/invitations", seed.userToken, { method: "POST", json: { role: "member" } })).json<{ invitation: { id: string } }>()).invitation

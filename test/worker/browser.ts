@@ -14,6 +14,9 @@ export interface BrowserInit {
   headers?: Record<string, string>;
 }
 
+/** The header the front door sets with the client's address in this tier (CLIENT_ADDRESS_HEADER in vitest.config.mts). */
+export const CLIENT_ADDRESS = "x-test-client-address";
+
 /** A distinct client address per caller, so the sign-in rate limit of one test never leaks into another. */
 export const address = () => `192.0.2.${Math.floor(Math.random() * 250) + 1}-${crypto.randomUUID()}`;
 
@@ -22,7 +25,7 @@ export function browserFetch(path: string, init: BrowserInit = {}): Promise<Resp
   if (init.cookie) headers.set("cookie", init.cookie);
   if (init.origin) headers.set("origin", init.origin);
   if (init.secFetchSite) headers.set("sec-fetch-site", init.secFetchSite);
-  if (!headers.has("cf-connecting-ip")) headers.set("cf-connecting-ip", address());
+  if (!headers.has(CLIENT_ADDRESS)) headers.set(CLIENT_ADDRESS, address());
   let body: string | undefined;
   if (init.json !== undefined) {
     headers.set("content-type", "application/json");

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { api, eventually, openSocket, seedWorkspace } from "./helpers";
+import { browserFetch, CLIENT_ADDRESS } from "./browser";
+import { api, eventually, openSocket, seedWorkspace, tokenFor } from "./helpers";
 
 describe("security: cross-site requests", () => {
   it("refuses a change or a socket from another site's page, and accepts Tower's own and Origin-less clients", async () => {
@@ -17,6 +18,15 @@ describe("security: cross-site requests", () => {
     const sessionId = (await (await api("/api/sessions", s.userToken)).json<{ sessions: { id: string }[] }>()).sessions[0]!.id;
     const live = await api(`/api/sessions/${sessionId}/live`, s.userToken, { headers: { upgrade: "websocket", origin: "https://evil.example" } });
     expect(live.status).toBe(403);
+  });
+});
+
+describe("security: tokens in URLs", () => {
+  it("refuses a socket whose token rides in the query: URLs reach logs, so only the header counts", async () => {
+    const s = await seedWorkspace();
+    const res = await api(`/api/workspace/live?access_token=${encodeURIComponent(s.userToken)}`, null, { headers: { upgrade: "websocket" } });
+    expect(res.status).toBe(401);
+    expect((await openSocket("/api/workspace/live", s.userToken)).frames).toBeDefined();
   });
 });
 
@@ -41,5 +51,30 @@ describe("security: rate limits", () => {
     await viewer.next((f) => f.type === "snapshot");
     viewer.send({ type: "decide", ref: "x", approvalId, body: { decision: "approve" } });
     expect(await viewer.next((f) => f.ref === "x")).toMatchObject({ type: "error", error: { code: "RATE_LIMITED" } });
+  });
+
+  it("limits device user codes tried per member, across their tokens: the 11th in a minute gets 429", async () => {
+    const seed = await seedWorkspace();
+    const second = await tokenFor(seed.workspaceId, seed.userId, "second@test");
+    const code = (i: number) => `BCDF-${"GHJKLMNPQRSTVWXZ"[i]}GHJ`;
+    const statuses: number[] = [];
+    for (let i = 0; i < 11; i++) {
+      statuses.push((await api("/api/auth/device/approve", i % 2 ? second : seed.userToken, { method: "POST", json: { userCode: code(i) } })).status);
+    }
+    expect(statuses.slice(0, 10).every((s) => s === 404)).toBe(true);
+    expect(statuses[10]).toBe(429);
+    // Another member has a budget of their own.
+    const other = await seedWorkspace();
+    expect((await api("/api/auth/device/approve", other.userToken, { method: "POST", json: { userCode: code(0) } })).status).toBe(404);
+  });
+
+  it("gives a client-supplied cf-connecting-ip no fresh sign-in bucket: only the front door's address counts", async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 61; i++) {
+      const spoofed = { "cf-connecting-ip": `203.0.113.${i}`, "x-forwarded-for": `198.51.100.${i}`, [CLIENT_ADDRESS]: "192.0.2.200" };
+      statuses.push((await browserFetch("/api/auth/session", { method: "POST", json: { token: "tower_unknown_token_000000" }, origin: "http://tower.test", headers: spoofed })).status);
+    }
+    expect(statuses.slice(0, 60).every((s) => s === 401)).toBe(true);
+    expect(statuses[60]).toBe(429);
   });
 });

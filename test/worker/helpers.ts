@@ -122,3 +122,21 @@ export async function eventually<T>(fn: () => Promise<T | null | undefined | fal
     await new Promise((r) => setTimeout(r, 20));
   }
 }
+
+/**
+ * Plays an OpenID provider's discovery endpoint for the Worker's outbound fetch (tests have no network;
+ * the Worker runs in this isolate); every URL the Worker fetches is recorded in `fetched`.
+ */
+export function serveDiscovery(): { fetched: string[]; restore(): void } {
+  const fetched: string[] = [];
+  const real = globalThis.fetch;
+  globalThis.fetch = async (input: RequestInfo | URL, init?: RequestInit) => {
+    const url = new URL(input instanceof Request ? input.url : String(input));
+    fetched.push(url.href);
+    const well = "/.well-known/openid-configuration";
+    if (!url.pathname.endsWith(well)) return real(input, init);
+    const issuer = url.href.slice(0, url.href.indexOf(well));
+    return Response.json({ issuer, authorization_endpoint: `${issuer}/auth`, token_endpoint: `${issuer}/token`, jwks_uri: `${issuer}/jwks`, response_types_supported: ["code"], subject_types_supported: ["public"], id_token_signing_alg_values_supported: ["RS256"] });
+  };
+  return { fetched, restore: () => void (globalThis.fetch = real) };
+}

@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { api, memberWith, seedWorkspace, tokenFor } from "./helpers";
-import { browserFetch, setCookies, signInBrowser } from "./browser";
+import { browserFetch, CLIENT_ADDRESS, setCookies, signInBrowser } from "./browser";
 
 const OWN = "http://tower.test";
 const DAY_S = 24 * 3600;
@@ -189,7 +189,7 @@ describe("errors", () => {
   it("limits sign-in attempts per address: the 61st in a minute gets 429", async () => {
     const statuses: number[] = [];
     for (let i = 0; i < 61; i++) {
-      const res = await browserFetch("/api/auth/session", { method: "POST", json: { token: "tower_unknown_token_000000" }, origin: OWN, headers: { "cf-connecting-ip": "198.51.100.7" } });
+      const res = await browserFetch("/api/auth/session", { method: "POST", json: { token: "tower_unknown_token_000000" }, origin: OWN, headers: { [CLIENT_ADDRESS]: "198.51.100.7" } });
       statuses.push(res.status);
     }
     expect(statuses.slice(0, 60).every((s) => s === 401)).toBe(true);

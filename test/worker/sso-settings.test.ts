@@ -1,12 +1,16 @@
 import { env } from "cloudflare:workers";
-import { describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { open, seal } from "../../worker/auth/secret-box";
-import { api, memberWith, seedWorkspace } from "./helpers";
-import { browserFetch, setCookies, signInBrowser } from "./browser";
+import { api, memberWith, seedWorkspace, serveDiscovery } from "./helpers";
+import { browserFetch, CLIENT_ADDRESS, setCookies, signInBrowser } from "./browser";
 
 const SECRET = "client-secret-that-must-never-leak";
 const config = (over: Record<string, unknown> = {}) => ({ issuer: "https://id.example.com/realms/acme", clientId: "tower", clientSecret: SECRET, ...over });
 const KEY = (env as unknown as { TOWER_SECRET_KEY: string }).TOWER_SECRET_KEY;
+
+let provider: ReturnType<typeof serveDiscovery>;
+beforeEach(() => void (provider = serveDiscovery()));
+afterEach(() => provider.restore());
 
 describe("happy: configuring a workspace's SSO", () => {
   it("lets an owner or admin set, read and remove it; the secret is never returned", async () => {
@@ -28,12 +32,12 @@ describe("happy: configuring a workspace's SSO", () => {
     const got = await api("/api/workspace/sso", seed.userToken);
     expect(got.status).toBe(200);
     expect(await got.text()).not.toContain(SECRET);
-    const providers = await (await browserFetch("/api/auth/providers")).json<{ oidc: unknown[] }>();
-    expect(providers.oidc).toContainEqual({ workspaceId: seed.workspaceId, workspaceName: "acme", label: "Acme login" });
+    const providers = await (await browserFetch(`/api/auth/providers?workspace=${seed.workspaceId}`)).json<{ oidc: unknown[] }>();
+    expect(providers.oidc).toEqual([{ workspaceId: seed.workspaceId, workspaceName: "acme", label: "Acme login" }]);
 
     expect(await (await api("/api/workspace/sso", seed.userToken, { method: "DELETE" })).json()).toEqual({ removed: true });
     expect((await api("/api/workspace/sso", seed.userToken)).status).toBe(404);
-    const after = await (await browserFetch("/api/auth/providers")).json<{ oidc: { workspaceId: string }[] }>();
+    const after = await (await browserFetch(`/api/auth/providers?workspace=${seed.workspaceId}`)).json<{ oidc: { workspaceId: string }[] }>();
     expect(after.oidc.map((o) => o.workspaceId)).not.toContain(seed.workspaceId);
   });
 
@@ -115,12 +119,13 @@ describe("errors: the browser flow before the provider is involved", () => {
     }
   });
 
-  it("says the provider is unreachable when discovery fails", async () => {
+  it("refuses to save an issuer whose discovery fails, with 400 that says so", async () => {
+    provider.restore(); // nothing listens on 127.0.0.1:9
     const seed = await seedWorkspace();
-    await api("/api/workspace/sso", seed.userToken, { method: "PUT", json: config({ issuer: "http://127.0.0.1:9/" }) });
-    const res = await browserFetch(`/auth/oidc/${seed.workspaceId}/start`);
-    expect(res.status).toBe(302);
-    expect(location(res)).toBe("/signin?error=provider_unreachable");
+    const res = await api("/api/workspace/sso", seed.userToken, { method: "PUT", json: config({ issuer: "http://127.0.0.1:9/" }) });
+    expect(res.status).toBe(400);
+    expect((await res.json<{ error: { message: string } }>()).error.message).toMatch(/^issuer: Tower could not read its discovery document/);
+    expect(await browserFetch(`/auth/oidc/${seed.workspaceId}/start`).then(location)).toBe("/signin?error=sso_not_configured");
   });
 
   it("refuses a callback with no state or an unknown one, and sets no session", async () => {
@@ -134,7 +139,31 @@ describe("errors: the browser flow before the provider is involved", () => {
 
   it("rate limits the browser flow too, with a redirect the sign-in page can explain", async () => {
     let last: Response | null = null;
-    for (let i = 0; i < 61; i++) last = await browserFetch("/auth/oidc/callback?state=x", { headers: { "cf-connecting-ip": "198.51.100.99" } });
+    for (let i = 0; i < 61; i++) last = await browserFetch("/auth/oidc/callback?state=x", { headers: { [CLIENT_ADDRESS]: "198.51.100.99" } });
     expect(location(last!)).toBe("/signin?error=rate_limited");
+  });
+});
+
+describe("security: what anonymous callers can make the Worker do", () => {
+  it("starts an SSO sign-in from the discovery document saved with the settings, fetching nothing on the visitor's demand", async () => {
+    const seed = await seedWorkspace();
+    expect((await api("/api/workspace/sso", seed.userToken, { method: "PUT", json: config() })).status).toBe(200);
+    provider.fetched.length = 0;
+    for (let i = 0; i < 3; i++) {
+      const res = await browserFetch(`/auth/oidc/${seed.workspaceId}/start`);
+      expect(res.status).toBe(302);
+      expect(res.headers.get("location")).toMatch(/^https:\/\/id\.example\.com\/realms\/acme\/auth\?/);
+    }
+    expect(provider.fetched).toEqual([]);
+  });
+
+  it("lists no workspace's SSO to an anonymous caller; only the workspace a sign-in link names", async () => {
+    const seed = await seedWorkspace("listed");
+    await api("/api/workspace/sso", seed.userToken, { method: "PUT", json: config({ label: "Listed" }) });
+    const other = await seedWorkspace("plain");
+    const all = await (await browserFetch("/api/auth/providers")).json<{ oidc: unknown[] }>();
+    expect(all.oidc).toEqual([]);
+    expect((await (await browserFetch(`/api/auth/providers?workspace=${other.workspaceId}`)).json<{ oidc: unknown[] }>()).oidc).toEqual([]);
+    expect((await (await browserFetch(`/api/auth/providers?workspace=${seed.workspaceId}`)).json<{ oidc: unknown[] }>()).oidc).toEqual([{ workspaceId: seed.workspaceId, workspaceName: "listed", label: "Listed" }]);
   });
 });

@@ -15,6 +15,9 @@ export default defineConfig(async () => {
             AGENT_GRACE_SECONDS: "30",
             // A fixed key for tests only; production sets its own with `wrangler secret put TOWER_SECRET_KEY`.
             TOWER_SECRET_KEY: "dGVzdC1vbmx5LWtleS0wMTIzNDU2Nzg5YWJjZGVmZ2g=",
+            // The tier plays the front door with a header of its own (test/worker/browser.ts sets it), so a
+            // cf-connecting-ip a test sends is what it is outside Cloudflare: the client's own claim.
+            CLIENT_ADDRESS_HEADER: "x-test-client-address",
           },
         },
       }),

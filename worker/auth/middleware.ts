@@ -1,9 +1,8 @@
 /**
  * Authentication and authorization for every /api route and WebSocket upgrade. A bearer token in
- * the Authorization header (or, for WebSocket upgrades that cannot set headers, `access_token` in
- * the query), else the browser's session cookie, resolves to an Actor, or the request ends with
- * 401; then the route table names the action, and the policy decides. Per-session checks follow in
- * `sessionFor`. A cookie-authenticated change or upgrade must also come from our own pages.
+ * the Authorization header (never the URL, upgrades included), else the browser's session cookie,
+ * resolves to an Actor, or the request ends with 401; then the route table names the action, and
+ * the policy decides. Per-session checks follow in `sessionFor`. A cookie-authenticated change or upgrade must also come from our own pages.
  */
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
@@ -38,8 +37,8 @@ export const requireToken = createMiddleware<AppEnv>(async (c, next) => {
  */
 export async function identify(c: Context<AppEnv>): Promise<{ actor: Actor; credential: "bearer" | "cookie" } | null> {
   const header = c.req.header("authorization");
-  const isUpgrade = c.req.header("upgrade")?.toLowerCase() === "websocket";
-  const raw = header?.match(/^Bearer\s+(\S+)$/i)?.[1] ?? (isUpgrade ? c.req.query("access_token") : undefined);
+  // Never a token in the URL (it would reach access logs): Node clients send the header on upgrades too.
+  const raw = header?.match(/^Bearer\s+(\S+)$/i)?.[1];
   if (raw) {
     const actor = await findActor(c.var.deps.db, await hashToken(raw), Date.now());
     if (!actor) throw new ApiError("UNAUTHORIZED", `The token is unknown, revoked or expired. ${HOW_TO}`);

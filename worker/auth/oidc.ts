@@ -3,7 +3,8 @@
  * state and nonce, and the code exchange with ID token validation (issuer, audience, expiry, nonce,
  * and the signature against the provider's JWKS — openid-client checks the signature only when
  * asked, `enableNonRepudiationChecks`, since over TLS it trusts the channel; we always ask).
- * Plain http is allowed only for a provider on this machine (tests, development).
+ * Plain http is allowed only for a provider on this machine (tests, development). Discovery happens
+ * when the settings are saved; a sign-in uses the stored document.
  */
 import * as oidc from "openid-client";
 import { isLoopbackUrl } from "../domain/sign-in";
@@ -13,6 +14,8 @@ export interface Provider {
   issuer: string;
   clientId: string;
   clientSecret: string;
+  /** The provider's discovery document, read when an admin saved the settings (never on a sign-in's demand). */
+  metadata: Record<string, unknown> | null;
 }
 
 export interface IdClaims {
@@ -22,22 +25,33 @@ export interface IdClaims {
   name: string | undefined;
 }
 
-async function configure(p: Provider): Promise<oidc.Configuration> {
-  const insecure = new URL(p.issuer).protocol === "http:" && isLoopbackUrl(p.issuer);
+const isInsecure = (issuer: string) => new URL(issuer).protocol === "http:" && isLoopbackUrl(issuer);
+
+/**
+ * Reads the issuer's discovery document. Called only when an owner or admin saves the settings, so an
+ * anonymous visitor of /auth/oidc/<workspace>/start never makes the Worker fetch an admin-set URL.
+ */
+export async function discover(issuer: string, clientId: string): Promise<Record<string, unknown>> {
   try {
-    const config = await oidc.discovery(new URL(p.issuer), p.clientId, undefined, oidc.ClientSecretBasic(p.clientSecret), {
-      execute: insecure ? [oidc.allowInsecureRequests] : [],
-      timeout: 10,
-    });
-    oidc.enableNonRepudiationChecks(config);
-    return config;
+    const config = await oidc.discovery(new URL(issuer), clientId, undefined, undefined, { execute: isInsecure(issuer) ? [oidc.allowInsecureRequests] : [], timeout: 10 });
+    return { ...config.serverMetadata() };
   } catch (e) {
-    throw new SignInFailure("provider_unreachable", `discovery of ${p.issuer} failed: ${explain(e)}`);
+    throw new SignInFailure("provider_unreachable", `discovery of ${issuer} failed: ${explain(e)}`);
   }
 }
 
+/** The client for a sign-in, from the stored discovery document: no network. */
+function configure(p: Provider): oidc.Configuration {
+  if (!p.metadata) throw new SignInFailure("sso_not_configured", `the provider ${p.issuer} was never discovered; an admin must save the SSO settings again`);
+  const config = new oidc.Configuration(p.metadata as oidc.ServerMetadata, p.clientId, undefined, oidc.ClientSecretBasic(p.clientSecret));
+  config.timeout = 10;
+  if (isInsecure(p.issuer)) oidc.allowInsecureRequests(config);
+  oidc.enableNonRepudiationChecks(config);
+  return config;
+}
+
 export async function authorizationUrl(p: Provider, redirectUri: string, flow: { state: string; nonce: string; codeVerifier: string }): Promise<URL> {
-  const config = await configure(p);
+  const config = configure(p);
   return oidc.buildAuthorizationUrl(config, {
     redirect_uri: redirectUri,
     scope: "openid email profile",
@@ -50,7 +64,7 @@ export async function authorizationUrl(p: Provider, redirectUri: string, flow: {
 
 /** Exchanges the code on `callbackUrl` and validates the ID token; any failure is `token_rejected`. */
 export async function exchangeCode(p: Provider, callbackUrl: URL, flow: { state: string; nonce: string | null; codeVerifier: string }): Promise<IdClaims> {
-  const config = await configure(p);
+  const config = configure(p);
   let claims: Record<string, unknown> & { sub: string };
   try {
     const tokens = await oidc.authorizationCodeGrant(config, callbackUrl, {

@@ -353,6 +353,8 @@ export const workspaceSso = sqliteTable("workspace_sso", {
   allowedDomains: text({ mode: "json" }).$type<string[]>().notNull().default(sql`'[]'`),
   /** The role a person gets on first sign-in (just-in-time provisioning). */
   newUserRole: text({ enum: ["member", "viewer"] }).notNull(),
+  /** The issuer's discovery document, read when the settings were saved (sign-ins never fetch it). */
+  discovery: text({ mode: "json" }).$type<Record<string, unknown>>(),
   updatedBy: text().notNull(),
   updatedAt: integer().notNull(),
 });

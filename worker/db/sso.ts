@@ -21,11 +21,14 @@ export async function deleteSso(db: Db, workspaceId: string): Promise<boolean> {
   return (await db.delete(workspaceSso).where(eq(workspaceSso.workspaceId, workspaceId)).returning({ id: workspaceSso.workspaceId })).length > 0;
 }
 
-/** Every workspace that offers SSO, for the sign-in page's buttons. */
-export async function listSsoWorkspaces(db: Db) {
+/**
+ * The SSO button for one workspace the caller names (from the sign-in link its admin shares), if it
+ * has SSO. There is deliberately no list of them all: the sign-in page is public.
+ */
+export async function ssoProviderOf(db: Db, workspaceId: string) {
   return db
     .select({ workspaceId: workspaceSso.workspaceId, workspaceName: workspaces.name, label: workspaceSso.label })
     .from(workspaceSso)
     .innerJoin(workspaces, eq(workspaces.id, workspaceSso.workspaceId))
-    .orderBy(workspaces.name);
+    .where(eq(workspaceSso.workspaceId, workspaceId));
 }

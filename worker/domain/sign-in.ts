@@ -36,3 +36,14 @@ export function isEmailAllowed(email: string | null, allowedDomains: readonly st
 export function mayLinkByEmail(accountWorkspaces: readonly string[], workspaceId: string): boolean {
   return accountWorkspaces.every((w) => w === workspaceId);
 }
+
+/**
+ * The rate-limit bucket of a public sign-in request. IMPORTANT: only `trustedHeader` (CLIENT_ADDRESS_HEADER:
+ * a header the front door overwrites, as Cloudflare's edge does cf-connecting-ip) names the client; any
+ * other header is the client's own say-so. With no trusted address every anonymous caller shares one
+ * bucket, so a made-up address never buys a fresh one.
+ */
+export function signInBucket(trustedHeader: string | undefined, header: (name: string) => string | undefined): string {
+  const address = trustedHeader ? header(trustedHeader)?.trim() : undefined;
+  return address ? `signin:${address}` : "signin:unattributed";
+}

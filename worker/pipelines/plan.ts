@@ -70,6 +70,15 @@ function parseWhen(src: string | undefined): Condition | ExprError {
   }
 }
 
+/** How many copies a step expands to, counted without expanding (stops counting past `cap`). */
+function copyCount(step: StepSpec, cap: number): number {
+  if (!step.matrix) return 1;
+  if ("count" in step.matrix && typeof step.matrix.count === "number") return step.matrix.count;
+  let n = 1;
+  for (const values of Object.values(step.matrix as Record<string, ParamValue[]>)) if ((n *= values.length) > cap) return n;
+  return n;
+}
+
 function copies(step: StepSpec): (ParamValues & { index: number })[] | null {
   if (!step.matrix) return null;
   if ("count" in step.matrix && typeof step.matrix.count === "number") return Array.from({ length: step.matrix.count }, (_, index) => ({ index }));
@@ -114,6 +123,16 @@ export function planPipeline(spec: PipelineSpec, templates: ReadonlyMap<string, 
   }
   const cycle = findCycle(new Map([...needs].map(([n, d]) => [n, d.filter((x) => x !== n)])));
   if (cycle) issues.push({ path: `steps.${cycle[0]}.needs`, message: `the steps form a cycle: ${formatCycle(cycle)}; remove one of these needs` });
+
+  // Bounded before anything is expanded: a few matrix keys multiply into millions of copies.
+  let total = 0;
+  for (const n of names) {
+    total += copyCount(spec.steps[n]!, MAX_EXPANDED);
+    if (total > MAX_EXPANDED) {
+      issues.push({ path: `steps.${n}.matrix`, message: `the matrices expand to more than ${MAX_EXPANDED} steps (at "${n}"); use fewer values or split the pipeline` });
+      break;
+    }
+  }
 
   const pipelineParams = resolveParams(spec.params, given);
   if (!pipelineParams.ok) issues.push(...pipelineParams.issues);
@@ -192,7 +211,6 @@ export function planPipeline(spec: PipelineSpec, templates: ReadonlyMap<string, 
     idsOf.set(name, expanded.map((e) => e.id));
     steps.push(...expanded);
   }
-  if (steps.length > MAX_EXPANDED) issues.push({ path: "steps", message: `the matrices expand to ${steps.length} steps; at most ${MAX_EXPANDED}` });
   if (issues.length) return { ok: false, issues };
   return { ok: true, plan: { name: spec.name, params: pipelineParams.ok ? pipelineParams.values : {}, steps } };
 }

@@ -6,6 +6,9 @@
 import { isMap, isNode, LineCounter, parseDocument, stringify, type Document } from "yaml";
 import type { z } from "zod";
 
+/** Alias uses resolved per document; ordinary files use a handful, an expansion bomb needs thousands. */
+const MAX_ALIASES = 100;
+
 export interface SourceIssue {
   path: string;
   message: string;
@@ -35,7 +38,14 @@ export function parseYaml<S extends z.ZodType>(text: string, schema: S): Parsed<
     };
   }
   const at = (path: readonly (string | number)[]) => positionOf(doc, lines, path);
-  const r = schema.safeParse(doc.toJS({ maxAliasCount: 100 }));
+  let value: unknown;
+  try {
+    value = doc.toJS({ maxAliasCount: MAX_ALIASES });
+  } catch (e) {
+    // The `yaml` package throws (a ReferenceError) when aliases would expand past the count: a "billion laughs" file.
+    return { ok: false, issues: [{ path: "", message: `${(e as Error).message}: the file repeats anchors (*name) too often; write the values out (at most ${MAX_ALIASES} alias uses)` }] };
+  }
+  const r = schema.safeParse(value);
   if (r.success) return { ok: true, value: r.data, at };
   return {
     ok: false,

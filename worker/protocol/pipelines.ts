@@ -55,7 +55,15 @@ export const StepSpec = z
     prompt: z.string().min(1).max(100_000).optional(),
     /** Template parameters; string values may hold `{{params.x}}`, `{{steps.y.result}}`, `{{matrix.k}}`. */
     params: z.record(z.string(), ParamValue).optional(),
-    needs: z.union([StepName, z.array(StepName).max(100)]).optional().transform((n) => (n === undefined ? [] : Array.isArray(n) ? n : [n])),
+    needs: z
+      .union([StepName, z.array(StepName).max(100)])
+      .optional()
+      .transform((n) => (n === undefined ? [] : Array.isArray(n) ? n : [n]))
+      .superRefine((n, ctx) => {
+        // The graph walks count each edge once; a repeated name would unbalance them.
+        const twice = n.find((d, i) => n.indexOf(d) !== i);
+        if (twice !== undefined) ctx.addIssue({ code: "custom", message: `"${twice}" is listed twice; list each step once` });
+      }),
     /** `success` (default), `failure`, `always`, or an expression over upstream outputs. */
     when: z.string().min(1).max(2000).optional(),
     matrix: Matrix.optional(),

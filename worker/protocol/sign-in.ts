@@ -20,6 +20,10 @@ export const SignInProviders = z.object({
 });
 export type SignInProviders = z.infer<typeof SignInProviders>;
 
+/** `workspace`: the id in the SSO sign-in link an admin shares; without it no SSO provider is shown. */
+export const ProvidersQuery = z.object({ workspace: WorkspaceId.optional() });
+export type ProvidersQuery = z.infer<typeof ProvidersQuery>;
+
 const Domain = z.string().trim().toLowerCase().regex(/^(?=.{1,253}$)([a-z0-9-]{1,63}\.)+[a-z]{2,63}$/, "must be a domain like example.com");
 
 export const PutSsoBody = z.object({
@@ -44,6 +48,8 @@ export const SsoConfig = z.object({
   hasClientSecret: z.literal(true),
   /** What to register at the provider as the redirect (callback) URI. */
   redirectUri: z.string(),
+  /** The link to share: /signin offers this workspace's SSO only when the link names it. */
+  signInUrl: z.string(),
   updatedBy: z.string(),
   updatedAt: z.number().int(),
 });

@@ -3,7 +3,8 @@
  * (`tower agent --enroll`) starts a flow and shows a user code; a member approves it (web page or
  * `tower device approve`); the device's next poll gets its token. Approving an agent enrolls a new
  * machine owned by the approving member (never an existing one: a taken name is refused with 409).
- * Start and poll are public and rate limited per address.
+ * Start and poll are public and rate limited per address; approval is rate limited per member, so
+ * user codes cannot be guessed.
  */
 import { recordAudit, recordAuditAs } from "../auth/audit";
 import { createRoute, z } from "@hono/zod-openapi";
@@ -19,7 +20,7 @@ import { DeviceApproveBody, DeviceStart, DeviceStartBody, DeviceTokenBody, Devic
 import { ApiError } from "../protocol/errors";
 import { newId, type AgentId, type WorkspaceId } from "../protocol/ids";
 import { hashToken, mintToken } from "../protocol/tokens";
-import { limitSignIns } from "../auth/rate-limit";
+import { limitDeviceDecisions, limitSignIns } from "../auth/rate-limit";
 
 const tags = ["auth"];
 const TTL_MS = 10 * 60 * 1000;
@@ -61,6 +62,7 @@ export const auth = router()
     async (c) => {
       const { userCode, decision } = c.req.valid("json");
       const actor = c.var.auth;
+      await limitDeviceDecisions(c.env, actor);
       const { db } = c.var.deps;
       const row = await pendingByUserCode(db, userCode, Date.now());
       if (!row) throw new ApiError("NOT_FOUND", "No pending sign-in with that code; it may have expired (codes last 10 minutes).");

@@ -27,7 +27,7 @@ async function providerFor(c: Context<AppEnv>, workspaceId: string | null): Prom
   } catch (e) {
     throw new SignInFailure("sso_not_configured", `the client secret cannot be opened (is TOWER_SECRET_KEY the one it was saved under?): ${(e as Error).message}`);
   }
-  return { sso, provider: { issuer: sso.issuer, clientId: sso.clientId, clientSecret } };
+  return { sso, provider: { issuer: sso.issuer, clientId: sso.clientId, clientSecret, metadata: sso.discovery } };
 }
 
 export const oidcRoutes = new Hono<AppEnv>()

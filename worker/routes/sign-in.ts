@@ -2,7 +2,8 @@
  * /api/auth/session and /api/auth/providers: browser sessions. The local embedded default signs a
  * browser in by exchanging a personal token (the page at `/signin#token=…` posts the fragment, which
  * never reaches a server log) for an HttpOnly cookie; OIDC and GitHub sign-ins end in the same cookie
- * (worker/routes/oidc.ts, worker/routes/github.ts). The sign-in page asks /providers what to offer.
+ * (worker/routes/oidc.ts, worker/routes/github.ts). The sign-in page asks /providers what to offer;
+ * SSO only for the workspace its link names (`/signin?workspace=wsp_…`), so nobody can list workspaces.
  */
 import { createRoute } from "@hono/zod-openapi";
 import { endBrowserSession, startBrowserSession } from "../auth/browser-session";
@@ -10,13 +11,13 @@ import { requireOwnPages } from "../auth/origin";
 import { limitSignIns } from "../auth/rate-limit";
 import { signInConfig } from "../auth/sign-in-config";
 import { meOf } from "../db/members";
-import { listSsoWorkspaces } from "../db/sso";
+import { ssoProviderOf } from "../db/sso";
 import { findActor, getToken } from "../db/tokens";
 import { errorResponses, jsonBody, jsonResponse, router } from "../http";
 import { ApiError } from "../protocol/errors";
 import type { WorkspaceId } from "../protocol/ids";
 import { Me } from "../protocol/members";
-import { CreateBrowserSessionBody, SignedOut, SignInProviders } from "../protocol/sign-in";
+import { CreateBrowserSessionBody, ProvidersQuery, SignedOut, SignInProviders } from "../protocol/sign-in";
 import { hashToken } from "../protocol/tokens";
 
 const tags = ["auth"];
@@ -42,9 +43,10 @@ export const signIn = router()
     async (c) => c.json({ signedOut: await endBrowserSession(c) }, 200),
   )
   .openapi(
-    createRoute({ method: "get", path: "/providers", tags, responses: { 200: jsonResponse(SignInProviders, "The sign-in methods this Tower offers."), ...errorResponses } }),
+    createRoute({ method: "get", path: "/providers", tags, request: { query: ProvidersQuery }, responses: { 200: jsonResponse(SignInProviders, "The sign-in methods this Tower offers (SSO only for the workspace named)."), ...errorResponses } }),
     async (c) => {
-      const oidc = await listSsoWorkspaces(c.var.deps.db);
+      const { workspace } = c.req.valid("query");
+      const oidc = workspace ? await ssoProviderOf(c.var.deps.db, workspace) : [];
       return c.json({ token: true as const, github: signInConfig(c.env).github !== null, oidc: oidc.map((o) => ({ ...o, workspaceId: o.workspaceId as WorkspaceId })) }, 200);
     },
   );

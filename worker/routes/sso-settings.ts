@@ -6,6 +6,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { recordAudit } from "../auth/audit";
+import { discover } from "../auth/oidc";
 import { seal } from "../auth/secret-box";
 import { signInConfig } from "../auth/sign-in-config";
 import { deleteSso, getSso, putSso, type SsoRow } from "../db/sso";
@@ -18,8 +19,9 @@ import { PutSsoBody, SsoConfig } from "../protocol/sign-in";
 const tags = ["workspace"];
 
 function shown(c: Context<AppEnv>, row: SsoRow): SsoConfig {
-  const { clientSecretSealed: _sealed, workspaceId: _ws, ...rest } = row;
-  return { ...rest, hasClientSecret: true, redirectUri: `${new URL(c.req.url).origin}/auth/oidc/callback` };
+  const { clientSecretSealed: _sealed, workspaceId, discovery: _discovery, ...rest } = row;
+  const origin = new URL(c.req.url).origin;
+  return { ...rest, hasClientSecret: true, redirectUri: `${origin}/auth/oidc/callback`, signInUrl: `${origin}/signin?workspace=${workspaceId}` };
 }
 
 export const ssoSettings = router()
@@ -40,6 +42,12 @@ export const ssoSettings = router()
       if (!isAllowedIssuer(body.issuer)) throw new ApiError("BAD_REQUEST", "issuer: must be https (plain http only for a provider on 127.0.0.1 or localhost).");
       const existing = await getSso(db, actor.workspaceId);
       if (!body.clientSecret && !existing) throw new ApiError("BAD_REQUEST", "clientSecret: required when setting up SSO.");
+      let discovery: Record<string, unknown>;
+      try {
+        discovery = await discover(body.issuer, body.clientId);
+      } catch (e) {
+        throw new ApiError("BAD_REQUEST", `issuer: Tower could not read its discovery document (${(e as Error).message}); check the URL and that the provider is up.`);
+      }
       const sealed = body.clientSecret ? await seal(signInConfig(c.env).secretKey, body.clientSecret, actor.workspaceId) : existing!.clientSecretSealed;
       const row: SsoRow = {
         workspaceId: actor.workspaceId,
@@ -49,6 +57,7 @@ export const ssoSettings = router()
         label: body.label ?? new URL(body.issuer).host,
         allowedDomains: [...new Set(body.allowedDomains)],
         newUserRole: body.newUserRole,
+        discovery,
         updatedBy: actor.subject,
         updatedAt: Date.now(),
       };

@@ -66,7 +66,6 @@ function follow(ctx: CliContext, client: ApiClient, first: RunView, json: boolea
     };
     const live = connectWorkspace({
       baseUrl: client.baseUrl,
-      token: client.token,
       WebSocket: authedWebSocket(client.token, sockets),
       onFrame: (f) => {
         if (f.type === "pipeline-upsert" && f.run.id === first.id) onRun(f.run);

@@ -26,7 +26,6 @@ export class SessionLive {
   constructor(readonly sessionId: string) {
     this.live = connectSession({
       baseUrl,
-      token: "",
       sessionId,
       onStatus: (s) => this.status.set(s),
       onFrame: (f) => {

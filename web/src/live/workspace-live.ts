@@ -42,7 +42,6 @@ export function startWorkspaceLive(): void {
   let everLive = false;
   live = connectWorkspace({
     baseUrl,
-    token: "",
     onFrame: (f) => workspace.set((s) => applyHubFrame(s, f)),
     onStatus: (status) => {
       hubStatus.set(navigator.onLine ? status : "offline");

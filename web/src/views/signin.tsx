@@ -1,7 +1,8 @@
 /**
- * Sign-in. Offers what this Tower has: SSO per workspace, GitHub, or an API token (the local
- * default: `npm start` prints a link `/signin#token=…`, which signs this browser in at once and
- * drops the token from the address bar). The session lives in an HttpOnly cookie.
+ * Sign-in. Offers what this Tower has: a workspace's SSO (when the link, `/signin?workspace=…`, names
+ * it), GitHub, or an API token (the local default: `npm start` prints a link `/signin#token=…`, which
+ * signs this browser in at once and drops the token from the address bar). The session lives in an
+ * HttpOnly cookie.
  */
 import { useEffect, useState } from "react";
 import { api } from "../live/api";
@@ -57,7 +58,9 @@ export function SignInView({ onSignedIn }: { onSignedIn(): void }) {
       }
       void signIn(token);
     }
-    api.signInProviders().then(setProviders, () => setProviders(null));
+    // SSO is offered for the workspace a shared sign-in link names; the server lists no workspaces.
+    const workspace = new URLSearchParams(location.search).get("workspace") ?? undefined;
+    api.signInProviders(workspace).then(setProviders, () => setProviders(null));
   }, []); // eslint-disable-line react-hooks/exhaustive-deps
 
   return (

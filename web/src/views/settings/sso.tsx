@@ -59,6 +59,11 @@ export function SsoView() {
         {config ? `On: people sign in with ${config.label}.` : "Off: people sign in with tokens, GitHub or invitations."} Register this redirect URI at
         your provider: <code>{config?.redirectUri ?? `${location.origin}/auth/oidc/callback`}</code>
       </p>
+      {config ? (
+        <p className="muted">
+          Share this sign-in link with your team (the sign-in page offers single sign-on only to those who have it): <code>{config.signInUrl}</code>
+        </p>
+      ) : null}
       {error ? <p role="alert" className="err">{error}</p> : null}
       <form onSubmit={(e) => (e.preventDefault(), void save())}>
         <label>
