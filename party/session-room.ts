@@ -199,7 +199,7 @@ export class SessionRoom extends Server<Env> {
       for (const e of r.effects) {
         if (e.type === "emit") emitted.push(store.appendEvent(sql, ++this.#seq, now, e.body));
         else if (e.type === "save-approval") store.saveApproval(sql, e.approval);
-        else if (e.type === "schedule") store.putSchedule(sql, e.key, e.at, e.timer);
+        else if (e.type === "schedule") store.putSchedule(sql, e.key, e.at, e.timer, e.keep);
         else if (e.type === "unschedule") store.dropSchedule(sql, e.key);
       }
       if (r.state.session) store.saveSession(sql, r.state.session);

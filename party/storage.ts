@@ -134,8 +134,10 @@ export function markIngested(sql: Sql, eventId: string): void {
   sql.exec(`INSERT OR IGNORE INTO room_ingested (event_id) VALUES (?)`, eventId);
 }
 
-export function putSchedule(sql: Sql, key: string, dueAt: number, timer: RoomTimer): void {
-  sql.exec(`INSERT OR REPLACE INTO room_schedules (key, due_at, timer) VALUES (?, ?, ?)`, key, dueAt, JSON.stringify(timer));
+/** Sets a timer; with `keep`, a timer already set under that key keeps its deadline. */
+export function putSchedule(sql: Sql, key: string, dueAt: number, timer: RoomTimer, keep = false): void {
+  const onConflict = keep ? "DO NOTHING" : "DO UPDATE SET due_at = excluded.due_at, timer = excluded.timer";
+  sql.exec(`INSERT INTO room_schedules (key, due_at, timer) VALUES (?, ?, ?) ON CONFLICT (key) ${onConflict}`, key, dueAt, JSON.stringify(timer));
 }
 
 export function dropSchedule(sql: Sql, key: string): void {

@@ -70,7 +70,8 @@ export type RoomTimer = { kind: "approval-expiry"; approvalId: ApprovalId } | { 
 export type Effect =
   | { type: "emit"; body: EventBody }
   | { type: "send-agent"; frame: RoomToAgentFrame }
-  | { type: "schedule"; key: string; at: number; timer: RoomTimer }
+  /** `keep`: an armed deadline stands (the agent-lost clock runs from the first loss, not the latest wake). */
+  | { type: "schedule"; key: string; at: number; timer: RoomTimer; keep?: boolean }
   | { type: "unschedule"; key: string }
   | { type: "save-approval"; approval: ApprovalRecord }
   | { type: "launch"; order: LaunchOrder }
@@ -164,7 +165,10 @@ class Draft {
     return { ok: true };
   }
 
-  /** Keeps the agent-lost timer armed exactly while the session needs an agent that is not connected. */
+  /**
+   * Keeps the agent-lost timer armed exactly while the session needs an agent that is not connected.
+   * Re-arming keeps a deadline already set: a room woken (even by that very alarm) must not push it back.
+   */
   armAgentTimer(): void {
     if (needsAgent(this.session.status) && !this.state.agentConnected) {
       this.effects.push({
@@ -172,6 +176,7 @@ class Draft {
         key: AGENT_LOST_KEY,
         at: this.ctx.now + this.ctx.agentGraceMs,
         timer: { kind: "agent-lost" },
+        keep: true,
       });
     } else {
       this.effects.push({ type: "unschedule", key: AGENT_LOST_KEY });

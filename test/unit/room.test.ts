@@ -205,7 +205,7 @@ describe("interrupts and agent loss", () => {
 
   it("arms the agent-lost timer when the agent disconnects mid-run and fails the session when it fires", () => {
     const { state, effects } = run(asking(), [{ type: "agent-disconnected" }]);
-    expect(effects).toContainEqual({ type: "schedule", key: "agent-lost", at: 31_000, timer: { kind: "agent-lost" } });
+    expect(effects).toContainEqual({ type: "schedule", key: "agent-lost", at: 31_000, timer: { kind: "agent-lost" }, keep: true });
     const lost = run(state, [{ type: "timer", timer: { kind: "agent-lost" } }], 31_000);
     expect(lost.state.session).toMatchObject({ status: "failed" });
     expect(lost.state.session?.statusReason).toMatch(/agent lost/);

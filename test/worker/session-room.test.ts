@@ -236,6 +236,31 @@ describe("interrupts, expiry and agent loss", () => {
     expect(s.statusReason).toMatch(/agent lost/);
     expect(s.pendingApprovals).toBe(0);
   });
+
+  it("keeps the agent-lost deadline when an evicted room is woken by its own alarm", async () => {
+    const seed = await seedWorkspace();
+    const id = await launch(seed);
+    const agent = await startedAgent(seed, id, await runIdOf(seed, seed.agentId));
+    agent.close();
+    const room = env.SessionRoom.getByName(id);
+    await eventually(() =>
+      runInDurableObject(room, async (_i, state) => state.storage.sql.exec(`SELECT 1 FROM room_schedules WHERE key = 'agent-lost'`).toArray().length > 0),
+    );
+    // The deadline has passed; then the runtime evicts the object, so the alarm wakes a new instance.
+    const deadline = Date.now() - 1_000;
+    await runInDurableObject(room, async (_i, state) => {
+      state.storage.sql.exec(`UPDATE room_schedules SET due_at = ? WHERE key = 'agent-lost'`, deadline);
+      await state.storage.setAlarm(deadline);
+    });
+    await runInDurableObject(room, (_i, state) => state.abort("evicted")).catch(() => undefined);
+    const fresh = env.SessionRoom.getByName(id);
+    expect(await runDurableObjectAlarm(fresh)).toBe(true);
+    const s = await eventually(async () => {
+      const x = await (await api(`/api/sessions/${id}`, seed.userToken)).json<{ status: string; statusReason: string }>();
+      return x.status === "failed" ? x : null;
+    });
+    expect(s.statusReason).toMatch(/agent lost/);
+  });
 });
 
 describe("errors", () => {
