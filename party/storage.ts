@@ -57,7 +57,7 @@ const StoredSession = z.object({
     })
     .optional(),
 });
-const StoredApproval = z.intersection(Approval, z.object({ requestId: z.string(), runId: z.string(), agentInput: ToolInput.nullable().optional() }));
+const StoredApproval = z.intersection(Approval, z.object({ requestId: z.string(), runId: z.string(), agentInput: ToolInput.nullable().optional(), editSha256: z.string().nullable().optional() }));
 const StoredTimer = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("approval-expiry"), approvalId: z.string() }),
   z.object({ kind: z.literal("agent-lost") }),
