@@ -28,6 +28,13 @@ import * as store from "./storage";
 import { errorFrame, parseFrame, safeSend } from "./sockets";
 import { toSummary } from "./summary";
 
+/** A decision with its edit's hash (the step refuses a too-deep edit before any hash is needed). */
+function decideInput(approvalId: string, body: DecisionBody, by: string): RoomInput {
+  const edit = body.decision === "approve" ? body.updatedInput : undefined;
+  const editSha256 = edit && !nestsDeeperThan(edit, MAX_SCRUB_DEPTH) ? canonicalSha256(edit) : undefined;
+  return { type: "decide", approvalId, body, by, ...(editSha256 ? { editSha256 } : {}) };
+}
+
 export type RoomResult<T> = { ok: true; value: T } | { ok: false; code: ErrorCode; message: string };
 /** Per socket: its side, and for a viewer the caller as the upgrade route authenticated them (kept current by pushes). */
 type Role = { role: "viewer" | "agent"; subject: string; tokenId: string; actor: SocketActor | null };
@@ -150,7 +157,7 @@ export class SessionRoom extends Server<Env> {
     }
     const r =
       frame.value.type === "decide"
-        ? this.#apply({ type: "decide", approvalId: frame.value.approvalId, body: frame.value.body, by })
+        ? this.#apply(decideInput(frame.value.approvalId, frame.value.body, by))
         : this.#apply({ type: "interrupt", by });
     if (r.ok) safeSend(conn, { type: "ack", ref } satisfies ServerFrame);
     else errorFrame(conn, ref, r.code, r.message);
@@ -199,7 +206,7 @@ export class SessionRoom extends Server<Env> {
       for (const e of r.effects) {
         if (e.type === "emit") emitted.push(store.appendEvent(sql, ++this.#seq, now, e.body));
         else if (e.type === "save-approval") store.saveApproval(sql, e.approval);
-        else if (e.type === "schedule") store.putSchedule(sql, e.key, e.at, e.timer);
+        else if (e.type === "schedule") store.putSchedule(sql, e.key, e.at, e.timer, e.keep);
         else if (e.type === "unschedule") store.dropSchedule(sql, e.key);
       }
       if (r.state.session) store.saveSession(sql, r.state.session);
@@ -247,9 +254,15 @@ export class SessionRoom extends Server<Env> {
   }
 
   async decide(approvalId: string, body: DecisionBody, by: string): Promise<RoomResult<Approval>> {
-    const r = this.#apply({ type: "decide", approvalId, body, by });
+    const r = this.#apply(decideInput(approvalId, body, by));
     await this.#outbox.settled();
     return r.ok ? { ok: true as const, value: toPublicApproval(r.approval!) } : r;
+  }
+
+  /** One approval as the room holds it (the inbox in D1 may trail it). */
+  approval(id: string): Approval | null {
+    const rec = this.#state.approvals[id];
+    return rec ? toPublicApproval(rec) : null;
   }
 
   async interrupt(by: string): Promise<RoomResult<SessionSummary>> {

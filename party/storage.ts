@@ -57,7 +57,7 @@ const StoredSession = z.object({
     })
     .optional(),
 });
-const StoredApproval = z.intersection(Approval, z.object({ requestId: z.string(), runId: z.string(), agentInput: ToolInput.nullable().optional() }));
+const StoredApproval = z.intersection(Approval, z.object({ requestId: z.string(), runId: z.string(), agentInput: ToolInput.nullable().optional(), editSha256: z.string().nullable().optional() }));
 const StoredTimer = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("approval-expiry"), approvalId: z.string() }),
   z.object({ kind: z.literal("agent-lost") }),
@@ -134,8 +134,10 @@ export function markIngested(sql: Sql, eventId: string): void {
   sql.exec(`INSERT OR IGNORE INTO room_ingested (event_id) VALUES (?)`, eventId);
 }
 
-export function putSchedule(sql: Sql, key: string, dueAt: number, timer: RoomTimer): void {
-  sql.exec(`INSERT OR REPLACE INTO room_schedules (key, due_at, timer) VALUES (?, ?, ?)`, key, dueAt, JSON.stringify(timer));
+/** Sets a timer; with `keep`, a timer already set under that key keeps its deadline. */
+export function putSchedule(sql: Sql, key: string, dueAt: number, timer: RoomTimer, keep = false): void {
+  const onConflict = keep ? "DO NOTHING" : "DO UPDATE SET due_at = excluded.due_at, timer = excluded.timer";
+  sql.exec(`INSERT INTO room_schedules (key, due_at, timer) VALUES (?, ?, ?) ON CONFLICT (key) ${onConflict}`, key, dueAt, JSON.stringify(timer));
 }
 
 export function dropSchedule(sql: Sql, key: string): void {

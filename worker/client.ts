@@ -125,7 +125,10 @@ export function createApiClient(opts: ClientOptions) {
       call(SessionSummary, "POST", `/api/sessions/${encodeURIComponent(id)}/continue`, body),
     listApprovals: (q: Partial<ApprovalListQuery> = {}) =>
       call(z.object({ approvals: z.array(Approval) }), "GET", "/api/approvals", undefined, q as Query),
-    /** Pass the session when you know it (e.g. from its socket): that route does not wait for the inbox. */
+    approval: (approvalId: string) => call(Approval, "GET", `/api/approvals/${encodeURIComponent(approvalId)}`),
+    /**
+     * The body names the `inputSha256` of the approval the person saw (echo it from the approval).
+     * Pass the session when you know it (e.g. from its socket): that route does not wait for the inbox. */
     decide: (approvalId: string, body: DecisionBody, sessionId?: string) =>
       call(
         Approval,

@@ -10,6 +10,7 @@ import type { WorkspaceHub } from "../party/workspace-hub";
  */
 export type SessionRoomApi = Pick<SessionRoom, "create" | "decide" | "interrupt" | "continueWith" | "patch" | "forkBasis" | "handoff" | "closeToken" | "launchSpec" | "setGrants" | "reauthorize"> & {
   summary(): Promise<ReturnType<SessionRoom["summary"]>>;
+  approval(id: string): Promise<ReturnType<SessionRoom["approval"]>>;
   events(after: number, limit: number): Promise<ReturnType<SessionRoom["events"]>>;
   fetch(request: Request): Promise<Response>;
 };

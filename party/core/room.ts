@@ -24,6 +24,11 @@ export interface ApprovalRecord extends Approval {
    * is its scrubbed copy. Never shown, mirrored or indexed; dropped when the session stops needing its agent.
    */
   agentInput?: Approval["updatedInput"];
+  /**
+   * The sha256 of the approved edit as written (null: approved as asked), so an identical repeat is told
+   * from a conflicting edit even after the clear copy is dropped.
+   */
+  editSha256?: string | null;
 }
 
 /** Where a session came from: a template version with its parameters, and/or a pipeline step. */
@@ -70,7 +75,8 @@ export type RoomTimer = { kind: "approval-expiry"; approvalId: ApprovalId } | { 
 export type Effect =
   | { type: "emit"; body: EventBody }
   | { type: "send-agent"; frame: RoomToAgentFrame }
-  | { type: "schedule"; key: string; at: number; timer: RoomTimer }
+  /** `keep`: an armed deadline stands (the agent-lost clock runs from the first loss, not the latest wake). */
+  | { type: "schedule"; key: string; at: number; timer: RoomTimer; keep?: boolean }
   | { type: "unschedule"; key: string }
   | { type: "save-approval"; approval: ApprovalRecord }
   | { type: "launch"; order: LaunchOrder }
@@ -97,7 +103,8 @@ export interface CreateInput {
 export type RoomInput =
   | { type: "create"; session: CreateInput }
   | { type: "agent-event"; envelope: AgentEnvelope; inputSha256?: string }
-  | { type: "decide"; approvalId: string; body: DecisionBody; by: string }
+  /** `editSha256`: the hash of an approve's `updatedInput` (computed by the room; absent without one). */
+  | { type: "decide"; approvalId: string; body: DecisionBody; by: string; editSha256?: string }
   | { type: "interrupt"; by: string }
   | { type: "continue"; prompt: string; runId: string; by: string }
   | { type: "patch"; title?: string; archived?: boolean }
@@ -164,7 +171,10 @@ class Draft {
     return { ok: true };
   }
 
-  /** Keeps the agent-lost timer armed exactly while the session needs an agent that is not connected. */
+  /**
+   * Keeps the agent-lost timer armed exactly while the session needs an agent that is not connected.
+   * Re-arming keeps a deadline already set: a room woken (even by that very alarm) must not push it back.
+   */
   armAgentTimer(): void {
     if (needsAgent(this.session.status) && !this.state.agentConnected) {
       this.effects.push({
@@ -172,6 +182,7 @@ class Draft {
         key: AGENT_LOST_KEY,
         at: this.ctx.now + this.ctx.agentGraceMs,
         timer: { kind: "agent-lost" },
+        keep: true,
       });
     } else {
       this.effects.push({ type: "unschedule", key: AGENT_LOST_KEY });
@@ -362,17 +373,30 @@ function describeOutcome(kind: string, error: string | undefined, wasInterruptin
 }
 
 function stripInternal(rec: ApprovalRecord): Approval {
-  const { requestId: _r, runId: _run, agentInput: _clear, ...approval } = rec;
+  const { requestId: _r, runId: _run, agentInput: _clear, editSha256: _edit, ...approval } = rec;
   return approval;
 }
 
-function decide(d: Draft, approvalId: string, body: DecisionBody, by: string): StepResult {
+/**
+ * A decision binds the input the person saw (its hash) and, for an approve, the edit: an identical
+ * repeat is idempotent; another answer, another edit, a stale input or a late decision is refused.
+ */
+function decide(d: Draft, approvalId: string, body: DecisionBody, by: string, editSha256: string | null): StepResult {
   const rec = d.state.approvals[approvalId];
   if (!rec) return fail("NOT_FOUND", `approval ${approvalId} is not part of this session`);
+  if (body.inputSha256 !== rec.inputSha256) {
+    return fail("CONFLICT", `The input of ${rec.toolName} changed since you saw it (approval ${approvalId}); reload the approval and decide on what it shows now.`);
+  }
   const wanted = body.decision === "approve" ? "approved" : "denied";
   if (rec.status !== "pending") {
-    if (rec.status === wanted) return d.done(rec); // the same decision again: idempotent
-    return fail("CONFLICT", `approval ${approvalId} is already ${rec.status}${rec.decidedBy ? ` by ${rec.decidedBy}` : ""}`);
+    const sameEdit = wanted === "denied" || (rec.editSha256 ?? null) === editSha256;
+    if (rec.status === wanted && sameEdit) return d.done(rec); // the same decision again: idempotent
+    const who = rec.decidedBy ? ` by ${rec.decidedBy}` : "";
+    if (rec.status === wanted) return fail("CONFLICT", `approval ${approvalId} is already approved${who} with a different input; the first decision stands.`);
+    return fail("CONFLICT", `approval ${approvalId} is already ${rec.status}${who}`);
+  }
+  if (d.ctx.now >= rec.expiresAt) {
+    return fail("CONFLICT", `approval ${approvalId} expired at ${new Date(rec.expiresAt).toISOString()}; it is denied and can no longer be decided.`);
   }
   if (body.decision === "approve" && body.updatedInput && nestsDeeperThan(body.updatedInput, MAX_SCRUB_DEPTH)) {
     return fail("BAD_REQUEST", `The edited input nests more than ${MAX_SCRUB_DEPTH} levels deep; flatten it or approve without edits.`);
@@ -388,7 +412,8 @@ function decide(d: Draft, approvalId: string, body: DecisionBody, by: string): S
         : { behavior: "allow" }
       : { behavior: "deny", message: body.comment };
   const updatedInput = body.decision === "approve" ? (body.updatedInput ?? null) : null;
-  const next = d.resolveApproval(rec, wanted, "human", by, comment, updatedInput, answer);
+  const bound: ApprovalRecord = { ...rec, editSha256: updatedInput ? editSha256 : null };
+  const next = d.resolveApproval(bound, wanted, "human", by, comment, updatedInput, answer);
   d.clearedIfNone(`${rec.toolName} ${wanted} by ${by}`);
   return d.done(next);
 }
@@ -447,7 +472,7 @@ function applyInput(state: RoomState, input: RoomInput, ctx: StepContext): StepR
     case "agent-event":
       return agentEvent(d, input.envelope, input.inputSha256);
     case "decide":
-      return decide(d, input.approvalId, input.body, input.by);
+      return decide(d, input.approvalId, input.body, input.by, input.editSha256 ?? null);
     case "interrupt":
       return interrupt(d, input.by);
     case "continue":

@@ -139,7 +139,7 @@ describe("live in the browser", () => {
     // The agent reconnects too; decide from elsewhere, and the page catches up on what it missed.
     await waitUntil(async () => (await t.client.listAgents()).agents.some((a) => a.online), 30_000);
     const pending = (await t.client.listApprovals({ session: s.id })).approvals[0]!;
-    await t.client.decide(pending.id, { decision: "approve" }, s.id);
+    await t.client.decide(pending.id, { decision: "approve", inputSha256: pending.inputSha256 }, s.id);
     await page.locator(".session-head [data-status=completed]").waitFor({ timeout: 45_000 });
     await page.getByRole("log", { name: "Conversation" }).getByText("Done.").first().waitFor();
     await context.close();

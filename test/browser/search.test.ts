@@ -20,7 +20,7 @@ beforeAll(async () => {
   for (let i = 0; i < 100; i++) {
     const pending = (await t.client.listApprovals({ session: s.id })).approvals[0];
     if (pending) {
-      await t.client.decide(pending.id, { decision: "approve" }, s.id);
+      await t.client.decide(pending.id, { decision: "approve", inputSha256: pending.inputSha256 }, s.id);
       break;
     }
     await new Promise((r) => setTimeout(r, 100));

@@ -33,7 +33,7 @@ describe("happy", () => {
     expect((await t.client.getSession(s.id)).status).toBe("waiting_for_approval");
     expect(existsSync(join(cwd, "hello.txt"))).toBe(false);
 
-    viewer.live.send({ type: "decide", ref: "ok-1", approvalId: approval.id, body: { decision: "approve" } });
+    viewer.live.send({ type: "decide", ref: "ok-1", approvalId: approval.id, body: { decision: "approve", inputSha256: approval.inputSha256 } });
     const done = await waitForStatus(t, s.id, "completed");
     expect(readFileSync(join(cwd, "hello.txt"), "utf8")).toBe("hello\n");
     expect(done).toMatchObject({ result: "Done.", pendingApprovals: 0, toolCallCount: 1 });
@@ -52,7 +52,7 @@ describe("happy", () => {
     const s = await t.client.createSession({ prompt: "write hello.txt", cwd });
     const viewer = watch(t, s.id);
     const approval = approvalOf(await viewer.waitFor((e) => e.type === "approval-requested"))!;
-    const decided = await t.client.decide(approval.id, { decision: "deny", comment: "not in this folder" }, s.id);
+    const decided = await t.client.decide(approval.id, { decision: "deny", comment: "not in this folder", inputSha256: approval.inputSha256 }, s.id);
     expect(decided).toMatchObject({ status: "denied", comment: "not in this folder", via: "human" });
     await waitForStatus(t, s.id, "completed");
     expect(existsSync(join(cwd, "hello.txt"))).toBe(false);

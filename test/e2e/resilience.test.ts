@@ -28,7 +28,7 @@ describe("reconnects, restarts and the journal", () => {
     await t.restartServer();
     const { approvals } = await t.client.listApprovals({ session: s.id });
     expect(approvals).toHaveLength(1);
-    await t.client.decide(approvals[0]!.id, { decision: "approve" });
+    await t.client.decide(approvals[0]!.id, { decision: "approve", inputSha256: approvals[0]!.inputSha256 });
     await waitForStatus(t, s.id, "completed");
     expect(readFileSync(join(cwd, "hello.txt"), "utf8")).toBe("hello\n");
   });
@@ -67,7 +67,7 @@ describe("reconnects, restarts and the journal", () => {
           approved.add(a.id);
           // Give the viewer time to drop and come back between the session's steps.
           await new Promise((r) => setTimeout(r, 150));
-          await t.client.decide(a.id, { decision: "approve" });
+          await t.client.decide(a.id, { decision: "approve", inputSha256: a.inputSha256 });
         }
         await new Promise((r) => setTimeout(r, 50));
       }

@@ -154,20 +154,33 @@ describe("happy", () => {
     expect(JSON.parse(r.stdout)).toEqual(page);
   });
 
-  it("approves with an edited input read from a file", async () => {
-    const h = harness(() => ({ json: approval({ status: "approved", updatedInput: { command: "npm test" } }) }));
+  it("approves with an edited input read from a file, naming the hash of the input it was shown", async () => {
+    const shown = approval({ inputSha256: "ab".repeat(32) });
+    const h = harness((req) => ({ json: req.method === "GET" ? shown : approval({ status: "approved", updatedInput: { command: "npm test" } }) }));
     writeFileSync(join(h.cwd, "input.json"), JSON.stringify({ command: "npm test" }));
     const r = await h.run("approve", APR, "--comment", "ok", "--input", "@input.json");
-    expect(h.sent[0]!.url.pathname).toBe(`/api/approvals/${APR}/decision`);
-    expect(h.sent[0]!.body).toEqual({ decision: "approve", comment: "ok", updatedInput: { command: "npm test" } });
+    expect(h.sent.map((s) => `${s.method} ${s.url.pathname}`)).toEqual([`GET /api/approvals/${APR}`, `POST /api/approvals/${APR}/decision`]);
+    expect(h.sent[1]!.body).toEqual({ decision: "approve", comment: "ok", updatedInput: { command: "npm test" }, inputSha256: "ab".repeat(32) });
     expect(r.stdout).toContain(`approved ${APR}: Bash npm test`);
   });
 
-  it("denies with the comment Claude will read", async () => {
-    const h = harness(() => ({ json: approval({ status: "denied", comment: "use pnpm" }) }));
+  it("denies with the comment Claude will read, naming the hash of the input it was shown", async () => {
+    const shown = approval({ inputSha256: "cd".repeat(32) });
+    const h = harness((req) => ({ json: req.method === "GET" ? shown : approval({ status: "denied", comment: "use pnpm" }) }));
     const r = await h.run("deny", APR, "--comment", "use pnpm");
-    expect(h.sent[0]!.body).toEqual({ decision: "deny", comment: "use pnpm" });
+    expect(h.sent[1]!.body).toEqual({ decision: "deny", comment: "use pnpm", inputSha256: "cd".repeat(32) });
     expect(r.code).toBe(0);
+  });
+
+  it("exits 5 with the server's reason when the input changed since it was shown", async () => {
+    const h = harness((req) =>
+      req.method === "GET"
+        ? { json: approval() }
+        : { status: 409, json: { error: { code: "CONFLICT", message: "The input of Bash changed since you saw it", requestId: "r" } } },
+    );
+    const r = await h.run("approve", APR);
+    expect(r.code).toBe(5);
+    expect(r.stderr).toContain("changed since you saw it");
   });
 
   it("continues a session with a follow-up prompt", async () => {

@@ -10,6 +10,9 @@ import {
   type StepContext,
 } from "../../party/core/room";
 import type { AgentEvent } from "../../worker/protocol/agent";
+import type { DecisionBody } from "../../worker/protocol/approval";
+import { canonicalSha256 } from "../../party/hash";
+import { MAX_SCRUB_DEPTH, nestsDeeperThan } from "../../worker/domain/scrub";
 import type { Json } from "../../worker/protocol/json";
 import { totals } from "../../party/core/tally";
 const totalsOf = (s: RoomState) => totals(s.session!.tally);
@@ -36,7 +39,19 @@ function run(state: RoomState, inputs: RoomInput[], now = 1_000): { state: RoomS
 }
 
 let seq = 0;
-const ev = (event: AgentEvent): RoomInput => ({ type: "agent-event", envelope: { id: `e${++seq}`, at: 1, event } });
+/** An agent event as the room ingests it: an approval request carries its input's hash. */
+const ev = (event: AgentEvent): RoomInput => ({
+  type: "agent-event",
+  envelope: { id: `e${++seq}`, at: 1, event },
+  ...(event.type === "approval-request" ? { inputSha256: canonicalSha256(event.input) } : {}),
+});
+type Answer = { decision: "approve"; comment?: string; updatedInput?: Record<string, Json> } | { decision: "deny"; comment: string };
+/** A decision as the room builds it: naming the hash of the input shown, with the edit's hash. */
+const decideOn = (s: RoomState, approvalId: string, answer: Answer, by: string, seen = s.approvals[approvalId]?.inputSha256 ?? "0".repeat(64)): RoomInput => {
+  const edit = answer.decision === "approve" ? answer.updatedInput : undefined;
+  const editSha256 = edit && !nestsDeeperThan(edit, MAX_SCRUB_DEPTH) ? canonicalSha256(edit) : undefined;
+  return { type: "decide", approvalId, body: { ...answer, inputSha256: seen } as DecisionBody, by, ...(editSha256 ? { editSha256 } : {}) };
+};
 const created = (): RoomState =>
   run(EMPTY_ROOM, [
     {
@@ -98,7 +113,7 @@ describe("happy", () => {
   it("approves: sends the decision to the agent and goes back to running", () => {
     const s = asking();
     const id = Object.keys(s.approvals)[0]!;
-    const { state, effects } = run(s, [{ type: "decide", approvalId: id, body: { decision: "approve", updatedInput: { file_path: "b" } }, by: "ann" }]);
+    const { state, effects } = run(s, [decideOn(s, id, { decision: "approve", updatedInput: { file_path: "b" } }, "ann")]);
     expect(state.session?.status).toBe("running");
     expect(effects).toContainEqual({
       type: "send-agent",
@@ -110,7 +125,7 @@ describe("happy", () => {
   it("stays waiting while a second tool call of the same turn is still pending", () => {
     const s = run(asking(), [ev({ type: "approval-request", requestId: "req-2", toolName: "Bash", input: { command: "ls" } })]).state;
     const first = Object.values(s.approvals).find((a) => a.requestId === "req-1")!;
-    const after = run(s, [{ type: "decide", approvalId: first.id, body: { decision: "approve" }, by: "ann" }]).state;
+    const after = run(s, [decideOn(s, first.id, { decision: "approve" }, "ann")]).state;
     expect(after.session?.status).toBe("waiting_for_approval");
   });
 
@@ -143,15 +158,47 @@ describe("approvals: decisions and expiry", () => {
   it("answers the same decision twice idempotently and refuses a conflicting one", () => {
     const s = asking();
     const id = Object.keys(s.approvals)[0]!;
-    const once = run(s, [{ type: "decide", approvalId: id, body: { decision: "deny", comment: "no" }, by: "ann" }]).state;
-    const twice = step(once, { type: "decide", approvalId: id, body: { decision: "deny", comment: "no" }, by: "bob" }, ctx());
+    const once = run(s, [decideOn(s, id, { decision: "deny", comment: "no" }, "ann")]).state;
+    const twice = step(once, decideOn(once, id, { decision: "deny", comment: "no" }, "bob"), ctx());
     expect(twice.ok && twice.effects).toEqual([]);
-    const conflict = step(once, { type: "decide", approvalId: id, body: { decision: "approve" }, by: "bob" }, ctx());
+    const conflict = step(once, decideOn(once, id, { decision: "approve" }, "bob"), ctx());
     expect(conflict).toMatchObject({ ok: false, code: "CONFLICT" });
   });
 
+  it("refuses a decision naming the hash of another input than the call it holds", () => {
+    const s = asking();
+    const id = Object.keys(s.approvals)[0]!;
+    expect(s.approvals[id]!.inputSha256).toBe(canonicalSha256({ file_path: "a" }));
+    const stale = step(s, decideOn(s, id, { decision: "approve" }, "ann", canonicalSha256({ file_path: "other" })), ctx());
+    expect(stale).toMatchObject({ ok: false, code: "CONFLICT", message: expect.stringMatching(/changed since you saw it/) });
+    const denied = run(s, [decideOn(s, id, { decision: "deny", comment: "no" }, "ann")]).state;
+    // Even the same answer again is refused when it names another input.
+    expect(step(denied, decideOn(denied, id, { decision: "deny", comment: "no" }, "ann", "f".repeat(64)), ctx())).toMatchObject({ ok: false, code: "CONFLICT" });
+  });
+
+  it("answers the same edit again idempotently and refuses a second, different edit", () => {
+    const s = asking();
+    const id = Object.keys(s.approvals)[0]!;
+    const edited = run(s, [decideOn(s, id, { decision: "approve", updatedInput: { file_path: "b" } }, "ann")]).state;
+    const same = step(edited, decideOn(edited, id, { decision: "approve", updatedInput: { file_path: "b" } }, "bob"), ctx());
+    expect(same.ok && same.effects).toEqual([]);
+    const other = step(edited, decideOn(edited, id, { decision: "approve", updatedInput: { file_path: "c" } }, "bob"), ctx());
+    expect(other).toMatchObject({ ok: false, code: "CONFLICT", message: expect.stringMatching(/different input/) });
+    expect(step(edited, decideOn(edited, id, { decision: "approve" }, "bob"), ctx())).toMatchObject({ ok: false, code: "CONFLICT" });
+    const plain = run(s, [decideOn(s, id, { decision: "approve" }, "ann")]).state;
+    expect(step(plain, decideOn(plain, id, { decision: "approve", updatedInput: { file_path: "b" } }, "bob"), ctx())).toMatchObject({ ok: false, code: "CONFLICT" });
+  });
+
+  it("refuses a decision after the approval's deadline even before its timer fires", () => {
+    const s = asking();
+    const id = Object.keys(s.approvals)[0]!;
+    const late = step(s, decideOn(s, id, { decision: "approve" }, "ann"), ctx(61_000));
+    expect(late).toMatchObject({ ok: false, code: "CONFLICT", message: expect.stringMatching(/expired at 1970-01-01T00:01:01.000Z/) });
+    expect(step(s, decideOn(s, id, { decision: "approve" }, "ann"), ctx(60_999)).ok).toBe(true);
+  });
+
   it("refuses a decision for an unknown approval", () => {
-    expect(step(asking(), { type: "decide", approvalId: "apr_nope", body: { decision: "approve" }, by: "x" }, ctx())).toMatchObject({
+    expect(step(asking(), decideOn(asking(), "apr_nope", { decision: "approve" }, "x"), ctx())).toMatchObject({
       ok: false,
       code: "NOT_FOUND",
     });
@@ -169,7 +216,7 @@ describe("approvals: decisions and expiry", () => {
   it("ignores an expiry timer for an approval already decided", () => {
     const s = asking();
     const id = Object.keys(s.approvals)[0]! as ApprovalId;
-    const decided = run(s, [{ type: "decide", approvalId: id, body: { decision: "approve" }, by: "ann" }]).state;
+    const decided = run(s, [decideOn(s, id, { decision: "approve" }, "ann")]).state;
     const r = step(decided, { type: "timer", timer: { kind: "approval-expiry", approvalId: id } }, ctx());
     expect(r.ok && r.effects).toEqual([]);
   });
@@ -205,7 +252,7 @@ describe("interrupts and agent loss", () => {
 
   it("arms the agent-lost timer when the agent disconnects mid-run and fails the session when it fires", () => {
     const { state, effects } = run(asking(), [{ type: "agent-disconnected" }]);
-    expect(effects).toContainEqual({ type: "schedule", key: "agent-lost", at: 31_000, timer: { kind: "agent-lost" } });
+    expect(effects).toContainEqual({ type: "schedule", key: "agent-lost", at: 31_000, timer: { kind: "agent-lost" }, keep: true });
     const lost = run(state, [{ type: "timer", timer: { kind: "agent-lost" } }], 31_000);
     expect(lost.state.session).toMatchObject({ status: "failed" });
     expect(lost.state.session?.statusReason).toMatch(/agent lost/);
@@ -230,7 +277,7 @@ describe("interrupts and agent loss", () => {
   it("re-sends decisions the agent still waits for after a reconnect", () => {
     const s = asking();
     const id = Object.keys(s.approvals)[0]!;
-    const decided = run(s, [{ type: "decide", approvalId: id, body: { decision: "approve" }, by: "ann" }]).state;
+    const decided = run(s, [decideOn(s, id, { decision: "approve" }, "ann")]).state;
     const { effects } = run(decided, [{ type: "resync", waiting: ["req-1"] }]);
     expect(effects).toEqual([{ type: "send-agent", frame: { type: "decision", requestId: "req-1", answer: { behavior: "allow" } } }]);
   });
@@ -305,7 +352,7 @@ describe("secrets", () => {
     const s = run(running(), [ev({ type: "approval-request", requestId: "r9", toolName: "Bash", input: { command: "git push" } })]).state;
     const id = Object.keys(s.approvals)[0]!;
     const edit = { command: `GH_TOKEN=${PAT} git push` };
-    const r = step(s, { type: "decide", approvalId: id, body: { decision: "approve", updatedInput: edit }, by: "ann" }, ctx());
+    const r = step(s, decideOn(s, id, { decision: "approve", updatedInput: edit }, "ann"), ctx());
     if (!r.ok) throw new Error(r.message);
     const toAgent = r.effects.filter((e) => e.type === "send-agent");
     expect(toAgent).toEqual([{ type: "send-agent", frame: { type: "decision", requestId: "r9", answer: { behavior: "allow", updatedInput: edit } } }]);
@@ -328,14 +375,14 @@ describe("secrets", () => {
     const id = Object.keys(s.approvals)[0]!;
     let deep: Json = "ls";
     for (let i = 0; i < 20_000; i++) deep = { a: deep };
-    const r = step(s, { type: "decide", approvalId: id, body: { decision: "approve", updatedInput: { command: deep } }, by: "ann" }, ctx());
+    const r = step(s, decideOn(s, id, { decision: "approve", updatedInput: { command: deep } }, "ann"), ctx());
     expect(r).toMatchObject({ ok: false, code: "BAD_REQUEST" });
   });
 
   it("refuses an edited input built on a scrubbed copy", () => {
     const s = run(running(), [ev({ type: "approval-request", requestId: "r9", toolName: "Bash", input: { command: "echo sk-ant-api03-AbCdEfGhIjKlMnOpQrStUvWxYz0123" } })]).state;
     const id = Object.keys(s.approvals)[0]!;
-    const r = step(s, { type: "decide", approvalId: id, body: { decision: "approve", updatedInput: { command: "echo [REDACTED:anthropic-key] && ls" } }, by: "ann" }, ctx());
+    const r = step(s, decideOn(s, id, { decision: "approve", updatedInput: { command: "echo [REDACTED:anthropic-key] && ls" } }, "ann"), ctx());
     expect(r).toMatchObject({ ok: false, code: "BAD_REQUEST" });
   });
 });

@@ -5,6 +5,7 @@
  */
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { canonicalSha256 } from "../../party/hash";
 import app from "../../worker/app";
 import { makeDb } from "../../worker/db/client";
 import { putGrant } from "../../worker/db/grants";
@@ -183,7 +184,7 @@ function bodyFor(key: string, f: Fixture, p: Principal): unknown {
       return { userId: f.bystander };
     case "POST /api/approvals/:id/decision":
     case "POST /api/sessions/:id/approvals/:approvalId/decision":
-      return { decision: "approve" };
+      return { decision: "approve", inputSha256: canonicalSha256({ command: "ls" }) };
     case "POST /api/members":
       return { name: "New", email: `new-${crypto.randomUUID()}@test`, role: "member" };
     case "PATCH /api/members/:userId":
@@ -315,7 +316,7 @@ describe("security: socket frames", () => {
     const f = await fixture("GET /api/sessions/:id/live");
     const sock = await openSocket(`/api/sessions/${f.sessionId}/live`, f.tokens[principal]!);
     await sock.next((x) => x.type === "snapshot");
-    sock.send({ type: "decide", ref: "d", approvalId: "apr_00000000000000000000", body: { decision: "approve" } });
+    sock.send({ type: "decide", ref: "d", approvalId: "apr_00000000000000000000", body: { decision: "approve", inputSha256: "0".repeat(64) } });
     const answer = await sock.next((x) => x.type === "error");
     const mayAct = EXPECTED["session.act"].includes(principal);
     expect((answer.error as { code: string }).code).toBe(mayAct ? "NOT_FOUND" : "FORBIDDEN");

@@ -32,8 +32,11 @@ const cases: Case[] = [
   ["approvals with a bad status", "GET", () => "/api/approvals?status=bogus", undefined, 400, "BAD_REQUEST"],
   ["approvals for a malformed session id", "GET", () => "/api/approvals?session=nope", undefined, 400, "BAD_REQUEST"],
   ["a decision that is neither approve nor deny", "POST", () => `/api/approvals/${unknownApproval}/decision`, { decision: "maybe" }, 400, "BAD_REQUEST"],
-  ["a decision with a non-object updatedInput", "POST", () => `/api/approvals/${unknownApproval}/decision`, { decision: "approve", updatedInput: "rm -rf /" }, 400, "BAD_REQUEST"],
-  ["a decision on an unknown approval", "POST", () => `/api/approvals/${unknownApproval}/decision`, { decision: "approve" }, 404, "NOT_FOUND"],
+  ["a decision with a non-object updatedInput", "POST", () => `/api/approvals/${unknownApproval}/decision`, { decision: "approve", inputSha256: "0".repeat(64), updatedInput: "rm -rf /" }, 400, "BAD_REQUEST"],
+  ["a decision without the hash of the input it saw", "POST", () => `/api/approvals/${unknownApproval}/decision`, { decision: "approve" }, 400, "BAD_REQUEST"],
+  ["a decision with a malformed input hash", "POST", () => `/api/approvals/${unknownApproval}/decision`, { decision: "approve", inputSha256: "ABC" }, 400, "BAD_REQUEST"],
+  ["a decision on an unknown approval", "POST", () => `/api/approvals/${unknownApproval}/decision`, { decision: "approve", inputSha256: "0".repeat(64) }, 404, "NOT_FOUND"],
+  ["an unknown approval", "GET", () => `/api/approvals/${unknownApproval}`, undefined, 404, "NOT_FOUND"],
   ["a session socket without an upgrade", "GET", () => `/api/sessions/${sessionId}/live`, undefined, 400, "BAD_REQUEST"],
   ["a workspace socket without an upgrade", "GET", () => "/api/workspace/live", undefined, 400, "BAD_REQUEST"],
 ];

@@ -40,16 +40,16 @@ describe("security: rate limits", () => {
     const agent = await openSocket(`/api/sessions/${id}/agent`, seed.agentToken);
     agent.send({ type: "agent-events", events: [{ id: "1", at: 1, event: { type: "run-started", runId } }, { id: "2", at: 1, event: { type: "approval-request", requestId: "r", toolName: "Bash", input: { command: "ls" } } }] });
     await agent.next((f) => f.type === "ack");
-    const approvalId = await eventually(async () => (await (await api(`/api/approvals?session=${id}`, seed.userToken)).json<{ approvals: { id: string }[] }>()).approvals[0]?.id);
+    const { id: approvalId, inputSha256 } = await eventually(async () => (await (await api(`/api/approvals?session=${id}`, seed.userToken)).json<{ approvals: { id: string; inputSha256: string }[] }>()).approvals[0]);
     const statuses: number[] = [];
     for (let i = 0; i < 61; i++) {
-      statuses.push((await api(`/api/approvals/${approvalId}/decision`, seed.userToken, { method: "POST", json: { decision: "approve" } })).status);
+      statuses.push((await api(`/api/approvals/${approvalId}/decision`, seed.userToken, { method: "POST", json: { decision: "approve", inputSha256 } })).status);
     }
     expect(statuses.slice(0, 60).every((s) => s === 200)).toBe(true);
     expect(statuses[60]).toBe(429);
     const viewer = await openSocket(`/api/sessions/${id}/live`, seed.userToken);
     await viewer.next((f) => f.type === "snapshot");
-    viewer.send({ type: "decide", ref: "x", approvalId, body: { decision: "approve" } });
+    viewer.send({ type: "decide", ref: "x", approvalId, body: { decision: "approve", inputSha256 } });
     expect(await viewer.next((f) => f.ref === "x")).toMatchObject({ type: "error", error: { code: "RATE_LIMITED" } });
   });
 

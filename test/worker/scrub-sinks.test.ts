@@ -89,7 +89,7 @@ describe("security: secrets reach no sink in clear", () => {
     await agent.next((f) => f.type === "ack");
     const approvalId = (await hub.next((f) => f.type === "approval-upsert")).approval as { id: string; inputSha256: string };
     const edit = { command: `GH_TOKEN=${PAT} git push` };
-    const res = await api(`/api/approvals/${approvalId.id}/decision`, seed.userToken, { method: "POST", json: { decision: "approve", updatedInput: edit } });
+    const res = await api(`/api/approvals/${approvalId.id}/decision`, seed.userToken, { method: "POST", json: { decision: "approve", inputSha256: approvalId.inputSha256, updatedInput: edit } });
     expect(res.status).toBe(200);
     const decided = await res.text();
     expect(await agent.next((f) => f.type === "decision")).toEqual({ type: "decision", requestId: "req-e", answer: { behavior: "allow", updatedInput: edit } });
@@ -110,9 +110,9 @@ describe("security: secrets reach no sink in clear", () => {
     const { agent, hub } = await started(seed, "marker");
     agent.send({ type: "agent-events", events: [envelope({ type: "approval-request", requestId: "req-m", toolName: "Bash", input: { command: `echo ${PAT}` } })] });
     await agent.next((f) => f.type === "ack");
-    const approval = (await hub.next((f) => f.type === "approval-upsert")).approval as { id: string; input: { command: string } };
+    const approval = (await hub.next((f) => f.type === "approval-upsert")).approval as { id: string; inputSha256: string; input: { command: string } };
     expect(approval.input.command).toBe("echo [REDACTED:github-token]");
-    const res = await api(`/api/approvals/${approval.id}/decision`, seed.userToken, { method: "POST", json: { decision: "approve", updatedInput: approval.input } });
+    const res = await api(`/api/approvals/${approval.id}/decision`, seed.userToken, { method: "POST", json: { decision: "approve", inputSha256: approval.inputSha256, updatedInput: approval.input } });
     expect(res.status).toBe(400);
   });
 });

@@ -93,7 +93,7 @@ describe("happy", () => {
     });
     expect(inbox.approvals.map((a) => a.id)).toEqual([approval.id]);
 
-    viewer.send({ type: "decide", ref: "r1", approvalId: approval.id, body: { decision: "approve", updatedInput: { file_path: "/work/hello.txt", content: "edited" } } });
+    viewer.send({ type: "decide", ref: "r1", approvalId: approval.id, body: { decision: "approve", inputSha256: approval.inputSha256, updatedInput: { file_path: "/work/hello.txt", content: "edited" } } });
     expect(await viewer.next((f) => f.type === "ack")).toMatchObject({ ref: "r1" });
     const decision = await agent.next((f) => f.type === "decision");
     expect(decision).toEqual({ type: "decision", requestId: "req-1", answer: { behavior: "allow", updatedInput: { file_path: "/work/hello.txt", content: "edited" } } });
@@ -106,19 +106,57 @@ describe("happy", () => {
     const agent = await startedAgent(seed, id, await runIdOf(seed, seed.agentId));
     await askApproval(agent);
     const { approvals } = await eventually(async () => {
-      const r = await (await api(`/api/approvals?session=${id}`, seed.userToken)).json<{ approvals: { id: string }[] }>();
+      const r = await (await api(`/api/approvals?session=${id}`, seed.userToken)).json<{ approvals: { id: string; inputSha256: string }[] }>();
       return r.approvals.length ? r : null;
     });
-    const approvalId = approvals[0]!.id;
-    const deny = await api(`/api/approvals/${approvalId}/decision`, seed.userToken, { method: "POST", json: { decision: "deny", comment: "use a temp dir" } });
+    const { id: approvalId, inputSha256 } = approvals[0]!;
+    const deny = await api(`/api/approvals/${approvalId}/decision`, seed.userToken, { method: "POST", json: { decision: "deny", comment: "use a temp dir", inputSha256 } });
     expect(deny.status).toBe(200);
     expect(await deny.json()).toMatchObject({ status: "denied", comment: "use a temp dir", via: "human", decidedBy: "user@test" });
     expect(await agent.next((f) => f.type === "decision")).toMatchObject({ answer: { behavior: "deny", message: "use a temp dir" } });
-    const same = await api(`/api/approvals/${approvalId}/decision`, seed.userToken, { method: "POST", json: { decision: "deny", comment: "again" } });
+    const same = await api(`/api/approvals/${approvalId}/decision`, seed.userToken, { method: "POST", json: { decision: "deny", comment: "again", inputSha256 } });
     expect(same.status).toBe(200);
-    const conflict = await api(`/api/approvals/${approvalId}/decision`, seed.userToken, { method: "POST", json: { decision: "approve" } });
+    const conflict = await api(`/api/approvals/${approvalId}/decision`, seed.userToken, { method: "POST", json: { decision: "approve", inputSha256 } });
     expect(conflict.status).toBe(409);
     expect((await conflict.json<{ error: { code: string } }>()).error.code).toBe("CONFLICT");
+  });
+
+  it("refuses a decision on another input (409), a malformed hash (400), a second different edit (409) and a late one (409)", async () => {
+    const seed = await seedWorkspace();
+    const id = await launch(seed);
+    const agent = await startedAgent(seed, id, await runIdOf(seed, seed.agentId));
+    await askApproval(agent);
+    const listed = await eventually(async () => (await (await api(`/api/approvals?session=${id}`, seed.userToken)).json<{ approvals: { id: string }[] }>()).approvals[0]);
+    const shown = await (await api(`/api/approvals/${listed.id}`, seed.userToken)).json<{ id: string; inputSha256: string; status: string }>();
+    expect(shown).toMatchObject({ id: listed.id, status: "pending", inputSha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    const decide = (approvalId: string, body: Record<string, Json>) => api(`/api/approvals/${approvalId}/decision`, seed.userToken, { method: "POST", json: body });
+
+    const stale = await decide(shown.id, { decision: "approve", inputSha256: "f".repeat(64) });
+    expect(stale.status).toBe(409);
+    expect((await stale.json<{ error: { code: string; message: string } }>()).error).toMatchObject({ code: "CONFLICT", message: expect.stringMatching(/changed since you saw it/) });
+    expect((await decide(shown.id, { decision: "approve", inputSha256: "not-a-hash" })).status).toBe(400);
+    expect((await decide(shown.id, { decision: "approve" })).status).toBe(400);
+
+    const edit = { file_path: "/work/hello.txt", content: "edited" };
+    expect((await decide(shown.id, { decision: "approve", inputSha256: shown.inputSha256, updatedInput: edit })).status).toBe(200);
+    expect((await decide(shown.id, { decision: "approve", inputSha256: shown.inputSha256, updatedInput: edit })).status).toBe(200);
+    const second = await decide(shown.id, { decision: "approve", inputSha256: shown.inputSha256, updatedInput: { ...edit, content: "other" } });
+    expect(second.status).toBe(409);
+    expect(await agent.next((f) => f.type === "decision")).toMatchObject({ answer: { behavior: "allow", updatedInput: edit } });
+
+    // A second request whose deadline has passed, while its expiry alarm has not fired yet.
+    await askApproval(agent, "req-2", { command: "ls" });
+    const late = await eventually(async () => (await (await api(`/api/approvals?session=${id}`, seed.userToken)).json<{ approvals: { id: string; inputSha256: string }[] }>()).approvals[0]);
+    const room = env.SessionRoom.getByName(id);
+    await runInDurableObject(room, async (_i, state) => {
+      state.storage.sql.exec(`UPDATE room_approvals SET body = json_set(body, '$.expiresAt', 1000) WHERE id = ?`, late.id);
+    });
+    await runInDurableObject(room, (_i, state) => state.abort("reload")).catch(() => undefined);
+    const refused = await decide(late.id, { decision: "approve", inputSha256: late.inputSha256 });
+    expect(refused.status).toBe(409);
+    expect((await refused.json<{ error: { message: string } }>()).error.message).toMatch(/expired at 1970-01-01T00:00:01.000Z/);
+    const still = await (await api(`/api/approvals/${late.id}`, seed.userToken)).json<{ status: string }>();
+    expect(still.status).toBe("pending");
   });
 
   it("stores a resent agent event once and acknowledges it again", async () => {
@@ -168,8 +206,8 @@ describe("decisions right after the request", () => {
     await viewer.next((f) => f.type === "snapshot");
     await askApproval(agent);
     const requested = await viewer.next((f) => isEvents(f) && eventsOf(f).some((e) => e.type === "approval-requested"));
-    const approvalId = (eventsOf(requested).find((e) => e.type === "approval-requested")!.approval as { id: string }).id;
-    const res = await api(`/api/sessions/${id}/approvals/${approvalId}/decision`, seed.userToken, { method: "POST", json: { decision: "approve" } });
+    const { id: approvalId, inputSha256 } = eventsOf(requested).find((e) => e.type === "approval-requested")!.approval as { id: string; inputSha256: string };
+    const res = await api(`/api/sessions/${id}/approvals/${approvalId}/decision`, seed.userToken, { method: "POST", json: { decision: "approve", inputSha256 } });
     expect(res.status).toBe(200);
     expect(await agent.next((f) => f.type === "decision")).toMatchObject({ answer: { behavior: "allow" } });
   });
@@ -236,6 +274,31 @@ describe("interrupts, expiry and agent loss", () => {
     expect(s.statusReason).toMatch(/agent lost/);
     expect(s.pendingApprovals).toBe(0);
   });
+
+  it("keeps the agent-lost deadline when an evicted room is woken by its own alarm", async () => {
+    const seed = await seedWorkspace();
+    const id = await launch(seed);
+    const agent = await startedAgent(seed, id, await runIdOf(seed, seed.agentId));
+    agent.close();
+    const room = env.SessionRoom.getByName(id);
+    await eventually(() =>
+      runInDurableObject(room, async (_i, state) => state.storage.sql.exec(`SELECT 1 FROM room_schedules WHERE key = 'agent-lost'`).toArray().length > 0),
+    );
+    // The deadline has passed; then the runtime evicts the object, so the alarm wakes a new instance.
+    const deadline = Date.now() - 1_000;
+    await runInDurableObject(room, async (_i, state) => {
+      state.storage.sql.exec(`UPDATE room_schedules SET due_at = ? WHERE key = 'agent-lost'`, deadline);
+      await state.storage.setAlarm(deadline);
+    });
+    await runInDurableObject(room, (_i, state) => state.abort("evicted")).catch(() => undefined);
+    const fresh = env.SessionRoom.getByName(id);
+    expect(await runDurableObjectAlarm(fresh)).toBe(true);
+    const s = await eventually(async () => {
+      const x = await (await api(`/api/sessions/${id}`, seed.userToken)).json<{ status: string; statusReason: string }>();
+      return x.status === "failed" ? x : null;
+    });
+    expect(s.statusReason).toMatch(/agent lost/);
+  });
 });
 
 describe("errors", () => {
@@ -246,7 +309,7 @@ describe("errors", () => {
     await viewer.next((f) => f.type === "snapshot");
     viewer.send("not json");
     expect(await viewer.next((f) => f.type === "error")).toMatchObject({ error: { code: "BAD_REQUEST" } });
-    viewer.send({ type: "decide", approvalId: "apr_xxxxxxxxxxxxxxxxxxxx", body: { decision: "deny" } });
+    viewer.send({ type: "decide", approvalId: "apr_xxxxxxxxxxxxxxxxxxxx", body: { decision: "deny", inputSha256: "0".repeat(64) } });
     const err = await viewer.next((f) => f.type === "error");
     expect(JSON.stringify(err)).toMatch(/comment/);
     const { events } = await (await api(`/api/sessions/${id}/events`, seed.userToken)).json<{ events: unknown[] }>();
@@ -272,7 +335,7 @@ describe("errors", () => {
 
   it("refuses a decision body without a comment on deny", async () => {
     const seed = await seedWorkspace();
-    const res = await api(`/api/approvals/apr_xxxxxxxxxxxxxxxxxxxx/decision`, seed.userToken, { method: "POST", json: { decision: "deny" } });
+    const res = await api(`/api/approvals/apr_xxxxxxxxxxxxxxxxxxxx/decision`, seed.userToken, { method: "POST", json: { decision: "deny", inputSha256: "0".repeat(64) } });
     expect(res.status).toBe(400);
   });
 });

@@ -7,7 +7,7 @@ import type { RunView } from "../../worker/protocol/pipelines";
 import { ACCESS_REVOKED_CLOSE, TOKEN_REVOKED_CLOSE } from "../../worker/protocol/frames";
 import { api, eventually, memberWith, openSocket, seedWorkspace, tokenFor, type Seed, type Socket } from "./helpers";
 
-const DECIDE = { type: "decide", ref: "d", approvalId: "apr_00000000000000000000", body: { decision: "approve" } };
+const DECIDE = { type: "decide", ref: "d", approvalId: "apr_00000000000000000000", body: { decision: "approve", inputSha256: "0".repeat(64) } };
 
 /** A member's private session, shared with a collaborator who has it open. */
 async function sharedSession(expiresAt?: number) {

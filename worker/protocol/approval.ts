@@ -37,18 +37,28 @@ export const Approval = z.object({
 });
 export type Approval = z.infer<typeof Approval>;
 
-/** A decision as a client sends it. Deny needs a comment: it is what the model reads. */
-export const DecisionBody = z.discriminatedUnion("decision", [
-  z.object({
-    decision: z.literal("approve"),
-    comment: z.string().trim().max(10_000).optional(),
-    updatedInput: ToolInput.optional(),
-  }),
-  z.object({
-    decision: z.literal("deny"),
-    comment: z.string().trim().min(1, "a deny needs a comment: Claude reads it to know what to do instead").max(10_000),
-  }),
-]);
+/** A canonical-JSON sha256, as lowercase hex. */
+export const Sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, "a sha256 as 64 lowercase hex digits");
+
+/** What a person chose. Deny needs a comment: it is what the model reads. */
+const Approve = z.object({
+  decision: z.literal("approve"),
+  comment: z.string().trim().max(10_000).optional(),
+  updatedInput: ToolInput.optional(),
+});
+const Deny = z.object({
+  decision: z.literal("deny"),
+  comment: z.string().trim().min(1, "a deny needs a comment: Claude reads it to know what to do instead").max(10_000),
+});
+export const DecisionChoice = z.discriminatedUnion("decision", [Approve, Deny]);
+export type DecisionChoice = z.infer<typeof DecisionChoice>;
+
+/**
+ * A decision as a client sends it: the choice bound to the input the person saw. The client echoes
+ * the approval's `inputSha256`; the room refuses it when it is not the hash of the call it holds.
+ */
+const seen = { inputSha256: Sha256Hex };
+export const DecisionBody = z.discriminatedUnion("decision", [Approve.extend(seen), Deny.extend(seen)]);
 export type DecisionBody = z.infer<typeof DecisionBody>;
 
 export const ApprovalListQuery = z.object({

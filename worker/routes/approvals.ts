@@ -1,6 +1,7 @@
 /**
  * /api/approvals: the pending inbox across sessions (or one session's history) and decisions.
- * A decision goes to the session's room, which applies "first decision wins" atomically.
+ * A decision goes to the session's room, which applies "first decision wins" atomically and
+ * refuses a decision that names another input's sha256, a second different edit, or a late one.
  */
 import { createRoute, z } from "@hono/zod-openapi";
 import { findApprovalSession, listApprovals } from "../db/approvals";
@@ -25,11 +26,29 @@ export const approvals = router()
   )
   .openapi(
     createRoute({
+      method: "get",
+      path: "/{id}",
+      tags,
+      request: { params: z.object({ id: ApprovalId }) },
+      responses: { 200: jsonResponse(Approval, "One approval as its room holds it now, with the `inputSha256` a decision must name."), ...errorResponses },
+    }),
+    async (c) => {
+      const { id } = c.req.valid("param");
+      const sessionId = await findApprovalSession(c.var.deps.db, c.var.auth.workspaceId, id);
+      if (!sessionId) throw new ApiError("NOT_FOUND", `No approval ${id} in this workspace.`);
+      await sessionFor(c, sessionId, "session.read");
+      const approval = await (await sessionRoom(c.env, sessionId)).approval(id);
+      if (!approval) throw new ApiError("NOT_FOUND", `No approval ${id} in this workspace.`);
+      return c.json(approval, 200);
+    },
+  )
+  .openapi(
+    createRoute({
       method: "post",
       path: "/{id}/decision",
       tags,
       request: { params: z.object({ id: ApprovalId }), ...jsonBody(DecisionBody) },
-      responses: { 200: jsonResponse(Approval, "The decided approval (the same answer again is idempotent)."), ...errorResponses },
+      responses: { 200: jsonResponse(Approval, "The decided approval (the same answer again is idempotent; another input, edit or a late decision is 409)."), ...errorResponses },
     }),
     async (c) => {
       const { id } = c.req.valid("param");

@@ -23,6 +23,7 @@ export const PERMISSIONS: Record<string, Action> = {
   "POST /api/sessions/:id/handoff": "session.manage",
   "POST /api/sessions/:id/approvals/:approvalId/decision": "session.act",
   "GET /api/approvals": "approval.list",
+  "GET /api/approvals/:id": "session.read",
   "POST /api/approvals/:id/decision": "session.act",
   "GET /api/agents": "agent.list",
   "GET /api/agents/connect": "agent.connect",

@@ -193,7 +193,7 @@ export const sessions = router()
       path: "/{id}/approvals/{approvalId}/decision",
       tags,
       request: { params: IdParam.extend({ approvalId: ApprovalId }), ...jsonBody(DecisionBody) },
-      responses: { 200: jsonResponse(Approval, "The decided approval (the same answer again is idempotent)."), ...errorResponses },
+      responses: { 200: jsonResponse(Approval, "The decided approval (the same answer again is idempotent; another input, edit or a late decision is 409)."), ...errorResponses },
     }),
     // The session-scoped twin of /api/approvals/:id/decision: it needs no lookup in D1, so a client that
     // learnt of the approval on the session's socket can decide at once, before the inbox has caught up.

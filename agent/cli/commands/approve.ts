@@ -1,11 +1,12 @@
 /**
  * `tower approve`: lets one pending tool call run, optionally with an edited input. The first
  * decision wins on the server; approving again is idempotent, a conflicting decision exits 5.
+ * Either command first reads the approval, so the decision names the hash of the input it shows.
  */
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { Command, InvalidArgumentError } from "commander";
-import { DecisionBody, ToolInput } from "../../../worker/protocol/approval";
+import { DecisionChoice, ToolInput, type Approval } from "../../../worker/protocol/approval";
 import type { ApprovalId } from "../../../worker/protocol/ids";
 import { approvalIdArg, clientFor, invalidFlags, type CliContext } from "../config";
 import { printJson, printLines } from "../output";
@@ -34,6 +35,16 @@ export function toolInputFlag(cwd: string): (value: string) => ToolInput {
   };
 }
 
+/**
+ * Sends a choice bound to the approval as the server holds it now: the decision names its input's
+ * hash, so an input that changed since is refused (409) instead of approved blind.
+ */
+export async function decideOn(ctx: CliContext, cmd: Command, id: ApprovalId, choice: DecisionChoice): Promise<Approval> {
+  const client = clientFor(ctx, cmd);
+  const shown = await client.approval(id);
+  return client.decide(id, { ...choice, inputSha256: shown.inputSha256 });
+}
+
 export function approveCommand(ctx: CliContext): Command {
   return new Command("approve")
     .description("approve a pending tool call")
@@ -42,9 +53,9 @@ export function approveCommand(ctx: CliContext): Command {
     .option("--input <json|@file>", "run the tool with this input instead: a JSON object, or @path to a JSON file", toolInputFlag(ctx.cwd))
     .option("--json", "print the decided approval as JSON")
     .action(async (id: ApprovalId, flags: { comment?: string; input?: ToolInput; json?: boolean }, cmd: Command) => {
-      const body = DecisionBody.safeParse({ decision: "approve", comment: flags.comment, updatedInput: flags.input });
-      if (!body.success) throw invalidFlags(body.error, { comment: "--comment", updatedInput: "--input" }, "tower approve --help");
-      const approval = await clientFor(ctx, cmd).decide(id, body.data);
+      const choice = DecisionChoice.safeParse({ decision: "approve", comment: flags.comment, updatedInput: flags.input });
+      if (!choice.success) throw invalidFlags(choice.error, { comment: "--comment", updatedInput: "--input" }, "tower approve --help");
+      const approval = await decideOn(ctx, cmd, id, choice.data);
       if (flags.json) return printJson(ctx.io, approval);
       const summary = summarizeToolInput(approval.toolName, approval.updatedInput ?? approval.input);
       printLines(ctx.io, [{ text: `${approval.status} ${approval.id}: ${approval.toolName}${summary ? ` ${summary}` : ""}`, tone: "ok" }]);

@@ -4,8 +4,9 @@
  */
 import { Command } from "commander";
 import type { ApprovalId } from "../../../worker/protocol/ids";
-import { approvalIdArg, clientFor, type CliContext } from "../config";
+import { approvalIdArg, type CliContext } from "../config";
 import { CliError, printJson, printLines } from "../output";
+import { decideOn } from "./approve";
 
 export function denyCommand(ctx: CliContext): Command {
   return new Command("deny")
@@ -22,7 +23,7 @@ export function denyCommand(ctx: CliContext): Command {
           `tower deny ${id} --comment "use pnpm instead of npm"`,
         );
       }
-      const approval = await clientFor(ctx, cmd).decide(id, { decision: "deny", comment });
+      const approval = await decideOn(ctx, cmd, id, { decision: "deny", comment });
       if (flags.json) return printJson(ctx.io, approval);
       printLines(ctx.io, [{ text: `${approval.status} ${approval.id}: ${approval.toolName} — "${comment}"`, tone: "warn" }]);
     });

@@ -1,9 +1,10 @@
 /**
  * Approve or deny with the answer shown at once: the card and the inbox change before the server
  * replies, and roll back (with the server's reason) if it refuses. Goes through the session-scoped
- * route, which answers from the room without waiting for the inbox to catch up.
+ * route, which answers from the room without waiting for the inbox to catch up. The decision names
+ * the hash of the input this approval showed, so the room refuses it if that is not the call it holds.
  */
-import type { Approval, DecisionBody } from "../../../worker/protocol/approval";
+import type { Approval, DecisionChoice } from "../../../worker/protocol/approval";
 import { upsertApproval } from "../state/workspace";
 import { api } from "./api";
 import { toast } from "./toasts";
@@ -23,7 +24,7 @@ function show(a: Approval): void {
   for (const l of listeners) l(a);
 }
 
-export async function decide(a: Approval, body: DecisionBody): Promise<boolean> {
+export async function decide(a: Approval, body: DecisionChoice): Promise<boolean> {
   const optimistic: Approval = {
     ...a,
     status: body.decision === "approve" ? "approved" : "denied",
@@ -34,7 +35,7 @@ export async function decide(a: Approval, body: DecisionBody): Promise<boolean> 
   };
   show(optimistic);
   try {
-    show(await api.decide(a.id, body, a.sessionId));
+    show(await api.decide(a.id, { ...body, inputSha256: a.inputSha256 }, a.sessionId));
     return true;
   } catch (e) {
     show(a);
