@@ -95,8 +95,8 @@ async function approvalRoundTrip(ctx: Ctx, n = 200) {
     agent.send({ type: "agent-events", events: [{ id: uid("ev"), at: Date.now(), event: { type: "approval-request", requestId, toolUseId, toolName: "Bash", input: { command: "ls" } } }] });
     const frame = await viewer.next((f) => f.type === "events" && JSON.stringify(f).includes(toolUseId));
     seen.push(performance.now() - t0);
-    const ev = (frame.events as { type: string; approval?: { id: string; toolUseId: string } }[]).find((e) => e.approval?.toolUseId === toolUseId)!;
-    viewer.send({ type: "decide", approvalId: ev.approval!.id, body: { decision: "approve" } });
+    const ev = (frame.events as { type: string; approval?: { id: string; toolUseId: string; inputSha256: string } }[]).find((e) => e.approval?.toolUseId === toolUseId)!;
+    viewer.send({ type: "decide", approvalId: ev.approval!.id, body: { decision: "approve", inputSha256: ev.approval!.inputSha256 } });
     await agent.next((f) => f.type === "decision" && f.requestId === requestId);
     total.push(performance.now() - t0);
     agent.drain();

@@ -30,7 +30,7 @@ export const requireToken = createMiddleware<AppEnv>(async (c, next) => {
 });
 
 /**
- * Who the request's credential speaks for: a bearer token (or `access_token` on an upgrade), else
+ * Who the request's credential speaks for: a bearer token in the Authorization header, else
  * the browser's session cookie; null when it carries neither. A credential that is present but
  * dead is an error, never silently anonymous. Public routes that act differently for a signed-in
  * caller (accepting an invitation) call this themselves.
