@@ -6,7 +6,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { entryHash, type AuditContent } from "../../worker/domain/audit-chain";
-import { api, seedWorkspace } from "./helpers";
+import { api, memberWith, seedWorkspace, type Seed } from "./helpers";
 
 const newToken = (token: string, name: string) => api("/api/tokens", token, { method: "POST", json: { name } });
 const verify = async (token: string) => (await api("/api/audit/verify", token)).json<{ ok: boolean; checked: number; brokenAt: number | null; reason: string | null }>();
@@ -35,16 +35,42 @@ describe("security: the audit entry and its action commit together", () => {
     expect(entries).toHaveLength(60);
   });
 
-  it("creates no token when its audit entry cannot be written", async () => {
+  /** Each action, the request that does it, and how to tell whether it happened anyway. */
+  const ACTIONS = [
+    {
+      action: "token.create",
+      act: (s: Seed) => newToken(s.userToken, "unaudited"),
+      happened: async (s: Seed) => (await (await api("/api/tokens", s.userToken)).json<{ tokens: { name: string }[] }>()).tokens.some((t) => t.name === "unaudited"),
+    },
+    {
+      action: "member.role",
+      act: async (s: Seed) => api(`/api/members/${(await viewerOf(s)).userId}`, s.userToken, { method: "PATCH", json: { role: "member" } }),
+      happened: async (s: Seed) => (await (await api("/api/members", s.userToken)).json<{ members: { role: string }[] }>()).members.some((m) => m.role === "member"),
+    },
+    {
+      action: "member.remove",
+      act: async (s: Seed) => api(`/api/members/${(await viewerOf(s)).userId}`, s.userToken, { method: "DELETE" }),
+      happened: async (s: Seed) => !(await (await api("/api/members", s.userToken)).json<{ members: { role: string }[] }>()).members.some((m) => m.role === "viewer"),
+    },
+    {
+      action: "invitation.create",
+      act: (s: Seed) => api("/api/invitations", s.userToken, { method: "POST", json: { role: "viewer" } }),
+      happened: async (s: Seed) => (await (await api("/api/invitations", s.userToken)).json<{ invitations: unknown[] }>()).invitations.length > 0,
+    },
+  ];
+  const viewers = new Map<string, { userId: string }>();
+  const viewerOf = async (s: Seed) => viewers.get(s.workspaceId) ?? viewers.set(s.workspaceId, await memberWith(s, "viewer", "vic")).get(s.workspaceId)!;
+
+  it.each(ACTIONS)("$action does not happen when its audit entry cannot be written", async ({ act, happened }) => {
     const seed = await seedWorkspace();
+    await viewerOf(seed);
     await env.DB.prepare("ALTER TABLE audit_pending RENAME TO audit_pending_away").run();
     try {
-      expect((await newToken(seed.userToken, "unaudited")).status).toBe(500);
+      expect((await act(seed)).status).toBe(500);
     } finally {
       await env.DB.prepare("ALTER TABLE audit_pending_away RENAME TO audit_pending").run();
     }
-    const { tokens } = await (await api("/api/tokens", seed.userToken)).json<{ tokens: { name: string }[] }>();
-    expect(tokens.map((t) => t.name)).not.toContain("unaudited");
+    expect(await happened(seed)).toBe(false);
   });
 });
 

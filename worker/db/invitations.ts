@@ -16,8 +16,9 @@ const publicColumns = {
   revokedAt: invitations.revokedAt,
 };
 
-export async function insertInvitation(db: Db, row: typeof invitations.$inferInsert): Promise<void> {
-  await db.insert(invitations).values(row);
+/** The insert, to batch with its audit entry. */
+export function insertInvitationQuery(db: Db, row: typeof invitations.$inferInsert) {
+  return db.insert(invitations).values(row);
 }
 
 export async function listInvitations(db: Db, workspaceId: string): Promise<Invitation[]> {

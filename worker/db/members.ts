@@ -63,12 +63,14 @@ export async function ownerCount(db: Db, workspaceId: string): Promise<number> {
   return r[0]?.n ?? 0;
 }
 
-export async function setRole(db: Db, workspaceId: string, userId: string, role: WorkspaceRole): Promise<void> {
-  await db.update(memberships).set({ role }).where(and(eq(memberships.workspaceId, workspaceId), eq(memberships.userId, userId)));
+/** The role change, to batch with its audit entry. */
+export function setRoleQuery(db: Db, workspaceId: string, userId: string, role: WorkspaceRole) {
+  return db.update(memberships).set({ role }).where(and(eq(memberships.workspaceId, workspaceId), eq(memberships.userId, userId)));
 }
 
-export async function removeMember(db: Db, workspaceId: string, userId: string): Promise<void> {
-  await db.delete(memberships).where(and(eq(memberships.workspaceId, workspaceId), eq(memberships.userId, userId)));
+/** The removal, to batch with its audit entry. */
+export function removeMemberQuery(db: Db, workspaceId: string, userId: string) {
+  return db.delete(memberships).where(and(eq(memberships.workspaceId, workspaceId), eq(memberships.userId, userId)));
 }
 
 /** Every workspace a user belongs to, with their role there. */

@@ -6,12 +6,12 @@
  * Start and poll are public and rate limited per address; approval is rate limited per member, so
  * user codes cannot be guessed.
  */
-import { recordAudit, recordAuditAs } from "../auth/audit";
+import { auditQuery, recordAudit } from "../auth/audit";
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { createAgent, findAgent } from "../db/agents";
 import { byDeviceCode, claimApproved, createDeviceCode, decideDevice, pendingByUserCode } from "../db/device";
-import { insertToken } from "../db/tokens";
+import { insertTokenQuery } from "../db/tokens";
 import { can } from "../domain/policy";
 import { formatUserCode, newSecret, newUserCode } from "../domain/user-code";
 import type { AppEnv } from "../env";
@@ -95,13 +95,17 @@ async function issueFor(c: Context<AppEnv>, row: { kind: "cli" | "agent"; worksp
   const token = mintToken();
   const tokenHash = await hashToken(token);
   if (row.kind === "cli") {
-    await insertToken(db, { id: newId("tok"), workspaceId, kind: "user", name: "tower login", subject: userId, userId, scopes: row.scopes ?? [], expiresAt: now + 90 * DAY, tokenHash }, now);
-    await recordAuditAs(c, { workspaceId, actor: userId, actorKind: "user", via: "device", action: "signin.cli", target: userId, details: {} });
+    await db.batch([
+      insertTokenQuery(db, { id: newId("tok"), workspaceId, kind: "user", name: "tower login", subject: userId, userId, scopes: row.scopes ?? [], expiresAt: now + 90 * DAY, tokenHash }, now),
+      auditQuery(c, { workspaceId, actor: userId, actorKind: "user", via: "device", action: "signin.cli", target: userId, details: {} }),
+    ]);
     return { status: "approved" as const, token, kind: "cli" as const, workspaceId: workspaceId as WorkspaceId, agentId: null, machineName: null };
   }
   const agent = await createAgent(db, workspaceId, row.machineName!, now, userId);
   if (!agent) throw nameTaken(row.machineName!);
-  await insertToken(db, { id: newId("tok"), workspaceId, kind: "agent", name: agent.name, subject: `agent:${agent.name}`, agentId: agent.id, tokenHash }, now);
-  await recordAuditAs(c, { workspaceId, actor: userId, actorKind: "user", via: "device", action: "machine.enroll", target: agent.id, details: { name: agent.name } });
+  await db.batch([
+    insertTokenQuery(db, { id: newId("tok"), workspaceId, kind: "agent", name: agent.name, subject: `agent:${agent.name}`, agentId: agent.id, tokenHash }, now),
+    auditQuery(c, { workspaceId, actor: userId, actorKind: "user", via: "device", action: "machine.enroll", target: agent.id, details: { name: agent.name } }),
+  ]);
   return { status: "approved" as const, token, kind: "agent" as const, workspaceId: workspaceId as WorkspaceId, agentId: agent.id as AgentId, machineName: agent.name };
 }

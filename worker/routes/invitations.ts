@@ -4,12 +4,12 @@
  * person it was meant for (worker/auth/invitation-accept.ts). Accepting is public (the link is the
  * credential) and rate limited per address.
  */
-import { recordAudit, recordAuditAs } from "../auth/audit";
+import { auditEntry, auditQuery, recordAudit } from "../auth/audit";
 import { createRoute, z } from "@hono/zod-openapi";
-import { getInvitation, insertInvitation, listInvitations, revokeInvitation } from "../db/invitations";
+import { getInvitation, insertInvitationQuery, listInvitations, revokeInvitation } from "../db/invitations";
 import { acceptInvitation } from "../auth/invitation-accept";
 import { identify } from "../auth/middleware";
-import { insertToken } from "../db/tokens";
+import { insertTokenQuery } from "../db/tokens";
 import { limitSignIns } from "../auth/rate-limit";
 import { newSecret } from "../domain/user-code";
 import { errorResponses, jsonBody, jsonResponse, router } from "../http";
@@ -36,8 +36,10 @@ export const invitations = router()
       const code = newSecret("inv_");
       const id = newId("inv");
       const now = Date.now();
-      await insertInvitation(db, { id, workspaceId: actor.workspaceId, codeHash: await hashToken(code), email: body.email?.toLowerCase() ?? null, role: body.role, createdBy: actor.subject, createdAt: now, expiresAt: now + body.expiresInHours * HOUR });
-      await recordAudit(c, "invitation.create", id, { role: body.role, email: body.email ?? null });
+      await db.batch([
+        insertInvitationQuery(db, { id, workspaceId: actor.workspaceId, codeHash: await hashToken(code), email: body.email?.toLowerCase() ?? null, role: body.role, createdBy: actor.subject, createdAt: now, expiresAt: now + body.expiresInHours * HOUR }),
+        auditQuery(c, auditEntry(c, "invitation.create", id, { role: body.role, email: body.email ?? null })),
+      ]);
       const url = `${new URL(c.req.url).origin}/join#${code}`;
       return c.json({ invitation: (await getInvitation(db, actor.workspaceId, id))!, code, url }, 201);
     },
@@ -63,8 +65,10 @@ export const invitations = router()
       const now = Date.now();
       const j = await acceptInvitation(db, await hashToken(code), signedIn ? { signedIn } : { name, email }, now);
       const token = mintToken();
-      await insertToken(db, { id: newId("tok"), workspaceId: j.workspaceId, kind: "user", name: "invitation", subject: j.subject, userId: j.userId, scopes: j.scopes, expiresAt: now + 90 * DAY, tokenHash: await hashToken(token) }, now);
-      await recordAuditAs(c, { workspaceId: j.workspaceId, actor: `${j.subject} (${j.userId})`, actorKind: "user", via: "invitation", action: "invitation.accept", target: j.invitationId, details: { userId: j.userId, role: j.role, existingAccount: !!signedIn } });
+      await db.batch([
+        insertTokenQuery(db, { id: newId("tok"), workspaceId: j.workspaceId, kind: "user", name: "invitation", subject: j.subject, userId: j.userId, scopes: j.scopes, expiresAt: now + 90 * DAY, tokenHash: await hashToken(token) }, now),
+        auditQuery(c, { workspaceId: j.workspaceId, actor: `${j.subject} (${j.userId})`, actorKind: "user", via: "invitation", action: "invitation.accept", target: j.invitationId, details: { userId: j.userId, role: j.role, existingAccount: !!signedIn } }),
+      ]);
       return c.json({ token, workspaceId: j.workspaceId as WorkspaceId, userId: j.userId as UserId, role: j.role }, 200);
     },
   );

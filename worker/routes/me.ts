@@ -4,9 +4,9 @@
  * workspace, so switching is a new token, shown once, never a change to the current one).
  */
 import { createRoute } from "@hono/zod-openapi";
-import { recordAudit } from "../auth/audit";
+import { auditEntry, auditQuery } from "../auth/audit";
 import { findMember, meOf } from "../db/members";
-import { getToken, insertToken } from "../db/tokens";
+import { getToken, insertTokenQuery } from "../db/tokens";
 import { errorResponses, jsonBody, jsonResponse, router } from "../http";
 import { ApiError } from "../protocol/errors";
 import { newId } from "../protocol/ids";
@@ -32,8 +32,10 @@ export const me = router()
       const token = mintToken();
       const id = newId("tok");
       const now = Date.now();
-      await insertToken(db, { id, workspaceId, kind: "user", name: "workspace switch", subject: actor.subject, userId: actor.userId, scopes: [...actor.scopes], expiresAt: now + 90 * DAY, tokenHash: await hashToken(token) }, now);
-      await recordAudit(c, "workspace.switch", workspaceId, { token: id });
+      await db.batch([
+        insertTokenQuery(db, { id, workspaceId, kind: "user", name: "workspace switch", subject: actor.subject, userId: actor.userId, scopes: [...actor.scopes], expiresAt: now + 90 * DAY, tokenHash: await hashToken(token) }, now),
+        auditQuery(c, auditEntry(c, "workspace.switch", workspaceId, { token: id })),
+      ]);
       return c.json({ token, info: (await getToken(db, workspaceId, id))! }, 200);
     },
   );

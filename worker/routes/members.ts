@@ -3,9 +3,9 @@
  * a workspace always keeps at least one owner; removing a member revokes their tokens here, and a
  * role change reaches their open sockets at once.
  */
-import { recordAudit } from "../auth/audit";
+import { auditEntry, auditQuery, recordAudit } from "../auth/audit";
 import { createRoute, z } from "@hono/zod-openapi";
-import { addMember, findMember, listMembers, ownerCount, removeMember, setRole } from "../db/members";
+import { addMember, findMember, listMembers, ownerCount, removeMemberQuery, setRoleQuery } from "../db/members";
 import { liveCredentialIds, revokeUserTokens } from "../db/tokens";
 import { revokeUserBrowserSessions } from "../db/browser-sessions";
 import { workspaceHub } from "../rooms";
@@ -53,10 +53,9 @@ export const members = router()
       if (member.role === "owner" && role !== "owner" && (await ownerCount(db, actor.workspaceId)) <= 1) {
         throw new ApiError("CONFLICT", "This is the workspace's last owner; make someone else owner first.");
       }
-      await setRole(db, actor.workspaceId, userId, role);
+      await db.batch([setRoleQuery(db, actor.workspaceId, userId, role), auditQuery(c, auditEntry(c, "member.role", userId, { from: member.role, to: role }))]);
       // Their open sockets take the new role now, not when they next connect.
       await (await workspaceHub(c.env, actor.workspaceId)).reauthorize(await liveCredentialIds(db, actor.workspaceId, userId), role);
-      await recordAudit(c, "member.role", userId, { from: member.role, to: role });
       return c.json({ ...member, role }, 200);
     },
   )
@@ -70,11 +69,10 @@ export const members = router()
       if (!member) throw new ApiError("NOT_FOUND", `${userId} is not a member of this workspace.`);
       if (member.role === "owner" && actor.role !== "owner") throw new ApiError("FORBIDDEN", "Only an owner can remove an owner.");
       if (member.role === "owner" && (await ownerCount(db, actor.workspaceId)) <= 1) throw new ApiError("CONFLICT", "This is the workspace's last owner.");
-      await removeMember(db, actor.workspaceId, userId);
+      await db.batch([removeMemberQuery(db, actor.workspaceId, userId), auditQuery(c, auditEntry(c, "member.remove", userId, { role: member.role }))]);
       const now = Date.now();
       const revoked = [...(await revokeUserTokens(db, actor.workspaceId, userId, now)), ...(await revokeUserBrowserSessions(db, actor.workspaceId, userId, now))];
       await (await workspaceHub(c.env, actor.workspaceId)).revoke(revoked);
-      await recordAudit(c, "member.remove", userId, { role: member.role });
       return c.json({ removed: true as const }, 200);
     },
   );
