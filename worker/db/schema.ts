@@ -192,6 +192,17 @@ export const sessionGrants = sqliteTable(
   (t) => [primaryKey({ columns: [t.sessionId, t.principal] }), index("session_grants_principal").on(t.workspaceId, t.principal)],
 );
 
+/** What an audit entry says, pending or chained (a function: drizzle columns are built per table). */
+const auditContent = () => ({
+  at: integer().notNull(),
+  actor: text().notNull(),
+  actorKind: text({ enum: ["user", "agent", "system"] }).notNull(),
+  via: text().notNull(),
+  action: text().notNull(),
+  target: text().notNull(),
+  details: text({ mode: "json" }).$type<Record<string, unknown>>().notNull(),
+});
+
 /**
  * The audit log: append-only, one chain per workspace. Each entry's hash covers its content and
  * the previous entry's hash, so editing or removing an entry breaks every hash after it.
@@ -203,13 +214,7 @@ export const auditLog = sqliteTable(
       .notNull()
       .references(() => workspaces.id),
     seq: integer().notNull(),
-    at: integer().notNull(),
-    actor: text().notNull(),
-    actorKind: text({ enum: ["user", "agent", "system"] }).notNull(),
-    via: text().notNull(),
-    action: text().notNull(),
-    target: text().notNull(),
-    details: text({ mode: "json" }).$type<Record<string, unknown>>().notNull(),
+    ...auditContent(),
     prevHash: text().notNull(),
     hash: text().notNull(),
   },
@@ -222,13 +227,7 @@ export const auditPending = sqliteTable(
   {
     id: integer().primaryKey({ autoIncrement: true }),
     workspaceId: text().notNull(),
-    at: integer().notNull(),
-    actor: text().notNull(),
-    actorKind: text({ enum: ["user", "agent", "system"] }).notNull(),
-    via: text().notNull(),
-    action: text().notNull(),
-    target: text().notNull(),
-    details: text({ mode: "json" }).$type<Record<string, unknown>>().notNull(),
+    ...auditContent(),
   },
   (t) => [index("audit_pending_workspace").on(t.workspaceId, t.id)],
 );

@@ -3,6 +3,8 @@
  * A decision goes to the session's room, which applies "first decision wins" atomically and
  * refuses a decision that names another input's sha256, a second different edit, or a late one.
  */
+import type { Context } from "hono";
+import type { AppEnv } from "../env";
 import { createRoute, z } from "@hono/zod-openapi";
 import { findApprovalSession, listApprovals } from "../db/approvals";
 import { limitDecisions } from "../auth/rate-limit";
@@ -34,9 +36,7 @@ export const approvals = router()
     }),
     async (c) => {
       const { id } = c.req.valid("param");
-      const sessionId = await findApprovalSession(c.var.deps.db, c.var.auth.workspaceId, id);
-      if (!sessionId) throw new ApiError("NOT_FOUND", `No approval ${id} in this workspace.`);
-      await sessionFor(c, sessionId, "session.read");
+      const sessionId = await sessionOfApproval(c, id, "session.read");
       const approval = await (await sessionRoom(c.env, sessionId)).approval(id);
       if (!approval) throw new ApiError("NOT_FOUND", `No approval ${id} in this workspace.`);
       return c.json(approval, 200);
@@ -52,11 +52,17 @@ export const approvals = router()
     }),
     async (c) => {
       const { id } = c.req.valid("param");
-      const sessionId = await findApprovalSession(c.var.deps.db, c.var.auth.workspaceId, id);
-      if (!sessionId) throw new ApiError("NOT_FOUND", `No approval ${id} in this workspace.`);
-      await sessionFor(c, sessionId, "session.act");
+      const sessionId = await sessionOfApproval(c, id, "session.act");
       await limitDecisions(c.env, c.var.auth.tokenId);
       const room = await sessionRoom(c.env, sessionId);
       return c.json(orThrow(await room.decide(id, c.req.valid("json"), c.var.auth.subject)), 200);
     },
   );
+
+/** The session an approval belongs to, once the caller is allowed `action` on it (404 otherwise). */
+async function sessionOfApproval(c: Context<AppEnv>, id: string, action: "session.read" | "session.act"): Promise<string> {
+  const sessionId = await findApprovalSession(c.var.deps.db, c.var.auth.workspaceId, id);
+  if (!sessionId) throw new ApiError("NOT_FOUND", `No approval ${id} in this workspace.`);
+  await sessionFor(c, sessionId, action);
+  return sessionId;
+}
