@@ -5,7 +5,7 @@
  */
 import { and, eq } from "drizzle-orm";
 import type { Db } from "./client";
-import { auditLog, identities, memberships, users } from "./schema";
+import { auditLog, auditPending, identities, memberships, users } from "./schema";
 
 export type Provider = "oidc" | "github";
 
@@ -32,12 +32,12 @@ export async function workspaceIdsOf(db: Db, userId: string): Promise<string[]> 
 
 /** Whether an admin removed this user from the workspace at some point (the audit log remembers). */
 export async function wasRemoved(db: Db, workspaceId: string, userId: string): Promise<boolean> {
-  const rows = await db
-    .select({ seq: auditLog.seq })
-    .from(auditLog)
-    .where(and(eq(auditLog.workspaceId, workspaceId), eq(auditLog.action, "member.remove"), eq(auditLog.target, userId)))
-    .limit(1);
-  return rows.length > 0;
+  // The removal's entry may not be chained yet (audit_pending until the workspace's sealer runs).
+  const [chained, pending] = await db.batch([
+    db.select({ seq: auditLog.seq }).from(auditLog).where(and(eq(auditLog.workspaceId, workspaceId), eq(auditLog.action, "member.remove"), eq(auditLog.target, userId))).limit(1),
+    db.select({ id: auditPending.id }).from(auditPending).where(and(eq(auditPending.workspaceId, workspaceId), eq(auditPending.action, "member.remove"), eq(auditPending.target, userId))).limit(1),
+  ]);
+  return chained.length > 0 || pending.length > 0;
 }
 
 export interface Provision {
