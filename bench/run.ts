@@ -14,6 +14,7 @@ import { searchBench } from "./search";
 import { eventToDom, firstLoadJs } from "./web";
 import { fanOutPipeline, schedulingOverhead, type FanOutFigures } from "./pipelines";
 import { scrubBench, type ScrubFigures } from "./scrub";
+import { WorkerProfiler } from "./profile";
 
 type Ctx = BenchCtx;
 
@@ -207,11 +208,23 @@ async function main() {
   const persistDir = join(root, "state");
   applyMigrations(persistDir);
   const boot = await bootstrap(persistDir, "bench-machine");
+  const profileDir = process.env.BENCH_PROFILE;
+  const inspectorPort = await freePort();
   const server = await startWrangler({
     port: await freePort(),
     persistDir,
+    inspectorPort,
     ...(process.env.BENCH_LOG ? { log: (c: string) => process.stderr.write(c) } : {}),
   });
+  const profiler = profileDir ? await WorkerProfiler.attach(inspectorPort) : null;
+  /** Runs `part`; under BENCH_PROFILE also records the Worker's CPU profile for it and prints its top functions. */
+  const profiled = async <T>(name: string, part: () => Promise<T>): Promise<T> => {
+    if (!profiler || !profileDir) return part();
+    await profiler.start();
+    const result = await part();
+    for (const line of await profiler.stop(profileDir, name)) console.log(`  profile ${name}: ${line}`);
+    return result;
+  };
   const ws = server.url.replace(/^http/, "ws");
   const control = await JsonSocket.open(`${ws}/api/agents/connect`, boot.agentToken!);
   control.send({ type: "hello", machine: { name: "bench-machine", hostname: "bench", labels: [], capacity: 4, versions: {} }, running: [] });
@@ -265,7 +278,7 @@ async function main() {
       await heavyParts();
       return;
     }
-    const approval = await approvalRoundTrip(ctx);
+    const approval = await profiled("approval", () => approvalRoundTrip(ctx));
     console.log(`approval round trip           ${fmt(approval.roundTrip)}  ×${ratio(approval.roundTrip, floor.wsEcho)} of echo (target p95 ≤ 15 ms)`);
     console.log(`  agent → viewer              ${fmt(approval.agentToViewer)}`);
     if (only.size > 0 && !wants("fanout")) return;
@@ -308,6 +321,7 @@ async function main() {
     console.log("written to bench/results.json");
   } finally {
     clearTimeout(hardStop);
+    profiler?.close();
     control.close();
     await server.stop();
     await rm(root, { recursive: true, force: true });

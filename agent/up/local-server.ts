@@ -98,6 +98,8 @@ export async function startWrangler(opts: {
   persistDir: string;
   vars?: Record<string, string>;
   log?: (chunk: string) => void;
+  /** A fixed port for workerd's inspector (the bench's profiler attaches there); a free one otherwise. */
+  inspectorPort?: number;
 }): Promise<RunningServer> {
   ensureWebBuilt(PROJECT_ROOT);
   for (let attempt = 1; ; attempt++) {
@@ -112,9 +114,9 @@ export async function startWrangler(opts: {
 
 class EarlyExit extends Error {}
 
-async function startOnce(opts: { port: number; persistDir: string; vars?: Record<string, string>; log?: (chunk: string) => void }): Promise<RunningServer> {
+async function startOnce(opts: { port: number; persistDir: string; vars?: Record<string, string>; log?: (chunk: string) => void; inspectorPort?: number }): Promise<RunningServer> {
   const args = ["dev", "--ip", "127.0.0.1", "--port", String(opts.port), "--persist-to", opts.persistDir];
-  args.push("--inspector-port", String(await freePort()), "--show-interactive-dev-session=false", "--log-level", "warn");
+  args.push("--inspector-port", String(opts.inspectorPort ?? (await freePort())), "--show-interactive-dev-session=false", "--log-level", "warn");
   for (const [k, v] of Object.entries(opts.vars ?? {})) args.push("--var", `${k}:${v}`);
   // Its own process group, so stopping it also stops workerd (killing only the pid would leave workerd running).
   const child = spawn(WRANGLER, args, { cwd: PROJECT_ROOT, env: { ...process.env, ...OFFLINE_ENV }, detached: true, stdio: ["ignore", "pipe", "pipe"] });
