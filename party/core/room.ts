@@ -270,9 +270,29 @@ function create(d: Draft, c: CreateInput): StepResult {
   return d.done();
 }
 
+/**
+ * The one rule for what an agent may add to a session: its events are stored only while the session
+ * needs its agent, and while it is queued only the current run's start. After an end state nothing is
+ * appended (acknowledged, stored nowhere); a run still talking to an ended session is told to stop, and
+ * a tool call it raises is denied so Claude Code is never left waiting.
+ */
+function refusedAgentEvent(d: Draft, ev: AgentEnvelope["event"]): StepResult | null {
+  const s = d.session;
+  if (needsAgent(s.status) || (s.status === "queued" && ev.type === "run-started")) return null;
+  if (ev.type === "approval-request") {
+    const message = `no tool call can wait for approval while the session is ${s.status}`;
+    d.effects.push({ type: "send-agent", frame: { type: "decision", requestId: ev.requestId, answer: { behavior: "deny", message } } });
+  } else if (s.status !== "queued" && ev.type !== "run-ended") {
+    d.effects.push({ type: "send-agent", frame: { type: "interrupt" } });
+  }
+  return d.done();
+}
+
 function agentEvent(d: Draft, envelope: AgentEnvelope, inputSha256: string | undefined): StepResult {
   const ev = envelope.event;
   const s = d.session;
+  const refused = refusedAgentEvent(d, ev);
+  if (refused) return refused;
   switch (ev.type) {
     case "run-started": {
       if (ev.runId !== s.runId) return d.done(); // a stale run's echo: stored nowhere, acknowledged

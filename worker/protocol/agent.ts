@@ -105,6 +105,8 @@ export type AgentToLinkFrame = z.infer<typeof AgentToLinkFrame>;
 export const LinkToAgentFrame = z.discriminatedUnion("type", [
   z.object({ type: z.literal("welcome"), agentId: AgentId, name: z.string() }),
   z.object({ type: z.literal("launch"), order: LaunchOrder }),
+  /** The session was stopped before the room saw the run start: the agent must not run it, or must kill it. */
+  z.object({ type: z.literal("cancel"), runId: z.string() }),
   z.object({ type: z.literal("pong") }),
   z.object({ type: z.literal("error"), error: z.object({ code: z.string(), message: z.string() }) }),
 ]);
