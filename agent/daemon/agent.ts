@@ -9,6 +9,8 @@ import type ReconnectingWebSocket from "partysocket/ws";
 import { TOKEN_REVOKED_CLOSE } from "../../worker/protocol/frames";
 import { LinkToAgentFrame, type AgentToLinkFrame, type LaunchOrder, type MachineInfo } from "../../worker/protocol/agent";
 import type { RunOptions } from "../runner";
+import { join } from "node:path";
+import { reapGroups, type Reaped } from "../process-group";
 import { Journal } from "./journal";
 import { relayRun, type ActiveRun } from "./relay";
 import { SessionChannel } from "./session-channel";
@@ -26,7 +28,13 @@ export interface AgentConfig {
 }
 
 const KEEPALIVE_MS = 25_000;
-const LOST_RUN = "the agent restarted while this run was active, so Claude Code stopped; continue the session to go on";
+/** What a restarted agent reports for a run its predecessor left open: only what it saw for itself. */
+function lostRun(reaped: Reaped | undefined): string {
+  const what = reaped?.killed
+    ? `Claude Code was still running (process group ${reaped.pgid}) and the restarted agent killed it`
+    : "Claude Code was no longer running when the agent restarted";
+  return `the agent stopped while this run was active; ${what}; continue the session to go on`;
+}
 
 export class TowerAgent {
   readonly #journal: Journal;
@@ -38,6 +46,10 @@ export class TowerAgent {
 
   constructor(private readonly cfg: AgentConfig) {
     this.#journal = new Journal(cfg.stateDir);
+  }
+
+  get #pidDir(): string {
+    return join(this.cfg.stateDir, "pids");
   }
 
   get activeRuns(): number {
@@ -74,13 +86,15 @@ export class TowerAgent {
     this.#control?.send(JSON.stringify(frame));
   }
 
-  /** Reports runs a previous process left open, and resends unacknowledged events. */
+  /** Kills what a killed predecessor left running, reports the runs it left open, resends unacknowledged events. */
   #recover(): void {
+    const reaped = new Map(reapGroups(this.#pidDir).map((r) => [r.runId, r]));
+    for (const r of reaped.values()) if (r.killed) this.cfg.log?.(`run ${r.runId}: killed Claude Code left running by the previous agent (process group ${r.pgid})`);
     for (const { sessionId, runId } of this.#journal.openRuns()) {
       this.#channel(sessionId).send({
         type: "run-ended",
         runId,
-        outcome: { kind: "error", error: LOST_RUN, costUsd: 0, inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheCreationTokens: 0, numTurns: 0, durationMs: 0 },
+        outcome: { kind: "error", error: lostRun(reaped.get(runId)), costUsd: 0, inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheCreationTokens: 0, numTurns: 0, durationMs: 0 },
       });
       this.#journal.markRun(sessionId, runId, true);
     }
@@ -111,7 +125,7 @@ export class TowerAgent {
     this.#send({ type: "launch-ack", runId: order.runId });
     this.cfg.log?.(`run ${order.runId}: session ${order.sessionId} in ${order.spec.cwd}`);
     const channel = this.#channel(order.sessionId);
-    const run = relayRun(order, channel, this.cfg.run);
+    const run = relayRun(order, channel, { ...this.cfg.run, runId: order.runId, pidFile: join(this.#pidDir, `${order.runId.replace(/[^A-Za-z0-9_-]/g, "_")}.json`) });
     this.#runs.set(order.runId, run);
     void run.done.then(async (outcome) => {
       this.#journal.markRun(order.sessionId, order.runId, true);

@@ -107,6 +107,6 @@ function refused(order: LaunchOrder, channel: SessionChannel, error: string): Ac
   const outcome: RunOutcome = { kind: "error", error, costUsd: 0, inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheCreationTokens: 0, numTurns: 0, durationMs: 0 };
   channel.send({ type: "run-ended", runId: order.runId, outcome });
   const done = Promise.resolve(outcome);
-  const handle: RunHandle = { interrupt: async () => {}, abort: () => {}, done };
+  const handle: RunHandle = { interrupt: async () => {}, abort: () => {}, kill: () => {}, done };
   return { order, handle, interrupt: () => {}, done };
 }

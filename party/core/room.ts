@@ -466,7 +466,7 @@ function timer(d: Draft, t: RoomTimer): StepResult {
   if (t.kind === "agent-lost") {
     if (d.state.agentConnected || !needsAgent(d.session.status)) return d.done();
     d.cancelPending("the agent was lost");
-    d.move({ type: "agent-lost" }, "agent lost: the machine stopped answering and did not come back in time");
+    d.move({ type: "agent-lost" }, "agent lost: the machine stopped answering and did not come back in time; whether Claude Code still runs there is unknown (its agent stops any run it left behind when it restarts)");
     return d.done();
   }
   const rec = d.state.approvals[t.approvalId];

@@ -256,6 +256,9 @@ describe("interrupts and agent loss", () => {
     const lost = run(state, [{ type: "timer", timer: { kind: "agent-lost" } }], 31_000);
     expect(lost.state.session).toMatchObject({ status: "failed" });
     expect(lost.state.session?.statusReason).toMatch(/agent lost/);
+    // Nobody saw Claude Code stop: the reason must not claim it did.
+    expect(lost.state.session?.statusReason).toMatch(/unknown/);
+    expect(lost.state.session?.statusReason).not.toMatch(/stopped\b(?! answering)/);
     expect(Object.values(lost.state.approvals)[0]?.status).toBe("cancelled");
     expect(statusEvents(lost.effects)).toEqual(["failed"]);
   });
