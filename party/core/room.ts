@@ -272,13 +272,13 @@ function create(d: Draft, c: CreateInput): StepResult {
 
 /**
  * The one rule for what an agent may add to a session: its events are stored only while the session
- * needs its agent, and while it is queued only the current run's start. After an end state nothing is
+ * needs its agent, and while it is queued only the current run's start or wait for a slot. After an end state nothing is
  * appended (acknowledged, stored nowhere); a run still talking to an ended session is told to stop, and
  * a tool call it raises is denied so Claude Code is never left waiting.
  */
 function refusedAgentEvent(d: Draft, ev: AgentEnvelope["event"]): StepResult | null {
   const s = d.session;
-  if (needsAgent(s.status) || (s.status === "queued" && ev.type === "run-started")) return null;
+  if (needsAgent(s.status) || (s.status === "queued" && (ev.type === "run-started" || ev.type === "run-waiting"))) return null;
   if (ev.type === "approval-request") {
     const message = `no tool call can wait for approval while the session is ${s.status}`;
     d.effects.push({ type: "send-agent", frame: { type: "decision", requestId: ev.requestId, answer: { behavior: "deny", message } } });
@@ -298,6 +298,13 @@ function agentEvent(d: Draft, envelope: AgentEnvelope, inputSha256: string | und
       if (ev.runId !== s.runId) return d.done(); // a stale run's echo: stored nowhere, acknowledged
       const r = d.move({ type: "run-started" }, "the agent started Claude Code");
       return r.ok ? d.done() : fail(r.code, r.message);
+    }
+    case "run-waiting": {
+      if (ev.runId !== s.runId || s.status !== "queued") return d.done();
+      const reason = `waiting for a free slot on ${s.agentName}: all ${ev.capacity} of its slots are busy; ${ordinal(ev.position)} in line`;
+      d.patchSession({ statusReason: reason });
+      d.emit({ type: "status-changed", from: "queued", to: "queued", reason });
+      return d.done();
     }
     case "sdk-message": {
       d.emit({ type: "sdk-message", message: ev.message });
@@ -382,6 +389,11 @@ function agentEvent(d: Draft, envelope: AgentEnvelope, inputSha256: string | und
       return d.done();
     }
   }
+}
+
+function ordinal(n: number): string {
+  const teen = n % 100 >= 11 && n % 100 <= 13;
+  return `${n}${teen ? "th" : (["th", "st", "nd", "rd"][n % 10] ?? "th")}`;
 }
 
 function describeOutcome(kind: string, error: string | undefined, wasInterrupting: boolean): string {

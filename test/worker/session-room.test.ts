@@ -266,6 +266,25 @@ describe("interrupts, expiry and agent loss", () => {
     expect(s).toMatchObject({ status: "interrupted", result: null, costUsd: 0 });
   });
 
+  it("shows a run waiting for a free slot on its machine: still queued, with the reason, then starts", async () => {
+    const seed = await seedWorkspace();
+    const id = await launch(seed);
+    const runId = await runIdOf(seed, seed.agentId);
+    const viewer = await openSocket(`/api/sessions/${id}/live`, seed.userToken);
+    await viewer.next((f) => f.type === "snapshot");
+    const agent = await openSocket(`/api/sessions/${id}/agent`, seed.agentToken);
+    agent.send({ type: "agent-events", events: [envelope({ type: "run-waiting", runId, capacity: 4, position: 2 })] });
+    await agent.next((f) => f.type === "ack");
+    const waited = (e: { type: string; [k: string]: unknown }) => e.type === "status-changed" && e.from === "queued" && e.to === "queued";
+    const waiting = await viewer.next((f) => isEvents(f) && eventsOf(f).some(waited));
+    expect(eventsOf(waiting).find(waited)?.reason).toMatch(/all 4 of its slots are busy; 2nd in line/);
+    const s = await (await api(`/api/sessions/${id}`, seed.userToken)).json<{ status: string; statusReason: string }>();
+    expect(s).toMatchObject({ status: "queued", statusReason: expect.stringMatching(/waiting for a free slot/) });
+    agent.send({ type: "agent-events", events: [envelope({ type: "run-started", runId })] });
+    await agent.next((f) => f.type === "ack");
+    expect((await (await api(`/api/sessions/${id}`, seed.userToken)).json<{ status: string }>()).status).toBe("starting");
+  });
+
   it("expires a pending approval when its deadline passes", async () => {
     const seed = await seedWorkspace();
     const id = await launch(seed);
