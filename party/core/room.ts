@@ -272,9 +272,9 @@ function create(d: Draft, c: CreateInput): StepResult {
 
 /**
  * The one rule for what an agent may add to a session: its events are stored only while the session
- * needs its agent, and while it is queued only the current run's start or wait for a slot. After an end state nothing is
- * appended (acknowledged, stored nowhere); a run still talking to an ended session is told to stop, and
- * a tool call it raises is denied so Claude Code is never left waiting.
+ * needs its agent, and while it is queued only the current run's start or its wait for a slot. After an
+ * end state nothing is appended (acknowledged, stored nowhere); a run still talking to an ended session
+ * is told to stop, and a tool call it raises is denied so Claude Code is never left waiting.
  */
 function refusedAgentEvent(d: Draft, ev: AgentEnvelope["event"]): StepResult | null {
   const s = d.session;
@@ -282,7 +282,7 @@ function refusedAgentEvent(d: Draft, ev: AgentEnvelope["event"]): StepResult | n
   if (ev.type === "approval-request") {
     const message = `no tool call can wait for approval while the session is ${s.status}`;
     d.effects.push({ type: "send-agent", frame: { type: "decision", requestId: ev.requestId, answer: { behavior: "deny", message } } });
-  } else if (s.status !== "queued" && ev.type !== "run-ended") {
+  } else if (s.status !== "queued" && (ev.type === "run-started" || ev.type === "sdk-message")) {
     d.effects.push({ type: "send-agent", frame: { type: "interrupt" } });
   }
   return d.done();
