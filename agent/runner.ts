@@ -7,7 +7,8 @@
 import { randomUUID } from "node:crypto";
 import type { ApprovalAnswer, RunOutcome } from "../worker/protocol/agent";
 import type { LaunchSpec } from "../worker/protocol/session";
-import { query, type CanUseTool, type Options, type PermissionResult, type Query, type SDKResultMessage } from "@anthropic-ai/claude-agent-sdk";
+import { query, type CanUseTool, type Options, type PermissionResult, type Query, type SDKResultMessage, type SpawnedProcess } from "@anthropic-ai/claude-agent-sdk";
+import { spawnInGroup } from "./process-group";
 
 export interface RunSpec {
   prompt: string;
@@ -53,6 +54,8 @@ export type { ApprovalAnswer, RunOutcome };
 export interface RunHandle {
   interrupt(): Promise<void>;
   abort(): void;
+  /** Stops the run now: kills Claude Code's whole process group (for a run that must not go on at all). */
+  kill(): void;
   done: Promise<RunOutcome>;
 }
 
@@ -66,6 +69,10 @@ export interface RunOptions {
   /** merged over process.env; a value of `undefined` removes the variable from the child's environment */
   env?: Record<string, string | undefined>;
   stderr?: (line: string) => void;
+  /** Names the run in Claude Code's environment (the reaper checks it); a random id when absent. */
+  runId?: string;
+  /** Records Claude Code's process group here while it lives, for a restarted agent to reap. */
+  pidFile?: string;
 }
 
 const WITHDRAWN: PermissionResult = { behavior: "deny", message: "Permission request withdrawn", interrupt: false };
@@ -174,6 +181,7 @@ export function startRun(spec: RunSpec, hooks: RunHooks, options: RunOptions = {
   };
 
   const stderr = options.stderr ? lineSplitter(options.stderr) : undefined;
+  let child: SpawnedProcess | undefined;
   const sdkOptions: Options = {
     cwd: spec.cwd,
     abortController,
@@ -188,7 +196,11 @@ export function startRun(spec: RunSpec, hooks: RunHooks, options: RunOptions = {
     settingSources: [],
     env: childEnv(options.env),
     ...(options.claudePath ? { pathToClaudeCodeExecutable: options.claudePath } : {}),
-    ...(stderr ? { stderr: (chunk: string) => stderr.push(chunk) } : {}),
+    // Its own process group, so stopping the run stops all it started, and a pid file outlives a killed agent.
+    spawnClaudeCodeProcess: (o) => {
+      child = spawnInGroup(o, { runId: options.runId ?? randomUUID(), ...(options.pidFile ? { pidFile: options.pidFile } : {}), ...(stderr ? { stderr: (chunk: string) => stderr.push(chunk) } : {}) });
+      return child;
+    },
     ...(spec.model ? { model: spec.model } : {}),
     ...(spec.maxTurns !== undefined ? { maxTurns: spec.maxTurns } : {}),
     ...(spec.allowedTools ? { allowedTools: spec.allowedTools } : {}),
@@ -278,6 +290,11 @@ export function startRun(spec: RunSpec, hooks: RunHooks, options: RunOptions = {
     abort() {
       stopRequested = true;
       abortController.abort();
+    },
+    kill() {
+      stopRequested = true;
+      abortController.abort();
+      child?.kill("SIGKILL");
     },
   };
 }

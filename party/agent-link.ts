@@ -76,9 +76,13 @@ export class AgentLink extends Server<Env> {
     for (const c of this.getConnections<{ tokenId: string }>()) if (c.state?.tokenId === tokenId) c.close(TOKEN_REVOKED_CLOSE, "token revoked");
   }
 
-  /** Drops a launch the agent has not taken yet (the session was cancelled while queued). */
+  /**
+   * The session was cancelled while queued: drops the launch if the agent has not taken it, and tells
+   * the agent either way, since it may already hold the order (the launch gap) and be starting Claude Code.
+   */
   async cancel(runId: string): Promise<void> {
     this.ctx.storage.sql.exec(`DELETE FROM link_queue WHERE run_id = ?`, runId);
+    for (const conn of this.getConnections()) safeSend(conn, { type: "cancel", runId } satisfies LinkToAgentFrame);
   }
 
   queued(): LaunchOrder[] {

@@ -9,7 +9,10 @@ import type ReconnectingWebSocket from "partysocket/ws";
 import { TOKEN_REVOKED_CLOSE } from "../../worker/protocol/frames";
 import { LinkToAgentFrame, type AgentToLinkFrame, type LaunchOrder, type MachineInfo } from "../../worker/protocol/agent";
 import type { RunOptions } from "../runner";
+import { join } from "node:path";
+import { reapGroups, type Reaped } from "../process-group";
 import { Journal } from "./journal";
+import { CapacityQueue } from "./capacity-queue";
 import { relayRun, type ActiveRun } from "./relay";
 import { SessionChannel } from "./session-channel";
 import { reconnecting, toWsUrl } from "./socket";
@@ -26,18 +29,31 @@ export interface AgentConfig {
 }
 
 const KEEPALIVE_MS = 25_000;
-const LOST_RUN = "the agent restarted while this run was active, so Claude Code stopped; continue the session to go on";
+/** What a restarted agent reports for a run its predecessor left open: only what it saw for itself. */
+function lostRun(reaped: Reaped | undefined): string {
+  const what = reaped?.killed
+    ? `Claude Code was still running (process group ${reaped.pgid}) and the restarted agent killed it`
+    : "Claude Code was no longer running when the agent restarted";
+  return `the agent stopped while this run was active; ${what}; continue the session to go on`;
+}
 
 export class TowerAgent {
   readonly #journal: Journal;
   readonly #channels = new Map<string, SessionChannel>();
   readonly #runs = new Map<string, ActiveRun>();
+  /** `--capacity`: launches beyond it wait here (and say so on their session) until a run ends. */
+  readonly #slots: CapacityQueue<LaunchOrder>;
   #control: ReconnectingWebSocket | null = null;
   #keepalive: NodeJS.Timeout | null = null;
   #stopping = false;
 
   constructor(private readonly cfg: AgentConfig) {
     this.#journal = new Journal(cfg.stateDir);
+    this.#slots = new CapacityQueue(cfg.machine.capacity);
+  }
+
+  get #pidDir(): string {
+    return join(this.cfg.stateDir, "pids");
   }
 
   get activeRuns(): number {
@@ -64,6 +80,7 @@ export class TowerAgent {
           this.cfg.log?.(`connected to ${this.cfg.server} as ${this.cfg.machine.name} (${f.agentId})`);
           resolve({ agentId: f.agentId });
         } else if (f.type === "launch") this.#launch(f.order);
+        else if (f.type === "cancel") this.#cancel(f.runId);
         else if (f.type === "error") this.cfg.log?.(`server: ${f.error.message}`);
       });
       this.#keepalive = setInterval(() => this.#send({ type: "ping" }), KEEPALIVE_MS);
@@ -74,13 +91,15 @@ export class TowerAgent {
     this.#control?.send(JSON.stringify(frame));
   }
 
-  /** Reports runs a previous process left open, and resends unacknowledged events. */
+  /** Kills what a killed predecessor left running, reports the runs it left open, resends unacknowledged events. */
   #recover(): void {
+    const reaped = new Map(reapGroups(this.#pidDir).map((r) => [r.runId, r]));
+    for (const r of reaped.values()) if (r.killed) this.cfg.log?.(`run ${r.runId}: killed Claude Code left running by the previous agent (process group ${r.pgid})`);
     for (const { sessionId, runId } of this.#journal.openRuns()) {
       this.#channel(sessionId).send({
         type: "run-ended",
         runId,
-        outcome: { kind: "error", error: LOST_RUN, costUsd: 0, inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheCreationTokens: 0, numTurns: 0, durationMs: 0 },
+        outcome: { kind: "error", error: lostRun(reaped.get(runId)), costUsd: 0, inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheCreationTokens: 0, numTurns: 0, durationMs: 0 },
       });
       this.#journal.markRun(sessionId, runId, true);
     }
@@ -109,16 +128,43 @@ export class TowerAgent {
     }
     this.#journal.markRun(order.sessionId, order.runId, false);
     this.#send({ type: "launch-ack", runId: order.runId });
+    const slot = this.#slots.admit(order.runId, order);
+    if (slot.start) return this.#start(order);
+    const { capacity } = this.#slots;
+    this.cfg.log?.(`run ${order.runId}: all ${capacity} slots busy; waiting (${slot.position} in line)`);
+    this.#channel(order.sessionId).send({ type: "run-waiting", runId: order.runId, capacity, position: slot.position ?? 1 });
+  }
+
+  #start(order: LaunchOrder): void {
     this.cfg.log?.(`run ${order.runId}: session ${order.sessionId} in ${order.spec.cwd}`);
     const channel = this.#channel(order.sessionId);
-    const run = relayRun(order, channel, this.cfg.run);
+    const run = relayRun(order, channel, { ...this.cfg.run, runId: order.runId, pidFile: join(this.#pidDir, `${order.runId.replace(/[^A-Za-z0-9_-]/g, "_")}.json`) });
     this.#runs.set(order.runId, run);
     void run.done.then(async (outcome) => {
       this.#journal.markRun(order.sessionId, order.runId, true);
       this.#runs.delete(order.runId);
       this.cfg.log?.(`run ${order.runId}: ${outcome.kind}${outcome.error ? ` (${outcome.error})` : ""}`);
+      for (const next of this.#slots.release(order.runId)) if (!this.#stopping) this.#start(next.item);
       await this.#retire(channel);
     });
+  }
+
+  /**
+   * The session was stopped before its room saw the run start. A run still waiting for a slot never
+   * starts; one already starting is killed at once (there is no turn yet to interrupt politely).
+   */
+  #cancel(runId: string): void {
+    const waiting = this.#slots.withdraw(runId);
+    if (waiting) return this.#endUnstarted(waiting, "cancelled before it started");
+    this.#runs.get(runId)?.cancel();
+  }
+
+  /** Ends a run that never got a slot, so its session and this journal both see it closed. */
+  #endUnstarted(order: LaunchOrder, error: string): void {
+    const channel = this.#channel(order.sessionId);
+    channel.send({ type: "run-ended", runId: order.runId, outcome: { kind: "interrupted", error, costUsd: 0, inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheCreationTokens: 0, numTurns: 0, durationMs: 0 } });
+    this.#journal.markRun(order.sessionId, order.runId, true);
+    void this.#retire(channel);
   }
 
   /** Closes a session's channel once everything is acknowledged and no run uses it. */
@@ -134,6 +180,7 @@ export class TowerAgent {
   /** Clean shutdown: interrupt every run, wait for the endings to be acknowledged, disconnect. */
   async stop(timeoutMs = 15_000): Promise<void> {
     this.#stopping = true;
+    for (const w of this.#slots.drain()) this.#endUnstarted(w.item, `the agent on ${this.cfg.machine.name} was shut down before a slot freed`);
     const runs = [...this.#runs.values()];
     for (const r of runs) r.interrupt(`the agent on ${this.cfg.machine.name} was shut down`);
     await Promise.race([Promise.all(runs.map((r) => r.done)), sleep(timeoutMs)]);

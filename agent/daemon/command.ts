@@ -39,7 +39,7 @@ export function agentCommand(): Command {
     .option("--token <token>", "this machine's agent token (or TOWER_AGENT_TOKEN)")
     .option("--name <name>", "machine name shown in Tower (default: hostname)")
     .option("--labels <a,b>", "labels for choosing machines", (v: string) => v.split(",").map((s) => s.trim()).filter(Boolean), [] as string[])
-    .option("--capacity <n>", "sessions this machine runs at once", intOption("--capacity"), 4)
+    .option("--capacity <n>", "sessions this machine runs at once (more wait, shown as queued, for a free slot)", intOption("--capacity"), 4)
     .option("--claude-path <path>", "run another Claude Code executable")
     .option("--state-dir <dir>", "where the journal lives", join(homedir(), ".tower", "agent"))
     .option("--allow-mcp <command>", "a stdio MCP command sessions may start here (repeat for more; none by default)", (v: string, acc: string[]) => [...acc, v], [] as string[])

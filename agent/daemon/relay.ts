@@ -17,6 +17,8 @@ export interface ActiveRun {
   handle: RunHandle;
   /** Stops the run; `reason` (e.g. the agent shutting down) is reported with its ending. */
   interrupt(reason?: string): void;
+  /** The session was cancelled before the room saw this run start: kill Claude Code now. */
+  cancel(): void;
   done: Promise<RunOutcome>;
 }
 
@@ -28,10 +30,15 @@ export function relayRun(order: LaunchOrder, channel: SessionChannel, options: R
   const mcp = checkMcp(order, options.allowMcp ?? []);
   if (mcp) return refused(order, channel, mcp);
 
+  // Until Claude Code reports init there is no turn to interrupt: a stop then kills it instead.
+  let ready = false;
   const handle = startRun(
     { ...order.spec, ...(order.resume ? { resume: order.resume } : {}), ...(order.fork ? { forkSession: true } : {}) },
     {
-      onMessage: (message) => channel.send({ type: "sdk-message", message: message as Record<string, Json> }),
+      onMessage: (message) => {
+        if (message.type === "system" && message.subtype === "init") ready = true;
+        channel.send({ type: "sdk-message", message: message as Record<string, Json> });
+      },
       askApproval: (ask, signal) =>
         new Promise<ApprovalAnswer>((resolve) => {
           waiting.set(ask.requestId, resolve);
@@ -58,7 +65,9 @@ export function relayRun(order: LaunchOrder, channel: SessionChannel, options: R
     if (interrupting) return;
     interrupting = true;
     interruptReason = reason;
-    void handle.interrupt();
+    if (!ready) return handle.kill();
+    // A failed polite interrupt is covered by the kill below.
+    handle.interrupt().catch(() => {});
     const killer = setTimeout(() => handle.abort(), INTERRUPT_GRACE_MS);
     void handle.done.finally(() => clearTimeout(killer));
   };
@@ -80,7 +89,12 @@ export function relayRun(order: LaunchOrder, channel: SessionChannel, options: R
     channel.send({ type: "run-ended", runId: order.runId, outcome });
     return outcome;
   });
-  return { order, handle, interrupt, done };
+  const cancel = () => {
+    interrupting = true;
+    interruptReason ??= "cancelled before it started";
+    handle.kill();
+  };
+  return { order, handle, interrupt, cancel, done };
 }
 
 /** Why Claude Code cannot run in `cwd` on this machine, or null if it can. */
@@ -107,6 +121,6 @@ function refused(order: LaunchOrder, channel: SessionChannel, error: string): Ac
   const outcome: RunOutcome = { kind: "error", error, costUsd: 0, inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheCreationTokens: 0, numTurns: 0, durationMs: 0 };
   channel.send({ type: "run-ended", runId: order.runId, outcome });
   const done = Promise.resolve(outcome);
-  const handle: RunHandle = { interrupt: async () => {}, abort: () => {}, done };
-  return { order, handle, interrupt: () => {}, done };
+  const handle: RunHandle = { interrupt: async () => {}, abort: () => {}, kill: () => {}, done };
+  return { order, handle, interrupt: () => {}, cancel: () => {}, done };
 }

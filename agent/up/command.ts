@@ -5,10 +5,11 @@
  */
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
-import { dirname, join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { Command, InvalidArgumentError } from "commander";
 import { MachineInfo } from "../../worker/protocol/agent";
 import { TowerAgent, defaultMachine } from "../daemon/agent";
+import type { RunOptions } from "../runner";
 import { PROJECT_ROOT, applyMigrations, bootstrap, startWrangler } from "./local-server";
 import { readConfigFile } from "../cli/config";
 
@@ -16,6 +17,32 @@ function port(v: string): number {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 1 || n > 65535) throw new InvalidArgumentError("--port must be a port number");
   return n;
+}
+
+function wholeNumber(name: string, max: number) {
+  return (v: string) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 1 || n > max) throw new InvalidArgumentError(`${name} must be a whole number from 1 to ${max}`);
+    return n;
+  };
+}
+
+export interface UpOptions {
+  port: number;
+  stateDir: string;
+  agent: boolean;
+  claudePath?: string;
+  capacity: number;
+  approvalTimeout?: number;
+}
+
+/** What `tower up`'s flags mean for the Worker's vars and for the local agent (the same knobs `tower agent` has). */
+export function upSettings(opts: UpOptions): { vars: Record<string, string>; run: RunOptions; capacity: number } {
+  return {
+    vars: opts.approvalTimeout !== undefined ? { APPROVAL_TIMEOUT_SECONDS: String(opts.approvalTimeout) } : {},
+    run: opts.claudePath ? { claudePath: resolve(opts.claudePath) } : {},
+    capacity: opts.capacity,
+  };
 }
 
 function writeSecret(path: string, value: unknown): void {
@@ -30,13 +57,17 @@ export function upCommand(): Command {
     .option("--port <port>", "port to listen on", port, Number(process.env.PORT ?? 8787))
     .option("--state-dir <dir>", "where local data lives", join(PROJECT_ROOT, ".tower"))
     .option("--no-agent", "do not start the local agent")
-    .action(async (opts: { port: number; stateDir: string; agent: boolean }) => {
+    .option("--claude-path <path>", "the local agent runs this Claude Code executable")
+    .option("--capacity <n>", "sessions the local agent runs at once (more wait for a free slot)", wholeNumber("--capacity", 256), 4)
+    .option("--approval-timeout <seconds>", "how long an approval waits for a decision before it is denied (default 3600)", wholeNumber("--approval-timeout", 30 * 24 * 3600))
+    .action(async (opts: UpOptions) => {
+      const settings = upSettings(opts);
       const persistDir = join(opts.stateDir, "state");
       const agentDir = join(opts.stateDir, "agent");
       const machine = defaultMachine();
       applyMigrations(persistDir);
       const boot = await bootstrap(persistDir, machine.name);
-      const server = await startWrangler({ port: opts.port, persistDir, log: (c) => process.stderr.write(c) });
+      const server = await startWrangler({ port: opts.port, persistDir, vars: settings.vars, log: (c) => process.stderr.write(c) });
       if (boot.agentToken) writeSecret(join(agentDir, "agent.json"), { server: server.url, token: boot.agentToken, name: boot.agentName });
       const cliConfig = process.env.TOWER_CONFIG ?? join(homedir(), ".config", "tower", "config.json");
       const wroteCliConfig = Boolean(boot.adminToken) && !existsSync(cliConfig);
@@ -51,9 +82,9 @@ export function upCommand(): Command {
           agent = new TowerAgent({
             server: server.url,
             token: saved.token,
-            machine: MachineInfo.parse({ ...machine, name: saved.name }),
+            machine: MachineInfo.parse({ ...machine, name: saved.name, capacity: settings.capacity }),
             stateDir: agentDir,
-            run: {},
+            run: settings.run,
             log: (line) => process.stdout.write(`[agent] ${line}\n`),
           });
           await agent.start();

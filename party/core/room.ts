@@ -270,14 +270,41 @@ function create(d: Draft, c: CreateInput): StepResult {
   return d.done();
 }
 
+/**
+ * The one rule for what an agent may add to a session: its events are stored only while the session
+ * needs its agent, and while it is queued only the current run's start or its wait for a slot. After an
+ * end state nothing is appended (acknowledged, stored nowhere); a run still talking to an ended session
+ * is told to stop, and a tool call it raises is denied so Claude Code is never left waiting.
+ */
+function refusedAgentEvent(d: Draft, ev: AgentEnvelope["event"]): StepResult | null {
+  const s = d.session;
+  if (needsAgent(s.status) || (s.status === "queued" && (ev.type === "run-started" || ev.type === "run-waiting"))) return null;
+  if (ev.type === "approval-request") {
+    const message = `no tool call can wait for approval while the session is ${s.status}`;
+    d.effects.push({ type: "send-agent", frame: { type: "decision", requestId: ev.requestId, answer: { behavior: "deny", message } } });
+  } else if (s.status !== "queued" && (ev.type === "run-started" || ev.type === "sdk-message")) {
+    d.effects.push({ type: "send-agent", frame: { type: "interrupt" } });
+  }
+  return d.done();
+}
+
 function agentEvent(d: Draft, envelope: AgentEnvelope, inputSha256: string | undefined): StepResult {
   const ev = envelope.event;
   const s = d.session;
+  const refused = refusedAgentEvent(d, ev);
+  if (refused) return refused;
   switch (ev.type) {
     case "run-started": {
       if (ev.runId !== s.runId) return d.done(); // a stale run's echo: stored nowhere, acknowledged
       const r = d.move({ type: "run-started" }, "the agent started Claude Code");
       return r.ok ? d.done() : fail(r.code, r.message);
+    }
+    case "run-waiting": {
+      if (ev.runId !== s.runId || s.status !== "queued") return d.done();
+      const reason = `waiting for a free slot on ${s.agentName}: all ${ev.capacity} of its slots are busy; ${ordinal(ev.position)} in line`;
+      d.patchSession({ statusReason: reason });
+      d.emit({ type: "status-changed", from: "queued", to: "queued", reason });
+      return d.done();
     }
     case "sdk-message": {
       d.emit({ type: "sdk-message", message: ev.message });
@@ -364,6 +391,11 @@ function agentEvent(d: Draft, envelope: AgentEnvelope, inputSha256: string | und
   }
 }
 
+function ordinal(n: number): string {
+  const teen = n % 100 >= 11 && n % 100 <= 13;
+  return `${n}${teen ? "th" : (["th", "st", "nd", "rd"][n % 10] ?? "th")}`;
+}
+
 function describeOutcome(kind: string, error: string | undefined, wasInterrupting: boolean): string {
   if (wasInterrupting) return "interrupted by a user";
   if (kind === "interrupted") return error ? `interrupted: ${error}` : "interrupted";
@@ -446,7 +478,7 @@ function timer(d: Draft, t: RoomTimer): StepResult {
   if (t.kind === "agent-lost") {
     if (d.state.agentConnected || !needsAgent(d.session.status)) return d.done();
     d.cancelPending("the agent was lost");
-    d.move({ type: "agent-lost" }, "agent lost: the machine stopped answering and did not come back in time");
+    d.move({ type: "agent-lost" }, "agent lost: the machine stopped answering and did not come back in time; whether Claude Code still runs there is unknown (its agent stops any run it left behind when it restarts)");
     return d.done();
   }
   const rec = d.state.approvals[t.approvalId];

@@ -245,6 +245,21 @@ describe("interrupts and agent loss", () => {
     expect(effects).toContainEqual({ type: "cancel-launch", runId: "run1" });
   });
 
+  it("appends nothing after an end state: a run that started in the launch gap is told to stop", () => {
+    const cancelled = run(created(), [{ type: "interrupt", by: "ann" }]).state;
+    const late = run(cancelled, [
+      ev({ type: "run-started", runId: "run1" }),
+      ev({ type: "sdk-message", message: { type: "result", subtype: "success", result: "Done.", session_id: "c1" } }),
+      ev({ type: "run-ended", runId: "run1", outcome: { kind: "success", ...outcome } }),
+    ]);
+    expect(late.effects.filter((e) => e.type === "emit")).toEqual([]);
+    expect(late.effects.filter((e) => e.type === "send-agent")).toEqual([
+      { type: "send-agent", frame: { type: "interrupt" } },
+      { type: "send-agent", frame: { type: "interrupt" } },
+    ]);
+    expect(late.state.session).toMatchObject({ status: "interrupted", result: null, claudeSessionId: null });
+  });
+
   it("refuses to interrupt a completed session", () => {
     const ended = run(running(), [ev({ type: "run-ended", runId: "run1", outcome: { kind: "success", ...outcome } })]).state;
     expect(step(ended, { type: "interrupt", by: "ann" }, ctx())).toMatchObject({ ok: false, code: "SESSION_CLOSED" });
@@ -256,6 +271,9 @@ describe("interrupts and agent loss", () => {
     const lost = run(state, [{ type: "timer", timer: { kind: "agent-lost" } }], 31_000);
     expect(lost.state.session).toMatchObject({ status: "failed" });
     expect(lost.state.session?.statusReason).toMatch(/agent lost/);
+    // Nobody saw Claude Code stop: the reason must not claim it did.
+    expect(lost.state.session?.statusReason).toMatch(/unknown/);
+    expect(lost.state.session?.statusReason).not.toMatch(/stopped\b(?! answering)/);
     expect(Object.values(lost.state.approvals)[0]?.status).toBe("cancelled");
     expect(statusEvents(lost.effects)).toEqual(["failed"]);
   });

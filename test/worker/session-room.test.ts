@@ -231,6 +231,60 @@ describe("interrupts, expiry and agent loss", () => {
     expect(approvals.map((a) => a.status)).toEqual(["cancelled"]);
   });
 
+  it("sends the cancel to the agent when the launch was already handed over, and stores nothing the run says after", async () => {
+    const seed = await seedWorkspace();
+    const id = await launch(seed);
+    const control = await openSocket("/api/agents/connect", seed.agentToken);
+    control.send({ type: "hello", machine: { name: "m", hostname: "host", labels: [], capacity: 1, versions: {} }, running: [] });
+    const order = (await control.next((f) => f.type === "launch")).order as { runId: string };
+    control.send({ type: "launch-ack", runId: order.runId });
+    control.send({ type: "ping" });
+    await control.next((f) => f.type === "pong");
+    // The agent has the launch; the room still says queued (the launch gap).
+    const res = await api(`/api/sessions/${id}/interrupt`, seed.userToken, { method: "POST" });
+    expect(await res.json()).toMatchObject({ status: "interrupted" });
+    expect(await control.next((f) => f.type === "cancel")).toEqual({ type: "cancel", runId: order.runId });
+
+    // A run that started anyway is told to stop, and nothing it says is appended after the end.
+    const before = (await (await api(`/api/sessions/${id}/events`, seed.userToken)).json<{ events: { type: string }[] }>()).events;
+    const agent = await openSocket(`/api/sessions/${id}/agent`, seed.agentToken);
+    const outcome = { kind: "success" as const, result: "Done.", costUsd: 0.5, inputTokens: 1, outputTokens: 1, cacheReadTokens: 0, cacheCreationTokens: 0, numTurns: 1, durationMs: 1 };
+    agent.send({
+      type: "agent-events",
+      events: [
+        envelope({ type: "run-started", runId: order.runId }),
+        envelope({ type: "sdk-message", message: { type: "system", subtype: "init", session_id: "claude-late" } }),
+        envelope({ type: "sdk-message", message: { type: "result", subtype: "success", result: "Done.", session_id: "claude-late" } }),
+        envelope({ type: "run-ended", runId: order.runId, outcome }),
+      ],
+    });
+    await agent.next((f) => f.type === "interrupt");
+    await agent.next((f) => f.type === "ack");
+    const after = (await (await api(`/api/sessions/${id}/events`, seed.userToken)).json<{ events: { type: string }[] }>()).events;
+    expect(after).toEqual(before);
+    const s = await (await api(`/api/sessions/${id}`, seed.userToken)).json<Record<string, unknown>>();
+    expect(s).toMatchObject({ status: "interrupted", result: null, costUsd: 0 });
+  });
+
+  it("shows a run waiting for a free slot on its machine: still queued, with the reason, then starts", async () => {
+    const seed = await seedWorkspace();
+    const id = await launch(seed);
+    const runId = await runIdOf(seed, seed.agentId);
+    const viewer = await openSocket(`/api/sessions/${id}/live`, seed.userToken);
+    await viewer.next((f) => f.type === "snapshot");
+    const agent = await openSocket(`/api/sessions/${id}/agent`, seed.agentToken);
+    agent.send({ type: "agent-events", events: [envelope({ type: "run-waiting", runId, capacity: 4, position: 2 })] });
+    await agent.next((f) => f.type === "ack");
+    const waited = (e: { type: string; [k: string]: unknown }) => e.type === "status-changed" && e.from === "queued" && e.to === "queued";
+    const waiting = await viewer.next((f) => isEvents(f) && eventsOf(f).some(waited));
+    expect(eventsOf(waiting).find(waited)?.reason).toMatch(/all 4 of its slots are busy; 2nd in line/);
+    const s = await (await api(`/api/sessions/${id}`, seed.userToken)).json<{ status: string; statusReason: string }>();
+    expect(s).toMatchObject({ status: "queued", statusReason: expect.stringMatching(/waiting for a free slot/) });
+    agent.send({ type: "agent-events", events: [envelope({ type: "run-started", runId })] });
+    await agent.next((f) => f.type === "ack");
+    expect((await (await api(`/api/sessions/${id}`, seed.userToken)).json<{ status: string }>()).status).toBe("starting");
+  });
+
   it("expires a pending approval when its deadline passes", async () => {
     const seed = await seedWorkspace();
     const id = await launch(seed);

@@ -33,6 +33,8 @@ export type ApprovalAnswer = z.infer<typeof ApprovalAnswer>;
 /** One thing that happened in a run, as the agent reports it. */
 export const AgentEvent = z.discriminatedUnion("type", [
   z.object({ type: z.literal("run-started"), runId: z.string().min(1).max(100) }),
+  /** The machine took the run but all its `--capacity` slots are busy: it starts when one frees. */
+  z.object({ type: z.literal("run-waiting"), runId: z.string().min(1).max(100), capacity: z.number().int().min(1).max(256), position: z.number().int().min(1).max(100_000) }),
   /** A message from the SDK, untouched: unknown types pass through. */
   z.object({ type: z.literal("sdk-message"), message: z.record(z.string(), JsonValue) }),
   z.object({
@@ -105,6 +107,8 @@ export type AgentToLinkFrame = z.infer<typeof AgentToLinkFrame>;
 export const LinkToAgentFrame = z.discriminatedUnion("type", [
   z.object({ type: z.literal("welcome"), agentId: AgentId, name: z.string() }),
   z.object({ type: z.literal("launch"), order: LaunchOrder }),
+  /** The session was stopped before the room saw the run start: the agent must not run it, or must kill it. */
+  z.object({ type: z.literal("cancel"), runId: z.string() }),
   z.object({ type: z.literal("pong") }),
   z.object({ type: z.literal("error"), error: z.object({ code: z.string(), message: z.string() }) }),
 ]);
