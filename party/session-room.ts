@@ -202,9 +202,11 @@ export class SessionRoom extends Server<Env> {
       return r;
     }
     const emitted: SessionEvent[] = [];
+    // The seq advances only when the transaction commits: a rolled-back write must not leave a gap.
+    let seq = this.#seq;
     this.ctx.storage.transactionSync(() => {
       for (const e of r.effects) {
-        if (e.type === "emit") emitted.push(store.appendEvent(sql, ++this.#seq, now, e.body));
+        if (e.type === "emit") emitted.push(store.appendEvent(sql, ++seq, now, e.body));
         else if (e.type === "save-approval") store.saveApproval(sql, e.approval);
         else if (e.type === "schedule") store.putSchedule(sql, e.key, e.at, e.timer, e.keep);
         else if (e.type === "unschedule") store.dropSchedule(sql, e.key);
@@ -212,6 +214,7 @@ export class SessionRoom extends Server<Env> {
       if (r.state.session) store.saveSession(sql, r.state.session);
       if (ingestedId) store.markIngested(sql, ingestedId);
     });
+    this.#seq = seq;
     this.#state = r.state;
     if (emitted.length) {
       const frame = JSON.stringify({ type: "events", events: emitted, replay: false } satisfies ServerFrame);
