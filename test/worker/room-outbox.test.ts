@@ -4,7 +4,7 @@
  * SQLite and is delivered until it lands: after D1 comes back, and after the room is evicted.
  */
 import { env } from "cloudflare:workers";
-import { runInDurableObject } from "cloudflare:test";
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { AgentEnvelope, AgentEvent } from "../../worker/protocol/agent";
 import { api, eventually, openSocket, seedWorkspace, type Seed, type Socket } from "./helpers";
@@ -62,6 +62,79 @@ async function flushAttempted(seed: Seed, id: string): Promise<void> {
   const r = await api(`/api/sessions/${id}/approvals/apr_00000000000000000000/decision`, seed.userToken, { method: "POST", json: { decision: "approve", inputSha256: "0".repeat(64) } });
   expect(r.status).toBe(404);
 }
+
+describe("a failed flush is retried until it lands", () => {
+  it("mirrors an approval and the session's status once D1 is back, after an alarm and with no new activity", async () => {
+    const seed = await seedWorkspace();
+    const { id, runId } = await launch(seed);
+    const agent = await running(seed, id, runId);
+    const fault = await breakD1For(id);
+    await send(agent, { type: "approval-request", requestId: "req-1", toolName: "Write", toolUseId: "toolu_1", input: { file_path: "/work/a.txt", content: "a" } });
+    await flushAttempted(seed, id);
+    expect(await inbox(seed, id)).toEqual([]);
+    expect((await listed(seed, id))?.status).toBe("running");
+
+    await fault.restore();
+    const room = env.SessionRoom.getByName(id);
+    expect(await runInDurableObject(room, (_i, state) => state.storage.getAlarm())).not.toBeNull();
+    expect(await runDurableObjectAlarm(room)).toBe(true);
+    expect((await eventually(async () => (await inbox(seed, id))[0])).status).toBe("pending");
+    expect((await eventually(async () => {
+      const s = await listed(seed, id);
+      return s?.status === "waiting_for_approval" ? s : null;
+    })).status).toBe("waiting_for_approval");
+  });
+
+  it("delivers what an evicted room had queued when a fresh instance wakes: the end of a run reaches the list", async () => {
+    const seed = await seedWorkspace();
+    const { id, runId } = await launch(seed);
+    const agent = await running(seed, id, runId);
+    const fault = await breakD1For(id);
+    await send(agent, { type: "run-ended", runId, outcome: { kind: "success", result: "Done.", ...ZERO_OUTCOME } });
+    await flushAttempted(seed, id);
+    expect((await listed(seed, id))?.status).toBe("running");
+
+    // The runtime is killed between the change and its delivery; it comes back with D1 healthy.
+    const room = env.SessionRoom.getByName(id);
+    await runInDurableObject(room, (_i, state) => state.abort("evicted")).catch(() => undefined);
+    await fault.restore();
+    expect(await runDurableObjectAlarm(env.SessionRoom.getByName(id))).toBe(true);
+    const s = await eventually(async () => {
+      const x = await listed(seed, id);
+      return x?.status === "completed" ? x : null;
+    });
+    expect(s.status).toBe("completed");
+  });
+});
+
+describe("a redelivery does not double anything", () => {
+  it("writes a decision's audit entry once even when the outbox delivers it twice", async () => {
+    const seed = await seedWorkspace();
+    const { id, runId } = await launch(seed);
+    const agent = await running(seed, id, runId);
+    await send(agent, { type: "approval-request", requestId: "req-1", toolName: "Write", toolUseId: "toolu_1", input: { file_path: "/work/a.txt", content: "a" } });
+    const approval = await eventually(async () => (await (await api(`/api/approvals?session=${id}`, seed.userToken)).json<{ approvals: { id: string; inputSha256: string }[] }>()).approvals[0]);
+    const fault = await breakD1For(id);
+    const decided = await api(`/api/sessions/${id}/approvals/${approval.id}/decision`, seed.userToken, { method: "POST", json: { decision: "approve", inputSha256: approval.inputSha256 } });
+    expect(decided.status).toBe(200);
+    const room = env.SessionRoom.getByName(id);
+    // What a crash right after D1 committed, before the room cleared its outbox, leaves behind.
+    const queued = await runInDurableObject(room, (_i, state) => state.storage.sql.exec<{ target: string; key: string; body: string }>(`SELECT target, key, body FROM room_outbox`).toArray());
+    expect(queued.map((r) => `${r.target}/${r.key}`)).toEqual(expect.arrayContaining(["d1/summary", `d1/approval:${approval.id}`]));
+    await fault.restore();
+    await runDurableObjectAlarm(room);
+    await eventually(async () => (await inbox(seed, id))[0]?.status === "approved");
+    await runInDurableObject(room, async (_i, state) => {
+      for (const r of queued) state.storage.sql.exec(`INSERT OR REPLACE INTO room_outbox (target, key, body) VALUES (?, ?, ?)`, r.target, r.key, r.body);
+      state.storage.sql.exec(`INSERT OR REPLACE INTO room_schedules (key, due_at, timer) VALUES ('outbox', 0, '{"kind":"outbox"}')`);
+      await state.storage.setAlarm(Date.now() + 60_000);
+    });
+    await runDurableObjectAlarm(room);
+    expect(await runInDurableObject(room, (_i, state) => state.storage.sql.exec(`SELECT 1 FROM room_outbox`).toArray().length)).toBe(0);
+    const { entries } = await (await api(`/api/audit?action=approval.approved&target=${approval.id}`, seed.userToken)).json<{ entries: unknown[] }>();
+    expect(entries).toHaveLength(1);
+  });
+});
 
 describe("sequence numbers", () => {
   it("does not burn a seq on a write that rolls back: the next event gets the next number", async () => {
