@@ -136,6 +136,37 @@ describe("a redelivery does not double anything", () => {
   });
 });
 
+describe("the machine's link takes a repeated order once", () => {
+  const hello = { type: "hello", machine: { name: "m", hostname: "host", labels: [], capacity: 2, versions: { node: "v20" } }, running: [] };
+
+  it("does not queue again a launch the agent took, or one that was cancelled, when an outbox repeats it", async () => {
+    const seed = await seedWorkspace();
+    await launch(seed);
+    const control = await openSocket("/api/agents/connect", seed.agentToken);
+    control.send(hello);
+    const taken = (await control.next((f) => f.type === "launch")).order as { runId: string };
+    control.send({ type: "launch-ack", runId: taken.runId });
+    const second = await launch(seed);
+    const cancelledOrder = (await control.next((f) => f.type === "launch" && (f.order as { runId: string }).runId === second.runId)).order;
+    expect((await api(`/api/sessions/${second.id}/interrupt`, seed.userToken, { method: "POST" })).status).toBe(200);
+    const link = env.AgentLink.getByName(seed.agentId);
+    await eventually(() => runInDurableObject(link, async (i) => (i as unknown as { queued(): unknown[] }).queued().length === 0));
+    const launches = control.frames.filter((f) => f.type === "launch").length;
+
+    // What a room's outbox sends again after a crash between delivering and clearing its rows.
+    const queued = await runInDurableObject(link, async (instance) => {
+      const l = instance as unknown as { enqueue(w: string, o: unknown): Promise<void>; queued(): unknown[] };
+      await l.enqueue(seed.workspaceId, taken);
+      await l.enqueue(seed.workspaceId, cancelledOrder);
+      return l.queued();
+    });
+    expect(queued).toEqual([]);
+    control.send({ type: "ping" });
+    await control.next((f) => f.type === "pong");
+    expect(control.frames.filter((f) => f.type === "launch")).toHaveLength(launches);
+  });
+});
+
 describe("sequence numbers", () => {
   it("does not burn a seq on a write that rolls back: the next event gets the next number", async () => {
     const seed = await seedWorkspace();
