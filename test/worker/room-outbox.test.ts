@@ -107,6 +107,27 @@ describe("a failed flush is retried until it lands", () => {
   });
 });
 
+describe("a launch order waits out a machine link that fails", () => {
+  it("hands a continue's launch to the link once it works again, on the room's alarm", async () => {
+    const seed = await seedWorkspace();
+    const { id, runId } = await launch(seed);
+    const agent = await running(seed, id, runId);
+    await send(agent, { type: "run-ended", runId, outcome: { kind: "success", result: "Done.", ...ZERO_OUTCOME } });
+    await eventually(async () => (await listed(seed, id))?.status === "completed");
+    const link = env.AgentLink.getByName(seed.agentId);
+    const queue = `CREATE TABLE IF NOT EXISTS link_queue (run_id TEXT PRIMARY KEY, order_json TEXT NOT NULL, created_at INTEGER NOT NULL)`;
+    // The link's own storage refuses the order (a fault in the real object, not a stand-in).
+    await runInDurableObject(link, (_i, state) => void state.storage.sql.exec(`DROP TABLE link_queue`));
+    const continued = await api(`/api/sessions/${id}/continue`, seed.userToken, { method: "POST", json: { prompt: "and now the tests" } });
+    expect(continued.status).toBe(200);
+
+    await runInDurableObject(link, (_i, state) => void state.storage.sql.exec(queue));
+    expect(await runDurableObjectAlarm(env.SessionRoom.getByName(id))).toBe(true);
+    const queued = await eventually(() => runInDurableObject(link, async (i) => (i as unknown as { queued(): { sessionId: string; runId: string }[] }).queued().find((o) => o.sessionId === id)));
+    expect(queued.runId).not.toBe(runId);
+  });
+});
+
 describe("a redelivery does not double anything", () => {
   it("writes a decision's audit entry once even when the outbox delivers it twice", async () => {
     const seed = await seedWorkspace();
