@@ -13,13 +13,13 @@ import { HubFrame } from "../worker/protocol/frames";
 import type { SessionSummary } from "../worker/protocol/session";
 import { makeDb } from "../worker/db/client";
 import { upsertApproval } from "../worker/db/approvals";
-import { auditInsertOnceQueries, type NewAuditEntry } from "../worker/db/audit";
-import type { EventBody, SessionEvent } from "../worker/protocol/events";
+import { auditInsertOnceQueries } from "../worker/db/audit";
+import type { SessionEvent } from "../worker/protocol/events";
 import type { IndexJob } from "../worker/protocol/search";
 import { upsertSessionSummary } from "../worker/db/sessions";
 import { instanceOf } from "../worker/db/pipelines";
 import { STEP_UPDATE_EVENT } from "../worker/protocol/pipelines";
-import { deliverable, pipelineEndKey, retryDelayMs, type OutboxRow, type OutboxTarget } from "./core/outbox";
+import { auditEntryFor, deliverable, pipelineEndKey, retryDelayMs, type OutboxRow, type OutboxTarget } from "./core/outbox";
 import { toPublicApproval, type Effect } from "./core/room";
 import * as store from "./storage";
 import type { AgentLink } from "./agent-link";
@@ -285,24 +285,4 @@ function parsed<T>(schema: z.ZodType<T>, row: OutboxRow): T[] {
     console.error(`session room outbox: unreadable ${row.target}/${row.key}`, e);
   }
   return [];
-}
-
-/** The audit entry for a room event, if it is one the log keeps. */
-export function auditEntryFor(workspaceId: string, sessionId: string, body: EventBody): NewAuditEntry | null {
-  switch (body.type) {
-    case "approval-resolved":
-      return {
-        workspaceId,
-        actor: body.by ?? "tower",
-        actorKind: body.via === "human" ? "user" : "system",
-        via: body.via,
-        action: `approval.${body.status}`,
-        target: body.approvalId,
-        details: { session: sessionId, ...(body.comment ? { comment: body.comment } : {}), ...(body.updatedInput ? { editedInput: true } : {}) },
-      };
-    case "interrupt-requested":
-      return { workspaceId, actor: body.by, actorKind: "user", via: "human", action: "session.interrupt", target: sessionId, details: {} };
-    default:
-      return null;
-  }
 }

@@ -2,8 +2,11 @@
  * The room's outbox as pure rules: which queued deliveries may go now and in what order, and how long
  * to wait after a failed attempt. The rows live in the room's SQLite (party/storage.ts), written in the
  * transaction of the change that needs them, and RoomOutbox (party/room-outbox.ts) delivers and deletes
- * them. Invariant: nothing tells an agent or a pipeline about a change D1 does not have yet.
+ * them; also which room events the audit log keeps. Invariant: nothing tells an agent or a pipeline
+ * about a change D1 does not have yet.
  */
+import type { AuditContent } from "../../worker/domain/audit-chain";
+import type { EventBody } from "../../worker/protocol/events";
 
 /** d1: summary row, approval mirror, audit entries · link: launch/cancel orders · pipeline: a step's end · hub: list/inbox frames. */
 export type OutboxTarget = "d1" | "link" | "pipeline" | "hub";
@@ -46,4 +49,24 @@ const ENDED = new Set(["completed", "failed", "interrupted", "waiting_for_input"
 export function pipelineEndKey(s: { pipelineRunId?: string | null; status: string; endedAt: number | null; updatedAt: number } | null): string | null {
   if (!s?.pipelineRunId || !ENDED.has(s.status)) return null;
   return `${s.status}@${s.endedAt ?? s.updatedAt}`;
+}
+
+/** The audit entry for a room event, if it is one the log keeps. */
+export function auditEntryFor(workspaceId: string, sessionId: string, body: EventBody): Omit<AuditContent, "seq" | "at"> | null {
+  switch (body.type) {
+    case "approval-resolved":
+      return {
+        workspaceId,
+        actor: body.by ?? "tower",
+        actorKind: body.via === "human" ? "user" : "system",
+        via: body.via,
+        action: `approval.${body.status}`,
+        target: body.approvalId,
+        details: { session: sessionId, ...(body.comment ? { comment: body.comment } : {}), ...(body.updatedInput ? { editedInput: true } : {}) },
+      };
+    case "interrupt-requested":
+      return { workspaceId, actor: body.by, actorKind: "user", via: "human", action: "session.interrupt", target: sessionId, details: {} };
+    default:
+      return null;
+  }
 }
