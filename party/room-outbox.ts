@@ -1,28 +1,35 @@
 /**
- * Everything a SessionRoom tells the outside world after a change: the summary row and approval
- * mirror in D1, launches and cancellations for the machine's AgentLink, and list/inbox deltas for
- * the workspace hub, and a search indexing job for the events stored since the last one. One ordered
- * write-behind, so D1 has the row before an agent is told to start; indexing never runs on this path.
+ * Everything a SessionRoom tells the outside world after a change: the summary row, approval mirror
+ * and audit entries in D1, launches and cancellations for the machine's AgentLink, the end of a
+ * pipeline step, and list/inbox frames for the workspace hub. IMPORTANT: what must follow a change is
+ * queued in the room's SQLite in the same transaction (`record`), and a row leaves only once its
+ * delivery succeeded; a failure is retried with backoff on the room's alarm, which survives restarts.
  */
 import { getServerByName } from "partyserver";
-import type { LaunchOrder } from "../worker/protocol/agent";
-import type { Approval } from "../worker/protocol/approval";
-import type { HubFrame } from "../worker/protocol/frames";
+import { z } from "zod";
+import { LaunchOrder } from "../worker/protocol/agent";
+import { Approval } from "../worker/protocol/approval";
+import { HubFrame } from "../worker/protocol/frames";
 import type { SessionSummary } from "../worker/protocol/session";
 import { makeDb } from "../worker/db/client";
 import { upsertApproval } from "../worker/db/approvals";
-import { auditInsertQuery, type NewAuditEntry } from "../worker/db/audit";
-import type { EventBody } from "../worker/protocol/events";
+import { auditInsertOnceQueries } from "../worker/db/audit";
+import type { SessionEvent } from "../worker/protocol/events";
 import type { IndexJob } from "../worker/protocol/search";
 import { upsertSessionSummary } from "../worker/db/sessions";
 import { instanceOf } from "../worker/db/pipelines";
 import { STEP_UPDATE_EVENT } from "../worker/protocol/pipelines";
+import { auditEntryFor, deliverable, pipelineEndKey, retryDelayMs, type OutboxRow, type OutboxTarget } from "./core/outbox";
+import { toPublicApproval, type Effect } from "./core/room";
+import * as store from "./storage";
 import type { AgentLink } from "./agent-link";
 import type { WorkspaceHub } from "./workspace-hub";
 import { WriteBehind } from "./write-behind";
 
 /** Lists and the inbox may trail the live session socket by this much; see WriteBehind. */
 const OUTBOX_DELAY_MS = 25;
+/** If the process dies before the coalesced flush, the room's alarm delivers after this long. */
+const UNFLUSHED_RETRY_MS = 10_000;
 
 /** Where the room keeps the last seq it handed to the indexer (DO SQLite), so restarts resume from there. */
 export interface IndexCursor {
@@ -30,20 +37,30 @@ export interface IndexCursor {
   save(seq: number): void;
 }
 
-type LinkOp = { type: "launch"; order: LaunchOrder } | { type: "cancel"; runId: string };
+const LinkOp = z.discriminatedUnion("type", [z.object({ type: z.literal("launch"), order: LaunchOrder }), z.object({ type: z.literal("cancel"), runId: z.string() })]);
+const QueuedAudit = z.object({
+  workspaceId: z.string(),
+  at: z.number(),
+  actor: z.string(),
+  actorKind: z.enum(["user", "agent", "system"]),
+  via: z.string(),
+  action: z.string(),
+  target: z.string(),
+  details: z.record(z.string(), z.unknown()),
+});
+
+/** What the change being committed queued: the summary as queued, and whether to deliver at once. */
+type Recording = { json: string; queued: boolean; urgent: boolean };
 
 export class RoomOutbox {
-  #approvals = new Map<string, Approval>();
-  #audit: NewAuditEntry[] = [];
-  #linkOps: LinkOp[] = [];
-  #written = "";
-  /** The end (status at time) already reported to the session's pipeline run, if it has one. */
-  #reportedEnd = "";
+  /** The summary last queued for D1 (memory only: after a restart the first change queues it again). */
+  #recorded = "";
+  #recording: Recording = { json: "", queued: false, urgent: false };
   #link: Pick<AgentLink, "enqueue" | "cancel"> | null = null;
   #hub: Pick<WorkspaceHub, "publish" | "sealAudit"> | null = null;
   #writer = new WriteBehind<null>(
-    () => this.#flush(),
-    (e) => console.error("session room outbox", e),
+    () => this.#deliver(),
+    (e) => console.error("session room outbox: delivery failed; retrying on the room's alarm", e),
     OUTBOX_DELAY_MS,
   );
 
@@ -53,54 +70,162 @@ export class RoomOutbox {
 
   constructor(
     private readonly env: Env,
+    private readonly storage: DurableObjectStorage,
     private readonly summaryOf: () => SessionSummary | null,
     private readonly indexCursor: IndexCursor,
+    /** Points the room's one alarm at its earliest schedule (the outbox's retry is one of them). */
+    private readonly rearm: () => void,
   ) {
     this.#indexedUpTo = indexCursor.load();
   }
 
-  summaryChanged(): void {
-    const s = this.summaryOf();
-    if (!s || JSON.stringify(s) === this.#written) return;
-    this.#writer.push(null);
-    // The end of a pipeline step's session is what its run waits on: no coalescing delay for it.
-    if (s.pipelineRunId && ENDED.has(s.status)) void this.#writer.settled();
+  /**
+   * Queues what must follow a change. IMPORTANT: call inside the transaction that commits the change
+   * (so both commit or neither), then `committed()` after it.
+   */
+  record(effects: readonly Effect[], emitted: readonly SessionEvent[], before: SessionSummary | null, after: SessionSummary | null, now: number): void {
+    const rec: Recording = { json: this.#recorded, queued: false, urgent: false };
+    this.#recording = rec;
+    if (!after) return;
+    const sql = this.storage.sql;
+    const put = (target: OutboxTarget, key: string, body: unknown) => {
+      store.putOutbox(sql, target, key, JSON.stringify(body));
+      rec.queued = true;
+    };
+    const json = JSON.stringify(after);
+    if (json !== this.#recorded) put("d1", "summary", {});
+    rec.json = json;
+    for (const ev of emitted) {
+      const entry = auditEntryFor(after.workspaceId, after.id, ev);
+      // Keyed by the event's seq: the entry's stable source, so a redelivery is not written twice.
+      if (entry) put("d1", `audit:${ev.seq}`, { ...entry, at: now });
+    }
+    for (const e of effects) {
+      if (e.type === "save-approval") put("d1", `approval:${e.approval.id}`, toPublicApproval(e.approval));
+      else if (e.type === "launch") put("link", `launch:${e.order.runId}`, { type: "launch", order: e.order });
+      else if (e.type === "cancel-launch") put("link", `cancel:${e.runId}`, { type: "cancel", runId: e.runId });
+    }
+    const end = pipelineEndKey(after);
+    if (end && end !== pipelineEndKey(before)) {
+      put("pipeline", "end", { status: after.status });
+      // The end of a pipeline step's session is what its run waits on: no coalescing delay for it.
+      rec.urgent = true;
+    }
+    if (rec.queued) store.armOutbox(sql, now + UNFLUSHED_RETRY_MS, true);
   }
 
-  approval(a: Approval): void {
-    this.#approvals.set(a.id, a);
+  /** The change `record` queued for has committed: deliver it soon. */
+  committed(): void {
+    const rec = this.#recording;
+    this.#recorded = rec.json;
+    if (!rec.queued) return;
     this.#writer.push(null);
+    if (rec.urgent) void this.#writer.settled();
   }
 
-  launch(order: LaunchOrder): void {
-    this.#linkOps.push({ type: "launch", order });
-    this.#writer.push(null);
+  /** On wake: anything left queued (a restart, an eviction) goes out. */
+  resume(): void {
+    if (store.hasOutbox(this.storage.sql)) this.#writer.push(null);
   }
 
-  cancelLaunch(runId: string): void {
-    this.#linkOps.push({ type: "cancel", runId });
+  /** The room's alarm fired: deliver what is queued, whether or not its retry was due yet. */
+  async onAlarm(now: number): Promise<void> {
+    const sql = this.storage.sql;
+    if (!store.hasOutbox(sql)) {
+      store.disarmOutbox(sql);
+      return;
+    }
+    // Armed again first, so a process that dies during this delivery still comes back to it.
+    store.armOutbox(sql, now + UNFLUSHED_RETRY_MS, false);
     this.#writer.push(null);
-  }
-
-  /** Records the events that belong in the workspace's audit log (decisions, interrupts, handoffs). */
-  auditEvent(body: EventBody): void {
-    const summary = this.summaryOf();
-    if (!summary) return;
-    const entry = auditEntryFor(summary.workspaceId, summary.id, body);
-    if (!entry) return;
-    this.#audit.push(entry);
-    this.#writer.push(null);
+    await this.settled();
   }
 
   /**
-   * A session of a pipeline step has ended: wake its run's Workflow instance. After the summary row
-   * is written, so the instance reads the end from D1; once per end (a continue and a new end report again).
+   * Starts delivering what is queued now, and resolves once that has been tried. It does not say it
+   * landed: everything queued is already durable in the room's SQLite, and a failure is retried.
    */
-  async #reportEnd(db: ReturnType<typeof makeDb>, summary: SessionSummary): Promise<void> {
-    if (!summary.pipelineRunId || !ENDED.has(summary.status)) return;
-    const key = `${summary.status}@${summary.endedAt ?? summary.updatedAt}`;
-    if (key === this.#reportedEnd) return;
-    const instanceId = await instanceOf(db, summary.pipelineRunId);
+  settled(): Promise<void> {
+    return this.#writer.settled();
+  }
+
+  async #deliver(): Promise<void> {
+    const summary = this.summaryOf();
+    if (!summary) return;
+    const sql = this.storage.sql;
+    try {
+      await this.#flush(summary);
+    } catch (e) {
+      // A broken stub is not reused; the next attempt dials again.
+      this.#link = null;
+      this.#hub = null;
+      store.armOutbox(sql, Date.now() + retryDelayMs(store.countOutboxFailure(sql)), false);
+      this.rearm();
+      throw e;
+    }
+    if (!store.hasOutbox(sql)) {
+      store.disarmOutbox(sql);
+      this.rearm();
+    }
+  }
+
+  /** D1 first (the others wait on it), then each other target in order; a failing target stops only itself. */
+  async #flush(summary: SessionSummary): Promise<void> {
+    const sql = this.storage.sql;
+    const db = makeDb(this.env.DB);
+    const d1 = store.readOutbox(sql).filter((r) => r.target === "d1");
+    if (d1.length) await this.#deliverD1(db, summary, d1);
+    this.#enqueueIndexing();
+    const rows = store.readOutbox(sql);
+    const errors: unknown[] = [];
+    for (const stage of [() => this.#deliverLink(summary, rows), () => this.#deliverPipelineEnd(db, summary, rows), () => this.#deliverHub(summary, rows)]) {
+      try {
+        await stage();
+      } catch (e) {
+        errors.push(e);
+      }
+    }
+    if (errors.length) throw errors.length === 1 ? errors[0] : new AggregateError(errors, "session room outbox");
+  }
+
+  /** One D1 batch (one transaction): the summary first, since approvals reference the session row. */
+  async #deliverD1(db: ReturnType<typeof makeDb>, summary: SessionSummary, rows: OutboxRow[]): Promise<void> {
+    const approvals = rows.flatMap((r) => (r.key.startsWith("approval:") ? parsed(Approval, r) : []));
+    const audit = rows.flatMap((r) => (r.key.startsWith("audit:") ? parsed(QueuedAudit, r).map((entry) => ({ source: `${summary.id}#${r.key.slice(6)}`, entry })) : []));
+    await db.batch([
+      upsertSessionSummary(db, summary),
+      ...approvals.map((a) => upsertApproval(db, summary.workspaceId, a)),
+      ...audit.flatMap(({ source, entry }) => auditInsertOnceQueries(db, source, entry)),
+    ]);
+    const label = { pipelineRunId: summary.pipelineRunId ?? null, pipelineStepId: summary.pipelineStepId ?? null };
+    const sql = this.storage.sql;
+    this.storage.transactionSync(() => {
+      store.dropOutbox(sql, rows.map((r) => r.id));
+      if (rows.some((r) => r.key === "summary")) store.putOutbox(sql, "hub", "summary", JSON.stringify({ type: "session-upsert", session: summary } satisfies HubFrame));
+      for (const a of approvals) store.putOutbox(sql, "hub", `approval:${a.id}`, JSON.stringify({ type: "approval-upsert", approval: { ...a, ...label } } satisfies HubFrame));
+      if (audit.length) store.putOutbox(sql, "hub", "seal", "{}");
+    });
+  }
+
+  /** Launches and cancellations, one at a time in order; the link takes each idempotently by run id. */
+  async #deliverLink(summary: SessionSummary, rows: OutboxRow[]): Promise<void> {
+    const queued = deliverable(rows, "link");
+    if (!queued.length) return;
+    const link = (this.#link ??= (await getServerByName(this.env.AgentLink, summary.agentId)) as unknown as Pick<AgentLink, "enqueue" | "cancel">);
+    for (const r of queued) {
+      for (const op of parsed(LinkOp, r)) {
+        if (op.type === "launch") await link.enqueue(summary.workspaceId, op.order);
+        else await link.cancel(op.runId);
+      }
+      store.dropOutbox(this.storage.sql, [r.id]);
+    }
+  }
+
+  /** A session of a pipeline step has ended: wake its run's Workflow instance (it reads the end from D1). */
+  async #deliverPipelineEnd(db: ReturnType<typeof makeDb>, summary: SessionSummary, rows: OutboxRow[]): Promise<void> {
+    const [row] = deliverable(rows, "pipeline");
+    if (!row) return;
+    const instanceId = summary.pipelineRunId ? await instanceOf(db, summary.pipelineRunId) : null;
     if (instanceId) {
       try {
         await (await this.env.PIPELINE.get(instanceId)).sendEvent({ type: STEP_UPDATE_EVENT, payload: { sessionId: summary.id, status: summary.status } });
@@ -109,11 +234,19 @@ export class RoomOutbox {
         console.warn(`pipeline ${summary.pipelineRunId}: step-update for ${summary.id} not delivered`, e);
       }
     }
-    this.#reportedEnd = key;
+    store.dropOutbox(this.storage.sql, [row.id]);
   }
 
-  settled(): Promise<void> {
-    return this.#writer.settled();
+  /** List and inbox frames (upserts, so a repeat is harmless), then the audit sealer. */
+  async #deliverHub(summary: SessionSummary, rows: OutboxRow[]): Promise<void> {
+    const queued = deliverable(rows, "hub");
+    if (!queued.length) return;
+    const frames = queued.flatMap((r) => (r.key === "seal" ? [] : parsed(HubFrame, r)));
+    // Cached: getServerByName costs an extra round trip to start the hub on every call.
+    const hub = (this.#hub ??= (await getServerByName(this.env.WorkspaceHub, summary.workspaceId)) as unknown as Pick<WorkspaceHub, "publish" | "sealAudit">);
+    if (frames.length) await hub.publish(frames);
+    if (queued.some((r) => r.key === "seal")) await hub.sealAudit();
+    store.dropOutbox(this.storage.sql, queued.map((r) => r.id));
   }
 
   /**
@@ -140,76 +273,16 @@ export class RoomOutbox {
       },
     );
   }
-
-  async #flush(): Promise<void> {
-    const summary = this.summaryOf();
-    if (!summary) return;
-    const json = JSON.stringify(summary);
-    const approvals = [...this.#approvals.values()];
-    const ops = this.#linkOps.splice(0);
-    this.#approvals.clear();
-    const db = makeDb(this.env.DB);
-    const frames: HubFrame[] = [];
-    try {
-      if (json !== this.#written || approvals.length) {
-        // One D1 batch (one transaction); the summary first, since approvals reference the session row.
-        await db.batch([upsertSessionSummary(db, summary), ...approvals.map((a) => upsertApproval(db, summary.workspaceId, a))]);
-        if (json !== this.#written) frames.push({ type: "session-upsert", session: summary });
-        this.#written = json;
-        const label = { pipelineRunId: summary.pipelineRunId ?? null, pipelineStepId: summary.pipelineStepId ?? null };
-        for (const a of approvals) frames.push({ type: "approval-upsert", approval: { ...a, ...label } });
-      }
-    } catch (e) {
-      for (const a of approvals) if (!this.#approvals.has(a.id)) this.#approvals.set(a.id, a);
-      this.#linkOps.unshift(...ops);
-      throw e;
-    }
-    this.#enqueueIndexing();
-    const entries = this.#audit.splice(0);
-    const audited = entries.length > 0;
-    if (audited) {
-      try {
-        await db.batch(entries.map((e) => auditInsertQuery(db, e)) as [ReturnType<typeof auditInsertQuery>]);
-      } catch (e) {
-        this.#audit.unshift(...entries);
-        throw e;
-      }
-    }
-    if (ops.length) {
-      const link = (this.#link ??= (await getServerByName(this.env.AgentLink, summary.agentId)) as unknown as Pick<AgentLink, "enqueue" | "cancel">);
-      for (const op of ops) {
-        if (op.type === "launch") await link.enqueue(summary.workspaceId, op.order);
-        else await link.cancel(op.runId);
-      }
-    }
-    await this.#reportEnd(db, summary);
-    if (frames.length || audited) {
-      // Cached: getServerByName costs an extra round trip to start the hub on every call.
-      const hub = (this.#hub ??= (await getServerByName(this.env.WorkspaceHub, summary.workspaceId)) as unknown as Pick<WorkspaceHub, "publish" | "sealAudit">);
-      if (frames.length) await hub.publish(frames);
-      if (audited) await hub.sealAudit();
-    }
-  }
 }
 
-const ENDED = new Set(["completed", "failed", "interrupted", "waiting_for_input"]);
-
-/** The audit entry for a room event, if it is one the log keeps. */
-export function auditEntryFor(workspaceId: string, sessionId: string, body: EventBody): NewAuditEntry | null {
-  switch (body.type) {
-    case "approval-resolved":
-      return {
-        workspaceId,
-        actor: body.by ?? "tower",
-        actorKind: body.via === "human" ? "user" : "system",
-        via: body.via,
-        action: `approval.${body.status}`,
-        target: body.approvalId,
-        details: { session: sessionId, ...(body.comment ? { comment: body.comment } : {}), ...(body.updatedInput ? { editedInput: true } : {}) },
-      };
-    case "interrupt-requested":
-      return { workspaceId, actor: body.by, actorKind: "user", via: "human", action: "session.interrupt", target: sessionId, details: {} };
-    default:
-      return null;
+/** A queued row's body, parsed; a corrupt one is logged and yields nothing (its row is then dropped as delivered). */
+function parsed<T>(schema: z.ZodType<T>, row: OutboxRow): T[] {
+  try {
+    const r = schema.safeParse(JSON.parse(row.body));
+    if (r.success) return [r.data];
+    console.error(`session room outbox: corrupt ${row.target}/${row.key}`, r.error.issues.slice(0, 3));
+  } catch (e) {
+    console.error(`session room outbox: unreadable ${row.target}/${row.key}`, e);
   }
+  return [];
 }

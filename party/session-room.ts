@@ -54,13 +54,12 @@ export class SessionRoom extends Server<Env> {
     const agentConnected = [...this.getConnections("agent")].length > 0;
     this.#state = { session, approvals: store.loadApprovals(this.ctx.storage.sql), agentConnected };
     this.#seq = store.lastSeq(this.ctx.storage.sql);
-    this.#outbox = new RoomOutbox(this.env, () => toSummary(this.#state, this.#seq), {
-      load: () => store.loadIndexedUpTo(this.ctx.storage.sql),
-      save: (seq) => store.saveIndexedUpTo(this.ctx.storage.sql, seq),
-    });
+    const cursor = { load: () => store.loadIndexedUpTo(this.ctx.storage.sql), save: (seq: number) => store.saveIndexedUpTo(this.ctx.storage.sql, seq) };
+    this.#outbox = new RoomOutbox(this.env, this.ctx.storage, () => toSummary(this.#state, this.#seq), cursor, () => this.#rearm());
     // After a restart of the runtime no close event arrives for the agent's old socket: if the
     // session still needs an agent and none is connected, start the agent-lost clock now.
     if (session && needsAgent(session.status) && !agentConnected) this.#apply({ type: "agent-disconnected" });
+    this.#outbox.resume();
   }
 
   override getConnectionTags(_c: Connection, ctx: ConnectionContext): string[] {
@@ -202,17 +201,24 @@ export class SessionRoom extends Server<Env> {
       return r;
     }
     const emitted: SessionEvent[] = [];
+    // The seq advances only when the transaction commits: a rolled-back write must not leave a gap.
+    let seq = this.#seq;
+    const before = toSummary(this.#state, seq);
     this.ctx.storage.transactionSync(() => {
       for (const e of r.effects) {
-        if (e.type === "emit") emitted.push(store.appendEvent(sql, ++this.#seq, now, e.body));
+        if (e.type === "emit") emitted.push(store.appendEvent(sql, ++seq, now, e.body));
         else if (e.type === "save-approval") store.saveApproval(sql, e.approval);
         else if (e.type === "schedule") store.putSchedule(sql, e.key, e.at, e.timer, e.keep);
         else if (e.type === "unschedule") store.dropSchedule(sql, e.key);
       }
       if (r.state.session) store.saveSession(sql, r.state.session);
       if (ingestedId) store.markIngested(sql, ingestedId);
+      // What must follow this change (D1, the link, the hub, the audit log) commits with it.
+      this.#outbox.record(r.effects, emitted, before, toSummary(r.state, seq), now);
     });
+    this.#seq = seq;
     this.#state = r.state;
+    this.#outbox.committed();
     if (emitted.length) {
       const frame = JSON.stringify({ type: "events", events: emitted, replay: false } satisfies ServerFrame);
       for (const c of this.getConnections<Role>("viewer")) {
@@ -220,14 +226,7 @@ export class SessionRoom extends Server<Env> {
         else safeSend(c, frame);
       }
     }
-    for (const e of r.effects) {
-      if (e.type === "emit") this.#outbox.auditEvent(e.body);
-      else if (e.type === "send-agent") for (const c of this.getConnections("agent")) safeSend(c, e.frame);
-      else if (e.type === "save-approval") this.#outbox.approval(toPublicApproval(e.approval));
-      else if (e.type === "launch") this.#outbox.launch(e.order);
-      else if (e.type === "cancel-launch") this.#outbox.cancelLaunch(e.runId);
-    }
-    this.#outbox.summaryChanged();
+    for (const e of r.effects) if (e.type === "send-agent") for (const c of this.getConnections("agent")) safeSend(c, e.frame);
     this.#rearm();
     return r;
   }
@@ -241,10 +240,12 @@ export class SessionRoom extends Server<Env> {
     else void this.ctx.storage.setAlarm(due);
   }
 
-  override onAlarm(): void {
+  override async onAlarm(): Promise<void> {
     this.#alarmAt = null; // the alarm that fired is spent
     for (const timer of store.takeDue(this.ctx.storage.sql, Date.now())) this.#apply({ type: "timer", timer });
+    const delivered = this.#outbox.onAlarm(Date.now());
     this.#rearm();
+    await delivered;
   }
 
   // ---- RPC, called by the Worker's routes after authentication ----
@@ -253,6 +254,7 @@ export class SessionRoom extends Server<Env> {
     return this.#result(this.#apply({ type: "create", session: input }));
   }
 
+  /** Answers once the decision is durable with what must follow it, and its delivery has been tried. */
   async decide(approvalId: string, body: DecisionBody, by: string): Promise<RoomResult<Approval>> {
     const r = this.#apply(decideInput(approvalId, body, by));
     await this.#outbox.settled();

@@ -8,6 +8,7 @@ import { Approval, ToolInput } from "../worker/protocol/approval";
 import { EventBody, type SessionEvent } from "../worker/protocol/events";
 import { AgentId, SessionId, WorkspaceId } from "../worker/protocol/ids";
 import { LaunchSpec, SessionStatus } from "../worker/protocol/session";
+import { OUTBOX_TARGETS, type OutboxRow, type OutboxTarget } from "./core/outbox";
 import type { ApprovalRecord, RoomTimer, SessionFacts } from "./core/room";
 
 const SCHEMA_VERSION = 1;
@@ -18,6 +19,8 @@ const DDL = [
   `CREATE TABLE IF NOT EXISTS room_ingested (event_id TEXT PRIMARY KEY)`,
   `CREATE TABLE IF NOT EXISTS room_approvals (id TEXT PRIMARY KEY, body TEXT NOT NULL)`,
   `CREATE TABLE IF NOT EXISTS room_schedules (key TEXT PRIMARY KEY, due_at INTEGER NOT NULL, timer TEXT NOT NULL)`,
+  // AUTOINCREMENT: ids never repeat, so a replaced row is newer than any delivery already in flight.
+  `CREATE TABLE IF NOT EXISTS room_outbox (id INTEGER PRIMARY KEY AUTOINCREMENT, target TEXT NOT NULL, key TEXT NOT NULL, body TEXT NOT NULL, UNIQUE (target, key))`,
 ];
 
 const Figures = z.object({ inputTokens: z.number(), outputTokens: z.number(), numTurns: z.number() });
@@ -148,10 +151,10 @@ export function nextDue(sql: Sql): number | null {
   return sql.exec<{ due: number | null }>(`SELECT MIN(due_at) AS due FROM room_schedules`).one().due ?? null;
 }
 
-/** Removes and returns the timers due at `now`. */
+/** Removes and returns the step's timers due at `now` (the outbox's retry is not one of them). */
 export function takeDue(sql: Sql, now: number): RoomTimer[] {
-  const rows = sql.exec<{ key: string; timer: string }>(`SELECT key, timer FROM room_schedules WHERE due_at <= ?`, now).toArray();
-  sql.exec(`DELETE FROM room_schedules WHERE due_at <= ?`, now);
+  const rows = sql.exec<{ key: string; timer: string }>(`SELECT key, timer FROM room_schedules WHERE due_at <= ? AND key != ?`, now, OUTBOX_SCHEDULE).toArray();
+  sql.exec(`DELETE FROM room_schedules WHERE due_at <= ? AND key != ?`, now, OUTBOX_SCHEDULE);
   return rows.flatMap((r) => {
     const t = parseOrLog(StoredTimer, r.timer, `timer ${r.key}`);
     return t ? [t as RoomTimer] : [];
@@ -167,4 +170,46 @@ export function loadIndexedUpTo(sql: Sql): number {
 
 export function saveIndexedUpTo(sql: Sql, seq: number): void {
   sql.exec(`INSERT INTO room_meta (key, value) VALUES ('indexed_up_to', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, String(seq));
+}
+
+// ---- the outbox: what must follow a committed change, until it is delivered (party/room-outbox.ts) ----
+
+/** The room_schedules key of the outbox's retry: it shares the room's one alarm with the step's timers. */
+export const OUTBOX_SCHEDULE = "outbox";
+
+/** Queues a delivery; a row already queued under (target, key) is replaced by this newer version. */
+export function putOutbox(sql: Sql, target: OutboxTarget, key: string, body: string): void {
+  sql.exec(`INSERT OR REPLACE INTO room_outbox (target, key, body) VALUES (?, ?, ?)`, target, key, body);
+}
+
+export function readOutbox(sql: Sql): OutboxRow[] {
+  const rows = sql.exec<{ id: number; target: string; key: string; body: string }>(`SELECT id, target, key, body FROM room_outbox ORDER BY id`).toArray();
+  return rows.filter((r): r is OutboxRow => (OUTBOX_TARGETS as readonly string[]).includes(r.target));
+}
+
+/** Deletes delivered rows by id: a row replaced meanwhile has a new id and stays. */
+export function dropOutbox(sql: Sql, ids: readonly number[]): void {
+  if (ids.length) sql.exec(`DELETE FROM room_outbox WHERE id IN (SELECT value FROM json_each(?))`, JSON.stringify(ids));
+}
+
+export function hasOutbox(sql: Sql): boolean {
+  return sql.exec(`SELECT 1 FROM room_outbox LIMIT 1`).toArray().length > 0;
+}
+
+/** Arms the outbox's retry; with `keep`, a retry already armed keeps its (earlier) time. */
+export function armOutbox(sql: Sql, dueAt: number, keep: boolean): void {
+  const onConflict = keep ? "DO NOTHING" : "DO UPDATE SET due_at = excluded.due_at";
+  sql.exec(`INSERT INTO room_schedules (key, due_at, timer) VALUES (?, ?, '{"kind":"outbox"}') ON CONFLICT (key) ${onConflict}`, OUTBOX_SCHEDULE, dueAt);
+}
+
+/** Everything is delivered: no retry armed, and the failure count starts over. */
+export function disarmOutbox(sql: Sql): void {
+  sql.exec(`DELETE FROM room_schedules WHERE key = ?`, OUTBOX_SCHEDULE);
+  sql.exec(`DELETE FROM room_meta WHERE key = 'outbox_failures'`);
+}
+
+/** Counts one more failed delivery in a row and returns the count. */
+export function countOutboxFailure(sql: Sql): number {
+  const row = sql.exec<{ value: string }>(`INSERT INTO room_meta (key, value) VALUES ('outbox_failures', '1') ON CONFLICT (key) DO UPDATE SET value = CAST(value AS INTEGER) + 1 RETURNING value`).one();
+  return Number(row.value) || 1;
 }

@@ -1,3 +1,5 @@
+import { env } from "cloudflare:workers";
+import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { api, eventually, openSocket, seedWorkspace } from "./helpers";
 
@@ -101,5 +103,72 @@ describe("agent session channel: bad input", () => {
     expect(await agent.next((f) => f.type === "error")).toMatchObject({ error: { code: "BAD_REQUEST" } });
     const { events } = await (await api(`/api/sessions/${id}/events`, seed.userToken)).json<{ events: unknown[] }>();
     expect(events).toHaveLength(2);
+  });
+});
+
+describe("agent presence", () => {
+  /**
+   * D1 as it is in production for the old socket's offline write: late. Requests from one object are not
+   * guaranteed to land in the order they were sent, so the write the close started may land after the hello's.
+   */
+  function lateOfflineWrites(db: D1Database, seen: { started: boolean; landed: boolean }): D1Database {
+    const late = (q: string) => /^update "agents" set "online" = \?, "last_seen_at"/.test(q);
+    const wrap = (stmt: D1PreparedStatement, q: string): D1PreparedStatement =>
+      new Proxy(stmt, {
+        get(target, prop) {
+          if (prop === "bind") return (...args: unknown[]) => wrap(target.bind(...args), q);
+          const value = Reflect.get(target, prop) as unknown;
+          if (typeof value !== "function") return value;
+          if (!late(q) || !["run", "all", "raw", "first"].includes(String(prop))) return value.bind(target);
+          return async (...args: unknown[]) => {
+            seen.started = true;
+            await new Promise((r) => setTimeout(r, 300));
+            try {
+              return await value.apply(target, args);
+            } finally {
+              seen.landed = true;
+            }
+          };
+        },
+      });
+    return new Proxy(db, {
+      get(target, prop) {
+        if (prop === "prepare") return (q: string) => wrap(target.prepare(q), q);
+        const value = Reflect.get(target, prop) as unknown;
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+  }
+
+  it("keeps a machine online when the old socket's offline write lands after the new socket's hello", async () => {
+    const seed = await seedWorkspace();
+    const hub = await openSocket("/api/workspace/live", seed.userToken);
+    await hub.next((f) => f.type === "hello");
+    const first = await openSocket("/api/agents/connect", seed.agentToken);
+    first.send(hello);
+    await hub.next((f) => f.type === "agent-presence" && (f.agent as { online: boolean }).online);
+    const offline = { started: false, landed: false };
+    await runInDurableObject(env.AgentLink.getByName(seed.agentId), (instance) => {
+      const link = instance as unknown as { env: Env };
+      link.env = { ...link.env, DB: lateOfflineWrites(link.env.DB, offline) };
+    });
+    // A quick reconnect: the old socket drops, and the new one says hello while the close's write is on its way.
+    first.close();
+    await eventually(async () => offline.started);
+    const second = await openSocket("/api/agents/connect", seed.agentToken);
+    second.send(hello);
+    second.send({ type: "ping" });
+    await second.next((f) => f.type === "pong");
+    const online = async () => {
+      const r = await (await api("/api/agents", seed.userToken)).json<{ agents: { online: boolean }[] }>();
+      const last = hub.frames.filter((f) => f.type === "agent-presence").at(-1)?.agent as { online: boolean } | undefined;
+      return { d1: r.agents[0]?.online, hub: last?.online };
+    };
+    // Once the late write has landed, the list and the hub must (still, or again) say online.
+    const seen = await eventually(async () => {
+      const now = offline.landed ? await online() : null;
+      return now?.d1 && now.hub ? now : null;
+    }).catch(async () => online());
+    expect(seen).toEqual({ d1: true, hub: true });
   });
 });

@@ -4,12 +4,12 @@
  * (`auditInsertQuery`); the workspace's one sealer (`sealPending`, run by its WorkspaceHub) then
  * chains pending entries into `audit_log` in id order, with a signed checkpoint in the same batch.
  */
-import { and, asc, desc, eq, gt, gte, lte } from "drizzle-orm";
+import { and, asc, desc, eq, getTableColumns, gt, gte, lte, sql } from "drizzle-orm";
 import { GENESIS, entryHash, type AuditContent, type ChainedEntry, type Checkpoint } from "../domain/audit-chain";
 import type { Actor } from "../domain/policy";
 import type { AuditEntry, AuditQuery } from "../protocol/members";
 import type { Db } from "./client";
-import { auditCheckpoints, auditLog, auditPending } from "./schema";
+import { auditCheckpoints, auditLog, auditPending, auditSources } from "./schema";
 
 export type NewAuditEntry = Omit<AuditContent, "seq" | "at"> & { at?: number };
 
@@ -20,6 +20,21 @@ export function auditActor(actor: Actor): Pick<AuditContent, "actor" | "actorKin
 /** The insert of one entry, to put in the batch that performs the action it records. */
 export function auditInsertQuery(db: Db, entry: NewAuditEntry) {
   return db.insert(auditPending).values({ ...entry, at: entry.at ?? Date.now() });
+}
+
+/**
+ * The insert of one entry that may be delivered more than once (a room's outbox retries until D1
+ * answers): `source` names where it came from, and an entry whose source was written before is
+ * skipped, even after sealing moved it out of audit_pending. Both statements go in one batch, in order.
+ */
+export function auditInsertOnceQueries(db: Db, source: string, entry: NewAuditEntry) {
+  // Bound in the table's own column order (an insert from a select takes every column, the id as NULL).
+  const values: Record<string, unknown> = { ...entry, id: null, at: entry.at ?? Date.now(), details: JSON.stringify(entry.details) };
+  const row = sql.join(Object.keys(getTableColumns(auditPending)).map((k) => sql`${values[k] ?? null}`), sql`, `);
+  return [
+    db.insert(auditPending).select(sql`SELECT ${row} WHERE NOT EXISTS (SELECT 1 FROM ${auditSources} WHERE workspace_id = ${entry.workspaceId} AND source = ${source})`),
+    db.insert(auditSources).values({ workspaceId: entry.workspaceId, source }).onConflictDoNothing(),
+  ] as const;
 }
 
 /** Writes one entry on its own (when the action is not a D1 write of this request). */

@@ -232,6 +232,16 @@ export const auditPending = sqliteTable(
   (t) => [index("audit_pending_workspace").on(t.workspaceId, t.id)],
 );
 
+/** The sources (session and event seq) of audit entries a room's outbox has delivered, so a redelivery writes nothing. */
+export const auditSources = sqliteTable(
+  "audit_sources",
+  {
+    workspaceId: text().notNull(),
+    source: text().notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.workspaceId, t.source] })],
+);
+
 /** Signed checkpoints of a workspace's chain head (HMAC with a key kept outside D1). */
 export const auditCheckpoints = sqliteTable(
   "audit_checkpoints",
