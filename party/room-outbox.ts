@@ -20,6 +20,7 @@ import { upsertSessionSummary } from "../worker/db/sessions";
 import { instanceOf } from "../worker/db/pipelines";
 import { STEP_UPDATE_EVENT } from "../worker/protocol/pipelines";
 import { auditEntryFor, deliverable, pipelineEndKey, retryDelayMs, type OutboxRow, type OutboxTarget } from "./core/outbox";
+import { IndexPacer } from "./core/index-pacer";
 import { toPublicApproval, type Effect } from "./core/room";
 import * as store from "./storage";
 import type { AgentLink } from "./agent-link";
@@ -30,6 +31,9 @@ import { WriteBehind } from "./write-behind";
 const OUTBOX_DELAY_MS = 25;
 /** If the process dies before the coalesced flush, the room's alarm delivers after this long. */
 const UNFLUSHED_RETRY_MS = 10_000;
+
+/** Search may trail a running session by this much; see IndexPacer. */
+const INDEX_EVERY_MS = 1000;
 
 /** Where the room keeps the last seq it handed to the indexer (DO SQLite), so restarts resume from there. */
 export interface IndexCursor {
@@ -67,6 +71,8 @@ export class RoomOutbox {
   #indexedUpTo: number;
   #indexedTitle: string | null = null;
   #indexing: Promise<void> | null = null;
+  #indexPacer = new IndexPacer(INDEX_EVERY_MS);
+  #indexTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(
     private readonly env: Env,
@@ -250,15 +256,34 @@ export class RoomOutbox {
   }
 
   /**
-   * One queue message per flush for the events stored since the last (and for a new title). Not
-   * awaited by the flush, so no reply (a decision, a launch) waits on the queue; one send at a
-   * time, and when it lands anything stored meanwhile goes in the next. A failed send leaves the
-   * cursor where it was, so the next change covers those events too.
+   * One queue message for the events stored since the last (and for a new title), at most one per
+   * INDEX_EVERY_MS while the session runs (see IndexPacer), at once when it ends. Not awaited by the
+   * flush, so no reply (a decision, a launch) waits on the queue; one send at a time. A failed send
+   * leaves the cursor where it was, so the next change covers those events too.
    */
   #enqueueIndexing(): void {
     const s = this.summaryOf();
     if (this.#indexing || !s || (s.lastSeq <= this.#indexedUpTo && s.title === this.#indexedTitle)) return;
-    const job: IndexJob = { workspaceId: s.workspaceId, sessionId: s.id, after: Math.min(this.#indexedUpTo, s.lastSeq), upTo: s.lastSeq };
+    const ended = s.endedAt !== null;
+    if (this.#indexTimer && !ended) return;
+    if (this.#indexTimer) clearTimeout(this.#indexTimer);
+    this.#indexTimer = null;
+    const wait = this.#indexPacer.waitMs(Date.now(), ended);
+    if (wait > 0) {
+      this.#indexTimer = setTimeout(() => {
+        this.#indexTimer = null;
+        this.#enqueueIndexing();
+      }, wait);
+      return;
+    }
+    const job: IndexJob = {
+      workspaceId: s.workspaceId,
+      sessionId: s.id,
+      after: Math.min(this.#indexedUpTo, s.lastSeq),
+      upTo: s.lastSeq,
+      ...(s.title === this.#indexedTitle ? { withTitle: false } : {}),
+    };
+    this.#indexPacer.sent(Date.now());
     this.#indexing = this.env.SEARCH_QUEUE.send(job).then(
       () => {
         this.#indexedUpTo = s.lastSeq;

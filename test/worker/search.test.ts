@@ -193,6 +193,24 @@ describe("security", () => {
     const rows = await env.DB.prepare("SELECT COUNT(*) AS n FROM search_docs WHERE workspace_id = ?").bind(b.workspaceId).first<{ n: number }>();
     expect(rows?.n).toBe(0);
   });
+  it("writes the title's document only when a job asks for it (the room leaves it out while the title is unchanged)", async () => {
+    const seed = await seedWorkspace("title-doc");
+    const { id } = await (await api("/api/sessions", seed.userToken, { method: "POST", json: { prompt: "narwhal title", cwd: "/x" } })).json<{ id: string }>();
+    const titleDocs = async () => (await env.DB.prepare("SELECT COUNT(*) AS n FROM search_docs WHERE session_id = ? AND kind = 'title'").bind(id).first<{ n: number }>())?.n;
+    // The room's own first job (title included) lands first; after it, nothing else indexes this session.
+    await eventually(async () => (await titleDocs()) === 1, 15_000);
+    await env.DB.prepare("DELETE FROM search_docs WHERE session_id = ?").bind(id).run();
+    const run = async (body: Record<string, unknown>) => {
+      const batch = createMessageBatch(INDEX_QUEUE, [{ id: "t", timestamp: new Date(), attempts: 1, body: { workspaceId: seed.workspaceId, sessionId: id, after: 0, upTo: null, ...body } }]);
+      const ctx = createExecutionContext();
+      await handleQueue(batch, env);
+      expect((await getQueueResult(batch, ctx)).explicitAcks).toEqual(["t"]);
+    };
+    await run({ withTitle: false });
+    expect(await titleDocs()).toBe(0);
+    await run({});
+    expect(await titleDocs()).toBe(1);
+  });
 });
 
 describe("errors", () => {

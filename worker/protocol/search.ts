@@ -114,5 +114,7 @@ export const IndexJob = z.object({
   sessionId: SessionId,
   after: z.number().int().min(0),
   upTo: z.number().int().min(0).nullable(),
+  /** False when the session's title has not changed since its last job, so its document stays as it is. */
+  withTitle: z.boolean().optional(),
 });
 export type IndexJob = z.infer<typeof IndexJob>;

@@ -28,7 +28,7 @@ export async function runIndexJob(deps: { db: Db; embedder: Embedder; vectors: V
   if (!summary) throw new Error(`session ${job.sessionId} has no room state yet`);
   // Never index a session under another workspace, whatever the message says.
   if (summary.workspaceId !== job.workspaceId) return { ok: false, reason: `session ${job.sessionId} is not in workspace ${job.workspaceId}` };
-  const docs: IndexDoc[] = [titleDoc(summary.title, summary.createdAt)];
+  const docs: IndexDoc[] = job.withTitle === false ? [] : [titleDoc(summary.title, summary.createdAt)];
   let after = job.after;
   for (;;) {
     const page = await room.events(after, PAGE);
@@ -37,6 +37,7 @@ export async function runIndexJob(deps: { db: Db; embedder: Embedder; vectors: V
     if (page.events.length < PAGE || wanted.length < page.events.length) break;
     after = page.events.at(-1)!.seq;
   }
+  if (docs.length === 0) return { ok: true, docs: 0 };
   const ids = await writeDocs(deps.db, job.workspaceId, job.sessionId, docs);
   const vectors = await deps.embedder.embed(docs.map((d) => d.text.slice(0, EMBED_CHARS)));
   await deps.vectors.upsert(
