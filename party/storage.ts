@@ -16,6 +16,7 @@ const DDL = [
   `CREATE TABLE IF NOT EXISTS room_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)`,
   `CREATE TABLE IF NOT EXISTS room_events (seq INTEGER PRIMARY KEY, at INTEGER NOT NULL, body TEXT NOT NULL)`,
   `CREATE TABLE IF NOT EXISTS room_ingested (event_id TEXT PRIMARY KEY)`,
+  `CREATE TABLE IF NOT EXISTS room_agent_seq (run_id TEXT PRIMARY KEY, last_seq INTEGER NOT NULL)`,
   `CREATE TABLE IF NOT EXISTS room_approvals (id TEXT PRIMARY KEY, body TEXT NOT NULL)`,
   `CREATE TABLE IF NOT EXISTS room_schedules (key TEXT PRIMARY KEY, due_at INTEGER NOT NULL, timer TEXT NOT NULL)`,
 ];
@@ -130,8 +131,22 @@ export function wasIngested(sql: Sql, eventId: string): boolean {
   return sql.exec(`SELECT 1 FROM room_ingested WHERE event_id = ?`, eventId).toArray().length > 0;
 }
 
-export function markIngested(sql: Sql, eventId: string): void {
+/** The agent's number of the last event of `runId` this room stored (0: none yet). */
+export function lastAgentSeq(sql: Sql, runId: string): number {
+  const row = sql.exec<{ last_seq: number }>(`SELECT last_seq FROM room_agent_seq WHERE run_id = ?`, runId).toArray()[0];
+  return row?.last_seq ?? 0;
+}
+
+/** Records an agent event as consumed, and with its place in its run, the run's new last number. */
+export function markIngested(sql: Sql, eventId: string, place?: { runId: string; seq: number }): void {
   sql.exec(`INSERT OR IGNORE INTO room_ingested (event_id) VALUES (?)`, eventId);
+  if (place) {
+    sql.exec(
+      `INSERT INTO room_agent_seq (run_id, last_seq) VALUES (?, ?) ON CONFLICT (run_id) DO UPDATE SET last_seq = max(last_seq, excluded.last_seq)`,
+      place.runId,
+      place.seq,
+    );
+  }
 }
 
 /** Sets a timer; with `keep`, a timer already set under that key keeps its deadline. */
