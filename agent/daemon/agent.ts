@@ -77,7 +77,7 @@ export class TowerAgent {
   /** Reports runs a previous process left open, and resends unacknowledged events. */
   #recover(): void {
     for (const { sessionId, runId } of this.#journal.openRuns()) {
-      this.#channel(sessionId).send({
+      this.#channel(sessionId).send(runId, {
         type: "run-ended",
         runId,
         outcome: { kind: "error", error: LOST_RUN, costUsd: 0, inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheCreationTokens: 0, numTurns: 0, durationMs: 0 },
