@@ -196,9 +196,8 @@ export class SessionRoom extends Server<Env> {
     const now = Date.now();
     const sql = this.ctx.storage.sql;
     const r = step(this.#state, input, { now, newApprovalId: () => newId("apr"), ...cfg });
-    const place = ingested?.runId !== undefined && ingested.seq !== undefined ? { runId: ingested.runId, seq: ingested.seq } : undefined;
     if (!r.ok) {
-      if (ingested) store.markIngested(sql, ingested.id, place);
+      if (ingested) store.markIngested(sql, ingested);
       return r;
     }
     const emitted: SessionEvent[] = [];
@@ -210,7 +209,7 @@ export class SessionRoom extends Server<Env> {
         else if (e.type === "unschedule") store.dropSchedule(sql, e.key);
       }
       if (r.state.session) store.saveSession(sql, r.state.session);
-      if (ingested) store.markIngested(sql, ingested.id, place);
+      if (ingested) store.markIngested(sql, ingested);
     });
     this.#state = r.state;
     if (emitted.length) {

@@ -1,7 +1,8 @@
 /**
  * The SessionRoom's own SQLite tables (DO storage): the ordered event log, the ids of agent events
- * already ingested, approval records, timers, and the session's facts. Every value read back is
- * parsed; a corrupt row is logged and skipped rather than crashing the room forever.
+ * already ingested and the last number stored of each agent run, approval records, timers, and the
+ * session's facts. Every value read back is parsed; a corrupt row is logged and skipped rather than
+ * crashing the room forever.
  */
 import { z } from "zod";
 import { Approval, ToolInput } from "../worker/protocol/approval";
@@ -137,16 +138,15 @@ export function lastAgentSeq(sql: Sql, runId: string): number {
   return row?.last_seq ?? 0;
 }
 
-/** Records an agent event as consumed, and with its place in its run, the run's new last number. */
-export function markIngested(sql: Sql, eventId: string, place?: { runId: string; seq: number }): void {
-  sql.exec(`INSERT OR IGNORE INTO room_ingested (event_id) VALUES (?)`, eventId);
-  if (place) {
-    sql.exec(
-      `INSERT INTO room_agent_seq (run_id, last_seq) VALUES (?, ?) ON CONFLICT (run_id) DO UPDATE SET last_seq = max(last_seq, excluded.last_seq)`,
-      place.runId,
-      place.seq,
-    );
-  }
+/** Records an agent event as consumed, and if it has a place in its run, that run's new last number. */
+export function markIngested(sql: Sql, event: { id: string; runId?: string; seq?: number }): void {
+  sql.exec(`INSERT OR IGNORE INTO room_ingested (event_id) VALUES (?)`, event.id);
+  if (event.runId === undefined || event.seq === undefined) return;
+  sql.exec(
+    `INSERT INTO room_agent_seq (run_id, last_seq) VALUES (?, ?) ON CONFLICT (run_id) DO UPDATE SET last_seq = max(last_seq, excluded.last_seq)`,
+    event.runId,
+    event.seq,
+  );
 }
 
 /** Sets a timer; with `keep`, a timer already set under that key keeps its deadline. */
