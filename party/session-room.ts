@@ -5,7 +5,7 @@
  * machine's AgentLink, and a write-behind of the summary row to D1 and the workspace hub.
  */
 import { Server, type Connection, type ConnectionContext, type WSMessage } from "partyserver";
-import { AgentToRoomFrame, type AgentEnvelope, type RoomToAgentFrame } from "../worker/protocol/agent";
+import { AgentToRoomWire, type AgentEnvelope, type RoomToAgentFrame } from "../worker/protocol/agent";
 import type { Approval, DecisionBody } from "../worker/protocol/approval";
 import type { ErrorCode } from "../worker/protocol/errors";
 import { ACCESS_REVOKED_CLOSE, ClientFrame, RECONNECT_CLOSE, TOKEN_REVOKED_CLOSE, type ServerFrame } from "../worker/protocol/frames";
@@ -21,6 +21,7 @@ import { decisionAllowed } from "../worker/auth/rate-limit";
 import { workspaceHub } from "../worker/rooms";
 import { EMPTY_ROOM, step, toPublicApproval, type CreateInput, type SessionFacts, type RoomInput, type RoomState, type StepResult } from "./core/room";
 import { needsAgent } from "./core/status";
+import { ingestEvents, oversize } from "./agent-ingest";
 import { canonicalSha256 } from "./hash";
 import { RoomAuthority } from "./room-authority";
 import { RoomOutbox } from "./room-outbox";
@@ -163,41 +164,39 @@ export class SessionRoom extends Server<Env> {
   }
 
   #onAgentFrame(conn: Connection<Role>, raw: WSMessage): void {
-    const frame = parseFrame(AgentToRoomFrame, raw);
+    const tooLarge = typeof raw === "string" ? oversize(raw) : null;
+    if (tooLarge) return errorFrame(conn, null, "BAD_REQUEST", tooLarge);
+    const frame = parseFrame(AgentToRoomWire, raw);
     if (!frame.ok) return errorFrame(conn, null, "BAD_REQUEST", frame.message);
     if (frame.value.type === "resync") {
       this.#apply({ type: "resync", waiting: frame.value.waiting });
       return;
     }
-    const ids: string[] = [];
-    for (const envelope of frame.value.events) {
-      ids.push(envelope.id);
-      this.#ingest(envelope);
-    }
-    safeSend(conn, { type: "ack", ids } satisfies RoomToAgentFrame);
+    const { ack, unreadable } = ingestEvents(this.ctx.storage.sql, frame.value.events, (envelope) => this.#ingest(envelope));
+    for (const message of unreadable) errorFrame(conn, null, "BAD_REQUEST", message);
+    if (ack.length) safeSend(conn, { type: "ack", ids: ack } satisfies RoomToAgentFrame);
   }
 
-  /** Stores an agent event once: a resend of a known id is acknowledged and ignored. */
+  /** Steps one new agent event (`ingestEvents` has checked it is new and next in its run). */
   #ingest(envelope: AgentEnvelope): void {
-    const sql = this.ctx.storage.sql;
-    if (store.wasIngested(sql, envelope.id)) return;
     const ev = envelope.event;
     // A too-deep input is denied by the step without a hash (hashing it would exhaust the stack).
     const inputSha256 = ev.type === "approval-request" && !nestsDeeperThan(ev.input, MAX_SCRUB_DEPTH) ? canonicalSha256(ev.input) : undefined;
-    this.#apply({ type: "agent-event", envelope, ...(inputSha256 ? { inputSha256 } : {}) }, envelope.id);
+    this.#apply({ type: "agent-event", envelope, ...(inputSha256 ? { inputSha256 } : {}) }, envelope);
   }
 
   /**
-   * Runs one input: step, persist atomically (with the agent event id it consumes, if any), then
-   * perform effects. A refused agent event is still marked ingested: a resend would be refused too.
+   * Runs one input: step, persist atomically (with the agent event it consumes, if any: its id and
+   * place in its run), then perform effects. A refused agent event is still marked ingested: a resend
+   * would be refused too.
    */
-  #apply(input: RoomInput, ingestedId?: string): StepResult {
+  #apply(input: RoomInput, ingested?: AgentEnvelope): StepResult {
     const cfg = configFrom(this.env);
     const now = Date.now();
     const sql = this.ctx.storage.sql;
     const r = step(this.#state, input, { now, newApprovalId: () => newId("apr"), ...cfg });
     if (!r.ok) {
-      if (ingestedId) store.markIngested(sql, ingestedId);
+      if (ingested) store.markIngested(sql, ingested);
       return r;
     }
     const emitted: SessionEvent[] = [];
@@ -212,7 +211,7 @@ export class SessionRoom extends Server<Env> {
         else if (e.type === "unschedule") store.dropSchedule(sql, e.key);
       }
       if (r.state.session) store.saveSession(sql, r.state.session);
-      if (ingestedId) store.markIngested(sql, ingestedId);
+      if (ingested) store.markIngested(sql, ingested);
       // What must follow this change (D1, the link, the hub, the audit log) commits with it.
       this.#outbox.record(r.effects, emitted, before, toSummary(r.state, seq), now);
     });

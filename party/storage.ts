@@ -1,7 +1,8 @@
 /**
  * The SessionRoom's own SQLite tables (DO storage): the ordered event log, the ids of agent events
- * already ingested, approval records, timers, and the session's facts. Every value read back is
- * parsed; a corrupt row is logged and skipped rather than crashing the room forever.
+ * already ingested and the last number stored of each agent run, approval records, timers, and the
+ * session's facts. Every value read back is parsed; a corrupt row is logged and skipped rather than
+ * crashing the room forever.
  */
 import { z } from "zod";
 import { Approval, ToolInput } from "../worker/protocol/approval";
@@ -17,6 +18,7 @@ const DDL = [
   `CREATE TABLE IF NOT EXISTS room_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)`,
   `CREATE TABLE IF NOT EXISTS room_events (seq INTEGER PRIMARY KEY, at INTEGER NOT NULL, body TEXT NOT NULL)`,
   `CREATE TABLE IF NOT EXISTS room_ingested (event_id TEXT PRIMARY KEY)`,
+  `CREATE TABLE IF NOT EXISTS room_agent_seq (run_id TEXT PRIMARY KEY, last_seq INTEGER NOT NULL)`,
   `CREATE TABLE IF NOT EXISTS room_approvals (id TEXT PRIMARY KEY, body TEXT NOT NULL)`,
   `CREATE TABLE IF NOT EXISTS room_schedules (key TEXT PRIMARY KEY, due_at INTEGER NOT NULL, timer TEXT NOT NULL)`,
   // AUTOINCREMENT: ids never repeat, so a replaced row is newer than any delivery already in flight.
@@ -133,8 +135,21 @@ export function wasIngested(sql: Sql, eventId: string): boolean {
   return sql.exec(`SELECT 1 FROM room_ingested WHERE event_id = ?`, eventId).toArray().length > 0;
 }
 
-export function markIngested(sql: Sql, eventId: string): void {
-  sql.exec(`INSERT OR IGNORE INTO room_ingested (event_id) VALUES (?)`, eventId);
+/** The agent's number of the last event of `runId` this room stored (0: none yet). */
+export function lastAgentSeq(sql: Sql, runId: string): number {
+  const row = sql.exec<{ last_seq: number }>(`SELECT last_seq FROM room_agent_seq WHERE run_id = ?`, runId).toArray()[0];
+  return row?.last_seq ?? 0;
+}
+
+/** Records an agent event as consumed, and if it has a place in its run, that run's new last number. */
+export function markIngested(sql: Sql, event: { id: string; runId?: string; seq?: number }): void {
+  sql.exec(`INSERT OR IGNORE INTO room_ingested (event_id) VALUES (?)`, event.id);
+  if (event.runId === undefined || event.seq === undefined) return;
+  sql.exec(
+    `INSERT INTO room_agent_seq (run_id, last_seq) VALUES (?, ?) ON CONFLICT (run_id) DO UPDATE SET last_seq = max(last_seq, excluded.last_seq)`,
+    event.runId,
+    event.seq,
+  );
 }
 
 /** Sets a timer; with `keep`, a timer already set under that key keeps its deadline. */

@@ -225,6 +225,8 @@ export function renderEvent(e: EventBody): Line[] {
       return [{ text: `■ interrupt requested by ${e.by}`, tone: "warn" }];
     case "run-ended":
       return runEndedLines(e);
+    case "event-dropped":
+      return [{ text: `! dropped a ${e.eventType} event (${e.size} bytes): ${e.reason}`, tone: "warn" }];
     default:
       return [];
   }

@@ -96,7 +96,7 @@ export class TowerAgent {
     const reaped = new Map(reapGroups(this.#pidDir).map((r) => [r.runId, r]));
     for (const r of reaped.values()) if (r.killed) this.cfg.log?.(`run ${r.runId}: killed Claude Code left running by the previous agent (process group ${r.pgid})`);
     for (const { sessionId, runId } of this.#journal.openRuns()) {
-      this.#channel(sessionId).send({
+      this.#channel(sessionId).send(runId, {
         type: "run-ended",
         runId,
         outcome: { kind: "error", error: lostRun(reaped.get(runId)), costUsd: 0, inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheCreationTokens: 0, numTurns: 0, durationMs: 0 },
@@ -132,7 +132,7 @@ export class TowerAgent {
     if (slot.start) return this.#start(order);
     const { capacity } = this.#slots;
     this.cfg.log?.(`run ${order.runId}: all ${capacity} slots busy; waiting (${slot.position} in line)`);
-    this.#channel(order.sessionId).send({ type: "run-waiting", runId: order.runId, capacity, position: slot.position ?? 1 });
+    this.#channel(order.sessionId).send(order.runId, { type: "run-waiting", runId: order.runId, capacity, position: slot.position ?? 1 });
   }
 
   #start(order: LaunchOrder): void {
@@ -162,7 +162,7 @@ export class TowerAgent {
   /** Ends a run that never got a slot, so its session and this journal both see it closed. */
   #endUnstarted(order: LaunchOrder, error: string): void {
     const channel = this.#channel(order.sessionId);
-    channel.send({ type: "run-ended", runId: order.runId, outcome: { kind: "interrupted", error, costUsd: 0, inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheCreationTokens: 0, numTurns: 0, durationMs: 0 } });
+    channel.send(order.runId, { type: "run-ended", runId: order.runId, outcome: { kind: "interrupted", error, costUsd: 0, inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheCreationTokens: 0, numTurns: 0, durationMs: 0 } });
     this.#journal.markRun(order.sessionId, order.runId, true);
     void this.#retire(channel);
   }

@@ -1,13 +1,20 @@
 /**
  * The agent's on-disk journal: every event is appended before it is sent and stays until the
  * SessionRoom acknowledges its id, so a dropped connection or a restart of either side loses
- * nothing (the room stores a resend once). It also remembers which runs were started and whether
- * they ended, so a restarted agent can report the runs it lost and never starts a run twice.
+ * nothing (the room stores a resend once). It numbers each run's events 1, 2, 3… (the room stores a
+ * run in that order), and remembers which runs were started and whether they ended, so a restarted
+ * agent can report the runs it lost and never starts a run twice.
+ * Durability: `sync` (fdatasync) runs before any event leaves for the room, and a run is synced
+ * before its launch is acknowledged; so after a power loss, everything the room may have seen is
+ * still on disk and a number is never given twice. What the loss can take is only the events of the
+ * last moment that never left the machine (Claude Code stops with it). Acks are not synced: a lost
+ * ack only means a resend, which the room acknowledges without storing it again.
  */
-import { appendFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { randomUUID } from "node:crypto";
+import { appendFileSync, closeSync, existsSync, fdatasyncSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
-import { AgentEnvelope } from "../../worker/protocol/agent";
+import { AgentEnvelope, type AgentEvent } from "../../worker/protocol/agent";
 
 const Line = z.union([
   z.object({ e: AgentEnvelope }),
@@ -20,13 +27,26 @@ interface SessionLog {
   runs: Map<string, boolean>;
 }
 
+export interface JournalOptions {
+  /** Makes a file's written data durable; fdatasync unless a test wants to see when it is called. */
+  datasync?: (fd: number) => void;
+}
+
 export class Journal {
   readonly #dir: string;
   readonly #seenRunsFile: string;
   readonly #logs = new Map<string, SessionLog>();
   readonly #seenRuns = new Set<string>();
+  /** The last number given to each run's events (kept after a session's file is compacted). */
+  readonly #runSeq = new Map<string, number>();
+  readonly #fds = new Map<string, number>();
+  /** Sessions with writes not yet synced; `#dirDirty`: a journal file was created since the last sync. */
+  readonly #unsynced = new Set<string>();
+  #dirDirty = false;
+  readonly #datasync: (fd: number) => void;
 
-  constructor(stateDir: string) {
+  constructor(stateDir: string, options: JournalOptions = {}) {
+    this.#datasync = options.datasync ?? fdatasyncSync;
     this.#dir = join(stateDir, "journal");
     this.#seenRunsFile = join(stateDir, "runs-seen.txt");
     mkdirSync(this.#dir, { recursive: true });
@@ -48,8 +68,11 @@ export class Journal {
       } catch {
         continue; // a torn last line after a crash: everything before it is intact
       }
-      if ("e" in parsed) log.pending.set(parsed.e.id, parsed.e);
-      else if ("a" in parsed) for (const id of parsed.a) log.pending.delete(id);
+      if ("e" in parsed) {
+        log.pending.set(parsed.e.id, parsed.e);
+        const { runId, seq } = parsed.e;
+        if (runId !== undefined && seq !== undefined) this.#runSeq.set(runId, Math.max(seq, this.#runSeq.get(runId) ?? 0));
+      } else if ("a" in parsed) for (const id of parsed.a) log.pending.delete(id);
       else log.runs.set(parsed.run, parsed.ended);
     }
     this.#logs.set(sessionId, log);
@@ -65,12 +88,39 @@ export class Journal {
   }
 
   #write(sessionId: string, line: z.infer<typeof Line>): void {
-    appendFileSync(this.#file(sessionId), `${JSON.stringify(line)}\n`);
+    let fd = this.#fds.get(sessionId);
+    if (fd === undefined) {
+      const file = this.#file(sessionId);
+      if (!existsSync(file)) this.#dirDirty = true;
+      fd = openSync(file, "a");
+      this.#fds.set(sessionId, fd);
+    }
+    appendFileSync(fd, `${JSON.stringify(line)}\n`);
+    this.#unsynced.add(sessionId);
   }
 
-  append(sessionId: string, envelope: AgentEnvelope): void {
+  /** Journals an event as the next of its run and returns it, ready to send. */
+  append(sessionId: string, runId: string, event: AgentEvent): AgentEnvelope {
+    const seq = (this.#runSeq.get(runId) ?? 0) + 1;
+    const envelope: AgentEnvelope = { id: randomUUID(), at: Date.now(), runId, seq, event };
     this.#write(sessionId, { e: envelope });
+    this.#runSeq.set(runId, seq);
     this.#log(sessionId).pending.set(envelope.id, envelope);
+    return envelope;
+  }
+
+  /**
+   * Makes everything journalled for the session durable. IMPORTANT: call it before any of the
+   * session's events leave for the room (see the header).
+   */
+  sync(sessionId: string): void {
+    if (this.#dirDirty) {
+      this.#dirDirty = false;
+      syncDirectory(this.#dir);
+    }
+    const fd = this.#fds.get(sessionId);
+    if (fd === undefined || !this.#unsynced.delete(sessionId)) return;
+    this.#datasync(fd);
   }
 
   ack(sessionId: string, ids: string[]): void {
@@ -86,12 +136,22 @@ export class Journal {
     return this.#seenRuns.has(runId);
   }
 
+  /** Records a run's start or end, durably (a launch is acknowledged only after it is on disk). */
   markRun(sessionId: string, runId: string, ended: boolean): void {
     if (!this.#seenRuns.has(runId)) {
-      appendFileSync(this.#seenRunsFile, `${runId}\n`);
+      const created = !existsSync(this.#seenRunsFile);
+      const fd = openSync(this.#seenRunsFile, "a");
+      try {
+        appendFileSync(fd, `${runId}\n`);
+        this.#datasync(fd);
+      } finally {
+        closeSync(fd);
+      }
+      if (created) syncDirectory(join(this.#dir, ".."));
       this.#seenRuns.add(runId);
     }
     this.#write(sessionId, { run: runId, ended });
+    this.sync(sessionId);
     const log = this.#log(sessionId);
     log.runs.set(runId, ended);
     this.#compact(sessionId, log);
@@ -115,7 +175,28 @@ export class Journal {
 
   #compact(sessionId: string, log: SessionLog): void {
     if (log.pending.size > 0 || [...log.runs.values()].some((ended) => !ended)) return;
+    const fd = this.#fds.get(sessionId);
+    if (fd !== undefined) closeSync(fd);
+    this.#fds.delete(sessionId);
+    this.#unsynced.delete(sessionId);
     rmSync(this.#file(sessionId), { force: true });
     this.#logs.delete(sessionId);
+  }
+}
+
+/** Makes a new file's directory entry durable; where a directory cannot be opened (Windows), it is skipped. */
+function syncDirectory(dir: string): void {
+  let fd: number;
+  try {
+    fd = openSync(dir, "r");
+  } catch {
+    return;
+  }
+  try {
+    fsyncSync(fd);
+  } catch {
+    // EISDIR/EPERM/EINVAL on platforms that cannot sync a directory
+  } finally {
+    closeSync(fd);
   }
 }

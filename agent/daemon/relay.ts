@@ -24,7 +24,7 @@ export interface ActiveRun {
 
 export function relayRun(order: LaunchOrder, channel: SessionChannel, options: RunOptions): ActiveRun {
   const waiting = new Map<string, (answer: ApprovalAnswer) => void>();
-  channel.send({ type: "run-started", runId: order.runId });
+  channel.send(order.runId, { type: "run-started", runId: order.runId });
   const unusable = checkCwd(order.spec.cwd);
   if (unusable) return refused(order, channel, unusable);
   const mcp = checkMcp(order, options.allowMcp ?? []);
@@ -37,12 +37,12 @@ export function relayRun(order: LaunchOrder, channel: SessionChannel, options: R
     {
       onMessage: (message) => {
         if (message.type === "system" && message.subtype === "init") ready = true;
-        channel.send({ type: "sdk-message", message: message as Record<string, Json> });
+        channel.send(order.runId, { type: "sdk-message", message: message as Record<string, Json> });
       },
       askApproval: (ask, signal) =>
         new Promise<ApprovalAnswer>((resolve) => {
           waiting.set(ask.requestId, resolve);
-          channel.send({
+          channel.send(order.runId, {
             type: "approval-request",
             requestId: ask.requestId,
             toolName: ask.toolName,
@@ -52,7 +52,7 @@ export function relayRun(order: LaunchOrder, channel: SessionChannel, options: R
             ...(ask.description ? { description: ask.description } : {}),
           });
           signal.addEventListener("abort", () => {
-            if (waiting.delete(ask.requestId)) channel.send({ type: "approval-withdrawn", requestId: ask.requestId });
+            if (waiting.delete(ask.requestId)) channel.send(order.runId, { type: "approval-withdrawn", requestId: ask.requestId });
           });
         }),
     },
@@ -86,7 +86,7 @@ export function relayRun(order: LaunchOrder, channel: SessionChannel, options: R
 
   const done = handle.done.then((reported) => {
     const outcome = interruptReason && reported.kind === "interrupted" ? { ...reported, error: interruptReason } : reported;
-    channel.send({ type: "run-ended", runId: order.runId, outcome });
+    channel.send(order.runId, { type: "run-ended", runId: order.runId, outcome });
     return outcome;
   });
   const cancel = () => {
@@ -119,7 +119,7 @@ export function checkMcp(order: LaunchOrder, allowed: readonly string[]): string
 /** Ends a run that could not start, with the reason, without starting Claude Code. */
 function refused(order: LaunchOrder, channel: SessionChannel, error: string): ActiveRun {
   const outcome: RunOutcome = { kind: "error", error, costUsd: 0, inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheCreationTokens: 0, numTurns: 0, durationMs: 0 };
-  channel.send({ type: "run-ended", runId: order.runId, outcome });
+  channel.send(order.runId, { type: "run-ended", runId: order.runId, outcome });
   const done = Promise.resolve(outcome);
   const handle: RunHandle = { interrupt: async () => {}, abort: () => {}, kill: () => {}, done };
   return { order, handle, interrupt: () => {}, cancel: () => {}, done };

@@ -1,15 +1,15 @@
 /**
- * The agent's socket to one SessionRoom. Every event is journalled, then sent in batches; the
- * room's acks clear the journal. After each (re)connect it tells the room which approvals it still
- * waits for and resends everything unacknowledged, in order.
+ * The agent's socket to one SessionRoom. Every event is journalled (numbered within its run), then
+ * sent in frames packed by size; the room's acks clear the journal. Events are handed only to an open
+ * socket (partysocket would buffer the rest and flush them ahead of the resend): after each
+ * (re)connect it resends everything unacknowledged, oldest first, then tells the room which
+ * approvals it still waits for.
  */
-import { randomUUID } from "node:crypto";
 import type ReconnectingWebSocket from "partysocket/ws";
-import { RoomToAgentFrame, type AgentEnvelope, type AgentEvent, type AgentToRoomFrame, type ApprovalAnswer } from "../../worker/protocol/agent";
+import { MAX_AGENT_FRAME_BYTES, RoomToAgentFrame, type AgentEnvelope, type AgentEvent, type AgentToRoomFrame, type ApprovalAnswer } from "../../worker/protocol/agent";
+import { toFrames } from "./batcher";
 import type { Journal } from "./journal";
 import { reconnecting, toWsUrl } from "./socket";
-
-const BATCH = 200;
 
 export interface ChannelHandlers {
   onDecision(requestId: string, answer: ApprovalAnswer): void;
@@ -23,7 +23,6 @@ export class SessionChannel {
   readonly #ws: ReconnectingWebSocket;
   #queued: AgentEnvelope[] = [];
   #flushScheduled = false;
-  #open = false;
   #ackWaiters: (() => void)[] = [];
 
   constructor(
@@ -35,15 +34,12 @@ export class SessionChannel {
   ) {
     this.#ws = reconnecting(toWsUrl(server, `/api/sessions/${sessionId}/agent`), token);
     this.#ws.addEventListener("open", () => this.#onOpen());
-    this.#ws.addEventListener("close", () => (this.#open = false));
     this.#ws.addEventListener("message", (e) => this.#onMessage(String(e.data)));
   }
 
-  /** Journals an event and sends it (batched with whatever else happened this tick). */
-  send(event: AgentEvent): void {
-    const envelope: AgentEnvelope = { id: randomUUID(), at: Date.now(), event };
-    this.journal.append(this.sessionId, envelope);
-    this.#queued.push(envelope);
+  /** Journals an event of run `runId` and sends it (batched with whatever else happened this tick). */
+  send(runId: string, event: AgentEvent): void {
+    this.#queued.push(this.journal.append(this.sessionId, runId, event));
     if (!this.#flushScheduled) {
       this.#flushScheduled = true;
       setImmediate(() => this.#flush());
@@ -53,14 +49,18 @@ export class SessionChannel {
   #flush(): void {
     this.#flushScheduled = false;
     const fresh = this.#queued.splice(0);
-    // While closed, the journal holds them; `#onOpen` resends everything unacknowledged.
-    if (this.#open) this.#sendBatches(fresh);
+    // Not open (connecting, or closing after a drop): the journal holds them; `#onOpen` resends.
+    if (this.#isOpen()) this.#sendEvents(fresh);
   }
 
-  #sendBatches(events: AgentEnvelope[]): void {
-    for (let i = 0; i < events.length; i += BATCH) {
-      this.#frame({ type: "agent-events", events: events.slice(i, i + BATCH) });
-    }
+  #isOpen(): boolean {
+    return this.#ws.readyState === this.#ws.OPEN;
+  }
+
+  #sendEvents(events: AgentEnvelope[]): void {
+    if (events.length === 0) return;
+    this.journal.sync(this.sessionId);
+    for (const frame of toFrames(events, MAX_AGENT_FRAME_BYTES)) this.#ws.send(frame);
   }
 
   #frame(frame: AgentToRoomFrame): void {
@@ -68,9 +68,8 @@ export class SessionChannel {
   }
 
   #onOpen(): void {
-    this.#open = true;
     this.#queued = [];
-    this.#sendBatches(this.journal.unacked(this.sessionId));
+    this.#sendEvents(this.journal.unacked(this.sessionId));
     // After the resend, so the room knows every request before it is asked what it decided.
     this.#frame({ type: "resync", runId: this.handlers.runId(), waiting: this.handlers.waiting() });
   }

@@ -388,6 +388,20 @@ function agentEvent(d: Draft, envelope: AgentEnvelope, inputSha256: string | und
       d.emit({ type: "run-ended", outcome: o });
       return d.done();
     }
+    case "event-dropped": {
+      d.emit({ type: "event-dropped", eventType: ev.eventType, size: ev.size, reason: ev.reason });
+      // A dropped approval request was never shown: deny it, so Claude Code is not left waiting on it.
+      if (ev.requestId && !Object.values(d.state.approvals).some((a) => a.requestId === ev.requestId)) {
+        const message = `This ${ev.eventType} could not reach Tower (${ev.reason}), so nobody could review it; it was denied.`;
+        d.effects.push({ type: "send-agent", frame: { type: "decision", requestId: ev.requestId, answer: { behavior: "deny", message } } });
+      }
+      // A dropped ending still ends the run: the session must not say "running" for ever.
+      if (ev.eventType === "run-ended" && envelope.runId === s.runId) {
+        d.cancelPending("the run ended");
+        d.move({ type: "run-ended", outcome: "error" }, `Claude Code's run ended, but its report could not reach Tower (${ev.reason})`);
+      }
+      return d.done();
+    }
   }
 }
 

@@ -172,3 +172,10 @@ describe("formatSessionRow", () => {
     expect(row({ title: "x".repeat(100) }).TITLE).toHaveLength(40);
   });
 });
+
+describe("dead letters", () => {
+  it("prints an event the session lost as a warning with its reason", () => {
+    const lines = renderEvent(at({ type: "event-dropped" as const, eventType: "approval-request", size: 1_200_000, reason: "too large for a frame" }));
+    expect(lines).toEqual([{ text: "! dropped a approval-request event (1200000 bytes): too large for a frame", tone: "warn" }]);
+  });
+});

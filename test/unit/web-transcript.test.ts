@@ -99,3 +99,11 @@ describe("Transcript", () => {
     expect(resultText(null)).toBe("");
   });
 });
+
+describe("dead letters", () => {
+  it("shows an event the session lost as a note with its type, size and reason", () => {
+    const t = new Transcript();
+    t.push([{ seq: ++seq, at, type: "event-dropped", eventType: "sdk-message", size: 2_000_000, reason: "too large for a frame" }]);
+    expect(t.items.at(-1)).toMatchObject({ kind: "note", text: "Dropped a sdk-message event (2,000,000 bytes): too large for a frame" });
+  });
+});

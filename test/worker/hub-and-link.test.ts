@@ -95,14 +95,24 @@ describe("agent link", () => {
 });
 
 describe("agent session channel: bad input", () => {
-  it("answers malformed agent events with an error frame and stores nothing", async () => {
+  it("answers an agent event without an id with an error frame and stores nothing", async () => {
+    const seed = await seedWorkspace();
+    const { id } = await (await api("/api/sessions", seed.userToken, { method: "POST", json: { prompt: "x", cwd: "/tmp" } })).json<{ id: string }>();
+    const agent = await openSocket(`/api/sessions/${id}/agent`, seed.agentToken);
+    agent.send({ type: "agent-events", events: [{ at: 1, event: { type: "approval-request", toolName: "Bash" } }] });
+    expect(await agent.next((f) => f.type === "error")).toMatchObject({ error: { code: "BAD_REQUEST" } });
+    const { events } = await (await api(`/api/sessions/${id}/events`, seed.userToken)).json<{ events: unknown[] }>();
+    expect(events).toHaveLength(2);
+  });
+
+  it("dead-letters a malformed agent event: stored as event-dropped, acknowledged, no approval made", async () => {
     const seed = await seedWorkspace();
     const { id } = await (await api("/api/sessions", seed.userToken, { method: "POST", json: { prompt: "x", cwd: "/tmp" } })).json<{ id: string }>();
     const agent = await openSocket(`/api/sessions/${id}/agent`, seed.agentToken);
     agent.send({ type: "agent-events", events: [{ id: "e1", at: 1, event: { type: "approval-request", toolName: "Bash" } }] });
-    expect(await agent.next((f) => f.type === "error")).toMatchObject({ error: { code: "BAD_REQUEST" } });
-    const { events } = await (await api(`/api/sessions/${id}/events`, seed.userToken)).json<{ events: unknown[] }>();
-    expect(events).toHaveLength(2);
+    expect(await agent.next((f) => f.type === "ack")).toMatchObject({ ids: ["e1"] });
+    const { events } = await (await api(`/api/sessions/${id}/events`, seed.userToken)).json<{ events: { type: string }[] }>();
+    expect(events.map((e) => e.type)).toEqual(["session-created", "status-changed", "event-dropped"]);
   });
 });
 

@@ -1,7 +1,8 @@
 /**
  * The local agent's wire protocol: the events it journals and relays for a session run, the
  * control frames of its machine channel (AgentLink), and the outcome of a run. Every event carries
- * an id chosen by the agent, so a resend after a reconnect or a restart is stored once.
+ * an id chosen by the agent, so a resend after a reconnect or a restart is stored once, and its
+ * place in the run (`runId`, `seq`), so the room stores a run's events in the order they happened.
  */
 import { z } from "zod";
 import { JsonValue } from "./json";
@@ -49,23 +50,78 @@ export const AgentEvent = z.discriminatedUnion("type", [
   /** Claude Code withdrew the request (interrupt, or the run is ending). */
   z.object({ type: z.literal("approval-withdrawn"), requestId: z.string().min(1).max(200) }),
   z.object({ type: z.literal("run-ended"), runId: z.string().min(1).max(100), outcome: RunOutcome }),
+  /**
+   * A dead letter, in the place of an event that could not be delivered: too large for a frame (the
+   * agent), or refused by the room's validation (the room). `requestId` names a dropped approval
+   * request, so the room can deny it rather than leave Claude Code waiting.
+   */
+  z.object({
+    type: z.literal("event-dropped"),
+    eventType: z.string().max(100),
+    size: z.number().int().nonnegative(),
+    reason: z.string().max(2000),
+    requestId: z.string().min(1).max(200).optional(),
+  }),
 ]);
 export type AgentEvent = z.infer<typeof AgentEvent>;
 
-export const AgentEnvelope = z.object({
-  id: z.string().min(1).max(100),
-  at: z.number().int().nonnegative(),
-  event: AgentEvent,
-});
+/**
+ * The largest agent → room frame, in UTF-8 bytes. Cloudflare closes a socket that receives a message
+ * over 1 MiB; the room refuses anything over this (locally too), and the agent batches under it.
+ */
+export const MAX_AGENT_FRAME_BYTES = 1_000_000;
+/** The most events one `agent-events` frame carries. */
+export const MAX_EVENTS_PER_FRAME = 500;
+
+const EnvelopeId = z.string().min(1).max(100);
+const RunKey = z.string().min(1).max(100);
+/** The agent numbers a run's events 1, 2, 3… from its journal; the room stores each run in that order. */
+const RunSeq = z.number().int().positive();
+
+export const AgentEnvelope = z
+  .object({ id: EnvelopeId, at: z.number().int().nonnegative(), runId: RunKey.optional(), seq: RunSeq.optional(), event: AgentEvent })
+  .refine((e) => (e.runId === undefined) === (e.seq === undefined), { message: "runId and seq go together", path: ["seq"] });
 export type AgentEnvelope = z.infer<typeof AgentEnvelope>;
+
+/** What the room can still read of an envelope it refuses: enough to acknowledge it and keep its place. */
+export const EnvelopeHead = z.object({
+  id: EnvelopeId,
+  at: z.number().int().nonnegative().catch(0),
+  runId: RunKey.optional(),
+  seq: RunSeq.optional(),
+  event: z.object({ type: z.string().max(100).catch("unknown"), requestId: z.string().min(1).max(200).optional().catch(undefined) }).catch({ type: "unknown" }),
+});
+export type EnvelopeHead = z.infer<typeof EnvelopeHead>;
+
+/** The dead letter that takes an undeliverable event's place (same id, same place in its run). */
+export function deadLetter(head: EnvelopeHead, size: number, reason: string): AgentEnvelope {
+  const { requestId } = head.event;
+  return {
+    id: head.id,
+    at: head.at,
+    ...(head.runId !== undefined && head.seq !== undefined ? { runId: head.runId, seq: head.seq } : {}),
+    event: { type: "event-dropped", eventType: head.event.type, size, reason: reason.slice(0, 2000), ...(requestId ? { requestId } : {}) },
+  };
+}
 
 /** Agent → SessionRoom frames on the agent's per-session socket. */
 export const AgentToRoomFrame = z.discriminatedUnion("type", [
-  z.object({ type: z.literal("agent-events"), events: z.array(AgentEnvelope).min(1).max(500) }),
+  z.object({ type: z.literal("agent-events"), events: z.array(AgentEnvelope).min(1).max(MAX_EVENTS_PER_FRAME) }),
   /** Sent after (re)connecting: the approval requests this run still awaits an answer for. */
   z.object({ type: z.literal("resync"), runId: z.string().nullable(), waiting: z.array(z.string()).max(1000) }),
 ]);
 export type AgentToRoomFrame = z.infer<typeof AgentToRoomFrame>;
+
+/**
+ * The same frames as the room first reads them: each event is checked on its own (`AgentEnvelope`),
+ * so one refused event is dead-lettered in its place instead of the whole frame being refused and
+ * resent for ever.
+ */
+export const AgentToRoomWire = z.discriminatedUnion("type", [
+  z.object({ type: z.literal("agent-events"), events: z.array(z.unknown()).min(1).max(MAX_EVENTS_PER_FRAME) }),
+  AgentToRoomFrame.options[1],
+]);
+export type AgentToRoomWire = z.infer<typeof AgentToRoomWire>;
 
 /** SessionRoom → agent frames. */
 export const RoomToAgentFrame = z.discriminatedUnion("type", [

@@ -27,6 +27,8 @@ export const EventBody = z.discriminatedUnion("type", [
   z.object({ type: z.literal("interrupt-requested"), by: z.string() }),
   z.object({ type: z.literal("owner-changed"), from: z.string(), to: z.string(), by: z.string() }),
   z.object({ type: z.literal("run-ended"), outcome: RunOutcome }),
+  /** An agent event that could not be stored (too large, or refused), in its place, with why. */
+  z.object({ type: z.literal("event-dropped"), eventType: z.string(), size: z.number().int(), reason: z.string() }),
 ]);
 export type EventBody = z.infer<typeof EventBody>;
 

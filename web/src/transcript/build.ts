@@ -39,6 +39,11 @@ export function resultText(content: unknown): string {
   return content == null ? "" : JSON.stringify(content);
 }
 
+/** A dead letter's line: what was lost from the session, and why (the agent or Tower dropped it). */
+export function droppedText(e: { eventType: string; size: number; reason: string }): string {
+  return `Dropped a ${e.eventType} event (${e.size.toLocaleString("en")} bytes): ${e.reason}`;
+}
+
 export class Transcript {
   private list: Item[] = [];
   /** Where each tool call lives: top level (index) or inside a parent tool call. */
@@ -104,6 +109,8 @@ export class Transcript {
         };
         return true;
       }
+      case "event-dropped":
+        return this.append({ kind: "note", key, seq: e.seq, text: droppedText(e) });
       case "run-ended":
         return false; // the `result` message and the status change already say it
       case "sdk-message":
