@@ -236,7 +236,8 @@ export class SessionRoom extends Server<Env> {
     if (due === this.#alarmAt) return;
     this.#alarmAt = due;
     if (due === null) void this.ctx.storage.deleteAlarm();
-    else void this.ctx.storage.setAlarm(due);
+    // A due time already past (a retry overdue) fires at once; the runtime refuses times <= 0.
+    else void this.ctx.storage.setAlarm(Math.max(due, Date.now()));
   }
 
   override async onAlarm(): Promise<void> {

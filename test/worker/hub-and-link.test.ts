@@ -105,14 +105,15 @@ describe("agent session channel: bad input", () => {
     expect(events).toHaveLength(2);
   });
 
-  it("dead-letters a malformed agent event: stored as event-dropped, acknowledged, no approval made", async () => {
+  // A running session stores the dead letter in its place (agent-channel.test.ts); a queued one takes only a run's start.
+  it("acknowledges a malformed agent event on a session that has not started, and makes no approval of it", async () => {
     const seed = await seedWorkspace();
     const { id } = await (await api("/api/sessions", seed.userToken, { method: "POST", json: { prompt: "x", cwd: "/tmp" } })).json<{ id: string }>();
     const agent = await openSocket(`/api/sessions/${id}/agent`, seed.agentToken);
     agent.send({ type: "agent-events", events: [{ id: "e1", at: 1, event: { type: "approval-request", toolName: "Bash" } }] });
     expect(await agent.next((f) => f.type === "ack")).toMatchObject({ ids: ["e1"] });
     const { events } = await (await api(`/api/sessions/${id}/events`, seed.userToken)).json<{ events: { type: string }[] }>();
-    expect(events.map((e) => e.type)).toEqual(["session-created", "status-changed", "event-dropped"]);
+    expect(events.map((e) => e.type)).toEqual(["session-created", "status-changed"]);
   });
 });
 
