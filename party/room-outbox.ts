@@ -100,13 +100,15 @@ export class RoomOutbox {
     if (!summary.pipelineRunId || !ENDED.has(summary.status)) return;
     const key = `${summary.status}@${summary.endedAt ?? summary.updatedAt}`;
     if (key === this.#reportedEnd) return;
+    // instanceOf names the instance only while the run is running: an ended run has nobody left to tell.
     const instanceId = await instanceOf(db, summary.pipelineRunId);
     if (instanceId) {
       try {
         await (await this.env.PIPELINE.get(instanceId)).sendEvent({ type: STEP_UPDATE_EVENT, payload: { sessionId: summary.id, status: summary.status } });
       } catch (e) {
-        // An instance that already finished (cancelled, terminated) has nobody left to tell.
-        console.warn(`pipeline ${summary.pipelineRunId}: step-update for ${summary.id} not delivered`, e);
+        // Not reported: the run's wait may have no timer to fall back on, so the next write tells it again.
+        console.warn(`pipeline ${summary.pipelineRunId}: step-update for ${summary.id} not delivered; telling it again on the next write`, e);
+        return;
       }
     }
     this.#reportedEnd = key;

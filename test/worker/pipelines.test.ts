@@ -4,7 +4,7 @@
  * session is driven to its end over the session's real agent socket.
  */
 import { env } from "cloudflare:workers";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { makeDb } from "../../worker/db/client";
 import { createAgent } from "../../worker/db/agents";
 import { insertToken } from "../../worker/db/tokens";
@@ -238,6 +238,28 @@ steps:
     await m.finish(second, "success");
     expect((await until(seed, run.id, (r) => r.status === "succeeded")).steps.map((s) => s.id)).toEqual(["t[0]", "t[1]"]);
     m.close();
+  });
+});
+
+describe("faults", () => {
+  it("tells the run again, on the room's next write, that a step's session ended when the first telling did not arrive", async () => {
+    const seed = await seedWorkspace();
+    const m = await Machine.start(seed, "m", []);
+    const run = await start(seed, "name: told\nsteps:\n  a: { prompt: tell me, cwd: /w }\n");
+    const order = await m.launched("tell me");
+    // The first step-update does not arrive (the Workflow service refuses it); the run's wait has no timer to fall back on.
+    const refusing = { sendEvent: async () => Promise.reject(new Error("workflows unavailable")) };
+    const spy = vi.spyOn(env.PIPELINE, "get").mockImplementationOnce(async () => refusing as unknown as WorkflowInstance);
+    try {
+      await m.finish(order, "success", "told");
+      await eventually(async () => spy.mock.calls.length >= 1, 10_000);
+      const res = await api(`/api/sessions/${order.sessionId}`, seed.userToken, { method: "PATCH", json: { title: "renamed" } });
+      expect(res.status).toBe(200);
+      expect((await until(seed, run.id, (r) => r.status === "succeeded", 10_000)).steps[0]).toMatchObject({ status: "succeeded", result: "told" });
+    } finally {
+      spy.mockRestore();
+      m.close();
+    }
   });
 });
 
