@@ -231,15 +231,10 @@ export class RoomOutbox {
   async #deliverPipelineEnd(db: ReturnType<typeof makeDb>, summary: SessionSummary, rows: OutboxRow[]): Promise<void> {
     const [row] = deliverable(rows, "pipeline");
     if (!row) return;
+    // instanceOf names the instance only while the run is running: an ended run has nobody left to tell.
     const instanceId = summary.pipelineRunId ? await instanceOf(db, summary.pipelineRunId) : null;
-    if (instanceId) {
-      try {
-        await (await this.env.PIPELINE.get(instanceId)).sendEvent({ type: STEP_UPDATE_EVENT, payload: { sessionId: summary.id, status: summary.status } });
-      } catch (e) {
-        // An instance that already finished (cancelled, terminated) has nobody left to tell.
-        console.warn(`pipeline ${summary.pipelineRunId}: step-update for ${summary.id} not delivered`, e);
-      }
-    }
+    // A failed send throws: the row stays queued and the outbox retries it (the run's wait may have no timer to fall back on).
+    if (instanceId) await (await this.env.PIPELINE.get(instanceId)).sendEvent({ type: STEP_UPDATE_EVENT, payload: { sessionId: summary.id, status: summary.status } });
     store.dropOutbox(this.storage.sql, [row.id]);
   }
 

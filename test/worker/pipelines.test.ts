@@ -3,11 +3,14 @@
  * machines: each is a real AgentLink socket that says hello with its labels, and each launched
  * session is driven to its end over the session's real agent socket.
  */
+import { introspectWorkflow } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { makeDb } from "../../worker/db/client";
 import { createAgent } from "../../worker/db/agents";
 import { insertToken } from "../../worker/db/tokens";
+import { QUEUE_RECHECK_MS } from "../../worker/pipelines/advance";
+import type { TickResult } from "../../worker/pipelines/run-tick";
 import { newId } from "../../worker/protocol/ids";
 import type { RunView } from "../../worker/protocol/pipelines";
 import { hashToken, mintToken } from "../../worker/protocol/tokens";
@@ -219,6 +222,7 @@ steps:
   it("queues a step visibly while its machine is full, and starts it when a seat frees", async () => {
     const seed = await seedWorkspace();
     const m = await Machine.start(seed, "small", ["gpu"], 1);
+    await using flows = await introspectWorkflow(env.PIPELINE);
     const run = await start(seed, "name: fan\ndefaults: { cwd: /w, selector: { labels: [gpu] } }\nsteps:\n  t: { prompt: 'attempt {{matrix.index}}', matrix: { count: 2 } }\n");
     const first = await m.launched("attempt");
     // The first session is running (not just queued): its seat is taken all the same.
@@ -227,7 +231,14 @@ steps:
     await agentSide.next((f) => f.type === "ack");
     agentSide.close();
     await eventually(async () => (await env.DB.prepare("SELECT status FROM sessions WHERE id = ?").bind(first.sessionId).first<{ status: string }>())?.status === "running");
-    await new Promise((r) => setTimeout(r, 2500)); // past the queue's recheck, which reads the pool again
+    const runningSince = Date.now();
+    // Wait for the queue to look at the pool again with the first session running: a tick that began after it.
+    const [instance] = flows.get();
+    for (let i = 1; ; i++) {
+      const tick = (await instance!.waitForStepResult({ name: `tick ${i}` })) as TickResult;
+      // No wake-up means nothing is queued any more: the second copy started, which the next line refuses.
+      if (tick.wakeAt === null || tick.wakeAt - QUEUE_RECHECK_MS >= runningSince) break;
+    }
     expect(m.orders).toHaveLength(1);
     const { agents } = await (await api("/api/agents", seed.userToken)).json<{ agents: { name: string; runningSessions: number }[] }>();
     expect(agents.find((a) => a.name === "small")?.runningSessions).toBe(1);
@@ -238,6 +249,28 @@ steps:
     await m.finish(second, "success");
     expect((await until(seed, run.id, (r) => r.status === "succeeded")).steps.map((s) => s.id)).toEqual(["t[0]", "t[1]"]);
     m.close();
+  });
+});
+
+describe("faults", () => {
+  it("tells the run again, on the room's next write, that a step's session ended when the first telling did not arrive", async () => {
+    const seed = await seedWorkspace();
+    const m = await Machine.start(seed, "m", []);
+    const run = await start(seed, "name: told\nsteps:\n  a: { prompt: tell me, cwd: /w }\n");
+    const order = await m.launched("tell me");
+    // The first step-update does not arrive (the Workflow service refuses it); the run's wait has no timer to fall back on.
+    const refusing = { sendEvent: async () => Promise.reject(new Error("workflows unavailable")) };
+    const spy = vi.spyOn(env.PIPELINE, "get").mockImplementationOnce(async () => refusing as unknown as WorkflowInstance);
+    try {
+      await m.finish(order, "success", "told");
+      await eventually(async () => spy.mock.calls.length >= 1, 10_000);
+      const res = await api(`/api/sessions/${order.sessionId}`, seed.userToken, { method: "PATCH", json: { title: "renamed" } });
+      expect(res.status).toBe(200);
+      expect((await until(seed, run.id, (r) => r.status === "succeeded", 10_000)).steps[0]).toMatchObject({ status: "succeeded", result: "told" });
+    } finally {
+      spy.mockRestore();
+      m.close();
+    }
   });
 });
 

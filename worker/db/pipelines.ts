@@ -107,34 +107,46 @@ export type StepPatch = Partial<StepState> & { agentName?: string | null; addSes
 
 /**
  * Writes a tick: step patches and, when given, the run's end, in one batch that applies only while
- * the run is still `running` (a cancel wins over a tick that read the run before it).
+ * the run is still `running` and still driven by `instanceId` (a cancel wins over a tick that read the
+ * run before it, and an instance a retry replaced can no longer write over the new one).
  */
-export async function writeTick(db: Db, runId: string, patches: Map<string, StepPatch>, end: { status: RunStatus; reason: string } | null, reason: string, now: number): Promise<boolean> {
-  const stillRunning = sql`exists (select 1 from ${pipelineRuns} where ${pipelineRuns.id} = ${runId} and ${pipelineRuns.status} = 'running')`;
+export async function writeTick(db: Db, runId: string, instanceId: string, patches: Map<string, StepPatch>, end: { status: RunStatus; reason: string } | null, reason: string, now: number): Promise<boolean> {
+  const stillOurs = sql`exists (select 1 from ${pipelineRuns} where ${pipelineRuns.id} = ${runId} and ${pipelineRuns.status} = 'running' and ${pipelineRuns.instanceId} = ${instanceId})`;
   const stepQueries = [...patches].map(([stepId, p]) => {
     const { id: _id, addSession, ...rest } = p;
     const set: Record<string, unknown> = { ...rest };
     if (addSession) set.sessionIds = sql`json_insert(${pipelineSteps.sessionIds}, '$[#]', ${addSession})`;
-    return db.update(pipelineSteps).set(set).where(and(eq(pipelineSteps.runId, runId), eq(pipelineSteps.stepId, stepId), stillRunning));
+    return db.update(pipelineSteps).set(set).where(and(eq(pipelineSteps.runId, runId), eq(pipelineSteps.stepId, stepId), stillOurs));
   });
   const runQuery = db
     .update(pipelineRuns)
     .set({ updatedAt: now, statusReason: end?.reason ?? reason, ...(end ? { status: end.status, endedAt: now } : {}) })
-    .where(and(eq(pipelineRuns.id, runId), eq(pipelineRuns.status, "running")))
+    .where(and(eq(pipelineRuns.id, runId), eq(pipelineRuns.status, "running"), eq(pipelineRuns.instanceId, instanceId)))
     .returning({ id: pipelineRuns.id });
   const results = await db.batch([...stepQueries, runQuery] as unknown as [typeof runQuery]);
   return (results.at(-1) as unknown[]).length === 1;
 }
 
-/** Cancels a running run and its unfinished steps; returns the sessions still running, or null if it was not running. */
-export async function cancelRun(db: Db, runId: string, by: string, now: number): Promise<string[] | null> {
+/**
+ * Ends a running run (`cancelled` by a person, or `failed` when its Workflow cannot go on) and every
+ * unfinished step with it; returns the sessions still running, to interrupt, or null if the run was not
+ * running (or, given `instanceId`, is driven by another instance). The steps move only if the run did,
+ * in the same batch: the run row is then stamped with exactly this reason and time.
+ */
+export async function endRun(db: Db, runId: string, end: { status: "cancelled" | "failed"; reason: string; stepReason: string; instanceId?: string }, now: number): Promise<string[] | null> {
+  const fence = end.instanceId === undefined ? [] : [eq(pipelineRuns.instanceId, end.instanceId)];
   const [moved, running] = await db.batch([
-    db.update(pipelineRuns).set({ status: "cancelled", statusReason: `cancelled by ${by}`, updatedAt: now, endedAt: now }).where(and(eq(pipelineRuns.id, runId), eq(pipelineRuns.status, "running"))).returning({ id: pipelineRuns.id }),
+    db.update(pipelineRuns).set({ status: end.status, statusReason: end.reason, updatedAt: now, endedAt: now }).where(and(eq(pipelineRuns.id, runId), eq(pipelineRuns.status, "running"), ...fence)).returning({ id: pipelineRuns.id }),
     db.select({ sessionId: pipelineSteps.sessionId }).from(pipelineSteps).where(and(eq(pipelineSteps.runId, runId), eq(pipelineSteps.status, "running"))),
-    db.update(pipelineSteps).set({ status: "cancelled", statusReason: `cancelled by ${by}`, endedAt: now }).where(and(eq(pipelineSteps.runId, runId), inArray(pipelineSteps.status, ["pending", "queued", "running", "retrying"]), sql`exists (select 1 from ${pipelineRuns} where ${pipelineRuns.id} = ${runId} and ${pipelineRuns.statusReason} = ${`cancelled by ${by}`} and ${pipelineRuns.updatedAt} = ${now})`)),
+    db.update(pipelineSteps).set({ status: "cancelled", statusReason: end.stepReason, endedAt: now }).where(and(eq(pipelineSteps.runId, runId), inArray(pipelineSteps.status, ["pending", "queued", "running", "retrying"]), sql`exists (select 1 from ${pipelineRuns} where ${pipelineRuns.id} = ${runId} and ${pipelineRuns.status} = ${end.status} and ${pipelineRuns.statusReason} = ${end.reason} and ${pipelineRuns.updatedAt} = ${now})`)),
   ]);
   if (!moved.length) return null;
   return running.flatMap((r) => (r.sessionId ? [r.sessionId] : []));
+}
+
+/** Cancels a running run and its unfinished steps; returns the sessions still running, or null if it was not running. */
+export async function cancelRun(db: Db, runId: string, by: string, now: number): Promise<string[] | null> {
+  return endRun(db, runId, { status: "cancelled", reason: `cancelled by ${by}`, stepReason: `cancelled by ${by}` }, now);
 }
 
 /** Re-opens a finished run: failed, cancelled and skipped steps go back to pending; succeeded ones keep their outputs. */

@@ -534,3 +534,20 @@ export const pipelineSteps = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.runId, t.stepId] })],
 );
+
+/**
+ * Idempotency keys of session launches (migrations/0012_idempotency_keys.sql): (workspace, caller,
+ * key) → the request's hash and the session id it was given, for a window (worker/db/idempotency.ts).
+ */
+export const idempotencyKeys = sqliteTable(
+  "idempotency_keys",
+  {
+    workspaceId: text().notNull(),
+    subject: text().notNull(),
+    key: text().notNull(),
+    requestSha256: text().notNull(),
+    sessionId: text().notNull(),
+    createdAt: integer().notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.workspaceId, t.subject, t.key] }), index("idempotency_keys_age").on(t.workspaceId, t.subject, t.createdAt)],
+);

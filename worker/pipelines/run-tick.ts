@@ -7,7 +7,7 @@
  */
 import { makeDb } from "../db/client";
 import { machinePool } from "../db/agents";
-import { getRun, getRunById, planOf, sessionEnds, toRunView, toStepState, writeTick, type StepPatch } from "../db/pipelines";
+import { endRun, getRun, getRunById, planOf, sessionEnds, toRunView, toStepState, writeTick, type StepPatch } from "../db/pipelines";
 import { renderRecipe, resolveParams } from "../domain/template-params";
 import { launchRun } from "../launch";
 import type { SessionId } from "../protocol/ids";
@@ -47,11 +47,16 @@ export function stepLaunchSpec(plan: Plan, step: PlannedStep, outputs: ReadonlyM
   return { ok: true as const, spec: spec.spec, values: values.values };
 }
 
-export async function runTick(env: Env, runId: string, workspaceId?: string, now = Date.now()): Promise<TickResult> {
+/**
+ * One tick of the run as Workflow instance `instanceId` sees it. An instance the run no longer names
+ * (a retry started another) stops without writing: only the current instance drives a run.
+ */
+export async function runTick(env: Env, runId: string, instanceId: string, workspaceId?: string, now = Date.now()): Promise<TickResult> {
   const db = makeDb(env.DB);
   const loaded = workspaceId ? await getRun(db, workspaceId, runId) : await getRunById(db, runId);
   if (!loaded) return { done: true, status: "missing", wakeAt: null };
   const { run } = loaded;
+  if (run.instanceId !== instanceId) return { done: true, status: "superseded", wakeAt: null };
   if (run.status !== "running") return { done: true, status: run.status, wakeAt: null };
   const plan = planOf(run);
   const states = new Map<string, StepState>(loaded.steps.map((r) => [r.stepId, toStepState(r)]));
@@ -72,7 +77,7 @@ export async function runTick(env: Env, runId: string, workspaceId?: string, now
       const made = stepLaunchSpec(plan, step, outputs);
       const fail = (why: string) => patches.set(step.id, { ...patches.get(step.id), status: "failed", statusReason: why, endedAt: now, agentId: null });
       if (!made.ok) return fail(`cannot start: ${made.why}`);
-      const id = await stepSessionId(run.instanceId, step.id, attempt);
+      const id = await stepSessionId(instanceId, step.id, attempt);
       const origin = { templateId: step.template?.id ?? null, templateVersion: step.template?.version ?? null, templateParams: step.template ? made.values : null, pipelineRunId: run.id, pipelineStepId: step.id };
       const agent = pool.find((m) => m.id === launch.agent.id)!;
       const r = await launchRun(env, db, who, { kind: "launch", agent, spec: made.spec, title: `${plan.name} · ${step.id}`, origin, id });
@@ -94,15 +99,33 @@ export async function runTick(env: Env, runId: string, workspaceId?: string, now
   const active = plan.steps.filter((s) => after(s.id).status === "running").length;
   const reason = `${active} running, ${queued} queued`;
   if (patches.size || end) {
-    const written = await writeTick(db, run.id, patches, end, reason, now);
+    const written = await writeTick(db, run.id, instanceId, patches, end, reason, now);
     if (!written) {
-      // Cancelled while this tick ran: the sessions it just launched are unknown to the cancel, so stop them here.
+      // Cancelled or re-run while this tick ran: the sessions it just launched are unknown to whoever
+      // took the run over, so stop them here.
       for (const p of patches.values()) if (p.addSession) await (await sessionRoom(env, p.addSession)).interrupt(`pipeline:${plan.name}`);
-      return { done: true, status: "cancelled", wakeAt: null };
+      return { done: true, status: "stopped", wakeAt: null };
     }
     await publish(env, run.id);
   }
   return { done: end !== null, status: end?.status ?? "running", wakeAt: failedToStart ? now : tick.wakeAt };
+}
+
+/**
+ * Ends a run its Workflow instance cannot drive any further (a tick that kept failing, the step
+ * budget spent) as `failed` with the reason, interrupts the sessions its steps were running, and
+ * shows it. Fenced by the instance: a run another instance drives now is left alone.
+ */
+export async function stopRun(env: Env, runId: string, instanceId: string, reason: string, now = Date.now()): Promise<string> {
+  const db = makeDb(env.DB);
+  const running = await endRun(db, runId, { status: "failed", reason, stepReason: `not finished: the run stopped (${reason})`, instanceId }, now);
+  if (running === null) return "superseded";
+  for (const sessionId of running) {
+    const r = await (await sessionRoom(env, sessionId)).interrupt("pipeline");
+    if (!r.ok) console.warn(`pipeline ${runId}: interrupting ${sessionId}: ${r.message}`);
+  }
+  await publish(env, runId);
+  return "failed";
 }
 
 /** Sends the run's graph to every viewer of its workspace. */

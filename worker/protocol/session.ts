@@ -51,6 +51,12 @@ export const CreateSessionBody = LaunchSpec.extend({
 });
 export type CreateSessionBody = z.infer<typeof CreateSessionBody>;
 
+/**
+ * The `Idempotency-Key` header of POST /api/sessions: a retry with the same key (same caller, within a
+ * day) returns the session the first attempt created instead of launching another.
+ */
+export const IdempotencyKey = z.string().min(1).max(255).regex(/^[\x21-\x7e]+$/, "an Idempotency-Key is 1 to 255 visible ASCII characters, such as a UUID");
+
 export const PatchSessionBody = z
   .object({ title: z.string().trim().min(1).max(200).optional(), archived: z.boolean().optional() })
   .refine((b) => b.title !== undefined || b.archived !== undefined, "give title or archived");

@@ -8,7 +8,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { recordAudit } from "../auth/audit";
 import { machinePool } from "../db/agents";
-import { cancelRun, deleteRun, getRun, insertRunQueries, listRuns, reopenRun, toRunView, type RunRow, type StepRow } from "../db/pipelines";
+import { cancelRun, deleteRun, endRun, getRun, insertRunQueries, listRuns, reopenRun, toRunView, type RunRow, type StepRow } from "../db/pipelines";
 import { findTemplate, templateAt } from "../db/templates";
 import { sessionAccess } from "../db/grants";
 import { mayManageRun } from "../domain/policy";
@@ -163,7 +163,15 @@ export const pipelines = router()
       if (run.status !== "failed" && run.status !== "cancelled") throw new ApiError("CONFLICT", `Run ${id} is ${run.status}; only a failed or cancelled run can be re-run.`);
       const instanceId = `${id}-${newId("run").slice(4, 12)}`;
       if (!(await reopenRun(c.var.deps.db, id, instanceId, Date.now()))) throw new ApiError("CONFLICT", `Run ${id} changed just now; look at it again.`);
-      await startInstance(c, id, instanceId);
+      try {
+        await startInstance(c, id, instanceId);
+      } catch (e) {
+        // Re-opened with no instance to drive it, the run would say running for good: end it again, with why.
+        const why = e instanceof Error ? e.message : String(e);
+        await endRun(c.var.deps.db, id, { status: "failed", reason: `the re-run could not start its Workflow (${why}); retry it again`, stepReason: "not re-run: the Workflow did not start", instanceId }, Date.now());
+        await publish(c.env, id);
+        throw e;
+      }
       await recordAudit(c, "pipeline.retry", id, {});
       await publish(c.env, id);
       return c.json(await viewOf(c, await runRowsFor(c, id)), 200);

@@ -15,13 +15,16 @@ import { listViewerOf } from "../domain/visibility";
 import { errorResponses, jsonBody, jsonResponse, orThrow, router, upgradeFor } from "../http";
 import { EventPage, EventsQuery } from "../protocol/events";
 import { ApiError } from "../protocol/errors";
-import { ApprovalId, SessionId } from "../protocol/ids";
+import { ApprovalId, newId, SessionId } from "../protocol/ids";
+import { claimKey } from "../db/idempotency";
+import { canonicalJson, sha256Hex } from "../domain/canonical-json";
 import { Approval, DecisionBody } from "../protocol/approval";
 import { limitDecisions } from "../auth/rate-limit";
 import {
   ContinueSessionBody,
   CreateSessionBody,
   HandoffBody,
+  IdempotencyKey,
   PatchSessionBody,
   SessionListQuery,
   SessionPage,
@@ -41,15 +44,23 @@ const tags = ["sessions"];
 
 export const sessions = router()
   .openapi(
-    createRoute({ method: "post", path: "/", tags, request: jsonBody(CreateSessionBody), responses: { 201: jsonResponse(SessionSummary, "The session, queued for its agent."), ...errorResponses } }),
+    createRoute({ method: "post", path: "/", tags, request: { ...jsonBody(CreateSessionBody), headers: z.object({ "idempotency-key": IdempotencyKey.optional() }) }, responses: { 201: jsonResponse(SessionSummary, "The session, queued for its agent (or, for a repeated Idempotency-Key, the one it already made)."), ...errorResponses } }),
     async (c) => {
-      const { title, agent: agentRef, ...spec } = c.req.valid("json");
+      const body = c.req.valid("json");
+      const { title, agent: agentRef, ...spec } = body;
       const actor = c.var.auth;
       const who = { workspaceId: actor.workspaceId, userId: actor.userId ?? "", subject: actor.subject };
+      const key = c.req.valid("header")["idempotency-key"];
+      const claim = key ? await claimKey(c.var.deps.db, who, key, await sha256Hex(canonicalJson(body)), newId("ses"), Date.now()) : null;
+      if (claim?.kind === "mismatch") throw new ApiError("CONFLICT", `Idempotency-Key "${key}" was used at ${new Date(claim.createdAt).toISOString()} for a different request; send a new key for a new session, or the same request to get that session back.`);
+      const id = claim ? (claim.sessionId as SessionId) : undefined;
       const agent = await chooseAgent(c.var.deps.db, who, { agent: agentRef });
-      const summary = orThrow(await launchRun(c.env, c.var.deps.db, who, { kind: "launch", agent, spec, title }));
-      const id = summary.id;
-      await recordAudit(c, "session.launch", id, { agent: agent.name, cwd: spec.cwd });
+      const made = await launchRun(c.env, c.var.deps.db, who, { kind: "launch", agent, spec, title, ...(id ? { id } : {}) });
+      // CONFLICT under a key: an earlier attempt created this session (its reply was lost); it is the answer.
+      const existing = id && !made.ok && made.code === "CONFLICT" ? await (await sessionRoom(c.env, id)).summary() : null;
+      if (existing) return c.json(existing, 201);
+      const summary = orThrow(made);
+      await recordAudit(c, "session.launch", summary.id, { agent: agent.name, cwd: spec.cwd });
       return c.json(summary, 201);
     },
   )

@@ -5,6 +5,7 @@
 import { connectSession, type Live } from "../../../worker/client";
 import type { Approval } from "../../../worker/protocol/approval";
 import type { SessionSummary } from "../../../worker/protocol/session";
+import { isNewerSummary, newerSummary, summaryAfterEvents } from "../state/session-summary";
 import { createStore, type Store } from "../state/store";
 import { Transcript, type Item } from "../transcript/build";
 import { baseUrl } from "./api";
@@ -32,13 +33,12 @@ export class SessionLive {
         if (f.type === "snapshot") {
           const approvals = new Map(f.approvals.map((a) => [a.id, a]));
           for (const a of f.approvals) this.transcript.updateApproval(a);
-          this.view.set((v) => ({ ...v, summary: f.session, approvals, items: this.transcript.items, error: null }));
+          this.view.set((v) => ({ ...v, summary: newerSummary(v.summary, f.session), approvals, items: this.transcript.items, error: null }));
         } else if (f.type === "events") {
           if (!this.transcript.push(f.events)) return;
           let approvals = this.view.get().approvals;
-          let summary = this.view.get().summary;
+          const summary = summaryAfterEvents(this.view.get().summary, f.events);
           for (const e of f.events) {
-            if (e.type === "status-changed" && summary) summary = { ...summary, status: e.to, statusReason: e.reason };
             if (e.type === "approval-requested") approvals = new Map(approvals).set(e.approval.id, e.approval);
             if (e.type === "approval-resolved") {
               const a = approvals.get(e.approvalId);
@@ -55,8 +55,7 @@ export class SessionLive {
 
   /** The workspace hub carries the newest summary (status, counts, cost) for every session. */
   setSummary(s: SessionSummary): void {
-    const cur = this.view.get().summary;
-    if (!cur || s.updatedAt >= cur.updatedAt) this.view.set((v) => ({ ...v, summary: s }));
+    if (isNewerSummary(this.view.get().summary, s)) this.view.set((v) => ({ ...v, summary: s }));
   }
 
   /** An optimistic (or rolled-back) approval state, shown at once in the card. */

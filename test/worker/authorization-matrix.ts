@@ -1,7 +1,9 @@
 /**
  * The authorization matrix, generated from the app's own route table: every HTTP route and socket
  * upgrade × every kind of caller → allowed or refused, as the table below expects. A route that is
- * added without a rule in worker/routes/permissions.ts, or without a row here, fails this file.
+ * added without a rule in worker/routes/permissions.ts, or without a row here, fails shard 1.
+ * Split over the authorization-matrix-N.test.ts files: in one runtime, each fixture left work behind
+ * and a request took 45 ms at the start and 530 ms 300 cases later; a file per shard starts fresh.
  */
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
@@ -12,7 +14,7 @@ import { putGrant } from "../../worker/db/grants";
 import { revokeTokenQuery } from "../../worker/db/tokens";
 import type { Action } from "../../worker/domain/policy";
 import { PERMISSIONS } from "../../worker/routes/permissions";
-import { api, memberWith, openSocket, seedWorkspace, serveDiscovery } from "./helpers";
+import { api, eventually, memberWith, openSocket, seedWorkspace, serveDiscovery } from "./helpers";
 
 const PRINCIPALS = ["owner", "admin", "member", "viewer", "collaborator", "sessionViewer", "otherWorkspace", "anonymous", "revoked", "agent"] as const;
 type Principal = (typeof PRINCIPALS)[number];
@@ -57,6 +59,7 @@ interface Fixture {
   workspaceId: string;
   bystander: string;
   collaborator: string;
+  /** Set for the routes that name an approval; refused outright (see `approvalOf`) for the others. */
   approvalId: string | null;
   agentId: string;
   invitationId: string;
@@ -110,11 +113,13 @@ async function fixture(key: string): Promise<Fixture> {
     await agent.next((f) => f.type === "ack");
     agent.close();
     link.close();
-    for (let i = 0; i < 100 && !approvalId; i++) {
+    // Without an approval every case of this route would ask about `/api/approvals/null`, and a 400 for that id is no verdict.
+    approvalId = await eventually(async () => {
       const r = await (await api(`/api/approvals?session=${sessionId}`, seed.userToken)).json<{ approvals: { id: string }[] }>();
-      approvalId = r.approvals[0]?.id ?? null;
-      if (!approvalId) await new Promise((res) => setTimeout(res, 20));
-    }
+      return r.approvals[0]?.id ?? null;
+    }, 10_000).catch(() => {
+      throw new Error(`approval fixture: no approval of session ${sessionId} reached the inbox`);
+    });
   }
   const byPrincipal: Record<Principal, string | null> = {
     owner: seed.userToken,
@@ -225,12 +230,17 @@ function bodyFor(key: string, f: Fixture, p: Principal): unknown {
   }
 }
 
+function approvalOf(f: Fixture): string {
+  if (!f.approvalId) throw new Error("this route names an approval, but its fixture made none");
+  return f.approvalId;
+}
+
 function pathFor(path: string, f: Fixture, p: Principal): string {
   return path
     .replace(":principal", `user:${f.collaborator}`)
-    .replace(":approvalId", f.approvalId ?? "apr_00000000000000000000")
+    .replace(":approvalId", () => approvalOf(f))
     .replace(":userId", f.bystander)
-    .replace("/api/approvals/:id", `/api/approvals/${f.approvalId}`)
+    .replace("/api/approvals/:id", () => `/api/approvals/${approvalOf(f)}`)
     .replace("/api/tokens/:id", `/api/tokens/${f.tokenIds[p] ?? "tok_00000000000000000000"}`)
     .replace("/api/agents/:id", `/api/agents/${f.agentId}`)
     .replace("/api/invitations/:id", `/api/invitations/${f.invitationId}`)
@@ -273,56 +283,59 @@ function fixtureFor(key: string): Promise<Fixture> {
 const routes = [...new Set(app.routes.filter((r) => r.method !== "ALL" && r.path.startsWith("/api/")).map((r) => `${r.method} ${r.path}`))];
 const cases = routes.flatMap((key) => PRINCIPALS.map((p) => [key, p] as const));
 
-describe("security", () => {
-  it("has an authorization rule for every route, and every rule names a real route", () => {
-    expect(routes.filter((k) => !PERMISSIONS[k])).toEqual([]);
-    expect(Object.keys(PERMISSIONS).filter((k) => !routes.includes(k))).toEqual([]);
-  });
-
-  it.each(cases)("%s as %s", { timeout: 30_000 }, async (key, principal) => {
-    const [method, path] = key.split(" ") as [string, string];
-    const f = await fixtureFor(key);
-    const allowed = expected(key, principal);
-    const token = f.tokens[principal];
-    const body = bodyFor(key, f, principal);
-    const res = await api(pathFor(path, f, principal), token, {
-      method,
-      ...(UPGRADES.has(key) ? { headers: { upgrade: "websocket" } } : {}),
-      ...(body !== undefined ? { json: body } : {}),
+/** Defines shard `shard` (0-based) of `shards`: every `shards`-th route with all its callers. */
+export function defineMatrix(shard: number, shards: number): void {
+  describe("security", () => {
+    it.runIf(shard === 0)("has an authorization rule for every route, and every rule names a real route", () => {
+      expect(routes.filter((k) => !PERMISSIONS[k])).toEqual([]);
+      expect(Object.keys(PERMISSIONS).filter((k) => !routes.includes(k))).toEqual([]);
     });
-    if (PERMISSIONS[key] === "public") {
-      // No token needed: an unknown code is a 404 for everyone, never a 401 or 403.
-      expect([401, 403], `${key} needs no token`).not.toContain(res.status);
-    } else if (allowed) {
-      expect([401, 403, 404], `${key} should be allowed for ${principal}, got ${res.status}`).not.toContain(res.status);
-      expect(res.status).toBeLessThan(500);
-    } else {
-      expect([401, 403, 404], `${key} should be refused for ${principal}`).toContain(res.status);
-      if (principal === "anonymous" || principal === "revoked") expect(res.status).toBe(401);
-    }
-    if (principal === "otherWorkspace" && res.status < 300 && !UPGRADES.has(key)) {
-      const text = await res.text();
-      expect(text).not.toContain(f.sessionId);
-      expect(text).not.toContain(f.workspaceId);
-    }
-    res.webSocket?.accept();
-    res.webSocket?.close();
-  });
-});
 
-describe("security: socket frames", () => {
-  // Each case builds the whole fixture (two workspaces, eight members, their tokens): the same 30 s as the matrix above.
-  it.each(["owner", "admin", "collaborator", "sessionViewer"] as const)("lets %s send a decision only if they may act", { timeout: 30_000 }, async (principal) => {
-    const f = await fixture("GET /api/sessions/:id/live");
-    const sock = await openSocket(`/api/sessions/${f.sessionId}/live`, f.tokens[principal]!);
-    await sock.next((x) => x.type === "snapshot");
-    sock.send({ type: "decide", ref: "d", approvalId: "apr_00000000000000000000", body: { decision: "approve", inputSha256: "0".repeat(64) } });
-    const answer = await sock.next((x) => x.type === "error");
-    const mayAct = EXPECTED["session.act"].includes(principal);
-    expect((answer.error as { code: string }).code).toBe(mayAct ? "NOT_FOUND" : "FORBIDDEN");
-    sock.send({ type: "interrupt", ref: "i" });
-    const next = await sock.next((x) => x.ref === "i");
-    expect(next.type).toBe(mayAct ? "ack" : "error");
-    sock.close();
+    it.each(cases.filter(([key]) => routes.indexOf(key) % shards === shard))("%s as %s", { timeout: 30_000 }, async (key, principal) => {
+      const [method, path] = key.split(" ") as [string, string];
+      const f = await fixtureFor(key);
+      const allowed = expected(key, principal);
+      const token = f.tokens[principal];
+      const body = bodyFor(key, f, principal);
+      const res = await api(pathFor(path, f, principal), token, {
+        method,
+        ...(UPGRADES.has(key) ? { headers: { upgrade: "websocket" } } : {}),
+        ...(body !== undefined ? { json: body } : {}),
+      });
+      if (PERMISSIONS[key] === "public") {
+        // No token needed: an unknown code is a 404 for everyone, never a 401 or 403.
+        expect([401, 403], `${key} needs no token`).not.toContain(res.status);
+      } else if (allowed) {
+        expect([401, 403, 404], `${key} should be allowed for ${principal}, got ${res.status}`).not.toContain(res.status);
+        expect(res.status).toBeLessThan(500);
+      } else {
+        expect([401, 403, 404], `${key} should be refused for ${principal}`).toContain(res.status);
+        if (principal === "anonymous" || principal === "revoked") expect(res.status).toBe(401);
+      }
+      if (principal === "otherWorkspace" && res.status < 300 && !UPGRADES.has(key)) {
+        const text = await res.text();
+        expect(text).not.toContain(f.sessionId);
+        expect(text).not.toContain(f.workspaceId);
+      }
+      res.webSocket?.accept();
+      res.webSocket?.close();
+    });
   });
-});
+
+  describe.runIf(shard === 0)("security: socket frames", () => {
+    // Each case builds the whole fixture (two workspaces, eight members, their tokens): the same 30 s as the matrix above.
+    it.each(["owner", "admin", "collaborator", "sessionViewer"] as const)("lets %s send a decision only if they may act", { timeout: 30_000 }, async (principal) => {
+      const f = await fixture("GET /api/sessions/:id/live");
+      const sock = await openSocket(`/api/sessions/${f.sessionId}/live`, f.tokens[principal]!);
+      await sock.next((x) => x.type === "snapshot");
+      sock.send({ type: "decide", ref: "d", approvalId: "apr_00000000000000000000", body: { decision: "approve", inputSha256: "0".repeat(64) } });
+      const answer = await sock.next((x) => x.type === "error");
+      const mayAct = EXPECTED["session.act"].includes(principal);
+      expect((answer.error as { code: string }).code).toBe(mayAct ? "NOT_FOUND" : "FORBIDDEN");
+      sock.send({ type: "interrupt", ref: "i" });
+      const next = await sock.next((x) => x.ref === "i");
+      expect(next.type).toBe(mayAct ? "ack" : "error");
+      sock.close();
+    });
+  });
+}

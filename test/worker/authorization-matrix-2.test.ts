@@ -1,0 +1,4 @@
+/** Shard 2 of 4 of the authorization matrix (test/worker/authorization-matrix.ts). */
+import { defineMatrix } from "./authorization-matrix";
+
+defineMatrix(1, 4);
