@@ -10,8 +10,11 @@ import type { ErrorCode } from "../../worker/protocol/errors";
 import type { EventBody } from "../../worker/protocol/events";
 import type { AgentId, ApprovalId, SessionId, WorkspaceId } from "../../worker/protocol/ids";
 import type { LaunchSpec, SessionStatus } from "../../worker/protocol/session";
+import type { CreateInput, SessionOrigin } from "../../worker/protocol/room-rpc";
 import { containsRedaction, MAX_SCRUB_DEPTH, nestsDeeperThan } from "../../worker/domain/scrub";
 import { scrubStep } from "./scrub-step";
+
+export type { CreateInput, SessionOrigin };
 import { needsAgent, transition, type Trigger } from "./status";
 import { claudeSessionIdOf, EMPTY_TALLY, settleRun, tallyMessage, type Tally } from "./tally";
 
@@ -29,15 +32,6 @@ export interface ApprovalRecord extends Approval {
    * from a conflicting edit even after the clear copy is dropped.
    */
   editSha256?: string | null;
-}
-
-/** Where a session came from: a template version with its parameters, and/or a pipeline step. */
-export interface SessionOrigin {
-  templateId: string | null;
-  templateVersion: number | null;
-  templateParams: Record<string, string | number | boolean> | null;
-  pipelineRunId: string | null;
-  pipelineStepId: string | null;
 }
 
 export interface SessionFacts {
@@ -81,24 +75,6 @@ export type Effect =
   | { type: "save-approval"; approval: ApprovalRecord }
   | { type: "launch"; order: LaunchOrder }
   | { type: "cancel-launch"; runId: string };
-
-export interface CreateInput {
-  id: SessionId;
-  workspaceId: WorkspaceId;
-  agentId: AgentId;
-  agentName: string;
-  ownerId: string;
-  parentSessionId: SessionId | null;
-  title: string;
-  spec: LaunchSpec;
-  runId: string;
-  /** Claude session to resume (a fork of another Tower session). */
-  resume?: string;
-  /** The cost the forked Claude session already carries, which this session did not spend. */
-  costBaselineUsd?: number;
-  origin?: SessionOrigin;
-  by: string;
-}
 
 export type RoomInput =
   | { type: "create"; session: CreateInput }

@@ -26,7 +26,7 @@ describe("happy", () => {
   });
 
   it("leaves drizzle-kit generate nothing to do: the latest snapshot is worker/db/schema.ts", async () => {
-    const latest = journal.entries[journal.entries.length - 1].tag.slice(0, 4);
+    const latest = journal.entries.at(-1)?.tag.slice(0, 4) ?? "none";
     const prev = JSON.parse(readFileSync(`migrations/meta/${latest}_snapshot.json`, "utf8"));
     const cur = await generateSQLiteDrizzleJson(schema, prev.id, "snake_case");
     expect(await generateSQLiteMigration(prev, cur)).toEqual([]);
