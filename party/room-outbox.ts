@@ -8,7 +8,7 @@ import { getServerByName } from "partyserver";
 import type { LaunchOrder } from "../worker/protocol/agent";
 import type { Approval } from "../worker/protocol/approval";
 import type { HubFrame } from "../worker/protocol/frames";
-import type { SessionSummary } from "../worker/protocol/session";
+import { isEnded, type SessionSummary } from "../worker/protocol/session";
 import { makeDb } from "../worker/db/client";
 import { upsertApproval } from "../worker/db/approvals";
 import { auditInsertQuery, type NewAuditEntry } from "../worker/db/audit";
@@ -64,7 +64,7 @@ export class RoomOutbox {
     if (!s || JSON.stringify(s) === this.#written) return;
     this.#writer.push(null);
     // The end of a pipeline step's session is what its run waits on: no coalescing delay for it.
-    if (s.pipelineRunId && ENDED.has(s.status)) void this.#writer.settled();
+    if (s.pipelineRunId && isEnded(s.status)) void this.#writer.settled();
   }
 
   approval(a: Approval): void {
@@ -97,7 +97,7 @@ export class RoomOutbox {
    * is written, so the instance reads the end from D1; once per end (a continue and a new end report again).
    */
   async #reportEnd(db: ReturnType<typeof makeDb>, summary: SessionSummary): Promise<void> {
-    if (!summary.pipelineRunId || !ENDED.has(summary.status)) return;
+    if (!summary.pipelineRunId || !isEnded(summary.status)) return;
     const key = `${summary.status}@${summary.endedAt ?? summary.updatedAt}`;
     if (key === this.#reportedEnd) return;
     const instanceId = await instanceOf(db, summary.pipelineRunId);
@@ -192,7 +192,6 @@ export class RoomOutbox {
   }
 }
 
-const ENDED = new Set(["completed", "failed", "interrupted", "waiting_for_input"]);
 
 /** The audit entry for a room event, if it is one the log keeps. */
 export function auditEntryFor(workspaceId: string, sessionId: string, body: EventBody): NewAuditEntry | null {

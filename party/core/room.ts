@@ -5,7 +5,7 @@
  * so that no other input can interleave between deciding and persisting.
  */
 import type { AgentEnvelope, ApprovalAnswer, LaunchOrder, RoomToAgentFrame } from "../../worker/protocol/agent";
-import type { Approval, DecisionBody } from "../../worker/protocol/approval";
+import { resolutionOf, type Approval, type DecisionBody } from "../../worker/protocol/approval";
 import type { ErrorCode } from "../../worker/protocol/errors";
 import type { EventBody } from "../../worker/protocol/events";
 import type { AgentId, ApprovalId, SessionId, WorkspaceId } from "../../worker/protocol/ids";
@@ -363,7 +363,7 @@ function decide(d: Draft, approvalId: string, body: DecisionBody, by: string, ed
   if (body.inputSha256 !== rec.inputSha256) {
     return fail("CONFLICT", `The input of ${rec.toolName} changed since you saw it (approval ${approvalId}); reload the approval and decide on what it shows now.`);
   }
-  const wanted = body.decision === "approve" ? "approved" : "denied";
+  const { status: wanted, comment, updatedInput } = resolutionOf(body);
   if (rec.status !== "pending") {
     const sameEdit = wanted === "denied" || (rec.editSha256 ?? null) === editSha256;
     if (rec.status === wanted && sameEdit) return d.done(rec); // the same decision again: idempotent
@@ -380,14 +380,12 @@ function decide(d: Draft, approvalId: string, body: DecisionBody, by: string, ed
   if (body.decision === "approve" && body.updatedInput && containsRedaction(body.updatedInput)) {
     return fail("BAD_REQUEST", "The edited input still contains [REDACTED:…] markers; write those values out or approve without edits.");
   }
-  const comment = body.comment?.length ? body.comment : null;
   const answer: ApprovalAnswer =
     body.decision === "approve"
       ? body.updatedInput
         ? { behavior: "allow", updatedInput: body.updatedInput }
         : { behavior: "allow" }
       : { behavior: "deny", message: body.comment };
-  const updatedInput = body.decision === "approve" ? (body.updatedInput ?? null) : null;
   const bound: ApprovalRecord = { ...rec, editSha256: updatedInput ? editSha256 : null };
   const next = d.resolveApproval(bound, wanted, "human", by, comment, updatedInput, answer);
   d.clearedIfNone(`${rec.toolName} ${wanted} by ${by}`);
