@@ -312,7 +312,7 @@ function agentEvent(d: Draft, envelope: AgentEnvelope, inputSha256: string | und
     }
     case "approval-withdrawn": {
       const rec = Object.values(d.state.approvals).find((a) => a.requestId === ev.requestId);
-      if (!rec || rec.status !== "pending") return d.done();
+      if (rec?.status !== "pending") return d.done();
       d.resolveApproval(rec, "cancelled", "system", null, "Claude Code withdrew the request", null, null);
       d.clearedIfNone("the pending tool call was withdrawn");
       return d.done();
@@ -424,7 +424,7 @@ function timer(d: Draft, t: RoomTimer): StepResult {
     return d.done();
   }
   const rec = d.state.approvals[t.approvalId];
-  if (!rec || rec.status !== "pending") return d.done();
+  if (rec?.status !== "pending") return d.done();
   d.resolveApproval(rec, "expired", "timeout", null, "no decision before the deadline", null, {
     behavior: "deny",
     message: EXPIRED_MESSAGE,

@@ -24,7 +24,7 @@ function files(dir: string): string[] {
 const IMPORT = /(?:^|\n)\s*(import|export)\s+(type\s+)?(?:[^"'`;]*?\s+from\s+)?["']([^"']+)["']|import\(\s*["']([^"']+)["']\s*\)/g;
 
 /** Imports of `source`, relative ones resolved to repo paths without extension (`worker/protocol/ids`). */
-export function importsOf(path: string, source: string): Edge[] {
+function importsOf(path: string, source: string): Edge[] {
   const edges: Edge[] = [];
   for (const m of source.matchAll(IMPORT)) {
     const spec = m[3] ?? m[4] ?? "";

@@ -6,7 +6,7 @@
 import type { Approval } from "../../../worker/protocol/approval";
 import type { AgentPresence, HubFrame } from "../../../worker/protocol/frames";
 import type { RunView } from "../../../worker/protocol/pipelines";
-import { isEnded, type SessionStatus, type SessionSummary } from "../../../worker/protocol/session";
+import { isEnded, type SessionSummary } from "../../../worker/protocol/session";
 
 export interface WorkspaceState {
   sessions: ReadonlyMap<string, SessionSummary>;
