@@ -13,7 +13,7 @@ describe("happy", () => {
     const forbidden = [...packages].filter((p) => /^(tsx|react|react-dom|partyserver|drizzle-orm|cloudflare:|@hono\/zod-openapi)(\/|$)/.test(p));
     expect(forbidden).toEqual([]);
     const ours = Object.keys(r.metafile.inputs).filter((f) => !f.startsWith("agent/"));
-    expect(ours.filter((f) => !/^worker\/(client\.ts|protocol\/|domain\/)/.test(f))).toEqual([]);
+    expect(ours.filter((f) => !/^worker\/(client\.ts|client-live\.ts|protocol\/|domain\/)/.test(f))).toEqual([]);
   });
 
   it("starts the CLI without a TypeScript loader", () => {
