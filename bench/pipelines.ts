@@ -39,7 +39,6 @@ export async function schedulingOverhead(ctx: PipelineBenchCtx, n = 60): Promise
   const launchedAt = new Map<string, number>();
   const endedAt = new Map<string, number>();
   const stepOf = new Map<string, string>();
-  let finished = 0;
   link.onFrame = (f, at) => {
     if (f.type !== "launch") return;
     const order = f.order as { sessionId: string; runId: string; spec: { prompt: string } };
@@ -56,7 +55,6 @@ export async function schedulingOverhead(ctx: PipelineBenchCtx, n = 60): Promise
       ] });
       await agent.next((x) => x.type === "ack");
       agent.close();
-      finished++;
     })();
   };
   const steps: Record<string, unknown> = {};

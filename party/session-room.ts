@@ -7,7 +7,6 @@
 import { Server, type Connection, type ConnectionContext, type WSMessage } from "partyserver";
 import { AgentToRoomWire, type AgentEnvelope, type RoomToAgentFrame } from "../worker/protocol/agent";
 import type { Approval, DecisionBody } from "../worker/protocol/approval";
-import type { ErrorCode } from "../worker/protocol/errors";
 import { ACCESS_REVOKED_CLOSE, ClientFrame, RECONNECT_CLOSE, TOKEN_REVOKED_CLOSE, type ServerFrame } from "../worker/protocol/frames";
 import { decodeSocketActor, type SocketActor } from "../worker/protocol/socket-actor";
 import type { WorkspaceRole } from "../worker/domain/policy";
@@ -15,6 +14,7 @@ import { isExpired, maySeeSession, type SessionAccess } from "../worker/domain/v
 import { newId } from "../worker/protocol/ids";
 import type { SessionEvent } from "../worker/protocol/events";
 import type { SessionSummary } from "../worker/protocol/session";
+import type { RoomResult, SessionRoomRpc } from "../worker/protocol/room-rpc";
 import { configFrom } from "../worker/config";
 import { MAX_SCRUB_DEPTH, nestsDeeperThan } from "../worker/domain/scrub";
 import { decisionAllowed } from "../worker/auth/rate-limit";
@@ -36,11 +36,10 @@ function decideInput(approvalId: string, body: DecisionBody, by: string): RoomIn
   return { type: "decide", approvalId, body, by, ...(editSha256 ? { editSha256 } : {}) };
 }
 
-export type RoomResult<T> = { ok: true; value: T } | { ok: false; code: ErrorCode; message: string };
 /** Per socket: its side, and for a viewer the caller as the upgrade route authenticated them (kept current by pushes). */
 type Role = { role: "viewer" | "agent"; subject: string; tokenId: string; actor: SocketActor | null };
 
-export class SessionRoom extends Server<Env> {
+export class SessionRoom extends Server<Env> implements SessionRoomRpc {
   static override options = { hibernate: true };
   #state: RoomState = EMPTY_ROOM;
   #seq = 0;

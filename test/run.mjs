@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Runs every test tier in order (web build, fresh binding types, type checks, unit, workerd, agent,
+// Runs every test tier in order (web build, fresh binding types, lint, type checks, unit, workerd, agent,
 // end-to-end, browser, and a `wrangler deploy --dry-run` bundle), keeps going past a
 // failing tier so the report is complete, then prints one line "N passed, N failed" summed from
 // vitest's JSON reports in test-results/. Exit code is non-zero if anything failed.
@@ -14,6 +14,8 @@ const only = process.argv.slice(2);
 const tiers = [
   { name: "web-build", cmd: ["npx", "vite", "build", "--config", "web/vite.config.ts", "--logLevel", "warn"] },
   { name: "types-fresh", cmd: ["npx", "wrangler", "types", "--env-interface", "Env", "worker-configuration.d.ts", "--check"] },
+  // Lint only: the format check joins once the formatter has been run over the whole tree (biome.jsonc).
+  { name: "lint", cmd: ["npx", "biome", "lint", "."] },
   { name: "typecheck", cmd: ["npx", "tsc", "--noEmit", "-p", "tsconfig.json"] },
   { name: "typecheck-node", cmd: ["npx", "tsc", "--noEmit", "-p", "agent/tsconfig.json"] },
   { name: "typecheck-web", cmd: ["npx", "tsc", "--noEmit", "-p", "web/tsconfig.json"] },
@@ -28,7 +30,7 @@ const tiers = [
 const env = { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_HIDE_BANNER: "true" };
 let passed = 0;
 let failed = 0;
-let broken = [];
+const broken = [];
 
 for (const t of tiers) {
   console.log(`\n=== ${t.name} ===`);

@@ -7,7 +7,7 @@
  */
 import type { Db } from "./db/client";
 import { defaultAgent, findAgent, machinePool, type AgentRow } from "./db/agents";
-import type { SessionOrigin } from "../party/core/room";
+import type { SessionOrigin } from "./protocol/room-rpc";
 import { admitRun, mayLaunchOn } from "./domain/launch-policy";
 import { ApiError } from "./protocol/errors";
 import { newId, type AgentId, type SessionId, type WorkspaceId } from "./protocol/ids";

@@ -1,19 +1,8 @@
 /** Typed stubs for the Durable Objects, addressed by name (session id, agent id, workspace id). */
 import { getServerByName } from "partyserver";
-import type { AgentLink } from "../party/agent-link";
-import type { SessionRoom } from "../party/session-room";
-import type { WorkspaceHub } from "../party/workspace-hub";
+import type { SessionRoomApi } from "./protocol/room-rpc";
 
-/**
- * The room's RPC surface as plain types. workerd's `Rpc.Stub` mapping of the recursive JSON types
- * in events is too deep for tsc, so callers see this façade of the same methods instead.
- */
-export type SessionRoomApi = Pick<SessionRoom, "create" | "decide" | "interrupt" | "continueWith" | "patch" | "forkBasis" | "handoff" | "closeToken" | "launchSpec" | "setGrants" | "reauthorize"> & {
-  summary(): Promise<ReturnType<SessionRoom["summary"]>>;
-  approval(id: string): Promise<ReturnType<SessionRoom["approval"]>>;
-  events(after: number, limit: number): Promise<ReturnType<SessionRoom["events"]>>;
-  fetch(request: Request): Promise<Response>;
-};
+export type { SessionRoomApi };
 
 export const sessionRoom = async (env: Env, sessionId: string): Promise<SessionRoomApi> =>
   (await getServerByName(env.SessionRoom, sessionId)) as unknown as SessionRoomApi;

@@ -1,5 +1,5 @@
 /**
- * Entry of the `tower` command, loaded by agent/bin/tower.mjs through tsx. It only runs the program;
+ * Entry of the `tower` command, bundled and loaded by agent/bin/tower.mjs. It only runs the program;
  * everything testable lives in program.ts. The exit code is set rather than forced, so a long-running
  * command (`tower agent`) is never cut short, and finished commands leave nothing open.
  */

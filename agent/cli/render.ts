@@ -7,6 +7,7 @@ import type { Approval } from "../../worker/protocol/approval";
 import type { EventBody } from "../../worker/protocol/events";
 import type { SessionStatus, SessionSummary } from "../../worker/protocol/session";
 import type { Line, Tone } from "./output";
+import { contentBlocks, toolResultText } from "../../worker/protocol/sdk-message";
 
 type Rec = Record<string, unknown>;
 const isRec = (v: unknown): v is Rec => typeof v === "object" && v !== null && !Array.isArray(v);
@@ -104,20 +105,6 @@ function excerpt(text: string, maxLines = 3): string[] {
   return shown;
 }
 
-function resultText(content: unknown): string {
-  if (typeof content === "string") return content;
-  if (!Array.isArray(content)) return "";
-  return content
-    .filter(isRec)
-    .map((b) => (b.type === "text" ? (str(b.text) ?? "") : `[${str(b.type) ?? "block"}]`))
-    .join("\n");
-}
-
-function blocksOf(message: Rec): Rec[] {
-  const inner = message.message;
-  return isRec(inner) && Array.isArray(inner.content) ? inner.content.filter(isRec) : [];
-}
-
 function renderSystem(m: Rec): Line[] {
   switch (m.subtype) {
     case "init": {
@@ -138,7 +125,7 @@ export function renderSdkMessage(m: Rec): Line[] {
   let lines: Line[] = [];
   if (m.type === "assistant") {
     const isApiError = m.is_api_error_message === true;
-    for (const b of blocksOf(m)) {
+    for (const b of contentBlocks(m)) {
       if (b.type === "text" && str(b.text)?.trim())
         lines.push(...str(b.text)!.trim().split("\n").map((text): Line => (isApiError ? { text, tone: "error" } : { text })));
       if (b.type === "tool_use") {
@@ -148,10 +135,10 @@ export function renderSdkMessage(m: Rec): Line[] {
       }
     }
   } else if (m.type === "user") {
-    for (const b of blocksOf(m)) {
+    for (const b of contentBlocks(m)) {
       if (b.type !== "tool_result") continue;
       const isError = b.is_error === true;
-      const content = resultText(b.content);
+      const content = toolResultText(b.content);
       const body = content.trim() ? excerpt(content) : ["(no output)"];
       lines.push(
         ...body.map((text, i): Line => ({ text: `${i === 0 ? (isError ? "✗ " : "← ") : "  "}${text}`, tone: isError ? "error" : "dim" })),

@@ -7,6 +7,7 @@
  */
 import type { AuditContent } from "../../worker/domain/audit-chain";
 import type { EventBody } from "../../worker/protocol/events";
+import { isEnded } from "../../worker/protocol/session";
 
 /** d1: summary row, approval mirror, audit entries · link: launch/cancel orders · pipeline: a step's end · hub: list/inbox frames. */
 export type OutboxTarget = "d1" | "link" | "pipeline" | "hub";
@@ -43,11 +44,10 @@ export function retryDelayMs(attempts: number, random: () => number = Math.rando
   return Math.round(ceiling / 2 + (random() * ceiling) / 2);
 }
 
-const ENDED = new Set(["completed", "failed", "interrupted", "waiting_for_input"]);
 
 /** A pipeline step's end, as a key: a continue and a new end make a new key, which is reported again. */
 export function pipelineEndKey(s: { pipelineRunId?: string | null; status: string; endedAt: number | null; updatedAt: number } | null): string | null {
-  if (!s?.pipelineRunId || !ENDED.has(s.status)) return null;
+  if (!s?.pipelineRunId || !isEnded(s.status)) return null;
   return `${s.status}@${s.endedAt ?? s.updatedAt}`;
 }
 

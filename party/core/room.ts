@@ -5,13 +5,16 @@
  * so that no other input can interleave between deciding and persisting.
  */
 import type { AgentEnvelope, ApprovalAnswer, LaunchOrder, RoomToAgentFrame } from "../../worker/protocol/agent";
-import type { Approval, DecisionBody } from "../../worker/protocol/approval";
+import { resolutionOf, type Approval, type DecisionBody } from "../../worker/protocol/approval";
 import type { ErrorCode } from "../../worker/protocol/errors";
 import type { EventBody } from "../../worker/protocol/events";
 import type { AgentId, ApprovalId, SessionId, WorkspaceId } from "../../worker/protocol/ids";
 import type { LaunchSpec, SessionStatus } from "../../worker/protocol/session";
+import type { CreateInput, SessionOrigin } from "../../worker/protocol/room-rpc";
 import { containsRedaction, MAX_SCRUB_DEPTH, nestsDeeperThan } from "../../worker/domain/scrub";
 import { scrubStep } from "./scrub-step";
+
+export type { CreateInput, SessionOrigin };
 import { needsAgent, transition, type Trigger } from "./status";
 import { claudeSessionIdOf, EMPTY_TALLY, settleRun, tallyMessage, type Tally } from "./tally";
 
@@ -29,15 +32,6 @@ export interface ApprovalRecord extends Approval {
    * from a conflicting edit even after the clear copy is dropped.
    */
   editSha256?: string | null;
-}
-
-/** Where a session came from: a template version with its parameters, and/or a pipeline step. */
-export interface SessionOrigin {
-  templateId: string | null;
-  templateVersion: number | null;
-  templateParams: Record<string, string | number | boolean> | null;
-  pipelineRunId: string | null;
-  pipelineStepId: string | null;
 }
 
 export interface SessionFacts {
@@ -81,24 +75,6 @@ export type Effect =
   | { type: "save-approval"; approval: ApprovalRecord }
   | { type: "launch"; order: LaunchOrder }
   | { type: "cancel-launch"; runId: string };
-
-export interface CreateInput {
-  id: SessionId;
-  workspaceId: WorkspaceId;
-  agentId: AgentId;
-  agentName: string;
-  ownerId: string;
-  parentSessionId: SessionId | null;
-  title: string;
-  spec: LaunchSpec;
-  runId: string;
-  /** Claude session to resume (a fork of another Tower session). */
-  resume?: string;
-  /** The cost the forked Claude session already carries, which this session did not spend. */
-  costBaselineUsd?: number;
-  origin?: SessionOrigin;
-  by: string;
-}
 
 export type RoomInput =
   | { type: "create"; session: CreateInput }
@@ -363,7 +339,7 @@ function agentEvent(d: Draft, envelope: AgentEnvelope, inputSha256: string | und
     }
     case "approval-withdrawn": {
       const rec = Object.values(d.state.approvals).find((a) => a.requestId === ev.requestId);
-      if (!rec || rec.status !== "pending") return d.done();
+      if (rec?.status !== "pending") return d.done();
       d.resolveApproval(rec, "cancelled", "system", null, "Claude Code withdrew the request", null, null);
       d.clearedIfNone("the pending tool call was withdrawn");
       return d.done();
@@ -433,7 +409,7 @@ function decide(d: Draft, approvalId: string, body: DecisionBody, by: string, ed
   if (body.inputSha256 !== rec.inputSha256) {
     return fail("CONFLICT", `The input of ${rec.toolName} changed since you saw it (approval ${approvalId}); reload the approval and decide on what it shows now.`);
   }
-  const wanted = body.decision === "approve" ? "approved" : "denied";
+  const { status: wanted, comment, updatedInput } = resolutionOf(body);
   if (rec.status !== "pending") {
     const sameEdit = wanted === "denied" || (rec.editSha256 ?? null) === editSha256;
     if (rec.status === wanted && sameEdit) return d.done(rec); // the same decision again: idempotent
@@ -450,14 +426,12 @@ function decide(d: Draft, approvalId: string, body: DecisionBody, by: string, ed
   if (body.decision === "approve" && body.updatedInput && containsRedaction(body.updatedInput)) {
     return fail("BAD_REQUEST", "The edited input still contains [REDACTED:…] markers; write those values out or approve without edits.");
   }
-  const comment = body.comment?.length ? body.comment : null;
   const answer: ApprovalAnswer =
     body.decision === "approve"
       ? body.updatedInput
         ? { behavior: "allow", updatedInput: body.updatedInput }
         : { behavior: "allow" }
       : { behavior: "deny", message: body.comment };
-  const updatedInput = body.decision === "approve" ? (body.updatedInput ?? null) : null;
   const bound: ApprovalRecord = { ...rec, editSha256: updatedInput ? editSha256 : null };
   const next = d.resolveApproval(bound, wanted, "human", by, comment, updatedInput, answer);
   d.clearedIfNone(`${rec.toolName} ${wanted} by ${by}`);
@@ -496,7 +470,7 @@ function timer(d: Draft, t: RoomTimer): StepResult {
     return d.done();
   }
   const rec = d.state.approvals[t.approvalId];
-  if (!rec || rec.status !== "pending") return d.done();
+  if (rec?.status !== "pending") return d.done();
   d.resolveApproval(rec, "expired", "timeout", null, "no decision before the deadline", null, {
     behavior: "deny",
     message: EXPIRED_MESSAGE,

@@ -5,7 +5,7 @@
  */
 import type { ErrorCode } from "../../worker/protocol/errors";
 import type { RunOutcome } from "../../worker/protocol/agent";
-import { ACTIVE_STATUSES, type SessionStatus } from "../../worker/protocol/session";
+import { ACTIVE_STATUSES, isEnded, type SessionStatus } from "../../worker/protocol/session";
 
 export type Trigger =
   | { type: "run-started" }
@@ -18,8 +18,6 @@ export type Trigger =
   | { type: "continue" };
 
 export type Transition = { ok: true; to: SessionStatus } | { ok: false; code: ErrorCode; message: string };
-
-const ENDED: readonly SessionStatus[] = ["completed", "failed", "interrupted", "waiting_for_input"];
 
 function refuse(code: ErrorCode, message: string): Transition {
   return { ok: false, code, message };
@@ -41,7 +39,7 @@ function outcomeStatus(from: SessionStatus, outcome: RunOutcome["kind"]): Sessio
 
 /** The status `trigger` moves `from` to, or why it may not. */
 export function transition(from: SessionStatus, trigger: Trigger): Transition {
-  const ended = ENDED.includes(from);
+  const ended = isEnded(from);
   switch (trigger.type) {
     case "run-started":
       return from === "queued" || from === "starting"

@@ -2,6 +2,8 @@
  * Folds relayed SDK messages into the numbers a session list shows (messages, tool calls, cost,
  * tokens, turns) and picks out Claude's own session id. Pure; unknown message shapes are ignored.
  */
+import { isRecord, toolUses } from "../../worker/protocol/sdk-message";
+
 export interface RunFigures {
   inputTokens: number;
   outputTokens: number;
@@ -32,25 +34,15 @@ export const EMPTY_TALLY: Tally = {
   costBaselineUsd: 0,
 };
 
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-
 function num(v: unknown): number {
   return typeof v === "number" && Number.isFinite(v) ? v : 0;
-}
-
-function contentBlocks(message: Record<string, unknown>): Record<string, unknown>[] {
-  const inner = message.message;
-  if (!isRecord(inner) || !Array.isArray(inner.content)) return [];
-  return inner.content.filter(isRecord);
 }
 
 /** Adds one SDK message to the tally. */
 export function tallyMessage(t: Tally, message: Record<string, unknown>): Tally {
   switch (message.type) {
     case "assistant": {
-      const tools = contentBlocks(message).filter((b) => b.type === "tool_use").length;
+      const tools = toolUses(message).length;
       return { ...t, messageCount: t.messageCount + 1, toolCallCount: t.toolCallCount + tools };
     }
     case "user":

@@ -90,7 +90,7 @@ describe("vectors", () => {
   });
   it("keeps the k best", () => {
     const top = new TopK<string>(3);
-    [5, 1, 9, 3, 7, 2].forEach((s, i) => top.push(s, `i${i}`));
+    for (const [i, s] of [5, 1, 9, 3, 7, 2].entries()) top.push(s, `i${i}`);
     expect(top.sorted().map((x) => x.score)).toEqual([9, 7, 5]);
     expect(top.threshold).toBe(5);
   });

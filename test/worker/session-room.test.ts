@@ -31,6 +31,7 @@ async function startedAgent(seed: Seed, id: string, runId: string): Promise<Sock
   return agent;
 }
 
+// biome-ignore lint/correctness/noUnusedFunctionParameters: callers name the agent for readability; the run id is read from the room
 async function runIdOf(seed: Seed, agentId: string): Promise<string> {
   const link = env.AgentLink.getByName(agentId);
   return runInDurableObject(link, async (instance) => {

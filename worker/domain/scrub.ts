@@ -20,7 +20,7 @@ export function scrubText(text: string): string {
     rule.re.lastIndex = 0;
     if (!rule.re.test(out)) continue;
     const marker = redactionMarker(rule.kind);
-    out = out.replace(rule.re, (match: string, prefix: unknown) => (rule.keepPrefix && typeof prefix === "string" ? prefix + marker : marker));
+    out = out.replace(rule.re, (_match: string, prefix: unknown) => (rule.keepPrefix && typeof prefix === "string" ? prefix + marker : marker));
   }
   return redactAssignments(out);
 }

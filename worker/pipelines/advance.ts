@@ -6,6 +6,7 @@
  * performs the result; this module never does IO, so every rule is tested in Node.
  */
 import type { StepStatus } from "../protocol/pipelines";
+import { isEnded } from "../protocol/session";
 import { evaluate, isTruthy, parseExpr } from "./expr";
 import { outputLookup, type StepOutput } from "./outputs";
 import type { Plan, PlannedStep } from "./plan";
@@ -53,7 +54,6 @@ export interface Tick {
 }
 
 export const ENDED_STEP: readonly StepStatus[] = ["succeeded", "failed", "skipped", "cancelled"];
-const SESSION_ENDED = ["completed", "failed", "interrupted", "waiting_for_input"];
 /** A queued step looks at the pool again this often, since seats freed by other runs send no event. */
 export const QUEUE_RECHECK_MS = 2000;
 
@@ -102,7 +102,7 @@ export function advance(plan: Plan, states: ReadonlyMap<string, StepState>, sess
     const s = cur(step.id);
     if (s.status === "running" && s.sessionId) {
       const end = sessions.get(s.sessionId);
-      if (end && SESSION_ENDED.includes(end.status)) {
+      if (end && isEnded(end.status)) {
         const outputs = { result: end.result, costUsd: s.costUsd + end.costUsd };
         if (end.status === "completed") set(step.id, { status: "succeeded", statusReason: "the session completed", endedAt: now, ...outputs });
         else set(step.id, { ...outputs, ...failOrRetry(step, s, `the session ended ${end.status}${end.statusReason ? ` (${end.statusReason})` : ""}`, now) });

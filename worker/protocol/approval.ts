@@ -53,6 +53,21 @@ const Deny = z.object({
 export const DecisionChoice = z.discriminatedUnion("decision", [Approve, Deny]);
 export type DecisionChoice = z.infer<typeof DecisionChoice>;
 
+/** The status each decision resolves an approval (or a device sign-in) to. */
+export const DECIDED_STATUS = { approve: "approved", deny: "denied" } as const satisfies Record<DecisionChoice["decision"], ApprovalStatus>;
+
+/**
+ * What a decision writes on the approval it resolves: the room applies it, and the web shows it
+ * optimistically before the room answers, so both read the choice the same way.
+ */
+export function resolutionOf(choice: DecisionChoice): { status: "approved" | "denied"; comment: string | null; updatedInput: ToolInput | null } {
+  return {
+    status: DECIDED_STATUS[choice.decision],
+    comment: choice.comment ? choice.comment : null,
+    updatedInput: choice.decision === "approve" ? (choice.updatedInput ?? null) : null,
+  };
+}
+
 /**
  * A decision as a client sends it: the choice bound to the input the person saw. The client echoes
  * the approval's `inputSha256`; the room refuses it when it is not the hash of the call it holds.

@@ -18,6 +18,18 @@ export const SessionStatus = z.enum([
 ]);
 export type SessionStatus = z.infer<typeof SessionStatus>;
 
+/**
+ * The statuses in which a session has stopped: no run is active and no agent is needed. A session
+ * `waiting_for_input` has ended its run too (a continue starts the next). The one definition: lists,
+ * filters, the room's transitions and pipelines all ask `isEnded`.
+ */
+export const ENDED_STATUSES = ["completed", "failed", "interrupted", "waiting_for_input"] as const satisfies readonly SessionStatus[];
+export type EndedStatus = (typeof ENDED_STATUSES)[number];
+
+export function isEnded(status: string): status is EndedStatus {
+  return (ENDED_STATUSES as readonly string[]).includes(status);
+}
+
 const ToolList = z.array(z.string().min(1).max(200)).max(100);
 
 /** An MCP server Claude Code may start (stdio) or reach (http/sse) for this session. */

@@ -16,6 +16,7 @@ import { can } from "../domain/policy";
 import { formatUserCode, newSecret, newUserCode } from "../domain/user-code";
 import type { AppEnv } from "../env";
 import { errorResponses, jsonBody, jsonResponse, router } from "../http";
+import { DECIDED_STATUS } from "../protocol/approval";
 import { DeviceApproveBody, DeviceStart, DeviceStartBody, DeviceTokenBody, DeviceTokenResult } from "../protocol/enrollment";
 import { ApiError } from "../protocol/errors";
 import { newId, type AgentId, type WorkspaceId } from "../protocol/ids";
@@ -72,11 +73,11 @@ export const auth = router()
         // launches (and its owner's trust) to whoever typed its name, whoever owns it.
         if (await findAgent(db, actor.workspaceId, row.machineName!)) throw nameTaken(row.machineName!);
       }
-      if (!(await decideDevice(db, userCode, decision === "approve" ? "approved" : "denied", { workspaceId: actor.workspaceId, userId: actor.userId ?? "", scopes: actor.scopes }))) {
+      if (!(await decideDevice(db, userCode, DECIDED_STATUS[decision], { workspaceId: actor.workspaceId, userId: actor.userId ?? "", scopes: actor.scopes }))) {
         throw new ApiError("CONFLICT", "That sign-in was decided a moment ago.");
       }
       await recordAudit(c, `signin.device.${decision}`, row.kind === "agent" ? `machine:${row.machineName}` : "cli", {}, "device");
-      return c.json({ status: decision === "approve" ? ("approved" as const) : ("denied" as const), kind: row.kind, machineName: row.machineName }, 200);
+      return c.json({ status: DECIDED_STATUS[decision], kind: row.kind, machineName: row.machineName }, 200);
     },
   );
 

@@ -1,10 +1,20 @@
 /**
- * The route table of authorization: every route's action. A route missing here is refused for
- * everyone (and the authorization matrix test fails), so no endpoint can ship without a rule.
+ * The route table of authorization: every route's action. Its keys are checked against the app's
+ * route table by tsc (`RouteKey`, derived from `AppType`): a typed route without a rule, or a rule
+ * for no route, does not compile; a route missing at run time is refused for everyone.
  */
+import type { ExtractSchema } from "hono/types";
+import type { AppType } from "../app";
 import type { Action } from "../domain/policy";
 
-export const PERMISSIONS: Record<string, Action> = {
+type Schema = ExtractSchema<AppType>;
+type Verb<M> = M extends `$${infer V}` ? Uppercase<V> : never;
+/** "METHOD /path" of every route in the typed chain of worker/app.ts. */
+export type RouteKey = { [P in keyof Schema & string]: `${Verb<keyof Schema[P]>} ${P}` }[keyof Schema & string];
+/** Routes outside the typed chain (app.doc31 serves the OpenAPI document itself). */
+type OutsideTheTable = "GET /api/openapi.json";
+
+const TABLE = {
   "GET /api/health": "health",
   "GET /api/openapi.json": "health",
   "GET /api/echo": "health",
@@ -75,4 +85,6 @@ export const PERMISSIONS: Record<string, Action> = {
   "GET /api/pipelines/runs/:id": "pipeline.read",
   "POST /api/pipelines/runs/:id/cancel": "pipeline.manage",
   "POST /api/pipelines/runs/:id/retry": "pipeline.manage",
-};
+} as const satisfies Record<RouteKey | OutsideTheTable, Action>;
+
+export const PERMISSIONS: Readonly<Record<string, Action>> = TABLE;

@@ -7,6 +7,7 @@
 import { scrubText } from "../domain/scrub";
 import type { SessionEvent } from "../protocol/events";
 import type { DocKind } from "../protocol/search";
+import { contentBlocks, isRecord, toolResultText } from "../protocol/sdk-message";
 
 export interface IndexDoc {
   seq: number;
@@ -23,21 +24,8 @@ const MAX_TEXT = 4000;
 const MAX_TOOL_RESULT = 1000;
 export const WRITE_TOOLS = ["Edit", "Write", "MultiEdit", "NotebookEdit"] as const;
 
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
-
 // Control characters are dropped so that nothing stored can be mistaken for markup or markers later.
 const clean = (s: string, max: number) => scrubText(s.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, " ").slice(0, max)).trim();
-
-function blocks(message: Record<string, unknown>): Record<string, unknown>[] {
-  const inner = message.message;
-  return isRecord(inner) && Array.isArray(inner.content) ? inner.content.filter(isRecord) : [];
-}
-
-function resultText(content: unknown): string {
-  if (typeof content === "string") return content;
-  if (Array.isArray(content)) return content.filter(isRecord).map((b) => (typeof b.text === "string" ? b.text : "")).join("\n");
-  return "";
-}
 
 /** The session's own document (seq 0): its title, so renames are findable. */
 export function titleDoc(title: string, at: number): IndexDoc {
@@ -61,13 +49,13 @@ export function docsOf(e: SessionEvent): IndexDoc[] {
     case "sdk-message": {
       const m = e.message;
       if (m.type === "result" && typeof m.result === "string") push({ kind: "result", toolName: null, path: null, text: clean(m.result, MAX_TEXT) });
-      for (const b of m.type === "assistant" || m.type === "user" ? blocks(m) : []) {
+      for (const b of m.type === "assistant" || m.type === "user" ? contentBlocks(m) : []) {
         if (b.type === "text" && typeof b.text === "string" && m.type === "assistant") push({ kind: "assistant", toolName: null, path: null, text: clean(b.text, MAX_TEXT) });
         else if (b.type === "tool_use" && typeof b.name === "string") {
           const input = isRecord(b.input) ? b.input : {};
           const path = (WRITE_TOOLS as readonly string[]).includes(b.name) && typeof (input.file_path ?? input.notebook_path) === "string" ? String(input.file_path ?? input.notebook_path) : null;
           push({ kind: "tool-call", toolName: b.name, path: path ? clean(path, 1000) : null, text: clean(`${b.name} ${JSON.stringify(input)}`, MAX_TEXT) });
-        } else if (b.type === "tool_result") push({ kind: "tool-result", toolName: null, path: null, text: clean(resultText(b.content), MAX_TOOL_RESULT) });
+        } else if (b.type === "tool_result") push({ kind: "tool-result", toolName: null, path: null, text: clean(toolResultText(b.content), MAX_TOOL_RESULT) });
       }
       break;
     }

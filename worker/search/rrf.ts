@@ -8,7 +8,7 @@ export const RRF_K = 60;
 export function fuse(lists: readonly (readonly string[])[], k = RRF_K): { key: string; score: number }[] {
   const scores = new Map<string, number>();
   for (const list of lists) {
-    list.forEach((key, i) => scores.set(key, (scores.get(key) ?? 0) + 1 / (k + i + 1)));
+    for (const [i, key] of list.entries()) scores.set(key, (scores.get(key) ?? 0) + 1 / (k + i + 1));
   }
   return [...scores].map(([key, score]) => ({ key, score })).sort((a, b) => b.score - a.score);
 }

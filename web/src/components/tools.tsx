@@ -20,7 +20,8 @@ export function Diff({ before, after }: { before: string; after: string }) {
             .replace(/\n$/, "")
             .split("\n")
             .map((l) => `${p.added ? "+" : p.removed ? "-" : " "} ${l}`)
-            .join("\n") + "\n"}
+            .join("\n")}
+          {"\n"}
         </span>
       ))}
     </pre>

@@ -4,7 +4,7 @@
  * route, which answers from the room without waiting for the inbox to catch up. The decision names
  * the hash of the input this approval showed, so the room refuses it if that is not the call it holds.
  */
-import type { Approval, DecisionChoice } from "../../../worker/protocol/approval";
+import { resolutionOf, type Approval, type DecisionChoice } from "../../../worker/protocol/approval";
 import { upsertApproval } from "../state/workspace";
 import { api } from "./api";
 import { toast } from "./toasts";
@@ -27,10 +27,8 @@ function show(a: Approval): void {
 export async function decide(a: Approval, body: DecisionChoice): Promise<boolean> {
   const optimistic: Approval = {
     ...a,
-    status: body.decision === "approve" ? "approved" : "denied",
+    ...resolutionOf(body),
     via: "human",
-    comment: body.comment ?? null,
-    updatedInput: body.decision === "approve" ? (body.updatedInput ?? null) : null,
     decidedAt: Date.now(),
   };
   show(optimistic);

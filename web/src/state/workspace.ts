@@ -6,7 +6,7 @@
 import type { Approval } from "../../../worker/protocol/approval";
 import type { AgentPresence, HubFrame } from "../../../worker/protocol/frames";
 import type { RunView } from "../../../worker/protocol/pipelines";
-import type { SessionStatus, SessionSummary } from "../../../worker/protocol/session";
+import { isEnded, type SessionSummary } from "../../../worker/protocol/session";
 
 export interface WorkspaceState {
   sessions: ReadonlyMap<string, SessionSummary>;
@@ -101,8 +101,6 @@ export interface SessionFilter {
 
 export const defaultFilter: SessionFilter = { status: "all", agent: null, archived: false };
 
-const ENDED: readonly SessionStatus[] = ["completed", "failed", "interrupted"];
-
 export function matchesFilter(s: SessionSummary, f: SessionFilter): boolean {
   if (s.archived !== f.archived) return false;
   if (f.agent && s.agentId !== f.agent) return false;
@@ -112,9 +110,9 @@ export function matchesFilter(s: SessionSummary, f: SessionFilter): boolean {
     case "needs_approval":
       return s.status === "waiting_for_approval";
     case "ended":
-      return ENDED.includes(s.status);
+      return isEnded(s.status);
     case "active":
-      return !ENDED.includes(s.status);
+      return !isEnded(s.status);
   }
 }
 

@@ -7,6 +7,7 @@
 import type { Approval } from "../../../worker/protocol/approval";
 import type { SessionEvent } from "../../../worker/protocol/events";
 import type { SessionStatus } from "../../../worker/protocol/session";
+import { contentBlocks, toolResultText } from "../../../worker/protocol/sdk-message";
 
 export interface ToolResult {
   text: string;
@@ -28,16 +29,8 @@ type Json = Record<string, unknown>;
 const isObj = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v);
 
 /** Tool result content is a string or a list of blocks; show the text parts. */
-export function resultText(content: unknown): string {
-  if (typeof content === "string") return content;
-  if (Array.isArray(content)) {
-    return content
-      .map((b) => (isObj(b) && typeof b.text === "string" ? b.text : isObj(b) && b.type === "image" ? "[image]" : ""))
-      .filter(Boolean)
-      .join("\n");
-  }
-  return content == null ? "" : JSON.stringify(content);
-}
+/** Re-exported: the one reading of a tool result shared with the CLI and the search index. */
+export { toolResultText as resultText };
 
 /** A dead letter's line: what was lost from the session, and why (the agent or Tower dropped it). */
 export function droppedText(e: { eventType: string; size: number; reason: string }): string {
@@ -120,8 +113,7 @@ export class Transcript {
 
   private addMessage(seq: number, m: Json): boolean {
     const parent = typeof m.parent_tool_use_id === "string" ? m.parent_tool_use_id : null;
-    const inner = isObj(m.message) ? m.message : null;
-    const blocks = inner && Array.isArray(inner.content) ? inner.content.filter(isObj) : [];
+    const blocks = contentBlocks(m);
     let changed = false;
     if (m.type === "assistant") {
       blocks.forEach((b, n) => {
@@ -138,7 +130,7 @@ export class Transcript {
     } else if (m.type === "user") {
       for (const b of blocks) {
         if (b.type === "tool_result" && typeof b.tool_use_id === "string") {
-          changed = this.resolveTool(b.tool_use_id, { text: resultText(b.content), isError: b.is_error === true }) || changed;
+          changed = this.resolveTool(b.tool_use_id, { text: toolResultText(b.content), isError: b.is_error === true }) || changed;
         }
       }
     } else if (m.type === "result" && parent === null) {

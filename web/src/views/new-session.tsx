@@ -3,7 +3,7 @@
  * with the recent ones, model, max turns and advanced options. Submitting lands on the new
  * session, already live — never on a blank screen.
  */
-import { useMemo, useState } from "react";
+import { useMemo, useRef, useState } from "react";
 import { useLocation } from "wouter";
 import type { CreateSessionBody } from "../../../worker/protocol/session";
 import { SolvedBefore } from "../components/solved-before";
@@ -20,6 +20,7 @@ export function NewSessionView() {
     for (const s of [...state.sessions.values()].sort((a, b) => b.createdAt - a.createdAt)) seen.add(s.cwd);
     return [...seen].slice(0, 10);
   }, [state.sessions]);
+  const attempt = useRef<{ json: string; key: string } | null>(null);
   const [prompt, setPrompt] = useState("");
   const [agent, setAgent] = useState("");
   const [cwd, setCwd] = useState(recentDirs[0] ?? "");
@@ -48,9 +49,12 @@ export function NewSessionView() {
       ...(tools(allowed).length ? { allowedTools: tools(allowed) } : {}),
       ...(tools(disallowed).length ? { disallowedTools: tools(disallowed) } : {}),
     };
+    // Submitting the same form again (after a lost reply) reuses its key, so it cannot launch twice.
+    const json = JSON.stringify(body);
+    if (attempt.current?.json !== json) attempt.current = { json, key: crypto.randomUUID() };
     setBusy(true);
     try {
-      const s = await api.createSession(body);
+      const s = await api.createSession(body, attempt.current.key);
       workspace.set((w) => loadSessions(w, [s]));
       navigate(`/sessions/${s.id}`);
     } catch (e) {

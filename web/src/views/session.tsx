@@ -20,8 +20,8 @@ import { toast } from "../live/toasts";
 import { sessionLink, workspace } from "../live/workspace-live";
 import { useStore } from "../state/store";
 import type { Item } from "../transcript/build";
+import { isEnded } from "../../../worker/protocol/session";
 
-const ENDED = new Set(["completed", "failed", "interrupted", "waiting_for_input"]);
 
 function ItemView({ item }: { item: Item }): ReactNode {
   switch (item.kind) {
@@ -132,7 +132,7 @@ function SessionPage({ id, live }: { id: string; live: SessionLive }) {
 
   const pending = [...view.approvals.values()].filter((a) => a.status === "pending");
   const firstPending = useRef<ApprovalCardHandle>(null);
-  const active = s ? !ENDED.has(s.status) : false;
+  const active = s ? !isEnded(s.status) : false;
 
   const interrupt = async () => {
     try {
