@@ -43,7 +43,8 @@ export function spawnInGroup(o: SpawnOptions, g: GroupSpawnOptions): SpawnedProc
     writeFileSync(g.pidFile, JSON.stringify({ runId: g.runId, pgid, startedAt: Date.now() } satisfies z.infer<typeof PidFile>));
   }
   const killOne = child.kill.bind(child);
-  const killGroup = (signal?: NodeJS.Signals | number): boolean => (pgid !== undefined && signalGroup(pgid, typeof signal === "string" ? signal : "SIGTERM")) || killOne(signal);
+  const killGroup = (signal?: NodeJS.Signals | number): boolean =>
+    (pgid !== undefined && signalGroup(pgid, typeof signal === "string" ? signal : "SIGTERM")) || killOne(signal);
   o.signal?.addEventListener("abort", () => killGroup("SIGTERM"), { once: true });
   child.once("exit", () => {
     // What Claude Code left in its group (a backgrounded Bash command) goes with it.

@@ -7,7 +7,15 @@
 import { randomUUID } from "node:crypto";
 import type { ApprovalAnswer, RunOutcome } from "../worker/protocol/agent";
 import type { LaunchSpec } from "../worker/protocol/session";
-import { query, type CanUseTool, type Options, type PermissionResult, type Query, type SDKResultMessage, type SpawnedProcess } from "@anthropic-ai/claude-agent-sdk";
+import {
+  query,
+  type CanUseTool,
+  type Options,
+  type PermissionResult,
+  type Query,
+  type SDKResultMessage,
+  type SpawnedProcess,
+} from "@anthropic-ai/claude-agent-sdk";
 import { spawnInGroup } from "./process-group";
 
 export interface RunSpec {
@@ -198,7 +206,11 @@ export function startRun(spec: RunSpec, hooks: RunHooks, options: RunOptions = {
     ...(options.claudePath ? { pathToClaudeCodeExecutable: options.claudePath } : {}),
     // Its own process group, so stopping the run stops all it started, and a pid file outlives a killed agent.
     spawnClaudeCodeProcess: (o) => {
-      child = spawnInGroup(o, { runId: options.runId ?? randomUUID(), ...(options.pidFile ? { pidFile: options.pidFile } : {}), ...(stderr ? { stderr: (chunk: string) => stderr.push(chunk) } : {}) });
+      child = spawnInGroup(o, {
+        runId: options.runId ?? randomUUID(),
+        ...(options.pidFile ? { pidFile: options.pidFile } : {}),
+        ...(stderr ? { stderr: (chunk: string) => stderr.push(chunk) } : {}),
+      });
       return child;
     },
     ...(spec.model ? { model: spec.model } : {}),

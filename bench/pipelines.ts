@@ -47,12 +47,25 @@ export async function schedulingOverhead(ctx: PipelineBenchCtx, n = 60): Promise
     link.send({ type: "launch-ack", runId: order.runId });
     void (async () => {
       const agent = await JsonSocket.open(`${ctx.ws}/api/sessions/${order.sessionId}/agent`, token);
-      const outcome = { kind: "success", result: "ok", costUsd: 0, inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheCreationTokens: 0, numTurns: 1, durationMs: 1 };
+      const outcome = {
+        kind: "success",
+        result: "ok",
+        costUsd: 0,
+        inputTokens: 0,
+        outputTokens: 0,
+        cacheReadTokens: 0,
+        cacheCreationTokens: 0,
+        numTurns: 1,
+        durationMs: 1,
+      };
       endedAt.set(order.sessionId, performance.timeOrigin + performance.now());
-      agent.send({ type: "agent-events", events: [
-        { id: `${order.runId}-s`, at: Date.now(), event: { type: "run-started", runId: order.runId } },
-        { id: `${order.runId}-e`, at: Date.now(), event: { type: "run-ended", runId: order.runId, outcome } },
-      ] });
+      agent.send({
+        type: "agent-events",
+        events: [
+          { id: `${order.runId}-s`, at: Date.now(), event: { type: "run-started", runId: order.runId } },
+          { id: `${order.runId}-e`, at: Date.now(), event: { type: "run-ended", runId: order.runId, outcome } },
+        ],
+      });
       await agent.next((x) => x.type === "ack");
       agent.close();
     })();
@@ -92,11 +105,30 @@ export async function fanOutPipeline(ctx: PipelineBenchCtx, n = 100, capacity = 
   const api = await startFakeMessagesApi({ port: 0 });
   const claude = await makeClaudeTestEnv(api.url);
   const token = await enrollMachine(ctx.client, "bench-fan");
-  const child = spawn(process.execPath, [join(PROJECT_ROOT, "agent/bin/tower.mjs"), "agent", "--server", ctx.url, "--token", token, "--name", "bench-fan", "--labels", "fan", "--capacity", String(capacity), "--state-dir", join(root, "agent")], {
-    cwd: root,
-    env: Object.fromEntries(Object.entries({ ...process.env, ...claude.env }).filter((e): e is [string, string] => e[1] !== undefined)),
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const child = spawn(
+    process.execPath,
+    [
+      join(PROJECT_ROOT, "agent/bin/tower.mjs"),
+      "agent",
+      "--server",
+      ctx.url,
+      "--token",
+      token,
+      "--name",
+      "bench-fan",
+      "--labels",
+      "fan",
+      "--capacity",
+      String(capacity),
+      "--state-dir",
+      join(root, "agent"),
+    ],
+    {
+      cwd: root,
+      env: Object.fromEntries(Object.entries({ ...process.env, ...claude.env }).filter((e): e is [string, string] => e[1] !== undefined)),
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
   let out = "";
   child.stdout?.on("data", (d: Buffer) => (out += d.toString()));
   child.stderr?.on("data", (d: Buffer) => (out += d.toString()));
@@ -106,7 +138,12 @@ export async function fanOutPipeline(ctx: PipelineBenchCtx, n = 100, capacity = 
       if (child.exitCode !== null || Date.now() - t0 > 30_000) throw new Error(`bench agent did not connect:\n${out.slice(-2000)}`);
       await new Promise((r) => setTimeout(r, 100));
     }
-    const run = await ctx.client.startPipelineRun({ pipeline: { name: "bench-fan", steps: { fan: { prompt: "just say hi ({{matrix.index}})", cwd: root, selector: { labels: ["fan"] }, matrix: { count: n } } } } });
+    const run = await ctx.client.startPipelineRun({
+      pipeline: {
+        name: "bench-fan",
+        steps: { fan: { prompt: "just say hi ({{matrix.index}})", cwd: root, selector: { labels: ["fan"] }, matrix: { count: n } } },
+      },
+    });
     const done = await until(ctx.client, run.id, (r) => r.status !== "running", 15 * 60_000);
     if (done.status !== "succeeded") throw new Error(`bench fan-out ${done.status}: ${done.statusReason}`);
     let sessionsSumMs = 0;

@@ -94,7 +94,10 @@ function tally(profile: CpuProfile, keysOf: (node: ProfileNode) => Iterable<stri
 
 function rows(title: string, times: Map<string, number>, busy: number, n: number): string[] {
   const top = [...times.entries()].sort((a, b) => b[1] - a[1]).slice(0, n);
-  return [`${title} (busy ${(busy / 1000).toFixed(0)} ms sampled)`, ...top.map(([k, us]) => `${(us / 1000).toFixed(1).padStart(8)} ms ${((us / busy) * 100).toFixed(1).padStart(5)}%  ${k}`)];
+  return [
+    `${title} (busy ${(busy / 1000).toFixed(0)} ms sampled)`,
+    ...top.map(([k, us]) => `${(us / 1000).toFixed(1).padStart(8)} ms ${((us / busy) * 100).toFixed(1).padStart(5)}%  ${k}`),
+  ];
 }
 
 /** Functions by self time (sampled), with their share of all samples that were not idle. */

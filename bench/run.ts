@@ -67,11 +67,13 @@ const THINK_MS = 40;
 const DECISIONS_PER_TOKEN = 50;
 
 async function freshViewer(ctx: Ctx, sessionId: string): Promise<JsonSocket> {
-  const { token } = await (await fetch(`${ctx.url}/api/tokens`, {
-    method: "POST",
-    headers: { authorization: `Bearer ${ctx.adminToken}`, "content-type": "application/json" },
-    body: JSON.stringify({ name: uid("bench") }),
-  })).json() as { token: string };
+  const { token } = (await (
+    await fetch(`${ctx.url}/api/tokens`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${ctx.adminToken}`, "content-type": "application/json" },
+      body: JSON.stringify({ name: uid("bench") }),
+    })
+  ).json()) as { token: string };
   const viewer = await JsonSocket.open(`${ctx.ws}/api/sessions/${sessionId}/live`, token);
   await viewer.next((f) => f.type === "snapshot");
   return viewer;
@@ -93,10 +95,15 @@ async function approvalRoundTrip(ctx: Ctx, n = 200) {
     const t0 = performance.now();
     const requestId = uid("req");
     const toolUseId = uid("toolu");
-    agent.send({ type: "agent-events", events: [{ id: uid("ev"), at: Date.now(), event: { type: "approval-request", requestId, toolUseId, toolName: "Bash", input: { command: "ls" } } }] });
+    agent.send({
+      type: "agent-events",
+      events: [{ id: uid("ev"), at: Date.now(), event: { type: "approval-request", requestId, toolUseId, toolName: "Bash", input: { command: "ls" } } }],
+    });
     const frame = await viewer.next((f) => f.type === "events" && JSON.stringify(f).includes(toolUseId));
     seen.push(performance.now() - t0);
-    const ev = (frame.events as { type: string; approval?: { id: string; toolUseId: string; inputSha256: string } }[]).find((e) => e.approval?.toolUseId === toolUseId)!;
+    const ev = (frame.events as { type: string; approval?: { id: string; toolUseId: string; inputSha256: string } }[]).find(
+      (e) => e.approval?.toolUseId === toolUseId,
+    )!;
     viewer.send({ type: "decide", approvalId: ev.approval!.id, body: { decision: "approve", inputSha256: ev.approval!.inputSha256 } });
     await agent.next((f) => f.type === "decision" && f.requestId === requestId);
     total.push(performance.now() - t0);
@@ -125,7 +132,16 @@ async function fanOut(ctx: Ctx, viewers: number, events = 100) {
           };
         }),
     );
-    agent.send({ type: "agent-events", events: [{ id: uid("ev"), at: Date.now(), event: { type: "sdk-message", message: { type: "assistant", marker, message: { content: [{ type: "text", text: "x" }] } } } }] });
+    agent.send({
+      type: "agent-events",
+      events: [
+        {
+          id: uid("ev"),
+          at: Date.now(),
+          event: { type: "sdk-message", message: { type: "assistant", marker, message: { content: [{ type: "text", text: "x" }] } } },
+        },
+      ],
+    });
     const times = await Promise.all(arrivals);
     perDelivery.push(...times);
     allDelivered.push(Math.max(...times));
@@ -229,7 +245,14 @@ async function main() {
   const control = await JsonSocket.open(`${ws}/api/agents/connect`, boot.agentToken!);
   control.send({ type: "hello", machine: { name: "bench-machine", hostname: "bench", labels: [], capacity: 4, versions: {} }, running: [] });
   await control.next((f) => f.type === "welcome");
-  const ctx: Ctx = { url: server.url, ws, adminToken: boot.adminToken!, agentToken: boot.agentToken!, client: createApiClient({ baseUrl: server.url, token: boot.adminToken! }), control };
+  const ctx: Ctx = {
+    url: server.url,
+    ws,
+    adminToken: boot.adminToken!,
+    agentToken: boot.agentToken!,
+    client: createApiClient({ baseUrl: server.url, token: boot.adminToken! }),
+    control,
+  };
   const hardStop = setTimeout(() => {
     console.error("bench: over its 10-minute budget; stopping");
     void server.stop().then(() => process.exit(1));
@@ -258,7 +281,9 @@ async function main() {
       if (wants("search")) {
         const search = await searchBench(ctx);
         searchResults = search;
-        console.log(`index ${search.events} events (${search.documents} documents) ${search.indexedEventsPerSecond} events/s, agent send → searchable (target ≥ 1,000)`);
+        console.log(
+          `index ${search.events} events (${search.documents} documents) ${search.indexedEventsPerSecond} events/s, agent send → searchable (target ≥ 1,000)`,
+        );
         console.log(`search text over ${search.events} events     ${fmt(search.text)}  ×${ratio(search.text, floor.http)} of /api/health (target p95 ≤ 50 ms)`);
         console.log(`search hybrid                 ${fmt(search.hybrid)}  ×${ratio(search.hybrid, floor.http)} of /api/health (target p95 ≤ 150 ms)`);
         console.log(`search semantic               ${fmt(search.semantic)}  ×${ratio(search.semantic, floor.http)} of /api/health`);
@@ -269,7 +294,9 @@ async function main() {
         console.log(`  upstream session end → next launch   ${fmt(sched.endToLaunch)}`);
         const fan = await fanOutPipeline(ctx, Number(process.env.BENCH_FAN_STEPS ?? 100));
         const pct = Math.round((fan.overheadMs / fan.wallMs) * 1000) / 10;
-        console.log(`pipeline fan-out of ${fan.steps} sessions   wall ${fan.wallMs} ms on ${fan.capacity} seats; sessions' own time ${fan.sessionsSumMs} ms (÷${fan.capacity} = ${fan.idealMs} ms); overhead ${fan.overheadMs} ms (${pct}% of wall)`);
+        console.log(
+          `pipeline fan-out of ${fan.steps} sessions   wall ${fan.wallMs} ms on ${fan.capacity} seats; sessions' own time ${fan.sessionsSumMs} ms (÷${fan.capacity} = ${fan.idealMs} ms); overhead ${fan.overheadMs} ms (${pct}% of wall)`,
+        );
         pipelineResults = { ...sched, fanOut: fan };
       }
     };
@@ -286,7 +313,9 @@ async function main() {
     for (const v of [1, 10, 100]) {
       const r = await fanOut(ctx, v);
       fan.push(r);
-      console.log(`fan-out to ${String(v).padStart(3)} viewers         ${fmt(r.perDelivery)}  ×${ratio(r.perDelivery, floor.wsEcho)} of echo${v === 100 ? " (target p95 ≤ 25 ms)" : ""}`);
+      console.log(
+        `fan-out to ${String(v).padStart(3)} viewers         ${fmt(r.perDelivery)}  ×${ratio(r.perDelivery, floor.wsEcho)} of echo${v === 100 ? " (target p95 ≤ 25 ms)" : ""}`,
+      );
     }
     const list = await sessionList(ctx);
     console.log(`list of ${list.sessions} sessions, 50/page  ${fmt(list.page50)}  ×${ratio(list.page50, floor.http)} of /api/health (target p95 ≤ 20 ms)`);

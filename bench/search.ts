@@ -51,11 +51,39 @@ async function loadSession(ctx: SearchBenchCtx, s: number, events: number): Prom
     ],
   });
   for (let i = 0; i < events; i += 200) {
-    const batch = Array.from({ length: Math.min(200, events - i) }, (_, k) => ({ id: uid("ev"), at: Date.now(), event: { type: "sdk-message", message: eventAt(s, i + k) } }));
+    const batch = Array.from({ length: Math.min(200, events - i) }, (_, k) => ({
+      id: uid("ev"),
+      at: Date.now(),
+      event: { type: "sdk-message", message: eventAt(s, i + k) },
+    }));
     agent.send({ type: "agent-events", events: batch });
   }
   // A finished run, as a real session ends: its result is indexed too.
-  agent.send({ type: "agent-events", events: [{ id: uid("ev"), at: Date.now(), event: { type: "run-ended", runId, outcome: { kind: "success", claudeSessionId, result: SESSIONS[s % SESSIONS.length]!.result, costUsd: 0.05, inputTokens: 1000, outputTokens: 500, cacheReadTokens: 0, cacheCreationTokens: 0, numTurns: 3, durationMs: 60_000 } } }] });
+  agent.send({
+    type: "agent-events",
+    events: [
+      {
+        id: uid("ev"),
+        at: Date.now(),
+        event: {
+          type: "run-ended",
+          runId,
+          outcome: {
+            kind: "success",
+            claudeSessionId,
+            result: SESSIONS[s % SESSIONS.length]!.result,
+            costUsd: 0.05,
+            inputTokens: 1000,
+            outputTokens: 500,
+            cacheReadTokens: 0,
+            cacheCreationTokens: 0,
+            numTurns: 3,
+            durationMs: 60_000,
+          },
+        },
+      },
+    ],
+  });
   await done;
   agent.close();
 }

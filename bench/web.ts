@@ -70,7 +70,10 @@ export async function eventToDom(opts: { url: string; adminToken: string; sessio
           {
             id: `web-${Date.now().toString(36)}-${i}`,
             at: Date.now(),
-            event: { type: "sdk-message", message: { type: "assistant", parent_tool_use_id: null, message: { role: "assistant", content: [{ type: "text", text: `${marker} arrived` }] } } },
+            event: {
+              type: "sdk-message",
+              message: { type: "assistant", parent_tool_use_id: null, message: { role: "assistant", content: [{ type: "text", text: `${marker} arrived` }] } },
+            },
           },
         ],
       });

@@ -31,9 +31,7 @@ export class AgentLink extends Server<Env> {
   override onStart(): void {
     const sql = this.ctx.storage.sql;
     sql.exec(`CREATE TABLE IF NOT EXISTS link_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)`);
-    sql.exec(
-      `CREATE TABLE IF NOT EXISTS link_queue (run_id TEXT PRIMARY KEY, order_json TEXT NOT NULL, created_at INTEGER NOT NULL)`,
-    );
+    sql.exec(`CREATE TABLE IF NOT EXISTS link_queue (run_id TEXT PRIMARY KEY, order_json TEXT NOT NULL, created_at INTEGER NOT NULL)`);
     sql.exec(`CREATE TABLE IF NOT EXISTS link_done (run_id TEXT PRIMARY KEY, at INTEGER NOT NULL)`);
   }
 

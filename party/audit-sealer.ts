@@ -18,7 +18,9 @@ export class AuditSealer {
     private readonly db: Db,
     private readonly workspaceId: string,
   ) {
-    sql.exec(`CREATE TABLE IF NOT EXISTS hub_audit_anchor (id INTEGER PRIMARY KEY CHECK (id = 1), key TEXT NOT NULL, seq INTEGER NOT NULL, hash TEXT NOT NULL)`);
+    sql.exec(
+      `CREATE TABLE IF NOT EXISTS hub_audit_anchor (id INTEGER PRIMARY KEY CHECK (id = 1), key TEXT NOT NULL, seq INTEGER NOT NULL, hash TEXT NOT NULL)`,
+    );
   }
 
   /** Chains every pending entry; calls run one after another (one writer per chain). */

@@ -43,8 +43,11 @@ export class RoomAuthority {
 
   /** Why `actor` may not decide or interrupt now (null: they may). */
   async refusal(actor: SocketActor, now: number): Promise<{ code: ErrorCode; message: string; close: boolean } | null> {
-    if (isExpired(actor, now)) return { code: "UNAUTHORIZED", message: "Your token or sign-in has expired; sign in again and reopen the session.", close: true };
+    if (isExpired(actor, now))
+      return { code: "UNAUTHORIZED", message: "Your token or sign-in has expired; sign in again and reopen the session.", close: true };
     const may = mayActOnSession(actor, await this.access());
-    return may.ok ? null : { code: "FORBIDDEN", message: `Not allowed: ${may.why}; ask the session's owner to share it with you as a collaborator.`, close: false };
+    return may.ok
+      ? null
+      : { code: "FORBIDDEN", message: `Not allowed: ${may.why}; ask the session's owner to share it with you as a collaborator.`, close: false };
   }
 }

@@ -41,7 +41,10 @@ export interface IndexCursor {
   save(seq: number): void;
 }
 
-const LinkOp = z.discriminatedUnion("type", [z.object({ type: z.literal("launch"), order: LaunchOrder }), z.object({ type: z.literal("cancel"), runId: z.string() })]);
+const LinkOp = z.discriminatedUnion("type", [
+  z.object({ type: z.literal("launch"), order: LaunchOrder }),
+  z.object({ type: z.literal("cancel"), runId: z.string() }),
+]);
 const QueuedAudit = z.object({
   workspaceId: z.string(),
   at: z.number(),
@@ -199,7 +202,9 @@ export class RoomOutbox {
   /** One D1 batch (one transaction): the summary first, since approvals reference the session row. */
   async #deliverD1(db: ReturnType<typeof makeDb>, summary: SessionSummary, rows: OutboxRow[]): Promise<void> {
     const approvals = rows.flatMap((r) => (r.key.startsWith("approval:") ? this.#parsed(Approval, r) : []));
-    const audit = rows.flatMap((r) => (r.key.startsWith("audit:") ? this.#parsed(QueuedAudit, r).map((entry) => ({ source: `${summary.id}#${r.key.slice(6)}`, entry })) : []));
+    const audit = rows.flatMap((r) =>
+      r.key.startsWith("audit:") ? this.#parsed(QueuedAudit, r).map((entry) => ({ source: `${summary.id}#${r.key.slice(6)}`, entry })) : [],
+    );
     await db.batch([
       upsertSessionSummary(db, summary),
       ...approvals.map((a) => upsertApproval(db, summary.workspaceId, a)),
@@ -208,7 +213,10 @@ export class RoomOutbox {
     const label = { pipelineRunId: summary.pipelineRunId ?? null, pipelineStepId: summary.pipelineStepId ?? null };
     const sql = this.storage.sql;
     this.storage.transactionSync(() => {
-      store.dropOutbox(sql, rows.map((r) => r.id));
+      store.dropOutbox(
+        sql,
+        rows.map((r) => r.id),
+      );
       if (rows.some((r) => r.key === "summary")) this.#put("hub", "summary", { type: "session-upsert", session: summary } satisfies HubFrame);
       for (const a of approvals) this.#put("hub", `approval:${a.id}`, { type: "approval-upsert", approval: { ...a, ...label } } satisfies HubFrame);
       if (audit.length) store.putOutbox(sql, "hub", "seal", "{}");
@@ -236,7 +244,8 @@ export class RoomOutbox {
     // instanceOf names the instance only while the run is running: an ended run has nobody left to tell.
     const instanceId = summary.pipelineRunId ? await instanceOf(db, summary.pipelineRunId) : null;
     // A failed send throws: the row stays queued and the outbox retries it (the run's wait may have no timer to fall back on).
-    if (instanceId) await (await this.env.PIPELINE.get(instanceId)).sendEvent({ type: STEP_UPDATE_EVENT, payload: { sessionId: summary.id, status: summary.status } });
+    if (instanceId)
+      await (await this.env.PIPELINE.get(instanceId)).sendEvent({ type: STEP_UPDATE_EVENT, payload: { sessionId: summary.id, status: summary.status } });
     store.dropOutbox(this.storage.sql, [row.id]);
   }
 
@@ -249,7 +258,10 @@ export class RoomOutbox {
     const hub = (this.#hub ??= (await getServerByName(this.env.WorkspaceHub, summary.workspaceId)) as unknown as Pick<WorkspaceHub, "publish" | "sealAudit">);
     if (frames.length) await hub.publish(frames);
     if (queued.some((r) => r.key === "seal")) await hub.sealAudit();
-    store.dropOutbox(this.storage.sql, queued.map((r) => r.id));
+    store.dropOutbox(
+      this.storage.sql,
+      queued.map((r) => r.id),
+    );
   }
 
   /** Queues a row, remembering the value written: this instance reads it back without parsing it again. */
@@ -325,4 +337,3 @@ export class RoomOutbox {
     );
   }
 }
-

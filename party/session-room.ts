@@ -55,7 +55,13 @@ export class SessionRoom extends Server<Env> implements SessionRoomRpc {
     this.#state = { session, approvals: store.loadApprovals(this.ctx.storage.sql), agentConnected };
     this.#seq = store.lastSeq(this.ctx.storage.sql);
     const cursor = { load: () => store.loadIndexedUpTo(this.ctx.storage.sql), save: (seq: number) => store.saveIndexedUpTo(this.ctx.storage.sql, seq) };
-    this.#outbox = new RoomOutbox(this.env, this.ctx.storage, () => toSummary(this.#state, this.#seq), cursor, () => this.#rearm());
+    this.#outbox = new RoomOutbox(
+      this.env,
+      this.ctx.storage,
+      () => toSummary(this.#state, this.#seq),
+      cursor,
+      () => this.#rearm(),
+    );
     // After a restart of the runtime no close event arrives for the agent's old socket: if the
     // session still needs an agent and none is connected, start the agent-lost clock now.
     if (session && needsAgent(session.status) && !agentConnected) this.#apply({ type: "agent-disconnected" });
@@ -71,7 +77,12 @@ export class SessionRoom extends Server<Env> implements SessionRoomRpc {
     const headers = ctx.request.headers;
     const actor = decodeSocketActor(headers.get("x-tower-actor"));
     if (role === "viewer" && !actor) return conn.close(1011, "the upgrade carried no caller");
-    conn.setState({ role, subject: actor?.subject ?? headers.get("x-tower-subject") ?? "unknown", tokenId: actor?.tokenId ?? headers.get("x-tower-token") ?? "", actor });
+    conn.setState({
+      role,
+      subject: actor?.subject ?? headers.get("x-tower-subject") ?? "unknown",
+      tokenId: actor?.tokenId ?? headers.get("x-tower-token") ?? "",
+      actor,
+    });
     this.#trackToken(conn.state?.tokenId ?? "", true);
     if (role === "agent") {
       this.#apply({ type: "agent-connected" });
@@ -79,7 +90,9 @@ export class SessionRoom extends Server<Env> implements SessionRoomRpc {
     }
     const summary = toSummary(this.#state, this.#seq);
     if (!summary) return conn.close(1011, "session not found");
-    const approvals = Object.values(this.#state.approvals).filter((a) => a.status === "pending").map(toPublicApproval);
+    const approvals = Object.values(this.#state.approvals)
+      .filter((a) => a.status === "pending")
+      .map(toPublicApproval);
     safeSend(conn, { type: "snapshot", session: summary, approvals, lastSeq: this.#seq } satisfies ServerFrame);
     let after = Number(new URL(ctx.request.url).searchParams.get("after") ?? 0) || 0;
     for (;;) {
@@ -154,10 +167,7 @@ export class SessionRoom extends Server<Env> implements SessionRoomRpc {
     if (frame.value.type === "decide" && !(await decisionAllowed(this.env, conn.state.tokenId))) {
       return errorFrame(conn, ref, "RATE_LIMITED", "Too many decisions from this token in the last minute; wait a little and try again.");
     }
-    const r =
-      frame.value.type === "decide"
-        ? this.#apply(decideInput(frame.value.approvalId, frame.value.body, by))
-        : this.#apply({ type: "interrupt", by });
+    const r = frame.value.type === "decide" ? this.#apply(decideInput(frame.value.approvalId, frame.value.body, by)) : this.#apply({ type: "interrupt", by });
     if (r.ok) safeSend(conn, { type: "ack", ref } satisfies ServerFrame);
     else errorFrame(conn, ref, r.code, r.message);
   }
@@ -308,4 +318,3 @@ export class SessionRoom extends Server<Env> implements SessionRoomRpc {
     return { ok: true, value: toSummary(this.#state, this.#seq)! };
   }
 }
-

@@ -62,7 +62,10 @@ const StoredSession = z.object({
     })
     .optional(),
 });
-const StoredApproval = z.intersection(Approval, z.object({ requestId: z.string(), runId: z.string(), agentInput: ToolInput.nullable().optional(), editSha256: z.string().nullable().optional() }));
+const StoredApproval = z.intersection(
+  Approval,
+  z.object({ requestId: z.string(), runId: z.string(), agentInput: ToolInput.nullable().optional(), editSha256: z.string().nullable().optional() }),
+);
 const StoredTimer = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("approval-expiry"), approvalId: z.string() }),
   z.object({ kind: z.literal("agent-lost") }),
@@ -118,11 +121,7 @@ export function appendEvent(sql: Sql, seq: number, at: number, body: EventBody):
 }
 
 export function readEvents(sql: Sql, after: number, limit: number): SessionEvent[] {
-  const rows = sql.exec<{ seq: number; at: number; body: string }>(
-    `SELECT seq, at, body FROM room_events WHERE seq > ? ORDER BY seq LIMIT ?`,
-    after,
-    limit,
-  );
+  const rows = sql.exec<{ seq: number; at: number; body: string }>(`SELECT seq, at, body FROM room_events WHERE seq > ? ORDER BY seq LIMIT ?`, after, limit);
   const out: SessionEvent[] = [];
   for (const r of rows) {
     const body = parseOrLog(EventBody, r.body, `event ${r.seq}`);
@@ -225,6 +224,10 @@ export function disarmOutbox(sql: Sql): void {
 
 /** Counts one more failed delivery in a row and returns the count. */
 export function countOutboxFailure(sql: Sql): number {
-  const row = sql.exec<{ value: string }>(`INSERT INTO room_meta (key, value) VALUES ('outbox_failures', '1') ON CONFLICT (key) DO UPDATE SET value = CAST(value AS INTEGER) + 1 RETURNING value`).one();
+  const row = sql
+    .exec<{ value: string }>(
+      `INSERT INTO room_meta (key, value) VALUES ('outbox_failures', '1') ON CONFLICT (key) DO UPDATE SET value = CAST(value AS INTEGER) + 1 RETURNING value`,
+    )
+    .one();
   return Number(row.value) || 1;
 }

@@ -18,7 +18,14 @@ try {
     config,
     JSON.stringify({
       extends: join(root, "tsconfig.json"),
-      compilerOptions: { noEmit: false, declaration: true, emitDeclarationOnly: true, outDir: out, rootDir: root, types: [join(root, "worker-configuration.d.ts")] },
+      compilerOptions: {
+        noEmit: false,
+        declaration: true,
+        emitDeclarationOnly: true,
+        outDir: out,
+        rootDir: root,
+        types: [join(root, "worker-configuration.d.ts")],
+      },
       include: [],
       files: [join(root, "worker", "rpc-shape.ts")],
     }),

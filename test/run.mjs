@@ -15,7 +15,7 @@ const tiers = [
   { name: "web-build", cmd: ["npx", "vite", "build", "--config", "web/vite.config.ts", "--logLevel", "warn"] },
   { name: "types-fresh", cmd: ["npx", "wrangler", "types", "--env-interface", "Env", "worker-configuration.d.ts", "--check"] },
   // Lint only: the format check joins once the formatter has been run over the whole tree (biome.jsonc).
-  { name: "lint", cmd: ["npx", "biome", "lint", "."] },
+  { name: "lint", cmd: ["npx", "biome", "ci", "."] },
   { name: "typecheck", cmd: ["npx", "tsc", "--noEmit", "-p", "tsconfig.json"] },
   { name: "typecheck-node", cmd: ["npx", "tsc", "--noEmit", "-p", "agent/tsconfig.json"] },
   { name: "typecheck-web", cmd: ["npx", "tsc", "--noEmit", "-p", "web/tsconfig.json"] },

@@ -52,7 +52,12 @@ const Health = z.object({ ok: z.literal(true), workspaceId: z.string(), subject:
 
 const routes = app
   .openapi(
-    createRoute({ method: "get", path: "/api/health", tags: ["health"], responses: { 200: jsonResponse(Health, "Tower is up and the token works."), ...errorResponses } }),
+    createRoute({
+      method: "get",
+      path: "/api/health",
+      tags: ["health"],
+      responses: { 200: jsonResponse(Health, "Tower is up and the token works."), ...errorResponses },
+    }),
     (c) => c.json({ ok: true as const, workspaceId: c.var.auth.workspaceId, subject: c.var.auth.subject, time: Date.now() }, 200),
   )
   .route("/api/sessions", sessions)

@@ -18,7 +18,17 @@ import {
   type DeviceStartBody,
 } from "./protocol/enrollment";
 import { ApiError, ErrorEnvelope } from "./protocol/errors";
-import { AuditEntry, AuditVerification, IssuedToken, Me, Member, TokenInfo, type AuditQuery, type CreateTokenBody, type WorkspaceRole } from "./protocol/members";
+import {
+  AuditEntry,
+  AuditVerification,
+  IssuedToken,
+  Me,
+  Member,
+  TokenInfo,
+  type AuditQuery,
+  type CreateTokenBody,
+  type WorkspaceRole,
+} from "./protocol/members";
 import { EventPage } from "./protocol/events";
 import { SignedOut, SignInProviders, SsoConfig, type PutSsoBody } from "./protocol/sign-in";
 import { BackfillResponse, IndexStats, SearchResponse, SimilarResponse, type SearchMode } from "./protocol/search";
@@ -55,7 +65,6 @@ export { ApiError };
 type Rpc = typeof rpcShape;
 /** What `call` reads of a response (hono's `ClientResponse`, in any runtime's `Response` flavour). */
 type Answer = Pick<Response, "ok" | "status" | "url" | "text">;
-
 
 export interface ClientOptions {
   baseUrl: string;
@@ -118,8 +127,7 @@ export function createApiClient(opts: ClientOptions) {
     /** With an `idempotencyKey`, a retry of the same launch returns the session the first attempt made. */
     createSession: (body: CreateSessionBody, idempotencyKey?: string) =>
       call(SessionSummary, api.sessions.$post({ json: body, header: idempotencyKey ? { "idempotency-key": idempotencyKey } : {} })),
-    listSessions: (query: Partial<Omit<SessionListQuery, "status">> & { status?: string[] } = {}) =>
-      call(SessionPage, api.sessions.$get({ query: q(query) })),
+    listSessions: (query: Partial<Omit<SessionListQuery, "status">> & { status?: string[] } = {}) => call(SessionPage, api.sessions.$get({ query: q(query) })),
     getSession: (id: string) => call(SessionSummary, api.sessions[":id"].$get(session(id))),
     events: (id: string, after = 0, limit = 500) => call(EventPage, api.sessions[":id"].events.$get({ ...session(id), query: q({ after, limit }) })),
     patchSession: (id: string, body: PatchSessionBody) => call(SessionSummary, api.sessions[":id"].$patch({ ...session(id), json: body })),
@@ -156,7 +164,10 @@ export function createApiClient(opts: ClientOptions) {
     listShares: (sessionId: string) => call(z.object({ ownerId: z.string(), shares: z.array(Share) }), api.sessions[":id"].shares.$get(session(sessionId))),
     share: (sessionId: string, body: ShareBody) => call(Share, api.sessions[":id"].shares.$put({ ...session(sessionId), json: body })),
     unshare: (sessionId: string, principal: string) =>
-      call(z.object({ removed: z.literal(true) }), api.sessions[":id"].shares[":principal"].$delete({ param: { id: enc(sessionId), principal: enc(principal) } })),
+      call(
+        z.object({ removed: z.literal(true) }),
+        api.sessions[":id"].shares[":principal"].$delete({ param: { id: enc(sessionId), principal: enc(principal) } }),
+      ),
     handoff: (sessionId: string, userId: string) => call(SessionSummary, api.sessions[":id"].handoff.$post({ ...session(sessionId), json: { userId } })),
     setMachinePolicy: (agentId: string, body: PatchAgentBody) => call(AgentPresence, api.agents[":id"].$patch({ param: { id: enc(agentId) }, json: body })),
     // Sign-in: the device flow's first two, acceptInvitation, the browser session and providers need no token.

@@ -7,12 +7,27 @@ import { z } from "zod";
 const Origins = z
   .string()
   .default("")
-  .transform((s) => s.split(",").map((o) => o.trim()).filter(Boolean))
+  .transform((s) =>
+    s
+      .split(",")
+      .map((o) => o.trim())
+      .filter(Boolean),
+  )
   .pipe(z.array(z.url({ protocol: /^https?$/ }).refine((u) => new URL(u).origin === u, "must be an origin like https://tower.example.com, without a path")));
 
 const Vars = z.object({
-  APPROVAL_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(30 * 24 * 3600).default(3600),
-  AGENT_GRACE_SECONDS: z.coerce.number().int().min(1).max(24 * 3600).default(30),
+  APPROVAL_TIMEOUT_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(30 * 24 * 3600)
+    .default(3600),
+  AGENT_GRACE_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 3600)
+    .default(30),
   ALLOWED_ORIGINS: Origins,
 });
 

@@ -37,12 +37,21 @@ export async function chooseAgent(db: Db, who: Launcher, opts: { agent?: string 
   if (opts.agent) {
     agent = await findAgent(db, who.workspaceId, opts.agent);
     if (!agent) throw new ApiError("NOT_FOUND", `No agent "${opts.agent}" in this workspace; \`tower agents\` lists them.`);
-    if (!hasLabels(agent, opts.selector)) throw new ApiError("BAD_REQUEST", `The machine "${agent.name}" lacks the label(s) ${labels.filter((l) => !agent!.labels.includes(l)).join(", ")} that this template asks for.`);
+    if (!hasLabels(agent, opts.selector))
+      throw new ApiError(
+        "BAD_REQUEST",
+        `The machine "${agent.name}" lacks the label(s) ${labels.filter((l) => !agent!.labels.includes(l)).join(", ")} that this template asks for.`,
+      );
   } else if (labels.length) {
     const pool = (await machinePool(db, who.workspaceId)).filter((a) => hasLabels(a, opts.selector));
-    if (!pool.length) throw new ApiError("BAD_REQUEST", `No machine in this workspace has the label(s) ${labels.join(", ")}; start one with \`tower agent --labels ${labels.join(",")}\`.`);
+    if (!pool.length)
+      throw new ApiError(
+        "BAD_REQUEST",
+        `No machine in this workspace has the label(s) ${labels.join(", ")}; start one with \`tower agent --labels ${labels.join(",")}\`.`,
+      );
     const allowed = pool.filter((a) => mayLaunchOn(a, who.userId));
-    if (!allowed.length) throw new ApiError("FORBIDDEN", `The machines labelled ${labels.join(", ")} do not accept launches from you; their owners decide who may launch there.`);
+    if (!allowed.length)
+      throw new ApiError("FORBIDDEN", `The machines labelled ${labels.join(", ")} do not accept launches from you; their owners decide who may launch there.`);
     allowed.sort((a, b) => Number(b.online) - Number(a.online) || a.busy / a.capacity - b.busy / b.capacity);
     agent = allowed[0]!;
   } else {
@@ -69,7 +78,13 @@ export type RunRequest =
  * machine's policy is checked as it stands now, so a revoked member or MCP command stops there too.
  */
 export async function launchRun(env: Env, db: Db, who: Launcher, req: RunRequest): Promise<RunResult> {
-  if (req.kind === "launch") return create(env, who, req.agent, req.spec, { title: req.title ?? req.spec.prompt.split("\n")[0]!.slice(0, 80), parentSessionId: null, ...(req.origin ? { origin: req.origin } : {}), ...(req.id ? { id: req.id } : {}) });
+  if (req.kind === "launch")
+    return create(env, who, req.agent, req.spec, {
+      title: req.title ?? req.spec.prompt.split("\n")[0]!.slice(0, 80),
+      parentSessionId: null,
+      ...(req.origin ? { origin: req.origin } : {}),
+      ...(req.id ? { id: req.id } : {}),
+    });
   const ref = req.kind === "fork" ? req.parent : req.session;
   const room = await sessionRoom(env, ref.id as SessionId);
   const spec = await room.launchSpec();
@@ -82,13 +97,20 @@ export async function launchRun(env: Env, db: Db, who: Launcher, req: RunRequest
     return room.continueWith(req.prompt, who.subject);
   }
   const basis = await room.forkBasis();
-  if (!basis.claudeSessionId) return { ok: false, code: "CONFLICT", message: "This session has no Claude conversation to fork yet; wait until it has started." };
-  return create(env, who, agent, { ...spec, prompt: req.prompt }, {
-    title: req.title ?? `${req.parent.title} (fork)`,
-    parentSessionId: req.parent.id as SessionId,
-    resume: basis.claudeSessionId,
-    costBaselineUsd: basis.claudeCostUsd,
-  });
+  if (!basis.claudeSessionId)
+    return { ok: false, code: "CONFLICT", message: "This session has no Claude conversation to fork yet; wait until it has started." };
+  return create(
+    env,
+    who,
+    agent,
+    { ...spec, prompt: req.prompt },
+    {
+      title: req.title ?? `${req.parent.title} (fork)`,
+      parentSessionId: req.parent.id as SessionId,
+      resume: basis.claudeSessionId,
+      costBaselineUsd: basis.claudeCostUsd,
+    },
+  );
 }
 
 async function create(

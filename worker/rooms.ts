@@ -6,10 +6,8 @@ export type { SessionRoomApi };
 
 export const sessionRoom = async (env: Env, sessionId: string): Promise<SessionRoomApi> =>
   (await getServerByName(env.SessionRoom, sessionId)) as unknown as SessionRoomApi;
-export const agentLink = (env: Env, agentId: string) =>
-  getServerByName(env.AgentLink, agentId);
-export const workspaceHub = (env: Env, workspaceId: string) =>
-  getServerByName(env.WorkspaceHub, workspaceId);
+export const agentLink = (env: Env, agentId: string) => getServerByName(env.AgentLink, agentId);
+export const workspaceHub = (env: Env, workspaceId: string) => getServerByName(env.WorkspaceHub, workspaceId);
 
 /** Forwards an authenticated WebSocket upgrade to a Durable Object, with who is connecting. */
 export function forwardUpgrade(stub: { fetch(r: Request): Promise<Response> }, req: Request, facts: Record<string, string>) {

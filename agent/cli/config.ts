@@ -81,9 +81,7 @@ export function readConfigFile(path: string): ConfigFile | null {
     text = readFileSync(path, "utf8");
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === "ENOENT") return null;
-    throw new CliError("USAGE", `cannot read the config file ${path}`, "check its permissions, or set TOWER_CONFIG to another file", [
-      (e as Error).message,
-    ]);
+    throw new CliError("USAGE", `cannot read the config file ${path}`, "check its permissions, or set TOWER_CONFIG to another file", [(e as Error).message]);
   }
   const bad = (detail: string) =>
     new CliError("USAGE", `the config file ${path} is malformed`, `fix or delete it (npm start writes a fresh one), or set TOWER_CONFIG to another file`, [
@@ -185,7 +183,12 @@ export function countFlag(min: number, max: number): (value: string) => number {
 export const listFlag = flagParser(
   z
     .string()
-    .transform((s) => s.split(",").map((x) => x.trim()).filter(Boolean))
+    .transform((s) =>
+      s
+        .split(",")
+        .map((x) => x.trim())
+        .filter(Boolean),
+    )
     .pipe(z.array(z.string()).min(1, "give at least one name, comma-separated")),
 );
 

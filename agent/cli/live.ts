@@ -70,7 +70,9 @@ export function followSession(ctx: CliContext, client: ApiClient, opts: FollowOp
       removeInterrupt();
       live.close();
       // ws waits up to 30s for the server's close frame; never let that hold the CLI open.
-      setTimeout(() => { for (const s of sockets) s.terminate(); }, 1000).unref();
+      setTimeout(() => {
+        for (const s of sockets) s.terminate();
+      }, 1000).unref();
       resolve(code);
     };
     const removeInterrupt = ctx.onInterrupt(() => {

@@ -132,8 +132,7 @@ export function exitCodeForEnd(status: SessionStatus): number | null {
 
 const API_FIX: Record<ErrorCode, string> = {
   BAD_REQUEST: "correct the values named above; `tower <command> --help` describes every flag",
-  UNAUTHORIZED:
-    "use a valid token: `npm start` prints the admin token and writes ~/.config/tower/config.json; or pass --token / set TOWER_TOKEN",
+  UNAUTHORIZED: "use a valid token: `npm start` prints the admin token and writes ~/.config/tower/config.json; or pass --token / set TOWER_TOKEN",
   FORBIDDEN: "use a token of this workspace that is allowed to do this",
   NOT_FOUND: "check the id: `tower ls --all` lists sessions, `tower approvals` the pending approvals",
   CONFLICT: "it changed in the meantime; `tower show <session-id>` shows where it is now",

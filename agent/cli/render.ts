@@ -127,7 +127,12 @@ export function renderSdkMessage(m: Rec): Line[] {
     const isApiError = m.is_api_error_message === true;
     for (const b of contentBlocks(m)) {
       if (b.type === "text" && str(b.text)?.trim())
-        lines.push(...str(b.text)!.trim().split("\n").map((text): Line => (isApiError ? { text, tone: "error" } : { text })));
+        lines.push(
+          ...str(b.text)!
+            .trim()
+            .split("\n")
+            .map((text): Line => (isApiError ? { text, tone: "error" } : { text })),
+        );
       if (b.type === "tool_use") {
         const name = str(b.name) ?? "tool";
         const summary = summarizeToolInput(name, isRec(b.input) ? b.input : {});
@@ -140,9 +145,7 @@ export function renderSdkMessage(m: Rec): Line[] {
       const isError = b.is_error === true;
       const content = toolResultText(b.content);
       const body = content.trim() ? excerpt(content) : ["(no output)"];
-      lines.push(
-        ...body.map((text, i): Line => ({ text: `${i === 0 ? (isError ? "✗ " : "← ") : "  "}${text}`, tone: isError ? "error" : "dim" })),
-      );
+      lines.push(...body.map((text, i): Line => ({ text: `${i === 0 ? (isError ? "✗ " : "← ") : "  "}${text}`, tone: isError ? "error" : "dim" })));
     }
   } else if (m.type === "system") {
     lines = renderSystem(m);

@@ -71,7 +71,9 @@ export class TowerAgent {
         this.cfg.log?.("this machine's token was revoked; stopping (enroll the machine again to get a new one)");
         void this.stop().then(() => this.cfg.onRevoked?.());
       });
-      ws.addEventListener("open", () => this.#send({ type: "hello", machine: this.cfg.machine, running: [...this.#runs.values()].map((r) => r.order.sessionId) }));
+      ws.addEventListener("open", () =>
+        this.#send({ type: "hello", machine: this.cfg.machine, running: [...this.#runs.values()].map((r) => r.order.sessionId) }),
+      );
       ws.addEventListener("message", (e) => {
         const frame = LinkToAgentFrame.safeParse(safeJson(String(e.data)));
         if (!frame.success) return;
@@ -94,12 +96,23 @@ export class TowerAgent {
   /** Kills what a killed predecessor left running, reports the runs it left open, resends unacknowledged events. */
   #recover(): void {
     const reaped = new Map(reapGroups(this.#pidDir).map((r) => [r.runId, r]));
-    for (const r of reaped.values()) if (r.killed) this.cfg.log?.(`run ${r.runId}: killed Claude Code left running by the previous agent (process group ${r.pgid})`);
+    for (const r of reaped.values())
+      if (r.killed) this.cfg.log?.(`run ${r.runId}: killed Claude Code left running by the previous agent (process group ${r.pgid})`);
     for (const { sessionId, runId } of this.#journal.openRuns()) {
       this.#channel(sessionId).send(runId, {
         type: "run-ended",
         runId,
-        outcome: { kind: "error", error: lostRun(reaped.get(runId)), costUsd: 0, inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheCreationTokens: 0, numTurns: 0, durationMs: 0 },
+        outcome: {
+          kind: "error",
+          error: lostRun(reaped.get(runId)),
+          costUsd: 0,
+          inputTokens: 0,
+          outputTokens: 0,
+          cacheReadTokens: 0,
+          cacheCreationTokens: 0,
+          numTurns: 0,
+          durationMs: 0,
+        },
       });
       this.#journal.markRun(sessionId, runId, true);
     }
@@ -138,7 +151,11 @@ export class TowerAgent {
   #start(order: LaunchOrder): void {
     this.cfg.log?.(`run ${order.runId}: session ${order.sessionId} in ${order.spec.cwd}`);
     const channel = this.#channel(order.sessionId);
-    const run = relayRun(order, channel, { ...this.cfg.run, runId: order.runId, pidFile: join(this.#pidDir, `${order.runId.replace(/[^A-Za-z0-9_-]/g, "_")}.json`) });
+    const run = relayRun(order, channel, {
+      ...this.cfg.run,
+      runId: order.runId,
+      pidFile: join(this.#pidDir, `${order.runId.replace(/[^A-Za-z0-9_-]/g, "_")}.json`),
+    });
     this.#runs.set(order.runId, run);
     void run.done.then(async (outcome) => {
       this.#journal.markRun(order.sessionId, order.runId, true);
@@ -162,7 +179,21 @@ export class TowerAgent {
   /** Ends a run that never got a slot, so its session and this journal both see it closed. */
   #endUnstarted(order: LaunchOrder, error: string): void {
     const channel = this.#channel(order.sessionId);
-    channel.send(order.runId, { type: "run-ended", runId: order.runId, outcome: { kind: "interrupted", error, costUsd: 0, inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheCreationTokens: 0, numTurns: 0, durationMs: 0 } });
+    channel.send(order.runId, {
+      type: "run-ended",
+      runId: order.runId,
+      outcome: {
+        kind: "interrupted",
+        error,
+        costUsd: 0,
+        inputTokens: 0,
+        outputTokens: 0,
+        cacheReadTokens: 0,
+        cacheCreationTokens: 0,
+        numTurns: 0,
+        durationMs: 0,
+      },
+    });
     this.#journal.markRun(order.sessionId, order.runId, true);
     void this.#retire(channel);
   }

@@ -38,62 +38,88 @@ export function agentCommand(): Command {
     .option("--server <url>", "Tower's URL (or TOWER_URL)")
     .option("--token <token>", "this machine's agent token (or TOWER_AGENT_TOKEN)")
     .option("--name <name>", "machine name shown in Tower (default: hostname)")
-    .option("--labels <a,b>", "labels for choosing machines", (v: string) => v.split(",").map((s) => s.trim()).filter(Boolean), [] as string[])
+    .option(
+      "--labels <a,b>",
+      "labels for choosing machines",
+      (v: string) =>
+        v
+          .split(",")
+          .map((s) => s.trim())
+          .filter(Boolean),
+      [] as string[],
+    )
     .option("--capacity <n>", "sessions this machine runs at once (more wait, shown as queued, for a free slot)", intOption("--capacity"), 4)
     .option("--claude-path <path>", "run another Claude Code executable")
     .option("--state-dir <dir>", "where the journal lives", join(homedir(), ".tower", "agent"))
-    .option("--allow-mcp <command>", "a stdio MCP command sessions may start here (repeat for more; none by default)", (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .option(
+      "--allow-mcp <command>",
+      "a stdio MCP command sessions may start here (repeat for more; none by default)",
+      (v: string, acc: string[]) => [...acc, v],
+      [] as string[],
+    )
     .option("--enroll", "enroll this machine first: shows a code that a member approves, then saves the machine's token")
-    .action(async (opts: { server?: string; token?: string; name?: string; labels: string[]; capacity: number; claudePath?: string; allowMcp: string[]; stateDir: string; enroll?: boolean }) => {
-      const stateDir = resolve(opts.stateDir);
-      const agentFile = join(stateDir, "agent.json");
-      let fileCfg = readAgentFile(agentFile);
-      if (opts.enroll) {
-        const server = (opts.server ?? process.env.TOWER_URL ?? fileCfg?.server ?? "http://127.0.0.1:8787").replace(/\/+$/, "");
-        const name = opts.name ?? defaultMachine().name;
-        const done = await deviceSignIn(createApiClient({ baseUrl: server, token: "" }), { kind: "agent", machineName: name }, (lines) =>
-          process.stdout.write(`${lines.join("\n")}\n`),
-        );
-        fileCfg = { server, token: done.token, name: done.machineName ?? name };
-        mkdirSync(stateDir, { recursive: true });
-        writeFileSync(agentFile, `${JSON.stringify(fileCfg, null, 2)}\n`, { mode: 0o600 });
-        process.stdout.write(`[tower agent] enrolled as "${fileCfg.name}"; token saved in ${agentFile}\n`);
-      }
-      const server = opts.server ?? process.env.TOWER_URL ?? fileCfg?.server;
-      const token = opts.token ?? process.env.TOWER_AGENT_TOKEN ?? fileCfg?.token;
-      if (!server || !token) {
-        process.stderr.write(
-          "error: no Tower server or agent token\nfix: run `tower agent --enroll --server URL` to enroll this machine, pass --server and --token, or run `npm start` once for the local agent\n",
-        );
-        process.exit(2);
-      }
-      const machine = MachineInfo.parse({
-        ...defaultMachine(opts.name ?? fileCfg?.name),
-        labels: opts.labels,
-        capacity: opts.capacity,
-        versions: versions(),
-      });
-      const agent = new TowerAgent({
-        server,
-        token,
-        machine,
-        stateDir,
-        run: { ...(opts.claudePath ? { claudePath: resolve(opts.claudePath) } : {}), allowMcp: opts.allowMcp },
-        log: (line) => process.stdout.write(`[tower agent] ${line}\n`),
-        onRevoked: () => process.exit(3),
-      });
-      let stopping = false;
-      const stop = async (signal: string) => {
-        if (stopping) return process.exit(130);
-        stopping = true;
-        process.stdout.write(`[tower agent] ${signal}: interrupting ${agent.activeRuns} run(s) and stopping\n`);
-        await agent.stop();
-        process.exit(0);
-      };
-      process.on("SIGINT", () => void stop("SIGINT"));
-      process.on("SIGTERM", () => void stop("SIGTERM"));
-      await agent.start();
-    });
+    .action(
+      async (opts: {
+        server?: string;
+        token?: string;
+        name?: string;
+        labels: string[];
+        capacity: number;
+        claudePath?: string;
+        allowMcp: string[];
+        stateDir: string;
+        enroll?: boolean;
+      }) => {
+        const stateDir = resolve(opts.stateDir);
+        const agentFile = join(stateDir, "agent.json");
+        let fileCfg = readAgentFile(agentFile);
+        if (opts.enroll) {
+          const server = (opts.server ?? process.env.TOWER_URL ?? fileCfg?.server ?? "http://127.0.0.1:8787").replace(/\/+$/, "");
+          const name = opts.name ?? defaultMachine().name;
+          const done = await deviceSignIn(createApiClient({ baseUrl: server, token: "" }), { kind: "agent", machineName: name }, (lines) =>
+            process.stdout.write(`${lines.join("\n")}\n`),
+          );
+          fileCfg = { server, token: done.token, name: done.machineName ?? name };
+          mkdirSync(stateDir, { recursive: true });
+          writeFileSync(agentFile, `${JSON.stringify(fileCfg, null, 2)}\n`, { mode: 0o600 });
+          process.stdout.write(`[tower agent] enrolled as "${fileCfg.name}"; token saved in ${agentFile}\n`);
+        }
+        const server = opts.server ?? process.env.TOWER_URL ?? fileCfg?.server;
+        const token = opts.token ?? process.env.TOWER_AGENT_TOKEN ?? fileCfg?.token;
+        if (!server || !token) {
+          process.stderr.write(
+            "error: no Tower server or agent token\nfix: run `tower agent --enroll --server URL` to enroll this machine, pass --server and --token, or run `npm start` once for the local agent\n",
+          );
+          process.exit(2);
+        }
+        const machine = MachineInfo.parse({
+          ...defaultMachine(opts.name ?? fileCfg?.name),
+          labels: opts.labels,
+          capacity: opts.capacity,
+          versions: versions(),
+        });
+        const agent = new TowerAgent({
+          server,
+          token,
+          machine,
+          stateDir,
+          run: { ...(opts.claudePath ? { claudePath: resolve(opts.claudePath) } : {}), allowMcp: opts.allowMcp },
+          log: (line) => process.stdout.write(`[tower agent] ${line}\n`),
+          onRevoked: () => process.exit(3),
+        });
+        let stopping = false;
+        const stop = async (signal: string) => {
+          if (stopping) return process.exit(130);
+          stopping = true;
+          process.stdout.write(`[tower agent] ${signal}: interrupting ${agent.activeRuns} run(s) and stopping\n`);
+          await agent.stop();
+          process.exit(0);
+        };
+        process.on("SIGINT", () => void stop("SIGINT"));
+        process.on("SIGTERM", () => void stop("SIGTERM"));
+        await agent.start();
+      },
+    );
 }
 
 function readAgentFile(path: string): z.infer<typeof AgentFile> | null {

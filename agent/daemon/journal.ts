@@ -16,11 +16,7 @@ import { join } from "node:path";
 import { z } from "zod";
 import { AgentEnvelope, type AgentEvent } from "../../worker/protocol/agent";
 
-const Line = z.union([
-  z.object({ e: AgentEnvelope }),
-  z.object({ a: z.array(z.string()) }),
-  z.object({ run: z.string(), ended: z.boolean() }),
-]);
+const Line = z.union([z.object({ e: AgentEnvelope }), z.object({ a: z.array(z.string()) }), z.object({ run: z.string(), ended: z.boolean() })]);
 
 interface SessionLog {
   pending: Map<string, AgentEnvelope>;
@@ -168,9 +164,7 @@ export class Journal {
 
   /** Runs that started and never ended: after a restart, their Claude Code process is gone. */
   openRuns(): { sessionId: string; runId: string }[] {
-    return [...this.#logs].flatMap(([sessionId, log]) =>
-      [...log.runs].filter(([, ended]) => !ended).map(([runId]) => ({ sessionId, runId })),
-    );
+    return [...this.#logs].flatMap(([sessionId, log]) => [...log.runs].filter(([, ended]) => !ended).map(([runId]) => ({ sessionId, runId })));
   }
 
   #compact(sessionId: string, log: SessionLog): void {

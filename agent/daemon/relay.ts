@@ -118,7 +118,17 @@ export function checkMcp(order: LaunchOrder, allowed: readonly string[]): string
 
 /** Ends a run that could not start, with the reason, without starting Claude Code. */
 function refused(order: LaunchOrder, channel: SessionChannel, error: string): ActiveRun {
-  const outcome: RunOutcome = { kind: "error", error, costUsd: 0, inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheCreationTokens: 0, numTurns: 0, durationMs: 0 };
+  const outcome: RunOutcome = {
+    kind: "error",
+    error,
+    costUsd: 0,
+    inputTokens: 0,
+    outputTokens: 0,
+    cacheReadTokens: 0,
+    cacheCreationTokens: 0,
+    numTurns: 0,
+    durationMs: 0,
+  };
   channel.send(order.runId, { type: "run-ended", runId: order.runId, outcome });
   const done = Promise.resolve(outcome);
   const handle: RunHandle = { interrupt: async () => {}, abort: () => {}, kill: () => {}, done };

@@ -6,7 +6,14 @@
  * approvals it still waits for.
  */
 import type ReconnectingWebSocket from "partysocket/ws";
-import { MAX_AGENT_FRAME_BYTES, RoomToAgentFrame, type AgentEnvelope, type AgentEvent, type AgentToRoomFrame, type ApprovalAnswer } from "../../worker/protocol/agent";
+import {
+  MAX_AGENT_FRAME_BYTES,
+  RoomToAgentFrame,
+  type AgentEnvelope,
+  type AgentEvent,
+  type AgentToRoomFrame,
+  type ApprovalAnswer,
+} from "../../worker/protocol/agent";
 import { toFrames } from "./batcher";
 import type { Journal } from "./journal";
 import { reconnecting, toWsUrl } from "./socket";

@@ -59,7 +59,11 @@ export function upCommand(): Command {
     .option("--no-agent", "do not start the local agent")
     .option("--claude-path <path>", "the local agent runs this Claude Code executable")
     .option("--capacity <n>", "sessions the local agent runs at once (more wait for a free slot)", wholeNumber("--capacity", 256), 4)
-    .option("--approval-timeout <seconds>", "how long an approval waits for a decision before it is denied (default 3600)", wholeNumber("--approval-timeout", 30 * 24 * 3600))
+    .option(
+      "--approval-timeout <seconds>",
+      "how long an approval waits for a decision before it is denied (default 3600)",
+      wholeNumber("--approval-timeout", 30 * 24 * 3600),
+    )
     .action(async (opts: UpOptions) => {
       const settings = upSettings(opts);
       const persistDir = join(opts.stateDir, "state");
@@ -94,9 +98,7 @@ export function upCommand(): Command {
       process.stdout.write(`\nTower is running at ${server.url}\n`);
       if (boot.adminToken) {
         process.stdout.write(`Admin token (shown once, stored only as a hash): ${boot.adminToken}\n`);
-        process.stdout.write(
-          wroteCliConfig ? `Saved for the tower CLI in ${cliConfig}.\n` : `Use it with: export TOWER_TOKEN=${boot.adminToken}\n`,
-        );
+        process.stdout.write(wroteCliConfig ? `Saved for the tower CLI in ${cliConfig}.\n` : `Use it with: export TOWER_TOKEN=${boot.adminToken}\n`);
       }
       // The browser signs in through this link: the token stays in the fragment (never sent in a
       // request line or logged) and the page trades it for an HttpOnly cookie.

@@ -114,7 +114,13 @@ export async function startWrangler(opts: {
 
 class EarlyExit extends Error {}
 
-async function startOnce(opts: { port: number; persistDir: string; vars?: Record<string, string>; log?: (chunk: string) => void; inspectorPort?: number }): Promise<RunningServer> {
+async function startOnce(opts: {
+  port: number;
+  persistDir: string;
+  vars?: Record<string, string>;
+  log?: (chunk: string) => void;
+  inspectorPort?: number;
+}): Promise<RunningServer> {
   const args = ["dev", "--ip", "127.0.0.1", "--port", String(opts.port), "--persist-to", opts.persistDir];
   args.push("--inspector-port", String(opts.inspectorPort ?? (await freePort())), "--show-interactive-dev-session=false", "--log-level", "warn");
   for (const [k, v] of Object.entries(opts.vars ?? {})) args.push("--var", `${k}:${v}`);

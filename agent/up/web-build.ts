@@ -19,7 +19,9 @@ function newestMtime(path: string): number {
 export function webIsStale(root: string): boolean {
   const built = join(root, "web", "dist", "index.html");
   if (!existsSync(built)) return true;
-  const sources = ["web/src", "web/public", "web/index.html", "web/vite.config.ts", "worker/protocol", "worker/client.ts"].map((p) => newestMtime(join(root, p)));
+  const sources = ["web/src", "web/public", "web/index.html", "web/vite.config.ts", "worker/protocol", "worker/client.ts"].map((p) =>
+    newestMtime(join(root, p)),
+  );
   return Math.max(...sources) > statSync(built).mtimeMs;
 }
 

@@ -44,7 +44,6 @@ export function retryDelayMs(attempts: number, random: () => number = Math.rando
   return Math.round(ceiling / 2 + (random() * ceiling) / 2);
 }
 
-
 /** A pipeline step's end, as a key: a continue and a new end make a new key, which is reported again. */
 export function pipelineEndKey(s: { pipelineRunId?: string | null; status: string; endedAt: number | null; updatedAt: number } | null): string | null {
   if (!s?.pipelineRunId || !isEnded(s.status)) return null;

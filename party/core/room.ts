@@ -97,9 +97,7 @@ export interface StepContext {
   agentGraceMs: number;
 }
 
-export type StepResult =
-  | { ok: true; state: RoomState; effects: Effect[]; approval?: ApprovalRecord }
-  | { ok: false; code: ErrorCode; message: string };
+export type StepResult = { ok: true; state: RoomState; effects: Effect[]; approval?: ApprovalRecord } | { ok: false; code: ErrorCode; message: string };
 
 export const AGENT_LOST_KEY = "agent-lost";
 const approvalKey = (id: string) => `approval:${id}`;
@@ -174,7 +172,16 @@ class Draft {
     updatedInput: Approval["updatedInput"],
     answer: ApprovalAnswer | null,
   ): ApprovalRecord {
-    const next: ApprovalRecord = { ...rec, status, via, decidedBy: by, comment, updatedInput, decidedAt: this.ctx.now, ...(updatedInput ? { agentInput: updatedInput } : {}) };
+    const next: ApprovalRecord = {
+      ...rec,
+      status,
+      via,
+      decidedBy: by,
+      comment,
+      updatedInput,
+      decidedAt: this.ctx.now,
+      ...(updatedInput ? { agentInput: updatedInput } : {}),
+    };
     this.state = { ...this.state, approvals: { ...this.state.approvals, [rec.id]: next } };
     this.effects.push({ type: "unschedule", key: approvalKey(rec.id) });
     this.effects.push({ type: "save-approval", approval: next });
@@ -407,7 +414,10 @@ function decide(d: Draft, approvalId: string, body: DecisionBody, by: string, ed
   const rec = d.state.approvals[approvalId];
   if (!rec) return fail("NOT_FOUND", `approval ${approvalId} is not part of this session`);
   if (body.inputSha256 !== rec.inputSha256) {
-    return fail("CONFLICT", `The input of ${rec.toolName} changed since you saw it (approval ${approvalId}); reload the approval and decide on what it shows now.`);
+    return fail(
+      "CONFLICT",
+      `The input of ${rec.toolName} changed since you saw it (approval ${approvalId}); reload the approval and decide on what it shows now.`,
+    );
   }
   const { status: wanted, comment, updatedInput } = resolutionOf(body);
   if (rec.status !== "pending") {
@@ -466,7 +476,10 @@ function timer(d: Draft, t: RoomTimer): StepResult {
   if (t.kind === "agent-lost") {
     if (d.state.agentConnected || !needsAgent(d.session.status)) return d.done();
     d.cancelPending("the agent was lost");
-    d.move({ type: "agent-lost" }, "agent lost: the machine stopped answering and did not come back in time; whether Claude Code still runs there is unknown (its agent stops any run it left behind when it restarts)");
+    d.move(
+      { type: "agent-lost" },
+      "agent lost: the machine stopped answering and did not come back in time; whether Claude Code still runs there is unknown (its agent stops any run it left behind when it restarts)",
+    );
     return d.done();
   }
   const rec = d.state.approvals[t.approvalId];

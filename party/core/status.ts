@@ -42,22 +42,18 @@ export function transition(from: SessionStatus, trigger: Trigger): Transition {
   const ended = isEnded(from);
   switch (trigger.type) {
     case "run-started":
-      return from === "queued" || from === "starting"
-        ? { ok: true, to: "starting" }
-        : refuse("CONFLICT", `a run cannot start while the session is ${from}`);
+      return from === "queued" || from === "starting" ? { ok: true, to: "starting" } : refuse("CONFLICT", `a run cannot start while the session is ${from}`);
     case "claude-ready":
       return from === "starting" ? { ok: true, to: "running" } : { ok: true, to: from };
     case "approval-requested":
-      if (from === "running" || from === "starting" || from === "waiting_for_approval")
-        return { ok: true, to: "waiting_for_approval" };
+      if (from === "running" || from === "starting" || from === "waiting_for_approval") return { ok: true, to: "waiting_for_approval" };
       if (from === "interrupting") return { ok: true, to: "interrupting" };
       return refuse("SESSION_CLOSED", `no tool call can wait for approval while the session is ${from}`);
     case "approvals-cleared":
       return { ok: true, to: from === "waiting_for_approval" ? "running" : from };
     case "interrupt":
       if (from === "queued") return { ok: true, to: "interrupted" };
-      if (from === "starting" || from === "running" || from === "waiting_for_approval")
-        return { ok: true, to: "interrupting" };
+      if (from === "starting" || from === "running" || from === "waiting_for_approval") return { ok: true, to: "interrupting" };
       if (from === "interrupting") return { ok: true, to: "interrupting" };
       return refuse("SESSION_CLOSED", `the session is already ${from}; there is nothing to interrupt`);
     case "run-ended":
@@ -65,13 +61,9 @@ export function transition(from: SessionStatus, trigger: Trigger): Transition {
         ? refuse("CONFLICT", `no run is active while the session is ${from}`)
         : { ok: true, to: outcomeStatus(from, trigger.outcome) };
     case "agent-lost":
-      return ended || from === "queued"
-        ? refuse("CONFLICT", `the session is ${from}; no agent is needed`)
-        : { ok: true, to: "failed" };
+      return ended || from === "queued" ? refuse("CONFLICT", `the session is ${from}; no agent is needed`) : { ok: true, to: "failed" };
     case "continue":
-      return ended
-        ? { ok: true, to: "queued" }
-        : refuse("CONFLICT", `the session is ${from}; continue it once it has stopped (or interrupt it first)`);
+      return ended ? { ok: true, to: "queued" } : refuse("CONFLICT", `the session is ${from}; continue it once it has stopped (or interrupt it first)`);
   }
 }
 

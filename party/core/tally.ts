@@ -90,7 +90,5 @@ export function totals(t: Tally): RunFigures & { costUsd: number } {
 
 /** Claude's session id, from `system/init` (sent at the start of every turn). */
 export function claudeSessionIdOf(message: Record<string, unknown>): string | null {
-  return message.type === "system" && message.subtype === "init" && typeof message.session_id === "string"
-    ? message.session_id
-    : null;
+  return message.type === "system" && message.subtype === "init" && typeof message.session_id === "string" ? message.session_id : null;
 }

@@ -57,7 +57,8 @@ async function agentWith(capacity: number): Promise<{ tower: LoopbackTower; agen
 }
 
 /** A launch whose run holds a real Claude Code process: it waits on an approval nobody answers. */
-const order = (i: number, cwd: string): LaunchOrder => ({ sessionId: sessionId(i), runId: `run-${i}`, spec: { prompt: "Please write hello.txt", cwd } }) as LaunchOrder;
+const order = (i: number, cwd: string): LaunchOrder =>
+  ({ sessionId: sessionId(i), runId: `run-${i}`, spec: { prompt: "Please write hello.txt", cwd } }) as LaunchOrder;
 const types = (tower: LoopbackTower, i: number): AgentEvent["type"][] => (tower.events.get(sessionId(i)) ?? []).map((e) => e.type);
 const has = (tower: LoopbackTower, i: number, type: AgentEvent["type"]) => types(tower, i).includes(type);
 const pidFiles = (stateDir: string) => (existsSync(join(stateDir, "pids")) ? readdirSync(join(stateDir, "pids")).length : 0);
@@ -66,7 +67,9 @@ describe("capacity", () => {
   it("runs at most --capacity Claude Code processes; the rest wait, say so, and start as slots free", async () => {
     const { tower, stateDir, cwd } = await agentWith(2);
     for (const i of [1, 2, 3, 4]) tower.control({ type: "launch", order: order(i, cwd) });
-    await tower.until(() => has(tower, 1, "approval-request") && has(tower, 2, "approval-request") && has(tower, 3, "run-waiting") && has(tower, 4, "run-waiting"));
+    await tower.until(
+      () => has(tower, 1, "approval-request") && has(tower, 2, "approval-request") && has(tower, 3, "run-waiting") && has(tower, 4, "run-waiting"),
+    );
     expect(tower.events.get(sessionId(4))).toEqual([{ type: "run-waiting", runId: "run-4", capacity: 2, position: 2 }]);
     await new Promise((r) => setTimeout(r, 1_000));
     expect(pidFiles(stateDir)).toBe(2);

@@ -17,7 +17,10 @@ const toolResult = { role: "user", content: [{ type: "tool_result", tool_use_id:
 
 describe("the fake Messages API's script selection", () => {
   it("picks the scenario by the prompt and the turn by the assistant messages so far", () => {
-    const first = planReply({ tools, messages: [user("<system-reminder>write hello.txt? no</system-reminder>", "Please run two tools"), env] }, DEFAULT_SCENARIOS);
+    const first = planReply(
+      { tools, messages: [user("<system-reminder>write hello.txt? no</system-reminder>", "Please run two tools"), env] },
+      DEFAULT_SCENARIOS,
+    );
     expect(first).toMatchObject({ scenario: "run two tools", index: 0 });
     expect(first.turn?.blocks).toEqual([
       { type: "tool_use", name: "Write", input: { file_path: "/work/proj/one.txt", content: "one\n" } },
@@ -28,7 +31,19 @@ describe("the fake Messages API's script selection", () => {
   });
 
   it("answers the latest prompt of a resumed conversation, and plain text to requests without tools", () => {
-    const resumed = planReply({ tools, messages: [user("Please write hello.txt"), assistant, toolResult, { role: "assistant", content: [{ type: "text", text: "Done." }] }, user("just say hi")] }, DEFAULT_SCENARIOS);
+    const resumed = planReply(
+      {
+        tools,
+        messages: [
+          user("Please write hello.txt"),
+          assistant,
+          toolResult,
+          { role: "assistant", content: [{ type: "text", text: "Done." }] },
+          user("just say hi"),
+        ],
+      },
+      DEFAULT_SCENARIOS,
+    );
     expect(resumed).toMatchObject({ scenario: "just say hi", index: 0, turn: { blocks: [{ type: "text", text: "Hi! Nothing to do." }] } });
     expect(planReply({ messages: [user("Please write hello.txt")] }, DEFAULT_SCENARIOS).turn?.blocks).toEqual([{ type: "text", text: "Fake title" }]);
     expect(planReply({ tools, messages: [user("nothing scripted")] }, DEFAULT_SCENARIOS).turn?.blocks).toEqual([{ type: "text", text: "OK." }]);
@@ -57,7 +72,10 @@ describe("the fake Messages API's script selection", () => {
     const dir = await mkdtemp(join(tmpdir(), "tower-fake-api-"));
     const scenarios: FakeScenario[] = [{ match: "from a file", turns: [[{ type: "text", text: "file scenario" }]] }];
     await writeFile(join(dir, "scenarios.json"), JSON.stringify(scenarios));
-    const child = spawn(process.execPath, ["--import", "tsx", FAKE_API, "--port", "0", "--scenarios", join(dir, "scenarios.json")], { cwd: ROOT, stdio: ["ignore", "pipe", "inherit"] });
+    const child = spawn(process.execPath, ["--import", "tsx", FAKE_API, "--port", "0", "--scenarios", join(dir, "scenarios.json")], {
+      cwd: ROOT,
+      stdio: ["ignore", "pipe", "inherit"],
+    });
     try {
       const line = await new Promise<string>((resolve) => createInterface({ input: child.stdout }).once("line", resolve));
       expect(line).toMatch(/^listening http:\/\/127\.0\.0\.1:\d+$/);

@@ -67,7 +67,10 @@ function blocks(m: Message): Record<string, unknown>[] {
 }
 
 function toolResults(messages: Message[]): Record<string, unknown>[] {
-  return messages.filter((m) => m.type === "user").flatMap(blocks).filter((b) => b.type === "tool_result");
+  return messages
+    .filter((m) => m.type === "user")
+    .flatMap(blocks)
+    .filter((b) => b.type === "tool_result");
 }
 
 function initOf(messages: Message[]): Message | undefined {
@@ -76,7 +79,10 @@ function initOf(messages: Message[]): Message | undefined {
 
 /** Everything the fake API was sent for main-loop turns (requests with tools). */
 function mainRequests(requests: RecordedRequest[]): Record<string, unknown>[] {
-  return requests.map((r) => r.body).filter(isRecord).filter((b) => Array.isArray(b.tools) && b.tools.length > 0);
+  return requests
+    .map((r) => r.body)
+    .filter(isRecord)
+    .filter((b) => Array.isArray(b.tools) && b.tools.length > 0);
 }
 
 describe("startRun against the real Claude Code binary", () => {
@@ -290,9 +296,7 @@ describe("startRun against the real Claude Code binary", () => {
       .filter((l) => l.trim() !== "")
       .map((l) => JSON.parse(l) as Message)
       .filter((m) => !String(m.type).startsWith("control_") && m.sdk_host_only !== true);
-    expect(r.messages.map((m) => `${String(m.type)}/${String(m.subtype ?? "")}`)).toEqual(
-      written.map((m) => `${String(m.type)}/${String(m.subtype ?? "")}`),
-    );
+    expect(r.messages.map((m) => `${String(m.type)}/${String(m.subtype ?? "")}`)).toEqual(written.map((m) => `${String(m.type)}/${String(m.subtype ?? "")}`));
     expect(r.messages).toEqual(written);
     expect(r.messages[0]).toMatchObject({ type: "system", subtype: "init" });
     expect(r.messages.at(-1)).toMatchObject({ type: "result", subtype: "success" });

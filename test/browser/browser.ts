@@ -15,7 +15,12 @@ export async function launchBrowser(): Promise<Browser> {
   return chromium.launch({ executablePath: findChromium(), args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"] });
 }
 
-export async function signedInPage(browser: Browser, t: Tower, device: Device = DESKTOP, token = t.adminToken): Promise<{ context: BrowserContext; page: Page }> {
+export async function signedInPage(
+  browser: Browser,
+  t: Tower,
+  device: Device = DESKTOP,
+  token = t.adminToken,
+): Promise<{ context: BrowserContext; page: Page }> {
   const context = await browser.newContext({ viewport: device.viewport, isMobile: device.isMobile, hasTouch: device.hasTouch, serviceWorkers: "block" });
   const page = await context.newPage();
   await page.goto(`${t.url}/signin#token=${encodeURIComponent(token)}`);

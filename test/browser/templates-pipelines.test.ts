@@ -28,7 +28,9 @@ describe("templates and pipelines", () => {
     await page.keyboard.press("t");
     await page.waitForURL(/\/templates$/);
     await page.getByRole("button", { name: "Import YAML…" }).click();
-    await page.getByLabel(/Template YAML/).fill(`name: greet\ndescription: Say hi to someone\nprompt: just say hi to {{who}}\nparams:\n  - name: who\n    type: string\ncwd: ${t.workDir}\n`);
+    await page
+      .getByLabel(/Template YAML/)
+      .fill(`name: greet\ndescription: Say hi to someone\nprompt: just say hi to {{who}}\nparams:\n  - name: who\n    type: string\ncwd: ${t.workDir}\n`);
     await page.getByRole("button", { name: "Import", exact: true }).click();
     await page.locator('tr[data-template="greet"]').click();
     await page.waitForURL(/\/templates\/greet$/);

@@ -36,12 +36,17 @@ describe("happy", () => {
     const result = await launched;
     expect(result.code).toBe(0);
     expect(readFileSync(join(cwd, "hello.txt"), "utf8")).toBe("hello\n");
-    const lines = result.stdout.trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
+    const lines = result.stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(lines.some((l) => l.type === "status-changed" && l.to === "completed")).toBe(true);
 
     const ls = await t.cli(["ls", "--json"]);
     expect(ls.code).toBe(0);
-    const sessions = JSON.parse(ls.stdout) as { title: string; status: string; toolCallCount: number }[] | { sessions: { title: string; status: string; toolCallCount: number }[] };
+    const sessions = JSON.parse(ls.stdout) as
+      | { title: string; status: string; toolCallCount: number }[]
+      | { sessions: { title: string; status: string; toolCallCount: number }[] };
     const rows = Array.isArray(sessions) ? sessions : sessions.sessions;
     expect(rows.find((s) => s.title === "from the CLI")).toMatchObject({ status: "completed", toolCallCount: 1 });
     const human = await t.cli(["ls"]);

@@ -56,9 +56,7 @@ describe("happy", () => {
     expect(decided).toMatchObject({ status: "denied", comment: "not in this folder", via: "human" });
     await waitForStatus(t, s.id, "completed");
     expect(existsSync(join(cwd, "hello.txt"))).toBe(false);
-    const denied = viewer.events.find(
-      (e) => e.type === "sdk-message" && e.message.type === "user" && JSON.stringify(e.message).includes("not in this folder"),
-    );
+    const denied = viewer.events.find((e) => e.type === "sdk-message" && e.message.type === "user" && JSON.stringify(e.message).includes("not in this folder"));
     expect(denied).toBeDefined();
     viewer.live.close();
   });

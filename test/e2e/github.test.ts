@@ -16,7 +16,9 @@ const octo: FakeGitHubUser = { id: 583231, login: "octocat", name: "The Octocat"
 
 beforeAll(async () => {
   gh = await startFakeGitHub(octo);
-  t = await startTower({ vars: { GITHUB_CLIENT_ID: gh.clientId, GITHUB_CLIENT_SECRET: gh.clientSecret, GITHUB_WEB_URL: gh.webUrl, GITHUB_API_URL: gh.apiUrl } });
+  t = await startTower({
+    vars: { GITHUB_CLIENT_ID: gh.clientId, GITHUB_CLIENT_SECRET: gh.clientSecret, GITHUB_WEB_URL: gh.webUrl, GITHUB_API_URL: gh.apiUrl },
+  });
   workspaceId = (await t.client.me()).workspaceId;
 });
 afterAll(async () => {
@@ -45,12 +47,14 @@ describe("happy", () => {
     expect(landed, hops.join("\n")).toBe("/");
     expect(hops.some((h) => h.startsWith(`${gh.webUrl}/login/oauth/authorize?`))).toBe(true);
     expect(await (await me(jar)).json()).toMatchObject({ user: { email: "octo@gh.test", name: "The Octocat" }, workspaceId, role: "member" });
-    const invitations = await (await fetch(`${t.url}/api/invitations`, { headers: { authorization: `Bearer ${t.adminToken}` } })).json() as { invitations: { id: string; acceptedAt: number | null }[] };
+    const invitations = (await (await fetch(`${t.url}/api/invitations`, { headers: { authorization: `Bearer ${t.adminToken}` } })).json()) as {
+      invitations: { id: string; acceptedAt: number | null }[];
+    };
     expect(invitations.invitations.find((i) => i.id === invitation.id)?.acceptedAt).toBeTypeOf("number");
 
     const later = new CookieJar();
     expect((await signIn(later)).landed).toBe("/");
-    const again = await (await me(later)).json() as { user: { id: string } };
+    const again = (await (await me(later)).json()) as { user: { id: string } };
     expect(again.user.id).toBe(((await (await me(jar)).json()) as { user: { id: string } }).user.id);
     const audit = await t.client.listAudit({ action: "auth.sign_in" });
     expect(audit.entries.filter((e) => e.details.method === "github").map((e) => e.details.joined)).toEqual([true, false]);
@@ -58,7 +62,11 @@ describe("happy", () => {
 
   it("signs an existing member in by the email GitHub has verified for them", async () => {
     const email = "existing@gh.test";
-    const added = await fetch(`${t.url}/api/members`, { method: "POST", headers: { authorization: `Bearer ${t.adminToken}`, "content-type": "application/json" }, body: JSON.stringify({ name: "Existing", email, role: "viewer" }) });
+    const added = await fetch(`${t.url}/api/members`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${t.adminToken}`, "content-type": "application/json" },
+      body: JSON.stringify({ name: "Existing", email, role: "viewer" }),
+    });
     expect(added.status).toBe(201);
     gh.user = { id: 777, login: "existing", name: null, emails: [{ email, verified: true, primary: true }] };
     const jar = new CookieJar();
@@ -82,7 +90,9 @@ describe("security", () => {
     const jar = new CookieJar();
     expect((await signIn(jar, code)).landed).toBe("/signin?error=invitation_invalid");
     expect((await me(jar)).status).toBe(401);
-    const invitations = await (await fetch(`${t.url}/api/invitations`, { headers: { authorization: `Bearer ${t.adminToken}` } })).json() as { invitations: { id: string; acceptedAt: number | null }[] };
+    const invitations = (await (await fetch(`${t.url}/api/invitations`, { headers: { authorization: `Bearer ${t.adminToken}` } })).json()) as {
+      invitations: { id: string; acceptedAt: number | null }[];
+    };
     expect(invitations.invitations.find((i) => i.id === invitation.id)?.acceptedAt).toBeNull();
   });
 

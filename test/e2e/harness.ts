@@ -97,7 +97,18 @@ export async function startTower(opts: { agentGraceSeconds?: number; approvalTim
     async startAgent(opts = {}) {
       const named = opts.name !== undefined;
       const token = named ? await enrollMachine(tower.client, opts.name!) : tower.agentToken;
-      const args = [TOWER_BIN, "agent", "--server", tower.url, "--token", token, "--name", opts.name ?? agentName, "--state-dir", named ? join(root, `agent-${opts.name}`) : agentState];
+      const args = [
+        TOWER_BIN,
+        "agent",
+        "--server",
+        tower.url,
+        "--token",
+        token,
+        "--name",
+        opts.name ?? agentName,
+        "--state-dir",
+        named ? join(root, `agent-${opts.name}`) : agentState,
+      ];
       if (opts.claudePath) args.push("--claude-path", opts.claudePath);
       if (opts.labels?.length) args.push("--labels", opts.labels.join(","));
       if (opts.capacity !== undefined) args.push("--capacity", String(opts.capacity));
@@ -234,7 +245,11 @@ export function watch(t: Tower, sessionId: string): Viewer {
     events,
     frames,
     async waitFor(pred, ms = 45_000) {
-      await waitUntil(() => events.some(pred), ms, () => `no matching event; saw ${events.map((e) => e.type).join(", ")}`);
+      await waitUntil(
+        () => events.some(pred),
+        ms,
+        () => `no matching event; saw ${events.map((e) => e.type).join(", ")}`,
+      );
       return events.find(pred)!;
     },
   };

@@ -26,7 +26,11 @@ function file(name: string, yaml: string): string {
 
 async function runUntil(id: string, pred: (r: RunView) => boolean, ms = 60_000): Promise<RunView> {
   let last: RunView | null = null;
-  await waitUntil(async () => pred((last = await t.client.getPipelineRun(id))), ms, () => `run ${id}: ${JSON.stringify(last?.steps.map((s) => [s.id, s.status, s.statusReason]))}`);
+  await waitUntil(
+    async () => pred((last = await t.client.getPipelineRun(id))),
+    ms,
+    () => `run ${id}: ${JSON.stringify(last?.steps.map((s) => [s.id, s.status, s.statusReason]))}`,
+  );
   return last!;
 }
 
@@ -34,7 +38,10 @@ const step = (r: RunView, id: string) => r.steps.find((s) => s.id === id)!;
 
 describe("happy", () => {
   it("imports a template from YAML and launches it from the CLI with typed parameters; a pipeline step pins its version", async () => {
-    const tpl = file("greet.yaml", `name: greet\nprompt: "just say hi to {{who}} {{times}} times"\nparams:\n  - { name: who, type: string }\n  - { name: times, type: number, default: 2 }\ncwd: ${t.workDir}\nselector: { labels: [a] }\n`);
+    const tpl = file(
+      "greet.yaml",
+      `name: greet\nprompt: "just say hi to {{who}} {{times}} times"\nparams:\n  - { name: who, type: string }\n  - { name: times, type: number, default: 2 }\ncwd: ${t.workDir}\nselector: { labels: [a] }\n`,
+    );
     const imported = await t.cli(["template", "import", tpl]);
     expect(imported.stdout, imported.stderr).toBe("created greet v1\n");
     const bad = await t.cli(["launch", "--template", "greet", "--param", "times=many", "--param", "who=x"]);
@@ -44,19 +51,34 @@ describe("happy", () => {
     expect(r.code, r.stderr).toBe(0);
     const session = JSON.parse(r.stdout.split("\n")[0]!) as { id: string };
     const done = await waitForStatus(t, session.id, "completed");
-    expect(done).toMatchObject({ prompt: "just say hi to e2e 2 times", agentName: "alpha", templateVersion: 1, templateParams: { who: "e2e", times: 2 }, result: "Hi! Nothing to do." });
+    expect(done).toMatchObject({
+      prompt: "just say hi to e2e 2 times",
+      agentName: "alpha",
+      templateVersion: 1,
+      templateParams: { who: "e2e", times: 2 },
+      result: "Hi! Nothing to do.",
+    });
     const exported = await t.cli(["template", "export", "greet"]);
     expect(exported.stdout).toContain("just say hi to {{who}} {{times}} times");
 
-    const run = await t.client.startPipelineRun({ yaml: `name: templated\nsteps:\n  hello: { template: greet@1, params: { who: "{{params.name}}" } }\nparams: [{ name: name }]\n`, params: { name: "pipeline" } });
+    const run = await t.client.startPipelineRun({
+      yaml: `name: templated\nsteps:\n  hello: { template: greet@1, params: { who: "{{params.name}}" } }\nparams: [{ name: name }]\n`,
+      params: { name: "pipeline" },
+    });
     const finished = await runUntil(run.id, (x) => x.status !== "running");
     expect(finished.status).toBe("succeeded");
     expect(step(finished, "hello")).toMatchObject({ template: { name: "greet", version: 1 }, agentName: "alpha" });
-    expect(await t.client.getSession(step(finished, "hello").sessionId!)).toMatchObject({ prompt: "just say hi to pipeline 2 times", templateVersion: 1, pipelineStepId: "hello" });
+    expect(await t.client.getSession(step(finished, "hello").sessionId!)).toMatchObject({
+      prompt: "just say hi to pipeline 2 times",
+      templateVersion: 1,
+      pipelineStepId: "hello",
+    });
   });
 
   it("runs two steps in parallel on the right machines, then one after both with their outputs (tower pipeline run --wait)", async () => {
-    const path = file("three.yaml", `
+    const path = file(
+      "three.yaml",
+      `
 name: three
 params:
   - name: who
@@ -73,7 +95,8 @@ steps:
   join:
     needs: [left, right]
     prompt: "just say hi; left said {{steps.left.result}} in {{steps.left.sessionId}}"
-`);
+`,
+    );
     const r = await t.cli(["pipeline", "run", path, "--param", "who=e2e", "--wait"]);
     expect(r.code, `${r.stdout}\n${r.stderr}\n${t.logs()}`).toBe(0);
     expect(r.stdout).toContain("run succeeded");
@@ -93,7 +116,9 @@ steps:
   });
 
   it("cancels a run mid-way: the running session is interrupted and the next step never starts", async () => {
-    const run = await t.client.startPipelineRun({ yaml: `name: long\ndefaults: { cwd: ${t.workDir} }\nsteps:\n  wait: { prompt: "slow 20000ms please" }\n  after: { needs: wait, prompt: "just say hi" }\n` });
+    const run = await t.client.startPipelineRun({
+      yaml: `name: long\ndefaults: { cwd: ${t.workDir} }\nsteps:\n  wait: { prompt: "slow 20000ms please" }\n  after: { needs: wait, prompt: "just say hi" }\n`,
+    });
     const running = await runUntil(run.id, (r) => step(r, "wait").sessionId !== null);
     const sessionId = step(running, "wait").sessionId!;
     await waitForStatus(t, sessionId, "running");
@@ -102,12 +127,17 @@ steps:
     expect(r.stdout).toMatch(/long run_\w+ {2}cancelled/);
     await waitForStatus(t, sessionId, "interrupted");
     const after = await t.client.getPipelineRun(run.id);
-    expect(after.steps.map((s) => [s.id, s.status])).toEqual([["wait", "cancelled"], ["after", "cancelled"]]);
+    expect(after.steps.map((s) => [s.id, s.status])).toEqual([
+      ["wait", "cancelled"],
+      ["after", "cancelled"],
+    ]);
     expect(after.steps[1]!.sessionIds).toEqual([]);
   });
 
   it("retries a step on the other machine when its agent is killed", async () => {
-    const run = await t.client.startPipelineRun({ yaml: `name: lossy\ndefaults: { cwd: ${t.workDir} }\nsteps:\n  work: { prompt: "slow 6000ms please", selector: { labels: [pool] }, retries: { max: 1, backoff: 1s } }\n` });
+    const run = await t.client.startPipelineRun({
+      yaml: `name: lossy\ndefaults: { cwd: ${t.workDir} }\nsteps:\n  work: { prompt: "slow 6000ms please", selector: { labels: [pool] }, retries: { max: 1, backoff: 1s } }\n`,
+    });
     const first = await runUntil(run.id, (r) => step(r, "work").sessionId !== null);
     const victim = step(first, "work").agentName!;
     const survivor = victim === "alpha" ? "beta" : "alpha";
@@ -123,7 +153,9 @@ steps:
   });
 
   it("outlives a restart of the server: the run picks up where it was and finishes", async () => {
-    const run = await t.client.startPipelineRun({ yaml: `name: durable\ndefaults: { cwd: ${t.workDir}, selector: { labels: [pool] } }\nsteps:\n  first: { prompt: "slow 4000ms please" }\n  second: { needs: first, prompt: "just say hi after {{steps.first.result}}" }\n` });
+    const run = await t.client.startPipelineRun({
+      yaml: `name: durable\ndefaults: { cwd: ${t.workDir}, selector: { labels: [pool] } }\nsteps:\n  first: { prompt: "slow 4000ms please" }\n  second: { needs: first, prompt: "just say hi after {{steps.first.result}}" }\n`,
+    });
     const running = await runUntil(run.id, (r) => step(r, "first").sessionId !== null);
     await waitForStatus(t, step(running, "first").sessionId!, "running");
     await t.restartServer();

@@ -39,7 +39,11 @@ describe("reconnects, restarts and the journal", () => {
     await t.stopServer();
     // Claude Code carries on while Tower is down; the agent journals what it cannot deliver.
     const journal = join(t.agentState, "journal", `${s.id}.jsonl`);
-    await waitUntil(() => existsSync(journal) && readFileSync(journal, "utf8").includes('"run-ended"'), 30_000, () => "run never ended");
+    await waitUntil(
+      () => existsSync(journal) && readFileSync(journal, "utf8").includes('"run-ended"'),
+      30_000,
+      () => "run never ended",
+    );
     t.agent!.kill("SIGKILL");
     await t.startServer();
     await t.startAgent();
@@ -50,7 +54,11 @@ describe("reconnects, restarts and the journal", () => {
     expect(new Set(uuids).size).toBe(uuids.length);
     expect(events.filter((e) => e.type === "run-ended")).toHaveLength(1);
     expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1));
-    await waitUntil(() => !existsSync(journal), 10_000, () => "journal was not cleared after the acks");
+    await waitUntil(
+      () => !existsSync(journal),
+      10_000,
+      () => "journal was not cleared after the acks",
+    );
   });
 
   it("shows a viewer that reconnects many times every event exactly once, in order", async () => {
@@ -74,15 +82,27 @@ describe("reconnects, restarts and the journal", () => {
     })();
     // The server greets every connection it takes with a snapshot: that, not a loop counter, says the viewer came back.
     const snapshots = () => viewer.frames.filter((f) => f.type === "snapshot").length;
-    await waitUntil(() => snapshots() === 1, 10_000, () => "the viewer never connected");
+    await waitUntil(
+      () => snapshots() === 1,
+      10_000,
+      () => "the viewer never connected",
+    );
     for (let i = 1; i <= 10; i++) {
       viewer.live.reconnect();
-      await waitUntil(() => snapshots() > i, 10_000, () => `reconnect ${i} never came back (${snapshots()} snapshots)`);
+      await waitUntil(
+        () => snapshots() > i,
+        10_000,
+        () => `reconnect ${i} never came back (${snapshots()} snapshots)`,
+      );
     }
     await approver;
     await waitForStatus(t, s.id, "completed");
     const { events } = await t.client.events(s.id);
-    await waitUntil(() => viewer.events.length >= events.length, 10_000, () => `viewer has ${viewer.events.length} of ${events.length}`);
+    await waitUntil(
+      () => viewer.events.length >= events.length,
+      10_000,
+      () => `viewer has ${viewer.events.length} of ${events.length}`,
+    );
     expect(viewer.events.map((e) => e.seq)).toEqual(events.map((e) => e.seq));
     expect(approved.size).toBe(3);
     viewer.live.close();

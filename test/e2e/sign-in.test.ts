@@ -17,7 +17,11 @@ afterAll(async () => {
 async function signInWith(args: string[], env: Record<string, string>) {
   let code = "";
   const running = t.cli(args, { token: null, env, onStdout: (chunk) => (code ||= chunk.match(/\b[A-Z]{4}-[A-Z]{4}\b/)?.[0] ?? "") });
-  await waitUntil(() => code !== "", 30_000, () => "no code was printed");
+  await waitUntil(
+    () => code !== "",
+    30_000,
+    () => "no code was printed",
+  );
   const approved = await t.cli(["device", "approve", code]);
   expect(approved.code).toBe(0);
   return running;
@@ -44,9 +48,17 @@ describe("happy", () => {
       signal: stop.signal,
       onStdout: (chunk) => (code ||= chunk.match(/\b[A-Z]{4}-[A-Z]{4}\b/)?.[0] ?? ""),
     });
-    await waitUntil(() => code !== "", 30_000, () => "no code was printed");
+    await waitUntil(
+      () => code !== "",
+      30_000,
+      () => "no code was printed",
+    );
     expect((await t.cli(["device", "approve", code])).code).toBe(0);
-    await waitUntil(async () => (await t.client.listAgents()).agents.some((a) => a.name === "enrolled-box" && a.online), 30_000, () => "machine never came online");
+    await waitUntil(
+      async () => (await t.client.listAgents()).agents.some((a) => a.name === "enrolled-box" && a.online),
+      30_000,
+      () => "machine never came online",
+    );
     const saved = JSON.parse(readFileSync(join(state, "agent.json"), "utf8")) as { token: string; name: string };
     expect(saved.name).toBe("enrolled-box");
     stop.abort();

@@ -19,7 +19,10 @@ let workspaceId: string;
 
 beforeAll(async () => {
   t = await startTower({ vars: { TOWER_SECRET_KEY: randomBytes(32).toString("base64") } });
-  idp = await startOidcIdp({ redirectUri: `${t.url}/auth/oidc/callback`, user: { sub: "alice-1", email: "alice@acme.test", emailVerified: true, name: "Alice Acme" } });
+  idp = await startOidcIdp({
+    redirectUri: `${t.url}/auth/oidc/callback`,
+    user: { sub: "alice-1", email: "alice@acme.test", emailVerified: true, name: "Alice Acme" },
+  });
   scripted = await startScriptedIdp();
   workspaceId = (await t.client.me()).workspaceId;
 });
@@ -66,7 +69,9 @@ describe("happy", () => {
     // The second sign-in finds the same person (no second account), and the audit log has both.
     const again = new CookieJar();
     expect((await signIn(again)).landed).toBe("/");
-    const members = await (await fetch(`${t.url}/api/members`, { headers: { authorization: `Bearer ${t.adminToken}` } })).json() as { members: { email: string | null }[] };
+    const members = (await (await fetch(`${t.url}/api/members`, { headers: { authorization: `Bearer ${t.adminToken}` } })).json()) as {
+      members: { email: string | null }[];
+    };
     expect(members.members.filter((m) => m.email === "alice@acme.test")).toHaveLength(1);
     const audit = await t.client.listAudit({ action: "auth.sign_in" });
     expect(audit.entries.filter((e) => e.details.method === "oidc").map((e) => e.details.created)).toEqual([true, false]);
@@ -140,10 +145,16 @@ describe("security: refused sign-ins leave the browser signed out and say why", 
     expect(landed).toBe("/signin?error=token_rejected");
     expect(jar.get(t.url, "tower_session")).toBeUndefined();
     expect((await me(jar)).status).toBe(401);
-    const members = await (await fetch(`${t.url}/api/members`, { headers: { authorization: `Bearer ${t.adminToken}` } })).json() as { members: { email: string | null }[] };
+    const members = (await (await fetch(`${t.url}/api/members`, { headers: { authorization: `Bearer ${t.adminToken}` } })).json()) as {
+      members: { email: string | null }[];
+    };
     expect(members.members.map((m) => m.email)).not.toContain(`victim-${mode}@scripted.test`);
     // Refused for the right reason: the Worker logs what openid-client found wrong.
-    await waitUntil(() => reason.test(t.logs()), 5000, () => `no log line matching ${reason}`);
+    await waitUntil(
+      () => reason.test(t.logs()),
+      5000,
+      () => `no log line matching ${reason}`,
+    );
   });
 
   it("refuses an email outside the workspace's allowed domains", async () => {

@@ -13,10 +13,11 @@ const message = (text: string, seq = ++n): AgentEnvelope => ({
 });
 
 const parse = (frame: string) => AgentToRoomFrame.parse(JSON.parse(frame));
-const eventsIn = (frames: string[]) => frames.flatMap((f) => {
-  const p = parse(f);
-  return p.type === "agent-events" ? p.events : [];
-});
+const eventsIn = (frames: string[]) =>
+  frames.flatMap((f) => {
+    const p = parse(f);
+    return p.type === "agent-events" ? p.events : [];
+  });
 
 describe("batching by bytes", () => {
   it("keeps every frame under the room's frame limit however large the events are", () => {
@@ -52,7 +53,10 @@ describe("dead letters", () => {
 
   it("names the request of a dropped approval request, so the room can deny it", () => {
     const ask: AgentEnvelope = {
-      id: "ask-1", at: 1, runId: "run-1", seq: 1,
+      id: "ask-1",
+      at: 1,
+      runId: "run-1",
+      seq: 1,
       event: { type: "approval-request", requestId: "req-9", toolName: "Write", input: { content: "z".repeat(MAX_AGENT_FRAME_BYTES) } },
     };
     const [out] = eventsIn(toFrames([ask], MAX_AGENT_FRAME_BYTES));

@@ -31,7 +31,10 @@ describe("numbering a run's events", () => {
     const before = new Journal(dir);
     before.markRun(S, "run-a", false);
     const sent = [1, 2, 3].map((n) => before.append(S, "run-a", msg(n)));
-    before.ack(S, sent.map((e) => e.id)); // acknowledged: the room has them, the agent keeps the run open
+    before.ack(
+      S,
+      sent.map((e) => e.id),
+    ); // acknowledged: the room has them, the agent keeps the run open
     const after = new Journal(dir);
     expect(after.openRuns()).toEqual([{ sessionId: S, runId: "run-a" }]);
     expect(after.append(S, "run-a", msg(4)).seq).toBe(4);

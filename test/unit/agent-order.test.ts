@@ -24,13 +24,20 @@ function play(frames: number[][]): { stored: number[]; acked: number[][] } {
 describe("ordering an agent's events by its sequence numbers", () => {
   it("stores in emitted order when a buffered send is flushed ahead of the resend", () => {
     // 1-2 stored; 3-4 lost with the old socket; 5-6 buffered and flushed first on the new one; then the resend.
-    const { stored, acked } = play([[1, 2], [5, 6], [3, 4, 5, 6]]);
+    const { stored, acked } = play([
+      [1, 2],
+      [5, 6],
+      [3, 4, 5, 6],
+    ]);
     expect(stored).toEqual([1, 2, 3, 4, 5, 6]);
     expect(acked).toEqual([[1, 2], [], [3, 4, 5, 6]]);
   });
 
   it("acknowledges a resend of what it already stored without storing it again", () => {
-    const { stored, acked } = play([[1, 2, 3], [1, 2, 3, 4]]);
+    const { stored, acked } = play([
+      [1, 2, 3],
+      [1, 2, 3, 4],
+    ]);
     expect(stored).toEqual([1, 2, 3, 4]);
     expect(acked.at(-1)).toEqual([1, 2, 3, 4]);
   });

@@ -5,7 +5,17 @@ async function chain(n: number): Promise<ChainedEntry[]> {
   const out: ChainedEntry[] = [];
   let prev = GENESIS;
   for (let seq = 1; seq <= n; seq++) {
-    const content: AuditContent = { workspaceId: "wsp_x", seq, at: 1000 + seq, actor: "ann", actorKind: "user", via: "api", action: "token.create", target: `tok_${seq}`, details: { n: seq, nested: { b: 1, a: 2 } } };
+    const content: AuditContent = {
+      workspaceId: "wsp_x",
+      seq,
+      at: 1000 + seq,
+      actor: "ann",
+      actorKind: "user",
+      via: "api",
+      action: "token.create",
+      target: `tok_${seq}`,
+      details: { n: seq, nested: { b: 1, a: 2 } },
+    };
     const hash = await entryHash(content, prev);
     out.push({ ...content, prevHash: prev, hash });
     prev = hash;

@@ -8,7 +8,17 @@ import { describe, expect, it } from "vitest";
 
 describe("happy", () => {
   it("bundles the CLI without tsx, React or Worker runtime packages", async () => {
-    const r = await build({ entryPoints: ["agent/cli/main.ts"], bundle: true, platform: "node", format: "esm", target: "node20", packages: "external", write: false, metafile: true, logLevel: "silent" });
+    const r = await build({
+      entryPoints: ["agent/cli/main.ts"],
+      bundle: true,
+      platform: "node",
+      format: "esm",
+      target: "node20",
+      packages: "external",
+      write: false,
+      metafile: true,
+      logLevel: "silent",
+    });
     const packages = new Set(Object.values(r.metafile.inputs).flatMap((i) => i.imports.filter((x) => x.external).map((x) => x.path)));
     const forbidden = [...packages].filter((p) => /^(tsx|react|react-dom|partyserver|drizzle-orm|cloudflare:|@hono\/zod-openapi)(\/|$)/.test(p));
     expect(forbidden).toEqual([]);

@@ -29,13 +29,55 @@ const FILE = { url: "https://file.example", token: "file-token" };
 
 describe("happy", () => {
   it.each([
-    { name: "flags beat env and file", flags: { server: "https://flag.example", token: "flag-token" }, env: { TOWER_URL: "https://env.example", TOWER_TOKEN: "env-token" }, file: FILE, url: "https://flag.example", token: "flag-token" },
-    { name: "env beats the file", flags: {}, env: { TOWER_URL: "https://env.example", TOWER_TOKEN: "env-token" }, file: FILE, url: "https://env.example", token: "env-token" },
-    { name: "the file fills what flags and env leave open", flags: { token: "flag-token" }, env: {}, file: FILE, url: "https://file.example", token: "flag-token" },
-    { name: "each value is resolved on its own", flags: { server: "https://flag.example" }, env: { TOWER_TOKEN: "env-token" }, file: FILE, url: "https://flag.example", token: "env-token" },
+    {
+      name: "flags beat env and file",
+      flags: { server: "https://flag.example", token: "flag-token" },
+      env: { TOWER_URL: "https://env.example", TOWER_TOKEN: "env-token" },
+      file: FILE,
+      url: "https://flag.example",
+      token: "flag-token",
+    },
+    {
+      name: "env beats the file",
+      flags: {},
+      env: { TOWER_URL: "https://env.example", TOWER_TOKEN: "env-token" },
+      file: FILE,
+      url: "https://env.example",
+      token: "env-token",
+    },
+    {
+      name: "the file fills what flags and env leave open",
+      flags: { token: "flag-token" },
+      env: {},
+      file: FILE,
+      url: "https://file.example",
+      token: "flag-token",
+    },
+    {
+      name: "each value is resolved on its own",
+      flags: { server: "https://flag.example" },
+      env: { TOWER_TOKEN: "env-token" },
+      file: FILE,
+      url: "https://flag.example",
+      token: "env-token",
+    },
     { name: "the URL defaults to the local server", flags: {}, env: { TOWER_TOKEN: "env-token" }, file: undefined, url: DEFAULT_URL, token: "env-token" },
-    { name: "an empty variable counts as unset", flags: {}, env: { TOWER_URL: "", TOWER_TOKEN: "" }, file: FILE, url: "https://file.example", token: "file-token" },
-    { name: "a trailing slash is dropped", flags: { server: "http://127.0.0.1:9000/", token: "t" }, env: {}, file: undefined, url: "http://127.0.0.1:9000", token: "t" },
+    {
+      name: "an empty variable counts as unset",
+      flags: {},
+      env: { TOWER_URL: "", TOWER_TOKEN: "" },
+      file: FILE,
+      url: "https://file.example",
+      token: "file-token",
+    },
+    {
+      name: "a trailing slash is dropped",
+      flags: { server: "http://127.0.0.1:9000/", token: "t" },
+      env: {},
+      file: undefined,
+      url: "http://127.0.0.1:9000",
+      token: "t",
+    },
   ])("$name", ({ flags, env, file, url, token }) => {
     expect(resolveConfig({ flags, env, homeDir: home(file) })).toEqual({ url, token });
   });
@@ -52,7 +94,10 @@ describe("happy", () => {
   });
 
   it("does not read the file when flags and env give everything", () => {
-    expect(resolveConfig({ flags: { server: "https://a.example" }, env: { TOWER_TOKEN: "t" }, homeDir: home("{ not json") })).toEqual({ url: "https://a.example", token: "t" });
+    expect(resolveConfig({ flags: { server: "https://a.example" }, env: { TOWER_TOKEN: "t" }, homeDir: home("{ not json") })).toEqual({
+      url: "https://a.example",
+      token: "t",
+    });
   });
 });
 

@@ -45,7 +45,12 @@ describe("happy", () => {
   });
 
   it("skips events it has already seen, e.g. after a reconnect", () => {
-    const r = run([snapshot("running", 2), events([status(1, "queued"), status(2, "running")], true), snapshot("running", 2), events([status(2, "running"), prompt(3)])]);
+    const r = run([
+      snapshot("running", 2),
+      events([status(1, "queued"), status(2, "running")], true),
+      snapshot("running", 2),
+      events([status(2, "running"), prompt(3)]),
+    ]);
     expect(r.seen).toEqual([1, 2, 3]);
   });
 });

@@ -90,6 +90,15 @@ describe("errors", () => {
 
 describe("table", () => {
   it("aligns columns, numbers to the right, ignoring colour codes", () => {
-    expect(table(["A", "N"], [["\x1b[32mok\x1b[39m", "5"], ["longer", "123"]], [1])).toEqual(["A         N", "\x1b[32mok\x1b[39m        5", "longer  123"]);
+    expect(
+      table(
+        ["A", "N"],
+        [
+          ["\x1b[32mok\x1b[39m", "5"],
+          ["longer", "123"],
+        ],
+        [1],
+      ),
+    ).toEqual(["A         N", "\x1b[32mok\x1b[39m        5", "longer  123"]);
   });
 });

@@ -15,9 +15,11 @@ interface Sent {
 }
 
 /** A CLI context with captured output and an in-process server: `answer` replies to each request. */
-function harness(answer: (req: Sent) => { status?: number; json: unknown } = () => {
-  throw new Error("this test must not send a request");
-}) {
+function harness(
+  answer: (req: Sent) => { status?: number; json: unknown } = () => {
+    throw new Error("this test must not send a request");
+  },
+) {
   const sent: Sent[] = [];
   const cwd = mkdtempSync(join(tmpdir(), "tower-cwd-"));
   const out = { stdout: "", stderr: "" };
@@ -83,7 +85,22 @@ describe("usage errors exit 2 and name the flag, without any request", () => {
 describe("happy", () => {
   it("registers every command, the agent command, and extra commands", () => {
     const names = buildProgram([new Command("up")], harness().ctx).commands.map((c) => c.name());
-    for (const n of ["launch", "ls", "watch", "approve", "deny", "approvals", "interrupt", "continue", "agents", "show", "archive", "unarchive", "agent", "up"]) {
+    for (const n of [
+      "launch",
+      "ls",
+      "watch",
+      "approve",
+      "deny",
+      "approvals",
+      "interrupt",
+      "continue",
+      "agents",
+      "show",
+      "archive",
+      "unarchive",
+      "agent",
+      "up",
+    ]) {
       expect(names).toContain(n);
     }
   });
@@ -97,9 +114,32 @@ describe("happy", () => {
   it("launches with every flag mapped onto the API body, the cwd made absolute", async () => {
     const h = harness(() => ({ json: summary({ status: "queued" }) }));
     const r = await h.run(
-      "--server", "http://tower.test:9000", "launch", "fix", "the", "tests", "--cwd", "sub", "--agent", "laptop", "--model", "claude-opus-5-5",
-      "--max-turns", "7", "--append-system-prompt", "be brief", "--allowed-tools", "Read, Grep", "--disallowed-tools", "Bash",
-      "--add-dir", "/a", "--add-dir", "b", "--title", "Fix tests",
+      "--server",
+      "http://tower.test:9000",
+      "launch",
+      "fix",
+      "the",
+      "tests",
+      "--cwd",
+      "sub",
+      "--agent",
+      "laptop",
+      "--model",
+      "claude-opus-5-5",
+      "--max-turns",
+      "7",
+      "--append-system-prompt",
+      "be brief",
+      "--allowed-tools",
+      "Read, Grep",
+      "--disallowed-tools",
+      "Bash",
+      "--add-dir",
+      "/a",
+      "--add-dir",
+      "b",
+      "--title",
+      "Fix tests",
     );
     expect(r.code).toBe(0);
     expect(h.sent).toHaveLength(1);
@@ -132,7 +172,13 @@ describe("happy", () => {
   it("lists sessions as a table with the filters in the query", async () => {
     const h = harness(() => ({ json: { sessions: [summary({ status: "waiting_for_approval", pendingApprovals: 1 })], nextCursor: null } }));
     const r = await h.run("ls", "--status", "running,waiting_for_approval", "--agent", "laptop", "--all", "--search", "hello", "--limit", "5");
-    expect(Object.fromEntries(h.sent[0]!.url.searchParams)).toEqual({ status: "running,waiting_for_approval", agent: "laptop", archived: "all", q: "hello", limit: "5" });
+    expect(Object.fromEntries(h.sent[0]!.url.searchParams)).toEqual({
+      status: "running,waiting_for_approval",
+      agent: "laptop",
+      archived: "all",
+      q: "hello",
+      limit: "5",
+    });
     const [header, row] = r.stdout.trimEnd().split("\n");
     expect(header).toMatch(/^STATUS\s+ID\s+TITLE/);
     expect(row).toMatch(new RegExp(`^needs approval\\s+${SES}\\s+Write hello.txt\\s+laptop\\s+7\\s+3\\s+1\\s+\\$0.0123\\s+12.3k\\s+5m$`));
@@ -194,7 +240,10 @@ describe("happy", () => {
     const h = harness(() => ({ json: summary() }));
     await h.run("archive", SES);
     await h.run("unarchive", SES);
-    expect(h.sent.map((s) => [s.method, s.body])).toEqual([["PATCH", { archived: true }], ["PATCH", { archived: false }]]);
+    expect(h.sent.map((s) => [s.method, s.body])).toEqual([
+      ["PATCH", { archived: true }],
+      ["PATCH", { archived: false }],
+    ]);
   });
 
   it("lists pending approvals with the commands to decide them", async () => {

@@ -41,7 +41,10 @@ describe("happy", () => {
   });
 
   it("cuts a long tool result to a few lines and says how many were left out", () => {
-    const long = { ...SDK.writeResult, message: { role: "user", content: [{ type: "tool_result", tool_use_id: "t", content: [{ type: "text", text: "a\nb\nc\nd\ne\nf" }] }] } };
+    const long = {
+      ...SDK.writeResult,
+      message: { role: "user", content: [{ type: "tool_result", tool_use_id: "t", content: [{ type: "text", text: "a\nb\nc\nd\ne\nf" }] }] },
+    };
     expect(text(sdk(long))).toBe("← a\n  b\n  c\n  … (+3 lines)");
   });
 
@@ -154,7 +157,10 @@ describe("formatSessionRow", () => {
   });
 
   it.each([
-    [{ status: "waiting_for_approval", pendingApprovals: 2 }, { STATUS: "needs approval", APPR: "2" }],
+    [
+      { status: "waiting_for_approval", pendingApprovals: 2 },
+      { STATUS: "needs approval", APPR: "2" },
+    ],
     [{ status: "waiting_for_input" }, { STATUS: "waiting for input" }],
     [{ agentName: null }, { AGENT: "agt_00000000000000000001" }],
     [{ inputTokens: 900, outputTokens: 50 }, { TOKENS: "950" }],

@@ -54,10 +54,38 @@ const result = {
 describe("tower search", () => {
   it("sends the query, the mode and every filter", async () => {
     const h = harness();
-    const r = await h.run("search", "flaky login", "--text", "--tool", "Bash", "--status", "completed,failed", "--from", "2026-11-01", "--to", "2026-11-20", "--cwd", "/repo", "--agent", "laptop", "--limit", "5");
+    const r = await h.run(
+      "search",
+      "flaky login",
+      "--text",
+      "--tool",
+      "Bash",
+      "--status",
+      "completed,failed",
+      "--from",
+      "2026-11-01",
+      "--to",
+      "2026-11-20",
+      "--cwd",
+      "/repo",
+      "--agent",
+      "laptop",
+      "--limit",
+      "5",
+    );
     expect(r.code).toBe(0);
     expect(h.sent[0]!.url.pathname).toBe("/api/search");
-    expect(Object.fromEntries(h.sent[0]!.url.searchParams)).toEqual({ q: "flaky login", mode: "text", tool: "Bash", status: "completed,failed", from: "2026-11-01", to: "2026-11-20", cwd: "/repo", agent: "laptop", limit: "5" });
+    expect(Object.fromEntries(h.sent[0]!.url.searchParams)).toEqual({
+      q: "flaky login",
+      mode: "text",
+      tool: "Bash",
+      status: "completed,failed",
+      from: "2026-11-01",
+      to: "2026-11-20",
+      cwd: "/repo",
+      agent: "laptop",
+      limit: "5",
+    });
   });
 
   it("prints each result with where it matched and the highlighted snippet", async () => {

@@ -13,9 +13,11 @@ interface Sent {
   body: unknown;
 }
 
-function harness(answer: (req: Sent) => { status?: number; json: unknown } = () => {
-  throw new Error("this test must not send a request");
-}) {
+function harness(
+  answer: (req: Sent) => { status?: number; json: unknown } = () => {
+    throw new Error("this test must not send a request");
+  },
+) {
   const sent: Sent[] = [];
   const cwd = mkdtempSync(join(tmpdir(), "tower-cwd-"));
   const out = { stdout: "", stderr: "" };
@@ -51,8 +53,46 @@ const RUN: RunView = {
   updatedAt: NOW,
   endedAt: null,
   steps: [
-    { id: "build", name: "build", needs: [], status: "succeeded", statusReason: "the session completed", attempts: 1, maxAttempts: 1, sessionId: "ses_00000000000000000001", sessionIds: ["ses_00000000000000000001"], agentId: "agt_1", agentName: "linux-box", selector: ["linux"], template: null, result: "ok", costUsd: 0.02, readyAt: NOW, startedAt: NOW, endedAt: NOW },
-    { id: "review", name: "review", needs: ["build"], status: "queued", statusReason: "waiting for a free seat on a machine labelled gpu (gpu-box 1/1)", attempts: 0, maxAttempts: 3, sessionId: null, sessionIds: [], agentId: null, agentName: null, selector: ["gpu"], template: null, result: null, costUsd: 0, readyAt: NOW, startedAt: null, endedAt: null },
+    {
+      id: "build",
+      name: "build",
+      needs: [],
+      status: "succeeded",
+      statusReason: "the session completed",
+      attempts: 1,
+      maxAttempts: 1,
+      sessionId: "ses_00000000000000000001",
+      sessionIds: ["ses_00000000000000000001"],
+      agentId: "agt_1",
+      agentName: "linux-box",
+      selector: ["linux"],
+      template: null,
+      result: "ok",
+      costUsd: 0.02,
+      readyAt: NOW,
+      startedAt: NOW,
+      endedAt: NOW,
+    },
+    {
+      id: "review",
+      name: "review",
+      needs: ["build"],
+      status: "queued",
+      statusReason: "waiting for a free seat on a machine labelled gpu (gpu-box 1/1)",
+      attempts: 0,
+      maxAttempts: 3,
+      sessionId: null,
+      sessionIds: [],
+      agentId: null,
+      agentName: null,
+      selector: ["gpu"],
+      template: null,
+      result: null,
+      costUsd: 0,
+      readyAt: NOW,
+      startedAt: null,
+      endedAt: null,
+    },
   ],
 };
 
@@ -67,7 +107,25 @@ describe("happy", () => {
   });
 
   it("imports a template file and reports what changed", async () => {
-    const h = harness(() => ({ json: { outcome: "versioned", template: { id: "tpl_1", workspaceId: "w", name: "fix", description: "", visibility: "workspace", authorId: "u", version: 3, latestVersion: 3, recipe: { prompt: "p", params: [] }, createdAt: 1, updatedAt: 1, updatedBy: "u" } } }));
+    const h = harness(() => ({
+      json: {
+        outcome: "versioned",
+        template: {
+          id: "tpl_1",
+          workspaceId: "w",
+          name: "fix",
+          description: "",
+          visibility: "workspace",
+          authorId: "u",
+          version: 3,
+          latestVersion: 3,
+          recipe: { prompt: "p", params: [] },
+          createdAt: 1,
+          updatedAt: 1,
+          updatedBy: "u",
+        },
+      },
+    }));
     writeFileSync(join(h.cwd, "fix.yaml"), "name: fix\nprompt: p\n");
     const r = await h.run("template", "import", "fix.yaml");
     expect(h.sent[0]).toMatchObject({ method: "POST", body: { yaml: "name: fix\nprompt: p\n" } });
@@ -109,7 +167,10 @@ describe("errors", () => {
   });
 
   it("shows the server's line-and-column error for a bad pipeline file, exit 2", async () => {
-    const h = harness(() => ({ status: 400, json: { error: { code: "BAD_REQUEST", message: "The pipeline file is invalid: line 5, column 5: steps.a.retries: Invalid input", requestId: "r" } } }));
+    const h = harness(() => ({
+      status: 400,
+      json: { error: { code: "BAD_REQUEST", message: "The pipeline file is invalid: line 5, column 5: steps.a.retries: Invalid input", requestId: "r" } },
+    }));
     writeFileSync(join(h.cwd, "p.yaml"), "x");
     const r = await h.run("pipeline", "run", "p.yaml");
     expect(r.code).toBe(2);

@@ -4,7 +4,9 @@ import { upCommand, upSettings, type UpOptions } from "../../agent/up/command";
 
 /** Parses `tower up` flags exactly as the CLI does, without starting anything. */
 function parseUp(argv: string[]): UpOptions {
-  const cmd = upCommand().exitOverride().configureOutput({ writeErr: () => {}, writeOut: () => {} });
+  const cmd = upCommand()
+    .exitOverride()
+    .configureOutput({ writeErr: () => {}, writeOut: () => {} });
   cmd.action(() => {});
   cmd.parse(argv, { from: "user" });
   return cmd.opts<UpOptions>();

@@ -65,11 +65,21 @@ describe("happy", () => {
   });
 
   it("only worker/db imports drizzle-orm", () => {
-    expect(violations((p) => !under("worker/db")(p), (e) => under("drizzle-orm")(e.to) && !e.typeOnly)).toEqual([]);
+    expect(
+      violations(
+        (p) => !under("worker/db")(p),
+        (e) => under("drizzle-orm")(e.to) && !e.typeOnly,
+      ),
+    ).toEqual([]);
   });
 
   it("worker/ never imports party/, except the entry re-exporting the Durable Object classes", () => {
-    expect(violations((p) => under("worker")(p) && p !== "worker/index.ts", (e) => under("party")(e.to))).toEqual([]);
+    expect(
+      violations(
+        (p) => under("worker")(p) && p !== "worker/index.ts",
+        (e) => under("party")(e.to),
+      ),
+    ).toEqual([]);
   });
 
   it("party/ never imports the Worker's HTTP layer or entry", () => {

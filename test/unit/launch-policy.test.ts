@@ -2,7 +2,13 @@ import { describe, expect, it } from "vitest";
 import { admitRun, stdioCommands } from "../../worker/domain/launch-policy";
 import type { LaunchSpec } from "../../worker/protocol/session";
 
-const machine = (over: Partial<{ allowedUsers: string[] | null; allowedMcpCommands: string[] }> = {}) => ({ id: "agt_1", name: "box", allowedUsers: null, allowedMcpCommands: [], ...over });
+const machine = (over: Partial<{ allowedUsers: string[] | null; allowedMcpCommands: string[] }> = {}) => ({
+  id: "agt_1",
+  name: "box",
+  allowedUsers: null,
+  allowedMcpCommands: [],
+  ...over,
+});
 const mcp = (servers: LaunchSpec["mcpServers"]) => ({ mcpServers: servers });
 
 describe("admitRun", () => {
@@ -34,7 +40,8 @@ describe("one launch function", () => {
   it("only worker/launch.ts asks a session room to create a session or run a follow-up", async () => {
     const { readdirSync, readFileSync, statSync } = await import("node:fs");
     const { join } = await import("node:path");
-    const files = (dir: string): string[] => readdirSync(dir).flatMap((f) => (statSync(join(dir, f)).isDirectory() ? files(join(dir, f)) : f.endsWith(".ts") ? [join(dir, f)] : []));
+    const files = (dir: string): string[] =>
+      readdirSync(dir).flatMap((f) => (statSync(join(dir, f)).isDirectory() ? files(join(dir, f)) : f.endsWith(".ts") ? [join(dir, f)] : []));
     const callers = [...files("worker"), ...files("agent"), ...files("party").filter((f) => !f.endsWith("session-room.ts"))].filter((f) => {
       const src = readFileSync(f, "utf8");
       return /\.continueWith\(/.test(src) || /(sessionRoom\([^)]*\)\)|room)\.create\(/.test(src);

@@ -12,7 +12,12 @@ describe("outbox order", () => {
 
   it("delivers a target's rows oldest first, and hub rows whatever D1 still holds", () => {
     const rows = [row(9, "link"), row(4, "link"), row(2, "d1"), row(7, "hub"), row(3, "hub")];
-    expect(deliverable(rows.filter((r) => r.target !== "d1"), "link").map((r) => r.id)).toEqual([4, 9]);
+    expect(
+      deliverable(
+        rows.filter((r) => r.target !== "d1"),
+        "link",
+      ).map((r) => r.id),
+    ).toEqual([4, 9]);
     expect(deliverable(rows, "hub").map((r) => r.id)).toEqual([3, 7]);
   });
 });

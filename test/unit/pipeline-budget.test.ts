@@ -26,7 +26,9 @@ describe("happy", () => {
   });
 
   it("says why the run ended and how to go on", () => {
-    expect(budgetReason(4998, 10_000)).toBe("stopped after 4998 ticks, before the Workflow limit of 10000 steps per instance; retry the run to go on from the steps that did not succeed");
+    expect(budgetReason(4998, 10_000)).toBe(
+      "stopped after 4998 ticks, before the Workflow limit of 10000 steps per instance; retry the run to go on from the steps that did not succeed",
+    );
   });
 });
 

@@ -39,7 +39,12 @@ describe("graph", () => {
 });
 
 describe("expressions", () => {
-  const outputs: Record<string, Value> = { "steps.build.status": "succeeded", "steps.build.cost": 0.25, "steps.build.result": "All tests pass", "params.env": "prod" };
+  const outputs: Record<string, Value> = {
+    "steps.build.status": "succeeded",
+    "steps.build.cost": 0.25,
+    "steps.build.result": "All tests pass",
+    "params.env": "prod",
+  };
   const lookup = (path: string[]) => outputs[path.join(".")] ?? null;
   it.each<[string, Value]>([
     ['steps.build.status == "succeeded"', true],
@@ -69,20 +74,46 @@ describe("expressions", () => {
 
 describe("planner", () => {
   it("orders steps, expands a matrix and wires needs to every copy", () => {
-    const pl = plan({ name: "p", defaults: { cwd: "/w" }, steps: { review: p("r", { needs: ["tests", "lint"] }), tests: p("t {{matrix.index}}", { matrix: { count: 3 } }), lint: p("l") } });
+    const pl = plan({
+      name: "p",
+      defaults: { cwd: "/w" },
+      steps: { review: p("r", { needs: ["tests", "lint"] }), tests: p("t {{matrix.index}}", { matrix: { count: 3 } }), lint: p("l") },
+    });
     expect(pl.steps.map((s) => s.id)).toEqual(["tests[0]", "tests[1]", "tests[2]", "lint", "review"]);
     expect(pl.steps.find((s) => s.id === "review")!.needs).toEqual(["tests[0]", "tests[1]", "tests[2]", "lint"]);
   });
 
   it("expands named matrix values as a product", () => {
-    const pl = plan({ name: "p", defaults: { cwd: "/w" }, steps: { t: p("{{matrix.model}} {{matrix.os}}", { matrix: { model: ["a", "b"], os: ["x", "y"] } }) } });
-    expect(pl.steps.map((s) => s.matrix)).toEqual([{ model: "a", os: "x", index: 0 }, { model: "a", os: "y", index: 1 }, { model: "b", os: "x", index: 2 }, { model: "b", os: "y", index: 3 }]);
+    const pl = plan({
+      name: "p",
+      defaults: { cwd: "/w" },
+      steps: { t: p("{{matrix.model}} {{matrix.os}}", { matrix: { model: ["a", "b"], os: ["x", "y"] } }) },
+    });
+    expect(pl.steps.map((s) => s.matrix)).toEqual([
+      { model: "a", os: "x", index: 0 },
+      { model: "a", os: "y", index: 1 },
+      { model: "b", os: "x", index: 2 },
+      { model: "b", os: "y", index: 3 },
+    ]);
   });
 
   it("merges options: step over template over defaults, and pins the template version", () => {
-    const t: ResolvedTemplate = { id: "tpl_1", name: "fix", version: 2, recipe: TemplateRecipe.parse({ prompt: "fix {{test}}", params: [{ name: "test" }], model: "from-template", selector: { labels: ["linux"] } }) };
-    const pl = plan({ name: "p", defaults: { cwd: "/w", model: "default", maxTurns: 5 }, steps: { a: { template: "fix@2", params: { test: "x" }, maxTurns: 9 } } }, {}, new Map([["fix@2", t]]));
-    expect(pl.steps[0]).toMatchObject({ template: { id: "tpl_1", version: 2 }, recipe: { model: "from-template", maxTurns: 9, cwd: "/w" }, selector: ["linux"] });
+    const t: ResolvedTemplate = {
+      id: "tpl_1",
+      name: "fix",
+      version: 2,
+      recipe: TemplateRecipe.parse({ prompt: "fix {{test}}", params: [{ name: "test" }], model: "from-template", selector: { labels: ["linux"] } }),
+    };
+    const pl = plan(
+      { name: "p", defaults: { cwd: "/w", model: "default", maxTurns: 5 }, steps: { a: { template: "fix@2", params: { test: "x" }, maxTurns: 9 } } },
+      {},
+      new Map([["fix@2", t]]),
+    );
+    expect(pl.steps[0]).toMatchObject({
+      template: { id: "tpl_1", version: 2 },
+      recipe: { model: "from-template", maxTurns: 9, cwd: "/w" },
+      selector: ["linux"],
+    });
   });
 
   it("reads retries with backoff and a timeout", () => {
@@ -92,24 +123,58 @@ describe("planner", () => {
   });
 
   it.each<[string, unknown, RegExp, Record<string, unknown>?, Map<string, ResolvedTemplate | string>?]>([
-    ["a cycle, naming it", { a: p("a", { needs: "c" }), b: p("b", { needs: "a" }), c: p("c", { needs: "b" }) }, /the steps form a cycle: a → b → c → a; remove one of these needs/],
+    [
+      "a cycle, naming it",
+      { a: p("a", { needs: "c" }), b: p("b", { needs: "a" }), c: p("c", { needs: "b" }) },
+      /the steps form a cycle: a → b → c → a; remove one of these needs/,
+    ],
     ["a step needing itself", { a: p("a", { needs: "a" }) }, /"a" needs itself/],
     ["a need that is not a step", { a: p("a", { needs: "biuld" }) }, /"a" needs "biuld", which is not a step; the steps are a/],
-    ["a condition over a step that is not upstream", { a: p("a"), b: p("b", { when: 'steps.a.status == "failed"' }) }, /reads steps.a, which is not upstream of "b"; add it to needs/],
+    [
+      "a condition over a step that is not upstream",
+      { a: p("a"), b: p("b", { when: 'steps.a.status == "failed"' }) },
+      /reads steps.a, which is not upstream of "b"; add it to needs/,
+    ],
     ["a malformed condition", { a: p("a"), b: p("b", { needs: "a", when: "steps.a.status ==" }) }, /steps.b.when: the expression ends too early/],
     ["an output placeholder from a step that is not upstream", { a: p("a"), b: p("use {{steps.a.result}}") }, /"a" is not upstream of this step/],
     ["an undeclared pipeline parameter", { a: p("fix {{params.test}}") }, /declares no parameter "test"/],
     ["an unknown template", { a: { template: "nope" } }, /unknown template "nope"/],
-    ["an unknown template version", { a: { template: "fix@9" } }, /template "fix" has no version 9/, {}, new Map([["fix@9", 'template "fix" has no version 9']])],
-    ["a template parameter that does not exist", { a: { template: "fix", params: { tset: "x" } } }, /template "fix" v1 has no parameter "tset"; it takes test/, {}, new Map([["fix", { id: "tpl_1", name: "fix", version: 1, recipe: TemplateRecipe.parse({ prompt: "{{test}}", params: [{ name: "test" }] }) }]])],
-    ["a missing template parameter", { a: { template: "fix" } }, /missing required parameter "test"/, {}, new Map([["fix", { id: "tpl_1", name: "fix", version: 1, recipe: TemplateRecipe.parse({ prompt: "{{test}}", params: [{ name: "test" }] }) }]])],
-    ["a mistyped template parameter", { a: { template: "fix", params: { n: "many" } } }, /"n" must be a number/, {}, new Map([["fix", { id: "tpl_1", name: "fix", version: 1, recipe: TemplateRecipe.parse({ prompt: "{{n}}", params: [{ name: "n", type: "number" }] }) }]])],
+    [
+      "an unknown template version",
+      { a: { template: "fix@9" } },
+      /template "fix" has no version 9/,
+      {},
+      new Map([["fix@9", 'template "fix" has no version 9']]),
+    ],
+    [
+      "a template parameter that does not exist",
+      { a: { template: "fix", params: { tset: "x" } } },
+      /template "fix" v1 has no parameter "tset"; it takes test/,
+      {},
+      new Map([["fix", { id: "tpl_1", name: "fix", version: 1, recipe: TemplateRecipe.parse({ prompt: "{{test}}", params: [{ name: "test" }] }) }]]),
+    ],
+    [
+      "a missing template parameter",
+      { a: { template: "fix" } },
+      /missing required parameter "test"/,
+      {},
+      new Map([["fix", { id: "tpl_1", name: "fix", version: 1, recipe: TemplateRecipe.parse({ prompt: "{{test}}", params: [{ name: "test" }] }) }]]),
+    ],
+    [
+      "a mistyped template parameter",
+      { a: { template: "fix", params: { n: "many" } } },
+      /"n" must be a number/,
+      {},
+      new Map([["fix", { id: "tpl_1", name: "fix", version: 1, recipe: TemplateRecipe.parse({ prompt: "{{n}}", params: [{ name: "n", type: "number" }] }) }]]),
+    ],
   ])("refuses %s", (_, steps, message, given = {}, templates = NO_TEMPLATES) => {
     expect(issues({ name: "p", defaults: { cwd: "/w" }, steps }, given, templates)).toMatch(message);
   });
 
   it("refuses a missing pipeline parameter and a step without a working directory", () => {
-    expect(issues({ name: "p", params: [{ name: "test" }], steps: { a: p("{{params.test}}") } })).toMatch(/missing required parameter "test"[\s\S]*|has no working directory/);
+    expect(issues({ name: "p", params: [{ name: "test" }], steps: { a: p("{{params.test}}") } })).toMatch(
+      /missing required parameter "test"[\s\S]*|has no working directory/,
+    );
     expect(issues({ name: "p", steps: { a: p("x") } })).toMatch(/step "a" has no working directory/);
   });
 
@@ -121,7 +186,8 @@ describe("planner", () => {
 });
 
 describe("advance", () => {
-  const machines = (...m: Partial<Machine>[]): Machine[] => m.map((x, i) => ({ id: `agt_${i}`, name: `m${i}`, labels: [], capacity: 4, busy: 0, online: true, allowedUsers: null, ...x }));
+  const machines = (...m: Partial<Machine>[]): Machine[] =>
+    m.map((x, i) => ({ id: `agt_${i}`, name: `m${i}`, labels: [], capacity: 4, busy: 0, online: true, allowedUsers: null, ...x }));
   const start = (pl: Plan) => new Map(pl.steps.map((s) => [s.id, initialState(s.id)]));
   function apply(states: Map<string, StepState>, changes: Map<string, Partial<StepState>>) {
     for (const [id, c] of changes) states.set(id, { ...states.get(id)!, ...c });
@@ -129,11 +195,18 @@ describe("advance", () => {
   const ended = (status: string, result = "ok", costUsd = 0.1): SessionEnd => ({ status, statusReason: "", result, costUsd });
 
   it("launches roots in parallel, then the step that needs both, on machines with the right labels", () => {
-    const pl = plan({ name: "p", defaults: { cwd: "/w" }, steps: { a: p("a", { selector: { labels: ["x"] } }), b: p("b", { selector: { labels: ["y"] } }), c: p("c {{steps.a.result}}", { needs: ["a", "b"] }) } });
+    const pl = plan({
+      name: "p",
+      defaults: { cwd: "/w" },
+      steps: { a: p("a", { selector: { labels: ["x"] } }), b: p("b", { selector: { labels: ["y"] } }), c: p("c {{steps.a.result}}", { needs: ["a", "b"] }) },
+    });
     const st = start(pl);
     const pool = machines({ labels: ["x"] }, { labels: ["y"] });
     const t1 = advance(pl, st, new Map(), pool, "u", 1000);
-    expect(t1.launches.map((l) => [l.stepId, l.agent.name])).toEqual([["a", "m0"], ["b", "m1"]]);
+    expect(t1.launches.map((l) => [l.stepId, l.agent.name])).toEqual([
+      ["a", "m0"],
+      ["b", "m1"],
+    ]);
     apply(st, t1.changes);
     st.set("a", { ...st.get("a")!, sessionId: "s_a" });
     st.set("b", { ...st.get("b")!, sessionId: "s_b" });
@@ -170,7 +243,14 @@ describe("advance", () => {
     const st = start(pl);
     apply(st, advance(pl, st, new Map(), machines({}, { online: false }), "u", 0).changes);
     st.set("a", { ...st.get("a")!, sessionId: "s1" });
-    const lost = advance(pl, st, new Map([["s1", { status: "failed", statusReason: "agent lost", result: null, costUsd: 0 }]]), machines({ online: false }, {}), "u", 100);
+    const lost = advance(
+      pl,
+      st,
+      new Map([["s1", { status: "failed", statusReason: "agent lost", result: null, costUsd: 0 }]]),
+      machines({ online: false }, {}),
+      "u",
+      100,
+    );
     expect(lost.changes.get("a")).toMatchObject({ status: "retrying", notBefore: 1100 });
     expect(lost.wakeAt).toBe(1100);
     apply(st, lost.changes);

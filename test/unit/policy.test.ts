@@ -64,7 +64,12 @@ describe("policy", () => {
     expect(sessionRoleOf(me, { ownerId: "usr_me" }, [])).toBe("owner");
     expect(sessionRoleOf(me, { ownerId: "usr_x" }, [{ principal: "user:usr_me", role: "collaborator" }])).toBe("collaborator");
     expect(sessionRoleOf(me, { ownerId: "usr_x" }, [{ principal: "workspace", role: "viewer" }])).toBe("viewer");
-    expect(sessionRoleOf(me, { ownerId: "usr_x" }, [{ principal: "workspace", role: "viewer" }, { principal: "user:usr_me", role: "collaborator" }])).toBe("collaborator");
+    expect(
+      sessionRoleOf(me, { ownerId: "usr_x" }, [
+        { principal: "workspace", role: "viewer" },
+        { principal: "user:usr_me", role: "collaborator" },
+      ]),
+    ).toBe("collaborator");
     expect(sessionRoleOf(me, { ownerId: "usr_x" }, [{ principal: "user:usr_other", role: "collaborator" }])).toBeNull();
   });
 });

@@ -24,8 +24,16 @@ const running = (): RoomState =>
     {
       type: "create",
       session: {
-        id: "ses_aaaaaaaaaaaaaaaaaaaa" as SessionId, workspaceId: "wsp_aaaaaaaaaaaaaaaaaaaa" as WorkspaceId, agentId: "agt_aaaaaaaaaaaaaaaaaaaa" as AgentId,
-        agentName: "laptop", ownerId: "usr_owner", parentSessionId: null, title: "t", spec: { prompt: "p", cwd: "/tmp" }, runId: "run1", by: "tester",
+        id: "ses_aaaaaaaaaaaaaaaaaaaa" as SessionId,
+        workspaceId: "wsp_aaaaaaaaaaaaaaaaaaaa" as WorkspaceId,
+        agentId: "agt_aaaaaaaaaaaaaaaaaaaa" as AgentId,
+        agentName: "laptop",
+        ownerId: "usr_owner",
+        parentSessionId: null,
+        title: "t",
+        spec: { prompt: "p", cwd: "/tmp" },
+        runId: "run1",
+        by: "tester",
       },
     },
     { type: "agent-connected" },
@@ -41,9 +49,16 @@ describe("dead letters", () => {
   });
 
   it("denies a dropped approval request at once", () => {
-    const { state, effects } = run(running(), [ev({ type: "event-dropped", eventType: "approval-request", size: 2_000_000, reason: "too large", requestId: "req-9" })]);
+    const { state, effects } = run(running(), [
+      ev({ type: "event-dropped", eventType: "approval-request", size: 2_000_000, reason: "too large", requestId: "req-9" }),
+    ]);
     expect(state.session?.status).toBe("running");
-    expect(effects).toContainEqual(expect.objectContaining({ type: "send-agent", frame: expect.objectContaining({ type: "decision", requestId: "req-9", answer: expect.objectContaining({ behavior: "deny" }) }) }));
+    expect(effects).toContainEqual(
+      expect.objectContaining({
+        type: "send-agent",
+        frame: expect.objectContaining({ type: "decision", requestId: "req-9", answer: expect.objectContaining({ behavior: "deny" }) }),
+      }),
+    );
   });
 
   it("ends the run as failed when its ending is what was dropped, instead of running for ever", () => {

@@ -1,14 +1,5 @@
 import { describe, expect, it } from "vitest";
-import {
-  EMPTY_ROOM,
-  EXPIRED_MESSAGE,
-  step,
-  toPublicApproval,
-  type Effect,
-  type RoomInput,
-  type RoomState,
-  type StepContext,
-} from "../../party/core/room";
+import { EMPTY_ROOM, EXPIRED_MESSAGE, step, toPublicApproval, type Effect, type RoomInput, type RoomState, type StepContext } from "../../party/core/room";
 import type { AgentEvent } from "../../worker/protocol/agent";
 import type { DecisionBody } from "../../worker/protocol/approval";
 import { canonicalSha256 } from "../../party/hash";
@@ -78,12 +69,10 @@ const running = (): RoomState =>
     ev({ type: "sdk-message", message: { type: "system", subtype: "init", session_id: "claude-1" } }),
   ]).state;
 
-const asking = (): RoomState =>
-  run(running(), [ev({ type: "approval-request", requestId: "req-1", toolName: "Write", input: { file_path: "a" } })]).state;
+const asking = (): RoomState => run(running(), [ev({ type: "approval-request", requestId: "req-1", toolName: "Write", input: { file_path: "a" } })]).state;
 
 const outcome = { costUsd: 0.5, inputTokens: 10, outputTokens: 20, cacheReadTokens: 0, cacheCreationTokens: 0, numTurns: 2, durationMs: 5 };
-const statusEvents = (effects: Effect[]) =>
-  effects.flatMap((e) => (e.type === "emit" && e.body.type === "status-changed" ? [e.body.to] : []));
+const statusEvents = (effects: Effect[]) => effects.flatMap((e) => (e.type === "emit" && e.body.type === "status-changed" ? [e.body.to] : []));
 
 describe("happy", () => {
   it("queues a new session and orders its launch", () => {
@@ -101,9 +90,7 @@ describe("happy", () => {
   });
 
   it("waits for approval with a durable record and an expiry timer", () => {
-    const { state, effects } = run(running(), [
-      ev({ type: "approval-request", requestId: "req-1", toolName: "Write", input: { file_path: "a" } }),
-    ]);
+    const { state, effects } = run(running(), [ev({ type: "approval-request", requestId: "req-1", toolName: "Write", input: { file_path: "a" } })]);
     expect(state.session?.status).toBe("waiting_for_approval");
     const rec = Object.values(state.approvals)[0];
     expect(rec).toMatchObject({ status: "pending", toolName: "Write", requestId: "req-1", expiresAt: 61_000 });
@@ -132,7 +119,10 @@ describe("happy", () => {
   it("completes with settled cost and tokens when the run ends", () => {
     const s = run(running(), [
       ev({ type: "sdk-message", message: { type: "assistant", message: { content: [{ type: "tool_use" }, { type: "text" }] } } }),
-      ev({ type: "sdk-message", message: { type: "result", total_cost_usd: 0.5, usage: { input_tokens: 10, output_tokens: 20 }, num_turns: 2, result: "Done." } }),
+      ev({
+        type: "sdk-message",
+        message: { type: "result", total_cost_usd: 0.5, usage: { input_tokens: 10, output_tokens: 20 }, num_turns: 2, result: "Done." },
+      }),
       ev({ type: "run-ended", runId: "run1", outcome: { kind: "success", ...outcome, result: "Done." } }),
     ]).state;
     expect(s.session).toMatchObject({ status: "completed", result: "Done.", endedAt: 1_000 });
@@ -144,7 +134,10 @@ describe("happy", () => {
     const ended = run(running(), [ev({ type: "run-ended", runId: "run1", outcome: { kind: "success", ...outcome } })]).state;
     const { state, effects } = run(ended, [{ type: "continue", prompt: "more", runId: "run2", by: "ann" }]);
     expect(state.session?.status).toBe("queued");
-    expect(effects).toContainEqual({ type: "launch", order: { sessionId: ended.session!.id, runId: "run2", spec: { prompt: "more", cwd: "/tmp" }, resume: "claude-1" } });
+    expect(effects).toContainEqual({
+      type: "launch",
+      order: { sessionId: ended.session!.id, runId: "run2", spec: { prompt: "more", cwd: "/tmp" }, resume: "claude-1" },
+    });
   });
 
   it("treats a resent approval request as the same approval", () => {
@@ -173,7 +166,10 @@ describe("approvals: decisions and expiry", () => {
     expect(stale).toMatchObject({ ok: false, code: "CONFLICT", message: expect.stringMatching(/changed since you saw it/) });
     const denied = run(s, [decideOn(s, id, { decision: "deny", comment: "no" }, "ann")]).state;
     // Even the same answer again is refused when it names another input.
-    expect(step(denied, decideOn(denied, id, { decision: "deny", comment: "no" }, "ann", "f".repeat(64)), ctx())).toMatchObject({ ok: false, code: "CONFLICT" });
+    expect(step(denied, decideOn(denied, id, { decision: "deny", comment: "no" }, "ann", "f".repeat(64)), ctx())).toMatchObject({
+      ok: false,
+      code: "CONFLICT",
+    });
   });
 
   it("answers the same edit again idempotently and refuses a second, different edit", () => {
@@ -186,7 +182,10 @@ describe("approvals: decisions and expiry", () => {
     expect(other).toMatchObject({ ok: false, code: "CONFLICT", message: expect.stringMatching(/different input/) });
     expect(step(edited, decideOn(edited, id, { decision: "approve" }, "bob"), ctx())).toMatchObject({ ok: false, code: "CONFLICT" });
     const plain = run(s, [decideOn(s, id, { decision: "approve" }, "ann")]).state;
-    expect(step(plain, decideOn(plain, id, { decision: "approve", updatedInput: { file_path: "b" } }, "bob"), ctx())).toMatchObject({ ok: false, code: "CONFLICT" });
+    expect(step(plain, decideOn(plain, id, { decision: "approve", updatedInput: { file_path: "b" } }, "bob"), ctx())).toMatchObject({
+      ok: false,
+      code: "CONFLICT",
+    });
   });
 
   it("refuses a decision after the approval's deadline even before its timer fires", () => {
@@ -210,7 +209,10 @@ describe("approvals: decisions and expiry", () => {
     const { state, effects } = run(s, [{ type: "timer", timer: { kind: "approval-expiry", approvalId: id } }], 61_000);
     expect(state.approvals[id]).toMatchObject({ status: "expired", via: "timeout" });
     expect(state.session?.status).toBe("running");
-    expect(effects).toContainEqual({ type: "send-agent", frame: { type: "decision", requestId: "req-1", answer: { behavior: "deny", message: EXPIRED_MESSAGE } } });
+    expect(effects).toContainEqual({
+      type: "send-agent",
+      frame: { type: "decision", requestId: "req-1", answer: { behavior: "deny", message: EXPIRED_MESSAGE } },
+    });
   });
 
   it("ignores an expiry timer for an approval already decided", () => {
@@ -306,8 +308,8 @@ function base() {
     id: "ses_bbbbbbbbbbbbbbbbbbbb" as SessionId,
     workspaceId: "wsp_aaaaaaaaaaaaaaaaaaaa" as WorkspaceId,
     agentId: "agt_aaaaaaaaaaaaaaaaaaaa" as AgentId,
-        agentName: "laptop",
-        ownerId: "usr_owner",
+    agentName: "laptop",
+    ownerId: "usr_owner",
     parentSessionId: null,
     title: "t",
     spec: { prompt: "p", cwd: "/tmp" },
@@ -342,7 +344,10 @@ describe("cost across continues and forks", () => {
 describe("secrets", () => {
   it("stores SDK messages and tool inputs scrubbed of secrets", () => {
     const { state, effects } = run(running(), [
-      ev({ type: "sdk-message", message: { type: "user", message: { content: [{ type: "tool_result", content: "ANTHROPIC_API_KEY=sk-ant-api03-AbCdEfGhIjKlMnOpQrStUvWxYz0123" }] } } }),
+      ev({
+        type: "sdk-message",
+        message: { type: "user", message: { content: [{ type: "tool_result", content: "ANTHROPIC_API_KEY=sk-ant-api03-AbCdEfGhIjKlMnOpQrStUvWxYz0123" }] } },
+      }),
       ev({ type: "approval-request", requestId: "r9", toolName: "Bash", input: { command: "curl https://deploy:hunter2hunter2@example.com" } }),
     ]);
     expect(JSON.stringify(effects)).not.toContain("AbCdEfGhIjKlMnOp");
@@ -355,7 +360,11 @@ describe("secrets", () => {
   it("stores a run's result and error scrubbed: session facts, status reason and the run-ended event", () => {
     const { state, effects } = run(running(), [
       ev({ type: "sdk-message", message: { type: "result", subtype: "success", result: `pushed with ${PAT}` } }),
-      ev({ type: "run-ended", runId: "run1", outcome: { kind: "error", result: `pushed with ${PAT}`, error: `git failed: DB_PASSWORD=hunter2-sekrit`, ...outcome } }),
+      ev({
+        type: "run-ended",
+        runId: "run1",
+        outcome: { kind: "error", result: `pushed with ${PAT}`, error: `git failed: DB_PASSWORD=hunter2-sekrit`, ...outcome },
+      }),
     ]);
     expect(state.session!.status).toBe("failed");
     expect(JSON.stringify(state)).not.toContain(PAT);
@@ -374,14 +383,19 @@ describe("secrets", () => {
     if (!r.ok) throw new Error(r.message);
     const toAgent = r.effects.filter((e) => e.type === "send-agent");
     expect(toAgent).toEqual([{ type: "send-agent", frame: { type: "decision", requestId: "r9", answer: { behavior: "allow", updatedInput: edit } } }]);
-    const shown: unknown[] = r.effects.flatMap((e): unknown[] => (e.type === "emit" ? [e.body] : e.type === "save-approval" ? [toPublicApproval(e.approval)] : []));
+    const shown: unknown[] = r.effects.flatMap((e): unknown[] =>
+      e.type === "emit" ? [e.body] : e.type === "save-approval" ? [toPublicApproval(e.approval)] : [],
+    );
     expect(shown.length).toBeGreaterThan(1);
     expect(JSON.stringify(shown)).not.toContain(PAT);
     expect(r.approval!.updatedInput).toEqual({ command: "GH_TOKEN=[REDACTED:github-token] git push" });
     expect(toPublicApproval(r.state.approvals[id]!)).not.toHaveProperty("agentInput");
     // A reconnecting agent that missed the decision gets the edit as written.
     const again = run(r.state, [{ type: "resync", waiting: ["r9"] }]);
-    expect(again.effects).toContainEqual({ type: "send-agent", frame: { type: "decision", requestId: "r9", answer: { behavior: "allow", updatedInput: edit } } });
+    expect(again.effects).toContainEqual({
+      type: "send-agent",
+      frame: { type: "decision", requestId: "r9", answer: { behavior: "allow", updatedInput: edit } },
+    });
     // Once the run is over nobody can wait on it: the room forgets the clear copy.
     const ended = run(again.state, [ev({ type: "run-ended", runId: "run1", outcome: { kind: "success", ...outcome } })]);
     expect(JSON.stringify(ended.state)).not.toContain(PAT);
@@ -398,7 +412,9 @@ describe("secrets", () => {
   });
 
   it("refuses an edited input built on a scrubbed copy", () => {
-    const s = run(running(), [ev({ type: "approval-request", requestId: "r9", toolName: "Bash", input: { command: "echo sk-ant-api03-AbCdEfGhIjKlMnOpQrStUvWxYz0123" } })]).state;
+    const s = run(running(), [
+      ev({ type: "approval-request", requestId: "r9", toolName: "Bash", input: { command: "echo sk-ant-api03-AbCdEfGhIjKlMnOpQrStUvWxYz0123" } }),
+    ]).state;
     const id = Object.keys(s.approvals)[0]!;
     const r = step(s, decideOn(s, id, { decision: "approve", updatedInput: { command: "echo [REDACTED:anthropic-key] && ls" } }, "ann"), ctx());
     expect(r).toMatchObject({ ok: false, code: "BAD_REQUEST" });

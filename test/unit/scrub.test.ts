@@ -37,7 +37,7 @@ function unboundedParts(source: string): string[] {
   };
   for (let i = 0; i < source.length; i++) {
     const c = source[i]!;
-    if (c === "\\") (i++, (lastAtom = "char"));
+    if (c === "\\") i++, (lastAtom = "char");
     else if (c === "[") {
       for (i++; i < source.length && source[i] !== "]"; i++) if (source[i] === "\\") i++;
       lastAtom = "char";

@@ -55,12 +55,24 @@ describe("fts query", () => {
 
 describe("rrf", () => {
   it("ranks what both lists agree on first", () => {
-    const r = fuse([["a", "b", "c"], ["c", "a", "d"]]);
+    const r = fuse([
+      ["a", "b", "c"],
+      ["c", "a", "d"],
+    ]);
     expect(r.map((x) => x.key)).toEqual(["a", "c", "b", "d"]);
     expect(r[0]!.score).toBeCloseTo(1 / 61 + 1 / 62);
   });
   it("keeps the best item of each group", () => {
-    expect(bestPerGroup([{ s: "x", n: 1 }, { s: "y", n: 2 }, { s: "x", n: 3 }], (t) => t.s).map((t) => t.n)).toEqual([1, 2]);
+    expect(
+      bestPerGroup(
+        [
+          { s: "x", n: 1 },
+          { s: "y", n: 2 },
+          { s: "x", n: 3 },
+        ],
+        (t) => t.s,
+      ).map((t) => t.n),
+    ).toEqual([1, 2]);
   });
 });
 
@@ -116,8 +128,26 @@ describe("documents", () => {
   it("indexes prompts, assistant text, tool calls with their file, tool results and results", () => {
     const docs = [
       ...docsOf(ev(1, { type: "session-created", title: "t", spec: { prompt: "fix login", cwd: "/x" } })),
-      ...docsOf(ev(5, { type: "sdk-message", message: { type: "assistant", message: { content: [{ type: "text", text: "On it" }, { type: "tool_use", id: "t", name: "Edit", input: { file_path: "/x/a.ts" } }] } } })),
-      ...docsOf(ev(6, { type: "sdk-message", message: { type: "user", message: { content: [{ type: "tool_result", tool_use_id: "t", content: [{ type: "text", text: "x".repeat(5000) }] }] } } })),
+      ...docsOf(
+        ev(5, {
+          type: "sdk-message",
+          message: {
+            type: "assistant",
+            message: {
+              content: [
+                { type: "text", text: "On it" },
+                { type: "tool_use", id: "t", name: "Edit", input: { file_path: "/x/a.ts" } },
+              ],
+            },
+          },
+        }),
+      ),
+      ...docsOf(
+        ev(6, {
+          type: "sdk-message",
+          message: { type: "user", message: { content: [{ type: "tool_result", tool_use_id: "t", content: [{ type: "text", text: "x".repeat(5000) }] }] } },
+        }),
+      ),
       ...docsOf(ev(7, { type: "sdk-message", message: { type: "result", result: "All good" } })),
       ...docsOf(ev(8, { type: "status-changed", from: "running", to: "completed", reason: "done" })),
     ];

@@ -37,9 +37,18 @@ describe("happy", () => {
   it("resolves a decision to its status, comment and edit", () => {
     const cases: [unknown, ReturnType<typeof resolutionOf>][] = [
       [{ decision: "approve" }, { status: "approved", comment: null, updatedInput: null }],
-      [{ decision: "approve", comment: "ok", updatedInput: { a: 1 } }, { status: "approved", comment: "ok", updatedInput: { a: 1 } }],
-      [{ decision: "approve", comment: "" }, { status: "approved", comment: null, updatedInput: null }],
-      [{ decision: "deny", comment: "use rg" }, { status: "denied", comment: "use rg", updatedInput: null }],
+      [
+        { decision: "approve", comment: "ok", updatedInput: { a: 1 } },
+        { status: "approved", comment: "ok", updatedInput: { a: 1 } },
+      ],
+      [
+        { decision: "approve", comment: "" },
+        { status: "approved", comment: null, updatedInput: null },
+      ],
+      [
+        { decision: "deny", comment: "use rg" },
+        { status: "denied", comment: "use rg", updatedInput: null },
+      ],
     ];
     for (const [choice, want] of cases) expect(resolutionOf(DecisionChoice.parse(choice))).toEqual(want);
   });
@@ -54,7 +63,10 @@ describe("happy", () => {
   });
 
   it("counts tool calls from the same blocks the walkers see", () => {
-    const message = { type: "assistant", message: { content: [{ type: "text", text: "hi" }, { type: "tool_use", id: "1" }, { type: "tool_use", id: "2" }, "junk"] } };
+    const message = {
+      type: "assistant",
+      message: { content: [{ type: "text", text: "hi" }, { type: "tool_use", id: "1" }, { type: "tool_use", id: "2" }, "junk"] },
+    };
     expect(contentBlocks(message)).toHaveLength(3);
     expect(tallyMessage(EMPTY_TALLY, message).toolCallCount).toBe(2);
   });

@@ -52,7 +52,17 @@ describe("session status machine", () => {
   });
 
   it("needs a connected agent exactly while Claude Code may be working", () => {
-    const all: SessionStatus[] = ["queued", "starting", "running", "waiting_for_approval", "waiting_for_input", "interrupting", "interrupted", "completed", "failed"];
+    const all: SessionStatus[] = [
+      "queued",
+      "starting",
+      "running",
+      "waiting_for_approval",
+      "waiting_for_input",
+      "interrupting",
+      "interrupted",
+      "completed",
+      "failed",
+    ];
     expect(all.filter(needsAgent)).toEqual(["starting", "running", "waiting_for_approval", "interrupting"]);
   });
 });

@@ -23,11 +23,21 @@ describe("happy", () => {
   });
 
   it("finds placeholders, dotted and indexed ones included", () => {
-    expect(placeholders("Fix {{ test }} then {{steps.build.result}} and {{steps.t[1].cost}} {{test}}")).toEqual(["test", "steps.build.result", "steps.t[1].cost"]);
+    expect(placeholders("Fix {{ test }} then {{steps.build.result}} and {{steps.t[1].cost}} {{test}}")).toEqual([
+      "test",
+      "steps.build.result",
+      "steps.t[1].cost",
+    ]);
   });
 
   it("renders a recipe into a launch spec", () => {
-    const recipe = TemplateRecipe.parse({ prompt: "Fix {{test}} ({{tries}} tries)", params: [{ name: "test" }, { name: "tries", type: "number", default: 3 }], model: "m", cwd: "/w", selector: { labels: ["gpu"] } });
+    const recipe = TemplateRecipe.parse({
+      prompt: "Fix {{test}} ({{tries}} tries)",
+      params: [{ name: "test" }, { name: "tries", type: "number", default: 3 }],
+      model: "m",
+      cwd: "/w",
+      selector: { labels: ["gpu"] },
+    });
     expect(renderRecipe(recipe, { test: "a", tries: 3 })).toEqual({ ok: true, spec: { prompt: "Fix a (3 tries)", cwd: "/w", model: "m" } });
     expect(renderRecipe(recipe, { test: "a", tries: 3 }, { cwd: "/other" })).toMatchObject({ ok: true, spec: { cwd: "/other" } });
   });
@@ -56,7 +66,11 @@ describe("errors", () => {
     ["a parameter declared twice", { prompt: "x", params: [{ name: "a" }, { name: "a" }] }, /declared twice/],
     ["a default of the wrong type", { prompt: "x", params: [{ name: "n", type: "number", default: "lots" }] }, /default: "n" must be a number/],
   ])("checkRecipe reports %s", (_, recipe, message) => {
-    expect(checkRecipe(TemplateRecipe.parse(recipe)).map((i) => i.message).join("\n")).toMatch(message);
+    expect(
+      checkRecipe(TemplateRecipe.parse(recipe))
+        .map((i) => i.message)
+        .join("\n"),
+    ).toMatch(message);
   });
 
   it("an enum without values is refused by the schema", () => {

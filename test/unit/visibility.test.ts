@@ -16,7 +16,13 @@ const actor = (userId: string, role: WorkspaceRole | null, scopes: string[] = ["
   expiresAt: null,
 });
 
-const privateSession: SessionAccess = { ownerId: "usr_author", grants: [{ principal: "user:usr_collab", role: "collaborator" }, { principal: "user:usr_reader", role: "viewer" }] };
+const privateSession: SessionAccess = {
+  ownerId: "usr_author",
+  grants: [
+    { principal: "user:usr_collab", role: "collaborator" },
+    { principal: "user:usr_reader", role: "viewer" },
+  ],
+};
 
 describe("maySeeSession and mayActOnSession", () => {
   it.each([
@@ -52,11 +58,41 @@ describe("maySeeSession and mayActOnSession", () => {
 });
 
 const step = (sessionId: string | null, result: string | null): RunView["steps"][number] => ({
-  id: "a", name: "a", needs: [], status: "succeeded", statusReason: "", attempts: 1, maxAttempts: 1, sessionId, sessionIds: sessionId ? [sessionId] : [],
-  agentId: null, agentName: null, selector: [], template: null, result, costUsd: 0, readyAt: null, startedAt: null, endedAt: null,
+  id: "a",
+  name: "a",
+  needs: [],
+  status: "succeeded",
+  statusReason: "",
+  attempts: 1,
+  maxAttempts: 1,
+  sessionId,
+  sessionIds: sessionId ? [sessionId] : [],
+  agentId: null,
+  agentName: null,
+  selector: [],
+  template: null,
+  result,
+  costUsd: 0,
+  readyAt: null,
+  startedAt: null,
+  endedAt: null,
 });
-const run = (steps: RunView["steps"]): RunView => ({ id: "run_1", workspaceId: "wsp_1", name: "r", status: "succeeded", statusReason: "", createdBy: "usr_author", params: {}, steps, costUsd: 0, createdAt: 1, updatedAt: 1, endedAt: 1 });
-const accessOf = (id: string) => (id === "ses_private" ? privateSession : id === "ses_shared" ? { ownerId: "usr_author", grants: [{ principal: "workspace", role: "viewer" as const }] } : null);
+const run = (steps: RunView["steps"]): RunView => ({
+  id: "run_1",
+  workspaceId: "wsp_1",
+  name: "r",
+  status: "succeeded",
+  statusReason: "",
+  createdBy: "usr_author",
+  params: {},
+  steps,
+  costUsd: 0,
+  createdAt: 1,
+  updatedAt: 1,
+  endedAt: 1,
+});
+const accessOf = (id: string) =>
+  id === "ses_private" ? privateSession : id === "ses_shared" ? { ownerId: "usr_author", grants: [{ principal: "workspace", role: "viewer" as const }] } : null;
 
 describe("runFor", () => {
   it("hides the result of a step whose session the caller may not read, and keeps the rest", () => {

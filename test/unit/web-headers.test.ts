@@ -25,7 +25,12 @@ function rule(text: string, pattern: string): Record<string, string> {
 
 describe("security: the web app's headers", () => {
   const headers = rule(readFileSync(new URL("public/_headers", root), "utf8"), "/*");
-  const csp = Object.fromEntries((headers["content-security-policy"] ?? "").split(";").map((d) => d.trim().split(/\s+/)).map(([k, ...v]) => [k, v.join(" ")]));
+  const csp = Object.fromEntries(
+    (headers["content-security-policy"] ?? "")
+      .split(";")
+      .map((d) => d.trim().split(/\s+/))
+      .map(([k, ...v]) => [k, v.join(" ")]),
+  );
 
   it("limits images to Tower itself, scripts to its own files, and forbids framing", () => {
     expect(csp["img-src"]).toBe("'self' data: blob:");

@@ -3,37 +3,39 @@ import type { SessionEvent } from "../../worker/protocol/events";
 import type { SessionStatus, SessionSummary } from "../../worker/protocol/session";
 import { isNewerSummary, newerSummary, summaryAfterEvents } from "../../web/src/state/session-summary";
 
-const summary = (over: Partial<SessionSummary> = {}): SessionSummary => ({
-  id: "ses_00000000000000000001" as SessionSummary["id"],
-  workspaceId: "wsp_00000000000000000001" as SessionSummary["workspaceId"],
-  agentId: "agt_00000000000000000001" as SessionSummary["agentId"],
-  agentName: "m1",
-  ownerId: "",
-  title: "t",
-  prompt: "p",
-  cwd: "/w",
-  model: null,
-  status: "running",
-  statusReason: "",
-  archived: false,
-  parentSessionId: null,
-  claudeSessionId: null,
-  messageCount: 0,
-  toolCallCount: 0,
-  pendingApprovals: 0,
-  costUsd: 0,
-  inputTokens: 0,
-  outputTokens: 0,
-  numTurns: 0,
-  lastSeq: 5,
-  result: null,
-  createdAt: 1,
-  updatedAt: 100,
-  endedAt: null,
-  ...over,
-} as SessionSummary);
+const summary = (over: Partial<SessionSummary> = {}): SessionSummary =>
+  ({
+    id: "ses_00000000000000000001" as SessionSummary["id"],
+    workspaceId: "wsp_00000000000000000001" as SessionSummary["workspaceId"],
+    agentId: "agt_00000000000000000001" as SessionSummary["agentId"],
+    agentName: "m1",
+    ownerId: "",
+    title: "t",
+    prompt: "p",
+    cwd: "/w",
+    model: null,
+    status: "running",
+    statusReason: "",
+    archived: false,
+    parentSessionId: null,
+    claudeSessionId: null,
+    messageCount: 0,
+    toolCallCount: 0,
+    pendingApprovals: 0,
+    costUsd: 0,
+    inputTokens: 0,
+    outputTokens: 0,
+    numTurns: 0,
+    lastSeq: 5,
+    result: null,
+    createdAt: 1,
+    updatedAt: 100,
+    endedAt: null,
+    ...over,
+  }) as SessionSummary;
 
-const statusChanged = (seq: number, at: number, to: SessionStatus): SessionEvent => ({ seq, at, type: "status-changed", from: null, to, reason: `now ${to}` }) as SessionEvent;
+const statusChanged = (seq: number, at: number, to: SessionStatus): SessionEvent =>
+  ({ seq, at, type: "status-changed", from: null, to, reason: `now ${to}` }) as SessionEvent;
 
 describe("happy", () => {
   it("keeps the status a live event set when a hub copy written before that event arrives late", () => {
@@ -60,7 +62,11 @@ describe("happy", () => {
   });
 
   it("applies a page of events in order, ending at the last status", () => {
-    const after = summaryAfterEvents(summary(), [statusChanged(6, 110, "waiting_for_approval"), { seq: 7, at: 120, type: "approval-requested" } as unknown as SessionEvent, statusChanged(8, 130, "running")]);
+    const after = summaryAfterEvents(summary(), [
+      statusChanged(6, 110, "waiting_for_approval"),
+      { seq: 7, at: 120, type: "approval-requested" } as unknown as SessionEvent,
+      statusChanged(8, 130, "running"),
+    ]);
     expect(after).toMatchObject({ status: "running", lastSeq: 8, updatedAt: 130 });
   });
 });

@@ -179,7 +179,12 @@ describe("template launch form", async () => {
     });
   });
   it("sends typed values and leaves empty optional ones to the template", () => {
-    expect(toParamValues(params, { test: " a.ts ", attempts: "5", level: "high", dry: true, note: "" })).toEqual({ test: "a.ts", attempts: 5, level: "high", dry: true });
+    expect(toParamValues(params, { test: " a.ts ", attempts: "5", level: "high", dry: true, note: "" })).toEqual({
+      test: "a.ts",
+      attempts: 5,
+      level: "high",
+      dry: true,
+    });
   });
 });
 

@@ -6,7 +6,8 @@ import { resultText, Transcript } from "../../web/src/transcript/build";
 let seq = 0;
 const at = 1_000;
 const msg = (message: Record<string, unknown>): SessionEvent => ({ seq: ++seq, at, type: "sdk-message", message: message as never });
-const assistant = (content: unknown[], parent: string | null = null) => msg({ type: "assistant", parent_tool_use_id: parent, message: { role: "assistant", content } });
+const assistant = (content: unknown[], parent: string | null = null) =>
+  msg({ type: "assistant", parent_tool_use_id: parent, message: { role: "assistant", content } });
 const toolResult = (id: string, content: unknown, isError = false, parent: string | null = null) =>
   msg({ type: "user", parent_tool_use_id: parent, message: { role: "user", content: [{ type: "tool_result", tool_use_id: id, content, is_error: isError }] } });
 
@@ -83,7 +84,9 @@ describe("Transcript", () => {
     const t = new Transcript();
     const a = approval();
     t.push([{ seq: ++seq, at, type: "approval-requested", approval: a }]);
-    t.push([{ seq: ++seq, at: at + 5, type: "approval-resolved", approvalId: a.id, status: "denied", via: "human", by: "usr_1", comment: "no", updatedInput: null }]);
+    t.push([
+      { seq: ++seq, at: at + 5, type: "approval-resolved", approvalId: a.id, status: "denied", via: "human", by: "usr_1", comment: "no", updatedInput: null },
+    ]);
     const card = t.items[0]!;
     expect(card.kind === "approval" && card.approval).toMatchObject({ status: "denied", comment: "no", decidedBy: "usr_1", decidedAt: at + 5 });
   });

@@ -7,10 +7,13 @@ describe("write-behind", () => {
   it("coalesces a burst into the first value and the last one, in order", async () => {
     const written: number[] = [];
     let release!: () => void;
-    const w = new WriteBehind<number>(async (v) => {
-      written.push(v);
-      if (written.length === 1) await new Promise<void>((r) => (release = r));
-    }, () => {});
+    const w = new WriteBehind<number>(
+      async (v) => {
+        written.push(v);
+        if (written.length === 1) await new Promise<void>((r) => (release = r));
+      },
+      () => {},
+    );
     for (let i = 1; i <= 5; i++) w.push(i);
     await tick();
     release();
@@ -20,7 +23,11 @@ describe("write-behind", () => {
 
   it("waits out the delay before writing, unless settled() is asked for", async () => {
     const written: number[] = [];
-    const w = new WriteBehind<number>(async (v) => void written.push(v), () => {}, 1000);
+    const w = new WriteBehind<number>(
+      async (v) => void written.push(v),
+      () => {},
+      1000,
+    );
     w.push(1);
     await tick(10);
     expect(written).toEqual([]);
@@ -31,10 +38,13 @@ describe("write-behind", () => {
   it("reports a failed write and still writes what came after", async () => {
     const errors: unknown[] = [];
     const written: number[] = [];
-    const w = new WriteBehind<number>(async (v) => {
-      if (v === 1) throw new Error("boom");
-      written.push(v);
-    }, (e) => errors.push(e));
+    const w = new WriteBehind<number>(
+      async (v) => {
+        if (v === 1) throw new Error("boom");
+        written.push(v);
+      },
+      (e) => errors.push(e),
+    );
     w.push(1);
     await w.settled();
     w.push(2);

@@ -11,8 +11,10 @@ async function launch(seed: Seed): Promise<{ id: string; runId: string }> {
   const res = await api("/api/sessions", seed.userToken, { method: "POST", json: { prompt: "write hello.txt", cwd: "/work" } });
   expect(res.status).toBe(201);
   const id = (await res.json<{ id: string }>()).id;
-  const runId = await runInDurableObject(env.AgentLink.getByName(seed.agentId), async (instance) =>
-    (instance as unknown as { queued(): { runId: string }[] }).queued().at(-1)!.runId);
+  const runId = await runInDurableObject(
+    env.AgentLink.getByName(seed.agentId),
+    async (instance) => (instance as unknown as { queued(): { runId: string }[] }).queued().at(-1)!.runId,
+  );
   return { id, runId };
 }
 
@@ -76,7 +78,10 @@ describe("dead letters", () => {
     const { id, runId } = await launch(seed);
     const { agent, emit } = await started(seed, id, runId);
     const before = emit(text("m3"));
-    const refused = { ...emit({ type: "approval-request", requestId: "req-bad", toolName: "Write", input: {} }), event: { type: "approval-request", requestId: "req-bad", toolName: "Write", input: {}, title: "t".repeat(5_000) } };
+    const refused = {
+      ...emit({ type: "approval-request", requestId: "req-bad", toolName: "Write", input: {} }),
+      event: { type: "approval-request", requestId: "req-bad", toolName: "Write", input: {}, title: "t".repeat(5_000) },
+    };
     const after = emit(text("m5"));
     for (let i = 0; i < 6; i++) agent.send({ type: "agent-events", events: [before, refused, after] });
     // Claude Code is not left waiting on a request nobody can see.
@@ -98,7 +103,12 @@ describe("dead letters", () => {
     const seed = await seedWorkspace();
     const { id, runId } = await launch(seed);
     const { agent, emit } = await started(seed, id, runId);
-    const dropped = emit({ type: "event-dropped", eventType: "sdk-message", size: 2_000_000, reason: "this sdk-message event is 2000000 bytes, more than one frame to Tower carries" });
+    const dropped = emit({
+      type: "event-dropped",
+      eventType: "sdk-message",
+      size: 2_000_000,
+      reason: "this sdk-message event is 2000000 bytes, more than one frame to Tower carries",
+    });
     agent.send({ type: "agent-events", events: [dropped] });
     await agent.next(isAckOf(dropped.id));
     const events = await storedEvents(seed, id);

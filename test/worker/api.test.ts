@@ -49,7 +49,14 @@ describe("happy", () => {
     const res = await api("/api/sessions", s.userToken, { method: "POST", json: { prompt: "fix the failing test\nplease", cwd: "/src/app", maxTurns: 3 } });
     expect(res.status).toBe(201);
     const created = await res.json<Record<string, unknown>>();
-    expect(created).toMatchObject({ status: "queued", title: "fix the failing test", agentId: s.agentId, agentName: s.agentName, messageCount: 0, pendingApprovals: 0 });
+    expect(created).toMatchObject({
+      status: "queued",
+      title: "fix the failing test",
+      agentId: s.agentId,
+      agentName: s.agentName,
+      messageCount: 0,
+      pendingApprovals: 0,
+    });
     const list = await (await api("/api/sessions", s.userToken)).json<{ sessions: Record<string, unknown>[] }>();
     expect(list.sessions).toHaveLength(1);
     expect(list.sessions[0]).toMatchObject({ id: created.id, status: "queued", agentName: s.agentName });
@@ -60,7 +67,10 @@ describe("happy", () => {
   it("pages the list with a cursor and filters by status and text", async () => {
     const s = await seedWorkspace();
     for (let i = 0; i < 5; i++) {
-      await api("/api/sessions", s.userToken, { method: "POST", json: { prompt: `task number ${i}`, cwd: "/tmp", title: i === 3 ? "the special one" : undefined } });
+      await api("/api/sessions", s.userToken, {
+        method: "POST",
+        json: { prompt: `task number ${i}`, cwd: "/tmp", title: i === 3 ? "the special one" : undefined },
+      });
     }
     const first = await (await api("/api/sessions?limit=2", s.userToken)).json<{ sessions: { title: string }[]; nextCursor: string }>();
     expect(first.sessions).toHaveLength(2);

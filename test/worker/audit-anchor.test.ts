@@ -9,18 +9,43 @@ import { entryHash, type AuditContent } from "../../worker/domain/audit-chain";
 import { api, memberWith, seedWorkspace, type Seed } from "./helpers";
 
 const newToken = (token: string, name: string) => api("/api/tokens", token, { method: "POST", json: { name } });
-const verify = async (token: string) => (await api("/api/audit/verify", token)).json<{ ok: boolean; checked: number; brokenAt: number | null; reason: string | null }>();
+const verify = async (token: string) =>
+  (await api("/api/audit/verify", token)).json<{ ok: boolean; checked: number; brokenAt: number | null; reason: string | null }>();
 
-type Row = { workspace_id: string; seq: number; at: number; actor: string; actor_kind: AuditContent["actorKind"]; via: string; action: string; target: string; details: string; prev_hash: string; hash: string };
+type Row = {
+  workspace_id: string;
+  seq: number;
+  at: number;
+  actor: string;
+  actor_kind: AuditContent["actorKind"];
+  via: string;
+  action: string;
+  target: string;
+  details: string;
+  prev_hash: string;
+  hash: string;
+};
 
 /** What someone with write access to D1 alone can do: rewrite an entry and recompute every later hash. */
 async function rewriteAndRechain(workspaceId: string, seq: number): Promise<void> {
   const rows = (await env.DB.prepare("SELECT * FROM audit_log WHERE workspace_id = ? ORDER BY seq").bind(workspaceId).all<Row>()).results;
   let prev = rows[seq - 2]?.hash ?? "0".repeat(64);
   for (const r of rows.slice(seq - 1)) {
-    const content: AuditContent = { workspaceId, seq: r.seq, at: r.at, actor: r.seq === seq ? "someone else" : r.actor, actorKind: r.actor_kind, via: r.via, action: r.action, target: r.target, details: JSON.parse(r.details) };
+    const content: AuditContent = {
+      workspaceId,
+      seq: r.seq,
+      at: r.at,
+      actor: r.seq === seq ? "someone else" : r.actor,
+      actorKind: r.actor_kind,
+      via: r.via,
+      action: r.action,
+      target: r.target,
+      details: JSON.parse(r.details),
+    };
     const hash = await entryHash(content, prev);
-    await env.DB.prepare("UPDATE audit_log SET actor = ?, prev_hash = ?, hash = ? WHERE workspace_id = ? AND seq = ?").bind(content.actor, prev, hash, workspaceId, r.seq).run();
+    await env.DB.prepare("UPDATE audit_log SET actor = ?, prev_hash = ?, hash = ? WHERE workspace_id = ? AND seq = ?")
+      .bind(content.actor, prev, hash, workspaceId, r.seq)
+      .run();
     prev = hash;
   }
 }
@@ -40,17 +65,20 @@ describe("security: the audit entry and its action commit together", () => {
     {
       action: "token.create",
       act: (s: Seed) => newToken(s.userToken, "unaudited"),
-      happened: async (s: Seed) => (await (await api("/api/tokens", s.userToken)).json<{ tokens: { name: string }[] }>()).tokens.some((t) => t.name === "unaudited"),
+      happened: async (s: Seed) =>
+        (await (await api("/api/tokens", s.userToken)).json<{ tokens: { name: string }[] }>()).tokens.some((t) => t.name === "unaudited"),
     },
     {
       action: "member.role",
       act: async (s: Seed) => api(`/api/members/${(await viewerOf(s)).userId}`, s.userToken, { method: "PATCH", json: { role: "member" } }),
-      happened: async (s: Seed) => (await (await api("/api/members", s.userToken)).json<{ members: { role: string }[] }>()).members.some((m) => m.role === "member"),
+      happened: async (s: Seed) =>
+        (await (await api("/api/members", s.userToken)).json<{ members: { role: string }[] }>()).members.some((m) => m.role === "member"),
     },
     {
       action: "member.remove",
       act: async (s: Seed) => api(`/api/members/${(await viewerOf(s)).userId}`, s.userToken, { method: "DELETE" }),
-      happened: async (s: Seed) => !(await (await api("/api/members", s.userToken)).json<{ members: { role: string }[] }>()).members.some((m) => m.role === "viewer"),
+      happened: async (s: Seed) =>
+        !(await (await api("/api/members", s.userToken)).json<{ members: { role: string }[] }>()).members.some((m) => m.role === "viewer"),
     },
     {
       action: "invitation.create",

@@ -92,7 +92,8 @@ async function fixture(key: string): Promise<Fixture> {
     if (made.status !== 201) throw new Error(`template fixture: ${made.status} ${await made.text()}`);
   }
   // Saving a session as a template needs to read it: share it with the whole workspace for that route.
-  if (key === "POST /api/templates/from-session") await putGrant(db, seed.workspaceId, sessionId, { principal: "workspace", role: "viewer", grantedBy: "test", createdAt: Date.now() });
+  if (key === "POST /api/templates/from-session")
+    await putGrant(db, seed.workspaceId, sessionId, { principal: "workspace", role: "viewer", grantedBy: "test", createdAt: Date.now() });
   let runId = "run_00000000000000000000";
   if (key.includes("/api/pipelines/runs/:id")) {
     const started = await api("/api/pipelines/runs", seed.userToken, { method: "POST", json: PIPELINE });
@@ -106,10 +107,13 @@ async function fixture(key: string): Promise<Fixture> {
     const launch = await link.next((f) => f.type === "launch");
     const agent = await openSocket(`/api/sessions/${sessionId}/agent`, seed.agentToken);
     const runId = (launch.order as { runId: string }).runId;
-    agent.send({ type: "agent-events", events: [
-      { id: "a1", at: 1, event: { type: "run-started", runId } },
-      { id: "a2", at: 1, event: { type: "approval-request", requestId: "r1", toolName: "Bash", input: { command: "ls" } } },
-    ] });
+    agent.send({
+      type: "agent-events",
+      events: [
+        { id: "a1", at: 1, event: { type: "run-started", runId } },
+        { id: "a2", at: 1, event: { type: "approval-request", requestId: "r1", toolName: "Bash", input: { command: "ls" } } },
+      ],
+    });
     await agent.next((f) => f.type === "ack");
     agent.close();
     link.close();
@@ -324,18 +328,22 @@ export function defineMatrix(shard: number, shards: number): void {
 
   describe.runIf(shard === 0)("security: socket frames", () => {
     // Each case builds the whole fixture (two workspaces, eight members, their tokens): the same 30 s as the matrix above.
-    it.each(["owner", "admin", "collaborator", "sessionViewer"] as const)("lets %s send a decision only if they may act", { timeout: 30_000 }, async (principal) => {
-      const f = await fixture("GET /api/sessions/:id/live");
-      const sock = await openSocket(`/api/sessions/${f.sessionId}/live`, f.tokens[principal]!);
-      await sock.next((x) => x.type === "snapshot");
-      sock.send({ type: "decide", ref: "d", approvalId: "apr_00000000000000000000", body: { decision: "approve", inputSha256: "0".repeat(64) } });
-      const answer = await sock.next((x) => x.type === "error");
-      const mayAct = EXPECTED["session.act"].includes(principal);
-      expect((answer.error as { code: string }).code).toBe(mayAct ? "NOT_FOUND" : "FORBIDDEN");
-      sock.send({ type: "interrupt", ref: "i" });
-      const next = await sock.next((x) => x.ref === "i");
-      expect(next.type).toBe(mayAct ? "ack" : "error");
-      sock.close();
-    });
+    it.each(["owner", "admin", "collaborator", "sessionViewer"] as const)(
+      "lets %s send a decision only if they may act",
+      { timeout: 30_000 },
+      async (principal) => {
+        const f = await fixture("GET /api/sessions/:id/live");
+        const sock = await openSocket(`/api/sessions/${f.sessionId}/live`, f.tokens[principal]!);
+        await sock.next((x) => x.type === "snapshot");
+        sock.send({ type: "decide", ref: "d", approvalId: "apr_00000000000000000000", body: { decision: "approve", inputSha256: "0".repeat(64) } });
+        const answer = await sock.next((x) => x.type === "error");
+        const mayAct = EXPECTED["session.act"].includes(principal);
+        expect((answer.error as { code: string }).code).toBe(mayAct ? "NOT_FOUND" : "FORBIDDEN");
+        sock.send({ type: "interrupt", ref: "i" });
+        const next = await sock.next((x) => x.ref === "i");
+        expect(next.type).toBe(mayAct ? "ack" : "error");
+        sock.close();
+      },
+    );
   });
 }

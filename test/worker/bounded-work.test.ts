@@ -10,7 +10,12 @@ import { api, memberWith, seedWorkspace } from "./helpers";
 const aliasBomb = (() => {
   const names = "abcdefghi".split("");
   const lines = [`${names[0]}: &${names[0]} [x, x, x, x, x, x, x, x, x]`];
-  for (let i = 1; i < names.length; i++) lines.push(`${names[i]}: &${names[i]} [${Array(9).fill(`*${names[i - 1]}`).join(", ")}]`);
+  for (let i = 1; i < names.length; i++)
+    lines.push(
+      `${names[i]}: &${names[i]} [${Array(9)
+        .fill(`*${names[i - 1]}`)
+        .join(", ")}]`,
+    );
   return `${lines.join("\n")}\n`;
 })();
 
@@ -24,8 +29,12 @@ async function badRequest(res: Response): Promise<string> {
 describe("security: bounded work", () => {
   it("answers an alias bomb with 400 on template import and pipeline validation", async () => {
     const seed = await seedWorkspace();
-    expect(await badRequest(await api("/api/templates/import", seed.userToken, { method: "POST", json: { yaml: `name: t\nprompt: p\n${aliasBomb}` } }))).toMatch(/alias/i);
-    expect(await badRequest(await api("/api/pipelines/validate", seed.userToken, { method: "POST", json: { yaml: `name: p\n${aliasBomb}` } }))).toMatch(/alias/i);
+    expect(
+      await badRequest(await api("/api/templates/import", seed.userToken, { method: "POST", json: { yaml: `name: t\nprompt: p\n${aliasBomb}` } })),
+    ).toMatch(/alias/i);
+    expect(await badRequest(await api("/api/pipelines/validate", seed.userToken, { method: "POST", json: { yaml: `name: p\n${aliasBomb}` } }))).toMatch(
+      /alias/i,
+    );
   });
 
   it("refuses a matrix of 10^6 combinations from a viewer without expanding it", async () => {

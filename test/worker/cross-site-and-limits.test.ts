@@ -38,12 +38,22 @@ describe("security: rate limits", () => {
     link.send({ type: "hello", machine: { name: "m", hostname: "h" }, running: [] });
     const runId = ((await link.next((f) => f.type === "launch")).order as { runId: string }).runId;
     const agent = await openSocket(`/api/sessions/${id}/agent`, seed.agentToken);
-    agent.send({ type: "agent-events", events: [{ id: "1", at: 1, event: { type: "run-started", runId } }, { id: "2", at: 1, event: { type: "approval-request", requestId: "r", toolName: "Bash", input: { command: "ls" } } }] });
+    agent.send({
+      type: "agent-events",
+      events: [
+        { id: "1", at: 1, event: { type: "run-started", runId } },
+        { id: "2", at: 1, event: { type: "approval-request", requestId: "r", toolName: "Bash", input: { command: "ls" } } },
+      ],
+    });
     await agent.next((f) => f.type === "ack");
-    const { id: approvalId, inputSha256 } = await eventually(async () => (await (await api(`/api/approvals?session=${id}`, seed.userToken)).json<{ approvals: { id: string; inputSha256: string }[] }>()).approvals[0]);
+    const { id: approvalId, inputSha256 } = await eventually(
+      async () => (await (await api(`/api/approvals?session=${id}`, seed.userToken)).json<{ approvals: { id: string; inputSha256: string }[] }>()).approvals[0],
+    );
     const statuses: number[] = [];
     for (let i = 0; i < 61; i++) {
-      statuses.push((await api(`/api/approvals/${approvalId}/decision`, seed.userToken, { method: "POST", json: { decision: "approve", inputSha256 } })).status);
+      statuses.push(
+        (await api(`/api/approvals/${approvalId}/decision`, seed.userToken, { method: "POST", json: { decision: "approve", inputSha256 } })).status,
+      );
     }
     expect(statuses.slice(0, 60).every((s) => s === 200)).toBe(true);
     expect(statuses[60]).toBe(429);
@@ -72,7 +82,16 @@ describe("security: rate limits", () => {
     const statuses: number[] = [];
     for (let i = 0; i < 61; i++) {
       const spoofed = { "cf-connecting-ip": `203.0.113.${i}`, "x-forwarded-for": `198.51.100.${i}`, [CLIENT_ADDRESS]: "192.0.2.200" };
-      statuses.push((await browserFetch("/api/auth/session", { method: "POST", json: { token: "tower_unknown_token_000000" }, origin: "http://tower.test", headers: spoofed })).status);
+      statuses.push(
+        (
+          await browserFetch("/api/auth/session", {
+            method: "POST",
+            json: { token: "tower_unknown_token_000000" },
+            origin: "http://tower.test",
+            headers: spoofed,
+          })
+        ).status,
+      );
     }
     expect(statuses.slice(0, 60).every((s) => s === 401)).toBe(true);
     expect(statuses[60]).toBe(429);

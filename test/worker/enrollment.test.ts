@@ -2,7 +2,13 @@ import { describe, expect, it } from "vitest";
 import { api, memberWith, seedWorkspace } from "./helpers";
 
 type Json = Record<string, unknown>;
-const start = async (body: Json) => (await (await api("/api/auth/device", null, { method: "POST", json: body })).json<{ deviceCode: string; userCode: string; verificationUri: string; interval: number }>());
+const start = async (body: Json) =>
+  await (await api("/api/auth/device", null, { method: "POST", json: body })).json<{
+    deviceCode: string;
+    userCode: string;
+    verificationUri: string;
+    interval: number;
+  }>();
 const poll = (deviceCode: string) => api("/api/auth/device/token", null, { method: "POST", json: { deviceCode } });
 
 describe("device sign-in", () => {
@@ -77,11 +83,17 @@ describe("security: enrollment never takes over a machine", () => {
     const seed = await seedWorkspace();
     const one = await start({ kind: "agent", machineName: "contested" });
     const two = await start({ kind: "agent", machineName: "contested" });
-    const approvals = await Promise.all([one, two].map((f) => api("/api/auth/device/approve", seed.userToken, { method: "POST", json: { userCode: f.userCode } })));
+    const approvals = await Promise.all(
+      [one, two].map((f) => api("/api/auth/device/approve", seed.userToken, { method: "POST", json: { userCode: f.userCode } })),
+    );
     const approved = [one, two].filter((_, i) => approvals[i]!.status === 200);
     const results = await Promise.all(approved.map((f) => poll(f.deviceCode)));
     expect(results.filter((r) => r.status === 200)).toHaveLength(1);
-    const ids = new Set((await (await api("/api/agents", seed.userToken)).json<{ agents: { name: string; id: string }[] }>()).agents.filter((a) => a.name === "contested").map((a) => a.id));
+    const ids = new Set(
+      (await (await api("/api/agents", seed.userToken)).json<{ agents: { name: string; id: string }[] }>()).agents
+        .filter((a) => a.name === "contested")
+        .map((a) => a.id),
+    );
     expect(ids.size).toBe(1);
   });
 });
@@ -105,17 +117,27 @@ describe("machines: who may launch", () => {
 describe("invitations", () => {
   it("invites by link: accepting once makes a member with the role and a token; the link then stops working", async () => {
     const seed = await seedWorkspace();
-    const created = await (await api("/api/invitations", seed.userToken, { method: "POST", json: { role: "viewer", email: "Vera@Example.com" } })).json<{ code: string; url: string; invitation: { id: string } }>();
+    const created = await (await api("/api/invitations", seed.userToken, { method: "POST", json: { role: "viewer", email: "Vera@Example.com" } })).json<{
+      code: string;
+      url: string;
+      invitation: { id: string };
+    }>();
     expect(created.url).toContain(created.code);
     const listed = await (await api("/api/invitations", seed.userToken)).text();
     expect(listed).toContain(created.invitation.id);
     expect(listed).not.toContain(created.code);
-    expect((await api("/api/invitations/accept", null, { method: "POST", json: { code: created.code, name: "Mallory", email: "mallory@example.com" } })).status).toBe(403);
-    const accepted = await (await api("/api/invitations/accept", null, { method: "POST", json: { code: created.code, name: "Vera", email: "vera@example.com" } })).json<{ token: string; role: string }>();
+    expect(
+      (await api("/api/invitations/accept", null, { method: "POST", json: { code: created.code, name: "Mallory", email: "mallory@example.com" } })).status,
+    ).toBe(403);
+    const accepted = await (
+      await api("/api/invitations/accept", null, { method: "POST", json: { code: created.code, name: "Vera", email: "vera@example.com" } })
+    ).json<{ token: string; role: string }>();
     expect(accepted.role).toBe("viewer");
     expect((await api("/api/sessions", accepted.token)).status).toBe(200);
     expect((await api("/api/sessions", accepted.token, { method: "POST", json: { prompt: "p", cwd: "/tmp" } })).status).toBe(403);
-    expect((await api("/api/invitations/accept", null, { method: "POST", json: { code: created.code, name: "Vera", email: "vera@example.com" } })).status).toBe(404);
+    expect((await api("/api/invitations/accept", null, { method: "POST", json: { code: created.code, name: "Vera", email: "vera@example.com" } })).status).toBe(
+      404,
+    );
   });
 
   it("refuses a revoked invitation and an owner invitation", async () => {

@@ -30,14 +30,22 @@ export async function seedWorkspace(name = "test"): Promise<Seed> {
   const agentName = `machine-${workspaceId.slice(-6)}`;
   const agent = (await createAgent(db, workspaceId, agentName, now, owner.userId))!;
   const agentToken = mintToken();
-  await insertToken(db, { id: newId("tok"), workspaceId, kind: "agent", name: agentName, subject: `agent:${agentName}`, agentId: agent.id, tokenHash: await hashToken(agentToken) }, now);
+  await insertToken(
+    db,
+    { id: newId("tok"), workspaceId, kind: "agent", name: agentName, subject: `agent:${agentName}`, agentId: agent.id, tokenHash: await hashToken(agentToken) },
+    now,
+  );
   return { workspaceId, userId: owner.userId, userToken, agentToken, agentId: agent.id, agentName };
 }
 
 /** A fresh user token for a member (scopes default to all). */
 export async function tokenFor(workspaceId: string, userId: string, subject: string, opts: { scopes?: string[]; expiresAt?: number } = {}): Promise<string> {
   const token = mintToken();
-  await insertToken(makeDb(env.DB), { id: newId("tok"), workspaceId, kind: "user", name: subject, subject, userId, tokenHash: await hashToken(token), ...opts }, Date.now());
+  await insertToken(
+    makeDb(env.DB),
+    { id: newId("tok"), workspaceId, kind: "user", name: subject, subject, userId, tokenHash: await hashToken(token), ...opts },
+    Date.now(),
+  );
   return token;
 }
 
@@ -136,7 +144,15 @@ export function serveDiscovery(): { fetched: string[]; restore(): void } {
     const well = "/.well-known/openid-configuration";
     if (!url.pathname.endsWith(well)) return real(input, init);
     const issuer = url.href.slice(0, url.href.indexOf(well));
-    return Response.json({ issuer, authorization_endpoint: `${issuer}/auth`, token_endpoint: `${issuer}/token`, jwks_uri: `${issuer}/jwks`, response_types_supported: ["code"], subject_types_supported: ["public"], id_token_signing_alg_values_supported: ["RS256"] });
+    return Response.json({
+      issuer,
+      authorization_endpoint: `${issuer}/auth`,
+      token_endpoint: `${issuer}/token`,
+      jwks_uri: `${issuer}/jwks`,
+      response_types_supported: ["code"],
+      subject_types_supported: ["public"],
+      id_token_signing_alg_values_supported: ["RS256"],
+    });
   };
   return { fetched, restore: () => void (globalThis.fetch = real) };
 }

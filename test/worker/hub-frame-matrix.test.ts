@@ -56,19 +56,36 @@ describe("security: workspace socket frames", () => {
       sessionViewer: await memberWith(seed, "member", "session-viewer"),
       bystander: await memberWith(seed, "member", "bystander"),
     };
-    const tokens: Record<Caller, string> = { owner: seed.userToken, otherWorkspace: other.userToken, ...Object.fromEntries(Object.entries(people).map(([k, v]) => [k, v.token])) } as Record<Caller, string>;
+    const tokens: Record<Caller, string> = {
+      owner: seed.userToken,
+      otherWorkspace: other.userToken,
+      ...Object.fromEntries(Object.entries(people).map(([k, v]) => [k, v.token])),
+    } as Record<Caller, string>;
 
     // A private session of the author, shared with two people, with one approval pending.
     const link = await openSocket("/api/agents/connect", seed.agentToken);
     link.send(machineHello);
-    const { id: sessionId } = await (await api("/api/sessions", author.token, { method: "POST", json: { prompt: "private work", cwd: "/tmp" } })).json<{ id: string }>();
-    for (const [who, role] of [[people.collaborator, "collaborator"], [people.sessionViewer, "viewer"]] as const) {
-      expect((await api(`/api/sessions/${sessionId}/shares`, author.token, { method: "PUT", json: { principal: `user:${who.userId}`, role } })).status).toBe(200);
+    const { id: sessionId } = await (await api("/api/sessions", author.token, { method: "POST", json: { prompt: "private work", cwd: "/tmp" } })).json<{
+      id: string;
+    }>();
+    for (const [who, role] of [
+      [people.collaborator, "collaborator"],
+      [people.sessionViewer, "viewer"],
+    ] as const) {
+      expect((await api(`/api/sessions/${sessionId}/shares`, author.token, { method: "PUT", json: { principal: `user:${who.userId}`, role } })).status).toBe(
+        200,
+      );
     }
     const launch = await link.next((f) => f.type === "launch" && (f.order as { sessionId: string }).sessionId === sessionId);
     const sessionRun = (launch.order as { runId: string }).runId;
-    await agentSays(seed, sessionId, [{ type: "run-started", runId: sessionRun }, { type: "approval-request", requestId: "r1", toolName: "Bash", input: { command: "cat secrets" } }]);
-    const [first] = await eventually(async () => { const ids = await pendingApprovalIds(seed.userToken); return ids.length ? ids : null; });
+    await agentSays(seed, sessionId, [
+      { type: "run-started", runId: sessionRun },
+      { type: "approval-request", requestId: "r1", toolName: "Bash", input: { command: "cat secrets" } },
+    ]);
+    const [first] = await eventually(async () => {
+      const ids = await pendingApprovalIds(seed.userToken);
+      return ids.length ? ids : null;
+    });
 
     const hubs = {} as Record<Caller, Socket>;
     for (const c of CALLERS) hubs[c] = await openSocket("/api/workspace/live", tokens[c]);
@@ -77,18 +94,34 @@ describe("security: workspace socket frames", () => {
     // Deltas: a second approval (and the session's change), and a pipeline run whose step ends with a result.
     await agentSays(seed, sessionId, [{ type: "approval-request", requestId: "r2", toolName: "Bash", input: { command: "rm -rf build" } }]);
     const second = await eventually(async () => (await pendingApprovalIds(seed.userToken)).find((id) => id !== first) ?? null);
-    const started = await api("/api/pipelines/runs", seed.userToken, { method: "POST", json: { pipeline: { name: "frames", steps: { a: { prompt: "pipeline step", cwd: "/tmp" } } } } });
+    const started = await api("/api/pipelines/runs", seed.userToken, {
+      method: "POST",
+      json: { pipeline: { name: "frames", steps: { a: { prompt: "pipeline step", cwd: "/tmp" } } } },
+    });
     const runId = (await started.json<RunView>()).id;
     const step = await link.next((f) => f.type === "launch" && (f.order as { spec: { prompt: string } }).spec.prompt === "pipeline step", 15_000);
     const order = step.order as { sessionId: string; runId: string };
     link.send({ type: "launch-ack", runId: order.runId });
-    const outcome = { kind: "success", result: "the step's private result", costUsd: 0.01, inputTokens: 1, outputTokens: 1, cacheReadTokens: 0, cacheCreationTokens: 0, numTurns: 1, durationMs: 5 };
+    const outcome = {
+      kind: "success",
+      result: "the step's private result",
+      costUsd: 0.01,
+      inputTokens: 1,
+      outputTokens: 1,
+      cacheReadTokens: 0,
+      cacheCreationTokens: 0,
+      numTurns: 1,
+      durationMs: 5,
+    };
     await agentSays(seed, order.sessionId, [
       { type: "run-started", runId: order.runId },
       { type: "run-ended", runId: order.runId, outcome },
     ]);
     const isDone = (f: Record<string, unknown>) => f.type === "pipeline-upsert" && (f.run as RunView).id === runId && (f.run as RunView).status === "succeeded";
-    await eventually(async () => hubs.admin.frames.some((f) => f.type === "approval-upsert" && (f.approval as { id: string }).id === second) && hubs.admin.frames.some(isDone), 20_000);
+    await eventually(
+      async () => hubs.admin.frames.some((f) => f.type === "approval-upsert" && (f.approval as { id: string }).id === second) && hubs.admin.frames.some(isDone),
+      20_000,
+    );
     // A barrier every member receives: the hub sends in order, so what came before it has arrived.
     link.close();
     const offline = (f: Record<string, unknown>) => f.type === "agent-presence" && (f.agent as { online: boolean }).online === false;
@@ -110,7 +143,8 @@ describe("security: workspace socket frames", () => {
         sessionUpsert: frames.some((f) => f.type === "session-upsert" && (f.session as { id: string }).id === sessionId),
         approvalUpsert: frames.some((f) => f.type === "approval-upsert" && (f.approval as { id: string }).id === second),
         agentPresence: frames.some((f) => f.type === "agent-presence" && (f.agent as { id: string }).id === seed.agentId),
-        pipelineResult: (frames.filter((f) => f.type === "pipeline-upsert" && (f.run as RunView).id === runId).at(-1)?.run as RunView | undefined)?.steps[0]?.result,
+        pipelineResult: (frames.filter((f) => f.type === "pipeline-upsert" && (f.run as RunView).id === runId).at(-1)?.run as RunView | undefined)?.steps[0]
+          ?.result,
       };
       const http = {
         helloApproval: approvals.includes(first!),

@@ -105,7 +105,10 @@ describe("security: revoking a token ends the browser sessions made from it", ()
       expect((await browserFetch("/api/me", { cookie })).status).toBe(200);
       const { tokens } = await (await api("/api/tokens", seed.userToken)).json<{ tokens: { id: string; name: string }[] }>();
       const id = tokens.find((t) => t.name === "laptop@test")!.id;
-      const res = how === "revoke" ? await api(`/api/tokens/${id}`, seed.userToken, { method: "DELETE" }) : await api(`/api/tokens/${id}/rotate`, seed.userToken, { method: "POST" });
+      const res =
+        how === "revoke"
+          ? await api(`/api/tokens/${id}`, seed.userToken, { method: "DELETE" })
+          : await api(`/api/tokens/${id}/rotate`, seed.userToken, { method: "POST" });
       expect(res.status).toBe(200);
       expect((await browserFetch("/api/me", { cookie })).status).toBe(401);
     }

@@ -32,13 +32,27 @@ async function machine(seed: Seed): Promise<{ link: Socket; orders: Order[] }> {
 /** Plays a run to its end (with a Claude session id, so the session can be forked and continued). */
 async function finish(seed: Seed, order: Order): Promise<void> {
   const s = await openSocket(`/api/sessions/${order.sessionId}/agent`, seed.agentToken);
-  const outcome = { kind: "success", result: "ok", claudeSessionId: `claude-${order.runId}`, costUsd: 0.01, inputTokens: 1, outputTokens: 1, cacheReadTokens: 0, cacheCreationTokens: 0, numTurns: 1, durationMs: 5 };
+  const outcome = {
+    kind: "success",
+    result: "ok",
+    claudeSessionId: `claude-${order.runId}`,
+    costUsd: 0.01,
+    inputTokens: 1,
+    outputTokens: 1,
+    cacheReadTokens: 0,
+    cacheCreationTokens: 0,
+    numTurns: 1,
+    durationMs: 5,
+  };
   const ev = (event: unknown) => ({ id: crypto.randomUUID(), at: Date.now(), event });
-  s.send({ type: "agent-events", events: [
-    ev({ type: "run-started", runId: order.runId }),
-    ev({ type: "sdk-message", message: { type: "system", subtype: "init", session_id: `claude-${order.runId}` } }),
-    ev({ type: "run-ended", runId: order.runId, outcome }),
-  ] });
+  s.send({
+    type: "agent-events",
+    events: [
+      ev({ type: "run-started", runId: order.runId }),
+      ev({ type: "sdk-message", message: { type: "system", subtype: "init", session_id: `claude-${order.runId}` } }),
+      ev({ type: "run-ended", runId: order.runId, outcome }),
+    ],
+  });
   await s.next((f) => f.type === "ack");
   s.close();
 }
@@ -70,14 +84,20 @@ interface Outcome {
   status: number;
   message: string;
 }
-const outcome = async (res: Response): Promise<Outcome> => ({ status: res.status, message: res.ok ? "" : (await res.json<{ error: { message: string } }>()).error.message });
+const outcome = async (res: Response): Promise<Outcome> => ({
+  status: res.status,
+  message: res.ok ? "" : (await res.json<{ error: { message: string } }>()).error.message,
+});
 
 /** A pipeline's one step (from a template carrying `spec`) fails to start: its status reason says why. */
 // biome-ignore lint/correctness/noUnusedFunctionParameters: the retry case names the run it saw; the refusal is checked without it (see issue 11, item 15)
 async function pipelineRefusal(seed: Seed, token: string, runId?: string): Promise<Outcome> {
   let id = runId;
   if (!id) {
-    const res = await api("/api/pipelines/runs", token, { method: "POST", json: { yaml: "name: p\nsteps:\n  s: { template: mcp-tpl, selector: { labels: [box] } }\n", params: {} } });
+    const res = await api("/api/pipelines/runs", token, {
+      method: "POST",
+      json: { yaml: "name: p\nsteps:\n  s: { template: mcp-tpl, selector: { labels: [box] } }\n", params: {} },
+    });
     expect(res.status).toBe(201);
     id = (await res.json<{ id: string }>()).id;
   } else {
@@ -98,10 +118,13 @@ const PATHS: [string, (c: PathCtx) => Promise<Outcome>][] = [
   ["fork", async (c) => outcome(await api(`/api/sessions/${c.parent}/continue`, c.token, { method: "POST", json: { prompt: "fork it", fork: true } }))],
   ["continue", async (c) => outcome(await api(`/api/sessions/${c.parent}/continue`, c.token, { method: "POST", json: { prompt: "go on" } }))],
   ["pipeline step", async (c) => pipelineRefusal(c.seed, c.token)],
-  ["pipeline retry", async (c) => {
-    const first = await pipelineRefusal(c.seed, c.token);
-    return pipelineRefusal(c.seed, c.token, first.message.split(" ")[0]);
-  }],
+  [
+    "pipeline retry",
+    async (c) => {
+      const first = await pipelineRefusal(c.seed, c.token);
+      return pipelineRefusal(c.seed, c.token, first.message.split(" ")[0]);
+    },
+  ],
 ];
 
 async function setUp(): Promise<PathCtx & { link: Socket }> {
@@ -110,7 +133,10 @@ async function setUp(): Promise<PathCtx & { link: Socket }> {
   const m = await machine(seed);
   expect((await policy(seed, { allowedMcpCommands: ["my-mcp"] })).status).toBe(200);
   const { mcpServers, ...rest } = fullSpec;
-  expect((await api("/api/templates", seed.userToken, { method: "POST", json: { name: "mcp-tpl", recipe: { prompt: "from template", ...rest, mcpServers } } })).status).toBe(201);
+  expect(
+    (await api("/api/templates", seed.userToken, { method: "POST", json: { name: "mcp-tpl", recipe: { prompt: "from template", ...rest, mcpServers } } }))
+      .status,
+  ).toBe(201);
   const parent = await parentSession(seed, m, bob.userId, fullSpec);
   return { seed, m, bob, token: seed.userToken, parent, link: m.link };
 }

@@ -20,7 +20,13 @@ async function seedRun(seed: Seed, instanceId: string, status: "running" | "fail
   if (!planned.ok) throw new Error(JSON.stringify(planned.issues));
   const db = makeDb(env.DB);
   const id = newId("run");
-  await db.batch(insertRunQueries(db, { id, workspaceId: seed.workspaceId, plan: planned.plan, params: {}, createdBy: seed.userId, createdBySubject: `user:${seed.userId}`, instanceId }, Date.now()));
+  await db.batch(
+    insertRunQueries(
+      db,
+      { id, workspaceId: seed.workspaceId, plan: planned.plan, params: {}, createdBy: seed.userId, createdBySubject: `user:${seed.userId}`, instanceId },
+      Date.now(),
+    ),
+  );
   if (status === "failed") {
     await env.DB.batch([
       env.DB.prepare("UPDATE pipeline_runs SET status = 'failed', status_reason = 'failed: a', ended_at = ? WHERE id = ?").bind(Date.now(), id),
@@ -71,7 +77,10 @@ describe("errors", () => {
     await instance.waitForStatus("complete");
     expect(await instance.getOutput()).toBe("failed");
     const run = await runOf(seed, runId);
-    expect(run).toMatchObject({ status: "failed", statusReason: expect.stringMatching(/stopped after 2 ticks, before the Workflow limit of 5 steps per instance; retry the run/) });
+    expect(run).toMatchObject({
+      status: "failed",
+      statusReason: expect.stringMatching(/stopped after 2 ticks, before the Workflow limit of 5 steps per instance; retry the run/),
+    });
     expect(run.steps[0]!.status).toBe("cancelled");
   });
 
@@ -82,7 +91,10 @@ describe("errors", () => {
     const res = await api(`/api/pipelines/runs/${runId}/retry`, seed.userToken, { method: "POST" });
     expect(res.status).toBe(500);
     const run = await runOf(seed, runId);
-    expect(run).toMatchObject({ status: "failed", statusReason: expect.stringMatching(/the re-run could not start its Workflow \(instance quota reached\); retry it again/) });
+    expect(run).toMatchObject({
+      status: "failed",
+      statusReason: expect.stringMatching(/the re-run could not start its Workflow \(instance quota reached\); retry it again/),
+    });
     expect(run.steps[0]!.status).toBe("cancelled");
     // And it can be re-run once the platform takes instances again.
     expect((await api(`/api/pipelines/runs/${runId}/retry`, seed.userToken, { method: "POST" })).status).toBe(200);

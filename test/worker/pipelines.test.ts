@@ -42,7 +42,11 @@ class Machine {
     const db = makeDb(env.DB);
     const agent = (await createAgent(db, seed.workspaceId, name, Date.now(), seed.userId))!;
     const token = mintToken();
-    await insertToken(db, { id: newId("tok"), workspaceId: seed.workspaceId, kind: "agent", name, subject: `agent:${name}`, agentId: agent.id, tokenHash: await hashToken(token) }, Date.now());
+    await insertToken(
+      db,
+      { id: newId("tok"), workspaceId: seed.workspaceId, kind: "agent", name, subject: `agent:${name}`, agentId: agent.id, tokenHash: await hashToken(token) },
+      Date.now(),
+    );
     const link = await openSocket("/api/agents/connect", token);
     link.send({ type: "hello", machine: { name, hostname: name, labels, capacity }, running: [] });
     await eventually(async () => (await env.DB.prepare("SELECT online FROM agents WHERE id = ?").bind(agent.id).first<{ online: number }>())?.online === 1);
@@ -57,12 +61,26 @@ class Machine {
   /** Plays a run of the session to its end. */
   async finish(order: Order, kind: "success" | "error", result = "done"): Promise<void> {
     const s = await openSocket(`/api/sessions/${order.sessionId}/agent`, this.token);
-    const outcome = { kind, result, costUsd: 0.01, inputTokens: 1, outputTokens: 1, cacheReadTokens: 0, cacheCreationTokens: 0, numTurns: 1, durationMs: 5, ...(kind === "error" ? { error: "boom" } : {}) };
-    s.send({ type: "agent-events", events: [
-      { id: crypto.randomUUID(), at: Date.now(), event: { type: "run-started", runId: order.runId } },
-      { id: crypto.randomUUID(), at: Date.now(), event: { type: "sdk-message", message: { type: "result", subtype: "success", result } } },
-      { id: crypto.randomUUID(), at: Date.now(), event: { type: "run-ended", runId: order.runId, outcome } },
-    ] });
+    const outcome = {
+      kind,
+      result,
+      costUsd: 0.01,
+      inputTokens: 1,
+      outputTokens: 1,
+      cacheReadTokens: 0,
+      cacheCreationTokens: 0,
+      numTurns: 1,
+      durationMs: 5,
+      ...(kind === "error" ? { error: "boom" } : {}),
+    };
+    s.send({
+      type: "agent-events",
+      events: [
+        { id: crypto.randomUUID(), at: Date.now(), event: { type: "run-started", runId: order.runId } },
+        { id: crypto.randomUUID(), at: Date.now(), event: { type: "sdk-message", message: { type: "result", subtype: "success", result } } },
+        { id: crypto.randomUUID(), at: Date.now(), event: { type: "run-ended", runId: order.runId, outcome } },
+      ],
+    });
     await s.next((f) => f.type === "ack");
     s.close();
   }
@@ -101,7 +119,9 @@ describe("happy", () => {
     const seed = await seedWorkspace();
     const [x, y] = [await Machine.start(seed, "mx", ["x"]), await Machine.start(seed, "my", ["y"])];
     const hub = await openSocket("/api/workspace/live", seed.userToken);
-    const run = await start(seed, `
+    const run = await start(
+      seed,
+      `
 name: three
 defaults: { cwd: /w }
 steps:
@@ -110,8 +130,13 @@ steps:
   c:
     needs: [a, b]
     prompt: "combine {{steps.a.result}} and {{steps.b.result}} ({{steps.a.sessionId}})"
-`);
-    expect(run.steps.map((s) => [s.id, s.status])).toEqual([["a", "pending"], ["b", "pending"], ["c", "pending"]]);
+`,
+    );
+    expect(run.steps.map((s) => [s.id, s.status])).toEqual([
+      ["a", "pending"],
+      ["b", "pending"],
+      ["c", "pending"],
+    ]);
     const [oa, ob] = [await x.launched("step a"), await y.launched("step b")];
     expect(x.orders.some((o) => o.spec.prompt.includes("step b"))).toBe(false);
     await x.finish(oa, "success", "RESULT-A");
@@ -153,7 +178,9 @@ steps:
   it("skips a step whose condition is false, runs the failure handler, and re-runs only what did not succeed", async () => {
     const seed = await seedWorkspace();
     const m = await Machine.start(seed, "m", []);
-    const run = await start(seed, `
+    const run = await start(
+      seed,
+      `
 name: conditions
 defaults: { cwd: /w }
 steps:
@@ -162,13 +189,20 @@ steps:
   deploy: { needs: [build, lint], prompt: deploy it }
   notify: { needs: build, when: failure, prompt: "tell someone: {{steps.build.status}}" }
   cheap: { needs: lint, when: "steps.lint.cost < 0.001", prompt: cheap path }
-`);
+`,
+    );
     await m.finish(await m.launched("build it"), "error");
     await m.finish(await m.launched("lint it"), "success");
     const notify = await m.launched("tell someone: failed");
     await m.finish(notify, "success");
     const failed = await until(seed, run.id, (r) => r.status === "failed");
-    expect(failed.steps.map((s) => [s.id, s.status])).toEqual([["build", "failed"], ["lint", "succeeded"], ["deploy", "skipped"], ["notify", "succeeded"], ["cheap", "skipped"]]);
+    expect(failed.steps.map((s) => [s.id, s.status])).toEqual([
+      ["build", "failed"],
+      ["lint", "succeeded"],
+      ["deploy", "skipped"],
+      ["notify", "succeeded"],
+      ["cheap", "skipped"],
+    ]);
     expect(step(failed, "cheap").statusReason).toMatch(/condition steps.lint.cost < 0.001 is false/);
 
     const lintSession = step(failed, "lint").sessionId;
@@ -180,7 +214,13 @@ steps:
     await m.finish(rebuild, "success");
     await m.finish(await m.launched("deploy it"), "success");
     const done = await until(seed, run.id, (r) => r.status === "succeeded");
-    expect(done.steps.map((s) => [s.id, s.status])).toEqual([["build", "succeeded"], ["lint", "succeeded"], ["deploy", "succeeded"], ["notify", "succeeded"], ["cheap", "skipped"]]);
+    expect(done.steps.map((s) => [s.id, s.status])).toEqual([
+      ["build", "succeeded"],
+      ["lint", "succeeded"],
+      ["deploy", "succeeded"],
+      ["notify", "succeeded"],
+      ["cheap", "skipped"],
+    ]);
     expect(step(done, "lint").sessionId).toBe(lintSession);
     expect(m.orders.filter((o) => o.spec.prompt === "lint it")).toHaveLength(1);
     m.close();
@@ -196,7 +236,13 @@ steps:
     await agentSide.next((f) => f.type === "ack");
     const res = await api(`/api/pipelines/runs/${run.id}/cancel`, seed.userToken, { method: "POST" });
     expect(res.status).toBe(200);
-    expect(await res.json()).toMatchObject({ status: "cancelled", steps: [{ id: "a", status: "cancelled" }, { id: "b", status: "cancelled" }] });
+    expect(await res.json()).toMatchObject({
+      status: "cancelled",
+      steps: [
+        { id: "a", status: "cancelled" },
+        { id: "b", status: "cancelled" },
+      ],
+    });
     await agentSide.next((f) => f.type === "interrupt");
     expect((await api(`/api/pipelines/runs/${run.id}/cancel`, seed.userToken, { method: "POST" })).status).toBe(409);
     expect(m.orders.some((o) => o.spec.prompt === "after it")).toBe(false);
@@ -223,14 +269,25 @@ steps:
     const seed = await seedWorkspace();
     const m = await Machine.start(seed, "small", ["gpu"], 1);
     await using flows = await introspectWorkflow(env.PIPELINE);
-    const run = await start(seed, "name: fan\ndefaults: { cwd: /w, selector: { labels: [gpu] } }\nsteps:\n  t: { prompt: 'attempt {{matrix.index}}', matrix: { count: 2 } }\n");
+    const run = await start(
+      seed,
+      "name: fan\ndefaults: { cwd: /w, selector: { labels: [gpu] } }\nsteps:\n  t: { prompt: 'attempt {{matrix.index}}', matrix: { count: 2 } }\n",
+    );
     const first = await m.launched("attempt");
     // The first session is running (not just queued): its seat is taken all the same.
     const agentSide = await openSocket(`/api/sessions/${first.sessionId}/agent`, m.token);
-    agentSide.send({ type: "agent-events", events: [{ id: crypto.randomUUID(), at: Date.now(), event: { type: "run-started", runId: first.runId } }, { id: crypto.randomUUID(), at: Date.now(), event: { type: "sdk-message", message: { type: "system", subtype: "init", session_id: "c1" } } }] });
+    agentSide.send({
+      type: "agent-events",
+      events: [
+        { id: crypto.randomUUID(), at: Date.now(), event: { type: "run-started", runId: first.runId } },
+        { id: crypto.randomUUID(), at: Date.now(), event: { type: "sdk-message", message: { type: "system", subtype: "init", session_id: "c1" } } },
+      ],
+    });
     await agentSide.next((f) => f.type === "ack");
     agentSide.close();
-    await eventually(async () => (await env.DB.prepare("SELECT status FROM sessions WHERE id = ?").bind(first.sessionId).first<{ status: string }>())?.status === "running");
+    await eventually(
+      async () => (await env.DB.prepare("SELECT status FROM sessions WHERE id = ?").bind(first.sessionId).first<{ status: string }>())?.status === "running",
+    );
     const runningSince = Date.now();
     // Wait for the queue to look at the pool again with the first session running: a tick that began after it.
     const [instance] = flows.get();
@@ -282,14 +339,19 @@ describe("approvals", () => {
     const run = await start(seed, "name: asks\nsteps:\n  write: { prompt: please write, cwd: /w }\n");
     const order = await m.launched("please write");
     const s = await openSocket(`/api/sessions/${order.sessionId}/agent`, m.token);
-    s.send({ type: "agent-events", events: [
-      { id: crypto.randomUUID(), at: Date.now(), event: { type: "run-started", runId: order.runId } },
-      { id: crypto.randomUUID(), at: Date.now(), event: { type: "approval-request", requestId: "r1", toolName: "Write", input: { file_path: "/w/x" } } },
-    ] });
+    s.send({
+      type: "agent-events",
+      events: [
+        { id: crypto.randomUUID(), at: Date.now(), event: { type: "run-started", runId: order.runId } },
+        { id: crypto.randomUUID(), at: Date.now(), event: { type: "approval-request", requestId: "r1", toolName: "Write", input: { file_path: "/w/x" } } },
+      ],
+    });
     await s.next((f) => f.type === "ack");
     const frame = await hub.next((f) => f.type === "approval-upsert", 10_000);
     expect(frame.approval).toMatchObject({ sessionId: order.sessionId, pipelineRunId: run.id, pipelineStepId: "write", status: "pending" });
-    const inbox = await eventually(async () => (await (await api("/api/approvals", seed.userToken)).json<{ approvals: Record<string, unknown>[] }>()).approvals[0]);
+    const inbox = await eventually(
+      async () => (await (await api("/api/approvals", seed.userToken)).json<{ approvals: Record<string, unknown>[] }>()).approvals[0],
+    );
     expect(inbox).toMatchObject({ toolName: "Write", pipelineRunId: run.id, pipelineStepId: "write" });
     for (const x of [s, hub, m]) x.close();
   });
@@ -297,14 +359,34 @@ describe("approvals", () => {
 
 describe("errors", () => {
   const cases: [string, Record<string, unknown>, RegExp][] = [
-    ["a cyclic graph", { yaml: "name: c\ndefaults: { cwd: /w }\nsteps:\n  a: { prompt: a, needs: c }\n  b: { prompt: b, needs: a }\n  c: { prompt: c, needs: b }\n" }, /the steps form a cycle: a → b → c → a/],
+    [
+      "a cyclic graph",
+      { yaml: "name: c\ndefaults: { cwd: /w }\nsteps:\n  a: { prompt: a, needs: c }\n  b: { prompt: b, needs: a }\n  c: { prompt: c, needs: b }\n" },
+      /the steps form a cycle: a → b → c → a/,
+    ],
     ["an unknown template", { yaml: "name: t\nsteps:\n  a: { template: nope, cwd: /w }\n" }, /unknown template "nope"/],
-    ["an unknown template version", { yaml: "name: t\nsteps:\n  a: { template: known@7, cwd: /w }\n" }, /template "known" has no version 7; its versions are 1 to 1/],
-    ["a missing parameter", { yaml: "name: t\nparams: [{ name: test }]\nsteps:\n  a: { prompt: '{{params.test}}', cwd: /w }\n" }, /missing required parameter "test"/],
-    ["a mistyped parameter", { yaml: "name: t\nparams: [{ name: n, type: number }]\nsteps:\n  a: { prompt: '{{params.n}}', cwd: /w }\n", params: { n: "many" } }, /"n" must be a number/],
+    [
+      "an unknown template version",
+      { yaml: "name: t\nsteps:\n  a: { template: known@7, cwd: /w }\n" },
+      /template "known" has no version 7; its versions are 1 to 1/,
+    ],
+    [
+      "a missing parameter",
+      { yaml: "name: t\nparams: [{ name: test }]\nsteps:\n  a: { prompt: '{{params.test}}', cwd: /w }\n" },
+      /missing required parameter "test"/,
+    ],
+    [
+      "a mistyped parameter",
+      { yaml: "name: t\nparams: [{ name: n, type: number }]\nsteps:\n  a: { prompt: '{{params.n}}', cwd: /w }\n", params: { n: "many" } },
+      /"n" must be a number/,
+    ],
     ["malformed YAML", { yaml: "name: t\nsteps:\n  a: { prompt: [unclosed\n" }, /The pipeline file is invalid: line \d+, column \d+/],
     ["a schema error, with its line", { yaml: "name: t\nsteps:\n  a:\n    prompt: x\n    retries: lots\n" }, /line 5, column 5: steps\.a\.retries/],
-    ["a selector no machine matches", { yaml: "name: t\nsteps:\n  a: { prompt: x, cwd: /w, selector: { labels: [quantum] } }\n" }, /no machine can run "a": needs a machine labelled quantum: none is enrolled/],
+    [
+      "a selector no machine matches",
+      { yaml: "name: t\nsteps:\n  a: { prompt: x, cwd: /w, selector: { labels: [quantum] } }\n" },
+      /no machine can run "a": needs a machine labelled quantum: none is enrolled/,
+    ],
     ["both yaml and JSON", { yaml: "name: t", pipeline: {} }, /give yaml \(the file's text\) or pipeline \(its JSON\), not both/],
   ];
   it.each(cases)("refuses %s with a clear error, and starts and writes nothing", async (_, body, message) => {
@@ -320,7 +402,10 @@ describe("errors", () => {
 
   it("validates a definition without starting it", async () => {
     const seed = await seedWorkspace();
-    const res = await api("/api/pipelines/validate", seed.userToken, { method: "POST", json: { pipeline: { name: "v", defaults: { cwd: "/w" }, steps: { a: { prompt: "x", matrix: { count: 2 } }, b: { prompt: "y", needs: "a" } } } } });
+    const res = await api("/api/pipelines/validate", seed.userToken, {
+      method: "POST",
+      json: { pipeline: { name: "v", defaults: { cwd: "/w" }, steps: { a: { prompt: "x", matrix: { count: 2 } }, b: { prompt: "y", needs: "a" } } } },
+    });
     expect(await res.json()).toMatchObject({ ok: true, steps: [{ id: "a[0]" }, { id: "a[1]" }, { id: "b", needs: ["a[0]", "a[1]"] }] });
     const runs = await env.DB.prepare("SELECT count(*) AS n FROM pipeline_runs WHERE workspace_id = ?").bind(seed.workspaceId).first<{ n: number }>();
     expect(runs?.n).toBe(0);

@@ -17,7 +17,10 @@ async function launch(seed: Seed): Promise<{ id: string; runId: string }> {
   const res = await api("/api/sessions", seed.userToken, { method: "POST", json: { prompt: "write hello.txt", cwd: "/work" } });
   expect(res.status).toBe(201);
   const { id } = await res.json<{ id: string }>();
-  const runId = await runInDurableObject(env.AgentLink.getByName(seed.agentId), async (instance) => (instance as unknown as { queued(): { runId: string }[] }).queued().at(-1)!.runId);
+  const runId = await runInDurableObject(
+    env.AgentLink.getByName(seed.agentId),
+    async (instance) => (instance as unknown as { queued(): { runId: string }[] }).queued().at(-1)!.runId,
+  );
   return { id, runId };
 }
 
@@ -48,7 +51,9 @@ async function inbox(seed: Seed, id: string): Promise<{ id: string; status: stri
 async function breakD1For(id: string): Promise<{ restore(): Promise<void> }> {
   const tag = id.replace(/\W/g, "_");
   await env.DB.exec(`CREATE TRIGGER fail_sessions_${tag} BEFORE UPDATE ON sessions WHEN NEW.id = '${id}' BEGIN SELECT RAISE(ABORT, 'injected D1 fault'); END`);
-  await env.DB.exec(`CREATE TRIGGER fail_approvals_${tag} BEFORE INSERT ON approvals WHEN NEW.session_id = '${id}' BEGIN SELECT RAISE(ABORT, 'injected D1 fault'); END`);
+  await env.DB.exec(
+    `CREATE TRIGGER fail_approvals_${tag} BEFORE INSERT ON approvals WHEN NEW.session_id = '${id}' BEGIN SELECT RAISE(ABORT, 'injected D1 fault'); END`,
+  );
   return {
     async restore() {
       await env.DB.exec(`DROP TRIGGER fail_sessions_${tag}`);
@@ -59,7 +64,10 @@ async function breakD1For(id: string): Promise<{ restore(): Promise<void> }> {
 
 /** Waits for the room's outbox to have tried what is queued now (a decision call awaits that; this one is refused). */
 async function flushAttempted(seed: Seed, id: string): Promise<void> {
-  const r = await api(`/api/sessions/${id}/approvals/apr_00000000000000000000/decision`, seed.userToken, { method: "POST", json: { decision: "approve", inputSha256: "0".repeat(64) } });
+  const r = await api(`/api/sessions/${id}/approvals/apr_00000000000000000000/decision`, seed.userToken, {
+    method: "POST",
+    json: { decision: "approve", inputSha256: "0".repeat(64) },
+  });
   expect(r.status).toBe(404);
 }
 
@@ -69,7 +77,13 @@ describe("a failed flush is retried until it lands", () => {
     const { id, runId } = await launch(seed);
     const agent = await running(seed, id, runId);
     const fault = await breakD1For(id);
-    await send(agent, { type: "approval-request", requestId: "req-1", toolName: "Write", toolUseId: "toolu_1", input: { file_path: "/work/a.txt", content: "a" } });
+    await send(agent, {
+      type: "approval-request",
+      requestId: "req-1",
+      toolName: "Write",
+      toolUseId: "toolu_1",
+      input: { file_path: "/work/a.txt", content: "a" },
+    });
     await flushAttempted(seed, id);
     expect(await inbox(seed, id)).toEqual([]);
     expect((await listed(seed, id))?.status).toBe("running");
@@ -79,10 +93,14 @@ describe("a failed flush is retried until it lands", () => {
     expect(await runInDurableObject(room, (_i, state) => state.storage.getAlarm())).not.toBeNull();
     expect(await runDurableObjectAlarm(room)).toBe(true);
     expect((await eventually(async () => (await inbox(seed, id))[0])).status).toBe("pending");
-    expect((await eventually(async () => {
-      const s = await listed(seed, id);
-      return s?.status === "waiting_for_approval" ? s : null;
-    })).status).toBe("waiting_for_approval");
+    expect(
+      (
+        await eventually(async () => {
+          const s = await listed(seed, id);
+          return s?.status === "waiting_for_approval" ? s : null;
+        })
+      ).status,
+    ).toBe("waiting_for_approval");
   });
 
   it("delivers what an evicted room had queued when a fresh instance wakes: the end of a run reaches the list", async () => {
@@ -123,7 +141,9 @@ describe("a launch order waits out a machine link that fails", () => {
 
     await runInDurableObject(link, (_i, state) => void state.storage.sql.exec(queue));
     expect(await runDurableObjectAlarm(env.SessionRoom.getByName(id))).toBe(true);
-    const queued = await eventually(() => runInDurableObject(link, async (i) => (i as unknown as { queued(): { sessionId: string; runId: string }[] }).queued().find((o) => o.sessionId === id)));
+    const queued = await eventually(() =>
+      runInDurableObject(link, async (i) => (i as unknown as { queued(): { sessionId: string; runId: string }[] }).queued().find((o) => o.sessionId === id)),
+    );
     expect(queued.runId).not.toBe(runId);
   });
 });
@@ -133,14 +153,27 @@ describe("a redelivery does not double anything", () => {
     const seed = await seedWorkspace();
     const { id, runId } = await launch(seed);
     const agent = await running(seed, id, runId);
-    await send(agent, { type: "approval-request", requestId: "req-1", toolName: "Write", toolUseId: "toolu_1", input: { file_path: "/work/a.txt", content: "a" } });
-    const approval = await eventually(async () => (await (await api(`/api/approvals?session=${id}`, seed.userToken)).json<{ approvals: { id: string; inputSha256: string }[] }>()).approvals[0]);
+    await send(agent, {
+      type: "approval-request",
+      requestId: "req-1",
+      toolName: "Write",
+      toolUseId: "toolu_1",
+      input: { file_path: "/work/a.txt", content: "a" },
+    });
+    const approval = await eventually(
+      async () => (await (await api(`/api/approvals?session=${id}`, seed.userToken)).json<{ approvals: { id: string; inputSha256: string }[] }>()).approvals[0],
+    );
     const fault = await breakD1For(id);
-    const decided = await api(`/api/sessions/${id}/approvals/${approval.id}/decision`, seed.userToken, { method: "POST", json: { decision: "approve", inputSha256: approval.inputSha256 } });
+    const decided = await api(`/api/sessions/${id}/approvals/${approval.id}/decision`, seed.userToken, {
+      method: "POST",
+      json: { decision: "approve", inputSha256: approval.inputSha256 },
+    });
     expect(decided.status).toBe(200);
     const room = env.SessionRoom.getByName(id);
     // What a crash right after D1 committed, before the room cleared its outbox, leaves behind.
-    const queued = await runInDurableObject(room, (_i, state) => state.storage.sql.exec<{ target: string; key: string; body: string }>(`SELECT target, key, body FROM room_outbox`).toArray());
+    const queued = await runInDurableObject(room, (_i, state) =>
+      state.storage.sql.exec<{ target: string; key: string; body: string }>(`SELECT target, key, body FROM room_outbox`).toArray(),
+    );
     expect(queued.map((r) => `${r.target}/${r.key}`)).toEqual(expect.arrayContaining(["d1/summary", `d1/approval:${approval.id}`]));
     await fault.restore();
     await runDurableObjectAlarm(room);
@@ -195,10 +228,15 @@ describe("sequence numbers", () => {
     const agent = await running(seed, id, runId);
     const room = env.SessionRoom.getByName(id);
     await runInDurableObject(room, (_i, state) => {
-      state.storage.sql.exec(`CREATE TRIGGER fail_lost BEFORE INSERT ON room_events WHEN NEW.body LIKE '%"lost"%' BEGIN SELECT RAISE(ABORT, 'injected storage fault'); END`);
+      state.storage.sql.exec(
+        `CREATE TRIGGER fail_lost BEFORE INSERT ON room_events WHEN NEW.body LIKE '%"lost"%' BEGIN SELECT RAISE(ABORT, 'injected storage fault'); END`,
+      );
     });
     // Frames on one socket are handled in order: the refused write comes first, then the next event.
-    agent.send({ type: "agent-events", events: [envelope({ type: "sdk-message", message: { type: "assistant", message: { content: [{ type: "text", text: "lost" }] } } })] });
+    agent.send({
+      type: "agent-events",
+      events: [envelope({ type: "sdk-message", message: { type: "assistant", message: { content: [{ type: "text", text: "lost" }] } } })],
+    });
     await send(agent, { type: "sdk-message", message: { type: "assistant", message: { content: [{ type: "text", text: "kept" }] } } });
     const { events, lastSeq } = await (await api(`/api/sessions/${id}/events`, seed.userToken)).json<{ events: { seq: number }[]; lastSeq: number }>();
     expect(events.map((e) => e.seq)).toEqual(Array.from({ length: events.length }, (_, i) => i + 1));

@@ -28,14 +28,24 @@ async function started(seed: Seed, prompt: string): Promise<{ id: string; runId:
   const launch = await link.next((f) => f.type === "launch" && (f.order as { sessionId: string }).sessionId === id);
   const runId = (launch.order as { runId: string }).runId;
   const agent = await openSocket(`/api/sessions/${id}/agent`, seed.agentToken);
-  agent.send({ type: "agent-events", events: [envelope({ type: "run-started", runId }), envelope({ type: "sdk-message", message: { type: "system", subtype: "init", session_id: `claude-${n}` } })] });
+  agent.send({
+    type: "agent-events",
+    events: [
+      envelope({ type: "run-started", runId }),
+      envelope({ type: "sdk-message", message: { type: "system", subtype: "init", session_id: `claude-${n}` } }),
+    ],
+  });
   await agent.next((f) => f.type === "ack");
   return { id, runId, agent, hub, link };
 }
 
 /** Everything the product keeps or shows about a session, as one text. */
 async function everySink(seed: Seed, id: string, hub: Socket): Promise<Record<string, string>> {
-  const sql = (q: string) => env.DB.prepare(q).bind(id).all().then((r) => JSON.stringify(r.results));
+  const sql = (q: string) =>
+    env.DB.prepare(q)
+      .bind(id)
+      .all()
+      .then((r) => JSON.stringify(r.results));
   const room = await runInDurableObject(env.SessionRoom.getByName(id), async (_i, state) =>
     JSON.stringify(["room_meta", "room_events", "room_approvals"].map((t) => state.storage.sql.exec(`SELECT * FROM ${t}`).toArray())),
   );
@@ -62,14 +72,21 @@ describe("security: secrets reach no sink in clear", () => {
       type: "agent-events",
       events: [
         envelope({ type: "sdk-message", message: { type: "result", subtype: "error_during_execution", result: `quokka pushed with ${PAT}`, usage: {} } }),
-        envelope({ type: "run-ended", runId, outcome: { kind: "error", result: `quokka pushed with ${PAT}`, error: `git failed: DB_PASSWORD=${PASSWORD}`, ...outcome } }),
+        envelope({
+          type: "run-ended",
+          runId,
+          outcome: { kind: "error", result: `quokka pushed with ${PAT}`, error: `git failed: DB_PASSWORD=${PASSWORD}`, ...outcome },
+        }),
       ],
     });
     await agent.next((f) => f.type === "ack");
     await hub.next((f) => f.type === "session-upsert" && (f.session as { status: string }).status === "failed");
     const sinks = await everySink(seed, id, hub);
     expectNoSecret(sinks, PAT, PASSWORD);
-    expect(JSON.parse(sinks.session!)).toMatchObject({ result: "quokka pushed with [REDACTED:github-token]", statusReason: expect.stringContaining("[REDACTED:secret]") });
+    expect(JSON.parse(sinks.session!)).toMatchObject({
+      result: "quokka pushed with [REDACTED:github-token]",
+      statusReason: expect.stringContaining("[REDACTED:secret]"),
+    });
     expect(sinks.d1Session).toContain("[REDACTED:github-token]");
 
     const found = await eventually(async () => {
@@ -85,11 +102,17 @@ describe("security: secrets reach no sink in clear", () => {
   it("scrubs an edited approval input everywhere while the agent gets the edit as written", async () => {
     const seed = await seedWorkspace("edits");
     const { id, agent, hub } = await started(seed, "edit a command");
-    agent.send({ type: "agent-events", events: [envelope({ type: "approval-request", requestId: "req-e", toolName: "Bash", toolUseId: "tu-e", input: { command: "git push" } })] });
+    agent.send({
+      type: "agent-events",
+      events: [envelope({ type: "approval-request", requestId: "req-e", toolName: "Bash", toolUseId: "tu-e", input: { command: "git push" } })],
+    });
     await agent.next((f) => f.type === "ack");
     const approvalId = (await hub.next((f) => f.type === "approval-upsert")).approval as { id: string; inputSha256: string };
     const edit = { command: `GH_TOKEN=${PAT} git push` };
-    const res = await api(`/api/approvals/${approvalId.id}/decision`, seed.userToken, { method: "POST", json: { decision: "approve", inputSha256: approvalId.inputSha256, updatedInput: edit } });
+    const res = await api(`/api/approvals/${approvalId.id}/decision`, seed.userToken, {
+      method: "POST",
+      json: { decision: "approve", inputSha256: approvalId.inputSha256, updatedInput: edit },
+    });
     expect(res.status).toBe(200);
     const decided = await res.text();
     expect(await agent.next((f) => f.type === "decision")).toEqual({ type: "decision", requestId: "req-e", answer: { behavior: "allow", updatedInput: edit } });
@@ -108,11 +131,17 @@ describe("security: secrets reach no sink in clear", () => {
   it("still refuses an edit that carries a redaction marker", async () => {
     const seed = await seedWorkspace("marker");
     const { agent, hub } = await started(seed, "marker");
-    agent.send({ type: "agent-events", events: [envelope({ type: "approval-request", requestId: "req-m", toolName: "Bash", input: { command: `echo ${PAT}` } })] });
+    agent.send({
+      type: "agent-events",
+      events: [envelope({ type: "approval-request", requestId: "req-m", toolName: "Bash", input: { command: `echo ${PAT}` } })],
+    });
     await agent.next((f) => f.type === "ack");
     const approval = (await hub.next((f) => f.type === "approval-upsert")).approval as { id: string; inputSha256: string; input: { command: string } };
     expect(approval.input.command).toBe("echo [REDACTED:github-token]");
-    const res = await api(`/api/approvals/${approval.id}/decision`, seed.userToken, { method: "POST", json: { decision: "approve", inputSha256: approval.inputSha256, updatedInput: approval.input } });
+    const res = await api(`/api/approvals/${approval.id}/decision`, seed.userToken, {
+      method: "POST",
+      json: { decision: "approve", inputSha256: approval.inputSha256, updatedInput: approval.input },
+    });
     expect(res.status).toBe(400);
   });
 });
@@ -135,7 +164,9 @@ describe("security: hostile nesting", () => {
     const { agent } = await started(seed, "deep approval");
     const depth = 20_000;
     const deep = `${'{"a":'.repeat(depth)}1${"}".repeat(depth)}`;
-    agent.send(`{"type":"agent-events","events":[{"id":"deep-2","at":1,"event":{"type":"approval-request","requestId":"rq-deep","toolName":"Bash","input":{"x":${deep}}}}]}`);
+    agent.send(
+      `{"type":"agent-events","events":[{"id":"deep-2","at":1,"event":{"type":"approval-request","requestId":"rq-deep","toolName":"Bash","input":{"x":${deep}}}}]}`,
+    );
     expect(await agent.next((f) => f.type === "decision")).toMatchObject({ requestId: "rq-deep", answer: { behavior: "deny" } });
     expect(await agent.next((f) => f.type === "ack")).toEqual({ type: "ack", ids: ["deep-2"] });
   });

@@ -26,7 +26,15 @@ function fakeVectorize(matches: VectorizeMatches["matches"] = []) {
 describe("happy", () => {
   it("upserts into the workspace's namespace with the filter metadata, in chunks", async () => {
     const f = fakeVectorize();
-    const records = Array.from({ length: 1200 }, (_, i) => ({ docId: i + 1, workspaceId: "wsp_a", sessionId: "ses_1", kind: "assistant" as const, toolName: null, at: 5, values: new Float32Array([1, 0]) }));
+    const records = Array.from({ length: 1200 }, (_, i) => ({
+      docId: i + 1,
+      workspaceId: "wsp_a",
+      sessionId: "ses_1",
+      kind: "assistant" as const,
+      toolName: null,
+      at: 5,
+      values: new Float32Array([1, 0]),
+    }));
     await new VectorizeVectorIndex(f.binding).upsert(records);
     expect(f.upserts.map((u) => u.length)).toEqual([500, 500, 200]);
     expect(f.upserts[0]![0]).toEqual({ id: "1", namespace: "wsp_a", values: [1, 0], metadata: { sessionId: "ses_1", kind: "assistant", toolName: "", at: 5 } });
@@ -39,7 +47,11 @@ describe("happy", () => {
       { id: "x", score: 0.7, metadata: { sessionId: "ses_1" } },
       { id: "9", score: 0.6 },
     ]);
-    const hits = await new VectorizeVectorIndex(f.binding).query(new Float32Array([0, 1]), { workspaceId: "wsp_a", sessionIds: ["ses_1"], kinds: ["prompt"], toolName: "Bash", from: 10, to: 20 }, 500);
+    const hits = await new VectorizeVectorIndex(f.binding).query(
+      new Float32Array([0, 1]),
+      { workspaceId: "wsp_a", sessionIds: ["ses_1"], kinds: ["prompt"], toolName: "Bash", from: 10, to: 20 },
+      500,
+    );
     expect(hits).toEqual([{ docId: 7, sessionId: "ses_1", score: 0.9 }]);
     expect(f.queries[0]!.options).toEqual({
       topK: 100,
@@ -51,16 +63,28 @@ describe("happy", () => {
 
   it("embeds with bge-small in batches of 100 and normalises", async () => {
     const calls: { model: string; n: number }[] = [];
-    const ai = { async run(model: string, input: { text: string[] }) { calls.push({ model, n: input.text.length }); return { shape: [input.text.length, 2], data: input.text.map(() => [3, 4]) }; } };
+    const ai = {
+      async run(model: string, input: { text: string[] }) {
+        calls.push({ model, n: input.text.length });
+        return { shape: [input.text.length, 2], data: input.text.map(() => [3, 4]) };
+      },
+    };
     const out = await new WorkersAiEmbedder(ai).embed(Array.from({ length: 150 }, (_, i) => `t${i}`));
-    expect(calls).toEqual([{ model: WORKERS_AI_MODEL, n: 100 }, { model: WORKERS_AI_MODEL, n: 50 }]);
+    expect(calls).toEqual([
+      { model: WORKERS_AI_MODEL, n: 100 },
+      { model: WORKERS_AI_MODEL, n: 50 },
+    ]);
     expect(Array.from(out[0]!)).toEqual([expect.closeTo(0.6, 5), expect.closeTo(0.8, 5)]);
   });
 });
 
 describe("errors", () => {
   it("refuses a Workers AI answer that is not a list of vectors", async () => {
-    const ai = { async run() { return { data: "nope" }; } };
+    const ai = {
+      async run() {
+        return { data: "nope" };
+      },
+    };
     await expect(new WorkersAiEmbedder(ai).embed(["x"])).rejects.toThrow();
   });
 });

@@ -34,7 +34,14 @@ async function indexCorpus(deps: SearchDeps, ids: { workspaceId: string; agentId
     const summary = summaryOf(spec, i, ids, ns);
     const events = eventsOf(spec, i);
     const job: IndexJob = { workspaceId: ids.workspaceId, sessionId: summary.id, after: 0, upTo: null };
-    await runIndexJob(deps, { summary: async () => summary, events: async (after, limit) => ({ events: events.filter((e) => e.seq > after).slice(0, limit), lastSeq: events.length }) }, job);
+    await runIndexJob(
+      deps,
+      {
+        summary: async () => summary,
+        events: async (after, limit) => ({ events: events.filter((e) => e.seq > after).slice(0, limit), lastSeq: events.length }),
+      },
+      job,
+    );
   }
 }
 
@@ -60,7 +67,8 @@ describe("search quality on the labelled set", () => {
     await indexCorpus(searchDeps(env, db), ids);
     for (const mode of ["text", "semantic", "hybrid"] as const) measured[mode] = await measure(searchDeps(env, db), mode);
     console.log(`search quality over ${QUERIES.length} queries, ${SESSIONS.length} sessions:`);
-    for (const mode of ["text", "semantic", "hybrid"] as const) console.log(`  ${mode.padEnd(8)} recall@5 ${measured[mode].recallAt5}  MRR ${measured[mode].mrr}`);
+    for (const mode of ["text", "semantic", "hybrid"] as const)
+      console.log(`  ${mode.padEnd(8)} recall@5 ${measured[mode].recallAt5}  MRR ${measured[mode].mrr}`);
   }, 120_000);
 
   it("has at least 40 labelled queries over at least 40 sessions", () => {

@@ -31,7 +31,15 @@ async function ranSession(seed: Seed, opts: { token?: string; prompt: string; re
     events: [
       ev({ type: "run-started", runId }),
       msg({ type: "system", subtype: "init", session_id: `claude-${n}` }),
-      msg({ type: "assistant", message: { content: [{ type: "text", text: opts.reply }, { type: "tool_use", id: `tu${n}`, name: "Edit", input: { file_path: opts.file ?? "/src/app/login.ts", old_string: "a", new_string: "b" } }] } }),
+      msg({
+        type: "assistant",
+        message: {
+          content: [
+            { type: "text", text: opts.reply },
+            { type: "tool_use", id: `tu${n}`, name: "Edit", input: { file_path: opts.file ?? "/src/app/login.ts", old_string: "a", new_string: "b" } },
+          ],
+        },
+      }),
       msg({ type: "assistant", message: { content: [{ type: "tool_use", id: `tb${n}`, name: "Bash", input: { command: "npm test -- login" } }] } }),
       msg({ type: "user", message: { content: [{ type: "tool_result", tool_use_id: `tb${n}`, content: "Tests: 12 passed, 0 failed" }] } }),
       msg({ type: "result", subtype: "success", result: `Done: ${opts.reply}`, total_cost_usd: 0.12, usage: {}, num_turns: 2 }),
@@ -79,7 +87,8 @@ describe("happy", () => {
     const seed = await seedWorkspace("filters");
     const id = await ranSession(seed, { prompt: "quokka migration for the billing table", reply: "Wrote the quokka migration", cwd: "/repo/billing" });
     await indexed(seed, "quokka", id);
-    const ids = async (q: Record<string, string>) => (await (await search(seed.userToken, { q: "quokka", mode: "text", ...q })).json<Results>()).results.map((r) => r.sessionId);
+    const ids = async (q: Record<string, string>) =>
+      (await (await search(seed.userToken, { q: "quokka", mode: "text", ...q })).json<Results>()).results.map((r) => r.sessionId);
     const bash = await (await search(seed.userToken, { q: "npm", mode: "text", tool: "Bash" })).json<Results>();
     expect(bash.results[0]?.match).toMatchObject({ kind: "tool-call", toolName: "Bash" });
     expect(await ids({ tool: "Read" })).toEqual([]);
@@ -100,11 +109,17 @@ describe("happy", () => {
 
   it("answers 'solved before' for a prompt and for a session, with outcome and changed files", { timeout: 30_000 }, async () => {
     const seed = await seedWorkspace("similar");
-    const id = await ranSession(seed, { prompt: "Fix the wombat checkout crash when the cart is empty", reply: "Guarded the empty wombat cart", file: "/src/app/checkout.ts" });
+    const id = await ranSession(seed, {
+      prompt: "Fix the wombat checkout crash when the cart is empty",
+      reply: "Guarded the empty wombat cart",
+      file: "/src/app/checkout.ts",
+    });
     const other = await ranSession(seed, { prompt: "wombat checkout crashes with an empty cart again", reply: "Same guard in the wombat cart API" });
     await indexed(seed, "wombat", id);
     await indexed(seed, "wombat", other);
-    const r = await (await api("/api/search/similar", seed.userToken, { method: "POST", json: { prompt: "checkout crash with empty wombat cart" } })).json<{ sessions: { sessionId: string; changedFiles: string[]; result: string | null; costUsd: number }[] }>();
+    const r = await (await api("/api/search/similar", seed.userToken, { method: "POST", json: { prompt: "checkout crash with empty wombat cart" } })).json<{
+      sessions: { sessionId: string; changedFiles: string[]; result: string | null; costUsd: number }[];
+    }>();
     const mine = r.sessions.find((s) => s.sessionId === id)!;
     expect(mine.changedFiles).toEqual(["/src/app/checkout.ts"]);
     expect(mine.result).toContain("Guarded");
@@ -149,7 +164,8 @@ describe("happy", () => {
       sent.push(...messages);
       return { metadata: { metrics: { backlogCount: 0, backlogBytes: 0 } } };
     });
-    const stamp = async () => (await env.DB.prepare("SELECT COALESCE(MAX(stamp), 0) AS s FROM search_vectors WHERE workspace_id = ?").bind(seed.workspaceId).first<{ s: number }>())!.s;
+    const stamp = async () =>
+      (await env.DB.prepare("SELECT COALESCE(MAX(stamp), 0) AS s FROM search_vectors WHERE workspace_id = ?").bind(seed.workspaceId).first<{ s: number }>())!.s;
     const stampBefore = await stamp();
     try {
       expect((await api("/api/search/backfill", seed.userToken, { method: "POST" })).status).toBe(202);
@@ -157,13 +173,18 @@ describe("happy", () => {
       send.mockRestore();
     }
     expect(sent.map((m) => m.body)).toEqual([{ workspaceId: seed.workspaceId, sessionId: id, after: 0, upTo: null }]);
-    const again = createMessageBatch(INDEX_QUEUE, sent.map((m, i) => ({ id: `again-${i}`, timestamp: new Date(), attempts: 1, body: m.body })));
+    const again = createMessageBatch(
+      INDEX_QUEUE,
+      sent.map((m, i) => ({ id: `again-${i}`, timestamp: new Date(), attempts: 1, body: m.body })),
+    );
     const ctx = createExecutionContext();
     await handleQueue(again, env);
     expect((await getQueueResult(again, ctx)).explicitAcks).toEqual(["again-0"]);
     expect(await stamp()).toBeGreaterThan(stampBefore); // it wrote the session's documents again...
     expect(await stats()).toEqual(before); // ...and they are the same documents
-    const texts = await env.DB.prepare("SELECT COUNT(*) AS n FROM search_fts WHERE rowid IN (SELECT id FROM search_docs WHERE workspace_id = ?)").bind(seed.workspaceId).first<{ n: number }>();
+    const texts = await env.DB.prepare("SELECT COUNT(*) AS n FROM search_fts WHERE rowid IN (SELECT id FROM search_docs WHERE workspace_id = ?)")
+      .bind(seed.workspaceId)
+      .first<{ n: number }>();
     expect(texts?.n).toBe(before.documents);
   });
 });
@@ -178,7 +199,9 @@ describe("security", () => {
       const r = await (await search(b.userToken, { q: "capybara deploy pipeline", mode })).json<Results>();
       expect(r.results, mode).toEqual([]);
     }
-    const similar = await (await api("/api/search/similar", b.userToken, { method: "POST", json: { prompt: "capybara deploy pipeline broke" } })).json<{ sessions: unknown[] }>();
+    const similar = await (await api("/api/search/similar", b.userToken, { method: "POST", json: { prompt: "capybara deploy pipeline broke" } })).json<{
+      sessions: unknown[];
+    }>();
     expect(similar.sessions).toEqual([]);
     expect((await api(`/api/sessions/${id}/similar`, b.userToken)).status).toBe(404);
   });
@@ -201,7 +224,9 @@ describe("security", () => {
     const a = await seedWorkspace("job-a");
     const b = await seedWorkspace("job-b");
     const created = await (await api("/api/sessions", a.userToken, { method: "POST", json: { prompt: "pangolin", cwd: "/x" } })).json<{ id: string }>();
-    const batch = createMessageBatch(INDEX_QUEUE, [{ id: "m1", timestamp: new Date(), attempts: 1, body: { workspaceId: b.workspaceId, sessionId: created.id, after: 0, upTo: null } }]);
+    const batch = createMessageBatch(INDEX_QUEUE, [
+      { id: "m1", timestamp: new Date(), attempts: 1, body: { workspaceId: b.workspaceId, sessionId: created.id, after: 0, upTo: null } },
+    ]);
     const ctx = createExecutionContext();
     await handleQueue(batch, env);
     const result = await getQueueResult(batch, ctx);
@@ -212,12 +237,15 @@ describe("security", () => {
   it("writes the title's document only when a job asks for it (the room leaves it out while the title is unchanged)", async () => {
     const seed = await seedWorkspace("title-doc");
     const { id } = await (await api("/api/sessions", seed.userToken, { method: "POST", json: { prompt: "narwhal title", cwd: "/x" } })).json<{ id: string }>();
-    const titleDocs = async () => (await env.DB.prepare("SELECT COUNT(*) AS n FROM search_docs WHERE session_id = ? AND kind = 'title'").bind(id).first<{ n: number }>())?.n;
+    const titleDocs = async () =>
+      (await env.DB.prepare("SELECT COUNT(*) AS n FROM search_docs WHERE session_id = ? AND kind = 'title'").bind(id).first<{ n: number }>())?.n;
     // The room's own first job (title included) lands first; after it, nothing else indexes this session.
     await eventually(async () => (await titleDocs()) === 1, 15_000);
     await env.DB.prepare("DELETE FROM search_docs WHERE session_id = ?").bind(id).run();
     const run = async (body: Record<string, unknown>) => {
-      const batch = createMessageBatch(INDEX_QUEUE, [{ id: "t", timestamp: new Date(), attempts: 1, body: { workspaceId: seed.workspaceId, sessionId: id, after: 0, upTo: null, ...body } }]);
+      const batch = createMessageBatch(INDEX_QUEUE, [
+        { id: "t", timestamp: new Date(), attempts: 1, body: { workspaceId: seed.workspaceId, sessionId: id, after: 0, upTo: null, ...body } },
+      ]);
       const ctx = createExecutionContext();
       await handleQueue(batch, env);
       expect((await getQueueResult(batch, ctx)).explicitAcks).toEqual(["t"]);
@@ -236,7 +264,12 @@ describe("errors", () => {
     const batch = createMessageBatch(INDEX_QUEUE, [
       { id: "good", timestamp: new Date(), attempts: 1, body: { workspaceId: seed.workspaceId, sessionId: id, after: 0, upTo: null } },
       // A session whose room has never been created: reading it fails, so the job is retried.
-      { id: "missing", timestamp: new Date(), attempts: 1, body: { workspaceId: seed.workspaceId, sessionId: "ses_00000000000000000000", after: 0, upTo: null } },
+      {
+        id: "missing",
+        timestamp: new Date(),
+        attempts: 1,
+        body: { workspaceId: seed.workspaceId, sessionId: "ses_00000000000000000000", after: 0, upTo: null },
+      },
       { id: "garbage", timestamp: new Date(), attempts: 1, body: { hello: "world" } },
     ]);
     const ctx = createExecutionContext();
@@ -253,7 +286,10 @@ describe("errors", () => {
     const ghost = "ses_0000000000000000dead";
     await env.SEARCH_QUEUE.send({ workspaceId: seed.workspaceId, sessionId: ghost, after: 0, upTo: null });
     const row = await eventually(
-      () => env.DB.prepare("SELECT session_id AS sessionId, attempts FROM search_dead_letters WHERE workspace_id = ?").bind(seed.workspaceId).first<{ sessionId: string; attempts: number }>(),
+      () =>
+        env.DB.prepare("SELECT session_id AS sessionId, attempts FROM search_dead_letters WHERE workspace_id = ?")
+          .bind(seed.workspaceId)
+          .first<{ sessionId: string; attempts: number }>(),
       20_000,
     );
     expect(row.sessionId).toBe(ghost);
@@ -262,7 +298,9 @@ describe("errors", () => {
 
   it("records dead letters delivered to the dead-letter consumer", async () => {
     const seed = await seedWorkspace("dlq-direct");
-    const batch = createMessageBatch(DEAD_LETTER_QUEUE, [{ id: "d1", timestamp: new Date(), attempts: 3, body: { workspaceId: seed.workspaceId, sessionId: "ses_00000000000000000001", after: 0, upTo: 4 } }]);
+    const batch = createMessageBatch(DEAD_LETTER_QUEUE, [
+      { id: "d1", timestamp: new Date(), attempts: 3, body: { workspaceId: seed.workspaceId, sessionId: "ses_00000000000000000001", after: 0, upTo: 4 } },
+    ]);
     const ctx = createExecutionContext();
     await handleQueue(batch, env);
     expect((await getQueueResult(batch, ctx)).explicitAcks).toEqual(["d1"]);
@@ -291,7 +329,9 @@ describe("errors", () => {
   it("documents the search routes in the OpenAPI document", async () => {
     const seed = await seedWorkspace("openapi");
     const doc = await (await api("/api/openapi.json", seed.userToken)).json<{ paths: Record<string, unknown> }>();
-    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(["/api/search", "/api/search/similar", "/api/search/backfill", "/api/search/stats", "/api/sessions/{id}/similar"]));
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining(["/api/search", "/api/search/similar", "/api/search/backfill", "/api/search/stats", "/api/sessions/{id}/similar"]),
+    );
   });
 
   it("refuses an empty similar prompt and a backfill by a non-admin", async () => {

@@ -61,7 +61,12 @@ describe("happy", () => {
     const other = await memberWith(seed, "member");
     const key = crypto.randomUUID();
     const ids = new Set<string>();
-    for (const [token, k] of [[seed.userToken, null], [seed.userToken, null], [seed.userToken, key], [other.token, key]] as const) {
+    for (const [token, k] of [
+      [seed.userToken, null],
+      [seed.userToken, null],
+      [seed.userToken, key],
+      [other.token, key],
+    ] as const) {
       const res = await launch(seed, token, k);
       expect(res.status).toBe(201);
       ids.add((await res.json<{ id: string }>()).id);
@@ -88,11 +93,17 @@ describe("errors", () => {
     expect(await sessionCount(seed)).toBe(1);
   });
 
-  it.each([["too long", "k".repeat(256)], ["with a space", "two words"]])("refuses a key %s with the error envelope", async (_, key) => {
+  it.each([
+    ["too long", "k".repeat(256)],
+    ["with a space", "two words"],
+  ])("refuses a key %s with the error envelope", async (_, key) => {
     const seed = await seedWorkspace();
     const res = await launch(seed, seed.userToken, key);
     expect(res.status).toBe(400);
-    expect((await res.json<{ error: { code: string; message: string } }>()).error).toMatchObject({ code: "BAD_REQUEST", message: expect.stringMatching(/idempotency-key/i) });
+    expect((await res.json<{ error: { code: string; message: string } }>()).error).toMatchObject({
+      code: "BAD_REQUEST",
+      message: expect.stringMatching(/idempotency-key/i),
+    });
     expect(await sessionCount(seed)).toBe(0);
   });
 });

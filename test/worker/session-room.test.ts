@@ -94,10 +94,19 @@ describe("happy", () => {
     });
     expect(inbox.approvals.map((a) => a.id)).toEqual([approval.id]);
 
-    viewer.send({ type: "decide", ref: "r1", approvalId: approval.id, body: { decision: "approve", inputSha256: approval.inputSha256, updatedInput: { file_path: "/work/hello.txt", content: "edited" } } });
+    viewer.send({
+      type: "decide",
+      ref: "r1",
+      approvalId: approval.id,
+      body: { decision: "approve", inputSha256: approval.inputSha256, updatedInput: { file_path: "/work/hello.txt", content: "edited" } },
+    });
     expect(await viewer.next((f) => f.type === "ack")).toMatchObject({ ref: "r1" });
     const decision = await agent.next((f) => f.type === "decision");
-    expect(decision).toEqual({ type: "decision", requestId: "req-1", answer: { behavior: "allow", updatedInput: { file_path: "/work/hello.txt", content: "edited" } } });
+    expect(decision).toEqual({
+      type: "decision",
+      requestId: "req-1",
+      answer: { behavior: "allow", updatedInput: { file_path: "/work/hello.txt", content: "edited" } },
+    });
     await eventually(async () => (await (await api(`/api/sessions/${id}`, seed.userToken)).json<{ status: string }>()).status === "running");
   });
 
@@ -111,11 +120,17 @@ describe("happy", () => {
       return r.approvals.length ? r : null;
     });
     const { id: approvalId, inputSha256 } = approvals[0]!;
-    const deny = await api(`/api/approvals/${approvalId}/decision`, seed.userToken, { method: "POST", json: { decision: "deny", comment: "use a temp dir", inputSha256 } });
+    const deny = await api(`/api/approvals/${approvalId}/decision`, seed.userToken, {
+      method: "POST",
+      json: { decision: "deny", comment: "use a temp dir", inputSha256 },
+    });
     expect(deny.status).toBe(200);
     expect(await deny.json()).toMatchObject({ status: "denied", comment: "use a temp dir", via: "human", decidedBy: "user@test" });
     expect(await agent.next((f) => f.type === "decision")).toMatchObject({ answer: { behavior: "deny", message: "use a temp dir" } });
-    const same = await api(`/api/approvals/${approvalId}/decision`, seed.userToken, { method: "POST", json: { decision: "deny", comment: "again", inputSha256 } });
+    const same = await api(`/api/approvals/${approvalId}/decision`, seed.userToken, {
+      method: "POST",
+      json: { decision: "deny", comment: "again", inputSha256 },
+    });
     expect(same.status).toBe(200);
     const conflict = await api(`/api/approvals/${approvalId}/decision`, seed.userToken, { method: "POST", json: { decision: "approve", inputSha256 } });
     expect(conflict.status).toBe(409);
@@ -127,14 +142,20 @@ describe("happy", () => {
     const id = await launch(seed);
     const agent = await startedAgent(seed, id, await runIdOf(seed, seed.agentId));
     await askApproval(agent);
-    const listed = await eventually(async () => (await (await api(`/api/approvals?session=${id}`, seed.userToken)).json<{ approvals: { id: string }[] }>()).approvals[0]);
+    const listed = await eventually(
+      async () => (await (await api(`/api/approvals?session=${id}`, seed.userToken)).json<{ approvals: { id: string }[] }>()).approvals[0],
+    );
     const shown = await (await api(`/api/approvals/${listed.id}`, seed.userToken)).json<{ id: string; inputSha256: string; status: string }>();
     expect(shown).toMatchObject({ id: listed.id, status: "pending", inputSha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
-    const decide = (approvalId: string, body: Record<string, Json>) => api(`/api/approvals/${approvalId}/decision`, seed.userToken, { method: "POST", json: body });
+    const decide = (approvalId: string, body: Record<string, Json>) =>
+      api(`/api/approvals/${approvalId}/decision`, seed.userToken, { method: "POST", json: body });
 
     const stale = await decide(shown.id, { decision: "approve", inputSha256: "f".repeat(64) });
     expect(stale.status).toBe(409);
-    expect((await stale.json<{ error: { code: string; message: string } }>()).error).toMatchObject({ code: "CONFLICT", message: expect.stringMatching(/changed since you saw it/) });
+    expect((await stale.json<{ error: { code: string; message: string } }>()).error).toMatchObject({
+      code: "CONFLICT",
+      message: expect.stringMatching(/changed since you saw it/),
+    });
     expect((await decide(shown.id, { decision: "approve", inputSha256: "not-a-hash" })).status).toBe(400);
     expect((await decide(shown.id, { decision: "approve" })).status).toBe(400);
 
@@ -147,7 +168,9 @@ describe("happy", () => {
 
     // A second request whose deadline has passed, while its expiry alarm has not fired yet.
     await askApproval(agent, "req-2", { command: "ls" });
-    const late = await eventually(async () => (await (await api(`/api/approvals?session=${id}`, seed.userToken)).json<{ approvals: { id: string; inputSha256: string }[] }>()).approvals[0]);
+    const late = await eventually(
+      async () => (await (await api(`/api/approvals?session=${id}`, seed.userToken)).json<{ approvals: { id: string; inputSha256: string }[] }>()).approvals[0],
+    );
     const room = env.SessionRoom.getByName(id);
     await runInDurableObject(room, async (_i, state) => {
       state.storage.sql.exec(`UPDATE room_approvals SET body = json_set(body, '$.expiresAt', 1000) WHERE id = ?`, late.id);
@@ -186,7 +209,22 @@ describe("happy", () => {
     agent.send({
       type: "agent-events",
       events: [
-        envelope({ type: "run-ended", runId, outcome: { kind: "success", result: "Done.", costUsd: 0.25, inputTokens: 100, outputTokens: 50, cacheReadTokens: 0, cacheCreationTokens: 0, numTurns: 3, durationMs: 1200, claudeSessionId: "claude-abc" } }),
+        envelope({
+          type: "run-ended",
+          runId,
+          outcome: {
+            kind: "success",
+            result: "Done.",
+            costUsd: 0.25,
+            inputTokens: 100,
+            outputTokens: 50,
+            cacheReadTokens: 0,
+            cacheCreationTokens: 0,
+            numTurns: 3,
+            durationMs: 1200,
+            claudeSessionId: "claude-abc",
+          },
+        }),
       ],
     });
     await agent.next((f) => f.type === "ack");
@@ -208,7 +246,10 @@ describe("decisions right after the request", () => {
     await askApproval(agent);
     const requested = await viewer.next((f) => isEvents(f) && eventsOf(f).some((e) => e.type === "approval-requested"));
     const { id: approvalId, inputSha256 } = eventsOf(requested).find((e) => e.type === "approval-requested")!.approval as { id: string; inputSha256: string };
-    const res = await api(`/api/sessions/${id}/approvals/${approvalId}/decision`, seed.userToken, { method: "POST", json: { decision: "approve", inputSha256 } });
+    const res = await api(`/api/sessions/${id}/approvals/${approvalId}/decision`, seed.userToken, {
+      method: "POST",
+      json: { decision: "approve", inputSha256 },
+    });
     expect(res.status).toBe(200);
     expect(await agent.next((f) => f.type === "decision")).toMatchObject({ answer: { behavior: "allow" } });
   });
@@ -226,7 +267,16 @@ describe("interrupts, expiry and agent loss", () => {
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ status: "interrupting", pendingApprovals: 0 });
     await agent.next((f) => f.type === "interrupt");
-    agent.send({ type: "agent-events", events: [envelope({ type: "run-ended", runId, outcome: { kind: "interrupted", costUsd: 0, inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheCreationTokens: 0, numTurns: 1, durationMs: 1 } })] });
+    agent.send({
+      type: "agent-events",
+      events: [
+        envelope({
+          type: "run-ended",
+          runId,
+          outcome: { kind: "interrupted", costUsd: 0, inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheCreationTokens: 0, numTurns: 1, durationMs: 1 },
+        }),
+      ],
+    });
     await eventually(async () => (await (await api(`/api/sessions/${id}`, seed.userToken)).json<{ status: string }>()).status === "interrupted");
     const { approvals } = await (await api(`/api/approvals?session=${id}&status=all`, seed.userToken)).json<{ approvals: { status: string }[] }>();
     expect(approvals.map((a) => a.status)).toEqual(["cancelled"]);
@@ -249,7 +299,17 @@ describe("interrupts, expiry and agent loss", () => {
     // A run that started anyway is told to stop, and nothing it says is appended after the end.
     const before = (await (await api(`/api/sessions/${id}/events`, seed.userToken)).json<{ events: { type: string }[] }>()).events;
     const agent = await openSocket(`/api/sessions/${id}/agent`, seed.agentToken);
-    const outcome = { kind: "success" as const, result: "Done.", costUsd: 0.5, inputTokens: 1, outputTokens: 1, cacheReadTokens: 0, cacheCreationTokens: 0, numTurns: 1, durationMs: 1 };
+    const outcome = {
+      kind: "success" as const,
+      result: "Done.",
+      costUsd: 0.5,
+      inputTokens: 1,
+      outputTokens: 1,
+      cacheReadTokens: 0,
+      cacheCreationTokens: 0,
+      numTurns: 1,
+      durationMs: 1,
+    };
     agent.send({
       type: "agent-events",
       events: [
@@ -390,7 +450,10 @@ describe("errors", () => {
 
   it("refuses a decision body without a comment on deny", async () => {
     const seed = await seedWorkspace();
-    const res = await api(`/api/approvals/apr_xxxxxxxxxxxxxxxxxxxx/decision`, seed.userToken, { method: "POST", json: { decision: "deny", inputSha256: "0".repeat(64) } });
+    const res = await api(`/api/approvals/apr_xxxxxxxxxxxxxxxxxxxx/decision`, seed.userToken, {
+      method: "POST",
+      json: { decision: "deny", inputSha256: "0".repeat(64) },
+    });
     expect(res.status).toBe(400);
   });
 });

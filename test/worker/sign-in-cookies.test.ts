@@ -57,7 +57,9 @@ describe("happy: signing a browser in with a personal token", () => {
     const seed = await seedWorkspace();
     const jar = await signInBrowser(seed.userToken);
     expect((await browserFetch("/api/auth/session", { method: "DELETE", cookie: jar, origin: OWN })).status).toBe(200);
-    const { entries } = await (await api("/api/audit", seed.userToken)).json<{ entries: { action: string; target: string; details: Record<string, unknown> }[] }>();
+    const { entries } = await (await api("/api/audit", seed.userToken)).json<{
+      entries: { action: string; target: string; details: Record<string, unknown> }[];
+    }>();
     const actions = entries.filter((e) => e.action.startsWith("auth.")).map((e) => [e.action, e.target, e.details.method ?? null]);
     expect(actions).toEqual([
       ["auth.sign_in", seed.userId, "token"],
@@ -178,7 +180,9 @@ describe("errors", () => {
   it("refuses an expired browser session and one whose user was disabled", async () => {
     const seed = await seedWorkspace();
     const jar = await signInBrowser(seed.userToken);
-    await env.DB.prepare("UPDATE browser_sessions SET expires_at = ? WHERE user_id = ?").bind(Date.now() - 1, seed.userId).run();
+    await env.DB.prepare("UPDATE browser_sessions SET expires_at = ? WHERE user_id = ?")
+      .bind(Date.now() - 1, seed.userId)
+      .run();
     expect((await browserFetch("/api/me", { cookie: jar })).status).toBe(401);
     const ann = await memberWith(seed, "member", "ann");
     const annJar = await signInBrowser(ann.token);
@@ -189,7 +193,12 @@ describe("errors", () => {
   it("limits sign-in attempts per address: the 61st in a minute gets 429", async () => {
     const statuses: number[] = [];
     for (let i = 0; i < 61; i++) {
-      const res = await browserFetch("/api/auth/session", { method: "POST", json: { token: "tower_unknown_token_000000" }, origin: OWN, headers: { [CLIENT_ADDRESS]: "198.51.100.7" } });
+      const res = await browserFetch("/api/auth/session", {
+        method: "POST",
+        json: { token: "tower_unknown_token_000000" },
+        origin: OWN,
+        headers: { [CLIENT_ADDRESS]: "198.51.100.7" },
+      });
       statuses.push(res.status);
     }
     expect(statuses.slice(0, 60).every((s) => s === 401)).toBe(true);

@@ -15,7 +15,10 @@ async function sharedSession(expiresAt?: number) {
   const author = await memberWith(seed, "member", "author");
   const collaborator = await memberWith(seed, "member", "collaborator");
   const { id } = await (await api("/api/sessions", author.token, { method: "POST", json: { prompt: "p", cwd: "/tmp" } })).json<{ id: string }>();
-  const shared = await api(`/api/sessions/${id}/shares`, author.token, { method: "PUT", json: { principal: `user:${collaborator.userId}`, role: "collaborator" } });
+  const shared = await api(`/api/sessions/${id}/shares`, author.token, {
+    method: "PUT",
+    json: { principal: `user:${collaborator.userId}`, role: "collaborator" },
+  });
   expect(shared.status).toBe(200);
   const token = expiresAt ? await tokenFor(seed.workspaceId, collaborator.userId, "collaborator@test", { expiresAt }) : collaborator.token;
   const sock = await openSocket(`/api/sessions/${id}/live`, token);
@@ -102,16 +105,32 @@ describe("security: the workspace socket follows current authority", () => {
 async function finishedRun(seed: Seed): Promise<{ runId: string; sessionId: string }> {
   const link = await openSocket("/api/agents/connect", seed.agentToken);
   link.send({ type: "hello", machine: { name: "m", hostname: "h", capacity: 4 }, running: [] });
-  const started = await api("/api/pipelines/runs", seed.userToken, { method: "POST", json: { pipeline: { name: "private", steps: { a: { prompt: "step", cwd: "/tmp" } } } } });
+  const started = await api("/api/pipelines/runs", seed.userToken, {
+    method: "POST",
+    json: { pipeline: { name: "private", steps: { a: { prompt: "step", cwd: "/tmp" } } } },
+  });
   const runId = (await started.json<RunView>()).id;
   const order = (await link.next((f) => f.type === "launch", 15_000)).order as { sessionId: string; runId: string };
   link.send({ type: "launch-ack", runId: order.runId });
   const agent = await openSocket(`/api/sessions/${order.sessionId}/agent`, seed.agentToken);
-  const outcome = { kind: "success", result: "secret result", costUsd: 0.01, inputTokens: 1, outputTokens: 1, cacheReadTokens: 0, cacheCreationTokens: 0, numTurns: 1, durationMs: 5 };
-  agent.send({ type: "agent-events", events: [
-    { id: crypto.randomUUID(), at: Date.now(), event: { type: "run-started", runId: order.runId } },
-    { id: crypto.randomUUID(), at: Date.now(), event: { type: "run-ended", runId: order.runId, outcome } },
-  ] });
+  const outcome = {
+    kind: "success",
+    result: "secret result",
+    costUsd: 0.01,
+    inputTokens: 1,
+    outputTokens: 1,
+    cacheReadTokens: 0,
+    cacheCreationTokens: 0,
+    numTurns: 1,
+    durationMs: 5,
+  };
+  agent.send({
+    type: "agent-events",
+    events: [
+      { id: crypto.randomUUID(), at: Date.now(), event: { type: "run-started", runId: order.runId } },
+      { id: crypto.randomUUID(), at: Date.now(), event: { type: "run-ended", runId: order.runId, outcome } },
+    ],
+  });
   await agent.next((f) => f.type === "ack");
   agent.close();
   await eventually(async () => (await (await api(`/api/pipelines/runs/${runId}`, seed.userToken)).json<RunView>()).status === "succeeded", 15_000);
@@ -126,7 +145,8 @@ describe("security: pipeline runs", () => {
     const admin = await memberWith(seed, "admin");
     const { runId, sessionId } = await finishedRun(seed);
     const stepResult = async (token: string) => (await (await api(`/api/pipelines/runs/${runId}`, token)).json<RunView>()).steps[0]?.result;
-    const listed = async (token: string) => (await (await api("/api/pipelines/runs", token)).json<{ runs: RunView[] }>()).runs.find((r) => r.id === runId)?.steps[0]?.result;
+    const listed = async (token: string) =>
+      (await (await api("/api/pipelines/runs", token)).json<{ runs: RunView[] }>()).runs.find((r) => r.id === runId)?.steps[0]?.result;
     expect(await stepResult(seed.userToken)).toBe("secret result");
     expect(await stepResult(admin.token)).toBe("secret result");
     expect(await stepResult(viewer.token)).toBeNull();

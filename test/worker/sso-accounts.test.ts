@@ -7,7 +7,13 @@ import { api, memberWith, seedWorkspace } from "./helpers";
 
 const db = () => makeDb(env.DB);
 const ISSUER = "https://id.example.com";
-const sso = (workspaceId: string, over: Partial<{ allowedDomains: string[]; newUserRole: "member" | "viewer" }> = {}) => ({ workspaceId, issuer: ISSUER, allowedDomains: [], newUserRole: "member" as const, ...over });
+const sso = (workspaceId: string, over: Partial<{ allowedDomains: string[]; newUserRole: "member" | "viewer" }> = {}) => ({
+  workspaceId,
+  issuer: ISSUER,
+  allowedDomains: [],
+  newUserRole: "member" as const,
+  ...over,
+});
 const claims = (sub: string, email?: string, emailVerified: unknown = true) => ({ sub, email, emailVerified, name: `Person ${sub}` });
 
 describe("happy: who an OIDC sign-in becomes", () => {

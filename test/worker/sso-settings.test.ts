@@ -16,7 +16,10 @@ describe("happy: configuring a workspace's SSO", () => {
   it("lets an owner or admin set, read and remove it; the secret is never returned", async () => {
     const seed = await seedWorkspace("acme");
     const admin = await memberWith(seed, "admin");
-    const put = await api("/api/workspace/sso", admin.token, { method: "PUT", json: config({ allowedDomains: ["Acme.com"], newUserRole: "viewer", label: "Acme login" }) });
+    const put = await api("/api/workspace/sso", admin.token, {
+      method: "PUT",
+      json: config({ allowedDomains: ["Acme.com"], newUserRole: "viewer", label: "Acme login" }),
+    });
     expect(put.status).toBe(200);
     const text = await put.text();
     expect(text).not.toContain(SECRET);
@@ -52,7 +55,9 @@ describe("happy: configuring a workspace's SSO", () => {
     await expect(open(btoa("x".repeat(32)), sealed, seed.workspaceId)).rejects.toThrow();
     // Updating without a new secret keeps the stored one.
     await api("/api/workspace/sso", seed.userToken, { method: "PUT", json: { issuer: "https://id.example.com/realms/acme", clientId: "tower-2" } });
-    const kept = await env.DB.prepare("SELECT client_id, client_secret_sealed FROM workspace_sso WHERE workspace_id = ?").bind(seed.workspaceId).first<Record<string, string>>();
+    const kept = await env.DB.prepare("SELECT client_id, client_secret_sealed FROM workspace_sso WHERE workspace_id = ?")
+      .bind(seed.workspaceId)
+      .first<Record<string, string>>();
     expect(kept).toMatchObject({ client_id: "tower-2", client_secret_sealed: sealed });
   });
 
@@ -164,6 +169,8 @@ describe("security: what anonymous callers can make the Worker do", () => {
     const all = await (await browserFetch("/api/auth/providers")).json<{ oidc: unknown[] }>();
     expect(all.oidc).toEqual([]);
     expect((await (await browserFetch(`/api/auth/providers?workspace=${other.workspaceId}`)).json<{ oidc: unknown[] }>()).oidc).toEqual([]);
-    expect((await (await browserFetch(`/api/auth/providers?workspace=${seed.workspaceId}`)).json<{ oidc: unknown[] }>()).oidc).toEqual([{ workspaceId: seed.workspaceId, workspaceName: "listed", label: "Listed" }]);
+    expect((await (await browserFetch(`/api/auth/providers?workspace=${seed.workspaceId}`)).json<{ oidc: unknown[] }>()).oidc).toEqual([
+      { workspaceId: seed.workspaceId, workspaceName: "listed", label: "Listed" },
+    ]);
   });
 });

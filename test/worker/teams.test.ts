@@ -78,8 +78,14 @@ describe("tokens", () => {
 
   it("rotates: the replacement works and the old token stops at once", async () => {
     const seed = await seedWorkspace();
-    const issued = await (await api("/api/tokens", seed.userToken, { method: "POST", json: { name: "laptop" } })).json<{ token: string; info: { id: string } }>();
-    const rotated = await (await api(`/api/tokens/${issued.info.id}/rotate`, seed.userToken, { method: "POST" })).json<{ token: string; info: { rotatedFrom: string } }>();
+    const issued = await (await api("/api/tokens", seed.userToken, { method: "POST", json: { name: "laptop" } })).json<{
+      token: string;
+      info: { id: string };
+    }>();
+    const rotated = await (await api(`/api/tokens/${issued.info.id}/rotate`, seed.userToken, { method: "POST" })).json<{
+      token: string;
+      info: { rotatedFrom: string };
+    }>();
     expect(rotated.info.rotatedFrom).toBe(issued.info.id);
     expect((await api("/api/health", issued.token)).status).toBe(401);
     expect((await api("/api/health", rotated.token)).status).toBe(200);
@@ -127,7 +133,9 @@ describe("audit log", () => {
     await api("/api/tokens", seed.userToken, { method: "POST", json: { name: "t" } });
     await api(`/api/sessions/${s}/interrupt`, seed.userToken, { method: "POST" });
     const { entries } = await eventually(async () => {
-      const r = await (await api("/api/audit", seed.userToken)).json<{ entries: { action: string; seq: number; actor: string; via: string; target: string }[] }>();
+      const r = await (await api("/api/audit", seed.userToken)).json<{
+        entries: { action: string; seq: number; actor: string; via: string; target: string }[];
+      }>();
       return r.entries.some((e) => e.action === "session.interrupt") ? r : null;
     });
     expect(entries.map((e) => e.action)).toEqual(["session.launch", "token.create", "session.interrupt"]);
@@ -138,7 +146,10 @@ describe("audit log", () => {
     expect(await (await api("/api/audit/verify", seed.userToken)).json()).toEqual({ ok: true, checked: 3, brokenAt: null, reason: null });
     const exported = await api("/api/audit/export", seed.userToken);
     expect(exported.headers.get("content-type")).toContain("ndjson");
-    const lines = (await exported.text()).trim().split("\n").map((l) => JSON.parse(l) as { seq: number });
+    const lines = (await exported.text())
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { seq: number });
     expect(lines.map((l) => l.seq)).toEqual([1, 2, 3]);
   });
 
@@ -162,7 +173,8 @@ describe("tokens: open sockets", () => {
   it("closes every socket a token opened when it is revoked, and when it is rotated", async () => {
     const seed = await seedWorkspace();
     const { id } = await (await api("/api/sessions", seed.userToken, { method: "POST", json: { prompt: "p", cwd: "/tmp" } })).json<{ id: string }>();
-    const issue = async () => (await (await api("/api/tokens", seed.userToken, { method: "POST", json: { name: "phone" } })).json<{ token: string; info: { id: string } }>());
+    const issue = async () =>
+      await (await api("/api/tokens", seed.userToken, { method: "POST", json: { name: "phone" } })).json<{ token: string; info: { id: string } }>();
     const closed = (ws: WebSocket) => new Promise<number>((resolve) => ws.addEventListener("close", (e) => resolve(e.code)));
 
     const revokedToken = await issue();

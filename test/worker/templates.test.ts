@@ -29,7 +29,11 @@ describe("happy", () => {
     expect(await made.json()).toMatchObject({ name: "fix-flaky", version: 1, latestVersion: 1, visibility: "workspace", authorId: seed.userId });
     const edited = await api("/api/templates/fix-flaky", seed.userToken, { method: "PUT", json: { recipe: { ...recipe, model: "claude-other" } } });
     expect(await json(edited)).toMatchObject({ version: 2, recipe: { model: "claude-other" } });
-    expect(await json(await api("/api/templates/fix-flaky?version=1", seed.userToken))).toMatchObject({ version: 1, latestVersion: 2, recipe: { model: "claude-test" } });
+    expect(await json(await api("/api/templates/fix-flaky?version=1", seed.userToken))).toMatchObject({
+      version: 1,
+      latestVersion: 2,
+      recipe: { model: "claude-test" },
+    });
     const { versions } = await json<{ versions: { version: number }[] }>(await api("/api/templates/fix-flaky/versions", seed.userToken));
     expect(versions.map((v) => v.version)).toEqual([2, 1]);
   });
@@ -38,31 +42,49 @@ describe("happy", () => {
     const seed = await seedWorkspace();
     await api("/api/templates", seed.userToken, { method: "POST", json: { name: "fix-flaky", recipe } });
     await api("/api/templates/fix-flaky", seed.userToken, { method: "PUT", json: { recipe: { ...recipe, prompt: "v2 {{test}} {{tries}}" } } });
-    const res = await api("/api/templates/fix-flaky/launch", seed.userToken, { method: "POST", json: { version: 1, params: { test: "auth.spec.ts", tries: "5" } } });
+    const res = await api("/api/templates/fix-flaky/launch", seed.userToken, {
+      method: "POST",
+      json: { version: 1, params: { test: "auth.spec.ts", tries: "5" } },
+    });
     expect(res.status).toBe(201);
     const s = await json<{ id: string; prompt: string; cwd: string; model: string; templateId: string; templateVersion: number; templateParams: unknown }>(res);
-    expect(s).toMatchObject({ prompt: "Fix the flaky test auth.spec.ts in at most 5 tries", cwd: "/repo", model: "claude-test", templateVersion: 1, templateParams: { test: "auth.spec.ts", tries: 5 } });
+    expect(s).toMatchObject({
+      prompt: "Fix the flaky test auth.spec.ts in at most 5 tries",
+      cwd: "/repo",
+      model: "claude-test",
+      templateVersion: 1,
+      templateParams: { test: "auth.spec.ts", tries: 5 },
+    });
     expect(s.templateId).toMatch(/^tpl_/);
-    const row = await eventually(async () => env.DB.prepare("SELECT template_id, template_version, template_params FROM sessions WHERE id = ?").bind(s.id).first<Record<string, unknown>>());
+    const row = await eventually(async () =>
+      env.DB.prepare("SELECT template_id, template_version, template_params FROM sessions WHERE id = ?").bind(s.id).first<Record<string, unknown>>(),
+    );
     expect(row).toEqual({ template_id: s.templateId, template_version: 1, template_params: JSON.stringify({ test: "auth.spec.ts", tries: 5 }) });
   });
 
   it("imports a YAML file, exports it back, and re-importing the export changes nothing", async () => {
     const seed = await seedWorkspace();
-    const yaml = "name: review\ndescription: Review a PR\nprompt: |\n  Review PR {{pr}}\nparams:\n  - name: pr\n    type: number\ncwd: /repo\nselector:\n  labels: [linux]\n";
-    const imported = await json<{ outcome: string; template: { version: number } }>(await api("/api/templates/import", seed.userToken, { method: "POST", json: { yaml } }));
+    const yaml =
+      "name: review\ndescription: Review a PR\nprompt: |\n  Review PR {{pr}}\nparams:\n  - name: pr\n    type: number\ncwd: /repo\nselector:\n  labels: [linux]\n";
+    const imported = await json<{ outcome: string; template: { version: number } }>(
+      await api("/api/templates/import", seed.userToken, { method: "POST", json: { yaml } }),
+    );
     expect(imported).toMatchObject({ outcome: "created", template: { version: 1 } });
     const exported = await json<{ yaml: string; version: number }>(await api("/api/templates/review/export", seed.userToken));
     expect(exported.yaml).toContain("Review PR {{pr}}");
     const again = await json<{ outcome: string }>(await api("/api/templates/import", seed.userToken, { method: "POST", json: { yaml: exported.yaml } }));
     expect(again.outcome).toBe("unchanged");
-    const changed = await json<{ outcome: string; template: { version: number } }>(await api("/api/templates/import", seed.userToken, { method: "POST", json: { yaml: yaml.replace("Review PR", "Check PR") } }));
+    const changed = await json<{ outcome: string; template: { version: number } }>(
+      await api("/api/templates/import", seed.userToken, { method: "POST", json: { yaml: yaml.replace("Review PR", "Check PR") } }),
+    );
     expect(changed).toMatchObject({ outcome: "versioned", template: { version: 2 } });
   });
 
   it("saves a session as a template with its launch spec", async () => {
     const seed = await seedWorkspace();
-    const s = await json<{ id: string }>(await api("/api/sessions", seed.userToken, { method: "POST", json: { prompt: "tidy the docs", cwd: "/docs", maxTurns: 7 } }));
+    const s = await json<{ id: string }>(
+      await api("/api/sessions", seed.userToken, { method: "POST", json: { prompt: "tidy the docs", cwd: "/docs", maxTurns: 7 } }),
+    );
     const t = await api("/api/templates/from-session", seed.userToken, { method: "POST", json: { sessionId: s.id, name: "tidy" } });
     expect(t.status).toBe(201);
     expect(await t.json()).toMatchObject({ name: "tidy", recipe: { prompt: "tidy the docs", cwd: "/docs", maxTurns: 7, params: [] } });
@@ -74,7 +96,15 @@ describe("happy: the OpenAPI document", () => {
     const seed = await seedWorkspace();
     const doc = await json<{ paths: Record<string, unknown> }>(await api("/api/openapi.json", seed.userToken));
     expect(Object.keys(doc.paths)).toEqual(
-      expect.arrayContaining(["/api/templates", "/api/templates/{id}", "/api/templates/{id}/launch", "/api/templates/import", "/api/pipelines/runs", "/api/pipelines/runs/{id}/cancel", "/api/pipelines/validate"]),
+      expect.arrayContaining([
+        "/api/templates",
+        "/api/templates/{id}",
+        "/api/templates/{id}/launch",
+        "/api/templates/import",
+        "/api/pipelines/runs",
+        "/api/pipelines/runs/{id}/cancel",
+        "/api/pipelines/validate",
+      ]),
     );
   });
 });
@@ -106,8 +136,12 @@ describe("security", () => {
     const yaml = "name: team\nprompt: p\ncwd: /w\nallowedTools: [Bash]\n";
     expect((await api("/api/templates/import", mallory.token, { method: "POST", json: { yaml } })).status).toBe(403);
     expect(await json(await api("/api/templates/team", seed.userToken))).toMatchObject({ version: 1, recipe: { prompt: "p" } });
-    expect(await json(await api("/api/templates/team", admin.token, { method: "PUT", json: { recipe: { prompt: "by admin", cwd: "/w" } } }))).toMatchObject({ version: 2 });
-    expect(await json(await api("/api/templates/team", seed.userToken, { method: "PUT", json: { recipe: { prompt: "by author", cwd: "/w" } } }))).toMatchObject({ version: 3 });
+    expect(await json(await api("/api/templates/team", admin.token, { method: "PUT", json: { recipe: { prompt: "by admin", cwd: "/w" } } }))).toMatchObject({
+      version: 2,
+    });
+    expect(await json(await api("/api/templates/team", seed.userToken, { method: "PUT", json: { recipe: { prompt: "by author", cwd: "/w" } } }))).toMatchObject(
+      { version: 3 },
+    );
     // A member still makes and edits their own.
     expect((await api("/api/templates", mallory.token, { method: "POST", json: { name: "mallorys", recipe: { prompt: "p", cwd: "/w" } } })).status).toBe(201);
     expect((await api("/api/templates/mallorys", mallory.token, { method: "PUT", json: { recipe: evil } })).status).toBe(200);
@@ -125,7 +159,10 @@ describe("errors", () => {
   ])("refuses %s and starts nothing", async (_, path, body, status, message) => {
     const seed = await seedWorkspace();
     await api("/api/templates", seed.userToken, { method: "POST", json: { name: "fix-flaky", recipe } });
-    await api("/api/templates", seed.userToken, { method: "POST", json: { name: "gpu-only", recipe: { prompt: "p", cwd: "/w", selector: { labels: ["gpu"] } } } });
+    await api("/api/templates", seed.userToken, {
+      method: "POST",
+      json: { name: "gpu-only", recipe: { prompt: "p", cwd: "/w", selector: { labels: ["gpu"] } } },
+    });
     const res = await api(path, seed.userToken, { method: "POST", json: body });
     expect(res.status).toBe(status);
     expect((await json<{ error: { message: string } }>(res)).error.message).toMatch(message);

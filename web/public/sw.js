@@ -3,10 +3,20 @@
 // the API and sockets are never cached — live data must never be stale.
 const SHELL = "tower-shell-v1";
 self.addEventListener("install", (e) => {
-  e.waitUntil(caches.open(SHELL).then((c) => c.addAll(["/", "/manifest.webmanifest", "/icon.svg"])).then(() => self.skipWaiting()));
+  e.waitUntil(
+    caches
+      .open(SHELL)
+      .then((c) => c.addAll(["/", "/manifest.webmanifest", "/icon.svg"]))
+      .then(() => self.skipWaiting()),
+  );
 });
 self.addEventListener("activate", (e) => {
-  e.waitUntil(caches.keys().then((keys) => Promise.all(keys.filter((k) => k !== SHELL).map((k) => caches.delete(k)))).then(() => self.clients.claim()));
+  e.waitUntil(
+    caches
+      .keys()
+      .then((keys) => Promise.all(keys.filter((k) => k !== SHELL).map((k) => caches.delete(k))))
+      .then(() => self.clients.claim()),
+  );
 });
 self.addEventListener("fetch", (e) => {
   const url = new URL(e.request.url);
@@ -19,11 +29,13 @@ self.addEventListener("fetch", (e) => {
   if (url.pathname.startsWith("/assets/")) {
     e.respondWith(
       caches.match(e.request).then(
-        (hit) => hit || fetch(e.request).then((res) => {
-          const copy = res.clone();
-          if (res.ok) void caches.open(SHELL).then((c) => c.put(e.request, copy));
-          return res;
-        }),
+        (hit) =>
+          hit ||
+          fetch(e.request).then((res) => {
+            const copy = res.clone();
+            if (res.ok) void caches.open(SHELL).then((c) => c.put(e.request, copy));
+            return res;
+          }),
       ),
     );
   }

@@ -51,7 +51,9 @@ function useTheme(): [Theme, (t: Theme) => void] {
 }
 
 function isField(el: Element | null): boolean {
-  return !!el && (el instanceof HTMLInputElement || el instanceof HTMLTextAreaElement || el instanceof HTMLSelectElement || (el as HTMLElement).isContentEditable);
+  return (
+    !!el && (el instanceof HTMLInputElement || el instanceof HTMLTextAreaElement || el instanceof HTMLSelectElement || (el as HTMLElement).isContentEditable)
+  );
 }
 
 /** One window-level listener turns key presses into commands (see keys/keymap.ts). */
@@ -167,7 +169,12 @@ function Shell({ me, onSignOut }: { me: Me; onSignOut(): void }) {
             Sessions
           </Link>
           <Link href="/approvals" aria-current={location === "/approvals" ? "page" : undefined}>
-            Approvals{pendingCount ? <span className="count" aria-label={`${pendingCount} pending`}>{pendingCount}</span> : null}
+            Approvals
+            {pendingCount ? (
+              <span className="count" aria-label={`${pendingCount} pending`}>
+                {pendingCount}
+              </span>
+            ) : null}
           </Link>
           <Link href="/machines" aria-current={location === "/machines" ? "page" : undefined}>
             Machines
@@ -223,7 +230,9 @@ function Shell({ me, onSignOut }: { me: Me; onSignOut(): void }) {
               <Redirect to="/sessions" />
             </Route>
             <Route>
-              <p className="empty">Nothing here. Press <kbd>g</kbd> <kbd>s</kbd> for sessions.</p>
+              <p className="empty">
+                Nothing here. Press <kbd>g</kbd> <kbd>s</kbd> for sessions.
+              </p>
             </Route>
           </Switch>
         </Suspense>
@@ -248,8 +257,8 @@ function SwitchAccountPrompt({ me, onSwitch, onStay }: { me: Me; onSwitch(): voi
     <main className="view narrow" aria-labelledby="switch-h">
       <h1 id="switch-h">Switch account?</h1>
       <p>
-        You are signed in as <strong>{me.user?.email ?? me.user?.name ?? "a member"}</strong> in <strong>{current}</strong>. This link
-        signs this browser in with another token, which may be someone else&apos;s account. Switch only if you opened your own link.
+        You are signed in as <strong>{me.user?.email ?? me.user?.name ?? "a member"}</strong> in <strong>{current}</strong>. This link signs this browser in
+        with another token, which may be someone else&apos;s account. Switch only if you opened your own link.
       </p>
       <button type="button" className="primary" onClick={onStay}>
         Stay signed in as {me.user?.name ?? "me"}
@@ -280,13 +289,23 @@ export function App() {
     />
   );
   if (location === "/join") {
-    if (me === null) return <p className="empty" aria-busy="true">Loading…</p>;
+    if (me === null)
+      return (
+        <p className="empty" aria-busy="true">
+          Loading…
+        </p>
+      );
     return <JoinView me={me === "anonymous" ? null : me} onSignedIn={() => (navigate("/sessions"), check())} onSignedOut={() => setMe("anonymous")} />;
   }
   if (location === "/signin" && /^#token=/.test(window.location.hash)) {
     // A sign-in link over an existing session asks first: someone else's link must never silently
     // switch this browser to their account (login CSRF).
-    if (me === null) return <p className="empty" aria-busy="true">Loading…</p>;
+    if (me === null)
+      return (
+        <p className="empty" aria-busy="true">
+          Loading…
+        </p>
+      );
     if (me !== "anonymous" && !switchConfirmed) {
       return (
         <SwitchAccountPrompt
@@ -301,7 +320,12 @@ export function App() {
     }
     return signIn;
   }
-  if (me === null) return <p className="empty" aria-busy="true">Loading…</p>;
+  if (me === null)
+    return (
+      <p className="empty" aria-busy="true">
+        Loading…
+      </p>
+    );
   if (me === "anonymous") return location === "/signin" ? signIn : <Redirect to="/signin" />;
   if (location === "/signin") return <Redirect to="/sessions" />;
   return (
@@ -313,4 +337,3 @@ export function App() {
     />
   );
 }
-

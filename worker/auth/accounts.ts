@@ -31,7 +31,8 @@ export async function oidcAccount(
   now: number,
 ): Promise<Account> {
   const email = verifiedEmail(claims.email, claims.emailVerified);
-  if (!isEmailAllowed(email, sso.allowedDomains)) throw new SignInFailure("email_not_allowed", `${claims.email ?? "no email"} (verified: ${String(claims.emailVerified)})`);
+  if (!isEmailAllowed(email, sso.allowedDomains))
+    throw new SignInFailure("email_not_allowed", `${claims.email ?? "no email"} (verified: ${String(claims.emailVerified)})`);
   const p: Provision = {};
   let userId = await findIdentityUser(db, "oidc", sso.issuer, claims.sub);
   let linked = false;
@@ -70,7 +71,12 @@ export interface Invited {
  * claimed the invitation. A first GitHub sign-in links the account that has one of the person's
  * GitHub-verified emails (GitHub proved control of that mailbox, which is all an invitation asks).
  */
-export async function githubAccount(db: Db, issuer: string, gh: GitHubUser, invited: Invited | null): Promise<Account & { workspaceId: string; pending: Provision }> {
+export async function githubAccount(
+  db: Db,
+  issuer: string,
+  gh: GitHubUser,
+  invited: Invited | null,
+): Promise<Account & { workspaceId: string; pending: Provision }> {
   const pending: Provision = {};
   let userId = await findIdentityUser(db, "github", issuer, String(gh.id));
   let linked = false;

@@ -38,9 +38,28 @@ export async function startBrowserSession(c: Context<AppEnv>, s: SignIn): Promis
   const expiresAt = Math.min(now + SESSION_TTL_MS, s.notAfter ?? Infinity);
   const secret = mintToken();
   const id = newId("bss");
-  await insertBrowserSessionQuery(db, { id, workspaceId: s.workspaceId, userId: s.userId, subject: s.subject, scopes: s.scopes, method: s.method, secretHash: await hashToken(secret), createdAt: now, expiresAt, sourceTokenId: s.sourceTokenId ?? null });
+  await insertBrowserSessionQuery(db, {
+    id,
+    workspaceId: s.workspaceId,
+    userId: s.userId,
+    subject: s.subject,
+    scopes: s.scopes,
+    method: s.method,
+    secretHash: await hashToken(secret),
+    createdAt: now,
+    expiresAt,
+    sourceTokenId: s.sourceTokenId ?? null,
+  });
   writeCookie(c, SESSION_COOKIE, secret, Math.floor((expiresAt - now) / 1000));
-  await recordAuditAs(c, { workspaceId: s.workspaceId, actor: `${s.subject} (${s.userId})`, actorKind: "user", via: "browser", action: "auth.sign_in", target: s.userId, details: { method: s.method, session: id, ...s.details } });
+  await recordAuditAs(c, {
+    workspaceId: s.workspaceId,
+    actor: `${s.subject} (${s.userId})`,
+    actorKind: "user",
+    via: "browser",
+    action: "auth.sign_in",
+    target: s.userId,
+    details: { method: s.method, session: id, ...s.details },
+  });
   return { id, expiresAt };
 }
 
@@ -53,6 +72,14 @@ export async function endBrowserSession(c: Context<AppEnv>): Promise<boolean> {
   const ended = await revokeBrowserSession(db, await hashToken(secret), Date.now());
   if (!ended) return false;
   await (await workspaceHub(c.env, ended.workspaceId)).revoke([ended.id]);
-  await recordAuditAs(c, { workspaceId: ended.workspaceId, actor: `${ended.subject} (${ended.userId})`, actorKind: "user", via: "browser", action: "auth.sign_out", target: ended.userId, details: { session: ended.id } });
+  await recordAuditAs(c, {
+    workspaceId: ended.workspaceId,
+    actor: `${ended.subject} (${ended.userId})`,
+    actorKind: "user",
+    via: "browser",
+    action: "auth.sign_out",
+    target: ended.userId,
+    details: { session: ended.id },
+  });
   return true;
 }

@@ -18,10 +18,7 @@ export interface GitHubUser {
   verifiedEmails: string[];
 }
 
-const TokenResponse = z.union([
-  z.object({ access_token: z.string().min(1) }),
-  z.object({ error: z.string(), error_description: z.string().optional() }),
-]);
+const TokenResponse = z.union([z.object({ access_token: z.string().min(1) }), z.object({ error: z.string(), error_description: z.string().optional() })]);
 const User = z.object({ id: z.number().int().positive(), login: z.string(), name: z.string().nullable().optional() });
 const Emails = z.array(z.object({ email: z.string(), verified: z.boolean(), primary: z.boolean() }));
 
@@ -55,10 +52,21 @@ async function getJson(url: string, init: RequestInit, what: string): Promise<un
 /** Exchanges the code (with the PKCE verifier) for an access token, then reads who it belongs to. */
 export async function githubUser(gh: GitHub, redirectUri: string, code: string, codeVerifier: string): Promise<GitHubUser> {
   const body = new URLSearchParams({ client_id: gh.clientId, client_secret: gh.clientSecret, code, redirect_uri: redirectUri, code_verifier: codeVerifier });
-  const token = TokenResponse.safeParse(await getJson(`${gh.webUrl}/login/oauth/access_token`, { method: "POST", headers: { accept: "application/json", "content-type": "application/x-www-form-urlencoded" }, body }, "code exchange"));
+  const token = TokenResponse.safeParse(
+    await getJson(
+      `${gh.webUrl}/login/oauth/access_token`,
+      { method: "POST", headers: { accept: "application/json", "content-type": "application/x-www-form-urlencoded" }, body },
+      "code exchange",
+    ),
+  );
   if (!token.success) throw new SignInFailure("token_rejected", "code exchange: unexpected response");
   if ("error" in token.data) throw new SignInFailure("token_rejected", `code exchange: ${token.data.error}`);
-  const headers = { authorization: `Bearer ${token.data.access_token}`, accept: "application/vnd.github+json", "user-agent": "tower", "x-github-api-version": "2022-11-28" };
+  const headers = {
+    authorization: `Bearer ${token.data.access_token}`,
+    accept: "application/vnd.github+json",
+    "user-agent": "tower",
+    "x-github-api-version": "2022-11-28",
+  };
   const user = User.safeParse(await getJson(`${gh.apiUrl}/user`, { headers }, "GET /user"));
   const emails = Emails.safeParse(await getJson(`${gh.apiUrl}/user/emails`, { headers }, "GET /user/emails"));
   if (!user.success || !emails.success) throw new SignInFailure("token_rejected", "GitHub answered with an unexpected user or email list");

@@ -24,14 +24,21 @@ export interface Joined {
 
 const GONE = "This invitation is unknown, used, revoked or expired; ask for a new one.";
 
-export async function acceptInvitation(db: Db, codeHash: string, who: { signedIn: Actor } | { name?: string | undefined; email?: string | undefined }, now: number): Promise<Joined> {
+export async function acceptInvitation(
+  db: Db,
+  codeHash: string,
+  who: { signedIn: Actor } | { name?: string | undefined; email?: string | undefined },
+  now: number,
+): Promise<Joined> {
   const found = await invitationByCode(db, codeHash);
   if (!found || found.acceptedAt !== null || found.revokedAt !== null || found.expiresAt <= now) throw new ApiError("NOT_FOUND", GONE);
   if ("signedIn" in who) return joinAsSignedIn(db, found, who.signedIn, codeHash, now);
-  if (!who.name || !who.email) throw new ApiError("BAD_REQUEST", "Give your name and email to create your account, or sign in first to join with the account you have.");
+  if (!who.name || !who.email)
+    throw new ApiError("BAD_REQUEST", "Give your name and email to create your account, or sign in first to join with the account you have.");
   const email = who.email.toLowerCase();
   if (found.email && found.email !== email) throw new ApiError("FORBIDDEN", "This invitation is for another email address.");
-  const taken = () => new ApiError("CONFLICT", `${email} already has a Tower account: sign in as that account, then open the invitation link again to join with it.`);
+  const taken = () =>
+    new ApiError("CONFLICT", `${email} already has a Tower account: sign in as that account, then open the invitation link again to join with it.`);
   if (await accountByEmail(db, email)) throw taken();
   const claim = await claimInvitation(db, codeHash, email, now);
   if (!claim) throw new ApiError("NOT_FOUND", GONE);
@@ -46,12 +53,21 @@ export async function acceptInvitation(db: Db, codeHash: string, who: { signedIn
   return { invitationId: claim.id, workspaceId: claim.workspaceId, userId: member.userId, role: member.role, subject: email, scopes: ["*"] };
 }
 
-async function joinAsSignedIn(db: Db, found: { id: string; workspaceId: string; email: string | null }, actor: Actor, codeHash: string, now: number): Promise<Joined> {
+async function joinAsSignedIn(
+  db: Db,
+  found: { id: string; workspaceId: string; email: string | null },
+  actor: Actor,
+  codeHash: string,
+  now: number,
+): Promise<Joined> {
   if (actor.kind !== "user" || !actor.userId) throw new ApiError("FORBIDDEN", "Only a person can accept an invitation, not a machine's token.");
   const user = await getUser(db, actor.userId);
   if (!user) throw new ApiError("UNAUTHORIZED", "Your account no longer exists; sign in again.");
   if (found.email && found.email !== user.email?.toLowerCase()) {
-    throw new ApiError("FORBIDDEN", `This invitation is for ${found.email}, and you are signed in as ${user.email ?? user.name}; sign in as the invited account, or ask for an invitation for yours.`);
+    throw new ApiError(
+      "FORBIDDEN",
+      `This invitation is for ${found.email}, and you are signed in as ${user.email ?? user.name}; sign in as the invited account, or ask for an invitation for yours.`,
+    );
   }
   const existing = await findMember(db, found.workspaceId, user.id);
   if (existing) throw new ApiError("CONFLICT", `You already belong to this workspace as ${existing.role}; an invitation never changes a member's role.`);

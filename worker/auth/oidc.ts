@@ -33,7 +33,10 @@ const isInsecure = (issuer: string) => new URL(issuer).protocol === "http:" && i
  */
 export async function discover(issuer: string, clientId: string): Promise<Record<string, unknown>> {
   try {
-    const config = await oidc.discovery(new URL(issuer), clientId, undefined, undefined, { execute: isInsecure(issuer) ? [oidc.allowInsecureRequests] : [], timeout: 10 });
+    const config = await oidc.discovery(new URL(issuer), clientId, undefined, undefined, {
+      execute: isInsecure(issuer) ? [oidc.allowInsecureRequests] : [],
+      timeout: 10,
+    });
     return { ...config.serverMetadata() };
   } catch (e) {
     throw new SignInFailure("provider_unreachable", `discovery of ${issuer} failed: ${explain(e)}`);

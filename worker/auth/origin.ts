@@ -44,6 +44,9 @@ export function isFromOwnPages(c: Context<AppEnv>): boolean {
 /** Refuses a cookie-authenticated change or upgrade that does not prove it comes from our pages. */
 export function requireOwnPages(c: Context<AppEnv>): void {
   if (!isFromOwnPages(c)) {
-    throw new ApiError("FORBIDDEN", "A signed-in browser may change things only from Tower's own pages (no Origin or Sec-Fetch-Site: same-origin header was sent).");
+    throw new ApiError(
+      "FORBIDDEN",
+      "A signed-in browser may change things only from Tower's own pages (no Origin or Sec-Fetch-Site: same-origin header was sent).",
+    );
   }
 }

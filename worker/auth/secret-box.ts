@@ -19,7 +19,10 @@ async function keyFrom(secretKey: string | undefined): Promise<CryptoKey> {
     raw = new Uint8Array();
   }
   if (raw.length !== 32) {
-    throw new ApiError("CONFLICT", "TOWER_SECRET_KEY is not set (or is not 32 bytes of base64), so provider secrets cannot be stored; set it with `openssl rand -base64 32 | npx wrangler secret put TOWER_SECRET_KEY`.");
+    throw new ApiError(
+      "CONFLICT",
+      "TOWER_SECRET_KEY is not set (or is not 32 bytes of base64), so provider secrets cannot be stored; set it with `openssl rand -base64 32 | npx wrangler secret put TOWER_SECRET_KEY`.",
+    );
   }
   return crypto.subtle.importKey("raw", raw, "AES-GCM", false, ["encrypt", "decrypt"]);
 }

@@ -14,11 +14,7 @@ import { ApiError } from "../protocol/errors";
 import type { SessionSummary } from "../protocol/session";
 import { sessionRoom, workspaceHub } from "../rooms";
 
-export async function sessionFor(
-  c: Context<AppEnv>,
-  id: string,
-  action: Action,
-): Promise<{ session: SessionSummary; role: SessionRole | null }> {
+export async function sessionFor(c: Context<AppEnv>, id: string, action: Action): Promise<{ session: SessionSummary; role: SessionRole | null }> {
   const { db } = c.var.deps;
   const actor = c.var.auth;
   const [session, grants] = await Promise.all([getSession(db, actor.workspaceId, id), listGrants(db, id)]);

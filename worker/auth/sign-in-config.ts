@@ -7,7 +7,11 @@
 import { z } from "zod";
 
 const BaseUrl = z.url({ protocol: /^https?$/ }).transform((u) => u.replace(/\/+$/, ""));
-const Optional = z.string().trim().optional().transform((s) => s || undefined);
+const Optional = z
+  .string()
+  .trim()
+  .optional()
+  .transform((s) => s || undefined);
 
 const SignInVars = z.object({
   TOWER_SECRET_KEY: Optional,

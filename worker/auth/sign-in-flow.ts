@@ -32,7 +32,10 @@ export interface Started {
   codeVerifier: string;
 }
 
-export async function startFlow(c: Context<AppEnv>, flow: { provider: SignInState["provider"]; workspaceId?: string; invitationHash?: string; codeVerifier: string }): Promise<Started> {
+export async function startFlow(
+  c: Context<AppEnv>,
+  flow: { provider: SignInState["provider"]; workspaceId?: string; invitationHash?: string; codeVerifier: string },
+): Promise<Started> {
   const state = mintToken();
   const nonce = mintToken();
   const binding = mintToken();
@@ -78,7 +81,8 @@ export async function browserStep(c: Context<AppEnv>, step: () => Promise<Respon
     const code: SignInError = e instanceof SignInFailure ? e.code : e instanceof ApiError && e.code === "RATE_LIMITED" ? "rate_limited" : "server_error";
     // Operators need the detail behind a refused provider sign-in; stale links and rate limits are routine.
     if (code === "server_error") console.error(`sign-in ${c.req.path} (request ${c.get("requestId")}) failed`, e);
-    else if (code !== "invalid_state" && code !== "rate_limited") console.warn(`sign-in ${c.req.path} (request ${c.get("requestId")}) refused: ${code}: ${(e as Error).message}`);
+    else if (code !== "invalid_state" && code !== "rate_limited")
+      console.warn(`sign-in ${c.req.path} (request ${c.get("requestId")}) refused: ${code}: ${(e as Error).message}`);
     return c.redirect(`/signin?error=${code}`, 302);
   }
 }

@@ -10,7 +10,6 @@ import { newId } from "../protocol/ids";
 import type { Db } from "./client";
 import { agents } from "./schema";
 
-
 const presenceColumns = {
   id: agents.id,
   name: agents.name,
@@ -24,7 +23,10 @@ const presenceColumns = {
   allowedUsers: agents.allowedUsers,
   allowedMcpCommands: agents.allowedMcpCommands,
   // Qualified by hand (see machinePool): drizzle's bare "id" here would be sessions.id and count nothing.
-  runningSessions: sql<number>`(select count(*) from "sessions" s where s.agent_id = "agents"."id" and s.status in (${sql.join(ACTIVE_STATUSES.map((x) => sql`${x}`), sql`, `)}))`,
+  runningSessions: sql<number>`(select count(*) from "sessions" s where s.agent_id = "agents"."id" and s.status in (${sql.join(
+    ACTIVE_STATUSES.map((x) => sql`${x}`),
+    sql`, `,
+  )}))`,
 };
 
 export async function listAgents(db: Db, workspaceId: string): Promise<AgentPresence[]> {
@@ -40,18 +42,17 @@ export async function getAgentPresence(db: Db, agentId: string): Promise<AgentPr
 /** Finds an agent of the workspace by id or by machine name. */
 export async function findAgent(db: Db, workspaceId: string, idOrName: string) {
   const by = idOrName.startsWith("agt_") ? eq(agents.id, idOrName) : eq(agents.name, idOrName);
-  const rows = await db.select().from(agents).where(and(eq(agents.workspaceId, workspaceId), by)).limit(1);
+  const rows = await db
+    .select()
+    .from(agents)
+    .where(and(eq(agents.workspaceId, workspaceId), by))
+    .limit(1);
   return rows[0] ?? null;
 }
 
 /** The agent to use when the caller names none: an online one first, then the oldest. */
 export async function defaultAgent(db: Db, workspaceId: string) {
-  const rows = await db
-    .select()
-    .from(agents)
-    .where(eq(agents.workspaceId, workspaceId))
-    .orderBy(sql`${agents.online} desc`, agents.createdAt)
-    .limit(1);
+  const rows = await db.select().from(agents).where(eq(agents.workspaceId, workspaceId)).orderBy(sql`${agents.online} desc`, agents.createdAt).limit(1);
   return rows[0] ?? null;
 }
 
@@ -88,7 +89,11 @@ export async function markAgentOffline(db: Db, agentId: string, now: number): Pr
 }
 
 /** Changes a machine's launch policy: who may launch there, and which stdio MCP commands may run. */
-export async function setMachinePolicy(db: Db, agentId: string, policy: { allowedUsers?: string[] | null | undefined; allowedMcpCommands?: string[] | undefined }): Promise<void> {
+export async function setMachinePolicy(
+  db: Db,
+  agentId: string,
+  policy: { allowedUsers?: string[] | null | undefined; allowedMcpCommands?: string[] | undefined },
+): Promise<void> {
   const set = {
     ...(policy.allowedUsers !== undefined ? { allowedUsers: policy.allowedUsers } : {}),
     ...(policy.allowedMcpCommands !== undefined ? { allowedMcpCommands: policy.allowedMcpCommands } : {}),
@@ -108,7 +113,10 @@ export async function machinePool(db: Db, workspaceId: string): Promise<(AgentRo
       agent: agents,
       // Qualified by hand: in a one-table select drizzle renders `${agents.id}` as a bare "id", which
       // inside this subquery would mean sessions.id and count nothing.
-      busy: sql<number>`(select count(*) from "sessions" s where s.agent_id = "agents"."id" and s.status in (${sql.join(SEAT_STATUSES.map((x) => sql`${x}`), sql`, `)}))`,
+      busy: sql<number>`(select count(*) from "sessions" s where s.agent_id = "agents"."id" and s.status in (${sql.join(
+        SEAT_STATUSES.map((x) => sql`${x}`),
+        sql`, `,
+      )}))`,
     })
     .from(agents)
     .where(eq(agents.workspaceId, workspaceId))

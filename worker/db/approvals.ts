@@ -23,7 +23,16 @@ export async function listApprovals(
   viewer: string | null = null,
 ): Promise<Approval[]> {
   const filters = [eq(approvals.workspaceId, workspaceId)];
-  if (viewer !== null) filters.push(inArray(approvals.sessionId, db.select({ id: sessions.id }).from(sessions).where(and(eq(sessions.workspaceId, workspaceId), visibleTo(db, viewer)))));
+  if (viewer !== null)
+    filters.push(
+      inArray(
+        approvals.sessionId,
+        db
+          .select({ id: sessions.id })
+          .from(sessions)
+          .where(and(eq(sessions.workspaceId, workspaceId), visibleTo(db, viewer))),
+      ),
+    );
   if (q.status === "pending") filters.push(eq(approvals.status, "pending"));
   if (q.session) filters.push(eq(approvals.sessionId, q.session));
   const rows = await db

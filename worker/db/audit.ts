@@ -30,9 +30,14 @@ export function auditInsertQuery(db: Db, entry: NewAuditEntry) {
 export function auditInsertOnceQueries(db: Db, source: string, entry: NewAuditEntry) {
   // Bound in the table's own column order (an insert from a select takes every column, the id as NULL).
   const values: Record<string, unknown> = { ...entry, id: null, at: entry.at ?? Date.now(), details: JSON.stringify(entry.details) };
-  const row = sql.join(Object.keys(getTableColumns(auditPending)).map((k) => sql`${values[k] ?? null}`), sql`, `);
+  const row = sql.join(
+    Object.keys(getTableColumns(auditPending)).map((k) => sql`${values[k] ?? null}`),
+    sql`, `,
+  );
   return [
-    db.insert(auditPending).select(sql`SELECT ${row} WHERE NOT EXISTS (SELECT 1 FROM ${auditSources} WHERE workspace_id = ${entry.workspaceId} AND source = ${source})`),
+    db
+      .insert(auditPending)
+      .select(sql`SELECT ${row} WHERE NOT EXISTS (SELECT 1 FROM ${auditSources} WHERE workspace_id = ${entry.workspaceId} AND source = ${source})`),
     db.insert(auditSources).values({ workspaceId: entry.workspaceId, source }).onConflictDoNothing(),
   ] as const;
 }
@@ -56,7 +61,14 @@ export async function sealPending(
   /** The head the sealer knows it wrote; D1's own last entry is trusted only for a chain never anchored. */
   from: { seq: number; hash: string } | null,
 ): Promise<{ seq: number; hash: string }> {
-  const last = from ? [] : await db.select({ seq: auditLog.seq, hash: auditLog.hash }).from(auditLog).where(eq(auditLog.workspaceId, workspaceId)).orderBy(desc(auditLog.seq)).limit(1);
+  const last = from
+    ? []
+    : await db
+        .select({ seq: auditLog.seq, hash: auditLog.hash })
+        .from(auditLog)
+        .where(eq(auditLog.workspaceId, workspaceId))
+        .orderBy(desc(auditLog.seq))
+        .limit(1);
   let head = from ?? { seq: last[0]?.seq ?? 0, hash: last[0]?.hash ?? GENESIS };
   for (;;) {
     const pending = await db.select().from(auditPending).where(eq(auditPending.workspaceId, workspaceId)).orderBy(asc(auditPending.id)).limit(SEAL_PAGE);
@@ -80,12 +92,21 @@ export async function sealPending(
 }
 
 export async function latestCheckpoint(db: Db, workspaceId: string): Promise<Checkpoint | null> {
-  const rows = await db.select({ seq: auditCheckpoints.seq, hash: auditCheckpoints.hash, mac: auditCheckpoints.mac }).from(auditCheckpoints).where(eq(auditCheckpoints.workspaceId, workspaceId)).orderBy(desc(auditCheckpoints.seq)).limit(1);
+  const rows = await db
+    .select({ seq: auditCheckpoints.seq, hash: auditCheckpoints.hash, mac: auditCheckpoints.mac })
+    .from(auditCheckpoints)
+    .where(eq(auditCheckpoints.workspaceId, workspaceId))
+    .orderBy(desc(auditCheckpoints.seq))
+    .limit(1);
   return rows[0] ?? null;
 }
 
 export async function listCheckpoints(db: Db, workspaceId: string): Promise<Checkpoint[]> {
-  return db.select({ seq: auditCheckpoints.seq, hash: auditCheckpoints.hash, mac: auditCheckpoints.mac }).from(auditCheckpoints).where(eq(auditCheckpoints.workspaceId, workspaceId)).orderBy(asc(auditCheckpoints.seq));
+  return db
+    .select({ seq: auditCheckpoints.seq, hash: auditCheckpoints.hash, mac: auditCheckpoints.mac })
+    .from(auditCheckpoints)
+    .where(eq(auditCheckpoints.workspaceId, workspaceId))
+    .orderBy(asc(auditCheckpoints.seq));
 }
 
 export async function listAudit(db: Db, workspaceId: string, q: AuditQuery): Promise<AuditEntry[]> {
@@ -95,7 +116,12 @@ export async function listAudit(db: Db, workspaceId: string, q: AuditQuery): Pro
   if (q.target) filters.push(eq(auditLog.target, q.target));
   if (q.since !== undefined) filters.push(gte(auditLog.at, q.since));
   if (q.until !== undefined) filters.push(lte(auditLog.at, q.until));
-  const rows = await db.select().from(auditLog).where(and(...filters)).orderBy(asc(auditLog.seq)).limit(q.limit);
+  const rows = await db
+    .select()
+    .from(auditLog)
+    .where(and(...filters))
+    .orderBy(asc(auditLog.seq))
+    .limit(q.limit);
   // `details` was written from JSON-serialisable objects, so it reads back as JSON values.
   return rows as AuditEntry[];
 }

@@ -22,7 +22,12 @@ export async function pendingByUserCode(db: Db, userCode: string, now: number): 
 }
 
 /** Records the decision, with the approving token's scopes: the device's token will get no more. */
-export async function decideDevice(db: Db, userCode: string, status: "approved" | "denied", by: { workspaceId: string; userId: string; scopes: readonly string[] }): Promise<boolean> {
+export async function decideDevice(
+  db: Db,
+  userCode: string,
+  status: "approved" | "denied",
+  by: { workspaceId: string; userId: string; scopes: readonly string[] },
+): Promise<boolean> {
   const r = await db
     .update(deviceCodes)
     .set({ status, workspaceId: by.workspaceId, userId: by.userId, scopes: [...by.scopes] })

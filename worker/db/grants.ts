@@ -24,11 +24,17 @@ export async function listGrants(db: Db, sessionId: string): Promise<Grant[]> {
 
 export async function putGrant(db: Db, workspaceId: string, sessionId: string, g: Grant): Promise<void> {
   const row = { sessionId, workspaceId, ...g };
-  await db.insert(sessionGrants).values(row).onConflictDoUpdate({ target: [sessionGrants.sessionId, sessionGrants.principal], set: { role: g.role, grantedBy: g.grantedBy } });
+  await db
+    .insert(sessionGrants)
+    .values(row)
+    .onConflictDoUpdate({ target: [sessionGrants.sessionId, sessionGrants.principal], set: { role: g.role, grantedBy: g.grantedBy } });
 }
 
 export async function deleteGrant(db: Db, sessionId: string, principal: string): Promise<boolean> {
-  const r = await db.delete(sessionGrants).where(and(eq(sessionGrants.sessionId, sessionId), eq(sessionGrants.principal, principal))).returning({ p: sessionGrants.principal });
+  const r = await db
+    .delete(sessionGrants)
+    .where(and(eq(sessionGrants.sessionId, sessionId), eq(sessionGrants.principal, principal)))
+    .returning({ p: sessionGrants.principal });
   return r.length > 0;
 }
 
@@ -50,9 +56,19 @@ export async function sessionAccess(db: Db, workspaceId: string, ids: readonly s
   const out = new Map<string, SessionAccess>();
   if (!ids.length) return out;
   const [owners, grants] = await db.batch([
-    db.select({ id: sessions.id, ownerId: sessions.ownerId }).from(sessions).where(and(eq(sessions.workspaceId, workspaceId), inArray(sessions.id, [...ids]))),
-    db.select({ sessionId: sessionGrants.sessionId, principal: sessionGrants.principal, role: sessionGrants.role }).from(sessionGrants).where(and(eq(sessionGrants.workspaceId, workspaceId), inArray(sessionGrants.sessionId, [...ids]))),
+    db
+      .select({ id: sessions.id, ownerId: sessions.ownerId })
+      .from(sessions)
+      .where(and(eq(sessions.workspaceId, workspaceId), inArray(sessions.id, [...ids]))),
+    db
+      .select({ sessionId: sessionGrants.sessionId, principal: sessionGrants.principal, role: sessionGrants.role })
+      .from(sessionGrants)
+      .where(and(eq(sessionGrants.workspaceId, workspaceId), inArray(sessionGrants.sessionId, [...ids]))),
   ]);
-  for (const o of owners) out.set(o.id, { ownerId: o.ownerId, grants: grants.filter((g) => g.sessionId === o.id).map(({ principal, role }) => ({ principal, role: role as "collaborator" | "viewer" })) });
+  for (const o of owners)
+    out.set(o.id, {
+      ownerId: o.ownerId,
+      grants: grants.filter((g) => g.sessionId === o.id).map(({ principal, role }) => ({ principal, role: role as "collaborator" | "viewer" })),
+    });
   return out;
 }

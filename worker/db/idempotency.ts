@@ -17,12 +17,26 @@ export type KeyClaim = { kind: "new" | "replay"; sessionId: string } | { kind: "
  * are forgotten first, then the key is inserted unless a live one holds it, then read back; `fresh` is
  * the session id to use if the key is new.
  */
-export async function claimKey(db: Db, caller: { workspaceId: string; subject: string }, key: string, requestSha256: string, fresh: string, now: number): Promise<KeyClaim> {
+export async function claimKey(
+  db: Db,
+  caller: { workspaceId: string; subject: string },
+  key: string,
+  requestSha256: string,
+  fresh: string,
+  now: number,
+): Promise<KeyClaim> {
   const mine = and(eq(idempotencyKeys.workspaceId, caller.workspaceId), eq(idempotencyKeys.subject, caller.subject));
   const [, , rows] = await db.batch([
     db.delete(idempotencyKeys).where(and(mine, lt(idempotencyKeys.createdAt, now - IDEMPOTENCY_WINDOW_MS))),
-    db.insert(idempotencyKeys).values({ ...caller, key, requestSha256, sessionId: fresh, createdAt: now }).onConflictDoNothing(),
-    db.select().from(idempotencyKeys).where(and(mine, eq(idempotencyKeys.key, key))).limit(1),
+    db
+      .insert(idempotencyKeys)
+      .values({ ...caller, key, requestSha256, sessionId: fresh, createdAt: now })
+      .onConflictDoNothing(),
+    db
+      .select()
+      .from(idempotencyKeys)
+      .where(and(mine, eq(idempotencyKeys.key, key)))
+      .limit(1),
   ]);
   const row = rows[0];
   if (!row) throw new Error(`idempotency key ${key} was neither taken nor found`);

@@ -19,11 +19,23 @@ export async function findIdentityUser(db: Db, provider: Provider, issuer: strin
 }
 
 export async function accountById(db: Db, userId: string) {
-  return (await db.select({ id: users.id, name: users.name, email: users.email, disabledAt: users.disabledAt }).from(users).where(eq(users.id, userId)).limit(1))[0] ?? null;
+  return (
+    (
+      await db.select({ id: users.id, name: users.name, email: users.email, disabledAt: users.disabledAt }).from(users).where(eq(users.id, userId)).limit(1)
+    )[0] ?? null
+  );
 }
 
 export async function accountByEmail(db: Db, email: string) {
-  return (await db.select({ id: users.id, name: users.name, email: users.email, disabledAt: users.disabledAt }).from(users).where(eq(users.email, email.toLowerCase())).limit(1))[0] ?? null;
+  return (
+    (
+      await db
+        .select({ id: users.id, name: users.name, email: users.email, disabledAt: users.disabledAt })
+        .from(users)
+        .where(eq(users.email, email.toLowerCase()))
+        .limit(1)
+    )[0] ?? null
+  );
 }
 
 export async function workspaceIdsOf(db: Db, userId: string): Promise<string[]> {
@@ -34,8 +46,16 @@ export async function workspaceIdsOf(db: Db, userId: string): Promise<string[]> 
 export async function wasRemoved(db: Db, workspaceId: string, userId: string): Promise<boolean> {
   // The removal's entry may not be chained yet (audit_pending until the workspace's sealer runs).
   const [chained, pending] = await db.batch([
-    db.select({ seq: auditLog.seq }).from(auditLog).where(and(eq(auditLog.workspaceId, workspaceId), eq(auditLog.action, "member.remove"), eq(auditLog.target, userId))).limit(1),
-    db.select({ id: auditPending.id }).from(auditPending).where(and(eq(auditPending.workspaceId, workspaceId), eq(auditPending.action, "member.remove"), eq(auditPending.target, userId))).limit(1),
+    db
+      .select({ seq: auditLog.seq })
+      .from(auditLog)
+      .where(and(eq(auditLog.workspaceId, workspaceId), eq(auditLog.action, "member.remove"), eq(auditLog.target, userId)))
+      .limit(1),
+    db
+      .select({ id: auditPending.id })
+      .from(auditPending)
+      .where(and(eq(auditPending.workspaceId, workspaceId), eq(auditPending.action, "member.remove"), eq(auditPending.target, userId)))
+      .limit(1),
   ]);
   return chained.length > 0 || pending.length > 0;
 }
@@ -50,7 +70,14 @@ export async function provision(db: Db, p: Provision, now: number): Promise<void
   const writes = [
     ...(p.user ? [db.insert(users).values({ ...p.user, createdAt: now })] : []),
     ...(p.identity ? [db.insert(identities).values({ ...p.identity, createdAt: now })] : []),
-    ...(p.membership ? [db.insert(memberships).values({ ...p.membership, createdAt: now }).onConflictDoNothing()] : []),
+    ...(p.membership
+      ? [
+          db
+            .insert(memberships)
+            .values({ ...p.membership, createdAt: now })
+            .onConflictDoNothing(),
+        ]
+      : []),
   ];
   const [first, ...rest] = writes;
   if (first) await db.batch([first, ...rest]);

@@ -22,11 +22,19 @@ export function insertInvitationQuery(db: Db, row: typeof invitations.$inferInse
 }
 
 export async function listInvitations(db: Db, workspaceId: string): Promise<Invitation[]> {
-  return (await db.select(publicColumns).from(invitations).where(eq(invitations.workspaceId, workspaceId)).orderBy(desc(invitations.createdAt))) as Invitation[];
+  return (await db
+    .select(publicColumns)
+    .from(invitations)
+    .where(eq(invitations.workspaceId, workspaceId))
+    .orderBy(desc(invitations.createdAt))) as Invitation[];
 }
 
 export async function getInvitation(db: Db, workspaceId: string, id: string): Promise<Invitation | null> {
-  const rows = await db.select(publicColumns).from(invitations).where(and(eq(invitations.workspaceId, workspaceId), eq(invitations.id, id))).limit(1);
+  const rows = await db
+    .select(publicColumns)
+    .from(invitations)
+    .where(and(eq(invitations.workspaceId, workspaceId), eq(invitations.id, id)))
+    .limit(1);
   return (rows[0] as Invitation | undefined) ?? null;
 }
 
@@ -55,5 +63,8 @@ export async function invitationByCode(db: Db, codeHash: string) {
 
 /** Gives back a claim whose account could not be written, so the link still works for its person. */
 export async function releaseInvitation(db: Db, id: string, claimedAt: number): Promise<void> {
-  await db.update(invitations).set({ acceptedAt: null, acceptedBy: null }).where(and(eq(invitations.id, id), eq(invitations.acceptedAt, claimedAt)));
+  await db
+    .update(invitations)
+    .set({ acceptedAt: null, acceptedBy: null })
+    .where(and(eq(invitations.id, id), eq(invitations.acceptedAt, claimedAt)));
 }

@@ -12,7 +12,12 @@ import { memberships, users, workspaces } from "./schema";
 const memberColumns = { userId: users.id, name: users.name, email: users.email, role: memberships.role, createdAt: memberships.createdAt };
 
 export async function listMembers(db: Db, workspaceId: string): Promise<Member[]> {
-  const rows = await db.select(memberColumns).from(memberships).innerJoin(users, eq(users.id, memberships.userId)).where(eq(memberships.workspaceId, workspaceId)).orderBy(users.name);
+  const rows = await db
+    .select(memberColumns)
+    .from(memberships)
+    .innerJoin(users, eq(users.id, memberships.userId))
+    .where(eq(memberships.workspaceId, workspaceId))
+    .orderBy(users.name);
   return rows as Member[];
 }
 
@@ -29,7 +34,10 @@ export async function findMember(db: Db, workspaceId: string, userId: string): P
 /** Adds a member by email, creating the user if Tower has not seen that email before. */
 export async function addMember(db: Db, workspaceId: string, m: { name: string; email: string; role: WorkspaceRole }, now: number): Promise<Member> {
   const email = m.email.toLowerCase();
-  await db.insert(users).values({ id: newId("usr"), email, name: m.name, createdAt: now }).onConflictDoNothing({ target: users.email });
+  await db
+    .insert(users)
+    .values({ id: newId("usr"), email, name: m.name, createdAt: now })
+    .onConflictDoNothing({ target: users.email });
   const user = (await db.select({ id: users.id }).from(users).where(eq(users.email, email)).limit(1))[0]!;
   await db.insert(memberships).values({ workspaceId, userId: user.id, role: m.role, createdAt: now }).onConflictDoNothing();
   return (await findMember(db, workspaceId, user.id))!;
@@ -46,7 +54,15 @@ export async function createAccount(db: Db, workspaceId: string, m: { name: stri
     db.insert(users).values({ id: userId, email, name: m.name, createdAt: now }).onConflictDoNothing({ target: users.email }).returning({ id: users.id }),
     // Guarded by the user row this batch just made, so a clash leaves no membership behind.
     db.insert(memberships).select(
-      db.select({ workspaceId: sql`${workspaceId}`.as("workspace_id"), userId: users.id, role: sql`${m.role}`.as("role"), createdAt: sql`${now}`.as("created_at") }).from(users).where(and(eq(users.id, userId))),
+      db
+        .select({
+          workspaceId: sql`${workspaceId}`.as("workspace_id"),
+          userId: users.id,
+          role: sql`${m.role}`.as("role"),
+          createdAt: sql`${now}`.as("created_at"),
+        })
+        .from(users)
+        .where(and(eq(users.id, userId))),
     ),
   ]);
   return inserted.length ? findMember(db, workspaceId, userId) : null;
@@ -59,13 +75,19 @@ export async function joinWorkspace(db: Db, workspaceId: string, userId: string,
 }
 
 export async function ownerCount(db: Db, workspaceId: string): Promise<number> {
-  const r = await db.select({ n: count() }).from(memberships).where(and(eq(memberships.workspaceId, workspaceId), eq(memberships.role, "owner")));
+  const r = await db
+    .select({ n: count() })
+    .from(memberships)
+    .where(and(eq(memberships.workspaceId, workspaceId), eq(memberships.role, "owner")));
   return r[0]?.n ?? 0;
 }
 
 /** The role change, to batch with its audit entry. */
 export function setRoleQuery(db: Db, workspaceId: string, userId: string, role: WorkspaceRole) {
-  return db.update(memberships).set({ role }).where(and(eq(memberships.workspaceId, workspaceId), eq(memberships.userId, userId)));
+  return db
+    .update(memberships)
+    .set({ role })
+    .where(and(eq(memberships.workspaceId, workspaceId), eq(memberships.userId, userId)));
 }
 
 /** The removal, to batch with its audit entry. */

@@ -17,7 +17,20 @@ export type StepRow = typeof pipelineSteps.$inferSelect;
 export const planOf = (run: RunRow) => run.plan as unknown as Plan;
 
 export function toStepState(r: StepRow): StepState {
-  return { id: r.stepId, status: r.status as StepStatus, statusReason: r.statusReason, attempts: r.attempts, sessionId: r.sessionId, agentId: r.agentId, result: r.result, costUsd: r.costUsd, readyAt: r.readyAt, startedAt: r.startedAt, endedAt: r.endedAt, notBefore: r.notBefore };
+  return {
+    id: r.stepId,
+    status: r.status as StepStatus,
+    statusReason: r.statusReason,
+    attempts: r.attempts,
+    sessionId: r.sessionId,
+    agentId: r.agentId,
+    result: r.result,
+    costUsd: r.costUsd,
+    readyAt: r.readyAt,
+    startedAt: r.startedAt,
+    endedAt: r.endedAt,
+    notBefore: r.notBefore,
+  };
 }
 
 /** The run as the API and the workspace socket show it. */
@@ -62,10 +75,31 @@ export function toRunView(run: RunRow, steps: StepRow[]): RunView {
   };
 }
 
-export function insertRunQueries(db: Db, run: { id: string; workspaceId: string; plan: Plan; params: ParamValues; createdBy: string; createdBySubject: string; instanceId: string }, now: number) {
+export function insertRunQueries(
+  db: Db,
+  run: { id: string; workspaceId: string; plan: Plan; params: ParamValues; createdBy: string; createdBySubject: string; instanceId: string },
+  now: number,
+) {
   return [
-    db.insert(pipelineRuns).values({ id: run.id, workspaceId: run.workspaceId, name: run.plan.name, status: "running", statusReason: "starting", createdBy: run.createdBy, createdBySubject: run.createdBySubject, plan: run.plan as unknown as Record<string, unknown>, params: run.params, instanceId: run.instanceId, createdAt: now, updatedAt: now }),
-    ...run.plan.steps.map((s, position) => db.insert(pipelineSteps).values({ runId: run.id, stepId: s.id, workspaceId: run.workspaceId, position, status: "pending", statusReason: "waiting for what it needs" })),
+    db.insert(pipelineRuns).values({
+      id: run.id,
+      workspaceId: run.workspaceId,
+      name: run.plan.name,
+      status: "running",
+      statusReason: "starting",
+      createdBy: run.createdBy,
+      createdBySubject: run.createdBySubject,
+      plan: run.plan as unknown as Record<string, unknown>,
+      params: run.params,
+      instanceId: run.instanceId,
+      createdAt: now,
+      updatedAt: now,
+    }),
+    ...run.plan.steps.map((s, position) =>
+      db
+        .insert(pipelineSteps)
+        .values({ runId: run.id, stepId: s.id, workspaceId: run.workspaceId, position, status: "pending", statusReason: "waiting for what it needs" }),
+    ),
   ] as const;
 }
 
@@ -75,8 +109,16 @@ export async function deleteRun(db: Db, runId: string): Promise<void> {
 
 export async function getRun(db: Db, workspaceId: string, runId: string): Promise<{ run: RunRow; steps: StepRow[] } | null> {
   const [runs, steps] = await db.batch([
-    db.select().from(pipelineRuns).where(and(eq(pipelineRuns.workspaceId, workspaceId), eq(pipelineRuns.id, runId))).limit(1),
-    db.select().from(pipelineSteps).where(and(eq(pipelineSteps.workspaceId, workspaceId), eq(pipelineSteps.runId, runId))).orderBy(pipelineSteps.position),
+    db
+      .select()
+      .from(pipelineRuns)
+      .where(and(eq(pipelineRuns.workspaceId, workspaceId), eq(pipelineRuns.id, runId)))
+      .limit(1),
+    db
+      .select()
+      .from(pipelineSteps)
+      .where(and(eq(pipelineSteps.workspaceId, workspaceId), eq(pipelineSteps.runId, runId)))
+      .orderBy(pipelineSteps.position),
   ]);
   return runs[0] ? { run: runs[0], steps } : null;
 }
@@ -90,16 +132,38 @@ export async function getRunById(db: Db, runId: string): Promise<{ run: RunRow; 
 export async function listRuns(db: Db, workspaceId: string, q: { status?: RunStatus | undefined; limit: number }): Promise<RunView[]> {
   const filters = [eq(pipelineRuns.workspaceId, workspaceId)];
   if (q.status) filters.push(eq(pipelineRuns.status, q.status));
-  const runs = await db.select().from(pipelineRuns).where(and(...filters)).orderBy(desc(pipelineRuns.createdAt), desc(pipelineRuns.id)).limit(q.limit);
+  const runs = await db
+    .select()
+    .from(pipelineRuns)
+    .where(and(...filters))
+    .orderBy(desc(pipelineRuns.createdAt), desc(pipelineRuns.id))
+    .limit(q.limit);
   if (!runs.length) return [];
-  const steps = await db.select().from(pipelineSteps).where(inArray(pipelineSteps.runId, runs.map((r) => r.id))).orderBy(pipelineSteps.position);
-  return runs.map((r) => toRunView(r, steps.filter((s) => s.runId === r.id)));
+  const steps = await db
+    .select()
+    .from(pipelineSteps)
+    .where(
+      inArray(
+        pipelineSteps.runId,
+        runs.map((r) => r.id),
+      ),
+    )
+    .orderBy(pipelineSteps.position);
+  return runs.map((r) =>
+    toRunView(
+      r,
+      steps.filter((s) => s.runId === r.id),
+    ),
+  );
 }
 
 /** The D1 rows of the sessions that running steps wait on. */
 export async function sessionEnds(db: Db, ids: string[]) {
   if (!ids.length) return new Map<string, { status: string; statusReason: string; result: string | null; costUsd: number }>();
-  const rows = await db.select({ id: sessions.id, status: sessions.status, statusReason: sessions.statusReason, result: sessions.result, costUsd: sessions.costUsd }).from(sessions).where(inArray(sessions.id, ids));
+  const rows = await db
+    .select({ id: sessions.id, status: sessions.status, statusReason: sessions.statusReason, result: sessions.result, costUsd: sessions.costUsd })
+    .from(sessions)
+    .where(inArray(sessions.id, ids));
   return new Map(rows.map((r) => [r.id, r]));
 }
 
@@ -110,13 +174,24 @@ export type StepPatch = Partial<StepState> & { agentName?: string | null; addSes
  * the run is still `running` and still driven by `instanceId` (a cancel wins over a tick that read the
  * run before it, and an instance a retry replaced can no longer write over the new one).
  */
-export async function writeTick(db: Db, runId: string, instanceId: string, patches: Map<string, StepPatch>, end: { status: RunStatus; reason: string } | null, reason: string, now: number): Promise<boolean> {
+export async function writeTick(
+  db: Db,
+  runId: string,
+  instanceId: string,
+  patches: Map<string, StepPatch>,
+  end: { status: RunStatus; reason: string } | null,
+  reason: string,
+  now: number,
+): Promise<boolean> {
   const stillOurs = sql`exists (select 1 from ${pipelineRuns} where ${pipelineRuns.id} = ${runId} and ${pipelineRuns.status} = 'running' and ${pipelineRuns.instanceId} = ${instanceId})`;
   const stepQueries = [...patches].map(([stepId, p]) => {
     const { id: _id, addSession, ...rest } = p;
     const set: Record<string, unknown> = { ...rest };
     if (addSession) set.sessionIds = sql`json_insert(${pipelineSteps.sessionIds}, '$[#]', ${addSession})`;
-    return db.update(pipelineSteps).set(set).where(and(eq(pipelineSteps.runId, runId), eq(pipelineSteps.stepId, stepId), stillOurs));
+    return db
+      .update(pipelineSteps)
+      .set(set)
+      .where(and(eq(pipelineSteps.runId, runId), eq(pipelineSteps.stepId, stepId), stillOurs));
   });
   const runQuery = db
     .update(pipelineRuns)
@@ -133,12 +208,33 @@ export async function writeTick(db: Db, runId: string, instanceId: string, patch
  * running (or, given `instanceId`, is driven by another instance). The steps move only if the run did,
  * in the same batch: the run row is then stamped with exactly this reason and time.
  */
-export async function endRun(db: Db, runId: string, end: { status: "cancelled" | "failed"; reason: string; stepReason: string; instanceId?: string }, now: number): Promise<string[] | null> {
+export async function endRun(
+  db: Db,
+  runId: string,
+  end: { status: "cancelled" | "failed"; reason: string; stepReason: string; instanceId?: string },
+  now: number,
+): Promise<string[] | null> {
   const fence = end.instanceId === undefined ? [] : [eq(pipelineRuns.instanceId, end.instanceId)];
   const [moved, running] = await db.batch([
-    db.update(pipelineRuns).set({ status: end.status, statusReason: end.reason, updatedAt: now, endedAt: now }).where(and(eq(pipelineRuns.id, runId), eq(pipelineRuns.status, "running"), ...fence)).returning({ id: pipelineRuns.id }),
-    db.select({ sessionId: pipelineSteps.sessionId }).from(pipelineSteps).where(and(eq(pipelineSteps.runId, runId), eq(pipelineSteps.status, "running"))),
-    db.update(pipelineSteps).set({ status: "cancelled", statusReason: end.stepReason, endedAt: now }).where(and(eq(pipelineSteps.runId, runId), inArray(pipelineSteps.status, ["pending", "queued", "running", "retrying"]), sql`exists (select 1 from ${pipelineRuns} where ${pipelineRuns.id} = ${runId} and ${pipelineRuns.status} = ${end.status} and ${pipelineRuns.statusReason} = ${end.reason} and ${pipelineRuns.updatedAt} = ${now})`)),
+    db
+      .update(pipelineRuns)
+      .set({ status: end.status, statusReason: end.reason, updatedAt: now, endedAt: now })
+      .where(and(eq(pipelineRuns.id, runId), eq(pipelineRuns.status, "running"), ...fence))
+      .returning({ id: pipelineRuns.id }),
+    db
+      .select({ sessionId: pipelineSteps.sessionId })
+      .from(pipelineSteps)
+      .where(and(eq(pipelineSteps.runId, runId), eq(pipelineSteps.status, "running"))),
+    db
+      .update(pipelineSteps)
+      .set({ status: "cancelled", statusReason: end.stepReason, endedAt: now })
+      .where(
+        and(
+          eq(pipelineSteps.runId, runId),
+          inArray(pipelineSteps.status, ["pending", "queued", "running", "retrying"]),
+          sql`exists (select 1 from ${pipelineRuns} where ${pipelineRuns.id} = ${runId} and ${pipelineRuns.status} = ${end.status} and ${pipelineRuns.statusReason} = ${end.reason} and ${pipelineRuns.updatedAt} = ${now})`,
+        ),
+      ),
   ]);
   if (!moved.length) return null;
   return running.flatMap((r) => (r.sessionId ? [r.sessionId] : []));
@@ -152,16 +248,40 @@ export async function cancelRun(db: Db, runId: string, by: string, now: number):
 /** Re-opens a finished run: failed, cancelled and skipped steps go back to pending; succeeded ones keep their outputs. */
 export async function reopenRun(db: Db, runId: string, instanceId: string, now: number): Promise<boolean> {
   const [moved] = await db.batch([
-    db.update(pipelineRuns).set({ status: "running", statusReason: "re-running the steps that did not succeed", instanceId, updatedAt: now, endedAt: null }).where(and(eq(pipelineRuns.id, runId), inArray(pipelineRuns.status, ["failed", "cancelled"]))).returning({ id: pipelineRuns.id }),
+    db
+      .update(pipelineRuns)
+      .set({ status: "running", statusReason: "re-running the steps that did not succeed", instanceId, updatedAt: now, endedAt: null })
+      .where(and(eq(pipelineRuns.id, runId), inArray(pipelineRuns.status, ["failed", "cancelled"])))
+      .returning({ id: pipelineRuns.id }),
     db
       .update(pipelineSteps)
-      .set({ status: "pending", statusReason: "waiting for what it needs (re-run)", attempts: 0, sessionId: null, result: null, notBefore: null, readyAt: null, startedAt: null, endedAt: null })
-      .where(and(eq(pipelineSteps.runId, runId), inArray(pipelineSteps.status, ["failed", "cancelled", "skipped"]), sql`exists (select 1 from ${pipelineRuns} where ${pipelineRuns.id} = ${runId} and ${pipelineRuns.instanceId} = ${instanceId})`)),
+      .set({
+        status: "pending",
+        statusReason: "waiting for what it needs (re-run)",
+        attempts: 0,
+        sessionId: null,
+        result: null,
+        notBefore: null,
+        readyAt: null,
+        startedAt: null,
+        endedAt: null,
+      })
+      .where(
+        and(
+          eq(pipelineSteps.runId, runId),
+          inArray(pipelineSteps.status, ["failed", "cancelled", "skipped"]),
+          sql`exists (select 1 from ${pipelineRuns} where ${pipelineRuns.id} = ${runId} and ${pipelineRuns.instanceId} = ${instanceId})`,
+        ),
+      ),
   ]);
   return moved.length === 1;
 }
 
 export async function instanceOf(db: Db, runId: string): Promise<string | null> {
-  const rows = await db.select({ instanceId: pipelineRuns.instanceId, status: pipelineRuns.status }).from(pipelineRuns).where(eq(pipelineRuns.id, runId)).limit(1);
+  const rows = await db
+    .select({ instanceId: pipelineRuns.instanceId, status: pipelineRuns.status })
+    .from(pipelineRuns)
+    .where(eq(pipelineRuns.id, runId))
+    .limit(1);
   return rows[0] && rows[0].status === "running" ? rows[0].instanceId : null;
 }

@@ -165,10 +165,7 @@ export const approvals = sqliteTable(
     comment: text(),
     updatedInput: text({ mode: "json" }).$type<Record<string, unknown>>(),
   },
-  (t) => [
-    index("approvals_workspace_status").on(t.workspaceId, t.status, t.createdAt),
-    index("approvals_session").on(t.sessionId, t.createdAt),
-  ],
+  (t) => [index("approvals_workspace_status").on(t.workspaceId, t.status, t.createdAt), index("approvals_session").on(t.sessionId, t.createdAt)],
 );
 
 /**

@@ -65,14 +65,30 @@ export async function writeVectors(db: Db, model: string, rows: readonly VectorR
              VALUES (?, ?, ?, ?, ?, ?, ?, (SELECT COALESCE(MAX(stamp), 0) + 1 FROM search_vectors WHERE workspace_id = ?), ?)
              ON CONFLICT (doc_id) DO UPDATE SET kind = excluded.kind, tool_name = excluded.tool_name, at = excluded.at, model = excluded.model, stamp = excluded.stamp, vec = excluded.vec`,
           )
-          .bind(r.docId, r.workspaceId, r.sessionId, r.kind, r.toolName, r.at, model, r.workspaceId, new Uint8Array(r.vec.buffer, r.vec.byteOffset, r.vec.byteLength)),
+          .bind(
+            r.docId,
+            r.workspaceId,
+            r.sessionId,
+            r.kind,
+            r.toolName,
+            r.at,
+            model,
+            r.workspaceId,
+            new Uint8Array(r.vec.buffer, r.vec.byteOffset, r.vec.byteLength),
+          ),
       ),
     );
   }
 }
 
 /** Vectors of a workspace written after `afterStamp`, oldest first (for the local index's cache). */
-export async function readVectors(db: Db, workspaceId: string, model: string, afterStamp: number, limit: number): Promise<(Omit<VectorRow, "vec"> & { stamp: number; vec: ArrayBuffer | number[] })[]> {
+export async function readVectors(
+  db: Db,
+  workspaceId: string,
+  model: string,
+  afterStamp: number,
+  limit: number,
+): Promise<(Omit<VectorRow, "vec"> & { stamp: number; vec: ArrayBuffer | number[] })[]> {
   const r = await db.$client
     .prepare(
       `SELECT doc_id AS docId, workspace_id AS workspaceId, session_id AS sessionId, kind, tool_name AS toolName, at, stamp, vec
@@ -222,5 +238,7 @@ export async function indexStats(db: Db, workspaceId: string): Promise<{ documen
 }
 
 export async function recordDeadLetter(db: Db, workspaceId: string, sessionId: string, job: string, attempts: number, at: number): Promise<void> {
-  await db.run(sql`INSERT INTO search_dead_letters (workspace_id, session_id, job, attempts, at) VALUES (${workspaceId}, ${sessionId}, ${job}, ${attempts}, ${at})`);
+  await db.run(
+    sql`INSERT INTO search_dead_letters (workspace_id, session_id, job, attempts, at) VALUES (${workspaceId}, ${sessionId}, ${job}, ${attempts}, ${at})`,
+  );
 }

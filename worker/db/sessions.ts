@@ -71,9 +71,7 @@ export async function listSessions(
     filters.push(or(sql`${sessions.title} LIKE ${pattern} ESCAPE '\\'`, sql`${sessions.prompt} LIKE ${pattern} ESCAPE '\\'`)!);
   }
   if (cursor) {
-    filters.push(
-      or(lt(sessions.createdAt, cursor.createdAt), and(eq(sessions.createdAt, cursor.createdAt), lt(sessions.id, cursor.id)))!,
-    );
+    filters.push(or(lt(sessions.createdAt, cursor.createdAt), and(eq(sessions.createdAt, cursor.createdAt), lt(sessions.id, cursor.id)))!);
   }
   const rows = await db
     .select(columns)

@@ -19,7 +19,11 @@ const visibleTo = (userId: string) => or(eq(templates.visibility, "workspace"), 
 /** Finds a template by id or name that `userId` may see (a private one only by its author). */
 export async function findTemplate(db: Db, workspaceId: string, ref: string, userId: string): Promise<Row | null> {
   const by = ref.startsWith("tpl_") ? eq(templates.id, ref) : eq(templates.name, ref);
-  const rows = await db.select().from(templates).where(and(eq(templates.workspaceId, workspaceId), by, visibleTo(userId))).limit(1);
+  const rows = await db
+    .select()
+    .from(templates)
+    .where(and(eq(templates.workspaceId, workspaceId), by, visibleTo(userId)))
+    .limit(1);
   return rows[0] ?? null;
 }
 
@@ -45,7 +49,12 @@ export async function listTemplates(db: Db, workspaceId: string, userId: string)
 
 export async function listVersions(db: Db, templateId: string): Promise<TemplateVersionInfo[]> {
   return db
-    .select({ version: templateVersions.version, description: templateVersions.description, createdBy: templateVersions.createdBy, createdAt: templateVersions.createdAt })
+    .select({
+      version: templateVersions.version,
+      description: templateVersions.description,
+      createdBy: templateVersions.createdBy,
+      createdAt: templateVersions.createdAt,
+    })
     .from(templateVersions)
     .where(eq(templateVersions.templateId, templateId))
     .orderBy(desc(templateVersions.version));
@@ -65,7 +74,18 @@ export interface NewTemplate {
 /** Inserts the template and its version 1 in one batch. Throws on a taken name (unique index). */
 export async function insertTemplate(db: Db, t: NewTemplate, now: number): Promise<void> {
   await db.batch([
-    db.insert(templates).values({ id: t.id, workspaceId: t.workspaceId, name: t.name, description: t.description, visibility: t.visibility, authorId: t.authorId, latestVersion: 1, createdAt: now, updatedAt: now, updatedBy: t.by }),
+    db.insert(templates).values({
+      id: t.id,
+      workspaceId: t.workspaceId,
+      name: t.name,
+      description: t.description,
+      visibility: t.visibility,
+      authorId: t.authorId,
+      latestVersion: 1,
+      createdAt: now,
+      updatedAt: now,
+      updatedBy: t.by,
+    }),
     db.insert(templateVersions).values({ templateId: t.id, version: 1, recipe: t.recipe, description: t.description, createdBy: t.by, createdAt: now }),
   ]);
 }
@@ -88,7 +108,9 @@ export async function addVersion(
         .set({ latestVersion: next, description: change.description, visibility: change.visibility, updatedAt: now, updatedBy: change.by })
         .where(and(eq(templates.id, row.id), eq(templates.latestVersion, row.latestVersion)))
         .returning({ id: templates.id }),
-      db.insert(templateVersions).values({ templateId: row.id, version: next, recipe: change.recipe, description: change.description, createdBy: change.by, createdAt: now }),
+      db
+        .insert(templateVersions)
+        .values({ templateId: row.id, version: next, recipe: change.recipe, description: change.description, createdBy: change.by, createdAt: now }),
     ]);
     return moved.length === 1;
   } catch (e) {

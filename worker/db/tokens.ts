@@ -93,17 +93,28 @@ const publicColumns = {
 export async function listTokens(db: Db, workspaceId: string, userId: string | null) {
   const filters = [eq(apiTokens.workspaceId, workspaceId)];
   if (userId) filters.push(eq(apiTokens.userId, userId));
-  return db.select(publicColumns).from(apiTokens).where(and(...filters)).orderBy(desc(apiTokens.createdAt));
+  return db
+    .select(publicColumns)
+    .from(apiTokens)
+    .where(and(...filters))
+    .orderBy(desc(apiTokens.createdAt));
 }
 
 export async function getToken(db: Db, workspaceId: string, id: string) {
-  const rows = await db.select(publicColumns).from(apiTokens).where(and(eq(apiTokens.workspaceId, workspaceId), eq(apiTokens.id, id))).limit(1);
+  const rows = await db
+    .select(publicColumns)
+    .from(apiTokens)
+    .where(and(eq(apiTokens.workspaceId, workspaceId), eq(apiTokens.id, id)))
+    .limit(1);
   return rows[0] ?? null;
 }
 
 /** Revokes a token that is still live; true if this call revoked it. */
 export function revokeTokenQuery(db: Db, id: string, now: number) {
-  return db.update(apiTokens).set({ revokedAt: now }).where(and(eq(apiTokens.id, id), isNull(apiTokens.revokedAt)));
+  return db
+    .update(apiTokens)
+    .set({ revokedAt: now })
+    .where(and(eq(apiTokens.id, id), isNull(apiTokens.revokedAt)));
 }
 
 /** Revokes every live token a user holds in a workspace (they left it); returns their ids. */
@@ -119,8 +130,14 @@ export async function revokeUserTokens(db: Db, workspaceId: string, userId: stri
 /** The ids of a member's live tokens and browser sessions here: what their open sockets were opened with. */
 export async function liveCredentialIds(db: Db, workspaceId: string, userId: string): Promise<string[]> {
   const [tokens, browsers] = await db.batch([
-    db.select({ id: apiTokens.id }).from(apiTokens).where(and(eq(apiTokens.workspaceId, workspaceId), eq(apiTokens.userId, userId), isNull(apiTokens.revokedAt))),
-    db.select({ id: browserSessions.id }).from(browserSessions).where(and(eq(browserSessions.workspaceId, workspaceId), eq(browserSessions.userId, userId), isNull(browserSessions.revokedAt))),
+    db
+      .select({ id: apiTokens.id })
+      .from(apiTokens)
+      .where(and(eq(apiTokens.workspaceId, workspaceId), eq(apiTokens.userId, userId), isNull(apiTokens.revokedAt))),
+    db
+      .select({ id: browserSessions.id })
+      .from(browserSessions)
+      .where(and(eq(browserSessions.workspaceId, workspaceId), eq(browserSessions.userId, userId), isNull(browserSessions.revokedAt))),
   ]);
   return [...tokens, ...browsers].map((r) => r.id);
 }

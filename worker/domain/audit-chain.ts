@@ -119,7 +119,8 @@ export async function checkAnchors(
     if (hashAt(c.seq) !== c.hash) return broken(c.seq, "the chain was rewritten up to here (it no longer matches a signed checkpoint)");
   }
   const lastSigned = checkpoints.reduce((m, c) => Math.max(m, c.seq), 0);
-  if (checkpoints.length && chain.checked > lastSigned) return broken(lastSigned + 1, `entries after ${lastSigned} carry no signed checkpoint (added outside Tower)`);
+  if (checkpoints.length && chain.checked > lastSigned)
+    return broken(lastSigned + 1, `entries after ${lastSigned} carry no signed checkpoint (added outside Tower)`);
   if (head) {
     if (head.seq > chain.checked) return broken(chain.checked + 1, `entries after ${chain.checked} were deleted (the log reached ${head.seq})`);
     if (head.seq > 0 && hashAt(head.seq) !== head.hash) return broken(head.seq, "the chain was rewritten (it no longer ends where it was sealed)");

@@ -20,7 +20,9 @@ export const mayLaunchOn = (machine: Pick<MachinePolicy, "allowedUsers">, userId
 
 /** The stdio MCP servers of a spec (a server with no `type` is stdio, as in Claude Code). */
 export function stdioCommands(spec: Pick<LaunchSpec, "mcpServers">): { server: string; command: string }[] {
-  return Object.entries(spec.mcpServers ?? {}).flatMap(([server, s]) => ("command" in s && (s.type ?? "stdio") === "stdio" ? [{ server, command: s.command }] : []));
+  return Object.entries(spec.mcpServers ?? {}).flatMap(([server, s]) =>
+    "command" in s && (s.type ?? "stdio") === "stdio" ? [{ server, command: s.command }] : [],
+  );
 }
 
 /**
@@ -28,7 +30,8 @@ export function stdioCommands(spec: Pick<LaunchSpec, "mcpServers">): { server: s
  * machine, so only a command its owner allowed (the exact string) passes.
  */
 export function admitRun(machine: MachinePolicy, userId: string, spec: Pick<LaunchSpec, "mcpServers">): Admission {
-  if (!mayLaunchOn(machine, userId)) return { ok: false, why: `The machine "${machine.name}" does not accept launches from you; its owner decides who may launch there.` };
+  if (!mayLaunchOn(machine, userId))
+    return { ok: false, why: `The machine "${machine.name}" does not accept launches from you; its owner decides who may launch there.` };
   const refused = stdioCommands(spec).find((s) => !machine.allowedMcpCommands.includes(s.command));
   if (refused) {
     return {

@@ -77,7 +77,6 @@ const SCOPE: Record<Action, string> = {
   "pipeline.manage": "sessions:write",
 };
 
-
 const SESSION_ACTIONS: ReadonlySet<Action> = new Set(["session.read", "session.act", "session.manage"]);
 
 const isAdmin = (a: Actor) => a.role === "owner" || a.role === "admin";
@@ -164,5 +163,7 @@ export function mayManageRun(actor: Actor, startedBy: string): Decision {
 export function mayEditTemplate(actor: Actor, authorId: string): Decision {
   const d = can(actor, "template.write");
   if (!d.ok) return d;
-  return isAdmin(actor) || (actor.userId !== null && actor.userId === authorId) ? allow : deny("only the template's author or a workspace admin can publish a new version of it; make your own template (a copy) instead");
+  return isAdmin(actor) || (actor.userId !== null && actor.userId === authorId)
+    ? allow
+    : deny("only the template's author or a workspace admin can publish a new version of it; make your own template (a copy) instead");
 }

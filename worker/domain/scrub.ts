@@ -91,7 +91,23 @@ const BARE_VALUE = /[^\s"'`,;&|\\]{1,500}/y;
 const SECRET_WORDS = new Set(["password", "passwd", "passphrase", "secret", "token", "apikey", "secretkey", "accesskey", "privatekey"]);
 const GLUED_ENDINGS = ["password", "passwd", "secret", "token", "apikey", "secretkey", "accesskey", "privatekey"];
 /** Words that, before `key`, make it a secret key (API_KEY, SecretAccessKey, x-api-key, signing_key). */
-const KEY_QUALIFIERS = new Set(["api", "access", "secret", "private", "account", "signing", "encryption", "client", "master", "auth", "app", "service", "shared", "webhook", "session"]);
+const KEY_QUALIFIERS = new Set([
+  "api",
+  "access",
+  "secret",
+  "private",
+  "account",
+  "signing",
+  "encryption",
+  "client",
+  "master",
+  "auth",
+  "app",
+  "service",
+  "shared",
+  "webhook",
+  "session",
+]);
 const NOT_VALUES = new Set(["null", "nil", "none", "true", "false", "undefined", "required", "optional", "string", "number", "boolean", "bool", "str", "int"]);
 
 /** Every secret name holds one of these; most names do not, and skip the word split. */

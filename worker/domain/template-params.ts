@@ -58,7 +58,10 @@ export function resolveParams(declared: readonly TemplateParam[], given: ParamVa
   const unknown = Object.keys(given).filter((k) => !known.has(k));
   if (unknown.length) {
     const hint = declared.length ? `it takes ${declared.map((p) => p.name).join(", ")}` : "it takes no parameters";
-    issues.push({ path: `params.${unknown[0]}`, message: `unknown parameter${unknown.length > 1 ? "s" : ""} ${unknown.map((u) => `"${u}"`).join(", ")}: ${hint}` });
+    issues.push({
+      path: `params.${unknown[0]}`,
+      message: `unknown parameter${unknown.length > 1 ? "s" : ""} ${unknown.map((u) => `"${u}"`).join(", ")}: ${hint}`,
+    });
   }
   const values: ParamValues = {};
   const missing: string[] = [];
@@ -73,7 +76,10 @@ export function resolveParams(declared: readonly TemplateParam[], given: ParamVa
     else issues.push({ path: `params.${p.name}`, message: r.message });
   }
   if (missing.length) {
-    issues.push({ path: `params.${missing[0]}`, message: `missing required parameter${missing.length > 1 ? "s" : ""} ${missing.map((m) => `"${m}"`).join(", ")}; give ${missing.map((m) => `--param ${m}=…`).join(" ")}` });
+    issues.push({
+      path: `params.${missing[0]}`,
+      message: `missing required parameter${missing.length > 1 ? "s" : ""} ${missing.map((m) => `"${m}"`).join(", ")}; give ${missing.map((m) => `--param ${m}=…`).join(" ")}`,
+    });
   }
   return issues.length ? { ok: false, issues } : { ok: true, values };
 }
@@ -94,10 +100,16 @@ export function checkRecipe(recipe: { prompt: string; appendSystemPrompt?: strin
       if (!r.ok) issues.push({ path: `params.${i}.default`, message: `default: ${r.message}` });
     }
   });
-  for (const [field, text] of [["prompt", recipe.prompt], ["appendSystemPrompt", recipe.appendSystemPrompt ?? ""]] as const) {
+  for (const [field, text] of [
+    ["prompt", recipe.prompt],
+    ["appendSystemPrompt", recipe.appendSystemPrompt ?? ""],
+  ] as const) {
     const undeclared = placeholders(text).filter((n) => !n.includes(".") && !n.includes("[") && !seen.has(n));
     if (undeclared.length) {
-      issues.push({ path: field, message: `${undeclared.map((u) => `{{${u}}}`).join(", ")} ${undeclared.length > 1 ? "are" : "is"} used but not declared; add ${undeclared.length > 1 ? "them" : "it"} to params` });
+      issues.push({
+        path: field,
+        message: `${undeclared.map((u) => `{{${u}}}`).join(", ")} ${undeclared.length > 1 ? "are" : "is"} used but not declared; add ${undeclared.length > 1 ? "them" : "it"} to params`,
+      });
     }
   }
   return issues;

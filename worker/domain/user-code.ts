@@ -15,5 +15,8 @@ export function formatUserCode(code: string): string {
 
 export function newSecret(prefix: string): string {
   const bytes = crypto.getRandomValues(new Uint8Array(32));
-  return `${prefix}${btoa(String.fromCharCode(...bytes)).replaceAll("+", "-").replaceAll("/", "_").replaceAll("=", "")}`;
+  return `${prefix}${btoa(String.fromCharCode(...bytes))
+    .replaceAll("+", "-")
+    .replaceAll("/", "_")
+    .replaceAll("=", "")}`;
 }

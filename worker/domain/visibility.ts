@@ -63,7 +63,10 @@ export function runSessionIds(run: RunView): string[] {
  */
 export function runFor(actor: Actor, run: RunView, accessOf: AccessOf): RunView | null {
   if (!can(actor, "pipeline.read").ok) return null;
-  return { ...run, steps: run.steps.map((s) => (s.result === null || stepSessions(s).every((id) => maySeeSession(actor, accessOf(id))) ? s : { ...s, result: null })) };
+  return {
+    ...run,
+    steps: run.steps.map((s) => (s.result === null || stepSessions(s).every((id) => maySeeSession(actor, accessOf(id))) ? s : { ...s, result: null })),
+  };
 }
 
 /** The sessions whose access a hub frame's filter reads. */

@@ -67,7 +67,12 @@ export const maxAttempts = (step: Pick<PlannedStep, "retries">) => 1 + step.retr
 function failOrRetry(step: PlannedStep, s: StepState, reason: string, now: number): Partial<StepState> {
   if (s.attempts < maxAttempts(step)) {
     const wait = backoffMs(step, s.attempts);
-    return { status: "retrying", statusReason: `${reason}; retry ${s.attempts} of ${step.retries.max} in ${Math.round(wait / 1000)} s`, notBefore: now + wait, sessionId: null };
+    return {
+      status: "retrying",
+      statusReason: `${reason}; retry ${s.attempts} of ${step.retries.max} in ${Math.round(wait / 1000)} s`,
+      notBefore: now + wait,
+      sessionId: null,
+    };
   }
   return { status: "failed", statusReason: s.attempts > 1 ? `${reason} (after ${s.attempts} attempts)` : reason, endedAt: now };
 }
@@ -76,7 +81,8 @@ function failOrRetry(step: PlannedStep, s: StepState, reason: string, now: numbe
 export function pickMachine(pool: readonly Machine[], selector: readonly string[], ownerId: string): { machine: Machine } | { waiting: string } {
   const labelled = pool.filter((m) => selector.every((l) => m.labels.includes(l)));
   const what = selector.length ? `a machine labelled ${selector.join(", ")}` : "a machine";
-  if (!labelled.length) return { waiting: `waiting for ${what}: none is enrolled; start one with tower agent${selector.length ? ` --labels ${selector.join(",")}` : ""}` };
+  if (!labelled.length)
+    return { waiting: `waiting for ${what}: none is enrolled; start one with tower agent${selector.length ? ` --labels ${selector.join(",")}` : ""}` };
   const open = labelled.filter((m) => !m.allowedUsers || m.allowedUsers.includes(ownerId));
   if (!open.length) return { waiting: `waiting for ${what} that accepts launches from the run's owner` };
   const online = open.filter((m) => m.online);
@@ -90,7 +96,14 @@ export function pickMachine(pool: readonly Machine[], selector: readonly string[
  * One tick. `states` holds every step of the plan; `sessions` the D1 rows of running steps' sessions;
  * `pool` the workspace's machines with their taken seats.
  */
-export function advance(plan: Plan, states: ReadonlyMap<string, StepState>, sessions: ReadonlyMap<string, SessionEnd>, pool: readonly Machine[], ownerId: string, now: number): Tick {
+export function advance(
+  plan: Plan,
+  states: ReadonlyMap<string, StepState>,
+  sessions: ReadonlyMap<string, SessionEnd>,
+  pool: readonly Machine[],
+  ownerId: string,
+  now: number,
+): Tick {
   const changes = new Map<string, Partial<StepState>>();
   const launches: Tick["launches"] = [];
   const interrupts: string[] = [];
@@ -113,13 +126,16 @@ export function advance(plan: Plan, states: ReadonlyMap<string, StepState>, sess
     }
   }
 
-  const outputs = new Map<string, StepOutput>(plan.steps.map((p) => {
-    const s = cur(p.id);
-    return [p.id, { status: s.status, result: s.result, sessionId: s.sessionId, costUsd: s.costUsd }];
-  }));
+  const outputs = new Map<string, StepOutput>(
+    plan.steps.map((p) => {
+      const s = cur(p.id);
+      return [p.id, { status: s.status, result: s.result, sessionId: s.sessionId, costUsd: s.costUsd }];
+    }),
+  );
   for (const step of plan.steps) {
     const s = cur(step.id);
-    if (s.status === "retrying" && s.notBefore !== null && s.notBefore <= now) set(step.id, { status: "queued", statusReason: "ready to retry", readyAt: now, notBefore: null });
+    if (s.status === "retrying" && s.notBefore !== null && s.notBefore <= now)
+      set(step.id, { status: "queued", statusReason: "ready to retry", readyAt: now, notBefore: null });
     if (s.status !== "pending") continue;
     const ups = step.needs.map((n) => cur(n));
     if (ups.some((u) => !ENDED_STEP.includes(u.status))) continue;
@@ -146,7 +162,12 @@ export function advance(plan: Plan, states: ReadonlyMap<string, StepState>, sess
   let run: Tick["run"] = null;
   if (final.every((s) => ENDED_STEP.includes(s.status))) {
     const failed = final.filter((s) => s.status === "failed").map((s) => s.id);
-    run = failed.length ? { status: "failed", reason: `failed: ${failed.join(", ")}` } : { status: "succeeded", reason: `${final.filter((s) => s.status === "succeeded").length} succeeded, ${final.filter((s) => s.status === "skipped").length} skipped` };
+    run = failed.length
+      ? { status: "failed", reason: `failed: ${failed.join(", ")}` }
+      : {
+          status: "succeeded",
+          reason: `${final.filter((s) => s.status === "succeeded").length} succeeded, ${final.filter((s) => s.status === "skipped").length} skipped`,
+        };
   }
   const due: number[] = [];
   for (const step of plan.steps) {
@@ -162,7 +183,9 @@ function decide(plan: Plan, step: PlannedStep, ups: StepState[], outputs: Readon
   const bad = ups.filter((u) => u.status !== "succeeded");
   switch (step.when.kind) {
     case "success":
-      return bad.length ? { run: false, why: `skipped: ${bad.map((u) => `${u.id} ${u.status}`).join(", ")} (runs only when everything it needs succeeded)` } : { run: true };
+      return bad.length
+        ? { run: false, why: `skipped: ${bad.map((u) => `${u.id} ${u.status}`).join(", ")} (runs only when everything it needs succeeded)` }
+        : { run: true };
     case "failure":
       return ups.some((u) => u.status === "failed") ? { run: true } : { run: false, why: "skipped: nothing it needs failed (when: failure)" };
     case "always":
@@ -176,5 +199,18 @@ function decide(plan: Plan, step: PlannedStep, ups: StepState[], outputs: Readon
 
 /** A fresh step state (all pending). */
 export function initialState(id: string): StepState {
-  return { id, status: "pending", statusReason: "waiting for what it needs", attempts: 0, sessionId: null, agentId: null, result: null, costUsd: 0, readyAt: null, startedAt: null, endedAt: null, notBefore: null };
+  return {
+    id,
+    status: "pending",
+    statusReason: "waiting for what it needs",
+    attempts: 0,
+    sessionId: null,
+    agentId: null,
+    result: null,
+    costUsd: 0,
+    readyAt: null,
+    startedAt: null,
+    endedAt: null,
+    notBefore: null,
+  };
 }

@@ -79,7 +79,7 @@ export function parseExpr(src: string): Expr {
   const take = () => toks[p++]!;
   const expect = (v: string) => {
     const t = take();
-    if (t.v !== v || (t.t !== "op")) throw new ExprError(`expected "${v}" but found ${t.t === "end" ? "the end" : `"${t.v}"`}`, t.at);
+    if (t.v !== v || t.t !== "op") throw new ExprError(`expected "${v}" but found ${t.t === "end" ? "the end" : `"${t.v}"`}`, t.at);
   };
   const binary = (ops: string[], next: () => Expr) => (): Expr => {
     let left = next();
@@ -131,7 +131,8 @@ export function parseExpr(src: string): Expr {
       } else break;
     }
     if (path[0] === "steps") {
-      if (path.length !== 3 || !STEP_FIELDS.includes(path[2]!)) throw new ExprError(`write steps.<step>.<${STEP_FIELDS.join("|")}>, not ${path.join(".")}`, first.at);
+      if (path.length !== 3 || !STEP_FIELDS.includes(path[2]!))
+        throw new ExprError(`write steps.<step>.<${STEP_FIELDS.join("|")}>, not ${path.join(".")}`, first.at);
     } else if (path[0] === "params") {
       if (path.length !== 2) throw new ExprError(`write params.<name>, not ${path.join(".")}`, first.at);
     } else throw new ExprError(`unknown name "${path.join(".")}"; use steps.<step>.<field> or params.<name>`, first.at);
@@ -159,7 +160,7 @@ export function referencedSteps(e: Expr): string[] {
   const walk = (x: Expr): void => {
     if (x.kind === "ref" && x.path[0] === "steps") out.add(x.path[1]!.replace(/\[\d+\]$/, ""));
     else if (x.kind === "not") walk(x.arg);
-    else if (x.kind === "bin") (walk(x.left), walk(x.right));
+    else if (x.kind === "bin") walk(x.left), walk(x.right);
     else if (x.kind === "call") x.args.forEach(walk);
   };
   walk(e);
@@ -171,7 +172,7 @@ export function referencedParams(e: Expr): string[] {
   const walk = (x: Expr): void => {
     if (x.kind === "ref" && x.path[0] === "params") out.push(x.path[1]!);
     else if (x.kind === "not") walk(x.arg);
-    else if (x.kind === "bin") (walk(x.left), walk(x.right));
+    else if (x.kind === "bin") walk(x.left), walk(x.right);
     else if (x.kind === "call") x.args.forEach(walk);
   };
   walk(e);

@@ -55,7 +55,7 @@ export function topoOrder(needs: ReadonlyMap<string, readonly string[]>): string
 export function ancestors(needs: ReadonlyMap<string, readonly string[]>, name: string): Set<string> {
   const out = new Set<string>();
   const walk = (n: string) => {
-    for (const d of needs.get(n) ?? []) if (!out.has(d)) (out.add(d), walk(d));
+    for (const d of needs.get(n) ?? []) if (!out.has(d)) out.add(d), walk(d);
   };
   walk(name);
   return out;

@@ -31,7 +31,12 @@ export function outputLookup(plan: Plan, outputs: ReadonlyMap<string, StepOutput
     if (head === "matrix") return step && second !== undefined && second in step.matrix ? step.matrix[second]! : null;
     if (head !== "steps" || !second || !field) return null;
     const exact = outputs.get(second);
-    const group = exact ? [exact] : plan.steps.filter((s) => s.name === second && s.index !== null).map((s) => outputs.get(s.id)).filter((o): o is StepOutput => !!o);
+    const group = exact
+      ? [exact]
+      : plan.steps
+          .filter((s) => s.name === second && s.index !== null)
+          .map((s) => outputs.get(s.id))
+          .filter((o): o is StepOutput => !!o);
     if (!group.length) return null;
     switch (field) {
       case "status":
@@ -57,7 +62,10 @@ export function textLookup(lookup: (path: readonly string[]) => Value) {
 }
 
 /** Step params with their placeholders filled from upstream outputs. */
-export function renderStepParams(params: ParamValues, fill: (name: string) => string | undefined): { ok: true; values: ParamValues } | { ok: false; missing: string[] } {
+export function renderStepParams(
+  params: ParamValues,
+  fill: (name: string) => string | undefined,
+): { ok: true; values: ParamValues } | { ok: false; missing: string[] } {
   const out: ParamValues = {};
   const missing: string[] = [];
   for (const [k, v] of Object.entries(params)) {

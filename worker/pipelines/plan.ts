@@ -88,15 +88,21 @@ function copies(step: StepSpec): (ParamValues & { index: number })[] | null {
 }
 
 /** Checks the placeholders of one text of a step: pipeline params, ancestors' outputs, matrix keys. */
-function checkPlaceholders(text: string, path: string, ctx: { params: Set<string>; ancestors: Set<string>; matrixKeys: Set<string>; templateParams: Set<string> | null }): Issue[] {
+function checkPlaceholders(
+  text: string,
+  path: string,
+  ctx: { params: Set<string>; ancestors: Set<string>; matrixKeys: Set<string>; templateParams: Set<string> | null },
+): Issue[] {
   const issues: Issue[] = [];
   for (const name of placeholders(text)) {
     const [head, second, third] = name.split(".");
     if (head === "params") {
-      if (!second || !ctx.params.has(second)) issues.push({ path, message: `{{${name}}}: the pipeline declares no parameter "${second}"; add it under params` });
+      if (!second || !ctx.params.has(second))
+        issues.push({ path, message: `{{${name}}}: the pipeline declares no parameter "${second}"; add it under params` });
     } else if (head?.startsWith("steps")) {
       const step = second?.replace(/\[\d+\]$/, "");
-      if (!step || !third || !["result", "sessionId", "cost", "status"].includes(third)) issues.push({ path, message: `{{${name}}}: write {{steps.<step>.result|sessionId|cost|status}}` });
+      if (!step || !third || !["result", "sessionId", "cost", "status"].includes(third))
+        issues.push({ path, message: `{{${name}}}: write {{steps.<step>.result|sessionId|cost|status}}` });
       else if (!ctx.ancestors.has(step)) issues.push({ path, message: `{{${name}}}: "${step}" is not upstream of this step; add it to needs` });
     } else if (head === "matrix") {
       if (!second || !ctx.matrixKeys.has(second)) issues.push({ path, message: `{{${name}}}: this step's matrix has no "${second}"` });
@@ -111,7 +117,11 @@ function checkPlaceholders(text: string, path: string, ctx: { params: Set<string
  * Plans a run. `templates` maps each of `templateRefs(spec)` to its pinned version, or to an error
  * message (unknown template or version); `given` are the run's parameter values.
  */
-export function planPipeline(spec: PipelineSpec, templates: ReadonlyMap<string, ResolvedTemplate | string>, given: ParamValues): { ok: true; plan: Plan } | { ok: false; issues: Issue[] } {
+export function planPipeline(
+  spec: PipelineSpec,
+  templates: ReadonlyMap<string, ResolvedTemplate | string>,
+  given: ParamValues,
+): { ok: true; plan: Plan } | { ok: false; issues: Issue[] } {
   const issues: Issue[] = [];
   const names = Object.keys(spec.steps);
   const needs = new Map(names.map((n) => [n, spec.steps[n]!.needs]));
@@ -129,7 +139,10 @@ export function planPipeline(spec: PipelineSpec, templates: ReadonlyMap<string, 
   for (const n of names) {
     total += copyCount(spec.steps[n]!, MAX_EXPANDED);
     if (total > MAX_EXPANDED) {
-      issues.push({ path: `steps.${n}.matrix`, message: `the matrices expand to more than ${MAX_EXPANDED} steps (at "${n}"); use fewer values or split the pipeline` });
+      issues.push({
+        path: `steps.${n}.matrix`,
+        message: `the matrices expand to more than ${MAX_EXPANDED} steps (at "${n}"); use fewer values or split the pipeline`,
+      });
       break;
     }
   }
@@ -146,11 +159,17 @@ export function planPipeline(spec: PipelineSpec, templates: ReadonlyMap<string, 
     const path = `steps.${name}`;
     const ups = ancestors(needs, name);
     const when = parseWhen(s.when);
-    if (when instanceof ExprError) issues.push({ path: `${path}.when`, message: `${when.message}; write success, failure, always or an expression such as steps.build.status == "succeeded"` });
+    if (when instanceof ExprError)
+      issues.push({
+        path: `${path}.when`,
+        message: `${when.message}; write success, failure, always or an expression such as steps.build.status == "succeeded"`,
+      });
     else if (when.kind === "expr") {
       const e = parseExpr(when.src);
-      for (const r of referencedSteps(e)) if (!ups.has(r)) issues.push({ path: `${path}.when`, message: `the condition reads steps.${r}, which is not upstream of "${name}"; add it to needs` });
-      for (const p of referencedParams(e)) if (!paramNames.has(p)) issues.push({ path: `${path}.when`, message: `the condition reads params.${p}, which the pipeline does not declare` });
+      for (const r of referencedSteps(e))
+        if (!ups.has(r)) issues.push({ path: `${path}.when`, message: `the condition reads steps.${r}, which is not upstream of "${name}"; add it to needs` });
+      for (const p of referencedParams(e))
+        if (!paramNames.has(p)) issues.push({ path: `${path}.when`, message: `the condition reads params.${p}, which the pipeline does not declare` });
     }
 
     let recipe: TemplateRecipe;
@@ -188,8 +207,15 @@ export function planPipeline(spec: PipelineSpec, templates: ReadonlyMap<string, 
       for (const [k, v] of dynamic) issues.push(...checkPlaceholders(String(v), `${path}.params.${k}`, { ...ctx, templateParams: null }));
       const dynamicNames = new Set(dynamic.map(([k]) => k));
       const unknown = Object.keys(stepParams).filter((k) => !templateParams!.has(k));
-      const staticCheck = resolveParams(recipe.params.filter((p) => !dynamicNames.has(p.name)), Object.fromEntries(Object.entries(stepParams).filter(([k]) => !dynamicNames.has(k) && templateParams!.has(k))));
-      if (unknown.length) issues.push({ path: `${path}.params`, message: `template "${template.name}" v${template.version} has no parameter ${unknown.map((u) => `"${u}"`).join(", ")}; it takes ${recipe.params.map((p) => p.name).join(", ") || "none"}` });
+      const staticCheck = resolveParams(
+        recipe.params.filter((p) => !dynamicNames.has(p.name)),
+        Object.fromEntries(Object.entries(stepParams).filter(([k]) => !dynamicNames.has(k) && templateParams!.has(k))),
+      );
+      if (unknown.length)
+        issues.push({
+          path: `${path}.params`,
+          message: `template "${template.name}" v${template.version} has no parameter ${unknown.map((u) => `"${u}"`).join(", ")}; it takes ${recipe.params.map((p) => p.name).join(", ") || "none"}`,
+        });
       if (!staticCheck.ok) issues.push(...staticCheck.issues.map((i) => ({ path: `${path}.${i.path}`, message: i.message })));
     }
     if (s.params && !template) issues.push({ path: `${path}.params`, message: "params are for template steps; an inline prompt uses {{params.x}} directly" });
@@ -208,7 +234,10 @@ export function planPipeline(spec: PipelineSpec, templates: ReadonlyMap<string, 
     const expanded: PlannedStep[] = matrixCopies
       ? matrixCopies.map((m) => ({ ...base, id: `${name}[${m.index}]`, index: m.index, matrix: m }))
       : [{ ...base, id: name, index: null, matrix: {} }];
-    idsOf.set(name, expanded.map((e) => e.id));
+    idsOf.set(
+      name,
+      expanded.map((e) => e.id),
+    );
     steps.push(...expanded);
   }
   if (issues.length) return { ok: false, issues };

@@ -66,7 +66,9 @@ export async function runTick(env: Env, runId: string, instanceId: string, works
   const patches = new Map<string, StepPatch>([...tick.changes].map(([id, c]) => [id, { ...c }]));
 
   const after = (id: string): StepState => ({ ...states.get(id)!, ...patches.get(id) });
-  const outputs = new Map<string, StepOutput>(plan.steps.map((p) => [p.id, { status: after(p.id).status, result: after(p.id).result, sessionId: after(p.id).sessionId, costUsd: after(p.id).costUsd }]));
+  const outputs = new Map<string, StepOutput>(
+    plan.steps.map((p) => [p.id, { status: after(p.id).status, result: after(p.id).result, sessionId: after(p.id).sessionId, costUsd: after(p.id).costUsd }]),
+  );
   const who = { workspaceId: run.workspaceId, userId: run.createdBy, subject: run.createdBySubject };
   const byId = new Map(plan.steps.map((s) => [s.id, s]));
   // Launches are independent of one another (each its own room and D1 row), so a fan-out starts them together.
@@ -78,7 +80,13 @@ export async function runTick(env: Env, runId: string, instanceId: string, works
       const fail = (why: string) => patches.set(step.id, { ...patches.get(step.id), status: "failed", statusReason: why, endedAt: now, agentId: null });
       if (!made.ok) return fail(`cannot start: ${made.why}`);
       const id = await stepSessionId(instanceId, step.id, attempt);
-      const origin = { templateId: step.template?.id ?? null, templateVersion: step.template?.version ?? null, templateParams: step.template ? made.values : null, pipelineRunId: run.id, pipelineStepId: step.id };
+      const origin = {
+        templateId: step.template?.id ?? null,
+        templateVersion: step.template?.version ?? null,
+        templateParams: step.template ? made.values : null,
+        pipelineRunId: run.id,
+        pipelineStepId: step.id,
+      };
       const agent = pool.find((m) => m.id === launch.agent.id)!;
       const r = await launchRun(env, db, who, { kind: "launch", agent, spec: made.spec, title: `${plan.name} · ${step.id}`, origin, id });
       // CONFLICT: this tick was replayed and the session already exists; it is the one this step runs.

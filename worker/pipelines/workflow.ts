@@ -38,7 +38,9 @@ export class PipelineWorkflow extends WorkflowEntrypoint<Env, PipelineParams> {
       if (!mayTick(used, cap)) return end(budgetReason(i, cap));
       let r: Awaited<ReturnType<typeof runTick>>;
       try {
-        r = await step.do(`tick ${i}`, { retries: { limit: TICK_RETRIES, delay: "1 second", backoff: "exponential" }, timeout: "2 minutes" }, () => runTick(this.env, runId, own, workspaceId));
+        r = await step.do(`tick ${i}`, { retries: { limit: TICK_RETRIES, delay: "1 second", backoff: "exponential" }, timeout: "2 minutes" }, () =>
+          runTick(this.env, runId, own, workspaceId),
+        );
       } catch (e) {
         return end(`a tick failed ${TICK_RETRIES + 1} times: ${e instanceof Error ? e.message : String(e)}; retry the run to go on`);
       }

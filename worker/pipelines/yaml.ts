@@ -16,7 +16,9 @@ export interface SourceIssue {
   column?: number;
 }
 
-export type Parsed<T> = { ok: true; value: T; at: (path: readonly (string | number)[]) => { line: number; column: number } | undefined } | { ok: false; issues: SourceIssue[] };
+export type Parsed<T> =
+  | { ok: true; value: T; at: (path: readonly (string | number)[]) => { line: number; column: number } | undefined }
+  | { ok: false; issues: SourceIssue[] };
 
 /** "line 3, column 5: …", the way every YAML error is shown. */
 export function formatIssue(i: SourceIssue): string {
@@ -43,7 +45,12 @@ export function parseYaml<S extends z.ZodType>(text: string, schema: S): Parsed<
     value = doc.toJS({ maxAliasCount: MAX_ALIASES });
   } catch (e) {
     // The `yaml` package throws (a ReferenceError) when aliases would expand past the count: a "billion laughs" file.
-    return { ok: false, issues: [{ path: "", message: `${(e as Error).message}: the file repeats anchors (*name) too often; write the values out (at most ${MAX_ALIASES} alias uses)` }] };
+    return {
+      ok: false,
+      issues: [
+        { path: "", message: `${(e as Error).message}: the file repeats anchors (*name) too often; write the values out (at most ${MAX_ALIASES} alias uses)` },
+      ],
+    };
   }
   const r = schema.safeParse(value);
   if (r.success) return { ok: true, value: r.data, at };

@@ -35,7 +35,12 @@ export type ApprovalAnswer = z.infer<typeof ApprovalAnswer>;
 export const AgentEvent = z.discriminatedUnion("type", [
   z.object({ type: z.literal("run-started"), runId: z.string().min(1).max(100) }),
   /** The machine took the run but all its `--capacity` slots are busy: it starts when one frees. */
-  z.object({ type: z.literal("run-waiting"), runId: z.string().min(1).max(100), capacity: z.number().int().min(1).max(256), position: z.number().int().min(1).max(100_000) }),
+  z.object({
+    type: z.literal("run-waiting"),
+    runId: z.string().min(1).max(100),
+    capacity: z.number().int().min(1).max(256),
+    position: z.number().int().min(1).max(100_000),
+  }),
   /** A message from the SDK, untouched: unknown types pass through. */
   z.object({ type: z.literal("sdk-message"), message: z.record(z.string(), JsonValue) }),
   z.object({
@@ -133,7 +138,12 @@ export const RoomToAgentFrame = z.discriminatedUnion("type", [
 export type RoomToAgentFrame = z.infer<typeof RoomToAgentFrame>;
 
 export const MachineInfo = z.object({
-  name: z.string().trim().min(1).max(100).regex(/^[A-Za-z0-9._-]+$/, "use letters, digits, dot, dash or underscore"),
+  name: z
+    .string()
+    .trim()
+    .min(1)
+    .max(100)
+    .regex(/^[A-Za-z0-9._-]+$/, "use letters, digits, dot, dash or underscore"),
   hostname: z.string().max(255),
   labels: z.array(z.string().min(1).max(100)).max(50).default([]),
   capacity: z.number().int().min(1).max(256).default(4),

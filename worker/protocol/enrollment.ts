@@ -6,11 +6,19 @@ import { z } from "zod";
 import { AgentId, InvitationId, UserId, WorkspaceId } from "./ids";
 import { WorkspaceRole } from "./members";
 
-export const DeviceStartBody = z.object({
-  kind: z.enum(["cli", "agent"]),
-  /** For `agent`: the machine's name as it will appear in Tower. */
-  machineName: z.string().trim().min(1).max(100).regex(/^[A-Za-z0-9._-]+$/, "use letters, digits, dot, dash or underscore").optional(),
-}).refine((b) => b.kind !== "agent" || b.machineName, { message: "an agent enrollment needs machineName", path: ["machineName"] });
+export const DeviceStartBody = z
+  .object({
+    kind: z.enum(["cli", "agent"]),
+    /** For `agent`: the machine's name as it will appear in Tower. */
+    machineName: z
+      .string()
+      .trim()
+      .min(1)
+      .max(100)
+      .regex(/^[A-Za-z0-9._-]+$/, "use letters, digits, dot, dash or underscore")
+      .optional(),
+  })
+  .refine((b) => b.kind !== "agent" || b.machineName, { message: "an agent enrollment needs machineName", path: ["machineName"] });
 export type DeviceStartBody = z.infer<typeof DeviceStartBody>;
 
 export const DeviceStart = z.object({
@@ -51,7 +59,12 @@ export type DeviceApproveBody = z.infer<typeof DeviceApproveBody>;
 export const CreateInvitationBody = z.object({
   email: z.email().max(320).optional(),
   role: WorkspaceRole.exclude(["owner"]).default("member"),
-  expiresInHours: z.number().int().min(1).max(24 * 30).default(72),
+  expiresInHours: z
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 30)
+    .default(72),
 });
 export type CreateInvitationBody = z.infer<typeof CreateInvitationBody>;
 

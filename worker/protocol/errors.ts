@@ -4,16 +4,7 @@
  */
 import { z } from "zod";
 
-export const ErrorCode = z.enum([
-  "BAD_REQUEST",
-  "UNAUTHORIZED",
-  "FORBIDDEN",
-  "NOT_FOUND",
-  "CONFLICT",
-  "SESSION_CLOSED",
-  "RATE_LIMITED",
-  "INTERNAL",
-]);
+export const ErrorCode = z.enum(["BAD_REQUEST", "UNAUTHORIZED", "FORBIDDEN", "NOT_FOUND", "CONFLICT", "SESSION_CLOSED", "RATE_LIMITED", "INTERNAL"]);
 export type ErrorCode = z.infer<typeof ErrorCode>;
 
 export const ErrorIssue = z.object({ path: z.string(), message: z.string() });

@@ -32,10 +32,7 @@ export const EventBody = z.discriminatedUnion("type", [
 ]);
 export type EventBody = z.infer<typeof EventBody>;
 
-export const SessionEvent = z.intersection(
-  z.object({ seq: z.number().int().positive(), at: z.number().int() }),
-  EventBody,
-);
+export const SessionEvent = z.intersection(z.object({ seq: z.number().int().positive(), at: z.number().int() }), EventBody);
 export type SessionEvent = z.infer<typeof SessionEvent>;
 
 export const EventsQuery = z.object({

@@ -7,7 +7,6 @@ import { z } from "zod";
 
 export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
 
-export const JsonValue = z.custom<Json>(
-  (v) => v !== undefined && typeof v !== "function" && typeof v !== "symbol" && typeof v !== "bigint",
-  "must be a JSON value",
-).meta({ description: "Any JSON value.", type: ["string", "number", "boolean", "null", "array", "object"] });
+export const JsonValue = z
+  .custom<Json>((v) => v !== undefined && typeof v !== "function" && typeof v !== "symbol" && typeof v !== "bigint", "must be a JSON value")
+  .meta({ description: "Any JSON value.", type: ["string", "number", "boolean", "null", "array", "object"] });

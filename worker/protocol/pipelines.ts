@@ -20,9 +20,19 @@ export const StepName = z.string().regex(/^[a-z][a-z0-9_-]{0,62}$/, "a step name
 
 /** `retries: 2`, or with backoff: `{ max: 2, backoff: 10s, factor: 2, maxBackoff: 5m }`. */
 export const Retries = z.union([
-  z.number().int().min(0).max(10).transform((max) => ({ max, backoffMs: 5000, factor: 2, maxBackoffMs: 300_000 })),
   z
-    .object({ max: z.number().int().min(0).max(10), backoff: Duration.default(5000), factor: z.number().min(1).max(10).default(2), maxBackoff: Duration.default(300_000) })
+    .number()
+    .int()
+    .min(0)
+    .max(10)
+    .transform((max) => ({ max, backoffMs: 5000, factor: 2, maxBackoffMs: 300_000 })),
+  z
+    .object({
+      max: z.number().int().min(0).max(10),
+      backoff: Duration.default(5000),
+      factor: z.number().min(1).max(10).default(2),
+      maxBackoff: Duration.default(300_000),
+    })
     .strict()
     .transform((r) => ({ max: r.max, backoffMs: r.backoff, factor: r.factor, maxBackoffMs: r.maxBackoff })),
 ]);
@@ -31,7 +41,9 @@ export type Retries = z.output<typeof Retries>;
 /** `count: N` copies, or named values (`model: [a, b]`): one copy per combination, `{{matrix.model}}` in prompts. */
 export const Matrix = z.union([
   z.object({ count: z.number().int().min(1).max(100) }).strict(),
-  z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.array(ParamValue).min(1).max(100)).refine((r) => Object.keys(r).length > 0 && !("count" in r), "give count: N, or named lists of values"),
+  z
+    .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.array(ParamValue).min(1).max(100))
+    .refine((r) => Object.keys(r).length > 0 && !("count" in r), "give count: N, or named lists of values"),
 ]);
 export type Matrix = z.infer<typeof Matrix>;
 
@@ -80,7 +92,10 @@ export const PipelineSpec = z
     params: z.array(TemplateParam).max(50).default([]),
     /** Options every step gets unless it sets its own. */
     defaults: z.object(StepOptions).strict().optional(),
-    steps: z.record(StepName, StepSpec).refine((s) => Object.keys(s).length > 0, "a pipeline needs at least one step").refine((s) => Object.keys(s).length <= 200, "at most 200 steps"),
+    steps: z
+      .record(StepName, StepSpec)
+      .refine((s) => Object.keys(s).length > 0, "a pipeline needs at least one step")
+      .refine((s) => Object.keys(s).length <= 200, "at most 200 steps"),
   })
   .strict();
 export type PipelineSpec = z.output<typeof PipelineSpec>;
@@ -147,6 +162,13 @@ export const STEP_UPDATE_EVENT = "step-update";
 export const ValidatedPipeline = z.object({
   ok: z.literal(true),
   name: z.string(),
-  steps: z.array(z.object({ id: z.string(), needs: z.array(z.string()), selector: z.array(z.string()), template: z.object({ id: z.string(), name: z.string(), version: z.number().int() }).nullable() })),
+  steps: z.array(
+    z.object({
+      id: z.string(),
+      needs: z.array(z.string()),
+      selector: z.array(z.string()),
+      template: z.object({ id: z.string(), name: z.string(), version: z.number().int() }).nullable(),
+    }),
+  ),
 });
 export type ValidatedPipeline = z.infer<typeof ValidatedPipeline>;

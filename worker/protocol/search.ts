@@ -23,7 +23,12 @@ const instant = (endOfDay: boolean) =>
     .refine((s) => (day.test(s) && !Number.isNaN(Date.parse(`${s}T00:00:00Z`))) || /^\d{1,15}$/.test(s), "use a date like 2026-11-25 or epoch milliseconds")
     .transform((s) => (day.test(s) ? Date.parse(`${s}T00:00:00Z`) + (endOfDay ? DAY_MS : 0) : Number(s)));
 
-const commaList = z.string().transform((s) => s.split(",").map((x) => x.trim()).filter(Boolean));
+const commaList = z.string().transform((s) =>
+  s
+    .split(",")
+    .map((x) => x.trim())
+    .filter(Boolean),
+);
 
 /** Filters shared by every search path; the workspace is always the caller's own. */
 export const SearchFilters = z.object({

@@ -34,7 +34,14 @@ const ToolList = z.array(z.string().min(1).max(200)).max(100);
 
 /** An MCP server Claude Code may start (stdio) or reach (http/sse) for this session. */
 export const McpServer = z.union([
-  z.object({ type: z.literal("stdio").optional(), command: z.string().min(1).max(4096), args: z.array(z.string().max(4096)).max(100).optional(), env: z.record(z.string(), z.string().max(4096)).optional() }).strict(),
+  z
+    .object({
+      type: z.literal("stdio").optional(),
+      command: z.string().min(1).max(4096),
+      args: z.array(z.string().max(4096)).max(100).optional(),
+      env: z.record(z.string(), z.string().max(4096)).optional(),
+    })
+    .strict(),
   z.object({ type: z.enum(["http", "sse"]), url: z.string().url().max(4096), headers: z.record(z.string(), z.string().max(4096)).optional() }).strict(),
 ]);
 export type McpServer = z.infer<typeof McpServer>;
@@ -67,7 +74,11 @@ export type CreateSessionBody = z.infer<typeof CreateSessionBody>;
  * The `Idempotency-Key` header of POST /api/sessions: a retry with the same key (same caller, within a
  * day) returns the session the first attempt created instead of launching another.
  */
-export const IdempotencyKey = z.string().min(1).max(255).regex(/^[\x21-\x7e]+$/, "an Idempotency-Key is 1 to 255 visible ASCII characters, such as a UUID");
+export const IdempotencyKey = z
+  .string()
+  .min(1)
+  .max(255)
+  .regex(/^[\x21-\x7e]+$/, "an Idempotency-Key is 1 to 255 visible ASCII characters, such as a UUID");
 
 export const PatchSessionBody = z
   .object({ title: z.string().trim().min(1).max(200).optional(), archived: z.boolean().optional() })
@@ -113,7 +124,10 @@ export const SessionSummary = z.object({
   /** The template (id and version) and parameters the session was launched from; null for a free prompt. */
   templateId: z.string().nullable().optional(),
   templateVersion: z.number().int().nullable().optional(),
-  templateParams: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).nullable().optional(),
+  templateParams: z
+    .record(z.string(), z.union([z.string(), z.number(), z.boolean()]))
+    .nullable()
+    .optional(),
   /** The pipeline run and step (e.g. `build`, `tests[2]`) this session belongs to; null outside pipelines. */
   pipelineRunId: z.string().nullable().optional(),
   pipelineStepId: z.string().nullable().optional(),
@@ -151,9 +165,4 @@ export const HandoffBody = z.object({ userId: UserId });
 export type HandoffBody = z.infer<typeof HandoffBody>;
 
 /** Statuses in which Claude Code may still be doing work on the machine (so its agent must be there). */
-export const ACTIVE_STATUSES: readonly SessionStatus[] = [
-  "starting",
-  "running",
-  "waiting_for_approval",
-  "interrupting",
-];
+export const ACTIVE_STATUSES: readonly SessionStatus[] = ["starting", "running", "waiting_for_approval", "interrupting"];

@@ -24,7 +24,11 @@ export type SignInProviders = z.infer<typeof SignInProviders>;
 export const ProvidersQuery = z.object({ workspace: WorkspaceId.optional() });
 export type ProvidersQuery = z.infer<typeof ProvidersQuery>;
 
-const Domain = z.string().trim().toLowerCase().regex(/^(?=.{1,253}$)([a-z0-9-]{1,63}\.)+[a-z]{2,63}$/, "must be a domain like example.com");
+const Domain = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .regex(/^(?=.{1,253}$)([a-z0-9-]{1,63}\.)+[a-z]{2,63}$/, "must be a domain like example.com");
 
 export const PutSsoBody = z.object({
   issuer: z.url({ protocol: /^https?$/ }).max(500),

@@ -30,11 +30,16 @@ export const TemplateParam = z
     description: z.string().max(500).optional(),
     default: ParamValue.optional(),
     required: z.boolean().optional(),
-    values: z.array(z.union([z.string().max(1000), z.number()])).min(1).max(100).optional(),
+    values: z
+      .array(z.union([z.string().max(1000), z.number()]))
+      .min(1)
+      .max(100)
+      .optional(),
   })
   .strict()
   .superRefine((p, ctx) => {
-    if (p.type === "enum" && !p.values) ctx.addIssue({ code: "custom", path: ["values"], message: `parameter "${p.name}" is an enum: list its allowed values in values` });
+    if (p.type === "enum" && !p.values)
+      ctx.addIssue({ code: "custom", path: ["values"], message: `parameter "${p.name}" is an enum: list its allowed values in values` });
     if (p.type === "boolean" && p.values) ctx.addIssue({ code: "custom", path: ["values"], message: `parameter "${p.name}" is a boolean: drop values` });
   });
 export type TemplateParam = z.infer<typeof TemplateParam>;

@@ -15,7 +15,12 @@ import { agentLink, forwardUpgrade } from "../rooms";
 
 export const agents = router()
   .openapi(
-    createRoute({ method: "get", path: "/", tags: ["agents"], responses: { 200: jsonResponse(z.object({ agents: z.array(AgentPresence) }), "Machines of this workspace."), ...errorResponses } }),
+    createRoute({
+      method: "get",
+      path: "/",
+      tags: ["agents"],
+      responses: { 200: jsonResponse(z.object({ agents: z.array(AgentPresence) }), "Machines of this workspace."), ...errorResponses },
+    }),
     async (c) => c.json({ agents: await listAgents(c.var.deps.db, c.var.auth.workspaceId) }, 200),
   )
   .openapi(
@@ -33,7 +38,8 @@ export const agents = router()
       const { db } = c.var.deps;
       const agent = await findAgent(db, actor.workspaceId, id);
       if (!agent) throw new ApiError("NOT_FOUND", `No machine ${id} in this workspace.`);
-      if (agent.ownerId !== actor.userId && !can(actor, "member.manage").ok) throw new ApiError("FORBIDDEN", "Only the machine's owner or an admin can change who may launch on it and what it runs.");
+      if (agent.ownerId !== actor.userId && !can(actor, "member.manage").ok)
+        throw new ApiError("FORBIDDEN", "Only the machine's owner or an admin can change who may launch on it and what it runs.");
       await setMachinePolicy(db, id, policy);
       await recordAudit(c, "machine.policy", id, policy);
       return c.json((await getAgentPresence(db, id))!, 200);

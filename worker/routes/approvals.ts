@@ -20,7 +20,13 @@ const tags = ["approvals"];
 
 export const approvals = router()
   .openapi(
-    createRoute({ method: "get", path: "/", tags, request: { query: ApprovalListQuery }, responses: { 200: jsonResponse(z.object({ approvals: z.array(Approval) }), "Approvals, newest first."), ...errorResponses } }),
+    createRoute({
+      method: "get",
+      path: "/",
+      tags,
+      request: { query: ApprovalListQuery },
+      responses: { 200: jsonResponse(z.object({ approvals: z.array(Approval) }), "Approvals, newest first."), ...errorResponses },
+    }),
     async (c) => {
       const actor = c.var.auth;
       return c.json({ approvals: await listApprovals(c.var.deps.db, actor.workspaceId, c.req.valid("query"), listViewerOf(actor)) }, 200);
@@ -48,7 +54,10 @@ export const approvals = router()
       path: "/{id}/decision",
       tags,
       request: { params: z.object({ id: ApprovalId }), ...jsonBody(DecisionBody) },
-      responses: { 200: jsonResponse(Approval, "The decided approval (the same answer again is idempotent; another input, edit or a late decision is 409)."), ...errorResponses },
+      responses: {
+        200: jsonResponse(Approval, "The decided approval (the same answer again is idempotent; another input, edit or a late decision is 409)."),
+        ...errorResponses,
+      },
     }),
     async (c) => {
       const { id } = c.req.valid("param");

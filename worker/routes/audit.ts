@@ -15,30 +15,41 @@ const tags = ["audit"];
 
 export const audit = router()
   .openapi(
-    createRoute({ method: "get", path: "/", tags, request: { query: AuditQuery }, responses: { 200: jsonResponse(z.object({ entries: z.array(AuditEntry) }), "Entries in order, after `after`."), ...errorResponses } }),
+    createRoute({
+      method: "get",
+      path: "/",
+      tags,
+      request: { query: AuditQuery },
+      responses: { 200: jsonResponse(z.object({ entries: z.array(AuditEntry) }), "Entries in order, after `after`."), ...errorResponses },
+    }),
     async (c) => {
       await sealed(c);
       return c.json({ entries: await listAudit(c.var.deps.db, c.var.auth.workspaceId, c.req.valid("query")) }, 200);
     },
   )
   .openapi(
-    createRoute({ method: "get", path: "/verify", tags, responses: { 200: jsonResponse(AuditVerification, "Whether the chain is intact, and where it breaks."), ...errorResponses } }),
+    createRoute({
+      method: "get",
+      path: "/verify",
+      tags,
+      responses: { 200: jsonResponse(AuditVerification, "Whether the chain is intact, and where it breaks."), ...errorResponses },
+    }),
     // The workspace's sealer holds the checkpoint key and the head it sealed, so it verifies.
     async (c) => c.json(await (await workspaceHub(c.env, c.var.auth.workspaceId)).verifyAudit(), 200),
   )
   // JSON lines are not a JSON response, so this route is plain Hono (it is still in the route table).
   .get("/export", async (c) => {
-      await sealed(c);
-      const { db } = c.var.deps;
-      const workspaceId = c.var.auth.workspaceId;
-      const encoder = new TextEncoder();
-      const body = new ReadableStream<Uint8Array>({
-        async start(controller) {
-          for await (const page of allAudit(db, workspaceId)) controller.enqueue(encoder.encode(page.map((e) => `${JSON.stringify(e)}\n`).join("")));
-          controller.close();
-        },
-      });
-      return c.body(body, 200, { "content-type": "application/x-ndjson", "content-disposition": `attachment; filename="tower-audit-${workspaceId}.jsonl"` });
+    await sealed(c);
+    const { db } = c.var.deps;
+    const workspaceId = c.var.auth.workspaceId;
+    const encoder = new TextEncoder();
+    const body = new ReadableStream<Uint8Array>({
+      async start(controller) {
+        for await (const page of allAudit(db, workspaceId)) controller.enqueue(encoder.encode(page.map((e) => `${JSON.stringify(e)}\n`).join("")));
+        controller.close();
+      },
+    });
+    return c.body(body, 200, { "content-type": "application/x-ndjson", "content-disposition": `attachment; filename="tower-audit-${workspaceId}.jsonl"` });
   });
 
 async function sealed(c: Context<AppEnv>): Promise<void> {

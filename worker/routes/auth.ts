@@ -30,20 +30,42 @@ const DAY = 24 * 3600 * 1000;
 
 export const auth = router()
   .openapi(
-    createRoute({ method: "post", path: "/device", tags, request: jsonBody(DeviceStartBody), responses: { 201: jsonResponse(DeviceStart, "Show userCode; poll with deviceCode."), ...errorResponses } }),
+    createRoute({
+      method: "post",
+      path: "/device",
+      tags,
+      request: jsonBody(DeviceStartBody),
+      responses: { 201: jsonResponse(DeviceStart, "Show userCode; poll with deviceCode."), ...errorResponses },
+    }),
     async (c) => {
       await limitSignIns(c);
       const body = c.req.valid("json");
       const deviceCode = newSecret("dev_");
       const userCode = newUserCode();
       const now = Date.now();
-      await createDeviceCode(c.var.deps.db, { deviceCodeHash: await hashToken(deviceCode), userCode, kind: body.kind, machineName: body.machineName ?? null, createdAt: now, expiresAt: now + TTL_MS });
+      await createDeviceCode(c.var.deps.db, {
+        deviceCodeHash: await hashToken(deviceCode),
+        userCode,
+        kind: body.kind,
+        machineName: body.machineName ?? null,
+        createdAt: now,
+        expiresAt: now + TTL_MS,
+      });
       const origin = new URL(c.req.url).origin;
-      return c.json({ deviceCode, userCode: formatUserCode(userCode), verificationUri: `${origin}/device`, expiresIn: TTL_MS / 1000, interval: INTERVAL_S }, 201);
+      return c.json(
+        { deviceCode, userCode: formatUserCode(userCode), verificationUri: `${origin}/device`, expiresIn: TTL_MS / 1000, interval: INTERVAL_S },
+        201,
+      );
     },
   )
   .openapi(
-    createRoute({ method: "post", path: "/device/token", tags, request: jsonBody(DeviceTokenBody), responses: { 200: jsonResponse(DeviceTokenResult, "Pending, or the token (once)."), ...errorResponses } }),
+    createRoute({
+      method: "post",
+      path: "/device/token",
+      tags,
+      request: jsonBody(DeviceTokenBody),
+      responses: { 200: jsonResponse(DeviceTokenResult, "Pending, or the token (once)."), ...errorResponses },
+    }),
     async (c) => {
       await limitSignIns(c);
       const { db } = c.var.deps;
@@ -59,7 +81,16 @@ export const auth = router()
     },
   )
   .openapi(
-    createRoute({ method: "post", path: "/device/approve", tags, request: jsonBody(DeviceApproveBody), responses: { 200: jsonResponse(z.object({ status: z.enum(["approved", "denied"]), kind: z.enum(["cli", "agent"]), machineName: z.string().nullable() }), "Decided."), ...errorResponses } }),
+    createRoute({
+      method: "post",
+      path: "/device/approve",
+      tags,
+      request: jsonBody(DeviceApproveBody),
+      responses: {
+        200: jsonResponse(z.object({ status: z.enum(["approved", "denied"]), kind: z.enum(["cli", "agent"]), machineName: z.string().nullable() }), "Decided."),
+        ...errorResponses,
+      },
+    }),
     async (c) => {
       const { userCode, decision } = c.req.valid("json");
       const actor = c.var.auth;
@@ -82,13 +113,19 @@ export const auth = router()
   );
 
 const nameTaken = (name: string) =>
-  new ApiError("CONFLICT", `A machine named "${name}" is already enrolled in this workspace, and an enrollment never takes over an existing machine; enroll this one under another name (\`tower agent --enroll --name <other>\`).`);
+  new ApiError(
+    "CONFLICT",
+    `A machine named "${name}" is already enrolled in this workspace, and an enrollment never takes over an existing machine; enroll this one under another name (\`tower agent --enroll --name <other>\`).`,
+  );
 
 /**
  * Mints the device's token: a personal token for a CLI, with the scopes of the token that approved
  * it (never more), or an enrolled machine's agent token.
  */
-async function issueFor(c: Context<AppEnv>, row: { kind: "cli" | "agent"; workspaceId: string | null; userId: string | null; machineName: string | null; scopes: string[] | null }) {
+async function issueFor(
+  c: Context<AppEnv>,
+  row: { kind: "cli" | "agent"; workspaceId: string | null; userId: string | null; machineName: string | null; scopes: string[] | null },
+) {
   const { db } = c.var.deps;
   const workspaceId = row.workspaceId!;
   const userId = row.userId!;
@@ -97,7 +134,21 @@ async function issueFor(c: Context<AppEnv>, row: { kind: "cli" | "agent"; worksp
   const tokenHash = await hashToken(token);
   if (row.kind === "cli") {
     await db.batch([
-      insertTokenQuery(db, { id: newId("tok"), workspaceId, kind: "user", name: "tower login", subject: userId, userId, scopes: row.scopes ?? [], expiresAt: now + 90 * DAY, tokenHash }, now),
+      insertTokenQuery(
+        db,
+        {
+          id: newId("tok"),
+          workspaceId,
+          kind: "user",
+          name: "tower login",
+          subject: userId,
+          userId,
+          scopes: row.scopes ?? [],
+          expiresAt: now + 90 * DAY,
+          tokenHash,
+        },
+        now,
+      ),
       auditQuery(c, { workspaceId, actor: userId, actorKind: "user", via: "device", action: "signin.cli", target: userId, details: {} }),
     ]);
     return { status: "approved" as const, token, kind: "cli" as const, workspaceId: workspaceId as WorkspaceId, agentId: null, machineName: null };
@@ -108,5 +159,12 @@ async function issueFor(c: Context<AppEnv>, row: { kind: "cli" | "agent"; worksp
     insertTokenQuery(db, { id: newId("tok"), workspaceId, kind: "agent", name: agent.name, subject: `agent:${agent.name}`, agentId: agent.id, tokenHash }, now),
     auditQuery(c, { workspaceId, actor: userId, actorKind: "user", via: "device", action: "machine.enroll", target: agent.id, details: { name: agent.name } }),
   ]);
-  return { status: "approved" as const, token, kind: "agent" as const, workspaceId: workspaceId as WorkspaceId, agentId: agent.id as AgentId, machineName: agent.name };
+  return {
+    status: "approved" as const,
+    token,
+    kind: "agent" as const,
+    workspaceId: workspaceId as WorkspaceId,
+    agentId: agent.id as AgentId,
+    machineName: agent.name,
+  };
 }

@@ -32,7 +32,8 @@ function github(c: Context<AppEnv>) {
 /** A live invitation by its code hash, or a refusal. */
 async function liveInvitation(c: Context<AppEnv>, codeHash: string) {
   const inv = await invitationByCode(c.var.deps.db, codeHash);
-  if (!inv || inv.acceptedAt || inv.revokedAt || inv.expiresAt <= Date.now()) throw new SignInFailure("invitation_invalid", "unknown, used, revoked or expired invitation");
+  if (!inv || inv.acceptedAt || inv.revokedAt || inv.expiresAt <= Date.now())
+    throw new SignInFailure("invitation_invalid", "unknown, used, revoked or expired invitation");
   return inv;
 }
 
@@ -62,7 +63,14 @@ export const githubRoutes = new Hono<AppEnv>()
       const account = await githubAccount(c.var.deps.db, gh.webUrl, user, invited);
       await commit(c, account, flow.invitationHash);
       const details = { github: user.login, created: account.created, linked: account.linked, joined: account.joined };
-      await startBrowserSession(c, { workspaceId: account.workspaceId, userId: account.userId, subject: account.subject, scopes: ["*"], method: "github", details });
+      await startBrowserSession(c, {
+        workspaceId: account.workspaceId,
+        userId: account.userId,
+        subject: account.subject,
+        scopes: ["*"],
+        method: "github",
+        details,
+      });
       return c.redirect("/", 302);
     }),
   );
@@ -70,7 +78,8 @@ export const githubRoutes = new Hono<AppEnv>()
 /** The invitation being accepted, if GitHub has verified the email it names (when it names one). */
 async function invitationFor(c: Context<AppEnv>, invitationHash: string, user: GitHubUser): Promise<Invited> {
   const inv = await liveInvitation(c, invitationHash);
-  if (inv.email && !user.verifiedEmails.includes(inv.email)) throw new SignInFailure("invitation_invalid", `the invitation is for ${inv.email}, which GitHub has not verified for ${user.login}`);
+  if (inv.email && !user.verifiedEmails.includes(inv.email))
+    throw new SignInFailure("invitation_invalid", `the invitation is for ${inv.email}, which GitHub has not verified for ${user.login}`);
   return { workspaceId: inv.workspaceId, role: inv.role, email: inv.email };
 }
 
@@ -81,5 +90,14 @@ async function commit(c: Context<AppEnv>, account: Awaited<ReturnType<typeof git
   const inv = invitationHash ? await claimInvitation(db, invitationHash, account.subject, now) : null;
   if (invitationHash && !inv) throw new SignInFailure("invitation_invalid", "the invitation was used a moment ago");
   await provision(db, account.pending, now);
-  if (inv) await recordAuditAs(c, { workspaceId: inv.workspaceId, actor: account.subject, actorKind: "user", via: "github", action: "invitation.accept", target: inv.id, details: { userId: account.userId, role: inv.role } });
+  if (inv)
+    await recordAuditAs(c, {
+      workspaceId: inv.workspaceId,
+      actor: account.subject,
+      actorKind: "user",
+      via: "github",
+      action: "invitation.accept",
+      target: inv.id,
+      details: { userId: account.userId, role: inv.role },
+    });
 }

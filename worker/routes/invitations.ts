@@ -24,11 +24,22 @@ const DAY = 24 * HOUR;
 
 export const invitations = router()
   .openapi(
-    createRoute({ method: "get", path: "/", tags, responses: { 200: jsonResponse(z.object({ invitations: z.array(Invitation) }), "Invitations, newest first."), ...errorResponses } }),
+    createRoute({
+      method: "get",
+      path: "/",
+      tags,
+      responses: { 200: jsonResponse(z.object({ invitations: z.array(Invitation) }), "Invitations, newest first."), ...errorResponses },
+    }),
     async (c) => c.json({ invitations: await listInvitations(c.var.deps.db, c.var.auth.workspaceId) }, 200),
   )
   .openapi(
-    createRoute({ method: "post", path: "/", tags, request: jsonBody(CreateInvitationBody), responses: { 201: jsonResponse(IssuedInvitation, "The invitation; its link is shown only here."), ...errorResponses } }),
+    createRoute({
+      method: "post",
+      path: "/",
+      tags,
+      request: jsonBody(CreateInvitationBody),
+      responses: { 201: jsonResponse(IssuedInvitation, "The invitation; its link is shown only here."), ...errorResponses },
+    }),
     async (c) => {
       const body = c.req.valid("json");
       const actor = c.var.auth;
@@ -37,7 +48,16 @@ export const invitations = router()
       const id = newId("inv");
       const now = Date.now();
       await db.batch([
-        insertInvitationQuery(db, { id, workspaceId: actor.workspaceId, codeHash: await hashToken(code), email: body.email?.toLowerCase() ?? null, role: body.role, createdBy: actor.subject, createdAt: now, expiresAt: now + body.expiresInHours * HOUR }),
+        insertInvitationQuery(db, {
+          id,
+          workspaceId: actor.workspaceId,
+          codeHash: await hashToken(code),
+          email: body.email?.toLowerCase() ?? null,
+          role: body.role,
+          createdBy: actor.subject,
+          createdAt: now,
+          expiresAt: now + body.expiresInHours * HOUR,
+        }),
         auditQuery(c, auditEntry(c, "invitation.create", id, { role: body.role, email: body.email ?? null })),
       ]);
       const url = `${new URL(c.req.url).origin}/join#${code}`;
@@ -45,7 +65,13 @@ export const invitations = router()
     },
   )
   .openapi(
-    createRoute({ method: "delete", path: "/{id}", tags, request: { params: z.object({ id: InvitationId }) }, responses: { 200: jsonResponse(Invitation, "Revoked."), ...errorResponses } }),
+    createRoute({
+      method: "delete",
+      path: "/{id}",
+      tags,
+      request: { params: z.object({ id: InvitationId }) },
+      responses: { 200: jsonResponse(Invitation, "Revoked."), ...errorResponses },
+    }),
     async (c) => {
       const { id } = c.req.valid("param");
       const actor = c.var.auth;
@@ -56,7 +82,13 @@ export const invitations = router()
     },
   )
   .openapi(
-    createRoute({ method: "post", path: "/accept", tags, request: jsonBody(AcceptInvitationBody), responses: { 200: jsonResponse(AcceptedInvitation, "Welcome: your token, shown once."), ...errorResponses } }),
+    createRoute({
+      method: "post",
+      path: "/accept",
+      tags,
+      request: jsonBody(AcceptInvitationBody),
+      responses: { 200: jsonResponse(AcceptedInvitation, "Welcome: your token, shown once."), ...errorResponses },
+    }),
     async (c) => {
       await limitSignIns(c);
       const { code, name, email } = c.req.valid("json");
@@ -66,8 +98,30 @@ export const invitations = router()
       const j = await acceptInvitation(db, await hashToken(code), signedIn ? { signedIn } : { name, email }, now);
       const token = mintToken();
       await db.batch([
-        insertTokenQuery(db, { id: newId("tok"), workspaceId: j.workspaceId, kind: "user", name: "invitation", subject: j.subject, userId: j.userId, scopes: j.scopes, expiresAt: now + 90 * DAY, tokenHash: await hashToken(token) }, now),
-        auditQuery(c, { workspaceId: j.workspaceId, actor: `${j.subject} (${j.userId})`, actorKind: "user", via: "invitation", action: "invitation.accept", target: j.invitationId, details: { userId: j.userId, role: j.role, existingAccount: !!signedIn } }),
+        insertTokenQuery(
+          db,
+          {
+            id: newId("tok"),
+            workspaceId: j.workspaceId,
+            kind: "user",
+            name: "invitation",
+            subject: j.subject,
+            userId: j.userId,
+            scopes: j.scopes,
+            expiresAt: now + 90 * DAY,
+            tokenHash: await hashToken(token),
+          },
+          now,
+        ),
+        auditQuery(c, {
+          workspaceId: j.workspaceId,
+          actor: `${j.subject} (${j.userId})`,
+          actorKind: "user",
+          via: "invitation",
+          action: "invitation.accept",
+          target: j.invitationId,
+          details: { userId: j.userId, role: j.role, existingAccount: !!signedIn },
+        }),
       ]);
       return c.json({ token, workspaceId: j.workspaceId as WorkspaceId, userId: j.userId as UserId, role: j.role }, 200);
     },

@@ -17,12 +17,17 @@ const tags = ["me"];
 const DAY = 24 * 3600 * 1000;
 
 export const me = router()
-  .openapi(
-    createRoute({ method: "get", path: "/", tags, responses: { 200: jsonResponse(Me, "You, and your workspaces."), ...errorResponses } }),
-    async (c) => c.json(await meOf(c.var.deps.db, c.var.auth), 200),
+  .openapi(createRoute({ method: "get", path: "/", tags, responses: { 200: jsonResponse(Me, "You, and your workspaces."), ...errorResponses } }), async (c) =>
+    c.json(await meOf(c.var.deps.db, c.var.auth), 200),
   )
   .openapi(
-    createRoute({ method: "post", path: "/switch", tags, request: jsonBody(SwitchWorkspaceBody), responses: { 200: jsonResponse(IssuedToken, "A token for that workspace, shown once."), ...errorResponses } }),
+    createRoute({
+      method: "post",
+      path: "/switch",
+      tags,
+      request: jsonBody(SwitchWorkspaceBody),
+      responses: { 200: jsonResponse(IssuedToken, "A token for that workspace, shown once."), ...errorResponses },
+    }),
     async (c) => {
       const { workspaceId } = c.req.valid("json");
       const actor = c.var.auth;
@@ -33,7 +38,21 @@ export const me = router()
       const id = newId("tok");
       const now = Date.now();
       await db.batch([
-        insertTokenQuery(db, { id, workspaceId, kind: "user", name: "workspace switch", subject: actor.subject, userId: actor.userId, scopes: [...actor.scopes], expiresAt: now + 90 * DAY, tokenHash: await hashToken(token) }, now),
+        insertTokenQuery(
+          db,
+          {
+            id,
+            workspaceId,
+            kind: "user",
+            name: "workspace switch",
+            subject: actor.subject,
+            userId: actor.userId,
+            scopes: [...actor.scopes],
+            expiresAt: now + 90 * DAY,
+            tokenHash: await hashToken(token),
+          },
+          now,
+        ),
         auditQuery(c, auditEntry(c, "workspace.switch", workspaceId, { token: id })),
       ]);
       return c.json({ token, info: (await getToken(db, workspaceId, id))! }, 200);

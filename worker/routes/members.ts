@@ -20,7 +20,12 @@ const Param = z.object({ userId: UserId });
 
 export const members = router()
   .openapi(
-    createRoute({ method: "get", path: "/", tags, responses: { 200: jsonResponse(z.object({ members: z.array(Member) }), "Members and their roles."), ...errorResponses } }),
+    createRoute({
+      method: "get",
+      path: "/",
+      tags,
+      responses: { 200: jsonResponse(z.object({ members: z.array(Member) }), "Members and their roles."), ...errorResponses },
+    }),
     async (c) => {
       const actor = c.var.auth;
       // Emails are for those who administer membership; everyone else sees names, roles and their own email.
@@ -30,7 +35,13 @@ export const members = router()
     },
   )
   .openapi(
-    createRoute({ method: "post", path: "/", tags, request: jsonBody(AddMemberBody), responses: { 201: jsonResponse(Member, "The member."), ...errorResponses } }),
+    createRoute({
+      method: "post",
+      path: "/",
+      tags,
+      request: jsonBody(AddMemberBody),
+      responses: { 201: jsonResponse(Member, "The member."), ...errorResponses },
+    }),
     async (c) => {
       const body = c.req.valid("json");
       const actor = c.var.auth;
@@ -41,7 +52,13 @@ export const members = router()
     },
   )
   .openapi(
-    createRoute({ method: "patch", path: "/{userId}", tags, request: { params: Param, ...jsonBody(PatchMemberBody) }, responses: { 200: jsonResponse(Member, "The member with the new role."), ...errorResponses } }),
+    createRoute({
+      method: "patch",
+      path: "/{userId}",
+      tags,
+      request: { params: Param, ...jsonBody(PatchMemberBody) },
+      responses: { 200: jsonResponse(Member, "The member with the new role."), ...errorResponses },
+    }),
     async (c) => {
       const { userId } = c.req.valid("param");
       const { role } = c.req.valid("json");
@@ -60,7 +77,13 @@ export const members = router()
     },
   )
   .openapi(
-    createRoute({ method: "delete", path: "/{userId}", tags, request: { params: Param }, responses: { 200: jsonResponse(z.object({ removed: z.literal(true) }), "Removed, and their tokens here revoked."), ...errorResponses } }),
+    createRoute({
+      method: "delete",
+      path: "/{userId}",
+      tags,
+      request: { params: Param },
+      responses: { 200: jsonResponse(z.object({ removed: z.literal(true) }), "Removed, and their tokens here revoked."), ...errorResponses },
+    }),
     async (c) => {
       const { userId } = c.req.valid("param");
       const actor = c.var.auth;
@@ -71,7 +94,10 @@ export const members = router()
       if (member.role === "owner" && (await ownerCount(db, actor.workspaceId)) <= 1) throw new ApiError("CONFLICT", "This is the workspace's last owner.");
       await db.batch([removeMemberQuery(db, actor.workspaceId, userId), auditQuery(c, auditEntry(c, "member.remove", userId, { role: member.role }))]);
       const now = Date.now();
-      const revoked = [...(await revokeUserTokens(db, actor.workspaceId, userId, now)), ...(await revokeUserBrowserSessions(db, actor.workspaceId, userId, now))];
+      const revoked = [
+        ...(await revokeUserTokens(db, actor.workspaceId, userId, now)),
+        ...(await revokeUserBrowserSessions(db, actor.workspaceId, userId, now)),
+      ];
       await (await workspaceHub(c.env, actor.workspaceId)).revoke(revoked);
       return c.json({ removed: true as const }, 200);
     },

@@ -25,7 +25,10 @@ async function providerFor(c: Context<AppEnv>, workspaceId: string | null): Prom
   try {
     clientSecret = await open(signInConfig(c.env).secretKey, sso.clientSecretSealed, sso.workspaceId);
   } catch (e) {
-    throw new SignInFailure("sso_not_configured", `the client secret cannot be opened (is TOWER_SECRET_KEY the one it was saved under?): ${(e as Error).message}`);
+    throw new SignInFailure(
+      "sso_not_configured",
+      `the client secret cannot be opened (is TOWER_SECRET_KEY the one it was saved under?): ${(e as Error).message}`,
+    );
   }
   return { sso, provider: { issuer: sso.issuer, clientId: sso.clientId, clientSecret, metadata: sso.discovery } };
 }

@@ -29,7 +29,11 @@ const IdParam = z.object({ id: z.string().regex(/^run_[0-9a-z]{20}$/, "must be a
 
 function refuse(what: string, issues: SourceIssue[] | { path: string; message: string }[]): never {
   const shown = issues.map((i) => ({ path: i.path, message: "line" in i ? formatIssue(i as SourceIssue) : i.message }));
-  throw new ApiError("BAD_REQUEST", `${what}: ${shown[0]!.path && !shown[0]!.message.startsWith("line") ? `${shown[0]!.path}: ` : ""}${shown[0]!.message}${shown.length > 1 ? ` (and ${shown.length - 1} more)` : ""}`, shown);
+  throw new ApiError(
+    "BAD_REQUEST",
+    `${what}: ${shown[0]!.path && !shown[0]!.message.startsWith("line") ? `${shown[0]!.path}: ` : ""}${shown[0]!.message}${shown.length > 1 ? ` (and ${shown.length - 1} more)` : ""}`,
+    shown,
+  );
 }
 
 /** Everything a run needs, checked: the plan, or a 400 that says what to fix (and nothing written). */
@@ -41,7 +45,11 @@ async function planFrom(c: Context<AppEnv>, body: z.output<typeof StartRunBody>)
     spec = parsed.value;
   } else {
     const parsed = PipelineSpec.safeParse(body.pipeline);
-    if (!parsed.success) refuse("The pipeline is invalid", issuesFrom(parsed.error).map((i) => ({ ...i, path: `pipeline.${i.path}` })));
+    if (!parsed.success)
+      refuse(
+        "The pipeline is invalid",
+        issuesFrom(parsed.error).map((i) => ({ ...i, path: `pipeline.${i.path}` })),
+      );
     spec = parsed.data;
   }
   const { db } = c.var.deps;
@@ -51,11 +59,19 @@ async function planFrom(c: Context<AppEnv>, body: z.output<typeof StartRunBody>)
     const { name, version } = splitRef(ref);
     const row = Number.isNaN(version) ? null : await findTemplate(db, actor.workspaceId, name, actor.userId ?? "");
     if (!row) {
-      templates.set(ref, Number.isNaN(version) ? `"${ref}": the version after @ must be a whole number` : `unknown template "${name}"; \`tower template ls\` lists them`);
+      templates.set(
+        ref,
+        Number.isNaN(version) ? `"${ref}": the version after @ must be a whole number` : `unknown template "${name}"; \`tower template ls\` lists them`,
+      );
       continue;
     }
     const t = await templateAt(db, row, version ?? undefined);
-    templates.set(ref, t ? { id: t.id, name: t.name, version: t.version, recipe: t.recipe } : `template "${name}" has no version ${version}; its versions are 1 to ${row.latestVersion}`);
+    templates.set(
+      ref,
+      t
+        ? { id: t.id, name: t.name, version: t.version, recipe: t.recipe }
+        : `template "${name}" has no version ${version}; its versions are 1 to ${row.latestVersion}`,
+    );
   }
   const planned = planPipeline(spec, templates, body.params);
   if (!planned.ok) refuse("The pipeline cannot run", planned.issues);
@@ -63,7 +79,9 @@ async function planFrom(c: Context<AppEnv>, body: z.output<typeof StartRunBody>)
   const pool = (await machinePool(db, actor.workspaceId)).map((m) => ({ ...m, online: true, busy: 0 }));
   const unplaceable = planned.plan.steps.flatMap((s) => {
     const pick = pickMachine(pool, s.selector, actor.userId ?? "");
-    return "waiting" in pick ? [{ path: `steps.${s.name}.selector`, message: `no machine can run "${s.id}": ${pick.waiting.replace(/^waiting for /, "needs ")}` }] : [];
+    return "waiting" in pick
+      ? [{ path: `steps.${s.name}.selector`, message: `no machine can run "${s.id}": ${pick.waiting.replace(/^waiting for /, "needs ")}` }]
+      : [];
   });
   if (unplaceable.length) refuse("The pipeline cannot run", unplaceable);
   return planned.plan;
@@ -93,14 +111,29 @@ async function startInstance(c: Context<AppEnv>, runId: string, instanceId: stri
 
 export const pipelines = router()
   .openapi(
-    createRoute({ method: "post", path: "/validate", tags, request: jsonBody(StartRunBody), responses: { 200: jsonResponse(ValidatedPipeline, "The definition would run: its expanded steps."), ...errorResponses } }),
+    createRoute({
+      method: "post",
+      path: "/validate",
+      tags,
+      request: jsonBody(StartRunBody),
+      responses: { 200: jsonResponse(ValidatedPipeline, "The definition would run: its expanded steps."), ...errorResponses },
+    }),
     async (c) => {
       const plan = await planFrom(c, StartRunBody.parse(c.req.valid("json")));
-      return c.json({ ok: true as const, name: plan.name, steps: plan.steps.map((s) => ({ id: s.id, needs: s.needs, selector: s.selector, template: s.template })) }, 200);
+      return c.json(
+        { ok: true as const, name: plan.name, steps: plan.steps.map((s) => ({ id: s.id, needs: s.needs, selector: s.selector, template: s.template })) },
+        200,
+      );
     },
   )
   .openapi(
-    createRoute({ method: "post", path: "/runs", tags, request: jsonBody(StartRunBody), responses: { 201: jsonResponse(RunView, "The run, started."), ...errorResponses } }),
+    createRoute({
+      method: "post",
+      path: "/runs",
+      tags,
+      request: jsonBody(StartRunBody),
+      responses: { 201: jsonResponse(RunView, "The run, started."), ...errorResponses },
+    }),
     async (c) => {
       const body = StartRunBody.parse(c.req.valid("json"));
       const plan = await planFrom(c, body);
@@ -108,7 +141,13 @@ export const pipelines = router()
       const actor = c.var.auth;
       const id = newId("run");
       const instanceId = `${id}-1`;
-      await db.batch(insertRunQueries(db, { id, workspaceId: actor.workspaceId, plan, params: plan.params, createdBy: actor.userId ?? "", createdBySubject: actor.subject, instanceId }, Date.now()));
+      await db.batch(
+        insertRunQueries(
+          db,
+          { id, workspaceId: actor.workspaceId, plan, params: plan.params, createdBy: actor.userId ?? "", createdBySubject: actor.subject, instanceId },
+          Date.now(),
+        ),
+      );
       try {
         await startInstance(c, id, instanceId);
       } catch (e) {
@@ -120,17 +159,35 @@ export const pipelines = router()
     },
   )
   .openapi(
-    createRoute({ method: "get", path: "/runs", tags, request: { query: RunListQuery }, responses: { 200: jsonResponse(RunList, "Runs of this workspace, newest first."), ...errorResponses } }),
+    createRoute({
+      method: "get",
+      path: "/runs",
+      tags,
+      request: { query: RunListQuery },
+      responses: { 200: jsonResponse(RunList, "Runs of this workspace, newest first."), ...errorResponses },
+    }),
     async (c) => c.json({ runs: await shown(c, await listRuns(c.var.deps.db, c.var.auth.workspaceId, c.req.valid("query"))) }, 200),
   )
   .openapi(
-    createRoute({ method: "get", path: "/runs/{id}", tags, request: { params: IdParam }, responses: { 200: jsonResponse(RunView, "The run with every step."), ...errorResponses } }),
+    createRoute({
+      method: "get",
+      path: "/runs/{id}",
+      tags,
+      request: { params: IdParam },
+      responses: { 200: jsonResponse(RunView, "The run with every step."), ...errorResponses },
+    }),
     async (c) => {
       return c.json(await viewOf(c, await runRowsFor(c, c.req.valid("param").id)), 200);
     },
   )
   .openapi(
-    createRoute({ method: "post", path: "/runs/{id}/cancel", tags, request: { params: IdParam }, responses: { 200: jsonResponse(RunView, "The cancelled run; its running sessions are being interrupted."), ...errorResponses } }),
+    createRoute({
+      method: "post",
+      path: "/runs/{id}/cancel",
+      tags,
+      request: { params: IdParam },
+      responses: { 200: jsonResponse(RunView, "The cancelled run; its running sessions are being interrupted."), ...errorResponses },
+    }),
     async (c) => {
       const { id } = c.req.valid("param");
       const { run } = await runRowsFor(c, id);
@@ -154,13 +211,20 @@ export const pipelines = router()
     },
   )
   .openapi(
-    createRoute({ method: "post", path: "/runs/{id}/retry", tags, request: { params: IdParam }, responses: { 200: jsonResponse(RunView, "The run, running again from the steps that did not succeed."), ...errorResponses } }),
+    createRoute({
+      method: "post",
+      path: "/runs/{id}/retry",
+      tags,
+      request: { params: IdParam },
+      responses: { 200: jsonResponse(RunView, "The run, running again from the steps that did not succeed."), ...errorResponses },
+    }),
     async (c) => {
       const { id } = c.req.valid("param");
       const { run } = await runRowsFor(c, id);
       const may = mayManageRun(c.var.auth, run.createdBy);
       if (!may.ok) throw new ApiError("FORBIDDEN", `Not allowed: ${may.why}.`);
-      if (run.status !== "failed" && run.status !== "cancelled") throw new ApiError("CONFLICT", `Run ${id} is ${run.status}; only a failed or cancelled run can be re-run.`);
+      if (run.status !== "failed" && run.status !== "cancelled")
+        throw new ApiError("CONFLICT", `Run ${id} is ${run.status}; only a failed or cancelled run can be re-run.`);
       const instanceId = `${id}-${newId("run").slice(4, 12)}`;
       if (!(await reopenRun(c.var.deps.db, id, instanceId, Date.now()))) throw new ApiError("CONFLICT", `Run ${id} changed just now; look at it again.`);
       try {
@@ -168,7 +232,17 @@ export const pipelines = router()
       } catch (e) {
         // Re-opened with no instance to drive it, the run would say running for good: end it again, with why.
         const why = e instanceof Error ? e.message : String(e);
-        await endRun(c.var.deps.db, id, { status: "failed", reason: `the re-run could not start its Workflow (${why}); retry it again`, stepReason: "not re-run: the Workflow did not start", instanceId }, Date.now());
+        await endRun(
+          c.var.deps.db,
+          id,
+          {
+            status: "failed",
+            reason: `the re-run could not start its Workflow (${why}); retry it again`,
+            stepReason: "not re-run: the Workflow did not start",
+            instanceId,
+          },
+          Date.now(),
+        );
         await publish(c.env, id);
         throw e;
       }

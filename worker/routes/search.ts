@@ -18,7 +18,16 @@ const SEND_BATCH = 100;
 
 export const search = router()
   .openapi(
-    createRoute({ method: "get", path: "/", tags, request: { query: SearchQuery }, responses: { 200: jsonResponse(SearchResponse, "Sessions that match, best first, one per session, each with its best matching event."), ...errorResponses } }),
+    createRoute({
+      method: "get",
+      path: "/",
+      tags,
+      request: { query: SearchQuery },
+      responses: {
+        200: jsonResponse(SearchResponse, "Sessions that match, best first, one per session, each with its best matching event."),
+        ...errorResponses,
+      },
+    }),
     async (c) => {
       const { q, mode, limit, ...filters } = c.req.valid("query");
       if (filters.from !== undefined && filters.to !== undefined && filters.from >= filters.to) throw new ApiError("BAD_REQUEST", "from must be before to");
@@ -28,14 +37,28 @@ export const search = router()
     },
   )
   .openapi(
-    createRoute({ method: "post", path: "/similar", tags, request: jsonBody(SimilarBody), responses: { 200: jsonResponse(SimilarResponse, "Past sessions most like this prompt, with how they went."), ...errorResponses } }),
+    createRoute({
+      method: "post",
+      path: "/similar",
+      tags,
+      request: jsonBody(SimilarBody),
+      responses: { 200: jsonResponse(SimilarResponse, "Past sessions most like this prompt, with how they went."), ...errorResponses },
+    }),
     async (c) => {
       const { prompt, limit } = c.req.valid("json");
       return c.json({ sessions: await similarSessions(c.var.deps.search(), scopeOf(c, {}), prompt, limit) }, 200);
     },
   )
   .openapi(
-    createRoute({ method: "post", path: "/backfill", tags, responses: { 202: jsonResponse(BackfillResponse, "Every session of the workspace is queued for (re-)indexing; running it again changes nothing."), ...errorResponses } }),
+    createRoute({
+      method: "post",
+      path: "/backfill",
+      tags,
+      responses: {
+        202: jsonResponse(BackfillResponse, "Every session of the workspace is queued for (re-)indexing; running it again changes nothing."),
+        ...errorResponses,
+      },
+    }),
     async (c) => {
       const workspaceId = c.var.auth.workspaceId;
       const sessions = await workspaceSessions(c.var.deps.db, workspaceId);
@@ -46,6 +69,11 @@ export const search = router()
     },
   )
   .openapi(
-    createRoute({ method: "get", path: "/stats", tags, responses: { 200: jsonResponse(IndexStats, "What the workspace's index holds, and jobs that failed every retry."), ...errorResponses } }),
+    createRoute({
+      method: "get",
+      path: "/stats",
+      tags,
+      responses: { 200: jsonResponse(IndexStats, "What the workspace's index holds, and jobs that failed every retry."), ...errorResponses },
+    }),
     async (c) => c.json(await indexStats(c.var.deps.db, c.var.auth.workspaceId), 200),
   );

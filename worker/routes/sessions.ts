@@ -44,7 +44,16 @@ const tags = ["sessions"];
 
 export const sessions = router()
   .openapi(
-    createRoute({ method: "post", path: "/", tags, request: { ...jsonBody(CreateSessionBody), headers: z.object({ "idempotency-key": IdempotencyKey.optional() }) }, responses: { 201: jsonResponse(SessionSummary, "The session, queued for its agent (or, for a repeated Idempotency-Key, the one it already made)."), ...errorResponses } }),
+    createRoute({
+      method: "post",
+      path: "/",
+      tags,
+      request: { ...jsonBody(CreateSessionBody), headers: z.object({ "idempotency-key": IdempotencyKey.optional() }) },
+      responses: {
+        201: jsonResponse(SessionSummary, "The session, queued for its agent (or, for a repeated Idempotency-Key, the one it already made)."),
+        ...errorResponses,
+      },
+    }),
     async (c) => {
       const body = c.req.valid("json");
       const { title, agent: agentRef, ...spec } = body;
@@ -52,7 +61,11 @@ export const sessions = router()
       const who = { workspaceId: actor.workspaceId, userId: actor.userId ?? "", subject: actor.subject };
       const key = c.req.valid("header")["idempotency-key"];
       const claim = key ? await claimKey(c.var.deps.db, who, key, await sha256Hex(canonicalJson(body)), newId("ses"), Date.now()) : null;
-      if (claim?.kind === "mismatch") throw new ApiError("CONFLICT", `Idempotency-Key "${key}" was used at ${new Date(claim.createdAt).toISOString()} for a different request; send a new key for a new session, or the same request to get that session back.`);
+      if (claim?.kind === "mismatch")
+        throw new ApiError(
+          "CONFLICT",
+          `Idempotency-Key "${key}" was used at ${new Date(claim.createdAt).toISOString()} for a different request; send a new key for a new session, or the same request to get that session back.`,
+        );
       const id = claim ? (claim.sessionId as SessionId) : undefined;
       const agent = await chooseAgent(c.var.deps.db, who, { agent: agentRef });
       const made = await launchRun(c.env, c.var.deps.db, who, { kind: "launch", agent, spec, title, ...(id ? { id } : {}) });
@@ -65,7 +78,13 @@ export const sessions = router()
     },
   )
   .openapi(
-    createRoute({ method: "get", path: "/", tags, request: { query: SessionListQuery }, responses: { 200: jsonResponse(SessionPage, "One page of the sessions you may see, newest first."), ...errorResponses } }),
+    createRoute({
+      method: "get",
+      path: "/",
+      tags,
+      request: { query: SessionListQuery },
+      responses: { 200: jsonResponse(SessionPage, "One page of the sessions you may see, newest first."), ...errorResponses },
+    }),
     async (c) => {
       const q = c.req.valid("query");
       const cursor = q.cursor ? decodeCursor(q.cursor) : null;
@@ -75,7 +94,13 @@ export const sessions = router()
     },
   )
   .openapi(
-    createRoute({ method: "get", path: "/{id}", tags, request: { params: IdParam }, responses: { 200: jsonResponse(SessionSummary, "The session."), ...errorResponses } }),
+    createRoute({
+      method: "get",
+      path: "/{id}",
+      tags,
+      request: { params: IdParam },
+      responses: { 200: jsonResponse(SessionSummary, "The session."), ...errorResponses },
+    }),
     async (c) => {
       const { id } = c.req.valid("param");
       const { session } = await sessionFor(c, id, "session.read");
@@ -84,7 +109,13 @@ export const sessions = router()
     },
   )
   .openapi(
-    createRoute({ method: "get", path: "/{id}/events", tags, request: { params: IdParam, query: EventsQuery }, responses: { 200: jsonResponse(EventPage, "Events after `after`, in order."), ...errorResponses } }),
+    createRoute({
+      method: "get",
+      path: "/{id}/events",
+      tags,
+      request: { params: IdParam, query: EventsQuery },
+      responses: { 200: jsonResponse(EventPage, "Events after `after`, in order."), ...errorResponses },
+    }),
     async (c) => {
       const { id } = c.req.valid("param");
       const { after, limit } = c.req.valid("query");
@@ -94,7 +125,13 @@ export const sessions = router()
     },
   )
   .openapi(
-    createRoute({ method: "get", path: "/{id}/similar", tags, request: { params: IdParam, query: SimilarQuery }, responses: { 200: jsonResponse(SimilarResponse, "Past sessions most like this one (itself excluded), with how they went."), ...errorResponses } }),
+    createRoute({
+      method: "get",
+      path: "/{id}/similar",
+      tags,
+      request: { params: IdParam, query: SimilarQuery },
+      responses: { 200: jsonResponse(SimilarResponse, "Past sessions most like this one (itself excluded), with how they went."), ...errorResponses },
+    }),
     async (c) => {
       const { id } = c.req.valid("param");
       const { limit } = c.req.valid("query");
@@ -104,7 +141,13 @@ export const sessions = router()
     },
   )
   .openapi(
-    createRoute({ method: "patch", path: "/{id}", tags, request: { params: IdParam, ...jsonBody(PatchSessionBody) }, responses: { 200: jsonResponse(SessionSummary, "The updated session."), ...errorResponses } }),
+    createRoute({
+      method: "patch",
+      path: "/{id}",
+      tags,
+      request: { params: IdParam, ...jsonBody(PatchSessionBody) },
+      responses: { 200: jsonResponse(SessionSummary, "The updated session."), ...errorResponses },
+    }),
     async (c) => {
       const { id } = c.req.valid("param");
       const { title, archived } = c.req.valid("json");
@@ -115,7 +158,13 @@ export const sessions = router()
     },
   )
   .openapi(
-    createRoute({ method: "post", path: "/{id}/interrupt", tags, request: { params: IdParam }, responses: { 200: jsonResponse(SessionSummary, "Interrupting (or interrupted, if it had not started)."), ...errorResponses } }),
+    createRoute({
+      method: "post",
+      path: "/{id}/interrupt",
+      tags,
+      request: { params: IdParam },
+      responses: { 200: jsonResponse(SessionSummary, "Interrupting (or interrupted, if it had not started)."), ...errorResponses },
+    }),
     async (c) => {
       const { id } = c.req.valid("param");
       await sessionFor(c, id, "session.act");
@@ -124,7 +173,13 @@ export const sessions = router()
     },
   )
   .openapi(
-    createRoute({ method: "post", path: "/{id}/continue", tags, request: { params: IdParam, ...jsonBody(ContinueSessionBody) }, responses: { 200: jsonResponse(SessionSummary, "The continued session, or the new fork."), ...errorResponses } }),
+    createRoute({
+      method: "post",
+      path: "/{id}/continue",
+      tags,
+      request: { params: IdParam, ...jsonBody(ContinueSessionBody) },
+      responses: { 200: jsonResponse(SessionSummary, "The continued session, or the new fork."), ...errorResponses },
+    }),
     async (c) => {
       const { id } = c.req.valid("param");
       const body = c.req.valid("json");
@@ -144,7 +199,13 @@ export const sessions = router()
     },
   )
   .openapi(
-    createRoute({ method: "get", path: "/{id}/shares", tags, request: { params: IdParam }, responses: { 200: jsonResponse(z.object({ ownerId: z.string(), shares: z.array(Share) }), "Who the session is shared with."), ...errorResponses } }),
+    createRoute({
+      method: "get",
+      path: "/{id}/shares",
+      tags,
+      request: { params: IdParam },
+      responses: { 200: jsonResponse(z.object({ ownerId: z.string(), shares: z.array(Share) }), "Who the session is shared with."), ...errorResponses },
+    }),
     async (c) => {
       const { id } = c.req.valid("param");
       const { session } = await sessionFor(c, id, "session.read");
@@ -152,7 +213,13 @@ export const sessions = router()
     },
   )
   .openapi(
-    createRoute({ method: "put", path: "/{id}/shares", tags, request: { params: IdParam, ...jsonBody(ShareBody) }, responses: { 200: jsonResponse(Share, "The grant, created or changed."), ...errorResponses } }),
+    createRoute({
+      method: "put",
+      path: "/{id}/shares",
+      tags,
+      request: { params: IdParam, ...jsonBody(ShareBody) },
+      responses: { 200: jsonResponse(Share, "The grant, created or changed."), ...errorResponses },
+    }),
     async (c) => {
       const { id } = c.req.valid("param");
       const { principal, role } = c.req.valid("json");
@@ -168,17 +235,30 @@ export const sessions = router()
     },
   )
   .openapi(
-    createRoute({ method: "delete", path: "/{id}/shares/{principal}", tags, request: { params: IdParam.extend({ principal: ShareBody.shape.principal }) }, responses: { 200: jsonResponse(z.object({ removed: z.literal(true) }), "The grant is gone."), ...errorResponses } }),
+    createRoute({
+      method: "delete",
+      path: "/{id}/shares/{principal}",
+      tags,
+      request: { params: IdParam.extend({ principal: ShareBody.shape.principal }) },
+      responses: { 200: jsonResponse(z.object({ removed: z.literal(true) }), "The grant is gone."), ...errorResponses },
+    }),
     async (c) => {
       const { id, principal } = c.req.valid("param");
       await sessionFor(c, id, "session.manage");
-      if (!(await changeAccess(c, id, () => deleteGrant(c.var.deps.db, id, principal)))) throw new ApiError("NOT_FOUND", `The session is not shared with ${principal}.`);
+      if (!(await changeAccess(c, id, () => deleteGrant(c.var.deps.db, id, principal))))
+        throw new ApiError("NOT_FOUND", `The session is not shared with ${principal}.`);
       await recordAudit(c, "session.unshare", id, { principal });
       return c.json({ removed: true as const }, 200);
     },
   )
   .openapi(
-    createRoute({ method: "post", path: "/{id}/handoff", tags, request: { params: IdParam, ...jsonBody(HandoffBody) }, responses: { 200: jsonResponse(SessionSummary, "The session, now owned by the new member."), ...errorResponses } }),
+    createRoute({
+      method: "post",
+      path: "/{id}/handoff",
+      tags,
+      request: { params: IdParam, ...jsonBody(HandoffBody) },
+      responses: { 200: jsonResponse(SessionSummary, "The session, now owned by the new member."), ...errorResponses },
+    }),
     async (c) => {
       const { id } = c.req.valid("param");
       const { userId } = c.req.valid("json");
@@ -190,7 +270,12 @@ export const sessions = router()
         const handed = orThrow(await (await sessionRoom(c.env, id)).handoff(userId, c.var.auth.subject));
         // The previous owner keeps a collaborator's access, so a handoff never locks them out mid-run.
         if (session.ownerId && session.ownerId !== userId) {
-          await putGrant(c.var.deps.db, c.var.auth.workspaceId, id, { principal: `user:${session.ownerId}`, role: "collaborator", grantedBy: c.var.auth.subject, createdAt: Date.now() });
+          await putGrant(c.var.deps.db, c.var.auth.workspaceId, id, {
+            principal: `user:${session.ownerId}`,
+            role: "collaborator",
+            grantedBy: c.var.auth.subject,
+            createdAt: Date.now(),
+          });
         }
         return handed;
       });
@@ -204,7 +289,10 @@ export const sessions = router()
       path: "/{id}/approvals/{approvalId}/decision",
       tags,
       request: { params: IdParam.extend({ approvalId: ApprovalId }), ...jsonBody(DecisionBody) },
-      responses: { 200: jsonResponse(Approval, "The decided approval (the same answer again is idempotent; another input, edit or a late decision is 409)."), ...errorResponses },
+      responses: {
+        200: jsonResponse(Approval, "The decided approval (the same answer again is idempotent; another input, edit or a late decision is 409)."),
+        ...errorResponses,
+      },
     }),
     // The session-scoped twin of /api/approvals/:id/decision: it needs no lookup in D1, so a client that
     // learnt of the approval on the session's socket can decide at once, before the inbox has caught up.

@@ -26,7 +26,12 @@ function shown(c: Context<AppEnv>, row: SsoRow): SsoConfig {
 
 export const ssoSettings = router()
   .openapi(
-    createRoute({ method: "get", path: "/", tags, responses: { 200: jsonResponse(SsoConfig, "The workspace's SSO provider (never its secret)."), ...errorResponses } }),
+    createRoute({
+      method: "get",
+      path: "/",
+      tags,
+      responses: { 200: jsonResponse(SsoConfig, "The workspace's SSO provider (never its secret)."), ...errorResponses },
+    }),
     async (c) => {
       const row = await getSso(c.var.deps.db, c.var.auth.workspaceId);
       if (!row) throw new ApiError("NOT_FOUND", "This workspace has no SSO provider; PUT one here.");
@@ -46,7 +51,10 @@ export const ssoSettings = router()
       try {
         discovery = await discover(body.issuer, body.clientId);
       } catch (e) {
-        throw new ApiError("BAD_REQUEST", `issuer: Tower could not read its discovery document (${(e as Error).message}); check the URL and that the provider is up.`);
+        throw new ApiError(
+          "BAD_REQUEST",
+          `issuer: Tower could not read its discovery document (${(e as Error).message}); check the URL and that the provider is up.`,
+        );
       }
       const sealed = body.clientSecret ? await seal(signInConfig(c.env).secretKey, body.clientSecret, actor.workspaceId) : existing!.clientSecretSealed;
       const row: SsoRow = {
@@ -62,12 +70,23 @@ export const ssoSettings = router()
         updatedAt: Date.now(),
       };
       await putSso(db, row);
-      await recordAudit(c, "sso.configure", actor.workspaceId, { issuer: row.issuer, clientId: row.clientId, allowedDomains: row.allowedDomains, newUserRole: row.newUserRole, secretChanged: !!body.clientSecret });
+      await recordAudit(c, "sso.configure", actor.workspaceId, {
+        issuer: row.issuer,
+        clientId: row.clientId,
+        allowedDomains: row.allowedDomains,
+        newUserRole: row.newUserRole,
+        secretChanged: !!body.clientSecret,
+      });
       return c.json(shown(c, row), 200);
     },
   )
   .openapi(
-    createRoute({ method: "delete", path: "/", tags, responses: { 200: jsonResponse(z.object({ removed: z.boolean() }), "SSO is off for this workspace."), ...errorResponses } }),
+    createRoute({
+      method: "delete",
+      path: "/",
+      tags,
+      responses: { 200: jsonResponse(z.object({ removed: z.boolean() }), "SSO is off for this workspace."), ...errorResponses },
+    }),
     async (c) => {
       const removed = await deleteSso(c.var.deps.db, c.var.auth.workspaceId);
       if (removed) await recordAudit(c, "sso.remove", c.var.auth.workspaceId, {});

@@ -24,7 +24,8 @@ const Param = z.object({ id: TokenId });
 function checkScopes(c: Context<AppEnv>, scopes: string[]): void {
   const actor = c.var.auth;
   if (scopes.includes("*") && !actor.scopes.includes("*")) throw new ApiError("FORBIDDEN", "A token with limited scopes cannot create one with all scopes.");
-  if (scopes.includes("admin") && !can(actor, "token.admin").ok) throw new ApiError("FORBIDDEN", "Only owners and admins can create tokens with the admin scope.");
+  if (scopes.includes("admin") && !can(actor, "token.admin").ok)
+    throw new ApiError("FORBIDDEN", "Only owners and admins can create tokens with the admin scope.");
 }
 
 /** The token, if the actor may manage it: their own, or anyone's in the workspace for admins. */
@@ -37,7 +38,13 @@ async function manageable(c: Context<AppEnv>, id: string) {
 
 export const tokens = router()
   .openapi(
-    createRoute({ method: "get", path: "/", tags, request: { query: z.object({ all: z.enum(["true", "false"]).default("false") }) }, responses: { 200: jsonResponse(z.object({ tokens: z.array(TokenInfo) }), "Tokens (never their secrets)."), ...errorResponses } }),
+    createRoute({
+      method: "get",
+      path: "/",
+      tags,
+      request: { query: z.object({ all: z.enum(["true", "false"]).default("false") }) },
+      responses: { 200: jsonResponse(z.object({ tokens: z.array(TokenInfo) }), "Tokens (never their secrets)."), ...errorResponses },
+    }),
     async (c) => {
       const all = c.req.valid("query").all === "true";
       const actor = c.var.auth;
@@ -46,7 +53,13 @@ export const tokens = router()
     },
   )
   .openapi(
-    createRoute({ method: "post", path: "/", tags, request: jsonBody(CreateTokenBody), responses: { 201: jsonResponse(IssuedToken, "The new token; its secret is shown only here."), ...errorResponses } }),
+    createRoute({
+      method: "post",
+      path: "/",
+      tags,
+      request: jsonBody(CreateTokenBody),
+      responses: { 201: jsonResponse(IssuedToken, "The new token; its secret is shown only here."), ...errorResponses },
+    }),
     async (c) => {
       const body = c.req.valid("json");
       const actor = c.var.auth;
@@ -57,14 +70,34 @@ export const tokens = router()
       const { db } = c.var.deps;
       // The token and its audit entry commit together or not at all.
       await db.batch([
-        insertTokenQuery(db, { id, workspaceId: actor.workspaceId, kind: "user", name: body.name, subject: actor.subject, userId: actor.userId, scopes: body.scopes, expiresAt: now + body.expiresInDays * DAY, tokenHash: await hashToken(token) }, now),
+        insertTokenQuery(
+          db,
+          {
+            id,
+            workspaceId: actor.workspaceId,
+            kind: "user",
+            name: body.name,
+            subject: actor.subject,
+            userId: actor.userId,
+            scopes: body.scopes,
+            expiresAt: now + body.expiresInDays * DAY,
+            tokenHash: await hashToken(token),
+          },
+          now,
+        ),
         auditQuery(c, auditEntry(c, "token.create", id, { name: body.name, scopes: body.scopes, expiresInDays: body.expiresInDays })),
       ]);
       return c.json({ token, info: (await getToken(db, actor.workspaceId, id))! }, 201);
     },
   )
   .openapi(
-    createRoute({ method: "post", path: "/{id}/rotate", tags, request: { params: Param }, responses: { 200: jsonResponse(IssuedToken, "The replacement; the old token stops working now."), ...errorResponses } }),
+    createRoute({
+      method: "post",
+      path: "/{id}/rotate",
+      tags,
+      request: { params: Param },
+      responses: { 200: jsonResponse(IssuedToken, "The replacement; the old token stops working now."), ...errorResponses },
+    }),
     async (c) => {
       const old = await manageable(c, c.req.valid("param").id);
       if (old.revokedAt) throw new ApiError("CONFLICT", "This token is already revoked; create a new one instead.");
@@ -76,7 +109,23 @@ export const tokens = router()
       const lifetime = old.expiresAt ? old.expiresAt - old.createdAt : 90 * DAY;
       // One batch: the replacement exists exactly when the old token stops working.
       await db.batch([
-        insertTokenQuery(db, { id, workspaceId: actor.workspaceId, kind: old.kind, name: old.name, subject: old.subject, userId: old.userId, agentId: old.agentId, scopes: old.scopes, expiresAt: now + lifetime, rotatedFrom: old.id, tokenHash: await hashToken(token) }, now),
+        insertTokenQuery(
+          db,
+          {
+            id,
+            workspaceId: actor.workspaceId,
+            kind: old.kind,
+            name: old.name,
+            subject: old.subject,
+            userId: old.userId,
+            agentId: old.agentId,
+            scopes: old.scopes,
+            expiresAt: now + lifetime,
+            rotatedFrom: old.id,
+            tokenHash: await hashToken(token),
+          },
+          now,
+        ),
         revokeTokenQuery(db, old.id, now),
         auditQuery(c, auditEntry(c, "token.rotate", old.id, { replacement: id })),
       ]);
@@ -85,7 +134,13 @@ export const tokens = router()
     },
   )
   .openapi(
-    createRoute({ method: "delete", path: "/{id}", tags, request: { params: Param }, responses: { 200: jsonResponse(TokenInfo, "The revoked token."), ...errorResponses } }),
+    createRoute({
+      method: "delete",
+      path: "/{id}",
+      tags,
+      request: { params: Param },
+      responses: { 200: jsonResponse(TokenInfo, "The revoked token."), ...errorResponses },
+    }),
     async (c) => {
       const t = await manageable(c, c.req.valid("param").id);
       const actor = c.var.auth;

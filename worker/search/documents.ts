@@ -50,10 +50,14 @@ export function docsOf(e: SessionEvent): IndexDoc[] {
       const m = e.message;
       if (m.type === "result" && typeof m.result === "string") push({ kind: "result", toolName: null, path: null, text: clean(m.result, MAX_TEXT) });
       for (const b of m.type === "assistant" || m.type === "user" ? contentBlocks(m) : []) {
-        if (b.type === "text" && typeof b.text === "string" && m.type === "assistant") push({ kind: "assistant", toolName: null, path: null, text: clean(b.text, MAX_TEXT) });
+        if (b.type === "text" && typeof b.text === "string" && m.type === "assistant")
+          push({ kind: "assistant", toolName: null, path: null, text: clean(b.text, MAX_TEXT) });
         else if (b.type === "tool_use" && typeof b.name === "string") {
           const input = isRecord(b.input) ? b.input : {};
-          const path = (WRITE_TOOLS as readonly string[]).includes(b.name) && typeof (input.file_path ?? input.notebook_path) === "string" ? String(input.file_path ?? input.notebook_path) : null;
+          const path =
+            (WRITE_TOOLS as readonly string[]).includes(b.name) && typeof (input.file_path ?? input.notebook_path) === "string"
+              ? String(input.file_path ?? input.notebook_path)
+              : null;
           push({ kind: "tool-call", toolName: b.name, path: path ? clean(path, 1000) : null, text: clean(`${b.name} ${JSON.stringify(input)}`, MAX_TEXT) });
         } else if (b.type === "tool_result") push({ kind: "tool-result", toolName: null, path: null, text: clean(toolResultText(b.content), MAX_TOOL_RESULT) });
       }

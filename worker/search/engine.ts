@@ -59,7 +59,7 @@ async function semanticRanked(deps: SearchDeps, scope: Scope, text: string, kind
     {
       workspaceId: scope.workspaceId,
       ...(sessionIds ? { sessionIds } : {}),
-      ...(kinds ?? f.kind ? { kinds: kinds ?? f.kind } : {}),
+      ...((kinds ?? f.kind) ? { kinds: kinds ?? f.kind } : {}),
       ...(f.tool !== undefined ? { toolName: f.tool } : {}),
       ...(f.from !== undefined ? { from: f.from } : {}),
       ...(f.to !== undefined ? { to: f.to } : {}),
@@ -68,7 +68,15 @@ async function semanticRanked(deps: SearchDeps, scope: Scope, text: string, kind
   );
   const best = bestPerGroup(hits, (h) => h.sessionId);
   // The vector index only proposes: D1 re-checks workspace, visibility and every filter.
-  const rows = new Map((await docsInScope(deps.db, scope, best.map((h) => h.docId))).map((r) => [r.id, r]));
+  const rows = new Map(
+    (
+      await docsInScope(
+        deps.db,
+        scope,
+        best.map((h) => h.docId),
+      )
+    ).map((r) => [r.id, r]),
+  );
   return best.flatMap((h) => {
     const hit = rows.get(h.docId);
     return hit ? [{ hit, score: h.score }] : [];
@@ -95,7 +103,10 @@ function combine(mode: SearchMode, text: Ranked[], semantic: Ranked[]): Fused[] 
 }
 
 async function toResults(deps: SearchDeps, q: ParsedQuery, fused: Fused[]): Promise<SearchResult[]> {
-  const texts = await docTexts(deps.db, fused.map((f) => f.hit.id));
+  const texts = await docTexts(
+    deps.db,
+    fused.map((f) => f.hit.id),
+  );
   const terms = highlightTerms(q);
   return fused.map(({ hit, score, foundBy }) => ({
     sessionId: hit.sessionId as SearchResult["sessionId"],
@@ -138,8 +149,22 @@ export async function similarSessions(deps: SearchDeps, scope: Scope, text: stri
     semanticRanked(deps, about, text, ABOUT),
   ]);
   const keep = (r: Ranked) => r.hit.sessionId !== exclude;
-  const textRankedList = bestPerGroup(textHits, (h) => h.sessionId).map((hit) => ({ hit, score: -hit.rank })).filter(keep);
+  const textRankedList = bestPerGroup(textHits, (h) => h.sessionId)
+    .map((hit) => ({ hit, score: -hit.rank }))
+    .filter(keep);
   const fused = combine("hybrid", textRankedList, semantic.filter(keep)).slice(0, limit);
-  const [results, files] = await Promise.all([toResults(deps, q, fused), changedFiles(deps.db, scope.workspaceId, fused.map((f) => f.hit.sessionId))]);
-  return results.map((r, i) => ({ ...r, result: fused[i]!.hit.result?.slice(0, 500) ?? null, endedAt: fused[i]!.hit.endedAt, changedFiles: files.get(r.sessionId) ?? [] }));
+  const [results, files] = await Promise.all([
+    toResults(deps, q, fused),
+    changedFiles(
+      deps.db,
+      scope.workspaceId,
+      fused.map((f) => f.hit.sessionId),
+    ),
+  ]);
+  return results.map((r, i) => ({
+    ...r,
+    result: fused[i]!.hit.result?.slice(0, 500) ?? null,
+    endedAt: fused[i]!.hit.endedAt,
+    changedFiles: files.get(r.sessionId) ?? [],
+  }));
 }

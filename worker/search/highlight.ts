@@ -32,7 +32,11 @@ function hits(text: string, exact: ReadonlySet<string>, prefixes: readonly strin
 export function snippet(text: string, terms: { exact: readonly string[]; prefixes: readonly string[] }, width = 160): string {
   const flat = text.replace(/\s+/g, " ").trim();
   const exact = new Set(terms.exact.flatMap((t) => [t.toLowerCase(), stem(t.toLowerCase())]));
-  const all = hits(flat, exact, terms.prefixes.map((p) => p.toLowerCase()));
+  const all = hits(
+    flat,
+    exact,
+    terms.prefixes.map((p) => p.toLowerCase()),
+  );
   let from = 0;
   if (all.length && flat.length > width) {
     let best = 0;

@@ -41,7 +41,15 @@ export async function runIndexJob(deps: { db: Db; embedder: Embedder; vectors: V
   const ids = await writeDocs(deps.db, job.workspaceId, job.sessionId, docs);
   const vectors = await deps.embedder.embed(docs.map((d) => d.text.slice(0, EMBED_CHARS)));
   await deps.vectors.upsert(
-    docs.map((d, i) => ({ docId: ids[i]!, workspaceId: job.workspaceId, sessionId: job.sessionId, kind: d.kind, toolName: d.toolName, at: d.at, values: vectors[i]! })),
+    docs.map((d, i) => ({
+      docId: ids[i]!,
+      workspaceId: job.workspaceId,
+      sessionId: job.sessionId,
+      kind: d.kind,
+      toolName: d.toolName,
+      at: d.at,
+      values: vectors[i]!,
+    })),
   );
   return { ok: true, docs: docs.length };
 }

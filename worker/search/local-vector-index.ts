@@ -65,7 +65,15 @@ export class LocalVectorIndex implements VectorIndex {
     await writeVectors(
       this.db,
       this.model,
-      records.map((r) => ({ docId: r.docId, workspaceId: r.workspaceId, sessionId: r.sessionId, kind: r.kind, toolName: r.toolName, at: r.at, vec: quantize(r.values) })),
+      records.map((r) => ({
+        docId: r.docId,
+        workspaceId: r.workspaceId,
+        sessionId: r.sessionId,
+        kind: r.kind,
+        toolName: r.toolName,
+        at: r.at,
+        vec: quantize(r.values),
+      })),
     );
   }
 

@@ -19,7 +19,14 @@ export async function handleQueue(batch: MessageBatch<unknown>, env: Env): Promi
     for (const msg of batch.messages) {
       const job = IndexJob.safeParse(msg.body);
       try {
-        await recordDeadLetter(db, job.success ? job.data.workspaceId : "", job.success ? job.data.sessionId : "", JSON.stringify(msg.body ?? null).slice(0, 2000), msg.attempts, Date.now());
+        await recordDeadLetter(
+          db,
+          job.success ? job.data.workspaceId : "",
+          job.success ? job.data.sessionId : "",
+          JSON.stringify(msg.body ?? null).slice(0, 2000),
+          msg.attempts,
+          Date.now(),
+        );
         msg.ack();
       } catch (e) {
         console.error("search: recording a dead letter failed", e);

@@ -5,7 +5,9 @@
  */
 
 const STOPWORDS = new Set(
-  "a an and are as at be been but by can could did do does for from had has have how i if in into is it its me my no not of on or our so that the their them then there these they this to too was we were what when where which who why will with would you your".split(" "),
+  "a an and are as at be been but by can could did do does for from had has have how i if in into is it its me my no not of on or our so that the their them then there these they this to too was we were what when where which who why will with would you your".split(
+    " ",
+  ),
 );
 
 /** Lower-cased words of `text`, with camelCase, snake_case, paths and dotted names split. */
@@ -49,5 +51,7 @@ export function stem(w: string): string {
 
 /** Content words of `text`, stemmed, without stopwords: the terms both search paths reason about. */
 export function terms(text: string): string[] {
-  return words(text).filter((w) => !isStopword(w)).map(stem);
+  return words(text)
+    .filter((w) => !isStopword(w))
+    .map(stem);
 }

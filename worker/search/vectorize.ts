@@ -23,9 +23,9 @@ export class VectorizeVectorIndex implements VectorIndex {
     for (let i = 0; i < records.length; i += UPSERT_BATCH) {
       await this.index.upsert(
         records.slice(i, i + UPSERT_BATCH).map((r) => ({
-        id: String(r.docId),
-        namespace: r.workspaceId,
-        values: Array.from(r.values),
+          id: String(r.docId),
+          namespace: r.workspaceId,
+          values: Array.from(r.values),
           metadata: { sessionId: r.sessionId, kind: r.kind, toolName: r.toolName ?? "", at: r.at },
         })),
       );
@@ -36,7 +36,8 @@ export class VectorizeVectorIndex implements VectorIndex {
     const filter: Record<string, unknown> = {};
     if (f.kinds?.length) filter.kind = { $in: [...f.kinds] };
     if (f.toolName !== undefined) filter.toolName = { $eq: f.toolName };
-    if (f.from !== undefined || f.to !== undefined) filter.at = { ...(f.from !== undefined ? { $gte: f.from } : {}), ...(f.to !== undefined ? { $lt: f.to } : {}) };
+    if (f.from !== undefined || f.to !== undefined)
+      filter.at = { ...(f.from !== undefined ? { $gte: f.from } : {}), ...(f.to !== undefined ? { $lt: f.to } : {}) };
     if (f.sessionIds && f.sessionIds.length <= MAX_IN) filter.sessionId = { $in: [...f.sessionIds] };
     const r = await this.index.query(Array.from(vector), {
       topK: Math.min(topK, MAX_TOP_K),

@@ -20,7 +20,10 @@ export function auditCommand(ctx: CliContext): Command {
       const { entries } = await clientFor(ctx, cmd).listAudit(q);
       if (json) return printJson(ctx.io, entries);
       const rows = entries.map((e) => [String(e.seq), new Date(e.at).toISOString(), e.actor, e.via, e.action, e.target]);
-      printLines(ctx.io, table(["SEQ", "AT", "ACTOR", "VIA", "ACTION", "TARGET"], rows, [0]).map((text) => ({ text })));
+      printLines(
+        ctx.io,
+        table(["SEQ", "AT", "ACTOR", "VIA", "ACTION", "TARGET"], rows, [0]).map((text) => ({ text })),
+      );
     });
   const verify = new Command("verify")
     .description("check the audit log's hash chain; exits 1 and names the first bad entry if it was tampered with")

@@ -17,11 +17,7 @@ export function denyCommand(ctx: CliContext): Command {
     .action(async (id: ApprovalId, flags: { comment?: string; json?: boolean }, cmd: Command) => {
       const comment = flags.comment?.trim();
       if (!comment) {
-        throw new CliError(
-          "USAGE",
-          "deny needs --comment: Claude reads it to know what to do instead",
-          `tower deny ${id} --comment "use pnpm instead of npm"`,
-        );
+        throw new CliError("USAGE", "deny needs --comment: Claude reads it to know what to do instead", `tower deny ${id} --comment "use pnpm instead of npm"`);
       }
       const approval = await decideOn(ctx, cmd, id, { decision: "deny", comment });
       if (flags.json) return printJson(ctx.io, approval);

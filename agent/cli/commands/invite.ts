@@ -16,7 +16,11 @@ export function inviteCommand(ctx: CliContext): Command {
     .option("--expires-in-hours <n>", "how long the link works", countFlag(1, 720), 72)
     .option("--json", "print the invitation as JSON")
     .action(async (flags: { role: "admin" | "member" | "viewer"; email?: string; expiresInHours: number; json?: boolean }, cmd: Command) => {
-      const r = await clientFor(ctx, cmd).createInvitation({ role: flags.role, expiresInHours: flags.expiresInHours, ...(flags.email ? { email: flags.email } : {}) });
+      const r = await clientFor(ctx, cmd).createInvitation({
+        role: flags.role,
+        expiresInHours: flags.expiresInHours,
+        ...(flags.email ? { email: flags.email } : {}),
+      });
       if (flags.json) return printJson(ctx.io, r);
       printLines(ctx.io, [
         { text: `invitation for a ${r.invitation.role}${r.invitation.email ? ` (${r.invitation.email})` : ""}, valid ${flags.expiresInHours} h:` },
@@ -35,10 +39,12 @@ export function joinCommand(ctx: CliContext): Command {
     .option("--json", "print the result as JSON")
     .action(async (codeOrLink: string, flags: { name?: string; email?: string; json?: boolean }, cmd: Command) => {
       const code = codeOrLink.includes("#") ? codeOrLink.slice(codeOrLink.indexOf("#") + 1) : codeOrLink;
-      if (!code.startsWith("inv_")) throw new CliError("USAGE", "that is not an invitation code or link", "paste the whole link you were sent, or the code after its #");
+      if (!code.startsWith("inv_"))
+        throw new CliError("USAGE", "that is not an invitation code or link", "paste the whole link you were sent, or the code after its #");
       const url = codeOrLink.startsWith("http") ? new URL(codeOrLink).origin : serverFor(ctx, cmd);
       const newcomer = flags.name !== undefined || flags.email !== undefined;
-      if (newcomer && (!flags.name || !flags.email)) throw new CliError("USAGE", "a new account needs both --name and --email", "give both, or neither to join with the account you are signed in as");
+      if (newcomer && (!flags.name || !flags.email))
+        throw new CliError("USAGE", "a new account needs both --name and --email", "give both, or neither to join with the account you are signed in as");
       // An existing account joins as itself (its saved token); an invitation never makes or takes an account by email alone.
       const token = newcomer ? "" : signedInToken(ctx, cmd, url);
       const client = createApiClient({ baseUrl: url, token, ...(ctx.fetch ? { fetch: ctx.fetch } : {}) });
@@ -57,6 +63,11 @@ function signedInToken(ctx: CliContext, cmd: Command, url: string): string {
   const explicit = cmd.optsWithGlobals<{ token?: string }>().token ?? ctx.env.TOWER_TOKEN;
   const file = readConfigFile(configPath(ctx.env, ctx.homeDir));
   const token = explicit ?? (file?.url?.replace(/\/+$/, "") === url ? file.token : undefined);
-  if (!token) throw new CliError("USAGE", `you are not signed in to ${url}`, "sign in first (`tower login`) to join with your account, or give --name and --email to create a new one");
+  if (!token)
+    throw new CliError(
+      "USAGE",
+      `you are not signed in to ${url}`,
+      "sign in first (`tower login`) to join with your account, or give --name and --email to create a new one",
+    );
   return token;
 }

@@ -96,7 +96,11 @@ async function launched(ctx: CliContext, client: ApiClient, session: SessionSumm
 async function launchTemplate(ctx: CliContext, cmd: Command, words: string[], flags: LaunchFlags, ref: { name: string; version?: number }): Promise<void> {
   const conflicting = (["model", "maxTurns", "appendSystemPrompt", "allowedTools", "disallowedTools", "addDir"] as const).filter((k) => flags[k] !== undefined);
   if (words.length || conflicting.length) {
-    throw new CliError("USAGE", `--template takes its prompt and options from the template`, "drop the prompt and model/tool flags, or edit the template (a new version)");
+    throw new CliError(
+      "USAGE",
+      `--template takes its prompt and options from the template`,
+      "drop the prompt and model/tool flags, or edit the template (a new version)",
+    );
   }
   const client = clientFor(ctx, cmd);
   const session = await client.launchTemplate(ref.name, {

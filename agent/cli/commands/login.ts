@@ -16,7 +16,12 @@ export function loginCommand(ctx: CliContext): Command {
     .action(async (flags: { json?: boolean }, cmd: Command) => {
       const url = serverFor(ctx, cmd);
       const client = createApiClient({ baseUrl: url, token: "", ...(ctx.fetch ? { fetch: ctx.fetch } : {}) });
-      const done = await deviceSignIn(client, { kind: "cli" }, (lines) => printLines(ctx.io, lines.map((text) => ({ text }))));
+      const done = await deviceSignIn(client, { kind: "cli" }, (lines) =>
+        printLines(
+          ctx.io,
+          lines.map((text) => ({ text })),
+        ),
+      );
       const path = saveConfig(ctx, { url, token: done.token });
       if (flags.json) return printJson(ctx.io, { url, workspaceId: done.workspaceId, config: path });
       printLines(ctx.io, [{ text: `signed in to ${url} (workspace ${done.workspaceId}); saved in ${path}`, tone: "ok" }]);
@@ -31,7 +36,9 @@ export function deviceCommand(ctx: CliContext): Command {
       .action(async (code: string, _flags: unknown, cmd: Command) => {
         const r = await clientFor(ctx, cmd).decideDeviceSignIn(code, decision);
         const what = r.kind === "agent" ? `the machine "${r.machineName}"` : "the terminal";
-        printLines(ctx.io, [{ text: decision === "approve" ? `approved: ${what} is signed in` : `denied ${what}`, tone: decision === "approve" ? "ok" : "warn" }]);
+        printLines(ctx.io, [
+          { text: decision === "approve" ? `approved: ${what} is signed in` : `denied ${what}`, tone: decision === "approve" ? "ok" : "warn" },
+        ]);
       });
   return new Command("device").description("approve or deny a device sign-in").addCommand(decide("approve")).addCommand(decide("deny"));
 }

@@ -19,7 +19,10 @@ interface LsFlags {
 }
 
 function statusList(value: string): SessionStatus[] {
-  const names = value.split(",").map((s) => s.trim()).filter(Boolean);
+  const names = value
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
   if (names.length === 0) throw new InvalidArgumentError("give at least one status");
   return names.map((n) => {
     const r = SessionStatus.safeParse(n);
@@ -49,7 +52,10 @@ export function lsCommand(ctx: CliContext): Command {
       });
       if (flags.json) return printJson(ctx.io, page);
       if (page.sessions.length === 0) {
-        return printLines(ctx.io, [{ text: "no sessions", tone: "dim" }, { text: '  tower launch --cwd DIR "what to do"', tone: "dim" }]);
+        return printLines(ctx.io, [
+          { text: "no sessions", tone: "dim" },
+          { text: '  tower launch --cwd DIR "what to do"', tone: "dim" },
+        ]);
       }
       const now = ctx.now();
       const rows = page.sessions.map((s) => {

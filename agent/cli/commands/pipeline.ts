@@ -15,7 +15,16 @@ import { CliError, EXIT, paint, printJson, printLines, table, type Line, type To
 import { formatAge, formatCost } from "../render";
 import { paramFlag } from "../params";
 
-const TONE: Record<StepStatus, Tone | undefined> = { pending: "dim", queued: "warn", running: "accent", retrying: "warn", succeeded: "ok", failed: "error", skipped: "dim", cancelled: "dim" };
+const TONE: Record<StepStatus, Tone | undefined> = {
+  pending: "dim",
+  queued: "warn",
+  running: "accent",
+  retrying: "warn",
+  succeeded: "ok",
+  failed: "error",
+  skipped: "dim",
+  cancelled: "dim",
+};
 
 /** The run as lines: a header, then one row per step in graph order. */
 export function runLines(run: RunView, color: boolean): Line[] {
@@ -96,7 +105,11 @@ export function pipelineCommand(ctx: CliContext): Command {
       const client = clientFor(ctx, sub);
       const run = await client.startPipelineRun({ yaml, params: flags.param ?? {} });
       if (flags.json && !flags.wait) return printJson(ctx.io, run);
-      if (!flags.json) printLines(ctx.io, [{ text: `started ${run.name} ${run.id} (${run.steps.length} steps)`, tone: "bold" }, ...(flags.wait ? [] : [{ text: `  tower pipeline show ${run.id}`, tone: "dim" as const }])]);
+      if (!flags.json)
+        printLines(ctx.io, [
+          { text: `started ${run.name} ${run.id} (${run.steps.length} steps)`, tone: "bold" },
+          ...(flags.wait ? [] : [{ text: `  tower pipeline show ${run.id}`, tone: "dim" as const }]),
+        ]);
       if (flags.wait) ctx.exitCode = await follow(ctx, client, run, flags.json === true);
     });
   cmd
@@ -111,12 +124,25 @@ export function pipelineCommand(ctx: CliContext): Command {
       const now = ctx.now();
       const rows = runs.map((r) => {
         const count = (s: StepStatus) => r.steps.filter((x) => x.status === s).length;
-        return [paint(r.status, r.status === "succeeded" ? "ok" : r.status === "failed" ? "error" : r.status === "running" ? "accent" : "dim", ctx.io.color), r.id, r.name, `${count("succeeded")}/${r.steps.length}`, String(count("running")), String(count("queued")), formatCost(r.costUsd), `${formatAge(now - r.createdAt)} ago`];
+        return [
+          paint(r.status, r.status === "succeeded" ? "ok" : r.status === "failed" ? "error" : r.status === "running" ? "accent" : "dim", ctx.io.color),
+          r.id,
+          r.name,
+          `${count("succeeded")}/${r.steps.length}`,
+          String(count("running")),
+          String(count("queued")),
+          formatCost(r.costUsd),
+          `${formatAge(now - r.createdAt)} ago`,
+        ];
       });
       const [header = "", ...body] = table(["STATUS", "ID", "NAME", "DONE", "RUNNING", "QUEUED", "COST", "STARTED"], rows);
       printLines(ctx.io, [{ text: header, tone: "dim" }, ...body.map((text) => ({ text }))]);
     });
-  for (const [name, description] of [["show", "show a run: every step with its status, machine and session"], ["cancel", "cancel a run and interrupt its running sessions"], ["retry", "re-run the steps of a failed or cancelled run that did not succeed"]] as const) {
+  for (const [name, description] of [
+    ["show", "show a run: every step with its status, machine and session"],
+    ["cancel", "cancel a run and interrupt its running sessions"],
+    ["retry", "re-run the steps of a failed or cancelled run that did not succeed"],
+  ] as const) {
     cmd
       .command(name)
       .description(description)
@@ -124,7 +150,8 @@ export function pipelineCommand(ctx: CliContext): Command {
       .option("--json", "print the run as JSON")
       .action(async (id: string, flags: { json?: boolean }, sub: Command) => {
         const client = clientFor(ctx, sub);
-        const run = name === "show" ? await client.getPipelineRun(id) : name === "cancel" ? await client.cancelPipelineRun(id) : await client.retryPipelineRun(id);
+        const run =
+          name === "show" ? await client.getPipelineRun(id) : name === "cancel" ? await client.cancelPipelineRun(id) : await client.retryPipelineRun(id);
         if (flags.json) return printJson(ctx.io, run);
         printLines(ctx.io, runLines(run, ctx.io.color));
       });

@@ -27,8 +27,12 @@ interface SearchFlags {
 }
 
 function statusList(value: string): string[] {
-  const names = value.split(",").map((s) => s.trim()).filter(Boolean);
-  for (const n of names) if (!SessionStatus.safeParse(n).success) throw new InvalidArgumentError(`unknown status "${n}"; use ${SessionStatus.options.join(", ")}`);
+  const names = value
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
+  for (const n of names)
+    if (!SessionStatus.safeParse(n).success) throw new InvalidArgumentError(`unknown status "${n}"; use ${SessionStatus.options.join(", ")}`);
   if (!names.length) throw new InvalidArgumentError("give at least one status");
   return names;
 }
@@ -41,17 +45,26 @@ function dateFlag(value: string): string {
 /** The snippet for a terminal: <mark> becomes colour (or »« without colour), entities are decoded. */
 export function terminalSnippet(html: string, color: boolean): string {
   const marked = color ? html.replace(/<mark>/g, "\x1b[1;33m").replace(/<\/mark>/g, "\x1b[22;39m") : html.replace(/<mark>/g, "»").replace(/<\/mark>/g, "«");
-  return marked.replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&amp;/g, "&");
+  return marked
+    .replace(/&lt;/g, "<")
+    .replace(/&gt;/g, ">")
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&amp;/g, "&");
 }
 
 function resultLines(r: SearchResult | SimilarSession, now: number, color: boolean): Line[] {
   const where = r.match.seq === 0 ? "title" : `${r.match.kind}${r.match.toolName ? ` ${r.match.toolName}` : ""} #${r.match.seq}`;
   const lines: Line[] = [
     { text: `${paint(statusLabel(r.status).padEnd(10), toneForStatus(r.status), color)} ${r.sessionId}  ${truncate(r.title, 60)}` },
-    { text: `  ${r.agentName ?? "?"}:${r.cwd} · ${formatCost(r.costUsd)} · ${formatAge(now - r.createdAt)} ago · ${where} · ${r.foundBy.join("+")}`, tone: "dim" },
+    {
+      text: `  ${r.agentName ?? "?"}:${r.cwd} · ${formatCost(r.costUsd)} · ${formatAge(now - r.createdAt)} ago · ${where} · ${r.foundBy.join("+")}`,
+      tone: "dim",
+    },
     { text: `  ${terminalSnippet(r.match.snippet, color)}` },
   ];
-  if ("changedFiles" in r && r.changedFiles.length) lines.push({ text: `  changed: ${r.changedFiles.slice(0, 5).join(", ")}${r.changedFiles.length > 5 ? " …" : ""}`, tone: "dim" });
+  if ("changedFiles" in r && r.changedFiles.length)
+    lines.push({ text: `  changed: ${r.changedFiles.slice(0, 5).join(", ")}${r.changedFiles.length > 5 ? " …" : ""}`, tone: "dim" });
   return lines;
 }
 
@@ -84,7 +97,10 @@ export function searchCommand(ctx: CliContext): Command {
         const r = await client.similarToPrompt(query, flags.limit && flags.limit <= 20 ? flags.limit : undefined);
         if (flags.json) return printJson(ctx.io, r);
         if (!r.sessions.length) return printLines(ctx.io, [{ text: "nothing like it yet", tone: "dim" }]);
-        return printLines(ctx.io, r.sessions.flatMap((s) => resultLines(s, ctx.now(), ctx.io.color)));
+        return printLines(
+          ctx.io,
+          r.sessions.flatMap((s) => resultLines(s, ctx.now(), ctx.io.color)),
+        );
       }
       const r = await client.search(query, {
         mode: flags.text ? "text" : flags.semantic ? "semantic" : "hybrid",
@@ -99,6 +115,9 @@ export function searchCommand(ctx: CliContext): Command {
       });
       if (flags.json) return printJson(ctx.io, r);
       if (!r.results.length) return printLines(ctx.io, [{ text: "no matches", tone: "dim" }]);
-      printLines(ctx.io, r.results.flatMap((s) => resultLines(s, ctx.now(), ctx.io.color)));
+      printLines(
+        ctx.io,
+        r.results.flatMap((s) => resultLines(s, ctx.now(), ctx.io.color)),
+      );
     });
 }

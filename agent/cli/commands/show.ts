@@ -23,7 +23,12 @@ function describe(s: SessionSummary, now: number, color: boolean): Line[] {
   ];
   if (s.parentSessionId) fields.push(["forked from", s.parentSessionId]);
   if (s.archived) fields.push(["archived", "yes"]);
-  const lines: Line[] = table(["", ""], fields.map(([k, v]) => [`${k}:`, v])).slice(1).map((text) => ({ text }));
+  const lines: Line[] = table(
+    ["", ""],
+    fields.map(([k, v]) => [`${k}:`, v]),
+  )
+    .slice(1)
+    .map((text) => ({ text }));
   lines.push({ text: "prompt:", tone: "dim" }, ...s.prompt.split("\n").map((text): Line => ({ text: `  ${text}` })));
   if (s.result) lines.push({ text: "result:", tone: "dim" }, ...s.result.split("\n").map((text): Line => ({ text: `  ${text}` })));
   return lines;

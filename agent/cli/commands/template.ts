@@ -35,7 +35,14 @@ export function templateCommand(ctx: CliContext): Command {
       if (flags.json) return printJson(ctx.io, { templates });
       if (!templates.length) return printLines(ctx.io, [{ text: "no templates yet: tower template import FILE.yaml", tone: "dim" }]);
       const now = ctx.now();
-      const rows = templates.map((t) => [t.name, `v${t.version}`, t.visibility, paramsLine(t), `${formatAge(now - t.updatedAt)} ago`, t.description.split("\n")[0]!.slice(0, 60)]);
+      const rows = templates.map((t) => [
+        t.name,
+        `v${t.version}`,
+        t.visibility,
+        paramsLine(t),
+        `${formatAge(now - t.updatedAt)} ago`,
+        t.description.split("\n")[0]!.slice(0, 60),
+      ]);
       const [header = "", ...body] = table(["NAME", "VERSION", "VISIBILITY", "PARAMS", "UPDATED", "DESCRIPTION"], rows);
       printLines(ctx.io, [{ text: header, tone: "dim" }, ...body.map((text) => ({ text }))]);
     });
@@ -57,7 +64,10 @@ export function templateCommand(ctx: CliContext): Command {
     .action(async (name: string, _f: unknown, sub: Command) => {
       const { versions } = await clientFor(ctx, sub).templateVersions(name);
       const now = ctx.now();
-      const [header = "", ...body] = table(["VERSION", "BY", "WHEN"], versions.map((v) => [`v${v.version}`, v.createdBy, `${formatAge(now - v.createdAt)} ago`]));
+      const [header = "", ...body] = table(
+        ["VERSION", "BY", "WHEN"],
+        versions.map((v) => [`v${v.version}`, v.createdBy, `${formatAge(now - v.createdAt)} ago`]),
+      );
       printLines(ctx.io, [{ text: header, tone: "dim" }, ...body.map((text) => ({ text }))]);
     });
   cmd

@@ -20,7 +20,8 @@ export function watchCommand(ctx: CliContext): Command {
       // Asked over HTTP first: a wrong id or token fails here with its own exit code, where the
       // live socket would only keep reconnecting.
       const session = await client.getSession(id);
-      if (!flags.json) printLines(ctx.io, [{ text: `watching ${session.id} "${session.title}" (${statusLabel(session.status)}); Ctrl-C stops watching`, tone: "dim" }]);
+      if (!flags.json)
+        printLines(ctx.io, [{ text: `watching ${session.id} "${session.title}" (${statusLabel(session.status)}); Ctrl-C stops watching`, tone: "dim" }]);
       ctx.exitCode = await followSession(ctx, client, { sessionId: id, after: flags.after ?? 0, json: flags.json === true });
     });
 }

@@ -14,7 +14,10 @@ export function workspacesCommand(ctx: CliContext): Command {
       const me = await clientFor(ctx, cmd).me();
       if (flags.json) return printJson(ctx.io, me);
       const rows = me.workspaces.map((w) => [w.workspaceId === me.workspaceId ? "*" : "", w.workspaceId, w.name, w.role]);
-      printLines(ctx.io, table(["", "ID", "NAME", "ROLE"], rows).map((text) => ({ text })));
+      printLines(
+        ctx.io,
+        table(["", "ID", "NAME", "ROLE"], rows).map((text) => ({ text })),
+      );
     });
 }
 

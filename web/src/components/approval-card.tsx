@@ -127,7 +127,11 @@ export const ApprovalCard = forwardRef<ApprovalCardHandle, { approval: Approval;
               Tool input (JSON)
               <textarea value={edited} rows={8} spellCheck={false} onChange={(e) => (setEdited(e.target.value), setEditError(null))} />
             </label>
-            {editError ? <p role="alert" className="err">{editError}</p> : null}
+            {editError ? (
+              <p role="alert" className="err">
+                {editError}
+              </p>
+            ) : null}
             <div className="actions">
               <button type="submit" className="approve">
                 Approve edited

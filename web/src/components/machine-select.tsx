@@ -1,7 +1,17 @@
 /** A machine picker for filters: every enrolled machine of the workspace, plus "any". */
 import type { AgentPresence } from "../../../worker/protocol/frames";
 
-export function MachineSelect({ agents, value, onChange, anyLabel }: { agents: readonly AgentPresence[]; value: string; onChange(id: string): void; anyLabel: string }) {
+export function MachineSelect({
+  agents,
+  value,
+  onChange,
+  anyLabel,
+}: {
+  agents: readonly AgentPresence[];
+  value: string;
+  onChange(id: string): void;
+  anyLabel: string;
+}) {
   return (
     <label>
       <span className="sr-only">Machine</span>

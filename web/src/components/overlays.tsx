@@ -52,9 +52,9 @@ export function Palette({ entries, onClose }: { entries: PaletteEntry[]; onClose
         value={q}
         onChange={(e) => (setQ(e.target.value), setI(0))}
         onKeyDown={(e) => {
-          if (e.key === "ArrowDown") (e.preventDefault(), setI(Math.min(shown.length - 1, i + 1)));
-          if (e.key === "ArrowUp") (e.preventDefault(), setI(Math.max(0, i - 1)));
-          if (e.key === "Enter") (e.preventDefault(), run(shown[i]));
+          if (e.key === "ArrowDown") e.preventDefault(), setI(Math.min(shown.length - 1, i + 1));
+          if (e.key === "ArrowUp") e.preventDefault(), setI(Math.max(0, i - 1));
+          if (e.key === "Enter") e.preventDefault(), run(shown[i]);
         }}
       />
       <ul id="palette-list" role="listbox" className="palette-list">

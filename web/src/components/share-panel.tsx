@@ -42,7 +42,11 @@ export function SharePanel({ sessionId, onClose }: { sessionId: string; onClose(
           Close
         </button>
       </header>
-      {error ? <p role="alert" className="err">{error}</p> : null}
+      {error ? (
+        <p role="alert" className="err">
+          {error}
+        </p>
+      ) : null}
       <p className="muted">Owner: {members.find((m) => m.userId === ownerId)?.name ?? (ownerId || "—")}</p>
       {shares?.length ? (
         <ul className="shares" aria-label="Shared with">
@@ -58,7 +62,10 @@ export function SharePanel({ sessionId, onClose }: { sessionId: string; onClose(
       ) : (
         <p className="muted">Not shared with anyone yet.</p>
       )}
-      <form className="toolbar" onSubmit={(e) => (e.preventDefault(), void run("Shared", () => api.share(sessionId, { principal: principal as "workspace", role })))}>
+      <form
+        className="toolbar"
+        onSubmit={(e) => (e.preventDefault(), void run("Shared", () => api.share(sessionId, { principal: principal as "workspace", role })))}
+      >
         <label>
           <span className="sr-only">Share with</span>
           <select value={principal} onChange={(e) => setPrincipal(e.target.value)}>

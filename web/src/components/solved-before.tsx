@@ -23,7 +23,10 @@ export function SolvedBefore({ sessionId, prompt }: { sessionId?: string; prompt
     const t = setTimeout(
       () => {
         const req = sessionId ? api.similarSessions(sessionId, 5) : api.similarToPrompt(text, 5);
-        req.then((r) => !stale && setSimilar(r.sessions.filter((s) => s.sessionId !== sessionId)), () => !stale && setSimilar(null));
+        req.then(
+          (r) => !stale && setSimilar(r.sessions.filter((s) => s.sessionId !== sessionId)),
+          () => !stale && setSimilar(null),
+        );
       },
       sessionId ? 0 : 400,
     );

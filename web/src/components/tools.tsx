@@ -73,7 +73,12 @@ export function ToolInputView({ name, input }: { name: string; input: Input }): 
       return (
         <div>
           <Path value={input.file_path} />
-          {input.offset || input.limit ? <span className="muted"> lines {str(input.offset ?? 1)}+{str(input.limit ?? "")}</span> : null}
+          {input.offset || input.limit ? (
+            <span className="muted">
+              {" "}
+              lines {str(input.offset ?? 1)}+{str(input.limit ?? "")}
+            </span>
+          ) : null}
         </div>
       );
     case "Grep":
@@ -107,7 +112,11 @@ export function ToolInputView({ name, input }: { name: string; input: Input }): 
       );
     case "Task":
     case "Agent":
-      return <div className="muted">{str(input.description ?? input.subagent_type)}: {str(input.prompt).slice(0, 400)}</div>;
+      return (
+        <div className="muted">
+          {str(input.description ?? input.subagent_type)}: {str(input.prompt).slice(0, 400)}
+        </div>
+      );
     default:
       return <pre className="json">{JSON.stringify(input, null, 2)}</pre>;
   }
@@ -144,7 +153,13 @@ export const ToolCall = memo(function ToolCall({ item, renderChild }: { item: Ex
       {open ? (
         <>
           <ToolInputView name={item.name} input={item.input} />
-          {item.children.length > 0 ? <div className="subagent">{item.children.map((c) => <div key={c.key}>{renderChild(c)}</div>)}</div> : null}
+          {item.children.length > 0 ? (
+            <div className="subagent">
+              {item.children.map((c) => (
+                <div key={c.key}>{renderChild(c)}</div>
+              ))}
+            </div>
+          ) : null}
           {item.result && item.name !== "TodoWrite" ? <ResultView result={item.result} /> : null}
         </>
       ) : null}

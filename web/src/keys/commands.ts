@@ -26,7 +26,11 @@ export function useCommands(handlers: Handlers): void {
   const ref = useRef(handlers);
   ref.current = handlers;
   useEffect(() => {
-    const entry = { get current() { return ref.current; } };
+    const entry = {
+      get current() {
+        return ref.current;
+      },
+    };
     stack.push(entry);
     return () => {
       const i = stack.indexOf(entry);

@@ -118,9 +118,7 @@ export function matchesFilter(s: SessionSummary, f: SessionFilter): boolean {
 
 /** Sessions for the table: filtered, newest first (a session that needs a human floats up). */
 export function visibleSessions(state: WorkspaceState, f: SessionFilter): SessionSummary[] {
-  return [...state.sessions.values()]
-    .filter((s) => matchesFilter(s, f))
-    .sort((a, b) => b.createdAt - a.createdAt || (a.id < b.id ? 1 : -1));
+  return [...state.sessions.values()].filter((s) => matchesFilter(s, f)).sort((a, b) => b.createdAt - a.createdAt || (a.id < b.id ? 1 : -1));
 }
 
 /** The inbox: every pending approval, newest first. */

@@ -123,7 +123,16 @@ export class Transcript {
         } else if (b.type === "thinking" && typeof b.thinking === "string" && b.thinking.trim()) {
           changed = this.place(parent, { kind: "thinking", key, seq, text: b.thinking }) || changed;
         } else if (b.type === "tool_use" && typeof b.id === "string") {
-          const tool: Item = { kind: "tool", key, seq, id: b.id, name: String(b.name ?? "tool"), input: isObj(b.input) ? b.input : {}, result: null, children: [] };
+          const tool: Item = {
+            kind: "tool",
+            key,
+            seq,
+            id: b.id,
+            name: String(b.name ?? "tool"),
+            input: isObj(b.input) ? b.input : {},
+            result: null,
+            children: [],
+          };
           changed = this.place(parent, tool) || changed;
         }
       });

@@ -35,7 +35,11 @@ export function DeviceView() {
             The code your terminal shows
             <input value={code} onChange={(e) => setCode(e.target.value)} required autoComplete="one-time-code" spellCheck={false} placeholder="ABCD-EFGH" />
           </label>
-          {error ? <p role="alert" className="err">{error}</p> : null}
+          {error ? (
+            <p role="alert" className="err">
+              {error}
+            </p>
+          ) : null}
           <div className="actions">
             <button type="submit" className="primary" disabled={!code.trim()}>
               Approve

@@ -35,12 +35,16 @@ export function JoinView({ me, onSignedIn, onSignedOut }: { me: Me | null; onSig
   return (
     <main className="view narrow" aria-labelledby="join-h">
       <h1 id="join-h">Join a Tower workspace</h1>
-      {error ? <p role="alert" className="err">{error}</p> : null}
+      {error ? (
+        <p role="alert" className="err">
+          {error}
+        </p>
+      ) : null}
       {me ? (
         <>
           <p>
-            You are signed in as <strong>{me.user?.email ?? me.user?.name ?? "you"}</strong>. Joining adds this account to the
-            workspace with the role the invitation gives.
+            You are signed in as <strong>{me.user?.email ?? me.user?.name ?? "you"}</strong>. Joining adds this account to the workspace with the role the
+            invitation gives.
           </p>
           <button type="button" className="primary" disabled={busy || !code} onClick={() => void join()}>
             {busy ? "Joining…" : "Join with this account"}
@@ -50,19 +54,19 @@ export function JoinView({ me, onSignedIn, onSignedOut }: { me: Me | null; onSig
           </button>
         </>
       ) : (
-      <form onSubmit={(e) => (e.preventDefault(), void join())}>
-        <label>
-          Your name
-          <input required value={name} onChange={(e) => setName(e.target.value)} autoComplete="name" />
-        </label>
-        <label>
-          Email
-          <input required type="email" value={email} onChange={(e) => setEmail(e.target.value)} autoComplete="email" />
-        </label>
-        <button type="submit" className="primary" disabled={busy || !code || !name.trim() || !email.trim()}>
-          {busy ? "Joining…" : "Join"}
-        </button>
-      </form>
+        <form onSubmit={(e) => (e.preventDefault(), void join())}>
+          <label>
+            Your name
+            <input required value={name} onChange={(e) => setName(e.target.value)} autoComplete="name" />
+          </label>
+          <label>
+            Email
+            <input required type="email" value={email} onChange={(e) => setEmail(e.target.value)} autoComplete="email" />
+          </label>
+          <button type="submit" className="primary" disabled={busy || !code || !name.trim() || !email.trim()}>
+            {busy ? "Joining…" : "Join"}
+          </button>
+        </form>
       )}
     </main>
   );

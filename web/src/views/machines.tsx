@@ -19,7 +19,10 @@ function LaunchPolicy({ agent, members, onDone }: { agent: AgentPresence; member
   const [mcp, setMcp] = useState((agent.allowedMcpCommands ?? []).join("\n"));
   const save = async () => {
     try {
-      const allowedMcpCommands = mcp.split("\n").map((l) => l.trim()).filter(Boolean);
+      const allowedMcpCommands = mcp
+        .split("\n")
+        .map((l) => l.trim())
+        .filter(Boolean);
       const updated = await api.setMachinePolicy(agent.id, { allowedUsers: everyone ? null : ([...chosen] as never[]), allowedMcpCommands });
       workspace.set((w) => loadAgents(w, [...[...w.agents.values()].filter((a) => a.id !== updated.id), updated]));
       toast(`Launch policy of ${agent.name} saved`);
@@ -74,7 +77,11 @@ export function MachinesView() {
   const [editing, setEditing] = useState<string | null>(null);
   const [members, setMembers] = useState<Member[]>([]);
   useEffect(() => {
-    if (editing && members.length === 0) api.listMembers().then((r) => setMembers(r.members), (e: Error) => toast(e.message, "error"));
+    if (editing && members.length === 0)
+      api.listMembers().then(
+        (r) => setMembers(r.members),
+        (e: Error) => toast(e.message, "error"),
+      );
   }, [editing, members.length]);
   const mayManage = (a: AgentPresence) => atLeast(me, "admin") || (!!me?.user && a.ownerId === me.user.id);
   const policyText = (a: AgentPresence) => (a.allowedUsers === null ? "every member" : `${a.allowedUsers.length} chosen`);
@@ -92,9 +99,15 @@ export function MachinesView() {
             <tr>
               <th scope="col">Machine</th>
               <th scope="col">State</th>
-              <th scope="col" className="num">Running</th>
-              <th scope="col" className="wide">Labels</th>
-              <th scope="col" className="wide">Last seen</th>
+              <th scope="col" className="num">
+                Running
+              </th>
+              <th scope="col" className="wide">
+                Labels
+              </th>
+              <th scope="col" className="wide">
+                Last seen
+              </th>
               <th scope="col">May launch</th>
             </tr>
           </thead>

@@ -37,7 +37,11 @@ export function NewSessionView() {
 
   const submit = async () => {
     setError(null);
-    const tools = (s: string) => s.split(",").map((t) => t.trim()).filter(Boolean);
+    const tools = (s: string) =>
+      s
+        .split(",")
+        .map((t) => t.trim())
+        .filter(Boolean);
     const body: CreateSessionBody = {
       prompt,
       cwd,

@@ -45,8 +45,12 @@ export function PipelinesView() {
               <th scope="col">Status</th>
               <th scope="col">Pipeline</th>
               <th scope="col">Steps</th>
-              <th scope="col" className="num">Cost</th>
-              <th scope="col" className="num">Age</th>
+              <th scope="col" className="num">
+                Cost
+              </th>
+              <th scope="col" className="num">
+                Age
+              </th>
             </tr>
           </thead>
           <tbody>
@@ -112,7 +116,13 @@ function StartRun({ onStarted }: { onStarted(r: RunView): void }) {
     <form className="panel" onSubmit={(e) => (e.preventDefault(), void run())} aria-label="Run a pipeline">
       <label>
         Pipeline YAML
-        <textarea rows={12} value={yaml} onChange={(e) => (setYaml(e.target.value), setMessage(null))} spellCheck={false} placeholder={"name: ship-it\nsteps:\n  build:\n    prompt: Build it\n  test:\n    needs: build\n    prompt: Test {{steps.build.result}}\n"} />
+        <textarea
+          rows={12}
+          value={yaml}
+          onChange={(e) => (setYaml(e.target.value), setMessage(null))}
+          spellCheck={false}
+          placeholder={"name: ship-it\nsteps:\n  build:\n    prompt: Build it\n  test:\n    needs: build\n    prompt: Test {{steps.build.result}}\n"}
+        />
       </label>
       <input type="file" accept=".yaml,.yml,text/yaml" aria-label="Pipeline file" onChange={(e) => void e.target.files?.[0]?.text().then(setYaml)} />
       <label>
@@ -162,7 +172,10 @@ export function PipelineRunView({ id }: { id: string }) {
   const run = useStore(workspace).runs.get(id);
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
-    api.getPipelineRun(id).then((r) => workspace.set((w) => upsertRuns(w, [r])), (e: Error) => setError(e.message));
+    api.getPipelineRun(id).then(
+      (r) => workspace.set((w) => upsertRuns(w, [r])),
+      (e: Error) => setError(e.message),
+    );
   }, [id]);
   if (!run) return <p className="empty">{error ?? "Loading run…"}</p>;
   const act = async (what: string, f: () => Promise<RunView>) => {

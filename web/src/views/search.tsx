@@ -138,7 +138,11 @@ export function SearchView() {
           <input type="date" value={to} onChange={(e) => setTo(e.target.value)} className="short" />
         </label>
       </div>
-      {error ? <p role="alert" className="err">{error}</p> : null}
+      {error ? (
+        <p role="alert" className="err">
+          {error}
+        </p>
+      ) : null}
       {results === null ? (
         <p className="empty">Find how the team solved it before: by words, by meaning, or both.</p>
       ) : results.length === 0 ? (

@@ -22,7 +22,6 @@ import { useStore } from "../state/store";
 import type { Item } from "../transcript/build";
 import { isEnded } from "../../../worker/protocol/session";
 
-
 function ItemView({ item }: { item: Item }): ReactNode {
   switch (item.kind) {
     case "prompt":
@@ -88,7 +87,13 @@ export default function SessionView({ id }: { id: string }) {
       l.close();
     };
   }, [id]);
-  return live ? <SessionPage id={id} live={live} /> : <p className="empty" aria-busy="true">Loading session…</p>;
+  return live ? (
+    <SessionPage id={id} live={live} />
+  ) : (
+    <p className="empty" aria-busy="true">
+      Loading session…
+    </p>
+  );
 }
 
 function SessionPage({ id, live }: { id: string; live: SessionLive }) {

@@ -101,7 +101,9 @@ export function SessionsView() {
           </button>
         </div>
       ) : !state.loaded ? (
-        <p className="empty" aria-busy="true">Loading sessions…</p>
+        <p className="empty" aria-busy="true">
+          Loading sessions…
+        </p>
       ) : rows.length === 0 ? (
         <p className="empty">
           {filter.archived ? "No archived sessions." : "No sessions yet. Press "}
@@ -120,13 +122,27 @@ export function SessionsView() {
               </th>
               <th scope="col">Status</th>
               <th scope="col">Title</th>
-              <th scope="col" className="wide">Machine</th>
-              <th scope="col" className="wide">Directory</th>
-              <th scope="col" className="num wide">Msgs</th>
-              <th scope="col" className="num wide">Tools</th>
-              <th scope="col" className="num">Cost</th>
-              <th scope="col" className="num wide">Tokens</th>
-              <th scope="col" className="num">Age</th>
+              <th scope="col" className="wide">
+                Machine
+              </th>
+              <th scope="col" className="wide">
+                Directory
+              </th>
+              <th scope="col" className="num wide">
+                Msgs
+              </th>
+              <th scope="col" className="num wide">
+                Tools
+              </th>
+              <th scope="col" className="num">
+                Cost
+              </th>
+              <th scope="col" className="num wide">
+                Tokens
+              </th>
+              <th scope="col" className="num">
+                Age
+              </th>
             </tr>
           </thead>
           <tbody ref={body}>

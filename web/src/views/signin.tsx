@@ -66,7 +66,11 @@ export function SignInView({ onSignedIn }: { onSignedIn(): void }) {
   return (
     <main className="view narrow signin" aria-labelledby="signin-h">
       <h1 id="signin-h">Sign in to Tower</h1>
-      {error ? <p role="alert" className="err">{error}</p> : null}
+      {error ? (
+        <p role="alert" className="err">
+          {error}
+        </p>
+      ) : null}
       {providers?.oidc.map((p) => (
         <a key={p.workspaceId} className="button primary block" href={`/auth/oidc/${p.workspaceId}/start`}>
           Continue with {p.label} ({p.workspaceName})
@@ -82,7 +86,9 @@ export function SignInView({ onSignedIn }: { onSignedIn(): void }) {
           API token
           <input type="password" value={token} onChange={(e) => setToken(e.target.value)} autoComplete="off" spellCheck={false} placeholder="twr_…" />
         </label>
-        <p className="muted">Running Tower locally? Open the sign-in link that <code>npm start</code> printed.</p>
+        <p className="muted">
+          Running Tower locally? Open the sign-in link that <code>npm start</code> printed.
+        </p>
         <button type="submit" className="primary" disabled={busy || !token.trim()}>
           {busy ? "Signing in…" : "Sign in with token"}
         </button>

@@ -22,7 +22,11 @@ export function TemplatesView() {
   const [importing, setImporting] = useState(false);
   const [yaml, setYaml] = useState("");
   const [, navigate] = useLocation();
-  const load = () => api.listTemplates().then((r) => setTemplates(r.templates), (e: Error) => setError(e.message));
+  const load = () =>
+    api.listTemplates().then(
+      (r) => setTemplates(r.templates),
+      (e: Error) => setError(e.message),
+    );
   useEffect(() => void load(), []);
 
   const importYaml = async () => {
@@ -45,12 +49,22 @@ export function TemplatesView() {
           Import YAML…
         </button>
       </div>
-      {error ? <p role="alert" className="err">{error}</p> : null}
+      {error ? (
+        <p role="alert" className="err">
+          {error}
+        </p>
+      ) : null}
       {importing ? (
         <form className="panel" onSubmit={(e) => (e.preventDefault(), void importYaml())}>
           <label>
             Template YAML (or choose a file)
-            <textarea rows={10} value={yaml} onChange={(e) => setYaml(e.target.value)} spellCheck={false} placeholder={"name: fix-flaky\nprompt: Fix the flaky test {{test}}\nparams:\n  - name: test\n"} />
+            <textarea
+              rows={10}
+              value={yaml}
+              onChange={(e) => setYaml(e.target.value)}
+              spellCheck={false}
+              placeholder={"name: fix-flaky\nprompt: Fix the flaky test {{test}}\nparams:\n  - name: test\n"}
+            />
           </label>
           <input type="file" accept=".yaml,.yml,text/yaml" aria-label="Template file" onChange={(e) => void e.target.files?.[0]?.text().then(setYaml)} />
           <div className="actions">
@@ -61,7 +75,9 @@ export function TemplatesView() {
         </form>
       ) : null}
       {templates === null ? (
-        <p className="empty" aria-busy="true">Loading templates…</p>
+        <p className="empty" aria-busy="true">
+          Loading templates…
+        </p>
       ) : templates.length === 0 ? (
         <p className="empty">No templates yet. Import a YAML file, or save a session as a template from its page.</p>
       ) : (
@@ -69,17 +85,26 @@ export function TemplatesView() {
           <thead>
             <tr>
               <th scope="col">Name</th>
-              <th scope="col" className="wide">Description</th>
+              <th scope="col" className="wide">
+                Description
+              </th>
               <th scope="col">Version</th>
-              <th scope="col" className="wide">Parameters</th>
-              <th scope="col" className="wide">Updated</th>
+              <th scope="col" className="wide">
+                Parameters
+              </th>
+              <th scope="col" className="wide">
+                Updated
+              </th>
             </tr>
           </thead>
           <tbody>
             {templates.map((t) => (
               <tr key={t.id} data-template={t.name} onClick={() => navigate(`/templates/${encodeURIComponent(t.name)}`)}>
                 <td>
-                  <a href={`/templates/${encodeURIComponent(t.name)}`} onClick={(e) => (e.preventDefault(), navigate(`/templates/${encodeURIComponent(t.name)}`))}>
+                  <a
+                    href={`/templates/${encodeURIComponent(t.name)}`}
+                    onClick={(e) => (e.preventDefault(), navigate(`/templates/${encodeURIComponent(t.name)}`))}
+                  >
                     {t.name}
                   </a>
                   {t.visibility === "private" ? <span className="muted"> (private)</span> : null}
@@ -120,7 +145,10 @@ export function TemplateView({ name }: { name: string }) {
     );
   }, [name, version]);
   useEffect(() => {
-    api.templateVersions(name).then((r) => setVersions(r.versions), () => undefined);
+    api.templateVersions(name).then(
+      (r) => setVersions(r.versions),
+      () => undefined,
+    );
   }, [name]);
 
   const params = template?.recipe.params ?? [];
@@ -132,7 +160,12 @@ export function TemplateView({ name }: { name: string }) {
     setBusy(true);
     setError(null);
     try {
-      const s = await api.launchTemplate(template.name, { version: template.version, params: toParamValues(params, values), cwd: cwd.trim(), ...(agent ? { agent } : {}) });
+      const s = await api.launchTemplate(template.name, {
+        version: template.version,
+        params: toParamValues(params, values),
+        cwd: cwd.trim(),
+        ...(agent ? { agent } : {}),
+      });
       workspace.set((w) => loadSessions(w, [s]));
       navigate(`/sessions/${s.id}`);
     } catch (e) {
@@ -224,7 +257,11 @@ export function TemplateView({ name }: { name: string }) {
             ))}
           </select>
         </label>
-        {error ? <p role="alert" className="err">{error}</p> : null}
+        {error ? (
+          <p role="alert" className="err">
+            {error}
+          </p>
+        ) : null}
         <button type="submit" className="primary" disabled={!ok || busy}>
           {busy ? "Launching…" : `Launch v${template.version}`}
         </button>

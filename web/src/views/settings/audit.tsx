@@ -82,21 +82,35 @@ export function AuditView() {
           <input value={target} onChange={(e) => setTarget(e.target.value)} placeholder="target" />
         </label>
       </div>
-      {error ? <p role="alert" className="err">{error}</p> : null}
+      {error ? (
+        <p role="alert" className="err">
+          {error}
+        </p>
+      ) : null}
       {entries === null ? (
-        <p className="empty" aria-busy="true">Loading the audit log…</p>
+        <p className="empty" aria-busy="true">
+          Loading the audit log…
+        </p>
       ) : entries.length === 0 ? (
         <p className="empty">No entries match.</p>
       ) : (
         <table aria-label="Audit entries">
           <thead>
             <tr>
-              <th scope="col" className="num">#</th>
+              <th scope="col" className="num">
+                #
+              </th>
               <th scope="col">When</th>
               <th scope="col">Action</th>
-              <th scope="col" className="wide">Actor</th>
-              <th scope="col" className="wide">Target</th>
-              <th scope="col" className="wide">Details</th>
+              <th scope="col" className="wide">
+                Actor
+              </th>
+              <th scope="col" className="wide">
+                Target
+              </th>
+              <th scope="col" className="wide">
+                Details
+              </th>
             </tr>
           </thead>
           <tbody>

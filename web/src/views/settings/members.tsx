@@ -38,17 +38,29 @@ export function MembersView() {
   return (
     <section className="view" aria-labelledby="members-h">
       <h1 id="members-h">Members</h1>
-      {error ? <p role="alert" className="err">{error}</p> : null}
+      {error ? (
+        <p role="alert" className="err">
+          {error}
+        </p>
+      ) : null}
       {members === null ? (
-        <p className="empty" aria-busy="true">Loading members…</p>
+        <p className="empty" aria-busy="true">
+          Loading members…
+        </p>
       ) : (
         <table aria-label="Members">
           <thead>
             <tr>
               <th scope="col">Name</th>
-              <th scope="col" className="wide">Email</th>
+              <th scope="col" className="wide">
+                Email
+              </th>
               <th scope="col">Role</th>
-              {admin ? <th scope="col"><span className="sr-only">Actions</span></th> : null}
+              {admin ? (
+                <th scope="col">
+                  <span className="sr-only">Actions</span>
+                </th>
+              ) : null}
             </tr>
           </thead>
           <tbody>
@@ -79,7 +91,14 @@ export function MembersView() {
                 {admin ? (
                   <td>
                     {m.userId !== me?.user?.id ? (
-                      <button type="button" className="danger" onClick={() => confirm(`Remove ${m.name} from the workspace? Their tokens here stop working.`) && void act(`Removed ${m.name}`, () => api.removeMember(m.userId))}>
+                      <button
+                        type="button"
+                        className="danger"
+                        onClick={() =>
+                          confirm(`Remove ${m.name} from the workspace? Their tokens here stop working.`) &&
+                          void act(`Removed ${m.name}`, () => api.removeMember(m.userId))
+                        }
+                      >
                         Remove
                       </button>
                     ) : null}

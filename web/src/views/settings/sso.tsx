@@ -51,20 +51,29 @@ export function SsoView() {
     }
   };
 
-  if (config === undefined && !error) return <p className="empty" aria-busy="true">Loading…</p>;
+  if (config === undefined && !error)
+    return (
+      <p className="empty" aria-busy="true">
+        Loading…
+      </p>
+    );
   return (
     <section className="view narrow-form" aria-labelledby="sso-h">
       <h1 id="sso-h">Single sign-on</h1>
       <p className="muted">
-        {config ? `On: people sign in with ${config.label}.` : "Off: people sign in with tokens, GitHub or invitations."} Register this redirect URI at
-        your provider: <code>{config?.redirectUri ?? `${location.origin}/auth/oidc/callback`}</code>
+        {config ? `On: people sign in with ${config.label}.` : "Off: people sign in with tokens, GitHub or invitations."} Register this redirect URI at your
+        provider: <code>{config?.redirectUri ?? `${location.origin}/auth/oidc/callback`}</code>
       </p>
       {config ? (
         <p className="muted">
           Share this sign-in link with your team (the sign-in page offers single sign-on only to those who have it): <code>{config.signInUrl}</code>
         </p>
       ) : null}
-      {error ? <p role="alert" className="err">{error}</p> : null}
+      {error ? (
+        <p role="alert" className="err">
+          {error}
+        </p>
+      ) : null}
       <form onSubmit={(e) => (e.preventDefault(), void save())}>
         <label>
           Issuer URL
@@ -98,7 +107,11 @@ export function SsoView() {
             Save
           </button>
           {config ? (
-            <button type="button" className="danger" onClick={() => confirm("Turn single sign-on off?") && void api.deleteSso().then(() => (show(null), toast("Single sign-on is off")))}>
+            <button
+              type="button"
+              className="danger"
+              onClick={() => confirm("Turn single sign-on off?") && void api.deleteSso().then(() => (show(null), toast("Single sign-on is off")))}
+            >
               Turn off
             </button>
           ) : null}

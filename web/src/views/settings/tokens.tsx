@@ -50,7 +50,11 @@ export function TokensView() {
   return (
     <section className="view" aria-labelledby="tokens-h">
       <h1 id="tokens-h">API tokens</h1>
-      {error ? <p role="alert" className="err">{error}</p> : null}
+      {error ? (
+        <p role="alert" className="err">
+          {error}
+        </p>
+      ) : null}
       {secret ? (
         <p role="status" className="issued">
           Token “{secret.name}” — copy it now, it is not shown again: <code data-testid="token-secret">{secret.token}</code>{" "}
@@ -95,7 +99,9 @@ export function TokensView() {
         </button>
       </form>
       {tokens === null ? (
-        <p className="empty" aria-busy="true">Loading tokens…</p>
+        <p className="empty" aria-busy="true">
+          Loading tokens…
+        </p>
       ) : tokens.length === 0 ? (
         <p className="empty">No tokens yet.</p>
       ) : (
@@ -103,8 +109,12 @@ export function TokensView() {
           <thead>
             <tr>
               <th scope="col">Name</th>
-              <th scope="col" className="wide">Scopes</th>
-              <th scope="col" className="wide">Created</th>
+              <th scope="col" className="wide">
+                Scopes
+              </th>
+              <th scope="col" className="wide">
+                Created
+              </th>
               <th scope="col">Expires</th>
               <th scope="col">
                 <span className="sr-only">Actions</span>
