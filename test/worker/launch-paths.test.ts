@@ -90,8 +90,7 @@ const outcome = async (res: Response): Promise<Outcome> => ({
 });
 
 /** A pipeline's one step (from a template carrying `spec`) fails to start: its status reason says why. */
-// biome-ignore lint/correctness/noUnusedFunctionParameters: the retry case names the run it saw; the refusal is checked without it (see issue 11, item 15)
-async function pipelineRefusal(seed: Seed, token: string, runId?: string): Promise<Outcome> {
+async function pipelineRefusal(token: string, runId?: string): Promise<Outcome> {
   let id = runId;
   if (!id) {
     const res = await api("/api/pipelines/runs", token, {
@@ -117,12 +116,12 @@ const PATHS: [string, (c: PathCtx) => Promise<Outcome>][] = [
   ["template launch", async (c) => outcome(await api("/api/templates/mcp-tpl/launch", c.token, { method: "POST", json: {} }))],
   ["fork", async (c) => outcome(await api(`/api/sessions/${c.parent}/continue`, c.token, { method: "POST", json: { prompt: "fork it", fork: true } }))],
   ["continue", async (c) => outcome(await api(`/api/sessions/${c.parent}/continue`, c.token, { method: "POST", json: { prompt: "go on" } }))],
-  ["pipeline step", async (c) => pipelineRefusal(c.seed, c.token)],
+  ["pipeline step", async (c) => pipelineRefusal(c.token)],
   [
     "pipeline retry",
     async (c) => {
-      const first = await pipelineRefusal(c.seed, c.token);
-      return pipelineRefusal(c.seed, c.token, first.message.split(" ")[0]);
+      const first = await pipelineRefusal(c.token);
+      return pipelineRefusal(c.token, first.message.split(" ")[0]);
     },
   ],
 ];
