@@ -239,14 +239,18 @@ export class SessionRoom extends Server<Env> implements SessionRoomRpc {
     return r;
   }
 
-  /** Points the room's one alarm at the earliest timer; skips the write when nothing changed. */
+  /**
+   * Points the room's one alarm at the earliest timer, lazily: an alarm already set no later than that
+   * stays, even when what it was for is gone (the outbox delivered, an approval decided). Firing early
+   * is harmless (onAlarm takes only what is due, then points the alarm at the rest), while moving or
+   * deleting it is a storage write on every flush, and outgoing frames wait on storage writes.
+   */
   #rearm(): void {
     const due = store.nextDue(this.ctx.storage.sql);
-    if (due === this.#alarmAt) return;
+    if (due === null || (this.#alarmAt !== null && this.#alarmAt <= due)) return;
     this.#alarmAt = due;
-    if (due === null) void this.ctx.storage.deleteAlarm();
     // A due time already past (a retry overdue) fires at once; the runtime refuses times <= 0.
-    else void this.ctx.storage.setAlarm(Math.max(due, Date.now()));
+    void this.ctx.storage.setAlarm(Math.max(due, Date.now()));
   }
 
   override async onAlarm(): Promise<void> {
