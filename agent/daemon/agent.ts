@@ -7,7 +7,7 @@
 import { hostname as osHostname } from "node:os";
 import type ReconnectingWebSocket from "partysocket/ws";
 import { TOKEN_REVOKED_CLOSE } from "../../worker/protocol/frames";
-import { LinkToAgentFrame, type AgentToLinkFrame, type LaunchOrder, type MachineInfo } from "../../worker/protocol/agent";
+import { LinkToAgentFrame, type AgentToLinkFrame, type LaunchOrder, type MachineInfo, unranOutcome } from "../../worker/protocol/agent";
 import type { RunOptions } from "../runner";
 import { join } from "node:path";
 import { reapGroups, type Reaped } from "../process-group";
@@ -102,17 +102,7 @@ export class TowerAgent {
       this.#channel(sessionId).send(runId, {
         type: "run-ended",
         runId,
-        outcome: {
-          kind: "error",
-          error: lostRun(reaped.get(runId)),
-          costUsd: 0,
-          inputTokens: 0,
-          outputTokens: 0,
-          cacheReadTokens: 0,
-          cacheCreationTokens: 0,
-          numTurns: 0,
-          durationMs: 0,
-        },
+        outcome: unranOutcome("error", lostRun(reaped.get(runId))),
       });
       this.#journal.markRun(sessionId, runId, true);
     }
@@ -182,17 +172,7 @@ export class TowerAgent {
     channel.send(order.runId, {
       type: "run-ended",
       runId: order.runId,
-      outcome: {
-        kind: "interrupted",
-        error,
-        costUsd: 0,
-        inputTokens: 0,
-        outputTokens: 0,
-        cacheReadTokens: 0,
-        cacheCreationTokens: 0,
-        numTurns: 0,
-        durationMs: 0,
-      },
+      outcome: unranOutcome("interrupted", error),
     });
     this.#journal.markRun(order.sessionId, order.runId, true);
     void this.#retire(channel);

@@ -4,7 +4,7 @@
  * when Claude Code cancels them), interrupts, and the run's outcome.
  */
 import { statSync } from "node:fs";
-import type { LaunchOrder, ApprovalAnswer, RunOutcome } from "../../worker/protocol/agent";
+import { type LaunchOrder, type ApprovalAnswer, type RunOutcome, unranOutcome } from "../../worker/protocol/agent";
 import type { Json } from "../../worker/protocol/json";
 import { startRun, type RunHandle, type RunOptions } from "../runner";
 import type { SessionChannel } from "./session-channel";
@@ -118,17 +118,7 @@ export function checkMcp(order: LaunchOrder, allowed: readonly string[]): string
 
 /** Ends a run that could not start, with the reason, without starting Claude Code. */
 function refused(order: LaunchOrder, channel: SessionChannel, error: string): ActiveRun {
-  const outcome: RunOutcome = {
-    kind: "error",
-    error,
-    costUsd: 0,
-    inputTokens: 0,
-    outputTokens: 0,
-    cacheReadTokens: 0,
-    cacheCreationTokens: 0,
-    numTurns: 0,
-    durationMs: 0,
-  };
+  const outcome: RunOutcome = unranOutcome("error", error);
   channel.send(order.runId, { type: "run-ended", runId: order.runId, outcome });
   const done = Promise.resolve(outcome);
   const handle: RunHandle = { interrupt: async () => {}, abort: () => {}, kill: () => {}, done };

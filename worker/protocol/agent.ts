@@ -25,6 +25,11 @@ export const RunOutcome = z.object({
 });
 export type RunOutcome = z.infer<typeof RunOutcome>;
 
+/** The outcome of a run that never got to spend anything (refused, cancelled before a slot, lost). */
+export function unranOutcome(kind: "interrupted" | "error", error: string): RunOutcome {
+  return { kind, error, costUsd: 0, inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheCreationTokens: 0, numTurns: 0, durationMs: 0 };
+}
+
 export const ApprovalAnswer = z.discriminatedUnion("behavior", [
   z.object({ behavior: z.literal("allow"), updatedInput: ToolInput.optional() }),
   z.object({ behavior: z.literal("deny"), message: z.string(), interrupt: z.boolean().optional() }),
