@@ -34,6 +34,12 @@ const UNFLUSHED_RETRY_MS = 10_000;
 
 /** Search may trail a running session by this much; see IndexPacer. */
 const INDEX_EVERY_MS = 1000;
+/**
+ * A job covers at most this many events; a longer backlog (a burst of ingest) goes out at once as
+ * several jobs, one after another, so no single job makes the consumer embed thousands of documents
+ * in one block of CPU.
+ */
+const INDEX_EVENTS_PER_JOB = 500;
 
 /** Where the room keeps the last seq it handed to the indexer (DO SQLite), so restarts resume from there. */
 export interface IndexCursor {
@@ -306,7 +312,9 @@ export class RoomOutbox {
     if (this.#indexTimer && !ended) return;
     if (this.#indexTimer) clearTimeout(this.#indexTimer);
     this.#indexTimer = null;
-    const wait = this.#indexPacer.waitMs(Date.now(), ended);
+    const after = Math.min(this.#indexedUpTo, s.lastSeq);
+    const upTo = Math.min(s.lastSeq, after + INDEX_EVENTS_PER_JOB);
+    const wait = upTo < s.lastSeq ? 0 : this.#indexPacer.waitMs(Date.now(), ended);
     if (wait > 0) {
       this.#indexTimer = setTimeout(() => {
         this.#indexTimer = null;
@@ -317,16 +325,16 @@ export class RoomOutbox {
     const job: IndexJob = {
       workspaceId: s.workspaceId,
       sessionId: s.id,
-      after: Math.min(this.#indexedUpTo, s.lastSeq),
-      upTo: s.lastSeq,
+      after,
+      upTo,
       ...(s.title === this.#indexedTitle ? { withTitle: false } : {}),
     };
     this.#indexPacer.sent(Date.now());
     this.#indexing = this.env.SEARCH_QUEUE.send(job).then(
       () => {
-        this.#indexedUpTo = s.lastSeq;
+        this.#indexedUpTo = upTo;
         this.#indexedTitle = s.title;
-        this.indexCursor.save(s.lastSeq);
+        this.indexCursor.save(upTo);
         this.#indexing = null;
         this.#enqueueIndexing();
       },

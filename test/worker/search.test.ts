@@ -257,6 +257,31 @@ describe("security", () => {
   });
 });
 
+describe("long sessions", () => {
+  it("indexes a session longer than one indexing job (500 events), in several jobs, down to its last event", { timeout: 60_000 }, async () => {
+    const seed = await seedWorkspace("long");
+    const created = await api("/api/sessions", seed.userToken, { method: "POST", json: { prompt: "long haul", cwd: "/src/app" } });
+    const { id } = await created.json<{ id: string }>();
+    const link = await openSocket("/api/agents/connect", seed.agentToken);
+    link.send({ type: "hello", machine: { name: seed.agentName, hostname: "h" }, running: [] });
+    const launch = await link.next((f) => f.type === "launch" && (f.order as { sessionId: string }).sessionId === id);
+    const runId = (launch.order as { runId: string }).runId;
+    const agent = await openSocket(`/api/sessions/${id}/agent`, seed.agentToken);
+    const text = (word: string) => ({ type: "sdk-message", message: { type: "assistant", message: { content: [{ type: "text", text: word }] } } });
+    const events = [{ type: "run-started", runId }, ...Array.from({ length: 1198 }, (_, i) => text(`filler ${i}`)), text("quokkafinale")];
+    for (let i = 0; i < events.length; i += 200) {
+      agent.send({ type: "agent-events", events: events.slice(i, i + 200).map((event, j) => ({ id: `long-${i + j}`, at: Date.now(), event })) });
+      await agent.next((f) => f.type === "ack" && (f.ids as string[]).includes(`long-${i}`));
+    }
+    await eventually(async () => {
+      const r = await (await search(seed.userToken, { q: "quokkafinale", mode: "text" })).json<Results>();
+      return r.results?.some((x) => x.sessionId === id && x.match.seq > 1000);
+    }, 45_000);
+    agent.close();
+    link.close();
+  });
+});
+
 describe("errors", () => {
   it("acks good jobs and retries only the failing one in a batch", async () => {
     const seed = await seedWorkspace("retry");
