@@ -70,7 +70,7 @@ export class RoomOutbox {
   #recorded = "";
   #recording: Recording = { json: "", queued: false, urgent: false };
   #link: Pick<AgentLink, "enqueue" | "cancel"> | null = null;
-  #hub: Pick<WorkspaceHub, "publish" | "sealAudit"> | null = null;
+  #hub: Pick<WorkspaceHub, "publish" | "sealAuditSoon"> | null = null;
   #writer = new WriteBehind<null>(
     () => this.#deliver(),
     (e) => console.error("session room outbox: delivery failed; retrying on the room's alarm", e),
@@ -255,15 +255,18 @@ export class RoomOutbox {
     store.dropOutbox(this.storage.sql, [row.id]);
   }
 
-  /** List and inbox frames (upserts, so a repeat is harmless), then the audit sealer. */
+  /** List and inbox frames (upserts, so a repeat is harmless), then the audit sealer's next round. */
   async #deliverHub(summary: SessionSummary, rows: OutboxRow[]): Promise<void> {
     const queued = deliverable(rows, "hub");
     if (!queued.length) return;
     const frames = queued.flatMap((r) => (r.key === "seal" ? [] : this.#parsed(HubFrame, r)));
     // Cached: getServerByName costs an extra round trip to start the hub on every call.
-    const hub = (this.#hub ??= (await getServerByName(this.env.WorkspaceHub, summary.workspaceId)) as unknown as Pick<WorkspaceHub, "publish" | "sealAudit">);
+    const hub = (this.#hub ??= (await getServerByName(this.env.WorkspaceHub, summary.workspaceId)) as unknown as Pick<
+      WorkspaceHub,
+      "publish" | "sealAuditSoon"
+    >);
     if (frames.length) await hub.publish(frames);
-    if (queued.some((r) => r.key === "seal")) await hub.sealAudit();
+    if (queued.some((r) => r.key === "seal")) await hub.sealAuditSoon();
     store.dropOutbox(
       this.storage.sql,
       queued.map((r) => r.id),

@@ -28,6 +28,9 @@ type HubConn = { actor: SocketActor };
 
 const removed = (sessionId: string) => JSON.stringify({ type: "session-removed", sessionId: sessionId as SessionId } satisfies HubFrame);
 
+/** Room activity is chained into the audit log at most this long after it happened; see sealAuditSoon. */
+const SEAL_EVERY_MS = 1000;
+
 /** Sessions whose access the hub keeps in memory; past this the cache starts over (it refills from D1). */
 const ACCESS_CACHE_MAX = 5000;
 
@@ -40,6 +43,8 @@ export class WorkspaceHub extends Server<Env> {
   /** Deliveries and re-checks run one at a time, so frames keep their order whatever each one reads. */
   #queue: Promise<void> = Promise.resolve();
   #sealer: AuditSealer | undefined;
+  /** An alarm is set to seal (memory only: after a restart one more setAlarm just moves it). */
+  #sealArmed = false;
   readonly #accessOf = (id: string) => this.#access.get(id) ?? null;
 
   override onStart(): void {
@@ -173,8 +178,24 @@ export class WorkspaceHub extends Server<Env> {
     return this.ctx.storage.sql.exec<{ target: string }>(`SELECT target FROM hub_sockets WHERE token_id = ?`, tokenId).toArray();
   }
 
-  /** Chains the workspace's pending audit entries (this hub is the chain's one writer). */
+  /** Chains the workspace's pending audit entries now (this hub is the chain's one writer). */
   async sealAudit(): Promise<void> {
+    await this.#audit().seal();
+  }
+
+  /**
+   * Chains pending entries within SEAL_EVERY_MS, on the hub's alarm. Rooms call this after each
+   * batch of session events: sealing per approval cost two D1 reads and a commit on the approval's
+   * path, while the entries are already durable in audit_pending and every reader seals first.
+   */
+  async sealAuditSoon(): Promise<void> {
+    if (this.#sealArmed) return;
+    this.#sealArmed = true;
+    await this.ctx.storage.setAlarm(Date.now() + SEAL_EVERY_MS);
+  }
+
+  override async onAlarm(): Promise<void> {
+    this.#sealArmed = false;
     await this.#audit().seal();
   }
 

@@ -190,6 +190,53 @@ describe("a redelivery does not double anything", () => {
   });
 });
 
+describe("audit entries of session events", () => {
+  it("are chained by the workspace hub's alarm, not on the decision's path, and a reader sees them at once", async () => {
+    const seed = await seedWorkspace();
+    const { id, runId } = await launch(seed);
+    const agent = await running(seed, id, runId);
+    const ws = seed.workspaceId;
+    const count = async (table: string) =>
+      (await env.DB.prepare(`SELECT count(*) AS n FROM ${table} WHERE workspace_id = ? AND action = 'approval.approved'`).bind(ws).first<{ n: number }>())!.n;
+    const decide = async (toolUseId: string) => {
+      await send(agent, {
+        type: "approval-request",
+        requestId: `req-${toolUseId}`,
+        toolName: "Write",
+        toolUseId,
+        input: { file_path: `/work/${toolUseId}`, content: "s" },
+      });
+      const approval = await eventually(async () =>
+        (
+          await (await api(`/api/approvals?session=${id}`, seed.userToken)).json<{ approvals: { id: string; toolUseId: string; inputSha256: string }[] }>()
+        ).approvals.find((a) => a.toolUseId === toolUseId),
+      );
+      const res = await api(`/api/sessions/${id}/approvals/${approval.id}/decision`, seed.userToken, {
+        method: "POST",
+        json: { decision: "approve", inputSha256: approval.inputSha256 },
+      });
+      expect(res.status).toBe(200);
+      return approval;
+    };
+
+    const first = await decide("toolu_s1");
+    await eventually(async () => (await count("audit_pending")) === 1);
+    // Delivered to D1 and not chained yet: the room did not wait on the sealer.
+    expect(await count("audit_log")).toBe(0);
+    // A reader seals first, so the decision is listed without waiting for the hub's alarm.
+    const listed = await (await api(`/api/audit?action=approval.approved&target=${first.id}`, seed.userToken)).json<{ entries: unknown[] }>();
+    expect(listed.entries).toHaveLength(1);
+
+    await decide("toolu_s2");
+    await eventually(async () => (await count("audit_pending")) === 1);
+    const hub = env.WorkspaceHub.getByName(ws);
+    expect(await runInDurableObject(hub, (_i, state) => state.storage.getAlarm())).not.toBeNull();
+    await runDurableObjectAlarm(hub);
+    expect(await count("audit_pending")).toBe(0);
+    expect(await count("audit_log")).toBe(2);
+  });
+});
+
 describe("the machine's link takes a repeated order once", () => {
   const hello = { type: "hello", machine: { name: "m", hostname: "host", labels: [], capacity: 2, versions: { node: "v20" } }, running: [] };
 
