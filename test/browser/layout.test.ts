@@ -98,17 +98,27 @@ async function axeViolations(page: Page): Promise<Violation[]> {
   // The app's CSP (script-src 'self') refuses an injected <script>; evaluating the source over the
   // DevTools protocol is not subject to it and leaves the page's own policy as it ships.
   await page.evaluate(AXE_SOURCE);
-  return page.evaluate(async () => {
+  const { ran, violations } = await page.evaluate(async () => {
     const axe = (
       window as unknown as {
-        axe: { run(ctx: Document): Promise<{ violations: { id: string; impact?: string; nodes: { target: unknown[]; failureSummary?: string }[] }[] }> };
+        axe: {
+          run(
+            ctx: Document,
+          ): Promise<{ passes: unknown[]; violations: { id: string; impact?: string; nodes: { target: unknown[]; failureSummary?: string }[] }[] }>;
+        };
       }
     ).axe;
     const r = await axe.run(document);
-    return r.violations
-      .filter((v) => v.impact === "serious" || v.impact === "critical")
-      .map((v) => ({ id: v.id, impact: v.impact!, nodes: v.nodes.slice(0, 4).map((n) => `${n.target.join(" ")}: ${n.failureSummary ?? ""}`) }));
+    return {
+      ran: r.passes.length,
+      violations: r.violations
+        .filter((v) => v.impact === "serious" || v.impact === "critical")
+        .map((v) => ({ id: v.id, impact: v.impact!, nodes: v.nodes.slice(0, 4).map((n) => `${n.target.join(" ")}: ${n.failureSummary ?? ""}`) })),
+    };
   });
+  // A scan that checked nothing would pass anything.
+  expect(ran).toBeGreaterThan(10);
+  return violations;
 }
 
 /** Fits, passes the scan, and leaves a screenshot. */
