@@ -201,7 +201,21 @@ describe("pipeline runs in the workspace state", async () => {
 });
 
 describe("pipeline graph layout", async () => {
-  const { columns } = await import("../../web/src/state/graph");
+  const { columns, edges } = await import("../../web/src/state/graph");
+  it("draws one edge from each step a step needs, a name standing for all its matrix copies", () => {
+    const steps = [
+      { id: "build", name: "build", needs: [] },
+      { id: "tests[0]", name: "tests", needs: ["build"] },
+      { id: "tests[1]", name: "tests", needs: ["build", "build"] },
+      { id: "ship", name: "ship", needs: ["tests", "nowhere"] },
+    ];
+    expect(edges(steps)).toEqual([
+      { from: "build", to: "tests[0]" },
+      { from: "build", to: "tests[1]" },
+      { from: "tests[0]", to: "ship" },
+      { from: "tests[1]", to: "ship" },
+    ]);
+  });
   it("puts each step after the deepest step it needs; a name stands for its matrix copies", () => {
     const steps = [
       { id: "build", name: "build", needs: [] },

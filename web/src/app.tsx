@@ -7,6 +7,7 @@ import { lazy, Suspense, useCallback, useEffect, useMemo, useRef, useState } fro
 import { Link, Redirect, Route, Switch, useLocation } from "wouter";
 import type { Me } from "../../worker/protocol/members";
 import { ConnectionIndicator } from "./components/status";
+import { DESTINATIONS, MoreSheet, NavLink, TabBar, ThemeSelect, type Theme } from "./components/navigation";
 import { Help, keyHint, Palette, type PaletteEntry } from "./components/overlays";
 import { dispatch, useCommands } from "./keys/commands";
 import { resolveKey } from "./keys/keymap";
@@ -32,7 +33,6 @@ const SessionView = lazy(() => import("./views/session"));
 const MAC = /Mac|iPhone|iPad/.test(navigator.platform);
 const WORST: LinkStatus[] = ["offline", "reconnecting", "live"];
 
-type Theme = "system" | "light" | "dark";
 function useTheme(): [Theme, (t: Theme) => void] {
   const [theme, setTheme] = useState<Theme>(() => {
     const saved = localStorage.getItem("tower.theme");
@@ -105,7 +105,7 @@ function Shell({ me, onSignOut }: { me: Me; onSignOut(): void }) {
   const session = useStore(sessionLink);
   const state = useStore(workspace);
   const notes = useStore(toasts);
-  const [overlay, setOverlay] = useState<"palette" | "help" | null>(null);
+  const [overlay, setOverlay] = useState<"palette" | "help" | "more" | null>(null);
   const [theme, setTheme] = useTheme();
   const link = session ? WORST.find((s) => s === hub || s === session)! : hub;
   const pendingCount = pendingApprovals(state).length;
@@ -164,33 +164,10 @@ function Shell({ me, onSignOut }: { me: Me; onSignOut(): void }) {
         <Link href="/sessions" className="brand">
           Tower
         </Link>
-        <nav aria-label="Main">
-          <Link href="/sessions" aria-current={location.startsWith("/sessions") ? "page" : undefined}>
-            Sessions
-          </Link>
-          <Link href="/approvals" aria-current={location === "/approvals" ? "page" : undefined}>
-            Approvals
-            {pendingCount ? (
-              <span className="count" aria-label={`${pendingCount} pending`}>
-                {pendingCount}
-              </span>
-            ) : null}
-          </Link>
-          <Link href="/machines" aria-current={location === "/machines" ? "page" : undefined}>
-            Machines
-          </Link>
-          <Link href="/templates" aria-current={location.startsWith("/templates") ? "page" : undefined}>
-            Templates
-          </Link>
-          <Link href="/pipelines" aria-current={location.startsWith("/pipelines") ? "page" : undefined}>
-            Pipelines
-          </Link>
-          <Link href="/search" aria-current={location === "/search" ? "page" : undefined}>
-            Search
-          </Link>
-          <Link href="/settings/members" aria-current={location.startsWith("/settings") ? "page" : undefined}>
-            Settings
-          </Link>
+        <nav aria-label="Main" className="top-nav">
+          {DESTINATIONS.map((d) => (
+            <NavLink key={d.href} d={d} location={location} pendingCount={pendingCount} />
+          ))}
         </nav>
         <span className="spacer" />
         <WorkspaceSwitcher me={me} />
@@ -198,14 +175,7 @@ function Shell({ me, onSignOut }: { me: Me; onSignOut(): void }) {
         <Link href="/new" className="button primary new">
           New <kbd>c</kbd>
         </Link>
-        <label className="theme">
-          <span className="sr-only">Theme</span>
-          <select value={theme} onChange={(e) => setTheme(e.target.value as Theme)}>
-            <option value="system">System</option>
-            <option value="light">Light</option>
-            <option value="dark">Dark</option>
-          </select>
-        </label>
+        <ThemeSelect theme={theme} setTheme={setTheme} />
         <button type="button" className="icon" onClick={() => setOverlay("help")} aria-label="Keyboard shortcuts" title={me.user?.name ?? ""}>
           ?
         </button>
@@ -244,8 +214,15 @@ function Shell({ me, onSignOut }: { me: Me; onSignOut(): void }) {
           </div>
         ))}
       </div>
+      <TabBar location={location} pendingCount={pendingCount} onMore={() => setOverlay("more")} />
       {overlay === "palette" ? <Palette entries={entries} onClose={close} /> : null}
       {overlay === "help" ? <Help onClose={close} mac={MAC} /> : null}
+      {overlay === "more" ? (
+        <MoreSheet location={location} onClose={close} onHelp={() => setOverlay("help")} onSignOut={onSignOut}>
+          <WorkspaceSwitcher me={me} />
+          <ThemeSelect theme={theme} setTheme={setTheme} />
+        </MoreSheet>
+      ) : null}
     </>
   );
 }

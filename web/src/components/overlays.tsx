@@ -13,7 +13,8 @@ export interface PaletteEntry {
   run(): void;
 }
 
-function Dialog({ label, onClose, children }: { label: string; onClose(): void; children: React.ReactNode }) {
+/** A modal dialog: Escape or a click outside closes it, and focus returns where it was. `sheet` docks it to the bottom on a phone. */
+export function Dialog({ label, onClose, children, sheet }: { label: string; onClose(): void; children: React.ReactNode; sheet?: boolean }) {
   const ref = useRef<HTMLDivElement>(null);
   useCommands({ back: onClose });
   useEffect(() => {
@@ -21,7 +22,7 @@ function Dialog({ label, onClose, children }: { label: string; onClose(): void; 
     return () => before?.focus?.();
   }, []);
   return (
-    <div className="backdrop" onClick={onClose}>
+    <div className={sheet ? "backdrop sheet" : "backdrop"} onClick={onClose}>
       <div className="dialog" role="dialog" aria-modal="true" aria-label={label} ref={ref} onClick={(e) => e.stopPropagation()}>
         {children}
       </div>

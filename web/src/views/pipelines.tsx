@@ -6,11 +6,12 @@
 import { useEffect, useState } from "react";
 import { useLocation } from "wouter";
 import type { RunView, StepView } from "../../../worker/protocol/pipelines";
+import { CodeEditor } from "../components/code-editor";
+import { PipelineGraph } from "../components/pipeline-graph";
 import { age, money } from "../components/status";
 import { api } from "../live/api";
 import { toast } from "../live/toasts";
 import { workspace } from "../live/workspace-live";
-import { columns } from "../state/graph";
 import { useStore } from "../state/store";
 import { upsertRuns, visibleRuns } from "../state/workspace";
 
@@ -114,16 +115,13 @@ function StartRun({ onStarted }: { onStarted(r: RunView): void }) {
   };
   return (
     <form className="panel" onSubmit={(e) => (e.preventDefault(), void run())} aria-label="Run a pipeline">
-      <label>
-        Pipeline YAML
-        <textarea
-          rows={12}
-          value={yaml}
-          onChange={(e) => (setYaml(e.target.value), setMessage(null))}
-          spellCheck={false}
-          placeholder={"name: ship-it\nsteps:\n  build:\n    prompt: Build it\n  test:\n    needs: build\n    prompt: Test {{steps.build.result}}\n"}
-        />
-      </label>
+      <CodeEditor
+        label="Pipeline YAML"
+        rows={12}
+        value={yaml}
+        onChange={(v) => (setYaml(v), setMessage(null))}
+        placeholder={"name: ship-it\nsteps:\n  build:\n    prompt: Build it\n  test:\n    needs: build\n    prompt: Test {{steps.build.result}}\n"}
+      />
       <input type="file" accept=".yaml,.yml,text/yaml" aria-label="Pipeline file" onChange={(e) => void e.target.files?.[0]?.text().then(setYaml)} />
       <label>
         Parameters (one name=value per line)
@@ -208,15 +206,7 @@ export function PipelineRunView({ id }: { id: string }) {
         ) : null}
       </div>
       {run.statusReason ? <p className="muted">{run.statusReason}</p> : null}
-      <div className="graph" role="list" aria-label="Steps in order">
-        {columns(run.steps).map((col, i) => (
-          <div className="column" role="listitem" key={i}>
-            {col.map((s) => (
-              <StepBox key={s.id} step={s} />
-            ))}
-          </div>
-        ))}
-      </div>
+      <PipelineGraph steps={run.steps} renderStep={(s) => <StepBox key={s.id} step={s} />} />
     </section>
   );
 }

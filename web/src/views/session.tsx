@@ -9,6 +9,7 @@ import { useLocation } from "wouter";
 import { ApprovalCard, type ApprovalCardHandle } from "../components/approval-card";
 import { MarkdownText } from "../components/markdown";
 import { compact, money, StatusBadge, statusLabel } from "../components/status";
+import { SaveTemplateDialog } from "../components/save-template";
 import { SharePanel } from "../components/share-panel";
 import { SolvedBefore } from "../components/solved-before";
 import { ToolCall } from "../components/tools";
@@ -106,6 +107,8 @@ function SessionPage({ id, live }: { id: string; live: SessionLive }) {
   const [, navigate] = useLocation();
   const [sharing, setSharing] = useState(false);
   const [showSimilar, setShowSimilar] = useState(false);
+  const [menu, setMenu] = useState(false);
+  const [saving, setSaving] = useState(false);
 
   const scroller = useRef<HTMLDivElement>(null);
   const items = view.items;
@@ -147,17 +150,6 @@ function SessionPage({ id, live }: { id: string; live: SessionLive }) {
       toast(`Could not interrupt: ${(e as Error).message}`, "error");
     }
   };
-  const saveAsTemplate = async () => {
-    const name = window.prompt("Template name (lower-case letters, digits, . _ -):", "");
-    if (!name?.trim()) return;
-    try {
-      const t = await api.saveSessionAsTemplate({ sessionId: id, name: name.trim() });
-      toast(`Saved as template ${t.name}`);
-      navigate(`/templates/${encodeURIComponent(t.name)}`);
-    } catch (e) {
-      toast(`Could not save: ${(e as Error).message}`, "error");
-    }
-  };
   useCommands({
     approve: () => firstPending.current?.approve(),
     deny: () => firstPending.current?.deny(),
@@ -179,6 +171,39 @@ function SessionPage({ id, live }: { id: string; live: SessionLive }) {
         <div className="line">
           <StatusBadge status={s.status} />
           <h1 id="session-h">{s.title}</h1>
+          <div className="session-actions">
+            {active ? (
+              <button type="button" className="danger" onClick={() => void interrupt()} aria-keyshortcuts="Control+X">
+                Interrupt
+              </button>
+            ) : null}
+            <button type="button" className="more-toggle" aria-expanded={menu} aria-controls="session-menu" onClick={() => setMenu(!menu)}>
+              <span aria-hidden="true">⋯</span>
+              <span className="sr-only">More actions</span>
+            </button>
+            {/* One set of buttons: inline on a wide screen, behind ⋯ on a phone (CSS); choosing one closes the menu. */}
+            <div id="session-menu" className="menu" data-open={menu ? "" : undefined} onClick={() => setMenu(false)}>
+              <button type="button" aria-expanded={sharing} onClick={() => setSharing(!sharing)}>
+                Share…
+              </button>
+              <button type="button" aria-expanded={showSimilar} onClick={() => setShowSimilar(!showSimilar)}>
+                Solved before
+              </button>
+              <button type="button" onClick={() => setSaving(true)}>
+                Save as template…
+              </button>
+              {s.pipelineRunId ? (
+                <button type="button" className="link-button" onClick={() => navigate(`/pipelines/${s.pipelineRunId}`)}>
+                  Pipeline step {s.pipelineStepId}
+                </button>
+              ) : null}
+              {s.parentSessionId ? (
+                <button type="button" className="link-button" onClick={() => navigate(`/sessions/${s.parentSessionId}`)}>
+                  Parent session
+                </button>
+              ) : null}
+            </div>
+          </div>
         </div>
         <dl className="facts">
           <div>
@@ -204,35 +229,8 @@ function SessionPage({ id, live }: { id: string; live: SessionLive }) {
             <dd>{s.numTurns}</dd>
           </div>
         </dl>
-        <div className="actions">
-          {active ? (
-            <button type="button" className="danger" onClick={() => void interrupt()} aria-keyshortcuts="Control+X">
-              Interrupt
-            </button>
-          ) : null}
-          <button type="button" aria-expanded={sharing} onClick={() => setSharing(!sharing)}>
-            Share…
-          </button>
-          <button type="button" aria-expanded={showSimilar} onClick={() => setShowSimilar(!showSimilar)}>
-            Solved before
-          </button>
-          <button type="button" onClick={() => void saveAsTemplate()}>
-            Save as template…
-          </button>
-          {s.pipelineRunId ? (
-            <button type="button" className="link-button" onClick={() => navigate(`/pipelines/${s.pipelineRunId}`)}>
-              Pipeline step {s.pipelineStepId}
-            </button>
-          ) : null}
-          {s.parentSessionId ? (
-            <button type="button" className="link-button" onClick={() => navigate(`/sessions/${s.parentSessionId}`)}>
-              Parent session
-            </button>
-          ) : null}
-        </div>
         {s.statusReason && !active ? <p className="muted reason">{s.statusReason}</p> : null}
       </header>
-      {sharing ? <SharePanel sessionId={id} onClose={() => setSharing(false)} /> : null}
       {pending.length ? (
         <div className="pending-approvals" aria-label="Waiting for your decision">
           {pending.map((a, i) => (
@@ -246,6 +244,8 @@ function SessionPage({ id, live }: { id: string; live: SessionLive }) {
         role="log"
         aria-label="Conversation"
         aria-live="off"
+        // A scroller must be reachable by keyboard (arrow keys and Page Down scroll it once focused).
+        tabIndex={0}
         onScroll={(e) => {
           const el = e.currentTarget;
           atBottom.current = el.scrollHeight - el.scrollTop - el.clientHeight < 40;
@@ -280,7 +280,17 @@ function SessionPage({ id, live }: { id: string; live: SessionLive }) {
         {items.length === 0 ? <p className="empty">Waiting for the first event…</p> : null}
       </div>
       {!active ? <FollowUp id={id} /> : null}
-      {showSimilar ? <SolvedBefore sessionId={id} /> : null}
+      {/* Beside the conversation on a wide screen, a sheet over it on a phone: never in its height. */}
+      {sharing || showSimilar ? (
+        <aside className="session-side" aria-label="Session panels">
+          <button type="button" className="side-close" onClick={() => (setSharing(false), setShowSimilar(false))}>
+            Close panels
+          </button>
+          {sharing ? <SharePanel sessionId={id} onClose={() => setSharing(false)} /> : null}
+          {showSimilar ? <SolvedBefore sessionId={id} /> : null}
+        </aside>
+      ) : null}
+      {saving ? <SaveTemplateDialog sessionId={id} onClose={() => setSaving(false)} /> : null}
     </section>
   );
 }

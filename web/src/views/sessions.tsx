@@ -159,7 +159,7 @@ export function SessionsView() {
                 <td className="sel" onClick={(e) => e.stopPropagation()}>
                   <input type="checkbox" aria-label={`Select ${s.title}`} checked={selected.has(s.id)} onChange={() => toggle(s.id)} />
                 </td>
-                <td>
+                <td className="state">
                   <StatusBadge status={s.status} />
                 </td>
                 <td className="title">
@@ -172,9 +172,9 @@ export function SessionsView() {
                 <td className="wide path">{s.cwd}</td>
                 <td className="num wide">{s.messageCount}</td>
                 <td className="num wide">{s.toolCallCount}</td>
-                <td className="num">{money(s.costUsd)}</td>
+                <td className="num cost">{money(s.costUsd)}</td>
                 <td className="num wide">{compact(s.inputTokens + s.outputTokens)}</td>
-                <td className="num">{age(s.createdAt)}</td>
+                <td className="num age">{age(s.createdAt)}</td>
               </tr>
             ))}
           </tbody>

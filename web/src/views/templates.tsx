@@ -7,6 +7,7 @@
 import { useEffect, useMemo, useState } from "react";
 import { useLocation } from "wouter";
 import type { Template, TemplateVersionInfo } from "../../../worker/protocol/templates";
+import { CodeEditor } from "../components/code-editor";
 import { age } from "../components/status";
 import { api } from "../live/api";
 import { toast } from "../live/toasts";
@@ -56,16 +57,13 @@ export function TemplatesView() {
       ) : null}
       {importing ? (
         <form className="panel" onSubmit={(e) => (e.preventDefault(), void importYaml())}>
-          <label>
-            Template YAML (or choose a file)
-            <textarea
-              rows={10}
-              value={yaml}
-              onChange={(e) => setYaml(e.target.value)}
-              spellCheck={false}
-              placeholder={"name: fix-flaky\nprompt: Fix the flaky test {{test}}\nparams:\n  - name: test\n"}
-            />
-          </label>
+          <CodeEditor
+            label="Template YAML (or choose a file)"
+            rows={10}
+            value={yaml}
+            onChange={setYaml}
+            placeholder={"name: fix-flaky\nprompt: Fix the flaky test {{test}}\nparams:\n  - name: test\n"}
+          />
           <input type="file" accept=".yaml,.yml,text/yaml" aria-label="Template file" onChange={(e) => void e.target.files?.[0]?.text().then(setYaml)} />
           <div className="actions">
             <button type="submit" className="primary" disabled={!yaml.trim()}>

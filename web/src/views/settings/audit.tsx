@@ -94,18 +94,22 @@ export function AuditView() {
       ) : entries.length === 0 ? (
         <p className="empty">No entries match.</p>
       ) : (
-        <table aria-label="Audit entries">
+        <table aria-label="Audit entries" className="audit">
           <thead>
             <tr>
-              <th scope="col" className="num">
+              <th scope="col" className="num seq">
                 #
               </th>
-              <th scope="col">When</th>
-              <th scope="col">Action</th>
-              <th scope="col" className="wide">
+              <th scope="col" className="when">
+                When
+              </th>
+              <th scope="col" className="action">
+                Action
+              </th>
+              <th scope="col" className="wide actor">
                 Actor
               </th>
-              <th scope="col" className="wide">
+              <th scope="col" className="wide target">
                 Target
               </th>
               <th scope="col" className="wide">
@@ -122,10 +126,16 @@ export function AuditView() {
                   <code>{e.action}</code>
                   {e.via !== "human" && e.via ? <span className="muted"> ({e.via})</span> : null}
                 </td>
-                <td className="wide path">{e.actor}</td>
-                <td className="wide path">{e.target}</td>
-                <td className="wide">
-                  <code className="muted">{JSON.stringify(e.details).slice(0, 160)}</code>
+                <td className="wide path" title={e.actor}>
+                  {e.actor}
+                </td>
+                <td className="wide path" title={e.target}>
+                  {e.target}
+                </td>
+                <td className="wide details">
+                  <code className="muted" title={JSON.stringify(e.details)}>
+                    {JSON.stringify(e.details).slice(0, 160)}
+                  </code>
                 </td>
               </tr>
             ))}
