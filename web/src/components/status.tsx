@@ -41,13 +41,7 @@ export function ConnectionIndicator({ status }: { status: LinkStatus }) {
   );
 }
 
-export function money(usd: number): string {
-  return usd >= 1 ? `$${usd.toFixed(2)}` : usd > 0 ? `$${usd.toFixed(4)}` : "$0";
-}
-
-export function compact(n: number): string {
-  return n >= 1_000_000 ? `${(n / 1_000_000).toFixed(1)}M` : n >= 1000 ? `${(n / 1000).toFixed(1)}k` : String(n);
-}
+export { compact, money } from "../transcript/figures";
 
 export function age(ms: number, now = Date.now()): string {
   const s = Math.max(0, Math.round((now - ms) / 1000));
