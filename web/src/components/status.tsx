@@ -41,12 +41,4 @@ export function ConnectionIndicator({ status }: { status: LinkStatus }) {
   );
 }
 
-export { compact, money } from "../transcript/figures";
-
-export function age(ms: number, now = Date.now()): string {
-  const s = Math.max(0, Math.round((now - ms) / 1000));
-  if (s < 60) return `${s}s`;
-  if (s < 3600) return `${Math.floor(s / 60)}m`;
-  if (s < 86400) return `${Math.floor(s / 3600)}h`;
-  return `${Math.floor(s / 86400)}d`;
-}
+export { age, compact, money } from "../transcript/figures";

@@ -19,3 +19,12 @@ export function plural(n: number, noun: string): string {
 /** What the session's cost means, said wherever it is shown. */
 export const COST_MEANING =
   "This session's cost, over all its runs (a fork does not count what its parent spent before it), as Claude Code reports it when each reply ends";
+
+/** How long ago `ms` was: "42s", "5m", "3h", "2d". */
+export function age(ms: number, now = Date.now()): string {
+  const s = Math.max(0, Math.round((now - ms) / 1000));
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m`;
+  if (s < 86400) return `${Math.floor(s / 3600)}h`;
+  return `${Math.floor(s / 86400)}d`;
+}

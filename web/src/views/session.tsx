@@ -190,7 +190,11 @@ function SessionPage({ id, live }: { id: string; live: SessionLive }) {
           </div>
           <div title={COST_MEANING}>
             <dt>Cost (all runs)</dt>
-            <dd data-testid="cost">{money(s.costUsd)}</dd>
+            <dd data-testid="cost">
+              {money(s.costUsd)}
+              {/* Claude Code prices a reply only when it ends; tokens and turns move as it goes. */}
+              {active && s.status !== "queued" ? <span className="muted"> + this reply</span> : null}
+            </dd>
           </div>
           <div>
             <dt>Tokens</dt>
