@@ -7,6 +7,7 @@
 import { randomUUID } from "node:crypto";
 import type { ApprovalAnswer, RunOutcome } from "../worker/protocol/agent";
 import type { LaunchSpec } from "../worker/protocol/session";
+import { readResult } from "../worker/protocol/sdk-message";
 import {
   query,
   type CanUseTool,
@@ -281,7 +282,9 @@ export function startRun(spec: RunSpec, hooks: RunHooks, options: RunOptions = {
       // An API failure also ends as subtype success, but with is_error and the error text in `result`.
       return last.is_error ? { kind: "error", error: last.result, result: last.result, ...base } : { kind: "success", result: last.result, ...base };
     }
-    const error = last.errors?.join("; ") || last.subtype;
+    // readResult drops Claude Code's own diagnostics; an interrupt has nothing more to say than that it was one.
+    const read = readResult(last as unknown as Record<string, unknown>);
+    const error = read.text || (read.outcome === "interrupted" ? "interrupted" : `Claude Code stopped (${last.subtype})`);
     if (last.subtype === "error_max_turns") return { kind: "max_turns", error, ...base };
     if (last.subtype === "error_during_execution" && stopRequested) return { kind: "interrupted", error, ...base };
     return { kind: "error", error, ...base };

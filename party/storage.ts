@@ -47,11 +47,13 @@ const StoredSession = z.object({
     live: Figures,
     claudeCostUsd: z.number(),
     costBaselineUsd: z.number(),
+    recent: z.array(z.object({ id: z.string(), inputTokens: z.number(), outputTokens: z.number() })).optional(),
   }),
   result: z.string().nullable(),
   createdAt: z.number(),
   updatedAt: z.number(),
   endedAt: z.number().nullable(),
+  interruptedBy: z.string().nullable().optional(),
   origin: z
     .object({
       templateId: z.string().nullable(),

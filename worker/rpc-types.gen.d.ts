@@ -1450,6 +1450,7 @@ export declare const rpcShape: {
                             result: string | null;
                             endedAt: number | null;
                             changedFiles: string[];
+                            canContinue: boolean;
                         }[];
                     };
                     outputFormat: "json";
@@ -2157,6 +2158,7 @@ export declare const rpcShape: {
                                         };
                                     } | undefined;
                                 };
+                                inheritedCostUsd?: number | undefined;
                             } | {
                                 seq: number;
                                 at: number;
@@ -2307,6 +2309,7 @@ export declare const rpcShape: {
                                 result: string | null;
                                 endedAt: number | null;
                                 changedFiles: string[];
+                                canContinue: boolean;
                             }[];
                         };
                         outputFormat: "json";

@@ -3,11 +3,11 @@
  * session summary becomes an `ls` row. SDK messages are open-ended JSON that gains new types every
  * week, so everything is narrowed from `unknown`: an unknown shape renders as nothing, never a crash.
  */
-import type { Approval } from "../../worker/protocol/approval";
+import { approvalWaitText, type Approval } from "../../worker/protocol/approval";
 import type { EventBody } from "../../worker/protocol/events";
 import type { SessionStatus, SessionSummary } from "../../worker/protocol/session";
 import type { Line, Tone } from "./output";
-import { contentBlocks, toolResultText } from "../../worker/protocol/sdk-message";
+import { contentBlocks, toolResultText, withoutDiagnostics } from "../../worker/protocol/sdk-message";
 
 type Rec = Record<string, unknown>;
 const isRec = (v: unknown): v is Rec => typeof v === "object" && v !== null && !Array.isArray(v);
@@ -155,10 +155,11 @@ export function renderSdkMessage(m: Rec): Line[] {
   return lines;
 }
 
-function approvalLines(a: Approval): Line[] {
+function approvalLines(a: Approval, now: number): Line[] {
   const summary = summarizeToolInput(a.toolName, a.input);
   return [
     { text: `? ${a.toolName}${summary ? ` ${summary}` : ""} needs approval  [${a.id}]`, tone: "warn" },
+    { text: `  ${approvalWaitText(a, now)}`, tone: "warn" },
     { text: `  tower approve ${a.id}   ·   tower deny ${a.id} --comment "…"`, tone: "dim" },
   ];
 }
@@ -188,14 +189,21 @@ function runEndedLines(e: Extract<EventBody, { type: "run-ended" }>): Line[] {
     `${o.numTurns} turn${o.numTurns === 1 ? "" : "s"}`,
     `${(o.durationMs / 1000).toFixed(1)}s`,
   ];
+  // Errors stored before Claude Code's diagnostics were filtered out at the source are cleaned here too.
+  const error = o.error ? withoutDiagnostics(o.error) : "";
+  if (o.kind === "interrupted") {
+    // The room names who interrupted ("interrupted by ann"); an interrupt is not a failure.
+    const head = /^interrupted by /.test(error) ? `I${error.slice(1)}` : error && error !== "interrupted" ? `Interrupted (${error})` : "Interrupted";
+    return [{ text: `■ ${head} · ${figures.join(" · ")}`, tone: "warn" }];
+  }
   const lines: Line[] = [{ text: `■ run ended: ${o.kind.replace(/_/g, " ")} · ${figures.join(" · ")}`, tone: o.kind === "success" ? "ok" : "error" }];
-  if (o.error) lines.push({ text: `  ${truncate(firstLine(o.error), 300)}`, tone: "error" });
+  if (error) lines.push({ text: `  ${truncate(firstLine(error), 300)}`, tone: "error" });
   else if (o.result) lines.push(...excerpt(o.result, 5).map((text): Line => ({ text: `  ${text}` })));
   return lines;
 }
 
-/** The human lines for one session event; empty when there is nothing worth a line. */
-export function renderEvent(e: EventBody): Line[] {
+/** The human lines for one session event; empty when there is nothing worth a line. `now` dates an approval's expiry. */
+export function renderEvent(e: EventBody, now = Date.now()): Line[] {
   switch (e.type) {
     case "session-created":
       return [{ text: `▸ ${e.title}  (${e.spec.cwd})`, tone: "bold" }];
@@ -208,7 +216,7 @@ export function renderEvent(e: EventBody): Line[] {
     case "sdk-message":
       return renderSdkMessage(e.message);
     case "approval-requested":
-      return approvalLines(e.approval);
+      return approvalLines(e.approval, now);
     case "approval-resolved":
       return [resolvedLine(e)];
     case "interrupt-requested":

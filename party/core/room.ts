@@ -12,6 +12,7 @@ import type { AgentId, ApprovalId, SessionId, WorkspaceId } from "../../worker/p
 import type { LaunchSpec, SessionStatus } from "../../worker/protocol/session";
 import type { CreateInput, SessionOrigin } from "../../worker/protocol/room-rpc";
 import { containsRedaction, MAX_SCRUB_DEPTH, nestsDeeperThan } from "../../worker/domain/scrub";
+import { withoutDiagnostics } from "../../worker/protocol/sdk-message";
 import { scrubStep } from "./scrub-step";
 
 export type { CreateInput, SessionOrigin };
@@ -54,6 +55,8 @@ export interface SessionFacts {
   updatedAt: number;
   endedAt: number | null;
   origin?: SessionOrigin;
+  /** Who asked to interrupt the current run, so its end can name them. */
+  interruptedBy?: string | null;
 }
 
 export interface RoomState {
@@ -245,7 +248,7 @@ function create(d: Draft, c: CreateInput): StepResult {
       ...(c.origin ? { origin: c.origin } : {}),
     },
   };
-  d.emit({ type: "session-created", title: c.title, spec: c.spec });
+  d.emit({ type: "session-created", title: c.title, spec: c.spec, ...(c.costBaselineUsd ? { inheritedCostUsd: c.costBaselineUsd } : {}) });
   d.emit({ type: "status-changed", from: null, to: "queued", reason: "waiting for the agent to pick it up" });
   const order: LaunchOrder = { sessionId: c.id, runId: c.runId, spec: c.spec };
   if (c.resume) Object.assign(order, { resume: c.resume, fork: true });
@@ -354,8 +357,10 @@ function agentEvent(d: Draft, envelope: AgentEnvelope, inputSha256: string | und
     case "run-ended": {
       if (ev.runId !== s.runId) return d.done();
       const o = ev.outcome;
+      const error = o.error === undefined ? undefined : withoutDiagnostics(o.error) || undefined;
+      const interruptedBy = s.status === "interrupting" ? (s.interruptedBy ?? "a user") : null;
       d.cancelPending("the run ended");
-      const reason = describeOutcome(o.kind, o.error, s.status === "interrupting");
+      const reason = describeOutcome(o.kind, error, interruptedBy);
       const r = d.move({ type: "run-ended", outcome: o.kind }, reason);
       if (!r.ok) return d.done(); // already ended (e.g. agent lost, then a late report): keep the first ending
       d.patchSession({
@@ -368,7 +373,10 @@ function agentEvent(d: Draft, envelope: AgentEnvelope, inputSha256: string | und
         ...(o.claudeSessionId ? { claudeSessionId: o.claudeSessionId } : {}),
         ...(o.result !== undefined ? { result: o.result } : {}),
       });
-      d.emit({ type: "run-ended", outcome: o });
+      // The stored outcome says what people are shown: who interrupted it, never SDK diagnostics.
+      const { error: _raw, ...rest } = o;
+      const shownError = interruptedBy ? `interrupted by ${interruptedBy}` : error;
+      d.emit({ type: "run-ended", outcome: { ...rest, ...(shownError ? { error: shownError } : {}) } });
       return d.done();
     }
     case "event-dropped": {
@@ -393,8 +401,8 @@ function ordinal(n: number): string {
   return `${n}${teen ? "th" : (["th", "st", "nd", "rd"][n % 10] ?? "th")}`;
 }
 
-function describeOutcome(kind: string, error: string | undefined, wasInterrupting: boolean): string {
-  if (wasInterrupting) return "interrupted by a user";
+function describeOutcome(kind: string, error: string | undefined, interruptedBy: string | null): string {
+  if (interruptedBy) return `interrupted by ${interruptedBy}`;
   if (kind === "interrupted") return error ? `interrupted: ${error}` : "interrupted";
   if (kind === "success") return "Claude Code finished";
   if (kind === "max_turns") return "reached the maximum number of turns; continue to go on";
@@ -453,6 +461,7 @@ function interrupt(d: Draft, by: string): StepResult {
   const r = d.move({ type: "interrupt" }, wasQueued ? `cancelled by ${by} before it started` : `${by} asked to interrupt`);
   if (!r.ok) return fail(r.code, r.message);
   d.emit({ type: "interrupt-requested", by });
+  d.patchSession({ interruptedBy: by });
   d.cancelPending(`interrupted by ${by}`);
   if (wasQueued) d.effects.push({ type: "cancel-launch", runId: d.session.runId });
   else d.effects.push({ type: "send-agent", frame: { type: "interrupt" } });
@@ -464,7 +473,7 @@ function continueSession(d: Draft, prompt: string, runId: string, by: string): S
   const r = d.move({ type: "continue" }, "waiting for the agent to pick up the follow-up");
   if (!r.ok) return fail(r.code, r.message);
   const spec = { ...s.spec, prompt };
-  d.patchSession({ runId, spec, result: null, endedAt: null });
+  d.patchSession({ runId, spec, result: null, endedAt: null, interruptedBy: null });
   d.emit({ type: "user-prompt", prompt, by });
   const order: LaunchOrder = { sessionId: s.id, runId, spec };
   if (s.claudeSessionId) order.resume = s.claudeSessionId;

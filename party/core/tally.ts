@@ -1,6 +1,8 @@
 /**
  * Folds relayed SDK messages into the numbers a session list shows (messages, tool calls, cost,
  * tokens, turns) and picks out Claude's own session id. Pure; unknown message shapes are ignored.
+ * Tokens and turns are live: each `assistant` message carries its API response's usage, so they
+ * move while a run goes; the run's `result` then replaces the estimate with Claude's own figures.
  */
 import { isRecord, toolUses } from "../../worker/protocol/sdk-message";
 
@@ -22,7 +24,21 @@ export interface Tally {
    */
   claudeCostUsd: number;
   costBaselineUsd: number;
+  /**
+   * The live run's latest API responses, as counted into `live`. Claude Code sends each content
+   * block as its own `assistant` message with the response's usage, so a response counts once.
+   */
+  recent?: readonly CountedResponse[];
 }
+
+export interface CountedResponse {
+  id: string;
+  inputTokens: number;
+  outputTokens: number;
+}
+
+/** Enough to recognise the blocks of the responses in flight (sub-agents interleave with the main thread). */
+const RECENT = 16;
 
 export const ZERO_FIGURES: RunFigures = { inputTokens: 0, outputTokens: 0, numTurns: 0 };
 export const EMPTY_TALLY: Tally = {
@@ -43,7 +59,7 @@ export function tallyMessage(t: Tally, message: Record<string, unknown>): Tally 
   switch (message.type) {
     case "assistant": {
       const tools = toolUses(message).length;
-      return { ...t, messageCount: t.messageCount + 1, toolCallCount: t.toolCallCount + tools };
+      return countResponse({ ...t, messageCount: t.messageCount + 1, toolCallCount: t.toolCallCount + tools }, message);
     }
     case "user":
       return { ...t, messageCount: t.messageCount + 1 };
@@ -57,11 +73,41 @@ export function tallyMessage(t: Tally, message: Record<string, unknown>): Tally 
           outputTokens: num(usage.output_tokens),
           numTurns: num(message.num_turns),
         },
+        recent: [],
       };
     }
     default:
       return t;
   }
+}
+
+/** Adds an assistant message's usage to the live run, counting each API response (message id) once. */
+function countResponse(t: Tally, message: Record<string, unknown>): Tally {
+  const inner = isRecord(message.message) ? message.message : {};
+  const usage = isRecord(inner.usage) ? inner.usage : null;
+  const id = typeof inner.id === "string" ? inner.id : null;
+  if (!usage || !id) return t;
+  const now: CountedResponse = {
+    id,
+    inputTokens: num(usage.input_tokens) + num(usage.cache_read_input_tokens) + num(usage.cache_creation_input_tokens),
+    outputTokens: num(usage.output_tokens),
+  };
+  const recent = t.recent ?? [];
+  const seen = recent.find((r) => r.id === id);
+  // A sub-agent's responses cost tokens but are not turns of the session (Claude's num_turns agrees).
+  const isTurn = !seen && typeof message.parent_tool_use_id !== "string";
+  return {
+    ...t,
+    live: {
+      inputTokens: t.live.inputTokens + Math.max(0, now.inputTokens - (seen?.inputTokens ?? 0)),
+      outputTokens: t.live.outputTokens + Math.max(0, now.outputTokens - (seen?.outputTokens ?? 0)),
+      numTurns: t.live.numTurns + (isTurn ? 1 : 0),
+    },
+    recent: [
+      ...recent.filter((r) => r.id !== id).slice(-(RECENT - 1)),
+      { id, inputTokens: Math.max(now.inputTokens, seen?.inputTokens ?? 0), outputTokens: Math.max(now.outputTokens, seen?.outputTokens ?? 0) },
+    ],
+  };
 }
 
 /** Closes the live run: its final figures (from the agent's outcome, if any) join the settled ones. */
@@ -76,6 +122,7 @@ export function settleRun(t: Tally, final: (RunFigures & { costUsd: number }) | 
       numTurns: t.settled.numTurns + run.numTurns,
     },
     live: ZERO_FIGURES,
+    recent: [],
   };
 }
 

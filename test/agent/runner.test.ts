@@ -166,6 +166,7 @@ describe("startRun against the real Claude Code binary", () => {
 
     expect(r.signals[0]?.aborted).toBe(true);
     expect(outcome.kind).toBe("interrupted");
+    expect(outcome.error).toBe("interrupted"); // never Claude Code's "[ede_diagnostic] …" notes
     expect(existsSync(join(cwd, "hello.txt"))).toBe(false);
     expect(outcome.claudeSessionId).toBe(initOf(r.messages)?.session_id);
   });

@@ -185,3 +185,25 @@ describe("dead letters", () => {
     expect(lines).toEqual([{ text: "! dropped a approval-request event (1200000 bytes): too large for a frame", tone: "warn" }]);
   });
 });
+
+describe("say what is true (tower watch)", () => {
+  it("shows a tool call waiting for approval as waiting, with who may decide and when it expires", () => {
+    const out = text(renderEvent(at({ type: "approval-requested", approval: approval() }), NOW));
+    expect(out).toContain("waiting for approval");
+    expect(out).toContain("the session's owner, a collaborator or a workspace admin may decide");
+    expect(out).toContain("expires in 10m");
+  });
+
+  it("shows an interrupted run as interrupted by whom, never with Claude Code's diagnostics", () => {
+    const lines = renderEvent(at({ type: "run-ended", outcome: outcome({ kind: "interrupted", result: undefined, error: "interrupted by ann@example.com" }) }));
+    expect(text(lines)).toMatch(/^■ Interrupted by ann@example\.com · \$0\.0009/);
+    expect(lines.some((l) => l.tone === "error")).toBe(false);
+  });
+
+  it("drops the diagnostics from an error stored before they were filtered", () => {
+    const error = "[ede_diagnostic] result_type=user last_content_type=n/a stop_reason=tool_use";
+    const out = text(renderEvent(at({ type: "run-ended", outcome: outcome({ kind: "interrupted", result: undefined, error }) })));
+    expect(out).not.toContain("ede_diagnostic");
+    expect(out).toMatch(/^■ Interrupted ·/);
+  });
+});

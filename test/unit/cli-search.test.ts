@@ -98,7 +98,7 @@ describe("tower search", () => {
   });
 
   it("asks for similar sessions and shows what they changed", async () => {
-    const h = harness({ sessions: [{ ...result, result: "done", endedAt: NOW, changedFiles: ["/repo/web/login.ts"] }] });
+    const h = harness({ sessions: [{ ...result, result: "done", endedAt: NOW, changedFiles: ["/repo/web/login.ts"], canContinue: true }] });
     const r = await h.run("search", "--similar", "login test keeps failing");
     expect(h.sent[0]).toMatchObject({ method: "POST", body: { prompt: "login test keeps failing" } });
     expect(h.sent[0]!.url.pathname).toBe("/api/search/similar");

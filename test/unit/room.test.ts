@@ -241,6 +241,22 @@ describe("interrupts and agent loss", () => {
     expect(ended.session?.status).toBe("interrupted");
   });
 
+  it("names who interrupted in the end state and the run's outcome, without Claude Code's diagnostics", () => {
+    const diagnostic = "[ede_diagnostic] result_type=user last_content_type=n/a stop_reason=tool_use";
+    const asked = run(asking(), [{ type: "interrupt", by: "ann@example.com" }]).state;
+    const { state, effects } = run(asked, [ev({ type: "run-ended", runId: "run1", outcome: { kind: "interrupted", error: diagnostic, ...outcome } })]);
+    expect(state.session).toMatchObject({ status: "interrupted", statusReason: "interrupted by ann@example.com" });
+    const ended = effects.flatMap((e) => (e.type === "emit" && e.body.type === "run-ended" ? [e.body.outcome] : []));
+    expect(ended).toEqual([expect.objectContaining({ kind: "interrupted", error: "interrupted by ann@example.com" })]);
+    expect(JSON.stringify(effects)).not.toContain("ede_diagnostic");
+  });
+
+  it("shows a failure's own message without the diagnostics Claude Code appends", () => {
+    const error = "disk full; [ede_diagnostic] result_type=user";
+    const { state } = run(running(), [ev({ type: "run-ended", runId: "run1", outcome: { kind: "error", error, ...outcome } })]);
+    expect(state.session?.statusReason).toBe("Claude Code failed: disk full");
+  });
+
   it("cancels a queued session's launch instead of bothering the agent", () => {
     const { state, effects } = run(created(), [{ type: "interrupt", by: "ann" }]);
     expect(state.session?.status).toBe("interrupted");

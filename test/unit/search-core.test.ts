@@ -125,7 +125,7 @@ describe("highlight", () => {
 describe("documents", () => {
   const at = 1_700_000_000_000;
   const ev = (seq: number, body: unknown) => ({ seq, at, ...(body as object) }) as SessionEvent;
-  it("indexes prompts, assistant text, tool calls with their file, tool results and results", () => {
+  it("indexes prompts, assistant text, tool calls, tool results (with the file a successful one changed) and results", () => {
     const docs = [
       ...docsOf(ev(1, { type: "session-created", title: "t", spec: { prompt: "fix login", cwd: "/x" } })),
       ...docsOf(
@@ -145,7 +145,11 @@ describe("documents", () => {
       ...docsOf(
         ev(6, {
           type: "sdk-message",
-          message: { type: "user", message: { content: [{ type: "tool_result", tool_use_id: "t", content: [{ type: "text", text: "x".repeat(5000) }] }] } },
+          message: {
+            type: "user",
+            message: { content: [{ type: "tool_result", tool_use_id: "t", content: [{ type: "text", text: "x".repeat(5000) }] }] },
+            tool_use_result: { filePath: "/x/a.ts" },
+          },
         }),
       ),
       ...docsOf(ev(7, { type: "sdk-message", message: { type: "result", result: "All good" } })),
@@ -154,8 +158,8 @@ describe("documents", () => {
     expect(docs.map((d) => [d.seq, d.part, d.kind, d.toolName, d.path])).toEqual([
       [1, 0, "prompt", null, null],
       [5, 0, "assistant", null, null],
-      [5, 1, "tool-call", "Edit", "/x/a.ts"],
-      [6, 0, "tool-result", null, null],
+      [5, 1, "tool-call", "Edit", null],
+      [6, 0, "tool-result", null, "/x/a.ts"],
       [7, 0, "result", null, null],
     ]);
     expect(docs[3]!.text.length).toBe(1000);

@@ -15,7 +15,10 @@ type Results = { results: { sessionId: string; foundBy: string[]; match: { seq: 
 
 let n = 0;
 /** A session that ran: prompt, assistant text, an Edit and a Bash call with its result, and a final result. */
-async function ranSession(seed: Seed, opts: { token?: string; prompt: string; reply: string; file?: string; cwd?: string }): Promise<string> {
+async function ranSession(
+  seed: Seed,
+  opts: { token?: string; prompt: string; reply: string; file?: string; cwd?: string; extra?: Record<string, unknown>[]; ended?: boolean },
+): Promise<string> {
   const created = await api("/api/sessions", opts.token ?? seed.userToken, { method: "POST", json: { prompt: opts.prompt, cwd: opts.cwd ?? "/src/app" } });
   expect(created.status).toBe(201);
   const { id } = await created.json<{ id: string }>();
@@ -40,9 +43,33 @@ async function ranSession(seed: Seed, opts: { token?: string; prompt: string; re
           ],
         },
       }),
+      msg({
+        type: "user",
+        message: { content: [{ type: "tool_result", tool_use_id: `tu${n}`, content: "The file has been updated." }] },
+        tool_use_result: { filePath: opts.file ?? "/src/app/login.ts", oldString: "a", newString: "b" },
+      }),
+      ...(opts.extra ?? []).map(msg),
       msg({ type: "assistant", message: { content: [{ type: "tool_use", id: `tb${n}`, name: "Bash", input: { command: "npm test -- login" } }] } }),
       msg({ type: "user", message: { content: [{ type: "tool_result", tool_use_id: `tb${n}`, content: "Tests: 12 passed, 0 failed" }] } }),
       msg({ type: "result", subtype: "success", result: `Done: ${opts.reply}`, total_cost_usd: 0.12, usage: {}, num_turns: 2 }),
+      ...(opts.ended
+        ? [
+            ev({
+              type: "run-ended",
+              runId,
+              outcome: {
+                kind: "success",
+                costUsd: 0.12,
+                inputTokens: 1,
+                outputTokens: 1,
+                cacheReadTokens: 0,
+                cacheCreationTokens: 0,
+                numTurns: 2,
+                durationMs: 1,
+              },
+            }),
+          ]
+        : []),
     ],
   });
   await agent.next((f) => f.type === "ack");
@@ -81,6 +108,43 @@ describe("happy", () => {
     expect(phrase.results.map((r) => r.sessionId)).toEqual([id]);
     const prefix = await (await search(seed.userToken, { q: "zanz*", mode: "text" })).json<Results>();
     expect(prefix.results.map((r) => r.sessionId)).toEqual([id]);
+  });
+
+  it("lists as changed only files a successful tool call changed, not writes that were denied or never ran", { timeout: 30_000 }, async () => {
+    const seed = await seedWorkspace("changed");
+    const write = (id: string, file: string) => ({
+      type: "assistant",
+      message: { content: [{ type: "tool_use", id, name: "Write", input: { file_path: file, content: "x" } }] },
+    });
+    const id = await ranSession(seed, {
+      prompt: "Fix the numbat invoice rounding",
+      reply: "Rounded the numbat invoice totals",
+      file: "/src/app/invoice.ts",
+      extra: [
+        // Denied: Claude Code answers the tool call with an error and never writes.
+        write("denied", "/src/app/denied.ts"),
+        {
+          type: "user",
+          message: { content: [{ type: "tool_result", tool_use_id: "denied", content: "No, not that file", is_error: true }] },
+          tool_use_result: "Error: No, not that file",
+        },
+        // Interrupted while it waited for approval: rejected, and the run stopped.
+        write("stopped", "/src/app/stopped.ts"),
+        {
+          type: "user",
+          message: {
+            content: [{ type: "tool_result", tool_use_id: "stopped", content: "The user doesn't want to proceed with this tool use.", is_error: true }],
+          },
+        },
+        // Asked, never answered (the session ended first).
+        write("unanswered", "/src/app/unanswered.ts"),
+      ],
+    });
+    await indexed(seed, "numbat", id);
+    const r = await (await api("/api/search/similar", seed.userToken, { method: "POST", json: { prompt: "numbat invoice rounding" } })).json<{
+      sessions: { sessionId: string; changedFiles: string[] }[];
+    }>();
+    expect(r.sessions.find((s) => s.sessionId === id)?.changedFiles).toEqual(["/src/app/invoice.ts"]);
   });
 
   it("applies the tool, kind, status, cwd, agent, author and date filters", { timeout: 30_000 }, async () => {
@@ -218,6 +282,25 @@ describe("security", () => {
     }
     await putGrant(makeDb(env.DB), seed.workspaceId, id, { principal: `user:${other.userId}`, role: "viewer", grantedBy: "test", createdAt: Date.now() });
     expect((await (await search(other.token, { q: "axolotl reconnect" })).json<Results>()).results[0]?.sessionId).toBe(id);
+  });
+
+  it("offers Continue only on a session that has stopped and that the caller may act on", { timeout: 30_000 }, async () => {
+    const seed = await seedWorkspace("can-continue");
+    const author = await memberWith(seed, "member", "author");
+    const ended = await ranSession(seed, { token: author.token, prompt: "echidna cache stampede", reply: "echidna lock added", ended: true });
+    const running = await ranSession(seed, { token: author.token, prompt: "echidna cache stampede again", reply: "echidna lock widened" });
+    await indexed(seed, "echidna", ended);
+    await indexed(seed, "echidna", running);
+    const viewer = await memberWith(seed, "member", "viewer");
+    await putGrant(makeDb(env.DB), seed.workspaceId, ended, { principal: `user:${viewer.userId}`, role: "viewer", grantedBy: "test", createdAt: Date.now() });
+    const offers = async (token: string) => {
+      const r = await (await api("/api/search/similar", token, { method: "POST", json: { prompt: "echidna cache stampede" } })).json<{
+        sessions: { sessionId: string; canContinue: boolean }[];
+      }>();
+      return Object.fromEntries(r.sessions.map((x) => [x.sessionId, x.canContinue]));
+    };
+    expect(await offers(author.token)).toEqual({ [ended]: true, [running]: false });
+    expect(await offers(viewer.token)).toEqual({ [ended]: false });
   });
 
   it("keeps a job that names another workspace out of the index", async () => {

@@ -208,7 +208,7 @@ export async function sessionAbout(db: Db, workspaceId: string, sessionId: strin
   return rows.map((r) => r.text).join("\n");
 }
 
-/** Files each session wrote or edited (from its tool calls), at most `perSession`. */
+/** Files each session changed (from the results of tool calls that ran; see documents.ts), at most `perSession`. */
 export async function changedFiles(db: Db, workspaceId: string, sessionIds: readonly string[], perSession = 20): Promise<Map<string, string[]>> {
   const out = new Map<string, string[]>(sessionIds.map((id) => [id, []]));
   if (!sessionIds.length) return out;

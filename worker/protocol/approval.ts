@@ -82,3 +82,20 @@ export const ApprovalListQuery = z.object({
   limit: z.coerce.number().int().min(1).max(200).default(100),
 });
 export type ApprovalListQuery = z.infer<typeof ApprovalListQuery>;
+
+/** Who may decide an approval: the rule is `session.act` (worker/domain/policy.ts), said in words. */
+export const WHO_MAY_DECIDE = "the session's owner, a collaborator or a workspace admin may decide";
+
+/** "4m 10s" from milliseconds; whole seconds, at most two units. */
+export function durationText(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  const [d, h, m, sec] = [Math.floor(s / 86_400), Math.floor(s / 3600) % 24, Math.floor(s / 60) % 60, s % 60];
+  const parts = d ? [`${d}d`, h ? `${h}h` : ""] : h ? [`${h}h`, m ? `${m}m` : ""] : m ? [`${m}m`, sec ? `${sec}s` : ""] : [`${sec}s`];
+  return parts.filter(Boolean).join(" ");
+}
+
+/** What a tool call that waits on a person says: that it waits, who may decide, and when it expires. */
+export function approvalWaitText(a: Pick<Approval, "expiresAt">, now: number): string {
+  const left = a.expiresAt - now;
+  return `waiting for approval · ${WHO_MAY_DECIDE} · ${left > 0 ? `expires in ${durationText(left)}` : "expiring now"}`;
+}

@@ -10,7 +10,13 @@ import { ApprovalId } from "./ids";
 import { LaunchSpec, SessionStatus } from "./session";
 
 export const EventBody = z.discriminatedUnion("type", [
-  z.object({ type: z.literal("session-created"), title: z.string(), spec: LaunchSpec }),
+  z.object({
+    type: z.literal("session-created"),
+    title: z.string(),
+    spec: LaunchSpec,
+    /** What a fork's parent had spent: Claude Code counts it in this session's totals, Tower does not. */
+    inheritedCostUsd: z.number().nonnegative().optional(),
+  }),
   z.object({ type: z.literal("status-changed"), from: SessionStatus.nullable(), to: SessionStatus, reason: z.string() }),
   z.object({ type: z.literal("user-prompt"), prompt: z.string(), by: z.string() }),
   z.object({ type: z.literal("sdk-message"), message: z.record(z.string(), JsonValue) }),

@@ -32,3 +32,37 @@ export function toolResultText(content: unknown): string {
     .map((b) => (b.type === "text" ? (typeof b.text === "string" ? b.text : "") : `[${typeof b.type === "string" ? b.type : "block"}]`))
     .join("\n");
 }
+
+/** How a run's `result` message ended the run, as people are shown it. */
+export type ResultOutcome = "success" | "interrupted" | "max_turns" | "error";
+
+/**
+ * Claude Code appends its own debugging notes to a result's `errors` (`[ede_diagnostic] result_type=user
+ * …`): they name no cause a person can act on, so no screen shows them. This is the one filter.
+ */
+const DIAGNOSTIC = /\[ede_diagnostic\][^;\n]*/g;
+
+/** Text with Claude Code's diagnostics taken out (also for errors joined before this filter existed). */
+export function withoutDiagnostics(text: string): string {
+  return text
+    .replace(DIAGNOSTIC, "")
+    .split(/\n|;\s*/)
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .join("; ");
+}
+
+/**
+ * The one reading of a `result` message: how the run ended and what to say about it. An interrupt
+ * (ours, or a deny that stops the turn) ends as `error_during_execution` with `terminal_reason`
+ * `aborted_tools`/`aborted_streaming`: that is "interrupted", not a failure. An API failure ends as
+ * subtype `success` with `is_error` (see the protocol reference, section 5).
+ */
+export function readResult(m: Record<string, unknown>): { outcome: ResultOutcome; text: string } {
+  const errors = Array.isArray(m.errors) ? withoutDiagnostics(m.errors.filter((e) => typeof e === "string").join("\n")) : "";
+  const result = typeof m.result === "string" ? m.result : "";
+  if (m.subtype === "success") return { outcome: m.is_error === true ? "error" : "success", text: result };
+  if (m.subtype === "error_max_turns") return { outcome: "max_turns", text: errors };
+  if (typeof m.terminal_reason === "string" && m.terminal_reason.startsWith("aborted")) return { outcome: "interrupted", text: errors };
+  return { outcome: "error", text: errors || result };
+}

@@ -99,8 +99,10 @@ export const SimilarQuery = z.object({ limit: z.coerce.number().int().min(1).max
 export const SimilarSession = SearchResult.extend({
   result: z.string().nullable(),
   endedAt: z.number().int().nullable(),
-  /** Files the session wrote or edited (Edit, Write, MultiEdit, NotebookEdit), at most 20. */
+  /** Files a tool call of the session changed and that ran (not denied, interrupted or unanswered), at most 20. */
   changedFiles: z.array(z.string()),
+  /** Whether the caller may continue it now: it has stopped, and they may act on it (owner, collaborator, admin). */
+  canContinue: z.boolean(),
 });
 export type SimilarSession = z.infer<typeof SimilarSession>;
 

@@ -46,7 +46,7 @@ export const search = router()
     }),
     async (c) => {
       const { prompt, limit } = c.req.valid("json");
-      return c.json({ sessions: await similarSessions(c.var.deps.search(), scopeOf(c, {}), prompt, limit) }, 200);
+      return c.json({ sessions: await similarSessions(c.var.deps.search(), scopeOf(c, {}), c.var.auth, prompt, limit) }, 200);
     },
   )
   .openapi(

@@ -137,7 +137,7 @@ export const sessions = router()
       const { limit } = c.req.valid("query");
       const { session } = await sessionFor(c, id, "session.read");
       const about = (await sessionAbout(c.var.deps.db, session.workspaceId, id)) || `${session.title}\n${session.prompt}`;
-      return c.json({ sessions: await similarSessions(c.var.deps.search(), scopeOf(c, {}), about, limit, id) }, 200);
+      return c.json({ sessions: await similarSessions(c.var.deps.search(), scopeOf(c, {}), c.var.auth, about, limit, id) }, 200);
     },
   )
   .openapi(

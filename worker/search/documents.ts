@@ -14,7 +14,7 @@ export interface IndexDoc {
   part: number;
   kind: DocKind;
   toolName: string | null;
-  /** A file the tool call wrote (Edit/Write/…), for "what was changed". */
+  /** A file a tool call changed, on the result of the call that changed it, for "what was changed". */
   path: string | null;
   at: number;
   text: string;
@@ -22,10 +22,22 @@ export interface IndexDoc {
 
 const MAX_TEXT = 4000;
 const MAX_TOOL_RESULT = 1000;
-export const WRITE_TOOLS = ["Edit", "Write", "MultiEdit", "NotebookEdit"] as const;
 
 // Control characters are dropped so that nothing stored can be mistaken for markup or markers later.
 const clean = (s: string, max: number) => scrubText(s.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, " ").slice(0, max)).trim();
+
+/**
+ * The file a tool call changed, read from its result: a call that was denied, interrupted or never
+ * answered changed nothing, and only a result says it ran. Claude Code puts a write's structured
+ * output in `tool_use_result` (Write, Edit, MultiEdit: `filePath`; NotebookEdit: `notebook_path`),
+ * which reads and searches do not have at the top level (a Read's path sits under `file`).
+ */
+function changedPath(m: Record<string, unknown>): string | null {
+  const out = m.tool_use_result;
+  if (!isRecord(out)) return null;
+  const path = out.filePath ?? out.notebook_path;
+  return typeof path === "string" && path ? path : null;
+}
 
 /** The session's own document (seq 0): its title, so renames are findable. */
 export function titleDoc(title: string, at: number): IndexDoc {
@@ -54,12 +66,12 @@ export function docsOf(e: SessionEvent): IndexDoc[] {
           push({ kind: "assistant", toolName: null, path: null, text: clean(b.text, MAX_TEXT) });
         else if (b.type === "tool_use" && typeof b.name === "string") {
           const input = isRecord(b.input) ? b.input : {};
-          const path =
-            (WRITE_TOOLS as readonly string[]).includes(b.name) && typeof (input.file_path ?? input.notebook_path) === "string"
-              ? String(input.file_path ?? input.notebook_path)
-              : null;
-          push({ kind: "tool-call", toolName: b.name, path: path ? clean(path, 1000) : null, text: clean(`${b.name} ${JSON.stringify(input)}`, MAX_TEXT) });
-        } else if (b.type === "tool_result") push({ kind: "tool-result", toolName: null, path: null, text: clean(toolResultText(b.content), MAX_TOOL_RESULT) });
+          push({ kind: "tool-call", toolName: b.name, path: null, text: clean(`${b.name} ${JSON.stringify(input)}`, MAX_TEXT) });
+        } else if (b.type === "tool_result") {
+          const path = b.is_error === true ? null : changedPath(m);
+          const text = clean(toolResultText(b.content), MAX_TOOL_RESULT);
+          push({ kind: "tool-result", toolName: null, path: path ? clean(path, 1000) : null, text: text || (path ? clean(path, 1000) : "") });
+        }
       }
       break;
     }

@@ -5,6 +5,10 @@
  * sessions" for a prompt or a session, with their outcome and the files they changed.
  */
 import type { Db } from "../db/client";
+import { sessionAccess } from "../db/grants";
+import type { Actor } from "../domain/policy";
+import { mayActOnSession } from "../domain/visibility";
+import { isEnded } from "../protocol/session";
 import { changedFiles, docsInScope, docTexts, sessionsInScope, textSearch, type DocHit, type Scope } from "../db/search";
 import type { DocKind, SearchMode, SearchResult, SimilarSession } from "../protocol/search";
 import type { Embedder } from "./embedder";
@@ -139,8 +143,8 @@ export async function search(deps: SearchDeps, scope: Scope, query: string, mode
 /** What a session or a new prompt is about is in these documents, not in tool chatter. */
 const ABOUT: readonly DocKind[] = ["title", "prompt", "result"];
 
-/** Past sessions most like `text` (hybrid over titles, prompts and results), with their outcome. */
-export async function similarSessions(deps: SearchDeps, scope: Scope, text: string, limit: number, exclude?: string): Promise<SimilarSession[]> {
+/** Past sessions most like `text` (hybrid over titles, prompts and results), with their outcome and whether `actor` may continue them. */
+export async function similarSessions(deps: SearchDeps, scope: Scope, actor: Actor, text: string, limit: number, exclude?: string): Promise<SimilarSession[]> {
   const q = parseQuery(text.slice(0, 2000));
   const about: Scope = { ...scope, filters: { ...scope.filters, kind: [...ABOUT] } };
   const any = toMatch({ ...q, words: q.words.slice(0, 30) }, "or");
@@ -153,18 +157,18 @@ export async function similarSessions(deps: SearchDeps, scope: Scope, text: stri
     .map((hit) => ({ hit, score: -hit.rank }))
     .filter(keep);
   const fused = combine("hybrid", textRankedList, semantic.filter(keep)).slice(0, limit);
-  const [results, files] = await Promise.all([
+  const ids = fused.map((f) => f.hit.sessionId);
+  const [results, files, access] = await Promise.all([
     toResults(deps, q, fused),
-    changedFiles(
-      deps.db,
-      scope.workspaceId,
-      fused.map((f) => f.hit.sessionId),
-    ),
+    changedFiles(deps.db, scope.workspaceId, ids),
+    sessionAccess(deps.db, scope.workspaceId, ids),
   ]);
   return results.map((r, i) => ({
     ...r,
     result: fused[i]!.hit.result?.slice(0, 500) ?? null,
     endedAt: fused[i]!.hit.endedAt,
     changedFiles: files.get(r.sessionId) ?? [],
+    // The same two rules the continue route applies: the session has stopped, and the caller may act on it.
+    canContinue: isEnded(r.status) && mayActOnSession(actor, access.get(r.sessionId) ?? null).ok,
   }));
 }

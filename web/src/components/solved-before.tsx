@@ -1,6 +1,7 @@
 /**
  * "Solved before": the past sessions most like this one (or like the prompt being typed), each with
- * how it went — status, cost, files it changed — and one click to open it, continue it or fork it.
+ * how it went — status, cost, files it changed — and one click to open it, fork it, or continue it
+ * (offered only when the server says the caller may: it has stopped and they may act on it).
  */
 import { useEffect, useState } from "react";
 import { useLocation } from "wouter";
@@ -64,9 +65,11 @@ export function SolvedBefore({ sessionId, prompt }: { sessionId?: string; prompt
             </span>
             {s.result ? <div className="muted clamp">{s.result}</div> : null}
             <span className="actions">
-              <button type="button" className="link-button" onClick={() => void follow(s, false)}>
-                Continue
-              </button>
+              {s.canContinue ? (
+                <button type="button" className="link-button" onClick={() => void follow(s, false)}>
+                  Continue
+                </button>
+              ) : null}
               <button type="button" className="link-button" onClick={() => void follow(s, true)}>
                 Fork
               </button>

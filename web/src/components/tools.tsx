@@ -4,8 +4,8 @@
  * (Task/Agent) with their own conversation nested. Anything else shows its input as JSON.
  */
 import { diffLines } from "diff";
-import { memo, useState, type ReactNode } from "react";
-import type { Item, ToolResult } from "../transcript/build";
+import { memo, useEffect, useState, type ReactNode } from "react";
+import { toolStatus, type Item, type ToolResult } from "../transcript/build";
 
 type Input = Record<string, unknown>;
 const str = (v: unknown): string => (typeof v === "string" ? v : v == null ? "" : JSON.stringify(v, null, 2));
@@ -139,16 +139,29 @@ function ResultView({ result }: { result: ToolResult }) {
   );
 }
 
+/** The clock, ticking each second while `on` (an approval's "expires in" counts down). */
+function useNowWhile(on: boolean): number {
+  const [now, setNow] = useState(Date.now);
+  useEffect(() => {
+    if (!on) return;
+    setNow(Date.now());
+    const t = setInterval(() => setNow(Date.now()), 1000);
+    return () => clearInterval(t);
+  }, [on]);
+  return on ? now : Date.now();
+}
+
 export const ToolCall = memo(function ToolCall({ item, renderChild }: { item: Extract<Item, { kind: "tool" }>; renderChild: (i: Item) => ReactNode }) {
   const [open, setOpen] = useState(true);
-  const running = item.result === null;
+  const now = useNowWhile(item.result === null && item.approval?.status === "pending");
+  const status = toolStatus(item, now);
   return (
-    <section className={`tool tool-${item.name}`} aria-label={`${item.name} tool call`}>
+    <section className={`tool tool-${item.name}`} aria-label={`${item.name} tool call`} data-tool-state={status.state}>
       <header>
         <button type="button" className="tool-name" aria-expanded={open} onClick={() => setOpen(!open)}>
           {item.name}
         </button>
-        {running ? <span className="muted"> running…</span> : item.result?.isError ? <span className="err"> error</span> : null}
+        {status.text ? <span className={status.state === "error" ? "err" : status.state === "waiting" ? "warn" : "muted"}> {status.text}</span> : null}
       </header>
       {open ? (
         <>

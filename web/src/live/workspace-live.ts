@@ -44,7 +44,9 @@ export function startWorkspaceLive(): void {
     baseUrl,
     onFrame: (f) => workspace.set((s) => applyHubFrame(s, f)),
     onStatus: (status) => {
-      hubStatus.set(navigator.onLine ? status : "offline");
+      // The socket is the truth: navigator.onLine is false on any machine without a default route
+      // (a laptop offline using a local Tower) while the socket to Tower is open and working.
+      hubStatus.set(status);
       if (status === "live") {
         if (everLive || listError.get()) void loadFirstPage();
         everLive = true;
@@ -52,7 +54,8 @@ export function startWorkspaceLive(): void {
     },
   });
   void loadFirstPage();
-  addEventListener("offline", () => hubStatus.set("offline"));
+  // A network that comes back is a hint to retry now rather than at the next backoff step; losing
+  // one says nothing about Tower (it may be on this machine): the socket reports its own loss.
   addEventListener("online", () => live?.reconnect());
 }
 

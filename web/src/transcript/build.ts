@@ -4,10 +4,11 @@
  * it, approvals and status changes. Incremental (events arrive one by one while a session streams)
  * and pure, so it is tested in Node; changed items are replaced, never mutated, for React.
  */
-import type { Approval } from "../../../worker/protocol/approval";
+import { approvalWaitText, type Approval } from "../../../worker/protocol/approval";
 import type { SessionEvent } from "../../../worker/protocol/events";
 import type { SessionStatus } from "../../../worker/protocol/session";
-import { contentBlocks, toolResultText } from "../../../worker/protocol/sdk-message";
+import { contentBlocks, readResult, toolResultText, type ResultOutcome } from "../../../worker/protocol/sdk-message";
+import { money, plural } from "./figures";
 
 export interface ToolResult {
   text: string;
@@ -18,11 +19,56 @@ export type Item =
   | { kind: "prompt"; key: string; seq: number; text: string; by: string }
   | { kind: "text"; key: string; seq: number; text: string }
   | { kind: "thinking"; key: string; seq: number; text: string }
-  | { kind: "tool"; key: string; seq: number; id: string; name: string; input: Record<string, unknown>; result: ToolResult | null; children: Item[] }
+  | {
+      kind: "tool";
+      key: string;
+      seq: number;
+      id: string;
+      name: string;
+      input: Record<string, unknown>;
+      result: ToolResult | null;
+      children: Item[];
+      /** The approval this call waited on (or waits on), if it needed one. */
+      approval: Approval | null;
+    }
   | { kind: "approval"; key: string; seq: number; approval: Approval }
   | { kind: "status"; key: string; seq: number; from: SessionStatus | null; to: SessionStatus; reason: string }
   | { kind: "note"; key: string; seq: number; text: string }
-  | { kind: "result"; key: string; seq: number; ok: boolean; text: string; costUsd: number | null; turns: number | null };
+  | {
+      kind: "result";
+      key: string;
+      seq: number;
+      ok: boolean;
+      outcome: ResultOutcome;
+      /** Who interrupted the run, when it was interrupted. */
+      by: string | null;
+      text: string;
+      /** The session's cost so far: Claude's cumulative figure less what a fork inherited (as the header). */
+      costUsd: number | null;
+      turns: number | null;
+    };
+
+type ToolItem = Extract<Item, { kind: "tool" }>;
+
+/** What a tool call's header says about where it is: waiting on a person, running, not run, failed. */
+export function toolStatus(t: ToolItem, now: number): { state: "waiting" | "running" | "denied" | "error" | "done"; text: string } {
+  const a = t.approval;
+  if (t.result === null) return a?.status === "pending" ? { state: "waiting", text: approvalWaitText(a, now) } : { state: "running", text: "running…" };
+  if (a?.status === "denied") return { state: "denied", text: `denied by ${a.decidedBy ?? a.via ?? "a rule"}: not run` };
+  if (a?.status === "expired") return { state: "denied", text: "not run: nobody decided before the approval expired" };
+  if (a?.status === "cancelled") return { state: "denied", text: `not run: ${a.comment ?? "cancelled"}` };
+  return t.result.isError ? { state: "error", text: "error" } : { state: "done", text: "" };
+}
+
+/** The result row's heading: how the run ended, its turns and the session's cost so far. */
+export function resultHeading(r: Extract<Item, { kind: "result" }>): string {
+  const head = { success: "Result", interrupted: r.by ? `Interrupted by ${r.by}` : "Interrupted", max_turns: "Stopped at the turn limit", error: "Failed" }[
+    r.outcome
+  ];
+  const turns = r.turns !== null ? ` · ${plural(r.turns, "turn")}` : "";
+  const cost = r.costUsd !== null ? ` · session cost so far ${money(r.costUsd)}` : "";
+  return `${head}${turns}${cost}`;
+}
 
 type Json = Record<string, unknown>;
 
@@ -42,6 +88,11 @@ export class Transcript {
   /** Where each tool call lives: top level (index) or inside a parent tool call. */
   private toolAt = new Map<string, { parent: string | null; index: number }>();
   private approvalAt = new Map<string, number>();
+  /** Approvals by the tool call they are for (one may arrive before its call). */
+  private approvalOfTool = new Map<string, Approval>();
+  /** Who asked to interrupt the current run (a follow-up prompt starts a new run). */
+  private interruptedBy: string | null = null;
+  private inheritedCostUsd = 0;
   private lastSeq = 0;
 
   get items(): readonly Item[] {
@@ -72,34 +123,53 @@ export class Transcript {
     if (item?.kind !== "approval") return false;
     this.list = [...this.list];
     this.list[i] = { ...item, approval: a };
+    this.setToolApproval(a);
     return true;
+  }
+
+  /** Keeps a tool call's view of its approval current. */
+  private setToolApproval(a: Approval): void {
+    if (!a.toolUseId) return;
+    this.approvalOfTool.set(a.toolUseId, a);
+    this.updateTool(a.toolUseId, (t) => ({ ...t, approval: a }));
   }
 
   private add(e: SessionEvent): boolean {
     const key = `e${e.seq}`;
     switch (e.type) {
       case "session-created":
+        this.inheritedCostUsd = e.inheritedCostUsd ?? 0;
         return this.append({ kind: "prompt", key, seq: e.seq, text: e.spec.prompt, by: "" });
       case "user-prompt":
+        this.interruptedBy = null;
         return this.append({ kind: "prompt", key, seq: e.seq, text: e.prompt, by: e.by });
       case "status-changed":
         return this.append({ kind: "status", key, seq: e.seq, from: e.from, to: e.to, reason: e.reason });
       case "interrupt-requested":
+        this.interruptedBy = e.by;
         return this.append({ kind: "note", key, seq: e.seq, text: `Interrupt requested by ${e.by}` });
       case "owner-changed":
         return this.append({ kind: "note", key, seq: e.seq, text: `Handed off from ${e.from || "nobody"} to ${e.to} by ${e.by}` });
       case "approval-requested": {
         this.approvalAt.set(e.approval.id, this.list.length);
+        this.setToolApproval(e.approval);
         return this.append({ kind: "approval", key, seq: e.seq, approval: e.approval });
       }
       case "approval-resolved": {
         const i = this.approvalAt.get(e.approvalId);
         const item = i === undefined ? undefined : this.list[i];
         if (i === undefined || item?.kind !== "approval") return false;
-        this.list[i] = {
-          ...item,
-          approval: { ...item.approval, status: e.status, via: e.via, decidedBy: e.by, comment: e.comment, updatedInput: e.updatedInput, decidedAt: e.at },
+        const approval: Approval = {
+          ...item.approval,
+          status: e.status,
+          via: e.via,
+          decidedBy: e.by,
+          comment: e.comment,
+          updatedInput: e.updatedInput,
+          decidedAt: e.at,
         };
+        this.list[i] = { ...item, approval };
+        this.setToolApproval(approval);
         return true;
       }
       case "event-dropped":
@@ -132,6 +202,7 @@ export class Transcript {
             input: isObj(b.input) ? b.input : {},
             result: null,
             children: [],
+            approval: this.approvalOfTool.get(b.id) ?? null,
           };
           changed = this.place(parent, tool) || changed;
         }
@@ -143,15 +214,18 @@ export class Transcript {
         }
       }
     } else if (m.type === "result" && parent === null) {
-      const ok = m.is_error !== true && m.subtype === "success";
-      const text = typeof m.result === "string" ? m.result : Array.isArray(m.errors) ? m.errors.join("\n") : String(m.subtype ?? "");
+      const read = readResult(m);
+      // Whatever the SDK calls it, a run that ends in error after someone asked to stop it was interrupted.
+      const outcome = this.interruptedBy && read.outcome !== "success" ? "interrupted" : read.outcome;
       changed = this.append({
         kind: "result",
         key: `e${seq}`,
         seq,
-        ok,
-        text,
-        costUsd: typeof m.total_cost_usd === "number" ? m.total_cost_usd : null,
+        ok: outcome === "success",
+        outcome,
+        by: outcome === "interrupted" ? this.interruptedBy : null,
+        text: read.text,
+        costUsd: typeof m.total_cost_usd === "number" ? Math.max(0, m.total_cost_usd - this.inheritedCostUsd) : null,
         turns: typeof m.num_turns === "number" ? m.num_turns : null,
       });
     }

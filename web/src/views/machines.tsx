@@ -11,7 +11,7 @@ import { toast } from "../live/toasts";
 import { workspace } from "../live/workspace-live";
 import { useStore } from "../state/store";
 import { loadAgents } from "../state/workspace";
-import { age } from "../components/status";
+import { lastSeenText } from "../state/rows";
 
 function LaunchPolicy({ agent, members, onDone }: { agent: AgentPresence; members: Member[]; onDone(): void }) {
   const [everyone, setEveryone] = useState(agent.allowedUsers === null);
@@ -128,7 +128,7 @@ export function MachinesView() {
                   {a.runningSessions}/{a.capacity}
                 </td>
                 <td className="wide">{a.labels.join(", ") || "—"}</td>
-                <td className="wide">{a.lastSeenAt ? `${age(a.lastSeenAt)} ago` : "—"}</td>
+                <td className="wide">{lastSeenText(a)}</td>
                 <td>
                   {editing === a.id ? (
                     <LaunchPolicy agent={a} members={members} onDone={() => setEditing(null)} />

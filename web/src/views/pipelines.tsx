@@ -12,6 +12,7 @@ import { age, money } from "../components/status";
 import { api } from "../live/api";
 import { toast } from "../live/toasts";
 import { workspace } from "../live/workspace-live";
+import { runReason } from "../state/rows";
 import { useStore } from "../state/store";
 import { upsertRuns, visibleRuns } from "../state/workspace";
 
@@ -66,6 +67,7 @@ export function PipelinesView() {
                     <a href={`/pipelines/${r.id}`} onClick={(e) => (e.preventDefault(), navigate(`/pipelines/${r.id}`))}>
                       {r.name}
                     </a>
+                    {runReason(r) ? <div className="muted clamp reason">{runReason(r)}</div> : null}
                   </td>
                   <td>
                     {done}/{r.steps.length}

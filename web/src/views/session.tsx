@@ -20,7 +20,8 @@ import { SessionLive } from "../live/session-live";
 import { toast } from "../live/toasts";
 import { sessionLink, workspace } from "../live/workspace-live";
 import { useStore } from "../state/store";
-import type { Item } from "../transcript/build";
+import { resultHeading, type Item } from "../transcript/build";
+import { COST_MEANING } from "../transcript/figures";
 import { isEnded } from "../../../worker/protocol/session";
 
 function ItemView({ item }: { item: Item }): ReactNode {
@@ -61,11 +62,9 @@ function ItemView({ item }: { item: Item }): ReactNode {
       return <div className="event">{item.text}</div>;
     case "result":
       return (
-        <div className={`msg result ${item.ok ? "ok" : "failed"}`}>
-          <div className="who">
-            {item.ok ? "Result" : "Failed"}
-            {item.costUsd !== null ? ` · ${money(item.costUsd)}` : ""}
-            {item.turns !== null ? ` · ${item.turns} turns` : ""}
+        <div className={`msg result ${item.outcome === "success" ? "ok" : item.outcome === "error" ? "failed" : "stopped"}`} data-outcome={item.outcome}>
+          <div className="who" title={COST_MEANING}>
+            {resultHeading(item)}
           </div>
           {item.text ? <MarkdownText text={item.text} /> : null}
         </div>
@@ -214,19 +213,23 @@ function SessionPage({ id, live }: { id: string; live: SessionLive }) {
             <dt>Directory</dt>
             <dd className="path">{s.cwd}</dd>
           </div>
-          <div>
-            <dt>Cost</dt>
-            <dd data-testid="cost">{money(s.costUsd)}</dd>
+          <div title={COST_MEANING}>
+            <dt>Cost (all runs)</dt>
+            <dd data-testid="cost">
+              {money(s.costUsd)}
+              {/* Claude Code prices a reply only when it ends; tokens and turns move as it goes. */}
+              {active && s.status !== "queued" ? <span className="muted"> + this reply</span> : null}
+            </dd>
           </div>
           <div>
             <dt>Tokens</dt>
-            <dd>
+            <dd data-testid="tokens">
               {compact(s.inputTokens)} in · {compact(s.outputTokens)} out
             </dd>
           </div>
           <div>
             <dt>Turns</dt>
-            <dd>{s.numTurns}</dd>
+            <dd data-testid="turns">{s.numTurns}</dd>
           </div>
         </dl>
         {s.statusReason && !active ? <p className="muted reason">{s.statusReason}</p> : null}

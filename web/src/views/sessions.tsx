@@ -8,6 +8,7 @@ import { useCommands } from "../keys/commands";
 import { api } from "../live/api";
 import { toast } from "../live/toasts";
 import { listError, loadFirstPage, loadMore, nextCursor, workspace } from "../live/workspace-live";
+import { pipelineMark } from "../state/rows";
 import { useStore } from "../state/store";
 import { defaultFilter, visibleSessions, type SessionFilter } from "../state/workspace";
 import { MachineSelect } from "../components/machine-select";
@@ -166,7 +167,8 @@ export function SessionsView() {
                   <a href={`/sessions/${s.id}`} onClick={(e) => (e.preventDefault(), navigate(`/sessions/${s.id}`))} tabIndex={-1}>
                     {s.title}
                   </a>
-                  {s.pipelineStepId ? <span className="muted"> · step {s.pipelineStepId}</span> : null}
+                  {pipelineMark(s) ? <span className="muted">{pipelineMark(s)}</span> : null}
+                  {s.status === "failed" && s.statusReason ? <div className="muted clamp reason">{s.statusReason}</div> : null}
                 </td>
                 <td className="wide">{s.agentName ?? "—"}</td>
                 <td className="wide path">{s.cwd}</td>

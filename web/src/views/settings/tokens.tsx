@@ -6,6 +6,7 @@
 import { useCallback, useEffect, useState } from "react";
 import type { TokenInfo, TokenScope } from "../../../../worker/protocol/members";
 import { api } from "../../live/api";
+import { shownSecret, type IssuedSecret } from "../../state/rows";
 import { toast } from "../../live/toasts";
 
 const SCOPES: { scope: TokenScope; label: string }[] = [
@@ -22,7 +23,7 @@ function when(ms: number | null): string {
 
 export function TokensView() {
   const [tokens, setTokens] = useState<TokenInfo[] | null>(null);
-  const [secret, setSecret] = useState<{ name: string; token: string } | null>(null);
+  const [issued, setIssued] = useState<IssuedSecret | null>(null);
   const [name, setName] = useState("");
   const [scope, setScope] = useState<TokenScope>("*");
   const [days, setDays] = useState(90);
@@ -40,13 +41,15 @@ export function TokensView() {
   const issue = async (f: () => Promise<{ token: string; info: TokenInfo }>) => {
     try {
       const r = await f();
-      setSecret({ name: r.info.name, token: r.token });
+      setIssued({ id: r.info.id, name: r.info.name, token: r.token });
       await load();
     } catch (e) {
       toast((e as Error).message, "error");
     }
   };
 
+  // Shown only while its token works: a revoked (or rotated-away) secret is no use to copy.
+  const secret = shownSecret(issued, tokens);
   return (
     <section className="view" aria-labelledby="tokens-h">
       <h1 id="tokens-h">API tokens</h1>
