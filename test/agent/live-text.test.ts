@@ -51,7 +51,7 @@ describe("live text against the real Claude Code binary", () => {
     expect(before.length).toBeGreaterThanOrEqual(4);
     expect(before.length).toBeLessThanOrEqual(16);
     expect(before.at(-1)!.at - before[0]!.at).toBeGreaterThan(500);
-    const final = seen[finalAt] as { relayed: { message: { id: string; content: { text: string }[] } } };
+    const final = seen[finalAt] as unknown as { relayed: { message: { id: string; content: { text: string }[] } } };
     expect(before.every((s) => s.delta.messageId === final.relayed.message.id)).toBe(true);
     // Each delta continues the last; together they are the start of the final text.
     let text = "";

@@ -32,6 +32,11 @@ export const LiveText = z.object({
 });
 export type LiveText = z.infer<typeof LiveText>;
 
+/** A viewer's text of a block after `frame`; null when it joined mid-message and lacks what `from` continues. */
+export function continueLiveText(current: string, frame: LiveText): string | null {
+  return frame.from > current.length ? null : current.slice(0, frame.from) + frame.text;
+}
+
 /** Room → viewer. */
 export const ServerFrame = z.discriminatedUnion("type", [
   z.object({ type: z.literal("snapshot"), session: SessionSummary, approvals: z.array(Approval), lastSeq: z.number().int() }),

@@ -16,7 +16,7 @@ export interface ToolResult {
 
 export type Item =
   | { kind: "prompt"; key: string; seq: number; text: string; by: string }
-  | { kind: "text"; key: string; seq: number; text: string }
+  | { kind: "text"; key: string; seq: number; text: string /** still being written (not yet stored) */; live?: true }
   | { kind: "thinking"; key: string; seq: number; text: string }
   | { kind: "tool"; key: string; seq: number; id: string; name: string; input: Record<string, unknown>; result: ToolResult | null; children: Item[] }
   | { kind: "approval"; key: string; seq: number; approval: Approval }
