@@ -198,6 +198,8 @@ export function startRun(spec: RunSpec, hooks: RunHooks, options: RunOptions = {
     // approves calls that should reach a human.
     permissionMode: "default",
     canUseTool,
+    // `stream_event` deltas, so people watch the text as Claude writes it (relayed live, never stored).
+    includePartialMessages: true,
     // The SDK's own default prompt is not Claude Code's; users expect Claude Code's behaviour.
     systemPrompt: { type: "preset", preset: "claude_code", ...(spec.appendSystemPrompt ? { append: spec.appendSystemPrompt } : {}) },
     // Isolation: with sources loaded, the developer's own settings (allow rules, hooks, defaultMode) could

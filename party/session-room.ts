@@ -5,7 +5,7 @@
  * machine's AgentLink, and a write-behind of the summary row to D1 and the workspace hub.
  */
 import { Server, type Connection, type ConnectionContext, type WSMessage } from "partyserver";
-import { AgentToRoomWire, type AgentEnvelope, type RoomToAgentFrame } from "../worker/protocol/agent";
+import { AgentToRoomWire, type AgentEnvelope, type RoomToAgentFrame, type TextDelta } from "../worker/protocol/agent";
 import type { Approval, DecisionBody } from "../worker/protocol/approval";
 import { ACCESS_REVOKED_CLOSE, ClientFrame, RECONNECT_CLOSE, TOKEN_REVOKED_CLOSE, type ServerFrame } from "../worker/protocol/frames";
 import { decodeSocketActor, type SocketActor } from "../worker/protocol/socket-actor";
@@ -21,6 +21,7 @@ import { decisionAllowed } from "../worker/auth/rate-limit";
 import { workspaceHub } from "../worker/rooms";
 import { EMPTY_ROOM, step, toPublicApproval, type CreateInput, type SessionFacts, type RoomInput, type RoomState, type StepResult } from "./core/room";
 import { needsAgent } from "./core/status";
+import { LiveTextStreams } from "./core/live-text";
 import { ingestEvents, oversize } from "./agent-ingest";
 import { canonicalSha256 } from "./hash";
 import { RoomAuthority } from "./room-authority";
@@ -46,6 +47,7 @@ export class SessionRoom extends Server<Env> implements SessionRoomRpc {
   #outbox!: RoomOutbox;
   #alarmAt: number | null = null;
   readonly #authority = new RoomAuthority(this.env, () => this.#state.session);
+  readonly #liveText = new LiveTextStreams();
 
   override async onStart(): Promise<void> {
     this.#alarmAt = await this.ctx.storage.getAlarm();
@@ -181,9 +183,25 @@ export class SessionRoom extends Server<Env> implements SessionRoomRpc {
       this.#apply({ type: "resync", waiting: frame.value.waiting });
       return;
     }
+    if (frame.value.type === "text-delta") return this.#onTextDelta(frame.value);
     const { ack, unreadable } = ingestEvents(this.ctx.storage.sql, frame.value.events, (envelope) => this.#ingest(envelope));
     for (const message of unreadable) errorFrame(conn, null, "BAD_REQUEST", message);
     if (ack.length) safeSend(conn, { type: "ack", ids: ack } satisfies RoomToAgentFrame);
+  }
+
+  /** Fans text Claude is still writing out to viewers, scrubbed, without storing it. */
+  #onTextDelta(delta: TextDelta): void {
+    if (!this.#state.session || !needsAgent(this.#state.session.status)) return;
+    const frame = this.#liveText.take(delta);
+    if (frame) this.#toViewers(JSON.stringify(frame satisfies ServerFrame), Date.now());
+  }
+
+  /** Every frame to viewers goes through here: a viewer whose token has expired is closed instead. */
+  #toViewers(frame: string, now: number): void {
+    for (const c of this.getConnections<Role>("viewer")) {
+      if (c.state?.actor && isExpired(c.state.actor, now)) c.close(TOKEN_REVOKED_CLOSE, "token expired");
+      else safeSend(c, frame);
+    }
   }
 
   /** Steps one new agent event (`ingestEvents` has checked it is new and next in its run). */
@@ -227,16 +245,18 @@ export class SessionRoom extends Server<Env> implements SessionRoomRpc {
     this.#seq = seq;
     this.#state = r.state;
     this.#outbox.committed();
-    if (emitted.length) {
-      const frame = JSON.stringify({ type: "events", events: emitted, replay: false } satisfies ServerFrame);
-      for (const c of this.getConnections<Role>("viewer")) {
-        if (c.state?.actor && isExpired(c.state.actor, now)) c.close(TOKEN_REVOKED_CLOSE, "token expired");
-        else safeSend(c, frame);
-      }
-    }
+    for (const e of emitted) this.#endLiveText(e);
+    if (emitted.length) this.#toViewers(JSON.stringify({ type: "events", events: emitted, replay: false } satisfies ServerFrame), now);
     for (const e of r.effects) if (e.type === "send-agent") for (const c of this.getConnections("agent")) safeSend(c, e.frame);
     this.#rearm();
     return r;
+  }
+
+  /** A stored final message (or the run's end) ends the live text it replaces. */
+  #endLiveText(e: SessionEvent): void {
+    if (e.type === "run-ended") return this.#liveText.clear();
+    const m = e.type === "sdk-message" && e.message.type === "assistant" ? e.message.message : undefined;
+    if (m && typeof m === "object" && !Array.isArray(m) && typeof m.id === "string") this.#liveText.finish(m.id);
   }
 
   /**

@@ -13,6 +13,7 @@ import type { ApiClient } from "../../worker/client";
 import type { CliContext } from "./config";
 import { EXIT, exitCodeForEnd, paint, printLines, printNdjson } from "./output";
 import { renderEvent } from "./render";
+import { LiveTextPrinter } from "./live-text";
 
 /** A `ws` WebSocket class that authenticates with `authorization: Bearer`; it records what it opens. */
 export function authedWebSocket(token: string, opened: Set<WebSocket>): new (url: string | URL, protocols?: string | string[]) => WebSocket {
@@ -62,6 +63,7 @@ export function followSession(ctx: CliContext, client: ApiClient, opts: FollowOp
   const sockets = new Set<WebSocket>();
   let state = startFollow(opts.after);
   let wasLive = false;
+  const liveText = new LiveTextPrinter();
   return new Promise<number>((resolve) => {
     let done = false;
     const finish = (code: number) => {
@@ -87,11 +89,20 @@ export function followSession(ctx: CliContext, client: ApiClient, opts: FollowOp
       onFrame(frame) {
         if (done) return;
         if (frame.type === "error") io.err(`${paint("error:", "error", io.errColor)} ${frame.error.message}\n`);
+        // Text Claude is still writing, as it arrives (`--json` prints only the stored events).
+        if (frame.type === "live-text") {
+          if (!opts.json) io.out(liveText.frame(frame));
+          return;
+        }
         const r = followFrame(state, frame);
         state = r.state;
         for (const e of r.events) {
           if (opts.json) printNdjson(io, e);
-          else printLines(io, renderEvent(e));
+          else {
+            const { out, event } = liveText.settle(e);
+            io.out(out);
+            printLines(io, renderEvent(event));
+          }
         }
         if (r.ended) finish(exitCodeForEnd(r.ended) ?? EXIT.failed);
       },

@@ -1,12 +1,13 @@
 /**
  * Runs one launch order: starts Claude Code through the runner and relays everything over the
- * session's channel: SDK messages, approval requests (answered by the room's decisions, withdrawn
+ * session's channel: SDK messages (partial ones go out live as text deltas, unjournalled), approval requests (answered by the room's decisions, withdrawn
  * when Claude Code cancels them), interrupts, and the run's outcome.
  */
 import { statSync } from "node:fs";
 import { type LaunchOrder, type ApprovalAnswer, type RunOutcome, unranOutcome } from "../../worker/protocol/agent";
 import type { Json } from "../../worker/protocol/json";
 import { startRun, type RunHandle, type RunOptions } from "../runner";
+import { LiveTextRelay } from "./live-text";
 import type { SessionChannel } from "./session-channel";
 
 /** How long an interrupted run may take to stop before it is killed. */
@@ -32,11 +33,13 @@ export function relayRun(order: LaunchOrder, channel: SessionChannel, options: R
 
   // Until Claude Code reports init there is no turn to interrupt: a stop then kills it instead.
   let ready = false;
+  const liveText = new LiveTextRelay((delta) => channel.sendLive(delta));
   const handle = startRun(
     { ...order.spec, ...(order.resume ? { resume: order.resume } : {}), ...(order.fork ? { forkSession: true } : {}) },
     {
       onMessage: (message) => {
         if (message.type === "system" && message.subtype === "init") ready = true;
+        if (liveText.take(message)) return;
         channel.send(order.runId, { type: "sdk-message", message: message as Record<string, Json> });
       },
       askApproval: (ask, signal) =>
@@ -85,6 +88,7 @@ export function relayRun(order: LaunchOrder, channel: SessionChannel, options: R
   };
 
   const done = handle.done.then((reported) => {
+    liveText.close();
     const outcome = interruptReason && reported.kind === "interrupted" ? { ...reported, error: interruptReason } : reported;
     channel.send(order.runId, { type: "run-ended", runId: order.runId, outcome });
     return outcome;

@@ -13,6 +13,7 @@ import {
   type AgentEvent,
   type AgentToRoomFrame,
   type ApprovalAnswer,
+  type TextDelta,
 } from "../../worker/protocol/agent";
 import { toFrames } from "./batcher";
 import type { Journal } from "./journal";
@@ -51,6 +52,16 @@ export class SessionChannel {
       this.#flushScheduled = true;
       setImmediate(() => this.#flush());
     }
+  }
+
+  /**
+   * Sends text Claude is still writing, unjournalled: on a closed socket it is simply lost (the final
+   * message follows as an event). Events queued before it go first, so the room sees them in order.
+   */
+  sendLive(delta: TextDelta): void {
+    if (!this.#isOpen()) return;
+    this.#flush();
+    this.#frame(delta);
   }
 
   #flush(): void {

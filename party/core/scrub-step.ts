@@ -4,6 +4,8 @@
  * broadcasts and mirrors only this output, so D1, hub frames, the search index, similar-sessions and
  * pipeline step results all derive from scrubbed text. Frames to the agent are left as they are: the
  * agent must run the edit a person wrote; the clear copy lives only in the approval's `agentInput`.
+ * Text still being written never passes a step (it is not stored): live-text.ts scrubs it with the
+ * same scrubber (`scrubPartial`) before it is fanned out.
  */
 import { scrubJson, scrubText } from "../../worker/domain/scrub";
 import type { ApprovalRecord, RoomState, SessionFacts, StepResult } from "./room";

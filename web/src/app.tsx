@@ -14,6 +14,7 @@ import { resolveKey } from "./keys/keymap";
 import { api } from "./live/api";
 import { toast, toasts } from "./live/toasts";
 import { hubStatus, sessionLink, startWorkspaceLive, stopWorkspaceLive, workspace, type LinkStatus } from "./live/workspace-live";
+import { startAttentionBadge } from "./live/attention";
 import { useStore } from "./state/store";
 import { pendingApprovals } from "./state/workspace";
 import { ApprovalsView } from "./views/approvals";
@@ -114,6 +115,7 @@ function Shell({ me, onSignOut }: { me: Me; onSignOut(): void }) {
     startWorkspaceLive();
     return stopWorkspaceLive;
   }, []);
+  useEffect(startAttentionBadge, []);
   useKeyboard();
   const close = useCallback(() => setOverlay(null), []);
 

@@ -174,6 +174,39 @@ function redactAssignments(text: string): string {
   return last === 0 ? text : out + text.slice(last);
 }
 
+// ---- text still being written ----
+
+/**
+ * The scrubbed part of a text still being written (Claude's streamed reply) that may be shown now:
+ * nothing of a secret the finished text would have redacted, not even its start. Every rule matches
+ * within one line (a private key is redacted from its BEGIN line on, whatever follows), and only a
+ * quoted value holds blanks: so complete lines may be shown, and in the line still being written the
+ * words up to its last blank, except from an open quoted value of a secret assignment on.
+ */
+export function scrubPartial(text: string): string {
+  const lineStart = Math.max(text.lastIndexOf("\n"), text.lastIndexOf("\r")) + 1;
+  const blank = Math.max(text.lastIndexOf(" "), text.lastIndexOf("\t"));
+  let cut = lineStart;
+  if (blank >= lineStart) cut = openSecretQuote(text, lineStart, blank + 1) ?? blank + 1;
+  return scrubText(text.slice(0, cut));
+}
+
+/** Where a secret assignment's quoted value opens in `text[from, to)` without closing there, or null. */
+function openSecretQuote(text: string, from: number, to: number): number | null {
+  const line = text.slice(0, to);
+  ASSIGN.lastIndex = from;
+  for (let m = ASSIGN.exec(line); m; m = ASSIGN.exec(line)) {
+    const valueAt = ASSIGN.lastIndex;
+    if (!secretKindOf(m[2]!)) continue;
+    const c = line[valueAt] === "\\" ? line[valueAt + 1] : line[valueAt];
+    if (c !== '"' && c !== "'" && c !== "`") continue;
+    QUOTED_VALUE.lastIndex = valueAt;
+    if (!QUOTED_VALUE.exec(line)) return valueAt;
+    ASSIGN.lastIndex = QUOTED_VALUE.lastIndex;
+  }
+  return null;
+}
+
 // ---- JSON values ----
 
 /**

@@ -114,11 +114,32 @@ export function deadLetter(head: EnvelopeHead, size: number, reason: string): Ag
   };
 }
 
+/** The most text of one block the agent streams live; past it, viewers wait for the final message. */
+export const MAX_LIVE_TEXT = 100_000;
+
+/**
+ * Text Claude is writing, as it writes it: `text` continues the block at `from` (the length streamed
+ * before). Ephemeral: never journalled, stored or replayed; the final `assistant` message is the record.
+ */
+export const TextDelta = z.object({
+  type: z.literal("text-delta"),
+  /** The API message id (the final `assistant` message carries the same `message.id`). */
+  messageId: z.string().min(1).max(200),
+  /** The content block within that message. */
+  index: z.number().int().min(0).max(10_000),
+  from: z.number().int().min(0).max(MAX_LIVE_TEXT),
+  text: z.string().min(1).max(MAX_LIVE_TEXT),
+});
+export type TextDelta = z.infer<typeof TextDelta>;
+
+/** Sent after (re)connecting: the approval requests this run still awaits an answer for. */
+const Resync = z.object({ type: z.literal("resync"), runId: z.string().nullable(), waiting: z.array(z.string()).max(1000) });
+
 /** Agent → SessionRoom frames on the agent's per-session socket. */
 export const AgentToRoomFrame = z.discriminatedUnion("type", [
   z.object({ type: z.literal("agent-events"), events: z.array(AgentEnvelope).min(1).max(MAX_EVENTS_PER_FRAME) }),
-  /** Sent after (re)connecting: the approval requests this run still awaits an answer for. */
-  z.object({ type: z.literal("resync"), runId: z.string().nullable(), waiting: z.array(z.string()).max(1000) }),
+  Resync,
+  TextDelta,
 ]);
 export type AgentToRoomFrame = z.infer<typeof AgentToRoomFrame>;
 
@@ -129,7 +150,8 @@ export type AgentToRoomFrame = z.infer<typeof AgentToRoomFrame>;
  */
 export const AgentToRoomWire = z.discriminatedUnion("type", [
   z.object({ type: z.literal("agent-events"), events: z.array(z.unknown()).min(1).max(MAX_EVENTS_PER_FRAME) }),
-  AgentToRoomFrame.options[1],
+  Resync,
+  TextDelta,
 ]);
 export type AgentToRoomWire = z.infer<typeof AgentToRoomWire>;
 

@@ -18,6 +18,25 @@ export const ClientFrame = z.discriminatedUnion("type", [
 ]);
 export type ClientFrame = z.infer<typeof ClientFrame>;
 
+/**
+ * Room → viewer: the scrubbed text of a block Claude is still writing. A viewer keeps its first
+ * `from` characters of that block and appends `text` (a `from` past what it holds means it joined
+ * mid-message: it ignores the stream and shows the final message when it lands). Never stored.
+ */
+export const LiveText = z.object({
+  type: z.literal("live-text"),
+  messageId: z.string(),
+  index: z.number().int(),
+  from: z.number().int().nonnegative(),
+  text: z.string(),
+});
+export type LiveText = z.infer<typeof LiveText>;
+
+/** A viewer's text of a block after `frame`; null when it joined mid-message and lacks what `from` continues. */
+export function continueLiveText(current: string, frame: LiveText): string | null {
+  return frame.from > current.length ? null : current.slice(0, frame.from) + frame.text;
+}
+
 /** Room → viewer. */
 export const ServerFrame = z.discriminatedUnion("type", [
   z.object({ type: z.literal("snapshot"), session: SessionSummary, approvals: z.array(Approval), lastSeq: z.number().int() }),
@@ -25,6 +44,7 @@ export const ServerFrame = z.discriminatedUnion("type", [
   z.object({ type: z.literal("ack"), ref: z.string().nullable() }),
   z.object({ type: z.literal("pong"), ref: z.string().nullable() }),
   z.object({ type: z.literal("error"), ref: z.string().nullable(), error: ErrorBody }),
+  LiveText,
 ]);
 export type ServerFrame = z.infer<typeof ServerFrame>;
 

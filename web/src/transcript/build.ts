@@ -17,7 +17,7 @@ export interface ToolResult {
 
 export type Item =
   | { kind: "prompt"; key: string; seq: number; text: string; by: string }
-  | { kind: "text"; key: string; seq: number; text: string }
+  | { kind: "text"; key: string; seq: number; text: string /** still being written (not yet stored) */; live?: true }
   | { kind: "thinking"; key: string; seq: number; text: string }
   | {
       kind: "tool";

@@ -43,6 +43,7 @@ export function ApprovalsView() {
                 approval={a}
                 focused={i === focus}
                 title={state.sessions.get(a.sessionId)?.title ?? a.sessionId}
+                machine={state.sessions.get(a.sessionId)?.agentName ?? null}
                 onOpen={() => navigate(`/sessions/${a.sessionId}`)}
               />
             </li>

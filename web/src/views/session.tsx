@@ -35,7 +35,7 @@ function ItemView({ item }: { item: Item }): ReactNode {
       );
     case "text":
       return (
-        <div className="msg assistant">
+        <div className={item.live ? "msg assistant streaming" : "msg assistant"} aria-busy={item.live ? true : undefined}>
           <MarkdownText text={item.text} />
         </div>
       );
@@ -121,7 +121,7 @@ function SessionPage({ id, live }: { id: string; live: SessionLive }) {
   const atBottom = useRef(true);
   useLayoutEffect(() => {
     if (atBottom.current && items.length) virtual.scrollToIndex(items.length - 1, { align: "end" });
-  }, [items.length, virtual]);
+  }, [items, virtual]); // every change, so text still being written stays in view too
 
   // Jump to an event named in the URL (#seq-42, e.g. from a search result): the item that holds it
   // (a tool result lives in its call's item) or the nearest one before it.
