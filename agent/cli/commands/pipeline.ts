@@ -26,10 +26,15 @@ const TONE: Record<StepStatus, Tone | undefined> = {
   cancelled: "dim",
 };
 
-/** The run as lines: a header, then one row per step in graph order. */
-export function runLines(run: RunView, color: boolean): Line[] {
+/**
+ * The run as lines: a header, then one row per step in graph order. A running step whose session is
+ * in `waitingForApproval` says so: the step runs, but its session waits on a human.
+ */
+export function runLines(run: RunView, color: boolean, waitingForApproval: ReadonlySet<string> = new Set()): Line[] {
   const rows = run.steps.map((s) => [
-    paint(s.status, TONE[s.status], color),
+    s.status === "running" && s.sessionId && waitingForApproval.has(s.sessionId)
+      ? paint("waiting for approval", "warn", color)
+      : paint(s.status, TONE[s.status], color),
     s.id,
     s.needs.join(",") || "-",
     s.agentName ?? "-",
@@ -84,6 +89,13 @@ function follow(ctx: CliContext, client: ApiClient, first: RunView, json: boolea
     });
     process.once("SIGINT", () => finish(EXIT.sigint));
   });
+}
+
+/** The run's sessions that wait for an approval (one list request, only when a step runs). */
+async function waitingSessions(client: ApiClient, run: RunView): Promise<Set<string>> {
+  if (!run.steps.some((s) => s.status === "running" && s.sessionId)) return new Set();
+  const { sessions } = await client.listSessions({ status: ["waiting_for_approval"], archived: "all", limit: 200 });
+  return new Set(sessions.map((s) => s.id));
 }
 
 export function pipelineCommand(ctx: CliContext): Command {
@@ -153,7 +165,7 @@ export function pipelineCommand(ctx: CliContext): Command {
         const run =
           name === "show" ? await client.getPipelineRun(id) : name === "cancel" ? await client.cancelPipelineRun(id) : await client.retryPipelineRun(id);
         if (flags.json) return printJson(ctx.io, run);
-        printLines(ctx.io, runLines(run, ctx.io.color));
+        printLines(ctx.io, runLines(run, ctx.io.color, await waitingSessions(client, run)));
       });
   }
   return cmd;

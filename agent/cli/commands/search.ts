@@ -7,7 +7,7 @@ import { Command, InvalidArgumentError, Option } from "commander";
 import type { SearchResult, SimilarSession } from "../../../worker/protocol/search";
 import { SessionStatus } from "../../../worker/protocol/session";
 import { clientFor, countFlag, textFlag, type CliContext } from "../config";
-import { paint, printJson, printLines, type Line } from "../output";
+import { CliError, paint, printJson, printLines, type Line } from "../output";
 import { formatAge, formatCost, statusLabel, toneForStatus, truncate } from "../render";
 
 interface SearchFlags {
@@ -92,7 +92,8 @@ export function searchCommand(ctx: CliContext): Command {
         if (flags.json) return printJson(ctx.io, r);
         return printLines(ctx.io, [{ text: `queued ${r.jobs} sessions for indexing; they become searchable within seconds` }]);
       }
-      if (!query?.trim()) throw new InvalidArgumentError('give the words to search for, e.g. tower search "flaky login test"');
+      if (!query?.trim())
+        throw new CliError("USAGE", "no words to search for", 'give the words to search for, e.g. tower search "flaky login test" (or --similar "a prompt")');
       if (flags.similar) {
         const r = await client.similarToPrompt(query, flags.limit && flags.limit <= 20 ? flags.limit : undefined);
         if (flags.json) return printJson(ctx.io, r);
