@@ -16,6 +16,7 @@ import {
   type SDKResultMessage,
   type SpawnedProcess,
 } from "@anthropic-ai/claude-agent-sdk";
+import { explainClaudeError } from "./claude-auth";
 import { spawnInGroup } from "./process-group";
 
 export interface RunSpec {
@@ -279,7 +280,9 @@ export function startRun(spec: RunSpec, hooks: RunHooks, options: RunOptions = {
     if (abortedBeforeResult) return { kind: "interrupted", error: "aborted", ...base };
     if (last.subtype === "success") {
       // An API failure also ends as subtype success, but with is_error and the error text in `result`.
-      return last.is_error ? { kind: "error", error: last.result, result: last.result, ...base } : { kind: "success", result: last.result, ...base };
+      return last.is_error
+        ? { kind: "error", error: explainClaudeError(last.result), result: last.result, ...base }
+        : { kind: "success", result: last.result, ...base };
     }
     const error = last.errors?.join("; ") || last.subtype;
     if (last.subtype === "error_max_turns") return { kind: "max_turns", error, ...base };

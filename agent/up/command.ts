@@ -12,6 +12,8 @@ import { TowerAgent, defaultMachine } from "../daemon/agent";
 import type { RunOptions } from "../runner";
 import { PROJECT_ROOT, applyMigrations, bootstrap, startWrangler } from "./local-server";
 import { readConfigFile } from "../cli/config";
+import { claudeAuthSource } from "../claude-auth";
+import { firstRunLines, scratchDir } from "./first-run";
 
 function port(v: string): number {
   const n = Number(v);
@@ -95,13 +97,6 @@ export function upCommand(): Command {
         }
       }
 
-      process.stdout.write(`\nTower is running at ${server.url}\n`);
-      if (boot.adminToken) {
-        process.stdout.write(`Admin token (shown once, stored only as a hash): ${boot.adminToken}\n`);
-        process.stdout.write(wroteCliConfig ? `Saved for the tower CLI in ${cliConfig}.\n` : `Use it with: export TOWER_TOKEN=${boot.adminToken}\n`);
-      }
-      // The browser signs in through this link: the token stays in the fragment (never sent in a
-      // request line or logged) and the page trades it for an HttpOnly cookie.
       let saved: ReturnType<typeof readConfigFile> = null;
       try {
         saved = readConfigFile(cliConfig);
@@ -109,12 +104,17 @@ export function upCommand(): Command {
         // A broken CLI config only costs the convenience link; `tower` itself reports it.
       }
       const browserToken = boot.adminToken ?? (saved?.url === server.url ? saved.token : undefined);
-      process.stdout.write(
-        browserToken
-          ? `Open the web app (signs this browser in): ${server.url}/signin#token=${browserToken}\n`
-          : `Open ${server.url} and sign in with a personal token (tower tokens create).\n`,
-      );
-      process.stdout.write('Try: npm run tower -- launch "say hello" --cwd . --wait    (Ctrl-C stops Tower)\n');
+      const lines = firstRunLines({
+        url: server.url,
+        ...(boot.adminToken ? { adminToken: boot.adminToken } : {}),
+        wroteCliConfig: wroteCliConfig ? cliConfig : null,
+        ...(browserToken ? { browserToken } : {}),
+        // Another executable (--claude-path) keeps its own credentials: not ours to judge.
+        claudeAuth: opts.claudePath ? `whatever ${opts.claudePath} uses` : claudeAuthSource(),
+        agent: agent !== null,
+        scratchDir: scratchDir(opts.stateDir),
+      });
+      process.stdout.write(`${lines.join("\n")}\n`);
 
       let stopping = false;
       const stop = async () => {
