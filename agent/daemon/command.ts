@@ -14,6 +14,7 @@ import { PROJECT_ROOT } from "../up/local-server";
 import { createApiClient } from "../../worker/client";
 import { deviceSignIn } from "../cli/sign-in";
 import { TowerAgent, defaultMachine } from "./agent";
+import { onStopSignals } from "./clean-stop";
 
 const AgentFile = z.object({ server: z.string().url(), token: z.string().min(1), name: z.string().optional() });
 
@@ -107,16 +108,13 @@ export function agentCommand(): Command {
           log: (line) => process.stdout.write(`[tower agent] ${line}\n`),
           onRevoked: () => process.exit(3),
         });
-        let stopping = false;
-        const stop = async (signal: string) => {
-          if (stopping) return process.exit(130);
-          stopping = true;
-          process.stdout.write(`[tower agent] ${signal}: interrupting ${agent.activeRuns} run(s) and stopping\n`);
-          await agent.stop();
-          process.exit(0);
-        };
-        process.on("SIGINT", () => void stop("SIGINT"));
-        process.on("SIGTERM", () => void stop("SIGTERM"));
+        const log = (line: string) => process.stdout.write(`[tower agent] ${line}\n`);
+        onStopSignals(
+          process,
+          log,
+          () => agent.stop(),
+          () => agent.activeRuns,
+        );
         await agent.start();
       },
     );

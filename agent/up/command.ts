@@ -9,6 +9,7 @@ import { dirname, join, resolve } from "node:path";
 import { Command, InvalidArgumentError } from "commander";
 import { MachineInfo } from "../../worker/protocol/agent";
 import { TowerAgent, defaultMachine } from "../daemon/agent";
+import { onStopSignals } from "../daemon/clean-stop";
 import type { RunOptions } from "../runner";
 import { PROJECT_ROOT, applyMigrations, bootstrap, startWrangler } from "./local-server";
 import { readConfigFile } from "../cli/config";
@@ -117,15 +118,17 @@ export function upCommand(): Command {
       process.stdout.write(`${lines.join("\n")}\n`);
 
       let stopping = false;
-      const stop = async () => {
-        if (stopping) return;
-        stopping = true;
-        await agent?.stop();
-        await server.stop();
-        process.exit(0);
-      };
-      process.on("SIGINT", () => void stop());
-      process.on("SIGTERM", () => void stop());
+      // The agent stops first, while the server is still there to take its sessions' endings.
+      onStopSignals(
+        process,
+        (line) => process.stdout.write(`[tower] ${line}\n`),
+        async () => {
+          stopping = true;
+          await agent?.stop();
+          await server.stop();
+        },
+        () => agent?.activeRuns ?? 0,
+      );
       // Whatever ends this process, wrangler and workerd must not outlive it.
       process.once("exit", () => server.kill());
       server.process.once("exit", (code) => {

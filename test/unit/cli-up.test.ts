@@ -1,9 +1,11 @@
+import { EventEmitter } from "node:events";
 import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { claudeAuthSource, explainClaudeError } from "../../agent/claude-auth";
 import { buildProgram } from "../../agent/cli/program";
+import { onStopSignals } from "../../agent/daemon/clean-stop";
 import { upCommand, upSettings, type UpOptions } from "../../agent/up/command";
 import { firstRunLines, scratchDir } from "../../agent/up/first-run";
 
@@ -103,5 +105,46 @@ describe("Claude Code's credentials, found without the network", () => {
   it("explains Claude Code's `Not logged in` in Tower's terms and leaves other errors alone", () => {
     expect(explainClaudeError("Not logged in · Please run /login")).toMatch(/ANTHROPIC_API_KEY/);
     expect(explainClaudeError("Scripted failure")).toBe("Scripted failure");
+  });
+});
+
+describe("Ctrl-C on npm start or tower agent", () => {
+  function fakeProcess() {
+    const proc = Object.assign(new EventEmitter(), { exits: [] as number[], exit: (code: number) => void proc.exits.push(code) });
+    return proc;
+  }
+
+  it("says what happens, stops everything, then exits 0; a second Ctrl-C quits at once with 130", async () => {
+    const proc = fakeProcess();
+    const lines: string[] = [];
+    let release = () => {};
+    onStopSignals(
+      proc,
+      (l) => lines.push(l),
+      () => new Promise<void>((r) => (release = r)),
+      () => 2,
+    );
+    proc.emit("SIGINT");
+    expect(lines[0]).toMatch(/^SIGINT: stopping; 2 run\(s\) end as interrupted, their pending approvals cancelled/);
+    expect(proc.exits).toEqual([]);
+    proc.emit("SIGINT");
+    expect(proc.exits).toEqual([130]);
+    release();
+    await new Promise((r) => setImmediate(r));
+    expect(proc.exits).toEqual([130, 0]);
+  });
+
+  it("prints a rejection nobody awaited (the SDK's closing query) as one line, not a crash with its source", () => {
+    const proc = fakeProcess();
+    const lines: string[] = [];
+    onStopSignals(
+      proc,
+      (l) => lines.push(l),
+      async () => {},
+      () => 0,
+    );
+    proc.emit("unhandledRejection", new Error("Query closed before response received\n    at WD (sdk.mjs:1:99999)"));
+    expect(lines).toEqual(["a late error nobody waited for: Query closed before response received"]);
+    expect(proc.exits).toEqual([]);
   });
 });
