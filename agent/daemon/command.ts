@@ -13,7 +13,6 @@ import { MachineInfo } from "../../worker/protocol/agent";
 import { PROJECT_ROOT } from "../up/local-server";
 import { createApiClient } from "../../worker/client";
 import { deviceSignIn } from "../cli/sign-in";
-import { TowerAgent, defaultMachine } from "./agent";
 import { onStopSignals } from "./clean-stop";
 
 const AgentFile = z.object({ server: z.string().url(), token: z.string().min(1), name: z.string().optional() });
@@ -71,6 +70,8 @@ export function agentCommand(): Command {
         stateDir: string;
         enroll?: boolean;
       }) => {
+        // Loaded here, not at the top: the Agent SDK it brings is large, and every other command starts without it.
+        const { TowerAgent, defaultMachine } = await import("./agent");
         const stateDir = resolve(opts.stateDir);
         const agentFile = join(stateDir, "agent.json");
         let fileCfg = readAgentFile(agentFile);

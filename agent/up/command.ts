@@ -8,7 +8,7 @@ import { homedir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { Command, InvalidArgumentError } from "commander";
 import { MachineInfo } from "../../worker/protocol/agent";
-import { TowerAgent, defaultMachine } from "../daemon/agent";
+import type { TowerAgent } from "../daemon/agent";
 import { onStopSignals } from "../daemon/clean-stop";
 import type { RunOptions } from "../runner";
 import { PROJECT_ROOT, applyMigrations, bootstrap, startWrangler } from "./local-server";
@@ -68,6 +68,8 @@ export function upCommand(): Command {
       wholeNumber("--approval-timeout", 30 * 24 * 3600),
     )
     .action(async (opts: UpOptions) => {
+      // Loaded here, not at the top: the Agent SDK it brings is large, and every other command starts without it.
+      const { TowerAgent: Agent, defaultMachine } = await import("../daemon/agent");
       const settings = upSettings(opts);
       const persistDir = join(opts.stateDir, "state");
       const agentDir = join(opts.stateDir, "agent");
@@ -86,7 +88,7 @@ export function upCommand(): Command {
           process.stderr.write(`warning: no agent token in ${agentDir}; run \`tower agent --token …\` yourself\n`);
         } else {
           const saved = JSON.parse(readFileSync(join(agentDir, "agent.json"), "utf8")) as { token: string; name: string };
-          agent = new TowerAgent({
+          agent = new Agent({
             server: server.url,
             token: saved.token,
             machine: MachineInfo.parse({ ...machine, name: saved.name, capacity: settings.capacity }),

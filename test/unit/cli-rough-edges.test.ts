@@ -14,6 +14,24 @@ describe("messages reach the screen", () => {
     expect(r.stderr).toContain('give the words to search for, e.g. tower search "flaky login test"');
     expect(r.sent).toHaveLength(0);
   });
+
+  it("says so before asking for a token it does not need yet", async () => {
+    const { runCli } = await import("../../agent/cli/program");
+    let stderr = "";
+    const code = await runCli(["search"], {
+      ctx: {
+        io: { out: () => {}, err: (t) => void (stderr += t), color: false, errColor: false },
+        env: {},
+        homeDir: "/nonexistent",
+        cwd: "/",
+        now: () => NOW,
+        onInterrupt: () => () => {},
+        exitCode: 0,
+      },
+    });
+    expect(code).toBe(2);
+    expect(stderr).toContain("no words to search for");
+  });
 });
 
 describe("fix hints name what the command was about", () => {

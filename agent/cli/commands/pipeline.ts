@@ -53,9 +53,10 @@ export function runLines(run: RunView, color: boolean, waitingForApproval: Reado
 const exitFor = (run: RunView) => (run.status === "succeeded" ? EXIT.ok : EXIT.failed);
 
 /** Follows a run until it ends; prints each step's status change once. */
-function follow(ctx: CliContext, client: ApiClient, first: RunView, json: boolean): Promise<number> {
+async function follow(ctx: CliContext, client: ApiClient, first: RunView, json: boolean): Promise<number> {
   const seen = new Map(first.steps.map((s) => [s.id, s.status]));
   const sockets = new Set<WebSocket>();
+  const Authed = await authedWebSocket(client.token, sockets);
   return new Promise((resolveExit) => {
     let done = false;
     const finish = (code: number) => {
@@ -80,7 +81,7 @@ function follow(ctx: CliContext, client: ApiClient, first: RunView, json: boolea
     };
     const live = connectWorkspace({
       baseUrl: client.baseUrl,
-      WebSocket: authedWebSocket(client.token, sockets),
+      WebSocket: Authed,
       onFrame: (f) => {
         if (f.type === "pipeline-upsert" && f.run.id === first.id) onRun(f.run);
         // A frame may have passed before the socket opened: read the run once it is open.
