@@ -17,6 +17,7 @@ import {
   type SDKResultMessage,
   type SpawnedProcess,
 } from "@anthropic-ai/claude-agent-sdk";
+import { explainClaudeError } from "./claude-auth";
 import { spawnInGroup } from "./process-group";
 
 export interface RunSpec {
@@ -282,7 +283,9 @@ export function startRun(spec: RunSpec, hooks: RunHooks, options: RunOptions = {
     if (abortedBeforeResult) return { kind: "interrupted", error: "aborted", ...base };
     if (last.subtype === "success") {
       // An API failure also ends as subtype success, but with is_error and the error text in `result`.
-      return last.is_error ? { kind: "error", error: last.result, result: last.result, ...base } : { kind: "success", result: last.result, ...base };
+      return last.is_error
+        ? { kind: "error", error: explainClaudeError(last.result), result: last.result, ...base }
+        : { kind: "success", result: last.result, ...base };
     }
     // readResult drops Claude Code's own diagnostics; an interrupt has nothing more to say than that it was one.
     const read = readResult(last as unknown as Record<string, unknown>);

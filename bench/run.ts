@@ -14,6 +14,7 @@ import { searchBench } from "./search";
 import { eventToDom, firstLoadJs } from "./web";
 import { fanOutPipeline, schedulingOverhead, type FanOutFigures } from "./pipelines";
 import { scrubBench, type ScrubFigures } from "./scrub";
+import { cliStartup, type CliFigures } from "./cli";
 import { WorkerProfiler } from "./profile";
 
 type Ctx = BenchCtx;
@@ -218,6 +219,7 @@ let searchResults: Awaited<ReturnType<typeof searchBench>> | null = null;
 let webResults: { firstLoadJs: ReturnType<typeof firstLoadJs>; eventToDom: Stats } | null = null;
 let pipelineResults: { readyToLaunch: Stats; endToLaunch: Stats; fanOut: FanOutFigures } | null = null;
 let scrubResults: ScrubFigures | null = null;
+let cliResults: CliFigures | null = null;
 
 async function main() {
   const root = await mkdtemp(join(tmpdir(), "tower-bench-"));
@@ -263,6 +265,14 @@ async function main() {
     console.log(`floor  HTTP /api/health       ${fmt(floor.http)}`);
     console.log(`floor  WebSocket echo         ${fmt(floor.wsEcho)}`);
     const heavyParts = async () => {
+      if (wants("cli")) {
+        const cli = await cliStartup(ctx);
+        const over = (s: Stats) => `×${Math.round((s.p50 / cli.node.p50) * 100) / 100} of node -e 0 at p50, +${Math.round(s.p50 - cli.node.p50)} ms`;
+        console.log(`cli floor  node -e 0          ${fmt(cli.node)}`);
+        console.log(`cli tower --help             ${fmt(cli.help)}  ${over(cli.help)} (target ≤ 150 ms)`);
+        console.log(`cli tower ls                 ${fmt(cli.ls)}  ${over(cli.ls)} (target ≤ 150 ms)`);
+        cliResults = cli;
+      }
       if (wants("scrub")) {
         scrubResults = scrubBench();
         for (const [name, st] of Object.entries(scrubResults.per100KB)) {
@@ -339,6 +349,7 @@ async function main() {
       search: searchResults,
       pipelines: pipelineResults,
       scrub: scrubResults,
+      cli: cliResults,
       ratios: {
         approvalP95OverEcho: ratio(approval.roundTrip, floor.wsEcho),
         fanOut100P95OverEcho: ratio(fan[2]!.perDelivery, floor.wsEcho),

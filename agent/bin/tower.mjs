@@ -23,22 +23,21 @@ function newestMtime(path) {
 const sources = ["agent", "worker", "package.json"].map((p) => newestMtime(join(root, p)));
 if (!existsSync(out) || Math.max(...sources) > statSync(out).mtimeMs) {
   const { build } = await import("esbuild");
-  const r = await build({
-    entryPoints: [join(root, "agent", "cli", "main.ts")],
-    bundle: true,
-    platform: "node",
-    format: "esm",
-    target: "node20",
-    packages: "external",
-    sourcemap: "inline",
-    write: false,
-    logLevel: "warning",
-  });
-  mkdirSync(dirname(out), { recursive: true });
-  // Several `tower` processes may start at once (tests): each writes its own file and renames it into
-  // place, so none ever imports a half-written bundle.
+  const { cliBuildOptions } = await import("./cli-build.mjs");
+  const r = await build({ ...cliBuildOptions(root), write: false, logLevel: "warning" });
+  // Several `tower` processes may start at once (tests): chunks are named by their content, so writing
+  // one twice is harmless; the entry is written to its own file and renamed into place last, so none
+  // ever imports a half-written bundle.
+  const entry = r.outputFiles.find((f) => f.path === out);
+  for (const f of r.outputFiles) {
+    if (f === entry) continue;
+    mkdirSync(dirname(f.path), { recursive: true });
+    const tmp = `${f.path}.${process.pid}.tmp`;
+    writeFileSync(tmp, f.contents);
+    renameSync(tmp, f.path);
+  }
   const tmp = `${out}.${process.pid}.tmp`;
-  writeFileSync(tmp, r.outputFiles[0].contents);
+  writeFileSync(tmp, entry.contents);
   renameSync(tmp, out);
 }
 await import(pathToFileURL(out).href);

@@ -4,7 +4,7 @@
  * up in access logs). `followFrame` is the pure rule for when a watched session has stopped: only once
  * the replay has caught up with the snapshot, so an old ending in the history never ends the watch.
  */
-import WebSocket from "ws";
+import type WebSocket from "ws";
 import { connectSession } from "../../worker/client";
 import type { SessionEvent } from "../../worker/protocol/events";
 import type { ServerFrame } from "../../worker/protocol/frames";
@@ -15,9 +15,13 @@ import { EXIT, exitCodeForEnd, paint, printLines, printNdjson } from "./output";
 import { renderEvent } from "./render";
 import { LiveTextPrinter } from "./live-text";
 
-/** A `ws` WebSocket class that authenticates with `authorization: Bearer`; it records what it opens. */
-export function authedWebSocket(token: string, opened: Set<WebSocket>): new (url: string | URL, protocols?: string | string[]) => WebSocket {
-  return class AuthedWebSocket extends WebSocket {
+/**
+ * A `ws` WebSocket class that authenticates with `authorization: Bearer`; it records what it opens.
+ * `ws` is loaded here, by the commands that stream, so every other command starts without it.
+ */
+export async function authedWebSocket(token: string, opened: Set<WebSocket>): Promise<new (url: string | URL, protocols?: string | string[]) => WebSocket> {
+  const { default: Ws } = await import("ws");
+  return class AuthedWebSocket extends Ws {
     constructor(url: string | URL, protocols?: string | string[]) {
       super(url, protocols, { headers: { authorization: `Bearer ${token}` } });
       opened.add(this);
@@ -58,9 +62,10 @@ export interface FollowOptions {
 }
 
 /** Prints the session's events until it stops; resolves with the exit code (130 on Ctrl-C). */
-export function followSession(ctx: CliContext, client: ApiClient, opts: FollowOptions): Promise<number> {
+export async function followSession(ctx: CliContext, client: ApiClient, opts: FollowOptions): Promise<number> {
   const { io } = ctx;
   const sockets = new Set<WebSocket>();
+  const Authed = await authedWebSocket(client.token, sockets);
   let state = startFollow(opts.after);
   let wasLive = false;
   const liveText = new LiveTextPrinter();
@@ -83,7 +88,7 @@ export function followSession(ctx: CliContext, client: ApiClient, opts: FollowOp
     });
     const live = connectSession({
       baseUrl: client.baseUrl,
-      WebSocket: authedWebSocket(client.token, sockets),
+      WebSocket: Authed,
       sessionId: opts.sessionId,
       after: opts.after,
       onFrame(frame) {

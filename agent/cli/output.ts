@@ -130,16 +130,104 @@ export function exitCodeForEnd(status: SessionStatus): number | null {
   }
 }
 
-const API_FIX: Record<ErrorCode, string> = {
-  BAD_REQUEST: "correct the values named above; `tower <command> --help` describes every flag",
-  UNAUTHORIZED: "use a valid token: `npm start` prints the admin token and writes ~/.config/tower/config.json; or pass --token / set TOWER_TOKEN",
-  FORBIDDEN: "use a token of this workspace that is allowed to do this",
-  NOT_FOUND: "check the id: `tower ls --all` lists sessions, `tower approvals` the pending approvals",
-  CONFLICT: "it changed in the meantime; `tower show <session-id>` shows where it is now",
-  SESSION_CLOSED: "the session has stopped; `tower continue <session-id> <prompt>` sends a follow-up",
-  RATE_LIMITED: "wait a few seconds, then try again",
-  INTERNAL: "try again; if it keeps failing, look at the Tower server's log",
+/** What the failed command was about, so a hint names its own list and its own ids. */
+export type Subject = "session" | "approval" | "template" | "pipeline" | "agent" | "invitation" | "token" | "other";
+
+/** The command that failed: its path (`template export`), its arguments, and what it was about. */
+export interface Where {
+  command: string;
+  args: string[];
+  subject: Subject;
+}
+
+const SUBJECT_OF: Record<string, Subject> = {
+  show: "session",
+  watch: "session",
+  interrupt: "session",
+  continue: "session",
+  archive: "session",
+  unarchive: "session",
+  ls: "session",
+  approve: "approval",
+  deny: "approval",
+  approvals: "approval",
+  template: "template",
+  pipeline: "pipeline",
+  agents: "agent",
+  invite: "invitation",
+  join: "invitation",
+  tokens: "token",
 };
+
+/** The subject of `command` (its first word); `tower launch` is about its template or its machine. */
+export function subjectOf(command: string, opts: Record<string, unknown> = {}): Subject {
+  const first = command.split(" ")[0] ?? "";
+  if (first === "launch") return opts.template !== undefined ? "template" : "agent";
+  return SUBJECT_OF[first] ?? "other";
+}
+
+const NOT_FOUND_FIX: Record<Subject, string> = {
+  session: "check the id: `tower ls --all` lists sessions",
+  approval: "check the id: `tower approvals` lists the pending approvals (a decided one is gone from it)",
+  template: "check the name: `tower template ls` lists templates, `tower template versions NAME` their versions",
+  pipeline: "check the id: `tower pipeline ls` lists runs",
+  agent: "check the machine: `tower agents` lists the machines and whether they are online",
+  invitation: "the invitation link is wrong or was revoked; ask an admin for a new one (`tower invite`)",
+  token: "check the id: `tower tokens ls` lists your tokens",
+  other: "check the id or name you gave",
+};
+
+const CONFLICT_FIX: Record<Subject, string> = {
+  session: "it changed in the meantime; `tower show <session-id>` shows where it is now",
+  approval: "it was decided or withdrawn in the meantime; `tower approvals` lists what still waits",
+  template: "the template changed in the meantime; `tower template show NAME` shows the latest version",
+  pipeline: "the run changed in the meantime; `tower pipeline show RUN` shows where it is now",
+  agent: "the machine changed in the meantime; `tower agents` shows it now",
+  invitation: "this invitation was already used, expired or was revoked; ask an admin for a new link (`tower invite`)",
+  token: "the token changed in the meantime (revoked or rotated); `tower tokens ls` shows it now",
+  other: "it changed in the meantime; look at it again and retry",
+};
+
+function apiFix(code: ErrorCode, where: Where | undefined): string {
+  const subject = where?.subject ?? "other";
+  switch (code) {
+    case "BAD_REQUEST":
+      return `correct the values named above; \`tower ${where?.command ?? "<command>"} --help\` describes every flag`;
+    case "UNAUTHORIZED":
+      return "use a valid token: `npm start` prints the admin token and writes ~/.config/tower/config.json; or pass --token / set TOWER_TOKEN";
+    case "FORBIDDEN":
+      return "use a token of this workspace that is allowed to do this (`tower tokens ls` shows your tokens' scopes)";
+    case "NOT_FOUND":
+      return NOT_FOUND_FIX[subject];
+    case "CONFLICT":
+      return CONFLICT_FIX[subject];
+    case "SESSION_CLOSED":
+      return "the session has stopped; `tower continue <session-id> <prompt>` sends a follow-up";
+    case "RATE_LIMITED":
+      return "wait a few seconds, then try again";
+    case "INTERNAL":
+      return "try again; if it keeps failing, look at the Tower server's log";
+  }
+}
+
+/** A hint names the session the command was about, when it was given one. */
+function fillIds(fix: string, where: Where | undefined): string {
+  const session = where?.args.find((a) => /^ses_[0-9a-z]+$/i.test(a));
+  return session ? fix.replaceAll("<session-id>", session) : fix;
+}
+
+/**
+ * A server message that repeats its issues (template parameters: the issues joined; pipeline files:
+ * the first issue and "(and N more)") is cut to its lead, and each issue is printed once below it.
+ */
+function withIssues(message: string, issues: { path: string; message: string }[]): { what: string; details: string[] } {
+  const details = issues.map((i) => (i.path === "(root)" || !i.path || i.message.includes(`${i.path}:`) ? i.message : `${i.path}: ${i.message}`));
+  if (!issues.length) return { what: message, details };
+  const at = message.indexOf(issues[0]!.message);
+  if (at < 0) return { what: message, details };
+  const lead = message.slice(0, at).replace(/[\s:;,-]+$/, "") || "Tower refused the input";
+  return { what: `${lead} (${issues.length} problem${issues.length === 1 ? "" : "s"}):`, details };
+}
 
 export interface ErrorReport {
   what: string;
@@ -149,15 +237,14 @@ export interface ErrorReport {
 }
 
 /** Turns anything thrown into what to print and the exit code. Commander errors were printed already. */
-export function describeError(e: unknown): ErrorReport | { printed: true; exitCode: number } {
+export function describeError(e: unknown, where?: Where): ErrorReport | { printed: true; exitCode: number } {
   if (e instanceof CommanderError) return { printed: true, exitCode: e.exitCode === 0 ? EXIT.ok : EXIT.usage };
-  if (e instanceof CliError) return { what: e.message, details: e.details, fix: e.fix, exitCode: exitCodeFor(e.kind) };
+  if (e instanceof CliError) return { what: e.message, details: e.details, fix: fillIds(e.fix, where), exitCode: exitCodeFor(e.kind) };
   if (e instanceof ApiError) {
     const unreachable = e.code === "INTERNAL" && e.message.startsWith("Cannot reach Tower");
     return {
-      what: e.message,
-      details: (e.issues ?? []).map((i) => `${i.path}: ${i.message}`),
-      fix: unreachable ? "start Tower with `npm start`, or point --server / TOWER_URL at a running one" : API_FIX[e.code],
+      ...withIssues(e.message, e.issues ?? []),
+      fix: unreachable ? "start Tower with `npm start`, or point --server / TOWER_URL at a running one" : fillIds(apiFix(e.code, where), where),
       exitCode: exitCodeFor(e.code),
     };
   }
@@ -166,8 +253,8 @@ export function describeError(e: unknown): ErrorReport | { printed: true; exitCo
 }
 
 /** Prints `error: … / details / fix: …` to stderr and returns the exit code. */
-export function reportError(io: Io, e: unknown): number {
-  const r = describeError(e);
+export function reportError(io: Io, e: unknown, where?: Where): number {
+  const r = describeError(e, where);
   if ("printed" in r) return r.exitCode;
   io.err(`${paint("error:", "error", io.errColor)} ${r.what}\n`);
   for (const d of r.details) io.err(`  ${d}\n`);

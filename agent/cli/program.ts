@@ -23,8 +23,9 @@ import { showCommand } from "./commands/show";
 import { watchCommand } from "./commands/watch";
 import { templateCommand } from "./commands/template";
 import { pipelineCommand } from "./commands/pipeline";
+import { tokensCommand } from "./commands/tokens";
 import { processContext, tokenFlag, urlFlag, type CliContext } from "./config";
-import { reportError, type Io } from "./output";
+import { reportError, subjectOf, type Io, type Where } from "./output";
 
 const MORE_HELP = `
 Server and token: --server/--token, else TOWER_URL/TOWER_TOKEN, else the config file
@@ -41,12 +42,12 @@ Exit codes:
   130  stopped with Ctrl-C`;
 
 /** Every command reports through `io` and throws instead of exiting, so `runCli` owns the exit code. */
-function harden(cmd: Command, io: Io): void {
+function harden(cmd: Command, io: Io, path = "tower"): void {
   cmd
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
-    .showHelpAfterError(`(run \`${cmd.parent ? `tower ${cmd.name()}` : "tower"} --help\` for usage)`);
-  for (const sub of cmd.commands) harden(sub, io);
+    .showHelpAfterError(`(run \`${path} --help\` for usage)`);
+  for (const sub of cmd.commands) harden(sub, io, `${path} ${sub.name()}`);
 }
 
 const serverOptions = () => [
@@ -89,6 +90,7 @@ export function buildProgram(extra: Command[] = [], ctx: CliContext = processCon
     searchCommand(ctx),
     templateCommand(ctx),
     pipelineCommand(ctx),
+    tokensCommand(ctx),
   ];
   for (const c of own) for (const o of serverOptions()) c.addOption(o);
   for (const c of [...own, agentCommand(), ...extra]) program.addCommand(c);
@@ -104,10 +106,18 @@ export interface RunOptions {
 /** Runs `tower` on argv (without node and script) and resolves with the exit code; never throws. */
 export async function runCli(argv: string[], opts: RunOptions = {}): Promise<number> {
   const ctx = opts.ctx ?? processContext();
+  // The command that ran, so an error's hint names its own list, ids and --help.
+  let where: Where | undefined;
+  const program = buildProgram(opts.extra, ctx).hook("preAction", (_root, action) => {
+    const path: string[] = [];
+    for (let c: Command | null = action; c?.parent; c = c.parent) path.unshift(c.name());
+    const command = path.join(" ");
+    where = { command, args: action.args, subject: subjectOf(command, action.opts()) };
+  });
   try {
-    await buildProgram(opts.extra, ctx).parseAsync(argv, { from: "user" });
+    await program.parseAsync(argv, { from: "user" });
     return ctx.exitCode;
   } catch (e) {
-    return reportError(ctx.io, e);
+    return reportError(ctx.io, e, where);
   }
 }

@@ -26,7 +26,14 @@ export interface AgentConfig {
   log?: (line: string) => void;
   /** Called once the agent has stopped because its token was revoked. */
   onRevoked?: () => void;
+  /** What a stop does to each active run (default: interrupt it with the reason); parking hooks in here. */
+  stopRun?: StopRun;
 }
+
+/** Ends (or, later, parks) one run when the agent stops; `reason` goes on its ending and its approvals. */
+export type StopRun = (run: ActiveRun, reason: string) => void;
+
+const interruptRun: StopRun = (run, reason) => run.interrupt(reason);
 
 const KEEPALIVE_MS = 25_000;
 /** What a restarted agent reports for a run its predecessor left open: only what it saw for itself. */
@@ -46,6 +53,7 @@ export class TowerAgent {
   #control: ReconnectingWebSocket | null = null;
   #keepalive: NodeJS.Timeout | null = null;
   #stopping = false;
+  #stopped: Promise<void> | null = null;
 
   constructor(private readonly cfg: AgentConfig) {
     this.#journal = new Journal(cfg.stateDir);
@@ -188,12 +196,22 @@ export class TowerAgent {
     this.#channels.delete(channel.sessionId);
   }
 
-  /** Clean shutdown: interrupt every run, wait for the endings to be acknowledged, disconnect. */
-  async stop(timeoutMs = 15_000): Promise<void> {
+  /**
+   * Clean shutdown: each run ends with the reason (its pending approvals cancelled with it), queued
+   * runs end unstarted, and the journal is flushed to Tower (bounded) before the sockets close.
+   */
+  stop(timeoutMs = 15_000): Promise<void> {
+    // A second stop (Ctrl-C after a revoked token) waits for the first rather than starting over.
+    this.#stopped ??= this.#stop(timeoutMs);
+    return this.#stopped;
+  }
+
+  async #stop(timeoutMs: number): Promise<void> {
     this.#stopping = true;
-    for (const w of this.#slots.drain()) this.#endUnstarted(w.item, `the agent on ${this.cfg.machine.name} was shut down before a slot freed`);
+    const reason = `the agent on ${this.cfg.machine.name} was stopped`;
+    for (const w of this.#slots.drain()) this.#endUnstarted(w.item, `${reason} before a slot freed`);
     const runs = [...this.#runs.values()];
-    for (const r of runs) r.interrupt(`the agent on ${this.cfg.machine.name} was shut down`);
+    for (const r of runs) (this.cfg.stopRun ?? interruptRun)(r, reason);
     await Promise.race([Promise.all(runs.map((r) => r.done)), sleep(timeoutMs)]);
     await Promise.all([...this.#channels.values()].map((c) => c.drained(5_000)));
     for (const c of this.#channels.values()) c.close();

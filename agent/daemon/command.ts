@@ -13,7 +13,7 @@ import { MachineInfo } from "../../worker/protocol/agent";
 import { PROJECT_ROOT } from "../up/local-server";
 import { createApiClient } from "../../worker/client";
 import { deviceSignIn } from "../cli/sign-in";
-import { TowerAgent, defaultMachine } from "./agent";
+import { onStopSignals } from "./clean-stop";
 
 const AgentFile = z.object({ server: z.string().url(), token: z.string().min(1), name: z.string().optional() });
 
@@ -70,6 +70,8 @@ export function agentCommand(): Command {
         stateDir: string;
         enroll?: boolean;
       }) => {
+        // Loaded here, not at the top: the Agent SDK it brings is large, and every other command starts without it.
+        const { TowerAgent, defaultMachine } = await import("./agent");
         const stateDir = resolve(opts.stateDir);
         const agentFile = join(stateDir, "agent.json");
         let fileCfg = readAgentFile(agentFile);
@@ -107,16 +109,13 @@ export function agentCommand(): Command {
           log: (line) => process.stdout.write(`[tower agent] ${line}\n`),
           onRevoked: () => process.exit(3),
         });
-        let stopping = false;
-        const stop = async (signal: string) => {
-          if (stopping) return process.exit(130);
-          stopping = true;
-          process.stdout.write(`[tower agent] ${signal}: interrupting ${agent.activeRuns} run(s) and stopping\n`);
-          await agent.stop();
-          process.exit(0);
-        };
-        process.on("SIGINT", () => void stop("SIGINT"));
-        process.on("SIGTERM", () => void stop("SIGTERM"));
+        const log = (line: string) => process.stdout.write(`[tower agent] ${line}\n`);
+        onStopSignals(
+          process,
+          log,
+          () => agent.stop(),
+          () => agent.activeRuns,
+        );
         await agent.start();
       },
     );

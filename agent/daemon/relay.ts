@@ -68,6 +68,15 @@ export function relayRun(order: LaunchOrder, channel: SessionChannel, options: R
     if (interrupting) return;
     interrupting = true;
     interruptReason = reason;
+    // A reason (the agent stopping) goes on each pending approval too, before Claude Code's own
+    // withdrawal could say only "withdrawn"; the SDK's late answer to these is then ignored.
+    if (reason) {
+      for (const [requestId, resolve] of waiting) {
+        waiting.delete(requestId);
+        channel.send(order.runId, { type: "approval-withdrawn", requestId, reason });
+        resolve({ behavior: "deny", message: reason, interrupt: true });
+      }
+    }
     if (!ready) return handle.kill();
     // A failed polite interrupt is covered by the kill below.
     handle.interrupt().catch(() => {});

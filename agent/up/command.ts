@@ -8,10 +8,13 @@ import { homedir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { Command, InvalidArgumentError } from "commander";
 import { MachineInfo } from "../../worker/protocol/agent";
-import { TowerAgent, defaultMachine } from "../daemon/agent";
+import type { TowerAgent } from "../daemon/agent";
+import { onStopSignals } from "../daemon/clean-stop";
 import type { RunOptions } from "../runner";
 import { PROJECT_ROOT, applyMigrations, bootstrap, startWrangler } from "./local-server";
 import { readConfigFile } from "../cli/config";
+import { claudeAuthSource } from "../claude-auth";
+import { firstRunLines, scratchDir } from "./first-run";
 
 function port(v: string): number {
   const n = Number(v);
@@ -65,6 +68,8 @@ export function upCommand(): Command {
       wholeNumber("--approval-timeout", 30 * 24 * 3600),
     )
     .action(async (opts: UpOptions) => {
+      // Loaded here, not at the top: the Agent SDK it brings is large, and every other command starts without it.
+      const { TowerAgent: Agent, defaultMachine } = await import("../daemon/agent");
       const settings = upSettings(opts);
       const persistDir = join(opts.stateDir, "state");
       const agentDir = join(opts.stateDir, "agent");
@@ -83,7 +88,7 @@ export function upCommand(): Command {
           process.stderr.write(`warning: no agent token in ${agentDir}; run \`tower agent --token …\` yourself\n`);
         } else {
           const saved = JSON.parse(readFileSync(join(agentDir, "agent.json"), "utf8")) as { token: string; name: string };
-          agent = new TowerAgent({
+          agent = new Agent({
             server: server.url,
             token: saved.token,
             machine: MachineInfo.parse({ ...machine, name: saved.name, capacity: settings.capacity }),
@@ -95,13 +100,6 @@ export function upCommand(): Command {
         }
       }
 
-      process.stdout.write(`\nTower is running at ${server.url}\n`);
-      if (boot.adminToken) {
-        process.stdout.write(`Admin token (shown once, stored only as a hash): ${boot.adminToken}\n`);
-        process.stdout.write(wroteCliConfig ? `Saved for the tower CLI in ${cliConfig}.\n` : `Use it with: export TOWER_TOKEN=${boot.adminToken}\n`);
-      }
-      // The browser signs in through this link: the token stays in the fragment (never sent in a
-      // request line or logged) and the page trades it for an HttpOnly cookie.
       let saved: ReturnType<typeof readConfigFile> = null;
       try {
         saved = readConfigFile(cliConfig);
@@ -109,23 +107,30 @@ export function upCommand(): Command {
         // A broken CLI config only costs the convenience link; `tower` itself reports it.
       }
       const browserToken = boot.adminToken ?? (saved?.url === server.url ? saved.token : undefined);
-      process.stdout.write(
-        browserToken
-          ? `Open the web app (signs this browser in): ${server.url}/signin#token=${browserToken}\n`
-          : `Open ${server.url} and sign in with a personal token (tower tokens create).\n`,
-      );
-      process.stdout.write('Try: npm run tower -- launch "say hello" --cwd . --wait    (Ctrl-C stops Tower)\n');
+      const lines = firstRunLines({
+        url: server.url,
+        ...(boot.adminToken ? { adminToken: boot.adminToken } : {}),
+        wroteCliConfig: wroteCliConfig ? cliConfig : null,
+        ...(browserToken ? { browserToken } : {}),
+        // Another executable (--claude-path) keeps its own credentials: not ours to judge.
+        claudeAuth: opts.claudePath ? `whatever ${opts.claudePath} uses` : claudeAuthSource(),
+        agent: agent !== null,
+        scratchDir: scratchDir(opts.stateDir),
+      });
+      process.stdout.write(`${lines.join("\n")}\n`);
 
       let stopping = false;
-      const stop = async () => {
-        if (stopping) return;
-        stopping = true;
-        await agent?.stop();
-        await server.stop();
-        process.exit(0);
-      };
-      process.on("SIGINT", () => void stop());
-      process.on("SIGTERM", () => void stop());
+      // The agent stops first, while the server is still there to take its sessions' endings.
+      onStopSignals(
+        process,
+        (line) => process.stdout.write(`[tower] ${line}\n`),
+        async () => {
+          stopping = true;
+          await agent?.stop();
+          await server.stop();
+        },
+        () => agent?.activeRuns ?? 0,
+      );
       // Whatever ends this process, wrangler and workerd must not outlive it.
       process.once("exit", () => server.kill());
       server.process.once("exit", (code) => {

@@ -350,7 +350,7 @@ function agentEvent(d: Draft, envelope: AgentEnvelope, inputSha256: string | und
     case "approval-withdrawn": {
       const rec = Object.values(d.state.approvals).find((a) => a.requestId === ev.requestId);
       if (rec?.status !== "pending") return d.done();
-      d.resolveApproval(rec, "cancelled", "system", null, "Claude Code withdrew the request", null, null);
+      d.resolveApproval(rec, "cancelled", "system", null, ev.reason ?? "Claude Code withdrew the request", null, null);
       d.clearedIfNone("the pending tool call was withdrawn");
       return d.done();
     }

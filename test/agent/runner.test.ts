@@ -268,6 +268,17 @@ describe("startRun against the real Claude Code binary", () => {
     expect(r.messages.at(-1)).toMatchObject({ type: "result", subtype: "success", is_error: true });
   });
 
+  it("no credentials: the error says what a Tower user sets, not Claude Code's `/login`", async () => {
+    const cwd = await tempDir();
+    const r = run({ prompt: "just say hi", cwd }, allow, { env: { ...claudeEnv.env, ANTHROPIC_API_KEY: undefined } });
+    const outcome = await r.handle.done;
+
+    expect(outcome.kind).toBe("error");
+    expect(outcome.error).toMatch(/Not logged in/);
+    expect(outcome.error).toMatch(/ANTHROPIC_API_KEY/);
+    expect(outcome.error).toMatch(/restart the agent/);
+  });
+
   it("every message the CLI writes (apart from control frames) reaches onMessage untouched, in order", async () => {
     const cwd = await tempDir();
     const logDir = await tempDir("tower-tee-");

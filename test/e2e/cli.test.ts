@@ -96,7 +96,7 @@ describe("clean shutdown", () => {
     expect(await exited).toBe(0);
     const ended = await waitForStatus(t, s.id, "interrupted", 20_000);
     expect(ended.pendingApprovals).toBe(0);
-    expect(ended.statusReason).toMatch(/agent on e2e-machine was shut down/);
+    expect(ended.statusReason).toMatch(/agent on e2e-machine was stopped/);
     expect(existsSync(join(cwd, "hello.txt"))).toBe(false);
   });
 });

@@ -3,8 +3,11 @@
  * not need a TypeScript loader, React, or any Worker runtime package there, whatever agent/ imports.
  */
 import { readFileSync } from "node:fs";
+import { join, relative } from "node:path";
 import { build } from "esbuild";
 import { describe, expect, it } from "vitest";
+// @ts-expect-error -- a plain .mjs module beside the launcher, without types
+import { cliBuildOptions } from "../../agent/bin/cli-build.mjs";
 
 describe("happy", () => {
   it("bundles the CLI without tsx, React or Worker runtime packages", async () => {
@@ -28,5 +31,25 @@ describe("happy", () => {
 
   it("starts the CLI without a TypeScript loader", () => {
     expect(readFileSync("agent/bin/tower.mjs", "utf8")).not.toMatch(/(from\s+|import\(\s*)["']tsx/);
+  });
+
+  it("starts every command without the Agent SDK or ws: only `tower agent`, `up` and the streaming commands load them", async () => {
+    const root = process.cwd();
+    const r = await build({ ...cliBuildOptions(root), write: false, metafile: true, logLevel: "silent" });
+    const outputs = r.metafile?.outputs ?? {};
+    // What loads at start: the entry and what it imports statically (`import … from`), not `import()`.
+    const loaded = new Set<string>();
+    const visit = (file: string) => {
+      for (const i of outputs[file]?.imports ?? []) {
+        if (i.kind !== "import-statement" || loaded.has(i.path)) continue;
+        loaded.add(i.path);
+        if (!i.external) visit(i.path);
+      }
+    };
+    visit(relative(root, join(root, "dist", "cli", "tower.mjs")));
+    expect(loaded.size).toBeGreaterThan(0);
+    expect([...loaded].filter((s) => /^(@anthropic-ai\/claude-agent-sdk|ws)(\/|$)/.test(s))).toEqual([]);
+    const later = Object.values(outputs).flatMap((o) => o.imports.filter((i) => i.external).map((i) => i.path));
+    expect(later).toEqual(expect.arrayContaining(["@anthropic-ai/claude-agent-sdk", "ws"]));
   });
 });

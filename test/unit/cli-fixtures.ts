@@ -188,3 +188,54 @@ export const SDK = {
     api_error: "connection_failed",
   },
 };
+
+export interface SentRequest {
+  method: string;
+  url: URL;
+  body: unknown;
+}
+
+/**
+ * A CLI run with captured output and an in-process server: `answer` replies to each request by its
+ * method and path (a request nobody answers fails the test).
+ */
+export async function cliRun(
+  argv: string[],
+  answer: (req: SentRequest) => { status?: number; json: unknown } = () => {
+    throw new Error("this test must not send a request");
+  },
+  opts: { files?: Record<string, string> } = {},
+) {
+  const { mkdtempSync, writeFileSync } = await import("node:fs");
+  const { tmpdir } = await import("node:os");
+  const { join } = await import("node:path");
+  const { runCli } = await import("../../agent/cli/program");
+  const sent: SentRequest[] = [];
+  const cwd = mkdtempSync(join(tmpdir(), "tower-cwd-"));
+  for (const [name, text] of Object.entries(opts.files ?? {})) writeFileSync(join(cwd, name), text);
+  const out = { stdout: "", stderr: "" };
+  const code = await runCli(argv, {
+    ctx: {
+      io: { out: (t) => void (out.stdout += t), err: (t) => void (out.stderr += t), color: false, errColor: false },
+      env: { TOWER_TOKEN: "test-token", TOWER_URL: "http://tower.test" },
+      homeDir: cwd,
+      cwd,
+      now: () => NOW,
+      async fetch(input, init) {
+        const req = { method: init?.method ?? "GET", url: new URL(String(input)), body: init?.body ? JSON.parse(String(init.body)) : undefined };
+        sent.push(req);
+        const r = answer(req);
+        return new Response(JSON.stringify(r.json), { status: r.status ?? 200, headers: { "content-type": "application/json" } });
+      },
+      onInterrupt: () => () => {},
+      exitCode: 0,
+    },
+  });
+  return { code, ...out, sent, cwd };
+}
+
+/** The error envelope the server answers with. */
+export const apiError = (status: number, code: string, message: string, issues?: { path: string; message: string }[]) => ({
+  status,
+  json: { error: { code, message, requestId: "req_1", ...(issues ? { issues } : {}) } },
+});

@@ -63,7 +63,7 @@ describe("errors", () => {
     ["UNAUTHORIZED", 3, "TOWER_TOKEN"],
   ] as [ErrorCode, number, string][])("gives %s a fix that helps", (code, exit, hint) => {
     const io = capture();
-    expect(reportError(io, new ApiError(code, "nope"))).toBe(exit);
+    expect(reportError(io, new ApiError(code, "nope"), { command: "show", args: ["ses_0k3abcdefghij1234567"], subject: "session" })).toBe(exit);
     expect(io.stderr).toContain(hint);
   });
 

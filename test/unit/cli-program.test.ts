@@ -247,7 +247,7 @@ describe("happy", () => {
   });
 
   it("lists pending approvals with the commands to decide them", async () => {
-    const h = harness(() => ({ json: { approvals: [approval()] } }));
+    const h = harness((req) => (req.url.pathname === "/api/approvals" ? { json: { approvals: [approval()] } } : { json: { sessions: [], nextCursor: null } }));
     const r = await h.run("approvals", "--session", SES);
     expect(h.sent[0]!.url.searchParams.get("session")).toBe(SES);
     expect(r.stdout).toContain(APR);

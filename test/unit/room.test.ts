@@ -109,6 +109,13 @@ describe("happy", () => {
     expect(state.approvals[id]).toMatchObject({ status: "approved", decidedBy: "ann", via: "human" });
   });
 
+  it("cancels an approval the agent withdraws with the agent's reason (it is stopping)", () => {
+    const s = asking();
+    const id = Object.keys(s.approvals)[0]!;
+    const { state } = run(s, [ev({ type: "approval-withdrawn", requestId: "req-1", reason: "the agent on box was stopped" })]);
+    expect(state.approvals[id]).toMatchObject({ status: "cancelled", via: "system", comment: "the agent on box was stopped" });
+  });
+
   it("stays waiting while a second tool call of the same turn is still pending", () => {
     const s = run(asking(), [ev({ type: "approval-request", requestId: "req-2", toolName: "Bash", input: { command: "ls" } })]).state;
     const first = Object.values(s.approvals).find((a) => a.requestId === "req-1")!;

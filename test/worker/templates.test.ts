@@ -38,6 +38,17 @@ describe("happy", () => {
     expect(versions.map((v) => v.version)).toEqual([2, 1]);
   });
 
+  it("exports and shows an older version with that version's description, not the latest one's", async () => {
+    const seed = await seedWorkspace();
+    await api("/api/templates", seed.userToken, { method: "POST", json: { name: "described", description: "first words", recipe } });
+    await api("/api/templates/described", seed.userToken, { method: "PUT", json: { recipe: { ...recipe, model: "m2" }, description: "second words" } });
+    const v1 = await json<{ yaml: string }>(await api("/api/templates/described/export?version=1", seed.userToken));
+    expect(v1.yaml).toContain("first words");
+    expect(v1.yaml).not.toContain("second words");
+    expect(await json(await api("/api/templates/described?version=1", seed.userToken))).toMatchObject({ version: 1, description: "first words" });
+    expect(await json(await api("/api/templates/described", seed.userToken))).toMatchObject({ version: 2, description: "second words" });
+  });
+
   it("launches a session from a template version, which records template, version and parameters", async () => {
     const seed = await seedWorkspace();
     await api("/api/templates", seed.userToken, { method: "POST", json: { name: "fix-flaky", recipe } });

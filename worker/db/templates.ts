@@ -10,8 +10,9 @@ import { templates, templateVersions } from "./schema";
 
 type Row = typeof templates.$inferSelect;
 
-function toTemplate(row: Row, version: number, recipe: unknown): Template {
-  return { ...row, version, recipe: recipe as TemplateRecipe };
+/** A version carries its own description: an older version shows what it said then, not the latest words. */
+function toTemplate(row: Row, version: number, recipe: unknown, description = row.description): Template {
+  return { ...row, version, description, recipe: recipe as TemplateRecipe };
 }
 
 const visibleTo = (userId: string) => or(eq(templates.visibility, "workspace"), eq(templates.authorId, userId));
@@ -30,11 +31,11 @@ export async function findTemplate(db: Db, workspaceId: string, ref: string, use
 /** The template at `version` (default: its latest), or null when that version does not exist. */
 export async function templateAt(db: Db, row: Row, version = row.latestVersion): Promise<Template | null> {
   const rows = await db
-    .select({ recipe: templateVersions.recipe })
+    .select({ recipe: templateVersions.recipe, description: templateVersions.description })
     .from(templateVersions)
     .where(and(eq(templateVersions.templateId, row.id), eq(templateVersions.version, version)))
     .limit(1);
-  return rows[0] ? toTemplate(row, version, rows[0].recipe) : null;
+  return rows[0] ? toTemplate(row, version, rows[0].recipe, rows[0].description) : null;
 }
 
 export async function listTemplates(db: Db, workspaceId: string, userId: string): Promise<Template[]> {

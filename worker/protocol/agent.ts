@@ -58,7 +58,8 @@ export const AgentEvent = z.discriminatedUnion("type", [
     description: z.string().max(2000).optional(),
   }),
   /** Claude Code withdrew the request (interrupt, or the run is ending). */
-  z.object({ type: z.literal("approval-withdrawn"), requestId: z.string().min(1).max(200) }),
+  /** `reason` says why when the agent withdraws it (e.g. it is stopping); without it Claude Code withdrew it. */
+  z.object({ type: z.literal("approval-withdrawn"), requestId: z.string().min(1).max(200), reason: z.string().min(1).max(500).optional() }),
   z.object({ type: z.literal("run-ended"), runId: z.string().min(1).max(100), outcome: RunOutcome }),
   /**
    * A dead letter, in the place of an event that could not be delivered: too large for a frame (the

@@ -17,16 +17,20 @@ export function approvalsCommand(ctx: CliContext): Command {
       const { approvals } = await clientFor(ctx, cmd).listApprovals(flags.session ? { session: flags.session } : {});
       if (flags.json) return printJson(ctx.io, { approvals });
       if (approvals.length === 0) return printLines(ctx.io, [{ text: "no pending approvals", tone: "dim" }]);
+      // An approval names only its session: its title and machine come from the sessions that wait.
+      const { sessions } = await clientFor(ctx, cmd).listSessions({ status: ["waiting_for_approval"], archived: "all", limit: 200 });
+      const byId = new Map(sessions.map((s) => [s.id, s]));
       const now = ctx.now();
       const rows = approvals.map((a) => [
         a.id,
-        a.sessionId,
+        truncate(byId.get(a.sessionId)?.title ?? a.sessionId, 40),
+        byId.get(a.sessionId)?.agentName ?? "-",
         a.toolName,
         truncate(summarizeToolInput(a.toolName, a.input), 60),
         formatAge(now - a.createdAt),
         a.expiresAt > now ? `in ${formatAge(a.expiresAt - now)}` : "now",
       ]);
-      const [header = "", ...body] = table(["ID", "SESSION", "TOOL", "INPUT", "AGE", "EXPIRES"], rows);
+      const [header = "", ...body] = table(["ID", "SESSION", "MACHINE", "TOOL", "INPUT", "AGE", "EXPIRES"], rows);
       printLines(ctx.io, [
         { text: header, tone: "dim" },
         ...body.map((text) => ({ text })),

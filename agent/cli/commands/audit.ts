@@ -6,6 +6,14 @@ import { Command } from "commander";
 import { clientFor, countFlag, textFlag, type CliContext } from "../config";
 import { EXIT, printJson, printLines, table } from "../output";
 
+/**
+ * Entries written by an HTTP request name the actor as `name (usr_…)`, those a session room writes
+ * as `name` alone: the table shows the name, one format; --json keeps what was chained.
+ */
+export function actorName(actor: string): string {
+  return actor.replace(/ \((?:usr|agt|tok)_[0-9a-z]+\)$/i, "");
+}
+
 export function auditCommand(ctx: CliContext): Command {
   const list = new Command("list")
     .description("show audit entries in order")
@@ -19,7 +27,7 @@ export function auditCommand(ctx: CliContext): Command {
       const { json, ...q } = flags;
       const { entries } = await clientFor(ctx, cmd).listAudit(q);
       if (json) return printJson(ctx.io, entries);
-      const rows = entries.map((e) => [String(e.seq), new Date(e.at).toISOString(), e.actor, e.via, e.action, e.target]);
+      const rows = entries.map((e) => [String(e.seq), new Date(e.at).toISOString(), actorName(e.actor), e.via, e.action, e.target]);
       printLines(
         ctx.io,
         table(["SEQ", "AT", "ACTOR", "VIA", "ACTION", "TARGET"], rows, [0]).map((text) => ({ text })),

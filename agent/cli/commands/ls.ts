@@ -52,9 +52,13 @@ export function lsCommand(ctx: CliContext): Command {
       });
       if (flags.json) return printJson(ctx.io, page);
       if (page.sessions.length === 0) {
+        // A viewer may not launch: tell them what they can do instead.
+        const { role } = await client.me();
         return printLines(ctx.io, [
           { text: "no sessions", tone: "dim" },
-          { text: '  tower launch --cwd DIR "what to do"', tone: "dim" },
+          role === "viewer"
+            ? { text: "  you are a viewer here: you see the sessions members share with you or launch; ask a member or admin", tone: "dim" }
+            : { text: '  tower launch --cwd DIR "what to do"', tone: "dim" },
         ]);
       }
       const now = ctx.now();

@@ -26,10 +26,15 @@ const TONE: Record<StepStatus, Tone | undefined> = {
   cancelled: "dim",
 };
 
-/** The run as lines: a header, then one row per step in graph order. */
-export function runLines(run: RunView, color: boolean): Line[] {
+/**
+ * The run as lines: a header, then one row per step in graph order. A running step whose session is
+ * in `waitingForApproval` says so: the step runs, but its session waits on a human.
+ */
+export function runLines(run: RunView, color: boolean, waitingForApproval: ReadonlySet<string> = new Set()): Line[] {
   const rows = run.steps.map((s) => [
-    paint(s.status, TONE[s.status], color),
+    s.status === "running" && s.sessionId && waitingForApproval.has(s.sessionId)
+      ? paint("waiting for approval", "warn", color)
+      : paint(s.status, TONE[s.status], color),
     s.id,
     s.needs.join(",") || "-",
     s.agentName ?? "-",
@@ -48,9 +53,10 @@ export function runLines(run: RunView, color: boolean): Line[] {
 const exitFor = (run: RunView) => (run.status === "succeeded" ? EXIT.ok : EXIT.failed);
 
 /** Follows a run until it ends; prints each step's status change once. */
-function follow(ctx: CliContext, client: ApiClient, first: RunView, json: boolean): Promise<number> {
+async function follow(ctx: CliContext, client: ApiClient, first: RunView, json: boolean): Promise<number> {
   const seen = new Map(first.steps.map((s) => [s.id, s.status]));
   const sockets = new Set<WebSocket>();
+  const Authed = await authedWebSocket(client.token, sockets);
   return new Promise((resolveExit) => {
     let done = false;
     const finish = (code: number) => {
@@ -75,7 +81,7 @@ function follow(ctx: CliContext, client: ApiClient, first: RunView, json: boolea
     };
     const live = connectWorkspace({
       baseUrl: client.baseUrl,
-      WebSocket: authedWebSocket(client.token, sockets),
+      WebSocket: Authed,
       onFrame: (f) => {
         if (f.type === "pipeline-upsert" && f.run.id === first.id) onRun(f.run);
         // A frame may have passed before the socket opened: read the run once it is open.
@@ -84,6 +90,13 @@ function follow(ctx: CliContext, client: ApiClient, first: RunView, json: boolea
     });
     process.once("SIGINT", () => finish(EXIT.sigint));
   });
+}
+
+/** The run's sessions that wait for an approval (one list request, only when a step runs). */
+async function waitingSessions(client: ApiClient, run: RunView): Promise<Set<string>> {
+  if (!run.steps.some((s) => s.status === "running" && s.sessionId)) return new Set();
+  const { sessions } = await client.listSessions({ status: ["waiting_for_approval"], archived: "all", limit: 200 });
+  return new Set(sessions.map((s) => s.id));
 }
 
 export function pipelineCommand(ctx: CliContext): Command {
@@ -153,7 +166,7 @@ export function pipelineCommand(ctx: CliContext): Command {
         const run =
           name === "show" ? await client.getPipelineRun(id) : name === "cancel" ? await client.cancelPipelineRun(id) : await client.retryPipelineRun(id);
         if (flags.json) return printJson(ctx.io, run);
-        printLines(ctx.io, runLines(run, ctx.io.color));
+        printLines(ctx.io, runLines(run, ctx.io.color, await waitingSessions(client, run)));
       });
   }
   return cmd;

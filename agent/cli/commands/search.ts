@@ -7,7 +7,7 @@ import { Command, InvalidArgumentError, Option } from "commander";
 import type { SearchResult, SimilarSession } from "../../../worker/protocol/search";
 import { SessionStatus } from "../../../worker/protocol/session";
 import { clientFor, countFlag, textFlag, type CliContext } from "../config";
-import { paint, printJson, printLines, type Line } from "../output";
+import { CliError, paint, printJson, printLines, type Line } from "../output";
 import { formatAge, formatCost, statusLabel, toneForStatus, truncate } from "../render";
 
 interface SearchFlags {
@@ -86,13 +86,15 @@ export function searchCommand(ctx: CliContext): Command {
     .option("--limit <n>", "at most this many results (1-100, default 20)", countFlag(1, 100))
     .option("--json", "print the response as JSON")
     .action(async (query: string | undefined, flags: SearchFlags, cmd: Command) => {
+      if (!flags.backfill && !query?.trim())
+        throw new CliError("USAGE", "no words to search for", 'give the words to search for, e.g. tower search "flaky login test" (or --similar "a prompt")');
       const client = clientFor(ctx, cmd);
       if (flags.backfill) {
         const r = await client.backfillSearch();
         if (flags.json) return printJson(ctx.io, r);
         return printLines(ctx.io, [{ text: `queued ${r.jobs} sessions for indexing; they become searchable within seconds` }]);
       }
-      if (!query?.trim()) throw new InvalidArgumentError('give the words to search for, e.g. tower search "flaky login test"');
+      if (query === undefined) return;
       if (flags.similar) {
         const r = await client.similarToPrompt(query, flags.limit && flags.limit <= 20 ? flags.limit : undefined);
         if (flags.json) return printJson(ctx.io, r);

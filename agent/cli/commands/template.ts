@@ -61,8 +61,10 @@ export function templateCommand(ctx: CliContext): Command {
     .command("versions")
     .description("list a template's versions, newest first")
     .argument("<name>", "template name")
-    .action(async (name: string, _f: unknown, sub: Command) => {
+    .option("--json", "print as JSON")
+    .action(async (name: string, flags: { json?: boolean }, sub: Command) => {
       const { versions } = await clientFor(ctx, sub).templateVersions(name);
+      if (flags.json) return printJson(ctx.io, { versions });
       const now = ctx.now();
       const [header = "", ...body] = table(
         ["VERSION", "BY", "WHEN"],
@@ -85,10 +87,13 @@ export function templateCommand(ctx: CliContext): Command {
     .description("print a template (NAME or NAME@VERSION) as a YAML file")
     .argument("<name>", "template name, optionally @version", templateRef)
     .option("-o, --output <file>", "write to this file instead of stdout")
-    .action(async (ref: { name: string; version?: number }, flags: { output?: string }, sub: Command) => {
+    .option("--json", "print {name, version, yaml} as JSON")
+    .action(async (ref: { name: string; version?: number }, flags: { output?: string; json?: boolean }, sub: Command) => {
       const out = await clientFor(ctx, sub).exportTemplate(ref.name, ref.version);
+      if (flags.json && !flags.output) return printJson(ctx.io, out);
       if (flags.output) {
         writeFileSync(resolve(ctx.cwd, flags.output), out.yaml);
+        if (flags.json) return printJson(ctx.io, { name: out.name, version: out.version, file: flags.output });
         printLines(ctx.io, [{ text: `wrote ${out.name} v${out.version} to ${flags.output}`, tone: "dim" }]);
       } else ctx.io.out(out.yaml);
     });

@@ -47,9 +47,12 @@ export function SignInView({ onSignedIn }: { onSignedIn(): void }) {
   };
 
   useEffect(() => {
-    const m = /^#token=(.+)$/.exec(location.hash);
-    if (m) {
-      history.replaceState(null, "", "/signin");
+    // The printed link may be opened in a tab already on /signin: only the fragment changes then, so
+    // the page does not load again and only `hashchange` tells.
+    const fromHash = () => {
+      const m = /^#token=(.+)$/.exec(location.hash);
+      if (!m) return;
+      history.replaceState(null, "", `/signin${location.search}`);
       let token = m[1]!;
       try {
         token = decodeURIComponent(token);
@@ -57,10 +60,13 @@ export function SignInView({ onSignedIn }: { onSignedIn(): void }) {
         // not percent-encoded: use it as it is; the server says if it is wrong
       }
       void signIn(token);
-    }
+    };
+    fromHash();
+    window.addEventListener("hashchange", fromHash);
     // SSO is offered for the workspace a shared sign-in link names; the server lists no workspaces.
     const workspace = new URLSearchParams(location.search).get("workspace") ?? undefined;
     api.signInProviders(workspace).then(setProviders, () => setProviders(null));
+    return () => window.removeEventListener("hashchange", fromHash);
   }, []); // eslint-disable-line react-hooks/exhaustive-deps
 
   return (
@@ -84,7 +90,7 @@ export function SignInView({ onSignedIn }: { onSignedIn(): void }) {
       <form onSubmit={(e) => (e.preventDefault(), void signIn(token))}>
         <label>
           API token
-          <input type="password" value={token} onChange={(e) => setToken(e.target.value)} autoComplete="off" spellCheck={false} placeholder="twr_…" />
+          <input type="password" value={token} onChange={(e) => setToken(e.target.value)} autoComplete="off" spellCheck={false} placeholder="tower_…" />
         </label>
         <p className="muted">
           Running Tower locally? Open the sign-in link that <code>npm start</code> printed.

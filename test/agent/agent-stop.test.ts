@@ -1,0 +1,78 @@
+/**
+ * Ctrl-C on the real `tower agent` process while its sessions wait for approval, with the real Claude
+ * Code binary on the fake Messages API and Tower's agent sockets on loopback: a clean stop prints no
+ * stack trace, withdraws each pending approval with the stop's reason, ends each run as interrupted
+ * with that reason, has every event acknowledged before it exits, and exits 0.
+ */
+import { spawn } from "node:child_process";
+import { mkdtemp, realpath, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
+import { PROJECT_ROOT } from "../../agent/up/local-server.ts";
+import type { AgentEvent, LaunchOrder } from "../../worker/protocol/agent.ts";
+import { makeClaudeTestEnv, type ClaudeTestEnv } from "../fixtures/claude-test-env.ts";
+import { startFakeMessagesApi, type FakeMessagesApi } from "../fixtures/fake-messages-api.ts";
+import { startLoopbackTower } from "../fixtures/loopback-tower.ts";
+
+let api: FakeMessagesApi;
+let claudeEnv: ClaudeTestEnv;
+const scratch: string[] = [];
+
+beforeAll(async () => {
+  api = await startFakeMessagesApi({});
+  claudeEnv = await makeClaudeTestEnv(api.url);
+});
+
+afterAll(async () => {
+  await api?.close();
+  await claudeEnv?.cleanup();
+  await Promise.all(scratch.map((dir) => rm(dir, { recursive: true, force: true })));
+});
+
+async function tempDir(): Promise<string> {
+  const dir = await realpath(await mkdtemp(join(tmpdir(), "tower-stop-")));
+  scratch.push(dir);
+  return dir;
+}
+
+const sessionId = (i: number) => `ses_${String(i).padStart(20, "0")}`;
+const order = (i: number, cwd: string): LaunchOrder =>
+  ({ sessionId: sessionId(i), runId: `run-${i}`, spec: { prompt: "Please write hello.txt", cwd } }) as LaunchOrder;
+
+describe("clean stop", () => {
+  it.each(["SIGINT", "SIGTERM"] as const)("%s with two sessions waiting for approval ends both cleanly, no stack trace", async (signal) => {
+    const tower = await startLoopbackTower();
+    onTestFinished(() => tower.close());
+    const stateDir = await tempDir();
+    const cwd = await tempDir();
+    const env: Record<string, string> = {};
+    for (const [k, v] of Object.entries({ ...process.env, ...claudeEnv.env })) if (v !== undefined) env[k] = v;
+    const child = spawn(
+      process.execPath,
+      [join(PROJECT_ROOT, "agent/bin/tower.mjs"), "agent", "--server", tower.url, "--token", "agent-token", "--name", "box", "--state-dir", stateDir],
+      { env, stdio: ["ignore", "pipe", "pipe"] },
+    );
+    let output = "";
+    child.stdout.on("data", (c) => (output += String(c)));
+    child.stderr.on("data", (c) => (output += String(c)));
+    const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+    onTestFinished(() => void child.kill("SIGKILL"));
+
+    await tower.until(() => output.includes("connected to"), 30_000);
+    for (const i of [1, 2]) tower.control({ type: "launch", order: order(i, cwd) });
+    const events = (i: number): AgentEvent[] => tower.events.get(sessionId(i)) ?? [];
+    const asked = (i: number) => events(i).some((e) => e.type === "approval-request");
+    await tower.until(() => asked(1) && asked(2), 60_000);
+
+    child.kill(signal);
+    expect(await exited).toBe(0);
+    expect(output).not.toMatch(/Query closed|^\s+at /m);
+    expect(output.length).toBeLessThan(4_000);
+    for (const i of [1, 2]) {
+      const withdrawn = events(i).find((e) => e.type === "approval-withdrawn");
+      expect(withdrawn).toMatchObject({ reason: "the agent on box was stopped" });
+      expect(events(i).at(-1)).toMatchObject({ type: "run-ended", outcome: { kind: "interrupted", error: "the agent on box was stopped" } });
+    }
+  });
+});
