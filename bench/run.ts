@@ -14,6 +14,7 @@ import { searchBench } from "./search";
 import { eventToDom, firstLoadJs } from "./web";
 import { fanOutPipeline, schedulingOverhead, type FanOutFigures } from "./pipelines";
 import { scrubBench, type ScrubFigures } from "./scrub";
+import { rulesBench, type RulesFigures } from "./rules";
 import { WorkerProfiler } from "./profile";
 
 type Ctx = BenchCtx;
@@ -218,8 +219,29 @@ let searchResults: Awaited<ReturnType<typeof searchBench>> | null = null;
 let webResults: { firstLoadJs: ReturnType<typeof firstLoadJs>; eventToDom: Stats } | null = null;
 let pipelineResults: { readyToLaunch: Stats; endToLaunch: Stats; fanOut: FanOutFigures } | null = null;
 let scrubResults: ScrubFigures | null = null;
+let rulesResults: RulesFigures | null = null;
+
+/** The parts that need no server: `npm run bench -- rules scrub` runs them without starting wrangler. */
+const PURE_PARTS = new Set(["scrub", "rules"]);
+
+function pureParts(): void {
+  if (wants("scrub")) {
+    scrubResults = scrubBench();
+    for (const [name, st] of Object.entries(scrubResults.per100KB)) {
+      console.log(`scrub 100 KB of ${JSON.stringify(name).padEnd(26)} ${fmt(st)}  1 MB/100 KB ×${scrubResults.growth[name]} (linear ≈ 10)`);
+    }
+  }
+  if (wants("rules")) {
+    rulesResults = rulesBench();
+    const r = rulesResults;
+    console.log(
+      `rule evaluation, ${r.rules} rules   p50 ${r.p50Us} µs  p95 ${r.p95Us} µs  p99 ${r.p99Us} µs  (n=${r.calls}; compile ${r.compileMs} ms; target p95 ≤ 200 µs)`,
+    );
+  }
+}
 
 async function main() {
+  if (only.size > 0 && [...only].every((p) => PURE_PARTS.has(p))) return pureParts();
   const root = await mkdtemp(join(tmpdir(), "tower-bench-"));
   const persistDir = join(root, "state");
   applyMigrations(persistDir);
@@ -263,12 +285,7 @@ async function main() {
     console.log(`floor  HTTP /api/health       ${fmt(floor.http)}`);
     console.log(`floor  WebSocket echo         ${fmt(floor.wsEcho)}`);
     const heavyParts = async () => {
-      if (wants("scrub")) {
-        scrubResults = scrubBench();
-        for (const [name, st] of Object.entries(scrubResults.per100KB)) {
-          console.log(`scrub 100 KB of ${JSON.stringify(name).padEnd(26)} ${fmt(st)}  1 MB/100 KB ×${scrubResults.growth[name]} (linear ≈ 10)`);
-        }
-      }
+      pureParts();
       if (wants("web")) {
         const js = firstLoadJs();
         console.log(`web first load                ${(js.gzipBytes / 1024).toFixed(1)} KB of JS gzipped (${js.files.length} files; target ≤ 200 KB)`);
@@ -339,6 +356,7 @@ async function main() {
       search: searchResults,
       pipelines: pipelineResults,
       scrub: scrubResults,
+      rules: rulesResults,
       ratios: {
         approvalP95OverEcho: ratio(approval.roundTrip, floor.wsEcho),
         fanOut100P95OverEcho: ratio(fan[2]!.perDelivery, floor.wsEcho),
