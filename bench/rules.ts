@@ -1,10 +1,11 @@
 /**
  * The rule engine's speed: one evaluation per tool call against a 500-rule set (target p95 ≤ 0.2 ms),
  * over a mix of calls (compound Bash, paths, MCP tools, hosts). Pure (no server); part `rules` of
- * `npm run bench`. Timed in microseconds: the shared `stats` rounds to 0.01 ms.
+ * `npm run bench`, with the replay of 10,000 recorded approvals. Timed in microseconds: the shared `stats` rounds to 0.01 ms.
  */
 import { RuleSet, type RuleInput } from "../worker/protocol/rules";
 import { compileRules, evaluate, type CallContext } from "../worker/domain/rules/evaluate";
+import { replay, type RecordedApproval } from "../worker/domain/rules/replay";
 
 export interface RulesFigures {
   rules: number;
@@ -39,7 +40,7 @@ export function benchRuleSet(n = 500): RuleSet {
 const CALLS: CallContext[] = [
   { toolName: "Bash", input: { command: "git status && git diff --stat | grep src > /dev/null" }, cwd: "/work/repo3" },
   { toolName: "Bash", input: { command: "npm run task17 && tool3 build $(git status) > out.txt" }, cwd: "/work/repo7/app", machine: ["agt_2"] },
-  { toolName: "Edit", input: { file_path: "src9/app/main.ts" }, cwd: "/work/repo9", template: "tpl_3" },
+  { toolName: "Edit", input: { file_path: "src9/app/main.ts" }, cwd: "/work/repo9", template: ["tpl_3"] },
   { toolName: "Read", input: { file_path: "/home/ann/.ssh/id_ed25519" }, cwd: "/work/repo1" },
   { toolName: "mcp__server77__get_issue", input: { id: 1 }, cwd: "/work/repo1" },
   { toolName: "WebFetch", input: { url: "https://docs.host42.com/x" }, cwd: "/work/repo1" },
@@ -60,4 +61,28 @@ export function rulesBench(calls = 20_000): RulesFigures {
   samples.sort((a, b) => a - b);
   const at = (q: number) => Math.round(samples[Math.min(samples.length - 1, Math.ceil(q * samples.length) - 1)]! * 10) / 10;
   return { rules: set.rules.length, calls, p50Us: at(0.5), p95Us: at(0.95), p99Us: at(0.99), compileMs: Math.round(compileMs * 10) / 10 };
+}
+
+/** Replay (the pure core) of `n` recorded approvals against the 500-rule set (target ≤ 2 s for 10,000). */
+export function replayBench(n = 10_000): { approvals: number; ms: number } {
+  const compiled = compileRules(benchRuleSet(), 1);
+  // Each call distinct (a file or argument of its own), so no verdict can be reused from an identical call.
+  const distinct = (c: CallContext, i: number): CallContext => {
+    const input = { ...c.input };
+    for (const k of ["command", "file_path", "url"] as const) if (typeof input[k] === "string") input[k] = `${input[k]}${k === "command" ? ` arg${i}` : i}`;
+    return { ...c, input };
+  };
+  const recorded: RecordedApproval[] = Array.from({ length: n }, (_, i) => ({
+    ...distinct(CALLS[i % CALLS.length]!, i),
+    id: `apr_${i}`,
+    sessionId: `ses_${i % 50}`,
+    createdAt: i,
+    status: i % 3 ? "approved" : "denied",
+    via: "human",
+    decidedBy: "ann",
+    comment: null,
+  }));
+  const t0 = performance.now();
+  replay(compiled, recorded);
+  return { approvals: n, ms: Math.round(performance.now() - t0) };
 }

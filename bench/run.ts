@@ -14,7 +14,7 @@ import { searchBench } from "./search";
 import { eventToDom, firstLoadJs } from "./web";
 import { fanOutPipeline, schedulingOverhead, type FanOutFigures } from "./pipelines";
 import { scrubBench, type ScrubFigures } from "./scrub";
-import { rulesBench, type RulesFigures } from "./rules";
+import { replayBench, rulesBench, type RulesFigures } from "./rules";
 import { WorkerProfiler } from "./profile";
 
 type Ctx = BenchCtx;
@@ -219,7 +219,7 @@ let searchResults: Awaited<ReturnType<typeof searchBench>> | null = null;
 let webResults: { firstLoadJs: ReturnType<typeof firstLoadJs>; eventToDom: Stats } | null = null;
 let pipelineResults: { readyToLaunch: Stats; endToLaunch: Stats; fanOut: FanOutFigures } | null = null;
 let scrubResults: ScrubFigures | null = null;
-let rulesResults: RulesFigures | null = null;
+let rulesResults: (RulesFigures & { replay: ReturnType<typeof replayBench> }) | null = null;
 
 /** The parts that need no server: `npm run bench -- rules scrub` runs them without starting wrangler. */
 const PURE_PARTS = new Set(["scrub", "rules"]);
@@ -232,11 +232,12 @@ function pureParts(): void {
     }
   }
   if (wants("rules")) {
-    rulesResults = rulesBench();
+    rulesResults = { ...rulesBench(), replay: replayBench() };
     const r = rulesResults;
     console.log(
       `rule evaluation, ${r.rules} rules   p50 ${r.p50Us} µs  p95 ${r.p95Us} µs  p99 ${r.p99Us} µs  (n=${r.calls}; compile ${r.compileMs} ms; target p95 ≤ 200 µs)`,
     );
+    console.log(`rule replay of ${r.replay.approvals} recorded approvals  ${r.replay.ms} ms (pure core; target ≤ 2,000 ms)`);
   }
 }
 

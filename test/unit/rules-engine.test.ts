@@ -193,10 +193,10 @@ describe("precedence and scopes", () => {
     const at = (extra: Partial<CallContext>) => evaluate(set, bash("ls", extra)).rule?.id;
     expect(at({ cwd: "/elsewhere" })).toBe("ws");
     expect(at({ cwd: "/elsewhere", machine: ["agt_1", "laptop"] })).toBe("machine");
-    expect(at({ cwd: "/elsewhere", machine: ["agt_1"], pipeline: "pip_1" })).toBe("pipeline");
-    expect(at({ cwd: "/elsewhere", machine: ["agt_1"], pipeline: "pip_1", template: "tpl_1" })).toBe("template");
-    expect(at({ cwd: "/repo", template: "tpl_1" })).toBe("dir");
-    expect(at({ cwd: "/repo/app/web", template: "tpl_1" })).toBe("deeper");
+    expect(at({ cwd: "/elsewhere", machine: ["agt_1"], pipeline: ["pip_1"] })).toBe("pipeline");
+    expect(at({ cwd: "/elsewhere", machine: ["agt_1"], pipeline: ["pip_1"], template: ["tpl_1"] })).toBe("template");
+    expect(at({ cwd: "/repo", template: ["tpl_1"] })).toBe("dir");
+    expect(at({ cwd: "/repo/app/web", template: ["tpl_1"] })).toBe("deeper");
   });
 
   it("a scoped rule does not apply outside its scope", () => {

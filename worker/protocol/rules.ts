@@ -94,18 +94,6 @@ export const RuleSetVersion = z.object({
 });
 export type RuleSetVersion = z.infer<typeof RuleSetVersion>;
 
-/** A tool call to evaluate: what the room knows when Claude asks. */
-export const RuleCall = z.object({
-  toolName: z.string().min(1).max(200),
-  input: z.record(z.string(), z.unknown()),
-  cwd: z.string().min(1).max(4096),
-  home: z.string().max(4096).nullable().default(null),
-  machine: z.string().max(200).nullable().default(null),
-  template: z.string().max(200).nullable().default(null),
-  pipeline: z.string().max(200).nullable().default(null),
-});
-export type RuleCall = z.input<typeof RuleCall>;
-
 /** Which rule decided, for events, audit entries and the test route. */
 export const RuleRef = z.object({ index: z.number().int(), id: z.string().nullable(), version: z.number().int().nullable() });
 export type RuleRef = z.infer<typeof RuleRef>;
@@ -120,4 +108,60 @@ export const RuleVerdict = z.object({
 });
 export type RuleVerdict = z.infer<typeof RuleVerdict>;
 
-export const ReplayQuery = z.object({ days: z.coerce.number().int().min(1).max(90).default(7) });
+/** The most a rule set's text may weigh. */
+const MAX_SOURCE = 512 * 1024;
+const Source = z.string().min(1).max(MAX_SOURCE, "a rule set is at most 512 KB");
+
+/** A new version: the rule set as YAML or JSON text (errors name its line and column). */
+export const PutRulesBody = z.object({
+  source: Source,
+  /** The version the edit was made on; a newer one in between is a conflict rather than lost. */
+  baseVersion: z.number().int().min(0).optional(),
+});
+
+export const RuleHistory = z.object({ versions: z.array(RuleSetVersion) });
+
+/** A hypothetical call, judged by the current rules or by `source` when given. */
+export const TestRulesBody = z.object({
+  call: z.object({
+    toolName: z.string().min(1).max(200),
+    input: z.record(z.string(), z.unknown()),
+    cwd: z.string().min(1).max(4096),
+    home: z.string().max(4096).nullable().optional(),
+    machine: z.string().max(200).optional(),
+    template: z.string().max(200).optional(),
+    pipeline: z.string().max(200).optional(),
+  }),
+  source: Source.optional(),
+});
+
+export const ReplayBody = z.object({
+  days: z.number().int().min(1).max(90).default(7),
+  /** A proposed rule set to try; default the current one. */
+  source: Source.optional(),
+  /** The most items listed per decision (the counts are always exact). */
+  limit: z.number().int().min(1).max(1000).default(200),
+});
+
+const ReplayItem = z.object({
+  approvalId: z.string(),
+  sessionId: z.string(),
+  toolName: z.string(),
+  summary: z.string(),
+  createdAt: z.number(),
+  verdict: RuleVerdict,
+  actual: z.object({ status: z.string(), via: z.string().nullable(), decidedBy: z.string().nullable(), comment: z.string().nullable() }),
+});
+
+export const ReplayResult = z.object({
+  version: z.number().int().nullable(),
+  days: z.number().int(),
+  total: z.number().int(),
+  counts: z.object({ allow: z.number().int(), deny: z.number().int(), ask: z.number().int() }),
+  changes: z.object({ allowedButPersonDenied: z.number().int(), deniedButPersonApproved: z.number().int() }),
+  allow: z.array(ReplayItem),
+  deny: z.array(ReplayItem),
+  ask: z.array(ReplayItem),
+  truncated: z.boolean(),
+});
+export type ReplayResult = z.infer<typeof ReplayResult>;

@@ -21,8 +21,10 @@ export interface CallContext {
   home?: string | null;
   /** The machine's id and name (a scope may name either). */
   machine?: readonly string[];
-  template?: string | null;
-  pipeline?: string | null;
+  /** The template the session was launched from: its id, and its name where known. */
+  template?: readonly string[];
+  /** The pipeline run the session is a step of: its id, and its name where known. */
+  pipeline?: readonly string[];
   /** The SDK says a person must answer this ask on the card itself: no rule may allow it. */
   requiresUserInteraction?: boolean;
 }
@@ -107,8 +109,8 @@ function scopeOf(rule: Rule): { rank: number; inScope: Compiled["inScope"] } {
     const fixed = dir.startsWith("~") ? null : normalizePath(dir);
     return { rank: 4 + Math.min(depth, 999) / 1000, inScope: (ctx, cwd) => isInside(cwd, fixed ?? resolvePath(dir, "/", ctx.home ?? null)) };
   }
-  if (s.template) return { rank: 3, inScope: (ctx) => ctx.template === s.template };
-  if (s.pipeline) return { rank: 2, inScope: (ctx) => ctx.pipeline === s.pipeline };
+  if (s.template) return { rank: 3, inScope: (ctx) => ctx.template?.includes(s.template!) ?? false };
+  if (s.pipeline) return { rank: 2, inScope: (ctx) => ctx.pipeline?.includes(s.pipeline!) ?? false };
   if (s.machine) return { rank: 1, inScope: (ctx) => ctx.machine?.includes(s.machine!) ?? false };
   return { rank: 0, inScope: () => true };
 }
