@@ -15,6 +15,7 @@ import { eventToDom, firstLoadJs } from "./web";
 import { fanOutPipeline, schedulingOverhead, type FanOutFigures } from "./pipelines";
 import { scrubBench, type ScrubFigures } from "./scrub";
 import { cliStartup, type CliFigures } from "./cli";
+import { replayBench, rulesBench, type RulesFigures } from "./rules";
 import { WorkerProfiler } from "./profile";
 
 type Ctx = BenchCtx;
@@ -220,8 +221,30 @@ let webResults: { firstLoadJs: ReturnType<typeof firstLoadJs>; eventToDom: Stats
 let pipelineResults: { readyToLaunch: Stats; endToLaunch: Stats; fanOut: FanOutFigures } | null = null;
 let scrubResults: ScrubFigures | null = null;
 let cliResults: CliFigures | null = null;
+let rulesResults: (RulesFigures & { replay: ReturnType<typeof replayBench> }) | null = null;
+
+/** The parts that need no server: `npm run bench -- rules scrub` runs them without starting wrangler. */
+const PURE_PARTS = new Set(["scrub", "rules"]);
+
+function pureParts(): void {
+  if (wants("scrub")) {
+    scrubResults = scrubBench();
+    for (const [name, st] of Object.entries(scrubResults.per100KB)) {
+      console.log(`scrub 100 KB of ${JSON.stringify(name).padEnd(26)} ${fmt(st)}  1 MB/100 KB ×${scrubResults.growth[name]} (linear ≈ 10)`);
+    }
+  }
+  if (wants("rules")) {
+    rulesResults = { ...rulesBench(), replay: replayBench() };
+    const r = rulesResults;
+    console.log(
+      `rule evaluation, ${r.rules} rules   p50 ${r.p50Us} µs  p95 ${r.p95Us} µs  p99 ${r.p99Us} µs  (n=${r.calls}; compile ${r.compileMs} ms; target p95 ≤ 200 µs)`,
+    );
+    console.log(`rule replay of ${r.replay.approvals} recorded approvals  ${r.replay.ms} ms (pure core; target ≤ 2,000 ms)`);
+  }
+}
 
 async function main() {
+  if (only.size > 0 && [...only].every((p) => PURE_PARTS.has(p))) return pureParts();
   const root = await mkdtemp(join(tmpdir(), "tower-bench-"));
   const persistDir = join(root, "state");
   applyMigrations(persistDir);
@@ -273,12 +296,7 @@ async function main() {
         console.log(`cli tower ls                 ${fmt(cli.ls)}  ${over(cli.ls)} (target ≤ 150 ms)`);
         cliResults = cli;
       }
-      if (wants("scrub")) {
-        scrubResults = scrubBench();
-        for (const [name, st] of Object.entries(scrubResults.per100KB)) {
-          console.log(`scrub 100 KB of ${JSON.stringify(name).padEnd(26)} ${fmt(st)}  1 MB/100 KB ×${scrubResults.growth[name]} (linear ≈ 10)`);
-        }
-      }
+      pureParts();
       if (wants("web")) {
         const js = firstLoadJs();
         console.log(`web first load                ${(js.gzipBytes / 1024).toFixed(1)} KB of JS gzipped (${js.files.length} files; target ≤ 200 KB)`);
@@ -350,6 +368,7 @@ async function main() {
       pipelines: pipelineResults,
       scrub: scrubResults,
       cli: cliResults,
+      rules: rulesResults,
       ratios: {
         approvalP95OverEcho: ratio(approval.roundTrip, floor.wsEcho),
         fanOut100P95OverEcho: ratio(fan[2]!.perDelivery, floor.wsEcho),

@@ -22,6 +22,8 @@ import { sessionAccess } from "../worker/db/grants";
 import { agentLink, sessionRoom } from "../worker/rooms";
 import type { Verification } from "../worker/domain/audit-chain";
 import { AuditSealer } from "./audit-sealer";
+import { RulesCache } from "./rules-cache";
+import { currentRuleSet } from "../worker/db/rules";
 import { safeSend } from "./sockets";
 
 type HubConn = { actor: SocketActor };
@@ -46,6 +48,7 @@ export class WorkspaceHub extends Server<Env> {
   /** An alarm is set to seal (memory only: after a restart one more setAlarm just moves it). */
   #sealArmed = false;
   readonly #accessOf = (id: string) => this.#access.get(id) ?? null;
+  readonly #rules = new RulesCache(() => currentRuleSet(makeDb(this.env.DB), this.name));
 
   override onStart(): void {
     this.ctx.storage.sql.exec(`CREATE TABLE IF NOT EXISTS hub_sockets (token_id TEXT NOT NULL, target TEXT NOT NULL, PRIMARY KEY (token_id, target))`);
@@ -205,6 +208,16 @@ export class WorkspaceHub extends Server<Env> {
 
   #audit(): AuditSealer {
     return (this.#sealer ??= new AuditSealer(this.ctx.storage.sql, makeDb(this.env.DB), this.name));
+  }
+
+  /** The approval rules for a room judging a call: the set only when the room's `have` is stale. */
+  rulesSince(have: number | null) {
+    return this.#rules.since(have);
+  }
+
+  /** The rules route wrote `version`: the next call is judged by it. */
+  async rulesChanged(version: number): Promise<void> {
+    this.#rules.changed(version);
   }
 
   /** A room or link reports a socket opened with `tokenId` (`session:<id>` or `link:<agentId>`). */

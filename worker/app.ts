@@ -31,6 +31,7 @@ import { searchDeps } from "./search/backend";
 import { workspace } from "./routes/workspace";
 import { templatesRoutes } from "./routes/templates";
 import { pipelines } from "./routes/pipelines";
+import { rulesRoutes } from "./routes/rules";
 
 const app = router();
 
@@ -75,6 +76,7 @@ const routes = app
   .route("/api/search", search)
   .route("/api/templates", templatesRoutes)
   .route("/api/pipelines", pipelines)
+  .route("/api/rules", rulesRoutes)
   .route("/api", diagnostics);
 
 // Browser navigations of the provider sign-ins: not JSON, not in the typed client, no bearer token.

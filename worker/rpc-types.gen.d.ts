@@ -167,7 +167,7 @@ export declare const rpcShape: {
                         expiresAt: number;
                         decidedAt: number | null;
                         decidedBy: string | null;
-                        via: "system" | "human" | "rule" | "timeout" | null;
+                        via: "rule" | "system" | "human" | "timeout" | null;
                         comment: string | null;
                         updatedInput: {
                             [x: string]: string | number | boolean | import("hono/utils/types").JSONValue[] | {
@@ -676,6 +676,74 @@ export declare const rpcShape: {
     };
 } & {
     api: {
+        rules: import("hono/client").ClientRequest<string, "/api/rules", {
+            $get: {
+                input: {};
+                output: {
+                    version: number;
+                    ruleSet: {
+                        rules: {
+                            decision: "allow" | "deny" | "ask";
+                            id?: string | undefined;
+                            message?: string | undefined;
+                            tool?: string[] | undefined;
+                            command?: string[] | undefined;
+                            path?: string[] | undefined;
+                            location?: "inside" | "outside" | undefined;
+                            host?: string[] | undefined;
+                            scope?: {
+                                machine?: string | undefined;
+                                template?: string | undefined;
+                                pipeline?: string | undefined;
+                                directory?: string | undefined;
+                            } | undefined;
+                        }[];
+                    };
+                    source: string;
+                    authorId: string | null;
+                    createdAt: number;
+                };
+                outputFormat: "json";
+                status: 200;
+            };
+            $put: {
+                input: {
+                    json: {
+                        source: string;
+                        baseVersion?: number | undefined;
+                    };
+                };
+                output: {
+                    version: number;
+                    ruleSet: {
+                        rules: {
+                            decision: "allow" | "deny" | "ask";
+                            id?: string | undefined;
+                            message?: string | undefined;
+                            tool?: string[] | undefined;
+                            command?: string[] | undefined;
+                            path?: string[] | undefined;
+                            location?: "inside" | "outside" | undefined;
+                            host?: string[] | undefined;
+                            scope?: {
+                                machine?: string | undefined;
+                                template?: string | undefined;
+                                pipeline?: string | undefined;
+                                directory?: string | undefined;
+                            } | undefined;
+                        }[];
+                    };
+                    source: string;
+                    authorId: string | null;
+                    createdAt: number;
+                };
+                outputFormat: "json";
+                status: 200;
+            };
+        }>;
+    };
+} & {
+    api: {
         echo: import("hono/client").ClientRequest<string, "/api/echo", {
             $get: {
                 input: {};
@@ -684,6 +752,185 @@ export declare const rpcShape: {
                 status: import("hono/utils/http-status").StatusCode;
             };
         }>;
+    };
+} & {
+    api: {
+        rules: {
+            history: import("hono/client").ClientRequest<string, "/api/rules/history", {
+                $get: {
+                    input: {
+                        query: {
+                            limit?: unknown;
+                        };
+                    };
+                    output: {
+                        versions: {
+                            version: number;
+                            ruleSet: {
+                                rules: {
+                                    decision: "allow" | "deny" | "ask";
+                                    id?: string | undefined;
+                                    message?: string | undefined;
+                                    tool?: string[] | undefined;
+                                    command?: string[] | undefined;
+                                    path?: string[] | undefined;
+                                    location?: "inside" | "outside" | undefined;
+                                    host?: string[] | undefined;
+                                    scope?: {
+                                        machine?: string | undefined;
+                                        template?: string | undefined;
+                                        pipeline?: string | undefined;
+                                        directory?: string | undefined;
+                                    } | undefined;
+                                }[];
+                            };
+                            source: string;
+                            authorId: string | null;
+                            createdAt: number;
+                        }[];
+                    };
+                    outputFormat: "json";
+                    status: 200;
+                };
+            }>;
+        };
+    };
+} & {
+    api: {
+        rules: {
+            test: import("hono/client").ClientRequest<string, "/api/rules/test", {
+                $post: {
+                    input: {
+                        json: {
+                            call: {
+                                toolName: string;
+                                input: Record<string, unknown>;
+                                cwd: string;
+                                home?: string | null | undefined;
+                                machine?: string | undefined;
+                                template?: string | undefined;
+                                pipeline?: string | undefined;
+                            };
+                            source?: string | undefined;
+                        };
+                    };
+                    output: {
+                        decision: "allow" | "deny" | "ask";
+                        rule: {
+                            index: number;
+                            id: string | null;
+                            version: number | null;
+                        } | null;
+                        message: string | null;
+                        reason: string;
+                    };
+                    outputFormat: "json";
+                    status: 200;
+                };
+            }>;
+        };
+    };
+} & {
+    api: {
+        rules: {
+            replay: import("hono/client").ClientRequest<string, "/api/rules/replay", {
+                $post: {
+                    input: {
+                        json: {
+                            days?: number | undefined;
+                            source?: string | undefined;
+                            limit?: number | undefined;
+                        };
+                    };
+                    output: {
+                        version: number | null;
+                        days: number;
+                        total: number;
+                        counts: {
+                            allow: number;
+                            deny: number;
+                            ask: number;
+                        };
+                        changes: {
+                            allowedButPersonDenied: number;
+                            deniedButPersonApproved: number;
+                        };
+                        allow: {
+                            approvalId: string;
+                            sessionId: string;
+                            toolName: string;
+                            summary: string;
+                            createdAt: number;
+                            verdict: {
+                                decision: "allow" | "deny" | "ask";
+                                rule: {
+                                    index: number;
+                                    id: string | null;
+                                    version: number | null;
+                                } | null;
+                                message: string | null;
+                                reason: string;
+                            };
+                            actual: {
+                                status: string;
+                                via: string | null;
+                                decidedBy: string | null;
+                                comment: string | null;
+                            };
+                        }[];
+                        deny: {
+                            approvalId: string;
+                            sessionId: string;
+                            toolName: string;
+                            summary: string;
+                            createdAt: number;
+                            verdict: {
+                                decision: "allow" | "deny" | "ask";
+                                rule: {
+                                    index: number;
+                                    id: string | null;
+                                    version: number | null;
+                                } | null;
+                                message: string | null;
+                                reason: string;
+                            };
+                            actual: {
+                                status: string;
+                                via: string | null;
+                                decidedBy: string | null;
+                                comment: string | null;
+                            };
+                        }[];
+                        ask: {
+                            approvalId: string;
+                            sessionId: string;
+                            toolName: string;
+                            summary: string;
+                            createdAt: number;
+                            verdict: {
+                                decision: "allow" | "deny" | "ask";
+                                rule: {
+                                    index: number;
+                                    id: string | null;
+                                    version: number | null;
+                                } | null;
+                                message: string | null;
+                                reason: string;
+                            };
+                            actual: {
+                                status: string;
+                                via: string | null;
+                                decidedBy: string | null;
+                                comment: string | null;
+                            };
+                        }[];
+                        truncated: boolean;
+                    };
+                    outputFormat: "json";
+                    status: 200;
+                };
+            }>;
+        };
     };
 } & {
     api: {
@@ -1702,7 +1949,7 @@ export declare const rpcShape: {
                         input: {
                             json: {
                                 userCode: string;
-                                decision?: "approve" | "deny" | undefined;
+                                decision?: "deny" | "approve" | undefined;
                             };
                         };
                         output: {
@@ -1939,7 +2186,7 @@ export declare const rpcShape: {
                         expiresAt: number;
                         decidedAt: number | null;
                         decidedBy: string | null;
-                        via: "system" | "human" | "rule" | "timeout" | null;
+                        via: "rule" | "system" | "human" | "timeout" | null;
                         comment: string | null;
                         updatedInput: {
                             [x: string]: string | number | boolean | import("hono/utils/types").JSONValue[] | {
@@ -1993,7 +2240,7 @@ export declare const rpcShape: {
                             expiresAt: number;
                             decidedAt: number | null;
                             decidedBy: string | null;
-                            via: "system" | "human" | "rule" | "timeout" | null;
+                            via: "rule" | "system" | "human" | "timeout" | null;
                             comment: string | null;
                             updatedInput: {
                                 [x: string]: string | number | boolean | import("hono/utils/types").JSONValue[] | {
@@ -2201,7 +2448,7 @@ export declare const rpcShape: {
                                     expiresAt: number;
                                     decidedAt: number | null;
                                     decidedBy: string | null;
-                                    via: "system" | "human" | "rule" | "timeout" | null;
+                                    via: "rule" | "system" | "human" | "timeout" | null;
                                     comment: string | null;
                                     updatedInput: {
                                         [x: string]: string | number | boolean | import("hono/utils/types").JSONValue[] | {
@@ -2217,7 +2464,7 @@ export declare const rpcShape: {
                                 type: "approval-resolved";
                                 approvalId: string & import("zod").$brand<"aprId">;
                                 status: "pending" | "approved" | "denied" | "cancelled" | "expired";
-                                via: "system" | "human" | "rule" | "timeout";
+                                via: "rule" | "system" | "human" | "timeout";
                                 by: string | null;
                                 comment: string | null;
                                 updatedInput: {
@@ -2600,7 +2847,7 @@ export declare const rpcShape: {
                                     expiresAt: number;
                                     decidedAt: number | null;
                                     decidedBy: string | null;
-                                    via: "system" | "human" | "rule" | "timeout" | null;
+                                    via: "rule" | "system" | "human" | "timeout" | null;
                                     comment: string | null;
                                     updatedInput: {
                                         [x: string]: string | number | boolean | import("hono/utils/types").JSONValue[] | {

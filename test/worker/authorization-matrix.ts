@@ -50,6 +50,8 @@ const EXPECTED: Record<Action, Principal[]> = {
   "pipeline.run": ["owner", "admin", "member", "collaborator", "sessionViewer", "otherWorkspace"],
   // The fixture's run is started by the owner: only they and admins may cancel or re-run it.
   "pipeline.manage": ["owner", "admin"],
+  "rules.read": ["owner", "admin", "member", "collaborator", "sessionViewer", "otherWorkspace"],
+  "rules.write": ["owner", "admin"],
 };
 
 interface Fixture {
@@ -229,6 +231,12 @@ function bodyFor(key: string, f: Fixture, p: Principal): unknown {
     case "POST /api/pipelines/runs":
     case "POST /api/pipelines/validate":
       return PIPELINE;
+    case "PUT /api/rules":
+      return { source: `rules:\n  - decision: ask\n    tool: Bash\n    message: set by ${p}\n` };
+    case "POST /api/rules/test":
+      return { call: { toolName: "Bash", input: { command: "ls" }, cwd: "/tmp" } };
+    case "POST /api/rules/replay":
+      return { days: 1 };
     default:
       return undefined;
   }

@@ -5,6 +5,7 @@
  */
 import { sql } from "drizzle-orm";
 import { blob, index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import type { RuleSet } from "../protocol/rules";
 
 export const workspaces = sqliteTable("workspaces", {
   id: text().primaryKey(),
@@ -237,6 +238,24 @@ export const auditSources = sqliteTable(
     source: text().notNull(),
   },
   (t) => [primaryKey({ columns: [t.workspaceId, t.source] })],
+);
+
+/** A workspace's approval rule set, one immutable row per version (the current set is the highest version). */
+export const ruleSetVersions = sqliteTable(
+  "rule_set_versions",
+  {
+    workspaceId: text()
+      .notNull()
+      .references(() => workspaces.id),
+    version: integer().notNull(),
+    /** The text as written (YAML or JSON), so comments survive `show` and `edit`. */
+    source: text().notNull(),
+    rules: text({ mode: "json" }).$type<RuleSet>().notNull(),
+    authorId: text(),
+    createdBy: text().notNull(),
+    createdAt: integer().notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.workspaceId, t.version] })],
 );
 
 /** Signed checkpoints of a workspace's chain head (HMAC with a key kept outside D1). */

@@ -46,6 +46,8 @@ export const ACTIONS = [
   "pipeline.read",
   "pipeline.run", // start a run (its steps launch sessions as the caller)
   "pipeline.manage", // cancel or re-run: the run's starter, or an admin
+  "rules.read", // the workspace's approval rules: read, test, replay
+  "rules.write", // a new version of the approval rules (they approve tool calls for everyone)
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 
@@ -75,6 +77,8 @@ const SCOPE: Record<Action, string> = {
   "pipeline.read": "read",
   "pipeline.run": "sessions:write",
   "pipeline.manage": "sessions:write",
+  "rules.read": "read",
+  "rules.write": "admin",
 };
 
 const SESSION_ACTIONS: ReadonlySet<Action> = new Set(["session.read", "session.act", "session.manage"]);
@@ -119,6 +123,9 @@ export function can(actor: Actor, action: Action, sessionRole: SessionRole | nul
     case "pipeline.manage":
       // Any member may add to the team's library; editing an existing template is narrower (mayEditTemplate).
       return role === "viewer" ? deny("workspace viewers can read templates and pipelines but not change or run them") : allow;
+    case "rules.read":
+      return role === "viewer" ? deny("workspace viewers cannot see the approval rules") : allow;
+    case "rules.write":
     case "member.manage":
     case "workspace.manage":
     case "token.admin":

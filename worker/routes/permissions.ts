@@ -85,6 +85,11 @@ const TABLE = {
   "GET /api/pipelines/runs/:id": "pipeline.read",
   "POST /api/pipelines/runs/:id/cancel": "pipeline.manage",
   "POST /api/pipelines/runs/:id/retry": "pipeline.manage",
+  "GET /api/rules": "rules.read",
+  "GET /api/rules/history": "rules.read",
+  "PUT /api/rules": "rules.write",
+  "POST /api/rules/test": "rules.read",
+  "POST /api/rules/replay": "rules.read",
 } as const satisfies Record<RouteKey | OutsideTheTable, Action>;
 
 export const PERMISSIONS: Readonly<Record<string, Action>> = TABLE;
