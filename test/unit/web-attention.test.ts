@@ -4,8 +4,8 @@ import type { Approval } from "../../worker/protocol/approval";
 
 const NOW = 1_800_000_000_000;
 const approval = (id: string, over: Partial<Approval> = {}): Approval => ({
-  id: `apr_${id.padEnd(20, "0")}`,
-  sessionId: "ses_00000000000000000000",
+  id: `apr_${id.padEnd(20, "0")}` as Approval["id"],
+  sessionId: "ses_00000000000000000000" as Approval["sessionId"],
   toolName: "Write",
   toolUseId: null,
   input: {},
