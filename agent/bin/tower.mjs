@@ -3,7 +3,7 @@
 // dist/cli/tower.mjs whenever a source is newer than the bundle: no build step to forget, and no
 // TypeScript loader (tsx) or React at run time. The bundle sits two levels below the project root,
 // as agent/cli/main.ts does, so code that finds the root from its own file keeps working.
-import { existsSync, readdirSync, renameSync, statSync, writeFileSync, mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
@@ -39,5 +39,12 @@ if (!existsSync(out) || Math.max(...sources) > statSync(out).mtimeMs) {
   const tmp = `${out}.${process.pid}.tmp`;
   writeFileSync(tmp, entry.contents);
   renameSync(tmp, out);
+  // Chunks of earlier builds go once no process that started from them can still ask for one (a
+  // command loads its chunks within moments of starting).
+  const current = new Set(r.outputFiles.map((f) => f.path));
+  for (const name of readdirSync(dirname(out))) {
+    const path = join(dirname(out), name);
+    if (!current.has(path) && /\.mjs(\.map)?$/.test(name) && Date.now() - statSync(path).mtimeMs > 10 * 60_000) rmSync(path, { force: true });
+  }
 }
 await import(pathToFileURL(out).href);

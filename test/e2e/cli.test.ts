@@ -97,6 +97,8 @@ describe("clean shutdown", () => {
     const ended = await waitForStatus(t, s.id, "interrupted", 20_000);
     expect(ended.pendingApprovals).toBe(0);
     expect(ended.statusReason).toMatch(/agent on e2e-machine was stopped/);
+    const { approvals } = await t.client.listApprovals({ session: s.id, status: "all" });
+    expect(approvals).toEqual([expect.objectContaining({ status: "cancelled", comment: "the agent on e2e-machine was stopped" })]);
     expect(existsSync(join(cwd, "hello.txt"))).toBe(false);
   });
 });
