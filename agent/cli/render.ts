@@ -63,6 +63,11 @@ export function formatCost(usd: number): string {
   return `$${usd.toFixed(usd >= 1 ? 2 : 4)}`;
 }
 
+/** "1 turn", "2 turns". */
+export function formatTurns(n: number): string {
+  return `${n} turn${n === 1 ? "" : "s"}`;
+}
+
 export function formatTokens(n: number): string {
   if (n < 1000) return String(n);
   if (n < 1_000_000) return `${(n / 1000).toFixed(1)}k`;
@@ -186,7 +191,7 @@ function runEndedLines(e: Extract<EventBody, { type: "run-ended" }>): Line[] {
   const figures = [
     formatCost(o.costUsd),
     `${formatTokens(inTokens + o.outputTokens)} tokens (in ${formatTokens(inTokens)}, out ${formatTokens(o.outputTokens)})`,
-    `${o.numTurns} turn${o.numTurns === 1 ? "" : "s"}`,
+    formatTurns(o.numTurns),
     `${(o.durationMs / 1000).toFixed(1)}s`,
   ];
   // Errors stored before Claude Code's diagnostics were filtered out at the source are cleaned here too.

@@ -207,3 +207,15 @@ describe("say what is true (tower watch)", () => {
     expect(out).toMatch(/^■ Interrupted ·/);
   });
 });
+
+describe("tower show", () => {
+  it("says '1 turn' for one turn and '2 turns' for two", async () => {
+    const { describeSession } = await import("../../agent/cli/commands/show");
+    const cost = (n: number) =>
+      text(describeSession(summary({ numTurns: n }), NOW, false))
+        .split("\n")
+        .find((l) => l.startsWith("cost:"));
+    expect(cost(1)).toMatch(/· 1 turn$/);
+    expect(cost(2)).toMatch(/· 2 turns$/);
+  });
+});

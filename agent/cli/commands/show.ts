@@ -7,9 +7,9 @@ import type { SessionId } from "../../../worker/protocol/ids";
 import type { SessionSummary } from "../../../worker/protocol/session";
 import { clientFor, sessionIdArg, type CliContext } from "../config";
 import { paint, printJson, printLines, table, type Line } from "../output";
-import { formatAge, formatCost, formatTokens, statusLabel, toneForStatus } from "../render";
+import { formatAge, formatCost, formatTokens, formatTurns, statusLabel, toneForStatus } from "../render";
 
-function describe(s: SessionSummary, now: number, color: boolean): Line[] {
+export function describeSession(s: SessionSummary, now: number, color: boolean): Line[] {
   const fields: [string, string][] = [
     ["id", s.id],
     ["title", s.title],
@@ -18,7 +18,7 @@ function describe(s: SessionSummary, now: number, color: boolean): Line[] {
     ["cwd", s.cwd],
     ["model", s.model ?? "default"],
     ["messages", `${s.messageCount} (${s.toolCallCount} tool calls, ${s.pendingApprovals} pending approvals)`],
-    ["cost", `${formatCost(s.costUsd)} · ${formatTokens(s.inputTokens)} in, ${formatTokens(s.outputTokens)} out · ${s.numTurns} turns`],
+    ["cost", `${formatCost(s.costUsd)} · ${formatTokens(s.inputTokens)} in, ${formatTokens(s.outputTokens)} out · ${formatTurns(s.numTurns)}`],
     ["created", `${formatAge(now - s.createdAt)} ago${s.endedAt ? `, ended ${formatAge(now - s.endedAt)} ago` : ""}`],
   ];
   if (s.parentSessionId) fields.push(["forked from", s.parentSessionId]);
@@ -42,6 +42,6 @@ export function showCommand(ctx: CliContext): Command {
     .action(async (id: SessionId, flags: { json?: boolean }, cmd: Command) => {
       const session = await clientFor(ctx, cmd).getSession(id);
       if (flags.json) return printJson(ctx.io, session);
-      printLines(ctx.io, describe(session, ctx.now(), ctx.io.color));
+      printLines(ctx.io, describeSession(session, ctx.now(), ctx.io.color));
     });
 }
