@@ -137,16 +137,22 @@ async function axeViolations(page: Page): Promise<Violation[]> {
   return violations;
 }
 
+/** Every page width measured (scrollWidth/clientWidth), printed at the end for the record. */
+const widths: string[] = [];
+afterAll(() => console.log(`page widths (scrollWidth/clientWidth):\n${widths.join("\n")}`));
+
 /** Fits, passes the scan, and leaves a screenshot. */
 async function check(page: Page, device: Device, name: string): Promise<void> {
   const file = `${device === PHONE ? "phone" : "desktop"}-${name.replace(/[^a-z0-9]+/gi, "-").replace(/^-|-$/g, "") || "root"}.png`;
   await page.screenshot({ path: join(SHOTS, file), fullPage: true });
   const w = await sideways(page);
+  widths.push(`${device === PHONE ? "phone" : "desktop"} ${name}: ${w.scrollWidth}/${w.clientWidth}`);
   expect(
     w.scrollWidth,
     `${name} at ${device.name}: ${w.scrollWidth} px wide in a ${w.clientWidth} px window; sticking out: ${w.culprits.join(", ")}`,
   ).toBeLessThanOrEqual(w.clientWidth);
-  expect(await axeViolations(page), `${name} at ${device.name}`).toEqual([]);
+  const found = (await axeViolations(page)).map((v) => `${v.id} (${v.impact}): ${v.nodes.join(" | ")}`);
+  expect(found, `${name} at ${device.name}: ${found.join("; ")}`).toEqual([]);
 }
 
 describe("every route has a screen to check", () => {
@@ -178,6 +184,10 @@ for (const device of [PHONE, DESKTOP]) {
       await check(page, device, "help-dialog").catch((e: Error) => failures.push(`? dialog: ${e.message}`));
       const close = await page.getByRole("dialog", { name: "Keyboard shortcuts" }).getByRole("button", { name: "Close" }).boundingBox();
       if (!close || close.x + close.width > device.viewport.width) failures.push("? dialog: its Close button is off screen");
+      await page.keyboard.press("Escape");
+      await page.keyboard.press("Control+k");
+      await page.getByRole("dialog", { name: "Command palette" }).waitFor();
+      await check(page, device, "command-palette").catch((e: Error) => failures.push(`palette: ${e.message}`));
       await page.keyboard.press("Escape");
       await page.goto(`${t.url}/nowhere`);
       await page.getByText("Nothing here").waitFor();
