@@ -68,7 +68,7 @@ const SCREENS: Record<string, Screen> = {
   "/sessions": { url: () => "/sessions", ready: "tr[data-session]" },
   "/sessions/:id": { url: () => `/sessions/${approvalSession}`, ready: ".pending-approvals article.approval.pending" },
   "/approvals": { url: () => "/approvals", ready: "article.approval.pending" },
-  "/machines": { url: () => "/machines", ready: "main h1" },
+  "/machines": { url: () => "/machines", ready: "main tr[data-agent]" },
   "/search": { url: () => "/search", ready: "main h1, main input" },
   "/new": { url: () => "/new", ready: "main form" },
   "/device": { url: () => "/device", ready: "#device-h" },
@@ -170,6 +170,7 @@ for (const device of [PHONE, DESKTOP]) {
         const screen = SCREENS[path]!;
         await page.goto(`${t.url}${screen.url()}`);
         await page.locator(screen.ready).first().waitFor();
+        await page.getByTestId("connection").filter({ hasText: "live" }).waitFor();
         try {
           await check(page, device, path);
         } catch (e) {
