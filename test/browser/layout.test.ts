@@ -91,7 +91,7 @@ async function sideways(page: Page): Promise<{ scrollWidth: number; clientWidth:
     const { scrollWidth, clientWidth } = document.documentElement;
     const culprits: string[] = [];
     if (scrollWidth > clientWidth) {
-      for (const el of document.body.querySelectorAll("*")) {
+      for (const el of Array.from(document.body.querySelectorAll("*"))) {
         const r = el.getBoundingClientRect();
         const parent = el.parentElement?.getBoundingClientRect();
         if (r.right > clientWidth + 1 && (!parent || parent.right <= clientWidth + 1))
