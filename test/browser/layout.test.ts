@@ -68,7 +68,7 @@ const SCREENS: Record<string, Screen> = {
   "/sessions": { url: () => "/sessions", ready: "tr[data-session]" },
   "/sessions/:id": { url: () => `/sessions/${approvalSession}`, ready: ".pending-approvals article.approval.pending" },
   "/approvals": { url: () => "/approvals", ready: "article.approval.pending" },
-  "/machines": { url: () => "/machines", ready: "main h1" },
+  "/machines": { url: () => "/machines", ready: "main tr[data-agent]" },
   "/search": { url: () => "/search", ready: "main h1, main input" },
   "/new": { url: () => "/new", ready: "main form" },
   "/device": { url: () => "/device", ready: "#device-h" },
@@ -85,8 +85,24 @@ const SCREENS: Record<string, Screen> = {
   "/": { url: () => "/", ready: "tr[data-session]" },
 };
 
-async function sideways(page: Page): Promise<{ scrollWidth: number; clientWidth: number }> {
-  return page.evaluate(() => ({ scrollWidth: document.documentElement.scrollWidth, clientWidth: document.documentElement.clientWidth }));
+/** The page's width against the window's, and (when wider) the outermost elements that stick out, to name the culprit. */
+async function sideways(page: Page): Promise<{ scrollWidth: number; clientWidth: number; culprits: string[] }> {
+  return page.evaluate(() => {
+    const { scrollWidth, clientWidth } = document.documentElement;
+    const culprits: string[] = [];
+    if (scrollWidth > clientWidth) {
+      for (const el of Array.from(document.body.querySelectorAll("*"))) {
+        const r = el.getBoundingClientRect();
+        const parent = el.parentElement?.getBoundingClientRect();
+        if (r.right > clientWidth + 1 && (!parent || parent.right <= clientWidth + 1))
+          culprits.push(
+            `${el.tagName.toLowerCase()}${el.className && typeof el.className === "string" ? `.${el.className.trim().split(/\s+/).join(".")}` : ""} (right ${Math.round(r.right)}): ${el.outerHTML.slice(0, 100)}`,
+          );
+        if (culprits.length >= 5) break;
+      }
+    }
+    return { scrollWidth, clientWidth, culprits };
+  });
 }
 
 interface Violation {
@@ -121,13 +137,22 @@ async function axeViolations(page: Page): Promise<Violation[]> {
   return violations;
 }
 
+/** Every page width measured (scrollWidth/clientWidth), printed at the end for the record. */
+const widths: string[] = [];
+afterAll(() => console.log(`page widths (scrollWidth/clientWidth):\n${widths.join("\n")}`));
+
 /** Fits, passes the scan, and leaves a screenshot. */
 async function check(page: Page, device: Device, name: string): Promise<void> {
   const file = `${device === PHONE ? "phone" : "desktop"}-${name.replace(/[^a-z0-9]+/gi, "-").replace(/^-|-$/g, "") || "root"}.png`;
   await page.screenshot({ path: join(SHOTS, file), fullPage: true });
   const w = await sideways(page);
-  expect(w.scrollWidth, `${name} at ${device.name}: ${w.scrollWidth} px wide in a ${w.clientWidth} px window`).toBeLessThanOrEqual(w.clientWidth);
-  expect(await axeViolations(page), `${name} at ${device.name}`).toEqual([]);
+  widths.push(`${device === PHONE ? "phone" : "desktop"} ${name}: ${w.scrollWidth}/${w.clientWidth}`);
+  expect(
+    w.scrollWidth,
+    `${name} at ${device.name}: ${w.scrollWidth} px wide in a ${w.clientWidth} px window; sticking out: ${w.culprits.join(", ")}`,
+  ).toBeLessThanOrEqual(w.clientWidth);
+  const found = (await axeViolations(page)).map((v) => `${v.id} (${v.impact}): ${v.nodes.join(" | ")}`);
+  expect(found, `${name} at ${device.name}: ${found.join("; ")}`).toEqual([]);
 }
 
 describe("every route has a screen to check", () => {
@@ -145,6 +170,7 @@ for (const device of [PHONE, DESKTOP]) {
         const screen = SCREENS[path]!;
         await page.goto(`${t.url}${screen.url()}`);
         await page.locator(screen.ready).first().waitFor();
+        await page.getByTestId("connection").filter({ hasText: "live" }).waitFor();
         try {
           await check(page, device, path);
         } catch (e) {
@@ -159,6 +185,10 @@ for (const device of [PHONE, DESKTOP]) {
       await check(page, device, "help-dialog").catch((e: Error) => failures.push(`? dialog: ${e.message}`));
       const close = await page.getByRole("dialog", { name: "Keyboard shortcuts" }).getByRole("button", { name: "Close" }).boundingBox();
       if (!close || close.x + close.width > device.viewport.width) failures.push("? dialog: its Close button is off screen");
+      await page.keyboard.press("Escape");
+      await page.keyboard.press("Control+k");
+      await page.getByRole("dialog", { name: "Command palette" }).waitFor();
+      await check(page, device, "command-palette").catch((e: Error) => failures.push(`palette: ${e.message}`));
       await page.keyboard.press("Escape");
       await page.goto(`${t.url}/nowhere`);
       await page.getByText("Nothing here").waitFor();
@@ -212,6 +242,25 @@ describe("the session view on a phone", () => {
     await context.close();
   });
 
+  it("keeps the session's actions behind ⋯, and its panels and dialogs fit the screen", async () => {
+    const { context, page } = await signedInPage(browser, t, PHONE);
+    await page.goto(`${t.url}/sessions/${doneSession}`);
+    const share = page.getByRole("button", { name: "Share…" });
+    await page.getByRole("button", { name: "More actions" }).waitFor();
+    expect(await share.isVisible()).toBe(false);
+    await page.getByRole("button", { name: "More actions" }).tap();
+    await check(page, PHONE, "session-actions-menu");
+    await share.tap();
+    await page.getByRole("region", { name: "Sharing and handoff" }).waitFor();
+    await check(page, PHONE, "session-share-sheet");
+    await page.getByRole("button", { name: "Close panels" }).tap();
+    await page.getByRole("button", { name: "More actions" }).tap();
+    await page.getByRole("button", { name: "Save as template…" }).tap();
+    await page.getByRole("dialog", { name: "Save as template" }).waitFor();
+    await check(page, PHONE, "save-as-template-dialog");
+    await context.close();
+  });
+
   it("reaches every main destination from the phone's own navigation, with the approvals count", async () => {
     const { context, page } = await signedInPage(browser, t, PHONE);
     const bar = page.getByRole("navigation", { name: "Main" });
@@ -224,6 +273,7 @@ describe("the session view on a phone", () => {
       ["Settings", /\/settings/],
     ] as const) {
       await bar.getByRole("button", { name: "More" }).tap();
+      if (name === "Machines") await check(page, PHONE, "more-sheet");
       await page.getByRole("dialog", { name: "More" }).getByRole("link", { name }).tap();
       await page.waitForURL(url);
       expect(await page.getByRole("dialog", { name: "More" }).count()).toBe(0);

@@ -58,7 +58,7 @@ export function Palette({ entries, onClose }: { entries: PaletteEntry[]; onClose
           if (e.key === "Enter") e.preventDefault(), run(shown[i]);
         }}
       />
-      <ul id="palette-list" role="listbox" className="palette-list">
+      <ul id="palette-list" role="listbox" aria-label="Commands and sessions" className="palette-list">
         {shown.map((e, n) => (
           <li key={e.id} id={`pal-${e.id}`} role="option" aria-selected={n === i} className={n === i ? "focused" : undefined} onClick={() => run(e)}>
             {e.label}
