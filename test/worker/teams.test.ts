@@ -158,6 +158,8 @@ describe("audit log", () => {
     await launch(seed.userToken);
     await api("/api/tokens", seed.userToken, { method: "POST", json: { name: "a" } });
     await api("/api/tokens", seed.userToken, { method: "POST", json: { name: "b" } });
+    // A reader seals first: the entries are in the chain (sealing after a request runs after its answer).
+    expect((await (await api("/api/audit", seed.userToken)).json<{ entries: unknown[] }>()).entries).toHaveLength(3);
     await env.DB.prepare(`UPDATE audit_log SET actor = 'someone else' WHERE workspace_id = ? AND seq = 2`).bind(seed.workspaceId).run();
     expect(await (await api("/api/audit/verify", seed.userToken)).json()).toMatchObject({ ok: false, brokenAt: 2, reason: expect.stringMatching(/edited/) });
   });
