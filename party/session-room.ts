@@ -25,6 +25,7 @@ import { ingestEvents, oversize } from "./agent-ingest";
 import { canonicalSha256 } from "./hash";
 import { RoomAuthority } from "./room-authority";
 import { RoomOutbox } from "./room-outbox";
+import { RoomRules } from "./room-rules";
 import * as store from "./storage";
 import { errorFrame, parseFrame, safeSend } from "./sockets";
 import { toSummary } from "./summary";
@@ -46,6 +47,7 @@ export class SessionRoom extends Server<Env> implements SessionRoomRpc {
   #outbox!: RoomOutbox;
   #alarmAt: number | null = null;
   readonly #authority = new RoomAuthority(this.env, () => this.#state.session);
+  readonly #rules = new RoomRules(this.env);
 
   override async onStart(): Promise<void> {
     this.#alarmAt = await this.ctx.storage.getAlarm();
@@ -191,7 +193,25 @@ export class SessionRoom extends Server<Env> implements SessionRoomRpc {
     const ev = envelope.event;
     // A too-deep input is denied by the step without a hash (hashing it would exhaust the stack).
     const inputSha256 = ev.type === "approval-request" && !nestsDeeperThan(ev.input, MAX_SCRUB_DEPTH) ? canonicalSha256(ev.input) : undefined;
-    this.#apply({ type: "agent-event", envelope, ...(inputSha256 ? { inputSha256 } : {}) }, envelope);
+    const r = this.#apply({ type: "agent-event", envelope, ...(inputSha256 ? { inputSha256 } : {}) }, envelope);
+    if (ev.type === "approval-request" && r.ok && r.approval?.status === "pending") this.#judge(r.approval.id, ev);
+  }
+
+  /**
+   * Asks the workspace's rules about a call that now waits for a person: an allow or deny resolves it
+   * (first decision wins, so a person who answered meanwhile stands); an ask, no rules, or a failure to
+   * read them leaves it to a person.
+   */
+  #judge(approvalId: string, call: Parameters<RoomRules["verdict"]>[1]): void {
+    const session = this.#state.session;
+    if (!session) return;
+    const judged = this.#rules
+      .verdict(session, call)
+      .then((verdict) => {
+        if (verdict && verdict.decision !== "ask") this.#apply({ type: "rule-verdict", approvalId, verdict });
+      })
+      .catch((e) => console.error(`room ${this.name}: approval rules`, e));
+    this.ctx.waitUntil(judged);
   }
 
   /**
