@@ -18,7 +18,7 @@ export function ruleSignature(verdict: RuleVerdict): string {
 export function ruleVerdict(d: Draft, approvalId: string, verdict: RuleVerdict): StepResult {
   const rec = d.state.approvals[approvalId];
   // Decided meanwhile (a person, the clock, a withdrawal): the first decision stands.
-  if (!rec || rec.status !== "pending" || verdict.decision === "ask" || !verdict.rule) return d.done();
+  if (rec?.status !== "pending" || verdict.decision === "ask" || !verdict.rule) return d.done();
   if (verdict.decision === "allow" && rec.requiresUserInteraction) return d.done();
   if (d.ctx.now >= rec.expiresAt) return d.done();
   const by = ruleSignature(verdict);
