@@ -1,7 +1,9 @@
 /**
  * The room's side of approval rules: the workspace's current rule set, compiled and kept with its
- * version, refreshed from the workspace hub's cache (no D1 read) on each tool call, so a new version
- * applies to the very next call. Returns the verdict on one call; the room steps it (rule-verdict.ts).
+ * version. Fetched from the workspace hub's cache (no D1 read), which then counts this room as a
+ * subscriber: the rules route has the hub tell every subscriber of a new version before it answers,
+ * so a set held as fresh is current and a call is judged at once, with no hop; after a wake from
+ * hibernation (memory lost) or a change, the next call fetches first. The room steps the verdict (rule-verdict.ts).
  */
 import { compileRules, evaluate, type CompiledRules } from "../worker/domain/rules/evaluate";
 import type { RuleVerdict } from "../worker/protocol/rules";
@@ -17,14 +19,32 @@ export interface AskedCall {
 
 export class RoomRules {
   #compiled: CompiledRules | null = null;
+  /** True while no newer version was announced since `#compiled` was fetched. */
+  #fresh = false;
 
   constructor(private readonly env: Env) {}
+
+  /** A newer version was saved: the next call fetches it. */
+  changed(version: number): void {
+    if (!this.#compiled || this.#compiled.version === null || this.#compiled.version < version) this.#fresh = false;
+  }
+
+  /** The verdict from rules known to be current, at once; undefined when they must be fetched first. */
+  cachedVerdict(session: SessionFacts, call: AskedCall): RuleVerdict | null | undefined {
+    if (!this.#fresh) return undefined;
+    return this.#judge(session, call);
+  }
 
   /** The rules' verdict on `call`, or null when the workspace has no rules. */
   async verdict(session: SessionFacts, call: AskedCall): Promise<RuleVerdict | null> {
     const hub = await workspaceHub(this.env, session.workspaceId);
-    const { version, ruleSet } = await hub.rulesSince(this.#compiled?.version ?? null);
+    this.#fresh = true; // before the read: a change announced while it is in flight clears it again
+    const { version, ruleSet } = await hub.rulesSince(this.#compiled?.version ?? null, session.id);
     if (ruleSet) this.#compiled = compileRules(ruleSet, version);
+    return this.#judge(session, call);
+  }
+
+  #judge(session: SessionFacts, call: AskedCall): RuleVerdict | null {
     const rules = this.#compiled;
     if (!rules || rules.rules.length === 0) return null;
     return evaluate(rules, {

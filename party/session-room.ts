@@ -197,6 +197,13 @@ export class SessionRoom extends Server<Env> implements SessionRoomRpc {
     if (ev.type === "approval-request" && r.ok && r.approval?.status === "pending") this.#judge(r.approval.id, ev);
   }
 
+  /** A new version of the workspace's rules was saved; false once this session needs no rules any more. */
+  async rulesChanged(version: number): Promise<boolean> {
+    this.#rules.changed(version);
+    const s = this.#state.session;
+    return s !== null && (needsAgent(s.status) || s.status === "queued");
+  }
+
   /**
    * Asks the workspace's rules about a call that now waits for a person: an allow or deny resolves it
    * (first decision wins, so a person who answered meanwhile stands); an ask, no rules, or a failure to
@@ -205,6 +212,12 @@ export class SessionRoom extends Server<Env> implements SessionRoomRpc {
   #judge(approvalId: string, call: Parameters<RoomRules["verdict"]>[1]): void {
     const session = this.#state.session;
     if (!session) return;
+    // Rules known current judge at once, in this same turn: no hop before the agent has its answer.
+    const cached = this.#rules.cachedVerdict(session, call);
+    if (cached !== undefined) {
+      if (cached && cached.decision !== "ask") this.#apply({ type: "rule-verdict", approvalId, verdict: cached });
+      return;
+    }
     const judged = this.#rules
       .verdict(session, call)
       .then((verdict) => {
