@@ -48,6 +48,8 @@ export interface ApprovalAsk {
   decisionReason?: string;
   blockedPath?: string;
   agentId?: string;
+  requiresUserInteraction?: boolean;
+  suppressAlwaysAllowRule?: boolean;
 }
 
 export interface RunHooks {
@@ -177,6 +179,10 @@ export function startRun(spec: RunSpec, hooks: RunHooks, options: RunOptions = {
       decisionReason: opts.decisionReason,
       blockedPath: opts.blockedPath,
       agentId: opts.agentID,
+      // A user's own ask rule forced this prompt (matchedAskRule): their stated intent is a person, as with
+      // the wire's requires_user_interaction, which newer SDKs may pass through; either way no Tower rule allows it.
+      requiresUserInteraction: (opts as { requiresUserInteraction?: unknown }).requiresUserInteraction === true || opts.matchedAskRule !== undefined,
+      suppressAlwaysAllowRule: opts.suppressAlwaysAllowRule === true,
     };
     const answer = new Promise<ApprovalAnswer>((resolve) => resolve(hooks.askApproval(ask, opts.signal))).then(
       (a): PermissionResult => {

@@ -117,6 +117,43 @@ async function approvalRoundTrip(ctx: Ctx, n = 200) {
   return { roundTrip: stats(total), agentToViewer: stats(seen) };
 }
 
+/**
+ * An auto-allowed call: the agent asks, a workspace rule allows, the agent has the answer, with no
+ * person. Uses a rule that matches only this part's calls (Write under /tmp/bench-auto) and removes
+ * the rules afterwards, so the other parts still reach a person.
+ */
+async function ruleRoundTrip(ctx: Ctx, n = 200) {
+  const source = "rules:\n  - id: bench-auto\n    decision: allow\n    tool: Write\n    path: /tmp/bench-auto/**\n";
+  await ctx.client.putRules(source);
+  const { agent } = await startedSession(ctx, "rules bench");
+  const total: number[] = [];
+  try {
+    for (let i = 0; i < n; i++) {
+      await new Promise((r) => setTimeout(r, 5));
+      const requestId = uid("req");
+      const t0 = performance.now();
+      agent.send({
+        type: "agent-events",
+        events: [
+          {
+            id: uid("ev"),
+            at: Date.now(),
+            event: { type: "approval-request", requestId, toolName: "Write", input: { file_path: `/tmp/bench-auto/f${i}.txt`, content: "x" } },
+          },
+        ],
+      });
+      const d = await agent.next((f) => f.type === "decision" && f.requestId === requestId);
+      total.push(performance.now() - t0);
+      if ((d.answer as { behavior: string }).behavior !== "allow") throw new Error(`the rule did not allow call ${i}: ${JSON.stringify(d)}`);
+      agent.drain();
+    }
+  } finally {
+    agent.close();
+    await ctx.client.putRules("rules: []\n");
+  }
+  return stats(total);
+}
+
 async function fanOut(ctx: Ctx, viewers: number, events = 100) {
   const { id, agent } = await startedSession(ctx);
   const socks = await Promise.all(Array.from({ length: viewers }, () => JsonSocket.open(`${ctx.ws}/api/sessions/${id}/live`, ctx.adminToken)));
@@ -287,6 +324,7 @@ async function main() {
     const floor = await floors(ctx);
     console.log(`floor  HTTP /api/health       ${fmt(floor.http)}`);
     console.log(`floor  WebSocket echo         ${fmt(floor.wsEcho)}`);
+    let ruleRoom: Stats | null = null;
     const heavyParts = async () => {
       if (wants("cli")) {
         const cli = await cliStartup(ctx);
@@ -297,6 +335,10 @@ async function main() {
         cliResults = cli;
       }
       pureParts();
+      if (wants("rules-room")) {
+        ruleRoom = await ruleRoundTrip(ctx);
+        console.log(`auto-allowed call (rule) round trip ${fmt(ruleRoom)}  ×${ratio(ruleRoom, floor.wsEcho)} of echo (target ≤ 3×)`);
+      }
       if (wants("web")) {
         const js = firstLoadJs();
         console.log(`web first load                ${(js.gzipBytes / 1024).toFixed(1)} KB of JS gzipped (${js.files.length} files; target ≤ 200 KB)`);
@@ -368,7 +410,7 @@ async function main() {
       pipelines: pipelineResults,
       scrub: scrubResults,
       cli: cliResults,
-      rules: rulesResults,
+      rules: rulesResults ? { ...rulesResults, autoAllowedRoundTrip: ruleRoom } : null,
       ratios: {
         approvalP95OverEcho: ratio(approval.roundTrip, floor.wsEcho),
         fanOut100P95OverEcho: ratio(fan[2]!.perDelivery, floor.wsEcho),

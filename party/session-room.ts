@@ -26,6 +26,7 @@ import { ingestEvents, oversize } from "./agent-ingest";
 import { canonicalSha256 } from "./hash";
 import { RoomAuthority } from "./room-authority";
 import { RoomOutbox } from "./room-outbox";
+import { RoomRules } from "./room-rules";
 import * as store from "./storage";
 import { errorFrame, parseFrame, safeSend } from "./sockets";
 import { toSummary } from "./summary";
@@ -48,6 +49,7 @@ export class SessionRoom extends Server<Env> implements SessionRoomRpc {
   #alarmAt: number | null = null;
   readonly #authority = new RoomAuthority(this.env, () => this.#state.session);
   readonly #liveText = new LiveTextStreams();
+  readonly #rules = new RoomRules(this.env);
 
   override async onStart(): Promise<void> {
     this.#alarmAt = await this.ctx.storage.getAlarm();
@@ -209,7 +211,38 @@ export class SessionRoom extends Server<Env> implements SessionRoomRpc {
     const ev = envelope.event;
     // A too-deep input is denied by the step without a hash (hashing it would exhaust the stack).
     const inputSha256 = ev.type === "approval-request" && !nestsDeeperThan(ev.input, MAX_SCRUB_DEPTH) ? canonicalSha256(ev.input) : undefined;
-    this.#apply({ type: "agent-event", envelope, ...(inputSha256 ? { inputSha256 } : {}) }, envelope);
+    const r = this.#apply({ type: "agent-event", envelope, ...(inputSha256 ? { inputSha256 } : {}) }, envelope);
+    if (ev.type === "approval-request" && r.ok && r.approval?.status === "pending") this.#judge(r.approval.id, ev);
+  }
+
+  /** A new version of the workspace's rules was saved; false once this session needs no rules any more. */
+  async rulesChanged(version: number): Promise<boolean> {
+    this.#rules.changed(version);
+    const s = this.#state.session;
+    return s !== null && (needsAgent(s.status) || s.status === "queued");
+  }
+
+  /**
+   * Asks the workspace's rules about a call that now waits for a person: an allow or deny resolves it
+   * (first decision wins, so a person who answered meanwhile stands); an ask, no rules, or a failure to
+   * read them leaves it to a person.
+   */
+  #judge(approvalId: string, call: Parameters<RoomRules["verdict"]>[1]): void {
+    const session = this.#state.session;
+    if (!session) return;
+    // Rules known current judge at once, in this same turn: no hop before the agent has its answer.
+    const cached = this.#rules.cachedVerdict(session, call);
+    if (cached !== undefined) {
+      if (cached && cached.decision !== "ask") this.#apply({ type: "rule-verdict", approvalId, verdict: cached });
+      return;
+    }
+    const judged = this.#rules
+      .verdict(session, call)
+      .then((verdict) => {
+        if (verdict && verdict.decision !== "ask") this.#apply({ type: "rule-verdict", approvalId, verdict });
+      })
+      .catch((e) => console.error(`room ${this.name}: approval rules`, e));
+    this.ctx.waitUntil(judged);
   }
 
   /**

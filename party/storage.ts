@@ -66,7 +66,14 @@ const StoredSession = z.object({
 });
 const StoredApproval = z.intersection(
   Approval,
-  z.object({ requestId: z.string(), runId: z.string(), agentInput: ToolInput.nullable().optional(), editSha256: z.string().nullable().optional() }),
+  z.object({
+    requestId: z.string(),
+    runId: z.string(),
+    agentInput: ToolInput.nullable().optional(),
+    editSha256: z.string().nullable().optional(),
+    requiresUserInteraction: z.boolean().optional(),
+    suppressAlwaysAllowRule: z.boolean().optional(),
+  }),
 );
 const StoredTimer = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("approval-expiry"), approvalId: z.string() }),

@@ -52,6 +52,7 @@ export class WorkspaceHub extends Server<Env> {
 
   override onStart(): void {
     this.ctx.storage.sql.exec(`CREATE TABLE IF NOT EXISTS hub_sockets (token_id TEXT NOT NULL, target TEXT NOT NULL, PRIMARY KEY (token_id, target))`);
+    this.ctx.storage.sql.exec(`CREATE TABLE IF NOT EXISTS hub_rule_rooms (session_id TEXT PRIMARY KEY)`);
   }
 
   override async onConnect(conn: Connection<HubConn>, ctx: ConnectionContext): Promise<void> {
@@ -210,14 +211,25 @@ export class WorkspaceHub extends Server<Env> {
     return (this.#sealer ??= new AuditSealer(this.ctx.storage.sql, makeDb(this.env.DB), this.name));
   }
 
-  /** The approval rules for a room judging a call: the set only when the room's `have` is stale. */
-  rulesSince(have: number | null) {
+  /**
+   * The approval rules for a room judging a call: the set only when the room's `have` is stale. The
+   * room is told of every later version (`rulesChanged`) until it no longer needs them.
+   */
+  rulesSince(have: number | null, sessionId: string) {
+    this.ctx.storage.sql.exec(`INSERT OR IGNORE INTO hub_rule_rooms (session_id) VALUES (?)`, sessionId);
     return this.#rules.since(have);
   }
 
-  /** The rules route wrote `version`: the next call is judged by it. */
+  /** The rules route wrote `version`: every room holding rules hears of it before the route answers. */
   async rulesChanged(version: number): Promise<void> {
     this.#rules.changed(version);
+    const rooms = this.ctx.storage.sql.exec<{ session_id: string }>(`SELECT session_id FROM hub_rule_rooms`).toArray();
+    await Promise.all(
+      rooms.map(async ({ session_id }) => {
+        const listening = await (await sessionRoom(this.env, session_id)).rulesChanged(version);
+        if (!listening) this.ctx.storage.sql.exec(`DELETE FROM hub_rule_rooms WHERE session_id = ?`, session_id);
+      }),
+    );
   }
 
   /** A room or link reports a socket opened with `tokenId` (`session:<id>` or `link:<agentId>`). */

@@ -18,6 +18,7 @@ import {
   type DeviceStartBody,
 } from "./protocol/enrollment";
 import { ApiError, ErrorEnvelope } from "./protocol/errors";
+import { ReplayResult, RuleHistory, RuleSetVersion, RuleVerdict, type ReplayBody, type TestRulesBody } from "./protocol/rules";
 import {
   AuditEntry,
   AuditVerification,
@@ -198,6 +199,20 @@ export function createApiClient(opts: ClientOptions) {
     backfillSearch: () => call(BackfillResponse, api.search.backfill.$post()),
     searchStats: () => call(IndexStats, api.search.stats.$get()),
     ...templatesAndPipelines(call, api),
+    ...rules(call, api),
+  };
+}
+
+/** Typed methods for /api/rules (worker/routes/rules.ts): the workspace's approval rules as code. */
+function rules(call: Call, api: Rpc["api"]) {
+  return {
+    getRules: () => call(RuleSetVersion, api.rules.$get()),
+    rulesHistory: (limit?: number) => call(RuleHistory, api.rules.history.$get({ query: q({ limit }) })),
+    /** A new version from YAML or JSON text; a 400 names the line and column of each error. */
+    putRules: (source: string, baseVersion?: number) =>
+      call(RuleSetVersion, api.rules.$put({ json: { source, ...(baseVersion !== undefined ? { baseVersion } : {}) } })),
+    testRules: (body: z.input<typeof TestRulesBody>) => call(RuleVerdict, api.rules.test.$post({ json: body })),
+    replayRules: (body: z.input<typeof ReplayBody>) => call(ReplayResult, api.rules.replay.$post({ json: body })),
   };
 }
 

@@ -22,6 +22,7 @@ import { searchCommand } from "./commands/search";
 import { showCommand } from "./commands/show";
 import { watchCommand } from "./commands/watch";
 import { templateCommand } from "./commands/template";
+import { rulesCommand } from "./commands/rules";
 import { pipelineCommand } from "./commands/pipeline";
 import { tokensCommand } from "./commands/tokens";
 import { processContext, tokenFlag, urlFlag, type CliContext } from "./config";
@@ -89,6 +90,7 @@ export function buildProgram(extra: Command[] = [], ctx: CliContext = processCon
     switchCommand(ctx),
     searchCommand(ctx),
     templateCommand(ctx),
+    rulesCommand(ctx),
     pipelineCommand(ctx),
     tokensCommand(ctx),
   ];

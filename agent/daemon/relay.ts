@@ -53,6 +53,8 @@ export function relayRun(order: LaunchOrder, channel: SessionChannel, options: R
             ...(ask.toolUseId ? { toolUseId: ask.toolUseId } : {}),
             ...(ask.title ? { title: ask.title } : {}),
             ...(ask.description ? { description: ask.description } : {}),
+            ...(ask.requiresUserInteraction ? { requiresUserInteraction: true } : {}),
+            ...(ask.suppressAlwaysAllowRule ? { suppressAlwaysAllowRule: true } : {}),
           });
           signal.addEventListener("abort", () => {
             if (waiting.delete(ask.requestId)) channel.send(order.runId, { type: "approval-withdrawn", requestId: ask.requestId });

@@ -61,7 +61,12 @@ export function auditEntryFor(workspaceId: string, sessionId: string, body: Even
         via: body.via,
         action: `approval.${body.status}`,
         target: body.approvalId,
-        details: { session: sessionId, ...(body.comment ? { comment: body.comment } : {}), ...(body.updatedInput ? { editedInput: true } : {}) },
+        details: {
+          session: sessionId,
+          ...(body.comment ? { comment: body.comment } : {}),
+          ...(body.updatedInput ? { editedInput: true } : {}),
+          ...(body.rule ? { rule: body.rule } : {}),
+        },
       };
     case "interrupt-requested":
       return { workspaceId, actor: body.by, actorKind: "user", via: "human", action: "session.interrupt", target: sessionId, details: {} };

@@ -8,12 +8,14 @@ import type { AgentEnvelope, ApprovalAnswer, LaunchOrder, RoomToAgentFrame } fro
 import { resolutionOf, type Approval, type DecisionBody } from "../../worker/protocol/approval";
 import type { ErrorCode } from "../../worker/protocol/errors";
 import type { EventBody } from "../../worker/protocol/events";
+import type { RuleRef, RuleVerdict } from "../../worker/protocol/rules";
 import type { AgentId, ApprovalId, SessionId, WorkspaceId } from "../../worker/protocol/ids";
 import type { LaunchSpec, SessionStatus } from "../../worker/protocol/session";
 import type { CreateInput, SessionOrigin } from "../../worker/protocol/room-rpc";
 import { containsRedaction, MAX_SCRUB_DEPTH, nestsDeeperThan } from "../../worker/domain/scrub";
 import { withoutDiagnostics } from "../../worker/protocol/sdk-message";
 import { scrubStep } from "./scrub-step";
+import { ruleVerdict } from "./rule-verdict";
 
 export type { CreateInput, SessionOrigin };
 import { needsAgent, transition, type Trigger } from "./status";
@@ -33,6 +35,9 @@ export interface ApprovalRecord extends Approval {
    * from a conflicting edit even after the clear copy is dropped.
    */
   editSha256?: string | null;
+  /** Claude Code's flags on the ask: a person must answer it (no rule may allow it); no "always allow" offer. */
+  requiresUserInteraction?: boolean;
+  suppressAlwaysAllowRule?: boolean;
 }
 
 export interface SessionFacts {
@@ -84,6 +89,8 @@ export type RoomInput =
   | { type: "agent-event"; envelope: AgentEnvelope; inputSha256?: string }
   /** `editSha256`: the hash of an approve's `updatedInput` (computed by the room; absent without one). */
   | { type: "decide"; approvalId: string; body: DecisionBody; by: string; editSha256?: string }
+  /** The workspace's rules decided a pending approval (the room evaluates them right after the request). */
+  | { type: "rule-verdict"; approvalId: string; verdict: RuleVerdict }
   | { type: "interrupt"; by: string }
   | { type: "continue"; prompt: string; runId: string; by: string }
   | { type: "patch"; title?: string; archived?: boolean }
@@ -113,7 +120,7 @@ function fail(code: ErrorCode, message: string): StepResult {
 }
 
 /** A mutable draft of one step: collects effects and applies status changes as events. */
-class Draft {
+export class Draft {
   readonly effects: Effect[] = [];
   constructor(
     public state: RoomState,
@@ -174,6 +181,7 @@ class Draft {
     comment: string | null,
     updatedInput: Approval["updatedInput"],
     answer: ApprovalAnswer | null,
+    rule?: RuleRef,
   ): ApprovalRecord {
     const next: ApprovalRecord = {
       ...rec,
@@ -188,7 +196,7 @@ class Draft {
     this.state = { ...this.state, approvals: { ...this.state.approvals, [rec.id]: next } };
     this.effects.push({ type: "unschedule", key: approvalKey(rec.id) });
     this.effects.push({ type: "save-approval", approval: next });
-    this.emit({ type: "approval-resolved", approvalId: rec.id, status, via, by, comment, updatedInput });
+    this.emit({ type: "approval-resolved", approvalId: rec.id, status, via, by, comment, updatedInput, ...(rule ? { rule } : {}) });
     if (answer) this.effects.push({ type: "send-agent", frame: { type: "decision", requestId: rec.requestId, answer } });
     return next;
   }
@@ -331,6 +339,8 @@ function agentEvent(d: Draft, envelope: AgentEnvelope, inputSha256: string | und
         updatedInput: null,
         requestId: ev.requestId,
         runId: s.runId,
+        ...(ev.requiresUserInteraction ? { requiresUserInteraction: true } : {}),
+        ...(ev.suppressAlwaysAllowRule ? { suppressAlwaysAllowRule: true } : {}),
       };
       const r = d.move({ type: "approval-requested" }, `${ev.toolName} needs approval`);
       if (!r.ok) {
@@ -410,7 +420,7 @@ function describeOutcome(kind: string, error: string | undefined, interruptedBy:
 }
 
 function stripInternal(rec: ApprovalRecord): Approval {
-  const { requestId: _r, runId: _run, agentInput: _clear, editSha256: _edit, ...approval } = rec;
+  const { requestId: _r, runId: _run, agentInput: _clear, editSha256: _edit, requiresUserInteraction: _ui, suppressAlwaysAllowRule: _aa, ...approval } = rec;
   return approval;
 }
 
@@ -515,6 +525,8 @@ function applyInput(state: RoomState, input: RoomInput, ctx: StepContext): StepR
       return agentEvent(d, input.envelope, input.inputSha256);
     case "decide":
       return decide(d, input.approvalId, input.body, input.by, input.editSha256 ?? null);
+    case "rule-verdict":
+      return ruleVerdict(d, input.approvalId, input.verdict);
     case "interrupt":
       return interrupt(d, input.by);
     case "continue":

@@ -443,3 +443,40 @@ describe("secrets", () => {
     expect(r).toMatchObject({ ok: false, code: "BAD_REQUEST" });
   });
 });
+
+describe("rule verdicts", () => {
+  const allow = { decision: "allow" as const, rule: { index: 0, id: "writes", version: 4 }, message: null, reason: 'rule "writes" allows it' };
+  const deny = { decision: "deny" as const, rule: { index: 1, id: "no", version: 4 }, message: "Not here.", reason: "x" };
+
+  it("an allow resolves the pending call via rule, names the rule and version, and answers the agent", () => {
+    const s = asking();
+    const id = Object.keys(s.approvals)[0]!;
+    const { state, effects } = run(s, [{ type: "rule-verdict", approvalId: id, verdict: allow }]);
+    expect(state.approvals[id]).toMatchObject({ status: "approved", via: "rule", decidedBy: "rule writes (v4)" });
+    expect(state.session?.status).toBe("running");
+    expect(effects).toContainEqual({ type: "send-agent", frame: { type: "decision", requestId: "req-1", answer: { behavior: "allow" } } });
+    const resolved = effects.find((e) => e.type === "emit" && e.body.type === "approval-resolved");
+    expect(resolved).toMatchObject({ body: { via: "rule", rule: { id: "writes", version: 4 } } });
+  });
+
+  it("a deny answers with the rule's message", () => {
+    const s = asking();
+    const id = Object.keys(s.approvals)[0]!;
+    const { effects } = run(s, [{ type: "rule-verdict", approvalId: id, verdict: deny }]);
+    expect(effects).toContainEqual({ type: "send-agent", frame: { type: "decision", requestId: "req-1", answer: { behavior: "deny", message: "Not here." } } });
+  });
+
+  it("a person who decided first stands; an ask, or an allow of a call that needs a person, changes nothing", () => {
+    const s = asking();
+    const id = Object.keys(s.approvals)[0]!;
+    const decided = run(s, [decideOn(s, id, { decision: "deny", comment: "no" }, "ann")]).state;
+    expect(run(decided, [{ type: "rule-verdict", approvalId: id, verdict: allow }]).effects).toEqual([]);
+    expect(run(s, [{ type: "rule-verdict", approvalId: id, verdict: { ...allow, decision: "ask" } }]).effects).toEqual([]);
+    const needsPerson = run(running(), [
+      ev({ type: "approval-request", requestId: "req-9", toolName: "Write", input: { file_path: "a" }, requiresUserInteraction: true }),
+    ]).state;
+    const id9 = Object.keys(needsPerson.approvals)[0]!;
+    expect(run(needsPerson, [{ type: "rule-verdict", approvalId: id9, verdict: allow }]).state.approvals[id9]?.status).toBe("pending");
+    expect(run(needsPerson, [{ type: "rule-verdict", approvalId: id9, verdict: deny }]).state.approvals[id9]?.status).toBe("denied");
+  });
+});

@@ -56,6 +56,10 @@ export const AgentEvent = z.discriminatedUnion("type", [
     input: ToolInput,
     title: z.string().max(2000).optional(),
     description: z.string().max(2000).optional(),
+    /** Claude Code says a person must answer this ask themselves: no rule may allow it. */
+    requiresUserInteraction: z.boolean().optional(),
+    /** Claude Code says no "always allow" may be offered for this ask. */
+    suppressAlwaysAllowRule: z.boolean().optional(),
   }),
   /** Claude Code withdrew the request (interrupt, or the run is ending). */
   /** `reason` says why when the agent withdraws it (e.g. it is stopping); without it Claude Code withdrew it. */

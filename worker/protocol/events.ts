@@ -7,6 +7,7 @@ import { JsonValue } from "./json";
 import { Approval, ApprovalStatus, DecisionVia, ToolInput } from "./approval";
 import { RunOutcome } from "./agent";
 import { ApprovalId } from "./ids";
+import { RuleRef } from "./rules";
 import { LaunchSpec, SessionStatus } from "./session";
 
 export const EventBody = z.discriminatedUnion("type", [
@@ -29,6 +30,8 @@ export const EventBody = z.discriminatedUnion("type", [
     by: z.string().nullable(),
     comment: z.string().nullable(),
     updatedInput: ToolInput.nullable(),
+    /** Set when a rule decided (via "rule"): which rule, of which version of the rule set. */
+    rule: RuleRef.optional(),
   }),
   z.object({ type: z.literal("interrupt-requested"), by: z.string() }),
   z.object({ type: z.literal("owner-changed"), from: z.string(), to: z.string(), by: z.string() }),

@@ -50,6 +50,8 @@ export interface SessionRoomRpc {
   patch(title?: string, archived?: boolean): Promise<RoomResult<SessionSummary>>;
   closeToken(tokenId: string): Promise<void>;
   setGrants(grants: readonly { principal: string; role: "collaborator" | "viewer" }[]): Promise<void>;
+  /** A new version of the workspace's approval rules was saved; false once the session needs no rules any more. */
+  rulesChanged(version: number): Promise<boolean>;
   reauthorize(tokenId: string, role: WorkspaceRole | null): Promise<void>;
   summary(): SessionSummary | null;
   approval(id: string): Approval | null;

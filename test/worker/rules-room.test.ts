@@ -1,0 +1,125 @@
+import { env } from "cloudflare:workers";
+import { runInDurableObject } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import type { AgentEnvelope, AgentEvent } from "../../worker/protocol/agent";
+import type { Json } from "../../worker/protocol/json";
+import { api, eventually, openSocket, seedWorkspace, type Seed, type Socket } from "./helpers";
+
+type Frame = Record<string, unknown>;
+let n = 0;
+const envelope = (event: AgentEvent): AgentEnvelope => ({ id: `rv-${++n}`, at: Date.now(), event });
+const isEvents = (f: Frame) => f.type === "events";
+const eventsOf = (f: Frame) => f.events as { type: string; [k: string]: unknown }[];
+
+const RULES = `rules:
+  - id: work-writes
+    decision: allow
+    tool: Write
+    path: /work/**
+  - id: no-rm
+    decision: deny
+    tool: Bash
+    command: rm *
+    message: Do not delete files; move them to trash/ instead.
+  - id: make-asks
+    decision: ask
+    tool: Bash
+    command: make *
+`;
+
+async function started(seed: Seed): Promise<{ id: string; agent: Socket; viewer: Socket }> {
+  const res = await api("/api/sessions", seed.userToken, { method: "POST", json: { prompt: "p", cwd: "/work" } });
+  const id = (await res.json<{ id: string }>()).id;
+  const runId = await runInDurableObject(
+    env.AgentLink.getByName(seed.agentId),
+    async (i) => (i as unknown as { queued(): { runId: string }[] }).queued().at(-1)!.runId,
+  );
+  const agent = await openSocket(`/api/sessions/${id}/agent`, seed.agentToken);
+  agent.send({
+    type: "agent-events",
+    events: [envelope({ type: "run-started", runId }), envelope({ type: "sdk-message", message: { type: "system", subtype: "init", session_id: "claude-r" } })],
+  });
+  await agent.next((f) => f.type === "ack");
+  const viewer = await openSocket(`/api/sessions/${id}/live`, seed.userToken);
+  await viewer.next((f) => f.type === "snapshot");
+  return { id, agent, viewer };
+}
+
+function ask(agent: Socket, requestId: string, toolName: string, input: Record<string, Json>, extra: Partial<AgentEvent> = {}) {
+  agent.send({ type: "agent-events", events: [envelope({ type: "approval-request", requestId, toolName, input, ...extra } as AgentEvent)] });
+}
+
+const decisionFor = (agent: Socket, requestId: string) => agent.next((f) => f.type === "decision" && f.requestId === requestId);
+
+describe("happy", () => {
+  it("an allow rule resolves the call with no person, named in the session's events and the audit log", async () => {
+    const seed = await seedWorkspace("rules-room");
+    expect((await api("/api/rules", seed.userToken, { method: "PUT", json: { source: RULES } })).status).toBe(200);
+    const { id, agent, viewer } = await started(seed);
+    ask(agent, "req-w", "Write", { file_path: "/work/hello.txt", content: "hi" });
+    expect(await decisionFor(agent, "req-w")).toEqual({ type: "decision", requestId: "req-w", answer: { behavior: "allow" } });
+    const resolved = await viewer.next((f) => isEvents(f) && eventsOf(f).some((e) => e.type === "approval-resolved"));
+    expect(eventsOf(resolved).find((e) => e.type === "approval-resolved")).toMatchObject({
+      status: "approved",
+      via: "rule",
+      by: "rule work-writes (v1)",
+      rule: { id: "work-writes", version: 1, index: 0 },
+    });
+    await eventually(async () => (await (await api(`/api/sessions/${id}`, seed.userToken)).json<{ status: string }>()).status === "running");
+    const entry = await eventually(async () => {
+      const r = await (await api("/api/audit?action=approval.approved", seed.userToken)).json<{
+        entries: { via: string; actor: string; details: Record<string, unknown> }[];
+      }>();
+      return r.entries[0];
+    });
+    expect(entry).toMatchObject({ via: "rule", actor: "rule work-writes (v1)", details: { rule: { id: "work-writes", version: 1 } } });
+  });
+
+  it("a deny rule resolves the call with its message; an ask waits for a person", async () => {
+    const seed = await seedWorkspace("rules-room-deny");
+    await api("/api/rules", seed.userToken, { method: "PUT", json: { source: RULES } });
+    const { agent } = await started(seed);
+    ask(agent, "req-make", "Bash", { command: "make build" });
+    ask(agent, "req-rm", "Bash", { command: "ls && rm -rf build" });
+    expect(await decisionFor(agent, "req-rm")).toEqual({
+      type: "decision",
+      requestId: "req-rm",
+      answer: { behavior: "deny", message: "Do not delete files; move them to trash/ instead." },
+    });
+    // No rule decides the ask: it waits for a person.
+    const inbox = await eventually(async () => {
+      // The inbox reads D1's mirror, which follows the room: wait for the denied call to leave it.
+      const r = await (await api("/api/approvals", seed.userToken)).json<{ approvals: { toolName: string; input: { command?: string }; status: string }[] }>();
+      return r.approvals.length === 1 ? r : null;
+    });
+    expect(inbox.approvals.map((a) => [a.input.command, a.status])).toEqual([["make build", "pending"]]);
+  });
+
+  it("a new version of the rules applies to the very next call", async () => {
+    const seed = await seedWorkspace("rules-room-version");
+    await api("/api/rules", seed.userToken, { method: "PUT", json: { source: RULES } });
+    const { agent } = await started(seed);
+    ask(agent, "req-1", "Write", { file_path: "/work/a.txt", content: "a" });
+    expect((await decisionFor(agent, "req-1")).answer).toEqual({ behavior: "allow" });
+    const stricter = `rules:\n  - id: frozen\n    decision: deny\n    tool: Write\n    message: The tree is frozen for the release.\n`;
+    expect((await api("/api/rules", seed.userToken, { method: "PUT", json: { source: stricter } })).status).toBe(200);
+    ask(agent, "req-2", "Write", { file_path: "/work/b.txt", content: "b" });
+    expect((await decisionFor(agent, "req-2")).answer).toEqual({ behavior: "deny", message: "The tree is frozen for the release." });
+  });
+});
+
+describe("security", () => {
+  it("never auto-allows a request Claude Code says a person must answer, but a deny still applies", async () => {
+    const seed = await seedWorkspace("rules-room-ui");
+    await api("/api/rules", seed.userToken, { method: "PUT", json: { source: RULES } });
+    const { agent } = await started(seed);
+    ask(agent, "req-ui", "Write", { file_path: "/work/x.txt", content: "x" }, { requiresUserInteraction: true });
+    ask(agent, "req-rm", "Bash", { command: "rm x" }, { requiresUserInteraction: true });
+    expect((await decisionFor(agent, "req-rm")).answer).toMatchObject({ behavior: "deny" });
+    const inbox = await eventually(async () => {
+      const r = await (await api("/api/approvals", seed.userToken)).json<{ approvals: { input: { file_path?: string }; status: string }[] }>();
+      return r.approvals.length === 1 ? r : null;
+    });
+    expect(inbox.approvals.map((a) => [a.input.file_path, a.status])).toEqual([["/work/x.txt", "pending"]]);
+  });
+});
