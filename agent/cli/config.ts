@@ -5,45 +5,15 @@
  * confusing server error. Commands get a ready client from `clientFor`.
  */
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { homedir } from "node:os";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import { InvalidArgumentError, type Command } from "commander";
 import { z } from "zod";
 import { createApiClient, type ApiClient } from "../../worker/client";
 import { ApprovalId, SessionId } from "../../worker/protocol/ids";
-import { CliError, processIo, type Io } from "./output";
+import type { CliContext, Env } from "./context";
+import { CliError } from "./output";
 
-export type Env = Record<string, string | undefined>;
-
-/** What a command may touch; tests pass their own. `exitCode` is what the run ends with. */
-export interface CliContext {
-  io: Io;
-  env: Env;
-  homeDir: string;
-  cwd: string;
-  now(): number;
-  /** Replaces global fetch (tests answer requests in-process). */
-  fetch?: typeof fetch;
-  /** Registers a Ctrl-C handler; returns a function that removes it. */
-  onInterrupt(handler: () => void): () => void;
-  exitCode: number;
-}
-
-export function processContext(): CliContext {
-  const env = process.env;
-  return {
-    io: processIo(env),
-    env,
-    homeDir: homedir(),
-    cwd: process.cwd(),
-    now: () => Date.now(),
-    onInterrupt(handler) {
-      process.once("SIGINT", handler);
-      return () => void process.off("SIGINT", handler);
-    },
-    exitCode: 0,
-  };
-}
+export { processContext, type CliContext, type Env } from "./context";
 
 export const DEFAULT_URL = "http://127.0.0.1:8787";
 
@@ -98,6 +68,17 @@ export function readConfigFile(path: string): ConfigFile | null {
   return parsed.data;
 }
 
+/**
+ * `--server`/`--token` as given: commander takes them raw (their options are declared before any
+ * command module, and so zod, loads), and they are validated here, where the config is resolved.
+ */
+function fromFlag(flag: string, raw: string | undefined, schema: z.ZodType<string>): string | undefined {
+  if (raw === undefined) return undefined;
+  const r = schema.safeParse(raw);
+  if (!r.success) throw new CliError("USAGE", `${flag} ${firstIssue(r.error)} (it is "${raw}")`, `fix ${flag}`);
+  return r.data;
+}
+
 function fromEnv(env: Env, name: string, schema: z.ZodType<string>): string | undefined {
   const raw = env[name];
   if (!raw) return undefined;
@@ -112,8 +93,8 @@ function fromEnv(env: Env, name: string, schema: z.ZodType<string>): string | un
  * DEFAULT_URL. The file is read only when a flag or variable leaves something open.
  */
 export function resolveConfig(src: ConfigSources): TowerConfig {
-  const url = src.flags.server ?? fromEnv(src.env, "TOWER_URL", HttpUrl);
-  const token = src.flags.token ?? fromEnv(src.env, "TOWER_TOKEN", Token);
+  const url = fromFlag("--server", src.flags.server, HttpUrl) ?? fromEnv(src.env, "TOWER_URL", HttpUrl);
+  const token = fromFlag("--token", src.flags.token, Token) ?? fromEnv(src.env, "TOWER_TOKEN", Token);
   const path = configPath(src.env, src.homeDir);
   const file = url !== undefined && token !== undefined ? null : readConfigFile(path);
   const finalToken = token ?? file?.token;
@@ -131,7 +112,11 @@ export function resolveConfig(src: ConfigSources): TowerConfig {
 /** The server URL alone, for commands that sign in and so have no token yet. */
 export function serverFor(ctx: CliContext, cmd: Command): string {
   const flags = cmd.optsWithGlobals<{ server?: string }>();
-  const url = flags.server ?? fromEnv(ctx.env, "TOWER_URL", HttpUrl) ?? readConfigFile(configPath(ctx.env, ctx.homeDir))?.url ?? DEFAULT_URL;
+  const url =
+    fromFlag("--server", flags.server, HttpUrl) ??
+    fromEnv(ctx.env, "TOWER_URL", HttpUrl) ??
+    readConfigFile(configPath(ctx.env, ctx.homeDir))?.url ??
+    DEFAULT_URL;
   return url.replace(/\/+$/, "");
 }
 
@@ -164,8 +149,6 @@ export function flagParser<T>(schema: z.ZodType<T, string>): (value: string) => 
   };
 }
 
-export const urlFlag = flagParser(HttpUrl);
-export const tokenFlag = flagParser(Token);
 export const textFlag = flagParser(z.string().trim().min(1, "must not be empty"));
 
 /** A whole number within bounds, e.g. `--max-turns 5`. */

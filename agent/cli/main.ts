@@ -3,7 +3,6 @@
  * everything testable lives in program.ts. The exit code is set rather than forced, so a long-running
  * command (`tower agent`) is never cut short, and finished commands leave nothing open.
  */
-import { upCommand } from "../up/command";
 import { runCli } from "./program";
 
 // `tower watch … | head` closes the pipe early; that is the reader's choice, not a crash.
@@ -12,4 +11,4 @@ process.stdout.on("error", (e: NodeJS.ErrnoException) => {
   throw e;
 });
 
-process.exitCode = await runCli(process.argv.slice(2), { extra: [upCommand()] });
+process.exitCode = await runCli(process.argv.slice(2));

@@ -5,34 +5,19 @@
  * IMPORTANT: the exit codes are a public contract (scripts branch on them); change them only on purpose.
  */
 import { CommanderError } from "commander";
-import { ApiError } from "../../worker/client";
+import { ApiError } from "../../worker/protocol/api-error";
 import type { ErrorCode } from "../../worker/protocol/errors";
 import type { SessionStatus } from "../../worker/protocol/session";
 
-/** Where output goes. `out`/`err` take raw text; callers add newlines. */
-export interface Io {
-  out(text: string): void;
-  err(text: string): void;
-  /** ANSI colour on stdout: only on a TTY with NO_COLOR unset. */
-  color: boolean;
-  errColor: boolean;
-}
+export type { Io } from "./context";
+export { processIo } from "./context";
+import type { Io } from "./context";
 
 export type Tone = "dim" | "bold" | "ok" | "warn" | "error" | "accent";
 /** One line of human output; the tone is applied only when colour is on. */
 export interface Line {
   text: string;
   tone?: Tone;
-}
-
-export function processIo(env: Record<string, string | undefined>): Io {
-  const colorOk = env.NO_COLOR === undefined;
-  return {
-    out: (t) => void process.stdout.write(t),
-    err: (t) => void process.stderr.write(t),
-    color: colorOk && process.stdout.isTTY === true,
-    errColor: colorOk && process.stderr.isTTY === true,
-  };
 }
 
 const ANSI: Record<Tone, [string, string]> = {

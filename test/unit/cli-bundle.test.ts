@@ -52,4 +52,25 @@ describe("happy", () => {
     const later = Object.values(outputs).flatMap((o) => o.imports.filter((i) => i.external).map((i) => i.path));
     expect(later).toEqual(expect.arrayContaining(["@anthropic-ai/claude-agent-sdk", "ws"]));
   });
+
+  it("runs `tower --help` without zod, the typed client or any command module: a command's code loads when the command line names it", async () => {
+    const root = process.cwd();
+    const r = await build({ ...cliBuildOptions(root), write: false, metafile: true, logLevel: "silent" });
+    const outputs = r.metafile?.outputs ?? {};
+    const loaded = new Set<string>();
+    const visit = (file: string) => {
+      if (loaded.has(file)) return;
+      loaded.add(file);
+      for (const i of outputs[file]?.imports ?? []) if (i.kind === "import-statement" && !i.external) visit(i.path);
+    };
+    // What `--help` evaluates: the entry with its static imports, and the error report it ends in
+    // (commander reports help as a CommanderError), which the entry imports on use.
+    visit(relative(root, join(root, "dist", "cli", "tower.mjs")));
+    const report = Object.entries(outputs).find(([, o]) => o.entryPoint === undefined && Object.keys(o.inputs).includes("agent/cli/output.ts"));
+    expect(report).toBeDefined();
+    visit(report?.[0] ?? "");
+    const inputs = [...loaded].flatMap((o) => Object.keys(outputs[o]?.inputs ?? {}));
+    expect(inputs).toEqual(expect.arrayContaining(["agent/cli/program.ts", "agent/cli/output.ts"]));
+    expect(inputs.filter((f) => /node_modules\/zod\/|^agent\/cli\/commands\/|^agent\/(daemon|up)\/|^worker\/(?!protocol\/api-error\.ts$)/.test(f))).toEqual([]);
+  });
 });

@@ -1,10 +1,10 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Command } from "commander";
+import { Command, Help } from "commander";
 import { describe, expect, it } from "vitest";
 import type { CliContext } from "../../agent/cli/config";
-import { buildProgram, runCli } from "../../agent/cli/program";
+import { COMMANDS, buildProgram, runCli } from "../../agent/cli/program";
 import { APR, NOW, SES, approval, summary } from "./cli-fixtures";
 
 interface Sent {
@@ -83,8 +83,8 @@ describe("usage errors exit 2 and name the flag, without any request", () => {
 });
 
 describe("happy", () => {
-  it("registers every command, the agent command, and extra commands", () => {
-    const names = buildProgram([new Command("up")], harness().ctx).commands.map((c) => c.name());
+  it("registers every command, the agent command, and extra commands", async () => {
+    const names = (await buildProgram([new Command("extra")], harness().ctx)).commands.map((c) => c.name());
     for (const n of [
       "launch",
       "ls",
@@ -100,8 +100,31 @@ describe("happy", () => {
       "unarchive",
       "agent",
       "up",
+      "extra",
     ]) {
       expect(names).toContain(n);
+    }
+  });
+
+  it("lists each command in `tower --help` exactly as its module builds it, without loading the module", async () => {
+    const ctx = harness().ctx;
+    const listed = await buildProgram([], ctx, () => false);
+    const whole = await buildProgram([], ctx);
+    const help = new Help();
+    const line = (c: Command) => [c.name(), help.subcommandTerm(c), c.description()];
+    expect(listed.commands.map((c) => c.commands.length + c.options.length)).toEqual(COMMANDS.map(() => 0));
+    expect(listed.commands.map((c) => [c.name(), listed.createHelp().subcommandTerm(c), c.description()])).toEqual(whole.commands.map(line));
+  });
+
+  it("shows a command's own help from `tower help <command>` and `tower <command> --help`", async () => {
+    for (const argv of [
+      ["help", "ls"],
+      ["ls", "--help"],
+    ]) {
+      const r = await harness().run(...argv);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toContain("Usage: tower ls [options]");
+      expect(r.stdout).toContain("--status <s1,s2>");
     }
   });
 

@@ -71,7 +71,7 @@ describe("first run (what npm start prints)", () => {
     const text = firstRunLines({ ...base, adminToken: undefined, browserToken: undefined }).join("\n");
     const named = /npm run tower -- (tokens create [\w-]+)/.exec(text)?.[1];
     expect(named).toBeDefined();
-    const program = buildProgram();
+    const program = await buildProgram();
     const tokens = program.commands.find((c) => c.name() === "tokens");
     expect(tokens?.commands.map((c) => c.name())).toContain("create");
   });

@@ -43,17 +43,7 @@ export function statusFor(code: ErrorCode): 400 | 401 | 403 | 404 | 409 | 410 | 
   }
 }
 
-/** An expected failure with a code; thrown at the edge and turned into the envelope. */
-export class ApiError extends Error {
-  constructor(
-    readonly code: ErrorCode,
-    message: string,
-    readonly issues?: ErrorIssue[],
-  ) {
-    super(message);
-    this.name = "ApiError";
-  }
-}
+export { ApiError } from "./api-error";
 
 /** Converts zod issues into the envelope's `issues` list. */
 export function issuesFrom(error: z.ZodError): ErrorIssue[] {

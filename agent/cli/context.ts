@@ -1,0 +1,57 @@
+/**
+ * The process surroundings a `tower` command runs in (CliContext) and its Io. Kept apart from
+ * config.ts and output.ts, which need zod and the typed client: `tower` builds its command list from
+ * this alone, so a start parses neither until the command the line names loads them.
+ */
+import { homedir } from "node:os";
+
+export type Env = Record<string, string | undefined>;
+
+/** Where output goes. `out`/`err` take raw text; callers add newlines. */
+export interface Io {
+  out(text: string): void;
+  err(text: string): void;
+  /** ANSI colour on stdout: only on a TTY with NO_COLOR unset. */
+  color: boolean;
+  errColor: boolean;
+}
+
+/** What a command may touch; tests pass their own. `exitCode` is what the run ends with. */
+export interface CliContext {
+  io: Io;
+  env: Env;
+  homeDir: string;
+  cwd: string;
+  now(): number;
+  /** Replaces global fetch (tests answer requests in-process). */
+  fetch?: typeof fetch;
+  /** Registers a Ctrl-C handler; returns a function that removes it. */
+  onInterrupt(handler: () => void): () => void;
+  exitCode: number;
+}
+
+export function processIo(env: Env): Io {
+  const colorOk = env.NO_COLOR === undefined;
+  return {
+    out: (t) => void process.stdout.write(t),
+    err: (t) => void process.stderr.write(t),
+    color: colorOk && process.stdout.isTTY === true,
+    errColor: colorOk && process.stderr.isTTY === true,
+  };
+}
+
+export function processContext(): CliContext {
+  const env = process.env;
+  return {
+    io: processIo(env),
+    env,
+    homeDir: homedir(),
+    cwd: process.cwd(),
+    now: () => Date.now(),
+    onInterrupt(handler) {
+      process.once("SIGINT", handler);
+      return () => void process.off("SIGINT", handler);
+    },
+    exitCode: 0,
+  };
+}
