@@ -211,8 +211,11 @@ export class SessionRoom extends Server<Env> implements SessionRoomRpc {
     const ev = envelope.event;
     // A too-deep input is denied by the step without a hash (hashing it would exhaust the stack).
     const inputSha256 = ev.type === "approval-request" && !nestsDeeperThan(ev.input, MAX_SCRUB_DEPTH) ? canonicalSha256(ev.input) : undefined;
-    const r = this.#apply({ type: "agent-event", envelope, ...(inputSha256 ? { inputSha256 } : {}) }, envelope);
-    if (ev.type === "approval-request" && r.ok && r.approval?.status === "pending") this.#judge(r.approval.id, ev);
+    const session = this.#state.session;
+    // Rules known current judge in the request's own step; otherwise they are fetched, then judge (#judge).
+    const verdict = ev.type === "approval-request" && session ? this.#rules.cachedVerdict(session, ev) : undefined;
+    const r = this.#apply({ type: "agent-event", envelope, ...(inputSha256 ? { inputSha256 } : {}), ...(verdict !== undefined ? { verdict } : {}) }, envelope);
+    if (ev.type === "approval-request" && verdict === undefined && r.ok && r.approval?.status === "pending") this.#judge(r.approval.id, ev);
   }
 
   /** A new version of the workspace's rules was saved; false once this session needs no rules any more. */
@@ -230,12 +233,6 @@ export class SessionRoom extends Server<Env> implements SessionRoomRpc {
   #judge(approvalId: string, call: Parameters<RoomRules["verdict"]>[1]): void {
     const session = this.#state.session;
     if (!session) return;
-    // Rules known current judge at once, in this same turn: no hop before the agent has its answer.
-    const cached = this.#rules.cachedVerdict(session, call);
-    if (cached !== undefined) {
-      if (cached && cached.decision !== "ask") this.#apply({ type: "rule-verdict", approvalId, verdict: cached });
-      return;
-    }
     const judged = this.#rules
       .verdict(session, call)
       .then((verdict) => {

@@ -86,7 +86,8 @@ export type Effect =
 
 export type RoomInput =
   | { type: "create"; session: CreateInput }
-  | { type: "agent-event"; envelope: AgentEnvelope; inputSha256?: string }
+  /** `verdict`: the rules' answer to an approval request, when the room holds them as current (decided in this same step). */
+  | { type: "agent-event"; envelope: AgentEnvelope; inputSha256?: string; verdict?: RuleVerdict | null }
   /** `editSha256`: the hash of an approve's `updatedInput` (computed by the room; absent without one). */
   | { type: "decide"; approvalId: string; body: DecisionBody; by: string; editSha256?: string }
   /** The workspace's rules decided a pending approval (the room evaluates them right after the request). */
@@ -282,7 +283,7 @@ function refusedAgentEvent(d: Draft, ev: AgentEnvelope["event"]): StepResult | n
   return d.done();
 }
 
-function agentEvent(d: Draft, envelope: AgentEnvelope, inputSha256: string | undefined): StepResult {
+function agentEvent(d: Draft, envelope: AgentEnvelope, inputSha256: string | undefined, verdict: RuleVerdict | null | undefined): StepResult {
   const ev = envelope.event;
   const s = d.session;
   const refused = refusedAgentEvent(d, ev);
@@ -355,6 +356,8 @@ function agentEvent(d: Draft, envelope: AgentEnvelope, inputSha256: string | und
       d.effects.push({ type: "save-approval", approval: rec });
       d.effects.push({ type: "schedule", key: approvalKey(id), at: rec.expiresAt, timer: { kind: "approval-expiry", approvalId: id } });
       d.emit({ type: "approval-requested", approval: stripInternal(rec) });
+      // Rules the room holds as current decide here, in the request's own write: one wait on storage, not two.
+      if (verdict && verdict.decision !== "ask") return ruleVerdict(d, id, verdict);
       return d.done(rec);
     }
     case "approval-withdrawn": {
@@ -522,7 +525,7 @@ function applyInput(state: RoomState, input: RoomInput, ctx: StepContext): StepR
   if (!state.session) return fail("NOT_FOUND", "this session does not exist");
   switch (input.type) {
     case "agent-event":
-      return agentEvent(d, input.envelope, input.inputSha256);
+      return agentEvent(d, input.envelope, input.inputSha256, input.verdict);
     case "decide":
       return decide(d, input.approvalId, input.body, input.by, input.editSha256 ?? null);
     case "rule-verdict":

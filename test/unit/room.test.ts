@@ -466,6 +466,17 @@ describe("rule verdicts", () => {
     expect(effects).toContainEqual({ type: "send-agent", frame: { type: "decision", requestId: "req-1", answer: { behavior: "deny", message: "Not here." } } });
   });
 
+  it("a verdict that comes with the request decides it in the same step: requested and resolved together", () => {
+    const request = ev({ type: "approval-request", requestId: "req-5", toolName: "Write", input: { file_path: "/work/a" } });
+    const { state, effects } = run(running(), [{ ...request, verdict: allow }]);
+    const rec = Object.values(state.approvals)[0]!;
+    expect(rec).toMatchObject({ status: "approved", via: "rule" });
+    expect(effects.flatMap((e) => (e.type === "emit" ? [e.body.type] : []))).toEqual(expect.arrayContaining(["approval-requested", "approval-resolved"]));
+    expect(effects).toContainEqual({ type: "send-agent", frame: { type: "decision", requestId: "req-5", answer: { behavior: "allow" } } });
+    const asked = run(running(), [{ ...request, verdict: { ...allow, decision: "ask" as const } }]).state;
+    expect(Object.values(asked.approvals)[0]?.status).toBe("pending");
+  });
+
   it("a person who decided first stands; an ask, or an allow of a call that needs a person, changes nothing", () => {
     const s = asking();
     const id = Object.keys(s.approvals)[0]!;

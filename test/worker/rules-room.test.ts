@@ -75,6 +75,21 @@ describe("happy", () => {
     expect(entry).toMatchObject({ via: "rule", actor: "rule work-writes (v1)", details: { rule: { id: "work-writes", version: 1 } } });
   });
 
+  it("decides a call in the same stored step as its request once the room holds the current rules", async () => {
+    const seed = await seedWorkspace("rules-room-one-step");
+    await api("/api/rules", seed.userToken, { method: "PUT", json: { source: RULES } });
+    const { agent, viewer } = await started(seed);
+    // The first call fetches the rules from the hub; the room holds them as current from then on.
+    ask(agent, "req-1", "Write", { file_path: "/work/one.txt", content: "1" });
+    await decisionFor(agent, "req-1");
+    await viewer.next((f) => isEvents(f) && eventsOf(f).some((e) => e.type === "approval-resolved"));
+    ask(agent, "req-2", "Write", { file_path: "/work/two.txt", content: "2" });
+    expect(await decisionFor(agent, "req-2")).toMatchObject({ answer: { behavior: "allow" } });
+    // One step: the request and its rule's decision reach viewers in one frame (one write, one wait on storage).
+    const frame = await viewer.next((f) => isEvents(f) && eventsOf(f).some((e) => e.type === "approval-requested" && JSON.stringify(e).includes("two.txt")));
+    expect(eventsOf(frame).map((e) => e.type)).toEqual(expect.arrayContaining(["approval-requested", "approval-resolved"]));
+  });
+
   it("a deny rule resolves the call with its message; an ask waits for a person", async () => {
     const seed = await seedWorkspace("rules-room-deny");
     await api("/api/rules", seed.userToken, { method: "PUT", json: { source: RULES } });
