@@ -467,7 +467,8 @@ describe("rule verdicts", () => {
   });
 
   it("a verdict that comes with the request decides it in the same step: requested and resolved together", () => {
-    const request = ev({ type: "approval-request", requestId: "req-5", toolName: "Write", input: { file_path: "/work/a" } });
+    const event: AgentEvent = { type: "approval-request", requestId: "req-5", toolName: "Write", input: { file_path: "/work/a" } };
+    const request = { type: "agent-event" as const, envelope: { id: "ev-req-5", at: 0, event }, inputSha256: canonicalSha256(event.input) };
     const { state, effects } = run(running(), [{ ...request, verdict: allow }]);
     const rec = Object.values(state.approvals)[0]!;
     expect(rec).toMatchObject({ status: "approved", via: "rule" });
