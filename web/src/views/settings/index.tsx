@@ -1,9 +1,10 @@
-/** Settings: members and invitations, API tokens, and (for admins) the audit log and single sign-on, as tabs. */
+/** Settings: members and invitations, API tokens, approval rules, and (for admins) the audit log and single sign-on, as tabs. */
 import { Link, Route, Switch, useLocation } from "wouter";
 import { atLeast, me as meStore } from "../../live/me";
 import { useStore } from "../../state/store";
 import { AuditView } from "./audit";
 import { MembersView } from "./members";
+import { RulesView } from "./rules";
 import { SsoView } from "./sso";
 import { TokensView } from "./tokens";
 
@@ -13,6 +14,7 @@ export function SettingsView() {
   const tabs = [
     { href: "/settings/members", label: "Members" },
     { href: "/settings/tokens", label: "Tokens" },
+    { href: "/settings/rules", label: "Approval rules" },
     ...(atLeast(me, "admin")
       ? [
           { href: "/settings/audit", label: "Audit log" },
@@ -32,6 +34,7 @@ export function SettingsView() {
       <Switch>
         <Route path="/settings/members" component={MembersView} />
         <Route path="/settings/tokens" component={TokensView} />
+        <Route path="/settings/rules" component={RulesView} />
         <Route path="/settings/audit" component={AuditView} />
         <Route path="/settings/sso" component={SsoView} />
         <Route>
