@@ -4,7 +4,7 @@
  * does (worker/pipelines/yaml.ts, which web/ may not import), and appends a proposed rule to the
  * text without losing the comments around it ("always allow this").
  */
-import { isMap, isNode, isSeq, LineCounter, parseDocument, type Document } from "yaml";
+import { isMap, isNode, isSeq, LineCounter, parseDocument, stringify, type Document } from "yaml";
 import { RuleSet, type RuleInput } from "../../../worker/protocol/rules";
 
 export interface RuleIssue {
@@ -78,4 +78,9 @@ export function appendRule(source: string, rule: RuleInput): string {
     list.items.push(node);
   } else doc.set("rules", doc.createNode([rule]));
   return doc.toString({ lineWidth: 0 });
+}
+
+/** One rule as the YAML list item it becomes in the set, for showing a proposal before it is added. */
+export function ruleYaml(rule: RuleInput): string {
+  return stringify([rule], { lineWidth: 0 });
 }
