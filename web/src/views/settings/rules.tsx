@@ -118,7 +118,8 @@ export function RulesView() {
           setText(v);
           setReplay(null);
         }}
-        readOnly={!canWrite}
+        // Editable once loaded: an edit must know the version it was made on.
+        readOnly={!canWrite || current === null}
         rows={Math.min(30, Math.max(8, text.split("\n").length + 1))}
         aria-invalid={!check.ok}
         aria-describedby="rules-check"
