@@ -59,7 +59,7 @@ describe("approval rules in the browser", () => {
     await card.waitFor();
     await card.getByRole("button", { name: "Always allow…" }).click();
     const proposed = card.getByTestId("proposed-rule");
-    expect(await proposed.textContent()).toContain(`path: ${join(cwd, "hello.txt")}`);
+    await eventually(async () => expect(await proposed.textContent()).toContain(`path: ${join(cwd, "hello.txt")}`));
     expect(existsSync(join(cwd, "hello.txt"))).toBe(false);
 
     await card.getByRole("button", { name: "Add rule and approve" }).click();

@@ -14,7 +14,6 @@ import { decide } from "../live/decide";
 import { toast } from "../live/toasts";
 import { approvalTiming } from "../state/approval-timing";
 import { checkToolInput } from "../state/json-check";
-import { appendRule, ruleYaml } from "../state/rules-source";
 import { ToolInputView } from "./tools";
 
 /** The clock, re-read every `ms` so relative times ("asked 5m ago") stay true on an open screen. */
@@ -49,6 +48,8 @@ export const ApprovalCard = forwardRef<ApprovalCardHandle, ApprovalCardProps>(fu
 ) {
   const [mode, setMode] = useState<"idle" | "deny" | "edit" | "always">("idle");
   const [adding, setAdding] = useState(false);
+  // The YAML module loads when "Always allow…" is opened, not with every card.
+  const [shownRule, setShownRule] = useState<string | null>(null);
   // Proposed once per card: the rule id carries the time it was offered.
   const proposal = useMemo(() => proposeRule({ ...a, cwd: cwd ?? null }, Date.now()), [a, cwd]);
   const [comment, setComment] = useState("");
@@ -75,7 +76,7 @@ export const ApprovalCard = forwardRef<ApprovalCardHandle, ApprovalCardProps>(fu
     if (!proposal.ok) return;
     setAdding(true);
     try {
-      const cur = await api.getRules();
+      const [{ appendRule }, cur] = await Promise.all([import("../state/rules-source"), api.getRules()]);
       const saved = await api.putRules(appendRule(cur.source, proposal.rule), cur.version);
       toast(`Added rule ${proposal.rule.id} (rules version ${saved.version}).`);
       await decide(a, { decision: "approve" });
@@ -145,7 +146,13 @@ export const ApprovalCard = forwardRef<ApprovalCardHandle, ApprovalCardProps>(fu
             Edit input…
           </button>
           {proposal.ok ? (
-            <button type="button" onClick={() => setMode("always")}>
+            <button
+              type="button"
+              onClick={() => {
+                setMode("always");
+                void import("../state/rules-source").then((m) => setShownRule(m.ruleYaml(proposal.rule)));
+              }}
+            >
               Always allow…
             </button>
           ) : null}
@@ -155,7 +162,7 @@ export const ApprovalCard = forwardRef<ApprovalCardHandle, ApprovalCardProps>(fu
         <div className="always-form" role="group" aria-label="Always allow this">
           <p>{proposal.summary}. This rule is added to the workspace's approval rules:</p>
           <pre className="code-input" data-testid="proposed-rule">
-            {ruleYaml(proposal.rule)}
+            {shownRule ?? "…"}
           </pre>
           <div className="actions">
             <button type="button" className="approve" disabled={adding} onClick={() => void addRuleAndApprove()}>

@@ -1,12 +1,15 @@
 /** Settings: members and invitations, API tokens, approval rules, and (for admins) the audit log and single sign-on, as tabs. */
+import { lazy } from "react";
 import { Link, Route, Switch, useLocation } from "wouter";
 import { atLeast, me as meStore } from "../../live/me";
 import { useStore } from "../../state/store";
 import { AuditView } from "./audit";
 import { MembersView } from "./members";
-import { RulesView } from "./rules";
 import { SsoView } from "./sso";
 import { TokensView } from "./tokens";
+
+/** Loaded on first visit: it brings the YAML parser, which no other screen needs. */
+const RulesView = lazy(() => import("./rules").then((m) => ({ default: m.RulesView })));
 
 export function SettingsView() {
   const me = useStore(meStore);
