@@ -159,7 +159,7 @@ export const ApprovalCard = forwardRef<ApprovalCardHandle, ApprovalCardProps>(fu
         </div>
       ) : null}
       {pending && mode === "always" && proposal.ok ? (
-        <div className="always-form" role="group" aria-label="Always allow this">
+        <section className="always-form" aria-label="Always allow this">
           <p>{proposal.summary}. This rule is added to the workspace's approval rules:</p>
           <pre className="code-input" data-testid="proposed-rule">
             {shownRule ?? "…"}
@@ -172,7 +172,7 @@ export const ApprovalCard = forwardRef<ApprovalCardHandle, ApprovalCardProps>(fu
               Cancel
             </button>
           </div>
-        </div>
+        </section>
       ) : null}
       {pending && mode === "deny" ? (
         <form
