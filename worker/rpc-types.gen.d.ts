@@ -90,7 +90,7 @@ export declare const rpcShape: {
                     query: {
                         status?: string | undefined;
                         agent?: string | undefined;
-                        archived?: "true" | "false" | "all" | undefined;
+                        archived?: "all" | "true" | "false" | undefined;
                         q?: string | undefined;
                         limit?: unknown;
                         cursor?: string | undefined;
@@ -176,6 +176,8 @@ export declare const rpcShape: {
                         } | null;
                         pipelineRunId?: string | null | undefined;
                         pipelineStepId?: string | null | undefined;
+                        requiresUserInteraction?: boolean | undefined;
+                        suppressAlwaysAllowRule?: boolean | undefined;
                     }[];
                 };
                 outputFormat: "json";
@@ -2195,6 +2197,8 @@ export declare const rpcShape: {
                         } | null;
                         pipelineRunId?: string | null | undefined;
                         pipelineStepId?: string | null | undefined;
+                        requiresUserInteraction?: boolean | undefined;
+                        suppressAlwaysAllowRule?: boolean | undefined;
                     };
                     outputFormat: "json";
                     status: 200;
@@ -2249,6 +2253,8 @@ export declare const rpcShape: {
                             } | null;
                             pipelineRunId?: string | null | undefined;
                             pipelineStepId?: string | null | undefined;
+                            requiresUserInteraction?: boolean | undefined;
+                            suppressAlwaysAllowRule?: boolean | undefined;
                         };
                         outputFormat: "json";
                         status: 200;
@@ -2457,6 +2463,8 @@ export declare const rpcShape: {
                                     } | null;
                                     pipelineRunId?: string | null | undefined;
                                     pipelineStepId?: string | null | undefined;
+                                    requiresUserInteraction?: boolean | undefined;
+                                    suppressAlwaysAllowRule?: boolean | undefined;
                                 };
                             } | {
                                 seq: number;
@@ -2472,6 +2480,11 @@ export declare const rpcShape: {
                                         [x: string]: import("hono/utils/types").JSONValue;
                                     } | null;
                                 } | null;
+                                rule?: {
+                                    index: number;
+                                    id: string | null;
+                                    version: number | null;
+                                } | undefined;
                             } | {
                                 seq: number;
                                 at: number;
@@ -2856,6 +2869,8 @@ export declare const rpcShape: {
                                     } | null;
                                     pipelineRunId?: string | null | undefined;
                                     pipelineStepId?: string | null | undefined;
+                                    requiresUserInteraction?: boolean | undefined;
+                                    suppressAlwaysAllowRule?: boolean | undefined;
                                 };
                                 outputFormat: "json";
                                 status: 200;

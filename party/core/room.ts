@@ -423,7 +423,7 @@ function describeOutcome(kind: string, error: string | undefined, interruptedBy:
 }
 
 function stripInternal(rec: ApprovalRecord): Approval {
-  const { requestId: _r, runId: _run, agentInput: _clear, editSha256: _edit, requiresUserInteraction: _ui, suppressAlwaysAllowRule: _aa, ...approval } = rec;
+  const { requestId: _r, runId: _run, agentInput: _clear, editSha256: _edit, ...approval } = rec;
   return approval;
 }
 

@@ -82,6 +82,7 @@ const SCREENS: Record<string, Screen> = {
   "/settings/tokens": { url: () => "/settings/tokens", ready: "main table" },
   "/settings/audit": { url: () => "/settings/audit", ready: 'table[aria-label="Audit entries"]' },
   "/settings/sso": { url: () => "/settings/sso", ready: "main h1" },
+  "/settings/rules": { url: () => "/settings/rules", ready: '[data-testid="rules-check"]' },
   "/": { url: () => "/", ready: "tr[data-session]" },
 };
 

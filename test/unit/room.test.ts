@@ -492,3 +492,21 @@ describe("rule verdicts", () => {
     expect(run(needsPerson, [{ type: "rule-verdict", approvalId: id9, verdict: deny }]).state.approvals[id9]?.status).toBe("denied");
   });
 });
+
+describe("the public approval", () => {
+  it('carries the SDK\'s flags, so a card never offers "always allow" where the SDK forbids it', () => {
+    const s = run(running(), [
+      ev({
+        type: "approval-request",
+        requestId: "req-7",
+        toolName: "Write",
+        input: { file_path: "a" },
+        requiresUserInteraction: true,
+        suppressAlwaysAllowRule: true,
+      }),
+    ]).state;
+    const pub = toPublicApproval(Object.values(s.approvals)[0]!);
+    expect(pub).toMatchObject({ requiresUserInteraction: true, suppressAlwaysAllowRule: true });
+    expect(pub).not.toHaveProperty("requestId");
+  });
+});

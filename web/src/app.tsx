@@ -147,6 +147,7 @@ function Shell({ me, onSignOut }: { me: Me; onSignOut(): void }) {
       { id: "theme-system", label: "Theme: system", run: () => setTheme("system") },
       { id: "members", label: "Settings: members and invitations", run: () => navigate("/settings/members") },
       { id: "tokens", label: "Settings: API tokens", run: () => navigate("/settings/tokens") },
+      { id: "rules", label: "Settings: approval rules", run: () => navigate("/settings/rules") },
       { id: "audit", label: "Settings: audit log", run: () => navigate("/settings/audit") },
       { id: "signout", label: "Sign out", run: onSignOut },
     ];

@@ -34,6 +34,9 @@ export const Approval = z.object({
   /** Set when the session runs a pipeline step, so the inbox can label it "pipeline run · step". */
   pipelineRunId: z.string().nullable().optional(),
   pipelineStepId: z.string().nullable().optional(),
+  /** The SDK's flags on the permission request: no rule ever allows such a call, and no card offers "always allow" for it. */
+  requiresUserInteraction: z.boolean().optional(),
+  suppressAlwaysAllowRule: z.boolean().optional(),
 });
 export type Approval = z.infer<typeof Approval>;
 

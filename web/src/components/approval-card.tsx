@@ -3,10 +3,15 @@
  * an edited input (a monospace editor checked as you type). Keyboard: `a` and `d` act on the focused
  * card (wired by the view). Used by the session view and the inbox; on a phone each action is one tap
  * with a large target. It says how long the request has waited, when it expires, and on which machine.
+ * "Always allow…" shows the narrowest rule for the call and, once confirmed, adds it to the rule set
+ * (on the version it read) and approves.
  */
 import { forwardRef, useEffect, useId, useImperativeHandle, useMemo, useRef, useState } from "react";
 import type { Approval } from "../../../worker/protocol/approval";
+import { proposeRule } from "../../../worker/protocol/rule-proposal";
+import { api } from "../live/api";
 import { decide } from "../live/decide";
+import { toast } from "../live/toasts";
 import { approvalTiming } from "../state/approval-timing";
 import { checkToolInput } from "../state/json-check";
 import { ToolInputView } from "./tools";
@@ -31,12 +36,22 @@ export interface ApprovalCardProps {
   title?: string;
   /** The machine the session runs on (the inbox names it; the session view already does). */
   machine?: string | null;
+  /** The session's working directory: a proposed Bash rule is limited to it (none is offered without it). */
+  cwd?: string | null;
   focused?: boolean;
   onOpen?: () => void;
 }
 
-export const ApprovalCard = forwardRef<ApprovalCardHandle, ApprovalCardProps>(function ApprovalCard({ approval: a, title, machine, focused, onOpen }, ref) {
-  const [mode, setMode] = useState<"idle" | "deny" | "edit">("idle");
+export const ApprovalCard = forwardRef<ApprovalCardHandle, ApprovalCardProps>(function ApprovalCard(
+  { approval: a, title, machine, cwd, focused, onOpen },
+  ref,
+) {
+  const [mode, setMode] = useState<"idle" | "deny" | "edit" | "always">("idle");
+  const [adding, setAdding] = useState(false);
+  // The YAML module loads when "Always allow…" is opened, not with every card.
+  const [shownRule, setShownRule] = useState<string | null>(null);
+  // Proposed once per card: the rule id carries the time it was offered.
+  const proposal = useMemo(() => proposeRule({ ...a, cwd: cwd ?? null }, Date.now()), [a, cwd]);
   const [comment, setComment] = useState("");
   const [edited, setEdited] = useState(() => JSON.stringify(a.input, null, 2));
   const check = useMemo(() => checkToolInput(edited), [edited]);
@@ -56,6 +71,20 @@ export const ApprovalCard = forwardRef<ApprovalCardHandle, ApprovalCardProps>(fu
   const submitDeny = () => {
     if (!comment.trim()) return;
     void decide(a, { decision: "deny", comment: comment.trim() });
+  };
+  const addRuleAndApprove = async () => {
+    if (!proposal.ok) return;
+    setAdding(true);
+    try {
+      const [{ appendRule }, cur] = await Promise.all([import("../state/rules-source"), api.getRules()]);
+      const saved = await api.putRules(appendRule(cur.source, proposal.rule), cur.version);
+      toast(`Added rule ${proposal.rule.id} (rules version ${saved.version}).`);
+      await decide(a, { decision: "approve" });
+    } catch (e) {
+      toast(`Could not add the rule: ${(e as Error).message}`, "error");
+    } finally {
+      setAdding(false);
+    }
   };
   const submitEdit = () => {
     if (check.ok) void decide(a, { decision: "approve", updatedInput: check.value });
@@ -116,7 +145,34 @@ export const ApprovalCard = forwardRef<ApprovalCardHandle, ApprovalCardProps>(fu
           <button type="button" onClick={() => setMode("edit")}>
             Edit input…
           </button>
+          {proposal.ok ? (
+            <button
+              type="button"
+              onClick={() => {
+                setMode("always");
+                void import("../state/rules-source").then((m) => setShownRule(m.ruleYaml(proposal.rule)));
+              }}
+            >
+              Always allow…
+            </button>
+          ) : null}
         </div>
+      ) : null}
+      {pending && mode === "always" && proposal.ok ? (
+        <section className="always-form" aria-label="Always allow this">
+          <p>{proposal.summary}. This rule is added to the workspace's approval rules:</p>
+          <pre className="code-input" data-testid="proposed-rule">
+            {shownRule ?? "…"}
+          </pre>
+          <div className="actions">
+            <button type="button" className="approve" disabled={adding} onClick={() => void addRuleAndApprove()}>
+              Add rule and approve
+            </button>
+            <button type="button" onClick={() => setMode("idle")}>
+              Cancel
+            </button>
+          </div>
+        </section>
       ) : null}
       {pending && mode === "deny" ? (
         <form

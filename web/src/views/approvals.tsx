@@ -44,6 +44,7 @@ export function ApprovalsView() {
                 focused={i === focus}
                 title={state.sessions.get(a.sessionId)?.title ?? a.sessionId}
                 machine={state.sessions.get(a.sessionId)?.agentName ?? null}
+                cwd={state.sessions.get(a.sessionId)?.cwd ?? null}
                 onOpen={() => navigate(`/sessions/${a.sessionId}`)}
               />
             </li>

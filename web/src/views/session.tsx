@@ -237,7 +237,7 @@ function SessionPage({ id, live }: { id: string; live: SessionLive }) {
       {pending.length ? (
         <div className="pending-approvals" aria-label="Waiting for your decision">
           {pending.map((a, i) => (
-            <ApprovalCard key={a.id} approval={a} ref={i === 0 ? firstPending : undefined} focused={i === 0} />
+            <ApprovalCard key={a.id} approval={a} cwd={s.cwd} ref={i === 0 ? firstPending : undefined} focused={i === 0} />
           ))}
         </div>
       ) : null}
@@ -271,7 +271,7 @@ function SessionPage({ id, live }: { id: string; live: SessionLive }) {
                   item.approval.status === "pending" ? (
                     <div className="event">Waiting for approval of {item.approval.toolName} (above)</div>
                   ) : (
-                    <ApprovalCard approval={item.approval} />
+                    <ApprovalCard approval={item.approval} cwd={s?.cwd ?? null} />
                   )
                 ) : (
                   <ItemView item={item} />

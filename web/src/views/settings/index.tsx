@@ -1,4 +1,5 @@
-/** Settings: members and invitations, API tokens, and (for admins) the audit log and single sign-on, as tabs. */
+/** Settings: members and invitations, API tokens, approval rules, and (for admins) the audit log and single sign-on, as tabs. */
+import { lazy } from "react";
 import { Link, Route, Switch, useLocation } from "wouter";
 import { atLeast, me as meStore } from "../../live/me";
 import { useStore } from "../../state/store";
@@ -7,12 +8,16 @@ import { MembersView } from "./members";
 import { SsoView } from "./sso";
 import { TokensView } from "./tokens";
 
+/** Loaded on first visit: it brings the YAML parser, which no other screen needs. */
+const RulesView = lazy(() => import("./rules").then((m) => ({ default: m.RulesView })));
+
 export function SettingsView() {
   const me = useStore(meStore);
   const [location] = useLocation();
   const tabs = [
     { href: "/settings/members", label: "Members" },
     { href: "/settings/tokens", label: "Tokens" },
+    { href: "/settings/rules", label: "Approval rules" },
     ...(atLeast(me, "admin")
       ? [
           { href: "/settings/audit", label: "Audit log" },
@@ -32,6 +37,7 @@ export function SettingsView() {
       <Switch>
         <Route path="/settings/members" component={MembersView} />
         <Route path="/settings/tokens" component={TokensView} />
+        <Route path="/settings/rules" component={RulesView} />
         <Route path="/settings/audit" component={AuditView} />
         <Route path="/settings/sso" component={SsoView} />
         <Route>
