@@ -90,7 +90,7 @@ export declare const rpcShape: {
                     query: {
                         status?: string | undefined;
                         agent?: string | undefined;
-                        archived?: "true" | "false" | "all" | undefined;
+                        archived?: "all" | "true" | "false" | undefined;
                         q?: string | undefined;
                         limit?: unknown;
                         cursor?: string | undefined;
@@ -744,6 +744,25 @@ export declare const rpcShape: {
     };
 } & {
     api: {
+        "approver-groups": import("hono/client").ClientRequest<string, "/api/approver-groups", {
+            $get: {
+                input: {};
+                output: {
+                    groups: {
+                        name: string;
+                        members: string[];
+                        roles: ("owner" | "admin" | "member" | "viewer")[];
+                        updatedBy: string;
+                        updatedAt: number;
+                    }[];
+                };
+                outputFormat: "json";
+                status: 200;
+            };
+        }>;
+    };
+} & {
+    api: {
         echo: import("hono/client").ClientRequest<string, "/api/echo", {
             $get: {
                 input: {};
@@ -752,6 +771,46 @@ export declare const rpcShape: {
                 status: import("hono/utils/http-status").StatusCode;
             };
         }>;
+    };
+} & {
+    api: {
+        "approver-groups": {
+            ":name": import("hono/client").ClientRequest<string, "/api/approver-groups/:name", {
+                $put: {
+                    input: {
+                        param: {
+                            name: string;
+                        };
+                    } & {
+                        json: {
+                            members?: string[] | undefined;
+                            roles?: ("owner" | "admin" | "member" | "viewer")[] | undefined;
+                        };
+                    };
+                    output: {
+                        name: string;
+                        members: string[];
+                        roles: ("owner" | "admin" | "member" | "viewer")[];
+                        updatedBy: string;
+                        updatedAt: number;
+                    };
+                    outputFormat: "json";
+                    status: 200;
+                };
+                $delete: {
+                    input: {
+                        param: {
+                            name: string;
+                        };
+                    };
+                    output: {
+                        deleted: boolean;
+                    };
+                    outputFormat: "json";
+                    status: 200;
+                };
+            }>;
+        };
     };
 } & {
     api: {
@@ -2472,6 +2531,11 @@ export declare const rpcShape: {
                                         [x: string]: import("hono/utils/types").JSONValue;
                                     } | null;
                                 } | null;
+                                rule?: {
+                                    index: number;
+                                    id: string | null;
+                                    version: number | null;
+                                } | undefined;
                             } | {
                                 seq: number;
                                 at: number;

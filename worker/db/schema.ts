@@ -259,6 +259,22 @@ export const ruleSetVersions = sqliteTable(
 );
 
 /** Signed checkpoints of a workspace's chain head (HMAC with a key kept outside D1). */
+/** Named sets of members and workspace roles a rule's `ask` routes a call to (`decide_by: group:<name>`). */
+export const approverGroups = sqliteTable(
+  "approver_groups",
+  {
+    workspaceId: text()
+      .notNull()
+      .references(() => workspaces.id),
+    name: text().notNull(),
+    members: text({ mode: "json" }).$type<string[]>().notNull(),
+    roles: text({ mode: "json" }).$type<("owner" | "admin" | "member" | "viewer")[]>().notNull(),
+    updatedBy: text().notNull(),
+    updatedAt: integer().notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.workspaceId, t.name] })],
+);
+
 export const auditCheckpoints = sqliteTable(
   "audit_checkpoints",
   {
