@@ -10,3 +10,6 @@ CREATE TABLE `approver_groups` (
 	PRIMARY KEY(`workspace_id`, `name`),
 	FOREIGN KEY (`workspace_id`) REFERENCES `workspaces`(`id`) ON UPDATE no action ON DELETE no action
 );
+--> statement-breakpoint
+-- Who may decide a routed call (eligible user ids, quorum, approvals so far), mirrored for the inbox.
+ALTER TABLE `approvals` ADD `routing` text;

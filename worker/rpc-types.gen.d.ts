@@ -162,12 +162,12 @@ export declare const rpcShape: {
                             } | null;
                         };
                         inputSha256: string;
-                        status: "pending" | "approved" | "denied" | "cancelled" | "expired";
+                        status: "pending" | "approved" | "denied" | "expired" | "cancelled";
                         createdAt: number;
                         expiresAt: number;
                         decidedAt: number | null;
                         decidedBy: string | null;
-                        via: "rule" | "system" | "human" | "timeout" | null;
+                        via: "rule" | "human" | "timeout" | "system" | null;
                         comment: string | null;
                         updatedInput: {
                             [x: string]: string | number | boolean | import("hono/utils/types").JSONValue[] | {
@@ -176,6 +176,18 @@ export declare const rpcShape: {
                         } | null;
                         pipelineRunId?: string | null | undefined;
                         pipelineStepId?: string | null | undefined;
+                        routing?: {
+                            decideBy: string;
+                            rule: string;
+                            label: string;
+                            eligible: string[] | null;
+                            quorum: number;
+                            approvals: {
+                                userId: string;
+                                by: string;
+                                at: number;
+                            }[];
+                        } | null | undefined;
                     }[];
                 };
                 outputFormat: "json";
@@ -382,7 +394,7 @@ export declare const rpcShape: {
                         seq: number;
                         at: number;
                         actor: string;
-                        actorKind: "user" | "agent" | "system";
+                        actorKind: "system" | "user" | "agent";
                         via: string;
                         action: string;
                         target: string;
@@ -697,6 +709,8 @@ export declare const rpcShape: {
                                 pipeline?: string | undefined;
                                 directory?: string | undefined;
                             } | undefined;
+                            decide_by?: string | undefined;
+                            quorum?: number | undefined;
                         }[];
                     };
                     source: string;
@@ -731,6 +745,8 @@ export declare const rpcShape: {
                                 pipeline?: string | undefined;
                                 directory?: string | undefined;
                             } | undefined;
+                            decide_by?: string | undefined;
+                            quorum?: number | undefined;
                         }[];
                     };
                     source: string;
@@ -841,6 +857,8 @@ export declare const rpcShape: {
                                         pipeline?: string | undefined;
                                         directory?: string | undefined;
                                     } | undefined;
+                                    decide_by?: string | undefined;
+                                    quorum?: number | undefined;
                                 }[];
                             };
                             source: string;
@@ -882,6 +900,10 @@ export declare const rpcShape: {
                         } | null;
                         message: string | null;
                         reason: string;
+                        route?: {
+                            decideBy: string;
+                            quorum: number;
+                        } | undefined;
                     };
                     outputFormat: "json";
                     status: 200;
@@ -929,6 +951,10 @@ export declare const rpcShape: {
                                 } | null;
                                 message: string | null;
                                 reason: string;
+                                route?: {
+                                    decideBy: string;
+                                    quorum: number;
+                                } | undefined;
                             };
                             actual: {
                                 status: string;
@@ -952,6 +978,10 @@ export declare const rpcShape: {
                                 } | null;
                                 message: string | null;
                                 reason: string;
+                                route?: {
+                                    decideBy: string;
+                                    quorum: number;
+                                } | undefined;
                             };
                             actual: {
                                 status: string;
@@ -975,6 +1005,10 @@ export declare const rpcShape: {
                                 } | null;
                                 message: string | null;
                                 reason: string;
+                                route?: {
+                                    decideBy: string;
+                                    quorum: number;
+                                } | undefined;
                             };
                             actual: {
                                 status: string;
@@ -1039,7 +1073,7 @@ export declare const rpcShape: {
                         id: string;
                         workspaceId: string;
                         name: string;
-                        status: "running" | "succeeded" | "failed" | "cancelled";
+                        status: "cancelled" | "running" | "succeeded" | "failed";
                         statusReason: string;
                         createdBy: string;
                         params: {
@@ -1049,7 +1083,7 @@ export declare const rpcShape: {
                             id: string;
                             name: string;
                             needs: string[];
-                            status: "pending" | "running" | "succeeded" | "failed" | "cancelled" | "queued" | "retrying" | "skipped";
+                            status: "pending" | "cancelled" | "running" | "succeeded" | "failed" | "queued" | "retrying" | "skipped";
                             statusReason: string;
                             attempts: number;
                             maxAttempts: number;
@@ -1080,7 +1114,7 @@ export declare const rpcShape: {
                 $get: {
                     input: {
                         query: {
-                            status?: "running" | "succeeded" | "failed" | "cancelled" | undefined;
+                            status?: "cancelled" | "running" | "succeeded" | "failed" | undefined;
                             limit?: unknown;
                         };
                     };
@@ -1089,7 +1123,7 @@ export declare const rpcShape: {
                             id: string;
                             workspaceId: string;
                             name: string;
-                            status: "running" | "succeeded" | "failed" | "cancelled";
+                            status: "cancelled" | "running" | "succeeded" | "failed";
                             statusReason: string;
                             createdBy: string;
                             params: {
@@ -1099,7 +1133,7 @@ export declare const rpcShape: {
                                 id: string;
                                 name: string;
                                 needs: string[];
-                                status: "pending" | "running" | "succeeded" | "failed" | "cancelled" | "queued" | "retrying" | "skipped";
+                                status: "pending" | "cancelled" | "running" | "succeeded" | "failed" | "queued" | "retrying" | "skipped";
                                 statusReason: string;
                                 attempts: number;
                                 maxAttempts: number;
@@ -1146,7 +1180,7 @@ export declare const rpcShape: {
                             id: string;
                             workspaceId: string;
                             name: string;
-                            status: "running" | "succeeded" | "failed" | "cancelled";
+                            status: "cancelled" | "running" | "succeeded" | "failed";
                             statusReason: string;
                             createdBy: string;
                             params: {
@@ -1156,7 +1190,7 @@ export declare const rpcShape: {
                                 id: string;
                                 name: string;
                                 needs: string[];
-                                status: "pending" | "running" | "succeeded" | "failed" | "cancelled" | "queued" | "retrying" | "skipped";
+                                status: "pending" | "cancelled" | "running" | "succeeded" | "failed" | "queued" | "retrying" | "skipped";
                                 statusReason: string;
                                 attempts: number;
                                 maxAttempts: number;
@@ -1204,7 +1238,7 @@ export declare const rpcShape: {
                                 id: string;
                                 workspaceId: string;
                                 name: string;
-                                status: "running" | "succeeded" | "failed" | "cancelled";
+                                status: "cancelled" | "running" | "succeeded" | "failed";
                                 statusReason: string;
                                 createdBy: string;
                                 params: {
@@ -1214,7 +1248,7 @@ export declare const rpcShape: {
                                     id: string;
                                     name: string;
                                     needs: string[];
-                                    status: "pending" | "running" | "succeeded" | "failed" | "cancelled" | "queued" | "retrying" | "skipped";
+                                    status: "pending" | "cancelled" | "running" | "succeeded" | "failed" | "queued" | "retrying" | "skipped";
                                     statusReason: string;
                                     attempts: number;
                                     maxAttempts: number;
@@ -1263,7 +1297,7 @@ export declare const rpcShape: {
                                 id: string;
                                 workspaceId: string;
                                 name: string;
-                                status: "running" | "succeeded" | "failed" | "cancelled";
+                                status: "cancelled" | "running" | "succeeded" | "failed";
                                 statusReason: string;
                                 createdBy: string;
                                 params: {
@@ -1273,7 +1307,7 @@ export declare const rpcShape: {
                                     id: string;
                                     name: string;
                                     needs: string[];
-                                    status: "pending" | "running" | "succeeded" | "failed" | "cancelled" | "queued" | "retrying" | "skipped";
+                                    status: "pending" | "cancelled" | "running" | "succeeded" | "failed" | "queued" | "retrying" | "skipped";
                                     statusReason: string;
                                     attempts: number;
                                     maxAttempts: number;
@@ -2240,12 +2274,12 @@ export declare const rpcShape: {
                             } | null;
                         };
                         inputSha256: string;
-                        status: "pending" | "approved" | "denied" | "cancelled" | "expired";
+                        status: "pending" | "approved" | "denied" | "expired" | "cancelled";
                         createdAt: number;
                         expiresAt: number;
                         decidedAt: number | null;
                         decidedBy: string | null;
-                        via: "rule" | "system" | "human" | "timeout" | null;
+                        via: "rule" | "human" | "timeout" | "system" | null;
                         comment: string | null;
                         updatedInput: {
                             [x: string]: string | number | boolean | import("hono/utils/types").JSONValue[] | {
@@ -2254,6 +2288,18 @@ export declare const rpcShape: {
                         } | null;
                         pipelineRunId?: string | null | undefined;
                         pipelineStepId?: string | null | undefined;
+                        routing?: {
+                            decideBy: string;
+                            rule: string;
+                            label: string;
+                            eligible: string[] | null;
+                            quorum: number;
+                            approvals: {
+                                userId: string;
+                                by: string;
+                                at: number;
+                            }[];
+                        } | null | undefined;
                     };
                     outputFormat: "json";
                     status: 200;
@@ -2294,12 +2340,12 @@ export declare const rpcShape: {
                                 } | null;
                             };
                             inputSha256: string;
-                            status: "pending" | "approved" | "denied" | "cancelled" | "expired";
+                            status: "pending" | "approved" | "denied" | "expired" | "cancelled";
                             createdAt: number;
                             expiresAt: number;
                             decidedAt: number | null;
                             decidedBy: string | null;
-                            via: "rule" | "system" | "human" | "timeout" | null;
+                            via: "rule" | "human" | "timeout" | "system" | null;
                             comment: string | null;
                             updatedInput: {
                                 [x: string]: string | number | boolean | import("hono/utils/types").JSONValue[] | {
@@ -2308,6 +2354,18 @@ export declare const rpcShape: {
                             } | null;
                             pipelineRunId?: string | null | undefined;
                             pipelineStepId?: string | null | undefined;
+                            routing?: {
+                                decideBy: string;
+                                rule: string;
+                                label: string;
+                                eligible: string[] | null;
+                                quorum: number;
+                                approvals: {
+                                    userId: string;
+                                    by: string;
+                                    at: number;
+                                }[];
+                            } | null | undefined;
                         };
                         outputFormat: "json";
                         status: 200;
@@ -2502,12 +2560,12 @@ export declare const rpcShape: {
                                         } | null;
                                     };
                                     inputSha256: string;
-                                    status: "pending" | "approved" | "denied" | "cancelled" | "expired";
+                                    status: "pending" | "approved" | "denied" | "expired" | "cancelled";
                                     createdAt: number;
                                     expiresAt: number;
                                     decidedAt: number | null;
                                     decidedBy: string | null;
-                                    via: "rule" | "system" | "human" | "timeout" | null;
+                                    via: "rule" | "human" | "timeout" | "system" | null;
                                     comment: string | null;
                                     updatedInput: {
                                         [x: string]: string | number | boolean | import("hono/utils/types").JSONValue[] | {
@@ -2516,14 +2574,26 @@ export declare const rpcShape: {
                                     } | null;
                                     pipelineRunId?: string | null | undefined;
                                     pipelineStepId?: string | null | undefined;
+                                    routing?: {
+                                        decideBy: string;
+                                        rule: string;
+                                        label: string;
+                                        eligible: string[] | null;
+                                        quorum: number;
+                                        approvals: {
+                                            userId: string;
+                                            by: string;
+                                            at: number;
+                                        }[];
+                                    } | null | undefined;
                                 };
                             } | {
                                 seq: number;
                                 at: number;
                                 type: "approval-resolved";
                                 approvalId: string & import("zod").$brand<"aprId">;
-                                status: "pending" | "approved" | "denied" | "cancelled" | "expired";
-                                via: "rule" | "system" | "human" | "timeout";
+                                status: "pending" | "approved" | "denied" | "expired" | "cancelled";
+                                via: "rule" | "human" | "timeout" | "system";
                                 by: string | null;
                                 comment: string | null;
                                 updatedInput: {
@@ -2536,6 +2606,31 @@ export declare const rpcShape: {
                                     id: string | null;
                                     version: number | null;
                                 } | undefined;
+                            } | {
+                                seq: number;
+                                at: number;
+                                type: "approval-routed";
+                                approvalId: string & import("zod").$brand<"aprId">;
+                                routing: {
+                                    decideBy: string;
+                                    rule: string;
+                                    label: string;
+                                    eligible: string[] | null;
+                                    quorum: number;
+                                    approvals: {
+                                        userId: string;
+                                        by: string;
+                                        at: number;
+                                    }[];
+                                };
+                            } | {
+                                seq: number;
+                                at: number;
+                                type: "approval-partial";
+                                approvalId: string & import("zod").$brand<"aprId">;
+                                by: string;
+                                approvals: number;
+                                quorum: number;
                             } | {
                                 seq: number;
                                 at: number;
@@ -2906,12 +3001,12 @@ export declare const rpcShape: {
                                         } | null;
                                     };
                                     inputSha256: string;
-                                    status: "pending" | "approved" | "denied" | "cancelled" | "expired";
+                                    status: "pending" | "approved" | "denied" | "expired" | "cancelled";
                                     createdAt: number;
                                     expiresAt: number;
                                     decidedAt: number | null;
                                     decidedBy: string | null;
-                                    via: "rule" | "system" | "human" | "timeout" | null;
+                                    via: "rule" | "human" | "timeout" | "system" | null;
                                     comment: string | null;
                                     updatedInput: {
                                         [x: string]: string | number | boolean | import("hono/utils/types").JSONValue[] | {
@@ -2920,6 +3015,18 @@ export declare const rpcShape: {
                                     } | null;
                                     pipelineRunId?: string | null | undefined;
                                     pipelineStepId?: string | null | undefined;
+                                    routing?: {
+                                        decideBy: string;
+                                        rule: string;
+                                        label: string;
+                                        eligible: string[] | null;
+                                        quorum: number;
+                                        approvals: {
+                                            userId: string;
+                                            by: string;
+                                            at: number;
+                                        }[];
+                                    } | null | undefined;
                                 };
                                 outputFormat: "json";
                                 status: 200;

@@ -6,6 +6,7 @@
 import { sql } from "drizzle-orm";
 import { blob, index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 import type { RuleSet } from "../protocol/rules";
+import type { ApprovalRouting } from "../protocol/approval";
 
 export const workspaces = sqliteTable("workspaces", {
   id: text().primaryKey(),
@@ -165,6 +166,8 @@ export const approvals = sqliteTable(
     via: text(),
     comment: text(),
     updatedInput: text({ mode: "json" }).$type<Record<string, unknown>>(),
+    /** Who may decide a routed call (ApprovalRouting), so the inbox shows each person what waits for them. */
+    routing: text({ mode: "json" }).$type<ApprovalRouting>(),
   },
   (t) => [index("approvals_workspace_status").on(t.workspaceId, t.status, t.createdAt), index("approvals_session").on(t.sessionId, t.createdAt)],
 );
