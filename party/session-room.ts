@@ -27,15 +27,16 @@ import { canonicalSha256 } from "./hash";
 import { RoomAuthority } from "./room-authority";
 import { RoomOutbox } from "./room-outbox";
 import { RoomRules } from "./room-rules";
+import { resolveRouting } from "./routing-resolve";
 import * as store from "./storage";
 import { errorFrame, parseFrame, safeSend } from "./sockets";
 import { toSummary } from "./summary";
 
 /** A decision with its edit's hash (the step refuses a too-deep edit before any hash is needed). */
-function decideInput(approvalId: string, body: DecisionBody, by: string): RoomInput {
+function decideInput(approvalId: string, body: DecisionBody, by: string, userId: string | null): RoomInput {
   const edit = body.decision === "approve" ? body.updatedInput : undefined;
   const editSha256 = edit && !nestsDeeperThan(edit, MAX_SCRUB_DEPTH) ? canonicalSha256(edit) : undefined;
-  return { type: "decide", approvalId, body, by, ...(editSha256 ? { editSha256 } : {}) };
+  return { type: "decide", approvalId, body, by, userId, ...(editSha256 ? { editSha256 } : {}) };
 }
 
 /** Per socket: its side, and for a viewer the caller as the upgrade route authenticated them (kept current by pushes). */
@@ -171,7 +172,10 @@ export class SessionRoom extends Server<Env> implements SessionRoomRpc {
     if (frame.value.type === "decide" && !(await decisionAllowed(this.env, conn.state.tokenId))) {
       return errorFrame(conn, ref, "RATE_LIMITED", "Too many decisions from this token in the last minute; wait a little and try again.");
     }
-    const r = frame.value.type === "decide" ? this.#apply(decideInput(frame.value.approvalId, frame.value.body, by)) : this.#apply({ type: "interrupt", by });
+    const r =
+      frame.value.type === "decide"
+        ? this.#apply(decideInput(frame.value.approvalId, frame.value.body, by, conn.state.actor.userId))
+        : this.#apply({ type: "interrupt", by });
     if (r.ok) safeSend(conn, { type: "ack", ref } satisfies ServerFrame);
     else errorFrame(conn, ref, r.code, r.message);
   }
@@ -232,14 +236,16 @@ export class SessionRoom extends Server<Env> implements SessionRoomRpc {
     if (!session) return;
     // Rules known current judge at once, in this same turn: no hop before the agent has its answer.
     const cached = this.#rules.cachedVerdict(session, call);
-    if (cached !== undefined) {
+    if (cached !== undefined && !cached?.route) {
       if (cached && cached.decision !== "ask") this.#apply({ type: "rule-verdict", approvalId, verdict: cached });
       return;
     }
-    const judged = this.#rules
-      .verdict(session, call)
-      .then((verdict) => {
-        if (verdict && verdict.decision !== "ask") this.#apply({ type: "rule-verdict", approvalId, verdict });
+    // A routed ask resolves who may decide now (one D1 read), so no decision reads D1.
+    const judged = (cached !== undefined ? Promise.resolve(cached) : this.#rules.verdict(session, call))
+      .then(async (verdict) => {
+        if (!verdict || (verdict.decision === "ask" && !verdict.route)) return;
+        const routing = verdict.route ? await resolveRouting(this.env, session, verdict) : null;
+        this.#apply({ type: "rule-verdict", approvalId, verdict, ...(routing ? { routing } : {}) });
       })
       .catch((e) => console.error(`room ${this.name}: approval rules`, e));
     this.ctx.waitUntil(judged);
@@ -321,8 +327,8 @@ export class SessionRoom extends Server<Env> implements SessionRoomRpc {
   }
 
   /** Answers once the decision is durable with what must follow it, and its delivery has been tried. */
-  async decide(approvalId: string, body: DecisionBody, by: string): Promise<RoomResult<Approval>> {
-    const r = this.#apply(decideInput(approvalId, body, by));
+  async decide(approvalId: string, body: DecisionBody, by: string, userId: string | null = null): Promise<RoomResult<Approval>> {
+    const r = this.#apply(decideInput(approvalId, body, by, userId));
     await this.#outbox.settled();
     return r.ok ? { ok: true as const, value: toPublicApproval(r.approval!) } : r;
   }

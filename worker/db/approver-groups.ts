@@ -6,7 +6,7 @@
 import { and, asc, eq, inArray } from "drizzle-orm";
 import type { ApproverGroup } from "../protocol/approver-groups";
 import type { Db } from "./client";
-import { approverGroups, memberships } from "./schema";
+import { approverGroups, memberships, users } from "./schema";
 
 export async function listApproverGroups(db: Db, workspaceId: string): Promise<ApproverGroup[]> {
   const rows = await db.select().from(approverGroups).where(eq(approverGroups.workspaceId, workspaceId)).orderBy(asc(approverGroups.name));
@@ -57,4 +57,11 @@ export async function groupMemberIds(db: Db, workspaceId: string, g: Pick<Approv
     .filter((r) => named.has(r.userId) || roles.has(r.role))
     .map((r) => r.userId)
     .sort();
+}
+
+/** How people are named to others (email, else name), by id, for "who may decide". */
+export async function displayNames(db: Db, ids: string[]): Promise<Map<string, string>> {
+  if (ids.length === 0) return new Map();
+  const rows = await db.select({ id: users.id, email: users.email, name: users.name }).from(users).where(inArray(users.id, ids));
+  return new Map(rows.map((r) => [r.id, r.email ?? r.name]));
 }
