@@ -27,15 +27,17 @@ import { canonicalSha256 } from "./hash";
 import { RoomAuthority } from "./room-authority";
 import { RoomOutbox } from "./room-outbox";
 import { RoomRules } from "./room-rules";
+import { resolveRouting } from "./routing-resolve";
+import type { RuleVerdict } from "../worker/protocol/rules";
 import * as store from "./storage";
 import { errorFrame, parseFrame, safeSend } from "./sockets";
 import { toSummary } from "./summary";
 
 /** A decision with its edit's hash (the step refuses a too-deep edit before any hash is needed). */
-function decideInput(approvalId: string, body: DecisionBody, by: string): RoomInput {
+function decideInput(approvalId: string, body: DecisionBody, by: string, userId: string | null): RoomInput {
   const edit = body.decision === "approve" ? body.updatedInput : undefined;
   const editSha256 = edit && !nestsDeeperThan(edit, MAX_SCRUB_DEPTH) ? canonicalSha256(edit) : undefined;
-  return { type: "decide", approvalId, body, by, ...(editSha256 ? { editSha256 } : {}) };
+  return { type: "decide", approvalId, body, by, userId, ...(editSha256 ? { editSha256 } : {}) };
 }
 
 /** Per socket: its side, and for a viewer the caller as the upgrade route authenticated them (kept current by pushes). */
@@ -171,7 +173,10 @@ export class SessionRoom extends Server<Env> implements SessionRoomRpc {
     if (frame.value.type === "decide" && !(await decisionAllowed(this.env, conn.state.tokenId))) {
       return errorFrame(conn, ref, "RATE_LIMITED", "Too many decisions from this token in the last minute; wait a little and try again.");
     }
-    const r = frame.value.type === "decide" ? this.#apply(decideInput(frame.value.approvalId, frame.value.body, by)) : this.#apply({ type: "interrupt", by });
+    const r =
+      frame.value.type === "decide"
+        ? this.#apply(decideInput(frame.value.approvalId, frame.value.body, by, conn.state.actor.userId))
+        : this.#apply({ type: "interrupt", by });
     if (r.ok) safeSend(conn, { type: "ack", ref } satisfies ServerFrame);
     else errorFrame(conn, ref, r.code, r.message);
   }
@@ -212,10 +217,12 @@ export class SessionRoom extends Server<Env> implements SessionRoomRpc {
     // A too-deep input is denied by the step without a hash (hashing it would exhaust the stack).
     const inputSha256 = ev.type === "approval-request" && !nestsDeeperThan(ev.input, MAX_SCRUB_DEPTH) ? canonicalSha256(ev.input) : undefined;
     const session = this.#state.session;
-    // Rules known current judge in the request's own step; otherwise they are fetched, then judge (#judge).
+    // Rules known current judge in the request's own step, unless the verdict routes the call (who may
+    // decide is read first); otherwise they are fetched, then judge (#judge).
     const verdict = ev.type === "approval-request" && session ? this.#rules.cachedVerdict(session, ev) : undefined;
-    const r = this.#apply({ type: "agent-event", envelope, ...(inputSha256 ? { inputSha256 } : {}), ...(verdict !== undefined ? { verdict } : {}) }, envelope);
-    if (ev.type === "approval-request" && verdict === undefined && r.ok && r.approval?.status === "pending") this.#judge(r.approval.id, ev);
+    const inStep = verdict !== undefined && !verdict?.route;
+    const r = this.#apply({ type: "agent-event", envelope, ...(inputSha256 ? { inputSha256 } : {}), ...(inStep ? { verdict } : {}) }, envelope);
+    if (ev.type === "approval-request" && !inStep && r.ok && r.approval?.status === "pending") this.#judge(r.approval.id, ev, verdict);
   }
 
   /** A new version of the workspace's rules was saved; false once this session needs no rules any more. */
@@ -230,13 +237,15 @@ export class SessionRoom extends Server<Env> implements SessionRoomRpc {
    * (first decision wins, so a person who answered meanwhile stands); an ask, no rules, or a failure to
    * read them leaves it to a person.
    */
-  #judge(approvalId: string, call: Parameters<RoomRules["verdict"]>[1]): void {
+  #judge(approvalId: string, call: Parameters<RoomRules["verdict"]>[1], known: RuleVerdict | null | undefined): void {
     const session = this.#state.session;
     if (!session) return;
-    const judged = this.#rules
-      .verdict(session, call)
-      .then((verdict) => {
-        if (verdict && verdict.decision !== "ask") this.#apply({ type: "rule-verdict", approvalId, verdict });
+    // A routed ask resolves who may decide first (one D1 read), so no decision reads D1.
+    const judged = (known !== undefined ? Promise.resolve(known) : this.#rules.verdict(session, call))
+      .then(async (verdict) => {
+        if (!verdict || (verdict.decision === "ask" && !verdict.route)) return;
+        const routing = verdict.route ? await resolveRouting(this.env, session, verdict) : null;
+        this.#apply({ type: "rule-verdict", approvalId, verdict, ...(routing ? { routing } : {}) });
       })
       .catch((e) => console.error(`room ${this.name}: approval rules`, e));
     this.ctx.waitUntil(judged);
@@ -318,8 +327,8 @@ export class SessionRoom extends Server<Env> implements SessionRoomRpc {
   }
 
   /** Answers once the decision is durable with what must follow it, and its delivery has been tried. */
-  async decide(approvalId: string, body: DecisionBody, by: string): Promise<RoomResult<Approval>> {
-    const r = this.#apply(decideInput(approvalId, body, by));
+  async decide(approvalId: string, body: DecisionBody, by: string, userId: string | null = null): Promise<RoomResult<Approval>> {
+    const r = this.#apply(decideInput(approvalId, body, by, userId));
     await this.#outbox.settled();
     return r.ok ? { ok: true as const, value: toPublicApproval(r.approval!) } : r;
   }

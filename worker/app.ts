@@ -32,6 +32,7 @@ import { workspace } from "./routes/workspace";
 import { templatesRoutes } from "./routes/templates";
 import { pipelines } from "./routes/pipelines";
 import { rulesRoutes } from "./routes/rules";
+import { approverGroupsRoutes } from "./routes/approver-groups";
 
 const app = router();
 
@@ -77,6 +78,7 @@ const routes = app
   .route("/api/templates", templatesRoutes)
   .route("/api/pipelines", pipelines)
   .route("/api/rules", rulesRoutes)
+  .route("/api/approver-groups", approverGroupsRoutes)
   .route("/api", diagnostics);
 
 // Browser navigations of the provider sign-ins: not JSON, not in the typed client, no bearer token.

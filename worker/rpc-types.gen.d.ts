@@ -162,12 +162,12 @@ export declare const rpcShape: {
                             } | null;
                         };
                         inputSha256: string;
-                        status: "pending" | "approved" | "denied" | "cancelled" | "expired";
+                        status: "pending" | "approved" | "denied" | "expired" | "cancelled";
                         createdAt: number;
                         expiresAt: number;
                         decidedAt: number | null;
                         decidedBy: string | null;
-                        via: "rule" | "system" | "human" | "timeout" | null;
+                        via: "rule" | "human" | "timeout" | "system" | null;
                         comment: string | null;
                         updatedInput: {
                             [x: string]: string | number | boolean | import("hono/utils/types").JSONValue[] | {
@@ -178,6 +178,18 @@ export declare const rpcShape: {
                         pipelineStepId?: string | null | undefined;
                         requiresUserInteraction?: boolean | undefined;
                         suppressAlwaysAllowRule?: boolean | undefined;
+                        routing?: {
+                            decideBy: string;
+                            rule: string;
+                            label: string;
+                            eligible: string[] | null;
+                            quorum: number;
+                            approvals: {
+                                userId: string;
+                                by: string;
+                                at: number;
+                            }[];
+                        } | null | undefined;
                     }[];
                 };
                 outputFormat: "json";
@@ -384,7 +396,7 @@ export declare const rpcShape: {
                         seq: number;
                         at: number;
                         actor: string;
-                        actorKind: "user" | "agent" | "system";
+                        actorKind: "system" | "user" | "agent";
                         via: string;
                         action: string;
                         target: string;
@@ -699,6 +711,8 @@ export declare const rpcShape: {
                                 pipeline?: string | undefined;
                                 directory?: string | undefined;
                             } | undefined;
+                            decide_by?: string | undefined;
+                            quorum?: number | undefined;
                         }[];
                     };
                     source: string;
@@ -733,11 +747,32 @@ export declare const rpcShape: {
                                 pipeline?: string | undefined;
                                 directory?: string | undefined;
                             } | undefined;
+                            decide_by?: string | undefined;
+                            quorum?: number | undefined;
                         }[];
                     };
                     source: string;
                     authorId: string | null;
                     createdAt: number;
+                };
+                outputFormat: "json";
+                status: 200;
+            };
+        }>;
+    };
+} & {
+    api: {
+        "approver-groups": import("hono/client").ClientRequest<string, "/api/approver-groups", {
+            $get: {
+                input: {};
+                output: {
+                    groups: {
+                        name: string;
+                        members: string[];
+                        roles: ("owner" | "admin" | "member" | "viewer")[];
+                        updatedBy: string;
+                        updatedAt: number;
+                    }[];
                 };
                 outputFormat: "json";
                 status: 200;
@@ -754,6 +789,46 @@ export declare const rpcShape: {
                 status: import("hono/utils/http-status").StatusCode;
             };
         }>;
+    };
+} & {
+    api: {
+        "approver-groups": {
+            ":name": import("hono/client").ClientRequest<string, "/api/approver-groups/:name", {
+                $put: {
+                    input: {
+                        param: {
+                            name: string;
+                        };
+                    } & {
+                        json: {
+                            members?: string[] | undefined;
+                            roles?: ("owner" | "admin" | "member" | "viewer")[] | undefined;
+                        };
+                    };
+                    output: {
+                        name: string;
+                        members: string[];
+                        roles: ("owner" | "admin" | "member" | "viewer")[];
+                        updatedBy: string;
+                        updatedAt: number;
+                    };
+                    outputFormat: "json";
+                    status: 200;
+                };
+                $delete: {
+                    input: {
+                        param: {
+                            name: string;
+                        };
+                    };
+                    output: {
+                        deleted: boolean;
+                    };
+                    outputFormat: "json";
+                    status: 200;
+                };
+            }>;
+        };
     };
 } & {
     api: {
@@ -784,6 +859,8 @@ export declare const rpcShape: {
                                         pipeline?: string | undefined;
                                         directory?: string | undefined;
                                     } | undefined;
+                                    decide_by?: string | undefined;
+                                    quorum?: number | undefined;
                                 }[];
                             };
                             source: string;
@@ -825,6 +902,10 @@ export declare const rpcShape: {
                         } | null;
                         message: string | null;
                         reason: string;
+                        route?: {
+                            decideBy: string;
+                            quorum: number;
+                        } | undefined;
                     };
                     outputFormat: "json";
                     status: 200;
@@ -872,6 +953,10 @@ export declare const rpcShape: {
                                 } | null;
                                 message: string | null;
                                 reason: string;
+                                route?: {
+                                    decideBy: string;
+                                    quorum: number;
+                                } | undefined;
                             };
                             actual: {
                                 status: string;
@@ -895,6 +980,10 @@ export declare const rpcShape: {
                                 } | null;
                                 message: string | null;
                                 reason: string;
+                                route?: {
+                                    decideBy: string;
+                                    quorum: number;
+                                } | undefined;
                             };
                             actual: {
                                 status: string;
@@ -918,6 +1007,10 @@ export declare const rpcShape: {
                                 } | null;
                                 message: string | null;
                                 reason: string;
+                                route?: {
+                                    decideBy: string;
+                                    quorum: number;
+                                } | undefined;
                             };
                             actual: {
                                 status: string;
@@ -982,7 +1075,7 @@ export declare const rpcShape: {
                         id: string;
                         workspaceId: string;
                         name: string;
-                        status: "running" | "succeeded" | "failed" | "cancelled";
+                        status: "cancelled" | "running" | "succeeded" | "failed";
                         statusReason: string;
                         createdBy: string;
                         params: {
@@ -992,7 +1085,7 @@ export declare const rpcShape: {
                             id: string;
                             name: string;
                             needs: string[];
-                            status: "pending" | "running" | "succeeded" | "failed" | "cancelled" | "queued" | "retrying" | "skipped";
+                            status: "pending" | "cancelled" | "running" | "succeeded" | "failed" | "queued" | "retrying" | "skipped";
                             statusReason: string;
                             attempts: number;
                             maxAttempts: number;
@@ -1023,7 +1116,7 @@ export declare const rpcShape: {
                 $get: {
                     input: {
                         query: {
-                            status?: "running" | "succeeded" | "failed" | "cancelled" | undefined;
+                            status?: "cancelled" | "running" | "succeeded" | "failed" | undefined;
                             limit?: unknown;
                         };
                     };
@@ -1032,7 +1125,7 @@ export declare const rpcShape: {
                             id: string;
                             workspaceId: string;
                             name: string;
-                            status: "running" | "succeeded" | "failed" | "cancelled";
+                            status: "cancelled" | "running" | "succeeded" | "failed";
                             statusReason: string;
                             createdBy: string;
                             params: {
@@ -1042,7 +1135,7 @@ export declare const rpcShape: {
                                 id: string;
                                 name: string;
                                 needs: string[];
-                                status: "pending" | "running" | "succeeded" | "failed" | "cancelled" | "queued" | "retrying" | "skipped";
+                                status: "pending" | "cancelled" | "running" | "succeeded" | "failed" | "queued" | "retrying" | "skipped";
                                 statusReason: string;
                                 attempts: number;
                                 maxAttempts: number;
@@ -1089,7 +1182,7 @@ export declare const rpcShape: {
                             id: string;
                             workspaceId: string;
                             name: string;
-                            status: "running" | "succeeded" | "failed" | "cancelled";
+                            status: "cancelled" | "running" | "succeeded" | "failed";
                             statusReason: string;
                             createdBy: string;
                             params: {
@@ -1099,7 +1192,7 @@ export declare const rpcShape: {
                                 id: string;
                                 name: string;
                                 needs: string[];
-                                status: "pending" | "running" | "succeeded" | "failed" | "cancelled" | "queued" | "retrying" | "skipped";
+                                status: "pending" | "cancelled" | "running" | "succeeded" | "failed" | "queued" | "retrying" | "skipped";
                                 statusReason: string;
                                 attempts: number;
                                 maxAttempts: number;
@@ -1147,7 +1240,7 @@ export declare const rpcShape: {
                                 id: string;
                                 workspaceId: string;
                                 name: string;
-                                status: "running" | "succeeded" | "failed" | "cancelled";
+                                status: "cancelled" | "running" | "succeeded" | "failed";
                                 statusReason: string;
                                 createdBy: string;
                                 params: {
@@ -1157,7 +1250,7 @@ export declare const rpcShape: {
                                     id: string;
                                     name: string;
                                     needs: string[];
-                                    status: "pending" | "running" | "succeeded" | "failed" | "cancelled" | "queued" | "retrying" | "skipped";
+                                    status: "pending" | "cancelled" | "running" | "succeeded" | "failed" | "queued" | "retrying" | "skipped";
                                     statusReason: string;
                                     attempts: number;
                                     maxAttempts: number;
@@ -1206,7 +1299,7 @@ export declare const rpcShape: {
                                 id: string;
                                 workspaceId: string;
                                 name: string;
-                                status: "running" | "succeeded" | "failed" | "cancelled";
+                                status: "cancelled" | "running" | "succeeded" | "failed";
                                 statusReason: string;
                                 createdBy: string;
                                 params: {
@@ -1216,7 +1309,7 @@ export declare const rpcShape: {
                                     id: string;
                                     name: string;
                                     needs: string[];
-                                    status: "pending" | "running" | "succeeded" | "failed" | "cancelled" | "queued" | "retrying" | "skipped";
+                                    status: "pending" | "cancelled" | "running" | "succeeded" | "failed" | "queued" | "retrying" | "skipped";
                                     statusReason: string;
                                     attempts: number;
                                     maxAttempts: number;
@@ -2183,12 +2276,12 @@ export declare const rpcShape: {
                             } | null;
                         };
                         inputSha256: string;
-                        status: "pending" | "approved" | "denied" | "cancelled" | "expired";
+                        status: "pending" | "approved" | "denied" | "expired" | "cancelled";
                         createdAt: number;
                         expiresAt: number;
                         decidedAt: number | null;
                         decidedBy: string | null;
-                        via: "rule" | "system" | "human" | "timeout" | null;
+                        via: "rule" | "human" | "timeout" | "system" | null;
                         comment: string | null;
                         updatedInput: {
                             [x: string]: string | number | boolean | import("hono/utils/types").JSONValue[] | {
@@ -2199,6 +2292,18 @@ export declare const rpcShape: {
                         pipelineStepId?: string | null | undefined;
                         requiresUserInteraction?: boolean | undefined;
                         suppressAlwaysAllowRule?: boolean | undefined;
+                        routing?: {
+                            decideBy: string;
+                            rule: string;
+                            label: string;
+                            eligible: string[] | null;
+                            quorum: number;
+                            approvals: {
+                                userId: string;
+                                by: string;
+                                at: number;
+                            }[];
+                        } | null | undefined;
                     };
                     outputFormat: "json";
                     status: 200;
@@ -2239,12 +2344,12 @@ export declare const rpcShape: {
                                 } | null;
                             };
                             inputSha256: string;
-                            status: "pending" | "approved" | "denied" | "cancelled" | "expired";
+                            status: "pending" | "approved" | "denied" | "expired" | "cancelled";
                             createdAt: number;
                             expiresAt: number;
                             decidedAt: number | null;
                             decidedBy: string | null;
-                            via: "rule" | "system" | "human" | "timeout" | null;
+                            via: "rule" | "human" | "timeout" | "system" | null;
                             comment: string | null;
                             updatedInput: {
                                 [x: string]: string | number | boolean | import("hono/utils/types").JSONValue[] | {
@@ -2255,6 +2360,18 @@ export declare const rpcShape: {
                             pipelineStepId?: string | null | undefined;
                             requiresUserInteraction?: boolean | undefined;
                             suppressAlwaysAllowRule?: boolean | undefined;
+                            routing?: {
+                                decideBy: string;
+                                rule: string;
+                                label: string;
+                                eligible: string[] | null;
+                                quorum: number;
+                                approvals: {
+                                    userId: string;
+                                    by: string;
+                                    at: number;
+                                }[];
+                            } | null | undefined;
                         };
                         outputFormat: "json";
                         status: 200;
@@ -2449,12 +2566,12 @@ export declare const rpcShape: {
                                         } | null;
                                     };
                                     inputSha256: string;
-                                    status: "pending" | "approved" | "denied" | "cancelled" | "expired";
+                                    status: "pending" | "approved" | "denied" | "expired" | "cancelled";
                                     createdAt: number;
                                     expiresAt: number;
                                     decidedAt: number | null;
                                     decidedBy: string | null;
-                                    via: "rule" | "system" | "human" | "timeout" | null;
+                                    via: "rule" | "human" | "timeout" | "system" | null;
                                     comment: string | null;
                                     updatedInput: {
                                         [x: string]: string | number | boolean | import("hono/utils/types").JSONValue[] | {
@@ -2465,14 +2582,26 @@ export declare const rpcShape: {
                                     pipelineStepId?: string | null | undefined;
                                     requiresUserInteraction?: boolean | undefined;
                                     suppressAlwaysAllowRule?: boolean | undefined;
+                                    routing?: {
+                                        decideBy: string;
+                                        rule: string;
+                                        label: string;
+                                        eligible: string[] | null;
+                                        quorum: number;
+                                        approvals: {
+                                            userId: string;
+                                            by: string;
+                                            at: number;
+                                        }[];
+                                    } | null | undefined;
                                 };
                             } | {
                                 seq: number;
                                 at: number;
                                 type: "approval-resolved";
                                 approvalId: string & import("zod").$brand<"aprId">;
-                                status: "pending" | "approved" | "denied" | "cancelled" | "expired";
-                                via: "rule" | "system" | "human" | "timeout";
+                                status: "pending" | "approved" | "denied" | "expired" | "cancelled";
+                                via: "rule" | "human" | "timeout" | "system";
                                 by: string | null;
                                 comment: string | null;
                                 updatedInput: {
@@ -2485,6 +2614,31 @@ export declare const rpcShape: {
                                     id: string | null;
                                     version: number | null;
                                 } | undefined;
+                            } | {
+                                seq: number;
+                                at: number;
+                                type: "approval-routed";
+                                approvalId: string & import("zod").$brand<"aprId">;
+                                routing: {
+                                    decideBy: string;
+                                    rule: string;
+                                    label: string;
+                                    eligible: string[] | null;
+                                    quorum: number;
+                                    approvals: {
+                                        userId: string;
+                                        by: string;
+                                        at: number;
+                                    }[];
+                                };
+                            } | {
+                                seq: number;
+                                at: number;
+                                type: "approval-partial";
+                                approvalId: string & import("zod").$brand<"aprId">;
+                                by: string;
+                                approvals: number;
+                                quorum: number;
                             } | {
                                 seq: number;
                                 at: number;
@@ -2855,12 +3009,12 @@ export declare const rpcShape: {
                                         } | null;
                                     };
                                     inputSha256: string;
-                                    status: "pending" | "approved" | "denied" | "cancelled" | "expired";
+                                    status: "pending" | "approved" | "denied" | "expired" | "cancelled";
                                     createdAt: number;
                                     expiresAt: number;
                                     decidedAt: number | null;
                                     decidedBy: string | null;
-                                    via: "rule" | "system" | "human" | "timeout" | null;
+                                    via: "rule" | "human" | "timeout" | "system" | null;
                                     comment: string | null;
                                     updatedInput: {
                                         [x: string]: string | number | boolean | import("hono/utils/types").JSONValue[] | {
@@ -2871,6 +3025,18 @@ export declare const rpcShape: {
                                     pipelineStepId?: string | null | undefined;
                                     requiresUserInteraction?: boolean | undefined;
                                     suppressAlwaysAllowRule?: boolean | undefined;
+                                    routing?: {
+                                        decideBy: string;
+                                        rule: string;
+                                        label: string;
+                                        eligible: string[] | null;
+                                        quorum: number;
+                                        approvals: {
+                                            userId: string;
+                                            by: string;
+                                            at: number;
+                                        }[];
+                                    } | null | undefined;
                                 };
                                 outputFormat: "json";
                                 status: 200;

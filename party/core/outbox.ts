@@ -68,6 +68,16 @@ export function auditEntryFor(workspaceId: string, sessionId: string, body: Even
           ...(body.rule ? { rule: body.rule } : {}),
         },
       };
+    case "approval-partial":
+      return {
+        workspaceId,
+        actor: body.by,
+        actorKind: "user",
+        via: "human",
+        action: "approval.partial",
+        target: body.approvalId,
+        details: { session: sessionId, approvals: body.approvals, quorum: body.quorum },
+      };
     case "interrupt-requested":
       return { workspaceId, actor: body.by, actorKind: "user", via: "human", action: "session.interrupt", target: sessionId, details: {} };
     default:

@@ -5,7 +5,7 @@
  * so that no other input can interleave between deciding and persisting.
  */
 import type { AgentEnvelope, ApprovalAnswer, LaunchOrder, RoomToAgentFrame } from "../../worker/protocol/agent";
-import { resolutionOf, type Approval, type DecisionBody } from "../../worker/protocol/approval";
+import { resolutionOf, type Approval, type ApprovalRouting, type DecisionBody } from "../../worker/protocol/approval";
 import type { ErrorCode } from "../../worker/protocol/errors";
 import type { EventBody } from "../../worker/protocol/events";
 import type { RuleRef, RuleVerdict } from "../../worker/protocol/rules";
@@ -16,6 +16,7 @@ import { containsRedaction, MAX_SCRUB_DEPTH, nestsDeeperThan } from "../../worke
 import { withoutDiagnostics } from "../../worker/protocol/sdk-message";
 import { scrubStep } from "./scrub-step";
 import { ruleVerdict } from "./rule-verdict";
+import { routedDecision, withFinalApproval } from "./routing";
 
 export type { CreateInput, SessionOrigin };
 import { needsAgent, transition, type Trigger } from "./status";
@@ -89,9 +90,9 @@ export type RoomInput =
   /** `verdict`: the rules' answer to an approval request, when the room holds them as current (decided in this same step). */
   | { type: "agent-event"; envelope: AgentEnvelope; inputSha256?: string; verdict?: RuleVerdict | null }
   /** `editSha256`: the hash of an approve's `updatedInput` (computed by the room; absent without one). */
-  | { type: "decide"; approvalId: string; body: DecisionBody; by: string; editSha256?: string }
+  | { type: "decide"; approvalId: string; body: DecisionBody; by: string; editSha256?: string; userId?: string | null }
   /** The workspace's rules decided a pending approval (the room evaluates them right after the request). */
-  | { type: "rule-verdict"; approvalId: string; verdict: RuleVerdict }
+  | { type: "rule-verdict"; approvalId: string; verdict: RuleVerdict; routing?: ApprovalRouting }
   | { type: "interrupt"; by: string }
   | { type: "continue"; prompt: string; runId: string; by: string }
   | { type: "patch"; title?: string; archived?: boolean }
@@ -431,7 +432,7 @@ function stripInternal(rec: ApprovalRecord): Approval {
  * A decision binds the input the person saw (its hash) and, for an approve, the edit: an identical
  * repeat is idempotent; another answer, another edit, a stale input or a late decision is refused.
  */
-function decide(d: Draft, approvalId: string, body: DecisionBody, by: string, editSha256: string | null): StepResult {
+function decide(d: Draft, approvalId: string, body: DecisionBody, by: string, editSha256: string | null, userId: string | null): StepResult {
   const rec = d.state.approvals[approvalId];
   if (!rec) return fail("NOT_FOUND", `approval ${approvalId} is not part of this session`);
   if (body.inputSha256 !== rec.inputSha256) {
@@ -457,13 +458,16 @@ function decide(d: Draft, approvalId: string, body: DecisionBody, by: string, ed
   if (body.decision === "approve" && body.updatedInput && containsRedaction(body.updatedInput)) {
     return fail("BAD_REQUEST", "The edited input still contains [REDACTED:…] markers; write those values out or approve without edits.");
   }
+  const routed = routedDecision(d, rec, body, by, userId);
+  if (routed) return routed;
   const answer: ApprovalAnswer =
     body.decision === "approve"
       ? body.updatedInput
         ? { behavior: "allow", updatedInput: body.updatedInput }
         : { behavior: "allow" }
       : { behavior: "deny", message: body.comment };
-  const bound: ApprovalRecord = { ...rec, editSha256: updatedInput ? editSha256 : null };
+  const counted = wanted === "approved" ? withFinalApproval(rec, by, userId, d.ctx.now) : rec;
+  const bound: ApprovalRecord = { ...counted, editSha256: updatedInput ? editSha256 : null };
   const next = d.resolveApproval(bound, wanted, "human", by, comment, updatedInput, answer);
   d.clearedIfNone(`${rec.toolName} ${wanted} by ${by}`);
   return d.done(next);
@@ -527,9 +531,9 @@ function applyInput(state: RoomState, input: RoomInput, ctx: StepContext): StepR
     case "agent-event":
       return agentEvent(d, input.envelope, input.inputSha256, input.verdict);
     case "decide":
-      return decide(d, input.approvalId, input.body, input.by, input.editSha256 ?? null);
+      return decide(d, input.approvalId, input.body, input.by, input.editSha256 ?? null, input.userId ?? null);
     case "rule-verdict":
-      return ruleVerdict(d, input.approvalId, input.verdict);
+      return ruleVerdict(d, input.approvalId, input.verdict, input.routing);
     case "interrupt":
       return interrupt(d, input.by);
     case "continue":

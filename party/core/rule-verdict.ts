@@ -5,8 +5,9 @@
  * answer, and never acts on an `ask`: that waits for a person.
  */
 import type { ApprovalAnswer } from "../../worker/protocol/agent";
+import type { ApprovalRouting } from "../../worker/protocol/approval";
 import type { RuleVerdict } from "../../worker/protocol/rules";
-import type { Draft, StepResult } from "./room";
+import type { ApprovalRecord, Draft, StepResult } from "./room";
 
 /** How a rule signs its decision: `rule no-push (v3)`, or its position when it has no id. */
 export function ruleSignature(verdict: RuleVerdict): string {
@@ -15,10 +16,11 @@ export function ruleSignature(verdict: RuleVerdict): string {
   return `rule ${r.id ?? `#${r.index + 1}`}${r.version !== null ? ` (v${r.version})` : ""}`;
 }
 
-export function ruleVerdict(d: Draft, approvalId: string, verdict: RuleVerdict): StepResult {
+export function ruleVerdict(d: Draft, approvalId: string, verdict: RuleVerdict, routing?: ApprovalRouting): StepResult {
   const rec = d.state.approvals[approvalId];
   // Decided meanwhile (a person, the clock, a withdrawal): the first decision stands.
-  if (rec?.status !== "pending" || verdict.decision === "ask" || !verdict.rule) return d.done();
+  if (rec?.status !== "pending" || !verdict.rule) return d.done();
+  if (verdict.decision === "ask") return routed(d, rec, routing);
   if (verdict.decision === "allow" && rec.requiresUserInteraction) return d.done();
   if (d.ctx.now >= rec.expiresAt) return d.done();
   const by = ruleSignature(verdict);
@@ -27,5 +29,18 @@ export function ruleVerdict(d: Draft, approvalId: string, verdict: RuleVerdict):
   const answer: ApprovalAnswer = allow ? { behavior: "allow" } : { behavior: "deny", message };
   const next = d.resolveApproval(rec, allow ? "approved" : "denied", "rule", by, allow ? verdict.reason : message, null, answer, verdict.rule);
   d.clearedIfNone(`${rec.toolName} ${next.status} by ${by}`);
+  return d.done(next);
+}
+
+/**
+ * An ask that names who decides: the approval keeps its eligible people and quorum from now on (a
+ * person who decided before it was routed stands). Its event and mirror carry them to the inbox.
+ */
+function routed(d: Draft, rec: ApprovalRecord, routing: ApprovalRouting | undefined): StepResult {
+  if (!routing || rec.routing) return d.done();
+  const next: ApprovalRecord = { ...rec, routing };
+  d.state = { ...d.state, approvals: { ...d.state.approvals, [rec.id]: next } };
+  d.effects.push({ type: "save-approval", approval: next });
+  d.emit({ type: "approval-routed", approvalId: rec.id, routing });
   return d.done(next);
 }

@@ -237,6 +237,8 @@ function bodyFor(key: string, f: Fixture, p: Principal): unknown {
       return { call: { toolName: "Bash", input: { command: "ls" }, cwd: "/tmp" } };
     case "POST /api/rules/replay":
       return { days: 1 };
+    case "PUT /api/approver-groups/:name":
+      return { roles: ["admin"] };
     default:
       return undefined;
   }
@@ -258,6 +260,7 @@ function pathFor(path: string, f: Fixture, p: Principal): string {
     .replace("/api/invitations/:id", `/api/invitations/${f.invitationId}`)
     .replace("/api/templates/:id", `/api/templates/${f.templateName}`)
     .replace("/api/pipelines/runs/:id", `/api/pipelines/runs/${f.runId}`)
+    .replace("/api/approver-groups/:name", "/api/approver-groups/matrix")
     .replace(":id", f.sessionId);
 }
 

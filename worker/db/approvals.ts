@@ -46,6 +46,16 @@ export async function listApprovals(
 }
 
 /** Which session an approval belongs to, within the workspace (null when it is not theirs). */
+/** An approval's session and its routing (who a rule named to decide it), for the decision route. */
+export async function findApprovalRoute(db: Db, workspaceId: string, approvalId: string): Promise<{ sessionId: string; routing: Approval["routing"] } | null> {
+  const rows = await db
+    .select({ sessionId: approvals.sessionId, routing: approvals.routing })
+    .from(approvals)
+    .where(and(eq(approvals.workspaceId, workspaceId), eq(approvals.id, approvalId)))
+    .limit(1);
+  return rows[0] ?? null;
+}
+
 export async function findApprovalSession(db: Db, workspaceId: string, approvalId: string): Promise<string | null> {
   const rows = await db
     .select({ sessionId: approvals.sessionId })

@@ -6,6 +6,7 @@
 import { sql } from "drizzle-orm";
 import { blob, index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 import type { RuleSet } from "../protocol/rules";
+import type { ApprovalRouting } from "../protocol/approval";
 
 export const workspaces = sqliteTable("workspaces", {
   id: text().primaryKey(),
@@ -165,6 +166,8 @@ export const approvals = sqliteTable(
     via: text(),
     comment: text(),
     updatedInput: text({ mode: "json" }).$type<Record<string, unknown>>(),
+    /** Who may decide a routed call (ApprovalRouting), so the inbox shows each person what waits for them. */
+    routing: text({ mode: "json" }).$type<ApprovalRouting>(),
   },
   (t) => [index("approvals_workspace_status").on(t.workspaceId, t.status, t.createdAt), index("approvals_session").on(t.sessionId, t.createdAt)],
 );
@@ -259,6 +262,22 @@ export const ruleSetVersions = sqliteTable(
 );
 
 /** Signed checkpoints of a workspace's chain head (HMAC with a key kept outside D1). */
+/** Named sets of members and workspace roles a rule's `ask` routes a call to (`decide_by: group:<name>`). */
+export const approverGroups = sqliteTable(
+  "approver_groups",
+  {
+    workspaceId: text()
+      .notNull()
+      .references(() => workspaces.id),
+    name: text().notNull(),
+    members: text({ mode: "json" }).$type<string[]>().notNull(),
+    roles: text({ mode: "json" }).$type<("owner" | "admin" | "member" | "viewer")[]>().notNull(),
+    updatedBy: text().notNull(),
+    updatedAt: integer().notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.workspaceId, t.name] })],
+);
+
 export const auditCheckpoints = sqliteTable(
   "audit_checkpoints",
   {

@@ -29,6 +29,14 @@ export function mayActOnSession(actor: Actor, access: SessionAccess | null): Dec
   return decideOn(actor, "session.act", access);
 }
 
+/**
+ * May `actor` decide an approval a rule routed to them? Being named (`eligible`) lets a person act on
+ * that one call as a collaborator would, though the session was never shared with them.
+ */
+export function mayDecideAsRouted(actor: Actor, eligible: readonly string[] | null | undefined): boolean {
+  return !!eligible && !!actor.userId && eligible.includes(actor.userId) && can(actor, "session.act", "collaborator").ok;
+}
+
 function decideOn(actor: Actor, action: "session.read" | "session.act", access: SessionAccess | null): Decision {
   if (!access) return seesAllSessions(actor) ? can(actor, action, null) : denied;
   return can(actor, action, sessionRoleOf(actor, access, access.grants));

@@ -16,6 +16,23 @@ export type DecisionVia = z.infer<typeof DecisionVia>;
 export const ToolInput = z.record(z.string(), JsonValue);
 export type ToolInput = z.infer<typeof ToolInput>;
 
+/**
+ * Who may decide a call a rule routed (`decide_by`, `quorum`), resolved to people when it started
+ * waiting: `eligible` null means whoever may act on the session (its owner, collaborators, admins).
+ */
+export const ApprovalRouting = z.object({
+  decideBy: z.string(),
+  /** The rule that routed it: `rule sre-deploys (v3)`. */
+  rule: z.string(),
+  /** Who may decide, in words: "group sre (ann@x, bob@y)". */
+  label: z.string(),
+  eligible: z.array(z.string()).nullable(),
+  quorum: z.number().int().min(1),
+  /** The approvals so far toward the quorum. */
+  approvals: z.array(z.object({ userId: z.string(), by: z.string(), at: z.number().int() })),
+});
+export type ApprovalRouting = z.infer<typeof ApprovalRouting>;
+
 export const Approval = z.object({
   id: ApprovalId,
   sessionId: SessionId,
@@ -37,6 +54,8 @@ export const Approval = z.object({
   /** The SDK's flags on the permission request: no rule ever allows such a call, and no card offers "always allow" for it. */
   requiresUserInteraction: z.boolean().optional(),
   suppressAlwaysAllowRule: z.boolean().optional(),
+  /** Set when a rule routed the call to certain people or a quorum; absent: the default deciders. */
+  routing: ApprovalRouting.nullable().optional(),
 });
 export type Approval = z.infer<typeof Approval>;
 

@@ -4,7 +4,7 @@
  */
 import { z } from "zod";
 import { JsonValue } from "./json";
-import { Approval, ApprovalStatus, DecisionVia, ToolInput } from "./approval";
+import { Approval, ApprovalRouting, ApprovalStatus, DecisionVia, ToolInput } from "./approval";
 import { RunOutcome } from "./agent";
 import { ApprovalId } from "./ids";
 import { RuleRef } from "./rules";
@@ -33,6 +33,10 @@ export const EventBody = z.discriminatedUnion("type", [
     /** Set when a rule decided (via "rule"): which rule, of which version of the rule set. */
     rule: RuleRef.optional(),
   }),
+  /** A rule named who decides a waiting call (and how many must approve). */
+  z.object({ type: z.literal("approval-routed"), approvalId: ApprovalId, routing: ApprovalRouting }),
+  /** One approval toward a quorum: the call keeps waiting for the rest. */
+  z.object({ type: z.literal("approval-partial"), approvalId: ApprovalId, by: z.string(), approvals: z.number().int(), quorum: z.number().int() }),
   z.object({ type: z.literal("interrupt-requested"), by: z.string() }),
   z.object({ type: z.literal("owner-changed"), from: z.string(), to: z.string(), by: z.string() }),
   z.object({ type: z.literal("run-ended"), outcome: RunOutcome }),

@@ -43,7 +43,7 @@ export type RoomResult<T> = { ok: true; value: T } | { ok: false; code: ErrorCod
 /** The methods as the class declares them (some synchronous). */
 export interface SessionRoomRpc {
   create(input: CreateInput): Promise<RoomResult<SessionSummary>>;
-  decide(approvalId: string, body: DecisionBody, by: string): Promise<RoomResult<Approval>>;
+  decide(approvalId: string, body: DecisionBody, by: string, userId?: string | null): Promise<RoomResult<Approval>>;
   interrupt(by: string): Promise<RoomResult<SessionSummary>>;
   continueWith(prompt: string, by: string): Promise<RoomResult<SessionSummary>>;
   handoff(ownerId: string, by: string): Promise<RoomResult<SessionSummary>>;

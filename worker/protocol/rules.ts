@@ -35,6 +35,14 @@ export const RuleScope = z
   .refine((s) => Object.values(s).filter((v) => v !== undefined).length <= 1, "a scope names one of machine, template, pipeline or directory");
 export type RuleScope = z.infer<typeof RuleScope>;
 
+/** Who decides a call a rule asks about: `owner`, `collaborators` or `group:<name>`. */
+export const DecideBy = z.string().regex(/^(owner|collaborators|group:[a-z0-9][a-z0-9._-]{0,63})$/, "decide_by is owner, collaborators or group:<name>");
+export type DecideBy = z.infer<typeof DecideBy>;
+
+/** Where an ask routes its call, as the rule says it (resolved to people when the call starts waiting). */
+export const RouteSpec = z.object({ decideBy: DecideBy, quorum: z.number().int().min(1).max(5) });
+export type RouteSpec = z.infer<typeof RouteSpec>;
+
 export const Rule = z
   .object({
     /** A name for the rule, shown in the session and the audit log when it decides (default: its position). */
@@ -59,9 +67,16 @@ export const Rule = z
     /** WebFetch only: URL host globs (`github.com`, `*.python.org`). */
     host: Globs.optional(),
     scope: RuleScope.optional(),
+    /** An ask only: who decides: the session's owner (default), its collaborators, or an approver group (`group:<name>`). */
+    decide_by: DecideBy.optional(),
+    /** An ask only: how many distinct eligible people must approve (the session's launcher does not count). */
+    quorum: z.number().int().min(1).max(5).optional(),
   })
   .strict()
   .superRefine((r, ctx) => {
+    for (const key of ["decide_by", "quorum"] as const)
+      if (r[key] !== undefined && r.decision !== "ask")
+        ctx.addIssue({ code: "custom", path: [key], message: `${key} only applies to an ask rule: allow and deny decide without a person` });
     if (r.decision === "deny" && !r.message)
       ctx.addIssue({ code: "custom", path: ["message"], message: "a deny rule needs a message: Claude reads it to know what to do instead" });
   });
@@ -105,6 +120,8 @@ export const RuleVerdict = z.object({
   message: z.string().nullable(),
   /** Why, in a sentence (which part of a compound command asked, for instance). */
   reason: z.string(),
+  /** An ask whose rule names who decides (`decide_by`) or a quorum. */
+  route: RouteSpec.optional(),
 });
 export type RuleVerdict = z.infer<typeof RuleVerdict>;
 

@@ -6,10 +6,10 @@
 import type { Context } from "hono";
 import type { AppEnv } from "../env";
 import { createRoute, z } from "@hono/zod-openapi";
-import { findApprovalSession, listApprovals } from "../db/approvals";
+import { findApprovalRoute, findApprovalSession, listApprovals } from "../db/approvals";
 import { limitDecisions } from "../auth/rate-limit";
 import { sessionFor } from "../auth/session-access";
-import { listViewerOf } from "../domain/visibility";
+import { listViewerOf, mayDecideAsRouted } from "../domain/visibility";
 import { errorResponses, jsonBody, jsonResponse, orThrow, router } from "../http";
 import { Approval, ApprovalListQuery, DecisionBody } from "../protocol/approval";
 import { ApiError } from "../protocol/errors";
@@ -61,12 +61,19 @@ export const approvals = router()
     }),
     async (c) => {
       const { id } = c.req.valid("param");
-      const sessionId = await sessionOfApproval(c, id, "session.act");
+      const sessionId = await sessionToDecide(c, id);
       await limitDecisions(c.env, c.var.auth.tokenId);
       const room = await sessionRoom(c.env, sessionId);
-      return c.json(orThrow(await room.decide(id, c.req.valid("json"), c.var.auth.subject)), 200);
+      return c.json(orThrow(await room.decide(id, c.req.valid("json"), c.var.auth.subject, c.var.auth.userId)), 200);
     },
   );
+
+/** The session of an approval the caller may decide: one they may act on, or one a rule routed to them. */
+async function sessionToDecide(c: Context<AppEnv>, id: string): Promise<string> {
+  const found = await findApprovalRoute(c.var.deps.db, c.var.auth.workspaceId, id);
+  if (found && mayDecideAsRouted(c.var.auth, found.routing?.eligible)) return found.sessionId;
+  return sessionOfApproval(c, id, "session.act");
+}
 
 /** The session an approval belongs to, once the caller is allowed `action` on it (404 otherwise). */
 async function sessionOfApproval(c: Context<AppEnv>, id: string, action: "session.read" | "session.act"): Promise<string> {

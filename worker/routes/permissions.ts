@@ -90,6 +90,9 @@ const TABLE = {
   "PUT /api/rules": "rules.write",
   "POST /api/rules/test": "rules.read",
   "POST /api/rules/replay": "rules.read",
+  "GET /api/approver-groups": "rules.read",
+  "PUT /api/approver-groups/:name": "rules.write",
+  "DELETE /api/approver-groups/:name": "rules.write",
 } as const satisfies Record<RouteKey | OutsideTheTable, Action>;
 
 export const PERMISSIONS: Readonly<Record<string, Action>> = TABLE;

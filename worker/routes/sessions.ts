@@ -300,7 +300,7 @@ export const sessions = router()
       const { id, approvalId } = c.req.valid("param");
       await sessionFor(c, id, "session.act");
       await limitDecisions(c.env, c.var.auth.tokenId);
-      return c.json(orThrow(await (await sessionRoom(c.env, id)).decide(approvalId, c.req.valid("json"), c.var.auth.subject)), 200);
+      return c.json(orThrow(await (await sessionRoom(c.env, id)).decide(approvalId, c.req.valid("json"), c.var.auth.subject, c.var.auth.userId)), 200);
     },
   )
   .get("/:id/live", async (c) => {

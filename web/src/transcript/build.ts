@@ -172,6 +172,20 @@ export class Transcript {
         this.setToolApproval(approval);
         return true;
       }
+      case "approval-routed":
+      case "approval-partial": {
+        // Who may decide (and the approvals toward a quorum so far) show on the waiting card.
+        const i = this.approvalAt.get(e.approvalId);
+        const item = i === undefined ? undefined : this.list[i];
+        if (i === undefined || item?.kind !== "approval") return false;
+        const r = e.type === "approval-routed" ? e.routing : item.approval.routing;
+        if (!r) return false;
+        const routing = e.type === "approval-routed" ? r : { ...r, approvals: [...r.approvals, { userId: "", by: e.by, at: e.at }] };
+        const approval: Approval = { ...item.approval, routing };
+        this.list[i] = { ...item, approval };
+        this.setToolApproval(approval);
+        return true;
+      }
       case "event-dropped":
         return this.append({ kind: "note", key, seq: e.seq, text: droppedText(e) });
       case "run-ended":

@@ -230,7 +230,9 @@ export function evaluate(rules: CompiledRules, call: CallContext): RuleVerdict {
         : asking.rule
           ? `${nameOf(asking.rule)} asks a person${verdicts.length > 1 ? ` for \`${short(asking.part.text)}\`` : ""}`
           : `no rule allows ${verdicts.length > 1 ? `\`${short(asking.part.text)}\`` : "it"}`;
-    return { decision: "ask", rule: refOf(asking.rule, v), message: null, reason: why };
+    const r = asking.rule?.rule;
+    const route = r && (r.decide_by || r.quorum) ? { route: { decideBy: r.decide_by ?? "owner", quorum: r.quorum ?? 1 } } : {};
+    return { decision: "ask", rule: refOf(asking.rule, v), message: null, reason: why, ...route };
   }
   const first = verdicts[0]!.rule!;
   if (call.requiresUserInteraction)

@@ -1,0 +1,160 @@
+import { describe, expect, it } from "vitest";
+import { EMPTY_ROOM, step, toPublicApproval, type Effect, type RoomInput, type RoomState, type StepContext, type StepResult } from "../../party/core/room";
+import { canonicalSha256 } from "../../party/hash";
+import type { AgentEvent } from "../../worker/protocol/agent";
+import type { ApprovalRouting, DecisionBody } from "../../worker/protocol/approval";
+import type { AgentId, ApprovalId, SessionId, WorkspaceId } from "../../worker/protocol/ids";
+import type { RuleVerdict } from "../../worker/protocol/rules";
+
+let counter = 0;
+const ctx = (now = 1_000): StepContext => ({
+  now,
+  newApprovalId: () => `apr_${String(++counter).padStart(20, "0")}` as ApprovalId,
+  approvalTimeoutMs: 60_000,
+  agentGraceMs: 30_000,
+});
+function run(state: RoomState, inputs: RoomInput[]): { state: RoomState; effects: Effect[] } {
+  let s = state;
+  const effects: Effect[] = [];
+  for (const input of inputs) {
+    const r = step(s, input, ctx());
+    if (!r.ok) throw new Error(`${input.type}: ${r.code} ${r.message}`);
+    s = r.state;
+    effects.push(...r.effects);
+  }
+  return { state: s, effects };
+}
+let seq = 0;
+const ev = (event: AgentEvent): RoomInput => ({
+  type: "agent-event",
+  envelope: { id: `e${++seq}`, at: 1, event },
+  ...(event.type === "approval-request" ? { inputSha256: canonicalSha256(event.input) } : {}),
+});
+const waiting = (): { state: RoomState; id: string } => {
+  const { state } = run(EMPTY_ROOM, [
+    {
+      type: "create",
+      session: {
+        id: "ses_aaaaaaaaaaaaaaaaaaaa" as SessionId,
+        workspaceId: "wsp_aaaaaaaaaaaaaaaaaaaa" as WorkspaceId,
+        agentId: "agt_aaaaaaaaaaaaaaaaaaaa" as AgentId,
+        agentName: "laptop",
+        ownerId: "usr_owner",
+        parentSessionId: null,
+        title: "t",
+        spec: { prompt: "p", cwd: "/tmp" },
+        runId: "run1",
+        by: "tester",
+      },
+    },
+    { type: "agent-connected" },
+    ev({ type: "run-started", runId: "run1" }),
+    ev({ type: "sdk-message", message: { type: "system", subtype: "init", session_id: "claude-1" } }),
+    ev({ type: "approval-request", requestId: "req-1", toolName: "Bash", input: { command: "deploy" } }),
+  ]);
+  return { state, id: Object.keys(state.approvals)[0]! };
+};
+const ask: RuleVerdict = {
+  decision: "ask",
+  rule: { index: 0, id: "deploys", version: 3 },
+  message: null,
+  reason: "rule asks",
+  route: { decideBy: "group:sre", quorum: 1 },
+};
+const routing = (over: Partial<ApprovalRouting> = {}): ApprovalRouting => ({
+  decideBy: "group:sre",
+  rule: "rule deploys (v3)",
+  label: "group sre (ann, bob, owner)",
+  eligible: ["usr_ann", "usr_bob", "usr_owner"],
+  quorum: 1,
+  approvals: [],
+  ...over,
+});
+const routed = (over: Partial<ApprovalRouting> = {}) => {
+  const w = waiting();
+  return { id: w.id, state: run(w.state, [{ type: "rule-verdict", approvalId: w.id, verdict: ask, routing: routing(over) }]).state };
+};
+const decide = (
+  s: RoomState,
+  id: string,
+  answer: { decision: "approve" } | { decision: "deny"; comment: string },
+  by: string,
+  userId: string | null,
+): StepResult => step(s, { type: "decide", approvalId: id, body: { ...answer, inputSha256: s.approvals[id]!.inputSha256 } as DecisionBody, by, userId }, ctx());
+const emitted = (r: StepResult, type: string) => (r.ok ? r.effects.flatMap((e) => (e.type === "emit" && e.body.type === type ? [e.body] : [])) : []);
+const toAgent = (r: StepResult) => (r.ok ? r.effects.filter((e) => e.type === "send-agent") : []);
+
+describe("routing", () => {
+  it("an ask that names who decides keeps its eligible people on the approval, in its public shape and an event", () => {
+    const w = waiting();
+    const r = step(w.state, { type: "rule-verdict", approvalId: w.id, verdict: ask, routing: routing() }, ctx());
+    expect(r.ok && r.state.approvals[w.id]?.status).toBe("pending");
+    expect(emitted(r, "approval-routed")).toHaveLength(1);
+    expect(r.ok && toPublicApproval(r.state.approvals[w.id]!).routing?.eligible).toEqual(["usr_ann", "usr_bob", "usr_owner"]);
+    expect(toAgent(r)).toEqual([]);
+  });
+
+  it("refuses a decision by someone not eligible, saying who may decide; an eligible member decides", () => {
+    const { state, id } = routed();
+    const refused = decide(state, id, { decision: "approve" }, "carol@x", "usr_carol");
+    expect(refused).toMatchObject({ ok: false, code: "FORBIDDEN" });
+    expect(!refused.ok && refused.message).toContain("only group sre (ann, bob, owner) may decide this call (routed by rule deploys (v3))");
+    expect(decide(state, id, { decision: "deny", comment: "no" }, "carol@x", "usr_carol").ok).toBe(false);
+    const ok = decide(state, id, { decision: "approve" }, "ann@x", "usr_ann");
+    expect(ok.ok && ok.state.approvals[id]?.status).toBe("approved");
+    expect(toAgent(ok)).toHaveLength(1);
+  });
+
+  it("without routing, the default deciders stand (no user id needed)", () => {
+    const w = waiting();
+    expect(decide(w.state, w.id, { decision: "approve" }, "carol@x", null).ok).toBe(true);
+  });
+});
+
+describe("quorum", () => {
+  it("one approval is partial (event, call keeps waiting); a second distinct approver resolves it", () => {
+    const { state, id } = routed({ quorum: 2 });
+    const first = decide(state, id, { decision: "approve" }, "ann@x", "usr_ann");
+    if (!first.ok) throw new Error(first.message);
+    expect(first.state.approvals[id]?.status).toBe("pending");
+    expect(first.state.approvals[id]?.routing?.approvals.map((a) => a.userId)).toEqual(["usr_ann"]);
+    expect(emitted(first, "approval-partial")).toEqual([{ type: "approval-partial", approvalId: id, by: "ann@x", approvals: 1, quorum: 2 }]);
+    expect(toAgent(first)).toEqual([]);
+    expect(decide(first.state, id, { decision: "approve" }, "ann@x", "usr_ann")).toMatchObject({ ok: false, code: "CONFLICT" });
+    const second = decide(first.state, id, { decision: "approve" }, "bob@x", "usr_bob");
+    if (!second.ok) throw new Error(second.message);
+    expect(second.state.approvals[id]?.status).toBe("approved");
+    expect(second.state.approvals[id]?.routing?.approvals.map((a) => a.userId)).toEqual(["usr_ann", "usr_bob"]);
+    expect(toAgent(second)).toHaveLength(1);
+  });
+
+  it("the session's launcher does not count toward the quorum on their own session", () => {
+    const { state, id } = routed({ quorum: 2 });
+    const mine = decide(state, id, { decision: "approve" }, "owner@x", "usr_owner");
+    expect(mine).toMatchObject({ ok: false, code: "FORBIDDEN" });
+    expect(!mine.ok && mine.message).toContain("does not count toward");
+  });
+
+  it("a deny by any eligible approver denies, even after a partial approval", () => {
+    const { state, id } = routed({ quorum: 2 });
+    const first = decide(state, id, { decision: "approve" }, "ann@x", "usr_ann");
+    if (!first.ok) throw new Error(first.message);
+    const denied = decide(first.state, id, { decision: "deny", comment: "not today" }, "owner@x", "usr_owner");
+    expect(denied.ok && denied.state.approvals[id]?.status).toBe("denied");
+  });
+});
+
+describe("rule schema and engine", () => {
+  it("an ask rule may name who decides and a quorum; allow and deny may not; the verdict carries the route", async () => {
+    const { RuleSet } = await import("../../worker/protocol/rules");
+    const { compileRules, evaluate } = await import("../../worker/domain/rules/evaluate");
+    const set = RuleSet.parse({ rules: [{ id: "deploys", decision: "ask", tool: "Bash", command: "deploy *", decide_by: "group:sre", quorum: 2 }] });
+    const v = evaluate(compileRules(set, 4), { toolName: "Bash", input: { command: "deploy prod" }, cwd: "/repo" });
+    expect(v).toMatchObject({ decision: "ask", rule: { id: "deploys", version: 4 }, route: { decideBy: "group:sre", quorum: 2 } });
+    expect(RuleSet.safeParse({ rules: [{ decision: "allow", decide_by: "collaborators" }] }).success).toBe(false);
+    expect(RuleSet.safeParse({ rules: [{ decision: "ask", decide_by: "somebody" }] }).success).toBe(false);
+    expect(
+      evaluate(compileRules(RuleSet.parse({ rules: [{ decision: "ask" }] }), 1), { toolName: "Bash", input: { command: "x" }, cwd: "/" }).route,
+    ).toBeUndefined();
+  });
+});

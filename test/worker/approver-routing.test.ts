@@ -1,0 +1,134 @@
+import { env } from "cloudflare:workers";
+import { runInDurableObject } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import type { AgentEnvelope, AgentEvent } from "../../worker/protocol/agent";
+import type { Approval } from "../../worker/protocol/approval";
+import type { ApproverGroup } from "../../worker/protocol/approver-groups";
+import { api, eventually, memberWith, openSocket, seedWorkspace, type Seed, type Socket } from "./helpers";
+
+let n = 0;
+const envelope = (event: AgentEvent): AgentEnvelope => ({ id: `ar-${++n}`, at: Date.now(), event });
+
+/** A running session of the seed's owner, with the agent's socket. */
+async function started(seed: Seed): Promise<{ id: string; agent: Socket }> {
+  const res = await api("/api/sessions", seed.userToken, { method: "POST", json: { prompt: "p", cwd: "/work" } });
+  const id = (await res.json<{ id: string }>()).id;
+  const runId = await runInDurableObject(
+    env.AgentLink.getByName(seed.agentId),
+    async (i) => (i as unknown as { queued(): { runId: string }[] }).queued().at(-1)!.runId,
+  );
+  const agent = await openSocket(`/api/sessions/${id}/agent`, seed.agentToken);
+  agent.send({
+    type: "agent-events",
+    events: [envelope({ type: "run-started", runId }), envelope({ type: "sdk-message", message: { type: "system", subtype: "init", session_id: "claude-g" } })],
+  });
+  await agent.next((f) => f.type === "ack");
+  return { id, agent };
+}
+
+/** Asks for a Bash call and waits until a rule has routed it (the approval names who may decide). */
+async function routedCall(seed: Seed, agent: Socket, sessionId: string, command: string): Promise<Approval> {
+  agent.send({ type: "agent-events", events: [envelope({ type: "approval-request", requestId: `req-${command}`, toolName: "Bash", input: { command } })] });
+  return eventually(async () => {
+    const list = await (await api(`/api/approvals?session=${sessionId}`, seed.userToken)).json<{ approvals: Approval[] }>();
+    return list.approvals.find((a) => a.input.command === command && a.routing) ?? null;
+  }, 10_000);
+}
+
+const decide = (token: string, a: Approval, decision: "approve" | "deny") =>
+  api(`/api/approvals/${a.id}/decision`, token, {
+    method: "POST",
+    json: decision === "approve" ? { decision, inputSha256: a.inputSha256 } : { decision, comment: "no", inputSha256: a.inputSha256 },
+  });
+
+const putGroup = (token: string, name: string, json: unknown) => api(`/api/approver-groups/${name}`, token, { method: "PUT", json });
+
+describe("approver groups", () => {
+  it("owners and admins write, members read, viewers cannot; each write is audited; unknown members are refused", async () => {
+    const seed = await seedWorkspace("groups");
+    const admin = await memberWith(seed, "admin");
+    const member = await memberWith(seed, "member");
+    const viewer = await memberWith(seed, "viewer");
+    const put = await putGroup(seed.userToken, "sre", { members: [member.userId], roles: ["admin"] });
+    expect(put.status).toBe(200);
+    expect(await put.json()).toMatchObject({ name: "sre", members: [member.userId], roles: ["admin"] });
+    expect((await putGroup(admin.token, "sre", { members: [member.userId, admin.userId] })).status).toBe(200);
+    expect((await putGroup(member.token, "sre", { roles: ["member"] })).status).toBe(403);
+    expect((await putGroup(seed.userToken, "bad", { members: ["usr_nobody"] })).status).toBe(400);
+    expect((await putGroup(seed.userToken, "empty", {})).status).toBe(400);
+    expect((await putGroup(seed.userToken, "Not A Name", { roles: ["admin"] })).status).toBe(400);
+    const list = await (await api("/api/approver-groups", member.token)).json<{ groups: ApproverGroup[] }>();
+    expect(list.groups.map((g) => [g.name, g.members.length, g.roles])).toEqual([["sre", 2, []]]);
+    expect((await api("/api/approver-groups", viewer.token)).status).toBe(403);
+    expect((await api("/api/approver-groups/sre", member.token, { method: "DELETE" })).status).toBe(403);
+    expect(await (await api("/api/approver-groups/sre", admin.token, { method: "DELETE" })).json()).toEqual({ deleted: true });
+    expect(await (await api("/api/approver-groups/sre", admin.token, { method: "DELETE" })).json()).toEqual({ deleted: false });
+    const audit = await (await api("/api/audit", seed.userToken)).json<{ entries: { action: string; target: string }[] }>();
+    expect(audit.entries.filter((e) => e.action.startsWith("approver-group.")).map((e) => e.action)).toEqual([
+      "approver-group.put",
+      "approver-group.put",
+      "approver-group.delete",
+    ]);
+  });
+});
+
+describe("routed calls", () => {
+  it("a call routed to a group is refused for a non-member (saying who may decide) and decided by a member; a quorum of two needs two distinct approvers, not the launcher", async () => {
+    const seed = await seedWorkspace("routing");
+    const ann = await memberWith(seed, "member", "ann");
+    const bob = await memberWith(seed, "member", "bob");
+    const carol = await memberWith(seed, "admin", "carol");
+    expect((await putGroup(seed.userToken, "sre", { members: [ann.userId, bob.userId, seed.userId] })).status).toBe(200);
+    const rules = `rules:
+  - id: deploys
+    decision: ask
+    tool: Bash
+    command: deploy *
+    decide_by: group:sre
+  - id: prod
+    decision: ask
+    tool: Bash
+    command: release *
+    decide_by: group:sre
+    quorum: 2
+`;
+    expect((await api("/api/rules", seed.userToken, { method: "PUT", json: { source: rules } })).status).toBe(200);
+    const { id, agent } = await started(seed);
+
+    const one = await routedCall(seed, agent, id, "deploy web");
+    expect(one.routing).toMatchObject({ decideBy: "group:sre", quorum: 1, rule: "rule deploys (v1)" });
+    expect([...(one.routing!.eligible ?? [])].sort()).toEqual([ann.userId, bob.userId, seed.userId].sort());
+    // An admin who may act on every session is still not in the group.
+    const refused = await decide(carol.token, one, "approve");
+    expect(refused.status).toBe(403);
+    const body = await refused.json<{ error: { message: string } }>();
+    expect(body.error.message).toContain("only group sre (");
+    expect(body.error.message).toContain("routed by rule deploys (v1)");
+    // The same refusal on the socket.
+    const live = await openSocket(`/api/sessions/${id}/live`, carol.token);
+    await live.next((f) => f.type === "snapshot");
+    live.send({ type: "decide", ref: "d1", approvalId: one.id, body: { decision: "approve", inputSha256: one.inputSha256 } });
+    const frame = await live.next((f) => f.type === "error" && f.ref === "d1");
+    expect(JSON.stringify(frame)).toContain("only group sre (");
+    live.close();
+    expect((await decide(ann.token, one, "approve")).status).toBe(200);
+    expect(await agent.next((f) => f.type === "decision" && f.requestId === "req-deploy web")).toMatchObject({ answer: { behavior: "allow" } });
+
+    const two = await routedCall(seed, agent, id, "release v2");
+    expect(two.routing).toMatchObject({ quorum: 2, approvals: [] });
+    expect((await decide(seed.userToken, two, "approve")).status).toBe(403); // the launcher does not count
+    const partial = await decide(ann.token, two, "approve");
+    expect(partial.status).toBe(200);
+    expect(await partial.json()).toMatchObject({ status: "pending", routing: { approvals: [{ userId: ann.userId }] } });
+    expect((await decide(ann.token, two, "approve")).status).toBe(409);
+    const done = await decide(bob.token, two, "approve");
+    expect(await done.json()).toMatchObject({ status: "approved" });
+    expect(await agent.next((f) => f.type === "decision" && f.requestId === "req-release v2")).toMatchObject({ answer: { behavior: "allow" } });
+    const audit = await eventually(async () => {
+      const r = await (await api("/api/audit?action=approval.partial", seed.userToken)).json<{ entries: { action: string; target: string }[] }>();
+      return r.entries.find((e) => e.action === "approval.partial" && e.target === two.id) ?? null;
+    });
+    expect(audit).toBeTruthy();
+    agent.close();
+  });
+});
