@@ -389,7 +389,7 @@ function agentEvent(d: Draft, envelope: AgentEnvelope, inputSha256: string | und
       });
       // The stored outcome says what people are shown: who interrupted it, never SDK diagnostics.
       const { error: _raw, ...rest } = o;
-      const shownError = interruptedBy ? `interrupted by ${interruptedBy}` : error;
+      const shownError = interruptedBy && o.kind !== "success" ? `interrupted by ${interruptedBy}` : error;
       d.emit({ type: "run-ended", outcome: { ...rest, ...(shownError ? { error: shownError } : {}) } });
       return d.done();
     }

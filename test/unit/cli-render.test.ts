@@ -192,6 +192,8 @@ describe("say what is true (tower watch)", () => {
     expect(out).toContain("waiting for approval");
     expect(out).toContain("the session's owner, a collaborator or a workspace admin may decide");
     expect(out).toContain("expires in 10m");
+    // Replayed after its deadline, it does not claim time is left.
+    expect(text(renderEvent(at({ type: "approval-requested", approval: approval() }), NOW + 11 * 60_000))).toContain("its deadline passed 1m ago");
   });
 
   it("shows an interrupted run as interrupted by whom, never with Claude Code's diagnostics", () => {

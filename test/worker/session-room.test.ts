@@ -280,6 +280,10 @@ describe("interrupts, expiry and agent loss", () => {
     await eventually(async () => (await (await api(`/api/sessions/${id}`, seed.userToken)).json<{ status: string }>()).status === "interrupted");
     const { approvals } = await (await api(`/api/approvals?session=${id}&status=all`, seed.userToken)).json<{ approvals: { status: string }[] }>();
     expect(approvals.map((a) => a.status)).toEqual(["cancelled"]);
+    // The end names who interrupted: the state and the stored outcome alike.
+    expect(await (await api(`/api/sessions/${id}`, seed.userToken)).json()).toMatchObject({ statusReason: "interrupted by user@test" });
+    const { events } = await (await api(`/api/sessions/${id}/events`, seed.userToken)).json<{ events: { type: string; outcome?: { error?: string } }[] }>();
+    expect(events.find((e) => e.type === "run-ended")?.outcome?.error).toBe("interrupted by user@test");
   });
 
   it("sends the cancel to the agent when the launch was already handed over, and stores nothing the run says after", async () => {

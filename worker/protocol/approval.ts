@@ -119,5 +119,6 @@ export function durationText(ms: number): string {
 /** What a tool call that waits on a person says: that it waits, who may decide, and when it expires. */
 export function approvalWaitText(a: Pick<Approval, "expiresAt">, now: number): string {
   const left = a.expiresAt - now;
-  return `waiting for approval · ${WHO_MAY_DECIDE} · ${left > 0 ? `expires in ${durationText(left)}` : "expiring now"}`;
+  // A replay (`tower watch` of an old session) renders an approval long after its deadline: say so.
+  return `waiting for approval · ${WHO_MAY_DECIDE} · ${left > 0 ? `expires in ${durationText(left)}` : `its deadline passed ${durationText(-left)} ago`}`;
 }
