@@ -132,3 +132,23 @@ describe("routed calls", () => {
     agent.close();
   });
 });
+
+describe("a stored routing record", () => {
+  it("grants nothing when it does not match its schema: the decision route answers 404 to a member it seems to name", async () => {
+    const seed = await seedWorkspace("routing-stored");
+    const ann = await memberWith(seed, "member", "ann");
+    const { id, agent } = await started(seed);
+    agent.send({ type: "agent-events", events: [envelope({ type: "approval-request", requestId: "req-x", toolName: "Bash", input: { command: "ls" } })] });
+    const approval = await eventually(async () => {
+      const list = await (await api(`/api/approvals?session=${id}`, seed.userToken)).json<{ approvals: Approval[] }>();
+      return list.approvals[0] ?? null;
+    });
+    const body = { decision: "approve", inputSha256: approval.inputSha256 };
+    for (const stored of [JSON.stringify({ eligible: ann.userId }), "{not json"]) {
+      await env.DB.prepare("UPDATE approvals SET routing = ? WHERE id = ?").bind(stored, approval.id).run();
+      const res = await api(`/api/approvals/${approval.id}/decision`, ann.token, { method: "POST", json: body });
+      expect(res.status).toBe(404);
+    }
+    agent.close();
+  });
+});

@@ -2,8 +2,8 @@
  * The D1 mirror of approvals: rooms write each record as it changes, and the inbox (every pending
  * approval of a workspace, newest first) is one indexed query.
  */
-import { and, desc, eq, getTableColumns, inArray } from "drizzle-orm";
-import type { Approval, ApprovalListQuery } from "../protocol/approval";
+import { and, desc, eq, getTableColumns, inArray, sql } from "drizzle-orm";
+import { ApprovalRouting, type Approval, type ApprovalListQuery } from "../protocol/approval";
 import type { Db } from "./client";
 import { visibleTo } from "./grants";
 import { approvals, sessions } from "./schema";
@@ -45,16 +45,36 @@ export async function listApprovals(
   return rows.map(({ workspaceId: _w, ...a }) => a as Approval);
 }
 
-/** Which session an approval belongs to, within the workspace (null when it is not theirs). */
-/** An approval's session and its routing (who a rule named to decide it), for the decision route. */
-export async function findApprovalRoute(db: Db, workspaceId: string, approvalId: string): Promise<{ sessionId: string; routing: Approval["routing"] } | null> {
+/**
+ * An approval's session and its routing (who a rule named to decide it), for the decision route. The
+ * routing grants access, so it is read as text and checked against its schema: a record that does not
+ * parse grants nothing.
+ */
+export async function findApprovalRoute(
+  db: Db,
+  workspaceId: string,
+  approvalId: string,
+): Promise<{ sessionId: string; routing: ApprovalRouting | null } | null> {
   const rows = await db
-    .select({ sessionId: approvals.sessionId, routing: approvals.routing })
+    .select({ sessionId: approvals.sessionId, routing: sql<string | null>`${approvals.routing}` })
     .from(approvals)
     .where(and(eq(approvals.workspaceId, workspaceId), eq(approvals.id, approvalId)))
     .limit(1);
-  return rows[0] ?? null;
+  const row = rows[0];
+  return row ? { sessionId: row.sessionId, routing: parseRouting(row.routing) } : null;
 }
+
+function parseRouting(text: string | null): ApprovalRouting | null {
+  if (text === null) return null;
+  try {
+    const r = ApprovalRouting.safeParse(JSON.parse(text));
+    return r.success ? r.data : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Which session an approval belongs to, within the workspace (null when it is not theirs). */
 
 export async function findApprovalSession(db: Db, workspaceId: string, approvalId: string): Promise<string | null> {
   const rows = await db
