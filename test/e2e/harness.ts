@@ -8,6 +8,7 @@ import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import WS from "ws";
+import { reapGroups, signalGroup } from "../../agent/process-group";
 import { applyMigrations, bootstrap, freePort, PROJECT_ROOT, startWrangler, type RunningServer } from "../../agent/up/local-server";
 import { connectSession, createApiClient, type ApiClient, type Live } from "../../worker/client";
 import type { SessionEvent } from "../../worker/protocol/events";
@@ -64,6 +65,7 @@ export async function startTower(opts: { agentGraceSeconds?: number; approvalTim
   const root = await mkdtemp(join(tmpdir(), "tower-e2e-"));
   const persistDir = join(root, "state");
   const agentState = join(root, "agent");
+  const stateDirs = new Set<string>();
   const workDir = join(root, "work");
   await mkdir(workDir, { recursive: true });
   const api = await startFakeMessagesApi({ port: 0 });
@@ -124,6 +126,7 @@ export async function startTower(opts: { agentGraceSeconds?: number; approvalTim
       };
       child.stdout?.on("data", collect);
       child.stderr?.on("data", collect);
+      stateDirs.add(args[args.indexOf("--state-dir") + 1]!);
       if (named) tower.agents.set(opts.name!, child);
       else tower.agent = child;
       await waitUntil(
@@ -176,14 +179,27 @@ export async function startTower(opts: { agentGraceSeconds?: number; approvalTim
       await tower.startServer();
     },
     async close() {
-      for (const child of [tower.agent, ...tower.agents.values()]) if (child && child.exitCode === null) child.kill("SIGKILL");
+      const agents = [tower.agent, ...tower.agents.values()].filter((c): c is ChildProcess => !!c && c.exitCode === null);
+      await Promise.all(agents.map((c) => new Promise((exited) => c.once("exit", exited).kill("SIGKILL"))));
+      // A killed agent leaves its runs' Claude Code groups alive (they write into the Claude home until
+      // they go): kill them the way the next agent on the same state dir would, before removing anything.
+      for (const dir of stateDirs) await killRecordedGroups(join(dir, "pids"));
       await tower.server.stop();
       await api.close();
       await claude.cleanup();
-      await rm(root, { recursive: true, force: true });
+      await rm(root, { recursive: true, force: true, maxRetries: 5 });
     },
   };
   return tower;
+}
+
+/**
+ * Kills every run group recorded under `pidDir` and gives them a moment to go. Best effort: where pid 1
+ * does not reap orphans a killed leader stays a zombie, which kill(0) still finds but which writes nothing.
+ */
+async function killRecordedGroups(pidDir: string): Promise<void> {
+  const groups = reapGroups(pidDir).filter((r) => r.killed);
+  await waitUntil(() => groups.every((g) => !signalGroup(g.pgid, 0)), 2_000).catch(() => {});
 }
 
 function withoutUndefined(env: Record<string, string | undefined>): Record<string, string> {
