@@ -8,6 +8,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
+import { z } from "zod";
 
 /** What to do, for a person who runs Tower rather than Claude Code's own terminal. */
 export const CLAUDE_AUTH_ADVICE =
@@ -15,18 +16,22 @@ export const CLAUDE_AUTH_ADVICE =
 
 export type Env = Record<string, string | undefined>;
 
+/** The part of Claude Code's saved login that says there is one; other fields are Claude Code's business. */
+const SavedLogin = z.object({ claudeAiOauth: z.object({ accessToken: z.string().min(1) }) });
+
 const truthy = (v: string | undefined) => v !== undefined && v !== "" && v !== "0" && v.toLowerCase() !== "false";
 
 /** The login `/login` saves: a file on Linux and Windows, the login keychain on macOS. */
 function savedLogin(env: Env, home: string, platform: NodeJS.Platform): string | null {
   const file = join(env.CLAUDE_CONFIG_DIR ?? join(home, ".claude"), ".credentials.json");
   if (existsSync(file)) {
+    let saved: unknown = null;
     try {
-      const saved = JSON.parse(readFileSync(file, "utf8")) as { claudeAiOauth?: { accessToken?: unknown } };
-      if (typeof saved.claudeAiOauth?.accessToken === "string" && saved.claudeAiOauth.accessToken) return `your Claude login (${file})`;
+      saved = JSON.parse(readFileSync(file, "utf8"));
     } catch {
       // An unreadable file is no login; the advice says how to make one.
     }
+    if (SavedLogin.safeParse(saved).success) return `your Claude login (${file})`;
   }
   if (platform === "darwin") {
     const r = spawnSync("security", ["find-generic-password", "-s", "Claude Code-credentials"], { stdio: "ignore", timeout: 2000 });

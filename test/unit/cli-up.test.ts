@@ -95,6 +95,15 @@ describe("Claude Code's credentials, found without the network", () => {
     expect(claudeAuthSource({ CLAUDE_CONFIG_DIR: join(h, "elsewhere") }, h, "linux")).toBeNull();
   });
 
+  it("counts no login from a credentials file that holds none", () => {
+    const h = home();
+    mkdirSync(join(h, ".claude"));
+    for (const text of ["null", "{", '{"claudeAiOauth":{"accessToken":""}}', '{"claudeAiOauth":null}', "[]"]) {
+      writeFileSync(join(h, ".claude", ".credentials.json"), text);
+      expect(claudeAuthSource({}, h, "linux"), text).toBeNull();
+    }
+  });
+
   it("does not count an apiKeyHelper in the user's settings, which the agent does not load", () => {
     const h = home();
     mkdirSync(join(h, ".claude"));
