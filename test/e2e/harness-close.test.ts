@@ -29,7 +29,7 @@ function liveMembers(pgid: number): number[] {
   return live;
 }
 
-it("close() leaves no run's Claude Code process behind", async () => {
+it("close() leaves no run's Claude Code process behind, even of an agent the test killed", async () => {
   t = await startTower();
   await t.startAgent();
   const s = await t.client.createSession({ prompt: "write hello.txt", cwd: t.workDir });
@@ -37,6 +37,10 @@ it("close() leaves no run's Claude Code process behind", async () => {
   const pidDir = join(t.agentState, "pids");
   const groups = readdirSync(pidDir).map((f) => (JSON.parse(readFileSync(join(pidDir, f), "utf8")) as { pgid: number }).pgid);
   expect(groups).toHaveLength(1);
+  expect(liveMembers(groups[0]!).length).toBeGreaterThan(0);
+  // As tests that kill a machine do: the agent is gone before close(), its run is not.
+  const agent = t.agent!;
+  await new Promise((exited) => agent.once("exit", exited).kill("SIGKILL"));
   expect(liveMembers(groups[0]!).length).toBeGreaterThan(0);
   const closing = t;
   t = undefined;

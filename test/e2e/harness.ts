@@ -179,7 +179,8 @@ export async function startTower(opts: { agentGraceSeconds?: number; approvalTim
       await tower.startServer();
     },
     async close() {
-      const agents = [tower.agent, ...tower.agents.values()].filter((c): c is ChildProcess => !!c && c.exitCode === null);
+      // A child killed by a signal has exitCode null and its signalCode set: it has already exited.
+      const agents = [tower.agent, ...tower.agents.values()].filter((c): c is ChildProcess => !!c && c.exitCode === null && c.signalCode === null);
       await Promise.all(agents.map((c) => new Promise((exited) => c.once("exit", exited).kill("SIGKILL"))));
       // A killed agent leaves its runs' Claude Code groups alive (they write into the Claude home until
       // they go): kill them the way the next agent on the same state dir would, before removing anything.
