@@ -1,0 +1,60 @@
+/**
+ * What a `tower` start loads, run as a user runs it (agent/bin/tower.mjs in a child process) against a
+ * small HTTP server on loopback. Start-up time itself is measured by `npm run bench -- cli`; this holds
+ * the mechanisms the figure depends on.
+ */
+import { spawn } from "node:child_process";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { summary } from "./cli-fixtures";
+
+// Prints, at exit, which of Node's own modules the process loaded.
+const REPORT = `data:text/javascript,process.on("exit", () => process.stderr.write("\\nLOADED " + JSON.stringify(process.moduleLoadList) + "\\n"))`;
+
+let server: Server;
+let url = "";
+const seen: { method?: string; url?: string; authorization?: string }[] = [];
+
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    seen.push({ method: req.method, url: req.url, authorization: req.headers.authorization });
+    res.setHeader("content-type", "application/json");
+    res.end(
+      JSON.stringify(
+        req.url?.startsWith("/api/sessions") ? { sessions: [summary()], nextCursor: null } : { error: { code: "NOT_FOUND", message: "no", requestId: "r" } },
+      ),
+    );
+  });
+  await new Promise<void>((ok) => server.listen(0, "127.0.0.1", ok));
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+afterAll(() => new Promise<void>((ok) => server.close(() => ok())));
+
+function tower(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string; loaded: string[] }> {
+  const child = spawn(process.execPath, ["--import", REPORT, "agent/bin/tower.mjs", ...args], {
+    env: { ...process.env, TOWER_URL: url, TOWER_TOKEN: "tower_test", TOWER_CONFIG: "/nonexistent/config.json", NO_COLOR: "1" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (c) => (stdout += String(c)));
+  child.stderr.on("data", (c) => (stderr += String(c)));
+  return new Promise((resolve) =>
+    child.once("close", (code) => {
+      const m = /\nLOADED (.*)\n/.exec(stderr);
+      resolve({ code, stdout, stderr, loaded: m ? (JSON.parse(m[1] ?? "[]") as string[]) : [] });
+    }),
+  );
+}
+
+describe("happy", () => {
+  it("lists sessions over node:http without loading Node's fetch (undici), whose set-up costs more than the command", async () => {
+    const r = await tower("ls");
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain(summary().id);
+    expect(seen.at(-1)).toEqual({ method: "GET", url: "/api/sessions?archived=false", authorization: "Bearer tower_test" });
+    expect(r.loaded.length).toBeGreaterThan(10);
+    expect(r.loaded.filter((m) => /undici/.test(m))).toEqual([]);
+  }, 60_000);
+});
