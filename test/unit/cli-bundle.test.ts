@@ -73,4 +73,11 @@ describe("happy", () => {
     expect(inputs).toEqual(expect.arrayContaining(["agent/cli/program.ts", "agent/cli/output.ts"]));
     expect(inputs.filter((f) => /node_modules\/zod\/|^agent\/cli\/commands\/|^agent\/(daemon|up)\/|^worker\/(?!protocol\/api-error\.ts$)/.test(f))).toEqual([]);
   });
+
+  it("bundles zod's English messages only: its other locales are a third of the bundle every command parses", async () => {
+    const r = await build({ ...cliBuildOptions(process.cwd()), write: false, metafile: true, logLevel: "silent" });
+    const locales = Object.keys(r.metafile?.inputs ?? {}).filter((f) => /node_modules\/zod\/v4\/locales\//.test(f));
+    expect(locales.some((f) => f.endsWith("/en.js"))).toBe(true);
+    expect(locales.filter((f) => !/\/(en|index)\.js$/.test(f))).toEqual([]);
+  });
 });

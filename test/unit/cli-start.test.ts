@@ -20,6 +20,7 @@ beforeAll(async () => {
   server = createServer((req, res) => {
     seen.push({ method: req.method, url: req.url, authorization: req.headers.authorization });
     res.setHeader("content-type", "application/json");
+    if (req.url?.startsWith("/broken/")) return void res.end(JSON.stringify({ sessions: "none", nextCursor: null }));
     res.end(
       JSON.stringify(
         req.url?.startsWith("/api/sessions") ? { sessions: [summary()], nextCursor: null } : { error: { code: "NOT_FOUND", message: "no", requestId: "r" } },
@@ -31,9 +32,9 @@ beforeAll(async () => {
 });
 afterAll(() => new Promise<void>((ok) => server.close(() => ok())));
 
-function tower(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string; loaded: string[] }> {
+function tower(args: string[], base = url): Promise<{ code: number | null; stdout: string; stderr: string; loaded: string[] }> {
   const child = spawn(process.execPath, ["--import", REPORT, "agent/bin/tower.mjs", ...args], {
-    env: { ...process.env, TOWER_URL: url, TOWER_TOKEN: "tower_test", TOWER_CONFIG: "/nonexistent/config.json", NO_COLOR: "1" },
+    env: { ...process.env, TOWER_URL: base, TOWER_TOKEN: "tower_test", TOWER_CONFIG: "/nonexistent/config.json", NO_COLOR: "1" },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let stdout = "";
@@ -50,11 +51,19 @@ function tower(...args: string[]): Promise<{ code: number | null; stdout: string
 
 describe("happy", () => {
   it("lists sessions over node:http without loading Node's fetch (undici), whose set-up costs more than the command", async () => {
-    const r = await tower("ls");
+    const r = await tower(["ls"]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain(summary().id);
     expect(seen.at(-1)).toEqual({ method: "GET", url: "/api/sessions?archived=false", authorization: "Bearer tower_test" });
     expect(r.loaded.length).toBeGreaterThan(10);
     expect(r.loaded.filter((m) => /undici/.test(m))).toEqual([]);
+  }, 60_000);
+});
+
+describe("errors", () => {
+  it("words a response that fails its schema in zod's English (the only locale the bundle carries)", async () => {
+    const r = await tower(["ls"], `${url}/broken`);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("Unexpected response from /broken/api/sessions: Invalid input: expected array, received string");
   }, 60_000);
 });
