@@ -43,7 +43,7 @@ const CALLS: [string, string[], unknown?][] = [
 
 describe("happy", () => {
   it.each(CALLS)("sends what hc sends: %s", async (_name, path, args) => {
-    for (const base of ["http://tower.test", "https://tower.test/prefix/"]) {
+    for (const base of ["http://tower.test", "https://tower.test/prefix/", "/", ""]) {
       const viaHc: Seen[] = [];
       const viaProxy: Seen[] = [];
       const headers = { authorization: "Bearer tok" };
