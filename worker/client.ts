@@ -3,7 +3,6 @@
  * validated with the protocol's zod schemas, errors come back as the same `ApiError` the server
  * threw, and live connections reconnect on their own (partysocket), resuming from the last seq.
  */
-import { hc } from "hono/client";
 import { z } from "zod";
 import { Approval, type ApprovalListQuery, type DecisionBody } from "./protocol/approval";
 import {
@@ -59,13 +58,13 @@ import {
 import { RunList, RunView, ValidatedPipeline, type RunStatus, type StartRunBody } from "./protocol/pipelines";
 
 import type { rpcShape } from "./rpc-types.gen";
+import { rpcProxy, type Answer, type Fetcher } from "./client-rpc";
 
 export { ApiError };
 
 /** The route table's typed client (worker/rpc-types.gen.d.ts, generated from `AppType`). */
 type Rpc = typeof rpcShape;
-/** What `call` reads of a response (hono's `ClientResponse`, in any runtime's `Response` flavour). */
-type Answer = Pick<Response, "ok" | "status" | "url" | "text">;
+export type { Answer, Fetcher };
 
 export interface ClientOptions {
   baseUrl: string;
@@ -74,7 +73,7 @@ export interface ClientOptions {
    * then sends the HttpOnly session cookie, which page scripts never see.
    */
   token?: string;
-  fetch?: typeof fetch;
+  fetch?: Fetcher;
 }
 
 /** A query value on the wire: text as typed (literal unions kept), numbers, booleans and lists as text. */
@@ -90,15 +89,15 @@ const enc = encodeURIComponent;
 /** Creates a client for one server and token; every path, parameter and body is typed by the route table. */
 export function createApiClient(opts: ClientOptions) {
   const base = opts.baseUrl.replace(/\/+$/, "");
-  const doFetch = opts.fetch ?? fetch;
-  const reach: typeof fetch = async (input, init) => {
+  const doFetch: Fetcher = opts.fetch ?? fetch;
+  const reach: Fetcher = async (input, init) => {
     try {
       return await doFetch(input, init);
     } catch (e) {
       throw new ApiError("INTERNAL", `Cannot reach Tower at ${base}: ${(e as Error).message}. Is it running (npm start)?`);
     }
   };
-  const rpc = hc(base, { fetch: reach, headers: opts.token ? { authorization: `Bearer ${opts.token}` } : {} }) as unknown as Rpc;
+  const rpc = rpcProxy(base, reach, opts.token ? { authorization: `Bearer ${opts.token}` } : {}) as Rpc;
   const { api } = rpc;
 
   async function call<T>(schema: z.ZodType<T>, sent: Promise<Answer>): Promise<T> {

@@ -1,7 +1,20 @@
 // How the `tower` CLI is bundled (agent/bin/tower.mjs builds with these; test/unit/cli-bundle.test.ts
 // checks what they produce). Split, so what only some commands need (the Agent SDK for `tower agent`
 // and `up`, ws for `watch`) is a chunk loaded by the command that needs it, not parsed by every `tower ls`.
-import { join } from "node:path";
+import { dirname, join } from "node:path";
+
+// zod's `z` namespace re-exports every locale (40-odd languages, about half of zod's size), so a bundle
+// carries them all although only English is ever configured; this keeps zod's English alone, and
+// `z.locales` then holds `en` only (nothing of ours reads it).
+const zodEnglishOnly = {
+  name: "zod-english-only",
+  setup(b) {
+    b.onLoad({ filter: /[\\/]zod[\\/]v4[\\/]locales[\\/]index\.js$/ }, (args) => ({
+      contents: 'export { default as en } from "./en.js";',
+      resolveDir: dirname(args.path),
+    }));
+  },
+};
 
 /** esbuild options for the CLI bundle of the project at `root` (entry dist/cli/tower.mjs). */
 export function cliBuildOptions(root) {
@@ -24,6 +37,7 @@ export function cliBuildOptions(root) {
     minifyWhitespace: true,
     minifySyntax: true,
     // Bundled CommonJS (commander) requires Node's built-ins; an ES module has no `require` of its own.
+    plugins: [zodEnglishOnly],
     banner: { js: 'import { createRequire as __towerRequire } from "node:module"; const require = __towerRequire(import.meta.url);' },
   };
 }

@@ -4,6 +4,8 @@
  * this alone, so a start parses neither until the command the line names loads them.
  */
 import { homedir } from "node:os";
+import type { Fetcher } from "../../worker/client";
+import { httpFetch } from "./http-fetch";
 
 export type Env = Record<string, string | undefined>;
 
@@ -23,8 +25,8 @@ export interface CliContext {
   homeDir: string;
   cwd: string;
   now(): number;
-  /** Replaces global fetch (tests answer requests in-process). */
-  fetch?: typeof fetch;
+  /** How requests are sent: node:http for a real `tower` (http-fetch.ts); tests answer in-process. */
+  fetch?: Fetcher;
   /** Registers a Ctrl-C handler; returns a function that removes it. */
   onInterrupt(handler: () => void): () => void;
   exitCode: number;
@@ -48,6 +50,7 @@ export function processContext(): CliContext {
     homeDir: homedir(),
     cwd: process.cwd(),
     now: () => Date.now(),
+    fetch: httpFetch,
     onInterrupt(handler) {
       process.once("SIGINT", handler);
       return () => void process.off("SIGINT", handler);

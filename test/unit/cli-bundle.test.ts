@@ -26,7 +26,7 @@ describe("happy", () => {
     const forbidden = [...packages].filter((p) => /^(tsx|react|react-dom|partyserver|drizzle-orm|cloudflare:|@hono\/zod-openapi)(\/|$)/.test(p));
     expect(forbidden).toEqual([]);
     const ours = Object.keys(r.metafile.inputs).filter((f) => !f.startsWith("agent/"));
-    expect(ours.filter((f) => !/^worker\/(client\.ts|client-live\.ts|protocol\/|domain\/)/.test(f))).toEqual([]);
+    expect(ours.filter((f) => !/^worker\/(client\.ts|client-live\.ts|client-rpc\.ts|protocol\/|domain\/)/.test(f))).toEqual([]);
   });
 
   it("starts the CLI without a TypeScript loader", () => {
@@ -72,5 +72,12 @@ describe("happy", () => {
     const inputs = [...loaded].flatMap((o) => Object.keys(outputs[o]?.inputs ?? {}));
     expect(inputs).toEqual(expect.arrayContaining(["agent/cli/program.ts", "agent/cli/output.ts"]));
     expect(inputs.filter((f) => /node_modules\/zod\/|^agent\/cli\/commands\/|^agent\/(daemon|up)\/|^worker\/(?!protocol\/api-error\.ts$)/.test(f))).toEqual([]);
+  });
+
+  it("bundles zod's English messages only: its other locales are a third of the bundle every command parses", async () => {
+    const r = await build({ ...cliBuildOptions(process.cwd()), write: false, metafile: true, logLevel: "silent" });
+    const locales = Object.keys(r.metafile?.inputs ?? {}).filter((f) => /node_modules\/zod\/v4\/locales\//.test(f));
+    expect(locales.some((f) => f.endsWith("/en.js"))).toBe(true);
+    expect(locales.filter((f) => !/\/(en|index)\.js$/.test(f))).toEqual([]);
   });
 });

@@ -101,7 +101,7 @@ describe("happy", () => {
   });
 
   it("worker/client.ts, shared with the browser and the CLI, imports only types of the Worker (and pure rules)", () => {
-    const client = (p: string) => /^worker\/client(-live)?(\.ts)?$/.test(p);
+    const client = (p: string) => /^worker\/client(-live|-rpc)?(\.ts)?$/.test(p);
     const shared = (to: string) => isPackage(to) || client(to) || under("worker/protocol")(to) || under("worker/domain")(to);
     expect(violations(client, (e) => !e.typeOnly && !shared(e.to))).toEqual([]);
     expect(violations(client, (e) => RUNTIME.test(e.to) && !/^(hono\/client|partysocket)/.test(e.to) && !e.typeOnly)).toEqual([]);
