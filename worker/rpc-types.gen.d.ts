@@ -2382,6 +2382,90 @@ export declare const rpcShape: {
     };
 } & {
     api: {
+        approvals: {
+            ":id": {
+                "always-allow": import("hono/client").ClientRequest<string, "/api/approvals/:id/always-allow", {
+                    $post: {
+                        input: {
+                            param: {
+                                id: string;
+                            };
+                        } & {
+                            json: {
+                                inputSha256: string;
+                                rule: {
+                                    decision: "allow" | "deny" | "ask";
+                                    id?: string | undefined;
+                                    message?: string | undefined;
+                                    tool?: string | string[] | undefined;
+                                    command?: string | string[] | undefined;
+                                    path?: string | string[] | undefined;
+                                    location?: "inside" | "outside" | undefined;
+                                    host?: string | string[] | undefined;
+                                    scope?: {
+                                        machine?: string | undefined;
+                                        template?: string | undefined;
+                                        pipeline?: string | undefined;
+                                        directory?: string | undefined;
+                                    } | undefined;
+                                    decide_by?: string | undefined;
+                                    quorum?: number | undefined;
+                                };
+                            };
+                        };
+                        output: {
+                            approval: {
+                                id: string & import("zod").$brand<"aprId">;
+                                sessionId: string & import("zod").$brand<"sesId">;
+                                toolName: string;
+                                toolUseId: string | null;
+                                input: {
+                                    [x: string]: string | number | boolean | import("hono/utils/types").JSONValue[] | {
+                                        [x: string]: import("hono/utils/types").JSONValue;
+                                    } | null;
+                                };
+                                inputSha256: string;
+                                status: "pending" | "approved" | "denied" | "expired" | "cancelled";
+                                createdAt: number;
+                                expiresAt: number;
+                                decidedAt: number | null;
+                                decidedBy: string | null;
+                                via: "rule" | "human" | "timeout" | "system" | null;
+                                comment: string | null;
+                                updatedInput: {
+                                    [x: string]: string | number | boolean | import("hono/utils/types").JSONValue[] | {
+                                        [x: string]: import("hono/utils/types").JSONValue;
+                                    } | null;
+                                } | null;
+                                pipelineRunId?: string | null | undefined;
+                                pipelineStepId?: string | null | undefined;
+                                requiresUserInteraction?: boolean | undefined;
+                                suppressAlwaysAllowRule?: boolean | undefined;
+                                routing?: {
+                                    decideBy: string;
+                                    rule: string;
+                                    label: string;
+                                    eligible: string[] | null;
+                                    quorum: number;
+                                    approvals: {
+                                        userId: string;
+                                        by: string;
+                                        at: number;
+                                    }[];
+                                } | null | undefined;
+                            };
+                            version: number;
+                            ruleId: string;
+                        };
+                        outputFormat: "json";
+                        status: 200;
+                    };
+                }>;
+            };
+        };
+    };
+} & {
+    api: {
         sessions: {
             ":id": import("hono/client").ClientRequest<string, "/api/sessions/:id", {
                 $get: {

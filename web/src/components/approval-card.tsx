@@ -3,14 +3,15 @@
  * an edited input (a monospace editor checked as you type). Keyboard: `a` and `d` act on the focused
  * card (wired by the view). Used by the session view and the inbox; on a phone each action is one tap
  * with a large target. It says how long the request has waited, when it expires, and on which machine.
- * "Always allow…" shows the narrowest rule for the call and, once confirmed, adds it to the rule set
- * (on the version it read) and approves.
+ * "Always allow…" shows the narrowest rule for the call and, once confirmed, has the server add it to
+ * the rule set (a new version) and approve.
  */
 import { forwardRef, useEffect, useId, useImperativeHandle, useMemo, useRef, useState } from "react";
 import type { Approval } from "../../../worker/protocol/approval";
 import { proposeRule } from "../../../worker/protocol/rule-proposal";
+import { Rule as RuleSchema } from "../../../worker/protocol/rules";
 import { api } from "../live/api";
-import { decide } from "../live/decide";
+import { decide, showDecided } from "../live/decide";
 import { toast } from "../live/toasts";
 import { approvalTiming } from "../state/approval-timing";
 import { checkToolInput } from "../state/json-check";
@@ -76,10 +77,10 @@ export const ApprovalCard = forwardRef<ApprovalCardHandle, ApprovalCardProps>(fu
     if (!proposal.ok) return;
     setAdding(true);
     try {
-      const [{ appendRule }, cur] = await Promise.all([import("../state/rules-source"), api.getRules()]);
-      const saved = await api.putRules(appendRule(cur.source, proposal.rule), cur.version);
-      toast(`Added rule ${proposal.rule.id} (rules version ${saved.version}).`);
-      await decide(a, { decision: "approve" });
+      // The server adds the rule only when it is the one it proposes itself for this call, then approves.
+      const saved = await api.alwaysAllow(a.id, { inputSha256: a.inputSha256, rule: RuleSchema.parse(proposal.rule) });
+      toast(`Added rule ${saved.ruleId} (rules version ${saved.version}).`);
+      showDecided(saved.approval);
     } catch (e) {
       toast(`Could not add the rule: ${(e as Error).message}`, "error");
     } finally {
