@@ -243,7 +243,7 @@ export class SessionRoom extends Server<Env> implements SessionRoomRpc {
     // A routed ask resolves who may decide first (one D1 read), so no decision reads D1.
     const judged = (known !== undefined ? Promise.resolve(known) : this.#rules.verdict(session, call))
       .then(async (verdict) => {
-        if (!verdict || (verdict.decision === "ask" && !verdict.route)) return;
+        if (!verdict || (verdict.decision === "ask" && !verdict.route && !verdict.held)) return;
         const routing = verdict.route ? await resolveRouting(this.env, session, verdict) : null;
         this.#apply({ type: "rule-verdict", approvalId, verdict, ...(routing ? { routing } : {}) });
       })

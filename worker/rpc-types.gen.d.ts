@@ -906,6 +906,7 @@ export declare const rpcShape: {
                             decideBy: string;
                             quorum: number;
                         } | undefined;
+                        held?: true | undefined;
                     };
                     outputFormat: "json";
                     status: 200;
@@ -957,6 +958,7 @@ export declare const rpcShape: {
                                     decideBy: string;
                                     quorum: number;
                                 } | undefined;
+                                held?: true | undefined;
                             };
                             actual: {
                                 status: string;
@@ -984,6 +986,7 @@ export declare const rpcShape: {
                                     decideBy: string;
                                     quorum: number;
                                 } | undefined;
+                                held?: true | undefined;
                             };
                             actual: {
                                 status: string;
@@ -1011,6 +1014,7 @@ export declare const rpcShape: {
                                     decideBy: string;
                                     quorum: number;
                                 } | undefined;
+                                held?: true | undefined;
                             };
                             actual: {
                                 status: string;
@@ -2327,6 +2331,7 @@ export declare const rpcShape: {
                                 inputSha256: string;
                                 comment?: string | undefined;
                                 updatedInput?: Record<string, import("./protocol/json").Json> | undefined;
+                                confirmed?: true | undefined;
                             } | {
                                 decision: "deny";
                                 comment: string;
@@ -2718,6 +2723,17 @@ export declare const rpcShape: {
                             } | {
                                 seq: number;
                                 at: number;
+                                type: "approval-held";
+                                approvalId: string & import("zod").$brand<"aprId">;
+                                rule: {
+                                    index: number;
+                                    id: string | null;
+                                    version: number | null;
+                                } | null;
+                                reason: string;
+                            } | {
+                                seq: number;
+                                at: number;
                                 type: "approval-partial";
                                 approvalId: string & import("zod").$brand<"aprId">;
                                 by: string;
@@ -3076,6 +3092,7 @@ export declare const rpcShape: {
                                         inputSha256: string;
                                         comment?: string | undefined;
                                         updatedInput?: Record<string, import("./protocol/json").Json> | undefined;
+                                        confirmed?: true | undefined;
                                     } | {
                                         decision: "deny";
                                         comment: string;

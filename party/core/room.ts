@@ -16,6 +16,7 @@ import { containsRedaction, MAX_SCRUB_DEPTH, nestsDeeperThan } from "../../worke
 import { withoutDiagnostics } from "../../worker/protocol/sdk-message";
 import { scrubStep } from "./scrub-step";
 import { ruleVerdict } from "./rule-verdict";
+import { unconfirmedApproval } from "./interaction";
 import { routedDecision, withFinalApproval } from "./routing";
 
 export type { CreateInput, SessionOrigin };
@@ -358,7 +359,7 @@ function agentEvent(d: Draft, envelope: AgentEnvelope, inputSha256: string | und
       d.effects.push({ type: "schedule", key: approvalKey(id), at: rec.expiresAt, timer: { kind: "approval-expiry", approvalId: id } });
       d.emit({ type: "approval-requested", approval: stripInternal(rec) });
       // Rules the room holds as current decide here, in the request's own write: one wait on storage, not two.
-      if (verdict && verdict.decision !== "ask") return ruleVerdict(d, id, verdict);
+      if (verdict && (verdict.decision !== "ask" || verdict.held)) return ruleVerdict(d, id, verdict);
       return d.done(rec);
     }
     case "approval-withdrawn": {
@@ -458,6 +459,8 @@ function decide(d: Draft, approvalId: string, body: DecisionBody, by: string, ed
   if (body.decision === "approve" && body.updatedInput && containsRedaction(body.updatedInput)) {
     return fail("BAD_REQUEST", "The edited input still contains [REDACTED:…] markers; write those values out or approve without edits.");
   }
+  const unconfirmed = unconfirmedApproval(rec, body);
+  if (unconfirmed) return fail(unconfirmed.code, unconfirmed.message);
   const routed = routedDecision(d, rec, body, by, userId);
   if (routed) return routed;
   const answer: ApprovalAnswer =

@@ -98,6 +98,19 @@ describe("errors", () => {
     expect(h.posted()).toEqual([]);
   });
 
+  it("a call Claude Code says a person must answer is not approved without --confirm; with it, the decision says so", async () => {
+    const flagged = { ...PENDING, requiresUserInteraction: true };
+    const h = harness(flagged);
+    const r = await h.run("approve", APR);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("never approved in one step");
+    expect(r.stderr).toContain(`tower approve ${APR} --confirm`);
+    expect(h.posted()).toEqual([]);
+    const ok = harness(flagged);
+    expect((await ok.run("approve", APR, "--confirm")).code).toBe(0);
+    expect(ok.posted()[0]!.body).toEqual({ decision: "approve", confirmed: true, inputSha256: "ab".repeat(32) });
+  });
+
   it("--yes alone, or --always with --input, is a usage error", async () => {
     expect((await harness(PENDING).run("approve", APR, "--yes")).code).toBe(2);
     expect((await harness(PENDING).run("approve", APR, "--always", "--input", '{"command":"ls"}')).code).toBe(2);

@@ -75,11 +75,38 @@ describe("happy", () => {
   });
 });
 
+describe("calls Claude Code requires a person to answer", () => {
+  it("the inbox shows the flag; a one-step approve over HTTP and the socket is refused with how to confirm; a confirmed one runs", async () => {
+    const seed = await seedWorkspace("always-allow-interaction");
+    const { id: sessionId, agent } = await started(seed);
+    const a = await asked(seed, agent, "req-i", { command: "npm publish" }, { requiresUserInteraction: true });
+    expect(a.requiresUserInteraction).toBe(true);
+    const oneTap = await api(`/api/approvals/${a.id}/decision`, seed.userToken, { method: "POST", json: { decision: "approve", inputSha256: a.inputSha256 } });
+    expect(oneTap.status).toBe(400);
+    expect((await oneTap.json<{ error: { message: string } }>()).error.message).toContain(`tower approve ${a.id} --confirm`);
+    const viewer = await openSocket(`/api/sessions/${sessionId}/live`, seed.userToken);
+    await viewer.next((f) => f.type === "snapshot");
+    viewer.send({ type: "decide", ref: "d1", approvalId: a.id, body: { decision: "approve", inputSha256: a.inputSha256 } });
+    expect(await viewer.next((f) => f.type === "error" && f.ref === "d1")).toMatchObject({ error: { code: "BAD_REQUEST" } });
+    const rule = Rule.parse({ id: "always-bash-x", decision: "allow", tool: "Bash", command: "npm publish", scope: { directory: "/work" } });
+    const always = await api(`/api/approvals/${a.id}/always-allow`, seed.userToken, { method: "POST", json: { inputSha256: a.inputSha256, rule } });
+    expect(always.status).toBe(400);
+    const confirmed = await api(`/api/approvals/${a.id}/decision`, seed.userToken, {
+      method: "POST",
+      json: { decision: "approve", confirmed: true, inputSha256: a.inputSha256 },
+    });
+    expect(confirmed.status).toBe(200);
+    expect(await agent.next((f) => f.type === "decision" && f.requestId === "req-i")).toMatchObject({ answer: { behavior: "allow" } });
+  });
+});
+
 describe("errors", () => {
   it("refuses a call Claude Code asked not to offer a rule for, with the envelope, and adds nothing", async () => {
     const seed = await seedWorkspace("always-allow-suppressed");
     const { agent } = await started(seed);
     const a = await asked(seed, agent, "req-s", { command: "npm test" }, { suppressAlwaysAllowRule: true });
+    // The inbox (D1's mirror) carries the flag as the room does, so no client offers the rule.
+    expect(a.suppressAlwaysAllowRule).toBe(true);
     expect((await (await api(`/api/approvals/${a.id}`, seed.userToken)).json<Approval>()).suppressAlwaysAllowRule).toBe(true);
     const rule = Rule.parse({ id: "always-bash-x", decision: "allow", tool: "Bash", command: "npm test", scope: { directory: "/work" } });
     const res = await api(`/api/approvals/${a.id}/always-allow`, seed.userToken, { method: "POST", json: { inputSha256: a.inputSha256, rule } });

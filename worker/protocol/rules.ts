@@ -122,6 +122,8 @@ export const RuleVerdict = z.object({
   reason: z.string(),
   /** An ask whose rule names who decides (`decide_by`) or a quorum. */
   route: RouteSpec.optional(),
+  /** An ask that `rule` would have allowed, held back because Claude Code requires a person to answer the call. */
+  held: z.literal(true).optional(),
 });
 export type RuleVerdict = z.infer<typeof RuleVerdict>;
 

@@ -46,6 +46,13 @@ export function toolInputFlag(cwd: string): (value: string) => ToolInput {
 export async function decideOn(ctx: CliContext, cmd: Command, id: ApprovalId, choice: DecisionChoice): Promise<Approval> {
   const client = clientFor(ctx, cmd);
   const shown = await client.approval(id);
+  // The room refuses it too; said here first, before any decision is sent.
+  if (shown.requiresUserInteraction && choice.decision === "approve" && !choice.confirmed)
+    throw new CliError(
+      "USAGE",
+      `Claude Code requires a person to answer this ${shown.toolName} call, so it is never approved in one step`,
+      `look at it, then: tower approve ${id} --confirm`,
+    );
   return client.decide(id, { ...choice, inputSha256: shown.inputSha256 });
 }
 
@@ -87,23 +94,35 @@ export function approveCommand(ctx: CliContext): Command {
     .option("--input <json|@file>", "run the tool with this input instead: a JSON object, or @path to a JSON file", toolInputFlag(ctx.cwd))
     .option("--always", "also allow calls like this from now on: shows the narrowest rule for it, asks, and adds it to the workspace's rules")
     .option("--yes", "with --always: add the rule without asking (for scripts)")
+    .option("--confirm", "required for a call Claude Code says a person must answer: you confirm you looked at it")
     .option("--json", "print the decided approval as JSON")
-    .action(async (id: ApprovalId, flags: { comment?: string; input?: ToolInput; always?: boolean; yes?: boolean; json?: boolean }, cmd: Command) => {
-      if (flags.always) {
-        if (flags.input || flags.comment)
-          throw new CliError("USAGE", "--always approves the call as asked: it takes no --input or --comment", `tower approve ${id} --always`);
-        const r = await alwaysAllow(ctx, cmd, id, flags.yes === true);
-        if (flags.json) return printJson(ctx.io, r);
-        return printLines(ctx.io, [
-          { text: `added rule ${r.ruleId} (rules version ${r.version}); ${r.approval.status} ${r.approval.id}: ${r.approval.toolName}`, tone: "ok" },
-        ]);
-      }
-      if (flags.yes) throw new CliError("USAGE", "--yes only confirms --always", `tower approve ${id} --always --yes`);
-      const choice = DecisionChoice.safeParse({ decision: "approve", comment: flags.comment, updatedInput: flags.input });
-      if (!choice.success) throw invalidFlags(choice.error, { comment: "--comment", updatedInput: "--input" }, "tower approve --help");
-      const approval = await decideOn(ctx, cmd, id, choice.data);
-      if (flags.json) return printJson(ctx.io, approval);
-      const summary = summarizeToolInput(approval.toolName, approval.updatedInput ?? approval.input);
-      printLines(ctx.io, [{ text: `${approval.status} ${approval.id}: ${approval.toolName}${summary ? ` ${summary}` : ""}`, tone: "ok" }]);
-    });
+    .action(
+      async (
+        id: ApprovalId,
+        flags: { comment?: string; input?: ToolInput; always?: boolean; yes?: boolean; confirm?: boolean; json?: boolean },
+        cmd: Command,
+      ) => {
+        if (flags.always) {
+          if (flags.input || flags.comment)
+            throw new CliError("USAGE", "--always approves the call as asked: it takes no --input or --comment", `tower approve ${id} --always`);
+          const r = await alwaysAllow(ctx, cmd, id, flags.yes === true);
+          if (flags.json) return printJson(ctx.io, r);
+          return printLines(ctx.io, [
+            { text: `added rule ${r.ruleId} (rules version ${r.version}); ${r.approval.status} ${r.approval.id}: ${r.approval.toolName}`, tone: "ok" },
+          ]);
+        }
+        if (flags.yes) throw new CliError("USAGE", "--yes only confirms --always", `tower approve ${id} --always --yes`);
+        const choice = DecisionChoice.safeParse({
+          decision: "approve",
+          comment: flags.comment,
+          updatedInput: flags.input,
+          confirmed: flags.confirm || undefined,
+        });
+        if (!choice.success) throw invalidFlags(choice.error, { comment: "--comment", updatedInput: "--input" }, "tower approve --help");
+        const approval = await decideOn(ctx, cmd, id, choice.data);
+        if (flags.json) return printJson(ctx.io, approval);
+        const summary = summarizeToolInput(approval.toolName, approval.updatedInput ?? approval.input);
+        printLines(ctx.io, [{ text: `${approval.status} ${approval.id}: ${approval.toolName}${summary ? ` ${summary}` : ""}`, tone: "ok" }]);
+      },
+    );
 }

@@ -2,7 +2,8 @@
  * One approval, decided in place: approve, deny with a comment (Claude reads it), or approve with
  * an edited input (a monospace editor checked as you type). Keyboard: `a` and `d` act on the focused
  * card (wired by the view). Used by the session view and the inbox; on a phone each action is one tap
- * with a large target. It says how long the request has waited, when it expires, and on which machine.
+ * with a large target, except approving a call Claude Code says a person must answer: that takes a
+ * second, explicit Confirm (the room refuses it otherwise). It says how long the request has waited, when it expires, and on which machine.
  * "Always allow…" shows the narrowest rule for the call and, once confirmed, has the server add it to
  * the rule set (a new version) and approve.
  */
@@ -47,7 +48,7 @@ export const ApprovalCard = forwardRef<ApprovalCardHandle, ApprovalCardProps>(fu
   { approval: a, title, machine, cwd, focused, onOpen },
   ref,
 ) {
-  const [mode, setMode] = useState<"idle" | "deny" | "edit" | "always">("idle");
+  const [mode, setMode] = useState<"idle" | "deny" | "edit" | "always" | "confirm">("idle");
   const [adding, setAdding] = useState(false);
   // The YAML module loads when "Always allow…" is opened, not with every card.
   const [shownRule, setShownRule] = useState<string | null>(null);
@@ -62,7 +63,9 @@ export const ApprovalCard = forwardRef<ApprovalCardHandle, ApprovalCardProps>(fu
   const now = useNow(15_000);
   const timing = approvalTiming(a, now);
 
-  const approve = () => void decide(a, { decision: "approve" });
+  // A call Claude Code says a person must answer is never one tap (nor the `a` key): Approve opens a confirmation.
+  const mustConfirm = a.requiresUserInteraction === true;
+  const approve = () => (mustConfirm ? setMode("confirm") : void decide(a, { decision: "approve" }));
   const startDeny = () => {
     setMode("deny");
     setTimeout(() => commentRef.current?.focus(), 0);
@@ -88,7 +91,7 @@ export const ApprovalCard = forwardRef<ApprovalCardHandle, ApprovalCardProps>(fu
     }
   };
   const submitEdit = () => {
-    if (check.ok) void decide(a, { decision: "approve", updatedInput: check.value });
+    if (check.ok) void decide(a, { decision: "approve", updatedInput: check.value, ...(mustConfirm ? { confirmed: true as const } : {}) });
   };
 
   return (
@@ -158,6 +161,19 @@ export const ApprovalCard = forwardRef<ApprovalCardHandle, ApprovalCardProps>(fu
             </button>
           ) : null}
         </div>
+      ) : null}
+      {pending && mode === "confirm" ? (
+        <section className="confirm-form" aria-label="Confirm approval">
+          <p>Claude Code requires a person to answer this call. Check it above, then confirm.</p>
+          <div className="actions">
+            <button type="button" className="approve" onClick={() => void decide(a, { decision: "approve", confirmed: true })}>
+              Confirm approve
+            </button>
+            <button type="button" onClick={() => setMode("idle")}>
+              Cancel
+            </button>
+          </div>
+        </section>
       ) : null}
       {pending && mode === "always" && proposal.ok ? (
         <section className="always-form" aria-label="Always allow this">
