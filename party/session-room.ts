@@ -28,7 +28,7 @@ import { RoomAuthority } from "./room-authority";
 import { RoomOutbox } from "./room-outbox";
 import { RoomRules } from "./room-rules";
 import { resolveRouting } from "./routing-resolve";
-import type { RuleVerdict } from "../worker/protocol/rules";
+import type { MachineDenyRules, RuleVerdict } from "../worker/protocol/rules";
 import * as store from "./storage";
 import { errorFrame, parseFrame, safeSend } from "./sockets";
 import { toSummary } from "./summary";
@@ -345,6 +345,11 @@ export class SessionRoom extends Server<Env> implements SessionRoomRpc {
 
   async continueWith(prompt: string, by: string): Promise<RoomResult<SessionSummary>> {
     return this.#result(this.#apply({ type: "continue", prompt, runId: newId("ses").slice(4), by }));
+  }
+
+  async setMachinePolicy(denyRules: MachineDenyRules | null): Promise<void> {
+    if (this.#state.session) this.#apply({ type: "machine-policy", denyRules });
+    await this.#outbox.settled();
   }
 
   async handoff(ownerId: string, by: string): Promise<RoomResult<SessionSummary>> {

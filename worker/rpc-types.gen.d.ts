@@ -218,6 +218,26 @@ export declare const rpcShape: {
                         ownerId: string;
                         allowedUsers: string[] | null;
                         allowedMcpCommands: string[];
+                        denyRules?: {
+                            rules: {
+                                decision: "allow" | "deny" | "ask";
+                                id?: string | undefined;
+                                message?: string | undefined;
+                                tool?: string[] | undefined;
+                                command?: string[] | undefined;
+                                path?: string[] | undefined;
+                                location?: "inside" | "outside" | undefined;
+                                host?: string[] | undefined;
+                                scope?: {
+                                    machine?: string | undefined;
+                                    template?: string | undefined;
+                                    pipeline?: string | undefined;
+                                    directory?: string | undefined;
+                                } | undefined;
+                                decide_by?: string | undefined;
+                                quorum?: number | undefined;
+                            }[];
+                        } | null | undefined;
                     }[];
                 };
                 outputFormat: "json";
@@ -907,6 +927,7 @@ export declare const rpcShape: {
                             quorum: number;
                         } | undefined;
                         held?: true | undefined;
+                        machine?: string | undefined;
                     };
                     outputFormat: "json";
                     status: 200;
@@ -959,6 +980,7 @@ export declare const rpcShape: {
                                     quorum: number;
                                 } | undefined;
                                 held?: true | undefined;
+                                machine?: string | undefined;
                             };
                             actual: {
                                 status: string;
@@ -987,6 +1009,7 @@ export declare const rpcShape: {
                                     quorum: number;
                                 } | undefined;
                                 held?: true | undefined;
+                                machine?: string | undefined;
                             };
                             actual: {
                                 status: string;
@@ -1015,6 +1038,7 @@ export declare const rpcShape: {
                                     quorum: number;
                                 } | undefined;
                                 held?: true | undefined;
+                                machine?: string | undefined;
                             };
                             actual: {
                                 status: string;
@@ -2222,6 +2246,26 @@ export declare const rpcShape: {
                         json: {
                             allowedUsers?: string[] | null | undefined;
                             allowedMcpCommands?: string[] | undefined;
+                            denyRules?: {
+                                rules: {
+                                    decision: "allow" | "deny" | "ask";
+                                    id?: string | undefined;
+                                    message?: string | undefined;
+                                    tool?: string | string[] | undefined;
+                                    command?: string | string[] | undefined;
+                                    path?: string | string[] | undefined;
+                                    location?: "inside" | "outside" | undefined;
+                                    host?: string | string[] | undefined;
+                                    scope?: {
+                                        machine?: string | undefined;
+                                        template?: string | undefined;
+                                        pipeline?: string | undefined;
+                                        directory?: string | undefined;
+                                    } | undefined;
+                                    decide_by?: string | undefined;
+                                    quorum?: number | undefined;
+                                }[];
+                            } | null | undefined;
                         };
                     };
                     output: {
@@ -2239,6 +2283,26 @@ export declare const rpcShape: {
                         ownerId: string;
                         allowedUsers: string[] | null;
                         allowedMcpCommands: string[];
+                        denyRules?: {
+                            rules: {
+                                decision: "allow" | "deny" | "ask";
+                                id?: string | undefined;
+                                message?: string | undefined;
+                                tool?: string[] | undefined;
+                                command?: string[] | undefined;
+                                path?: string[] | undefined;
+                                location?: "inside" | "outside" | undefined;
+                                host?: string[] | undefined;
+                                scope?: {
+                                    machine?: string | undefined;
+                                    template?: string | undefined;
+                                    pipeline?: string | undefined;
+                                    directory?: string | undefined;
+                                } | undefined;
+                                decide_by?: string | undefined;
+                                quorum?: number | undefined;
+                            }[];
+                        } | null | undefined;
                     };
                     outputFormat: "json";
                     status: 200;

@@ -8,7 +8,7 @@ import type { AgentEnvelope, ApprovalAnswer, LaunchOrder, RoomToAgentFrame } fro
 import { resolutionOf, type Approval, type ApprovalRouting, type DecisionBody } from "../../worker/protocol/approval";
 import type { ErrorCode } from "../../worker/protocol/errors";
 import type { EventBody } from "../../worker/protocol/events";
-import type { RuleRef, RuleVerdict } from "../../worker/protocol/rules";
+import type { MachineDenyRules, RuleRef, RuleVerdict } from "../../worker/protocol/rules";
 import type { AgentId, ApprovalId, SessionId, WorkspaceId } from "../../worker/protocol/ids";
 import type { LaunchSpec, SessionStatus } from "../../worker/protocol/session";
 import type { CreateInput, SessionOrigin } from "../../worker/protocol/room-rpc";
@@ -64,6 +64,8 @@ export interface SessionFacts {
   origin?: SessionOrigin;
   /** Who asked to interrupt the current run, so its end can name them. */
   interruptedBy?: string | null;
+  /** The machine owner's deny policy, judged before the workspace's rules (party/room-rules.ts). */
+  machineDenyRules?: MachineDenyRules | null;
 }
 
 export interface RoomState {
@@ -98,6 +100,7 @@ export type RoomInput =
   | { type: "continue"; prompt: string; runId: string; by: string }
   | { type: "patch"; title?: string; archived?: boolean }
   | { type: "handoff"; ownerId: string; by: string }
+  | { type: "machine-policy"; denyRules: MachineDenyRules | null }
   | { type: "agent-connected" }
   | { type: "agent-disconnected" }
   | { type: "resync"; waiting: string[] }
@@ -257,6 +260,7 @@ function create(d: Draft, c: CreateInput): StepResult {
       updatedAt: now,
       endedAt: null,
       ...(c.origin ? { origin: c.origin } : {}),
+      ...(c.machineDenyRules ? { machineDenyRules: c.machineDenyRules } : {}),
     },
   };
   d.emit({ type: "session-created", title: c.title, spec: c.spec, ...(c.costBaselineUsd ? { inheritedCostUsd: c.costBaselineUsd } : {}) });
@@ -546,6 +550,9 @@ function applyInput(state: RoomState, input: RoomInput, ctx: StepContext): StepR
         ...(input.title !== undefined ? { title: input.title } : {}),
         ...(input.archived !== undefined ? { archived: input.archived } : {}),
       });
+      return d.done();
+    case "machine-policy":
+      d.patchSession({ machineDenyRules: input.denyRules });
       return d.done();
     case "handoff":
       d.emit({ type: "owner-changed", from: d.session.ownerId, to: input.ownerId, by: input.by });

@@ -14,7 +14,9 @@ import type { ApprovalRecord, Draft, StepResult } from "./room";
 export function ruleSignature(verdict: RuleVerdict): string {
   const r = verdict.rule;
   if (!r) return "rules";
-  return `rule ${r.id ?? `#${r.index + 1}`}${r.version !== null ? ` (v${r.version})` : ""}`;
+  const name = `rule ${r.id ?? `#${r.index + 1}`}`;
+  if (verdict.machine) return `the machine policy of ${verdict.machine} (${name})`;
+  return `${name}${r.version !== null ? ` (v${r.version})` : ""}`;
 }
 
 export function ruleVerdict(d: Draft, approvalId: string, verdict: RuleVerdict, routing?: ApprovalRouting): StepResult {
