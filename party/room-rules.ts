@@ -39,8 +39,13 @@ export class RoomRules {
    * machine's deny policy is held by the room itself, so a call it denies is denied at once, always.
    */
   cachedVerdict(session: SessionFacts, call: AskedCall): RuleVerdict | null | undefined {
-    if (!this.#fresh) return machineDeny(this.#policy(session), session.agentName, this.#context(session, call)) ?? undefined;
+    if (!this.#fresh) return this.machineVerdict(session, call) ?? undefined;
     return this.#judge(session, call);
+  }
+
+  /** The machine's deny policy alone on `call` (null: it denies nothing there). */
+  machineVerdict(session: SessionFacts, call: AskedCall): RuleVerdict | null {
+    return machineDeny(this.#policy(session), session.agentName, this.#context(session, call));
   }
 
   /** The rules' verdict on `call`, or null when the workspace has no rules. */

@@ -348,7 +348,14 @@ export class SessionRoom extends Server<Env> implements SessionRoomRpc {
   }
 
   async setMachinePolicy(denyRules: MachineDenyRules | null): Promise<void> {
-    if (this.#state.session) this.#apply({ type: "machine-policy", denyRules });
+    if (!this.#state.session) return;
+    this.#apply({ type: "machine-policy", denyRules });
+    // Calls already waiting are judged by it too: one it denies is denied before any person approves it.
+    for (const rec of Object.values(this.#state.approvals)) {
+      const session = this.#state.session;
+      const verdict = rec.status === "pending" && session ? this.#rules.machineVerdict(session, rec) : null;
+      if (verdict) this.#apply({ type: "rule-verdict", approvalId: rec.id, verdict });
+    }
     await this.#outbox.settled();
   }
 

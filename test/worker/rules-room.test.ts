@@ -169,6 +169,15 @@ describe("the machine owner's deny policy", () => {
     expect((await decisionFor(next.agent, "req-echo")).answer).toEqual({ behavior: "allow" });
   });
 
+  it("a call already waiting for a person when the policy is set is denied by it", async () => {
+    const seed = await seedWorkspace("rules-room-machine-pending");
+    const { agent } = await started(seed);
+    ask(agent, "req-wait", "Bash", { command: "curl https://example.com" });
+    await eventually(async () => (await (await api("/api/approvals", seed.userToken)).json<{ approvals: unknown[] }>()).approvals.length === 1);
+    expect((await api(`/api/agents/${seed.agentId}`, seed.userToken, { method: "PATCH", json: { denyRules: POLICY } })).status).toBe(200);
+    expect((await decisionFor(agent, "req-wait")).answer).toEqual({ behavior: "deny", message: "No network calls from this machine." });
+  });
+
   it("only denies: a machine policy with an allow rule is refused (400) and names why", async () => {
     const seed = await seedWorkspace("rules-room-machine-bad");
     const allow = await api(`/api/agents/${seed.agentId}`, seed.userToken, {
