@@ -3,9 +3,12 @@
  * version. Fetched from the workspace hub's cache (no D1 read), which then counts this room as a
  * subscriber: the rules route has the hub tell every subscriber of a new version before it answers,
  * so a set held as fresh is current and a call is judged at once, with no hop; after a wake from
- * hibernation (memory lost) or a change, the next call fetches first. The room steps the verdict (rule-verdict.ts).
+ * hibernation (memory lost) or a change, the next call fetches first. The machine owner's deny policy,
+ * which the room keeps with the session, is judged before them (worker/domain/rules/machine.ts). The room
+ * steps the verdict (rule-verdict.ts).
  */
-import { compileRules, evaluate, type CompiledRules } from "../worker/domain/rules/evaluate";
+import { compileRules, type CallContext, type CompiledRules } from "../worker/domain/rules/evaluate";
+import { judgeCall, machineDeny } from "../worker/domain/rules/machine";
 import type { RuleVerdict } from "../worker/protocol/rules";
 import { workspaceHub } from "../worker/rooms";
 import type { SessionFacts } from "./core/room";
@@ -19,6 +22,8 @@ export interface AskedCall {
 
 export class RoomRules {
   #compiled: CompiledRules | null = null;
+  #policyOf: SessionFacts["machineDenyRules"] = null;
+  #policyCompiled: CompiledRules | null = null;
   /** True while no newer version was announced since `#compiled` was fetched. */
   #fresh = false;
 
@@ -29,10 +34,18 @@ export class RoomRules {
     if (!this.#compiled || this.#compiled.version === null || this.#compiled.version < version) this.#fresh = false;
   }
 
-  /** The verdict from rules known to be current, at once; undefined when they must be fetched first. */
+  /**
+   * The verdict from rules known to be current, at once; undefined when they must be fetched first. The
+   * machine's deny policy is held by the room itself, so a call it denies is denied at once, always.
+   */
   cachedVerdict(session: SessionFacts, call: AskedCall): RuleVerdict | null | undefined {
-    if (!this.#fresh) return undefined;
+    if (!this.#fresh) return this.machineVerdict(session, call) ?? undefined;
     return this.#judge(session, call);
+  }
+
+  /** The machine's deny policy alone on `call` (null: it denies nothing there). */
+  machineVerdict(session: SessionFacts, call: AskedCall): RuleVerdict | null {
+    return machineDeny(this.#policy(session), session.agentName, this.#context(session, call));
   }
 
   /** The rules' verdict on `call`, or null when the workspace has no rules. */
@@ -44,10 +57,20 @@ export class RoomRules {
     return this.#judge(session, call);
   }
 
+  /** The machine's deny policy, compiled once per change of the session's copy. */
+  #policy(session: SessionFacts): CompiledRules | null {
+    const rules = session.machineDenyRules ?? null;
+    if (rules !== this.#policyOf) this.#policyCompiled = rules ? compileRules(rules, null) : null;
+    this.#policyOf = rules;
+    return this.#policyCompiled;
+  }
+
   #judge(session: SessionFacts, call: AskedCall): RuleVerdict | null {
-    const rules = this.#compiled;
-    if (!rules || rules.rules.length === 0) return null;
-    return evaluate(rules, {
+    return judgeCall(this.#policy(session), session.agentName, this.#compiled, this.#context(session, call));
+  }
+
+  #context(session: SessionFacts, call: AskedCall): CallContext {
+    return {
       toolName: call.toolName,
       input: call.input,
       cwd: session.spec.cwd,
@@ -55,6 +78,6 @@ export class RoomRules {
       template: session.origin?.templateId ? [session.origin.templateId] : [],
       pipeline: session.origin?.pipelineRunId ? [session.origin.pipelineRunId] : [],
       requiresUserInteraction: call.requiresUserInteraction === true,
-    });
+    };
   }
 }

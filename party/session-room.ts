@@ -28,7 +28,7 @@ import { RoomAuthority } from "./room-authority";
 import { RoomOutbox } from "./room-outbox";
 import { RoomRules } from "./room-rules";
 import { resolveRouting } from "./routing-resolve";
-import type { RuleVerdict } from "../worker/protocol/rules";
+import type { MachineDenyRules, RuleVerdict } from "../worker/protocol/rules";
 import * as store from "./storage";
 import { errorFrame, parseFrame, safeSend } from "./sockets";
 import { toSummary } from "./summary";
@@ -243,7 +243,7 @@ export class SessionRoom extends Server<Env> implements SessionRoomRpc {
     // A routed ask resolves who may decide first (one D1 read), so no decision reads D1.
     const judged = (known !== undefined ? Promise.resolve(known) : this.#rules.verdict(session, call))
       .then(async (verdict) => {
-        if (!verdict || (verdict.decision === "ask" && !verdict.route)) return;
+        if (!verdict || (verdict.decision === "ask" && !verdict.route && !verdict.held)) return;
         const routing = verdict.route ? await resolveRouting(this.env, session, verdict) : null;
         this.#apply({ type: "rule-verdict", approvalId, verdict, ...(routing ? { routing } : {}) });
       })
@@ -345,6 +345,18 @@ export class SessionRoom extends Server<Env> implements SessionRoomRpc {
 
   async continueWith(prompt: string, by: string): Promise<RoomResult<SessionSummary>> {
     return this.#result(this.#apply({ type: "continue", prompt, runId: newId("ses").slice(4), by }));
+  }
+
+  async setMachinePolicy(denyRules: MachineDenyRules | null): Promise<void> {
+    if (!this.#state.session) return;
+    this.#apply({ type: "machine-policy", denyRules });
+    // Calls already waiting are judged by it too: one it denies is denied before any person approves it.
+    for (const rec of Object.values(this.#state.approvals)) {
+      const session = this.#state.session;
+      const verdict = rec.status === "pending" && session ? this.#rules.machineVerdict(session, rec) : null;
+      if (verdict) this.#apply({ type: "rule-verdict", approvalId: rec.id, verdict });
+    }
+    await this.#outbox.settled();
   }
 
   async handoff(ownerId: string, by: string): Promise<RoomResult<SessionSummary>> {

@@ -9,6 +9,7 @@ import { Approval, ToolInput } from "../worker/protocol/approval";
 import { EventBody, type SessionEvent } from "../worker/protocol/events";
 import { AgentId, SessionId, WorkspaceId } from "../worker/protocol/ids";
 import { LaunchSpec, SessionStatus } from "../worker/protocol/session";
+import { MachineDenyRules } from "../worker/protocol/rules";
 import { OUTBOX_TARGETS, type OutboxRow, type OutboxTarget } from "./core/outbox";
 import type { ApprovalRecord, RoomTimer, SessionFacts } from "./core/room";
 
@@ -54,6 +55,7 @@ const StoredSession = z.object({
   updatedAt: z.number(),
   endedAt: z.number().nullable(),
   interruptedBy: z.string().nullable().optional(),
+  machineDenyRules: MachineDenyRules.nullable().optional(),
   origin: z
     .object({
       templateId: z.string().nullable(),

@@ -18,6 +18,7 @@ import {
 } from "./protocol/enrollment";
 import { ApiError, ErrorEnvelope } from "./protocol/errors";
 import { ReplayResult, RuleHistory, RuleSetVersion, RuleVerdict, type ReplayBody, type TestRulesBody } from "./protocol/rules";
+import { AlwaysAllowResult, type AlwaysAllowBody } from "./protocol/rule-proposal";
 import {
   AuditEntry,
   AuditVerification,
@@ -146,6 +147,9 @@ export function createApiClient(opts: ClientOptions) {
           ? api.sessions[":id"].approvals[":approvalId"].decision.$post({ param: { id: enc(sessionId), approvalId: enc(approvalId) }, json: body })
           : api.approvals[":id"].decision.$post({ param: { id: enc(approvalId) }, json: body }),
       ),
+    /** "Always allow this", confirmed: adds the proposed rule (a new rule-set version), then approves the call. */
+    alwaysAllow: (approvalId: string, body: AlwaysAllowBody) =>
+      call(AlwaysAllowResult, api.approvals[":id"]["always-allow"].$post({ param: { id: enc(approvalId) }, json: body })),
     listAgents: () => call(z.object({ agents: z.array(AgentPresence) }), api.agents.$get()),
     me: () => call(Me, api.me.$get()),
     switchWorkspace: (workspaceId: string) => call(IssuedToken, api.me.switch.$post({ json: { workspaceId } })),

@@ -94,6 +94,8 @@ export async function launchRun(env: Env, db: Db, who: Launcher, req: RunRequest
   if (req.kind === "continue") {
     const admitted = admitRun(agent, who.userId, spec);
     if (!admitted.ok) return { ok: false, code: "FORBIDDEN", message: admitted.why };
+    // The machine's deny policy as it stands now judges the new run's calls.
+    await room.setMachinePolicy(agent.denyRules ?? null);
     return room.continueWith(req.prompt, who.subject);
   }
   const basis = await room.forkBasis();
@@ -131,6 +133,7 @@ async function create(
     agentName: agent.name,
     ownerId: who.userId,
     spec,
+    machineDenyRules: agent.denyRules ?? null,
     runId: newId("ses").slice(4),
     by: who.subject,
   });

@@ -218,6 +218,26 @@ export declare const rpcShape: {
                         ownerId: string;
                         allowedUsers: string[] | null;
                         allowedMcpCommands: string[];
+                        denyRules?: {
+                            rules: {
+                                decision: "allow" | "deny" | "ask";
+                                id?: string | undefined;
+                                message?: string | undefined;
+                                tool?: string[] | undefined;
+                                command?: string[] | undefined;
+                                path?: string[] | undefined;
+                                location?: "inside" | "outside" | undefined;
+                                host?: string[] | undefined;
+                                scope?: {
+                                    machine?: string | undefined;
+                                    template?: string | undefined;
+                                    pipeline?: string | undefined;
+                                    directory?: string | undefined;
+                                } | undefined;
+                                decide_by?: string | undefined;
+                                quorum?: number | undefined;
+                            }[];
+                        } | null | undefined;
                     }[];
                 };
                 outputFormat: "json";
@@ -906,6 +926,8 @@ export declare const rpcShape: {
                             decideBy: string;
                             quorum: number;
                         } | undefined;
+                        held?: true | undefined;
+                        machine?: string | undefined;
                     };
                     outputFormat: "json";
                     status: 200;
@@ -957,6 +979,8 @@ export declare const rpcShape: {
                                     decideBy: string;
                                     quorum: number;
                                 } | undefined;
+                                held?: true | undefined;
+                                machine?: string | undefined;
                             };
                             actual: {
                                 status: string;
@@ -984,6 +1008,8 @@ export declare const rpcShape: {
                                     decideBy: string;
                                     quorum: number;
                                 } | undefined;
+                                held?: true | undefined;
+                                machine?: string | undefined;
                             };
                             actual: {
                                 status: string;
@@ -1011,6 +1037,8 @@ export declare const rpcShape: {
                                     decideBy: string;
                                     quorum: number;
                                 } | undefined;
+                                held?: true | undefined;
+                                machine?: string | undefined;
                             };
                             actual: {
                                 status: string;
@@ -2218,6 +2246,26 @@ export declare const rpcShape: {
                         json: {
                             allowedUsers?: string[] | null | undefined;
                             allowedMcpCommands?: string[] | undefined;
+                            denyRules?: {
+                                rules: {
+                                    decision: "allow" | "deny" | "ask";
+                                    id?: string | undefined;
+                                    message?: string | undefined;
+                                    tool?: string | string[] | undefined;
+                                    command?: string | string[] | undefined;
+                                    path?: string | string[] | undefined;
+                                    location?: "inside" | "outside" | undefined;
+                                    host?: string | string[] | undefined;
+                                    scope?: {
+                                        machine?: string | undefined;
+                                        template?: string | undefined;
+                                        pipeline?: string | undefined;
+                                        directory?: string | undefined;
+                                    } | undefined;
+                                    decide_by?: string | undefined;
+                                    quorum?: number | undefined;
+                                }[];
+                            } | null | undefined;
                         };
                     };
                     output: {
@@ -2235,6 +2283,26 @@ export declare const rpcShape: {
                         ownerId: string;
                         allowedUsers: string[] | null;
                         allowedMcpCommands: string[];
+                        denyRules?: {
+                            rules: {
+                                decision: "allow" | "deny" | "ask";
+                                id?: string | undefined;
+                                message?: string | undefined;
+                                tool?: string[] | undefined;
+                                command?: string[] | undefined;
+                                path?: string[] | undefined;
+                                location?: "inside" | "outside" | undefined;
+                                host?: string[] | undefined;
+                                scope?: {
+                                    machine?: string | undefined;
+                                    template?: string | undefined;
+                                    pipeline?: string | undefined;
+                                    directory?: string | undefined;
+                                } | undefined;
+                                decide_by?: string | undefined;
+                                quorum?: number | undefined;
+                            }[];
+                        } | null | undefined;
                     };
                     outputFormat: "json";
                     status: 200;
@@ -2327,6 +2395,7 @@ export declare const rpcShape: {
                                 inputSha256: string;
                                 comment?: string | undefined;
                                 updatedInput?: Record<string, import("./protocol/json").Json> | undefined;
+                                confirmed?: true | undefined;
                             } | {
                                 decision: "deny";
                                 comment: string;
@@ -2372,6 +2441,90 @@ export declare const rpcShape: {
                                     at: number;
                                 }[];
                             } | null | undefined;
+                        };
+                        outputFormat: "json";
+                        status: 200;
+                    };
+                }>;
+            };
+        };
+    };
+} & {
+    api: {
+        approvals: {
+            ":id": {
+                "always-allow": import("hono/client").ClientRequest<string, "/api/approvals/:id/always-allow", {
+                    $post: {
+                        input: {
+                            param: {
+                                id: string;
+                            };
+                        } & {
+                            json: {
+                                inputSha256: string;
+                                rule: {
+                                    decision: "allow" | "deny" | "ask";
+                                    id?: string | undefined;
+                                    message?: string | undefined;
+                                    tool?: string | string[] | undefined;
+                                    command?: string | string[] | undefined;
+                                    path?: string | string[] | undefined;
+                                    location?: "inside" | "outside" | undefined;
+                                    host?: string | string[] | undefined;
+                                    scope?: {
+                                        machine?: string | undefined;
+                                        template?: string | undefined;
+                                        pipeline?: string | undefined;
+                                        directory?: string | undefined;
+                                    } | undefined;
+                                    decide_by?: string | undefined;
+                                    quorum?: number | undefined;
+                                };
+                            };
+                        };
+                        output: {
+                            approval: {
+                                id: string & import("zod").$brand<"aprId">;
+                                sessionId: string & import("zod").$brand<"sesId">;
+                                toolName: string;
+                                toolUseId: string | null;
+                                input: {
+                                    [x: string]: string | number | boolean | import("hono/utils/types").JSONValue[] | {
+                                        [x: string]: import("hono/utils/types").JSONValue;
+                                    } | null;
+                                };
+                                inputSha256: string;
+                                status: "pending" | "approved" | "denied" | "expired" | "cancelled";
+                                createdAt: number;
+                                expiresAt: number;
+                                decidedAt: number | null;
+                                decidedBy: string | null;
+                                via: "rule" | "human" | "timeout" | "system" | null;
+                                comment: string | null;
+                                updatedInput: {
+                                    [x: string]: string | number | boolean | import("hono/utils/types").JSONValue[] | {
+                                        [x: string]: import("hono/utils/types").JSONValue;
+                                    } | null;
+                                } | null;
+                                pipelineRunId?: string | null | undefined;
+                                pipelineStepId?: string | null | undefined;
+                                requiresUserInteraction?: boolean | undefined;
+                                suppressAlwaysAllowRule?: boolean | undefined;
+                                routing?: {
+                                    decideBy: string;
+                                    rule: string;
+                                    label: string;
+                                    eligible: string[] | null;
+                                    quorum: number;
+                                    approvals: {
+                                        userId: string;
+                                        by: string;
+                                        at: number;
+                                    }[];
+                                } | null | undefined;
+                            };
+                            version: number;
+                            ruleId: string;
                         };
                         outputFormat: "json";
                         status: 200;
@@ -2631,6 +2784,17 @@ export declare const rpcShape: {
                                         at: number;
                                     }[];
                                 };
+                            } | {
+                                seq: number;
+                                at: number;
+                                type: "approval-held";
+                                approvalId: string & import("zod").$brand<"aprId">;
+                                rule: {
+                                    index: number;
+                                    id: string | null;
+                                    version: number | null;
+                                } | null;
+                                reason: string;
                             } | {
                                 seq: number;
                                 at: number;
@@ -2992,6 +3156,7 @@ export declare const rpcShape: {
                                         inputSha256: string;
                                         comment?: string | undefined;
                                         updatedInput?: Record<string, import("./protocol/json").Json> | undefined;
+                                        confirmed?: true | undefined;
                                     } | {
                                         decision: "deny";
                                         comment: string;

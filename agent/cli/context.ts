@@ -29,7 +29,20 @@ export interface CliContext {
   fetch?: Fetcher;
   /** Registers a Ctrl-C handler; returns a function that removes it. */
   onInterrupt(handler: () => void): () => void;
+  /** Asks a yes/no question on the terminal (default no); absent when stdin is not a TTY, so nothing can be asked. */
+  confirm?: (question: string) => Promise<boolean>;
   exitCode: number;
+}
+
+/** A y/N question on the terminal: only `y` or `yes` is a yes. */
+async function askTerminal(question: string): Promise<boolean> {
+  const { createInterface } = await import("node:readline/promises");
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return /^y(es)?$/i.test((await rl.question(`${question} [y/N] `)).trim());
+  } finally {
+    rl.close();
+  }
 }
 
 export function processIo(env: Env): Io {
@@ -55,6 +68,7 @@ export function processContext(): CliContext {
       process.once("SIGINT", handler);
       return () => void process.off("SIGINT", handler);
     },
+    ...(process.stdin.isTTY ? { confirm: askTerminal } : {}),
     exitCode: 0,
   };
 }

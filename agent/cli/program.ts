@@ -52,7 +52,7 @@ export const COMMANDS: LazyCommand[] = [
   },
   {
     term: "approve [options] <approval-id>",
-    description: `approve a pending tool call`,
+    description: `approve a pending tool call (--always: and add a rule that allows calls like it)`,
     load: (ctx) => import("./commands/approve").then((m) => m.approveCommand(ctx)),
   },
   {

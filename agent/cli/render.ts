@@ -226,6 +226,8 @@ export function renderEvent(e: EventBody, now = Date.now()): Line[] {
       return [resolvedLine(e)];
     case "interrupt-requested":
       return [{ text: `■ interrupt requested by ${e.by}`, tone: "warn" }];
+    case "approval-held":
+      return [{ text: `? waiting for a person: ${e.reason}`, tone: "warn" }];
     case "run-ended":
       return runEndedLines(e);
     case "event-dropped":

@@ -8,7 +8,7 @@ import type { AgentEnvelope, ApprovalAnswer, LaunchOrder, RoomToAgentFrame } fro
 import { resolutionOf, type Approval, type ApprovalRouting, type DecisionBody } from "../../worker/protocol/approval";
 import type { ErrorCode } from "../../worker/protocol/errors";
 import type { EventBody } from "../../worker/protocol/events";
-import type { RuleRef, RuleVerdict } from "../../worker/protocol/rules";
+import type { MachineDenyRules, RuleRef, RuleVerdict } from "../../worker/protocol/rules";
 import type { AgentId, ApprovalId, SessionId, WorkspaceId } from "../../worker/protocol/ids";
 import type { LaunchSpec, SessionStatus } from "../../worker/protocol/session";
 import type { CreateInput, SessionOrigin } from "../../worker/protocol/room-rpc";
@@ -16,6 +16,7 @@ import { containsRedaction, MAX_SCRUB_DEPTH, nestsDeeperThan } from "../../worke
 import { withoutDiagnostics } from "../../worker/protocol/sdk-message";
 import { scrubStep } from "./scrub-step";
 import { ruleVerdict } from "./rule-verdict";
+import { unconfirmedApproval } from "./interaction";
 import { routedDecision, withFinalApproval } from "./routing";
 
 export type { CreateInput, SessionOrigin };
@@ -63,6 +64,8 @@ export interface SessionFacts {
   origin?: SessionOrigin;
   /** Who asked to interrupt the current run, so its end can name them. */
   interruptedBy?: string | null;
+  /** The machine owner's deny policy, judged before the workspace's rules (party/room-rules.ts). */
+  machineDenyRules?: MachineDenyRules | null;
 }
 
 export interface RoomState {
@@ -97,6 +100,7 @@ export type RoomInput =
   | { type: "continue"; prompt: string; runId: string; by: string }
   | { type: "patch"; title?: string; archived?: boolean }
   | { type: "handoff"; ownerId: string; by: string }
+  | { type: "machine-policy"; denyRules: MachineDenyRules | null }
   | { type: "agent-connected" }
   | { type: "agent-disconnected" }
   | { type: "resync"; waiting: string[] }
@@ -256,6 +260,7 @@ function create(d: Draft, c: CreateInput): StepResult {
       updatedAt: now,
       endedAt: null,
       ...(c.origin ? { origin: c.origin } : {}),
+      ...(c.machineDenyRules ? { machineDenyRules: c.machineDenyRules } : {}),
     },
   };
   d.emit({ type: "session-created", title: c.title, spec: c.spec, ...(c.costBaselineUsd ? { inheritedCostUsd: c.costBaselineUsd } : {}) });
@@ -358,7 +363,7 @@ function agentEvent(d: Draft, envelope: AgentEnvelope, inputSha256: string | und
       d.effects.push({ type: "schedule", key: approvalKey(id), at: rec.expiresAt, timer: { kind: "approval-expiry", approvalId: id } });
       d.emit({ type: "approval-requested", approval: stripInternal(rec) });
       // Rules the room holds as current decide here, in the request's own write: one wait on storage, not two.
-      if (verdict && verdict.decision !== "ask") return ruleVerdict(d, id, verdict);
+      if (verdict && (verdict.decision !== "ask" || verdict.held)) return ruleVerdict(d, id, verdict);
       return d.done(rec);
     }
     case "approval-withdrawn": {
@@ -458,6 +463,8 @@ function decide(d: Draft, approvalId: string, body: DecisionBody, by: string, ed
   if (body.decision === "approve" && body.updatedInput && containsRedaction(body.updatedInput)) {
     return fail("BAD_REQUEST", "The edited input still contains [REDACTED:…] markers; write those values out or approve without edits.");
   }
+  const unconfirmed = unconfirmedApproval(rec, body);
+  if (unconfirmed) return fail(unconfirmed.code, unconfirmed.message);
   const routed = routedDecision(d, rec, body, by, userId);
   if (routed) return routed;
   const answer: ApprovalAnswer =
@@ -543,6 +550,9 @@ function applyInput(state: RoomState, input: RoomInput, ctx: StepContext): StepR
         ...(input.title !== undefined ? { title: input.title } : {}),
         ...(input.archived !== undefined ? { archived: input.archived } : {}),
       });
+      return d.done();
+    case "machine-policy":
+      d.patchSession({ machineDenyRules: input.denyRules });
       return d.done();
     case "handoff":
       d.emit({ type: "owner-changed", from: d.session.ownerId, to: input.ownerId, by: input.by });

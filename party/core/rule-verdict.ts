@@ -2,26 +2,32 @@
  * A rule's decision on a pending approval, as one step of the room: allow or deny resolve it with
  * `via: "rule"` and the rule's name and version (in the event, and so in the audit entry), exactly
  * as a person's decision would, first one wins. Never allows a call Claude Code says a person must
- * answer, and never acts on an `ask`: that waits for a person.
+ * answer (interaction.ts), and never decides an `ask`: that waits for a person.
  */
 import type { ApprovalAnswer } from "../../worker/protocol/agent";
 import type { ApprovalRouting } from "../../worker/protocol/approval";
 import type { RuleVerdict } from "../../worker/protocol/rules";
+import { heldBack } from "./interaction";
 import type { ApprovalRecord, Draft, StepResult } from "./room";
 
 /** How a rule signs its decision: `rule no-push (v3)`, or its position when it has no id. */
 export function ruleSignature(verdict: RuleVerdict): string {
   const r = verdict.rule;
   if (!r) return "rules";
-  return `rule ${r.id ?? `#${r.index + 1}`}${r.version !== null ? ` (v${r.version})` : ""}`;
+  const name = `rule ${r.id ?? `#${r.index + 1}`}`;
+  if (verdict.machine) return `the machine policy of ${verdict.machine} (${name})`;
+  return `${name}${r.version !== null ? ` (v${r.version})` : ""}`;
 }
 
 export function ruleVerdict(d: Draft, approvalId: string, verdict: RuleVerdict, routing?: ApprovalRouting): StepResult {
   const rec = d.state.approvals[approvalId];
   // Decided meanwhile (a person, the clock, a withdrawal): the first decision stands.
   if (rec?.status !== "pending" || !verdict.rule) return d.done();
+  if (verdict.held) return heldBack(d, rec, verdict);
   if (verdict.decision === "ask") return routed(d, rec, routing);
-  if (verdict.decision === "allow" && rec.requiresUserInteraction) return d.done();
+  // The engine already holds back an allow for such a call; a verdict from elsewhere is held the same way.
+  if (verdict.decision === "allow" && rec.requiresUserInteraction)
+    return heldBack(d, rec, { ...verdict, reason: `${verdict.reason}, but Claude Code requires a person to answer this request` });
   if (d.ctx.now >= rec.expiresAt) return d.done();
   const by = ruleSignature(verdict);
   const allow = verdict.decision === "allow";

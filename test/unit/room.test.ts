@@ -493,6 +493,61 @@ describe("rule verdicts", () => {
   });
 });
 
+describe("calls Claude Code requires a person to answer", () => {
+  const allow = { decision: "allow" as const, rule: { index: 0, id: "writes", version: 4 }, message: null, reason: 'rule "writes" allows it' };
+  const needsPerson = () =>
+    run(running(), [ev({ type: "approval-request", requestId: "req-p", toolName: "Write", input: { file_path: "a" }, requiresUserInteraction: true })]).state;
+
+  it("a rule's allow is held back: the call keeps waiting, and an event names the rule and why", () => {
+    const s = needsPerson();
+    const id = Object.keys(s.approvals)[0]!;
+    const held = {
+      ...allow,
+      decision: "ask" as const,
+      held: true as const,
+      reason: 'rule "writes" would allow it, but Claude Code requires a person to answer this request',
+    };
+    for (const verdict of [held, allow]) {
+      const { state, effects } = run(s, [{ type: "rule-verdict", approvalId: id, verdict }]);
+      expect(state.approvals[id]?.status).toBe("pending");
+      expect(effects.filter((e) => e.type === "send-agent")).toEqual([]);
+      const event = effects.find((e) => e.type === "emit" && e.body.type === "approval-held");
+      expect(event).toMatchObject({ body: { approvalId: id, rule: { id: "writes", version: 4 }, reason: expect.stringContaining("requires a person") } });
+    }
+    // Held in the request's own step too.
+    const inStep = run(running(), [
+      {
+        ...(ev({ type: "approval-request", requestId: "req-q", toolName: "Write", input: { file_path: "a" }, requiresUserInteraction: true }) as Extract<
+          RoomInput,
+          { type: "agent-event" }
+        >),
+        verdict: held,
+      },
+    ]);
+    expect(Object.values(inStep.state.approvals)[0]?.status).toBe("pending");
+    expect(inStep.effects.some((e) => e.type === "emit" && e.body.type === "approval-held")).toBe(true);
+  });
+
+  it("a person's approve needs an explicit confirmation (HTTP and socket alike go through this step); a deny does not", () => {
+    const s = needsPerson();
+    const id = Object.keys(s.approvals)[0]!;
+    const oneTap = step(s, decideOn(s, id, { decision: "approve" }, "ann"), ctx());
+    expect(oneTap).toMatchObject({ ok: false, code: "BAD_REQUEST", message: expect.stringContaining(`tower approve ${id} --confirm`) });
+    const confirmed: RoomInput = {
+      type: "decide",
+      approvalId: id,
+      body: { decision: "approve", confirmed: true, inputSha256: s.approvals[id]!.inputSha256 },
+      by: "ann",
+    };
+    expect(run(s, [confirmed]).state.approvals[id]?.status).toBe("approved");
+    expect(run(s, [decideOn(s, id, { decision: "deny", comment: "no" }, "ann")]).state.approvals[id]?.status).toBe("denied");
+    // A call without the flag is approved in one step, as before.
+    const plain = asking();
+    const pid = Object.keys(plain.approvals)[0]!;
+    expect(run(plain, [decideOn(plain, pid, { decision: "approve" }, "ann")]).state.approvals[pid]?.status).toBe("approved");
+  });
+});
+
 describe("the public approval", () => {
   it('carries the SDK\'s flags, so a card never offers "always allow" where the SDK forbids it', () => {
     const s = run(running(), [

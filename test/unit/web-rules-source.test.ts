@@ -1,6 +1,7 @@
-/** The rule editor's client-side check and the "always allow" append, on real YAML and JSON texts. */
+/** The rule editor's client-side check and the server's "always allow" append, on real YAML and JSON texts. */
 import { describe, expect, it } from "vitest";
-import { appendRule, checkRules } from "../../web/src/state/rules-source";
+import { checkRules } from "../../web/src/state/rules-source";
+import { appendRule } from "../../worker/domain/rules/source";
 import { RuleSet } from "../../worker/protocol/rules";
 import { parseYaml } from "../../worker/pipelines/yaml";
 

@@ -196,6 +196,11 @@ function bodyFor(key: string, f: Fixture, p: Principal): unknown {
     case "POST /api/approvals/:id/decision":
     case "POST /api/sessions/:id/approvals/:approvalId/decision":
       return { decision: "approve", inputSha256: canonicalSha256({ command: "ls" }) };
+    case "POST /api/approvals/:id/always-allow":
+      return {
+        inputSha256: canonicalSha256({ command: "ls" }),
+        rule: { id: `always-${p.toLowerCase()}`, decision: "allow", tool: "Bash", command: "ls", scope: { directory: "/tmp" } },
+      };
     case "POST /api/members":
       return { name: "New", email: `new-${crypto.randomUUID()}@test`, role: "member" };
     case "PATCH /api/members/:userId":

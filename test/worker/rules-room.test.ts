@@ -138,3 +138,53 @@ describe("security", () => {
     expect(inbox.approvals.map((a) => [a.input.file_path, a.status])).toEqual([["/work/x.txt", "pending"]]);
   });
 });
+
+describe("the machine owner's deny policy", () => {
+  const POLICY = {
+    rules: [{ id: "no-curl", decision: "deny", tool: "Bash", command: "curl *", message: "No network calls from this machine." }],
+  };
+  const ALLOW_ALL_BASH = "rules:\n  - id: all-bash\n    decision: allow\n    tool: Bash\n";
+
+  it("denies a call a workspace rule allows, with the owner's message, on a session already running and on a new one", async () => {
+    const seed = await seedWorkspace("rules-room-machine");
+    await api("/api/rules", seed.userToken, { method: "PUT", json: { source: ALLOW_ALL_BASH } });
+    const running = await started(seed);
+    ask(running.agent, "req-ls", "Bash", { command: "ls" });
+    expect((await decisionFor(running.agent, "req-ls")).answer).toEqual({ behavior: "allow" });
+    // Set while the session runs: pushed to its room, which judges the next call by it.
+    const patched = await api(`/api/agents/${seed.agentId}`, seed.userToken, { method: "PATCH", json: { denyRules: POLICY } });
+    expect(patched.status).toBe(200);
+    expect((await patched.json<{ denyRules: unknown }>()).denyRules).toMatchObject({
+      rules: [{ id: "no-curl", decision: "deny", tool: ["Bash"], command: ["curl *"] }],
+    });
+    ask(running.agent, "req-curl", "Bash", { command: "curl https://example.com" });
+    expect((await decisionFor(running.agent, "req-curl")).answer).toEqual({ behavior: "deny", message: "No network calls from this machine." });
+    const resolved = await running.viewer.next((f) => isEvents(f) && eventsOf(f).some((e) => e.type === "approval-resolved" && e.status === "denied"));
+    expect(eventsOf(resolved).find((e) => e.type === "approval-resolved")).toMatchObject({ via: "rule", by: expect.stringContaining("machine policy") });
+    // A session launched after the change has it from its start; a workspace allow still allows the rest.
+    const next = await started(seed);
+    ask(next.agent, "req-curl2", "Bash", { command: "echo hi && curl x" });
+    expect((await decisionFor(next.agent, "req-curl2")).answer).toEqual({ behavior: "deny", message: "No network calls from this machine." });
+    ask(next.agent, "req-echo", "Bash", { command: "echo hi" });
+    expect((await decisionFor(next.agent, "req-echo")).answer).toEqual({ behavior: "allow" });
+  });
+
+  it("a call already waiting for a person when the policy is set is denied by it", async () => {
+    const seed = await seedWorkspace("rules-room-machine-pending");
+    const { agent } = await started(seed);
+    ask(agent, "req-wait", "Bash", { command: "curl https://example.com" });
+    await eventually(async () => (await (await api("/api/approvals", seed.userToken)).json<{ approvals: unknown[] }>()).approvals.length === 1);
+    expect((await api(`/api/agents/${seed.agentId}`, seed.userToken, { method: "PATCH", json: { denyRules: POLICY } })).status).toBe(200);
+    expect((await decisionFor(agent, "req-wait")).answer).toEqual({ behavior: "deny", message: "No network calls from this machine." });
+  });
+
+  it("only denies: a machine policy with an allow rule is refused (400) and names why", async () => {
+    const seed = await seedWorkspace("rules-room-machine-bad");
+    const allow = await api(`/api/agents/${seed.agentId}`, seed.userToken, {
+      method: "PATCH",
+      json: { denyRules: { rules: [{ decision: "allow", tool: "Bash" }] } },
+    });
+    expect(allow.status).toBe(400);
+    expect(await allow.text()).toContain("only denies");
+  });
+});

@@ -2,13 +2,14 @@
  * Agents (machines) of a workspace: registration, presence, and the list with each agent's
  * running-session count computed in the same query.
  */
-import { and, eq, sql } from "drizzle-orm";
+import { and, eq, inArray, sql } from "drizzle-orm";
 import { ACTIVE_STATUSES } from "../protocol/session";
 import type { MachineInfo } from "../protocol/agent";
 import type { AgentPresence } from "../protocol/frames";
 import { newId } from "../protocol/ids";
+import type { MachineDenyRules } from "../protocol/rules";
 import type { Db } from "./client";
-import { agents } from "./schema";
+import { agents, sessions } from "./schema";
 
 const presenceColumns = {
   id: agents.id,
@@ -22,6 +23,7 @@ const presenceColumns = {
   ownerId: agents.ownerId,
   allowedUsers: agents.allowedUsers,
   allowedMcpCommands: agents.allowedMcpCommands,
+  denyRules: agents.denyRules,
   // Qualified by hand (see machinePool): drizzle's bare "id" here would be sessions.id and count nothing.
   runningSessions: sql<number>`(select count(*) from "sessions" s where s.agent_id = "agents"."id" and s.status in (${sql.join(
     ACTIVE_STATUSES.map((x) => sql`${x}`),
@@ -92,9 +94,10 @@ export async function markAgentOffline(db: Db, agentId: string, now: number): Pr
 export async function setMachinePolicy(
   db: Db,
   agentId: string,
-  policy: { allowedUsers?: string[] | null | undefined; allowedMcpCommands?: string[] | undefined },
+  policy: { allowedUsers?: string[] | null | undefined; allowedMcpCommands?: string[] | undefined; denyRules?: MachineDenyRules | null | undefined },
 ): Promise<void> {
   const set = {
+    ...(policy.denyRules !== undefined ? { denyRules: policy.denyRules } : {}),
     ...(policy.allowedUsers !== undefined ? { allowedUsers: policy.allowedUsers } : {}),
     ...(policy.allowedMcpCommands !== undefined ? { allowedMcpCommands: policy.allowedMcpCommands } : {}),
   };
@@ -102,6 +105,15 @@ export async function setMachinePolicy(
 }
 
 export type AgentRow = typeof agents.$inferSelect;
+
+/** The sessions on a machine that hold a seat (queued or active): the ones a change of its policy must reach. */
+export async function liveSessionsOn(db: Db, agentId: string): Promise<string[]> {
+  const rows = await db
+    .select({ id: sessions.id })
+    .from(sessions)
+    .where(and(eq(sessions.agentId, agentId), inArray(sessions.status, [...SEAT_STATUSES])));
+  return rows.map((r) => r.id);
+}
 
 /** Statuses that hold a seat on a machine: queued counts, since its launch is already on the way. */
 export const SEAT_STATUSES = ["queued", ...ACTIVE_STATUSES] as const;

@@ -42,7 +42,10 @@ export async function listApprovals(
     .where(and(...filters))
     .orderBy(desc(approvals.createdAt), desc(approvals.id))
     .limit(q.limit);
-  return rows.map(({ workspaceId: _w, ...a }) => a as Approval);
+  // The SDK's flags are stored as booleans; the public shape (as the room sends it) carries only a set flag.
+  return rows.map(({ workspaceId: _w, requiresUserInteraction: ui, suppressAlwaysAllowRule: noRule, ...a }) => {
+    return { ...a, ...(ui ? { requiresUserInteraction: true } : {}), ...(noRule ? { suppressAlwaysAllowRule: true } : {}) } as Approval;
+  });
 }
 
 /**

@@ -89,6 +89,8 @@ export const agents = sqliteTable(
     allowedUsers: text({ mode: "json" }).$type<string[] | null>(),
     /** stdio MCP server commands sessions may start here, as the owner allowed them; none by default. */
     allowedMcpCommands: text({ mode: "json" }).$type<string[]>().notNull().default(sql`'[]'`),
+    /** The owner's deny policy for this machine (deny rules, the rule-set format); null: none. */
+    denyRules: text({ mode: "json" }).$type<RuleSet>(),
     lastSeenAt: integer(),
     createdAt: integer().notNull(),
   },
@@ -168,6 +170,9 @@ export const approvals = sqliteTable(
     updatedInput: text({ mode: "json" }).$type<Record<string, unknown>>(),
     /** Who may decide a routed call (ApprovalRouting), so the inbox shows each person what waits for them. */
     routing: text({ mode: "json" }).$type<ApprovalRouting>(),
+    /** Claude Code's flags on the request: a person must answer it; no "always allow" rule may come from it. */
+    requiresUserInteraction: integer({ mode: "boolean" }).notNull().default(false),
+    suppressAlwaysAllowRule: integer({ mode: "boolean" }).notNull().default(false),
   },
   (t) => [index("approvals_workspace_status").on(t.workspaceId, t.status, t.createdAt), index("approvals_session").on(t.sessionId, t.createdAt)],
 );

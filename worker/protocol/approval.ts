@@ -67,6 +67,11 @@ const Approve = z.object({
   decision: z.literal("approve"),
   comment: z.string().trim().max(10_000).optional(),
   updatedInput: ToolInput.optional(),
+  /**
+   * The person confirmed this call in a second, explicit step. Required to approve a call Claude Code
+   * marked `requiresUserInteraction` (never one tap: not a keyboard shortcut, not a script's plain approve).
+   */
+  confirmed: z.literal(true).optional(),
 });
 const Deny = z.object({
   decision: z.literal("deny"),

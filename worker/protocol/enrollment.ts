@@ -5,6 +5,7 @@
 import { z } from "zod";
 import { AgentId, InvitationId, UserId, WorkspaceId } from "./ids";
 import { WorkspaceRole } from "./members";
+import { MachineDenyRules } from "./rules";
 
 export const DeviceStartBody = z
   .object({
@@ -100,6 +101,11 @@ export const PatchAgentBody = z
     allowedUsers: z.array(UserId).max(500).nullable().optional(),
     /** The stdio MCP server commands sessions may start here, exactly as a launch spec names them. */
     allowedMcpCommands: z.array(z.string().min(1).max(4096)).max(100).optional(),
+    /** The owner's deny policy: tool calls denied on this machine whatever the workspace's rules or a person say; null: none. */
+    denyRules: MachineDenyRules.nullable().optional(),
   })
-  .refine((b) => b.allowedUsers !== undefined || b.allowedMcpCommands !== undefined, "give allowedUsers or allowedMcpCommands");
+  .refine(
+    (b) => b.allowedUsers !== undefined || b.allowedMcpCommands !== undefined || b.denyRules !== undefined,
+    "give allowedUsers, allowedMcpCommands or denyRules",
+  );
 export type PatchAgentBody = z.infer<typeof PatchAgentBody>;

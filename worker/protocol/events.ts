@@ -35,6 +35,11 @@ export const EventBody = z.discriminatedUnion("type", [
   }),
   /** A rule named who decides a waiting call (and how many must approve). */
   z.object({ type: z.literal("approval-routed"), approvalId: ApprovalId, routing: ApprovalRouting }),
+  /**
+   * A rule would have allowed the call, but Claude Code says a person must answer it
+   * (`requires_user_interaction`): it waits for a person, and this says which rule and why.
+   */
+  z.object({ type: z.literal("approval-held"), approvalId: ApprovalId, rule: RuleRef.nullable(), reason: z.string() }),
   /** One approval toward a quorum: the call keeps waiting for the rest. */
   z.object({ type: z.literal("approval-partial"), approvalId: ApprovalId, by: z.string(), approvals: z.number().int(), quorum: z.number().int() }),
   z.object({ type: z.literal("interrupt-requested"), by: z.string() }),

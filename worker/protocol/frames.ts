@@ -2,6 +2,7 @@
  * Frames between a viewer (web app, CLI) and a session's room, and a viewer and its workspace hub.
  * Clients ignore frame types they do not know, so a newer server never breaks an older client.
  */
+import { MachineDenyRules } from "./rules";
 import { z } from "zod";
 import { Approval, DecisionBody } from "./approval";
 import { ErrorBody } from "./errors";
@@ -64,6 +65,8 @@ export const AgentPresence = z.object({
   allowedUsers: z.array(z.string()).nullable(),
   /** stdio MCP server commands sessions may start here (exact command strings); none by default. */
   allowedMcpCommands: z.array(z.string()).default([]),
+  /** The owner's deny policy: calls denied on this machine whatever the workspace's rules or a person say. */
+  denyRules: MachineDenyRules.nullable().optional(),
 });
 export type AgentPresence = z.infer<typeof AgentPresence>;
 

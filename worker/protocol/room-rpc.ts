@@ -4,6 +4,7 @@
  * agree. This keeps the layers one-way: party/ imports worker/, and of worker/ only the entry
  * (worker/index.ts, which re-exports the classes for wrangler) imports party/.
  */
+import type { MachineDenyRules } from "./rules";
 import type { Approval, DecisionBody } from "./approval";
 import type { ErrorCode } from "./errors";
 import type { SessionEvent } from "./events";
@@ -35,6 +36,8 @@ export interface CreateInput {
   /** The cost the forked Claude session already carries, which this session did not spend. */
   costBaselineUsd?: number;
   origin?: SessionOrigin;
+  /** The machine owner's deny policy as it stood at launch (the agents route pushes later changes). */
+  machineDenyRules?: MachineDenyRules | null;
   by: string;
 }
 
@@ -46,6 +49,8 @@ export interface SessionRoomRpc {
   decide(approvalId: string, body: DecisionBody, by: string, userId?: string | null): Promise<RoomResult<Approval>>;
   interrupt(by: string): Promise<RoomResult<SessionSummary>>;
   continueWith(prompt: string, by: string): Promise<RoomResult<SessionSummary>>;
+  /** The machine owner's deny policy changed (or is re-read before a continue). */
+  setMachinePolicy(denyRules: MachineDenyRules | null): Promise<void>;
   handoff(ownerId: string, by: string): Promise<RoomResult<SessionSummary>>;
   patch(title?: string, archived?: boolean): Promise<RoomResult<SessionSummary>>;
   closeToken(tokenId: string): Promise<void>;

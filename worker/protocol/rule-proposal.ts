@@ -4,7 +4,9 @@
  * propose the same rule; a call the rule language cannot pin down exactly gets no proposal rather
  * than a wider rule than the person saw.
  */
-import type { RuleInput } from "./rules";
+import { z } from "zod";
+import { Approval, Sha256Hex } from "./approval";
+import { Rule, type RuleInput } from "./rules";
 
 export interface ProposalCall {
   toolName: string;
@@ -93,3 +95,13 @@ export function proposeRule(call: ProposalCall, now: number): Proposal {
     ? { ok: true, rule: { ...base, scope: { directory: call.cwd } }, summary: `Always allow ${tool} in ${call.cwd} (and below)` }
     : { ok: true, rule: base, summary: `Always allow ${tool}` };
 }
+
+/**
+ * "Always allow this", confirmed: the rule the person was shown (the server adds it only when it is the
+ * narrowest rule it proposes itself for that call, whatever its id) and the input's hash they saw.
+ */
+export const AlwaysAllowBody = z.object({ inputSha256: Sha256Hex, rule: Rule });
+export type AlwaysAllowBody = z.infer<typeof AlwaysAllowBody>;
+
+export const AlwaysAllowResult = z.object({ approval: Approval, version: z.number().int(), ruleId: z.string() });
+export type AlwaysAllowResult = z.infer<typeof AlwaysAllowResult>;

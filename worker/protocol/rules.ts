@@ -98,6 +98,25 @@ export const RuleSet = z
   });
 export type RuleSet = z.infer<typeof RuleSet>;
 
+/**
+ * A machine owner's deny policy: deny rules in the rule-set format, applied before every workspace rule
+ * and every person for sessions on that machine (a call it denies is denied, whoever approves it).
+ */
+export const MachineDenyRules = z
+  .object({ rules: z.array(Rule).max(500, "at most 500 rules in a machine policy") })
+  .strict()
+  .superRefine((s, ctx) => {
+    s.rules.forEach((r, i) => {
+      if (r.decision !== "deny")
+        ctx.addIssue({
+          code: "custom",
+          path: ["rules", i, "decision"],
+          message: "a machine policy only denies: allow and ask belong in the workspace's rules",
+        });
+    });
+  });
+export type MachineDenyRules = z.infer<typeof MachineDenyRules>;
+
 /** A stored version of a workspace's rule set. */
 export const RuleSetVersion = z.object({
   version: z.number().int().min(0),
@@ -122,6 +141,10 @@ export const RuleVerdict = z.object({
   reason: z.string(),
   /** An ask whose rule names who decides (`decide_by`) or a quorum. */
   route: RouteSpec.optional(),
+  /** An ask that `rule` would have allowed, held back because Claude Code requires a person to answer the call. */
+  held: z.literal(true).optional(),
+  /** Set when the machine's owner's deny policy decided (the machine's name): `rule` is a rule of that policy. */
+  machine: z.string().optional(),
 });
 export type RuleVerdict = z.infer<typeof RuleVerdict>;
 

@@ -1,17 +1,18 @@
 /**
- * /api/agents: the workspace's machines with presence and running sessions, and the control
- * WebSocket an agent dials out on (no inbound port on the machine).
+ * /api/agents: the workspace's machines with presence and running sessions, the owner's policy for
+ * each (who may launch, MCP commands, denied tool calls), and the control WebSocket an agent dials
+ * out on (no inbound port on the machine).
  */
 import { recordAudit } from "../auth/audit";
 import { createRoute, z } from "@hono/zod-openapi";
-import { findAgent, getAgentPresence, listAgents, setMachinePolicy } from "../db/agents";
+import { findAgent, getAgentPresence, listAgents, liveSessionsOn, setMachinePolicy } from "../db/agents";
 import { can } from "../domain/policy";
 import { PatchAgentBody } from "../protocol/enrollment";
-import { AgentId } from "../protocol/ids";
+import { AgentId, type SessionId } from "../protocol/ids";
 import { errorResponses, jsonBody, jsonResponse, router, upgradeFor } from "../http";
 import { AgentPresence } from "../protocol/frames";
 import { ApiError } from "../protocol/errors";
-import { agentLink, forwardUpgrade } from "../rooms";
+import { agentLink, forwardUpgrade, sessionRoom } from "../rooms";
 
 export const agents = router()
   .openapi(
@@ -42,6 +43,11 @@ export const agents = router()
         throw new ApiError("FORBIDDEN", "Only the machine's owner or an admin can change who may launch on it and what it runs.");
       await setMachinePolicy(db, id, policy);
       await recordAudit(c, "machine.policy", id, policy);
+      // A new deny policy applies to the next call of every session that may still ask on this machine.
+      if (policy.denyRules !== undefined)
+        await Promise.all(
+          (await liveSessionsOn(db, id)).map(async (s) => (await sessionRoom(c.env, s as SessionId)).setMachinePolicy(policy.denyRules ?? null)),
+        );
       return c.json((await getAgentPresence(db, id))!, 200);
     },
   )

@@ -35,6 +35,7 @@ const TABLE = {
   "GET /api/approvals": "approval.list",
   "GET /api/approvals/:id": "session.read",
   "POST /api/approvals/:id/decision": "session.act",
+  "POST /api/approvals/:id/always-allow": "rules.write",
   "GET /api/agents": "agent.list",
   "GET /api/agents/connect": "agent.connect",
   "GET /api/workspace/live": "workspace.live",

@@ -40,6 +40,41 @@ async function candidate(c: Context<AppEnv>, source: string | undefined) {
   return compileRules(cur.ruleSet, cur.version);
 }
 
+/**
+ * Writes `source` as the workspace's next rule-set version, audited in the same batch, and has every
+ * room holding rules hear of it before answering. `baseVersion`: the version the edit was made on (a
+ * newer one in between is a 409). The PUT route and "always allow" both write through here.
+ */
+export async function writeRuleVersion(
+  c: Context<AppEnv>,
+  source: string,
+  baseVersion: number | undefined,
+  detail: Record<string, string> = {},
+): Promise<RuleSetVersion> {
+  const ruleSet = parsed(source);
+  const { db } = c.var.deps;
+  const workspaceId = c.var.auth.workspaceId;
+  const cur = await currentRuleSet(db, workspaceId);
+  if (baseVersion !== undefined && baseVersion !== cur.version)
+    throw new ApiError("CONFLICT", `The rules are at version ${cur.version} now, not ${baseVersion}: fetch them again and re-apply your edit.`);
+  const version = cur.version + 1;
+  const at = Date.now();
+  const by = { authorId: c.var.auth.userId, by: c.var.auth.subject };
+  try {
+    await db.batch([
+      insertRuleSetQuery(db, { workspaceId, version, source, ruleSet, ...by, at }),
+      auditQuery(c, auditEntry(c, "rules.version", `rules:v${version}`, { version, rules: ruleSet.rules.length, ...detail })),
+    ]);
+  } catch (e) {
+    if (/UNIQUE|PRIMARY KEY/.test(String(e)))
+      throw new ApiError("CONFLICT", "Someone saved the rules at the same moment; fetch them again and re-apply your edit.");
+    throw e;
+  }
+  // Rooms judge the next call by the new version: the hub drops its cached set before this answers.
+  await (await workspaceHub(c.env, workspaceId)).rulesChanged(version);
+  return { version, ruleSet, source, authorId: by.authorId, createdAt: at };
+}
+
 export const rulesRoutes = router()
   .openapi(
     createRoute({
@@ -70,28 +105,7 @@ export const rulesRoutes = router()
     }),
     async (c) => {
       const body = c.req.valid("json");
-      const ruleSet = parsed(body.source);
-      const { db } = c.var.deps;
-      const workspaceId = c.var.auth.workspaceId;
-      const cur = await currentRuleSet(db, workspaceId);
-      if (body.baseVersion !== undefined && body.baseVersion !== cur.version)
-        throw new ApiError("CONFLICT", `The rules are at version ${cur.version} now, not ${body.baseVersion}: fetch them again and re-apply your edit.`);
-      const version = cur.version + 1;
-      const at = Date.now();
-      const by = { authorId: c.var.auth.userId, by: c.var.auth.subject };
-      try {
-        await db.batch([
-          insertRuleSetQuery(db, { workspaceId, version, source: body.source, ruleSet, ...by, at }),
-          auditQuery(c, auditEntry(c, "rules.version", `rules:v${version}`, { version, rules: ruleSet.rules.length })),
-        ]);
-      } catch (e) {
-        if (/UNIQUE|PRIMARY KEY/.test(String(e)))
-          throw new ApiError("CONFLICT", "Someone saved the rules at the same moment; fetch them again and re-apply your edit.");
-        throw e;
-      }
-      // Rooms judge the next call by the new version: the hub drops its cached set before this answers.
-      await (await workspaceHub(c.env, workspaceId)).rulesChanged(version);
-      return c.json({ version, ruleSet, source: body.source, authorId: by.authorId, createdAt: at }, 200);
+      return c.json(await writeRuleVersion(c, body.source, body.baseVersion), 200);
     },
   )
   .openapi(

@@ -2,15 +2,17 @@
  * One approval, decided in place: approve, deny with a comment (Claude reads it), or approve with
  * an edited input (a monospace editor checked as you type). Keyboard: `a` and `d` act on the focused
  * card (wired by the view). Used by the session view and the inbox; on a phone each action is one tap
- * with a large target. It says how long the request has waited, when it expires, and on which machine.
- * "Always allow…" shows the narrowest rule for the call and, once confirmed, adds it to the rule set
- * (on the version it read) and approves.
+ * with a large target, except approving a call Claude Code says a person must answer: that takes a
+ * second, explicit Confirm (the room refuses it otherwise). It says how long the request has waited, when it expires, and on which machine.
+ * "Always allow…" shows the narrowest rule for the call and, once confirmed, has the server add it to
+ * the rule set (a new version) and approve.
  */
 import { forwardRef, useEffect, useId, useImperativeHandle, useMemo, useRef, useState } from "react";
 import type { Approval } from "../../../worker/protocol/approval";
 import { proposeRule } from "../../../worker/protocol/rule-proposal";
+import { Rule as RuleSchema } from "../../../worker/protocol/rules";
 import { api } from "../live/api";
-import { decide } from "../live/decide";
+import { decide, showDecided } from "../live/decide";
 import { toast } from "../live/toasts";
 import { approvalTiming } from "../state/approval-timing";
 import { checkToolInput } from "../state/json-check";
@@ -46,7 +48,7 @@ export const ApprovalCard = forwardRef<ApprovalCardHandle, ApprovalCardProps>(fu
   { approval: a, title, machine, cwd, focused, onOpen },
   ref,
 ) {
-  const [mode, setMode] = useState<"idle" | "deny" | "edit" | "always">("idle");
+  const [mode, setMode] = useState<"idle" | "deny" | "edit" | "always" | "confirm">("idle");
   const [adding, setAdding] = useState(false);
   // The YAML module loads when "Always allow…" is opened, not with every card.
   const [shownRule, setShownRule] = useState<string | null>(null);
@@ -61,7 +63,9 @@ export const ApprovalCard = forwardRef<ApprovalCardHandle, ApprovalCardProps>(fu
   const now = useNow(15_000);
   const timing = approvalTiming(a, now);
 
-  const approve = () => void decide(a, { decision: "approve" });
+  // A call Claude Code says a person must answer is never one tap (nor the `a` key): Approve opens a confirmation.
+  const mustConfirm = a.requiresUserInteraction === true;
+  const approve = () => (mustConfirm ? setMode("confirm") : void decide(a, { decision: "approve" }));
   const startDeny = () => {
     setMode("deny");
     setTimeout(() => commentRef.current?.focus(), 0);
@@ -76,10 +80,10 @@ export const ApprovalCard = forwardRef<ApprovalCardHandle, ApprovalCardProps>(fu
     if (!proposal.ok) return;
     setAdding(true);
     try {
-      const [{ appendRule }, cur] = await Promise.all([import("../state/rules-source"), api.getRules()]);
-      const saved = await api.putRules(appendRule(cur.source, proposal.rule), cur.version);
-      toast(`Added rule ${proposal.rule.id} (rules version ${saved.version}).`);
-      await decide(a, { decision: "approve" });
+      // The server adds the rule only when it is the one it proposes itself for this call, then approves.
+      const saved = await api.alwaysAllow(a.id, { inputSha256: a.inputSha256, rule: RuleSchema.parse(proposal.rule) });
+      toast(`Added rule ${saved.ruleId} (rules version ${saved.version}).`);
+      showDecided(saved.approval);
     } catch (e) {
       toast(`Could not add the rule: ${(e as Error).message}`, "error");
     } finally {
@@ -87,7 +91,7 @@ export const ApprovalCard = forwardRef<ApprovalCardHandle, ApprovalCardProps>(fu
     }
   };
   const submitEdit = () => {
-    if (check.ok) void decide(a, { decision: "approve", updatedInput: check.value });
+    if (check.ok) void decide(a, { decision: "approve", updatedInput: check.value, ...(mustConfirm ? { confirmed: true as const } : {}) });
   };
 
   return (
@@ -157,6 +161,19 @@ export const ApprovalCard = forwardRef<ApprovalCardHandle, ApprovalCardProps>(fu
             </button>
           ) : null}
         </div>
+      ) : null}
+      {pending && mode === "confirm" ? (
+        <section className="confirm-form" aria-label="Confirm approval">
+          <p>Claude Code requires a person to answer this call. Check it above, then confirm.</p>
+          <div className="actions">
+            <button type="button" className="approve" onClick={() => void decide(a, { decision: "approve", confirmed: true })}>
+              Confirm approve
+            </button>
+            <button type="button" onClick={() => setMode("idle")}>
+              Cancel
+            </button>
+          </div>
+        </section>
       ) : null}
       {pending && mode === "always" && proposal.ok ? (
         <section className="always-form" aria-label="Always allow this">

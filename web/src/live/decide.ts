@@ -19,6 +19,11 @@ export function onApprovalChange(l: Listener): () => void {
   return () => listeners.delete(l);
 }
 
+/** Shows an approval as the server decided it elsewhere (e.g. "always allow", which approves after adding its rule). */
+export function showDecided(a: Approval): void {
+  show(a);
+}
+
 function show(a: Approval): void {
   workspace.set((s) => upsertApproval(s, a));
   for (const l of listeners) l(a);

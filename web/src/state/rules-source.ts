@@ -1,10 +1,10 @@
 /**
  * The rule editor's client side: checks a rule set's text as it is typed against the server's own
  * schema (worker/protocol/rules.ts), naming the line and column of each error the way the server
- * does (worker/pipelines/yaml.ts, which web/ may not import), and appends a proposed rule to the
- * text without losing the comments around it ("always allow this").
+ * does (worker/pipelines/yaml.ts, which web/ may not import), and shows a proposed rule as the YAML
+ * it becomes ("always allow this"; the server appends it: worker/domain/rules/source.ts).
  */
-import { isMap, isNode, isSeq, LineCounter, parseDocument, stringify, type Document } from "yaml";
+import { isMap, isNode, LineCounter, parseDocument, stringify, type Document } from "yaml";
 import { RuleSet, type RuleInput } from "../../../worker/protocol/rules";
 
 export interface RuleIssue {
@@ -61,23 +61,6 @@ function positionOf(doc: Document, lines: LineCounter, path: readonly (string | 
     return { line, column: col };
   }
   return undefined;
-}
-
-/**
- * `source` with `rule` appended to its `rules` list, comments and layout kept (a JSON text stays
- * JSON-compatible flow style). An empty or rule-less text becomes a fresh set.
- */
-export function appendRule(source: string, rule: RuleInput): string {
-  const doc = source.trim() ? parseDocument(source) : parseDocument("rules: []\n");
-  if (doc.errors.length) throw new Error("The current rule set does not parse; fix it in the rule editor first.");
-  if (!isMap(doc.contents)) return appendRule("rules: []\n", rule);
-  const list = doc.get("rules", true);
-  if (isSeq(list)) {
-    const node = doc.createNode(rule);
-    if (list.flow && list.items.length === 0 && !doc.contents.flow) list.flow = false;
-    list.items.push(node);
-  } else doc.set("rules", doc.createNode([rule]));
-  return doc.toString({ lineWidth: 0 });
 }
 
 /** One rule as the YAML list item it becomes in the set, for showing a proposal before it is added. */

@@ -188,6 +188,8 @@ export class Transcript {
       }
       case "event-dropped":
         return this.append({ kind: "note", key, seq: e.seq, text: droppedText(e) });
+      case "approval-held":
+        return this.append({ kind: "note", key, seq: e.seq, text: `Waiting for a person: ${e.reason}` });
       case "run-ended":
         return false; // the `result` message and the status change already say it
       case "sdk-message":

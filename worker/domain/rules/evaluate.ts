@@ -236,7 +236,13 @@ export function evaluate(rules: CompiledRules, call: CallContext): RuleVerdict {
   }
   const first = verdicts[0]!.rule!;
   if (call.requiresUserInteraction)
-    return { decision: "ask", rule: null, message: null, reason: `${nameOf(first)} would allow it, but Claude Code requires a person to answer this request` };
+    return {
+      decision: "ask",
+      rule: refOf(first, v),
+      message: null,
+      reason: `${nameOf(first)} would allow it, but Claude Code requires a person to answer this request`,
+      held: true,
+    };
   return {
     decision: "allow",
     rule: refOf(first, v),
