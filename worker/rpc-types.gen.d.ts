@@ -167,7 +167,7 @@ export declare const rpcShape: {
                         expiresAt: number;
                         decidedAt: number | null;
                         decidedBy: string | null;
-                        via: "rule" | "human" | "timeout" | "system" | null;
+                        via: "deadline" | "rule" | "human" | "timeout" | "system" | null;
                         comment: string | null;
                         updatedInput: {
                             [x: string]: string | number | boolean | import("hono/utils/types").JSONValue[] | {
@@ -189,7 +189,19 @@ export declare const rpcShape: {
                                 by: string;
                                 at: number;
                             }[];
+                            escalation?: {
+                                to: string;
+                                label: string;
+                                eligible: string[];
+                                afterMs: number;
+                                escalatedAt: number | null;
+                            } | undefined;
+                            deadline?: {
+                                afterMs: number;
+                                message: string;
+                            } | undefined;
                         } | null | undefined;
+                        sessionTitle?: string | undefined;
                     }[];
                 };
                 outputFormat: "json";
@@ -713,6 +725,12 @@ export declare const rpcShape: {
                             } | undefined;
                             decide_by?: string | undefined;
                             quorum?: number | undefined;
+                            escalate?: {
+                                after: string;
+                                to: string;
+                            } | undefined;
+                            deadline?: string | undefined;
+                            deadline_message?: string | undefined;
                         }[];
                     };
                     source: string;
@@ -749,6 +767,12 @@ export declare const rpcShape: {
                             } | undefined;
                             decide_by?: string | undefined;
                             quorum?: number | undefined;
+                            escalate?: {
+                                after: string;
+                                to: string;
+                            } | undefined;
+                            deadline?: string | undefined;
+                            deadline_message?: string | undefined;
                         }[];
                     };
                     source: string;
@@ -861,6 +885,12 @@ export declare const rpcShape: {
                                     } | undefined;
                                     decide_by?: string | undefined;
                                     quorum?: number | undefined;
+                                    escalate?: {
+                                        after: string;
+                                        to: string;
+                                    } | undefined;
+                                    deadline?: string | undefined;
+                                    deadline_message?: string | undefined;
                                 }[];
                             };
                             source: string;
@@ -905,6 +935,12 @@ export declare const rpcShape: {
                         route?: {
                             decideBy: string;
                             quorum: number;
+                            escalate?: {
+                                afterMs: number;
+                                to: string;
+                            } | undefined;
+                            deadlineMs?: number | undefined;
+                            deadlineMessage?: string | undefined;
                         } | undefined;
                     };
                     outputFormat: "json";
@@ -956,6 +992,12 @@ export declare const rpcShape: {
                                 route?: {
                                     decideBy: string;
                                     quorum: number;
+                                    escalate?: {
+                                        afterMs: number;
+                                        to: string;
+                                    } | undefined;
+                                    deadlineMs?: number | undefined;
+                                    deadlineMessage?: string | undefined;
                                 } | undefined;
                             };
                             actual: {
@@ -983,6 +1025,12 @@ export declare const rpcShape: {
                                 route?: {
                                     decideBy: string;
                                     quorum: number;
+                                    escalate?: {
+                                        afterMs: number;
+                                        to: string;
+                                    } | undefined;
+                                    deadlineMs?: number | undefined;
+                                    deadlineMessage?: string | undefined;
                                 } | undefined;
                             };
                             actual: {
@@ -1010,6 +1058,12 @@ export declare const rpcShape: {
                                 route?: {
                                     decideBy: string;
                                     quorum: number;
+                                    escalate?: {
+                                        afterMs: number;
+                                        to: string;
+                                    } | undefined;
+                                    deadlineMs?: number | undefined;
+                                    deadlineMessage?: string | undefined;
                                 } | undefined;
                             };
                             actual: {
@@ -2281,7 +2335,7 @@ export declare const rpcShape: {
                         expiresAt: number;
                         decidedAt: number | null;
                         decidedBy: string | null;
-                        via: "rule" | "human" | "timeout" | "system" | null;
+                        via: "deadline" | "rule" | "human" | "timeout" | "system" | null;
                         comment: string | null;
                         updatedInput: {
                             [x: string]: string | number | boolean | import("hono/utils/types").JSONValue[] | {
@@ -2303,7 +2357,19 @@ export declare const rpcShape: {
                                 by: string;
                                 at: number;
                             }[];
+                            escalation?: {
+                                to: string;
+                                label: string;
+                                eligible: string[];
+                                afterMs: number;
+                                escalatedAt: number | null;
+                            } | undefined;
+                            deadline?: {
+                                afterMs: number;
+                                message: string;
+                            } | undefined;
                         } | null | undefined;
+                        sessionTitle?: string | undefined;
                     };
                     outputFormat: "json";
                     status: 200;
@@ -2349,7 +2415,7 @@ export declare const rpcShape: {
                             expiresAt: number;
                             decidedAt: number | null;
                             decidedBy: string | null;
-                            via: "rule" | "human" | "timeout" | "system" | null;
+                            via: "deadline" | "rule" | "human" | "timeout" | "system" | null;
                             comment: string | null;
                             updatedInput: {
                                 [x: string]: string | number | boolean | import("hono/utils/types").JSONValue[] | {
@@ -2371,7 +2437,19 @@ export declare const rpcShape: {
                                     by: string;
                                     at: number;
                                 }[];
+                                escalation?: {
+                                    to: string;
+                                    label: string;
+                                    eligible: string[];
+                                    afterMs: number;
+                                    escalatedAt: number | null;
+                                } | undefined;
+                                deadline?: {
+                                    afterMs: number;
+                                    message: string;
+                                } | undefined;
                             } | null | undefined;
+                            sessionTitle?: string | undefined;
                         };
                         outputFormat: "json";
                         status: 200;
@@ -2571,7 +2649,7 @@ export declare const rpcShape: {
                                     expiresAt: number;
                                     decidedAt: number | null;
                                     decidedBy: string | null;
-                                    via: "rule" | "human" | "timeout" | "system" | null;
+                                    via: "deadline" | "rule" | "human" | "timeout" | "system" | null;
                                     comment: string | null;
                                     updatedInput: {
                                         [x: string]: string | number | boolean | import("hono/utils/types").JSONValue[] | {
@@ -2593,7 +2671,19 @@ export declare const rpcShape: {
                                             by: string;
                                             at: number;
                                         }[];
+                                        escalation?: {
+                                            to: string;
+                                            label: string;
+                                            eligible: string[];
+                                            afterMs: number;
+                                            escalatedAt: number | null;
+                                        } | undefined;
+                                        deadline?: {
+                                            afterMs: number;
+                                            message: string;
+                                        } | undefined;
                                     } | null | undefined;
+                                    sessionTitle?: string | undefined;
                                 };
                             } | {
                                 seq: number;
@@ -2601,7 +2691,7 @@ export declare const rpcShape: {
                                 type: "approval-resolved";
                                 approvalId: string & import("zod").$brand<"aprId">;
                                 status: "pending" | "approved" | "denied" | "expired" | "cancelled";
-                                via: "rule" | "human" | "timeout" | "system";
+                                via: "deadline" | "rule" | "human" | "timeout" | "system";
                                 by: string | null;
                                 comment: string | null;
                                 updatedInput: {
@@ -2630,6 +2720,17 @@ export declare const rpcShape: {
                                         by: string;
                                         at: number;
                                     }[];
+                                    escalation?: {
+                                        to: string;
+                                        label: string;
+                                        eligible: string[];
+                                        afterMs: number;
+                                        escalatedAt: number | null;
+                                    } | undefined;
+                                    deadline?: {
+                                        afterMs: number;
+                                        message: string;
+                                    } | undefined;
                                 };
                             } | {
                                 seq: number;
@@ -2639,6 +2740,15 @@ export declare const rpcShape: {
                                 by: string;
                                 approvals: number;
                                 quorum: number;
+                            } | {
+                                seq: number;
+                                at: number;
+                                type: "approval-escalated";
+                                approvalId: string & import("zod").$brand<"aprId">;
+                                to: string;
+                                label: string;
+                                afterMs: number;
+                                rule: string;
                             } | {
                                 seq: number;
                                 at: number;
@@ -3014,7 +3124,7 @@ export declare const rpcShape: {
                                     expiresAt: number;
                                     decidedAt: number | null;
                                     decidedBy: string | null;
-                                    via: "rule" | "human" | "timeout" | "system" | null;
+                                    via: "deadline" | "rule" | "human" | "timeout" | "system" | null;
                                     comment: string | null;
                                     updatedInput: {
                                         [x: string]: string | number | boolean | import("hono/utils/types").JSONValue[] | {
@@ -3036,7 +3146,19 @@ export declare const rpcShape: {
                                             by: string;
                                             at: number;
                                         }[];
+                                        escalation?: {
+                                            to: string;
+                                            label: string;
+                                            eligible: string[];
+                                            afterMs: number;
+                                            escalatedAt: number | null;
+                                        } | undefined;
+                                        deadline?: {
+                                            afterMs: number;
+                                            message: string;
+                                        } | undefined;
                                     } | null | undefined;
+                                    sessionTitle?: string | undefined;
                                 };
                                 outputFormat: "json";
                                 status: 200;

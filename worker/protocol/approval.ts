@@ -9,8 +9,8 @@ import { ApprovalId, SessionId } from "./ids";
 export const ApprovalStatus = z.enum(["pending", "approved", "denied", "expired", "cancelled"]);
 export type ApprovalStatus = z.infer<typeof ApprovalStatus>;
 
-/** Who made a decision: a person, an approval rule, the expiry timer, or the system (interrupt/end). */
-export const DecisionVia = z.enum(["human", "rule", "timeout", "system"]);
+/** Who made a decision: a person, an approval rule, the expiry timer, a rule's deadline, or the system (interrupt/end). */
+export const DecisionVia = z.enum(["human", "rule", "timeout", "deadline", "system"]);
 export type DecisionVia = z.infer<typeof DecisionVia>;
 
 export const ToolInput = z.record(z.string(), JsonValue);
@@ -30,8 +30,37 @@ export const ApprovalRouting = z.object({
   quorum: z.number().int().min(1),
   /** The approvals so far toward the quorum. */
   approvals: z.array(z.object({ userId: z.string(), by: z.string(), at: z.number().int() })),
+  /**
+   * `escalate`: after `afterMs` of waiting the call goes also to group `to` (its people resolved with the
+   * rest, when the call started waiting); `escalatedAt` is set when it did. The first approvers keep the right.
+   */
+  escalation: z
+    .object({
+      to: z.string(),
+      label: z.string(),
+      eligible: z.array(z.string()),
+      afterMs: z.number().int().positive(),
+      escalatedAt: z.number().int().nullable(),
+    })
+    .optional(),
+  /** `deadline`: after `afterMs` of waiting the call is denied with `message` (what Claude reads). */
+  deadline: z.object({ afterMs: z.number().int().positive(), message: z.string() }).optional(),
 });
 export type ApprovalRouting = z.infer<typeof ApprovalRouting>;
+
+/**
+ * The people a routing record names as deciders now: its eligible people, and the escalation's once it
+ * has escalated. Being named lets a person see and decide that one call without a share of the session.
+ */
+export function namedDeciders(r: ApprovalRouting | null | undefined): string[] {
+  if (!r) return [];
+  return [...(r.eligible ?? []), ...(r.escalation?.escalatedAt != null ? r.escalation.eligible : [])];
+}
+
+/** The default message of a call denied at its rule's deadline: Claude reads it. */
+export function deadlineMessage(afterMs: number, rule: string): string {
+  return `No one decided this tool call within its ${durationText(afterMs)} deadline (set by ${rule}), so it was denied. Do not retry it or try another way; end your turn and wait for the user.`;
+}
 
 export const Approval = z.object({
   id: ApprovalId,
@@ -56,6 +85,8 @@ export const Approval = z.object({
   suppressAlwaysAllowRule: z.boolean().optional(),
   /** Set when a rule routed the call to certain people or a quorum; absent: the default deciders. */
   routing: ApprovalRouting.nullable().optional(),
+  /** The session's title, for an inbox that may hold calls routed from sessions the reader cannot open. */
+  sessionTitle: z.string().optional(),
 });
 export type Approval = z.infer<typeof Approval>;
 

@@ -9,9 +9,9 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { findApprovalRoute, findApprovalSession, listApprovals } from "../db/approvals";
 import { limitDecisions } from "../auth/rate-limit";
 import { sessionFor } from "../auth/session-access";
-import { listViewerOf, mayDecideAsRouted } from "../domain/visibility";
+import { approvalListViewerOf, mayDecideAsRouted } from "../domain/visibility";
 import { errorResponses, jsonBody, jsonResponse, orThrow, router } from "../http";
-import { Approval, ApprovalListQuery, DecisionBody } from "../protocol/approval";
+import { Approval, ApprovalListQuery, DecisionBody, namedDeciders } from "../protocol/approval";
 import { ApiError } from "../protocol/errors";
 import { ApprovalId } from "../protocol/ids";
 import { sessionRoom } from "../rooms";
@@ -29,7 +29,7 @@ export const approvals = router()
     }),
     async (c) => {
       const actor = c.var.auth;
-      return c.json({ approvals: await listApprovals(c.var.deps.db, actor.workspaceId, c.req.valid("query"), listViewerOf(actor)) }, 200);
+      return c.json({ approvals: await listApprovals(c.var.deps.db, actor.workspaceId, c.req.valid("query"), approvalListViewerOf(actor)) }, 200);
     },
   )
   .openapi(
@@ -42,7 +42,7 @@ export const approvals = router()
     }),
     async (c) => {
       const { id } = c.req.valid("param");
-      const sessionId = await sessionOfApproval(c, id, "session.read");
+      const sessionId = await sessionOfRouted(c, id, "session.read");
       const approval = await (await sessionRoom(c.env, sessionId)).approval(id);
       if (!approval) throw new ApiError("NOT_FOUND", `No approval ${id} in this workspace.`);
       return c.json(approval, 200);
@@ -61,18 +61,21 @@ export const approvals = router()
     }),
     async (c) => {
       const { id } = c.req.valid("param");
-      const sessionId = await sessionToDecide(c, id);
+      const sessionId = await sessionOfRouted(c, id, "session.act");
       await limitDecisions(c.env, c.var.auth.tokenId);
       const room = await sessionRoom(c.env, sessionId);
       return c.json(orThrow(await room.decide(id, c.req.valid("json"), c.var.auth.subject, c.var.auth.userId)), 200);
     },
   );
 
-/** The session of an approval the caller may decide: one they may act on, or one a rule routed to them. */
-async function sessionToDecide(c: Context<AppEnv>, id: string): Promise<string> {
+/**
+ * The session of an approval the caller may read or decide: one whose session allows `action`, or
+ * one a rule routes to them now (`maySeeApproval`: they may see and decide that call, not its session).
+ */
+async function sessionOfRouted(c: Context<AppEnv>, id: string, action: "session.read" | "session.act"): Promise<string> {
   const found = await findApprovalRoute(c.var.deps.db, c.var.auth.workspaceId, id);
-  if (found && mayDecideAsRouted(c.var.auth, found.routing?.eligible)) return found.sessionId;
-  return sessionOfApproval(c, id, "session.act");
+  if (found && mayDecideAsRouted(c.var.auth, namedDeciders(found.routing))) return found.sessionId;
+  return sessionOfApproval(c, id, action);
 }
 
 /** The session an approval belongs to, once the caller is allowed `action` on it (404 otherwise). */
