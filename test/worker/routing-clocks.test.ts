@@ -109,8 +109,11 @@ describe("escalation", () => {
     });
     expect(audit.via).toBe("rule");
 
-    // Ann (first routed) still may decide; so may Lee now. Lee decides.
-    expect((await approve(lee.token, call)).status).toBe(200);
+    // Ann (first routed) still may decide; so may Lee now. Lee decides, on the session-scoped route the web uses.
+    const bySession = (token: string) =>
+      api(`/api/sessions/${id}/approvals/${call.id}/decision`, token, { method: "POST", json: { decision: "approve", inputSha256: call.inputSha256 } });
+    expect((await bySession((await memberWith(seed, "member", "zed")).token)).status).toBe(404);
+    expect((await bySession(lee.token)).status).toBe(200);
     expect(await agent.next((f) => f.type === "decision" && f.requestId === "req-deploy web")).toMatchObject({ answer: { behavior: "allow" } });
     expect(await inbox(ann.token)).toEqual([]);
     hub.close();

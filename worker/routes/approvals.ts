@@ -3,15 +3,13 @@
  * A decision goes to the session's room, which applies "first decision wins" atomically and
  * refuses a decision that names another input's sha256, a second different edit, or a late one.
  */
-import type { Context } from "hono";
-import type { AppEnv } from "../env";
 import { createRoute, z } from "@hono/zod-openapi";
-import { findApprovalRoute, findApprovalSession, listApprovals } from "../db/approvals";
+import { listApprovals } from "../db/approvals";
 import { limitDecisions } from "../auth/rate-limit";
-import { sessionFor } from "../auth/session-access";
-import { approvalListViewerOf, mayDecideAsRouted } from "../domain/visibility";
+import { approvalSessionFor } from "../auth/session-access";
+import { approvalListViewerOf } from "../domain/visibility";
 import { errorResponses, jsonBody, jsonResponse, orThrow, router } from "../http";
-import { Approval, ApprovalListQuery, DecisionBody, namedDeciders } from "../protocol/approval";
+import { Approval, ApprovalListQuery, DecisionBody } from "../protocol/approval";
 import { ApiError } from "../protocol/errors";
 import { ApprovalId } from "../protocol/ids";
 import { sessionRoom } from "../rooms";
@@ -42,7 +40,7 @@ export const approvals = router()
     }),
     async (c) => {
       const { id } = c.req.valid("param");
-      const sessionId = await sessionOfRouted(c, id, "session.read");
+      const sessionId = await approvalSessionFor(c, id, "session.read");
       const approval = await (await sessionRoom(c.env, sessionId)).approval(id);
       if (!approval) throw new ApiError("NOT_FOUND", `No approval ${id} in this workspace.`);
       return c.json(approval, 200);
@@ -61,27 +59,9 @@ export const approvals = router()
     }),
     async (c) => {
       const { id } = c.req.valid("param");
-      const sessionId = await sessionOfRouted(c, id, "session.act");
+      const sessionId = await approvalSessionFor(c, id, "session.act");
       await limitDecisions(c.env, c.var.auth.tokenId);
       const room = await sessionRoom(c.env, sessionId);
       return c.json(orThrow(await room.decide(id, c.req.valid("json"), c.var.auth.subject, c.var.auth.userId)), 200);
     },
   );
-
-/**
- * The session of an approval the caller may read or decide: one whose session allows `action`, or
- * one a rule routes to them now (`maySeeApproval`: they may see and decide that call, not its session).
- */
-async function sessionOfRouted(c: Context<AppEnv>, id: string, action: "session.read" | "session.act"): Promise<string> {
-  const found = await findApprovalRoute(c.var.deps.db, c.var.auth.workspaceId, id);
-  if (found && mayDecideAsRouted(c.var.auth, namedDeciders(found.routing))) return found.sessionId;
-  return sessionOfApproval(c, id, action);
-}
-
-/** The session an approval belongs to, once the caller is allowed `action` on it (404 otherwise). */
-async function sessionOfApproval(c: Context<AppEnv>, id: string, action: "session.read" | "session.act"): Promise<string> {
-  const sessionId = await findApprovalSession(c.var.deps.db, c.var.auth.workspaceId, id);
-  if (!sessionId) throw new ApiError("NOT_FOUND", `No approval ${id} in this workspace.`);
-  await sessionFor(c, sessionId, action);
-  return sessionId;
-}
