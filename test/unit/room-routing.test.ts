@@ -318,3 +318,45 @@ describe("rule durations, escalate and deadline in the schema", () => {
     expect(bad({ decision: "ask", escalate: { after: "2s", to: "group:x" }, deadline: "4s" })).toBe(true);
   });
 });
+
+describe("approvalWhy: the inbox's reason line", () => {
+  const at = 1_000_000;
+  const esc = (escalatedAt: number | null) => ({ to: "group:leads", label: "group leads (lee)", eligible: ["usr_lee"], afterMs: 600_000, escalatedAt });
+  it.each<[string, Partial<ApprovalRouting> | null, string | null, number, string | null]>([
+    ["no routing", null, "usr_ann", at, null],
+    ["routed to me", {}, "usr_ann", at, "routed to you: group sre, rule deploys (v3)"],
+    ["routed to others", {}, "usr_carol", at, "routed to group sre by rule deploys (v3)"],
+    [
+      "a quorum",
+      { quorum: 2, approvals: [{ userId: "usr_bob", by: "bob", at }] },
+      "usr_ann",
+      at,
+      "routed to you: group sre, rule deploys (v3) · quorum 1 of 2",
+    ],
+    [
+      "an escalation to come",
+      { escalation: esc(null) },
+      "usr_ann",
+      at + 120_000,
+      "routed to you: group sre, rule deploys (v3) · escalates to group leads in 8m",
+    ],
+    ["escalated to me", { escalation: esc(at + 600_000) }, "usr_lee", at + 700_000, "escalated to you: group leads after 10m, rule deploys (v3)"],
+    [
+      "escalated, seen by the first approver",
+      { escalation: esc(at + 600_000) },
+      "usr_ann",
+      at + 700_000,
+      "routed to you: group sre, rule deploys (v3) · escalated to group leads",
+    ],
+    [
+      "a deadline",
+      { deadline: { afterMs: 1_800_000, message: "m" } },
+      "usr_ann",
+      at + 600_000,
+      "routed to you: group sre, rule deploys (v3) · denied in 20m unless decided",
+    ],
+  ])("%s", async (_name, over, userId, now, want) => {
+    const { approvalWhy } = await import("../../worker/protocol/approval");
+    expect(approvalWhy({ routing: over && routing(over), createdAt: at, status: "pending" }, userId, now)).toBe(want);
+  });
+});

@@ -153,3 +153,39 @@ export function approvalWaitText(a: Pick<Approval, "expiresAt">, now: number): s
   // A replay (`tower watch` of an old session) renders an approval long after its deadline: say so.
   return `waiting for approval · ${WHO_MAY_DECIDE} · ${left > 0 ? `expires in ${durationText(left)}` : `its deadline passed ${durationText(-left)} ago`}`;
 }
+
+/** "group sre" from `group:sre`; the session's deciders or collaborators otherwise. */
+function deciderName(decideBy: string): string {
+  if (decideBy.startsWith("group:")) return `group ${decideBy.slice("group:".length)}`;
+  return decideBy === "collaborators" ? "the session's collaborators" : "the session's deciders";
+}
+
+/**
+ * Why a waiting call is in `userId`'s inbox, in one line for its card: who it is routed to (them, by
+ * a group or as its escalation), by which rule, how far its quorum has come, and its clocks. Null for a
+ * call no rule routed (it waits for the session's owner, collaborators and admins, as every call does).
+ * @example approvalWhy(a, "usr_ann", now) === "routed to you: group sre, rule deploys (v3) · quorum 1 of 2 · escalates to group leads in 8m"
+ */
+export function approvalWhy(a: Pick<Approval, "routing" | "createdAt" | "status">, userId: string | null, now: number): string | null {
+  const r = a.routing;
+  if (!r) return null;
+  const e = r.escalation;
+  const escalatedToMe = !!userId && e?.escalatedAt != null && e.eligible.includes(userId) && !(r.eligible ?? []).includes(userId);
+  const head = escalatedToMe
+    ? `escalated to you: ${deciderName(e!.to)} after ${durationText(e!.afterMs)}, ${r.rule}`
+    : userId && (r.eligible ?? []).includes(userId)
+      ? `routed to you: ${deciderName(r.decideBy)}, ${r.rule}`
+      : `routed to ${deciderName(r.decideBy)} by ${r.rule}`;
+  const parts = [head];
+  if (r.quorum > 1) parts.push(`quorum ${r.approvals.length} of ${r.quorum}`);
+  if (a.status === "pending" && e) {
+    const at = a.createdAt + e.afterMs;
+    if (e.escalatedAt === null) parts.push(`escalates to ${deciderName(e.to)} ${at > now ? `in ${durationText(at - now)}` : "now"}`);
+    else if (!escalatedToMe) parts.push(`escalated to ${deciderName(e.to)}`);
+  }
+  if (a.status === "pending" && r.deadline) {
+    const at = a.createdAt + r.deadline.afterMs;
+    parts.push(at > now ? `denied in ${durationText(at - now)} unless decided` : "its deadline has passed");
+  }
+  return parts.join(" · ");
+}

@@ -7,13 +7,15 @@
  * (on the version it read) and approves.
  */
 import { forwardRef, useEffect, useId, useImperativeHandle, useMemo, useRef, useState } from "react";
-import type { Approval } from "../../../worker/protocol/approval";
+import { approvalWhy, type Approval } from "../../../worker/protocol/approval";
 import { proposeRule } from "../../../worker/protocol/rule-proposal";
 import { api } from "../live/api";
 import { decide } from "../live/decide";
+import { me } from "../live/me";
 import { toast } from "../live/toasts";
 import { approvalTiming } from "../state/approval-timing";
 import { checkToolInput } from "../state/json-check";
+import { useStore } from "../state/store";
 import { ToolInputView } from "./tools";
 
 /** The clock, re-read every `ms` so relative times ("asked 5m ago") stay true on an open screen. */
@@ -60,6 +62,8 @@ export const ApprovalCard = forwardRef<ApprovalCardHandle, ApprovalCardProps>(fu
   const pending = a.status === "pending";
   const now = useNow(15_000);
   const timing = approvalTiming(a, now);
+  // Why this call waits for this reader: routed to them, a quorum, an escalation or deadline to come.
+  const why = approvalWhy(a, useStore(me)?.user?.id ?? null, now);
 
   const approve = () => void decide(a, { decision: "approve" });
   const startDeny = () => {
@@ -133,6 +137,7 @@ export const ApprovalCard = forwardRef<ApprovalCardHandle, ApprovalCardProps>(fu
         )}
         {machine ? <span className="machine"> · on {machine}</span> : null}
       </p>
+      {why ? <p className="approval-why muted">{why}</p> : null}
       <ToolInputView name={a.toolName} input={a.updatedInput ?? a.input} />
       {pending && mode === "idle" ? (
         <div className="actions">
