@@ -216,7 +216,7 @@ export class RoomOutbox {
       ...approvals.map((a) => upsertApproval(db, summary.workspaceId, a)),
       ...audit.flatMap(({ source, entry }) => auditInsertOnceQueries(db, source, entry)),
     ]);
-    const label = { pipelineRunId: summary.pipelineRunId ?? null, pipelineStepId: summary.pipelineStepId ?? null };
+    const label = { pipelineRunId: summary.pipelineRunId ?? null, pipelineStepId: summary.pipelineStepId ?? null, sessionTitle: summary.title };
     const sql = this.storage.sql;
     this.storage.transactionSync(() => {
       store.dropOutbox(

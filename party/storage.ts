@@ -79,6 +79,8 @@ const StoredApproval = z.intersection(
 );
 const StoredTimer = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("approval-expiry"), approvalId: z.string() }),
+  z.object({ kind: z.literal("approval-escalate"), approvalId: z.string() }),
+  z.object({ kind: z.literal("approval-deadline"), approvalId: z.string() }),
   z.object({ kind: z.literal("agent-lost") }),
 ]);
 

@@ -14,7 +14,7 @@ import type { SessionId } from "../worker/protocol/ids";
 import { decodeSocketActor, type SocketActor } from "../worker/protocol/socket-actor";
 import type { WorkspaceRole } from "../worker/domain/policy";
 import { can } from "../worker/domain/policy";
-import { frameFor, frameSessionIds, isExpired, listViewerOf, maySeeSession, type SessionAccess } from "../worker/domain/visibility";
+import { approvalListViewerOf, frameFor, frameSessionIds, isExpired, maySeeSession, type SessionAccess } from "../worker/domain/visibility";
 import { makeDb } from "../worker/db/client";
 import { listAgents } from "../worker/db/agents";
 import { listApprovals } from "../worker/db/approvals";
@@ -63,7 +63,7 @@ export class WorkspaceHub extends Server<Env> {
     const db = makeDb(this.env.DB);
     try {
       const [approvals, agents] = await Promise.all([
-        listApprovals(db, this.name, { status: "pending", limit: 200 }, listViewerOf(actor)),
+        listApprovals(db, this.name, { status: "pending", limit: 200 }, approvalListViewerOf(actor)),
         can(actor, "agent.list").ok ? listAgents(db, this.name) : [],
       ]);
       safeSend(conn, { type: "hello", approvals, agents } satisfies HubFrame);

@@ -167,7 +167,7 @@ export declare const rpcShape: {
                         expiresAt: number;
                         decidedAt: number | null;
                         decidedBy: string | null;
-                        via: "rule" | "human" | "timeout" | "system" | null;
+                        via: "deadline" | "rule" | "human" | "timeout" | "system" | null;
                         comment: string | null;
                         updatedInput: {
                             [x: string]: string | number | boolean | import("hono/utils/types").JSONValue[] | {
@@ -189,7 +189,19 @@ export declare const rpcShape: {
                                 by: string;
                                 at: number;
                             }[];
+                            escalation?: {
+                                to: string;
+                                label: string;
+                                eligible: string[];
+                                afterMs: number;
+                                escalatedAt: number | null;
+                            } | undefined;
+                            deadline?: {
+                                afterMs: number;
+                                message: string;
+                            } | undefined;
                         } | null | undefined;
+                        sessionTitle?: string | undefined;
                     }[];
                 };
                 outputFormat: "json";
@@ -236,6 +248,12 @@ export declare const rpcShape: {
                                 } | undefined;
                                 decide_by?: string | undefined;
                                 quorum?: number | undefined;
+                                escalate?: {
+                                    after: string;
+                                    to: string;
+                                } | undefined;
+                                deadline?: string | undefined;
+                                deadline_message?: string | undefined;
                             }[];
                         } | null | undefined;
                     }[];
@@ -733,6 +751,12 @@ export declare const rpcShape: {
                             } | undefined;
                             decide_by?: string | undefined;
                             quorum?: number | undefined;
+                            escalate?: {
+                                after: string;
+                                to: string;
+                            } | undefined;
+                            deadline?: string | undefined;
+                            deadline_message?: string | undefined;
                         }[];
                     };
                     source: string;
@@ -769,6 +793,12 @@ export declare const rpcShape: {
                             } | undefined;
                             decide_by?: string | undefined;
                             quorum?: number | undefined;
+                            escalate?: {
+                                after: string;
+                                to: string;
+                            } | undefined;
+                            deadline?: string | undefined;
+                            deadline_message?: string | undefined;
                         }[];
                     };
                     source: string;
@@ -881,6 +911,12 @@ export declare const rpcShape: {
                                     } | undefined;
                                     decide_by?: string | undefined;
                                     quorum?: number | undefined;
+                                    escalate?: {
+                                        after: string;
+                                        to: string;
+                                    } | undefined;
+                                    deadline?: string | undefined;
+                                    deadline_message?: string | undefined;
                                 }[];
                             };
                             source: string;
@@ -925,6 +961,12 @@ export declare const rpcShape: {
                         route?: {
                             decideBy: string;
                             quorum: number;
+                            escalate?: {
+                                afterMs: number;
+                                to: string;
+                            } | undefined;
+                            deadlineMs?: number | undefined;
+                            deadlineMessage?: string | undefined;
                         } | undefined;
                         held?: true | undefined;
                         machine?: string | undefined;
@@ -978,6 +1020,12 @@ export declare const rpcShape: {
                                 route?: {
                                     decideBy: string;
                                     quorum: number;
+                                    escalate?: {
+                                        afterMs: number;
+                                        to: string;
+                                    } | undefined;
+                                    deadlineMs?: number | undefined;
+                                    deadlineMessage?: string | undefined;
                                 } | undefined;
                                 held?: true | undefined;
                                 machine?: string | undefined;
@@ -1007,6 +1055,12 @@ export declare const rpcShape: {
                                 route?: {
                                     decideBy: string;
                                     quorum: number;
+                                    escalate?: {
+                                        afterMs: number;
+                                        to: string;
+                                    } | undefined;
+                                    deadlineMs?: number | undefined;
+                                    deadlineMessage?: string | undefined;
                                 } | undefined;
                                 held?: true | undefined;
                                 machine?: string | undefined;
@@ -1036,6 +1090,12 @@ export declare const rpcShape: {
                                 route?: {
                                     decideBy: string;
                                     quorum: number;
+                                    escalate?: {
+                                        afterMs: number;
+                                        to: string;
+                                    } | undefined;
+                                    deadlineMs?: number | undefined;
+                                    deadlineMessage?: string | undefined;
                                 } | undefined;
                                 held?: true | undefined;
                                 machine?: string | undefined;
@@ -2264,6 +2324,12 @@ export declare const rpcShape: {
                                     } | undefined;
                                     decide_by?: string | undefined;
                                     quorum?: number | undefined;
+                                    escalate?: {
+                                        after: string;
+                                        to: string;
+                                    } | undefined;
+                                    deadline?: string | undefined;
+                                    deadline_message?: string | undefined;
                                 }[];
                             } | null | undefined;
                         };
@@ -2301,6 +2367,12 @@ export declare const rpcShape: {
                                 } | undefined;
                                 decide_by?: string | undefined;
                                 quorum?: number | undefined;
+                                escalate?: {
+                                    after: string;
+                                    to: string;
+                                } | undefined;
+                                deadline?: string | undefined;
+                                deadline_message?: string | undefined;
                             }[];
                         } | null | undefined;
                     };
@@ -2349,7 +2421,7 @@ export declare const rpcShape: {
                         expiresAt: number;
                         decidedAt: number | null;
                         decidedBy: string | null;
-                        via: "rule" | "human" | "timeout" | "system" | null;
+                        via: "deadline" | "rule" | "human" | "timeout" | "system" | null;
                         comment: string | null;
                         updatedInput: {
                             [x: string]: string | number | boolean | import("hono/utils/types").JSONValue[] | {
@@ -2371,7 +2443,19 @@ export declare const rpcShape: {
                                 by: string;
                                 at: number;
                             }[];
+                            escalation?: {
+                                to: string;
+                                label: string;
+                                eligible: string[];
+                                afterMs: number;
+                                escalatedAt: number | null;
+                            } | undefined;
+                            deadline?: {
+                                afterMs: number;
+                                message: string;
+                            } | undefined;
                         } | null | undefined;
+                        sessionTitle?: string | undefined;
                     };
                     outputFormat: "json";
                     status: 200;
@@ -2418,7 +2502,7 @@ export declare const rpcShape: {
                             expiresAt: number;
                             decidedAt: number | null;
                             decidedBy: string | null;
-                            via: "rule" | "human" | "timeout" | "system" | null;
+                            via: "deadline" | "rule" | "human" | "timeout" | "system" | null;
                             comment: string | null;
                             updatedInput: {
                                 [x: string]: string | number | boolean | import("hono/utils/types").JSONValue[] | {
@@ -2440,7 +2524,19 @@ export declare const rpcShape: {
                                     by: string;
                                     at: number;
                                 }[];
+                                escalation?: {
+                                    to: string;
+                                    label: string;
+                                    eligible: string[];
+                                    afterMs: number;
+                                    escalatedAt: number | null;
+                                } | undefined;
+                                deadline?: {
+                                    afterMs: number;
+                                    message: string;
+                                } | undefined;
                             } | null | undefined;
+                            sessionTitle?: string | undefined;
                         };
                         outputFormat: "json";
                         status: 200;
@@ -2479,6 +2575,12 @@ export declare const rpcShape: {
                                     } | undefined;
                                     decide_by?: string | undefined;
                                     quorum?: number | undefined;
+                                    escalate?: {
+                                        after: string;
+                                        to: string;
+                                    } | undefined;
+                                    deadline?: string | undefined;
+                                    deadline_message?: string | undefined;
                                 };
                             };
                         };
@@ -2499,7 +2601,7 @@ export declare const rpcShape: {
                                 expiresAt: number;
                                 decidedAt: number | null;
                                 decidedBy: string | null;
-                                via: "rule" | "human" | "timeout" | "system" | null;
+                                via: "deadline" | "rule" | "human" | "timeout" | "system" | null;
                                 comment: string | null;
                                 updatedInput: {
                                     [x: string]: string | number | boolean | import("hono/utils/types").JSONValue[] | {
@@ -2521,7 +2623,19 @@ export declare const rpcShape: {
                                         by: string;
                                         at: number;
                                     }[];
+                                    escalation?: {
+                                        to: string;
+                                        label: string;
+                                        eligible: string[];
+                                        afterMs: number;
+                                        escalatedAt: number | null;
+                                    } | undefined;
+                                    deadline?: {
+                                        afterMs: number;
+                                        message: string;
+                                    } | undefined;
                                 } | null | undefined;
+                                sessionTitle?: string | undefined;
                             };
                             version: number;
                             ruleId: string;
@@ -2724,7 +2838,7 @@ export declare const rpcShape: {
                                     expiresAt: number;
                                     decidedAt: number | null;
                                     decidedBy: string | null;
-                                    via: "rule" | "human" | "timeout" | "system" | null;
+                                    via: "deadline" | "rule" | "human" | "timeout" | "system" | null;
                                     comment: string | null;
                                     updatedInput: {
                                         [x: string]: string | number | boolean | import("hono/utils/types").JSONValue[] | {
@@ -2746,7 +2860,19 @@ export declare const rpcShape: {
                                             by: string;
                                             at: number;
                                         }[];
+                                        escalation?: {
+                                            to: string;
+                                            label: string;
+                                            eligible: string[];
+                                            afterMs: number;
+                                            escalatedAt: number | null;
+                                        } | undefined;
+                                        deadline?: {
+                                            afterMs: number;
+                                            message: string;
+                                        } | undefined;
                                     } | null | undefined;
+                                    sessionTitle?: string | undefined;
                                 };
                             } | {
                                 seq: number;
@@ -2754,7 +2880,7 @@ export declare const rpcShape: {
                                 type: "approval-resolved";
                                 approvalId: string & import("zod").$brand<"aprId">;
                                 status: "pending" | "approved" | "denied" | "expired" | "cancelled";
-                                via: "rule" | "human" | "timeout" | "system";
+                                via: "deadline" | "rule" | "human" | "timeout" | "system";
                                 by: string | null;
                                 comment: string | null;
                                 updatedInput: {
@@ -2783,6 +2909,17 @@ export declare const rpcShape: {
                                         by: string;
                                         at: number;
                                     }[];
+                                    escalation?: {
+                                        to: string;
+                                        label: string;
+                                        eligible: string[];
+                                        afterMs: number;
+                                        escalatedAt: number | null;
+                                    } | undefined;
+                                    deadline?: {
+                                        afterMs: number;
+                                        message: string;
+                                    } | undefined;
                                 };
                             } | {
                                 seq: number;
@@ -2803,6 +2940,15 @@ export declare const rpcShape: {
                                 by: string;
                                 approvals: number;
                                 quorum: number;
+                            } | {
+                                seq: number;
+                                at: number;
+                                type: "approval-escalated";
+                                approvalId: string & import("zod").$brand<"aprId">;
+                                to: string;
+                                label: string;
+                                afterMs: number;
+                                rule: string;
                             } | {
                                 seq: number;
                                 at: number;
@@ -3179,7 +3325,7 @@ export declare const rpcShape: {
                                     expiresAt: number;
                                     decidedAt: number | null;
                                     decidedBy: string | null;
-                                    via: "rule" | "human" | "timeout" | "system" | null;
+                                    via: "deadline" | "rule" | "human" | "timeout" | "system" | null;
                                     comment: string | null;
                                     updatedInput: {
                                         [x: string]: string | number | boolean | import("hono/utils/types").JSONValue[] | {
@@ -3201,7 +3347,19 @@ export declare const rpcShape: {
                                             by: string;
                                             at: number;
                                         }[];
+                                        escalation?: {
+                                            to: string;
+                                            label: string;
+                                            eligible: string[];
+                                            afterMs: number;
+                                            escalatedAt: number | null;
+                                        } | undefined;
+                                        deadline?: {
+                                            afterMs: number;
+                                            message: string;
+                                        } | undefined;
                                     } | null | undefined;
+                                    sessionTitle?: string | undefined;
                                 };
                                 outputFormat: "json";
                                 status: 200;

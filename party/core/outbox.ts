@@ -78,6 +78,16 @@ export function auditEntryFor(workspaceId: string, sessionId: string, body: Even
         target: body.approvalId,
         details: { session: sessionId, approvals: body.approvals, quorum: body.quorum },
       };
+    case "approval-escalated":
+      return {
+        workspaceId,
+        actor: body.rule,
+        actorKind: "system",
+        via: "rule",
+        action: "approval.escalated",
+        target: body.approvalId,
+        details: { session: sessionId, to: body.to, afterMs: body.afterMs },
+      };
     case "interrupt-requested":
       return { workspaceId, actor: body.by, actorKind: "user", via: "human", action: "session.interrupt", target: sessionId, details: {} };
     default:

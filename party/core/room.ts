@@ -17,7 +17,7 @@ import { withoutDiagnostics } from "../../worker/protocol/sdk-message";
 import { scrubStep } from "./scrub-step";
 import { ruleVerdict } from "./rule-verdict";
 import { unconfirmedApproval } from "./interaction";
-import { routedDecision, withFinalApproval } from "./routing";
+import { deadlinePassed, disarmRoutingTimers, escalate, routedDecision, withFinalApproval } from "./routing";
 
 export type { CreateInput, SessionOrigin };
 import { needsAgent, transition, type Trigger } from "./status";
@@ -76,7 +76,11 @@ export interface RoomState {
 
 export const EMPTY_ROOM: RoomState = { session: null, approvals: {}, agentConnected: false };
 
-export type RoomTimer = { kind: "approval-expiry"; approvalId: ApprovalId } | { kind: "agent-lost" };
+export type RoomTimer =
+  | { kind: "approval-expiry"; approvalId: ApprovalId }
+  /** A routed call's clocks (party/core/routing.ts). */
+  | { kind: "approval-escalate" | "approval-deadline"; approvalId: string }
+  | { kind: "agent-lost" };
 
 export type Effect =
   | { type: "emit"; body: EventBody }
@@ -201,6 +205,7 @@ export class Draft {
     };
     this.state = { ...this.state, approvals: { ...this.state.approvals, [rec.id]: next } };
     this.effects.push({ type: "unschedule", key: approvalKey(rec.id) });
+    disarmRoutingTimers(this, rec);
     this.effects.push({ type: "save-approval", approval: next });
     this.emit({ type: "approval-resolved", approvalId: rec.id, status, via, by, comment, updatedInput, ...(rule ? { rule } : {}) });
     if (answer) this.effects.push({ type: "send-agent", frame: { type: "decision", requestId: rec.requestId, answer } });
@@ -515,6 +520,8 @@ function timer(d: Draft, t: RoomTimer): StepResult {
     );
     return d.done();
   }
+  if (t.kind === "approval-escalate") return escalate(d, t.approvalId);
+  if (t.kind === "approval-deadline") return deadlinePassed(d, t.approvalId);
   const rec = d.state.approvals[t.approvalId];
   if (rec?.status !== "pending") return d.done();
   d.resolveApproval(rec, "expired", "timeout", null, "no decision before the deadline", null, {

@@ -9,6 +9,7 @@ import type { ApprovalRouting } from "../../worker/protocol/approval";
 import type { RuleVerdict } from "../../worker/protocol/rules";
 import { heldBack } from "./interaction";
 import type { ApprovalRecord, Draft, StepResult } from "./room";
+import { armRoutingTimers } from "./routing";
 
 /** How a rule signs its decision: `rule no-push (v3)`, or its position when it has no id. */
 export function ruleSignature(verdict: RuleVerdict): string {
@@ -48,5 +49,6 @@ function routed(d: Draft, rec: ApprovalRecord, routing: ApprovalRouting | undefi
   d.state = { ...d.state, approvals: { ...d.state.approvals, [rec.id]: next } };
   d.effects.push({ type: "save-approval", approval: next });
   d.emit({ type: "approval-routed", approvalId: rec.id, routing });
+  armRoutingTimers(d, next);
   return d.done(next);
 }

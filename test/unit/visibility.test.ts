@@ -132,3 +132,39 @@ describe("frameFor", () => {
     expect(frame.run.steps[0]?.result).toBe("secret");
   });
 });
+
+describe("routed approvals (maySeeApproval, approvalListViewerOf, frameFor)", () => {
+  const routing = (eligible: string[] | null, escalated: string[] = [], escalatedAt: number | null = null) => ({
+    decideBy: "group:sre",
+    rule: "rule r (v1)",
+    label: "group sre",
+    eligible,
+    quorum: 1,
+    approvals: [],
+    ...(escalated.length ? { escalation: { to: "group:leads", label: "group leads", eligible: escalated, afterMs: 1000, escalatedAt } } : {}),
+  });
+  it.each([
+    ["a member the call is routed to", actor("usr_ann", "member"), routing(["usr_ann"]), true],
+    ["a member not named", actor("usr_other", "member"), routing(["usr_ann"]), false],
+    ["an escalation's member before it escalates", actor("usr_lee", "member"), routing(["usr_ann"], ["usr_lee"]), false],
+    ["an escalation's member once it escalated", actor("usr_lee", "member"), routing(["usr_ann"], ["usr_lee"], 5), true],
+    ["a named workspace viewer (who may not act)", actor("usr_ann", "viewer"), routing(["usr_ann"]), false],
+    ["a named member with a read-only token", actor("usr_ann", "member", ["read"]), routing(["usr_ann"]), false],
+    ["the owner, whatever the routing", actor("usr_author", "member"), routing(["usr_ann"]), true],
+  ])("%s: sees it %s", async (_who, a, r, sees) => {
+    const { maySeeApproval } = await import("../../worker/domain/visibility");
+    expect(maySeeApproval(a, privateSession, r)).toBe(sees);
+    const frame = { type: "approval-upsert", approval: { sessionId: "ses_private", routing: r } } as unknown as HubFrame;
+    expect(frameFor(a, frame, () => privateSession) !== null).toBe(sees);
+    // A routed call never opens its session.
+    if (!maySeeSession(a, privateSession))
+      expect(frameFor(a, { type: "session-removed", sessionId: "ses_private" } as HubFrame, () => privateSession)).toBeNull();
+  });
+
+  it("the list's SQL mirror adds the caller's routed calls only when they could decide one", async () => {
+    const { approvalListViewerOf } = await import("../../worker/domain/visibility");
+    expect(approvalListViewerOf(actor("usr_ann", "member"))).toEqual({ viewer: "usr_ann", routedTo: "usr_ann" });
+    expect(approvalListViewerOf(actor("usr_ann", "viewer"))).toEqual({ viewer: "usr_ann", routedTo: null });
+    expect(approvalListViewerOf(actor("usr_admin", "admin"))).toEqual({ viewer: null, routedTo: "usr_admin" });
+  });
+});

@@ -9,7 +9,9 @@ import type { AppEnv } from "../env";
 import { listGrants, sessionAccess } from "../db/grants";
 import { getSession } from "../db/sessions";
 import { can, sessionRoleOf, type Action, type SessionRole } from "../domain/policy";
-import { maySeeSession } from "../domain/visibility";
+import { mayDecideAsRouted, maySeeSession } from "../domain/visibility";
+import { findApprovalRoute, findApprovalSession } from "../db/approvals";
+import { namedDeciders } from "../protocol/approval";
 import { ApiError } from "../protocol/errors";
 import type { SessionSummary } from "../protocol/session";
 import { sessionRoom, workspaceHub } from "../rooms";
@@ -23,6 +25,36 @@ export async function sessionFor(c: Context<AppEnv>, id: string, action: Action)
   const d = can(actor, action, role);
   if (!d.ok) throw new ApiError("FORBIDDEN", `Not allowed: ${d.why}.`);
   return { session, role };
+}
+
+/**
+ * The session of an approval the caller may see or decide: one whose session allows `action`, or one
+ * a rule routes to them now (`maySeeApproval`: they may see and decide that call, not its session).
+ * `sessionId` is the session a session-scoped route names: its own check runs first, so the usual
+ * decision reads no approval; the routed one is tried when that check refuses.
+ */
+export async function approvalSessionFor(c: Context<AppEnv>, approvalId: string, action: "session.read" | "session.act", sessionId?: string): Promise<string> {
+  if (sessionId) {
+    try {
+      await sessionFor(c, sessionId, action);
+      return sessionId;
+    } catch (e) {
+      if ((await routedSessionOf(c, approvalId)) === sessionId) return sessionId;
+      throw e;
+    }
+  }
+  const routed = await routedSessionOf(c, approvalId);
+  if (routed) return routed;
+  const found = await findApprovalSession(c.var.deps.db, c.var.auth.workspaceId, approvalId);
+  if (!found) throw new ApiError("NOT_FOUND", `No approval ${approvalId} in this workspace.`);
+  await sessionFor(c, found, action);
+  return found;
+}
+
+/** The session of an approval a rule routes to the caller now; null when it names them not. */
+async function routedSessionOf(c: Context<AppEnv>, approvalId: string): Promise<string | null> {
+  const found = await findApprovalRoute(c.var.deps.db, c.var.auth.workspaceId, approvalId);
+  return found && mayDecideAsRouted(c.var.auth, namedDeciders(found.routing)) ? found.sessionId : null;
 }
 
 /**

@@ -2,7 +2,7 @@
  * The D1 mirror of approvals: rooms write each record as it changes, and the inbox (every pending
  * approval of a workspace, newest first) is one indexed query.
  */
-import { and, desc, eq, getTableColumns, inArray, sql } from "drizzle-orm";
+import { and, desc, eq, getTableColumns, inArray, or, sql, type SQL } from "drizzle-orm";
 import { ApprovalRouting, type Approval, type ApprovalListQuery } from "../protocol/approval";
 import type { Db } from "./client";
 import { visibleTo } from "./grants";
@@ -19,33 +19,50 @@ export async function listApprovals(
   db: Db,
   workspaceId: string,
   q: ApprovalListQuery,
-  /** Limits to sessions this user may see; null for admins. */
-  viewer: string | null = null,
+  /** `viewer`: limits to sessions this user may see (null for admins); `routedTo`: adds the calls routed to this user. */
+  who: { viewer: string | null; routedTo: string | null } = { viewer: null, routedTo: null },
 ): Promise<Approval[]> {
   const filters = [eq(approvals.workspaceId, workspaceId)];
-  if (viewer !== null)
-    filters.push(
-      inArray(
-        approvals.sessionId,
-        db
-          .select({ id: sessions.id })
-          .from(sessions)
-          .where(and(eq(sessions.workspaceId, workspaceId), visibleTo(db, viewer))),
-      ),
+  const { viewer, routedTo } = who;
+  if (viewer !== null) {
+    const visible = inArray(
+      approvals.sessionId,
+      db
+        .select({ id: sessions.id })
+        .from(sessions)
+        .where(and(eq(sessions.workspaceId, workspaceId), visibleTo(db, viewer))),
     );
+    filters.push(routedTo === null ? visible : or(visible, routedToUser(routedTo))!);
+  }
   if (q.status === "pending") filters.push(eq(approvals.status, "pending"));
   if (q.session) filters.push(eq(approvals.sessionId, q.session));
   const rows = await db
-    .select({ ...getTableColumns(approvals), pipelineRunId: sessions.pipelineRunId, pipelineStepId: sessions.pipelineStepId })
+    .select({ ...getTableColumns(approvals), pipelineRunId: sessions.pipelineRunId, pipelineStepId: sessions.pipelineStepId, sessionTitle: sessions.title })
     .from(approvals)
     .leftJoin(sessions, eq(sessions.id, approvals.sessionId))
     .where(and(...filters))
     .orderBy(desc(approvals.createdAt), desc(approvals.id))
     .limit(q.limit);
   // The SDK's flags are stored as booleans; the public shape (as the room sends it) carries only a set flag.
-  return rows.map(({ workspaceId: _w, requiresUserInteraction: ui, suppressAlwaysAllowRule: noRule, ...a }) => {
-    return { ...a, ...(ui ? { requiresUserInteraction: true } : {}), ...(noRule ? { suppressAlwaysAllowRule: true } : {}) } as Approval;
+  return rows.map(({ workspaceId: _w, sessionTitle, requiresUserInteraction: ui, suppressAlwaysAllowRule: noRule, ...a }) => {
+    return {
+      ...a,
+      ...(sessionTitle !== null ? { sessionTitle } : {}),
+      ...(ui ? { requiresUserInteraction: true } : {}),
+      ...(noRule ? { suppressAlwaysAllowRule: true } : {}),
+    } as Approval;
   });
+}
+
+/**
+ * Approvals whose routing names `userId` now (the SQL side of `namedDeciders`): among its eligible
+ * people, or its escalation's once escalated. A record that is not JSON of that shape names nobody.
+ */
+function routedToUser(userId: string): SQL {
+  const r = approvals.routing;
+  const names = (path: string) =>
+    sql`(json_type(${r}, ${path}) = 'array' AND EXISTS (SELECT 1 FROM json_each(${r}, ${path}) WHERE json_each.value = ${userId}))`;
+  return sql`(CASE WHEN json_valid(${r}) THEN (${names("$.eligible")} OR (json_type(${r}, '$.escalation.escalatedAt') = 'integer' AND ${names("$.escalation.eligible")})) ELSE 0 END)`;
 }
 
 /**

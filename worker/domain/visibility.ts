@@ -4,6 +4,7 @@
  * workspace hub) call these same functions, so a frame never shows what the matching route would not.
  * Pure, on top of `can` and `sessionRoleOf`; callers pass the actor as it is now, not as it was.
  */
+import { namedDeciders, type ApprovalRouting } from "../protocol/approval";
 import type { HubFrame } from "../protocol/frames";
 import type { RunView } from "../protocol/pipelines";
 import { can, seesAllSessions, sessionRoleOf, type Actor, type Decision } from "./policy";
@@ -35,6 +36,25 @@ export function mayActOnSession(actor: Actor, access: SessionAccess | null): Dec
  */
 export function mayDecideAsRouted(actor: Actor, eligible: readonly string[] | null | undefined): boolean {
   return !!eligible && !!actor.userId && eligible.includes(actor.userId) && can(actor, "session.act", "collaborator").ok;
+}
+
+/**
+ * May `actor` see this approval? Who may read its session may; so may a person a rule routed it to
+ * (named now: eligible, or escalated to), who sees that call (tool, input, the session's title) in
+ * their inbox and may decide it, but is not given the session: its transcript stays unshared.
+ */
+export function maySeeApproval(actor: Actor, access: SessionAccess | null, routing: ApprovalRouting | null | undefined): boolean {
+  return maySeeSession(actor, access) || mayDecideAsRouted(actor, namedDeciders(routing));
+}
+
+/**
+ * The SQL mirror of `maySeeApproval` for a list: the sessions' filter (`listViewerOf`) and the person
+ * whose routed calls are listed too (null when the caller could not decide one: no person, or a role
+ * that may not act).
+ */
+export function approvalListViewerOf(actor: Actor): { viewer: string | null; routedTo: string | null } {
+  const routedTo = actor.userId && can(actor, "session.act", "collaborator").ok ? actor.userId : null;
+  return { viewer: listViewerOf(actor), routedTo };
 }
 
 function decideOn(actor: Actor, action: "session.read" | "session.act", access: SessionAccess | null): Decision {
@@ -96,8 +116,9 @@ export function frameSessionIds(frame: HubFrame): string[] {
 /** A workspace hub frame as `actor` may receive it: the frame, a redacted copy, or null (not sent). */
 export function frameFor(actor: Actor, frame: HubFrame, accessOf: AccessOf): HubFrame | null {
   switch (frame.type) {
-    case "session-upsert":
     case "approval-upsert":
+      return maySeeApproval(actor, accessOf(frame.approval.sessionId), frame.approval.routing) ? frame : null;
+    case "session-upsert":
     case "session-removed":
       return maySeeSession(actor, accessOf(frameSessionIds(frame)[0]!)) ? frame : null;
     case "agent-presence":

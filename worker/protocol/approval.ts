@@ -9,8 +9,8 @@ import { ApprovalId, SessionId } from "./ids";
 export const ApprovalStatus = z.enum(["pending", "approved", "denied", "expired", "cancelled"]);
 export type ApprovalStatus = z.infer<typeof ApprovalStatus>;
 
-/** Who made a decision: a person, an approval rule, the expiry timer, or the system (interrupt/end). */
-export const DecisionVia = z.enum(["human", "rule", "timeout", "system"]);
+/** Who made a decision: a person, an approval rule, the expiry timer, a rule's deadline, or the system (interrupt/end). */
+export const DecisionVia = z.enum(["human", "rule", "timeout", "deadline", "system"]);
 export type DecisionVia = z.infer<typeof DecisionVia>;
 
 export const ToolInput = z.record(z.string(), JsonValue);
@@ -30,8 +30,37 @@ export const ApprovalRouting = z.object({
   quorum: z.number().int().min(1),
   /** The approvals so far toward the quorum. */
   approvals: z.array(z.object({ userId: z.string(), by: z.string(), at: z.number().int() })),
+  /**
+   * `escalate`: after `afterMs` of waiting the call goes also to group `to` (its people resolved with the
+   * rest, when the call started waiting); `escalatedAt` is set when it did. The first approvers keep the right.
+   */
+  escalation: z
+    .object({
+      to: z.string(),
+      label: z.string(),
+      eligible: z.array(z.string()),
+      afterMs: z.number().int().positive(),
+      escalatedAt: z.number().int().nullable(),
+    })
+    .optional(),
+  /** `deadline`: after `afterMs` of waiting the call is denied with `message` (what Claude reads). */
+  deadline: z.object({ afterMs: z.number().int().positive(), message: z.string() }).optional(),
 });
 export type ApprovalRouting = z.infer<typeof ApprovalRouting>;
+
+/**
+ * The people a routing record names as deciders now: its eligible people, and the escalation's once it
+ * has escalated. Being named lets a person see and decide that one call without a share of the session.
+ */
+export function namedDeciders(r: ApprovalRouting | null | undefined): string[] {
+  if (!r) return [];
+  return [...(r.eligible ?? []), ...(r.escalation?.escalatedAt != null ? r.escalation.eligible : [])];
+}
+
+/** The default message of a call denied at its rule's deadline: Claude reads it. */
+export function deadlineMessage(afterMs: number, rule: string): string {
+  return `No one decided this tool call within its ${durationText(afterMs)} deadline (set by ${rule}), so it was denied. Do not retry it or try another way; end your turn and wait for the user.`;
+}
 
 export const Approval = z.object({
   id: ApprovalId,
@@ -56,6 +85,8 @@ export const Approval = z.object({
   suppressAlwaysAllowRule: z.boolean().optional(),
   /** Set when a rule routed the call to certain people or a quorum; absent: the default deciders. */
   routing: ApprovalRouting.nullable().optional(),
+  /** The session's title, for an inbox that may hold calls routed from sessions the reader cannot open. */
+  sessionTitle: z.string().optional(),
 });
 export type Approval = z.infer<typeof Approval>;
 
@@ -126,4 +157,40 @@ export function approvalWaitText(a: Pick<Approval, "expiresAt">, now: number): s
   const left = a.expiresAt - now;
   // A replay (`tower watch` of an old session) renders an approval long after its deadline: say so.
   return `waiting for approval · ${WHO_MAY_DECIDE} · ${left > 0 ? `expires in ${durationText(left)}` : `its deadline passed ${durationText(-left)} ago`}`;
+}
+
+/** "group sre" from `group:sre`; the session's deciders or collaborators otherwise. */
+function deciderName(decideBy: string): string {
+  if (decideBy.startsWith("group:")) return `group ${decideBy.slice("group:".length)}`;
+  return decideBy === "collaborators" ? "the session's collaborators" : "the session's deciders";
+}
+
+/**
+ * Why a waiting call is in `userId`'s inbox, in one line for its card: who it is routed to (them, by
+ * a group or as its escalation), by which rule, how far its quorum has come, and its clocks. Null for a
+ * call no rule routed (it waits for the session's owner, collaborators and admins, as every call does).
+ * @example approvalWhy(a, "usr_ann", now) === "routed to you: group sre, rule deploys (v3) · quorum 1 of 2 · escalates to group leads in 8m"
+ */
+export function approvalWhy(a: Pick<Approval, "routing" | "createdAt" | "status">, userId: string | null, now: number): string | null {
+  const r = a.routing;
+  if (!r) return null;
+  const e = r.escalation;
+  const escalatedToMe = !!userId && e?.escalatedAt != null && e.eligible.includes(userId) && !(r.eligible ?? []).includes(userId);
+  const head = escalatedToMe
+    ? `escalated to you: ${deciderName(e!.to)} after ${durationText(e!.afterMs)}, ${r.rule}`
+    : userId && (r.eligible ?? []).includes(userId)
+      ? `routed to you: ${deciderName(r.decideBy)}, ${r.rule}`
+      : `routed to ${deciderName(r.decideBy)} by ${r.rule}`;
+  const parts = [head];
+  if (r.quorum > 1) parts.push(`quorum ${r.approvals.length} of ${r.quorum}`);
+  if (a.status === "pending" && e) {
+    const at = a.createdAt + e.afterMs;
+    if (e.escalatedAt === null) parts.push(`escalates to ${deciderName(e.to)} ${at > now ? `in ${durationText(at - now)}` : "now"}`);
+    else if (!escalatedToMe) parts.push(`escalated to ${deciderName(e.to)}`);
+  }
+  if (a.status === "pending" && r.deadline) {
+    const at = a.createdAt + r.deadline.afterMs;
+    parts.push(at > now ? `denied in ${durationText(at - now)} unless decided` : "its deadline has passed");
+  }
+  return parts.join(" · ");
 }

@@ -42,6 +42,15 @@ export const EventBody = z.discriminatedUnion("type", [
   z.object({ type: z.literal("approval-held"), approvalId: ApprovalId, rule: RuleRef.nullable(), reason: z.string() }),
   /** One approval toward a quorum: the call keeps waiting for the rest. */
   z.object({ type: z.literal("approval-partial"), approvalId: ApprovalId, by: z.string(), approvals: z.number().int(), quorum: z.number().int() }),
+  /** A routed call waited past its rule's `escalate.after`: it goes also to the escalation's group. */
+  z.object({
+    type: z.literal("approval-escalated"),
+    approvalId: ApprovalId,
+    to: z.string(),
+    label: z.string(),
+    afterMs: z.number().int(),
+    rule: z.string(),
+  }),
   z.object({ type: z.literal("interrupt-requested"), by: z.string() }),
   z.object({ type: z.literal("owner-changed"), from: z.string(), to: z.string(), by: z.string() }),
   z.object({ type: z.literal("run-ended"), outcome: RunOutcome }),

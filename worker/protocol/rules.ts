@@ -39,8 +39,37 @@ export type RuleScope = z.infer<typeof RuleScope>;
 export const DecideBy = z.string().regex(/^(owner|collaborators|group:[a-z0-9][a-z0-9._-]{0,63})$/, "decide_by is owner, collaborators or group:<name>");
 export type DecideBy = z.infer<typeof DecideBy>;
 
+/** A rule's duration: `2s`, `10m`, `1h30m`, `1d` (at least a second, at most 30 days). */
+export const RuleDuration = z
+  .string()
+  .regex(/^(\d+[dhms])+$/, "a duration is a number and a unit, such as 30s, 10m, 2h or 1h30m")
+  .refine((t) => durationMs(t) >= 1000 && durationMs(t) <= 30 * 86_400_000, "a duration is at least 1s and at most 30d");
+
+const UNIT_MS: Record<string, number> = { d: 86_400_000, h: 3_600_000, m: 60_000, s: 1000 };
+
+/** Milliseconds of a duration as a rule writes it (`1h30m` → 5,400,000); 0 for text that is not one. */
+export function durationMs(text: string): number {
+  let total = 0;
+  for (const [, n, unit] of text.matchAll(/(\d+)([dhms])/g)) total += Number(n) * UNIT_MS[unit!]!;
+  return total;
+}
+
+/** Where an escalation sends a call: an approver group, as `sre` or `group:sre`. */
+export const EscalateTo = z
+  .string()
+  .regex(/^(group:)?[a-z0-9][a-z0-9._-]{0,63}$/, "escalate.to names an approver group: `sre` or `group:sre`")
+  .transform((t) => (t.startsWith("group:") ? t : `group:${t}`));
+
 /** Where an ask routes its call, as the rule says it (resolved to people when the call starts waiting). */
-export const RouteSpec = z.object({ decideBy: DecideBy, quorum: z.number().int().min(1).max(5) });
+export const RouteSpec = z.object({
+  decideBy: DecideBy,
+  quorum: z.number().int().min(1).max(5),
+  /** After `afterMs` of waiting, the call is routed also to group `to` (a `group:<name>`). */
+  escalate: z.object({ afterMs: z.number().int().positive(), to: DecideBy }).optional(),
+  /** After `deadlineMs` of waiting, the call is denied with `deadlineMessage` (or a default naming the deadline). */
+  deadlineMs: z.number().int().positive().optional(),
+  deadlineMessage: z.string().optional(),
+});
 export type RouteSpec = z.infer<typeof RouteSpec>;
 
 export const Rule = z
@@ -71,12 +100,25 @@ export const Rule = z
     decide_by: DecideBy.optional(),
     /** An ask only: how many distinct eligible people must approve (the session's launcher does not count). */
     quorum: z.number().int().min(1).max(5).optional(),
+    /** An ask only: after waiting this long, the call goes also to an approver group (the first approvers keep the right). */
+    escalate: z.object({ after: RuleDuration, to: EscalateTo }).strict().optional(),
+    /** An ask only: after waiting this long, the call is denied with `deadline_message` (Claude reads it). */
+    deadline: RuleDuration.optional(),
+    deadline_message: z.string().trim().min(1).max(2000).optional(),
   })
   .strict()
   .superRefine((r, ctx) => {
-    for (const key of ["decide_by", "quorum"] as const)
+    for (const key of ["decide_by", "quorum", "escalate", "deadline", "deadline_message"] as const)
       if (r[key] !== undefined && r.decision !== "ask")
         ctx.addIssue({ code: "custom", path: [key], message: `${key} only applies to an ask rule: allow and deny decide without a person` });
+    if (r.deadline_message && !r.deadline)
+      ctx.addIssue({ code: "custom", path: ["deadline_message"], message: "deadline_message needs a deadline: say after how long the call is denied" });
+    if (r.escalate && r.deadline && durationMs(r.escalate.after) >= durationMs(r.deadline))
+      ctx.addIssue({
+        code: "custom",
+        path: ["escalate", "after"],
+        message: "the escalation comes after the deadline, so it would never happen; make it sooner",
+      });
     if (r.decision === "deny" && !r.message)
       ctx.addIssue({ code: "custom", path: ["message"], message: "a deny rule needs a message: Claude reads it to know what to do instead" });
   });

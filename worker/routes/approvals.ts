@@ -4,13 +4,11 @@
  * refuses a decision that names another input's sha256, a second different edit, or a late one.
  * "Always allow" adds the narrowest rule for a pending call (a new rule-set version), then approves it.
  */
-import type { Context } from "hono";
-import type { AppEnv } from "../env";
 import { createRoute, z } from "@hono/zod-openapi";
-import { findApprovalRoute, findApprovalSession, listApprovals } from "../db/approvals";
+import { listApprovals } from "../db/approvals";
 import { limitDecisions } from "../auth/rate-limit";
-import { sessionFor } from "../auth/session-access";
-import { listViewerOf, mayDecideAsRouted } from "../domain/visibility";
+import { approvalSessionFor } from "../auth/session-access";
+import { approvalListViewerOf } from "../domain/visibility";
 import { errorResponses, jsonBody, jsonResponse, orThrow, router } from "../http";
 import { currentRuleSet } from "../db/rules";
 import { appendRule } from "../domain/rules/source";
@@ -35,7 +33,7 @@ export const approvals = router()
     }),
     async (c) => {
       const actor = c.var.auth;
-      return c.json({ approvals: await listApprovals(c.var.deps.db, actor.workspaceId, c.req.valid("query"), listViewerOf(actor)) }, 200);
+      return c.json({ approvals: await listApprovals(c.var.deps.db, actor.workspaceId, c.req.valid("query"), approvalListViewerOf(actor)) }, 200);
     },
   )
   .openapi(
@@ -48,7 +46,7 @@ export const approvals = router()
     }),
     async (c) => {
       const { id } = c.req.valid("param");
-      const sessionId = await sessionOfApproval(c, id, "session.read");
+      const sessionId = await approvalSessionFor(c, id, "session.read");
       const approval = await (await sessionRoom(c.env, sessionId)).approval(id);
       if (!approval) throw new ApiError("NOT_FOUND", `No approval ${id} in this workspace.`);
       return c.json(approval, 200);
@@ -67,7 +65,7 @@ export const approvals = router()
     }),
     async (c) => {
       const { id } = c.req.valid("param");
-      const sessionId = await sessionToDecide(c, id);
+      const sessionId = await approvalSessionFor(c, id, "session.act");
       await limitDecisions(c.env, c.var.auth.tokenId);
       const room = await sessionRoom(c.env, sessionId);
       return c.json(orThrow(await room.decide(id, c.req.valid("json"), c.var.auth.subject, c.var.auth.userId)), 200);
@@ -87,7 +85,7 @@ export const approvals = router()
     async (c) => {
       const { id } = c.req.valid("param");
       const body = c.req.valid("json");
-      const sessionId = await sessionToDecide(c, id);
+      const sessionId = await approvalSessionFor(c, id, "session.act");
       const room = await sessionRoom(c.env, sessionId);
       const [approval, spec] = await Promise.all([room.approval(id), room.launchSpec()]);
       if (!approval) throw new ApiError("NOT_FOUND", `No approval ${id} in this workspace.`);
@@ -119,19 +117,4 @@ function confirmedRule(approval: Approval, cwd: string | null, body: AlwaysAllow
   if (JSON.stringify(Rule.parse(rule)) !== JSON.stringify(body.rule))
     throw new ApiError("BAD_REQUEST", `That is not the rule proposed for approval ${approval.id}; propose it again. No rule was added.`);
   return rule;
-}
-
-/** The session of an approval the caller may decide: one they may act on, or one a rule routed to them. */
-async function sessionToDecide(c: Context<AppEnv>, id: string): Promise<string> {
-  const found = await findApprovalRoute(c.var.deps.db, c.var.auth.workspaceId, id);
-  if (found && mayDecideAsRouted(c.var.auth, found.routing?.eligible)) return found.sessionId;
-  return sessionOfApproval(c, id, "session.act");
-}
-
-/** The session an approval belongs to, once the caller is allowed `action` on it (404 otherwise). */
-async function sessionOfApproval(c: Context<AppEnv>, id: string, action: "session.read" | "session.act"): Promise<string> {
-  const sessionId = await findApprovalSession(c.var.deps.db, c.var.auth.workspaceId, id);
-  if (!sessionId) throw new ApiError("NOT_FOUND", `No approval ${id} in this workspace.`);
-  await sessionFor(c, sessionId, action);
-  return sessionId;
 }

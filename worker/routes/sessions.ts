@@ -9,7 +9,7 @@ import { chooseAgent, launchRun } from "../launch";
 import { deleteGrant, listGrants, putGrant } from "../db/grants";
 import { findMember } from "../db/members";
 import { decodeCursor, getSession, listSessions } from "../db/sessions";
-import { changeAccess, sessionFor } from "../auth/session-access";
+import { approvalSessionFor, changeAccess, sessionFor } from "../auth/session-access";
 import { can } from "../domain/policy";
 import { listViewerOf } from "../domain/visibility";
 import { errorResponses, jsonBody, jsonResponse, orThrow, router, upgradeFor } from "../http";
@@ -298,7 +298,7 @@ export const sessions = router()
     // learnt of the approval on the session's socket can decide at once, before the inbox has caught up.
     async (c) => {
       const { id, approvalId } = c.req.valid("param");
-      await sessionFor(c, id, "session.act");
+      await approvalSessionFor(c, approvalId, "session.act", id);
       await limitDecisions(c.env, c.var.auth.tokenId);
       return c.json(orThrow(await (await sessionRoom(c.env, id)).decide(approvalId, c.req.valid("json"), c.var.auth.subject, c.var.auth.userId)), 200);
     },

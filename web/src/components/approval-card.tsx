@@ -8,14 +8,16 @@
  * the rule set (a new version) and approve.
  */
 import { forwardRef, useEffect, useId, useImperativeHandle, useMemo, useRef, useState } from "react";
-import type { Approval } from "../../../worker/protocol/approval";
+import { approvalWhy, type Approval } from "../../../worker/protocol/approval";
 import { proposeRule } from "../../../worker/protocol/rule-proposal";
 import { Rule as RuleSchema } from "../../../worker/protocol/rules";
 import { api } from "../live/api";
 import { decide, showDecided } from "../live/decide";
+import { me } from "../live/me";
 import { toast } from "../live/toasts";
 import { approvalTiming } from "../state/approval-timing";
 import { checkToolInput } from "../state/json-check";
+import { useStore } from "../state/store";
 import { ToolInputView } from "./tools";
 
 /** The clock, re-read every `ms` so relative times ("asked 5m ago") stay true on an open screen. */
@@ -62,6 +64,8 @@ export const ApprovalCard = forwardRef<ApprovalCardHandle, ApprovalCardProps>(fu
   const pending = a.status === "pending";
   const now = useNow(15_000);
   const timing = approvalTiming(a, now);
+  // Why this call waits for this reader: routed to them, a quorum, an escalation or deadline to come.
+  const why = approvalWhy(a, useStore(me)?.user?.id ?? null, now);
 
   // A call Claude Code says a person must answer is never one tap (nor the `a` key): Approve opens a confirmation.
   const mustConfirm = a.requiresUserInteraction === true;
@@ -137,6 +141,7 @@ export const ApprovalCard = forwardRef<ApprovalCardHandle, ApprovalCardProps>(fu
         )}
         {machine ? <span className="machine"> · on {machine}</span> : null}
       </p>
+      {why ? <p className="approval-why muted">{why}</p> : null}
       <ToolInputView name={a.toolName} input={a.updatedInput ?? a.input} />
       {pending && mode === "idle" ? (
         <div className="actions">

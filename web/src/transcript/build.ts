@@ -4,7 +4,7 @@
  * it, approvals and status changes. Incremental (events arrive one by one while a session streams)
  * and pure, so it is tested in Node; changed items are replaced, never mutated, for React.
  */
-import { approvalWaitText, type Approval } from "../../../worker/protocol/approval";
+import { approvalWaitText, durationText, type Approval } from "../../../worker/protocol/approval";
 import type { SessionEvent } from "../../../worker/protocol/events";
 import type { SessionStatus } from "../../../worker/protocol/session";
 import { contentBlocks, readResult, toolResultText, type ResultOutcome } from "../../../worker/protocol/sdk-message";
@@ -185,6 +185,18 @@ export class Transcript {
         this.list[i] = { ...item, approval };
         this.setToolApproval(approval);
         return true;
+      }
+      case "approval-escalated": {
+        // The card learns who may decide now; the transcript says when and why it escalated.
+        const i = this.approvalAt.get(e.approvalId);
+        const item = i === undefined ? undefined : this.list[i];
+        const r = item?.kind === "approval" ? item.approval.routing : null;
+        if (i !== undefined && item?.kind === "approval" && r?.escalation) {
+          const approval: Approval = { ...item.approval, routing: { ...r, escalation: { ...r.escalation, escalatedAt: e.at } } };
+          this.list[i] = { ...item, approval };
+          this.setToolApproval(approval);
+        }
+        return this.append({ kind: "note", key, seq: e.seq, text: `Escalated to ${e.label} after ${durationText(e.afterMs)} without a decision (${e.rule})` });
       }
       case "event-dropped":
         return this.append({ kind: "note", key, seq: e.seq, text: droppedText(e) });

@@ -42,7 +42,7 @@ export function ApprovalsView() {
                 ref={i === focus ? focused : undefined}
                 approval={a}
                 focused={i === focus}
-                title={state.sessions.get(a.sessionId)?.title ?? a.sessionId}
+                title={state.sessions.get(a.sessionId)?.title ?? a.sessionTitle ?? a.sessionId}
                 machine={state.sessions.get(a.sessionId)?.agentName ?? null}
                 cwd={state.sessions.get(a.sessionId)?.cwd ?? null}
                 onOpen={() => navigate(`/sessions/${a.sessionId}`)}

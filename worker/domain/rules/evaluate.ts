@@ -9,7 +9,7 @@
  * machine > workspace, then the earlier rule in the file. Across parts: any deny denies the call; any
  * part that asks, or that no rule allows, asks a person; otherwise the call is allowed.
  */
-import type { Rule, RuleDecision, RuleRef, RuleSet, RuleVerdict } from "../../protocol/rules";
+import { durationMs, type Rule, type RuleDecision, type RuleRef, type RouteSpec, type RuleSet, type RuleVerdict } from "../../protocol/rules";
 import { analyzeBash, type BashWord } from "./bash";
 import { hostOf, isInside, normalizePath, pathGlob, resolvePath, wordGlob, type PathContext } from "./match";
 
@@ -231,7 +231,7 @@ export function evaluate(rules: CompiledRules, call: CallContext): RuleVerdict {
           ? `${nameOf(asking.rule)} asks a person${verdicts.length > 1 ? ` for \`${short(asking.part.text)}\`` : ""}`
           : `no rule allows ${verdicts.length > 1 ? `\`${short(asking.part.text)}\`` : "it"}`;
     const r = asking.rule?.rule;
-    const route = r && (r.decide_by || r.quorum) ? { route: { decideBy: r.decide_by ?? "owner", quorum: r.quorum ?? 1 } } : {};
+    const route = r ? routeOf(r) : {};
     return { decision: "ask", rule: refOf(asking.rule, v), message: null, reason: why, ...route };
   }
   const first = verdicts[0]!.rule!;
@@ -248,5 +248,19 @@ export function evaluate(rules: CompiledRules, call: CallContext): RuleVerdict {
     rule: refOf(first, v),
     message: null,
     reason: `${nameOf(first)} allows it${verdicts.length > 1 ? ` (and every part of it)` : ""}`,
+  };
+}
+
+/** What an ask rule says of who decides and when (empty when it says nothing: the default deciders, no timers). */
+function routeOf(r: Rule): { route?: RouteSpec } {
+  if (!r.decide_by && !r.quorum && !r.escalate && !r.deadline) return {};
+  return {
+    route: {
+      decideBy: r.decide_by ?? "owner",
+      quorum: r.quorum ?? 1,
+      ...(r.escalate ? { escalate: { afterMs: durationMs(r.escalate.after), to: r.escalate.to } } : {}),
+      ...(r.deadline ? { deadlineMs: durationMs(r.deadline) } : {}),
+      ...(r.deadline_message ? { deadlineMessage: r.deadline_message } : {}),
+    },
   };
 }
