@@ -12,11 +12,9 @@ import { Approval } from "../worker/protocol/approval";
 import { HubFrame } from "../worker/protocol/frames";
 import type { SessionSummary } from "../worker/protocol/session";
 import { makeDb } from "../worker/db/client";
-import { upsertApproval } from "../worker/db/approvals";
-import { auditInsertOnceQueries } from "../worker/db/audit";
+import { approvalUpsert, auditInsertOnce, summaryUpsert } from "../worker/db/mirror";
 import type { SessionEvent } from "../worker/protocol/events";
 import type { IndexJob } from "../worker/protocol/search";
-import { upsertSessionSummary } from "../worker/db/sessions";
 import { instanceOf } from "../worker/db/pipelines";
 import { STEP_UPDATE_EVENT } from "../worker/protocol/pipelines";
 import { afterDelivery, auditEntryFor, deliverable, pipelineEndKey, retryDelayMs, type OutboxRow, type OutboxTarget } from "./core/outbox";
@@ -193,7 +191,7 @@ export class RoomOutbox {
     // Read once: rows queued while D1 answers are left to the next round, which the writer runs next.
     let rows = store.readOutbox(sql);
     const d1 = rows.filter((r) => r.target === "d1");
-    if (d1.length) rows = afterDelivery(rows, d1, await this.#deliverD1(db, summary, d1));
+    if (d1.length) rows = afterDelivery(rows, d1, await this.#deliverD1(summary, d1));
     this.#enqueueIndexing();
     const errors: unknown[] = [];
     for (const stage of [() => this.#deliverLink(summary, rows), () => this.#deliverPipelineEnd(db, summary, rows), () => this.#deliverHub(summary, rows)]) {
@@ -210,15 +208,16 @@ export class RoomOutbox {
    * One D1 batch (one transaction): the summary first, since approvals reference the session row.
    * Returns the hub rows it queued in the same transaction that drops the delivered ones.
    */
-  async #deliverD1(db: ReturnType<typeof makeDb>, summary: SessionSummary, rows: OutboxRow[]): Promise<OutboxRow[]> {
+  async #deliverD1(summary: SessionSummary, rows: OutboxRow[]): Promise<OutboxRow[]> {
     const approvals = rows.flatMap((r) => (r.key.startsWith("approval:") ? this.#parsed(Approval, r) : []));
     const audit = rows.flatMap((r) =>
       r.key.startsWith("audit:") ? this.#parsed(QueuedAudit, r).map((entry) => ({ source: `${summary.id}#${r.key.slice(6)}`, entry })) : [],
     );
-    await db.batch([
-      upsertSessionSummary(db, summary),
-      ...approvals.map((a) => upsertApproval(db, summary.workspaceId, a)),
-      ...audit.flatMap(({ source, entry }) => auditInsertOnceQueries(db, source, entry)),
+    const d1 = this.env.DB;
+    await d1.batch([
+      summaryUpsert(d1, summary),
+      ...approvals.map((a) => approvalUpsert(d1, summary.workspaceId, a)),
+      ...audit.flatMap(({ source, entry }) => auditInsertOnce(d1, source, entry)),
     ]);
     const label = { pipelineRunId: summary.pipelineRunId ?? null, pipelineStepId: summary.pipelineStepId ?? null };
     const sql = this.storage.sql;
