@@ -17,7 +17,6 @@ import { scrubBench, type ScrubFigures } from "./scrub";
 import { cliStartup, type CliFigures } from "./cli";
 import { replayBench, rulesBench, type RulesFigures } from "./rules";
 import { WorkerProfiler } from "./profile";
-import { flushBench, type FlushFigures } from "./flush";
 
 type Ctx = BenchCtx;
 
@@ -260,10 +259,9 @@ let pipelineResults: { readyToLaunch: Stats; endToLaunch: Stats; fanOut: FanOutF
 let scrubResults: ScrubFigures | null = null;
 let cliResults: CliFigures | null = null;
 let rulesResults: (RulesFigures & { replay: ReturnType<typeof replayBench> }) | null = null;
-let flushResults: FlushFigures | null = null;
 
 /** The parts that need no server: `npm run bench -- rules scrub` runs them without starting wrangler. */
-const PURE_PARTS = new Set(["scrub", "rules", "flush"]);
+const PURE_PARTS = new Set(["scrub", "rules"]);
 
 function pureParts(): void {
   if (wants("scrub")) {
@@ -279,11 +277,6 @@ function pureParts(): void {
       `rule evaluation, ${r.rules} rules   p50 ${r.p50Us} µs  p95 ${r.p95Us} µs  p99 ${r.p99Us} µs  (n=${r.calls}; compile ${r.compileMs} ms; target p95 ≤ 200 µs)`,
     );
     console.log(`rule replay of ${r.replay.approvals} recorded approvals  ${r.replay.ms} ms (pure core; target ≤ 2,000 ms)`);
-  }
-  if (wants("flush")) {
-    flushResults = flushBench();
-    const f = flushResults;
-    console.log(`mirror flush statements, CPU per flush  drizzle builder ${f.drizzleUs} µs  prepared ${f.preparedUs} µs  (summary + approval + audit entry)`);
   }
 }
 
@@ -418,7 +411,6 @@ async function main() {
       search: searchResults,
       pipelines: pipelineResults,
       scrub: scrubResults,
-      flush: flushResults,
       cli: cliResults,
       rules: rulesResults ? { ...rulesResults, autoAllowedRoundTrip: ruleRoom } : null,
       ratios: {
