@@ -12,14 +12,12 @@ import { Approval } from "../worker/protocol/approval";
 import { HubFrame } from "../worker/protocol/frames";
 import type { SessionSummary } from "../worker/protocol/session";
 import { makeDb } from "../worker/db/client";
-import { upsertApproval } from "../worker/db/approvals";
-import { auditInsertOnceQueries } from "../worker/db/audit";
+import { approvalUpsert, auditInsertOnce, summaryUpsert } from "../worker/db/mirror";
 import type { SessionEvent } from "../worker/protocol/events";
 import type { IndexJob } from "../worker/protocol/search";
-import { upsertSessionSummary } from "../worker/db/sessions";
 import { instanceOf } from "../worker/db/pipelines";
 import { STEP_UPDATE_EVENT } from "../worker/protocol/pipelines";
-import { auditEntryFor, deliverable, pipelineEndKey, retryDelayMs, type OutboxRow, type OutboxTarget } from "./core/outbox";
+import { afterDelivery, auditEntryFor, deliverable, pipelineEndKey, retryDelayMs, type OutboxRow, type OutboxTarget } from "./core/outbox";
 import { IndexPacer } from "./core/index-pacer";
 import { toPublicApproval, type Effect } from "./core/room";
 import * as store from "./storage";
@@ -190,10 +188,11 @@ export class RoomOutbox {
   async #flush(summary: SessionSummary): Promise<void> {
     const sql = this.storage.sql;
     const db = makeDb(this.env.DB);
-    const d1 = store.readOutbox(sql).filter((r) => r.target === "d1");
-    if (d1.length) await this.#deliverD1(db, summary, d1);
+    // Read once: rows queued while D1 answers are left to the next round, which the writer runs next.
+    let rows = store.readOutbox(sql);
+    const d1 = rows.filter((r) => r.target === "d1");
+    if (d1.length) rows = afterDelivery(rows, d1, await this.#deliverD1(summary, d1));
     this.#enqueueIndexing();
-    const rows = store.readOutbox(sql);
     const errors: unknown[] = [];
     for (const stage of [() => this.#deliverLink(summary, rows), () => this.#deliverPipelineEnd(db, summary, rows), () => this.#deliverHub(summary, rows)]) {
       try {
@@ -205,27 +204,33 @@ export class RoomOutbox {
     if (errors.length) throw errors.length === 1 ? errors[0] : new AggregateError(errors, "session room outbox");
   }
 
-  /** One D1 batch (one transaction): the summary first, since approvals reference the session row. */
-  async #deliverD1(db: ReturnType<typeof makeDb>, summary: SessionSummary, rows: OutboxRow[]): Promise<void> {
+  /**
+   * One D1 batch (one transaction): the summary first, since approvals reference the session row.
+   * Returns the hub rows it queued in the same transaction that drops the delivered ones.
+   */
+  async #deliverD1(summary: SessionSummary, rows: OutboxRow[]): Promise<OutboxRow[]> {
     const approvals = rows.flatMap((r) => (r.key.startsWith("approval:") ? this.#parsed(Approval, r) : []));
     const audit = rows.flatMap((r) =>
       r.key.startsWith("audit:") ? this.#parsed(QueuedAudit, r).map((entry) => ({ source: `${summary.id}#${r.key.slice(6)}`, entry })) : [],
     );
-    await db.batch([
-      upsertSessionSummary(db, summary),
-      ...approvals.map((a) => upsertApproval(db, summary.workspaceId, a)),
-      ...audit.flatMap(({ source, entry }) => auditInsertOnceQueries(db, source, entry)),
+    const d1 = this.env.DB;
+    await d1.batch([
+      summaryUpsert(d1, summary),
+      ...approvals.map((a) => approvalUpsert(d1, summary.workspaceId, a)),
+      ...audit.flatMap(({ source, entry }) => auditInsertOnce(d1, source, entry)),
     ]);
     const label = { pipelineRunId: summary.pipelineRunId ?? null, pipelineStepId: summary.pipelineStepId ?? null, sessionTitle: summary.title };
     const sql = this.storage.sql;
-    this.storage.transactionSync(() => {
+    return this.storage.transactionSync(() => {
       store.dropOutbox(
         sql,
         rows.map((r) => r.id),
       );
-      if (rows.some((r) => r.key === "summary")) this.#put("hub", "summary", { type: "session-upsert", session: summary } satisfies HubFrame);
-      for (const a of approvals) this.#put("hub", `approval:${a.id}`, { type: "approval-upsert", approval: { ...a, ...label } } satisfies HubFrame);
-      if (audit.length) store.putOutbox(sql, "hub", "seal", "{}");
+      const added: OutboxRow[] = [];
+      if (rows.some((r) => r.key === "summary")) added.push(this.#put("hub", "summary", { type: "session-upsert", session: summary } satisfies HubFrame));
+      for (const a of approvals) added.push(this.#put("hub", `approval:${a.id}`, { type: "approval-upsert", approval: { ...a, ...label } } satisfies HubFrame));
+      if (audit.length) added.push(store.putOutbox(sql, "hub", "seal", "{}"));
+      return added;
     });
   }
 
@@ -274,10 +279,11 @@ export class RoomOutbox {
   }
 
   /** Queues a row, remembering the value written: this instance reads it back without parsing it again. */
-  #put(target: OutboxTarget, key: string, body: unknown): void {
+  #put(target: OutboxTarget, key: string, body: unknown): OutboxRow {
     const json = JSON.stringify(body);
-    store.putOutbox(this.storage.sql, target, key, json);
+    const row = store.putOutbox(this.storage.sql, target, key, json);
     this.#written.set(json, body);
+    return row;
   }
 
   /**

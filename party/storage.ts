@@ -205,8 +205,9 @@ export function saveIndexedUpTo(sql: Sql, seq: number): void {
 export const OUTBOX_SCHEDULE = "outbox";
 
 /** Queues a delivery; a row already queued under (target, key) is replaced by this newer version. */
-export function putOutbox(sql: Sql, target: OutboxTarget, key: string, body: string): void {
-  sql.exec(`INSERT OR REPLACE INTO room_outbox (target, key, body) VALUES (?, ?, ?)`, target, key, body);
+export function putOutbox(sql: Sql, target: OutboxTarget, key: string, body: string): OutboxRow {
+  const { id } = sql.exec<{ id: number }>(`INSERT OR REPLACE INTO room_outbox (target, key, body) VALUES (?, ?, ?) RETURNING id`, target, key, body).one();
+  return { id, target, key, body };
 }
 
 export function readOutbox(sql: Sql): OutboxRow[] {

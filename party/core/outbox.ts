@@ -32,6 +32,17 @@ export function deliverable(rows: readonly OutboxRow[], target: Exclude<OutboxTa
   return rows.filter((r) => r.target === target && r.id < barrier).sort((a, b) => a.id - b.id);
 }
 
+/**
+ * The queue as it stands after D1 took `delivered` and the hub rows that follows queued (`added`),
+ * without reading the table again (one read per flush): what was read, less what was delivered and
+ * what a new row replaced (same target and key), plus the new rows, oldest first.
+ */
+export function afterDelivery(rows: readonly OutboxRow[], delivered: readonly OutboxRow[], added: readonly OutboxRow[]): OutboxRow[] {
+  const gone = new Set(delivered.map((r) => r.id));
+  const replaced = new Set(added.map((r) => `${r.target}\n${r.key}`));
+  return [...rows.filter((r) => !gone.has(r.id) && !replaced.has(`${r.target}\n${r.key}`)), ...added].sort((a, b) => a.id - b.id);
+}
+
 export const RETRY_BASE_MS = 1_000;
 export const RETRY_MAX_MS = 5 * 60_000;
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { deliverable, pipelineEndKey, retryDelayMs, RETRY_MAX_MS, type OutboxRow } from "../../party/core/outbox";
+import { afterDelivery, deliverable, pipelineEndKey, retryDelayMs, RETRY_MAX_MS, type OutboxRow } from "../../party/core/outbox";
 
 const row = (id: number, target: OutboxRow["target"], key = `k${id}`): OutboxRow => ({ id, target, key, body: "{}" });
 
@@ -19,6 +19,23 @@ describe("outbox order", () => {
       ).map((r) => r.id),
     ).toEqual([4, 9]);
     expect(deliverable(rows, "hub").map((r) => r.id)).toEqual([3, 7]);
+  });
+});
+
+describe("outbox after D1 delivered (one read per flush)", () => {
+  it("leaves what was read less the delivered rows, with the hub rows D1's delivery queued, oldest first", () => {
+    const read = [row(1, "link"), row(2, "d1"), row(3, "hub", "seal"), row(4, "d1"), row(5, "link")];
+    const added = [row(6, "hub", "summary"), row(7, "hub", "seal")];
+    const left = afterDelivery(read, [row(2, "d1"), row(4, "d1")], added);
+    // The older seal is replaced by the new one (same target and key), as INSERT OR REPLACE did in the table.
+    expect(left.map((r) => `${r.id}:${r.target}/${r.key}`)).toEqual(["1:link/k1", "5:link/k5", "6:hub/summary", "7:hub/seal"]);
+    // With its D1 rows gone, a launch queued after them may go.
+    expect(deliverable(left, "link").map((r) => r.id)).toEqual([1, 5]);
+  });
+
+  it("keeps a D1 row it did not deliver, so a launch behind it still waits", () => {
+    const left = afterDelivery([row(2, "d1"), row(3, "d1"), row(4, "link")], [row(2, "d1")], []);
+    expect(deliverable(left, "link")).toEqual([]);
   });
 });
 

@@ -8,7 +8,10 @@ import type { Db } from "./client";
 import { visibleTo } from "./grants";
 import { approvals, sessions } from "./schema";
 
-/** The upsert of an approval's mirror row; run it alone or in a batch. */
+/**
+ * The upsert of an approval's mirror row; run it alone or in a batch. The room's outbox runs its
+ * prepared twin (mirror.ts); test/worker/db-mirror.test.ts holds them equal.
+ */
 export function upsertApproval(db: Db, workspaceId: string, a: Approval) {
   const { pipelineRunId: _r, pipelineStepId: _s, ...rest } = a;
   const row = { ...rest, workspaceId };

@@ -26,6 +26,7 @@ export function auditInsertQuery(db: Db, entry: NewAuditEntry) {
  * The insert of one entry that may be delivered more than once (a room's outbox retries until D1
  * answers): `source` names where it came from, and an entry whose source was written before is
  * skipped, even after sealing moved it out of audit_pending. Both statements go in one batch, in order.
+ * The room's outbox runs its prepared twin (mirror.ts); test/worker/db-mirror.test.ts holds them equal.
  */
 export function auditInsertOnceQueries(db: Db, source: string, entry: NewAuditEntry) {
   // Bound in the table's own column order (an insert from a select takes every column, the id as NULL).

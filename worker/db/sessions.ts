@@ -17,7 +17,10 @@ function toSummary(r: Row): SessionSummary {
 
 const columns = { ...getTableColumns(sessions), agentName: agents.name };
 
-/** The upsert of a session's summary row (the room is its only writer); run it alone or in a batch. */
+/**
+ * The upsert of a session's summary row (the room is its only writer); run it alone or in a batch.
+ * The room's outbox runs its prepared twin (mirror.ts); test/worker/db-mirror.test.ts holds them equal.
+ */
 export function upsertSessionSummary(db: Db, s: SessionSummary) {
   const { agentName: _ignored, ...row } = s;
   return db.insert(sessions).values(row).onConflictDoUpdate({ target: sessions.id, set: row });
