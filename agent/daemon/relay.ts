@@ -136,6 +136,6 @@ function refused(order: LaunchOrder, channel: SessionChannel, error: string): Ac
   const outcome: RunOutcome = unranOutcome("error", error);
   channel.send(order.runId, { type: "run-ended", runId: order.runId, outcome });
   const done = Promise.resolve(outcome);
-  const handle: RunHandle = { interrupt: async () => {}, abort: () => {}, kill: () => {}, done };
+  const handle: RunHandle = { interrupt: async () => {}, abort: () => {}, kill: () => {}, park: async () => ({ refused: "the run did not start" }), done };
   return { order, handle, interrupt: () => {}, cancel: () => {}, done };
 }
