@@ -6,6 +6,7 @@
 import { statSync } from "node:fs";
 import { type LaunchOrder, type ApprovalAnswer, type RunOutcome, unranOutcome } from "../../worker/protocol/agent";
 import type { Json } from "../../worker/protocol/json";
+import type { ParkedCall } from "../park";
 import { startRun, type RunHandle, type RunOptions } from "../runner";
 import { LiveTextRelay } from "./live-text";
 import type { SessionChannel } from "./session-channel";
@@ -18,6 +19,11 @@ export interface ActiveRun {
   handle: RunHandle;
   /** Stops the run; `reason` (e.g. the agent shutting down) is reported with its ending. */
   interrupt(reason?: string): void;
+  /**
+   * Parks the run when a lone call waits for approval (reported as run-parked, the approval left open for
+   * Tower to decide later); otherwise interrupts it with `reason`.
+   */
+  park(reason: string): void;
   /** The session was cancelled before the room saw this run start: kill Claude Code now. */
   cancel(): void;
   done: Promise<RunOutcome>;
@@ -57,6 +63,8 @@ export function relayRun(order: LaunchOrder, channel: SessionChannel, options: R
             ...(ask.suppressAlwaysAllowRule ? { suppressAlwaysAllowRule: true } : {}),
           });
           signal.addEventListener("abort", () => {
+            // A parked call is not withdrawn: it stays open in Tower until decided.
+            if (parking) return;
             if (waiting.delete(ask.requestId)) channel.send(order.runId, { type: "approval-withdrawn", requestId: ask.requestId });
           });
         }),
@@ -66,6 +74,17 @@ export function relayRun(order: LaunchOrder, channel: SessionChannel, options: R
 
   let interrupting = false;
   let interruptReason: string | undefined;
+  let parking: Promise<ParkedCall | { refused: string }> | null = null;
+  const park = (reason: string) => {
+    if (parking || interrupting) return;
+    const requestId = [...waiting.keys()][0];
+    parking = handle.park();
+    void parking.then((parked) => {
+      if (!("refused" in parked) && requestId) return;
+      parking = null;
+      interrupt(reason);
+    });
+  };
   const interrupt = (reason?: string) => {
     if (interrupting) return;
     interrupting = true;
@@ -98,8 +117,14 @@ export function relayRun(order: LaunchOrder, channel: SessionChannel, options: R
     runId: () => order.runId,
   };
 
-  const done = handle.done.then((reported) => {
+  const done = handle.done.then(async (reported) => {
     liveText.close();
+    // The deferral is written after Claude Code has ended: run-parked goes out before the run's ending.
+    const parked = parking ? await parking : null;
+    const requestId = [...waiting.keys()][0];
+    if (parked && !("refused" in parked) && requestId) {
+      channel.send(order.runId, { type: "run-parked", runId: order.runId, requestId, call: parked as ParkedCall & { input: Record<string, Json> } });
+    }
     const outcome = interruptReason && reported.kind === "interrupted" ? { ...reported, error: interruptReason } : reported;
     channel.send(order.runId, { type: "run-ended", runId: order.runId, outcome });
     return outcome;
@@ -109,7 +134,7 @@ export function relayRun(order: LaunchOrder, channel: SessionChannel, options: R
     interruptReason ??= "cancelled before it started";
     handle.kill();
   };
-  return { order, handle, interrupt, cancel, done };
+  return { order, handle, interrupt, park, cancel, done };
 }
 
 /** Why Claude Code cannot run in `cwd` on this machine, or null if it can. */
@@ -137,5 +162,5 @@ function refused(order: LaunchOrder, channel: SessionChannel, error: string): Ac
   channel.send(order.runId, { type: "run-ended", runId: order.runId, outcome });
   const done = Promise.resolve(outcome);
   const handle: RunHandle = { interrupt: async () => {}, abort: () => {}, kill: () => {}, park: async () => ({ refused: "the run did not start" }), done };
-  return { order, handle, interrupt: () => {}, cancel: () => {}, done };
+  return { order, handle, interrupt: () => {}, park: () => {}, cancel: () => {}, done };
 }

@@ -393,6 +393,8 @@ function agentEvent(d: Draft, envelope: AgentEnvelope, inputSha256: string | und
       d.emit({ type: "run-ended", outcome: { ...rest, ...(shownError ? { error: shownError } : {}) } });
       return d.done();
     }
+    case "run-parked":
+      return d.done();
     case "event-dropped": {
       d.emit({ type: "event-dropped", eventType: ev.eventType, size: ev.size, reason: ev.reason });
       // A dropped approval request was never shown: deny it, so Claude Code is not left waiting on it.
