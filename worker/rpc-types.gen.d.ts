@@ -57,7 +57,7 @@ export declare const rpcShape: {
                     prompt: string;
                     cwd: string;
                     model: string | null;
-                    status: "running" | "failed" | "queued" | "starting" | "waiting_for_approval" | "waiting_for_input" | "interrupting" | "interrupted" | "completed";
+                    status: "running" | "failed" | "queued" | "starting" | "waiting_for_approval" | "parked" | "waiting_for_input" | "interrupting" | "interrupted" | "completed";
                     statusReason: string;
                     archived: boolean;
                     parentSessionId: (string & import("zod").$brand<"sesId">) | null;
@@ -107,7 +107,7 @@ export declare const rpcShape: {
                         prompt: string;
                         cwd: string;
                         model: string | null;
-                        status: "running" | "failed" | "queued" | "starting" | "waiting_for_approval" | "waiting_for_input" | "interrupting" | "interrupted" | "completed";
+                        status: "running" | "failed" | "queued" | "starting" | "waiting_for_approval" | "parked" | "waiting_for_input" | "interrupting" | "interrupted" | "completed";
                         statusReason: string;
                         archived: boolean;
                         parentSessionId: (string & import("zod").$brand<"sesId">) | null;
@@ -512,7 +512,7 @@ export declare const rpcShape: {
                     results: {
                         sessionId: string & import("zod").$brand<"sesId">;
                         title: string;
-                        status: "running" | "failed" | "queued" | "starting" | "waiting_for_approval" | "waiting_for_input" | "interrupting" | "interrupted" | "completed";
+                        status: "running" | "failed" | "queued" | "starting" | "waiting_for_approval" | "parked" | "waiting_for_input" | "interrupting" | "interrupted" | "completed";
                         agentName: string | null;
                         cwd: string;
                         ownerId: string;
@@ -1727,7 +1727,7 @@ export declare const rpcShape: {
                             prompt: string;
                             cwd: string;
                             model: string | null;
-                            status: "running" | "failed" | "queued" | "starting" | "waiting_for_approval" | "waiting_for_input" | "interrupting" | "interrupted" | "completed";
+                            status: "running" | "failed" | "queued" | "starting" | "waiting_for_approval" | "parked" | "waiting_for_input" | "interrupting" | "interrupted" | "completed";
                             statusReason: string;
                             archived: boolean;
                             parentSessionId: (string & import("zod").$brand<"sesId">) | null;
@@ -1774,7 +1774,7 @@ export declare const rpcShape: {
                         sessions: {
                             sessionId: string & import("zod").$brand<"sesId">;
                             title: string;
-                            status: "running" | "failed" | "queued" | "starting" | "waiting_for_approval" | "waiting_for_input" | "interrupting" | "interrupted" | "completed";
+                            status: "running" | "failed" | "queued" | "starting" | "waiting_for_approval" | "parked" | "waiting_for_input" | "interrupting" | "interrupted" | "completed";
                             agentName: string | null;
                             cwd: string;
                             ownerId: string;
@@ -2400,7 +2400,7 @@ export declare const rpcShape: {
                         prompt: string;
                         cwd: string;
                         model: string | null;
-                        status: "running" | "failed" | "queued" | "starting" | "waiting_for_approval" | "waiting_for_input" | "interrupting" | "interrupted" | "completed";
+                        status: "running" | "failed" | "queued" | "starting" | "waiting_for_approval" | "parked" | "waiting_for_input" | "interrupting" | "interrupted" | "completed";
                         statusReason: string;
                         archived: boolean;
                         parentSessionId: (string & import("zod").$brand<"sesId">) | null;
@@ -2449,7 +2449,7 @@ export declare const rpcShape: {
                         prompt: string;
                         cwd: string;
                         model: string | null;
-                        status: "running" | "failed" | "queued" | "starting" | "waiting_for_approval" | "waiting_for_input" | "interrupting" | "interrupted" | "completed";
+                        status: "running" | "failed" | "queued" | "starting" | "waiting_for_approval" | "parked" | "waiting_for_input" | "interrupting" | "interrupted" | "completed";
                         statusReason: string;
                         archived: boolean;
                         parentSessionId: (string & import("zod").$brand<"sesId">) | null;
@@ -2533,8 +2533,8 @@ export declare const rpcShape: {
                                 seq: number;
                                 at: number;
                                 type: "status-changed";
-                                from: "running" | "failed" | "queued" | "starting" | "waiting_for_approval" | "waiting_for_input" | "interrupting" | "interrupted" | "completed" | null;
-                                to: "running" | "failed" | "queued" | "starting" | "waiting_for_approval" | "waiting_for_input" | "interrupting" | "interrupted" | "completed";
+                                from: "running" | "failed" | "queued" | "starting" | "waiting_for_approval" | "parked" | "waiting_for_input" | "interrupting" | "interrupted" | "completed" | null;
+                                to: "running" | "failed" | "queued" | "starting" | "waiting_for_approval" | "parked" | "waiting_for_input" | "interrupting" | "interrupted" | "completed";
                                 reason: string;
                             } | {
                                 seq: number;
@@ -2705,7 +2705,7 @@ export declare const rpcShape: {
                             sessions: {
                                 sessionId: string & import("zod").$brand<"sesId">;
                                 title: string;
-                                status: "running" | "failed" | "queued" | "starting" | "waiting_for_approval" | "waiting_for_input" | "interrupting" | "interrupted" | "completed";
+                                status: "running" | "failed" | "queued" | "starting" | "waiting_for_approval" | "parked" | "waiting_for_input" | "interrupting" | "interrupted" | "completed";
                                 agentName: string | null;
                                 cwd: string;
                                 ownerId: string;
@@ -2754,7 +2754,7 @@ export declare const rpcShape: {
                             prompt: string;
                             cwd: string;
                             model: string | null;
-                            status: "running" | "failed" | "queued" | "starting" | "waiting_for_approval" | "waiting_for_input" | "interrupting" | "interrupted" | "completed";
+                            status: "running" | "failed" | "queued" | "starting" | "waiting_for_approval" | "parked" | "waiting_for_input" | "interrupting" | "interrupted" | "completed";
                             statusReason: string;
                             archived: boolean;
                             parentSessionId: (string & import("zod").$brand<"sesId">) | null;
@@ -2813,7 +2813,7 @@ export declare const rpcShape: {
                             prompt: string;
                             cwd: string;
                             model: string | null;
-                            status: "running" | "failed" | "queued" | "starting" | "waiting_for_approval" | "waiting_for_input" | "interrupting" | "interrupted" | "completed";
+                            status: "running" | "failed" | "queued" | "starting" | "waiting_for_approval" | "parked" | "waiting_for_input" | "interrupting" | "interrupted" | "completed";
                             statusReason: string;
                             archived: boolean;
                             parentSessionId: (string & import("zod").$brand<"sesId">) | null;
@@ -2941,7 +2941,7 @@ export declare const rpcShape: {
                             prompt: string;
                             cwd: string;
                             model: string | null;
-                            status: "running" | "failed" | "queued" | "starting" | "waiting_for_approval" | "waiting_for_input" | "interrupting" | "interrupted" | "completed";
+                            status: "running" | "failed" | "queued" | "starting" | "waiting_for_approval" | "parked" | "waiting_for_input" | "interrupting" | "interrupted" | "completed";
                             statusReason: string;
                             archived: boolean;
                             parentSessionId: (string & import("zod").$brand<"sesId">) | null;

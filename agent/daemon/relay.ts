@@ -41,7 +41,13 @@ export function relayRun(order: LaunchOrder, channel: SessionChannel, options: R
   let ready = false;
   const liveText = new LiveTextRelay((delta) => channel.sendLive(delta));
   const handle = startRun(
-    { ...order.spec, ...(order.resume ? { resume: order.resume } : {}), ...(order.fork ? { forkSession: true } : {}) },
+    {
+      ...order.spec,
+      ...(order.resume ? { resume: order.resume } : {}),
+      ...(order.fork ? { forkSession: true } : {}),
+      // A parked call is resumed with no new prompt: Claude Code re-fires the call, and the decision answers it.
+      ...(order.parked ? { prompt: "", parked: order.parked } : {}),
+    },
     {
       onMessage: (message) => {
         if (message.type === "system" && message.subtype === "init") ready = true;

@@ -19,6 +19,7 @@ import { ruleVerdict } from "./rule-verdict";
 import { routedDecision, withFinalApproval } from "./routing";
 
 export type { CreateInput, SessionOrigin };
+import { type ParkedOn, parkedRunEnded, resumeParked, runParked } from "./parking";
 import { needsAgent, transition, type Trigger } from "./status";
 import { claudeSessionIdOf, EMPTY_TALLY, settleRun, tallyMessage, type Tally } from "./tally";
 
@@ -36,6 +37,8 @@ export interface ApprovalRecord extends Approval {
    * from a conflicting edit even after the clear copy is dropped.
    */
   editSha256?: string | null;
+  /** Set while the call is parked in Claude's transcript: an answer resumes the session instead (parking.ts). */
+  parked?: ParkedOn;
   /** Claude Code's flags on the ask: a person must answer it (no rule may allow it); no "always allow" offer. */
   requiresUserInteraction?: boolean;
   suppressAlwaysAllowRule?: boolean;
@@ -148,7 +151,7 @@ export class Draft {
     const t = transition(from, trigger);
     if (!t.ok) return t;
     if (t.to !== from) {
-      const ended = !needsAgent(t.to) && t.to !== "queued";
+      const ended = !needsAgent(t.to) && t.to !== "queued" && t.to !== "parked";
       this.patchSession({ status: t.to, statusReason: reason, endedAt: ended ? this.ctx.now : null });
       this.emit({ type: "status-changed", from, to: t.to, reason });
       if (ended) this.forgetEdits();
@@ -199,7 +202,8 @@ export class Draft {
     this.effects.push({ type: "unschedule", key: approvalKey(rec.id) });
     this.effects.push({ type: "save-approval", approval: next });
     this.emit({ type: "approval-resolved", approvalId: rec.id, status, via, by, comment, updatedInput, ...(rule ? { rule } : {}) });
-    if (answer) this.effects.push({ type: "send-agent", frame: { type: "decision", requestId: rec.requestId, answer } });
+    if (answer && next.parked) resumeParked(this, next, answer);
+    else if (answer) this.effects.push({ type: "send-agent", frame: { type: "decision", requestId: rec.requestId, answer } });
     return next;
   }
 
@@ -370,6 +374,7 @@ function agentEvent(d: Draft, envelope: AgentEnvelope, inputSha256: string | und
     }
     case "run-ended": {
       if (ev.runId !== s.runId) return d.done();
+      if (s.status === "parked") return parkedRunEnded(d);
       const o = ev.outcome;
       const error = o.error === undefined ? undefined : withoutDiagnostics(o.error) || undefined;
       const interruptedBy = s.status === "interrupting" ? (s.interruptedBy ?? "a user") : null;
@@ -394,7 +399,7 @@ function agentEvent(d: Draft, envelope: AgentEnvelope, inputSha256: string | und
       return d.done();
     }
     case "run-parked":
-      return d.done();
+      return runParked(d, ev);
     case "event-dropped": {
       d.emit({ type: "event-dropped", eventType: ev.eventType, size: ev.size, reason: ev.reason });
       // A dropped approval request was never shown: deny it, so Claude Code is not left waiting on it.
@@ -426,7 +431,7 @@ function describeOutcome(kind: string, error: string | undefined, interruptedBy:
 }
 
 function stripInternal(rec: ApprovalRecord): Approval {
-  const { requestId: _r, runId: _run, agentInput: _clear, editSha256: _edit, ...approval } = rec;
+  const { requestId: _r, runId: _run, agentInput: _clear, editSha256: _edit, parked: _parked, ...approval } = rec;
   return approval;
 }
 

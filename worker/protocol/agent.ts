@@ -210,6 +210,8 @@ export const LaunchOrder = z.object({
   spec: LaunchSpec,
   resume: z.string().optional(),
   fork: z.boolean().optional(),
+  /** With resume: the decision on the call the session parked, applied to exactly that call (agent/park.ts). */
+  parked: z.object({ toolUseId: z.string().min(1).max(200), inputSha256: z.string().regex(/^[0-9a-f]{64}$/), answer: ApprovalAnswer }).optional(),
 });
 export type LaunchOrder = z.infer<typeof LaunchOrder>;
 
