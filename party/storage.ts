@@ -78,6 +78,7 @@ const StoredApproval = z.intersection(
 const StoredTimer = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("approval-expiry"), approvalId: z.string() }),
   z.object({ kind: z.literal("agent-lost") }),
+  z.object({ kind: z.literal("approval-park"), approvalId: z.string() }),
 ]);
 
 type Sql = SqlStorage;

@@ -21,9 +21,9 @@ export interface ActiveRun {
   interrupt(reason?: string): void;
   /**
    * Parks the run when a lone call waits for approval (reported as run-parked, the approval left open for
-   * Tower to decide later); otherwise interrupts it with `reason`.
+   * Tower to decide later). When it cannot be parked: interrupted with `orElse` (the agent stopping), or left running.
    */
-  park(reason: string): void;
+  park(orElse?: string): void;
   /** The session was cancelled before the room saw this run start: kill Claude Code now. */
   cancel(): void;
   done: Promise<RunOutcome>;
@@ -81,14 +81,14 @@ export function relayRun(order: LaunchOrder, channel: SessionChannel, options: R
   let interrupting = false;
   let interruptReason: string | undefined;
   let parking: Promise<ParkedCall | { refused: string }> | null = null;
-  const park = (reason: string) => {
+  const park = (orElse?: string) => {
     if (parking || interrupting) return;
     const requestId = [...waiting.keys()][0];
     parking = handle.park();
     void parking.then((parked) => {
       if (!("refused" in parked) && requestId) return;
       parking = null;
-      interrupt(reason);
+      if (orElse) interrupt(orElse);
     });
   };
   const interrupt = (reason?: string) => {
@@ -119,6 +119,10 @@ export function relayRun(order: LaunchOrder, channel: SessionChannel, options: R
       resolve(answer);
     },
     onInterrupt: () => interrupt(),
+    // Only while that very call still waits: a park asked for a call already answered is stale.
+    onPark: (requestId) => {
+      if (waiting.has(requestId)) park();
+    },
     waiting: () => [...waiting.keys()],
     runId: () => order.runId,
   };

@@ -44,6 +44,23 @@ export function runParked(d: Draft, ev: RunParked): StepResult {
   return d.done(parked);
 }
 
+/** A call that waits parks its run after the configured time (the approval's own expiry is later, or not). */
+export function schedulePark(d: Draft, rec: ApprovalRecord): void {
+  if (d.ctx.parkAfterMs === undefined) return;
+  const at = d.ctx.now + d.ctx.parkAfterMs;
+  if (at >= rec.expiresAt) return;
+  d.effects.push({ type: "schedule", key: `park:${rec.id}`, at, timer: { kind: "approval-park", approvalId: rec.id } });
+}
+
+/** The wait is over: the agent parks the run if the call still waits (it refuses, and the run goes on, otherwise). */
+export function parkTimer(d: Draft, approvalId: string): StepResult {
+  const rec = d.state.approvals[approvalId];
+  if (rec?.status !== "pending" || rec.parked || d.session.status !== "waiting_for_approval" || !d.state.agentConnected) return d.done();
+  if (rec.runId !== d.session.runId) return d.done();
+  d.effects.push({ type: "send-agent", frame: { type: "park", requestId: rec.requestId } });
+  return d.done();
+}
+
 /** The ending the agent reports after run-parked: the run is over, the session stays parked (nothing cancelled). */
 export function parkedRunEnded(d: Draft): StepResult {
   return d.done();

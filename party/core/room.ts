@@ -19,7 +19,7 @@ import { ruleVerdict } from "./rule-verdict";
 import { routedDecision, withFinalApproval } from "./routing";
 
 export type { CreateInput, SessionOrigin };
-import { type ParkedOn, parkedRunEnded, resumeParked, runParked } from "./parking";
+import { type ParkedOn, parkedRunEnded, parkTimer, resumeParked, runParked, schedulePark } from "./parking";
 import { needsAgent, transition, type Trigger } from "./status";
 import { claudeSessionIdOf, EMPTY_TALLY, settleRun, tallyMessage, type Tally } from "./tally";
 
@@ -76,7 +76,7 @@ export interface RoomState {
 
 export const EMPTY_ROOM: RoomState = { session: null, approvals: {}, agentConnected: false };
 
-export type RoomTimer = { kind: "approval-expiry"; approvalId: ApprovalId } | { kind: "agent-lost" };
+export type RoomTimer = { kind: "approval-expiry"; approvalId: ApprovalId } | { kind: "agent-lost" } | { kind: "approval-park"; approvalId: ApprovalId };
 
 export type Effect =
   | { type: "emit"; body: EventBody }
@@ -110,6 +110,8 @@ export interface StepContext {
   newApprovalId: () => ApprovalId;
   approvalTimeoutMs: number;
   agentGraceMs: number;
+  /** After this wait a call's run is parked (absent: never). */
+  parkAfterMs?: number;
 }
 
 export type StepResult = { ok: true; state: RoomState; effects: Effect[]; approval?: ApprovalRecord } | { ok: false; code: ErrorCode; message: string };
@@ -360,6 +362,7 @@ function agentEvent(d: Draft, envelope: AgentEnvelope, inputSha256: string | und
       d.state = { ...d.state, approvals: { ...d.state.approvals, [id]: rec } };
       d.effects.push({ type: "save-approval", approval: rec });
       d.effects.push({ type: "schedule", key: approvalKey(id), at: rec.expiresAt, timer: { kind: "approval-expiry", approvalId: id } });
+      schedulePark(d, rec);
       d.emit({ type: "approval-requested", approval: stripInternal(rec) });
       // Rules the room holds as current decide here, in the request's own write: one wait on storage, not two.
       if (verdict && verdict.decision !== "ask") return ruleVerdict(d, id, verdict);
@@ -515,6 +518,7 @@ function timer(d: Draft, t: RoomTimer): StepResult {
     );
     return d.done();
   }
+  if (t.kind === "approval-park") return parkTimer(d, t.approvalId);
   const rec = d.state.approvals[t.approvalId];
   if (rec?.status !== "pending") return d.done();
   d.resolveApproval(rec, "expired", "timeout", null, "no decision before the deadline", null, {

@@ -14,6 +14,7 @@ import type { Json } from "../../worker/protocol/json";
 let counter = 0;
 const ctx = (now = 1_000): StepContext => ({
   now,
+  parkAfterMs: 5_000,
   newApprovalId: () => `apr_${String(++counter).padStart(20, "0")}` as ApprovalId,
   approvalTimeoutMs: 60_000,
   agentGraceMs: 30_000,
@@ -43,6 +44,10 @@ const sha = canonicalSha256(input);
 const outcome = { costUsd: 0, inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheCreationTokens: 0, numTurns: 0, durationMs: 0 };
 
 function asking(): RoomState {
+  return run(running(), [ev({ type: "approval-request", requestId: "req-1", toolName: "Write", toolUseId: "toolu_1", input })]).state;
+}
+
+function running(): RoomState {
   return run(EMPTY_ROOM, [
     {
       type: "create",
@@ -62,7 +67,6 @@ function asking(): RoomState {
     { type: "agent-connected" },
     ev({ type: "run-started", runId: "run1" }),
     ev({ type: "sdk-message", message: { type: "system", subtype: "init", session_id: "claude-1" } }),
-    ev({ type: "approval-request", requestId: "req-1", toolName: "Write", toolUseId: "toolu_1", input }),
   ]).state;
 }
 
@@ -155,6 +159,19 @@ describe("parking", () => {
     expect(Object.values(state.approvals)[0]?.status).toBe("cancelled");
     expect(state.session?.status).toBe("interrupted");
     expect(launches(effects)).toEqual([]);
+  });
+
+  it("a call still waiting after parkAfterMs asks its agent to park the run; a decided one does not", () => {
+    const s = asking();
+    const id = Object.keys(s.approvals)[0]! as ApprovalId;
+    const scheduled = run(running(), [ev({ type: "approval-request", requestId: "req-2", toolName: "Write", toolUseId: "toolu_2", input })]).effects;
+    expect(scheduled).toContainEqual(expect.objectContaining({ type: "schedule", at: 6_000, timer: expect.objectContaining({ kind: "approval-park" }) }));
+    const fired = run(s, [{ type: "timer", timer: { kind: "approval-park", approvalId: id } }], 6_000);
+    expect(fired.effects).toContainEqual({ type: "send-agent", frame: { type: "park", requestId: "req-1" } });
+    expect(fired.state.session?.status).toBe("waiting_for_approval");
+    const decided = run(s, [decide(s, id, { decision: "approve" })]).state;
+    const stale = run(decided, [{ type: "timer", timer: { kind: "approval-park", approvalId: id } }], 6_000);
+    expect(stale.effects.some((e) => e.type === "send-agent")).toBe(false);
   });
 
   it("interrupting a parked session cancels its approval and ends it", () => {

@@ -185,6 +185,8 @@ export const RoomToAgentFrame = z.discriminatedUnion("type", [
   z.object({ type: z.literal("ack"), ids: z.array(z.string()) }),
   z.object({ type: z.literal("decision"), requestId: z.string(), answer: ApprovalAnswer }),
   z.object({ type: z.literal("interrupt") }),
+  /** The call has waited long enough: park the run (agent/park.ts); a run that cannot be parked goes on. */
+  z.object({ type: z.literal("park"), requestId: z.string() }),
   z.object({ type: z.literal("error"), error: z.object({ code: z.string(), message: z.string() }) }),
 ]);
 export type RoomToAgentFrame = z.infer<typeof RoomToAgentFrame>;
