@@ -4,7 +4,8 @@
  * rule, the deadline) launches a run on the same machine (Claude's transcript is there) that resumes the
  * session with the answer bound to exactly that call (LaunchOrder.parked), instead of answering a live run.
  */
-import type { AgentEvent, ApprovalAnswer, ParkedCall } from "../../worker/protocol/agent";
+import type { AgentEvent, ApprovalAnswer, ParkedCall, RunOutcome } from "../../worker/protocol/agent";
+import { settleRun } from "./tally";
 import { answerFor, type ApprovalRecord, type Draft, type StepResult } from "./room";
 
 type RunParked = Extract<AgentEvent, { type: "run-parked" }>;
@@ -61,8 +62,17 @@ export function parkTimer(d: Draft, approvalId: string): StepResult {
   return d.done();
 }
 
-/** The ending the agent reports after run-parked: the run is over, the session stays parked (nothing cancelled). */
-export function parkedRunEnded(d: Draft): StepResult {
+/** The ending the agent reports after run-parked: the run is over and paid for; the session stays parked (nothing cancelled). */
+export function parkedRunEnded(d: Draft, o: RunOutcome): StepResult {
+  d.patchSession({
+    tally: settleRun(d.session.tally, {
+      costUsd: o.costUsd,
+      inputTokens: o.inputTokens + o.cacheReadTokens + o.cacheCreationTokens,
+      outputTokens: o.outputTokens,
+      numTurns: o.numTurns,
+    }),
+  });
+  d.emit({ type: "run-ended", outcome: { ...o, error: "parked: the call waits for a decision" } });
   return d.done();
 }
 

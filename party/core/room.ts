@@ -281,6 +281,7 @@ function create(d: Draft, c: CreateInput): StepResult {
 function refusedAgentEvent(d: Draft, ev: AgentEnvelope["event"]): StepResult | null {
   const s = d.session;
   if (needsAgent(s.status) || (s.status === "queued" && (ev.type === "run-started" || ev.type === "run-waiting"))) return null;
+  if (s.status === "parked" && ev.type === "run-ended") return null; // the parked run's ending: its cost counts
   if (ev.type === "approval-request") {
     const message = `no tool call can wait for approval while the session is ${s.status}`;
     d.effects.push({ type: "send-agent", frame: { type: "decision", requestId: ev.requestId, answer: { behavior: "deny", message } } });
@@ -377,7 +378,7 @@ function agentEvent(d: Draft, envelope: AgentEnvelope, inputSha256: string | und
     }
     case "run-ended": {
       if (ev.runId !== s.runId) return d.done();
-      if (s.status === "parked") return parkedRunEnded(d);
+      if (s.status === "parked") return parkedRunEnded(d, ev.outcome);
       const o = ev.outcome;
       const error = o.error === undefined ? undefined : withoutDiagnostics(o.error) || undefined;
       const interruptedBy = s.status === "interrupting" ? (s.interruptedBy ?? "a user") : null;

@@ -6,6 +6,7 @@
 import { describe, expect, it } from "vitest";
 import { EMPTY_ROOM, step, type Effect, type RoomInput, type RoomState, type StepContext } from "../../party/core/room";
 import { canonicalSha256 } from "../../party/hash";
+import { totals } from "../../party/core/tally";
 import type { AgentEvent, LaunchOrder } from "../../worker/protocol/agent";
 import type { DecisionBody } from "../../worker/protocol/approval";
 import type { AgentId, ApprovalId, SessionId, WorkspaceId } from "../../worker/protocol/ids";
@@ -100,6 +101,15 @@ describe("parking", () => {
     expect(state.session?.status).toBe("parked");
     expect(state.session?.endedAt).toBeNull();
     expect(effects.some((e) => e.type === "send-agent")).toBe(false);
+  });
+
+  it("the parked run's cost counts in the session's tally", () => {
+    const { state } = run(asking(), [
+      parkedEvent(),
+      ev({ type: "run-ended", runId: "run1", outcome: { ...outcome, costUsd: 0.25, numTurns: 1, kind: "interrupted", error: "parked" } }),
+    ]);
+    expect(totals(state.session!.tally).costUsd).toBe(0.25);
+    expect(state.session?.status).toBe("parked");
   });
 
   it("approving a parked approval launches one run resuming exactly that call, on the session's machine", () => {
