@@ -116,7 +116,8 @@ export function parkableLine(path: string, toolUseId: string): { line: Line } | 
  * batches, so the line may land a moment after the call is asked) and while `stillWaiting()`.
  */
 export async function untilParkable(path: string, toolUseId: string, stillWaiting: () => boolean): Promise<{ line: Line } | { refused: string }> {
-  for (let i = 0; i < 100; i++) {
+  // Up to 10 s: on a loaded machine Claude Code's batched write can lag the ask by seconds.
+  for (let i = 0; i < 200; i++) {
     if (!stillWaiting()) return { refused: "the call was answered meanwhile" };
     const check = parkableLine(path, toolUseId);
     if (!("refused" in check) || check.refused !== NOT_IN_TRANSCRIPT) return check;

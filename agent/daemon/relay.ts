@@ -88,7 +88,8 @@ export function relayRun(order: LaunchOrder, channel: SessionChannel, options: R
     void parking.then((parked) => {
       if (!("refused" in parked) && requestId) return;
       parking = null;
-      if (orElse) interrupt(orElse);
+      // The ending says why it was not parked, so a lost approval is never a mystery.
+      if (orElse) interrupt("refused" in parked ? `${orElse}; it could not be parked: ${parked.refused}` : orElse);
     });
   };
   const interrupt = (reason?: string) => {
