@@ -19,6 +19,7 @@ import {
 } from "@anthropic-ai/claude-agent-sdk";
 import { explainClaudeError } from "./claude-auth";
 import { spawnInGroup } from "./process-group";
+import { appendDeferral, claudeConfigDir, findTranscript, untilParkable, ParkedDecision, type ParkedAnswer, type ParkedCall } from "./park";
 
 export interface RunSpec {
   prompt: string;
@@ -35,6 +36,8 @@ export interface RunSpec {
   resume?: string;
   /** with resume: fork into a new Claude session id */
   forkSession?: boolean;
+  /** with resume: the decision on the call this session parked, applied when Claude Code re-fires it */
+  parked?: ParkedAnswer;
 }
 
 export interface ApprovalAsk {
@@ -68,6 +71,11 @@ export interface RunHandle {
   abort(): void;
   /** Stops the run now: kills Claude Code's whole process group (for a run that must not go on at all). */
   kill(): void;
+  /**
+   * Parks the one call waiting for approval: Claude Code is ended with the call deferred in its transcript,
+   * to be resumed with RunSpec.parked. Refused (the run goes on untouched) when no single call waits.
+   */
+  park(): Promise<ParkedCall | { refused: string }>;
   done: Promise<RunOutcome>;
 }
 
@@ -166,6 +174,18 @@ export function startRun(spec: RunSpec, hooks: RunHooks, options: RunOptions = {
   // Closing stdin does not stop the CLI: it finishes the turn (denying a pending tool) and may still report
   // success, which is not what the human who pressed stop asked for.
   let abortedBeforeResult = false;
+  // The calls held in canUseTool, by request id: the one a park() defers.
+  const waiting = new Map<string, { toolUseId?: string }>();
+  let parking = false;
+  let sessionId: string | undefined;
+  const env = childEnv(options.env);
+  const parkedDecision = spec.parked ? new ParkedDecision(spec.parked) : undefined;
+
+  const toPermission = (a: ApprovalAnswer): PermissionResult => {
+    if (a.behavior === "allow") return a.updatedInput ? { behavior: "allow", updatedInput: a.updatedInput } : { behavior: "allow" };
+    if (a.interrupt) stopRequested = true;
+    return { behavior: "deny", message: a.message, interrupt: a.interrupt ?? false };
+  };
 
   const canUseTool: CanUseTool = async (toolName, input, opts) => {
     const ask: ApprovalAsk = {
@@ -184,16 +204,16 @@ export function startRun(spec: RunSpec, hooks: RunHooks, options: RunOptions = {
       requiresUserInteraction: (opts as { requiresUserInteraction?: unknown }).requiresUserInteraction === true || opts.matchedAskRule !== undefined,
       suppressAlwaysAllowRule: opts.suppressAlwaysAllowRule === true,
     };
+    const decided = parkedDecision?.answer(opts.toolUseID, input);
+    if (decided) return toPermission(decided);
+    waiting.set(ask.requestId, { toolUseId: opts.toolUseID });
+    opts.signal.addEventListener("abort", () => waiting.delete(ask.requestId), { once: true });
     const answer = new Promise<ApprovalAnswer>((resolve) => resolve(hooks.askApproval(ask, opts.signal))).then(
-      (a): PermissionResult => {
-        if (a.behavior === "allow") return a.updatedInput ? { behavior: "allow", updatedInput: a.updatedInput } : { behavior: "allow" };
-        if (a.interrupt) stopRequested = true;
-        return { behavior: "deny", message: a.message, interrupt: a.interrupt ?? false };
-      },
+      toPermission,
       // An approval channel that fails must not let the tool run.
       (err: unknown): PermissionResult => ({ behavior: "deny", message: `Approval failed: ${errorText(err)}`, interrupt: false }),
     );
-    return untilWithdrawn(answer, opts.signal);
+    return untilWithdrawn(answer, opts.signal).finally(() => waiting.delete(ask.requestId));
   };
 
   const stderr = options.stderr ? lineSplitter(options.stderr) : undefined;
@@ -212,7 +232,8 @@ export function startRun(spec: RunSpec, hooks: RunHooks, options: RunOptions = {
     // Isolation: with sources loaded, the developer's own settings (allow rules, hooks, defaultMode) could
     // approve tool calls silently on this machine, and every approval must come through Tower instead.
     settingSources: [],
-    env: childEnv(options.env),
+    env,
+    ...(parkedDecision ? { hooks: { PreToolUse: [{ hooks: [parkedDecision.hook], onFailure: "block" as const }] } } : {}),
     ...(options.claudePath ? { pathToClaudeCodeExecutable: options.claudePath } : {}),
     // Its own process group, so stopping the run stops all it started, and a pid file outlives a killed agent.
     spawnClaudeCodeProcess: (o) => {
@@ -242,7 +263,6 @@ export function startRun(spec: RunSpec, hooks: RunHooks, options: RunOptions = {
 
   const done = (async (): Promise<RunOutcome> => {
     let last: SDKResultMessage | undefined;
-    let sessionId: string | undefined;
     let thrown: unknown = startError;
     if (q) {
       try {
@@ -275,7 +295,7 @@ export function startRun(spec: RunSpec, hooks: RunHooks, options: RunOptions = {
   function toOutcome(last: SDKResultMessage | undefined, sessionId: string | undefined, thrown: unknown): RunOutcome {
     if (!last) {
       const aborted = abortController.signal.aborted;
-      const error = aborted ? "aborted" : thrown !== undefined ? errorText(thrown) : "Claude Code ended without a result";
+      const error = parking ? "parked" : aborted ? "aborted" : thrown !== undefined ? errorText(thrown) : "Claude Code ended without a result";
       const zero = { costUsd: 0, inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheCreationTokens: 0, numTurns: 0 };
       return { kind: aborted ? "interrupted" : "error", claudeSessionId: sessionId, error, ...zero, durationMs: Date.now() - startedAt };
     }
@@ -286,7 +306,7 @@ export function startRun(spec: RunSpec, hooks: RunHooks, options: RunOptions = {
       numTurns: last.num_turns ?? 0,
       durationMs: last.duration_ms ?? Date.now() - startedAt,
     };
-    if (abortedBeforeResult) return { kind: "interrupted", error: "aborted", ...base };
+    if (abortedBeforeResult || parking) return { kind: "interrupted", error: parking ? "parked" : "aborted", ...base };
     if (last.subtype === "success") {
       // An API failure also ends as subtype success, but with is_error and the error text in `result`.
       return last.is_error
@@ -321,6 +341,24 @@ export function startRun(spec: RunSpec, hooks: RunHooks, options: RunOptions = {
       stopRequested = true;
       abortController.abort();
       child?.kill("SIGKILL");
+    },
+    async park() {
+      const held = [...waiting.values()];
+      if (settled || parking) return { refused: "the run is ending" };
+      if (held.length !== 1) return { refused: `${held.length} calls wait for approval; only a lone call can be parked` };
+      const toolUseId = held[0]?.toolUseId;
+      const transcript = sessionId ? findTranscript(claudeConfigDir(env), sessionId) : undefined;
+      if (!toolUseId || !transcript) return { refused: "Claude's transcript of this call is not on disk" };
+      const check = await untilParkable(transcript, toolUseId, () => !settled && waiting.size === 1);
+      if ("refused" in check) return check;
+      // SIGKILL before anything else: a signal Claude Code could handle, or a closed stdin, makes it record
+      // the call as failed, and a resumed session would then ask the model again.
+      parking = true;
+      stopRequested = true;
+      child?.kill("SIGKILL");
+      abortController.abort();
+      await done;
+      return appendDeferral(transcript, toolUseId);
     },
   };
 }

@@ -82,6 +82,7 @@ const StoredTimer = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("approval-escalate"), approvalId: z.string() }),
   z.object({ kind: z.literal("approval-deadline"), approvalId: z.string() }),
   z.object({ kind: z.literal("agent-lost") }),
+  z.object({ kind: z.literal("approval-park"), approvalId: z.string() }),
 ]);
 
 type Sql = SqlStorage;

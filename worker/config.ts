@@ -22,6 +22,12 @@ const Vars = z.object({
     .min(1)
     .max(30 * 24 * 3600)
     .default(3600),
+  APPROVAL_PARK_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(30 * 24 * 3600)
+    .default(300),
   AGENT_GRACE_SECONDS: z.coerce
     .number()
     .int()
@@ -33,6 +39,8 @@ const Vars = z.object({
 
 export interface Config {
   approvalTimeoutMs: number;
+  /** How long a call waits for approval before its run is parked (party/core/parking.ts). */
+  parkAfterMs: number;
   agentGraceMs: number;
   /** Origins besides Tower's own whose pages may change things or open sockets. */
   allowedOrigins: string[];
@@ -42,6 +50,7 @@ let cached: Config | null = null;
 
 export interface ConfigVars {
   APPROVAL_TIMEOUT_SECONDS?: string;
+  APPROVAL_PARK_SECONDS?: string;
   AGENT_GRACE_SECONDS?: string;
   ALLOWED_ORIGINS?: string;
 }
@@ -49,6 +58,11 @@ export interface ConfigVars {
 export function configFrom(env: ConfigVars): Config {
   if (cached) return cached;
   const v = Vars.parse(env);
-  cached = { approvalTimeoutMs: v.APPROVAL_TIMEOUT_SECONDS * 1000, agentGraceMs: v.AGENT_GRACE_SECONDS * 1000, allowedOrigins: v.ALLOWED_ORIGINS };
+  cached = {
+    approvalTimeoutMs: v.APPROVAL_TIMEOUT_SECONDS * 1000,
+    parkAfterMs: v.APPROVAL_PARK_SECONDS * 1000,
+    agentGraceMs: v.AGENT_GRACE_SECONDS * 1000,
+    allowedOrigins: v.ALLOWED_ORIGINS,
+  };
   return cached;
 }

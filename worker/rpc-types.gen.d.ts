@@ -57,7 +57,7 @@ export declare const rpcShape: {
                     prompt: string;
                     cwd: string;
                     model: string | null;
-                    status: "running" | "failed" | "queued" | "starting" | "waiting_for_approval" | "waiting_for_input" | "interrupting" | "interrupted" | "completed";
+                    status: "running" | "failed" | "queued" | "starting" | "waiting_for_approval" | "parked" | "waiting_for_input" | "interrupting" | "interrupted" | "completed";
                     statusReason: string;
                     archived: boolean;
                     parentSessionId: (string & import("zod").$brand<"sesId">) | null;
@@ -107,7 +107,7 @@ export declare const rpcShape: {
                         prompt: string;
                         cwd: string;
                         model: string | null;
-                        status: "running" | "failed" | "queued" | "starting" | "waiting_for_approval" | "waiting_for_input" | "interrupting" | "interrupted" | "completed";
+                        status: "running" | "failed" | "queued" | "starting" | "waiting_for_approval" | "parked" | "waiting_for_input" | "interrupting" | "interrupted" | "completed";
                         statusReason: string;
                         archived: boolean;
                         parentSessionId: (string & import("zod").$brand<"sesId">) | null;
@@ -550,7 +550,7 @@ export declare const rpcShape: {
                     results: {
                         sessionId: string & import("zod").$brand<"sesId">;
                         title: string;
-                        status: "running" | "failed" | "queued" | "starting" | "waiting_for_approval" | "waiting_for_input" | "interrupting" | "interrupted" | "completed";
+                        status: "running" | "failed" | "queued" | "starting" | "waiting_for_approval" | "parked" | "waiting_for_input" | "interrupting" | "interrupted" | "completed";
                         agentName: string | null;
                         cwd: string;
                         ownerId: string;
@@ -1815,7 +1815,7 @@ export declare const rpcShape: {
                             prompt: string;
                             cwd: string;
                             model: string | null;
-                            status: "running" | "failed" | "queued" | "starting" | "waiting_for_approval" | "waiting_for_input" | "interrupting" | "interrupted" | "completed";
+                            status: "running" | "failed" | "queued" | "starting" | "waiting_for_approval" | "parked" | "waiting_for_input" | "interrupting" | "interrupted" | "completed";
                             statusReason: string;
                             archived: boolean;
                             parentSessionId: (string & import("zod").$brand<"sesId">) | null;
@@ -1862,7 +1862,7 @@ export declare const rpcShape: {
                         sessions: {
                             sessionId: string & import("zod").$brand<"sesId">;
                             title: string;
-                            status: "running" | "failed" | "queued" | "starting" | "waiting_for_approval" | "waiting_for_input" | "interrupting" | "interrupted" | "completed";
+                            status: "running" | "failed" | "queued" | "starting" | "waiting_for_approval" | "parked" | "waiting_for_input" | "interrupting" | "interrupted" | "completed";
                             agentName: string | null;
                             cwd: string;
                             ownerId: string;
@@ -2667,7 +2667,7 @@ export declare const rpcShape: {
                         prompt: string;
                         cwd: string;
                         model: string | null;
-                        status: "running" | "failed" | "queued" | "starting" | "waiting_for_approval" | "waiting_for_input" | "interrupting" | "interrupted" | "completed";
+                        status: "running" | "failed" | "queued" | "starting" | "waiting_for_approval" | "parked" | "waiting_for_input" | "interrupting" | "interrupted" | "completed";
                         statusReason: string;
                         archived: boolean;
                         parentSessionId: (string & import("zod").$brand<"sesId">) | null;
@@ -2716,7 +2716,7 @@ export declare const rpcShape: {
                         prompt: string;
                         cwd: string;
                         model: string | null;
-                        status: "running" | "failed" | "queued" | "starting" | "waiting_for_approval" | "waiting_for_input" | "interrupting" | "interrupted" | "completed";
+                        status: "running" | "failed" | "queued" | "starting" | "waiting_for_approval" | "parked" | "waiting_for_input" | "interrupting" | "interrupted" | "completed";
                         statusReason: string;
                         archived: boolean;
                         parentSessionId: (string & import("zod").$brand<"sesId">) | null;
@@ -2800,8 +2800,8 @@ export declare const rpcShape: {
                                 seq: number;
                                 at: number;
                                 type: "status-changed";
-                                from: "running" | "failed" | "queued" | "starting" | "waiting_for_approval" | "waiting_for_input" | "interrupting" | "interrupted" | "completed" | null;
-                                to: "running" | "failed" | "queued" | "starting" | "waiting_for_approval" | "waiting_for_input" | "interrupting" | "interrupted" | "completed";
+                                from: "running" | "failed" | "queued" | "starting" | "waiting_for_approval" | "parked" | "waiting_for_input" | "interrupting" | "interrupted" | "completed" | null;
+                                to: "running" | "failed" | "queued" | "starting" | "waiting_for_approval" | "parked" | "waiting_for_input" | "interrupting" | "interrupted" | "completed";
                                 reason: string;
                             } | {
                                 seq: number;
@@ -3015,7 +3015,7 @@ export declare const rpcShape: {
                             sessions: {
                                 sessionId: string & import("zod").$brand<"sesId">;
                                 title: string;
-                                status: "running" | "failed" | "queued" | "starting" | "waiting_for_approval" | "waiting_for_input" | "interrupting" | "interrupted" | "completed";
+                                status: "running" | "failed" | "queued" | "starting" | "waiting_for_approval" | "parked" | "waiting_for_input" | "interrupting" | "interrupted" | "completed";
                                 agentName: string | null;
                                 cwd: string;
                                 ownerId: string;
@@ -3064,7 +3064,7 @@ export declare const rpcShape: {
                             prompt: string;
                             cwd: string;
                             model: string | null;
-                            status: "running" | "failed" | "queued" | "starting" | "waiting_for_approval" | "waiting_for_input" | "interrupting" | "interrupted" | "completed";
+                            status: "running" | "failed" | "queued" | "starting" | "waiting_for_approval" | "parked" | "waiting_for_input" | "interrupting" | "interrupted" | "completed";
                             statusReason: string;
                             archived: boolean;
                             parentSessionId: (string & import("zod").$brand<"sesId">) | null;
@@ -3123,7 +3123,7 @@ export declare const rpcShape: {
                             prompt: string;
                             cwd: string;
                             model: string | null;
-                            status: "running" | "failed" | "queued" | "starting" | "waiting_for_approval" | "waiting_for_input" | "interrupting" | "interrupted" | "completed";
+                            status: "running" | "failed" | "queued" | "starting" | "waiting_for_approval" | "parked" | "waiting_for_input" | "interrupting" | "interrupted" | "completed";
                             statusReason: string;
                             archived: boolean;
                             parentSessionId: (string & import("zod").$brand<"sesId">) | null;
@@ -3251,7 +3251,7 @@ export declare const rpcShape: {
                             prompt: string;
                             cwd: string;
                             model: string | null;
-                            status: "running" | "failed" | "queued" | "starting" | "waiting_for_approval" | "waiting_for_input" | "interrupting" | "interrupted" | "completed";
+                            status: "running" | "failed" | "queued" | "starting" | "waiting_for_approval" | "parked" | "waiting_for_input" | "interrupting" | "interrupted" | "completed";
                             statusReason: string;
                             archived: boolean;
                             parentSessionId: (string & import("zod").$brand<"sesId">) | null;

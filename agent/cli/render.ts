@@ -37,6 +37,7 @@ export function summarizeToolInput(toolName: string, input: Rec): string {
 
 export function statusLabel(status: SessionStatus): string {
   if (status === "waiting_for_approval") return "needs approval";
+  if (status === "parked") return "parked, needs approval";
   return status.replace(/_/g, " ");
 }
 
@@ -47,6 +48,7 @@ export function toneForStatus(status: SessionStatus): Tone | undefined {
     case "failed":
       return "error";
     case "waiting_for_approval":
+    case "parked":
     case "waiting_for_input":
     case "interrupting":
     case "interrupted":

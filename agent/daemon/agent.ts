@@ -26,14 +26,15 @@ export interface AgentConfig {
   log?: (line: string) => void;
   /** Called once the agent has stopped because its token was revoked. */
   onRevoked?: () => void;
-  /** What a stop does to each active run (default: interrupt it with the reason); parking hooks in here. */
+  /** What a stop does to each active run (default: park it when a call waits for approval, else interrupt it). */
   stopRun?: StopRun;
 }
 
-/** Ends (or, later, parks) one run when the agent stops; `reason` goes on its ending and its approvals. */
+/** Parks or ends one run when the agent stops; `reason` goes on the ending of a run that is not parked. */
 export type StopRun = (run: ActiveRun, reason: string) => void;
 
-const interruptRun: StopRun = (run, reason) => run.interrupt(reason);
+// A call waiting for a person outlives the agent: parked, its approval stays open and a later run resumes it.
+const parkOrInterrupt: StopRun = (run, reason) => run.park(reason);
 
 const KEEPALIVE_MS = 25_000;
 /** What a restarted agent reports for a run its predecessor left open: only what it saw for itself. */
@@ -197,7 +198,8 @@ export class TowerAgent {
   }
 
   /**
-   * Clean shutdown: each run ends with the reason (its pending approvals cancelled with it), queued
+   * Clean shutdown: a run whose lone call waits for approval is parked (the approval stays open), every
+   * other run ends with the reason (its pending approvals cancelled with it), queued
    * runs end unstarted, and the journal is flushed to Tower (bounded) before the sockets close.
    */
   stop(timeoutMs = 15_000): Promise<void> {
@@ -211,7 +213,7 @@ export class TowerAgent {
     const reason = `the agent on ${this.cfg.machine.name} was stopped`;
     for (const w of this.#slots.drain()) this.#endUnstarted(w.item, `${reason} before a slot freed`);
     const runs = [...this.#runs.values()];
-    for (const r of runs) (this.cfg.stopRun ?? interruptRun)(r, reason);
+    for (const r of runs) (this.cfg.stopRun ?? parkOrInterrupt)(r, reason);
     await Promise.race([Promise.all(runs.map((r) => r.done)), sleep(timeoutMs)]);
     await Promise.all([...this.#channels.values()].map((c) => c.drained(5_000)));
     for (const c of this.#channels.values()) c.close();

@@ -1,6 +1,6 @@
 /**
  * How `tower agent` and `tower up` stop on Ctrl-C or SIGTERM: one line saying what happens, then the
- * stop (runs end with a reason, approvals cancelled, journal flushed; bounded), then exit 0. A second
+ * stop (runs waiting for approval parked, others ended with a reason, journal flushed; bounded), then exit 0. A second
  * signal quits at once. A promise rejected while Claude Code's query closes (the SDK rejects requests
  * still pending with "Query closed before response received") is one line, never a crash printing the
  * SDK's minified source, and never a stop cut short.
@@ -23,7 +23,9 @@ export function onStopSignals(proc: StopProcess, log: (line: string) => void, st
     }
     stopping = true;
     const n = activeRuns();
-    log(`${signal}: stopping; ${n} run(s) end as interrupted, their pending approvals cancelled (Ctrl-C again to quit at once)`);
+    log(
+      `${signal}: stopping ${n} run(s): a run waiting for approval is parked (its approval stays open), others end as interrupted (Ctrl-C again to quit at once)`,
+    );
     await stopAll();
     proc.exit(0);
   };

@@ -6,6 +6,7 @@
 import { statSync } from "node:fs";
 import { type LaunchOrder, type ApprovalAnswer, type RunOutcome, unranOutcome } from "../../worker/protocol/agent";
 import type { Json } from "../../worker/protocol/json";
+import type { ParkedCall } from "../park";
 import { startRun, type RunHandle, type RunOptions } from "../runner";
 import { LiveTextRelay } from "./live-text";
 import type { SessionChannel } from "./session-channel";
@@ -18,6 +19,11 @@ export interface ActiveRun {
   handle: RunHandle;
   /** Stops the run; `reason` (e.g. the agent shutting down) is reported with its ending. */
   interrupt(reason?: string): void;
+  /**
+   * Parks the run when a lone call waits for approval (reported as run-parked, the approval left open for
+   * Tower to decide later). When it cannot be parked: interrupted with `orElse` (the agent stopping), or left running.
+   */
+  park(orElse?: string): void;
   /** The session was cancelled before the room saw this run start: kill Claude Code now. */
   cancel(): void;
   done: Promise<RunOutcome>;
@@ -35,7 +41,13 @@ export function relayRun(order: LaunchOrder, channel: SessionChannel, options: R
   let ready = false;
   const liveText = new LiveTextRelay((delta) => channel.sendLive(delta));
   const handle = startRun(
-    { ...order.spec, ...(order.resume ? { resume: order.resume } : {}), ...(order.fork ? { forkSession: true } : {}) },
+    {
+      ...order.spec,
+      ...(order.resume ? { resume: order.resume } : {}),
+      ...(order.fork ? { forkSession: true } : {}),
+      // A parked call is resumed with no new prompt: Claude Code re-fires the call, and the decision answers it.
+      ...(order.parked ? { prompt: "", parked: order.parked } : {}),
+    },
     {
       onMessage: (message) => {
         if (message.type === "system" && message.subtype === "init") ready = true;
@@ -57,6 +69,8 @@ export function relayRun(order: LaunchOrder, channel: SessionChannel, options: R
             ...(ask.suppressAlwaysAllowRule ? { suppressAlwaysAllowRule: true } : {}),
           });
           signal.addEventListener("abort", () => {
+            // A parked call is not withdrawn: it stays open in Tower until decided.
+            if (parking) return;
             if (waiting.delete(ask.requestId)) channel.send(order.runId, { type: "approval-withdrawn", requestId: ask.requestId });
           });
         }),
@@ -66,6 +80,18 @@ export function relayRun(order: LaunchOrder, channel: SessionChannel, options: R
 
   let interrupting = false;
   let interruptReason: string | undefined;
+  let parking: Promise<ParkedCall | { refused: string }> | null = null;
+  const park = (orElse?: string) => {
+    if (parking || interrupting) return;
+    const requestId = [...waiting.keys()][0];
+    parking = handle.park();
+    void parking.then((parked) => {
+      if (!("refused" in parked) && requestId) return;
+      parking = null;
+      // The ending says why it was not parked, so a lost approval is never a mystery.
+      if (orElse) interrupt("refused" in parked ? `${orElse}; it could not be parked: ${parked.refused}` : orElse);
+    });
+  };
   const interrupt = (reason?: string) => {
     if (interrupting) return;
     interrupting = true;
@@ -94,12 +120,22 @@ export function relayRun(order: LaunchOrder, channel: SessionChannel, options: R
       resolve(answer);
     },
     onInterrupt: () => interrupt(),
+    // Only while that very call still waits: a park asked for a call already answered is stale.
+    onPark: (requestId) => {
+      if (waiting.has(requestId)) park();
+    },
     waiting: () => [...waiting.keys()],
     runId: () => order.runId,
   };
 
-  const done = handle.done.then((reported) => {
+  const done = handle.done.then(async (reported) => {
     liveText.close();
+    // The deferral is written after Claude Code has ended: run-parked goes out before the run's ending.
+    const parked = parking ? await parking : null;
+    const requestId = [...waiting.keys()][0];
+    if (parked && !("refused" in parked) && requestId) {
+      channel.send(order.runId, { type: "run-parked", runId: order.runId, requestId, call: parked as ParkedCall & { input: Record<string, Json> } });
+    }
     const outcome = interruptReason && reported.kind === "interrupted" ? { ...reported, error: interruptReason } : reported;
     channel.send(order.runId, { type: "run-ended", runId: order.runId, outcome });
     return outcome;
@@ -109,7 +145,7 @@ export function relayRun(order: LaunchOrder, channel: SessionChannel, options: R
     interruptReason ??= "cancelled before it started";
     handle.kill();
   };
-  return { order, handle, interrupt, cancel, done };
+  return { order, handle, interrupt, park, cancel, done };
 }
 
 /** Why Claude Code cannot run in `cwd` on this machine, or null if it can. */
@@ -136,6 +172,6 @@ function refused(order: LaunchOrder, channel: SessionChannel, error: string): Ac
   const outcome: RunOutcome = unranOutcome("error", error);
   channel.send(order.runId, { type: "run-ended", runId: order.runId, outcome });
   const done = Promise.resolve(outcome);
-  const handle: RunHandle = { interrupt: async () => {}, abort: () => {}, kill: () => {}, done };
-  return { order, handle, interrupt: () => {}, cancel: () => {}, done };
+  const handle: RunHandle = { interrupt: async () => {}, abort: () => {}, kill: () => {}, park: async () => ({ refused: "the run did not start" }), done };
+  return { order, handle, interrupt: () => {}, park: () => {}, cancel: () => {}, done };
 }

@@ -22,6 +22,8 @@ import { reconnecting, toWsUrl } from "./socket";
 export interface ChannelHandlers {
   onDecision(requestId: string, answer: ApprovalAnswer): void;
   onInterrupt(): void;
+  /** Tower asks to park the run: the call `requestId` has waited long enough (optional: no run, nothing to park). */
+  onPark?(requestId: string): void;
   /** The approval requests this run still awaits, for `resync`. */
   waiting(): string[];
   runId(): string | null;
@@ -108,6 +110,8 @@ export class SessionChannel {
         return this.handlers.onDecision(frame.requestId, frame.answer);
       case "interrupt":
         return this.handlers.onInterrupt();
+      case "park":
+        return this.handlers.onPark?.(frame.requestId);
       case "error":
         console.error(`tower agent: session ${this.sessionId}: ${frame.error.message}`);
     }

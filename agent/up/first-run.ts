@@ -53,7 +53,7 @@ export function firstRunLines(f: FirstRun): string[] {
     "",
     "Try a first session in a scratch directory (Claude asks before it writes; approve in the web app or with `tower approve`):",
     `  npm run tower -- launch "write hello.txt with the word hello" --cwd ${f.scratchDir} --wait`,
-    "Ctrl-C stops Tower (its sessions end as interrupted, their pending approvals cancelled).",
+    "Ctrl-C stops Tower (a session waiting for approval is parked, its approval kept open; others end as interrupted).",
   );
   return lines;
 }

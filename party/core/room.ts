@@ -20,6 +20,7 @@ import { unconfirmedApproval } from "./interaction";
 import { deadlinePassed, disarmRoutingTimers, escalate, routedDecision, withFinalApproval } from "./routing";
 
 export type { CreateInput, SessionOrigin };
+import { type ParkedOn, parkedRunEnded, parkTimer, resumeParked, runParked, schedulePark } from "./parking";
 import { needsAgent, transition, type Trigger } from "./status";
 import { claudeSessionIdOf, EMPTY_TALLY, settleRun, tallyMessage, type Tally } from "./tally";
 
@@ -37,6 +38,8 @@ export interface ApprovalRecord extends Approval {
    * from a conflicting edit even after the clear copy is dropped.
    */
   editSha256?: string | null;
+  /** Set while the call is parked in Claude's transcript: an answer resumes the session instead (parking.ts). */
+  parked?: ParkedOn;
   /** Claude Code's flags on the ask: a person must answer it (no rule may allow it); no "always allow" offer. */
   requiresUserInteraction?: boolean;
   suppressAlwaysAllowRule?: boolean;
@@ -80,6 +83,8 @@ export type RoomTimer =
   | { kind: "approval-expiry"; approvalId: ApprovalId }
   /** A routed call's clocks (party/core/routing.ts). */
   | { kind: "approval-escalate" | "approval-deadline"; approvalId: string }
+  /** A call waited long enough to park its run (party/core/parking.ts). */
+  | { kind: "approval-park"; approvalId: ApprovalId }
   | { kind: "agent-lost" };
 
 export type Effect =
@@ -115,6 +120,8 @@ export interface StepContext {
   newApprovalId: () => ApprovalId;
   approvalTimeoutMs: number;
   agentGraceMs: number;
+  /** After this wait a call's run is parked (absent: never). */
+  parkAfterMs?: number;
 }
 
 export type StepResult = { ok: true; state: RoomState; effects: Effect[]; approval?: ApprovalRecord } | { ok: false; code: ErrorCode; message: string };
@@ -156,7 +163,7 @@ export class Draft {
     const t = transition(from, trigger);
     if (!t.ok) return t;
     if (t.to !== from) {
-      const ended = !needsAgent(t.to) && t.to !== "queued";
+      const ended = !needsAgent(t.to) && t.to !== "queued" && t.to !== "parked";
       this.patchSession({ status: t.to, statusReason: reason, endedAt: ended ? this.ctx.now : null });
       this.emit({ type: "status-changed", from, to: t.to, reason });
       if (ended) this.forgetEdits();
@@ -208,7 +215,8 @@ export class Draft {
     disarmRoutingTimers(this, rec);
     this.effects.push({ type: "save-approval", approval: next });
     this.emit({ type: "approval-resolved", approvalId: rec.id, status, via, by, comment, updatedInput, ...(rule ? { rule } : {}) });
-    if (answer) this.effects.push({ type: "send-agent", frame: { type: "decision", requestId: rec.requestId, answer } });
+    if (answer && next.parked) resumeParked(this, next, answer);
+    else if (answer) this.effects.push({ type: "send-agent", frame: { type: "decision", requestId: rec.requestId, answer } });
     return next;
   }
 
@@ -285,6 +293,7 @@ function create(d: Draft, c: CreateInput): StepResult {
 function refusedAgentEvent(d: Draft, ev: AgentEnvelope["event"]): StepResult | null {
   const s = d.session;
   if (needsAgent(s.status) || (s.status === "queued" && (ev.type === "run-started" || ev.type === "run-waiting"))) return null;
+  if (s.status === "parked" && ev.type === "run-ended") return null; // the parked run's ending: its cost counts
   if (ev.type === "approval-request") {
     const message = `no tool call can wait for approval while the session is ${s.status}`;
     d.effects.push({ type: "send-agent", frame: { type: "decision", requestId: ev.requestId, answer: { behavior: "deny", message } } });
@@ -366,6 +375,7 @@ function agentEvent(d: Draft, envelope: AgentEnvelope, inputSha256: string | und
       d.state = { ...d.state, approvals: { ...d.state.approvals, [id]: rec } };
       d.effects.push({ type: "save-approval", approval: rec });
       d.effects.push({ type: "schedule", key: approvalKey(id), at: rec.expiresAt, timer: { kind: "approval-expiry", approvalId: id } });
+      schedulePark(d, rec);
       d.emit({ type: "approval-requested", approval: stripInternal(rec) });
       // Rules the room holds as current decide here, in the request's own write: one wait on storage, not two.
       if (verdict && (verdict.decision !== "ask" || verdict.held)) return ruleVerdict(d, id, verdict);
@@ -380,6 +390,7 @@ function agentEvent(d: Draft, envelope: AgentEnvelope, inputSha256: string | und
     }
     case "run-ended": {
       if (ev.runId !== s.runId) return d.done();
+      if (s.status === "parked") return parkedRunEnded(d, ev.outcome);
       const o = ev.outcome;
       const error = o.error === undefined ? undefined : withoutDiagnostics(o.error) || undefined;
       const interruptedBy = s.status === "interrupting" ? (s.interruptedBy ?? "a user") : null;
@@ -403,6 +414,8 @@ function agentEvent(d: Draft, envelope: AgentEnvelope, inputSha256: string | und
       d.emit({ type: "run-ended", outcome: { ...rest, ...(shownError ? { error: shownError } : {}) } });
       return d.done();
     }
+    case "run-parked":
+      return runParked(d, ev);
     case "event-dropped": {
       d.emit({ type: "event-dropped", eventType: ev.eventType, size: ev.size, reason: ev.reason });
       // A dropped approval request was never shown: deny it, so Claude Code is not left waiting on it.
@@ -434,7 +447,7 @@ function describeOutcome(kind: string, error: string | undefined, interruptedBy:
 }
 
 function stripInternal(rec: ApprovalRecord): Approval {
-  const { requestId: _r, runId: _run, agentInput: _clear, editSha256: _edit, ...approval } = rec;
+  const { requestId: _r, runId: _run, agentInput: _clear, editSha256: _edit, parked: _parked, ...approval } = rec;
   return approval;
 }
 
@@ -522,6 +535,7 @@ function timer(d: Draft, t: RoomTimer): StepResult {
   }
   if (t.kind === "approval-escalate") return escalate(d, t.approvalId);
   if (t.kind === "approval-deadline") return deadlinePassed(d, t.approvalId);
+  if (t.kind === "approval-park") return parkTimer(d, t.approvalId);
   const rec = d.state.approvals[t.approvalId];
   if (rec?.status !== "pending") return d.done();
   d.resolveApproval(rec, "expired", "timeout", null, "no decision before the deadline", null, {

@@ -15,7 +15,9 @@ export type Trigger =
   | { type: "interrupt" }
   | { type: "run-ended"; outcome: RunOutcome["kind"] }
   | { type: "agent-lost" }
-  | { type: "continue" };
+  | { type: "continue" }
+  | { type: "parked" }
+  | { type: "resume-parked" };
 
 export type Transition = { ok: true; to: SessionStatus } | { ok: false; code: ErrorCode; message: string };
 
@@ -51,17 +53,24 @@ export function transition(from: SessionStatus, trigger: Trigger): Transition {
       return refuse("SESSION_CLOSED", `no tool call can wait for approval while the session is ${from}`);
     case "approvals-cleared":
       return { ok: true, to: from === "waiting_for_approval" ? "running" : from };
+    case "parked":
+      // From running too: a decision can reach the room while the agent is parking its call.
+      return from === "waiting_for_approval" || from === "running"
+        ? { ok: true, to: "parked" }
+        : refuse("CONFLICT", `no call waits for approval while the session is ${from}`);
+    case "resume-parked":
+      return from === "parked" ? { ok: true, to: "queued" } : refuse("CONFLICT", `the session is ${from}, not parked`);
     case "interrupt":
-      if (from === "queued") return { ok: true, to: "interrupted" };
+      if (from === "queued" || from === "parked") return { ok: true, to: "interrupted" };
       if (from === "starting" || from === "running" || from === "waiting_for_approval") return { ok: true, to: "interrupting" };
       if (from === "interrupting") return { ok: true, to: "interrupting" };
       return refuse("SESSION_CLOSED", `the session is already ${from}; there is nothing to interrupt`);
     case "run-ended":
-      return ended || from === "queued"
+      return ended || from === "queued" || from === "parked"
         ? refuse("CONFLICT", `no run is active while the session is ${from}`)
         : { ok: true, to: outcomeStatus(from, trigger.outcome) };
     case "agent-lost":
-      return ended || from === "queued" ? refuse("CONFLICT", `the session is ${from}; no agent is needed`) : { ok: true, to: "failed" };
+      return ended || from === "queued" || from === "parked" ? refuse("CONFLICT", `the session is ${from}; no agent is needed`) : { ok: true, to: "failed" };
     case "continue":
       return ended ? { ok: true, to: "queued" } : refuse("CONFLICT", `the session is ${from}; continue it once it has stopped (or interrupt it first)`);
   }

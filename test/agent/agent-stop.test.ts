@@ -1,14 +1,15 @@
 /**
  * Ctrl-C on the real `tower agent` process while its sessions wait for approval, with the real Claude
  * Code binary on the fake Messages API and Tower's agent sockets on loopback: a clean stop prints no
- * stack trace, withdraws each pending approval with the stop's reason, ends each run as interrupted
- * with that reason, has every event acknowledged before it exits, and exits 0.
+ * stack trace, parks each run whose call waits (run-parked names the call and its input's sha256; the
+ * approval is not withdrawn), has every event acknowledged before it exits, and exits 0.
  */
 import { spawn } from "node:child_process";
 import { mkdtemp, realpath, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
+import { inputSha256 } from "../../agent/park.ts";
 import { PROJECT_ROOT } from "../../agent/up/local-server.ts";
 import type { AgentEvent, LaunchOrder } from "../../worker/protocol/agent.ts";
 import { makeClaudeTestEnv, type ClaudeTestEnv } from "../fixtures/claude-test-env.ts";
@@ -41,7 +42,7 @@ const order = (i: number, cwd: string): LaunchOrder =>
   ({ sessionId: sessionId(i), runId: `run-${i}`, spec: { prompt: "Please write hello.txt", cwd } }) as LaunchOrder;
 
 describe("clean stop", () => {
-  it.each(["SIGINT", "SIGTERM"] as const)("%s with two sessions waiting for approval ends both cleanly, no stack trace", async (signal) => {
+  it.each(["SIGINT", "SIGTERM"] as const)("%s with two sessions waiting for approval parks both, no stack trace", async (signal) => {
     const tower = await startLoopbackTower();
     onTestFinished(() => tower.close());
     const stateDir = await tempDir();
@@ -70,9 +71,16 @@ describe("clean stop", () => {
     expect(output).not.toMatch(/Query closed|^\s+at /m);
     expect(output.length).toBeLessThan(4_000);
     for (const i of [1, 2]) {
-      const withdrawn = events(i).find((e) => e.type === "approval-withdrawn");
-      expect(withdrawn).toMatchObject({ reason: "the agent on box was stopped" });
-      expect(events(i).at(-1)).toMatchObject({ type: "run-ended", outcome: { kind: "interrupted", error: "the agent on box was stopped" } });
+      const request = events(i).find((e) => e.type === "approval-request");
+      if (request?.type !== "approval-request") throw new Error("no approval request");
+      expect(events(i).some((e) => e.type === "approval-withdrawn")).toBe(false);
+      const parked = events(i).find((e) => e.type === "run-parked");
+      expect(parked).toMatchObject({
+        runId: `run-${i}`,
+        requestId: request.requestId,
+        call: { toolUseId: request.toolUseId, toolName: request.toolName, input: request.input, inputSha256: inputSha256(request.input) },
+      });
+      expect(events(i).at(-1)).toMatchObject({ type: "run-ended", outcome: { kind: "interrupted", error: "parked" } });
     }
   });
 });

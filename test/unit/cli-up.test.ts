@@ -134,7 +134,7 @@ describe("Ctrl-C on npm start or tower agent", () => {
       () => 2,
     );
     proc.emit("SIGINT");
-    expect(lines[0]).toMatch(/^SIGINT: stopping; 2 run\(s\) end as interrupted, their pending approvals cancelled/);
+    expect(lines[0]).toMatch(/^SIGINT: stopping 2 run\(s\): a run waiting for approval is parked/);
     expect(proc.exits).toEqual([]);
     proc.emit("SIGINT");
     expect(proc.exits).toEqual([130]);

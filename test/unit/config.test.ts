@@ -11,13 +11,14 @@ describe("worker vars", () => {
   it("reads timeouts in seconds and a comma-separated list of origins", async () => {
     expect(await load({ APPROVAL_TIMEOUT_SECONDS: "60", AGENT_GRACE_SECONDS: "5", ALLOWED_ORIGINS: "https://a.example, https://b.example:8443" })).toEqual({
       approvalTimeoutMs: 60_000,
+      parkAfterMs: 300_000,
       agentGraceMs: 5_000,
       allowedOrigins: ["https://a.example", "https://b.example:8443"],
     });
   });
 
   it("defaults what is missing", async () => {
-    expect(await load({})).toEqual({ approvalTimeoutMs: 3_600_000, agentGraceMs: 30_000, allowedOrigins: [] });
+    expect(await load({})).toEqual({ approvalTimeoutMs: 3_600_000, parkAfterMs: 300_000, agentGraceMs: 30_000, allowedOrigins: [] });
   });
 
   it.each([

@@ -17,7 +17,8 @@ const summary = (status: SessionStatus) => ({ status, archived: false, agentId: 
 describe("happy", () => {
   it("splits every status into exactly one of queued, active and ended", () => {
     for (const s of SessionStatus.options) {
-      const homes = [s === "queued", ACTIVE_STATUSES.includes(s), isEnded(s)].filter(Boolean);
+      // queued and parked wait without a run: neither active nor ended.
+      const homes = [s === "queued" || s === "parked", ACTIVE_STATUSES.includes(s), isEnded(s)].filter(Boolean);
       expect(homes, s).toHaveLength(1);
     }
     expect(ENDED_STATUSES).toContain("waiting_for_input");

@@ -36,6 +36,16 @@ export const ApprovalAnswer = z.discriminatedUnion("behavior", [
 ]);
 export type ApprovalAnswer = z.infer<typeof ApprovalAnswer>;
 
+/** A call parked in Claude's transcript (agent/park.ts): what a resumed run needs to answer exactly it. */
+export const ParkedCall = z.object({
+  claudeSessionId: z.string().min(1).max(200),
+  toolUseId: z.string().min(1).max(200),
+  toolName: z.string().min(1).max(200),
+  input: ToolInput,
+  inputSha256: z.string().regex(/^[0-9a-f]{64}$/),
+});
+export type ParkedCall = z.infer<typeof ParkedCall>;
+
 /** One thing that happened in a run, as the agent reports it. */
 export const AgentEvent = z.discriminatedUnion("type", [
   z.object({ type: z.literal("run-started"), runId: z.string().min(1).max(100) }),
@@ -65,6 +75,16 @@ export const AgentEvent = z.discriminatedUnion("type", [
   /** `reason` says why when the agent withdraws it (e.g. it is stopping); without it Claude Code withdrew it. */
   z.object({ type: z.literal("approval-withdrawn"), requestId: z.string().min(1).max(200), reason: z.string().min(1).max(500).optional() }),
   z.object({ type: z.literal("run-ended"), runId: z.string().min(1).max(100), outcome: RunOutcome }),
+  /**
+   * The run was parked while `requestId` waited for a person: Claude Code ended with that call deferred in its
+   * transcript on this machine, and a run resumed with the decision (LaunchOrder.parked) answers it.
+   */
+  z.object({
+    type: z.literal("run-parked"),
+    runId: z.string().min(1).max(100),
+    requestId: z.string().min(1).max(200),
+    call: ParkedCall,
+  }),
   /**
    * A dead letter, in the place of an event that could not be delivered: too large for a frame (the
    * agent), or refused by the room's validation (the room). `requestId` names a dropped approval
@@ -165,6 +185,8 @@ export const RoomToAgentFrame = z.discriminatedUnion("type", [
   z.object({ type: z.literal("ack"), ids: z.array(z.string()) }),
   z.object({ type: z.literal("decision"), requestId: z.string(), answer: ApprovalAnswer }),
   z.object({ type: z.literal("interrupt") }),
+  /** The call has waited long enough: park the run (agent/park.ts); a run that cannot be parked goes on. */
+  z.object({ type: z.literal("park"), requestId: z.string() }),
   z.object({ type: z.literal("error"), error: z.object({ code: z.string(), message: z.string() }) }),
 ]);
 export type RoomToAgentFrame = z.infer<typeof RoomToAgentFrame>;
@@ -190,6 +212,8 @@ export const LaunchOrder = z.object({
   spec: LaunchSpec,
   resume: z.string().optional(),
   fork: z.boolean().optional(),
+  /** With resume: the decision on the call the session parked, applied to exactly that call (agent/park.ts). */
+  parked: z.object({ toolUseId: z.string().min(1).max(200), inputSha256: z.string().regex(/^[0-9a-f]{64}$/), answer: ApprovalAnswer }).optional(),
 });
 export type LaunchOrder = z.infer<typeof LaunchOrder>;
 

@@ -10,6 +10,8 @@ export const SessionStatus = z.enum([
   "starting",
   "running",
   "waiting_for_approval",
+  /** Its call waited so long (or its agent stopped) that the run was parked: no run, the approval still open. */
+  "parked",
   "waiting_for_input",
   "interrupting",
   "interrupted",

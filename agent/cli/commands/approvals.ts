@@ -18,7 +18,7 @@ export function approvalsCommand(ctx: CliContext): Command {
       if (flags.json) return printJson(ctx.io, { approvals });
       if (approvals.length === 0) return printLines(ctx.io, [{ text: "no pending approvals", tone: "dim" }]);
       // An approval names only its session: its title and machine come from the sessions that wait.
-      const { sessions } = await clientFor(ctx, cmd).listSessions({ status: ["waiting_for_approval"], archived: "all", limit: 200 });
+      const { sessions } = await clientFor(ctx, cmd).listSessions({ status: ["waiting_for_approval", "parked"], archived: "all", limit: 200 });
       const byId = new Map(sessions.map((s) => [s.id, s]));
       const now = ctx.now();
       const rows = approvals.map((a) => [

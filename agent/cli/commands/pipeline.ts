@@ -95,7 +95,7 @@ async function follow(ctx: CliContext, client: ApiClient, first: RunView, json: 
 /** The run's sessions that wait for an approval (one list request, only when a step runs). */
 async function waitingSessions(client: ApiClient, run: RunView): Promise<Set<string>> {
   if (!run.steps.some((s) => s.status === "running" && s.sessionId)) return new Set();
-  const { sessions } = await client.listSessions({ status: ["waiting_for_approval"], archived: "all", limit: 200 });
+  const { sessions } = await client.listSessions({ status: ["waiting_for_approval", "parked"], archived: "all", limit: 200 });
   return new Set(sessions.map((s) => s.id));
 }
 

@@ -10,6 +10,7 @@ const LABEL: Record<SessionStatus, string> = {
   starting: "starting",
   running: "running",
   waiting_for_approval: "needs approval",
+  parked: "parked, needs approval",
   waiting_for_input: "waiting for input",
   interrupting: "interrupting",
   interrupted: "interrupted",

@@ -108,7 +108,7 @@ export function matchesFilter(s: SessionSummary, f: SessionFilter): boolean {
     case "all":
       return true;
     case "needs_approval":
-      return s.status === "waiting_for_approval";
+      return s.status === "waiting_for_approval" || s.status === "parked";
     case "ended":
       return isEnded(s.status);
     case "active":

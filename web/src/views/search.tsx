@@ -123,6 +123,7 @@ export function SearchView() {
             <option value="interrupted">interrupted</option>
             <option value="running">running</option>
             <option value="waiting_for_approval">needs approval</option>
+            <option value="parked">parked</option>
           </select>
         </label>
         <label>

@@ -1,0 +1,72 @@
+/**
+ * Parking end to end (issue 13 §3): wrangler dev, the real agent and the real Claude Code binary on the fake
+ * Messages API. A session waits for approval; the agent is stopped (SIGTERM) and the run is parked: the approval
+ * stays in the inbox, the session is parked and nothing ran. A new agent starts on the same state dir; the
+ * approval is decided through the API; the tool runs exactly once with the approved input, and the session ends.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { mkdir } from "node:fs/promises";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startTower, waitForStatus, waitUntil, type Tower } from "./harness";
+
+let t: Tower;
+beforeAll(async () => {
+  t = await startTower();
+  await t.startAgent();
+});
+afterAll(async () => {
+  await t?.close();
+});
+
+/** The tool_result blocks the model was sent for `toolUseId`, in the last request that carries any. */
+function resultsFor(toolUseId: string): unknown[] {
+  for (const r of [...t.api.requests].reverse()) {
+    const messages = (r.body as { messages?: { content?: unknown }[] } | undefined)?.messages ?? [];
+    const found = messages.flatMap((m) =>
+      Array.isArray(m.content) ? m.content.filter((b: { type?: string; tool_use_id?: string }) => b.type === "tool_result" && b.tool_use_id === toolUseId) : [],
+    );
+    if (found.length) return found;
+  }
+  return [];
+}
+
+describe("parking", () => {
+  it("a call waiting when the agent stops is parked, and runs once with the approved input after a new agent starts", async () => {
+    const cwd = join(t.workDir, "parked");
+    await mkdir(cwd, { recursive: true });
+    const s = await t.client.createSession({ prompt: "write hello.txt", cwd });
+    await waitForStatus(t, s.id, "waiting_for_approval");
+
+    const agent = t.agent!;
+    const exited = new Promise<number | null>((resolve) => agent.once("exit", (code) => resolve(code)));
+    agent.kill("SIGTERM");
+    expect(await exited).toBe(0);
+    await waitForStatus(t, s.id, "parked");
+    const { approvals } = await t.client.listApprovals({ session: s.id });
+    expect(approvals).toHaveLength(1);
+    const [approval] = approvals;
+    expect(approval).toMatchObject({ status: "pending", toolName: "Write" });
+    const requestsWhileParked = t.api.requests.length;
+    expect(existsSync(join(cwd, "hello.txt"))).toBe(false);
+
+    await t.startAgent();
+    // Nothing runs on the new agent until the decision.
+    await new Promise((r) => setTimeout(r, 2_000));
+    expect(t.api.requests.length).toBe(requestsWhileParked);
+    expect(existsSync(join(cwd, "hello.txt"))).toBe(false);
+
+    await t.client.decide(approval!.id, { decision: "approve", inputSha256: approval!.inputSha256 });
+    await waitForStatus(t, s.id, "completed", 60_000);
+    expect(readFileSync(join(cwd, "hello.txt"), "utf8")).toBe("hello\n");
+    const toolUseId = approval!.toolUseId!;
+    const results = resultsFor(toolUseId);
+    expect(results).toHaveLength(1);
+    expect(results[0]).not.toMatchObject({ is_error: true });
+    await waitUntil(
+      async () => (await t.client.listApprovals({ session: s.id })).approvals.length === 0,
+      10_000,
+      () => "the decided approval stayed in the inbox",
+    );
+  });
+});

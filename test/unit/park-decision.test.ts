@@ -1,0 +1,35 @@
+import { describe, expect, it } from "vitest";
+import { inputSha256, ParkedDecision } from "../../agent/park.ts";
+import { canonicalSha256 } from "../../party/hash.ts";
+
+const input = { file_path: "/tmp/x/hello.txt", content: "hello\n", nested: { b: 1, a: [1, { d: 2, c: 3 }] } };
+
+describe("parked decision", () => {
+  it("hashes a tool input exactly as the room does, whatever the key order", () => {
+    expect(inputSha256(input)).toBe(canonicalSha256(input));
+    expect(inputSha256({ nested: { a: [1, { c: 3, d: 2 }], b: 1 }, content: "hello\n", file_path: "/tmp/x/hello.txt" })).toBe(canonicalSha256(input));
+  });
+
+  it("answers only the parked call, once, with the decision", () => {
+    const d = new ParkedDecision({ toolUseId: "toolu_1", inputSha256: inputSha256(input), answer: { behavior: "allow" } });
+    expect(d.answer("toolu_2", input)).toBeUndefined();
+    expect(d.answer(undefined, input)).toBeUndefined();
+    expect(d.answer("toolu_1", input)).toEqual({ behavior: "allow" });
+    expect(d.answer("toolu_1", input)).toMatchObject({ behavior: "deny", message: "This call was already decided." });
+  });
+
+  it("denies the parked call when its input is not the one decided on", () => {
+    const d = new ParkedDecision({ toolUseId: "toolu_1", inputSha256: inputSha256(input), answer: { behavior: "allow" } });
+    expect(d.answer("toolu_1", { ...input, content: "rm -rf\n" })).toMatchObject({ behavior: "deny", message: expect.stringContaining("different input") });
+  });
+
+  it("the hook answers PreToolUse for the parked call and passes every other call through", async () => {
+    const d = new ParkedDecision({ toolUseId: "toolu_1", inputSha256: inputSha256(input), answer: { behavior: "deny", message: "Not tonight" } });
+    const base = { session_id: "s", transcript_path: "/t", cwd: "/", hook_event_name: "PreToolUse" as const, tool_name: "Write" };
+    const signal = new AbortController().signal;
+    expect(await d.hook({ ...base, tool_input: input, tool_use_id: "toolu_9" }, "toolu_9", { signal })).toEqual({});
+    expect(await d.hook({ ...base, tool_input: input, tool_use_id: "toolu_1" }, "toolu_1", { signal })).toEqual({
+      hookSpecificOutput: { hookEventName: "PreToolUse", permissionDecision: "deny", permissionDecisionReason: "Not tonight" },
+    });
+  });
+});
