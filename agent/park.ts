@@ -112,18 +112,29 @@ export function parkableLine(path: string, toolUseId: string): { line: Line } | 
 }
 
 /**
- * parkableLine(), waiting while Claude Code has not yet written the call (it writes its transcript in
- * batches, so the line may land a moment after the call is asked) and while `stillWaiting()`.
+ * The transcript holding the call and its parkableLine(), waiting while Claude Code has not yet written
+ * them (it creates the file and writes its lines in batches, so both may land a moment after the call is
+ * asked) and while `stillWaiting()`. `locate` finds the file (null while it is not there).
  */
-export async function untilParkable(path: string, toolUseId: string, stillWaiting: () => boolean): Promise<{ line: Line } | { refused: string }> {
+export async function untilParkable(
+  locate: () => string | undefined,
+  toolUseId: string,
+  stillWaiting: () => boolean,
+): Promise<{ path: string; line: Line } | { refused: string }> {
   // Up to 10 s: on a loaded machine Claude Code's batched write can lag the ask by seconds.
+  let refused = "Claude's transcript of this call is not on disk";
   for (let i = 0; i < 200; i++) {
     if (!stillWaiting()) return { refused: "the call was answered meanwhile" };
-    const check = parkableLine(path, toolUseId);
-    if (!("refused" in check) || check.refused !== NOT_IN_TRANSCRIPT) return check;
+    const path = locate();
+    if (path) {
+      const check = parkableLine(path, toolUseId);
+      if (!("refused" in check)) return { path, line: check.line };
+      if (check.refused !== NOT_IN_TRANSCRIPT) return check;
+      refused = NOT_IN_TRANSCRIPT;
+    }
     await new Promise((r) => setTimeout(r, 50));
   }
-  return { refused: NOT_IN_TRANSCRIPT };
+  return { refused };
 }
 
 /** Appends the deferral record after the call's line; Claude Code, resumed, re-fires PreToolUse for it. */

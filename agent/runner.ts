@@ -347,10 +347,11 @@ export function startRun(spec: RunSpec, hooks: RunHooks, options: RunOptions = {
       if (settled || parking) return { refused: "the run is ending" };
       if (held.length !== 1) return { refused: `${held.length} calls wait for approval; only a lone call can be parked` };
       const toolUseId = held[0]?.toolUseId;
-      const transcript = sessionId ? findTranscript(claudeConfigDir(env), sessionId) : undefined;
-      if (!toolUseId || !transcript) return { refused: "Claude's transcript of this call is not on disk" };
-      const check = await untilParkable(transcript, toolUseId, () => !settled && waiting.size === 1);
+      if (!toolUseId) return { refused: "Claude Code gave this call no tool_use id" };
+      const locate = () => (sessionId ? findTranscript(claudeConfigDir(env), sessionId) : undefined);
+      const check = await untilParkable(locate, toolUseId, () => !settled && waiting.size === 1);
       if ("refused" in check) return check;
+      const transcript = check.path;
       // SIGKILL before anything else: a signal Claude Code could handle, or a closed stdin, makes it record
       // the call as failed, and a resumed session would then ask the model again.
       parking = true;

@@ -24,7 +24,8 @@ import { type ParkedOn, parkedRunEnded, parkTimer, resumeParked, runParked, sche
 import { needsAgent, transition, type Trigger } from "./status";
 import { claudeSessionIdOf, EMPTY_TALLY, settleRun, tallyMessage, type Tally } from "./tally";
 
-export interface ApprovalRecord extends Approval {
+/** An approval as the room keeps it; its public `parked` flag is derived from where the call is parked. */
+export interface ApprovalRecord extends Omit<Approval, "parked"> {
   /** The id Claude Code gave the permission request; the agent answers by it. */
   requestId: string;
   runId: string;
@@ -447,8 +448,8 @@ function describeOutcome(kind: string, error: string | undefined, interruptedBy:
 }
 
 function stripInternal(rec: ApprovalRecord): Approval {
-  const { requestId: _r, runId: _run, agentInput: _clear, editSha256: _edit, parked: _parked, ...approval } = rec;
-  return approval;
+  const { requestId: _r, runId: _run, agentInput: _clear, editSha256: _edit, parked, ...approval } = rec;
+  return parked && approval.status === "pending" ? { ...approval, parked: true } : approval;
 }
 
 /**

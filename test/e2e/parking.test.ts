@@ -46,7 +46,7 @@ describe("parking", () => {
     const { approvals } = await t.client.listApprovals({ session: s.id });
     expect(approvals).toHaveLength(1);
     const [approval] = approvals;
-    expect(approval).toMatchObject({ status: "pending", toolName: "Write" });
+    expect(approval).toMatchObject({ status: "pending", toolName: "Write", parked: true });
     const requestsWhileParked = t.api.requests.length;
     expect(existsSync(join(cwd, "hello.txt"))).toBe(false);
 

@@ -1,5 +1,8 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { inputSha256, ParkedDecision } from "../../agent/park.ts";
+import { inputSha256, ParkedDecision, untilParkable } from "../../agent/park.ts";
 import { canonicalSha256 } from "../../party/hash.ts";
 
 const input = { file_path: "/tmp/x/hello.txt", content: "hello\n", nested: { b: 1, a: [1, { d: 2, c: 3 }] } };
@@ -31,5 +34,35 @@ describe("parked decision", () => {
     expect(await d.hook({ ...base, tool_input: input, tool_use_id: "toolu_1" }, "toolu_1", { signal })).toEqual({
       hookSpecificOutput: { hookEventName: "PreToolUse", permissionDecision: "deny", permissionDecisionReason: "Not tonight" },
     });
+  });
+});
+
+describe("finding the parked call in Claude's transcript", () => {
+  const line = (toolUseId: string) =>
+    `${JSON.stringify({ type: "assistant", uuid: "u1", message: { id: "m1", content: [{ type: "tool_use", id: toolUseId, name: "Write", input }] } })}\n`;
+
+  it("waits for a transcript Claude Code has not created yet when the call is asked (its writes are batched)", async () => {
+    const path = join(mkdtempSync(join(tmpdir(), "tower-transcript-")), "s.jsonl");
+    let created = false;
+    setTimeout(() => {
+      writeFileSync(path, line("toolu_1"));
+      created = true;
+    }, 300);
+    const found = await untilParkable(
+      () => (created ? path : undefined),
+      "toolu_1",
+      () => true,
+    );
+    expect(found).toMatchObject({ path, line: { uuid: "u1" } });
+  });
+
+  it("gives up when the call is answered meanwhile, and says why", async () => {
+    expect(
+      await untilParkable(
+        () => undefined,
+        "toolu_1",
+        () => false,
+      ),
+    ).toEqual({ refused: "the call was answered meanwhile" });
   });
 });

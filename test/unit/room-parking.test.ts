@@ -4,7 +4,7 @@
  * same machine; the run's ending after run-parked cancels nothing; a parked call with another input is refused.
  */
 import { describe, expect, it } from "vitest";
-import { EMPTY_ROOM, step, type Effect, type RoomInput, type RoomState, type StepContext } from "../../party/core/room";
+import { EMPTY_ROOM, step, toPublicApproval, type Effect, type RoomInput, type RoomState, type StepContext } from "../../party/core/room";
 import { canonicalSha256 } from "../../party/hash";
 import { totals } from "../../party/core/tally";
 import type { AgentEvent, LaunchOrder } from "../../worker/protocol/agent";
@@ -98,6 +98,7 @@ describe("parking", () => {
     const { state, effects } = run(asking(), [parkedEvent(), ended()]);
     const [rec] = Object.values(state.approvals);
     expect(rec?.status).toBe("pending");
+    expect(toPublicApproval(rec!)).toMatchObject({ status: "pending", parked: true });
     expect(state.session?.status).toBe("parked");
     expect(state.session?.endedAt).toBeNull();
     expect(effects.some((e) => e.type === "send-agent")).toBe(false);

@@ -40,16 +40,24 @@ export async function listApprovals(
   if (q.status === "pending") filters.push(eq(approvals.status, "pending"));
   if (q.session) filters.push(eq(approvals.sessionId, q.session));
   const rows = await db
-    .select({ ...getTableColumns(approvals), pipelineRunId: sessions.pipelineRunId, pipelineStepId: sessions.pipelineStepId, sessionTitle: sessions.title })
+    .select({
+      ...getTableColumns(approvals),
+      pipelineRunId: sessions.pipelineRunId,
+      pipelineStepId: sessions.pipelineStepId,
+      sessionTitle: sessions.title,
+      sessionStatus: sessions.status,
+    })
     .from(approvals)
     .leftJoin(sessions, eq(sessions.id, approvals.sessionId))
     .where(and(...filters))
     .orderBy(desc(approvals.createdAt), desc(approvals.id))
     .limit(q.limit);
   // The SDK's flags are stored as booleans; the public shape (as the room sends it) carries only a set flag.
-  return rows.map(({ workspaceId: _w, sessionTitle, requiresUserInteraction: ui, suppressAlwaysAllowRule: noRule, ...a }) => {
+  return rows.map(({ workspaceId: _w, sessionTitle, sessionStatus, requiresUserInteraction: ui, suppressAlwaysAllowRule: noRule, ...a }) => {
     return {
       ...a,
+      // Only one call of a session is ever parked (a run parks only with a lone call waiting).
+      ...(sessionStatus === "parked" && a.status === "pending" ? { parked: true as const } : {}),
       ...(sessionTitle !== null ? { sessionTitle } : {}),
       ...(ui ? { requiresUserInteraction: true } : {}),
       ...(noRule ? { suppressAlwaysAllowRule: true } : {}),

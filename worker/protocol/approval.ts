@@ -87,6 +87,8 @@ export const Approval = z.object({
   routing: ApprovalRouting.nullable().optional(),
   /** The session's title, for an inbox that may hold calls routed from sessions the reader cannot open. */
   sessionTitle: z.string().optional(),
+  /** A pending call whose run was parked (its machine is free): deciding it resumes the session from Claude's transcript. */
+  parked: z.literal(true).optional(),
 });
 export type Approval = z.infer<typeof Approval>;
 

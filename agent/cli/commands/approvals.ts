@@ -25,7 +25,7 @@ export function approvalsCommand(ctx: CliContext): Command {
         a.id,
         truncate(byId.get(a.sessionId)?.title ?? a.sessionId, 40),
         byId.get(a.sessionId)?.agentName ?? "-",
-        a.toolName,
+        a.parked ? `${a.toolName} (parked)` : a.toolName,
         truncate(summarizeToolInput(a.toolName, a.input), 60),
         formatAge(now - a.createdAt),
         a.expiresAt > now ? `in ${formatAge(a.expiresAt - now)}` : "now",

@@ -142,6 +142,11 @@ export const ApprovalCard = forwardRef<ApprovalCardHandle, ApprovalCardProps>(fu
         {machine ? <span className="machine"> · on {machine}</span> : null}
       </p>
       {why ? <p className="approval-why muted">{why}</p> : null}
+      {pending && a.parked ? (
+        <p className="approval-parked muted" data-parked>
+          Parked: Claude Code was stopped while this waited{machine ? `, and ${machine} is free` : ""}. Deciding resumes the session with exactly this call.
+        </p>
+      ) : null}
       <ToolInputView name={a.toolName} input={a.updatedInput ?? a.input} />
       {pending && mode === "idle" ? (
         <div className="actions">
