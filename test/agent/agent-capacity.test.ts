@@ -4,49 +4,27 @@
  * the rest wait visibly, and a cancel reaches a run whether it waits, is starting, or runs.
  */
 import { existsSync, readdirSync } from "node:fs";
-import { mkdtemp, realpath, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
+import { describe, expect, it, onTestFinished } from "vitest";
 import { TowerAgent } from "../../agent/daemon/agent.ts";
 import type { AgentEvent, LaunchOrder } from "../../worker/protocol/agent.ts";
-import { makeClaudeTestEnv, type ClaudeTestEnv } from "../fixtures/claude-test-env.ts";
-import { startFakeMessagesApi, type FakeMessagesApi } from "../fixtures/fake-messages-api.ts";
+import { claudeSuite } from "../fixtures/claude-suite.ts";
 import { startLoopbackTower, type LoopbackTower } from "../fixtures/loopback-tower.ts";
 
-let api: FakeMessagesApi;
-let claudeEnv: ClaudeTestEnv;
-const scratch: string[] = [];
-
-beforeAll(async () => {
-  api = await startFakeMessagesApi({});
-  claudeEnv = await makeClaudeTestEnv(api.url);
-});
-
-afterAll(async () => {
-  await api?.close();
-  await claudeEnv?.cleanup();
-  await Promise.all(scratch.map((dir) => rm(dir, { recursive: true, force: true })));
-});
-
-async function tempDir(): Promise<string> {
-  const dir = await realpath(await mkdtemp(join(tmpdir(), "tower-agent-")));
-  scratch.push(dir);
-  return dir;
-}
+const suite = claudeSuite("tower-agent-");
 
 const sessionId = (i: number) => `ses_${String(i).padStart(20, "0")}`;
 
 async function agentWith(capacity: number): Promise<{ tower: LoopbackTower; agent: TowerAgent; stateDir: string; cwd: string }> {
   const tower = await startLoopbackTower();
-  const stateDir = await tempDir();
-  const cwd = await tempDir();
+  const stateDir = await suite.tempDir();
+  const cwd = await suite.tempDir();
   const agent = new TowerAgent({
     server: tower.url,
     token: "agent-token",
     machine: { name: "box", hostname: "box", labels: [], capacity, versions: {} },
     stateDir,
-    run: { env: claudeEnv.env },
+    run: { env: suite.claudeEnv.env },
   });
   onTestFinished(async () => {
     await agent.stop(5_000);

@@ -5,37 +5,15 @@
  * approval is not withdrawn), has every event acknowledged before it exits, and exits 0.
  */
 import { spawn } from "node:child_process";
-import { mkdtemp, realpath, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
+import { describe, expect, it, onTestFinished } from "vitest";
 import { inputSha256 } from "../../agent/park.ts";
 import { PROJECT_ROOT } from "../../agent/up/local-server.ts";
 import type { AgentEvent, LaunchOrder } from "../../worker/protocol/agent.ts";
-import { makeClaudeTestEnv, type ClaudeTestEnv } from "../fixtures/claude-test-env.ts";
-import { startFakeMessagesApi, type FakeMessagesApi } from "../fixtures/fake-messages-api.ts";
+import { claudeSuite } from "../fixtures/claude-suite.ts";
 import { startLoopbackTower } from "../fixtures/loopback-tower.ts";
 
-let api: FakeMessagesApi;
-let claudeEnv: ClaudeTestEnv;
-const scratch: string[] = [];
-
-beforeAll(async () => {
-  api = await startFakeMessagesApi({});
-  claudeEnv = await makeClaudeTestEnv(api.url);
-});
-
-afterAll(async () => {
-  await api?.close();
-  await claudeEnv?.cleanup();
-  await Promise.all(scratch.map((dir) => rm(dir, { recursive: true, force: true })));
-});
-
-async function tempDir(): Promise<string> {
-  const dir = await realpath(await mkdtemp(join(tmpdir(), "tower-stop-")));
-  scratch.push(dir);
-  return dir;
-}
+const suite = claudeSuite("tower-stop-");
 
 const sessionId = (i: number) => `ses_${String(i).padStart(20, "0")}`;
 const order = (i: number, cwd: string): LaunchOrder =>
@@ -45,10 +23,10 @@ describe("clean stop", () => {
   it.each(["SIGINT", "SIGTERM"] as const)("%s with two sessions waiting for approval parks both, no stack trace", async (signal) => {
     const tower = await startLoopbackTower();
     onTestFinished(() => tower.close());
-    const stateDir = await tempDir();
-    const cwd = await tempDir();
+    const stateDir = await suite.tempDir();
+    const cwd = await suite.tempDir();
     const env: Record<string, string> = {};
-    for (const [k, v] of Object.entries({ ...process.env, ...claudeEnv.env })) if (v !== undefined) env[k] = v;
+    for (const [k, v] of Object.entries({ ...process.env, ...suite.claudeEnv.env })) if (v !== undefined) env[k] = v;
     const child = spawn(
       process.execPath,
       [join(PROJECT_ROOT, "agent/bin/tower.mjs"), "agent", "--server", tower.url, "--token", "agent-token", "--name", "box", "--state-dir", stateDir],

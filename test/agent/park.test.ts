@@ -1,42 +1,21 @@
 import { existsSync } from "node:fs";
-import { mkdtemp, readFile, realpath, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { inputSha256, type ParkedAnswer, type ParkedCall } from "../../agent/park.ts";
 import { startRun, type ApprovalAnswer, type ApprovalAsk } from "../../agent/runner.ts";
 import { canonicalSha256 } from "../../party/hash.ts";
-import { makeClaudeTestEnv, type ClaudeTestEnv } from "../fixtures/claude-test-env.ts";
-import { startFakeMessagesApi, type FakeMessagesApi } from "../fixtures/fake-messages-api.ts";
+import { claudeSuite } from "../fixtures/claude-suite.ts";
 
 type Message = Record<string, unknown>;
 
-let api: FakeMessagesApi;
-let claudeEnv: ClaudeTestEnv;
-const scratch: string[] = [];
-
-beforeAll(async () => {
-  api = await startFakeMessagesApi({});
-  claudeEnv = await makeClaudeTestEnv(api.url);
-});
-
-afterAll(async () => {
-  await api?.close();
-  await claudeEnv?.cleanup();
-  await Promise.all(scratch.map((dir) => rm(dir, { recursive: true, force: true })));
-});
-
-async function tempDir(): Promise<string> {
-  const dir = await realpath(await mkdtemp(join(tmpdir(), "tower-park-")));
-  scratch.push(dir);
-  return dir;
-}
+const suite = claudeSuite("tower-park-");
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
 /** The tool_result blocks the model was sent in main-loop requests made since `from`. */
 function resultsSent(from: number, toolUseId: string): Record<string, unknown>[] {
-  return api.requests
+  return suite.api.requests
     .slice(from)
     .map((r) => r.body)
     .filter(isRecord)
@@ -48,7 +27,7 @@ function resultsSent(from: number, toolUseId: string): Record<string, unknown>[]
 }
 
 function mainRequestsSince(from: number): number {
-  return api.requests.slice(from).filter((r) => isRecord(r.body) && Array.isArray(r.body.tools) && r.body.tools.length > 0).length;
+  return suite.api.requests.slice(from).filter((r) => isRecord(r.body) && Array.isArray(r.body.tools) && r.body.tools.length > 0).length;
 }
 
 /** Runs `prompt` until its one approval is asked, then parks it. */
@@ -66,7 +45,7 @@ async function parkFirstAsk(prompt: string, cwd: string) {
         return new Promise<ApprovalAnswer>(() => {}); // nobody answers while the machine is busy
       },
     },
-    { env: claudeEnv.env },
+    { env: suite.claudeEnv.env },
   );
   await pending;
   const parked = await handle.park();
@@ -87,15 +66,15 @@ async function resumeDecided(parked: ParkedCall, cwd: string, answer: ApprovalAn
         return { behavior: "deny", message: "nobody is asked again" };
       },
     },
-    { env: claudeEnv.env },
+    { env: suite.claudeEnv.env },
   );
   return { outcome: await handle.done, asks, messages };
 }
 
 describe("parking a call that waits for approval (real Claude Code)", () => {
   it("parks a waiting Write and, decided later in a new run, runs it once with the approved input before the model is asked again", async () => {
-    const cwd = await tempDir();
-    const before = api.requests.length;
+    const cwd = await suite.tempDir();
+    const before = suite.api.requests.length;
     const { parked, outcome, asks } = await parkFirstAsk("Please write hello.txt", cwd);
 
     if ("refused" in parked) throw new Error(parked.refused);
@@ -105,14 +84,14 @@ describe("parking a call that waits for approval (real Claude Code)", () => {
     expect(existsSync(join(cwd, "hello.txt"))).toBe(false);
     expect(mainRequestsSince(before)).toBe(1);
 
-    const resumedAt = api.requests.length;
+    const resumedAt = suite.api.requests.length;
     const resumed = await resumeDecided(parked, cwd, { behavior: "allow" });
 
     expect(resumed.asks).toEqual([]);
     expect(await readFile(join(cwd, "hello.txt"), "utf8")).toBe("hello\n");
     // The first thing the model hears after the decision is the tool's result: it was not asked first.
-    const first = api.requests.slice(resumedAt).find((r) => isRecord(r.body) && Array.isArray(r.body.tools) && r.body.tools.length > 0);
-    expect(resultsSent(api.requests.indexOf(first!), parked.toolUseId).slice(0, 1)).toEqual([expect.objectContaining({ tool_use_id: parked.toolUseId })]);
+    const first = suite.api.requests.slice(resumedAt).find((r) => isRecord(r.body) && Array.isArray(r.body.tools) && r.body.tools.length > 0);
+    expect(resultsSent(suite.api.requests.indexOf(first!), parked.toolUseId).slice(0, 1)).toEqual([expect.objectContaining({ tool_use_id: parked.toolUseId })]);
     expect(resultsSent(resumedAt, parked.toolUseId)).toHaveLength(1);
     expect(resultsSent(resumedAt, parked.toolUseId)[0]?.is_error).not.toBe(true);
     expect(resumed.outcome.kind).toBe("success");
@@ -120,7 +99,7 @@ describe("parking a call that waits for approval (real Claude Code)", () => {
   });
 
   it("applies a person's edit of the input on resume", async () => {
-    const cwd = await tempDir();
+    const cwd = await suite.tempDir();
     const { parked } = await parkFirstAsk("Please write hello.txt", cwd);
     if ("refused" in parked) throw new Error(parked.refused);
     const resumed = await resumeDecided(parked, cwd, { behavior: "allow", updatedInput: { ...parked.input, content: "edited\n" } });
@@ -130,10 +109,10 @@ describe("parking a call that waits for approval (real Claude Code)", () => {
   });
 
   it("a deny reaches the model as the call's result and the tool never runs", async () => {
-    const cwd = await tempDir();
+    const cwd = await suite.tempDir();
     const { parked } = await parkFirstAsk("Please write hello.txt", cwd);
     if ("refused" in parked) throw new Error(parked.refused);
-    const resumedAt = api.requests.length;
+    const resumedAt = suite.api.requests.length;
     const resumed = await resumeDecided(parked, cwd, { behavior: "deny", message: "Not tonight" });
 
     expect(existsSync(join(cwd, "hello.txt"))).toBe(false);
@@ -144,7 +123,7 @@ describe("parking a call that waits for approval (real Claude Code)", () => {
   });
 
   it("refuses a decision made on another input: the call does not run", async () => {
-    const cwd = await tempDir();
+    const cwd = await suite.tempDir();
     const { parked } = await parkFirstAsk("Please write hello.txt", cwd);
     if ("refused" in parked) throw new Error(parked.refused);
     const other = inputSha256({ ...parked.input, content: "something else\n" });
@@ -155,7 +134,7 @@ describe("parking a call that waits for approval (real Claude Code)", () => {
   });
 
   it("refuses to park a call that shares its turn with another, and the run goes on", async () => {
-    const cwd = await tempDir();
+    const cwd = await suite.tempDir();
     const asks: ApprovalAsk[] = [];
     const resolvers: Array<(a: ApprovalAnswer) => void> = [];
     const handle = startRun(
@@ -167,7 +146,7 @@ describe("parking a call that waits for approval (real Claude Code)", () => {
           return new Promise<ApprovalAnswer>((resolve) => resolvers.push(resolve));
         },
       },
-      { env: claudeEnv.env },
+      { env: suite.claudeEnv.env },
     );
     await expect.poll(() => asks.length, { timeout: 30_000 }).toBeGreaterThan(0);
     const parked = await handle.park();

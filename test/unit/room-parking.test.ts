@@ -4,41 +4,16 @@
  * same machine; the run's ending after run-parked cancels nothing; a parked call with another input is refused.
  */
 import { describe, expect, it } from "vitest";
-import { EMPTY_ROOM, step, toPublicApproval, type Effect, type RoomInput, type RoomState, type StepContext } from "../../party/core/room";
+import { roomDriver } from "./room-driver";
+import { step, toPublicApproval, type Effect, type RoomInput, type RoomState } from "../../party/core/room";
 import { canonicalSha256 } from "../../party/hash";
 import { totals } from "../../party/core/tally";
-import type { AgentEvent, LaunchOrder } from "../../worker/protocol/agent";
+import type { LaunchOrder } from "../../worker/protocol/agent";
 import type { DecisionBody } from "../../worker/protocol/approval";
-import type { AgentId, ApprovalId, SessionId, WorkspaceId } from "../../worker/protocol/ids";
+import type { ApprovalId } from "../../worker/protocol/ids";
 import type { Json } from "../../worker/protocol/json";
 
-let counter = 0;
-const ctx = (now = 1_000): StepContext => ({
-  now,
-  parkAfterMs: 5_000,
-  newApprovalId: () => `apr_${String(++counter).padStart(20, "0")}` as ApprovalId,
-  approvalTimeoutMs: 60_000,
-  agentGraceMs: 30_000,
-});
-
-function run(state: RoomState, inputs: RoomInput[], now = 1_000): { state: RoomState; effects: Effect[] } {
-  let s = state;
-  const effects: Effect[] = [];
-  for (const input of inputs) {
-    const r = step(s, input, ctx(now));
-    if (!r.ok) throw new Error(`${input.type}: ${r.code} ${r.message}`);
-    s = r.state;
-    effects.push(...r.effects);
-  }
-  return { state: s, effects };
-}
-
-let seq = 0;
-const ev = (event: AgentEvent): RoomInput => ({
-  type: "agent-event",
-  envelope: { id: `e${++seq}`, at: 1, event },
-  ...(event.type === "approval-request" ? { inputSha256: canonicalSha256(event.input) } : {}),
-});
+const { ctx, run, ev, running } = roomDriver({ parkAfterMs: 5_000 });
 
 const input = { file_path: "/tmp/a", content: "hi" };
 const sha = canonicalSha256(input);
@@ -46,29 +21,6 @@ const outcome = { costUsd: 0, inputTokens: 0, outputTokens: 0, cacheReadTokens: 
 
 function asking(): RoomState {
   return run(running(), [ev({ type: "approval-request", requestId: "req-1", toolName: "Write", toolUseId: "toolu_1", input })]).state;
-}
-
-function running(): RoomState {
-  return run(EMPTY_ROOM, [
-    {
-      type: "create",
-      session: {
-        id: "ses_aaaaaaaaaaaaaaaaaaaa" as SessionId,
-        workspaceId: "wsp_aaaaaaaaaaaaaaaaaaaa" as WorkspaceId,
-        agentId: "agt_aaaaaaaaaaaaaaaaaaaa" as AgentId,
-        agentName: "laptop",
-        ownerId: "usr_owner",
-        parentSessionId: null,
-        title: "t",
-        spec: { prompt: "p", cwd: "/tmp" },
-        runId: "run1",
-        by: "tester",
-      },
-    },
-    { type: "agent-connected" },
-    ev({ type: "run-started", runId: "run1" }),
-    ev({ type: "sdk-message", message: { type: "system", subtype: "init", session_id: "claude-1" } }),
-  ]).state;
 }
 
 const parkedEvent = (callSha = sha) =>

@@ -1,57 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { EMPTY_ROOM, step, toPublicApproval, type Effect, type RoomInput, type RoomState, type StepContext, type StepResult } from "../../party/core/room";
-import { canonicalSha256 } from "../../party/hash";
-import type { AgentEvent } from "../../worker/protocol/agent";
+import { roomDriver } from "./room-driver";
+import { step, toPublicApproval, type RoomState, type StepResult } from "../../party/core/room";
 import type { ApprovalRouting, DecisionBody } from "../../worker/protocol/approval";
-import type { AgentId, ApprovalId, SessionId, WorkspaceId } from "../../worker/protocol/ids";
 import type { RuleVerdict } from "../../worker/protocol/rules";
 
-let counter = 0;
-const ctx = (now = 1_000): StepContext => ({
-  now,
-  newApprovalId: () => `apr_${String(++counter).padStart(20, "0")}` as ApprovalId,
-  approvalTimeoutMs: 60_000,
-  agentGraceMs: 30_000,
-});
-function run(state: RoomState, inputs: RoomInput[]): { state: RoomState; effects: Effect[] } {
-  let s = state;
-  const effects: Effect[] = [];
-  for (const input of inputs) {
-    const r = step(s, input, ctx());
-    if (!r.ok) throw new Error(`${input.type}: ${r.code} ${r.message}`);
-    s = r.state;
-    effects.push(...r.effects);
-  }
-  return { state: s, effects };
-}
-let seq = 0;
-const ev = (event: AgentEvent): RoomInput => ({
-  type: "agent-event",
-  envelope: { id: `e${++seq}`, at: 1, event },
-  ...(event.type === "approval-request" ? { inputSha256: canonicalSha256(event.input) } : {}),
-});
+const { ctx, run, ev, running } = roomDriver();
 const waiting = (): { state: RoomState; id: string } => {
-  const { state } = run(EMPTY_ROOM, [
-    {
-      type: "create",
-      session: {
-        id: "ses_aaaaaaaaaaaaaaaaaaaa" as SessionId,
-        workspaceId: "wsp_aaaaaaaaaaaaaaaaaaaa" as WorkspaceId,
-        agentId: "agt_aaaaaaaaaaaaaaaaaaaa" as AgentId,
-        agentName: "laptop",
-        ownerId: "usr_owner",
-        parentSessionId: null,
-        title: "t",
-        spec: { prompt: "p", cwd: "/tmp" },
-        runId: "run1",
-        by: "tester",
-      },
-    },
-    { type: "agent-connected" },
-    ev({ type: "run-started", runId: "run1" }),
-    ev({ type: "sdk-message", message: { type: "system", subtype: "init", session_id: "claude-1" } }),
-    ev({ type: "approval-request", requestId: "req-1", toolName: "Bash", input: { command: "deploy" } }),
-  ]);
+  const state = running([ev({ type: "approval-request", requestId: "req-1", toolName: "Bash", input: { command: "deploy" } })]);
   return { state, id: Object.keys(state.approvals)[0]! };
 };
 const ask: RuleVerdict = {
