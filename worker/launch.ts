@@ -8,7 +8,7 @@
 import type { Db } from "./db/client";
 import { defaultAgent, findAgent, machinePool, type AgentRow } from "./db/agents";
 import type { SessionOrigin } from "./protocol/room-rpc";
-import { admitRun, mayLaunchOn } from "./domain/launch-policy";
+import { admitRun, admittedDenyRules, mayLaunchOn } from "./domain/launch-policy";
 import { ApiError } from "./protocol/errors";
 import { newId, type AgentId, type SessionId, type WorkspaceId } from "./protocol/ids";
 import type { LaunchSpec, SessionSummary } from "./protocol/session";
@@ -95,7 +95,7 @@ export async function launchRun(env: Env, db: Db, who: Launcher, req: RunRequest
     const admitted = admitRun(agent, who.userId, spec);
     if (!admitted.ok) return { ok: false, code: "FORBIDDEN", message: admitted.why };
     // The machine's deny policy as it stands now judges the new run's calls.
-    await room.setMachinePolicy(agent.denyRules ?? null);
+    await room.setMachinePolicy(admittedDenyRules(agent));
     return room.continueWith(req.prompt, who.subject);
   }
   const basis = await room.forkBasis();
@@ -133,7 +133,7 @@ async function create(
     agentName: agent.name,
     ownerId: who.userId,
     spec,
-    machineDenyRules: agent.denyRules ?? null,
+    machineDenyRules: admittedDenyRules(agent),
     runId: newId("ses").slice(4),
     by: who.subject,
   });

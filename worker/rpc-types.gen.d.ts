@@ -57,7 +57,7 @@ export declare const rpcShape: {
                     prompt: string;
                     cwd: string;
                     model: string | null;
-                    status: "running" | "failed" | "queued" | "starting" | "waiting_for_approval" | "parked" | "waiting_for_input" | "interrupting" | "interrupted" | "completed";
+                    status: "parked" | "running" | "failed" | "queued" | "starting" | "waiting_for_approval" | "waiting_for_input" | "interrupting" | "interrupted" | "completed";
                     statusReason: string;
                     archived: boolean;
                     parentSessionId: (string & import("zod").$brand<"sesId">) | null;
@@ -107,7 +107,7 @@ export declare const rpcShape: {
                         prompt: string;
                         cwd: string;
                         model: string | null;
-                        status: "running" | "failed" | "queued" | "starting" | "waiting_for_approval" | "parked" | "waiting_for_input" | "interrupting" | "interrupted" | "completed";
+                        status: "parked" | "running" | "failed" | "queued" | "starting" | "waiting_for_approval" | "waiting_for_input" | "interrupting" | "interrupted" | "completed";
                         statusReason: string;
                         archived: boolean;
                         parentSessionId: (string & import("zod").$brand<"sesId">) | null;
@@ -202,6 +202,7 @@ export declare const rpcShape: {
                             } | undefined;
                         } | null | undefined;
                         sessionTitle?: string | undefined;
+                        parked?: true | undefined;
                     }[];
                 };
                 outputFormat: "json";
@@ -256,6 +257,7 @@ export declare const rpcShape: {
                                 deadline_message?: string | undefined;
                             }[];
                         } | null | undefined;
+                        denyRulesUnreadable?: string | undefined;
                     }[];
                 };
                 outputFormat: "json";
@@ -550,7 +552,7 @@ export declare const rpcShape: {
                     results: {
                         sessionId: string & import("zod").$brand<"sesId">;
                         title: string;
-                        status: "running" | "failed" | "queued" | "starting" | "waiting_for_approval" | "parked" | "waiting_for_input" | "interrupting" | "interrupted" | "completed";
+                        status: "parked" | "running" | "failed" | "queued" | "starting" | "waiting_for_approval" | "waiting_for_input" | "interrupting" | "interrupted" | "completed";
                         agentName: string | null;
                         cwd: string;
                         ownerId: string;
@@ -1815,7 +1817,7 @@ export declare const rpcShape: {
                             prompt: string;
                             cwd: string;
                             model: string | null;
-                            status: "running" | "failed" | "queued" | "starting" | "waiting_for_approval" | "parked" | "waiting_for_input" | "interrupting" | "interrupted" | "completed";
+                            status: "parked" | "running" | "failed" | "queued" | "starting" | "waiting_for_approval" | "waiting_for_input" | "interrupting" | "interrupted" | "completed";
                             statusReason: string;
                             archived: boolean;
                             parentSessionId: (string & import("zod").$brand<"sesId">) | null;
@@ -1862,7 +1864,7 @@ export declare const rpcShape: {
                         sessions: {
                             sessionId: string & import("zod").$brand<"sesId">;
                             title: string;
-                            status: "running" | "failed" | "queued" | "starting" | "waiting_for_approval" | "parked" | "waiting_for_input" | "interrupting" | "interrupted" | "completed";
+                            status: "parked" | "running" | "failed" | "queued" | "starting" | "waiting_for_approval" | "waiting_for_input" | "interrupting" | "interrupted" | "completed";
                             agentName: string | null;
                             cwd: string;
                             ownerId: string;
@@ -2375,6 +2377,7 @@ export declare const rpcShape: {
                                 deadline_message?: string | undefined;
                             }[];
                         } | null | undefined;
+                        denyRulesUnreadable?: string | undefined;
                     };
                     outputFormat: "json";
                     status: 200;
@@ -2456,6 +2459,7 @@ export declare const rpcShape: {
                             } | undefined;
                         } | null | undefined;
                         sessionTitle?: string | undefined;
+                        parked?: true | undefined;
                     };
                     outputFormat: "json";
                     status: 200;
@@ -2537,6 +2541,7 @@ export declare const rpcShape: {
                                 } | undefined;
                             } | null | undefined;
                             sessionTitle?: string | undefined;
+                            parked?: true | undefined;
                         };
                         outputFormat: "json";
                         status: 200;
@@ -2636,6 +2641,7 @@ export declare const rpcShape: {
                                     } | undefined;
                                 } | null | undefined;
                                 sessionTitle?: string | undefined;
+                                parked?: true | undefined;
                             };
                             version: number;
                             ruleId: string;
@@ -2667,7 +2673,7 @@ export declare const rpcShape: {
                         prompt: string;
                         cwd: string;
                         model: string | null;
-                        status: "running" | "failed" | "queued" | "starting" | "waiting_for_approval" | "parked" | "waiting_for_input" | "interrupting" | "interrupted" | "completed";
+                        status: "parked" | "running" | "failed" | "queued" | "starting" | "waiting_for_approval" | "waiting_for_input" | "interrupting" | "interrupted" | "completed";
                         statusReason: string;
                         archived: boolean;
                         parentSessionId: (string & import("zod").$brand<"sesId">) | null;
@@ -2716,7 +2722,7 @@ export declare const rpcShape: {
                         prompt: string;
                         cwd: string;
                         model: string | null;
-                        status: "running" | "failed" | "queued" | "starting" | "waiting_for_approval" | "parked" | "waiting_for_input" | "interrupting" | "interrupted" | "completed";
+                        status: "parked" | "running" | "failed" | "queued" | "starting" | "waiting_for_approval" | "waiting_for_input" | "interrupting" | "interrupted" | "completed";
                         statusReason: string;
                         archived: boolean;
                         parentSessionId: (string & import("zod").$brand<"sesId">) | null;
@@ -2800,8 +2806,8 @@ export declare const rpcShape: {
                                 seq: number;
                                 at: number;
                                 type: "status-changed";
-                                from: "running" | "failed" | "queued" | "starting" | "waiting_for_approval" | "parked" | "waiting_for_input" | "interrupting" | "interrupted" | "completed" | null;
-                                to: "running" | "failed" | "queued" | "starting" | "waiting_for_approval" | "parked" | "waiting_for_input" | "interrupting" | "interrupted" | "completed";
+                                from: "parked" | "running" | "failed" | "queued" | "starting" | "waiting_for_approval" | "waiting_for_input" | "interrupting" | "interrupted" | "completed" | null;
+                                to: "parked" | "running" | "failed" | "queued" | "starting" | "waiting_for_approval" | "waiting_for_input" | "interrupting" | "interrupted" | "completed";
                                 reason: string;
                             } | {
                                 seq: number;
@@ -2873,6 +2879,7 @@ export declare const rpcShape: {
                                         } | undefined;
                                     } | null | undefined;
                                     sessionTitle?: string | undefined;
+                                    parked?: true | undefined;
                                 };
                             } | {
                                 seq: number;
@@ -3015,7 +3022,7 @@ export declare const rpcShape: {
                             sessions: {
                                 sessionId: string & import("zod").$brand<"sesId">;
                                 title: string;
-                                status: "running" | "failed" | "queued" | "starting" | "waiting_for_approval" | "parked" | "waiting_for_input" | "interrupting" | "interrupted" | "completed";
+                                status: "parked" | "running" | "failed" | "queued" | "starting" | "waiting_for_approval" | "waiting_for_input" | "interrupting" | "interrupted" | "completed";
                                 agentName: string | null;
                                 cwd: string;
                                 ownerId: string;
@@ -3064,7 +3071,7 @@ export declare const rpcShape: {
                             prompt: string;
                             cwd: string;
                             model: string | null;
-                            status: "running" | "failed" | "queued" | "starting" | "waiting_for_approval" | "parked" | "waiting_for_input" | "interrupting" | "interrupted" | "completed";
+                            status: "parked" | "running" | "failed" | "queued" | "starting" | "waiting_for_approval" | "waiting_for_input" | "interrupting" | "interrupted" | "completed";
                             statusReason: string;
                             archived: boolean;
                             parentSessionId: (string & import("zod").$brand<"sesId">) | null;
@@ -3123,7 +3130,7 @@ export declare const rpcShape: {
                             prompt: string;
                             cwd: string;
                             model: string | null;
-                            status: "running" | "failed" | "queued" | "starting" | "waiting_for_approval" | "parked" | "waiting_for_input" | "interrupting" | "interrupted" | "completed";
+                            status: "parked" | "running" | "failed" | "queued" | "starting" | "waiting_for_approval" | "waiting_for_input" | "interrupting" | "interrupted" | "completed";
                             statusReason: string;
                             archived: boolean;
                             parentSessionId: (string & import("zod").$brand<"sesId">) | null;
@@ -3251,7 +3258,7 @@ export declare const rpcShape: {
                             prompt: string;
                             cwd: string;
                             model: string | null;
-                            status: "running" | "failed" | "queued" | "starting" | "waiting_for_approval" | "parked" | "waiting_for_input" | "interrupting" | "interrupted" | "completed";
+                            status: "parked" | "running" | "failed" | "queued" | "starting" | "waiting_for_approval" | "waiting_for_input" | "interrupting" | "interrupted" | "completed";
                             statusReason: string;
                             archived: boolean;
                             parentSessionId: (string & import("zod").$brand<"sesId">) | null;
@@ -3360,6 +3367,7 @@ export declare const rpcShape: {
                                         } | undefined;
                                     } | null | undefined;
                                     sessionTitle?: string | undefined;
+                                    parked?: true | undefined;
                                 };
                                 outputFormat: "json";
                                 status: 200;

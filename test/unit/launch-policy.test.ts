@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { admitRun, stdioCommands } from "../../worker/domain/launch-policy";
+import { admitRun, admittedDenyRules, type MachinePolicy, stdioCommands } from "../../worker/domain/launch-policy";
 import type { LaunchSpec } from "../../worker/protocol/session";
 
-const machine = (over: Partial<{ allowedUsers: string[] | null; allowedMcpCommands: string[] }> = {}) => ({
+const machine = (over: Partial<{ allowedUsers: string[] | null; allowedMcpCommands: string[]; denyRules: MachinePolicy["denyRules"] }> = {}) => ({
   id: "agt_1",
   name: "box",
   allowedUsers: null,
@@ -21,6 +21,8 @@ describe("admitRun", () => {
     ["an allowed stdio command", machine({ allowedMcpCommands: ["npx"] }), mcp({ fs: { command: "npx", args: ["anything"] } }), true],
     ["a command matched only as a prefix", machine({ allowedMcpCommands: ["npx"] }), mcp({ fs: { command: "npx-evil" } }), false],
     ["an http server needs no allowlist", machine(), mcp({ web: { type: "http", url: "https://x.test" } }), true],
+    ["a readable deny policy", machine({ denyRules: { rules: [{ decision: "deny", tool: ["Bash"] }] } }), {}, true],
+    ["a deny policy that no longer reads (fails closed)", machine({ denyRules: { unreadable: "rules: expected array" } }), {}, false],
   ] as const)("%s", (_what, m, spec, ok) => {
     expect(admitRun(m, "usr_a", spec).ok).toBe(ok);
   });
@@ -29,6 +31,14 @@ describe("admitRun", () => {
     const r = admitRun(machine(), "usr_a", mcp({ fs: { command: "/bin/sh", args: ["-c", "x"] } }));
     expect(r).toEqual({ ok: false, why: expect.stringContaining('stdio MCP command "/bin/sh" (MCP server "fs")') });
     expect(!r.ok && r.why).toContain("PATCH /api/agents/agt_1");
+  });
+
+  it("says why an unreadable deny policy admits nothing, and never hands it on as no policy", () => {
+    const m = machine({ denyRules: { unreadable: "the stored value is not JSON" } });
+    const r = admitRun(m, "usr_a", {});
+    expect(!r.ok && r.why).toContain("deny policy could not be read (the stored value is not JSON)");
+    expect(admittedDenyRules(m)).toBeNull();
+    expect(admittedDenyRules(machine({ denyRules: { rules: [] } }))).toEqual({ rules: [] });
   });
 
   it("lists only stdio servers", () => {

@@ -135,6 +135,12 @@ describe("escalation", () => {
       const res = await api("/api/approvals", ann.token);
       expect(res.status).toBe(200);
       expect((await res.json<{ approvals: Approval[] }>()).approvals).toEqual([]);
+      // The owner still sees the call; the record that does not read is not handed on as routing.
+      const own = await api("/api/approvals", seed.userToken);
+      expect(own.status).toBe(200);
+      const listed = (await own.json<{ approvals: Approval[] }>()).approvals.find((a) => a.id === approval.id);
+      expect(listed).toMatchObject({ id: approval.id, status: "pending" });
+      expect(listed?.routing ?? null).toBeNull();
     }
     agent.close();
   });

@@ -188,3 +188,29 @@ describe("the machine owner's deny policy", () => {
     expect(await allow.text()).toContain("only denies");
   });
 });
+
+describe("a machine deny policy that no longer reads", () => {
+  const POLICY = { rules: [{ id: "no-curl", decision: "deny", tool: "Bash", command: "curl *", message: "No curl here." }] };
+  // A stored policy can stop matching its schema (hand-edited, or written by an older release): it
+  // must not read as "no policy", which would let through what the owner denied.
+  for (const [label, stored] of [
+    ["is not JSON", "{not json"],
+    ["holds an allow rule", JSON.stringify({ rules: [{ decision: "allow", tool: "Bash" }] })],
+    ["has the wrong shape", JSON.stringify({ rules: "curl *" })],
+  ] as const) {
+    it(`admits no run when it ${label}, lists the machine with the reason, and reads again once set anew`, async () => {
+      const seed = await seedWorkspace(`rules-room-unreadable-${label.replaceAll(" ", "-")}`);
+      await env.DB.prepare("update agents set deny_rules = ? where id = ?").bind(stored, seed.agentId).run();
+      const refused = await api("/api/sessions", seed.userToken, { method: "POST", json: { prompt: "p", cwd: "/work" } });
+      expect(refused.status).toBe(403);
+      expect(await refused.text()).toContain("deny policy");
+      const listed = await (await api("/api/agents", seed.userToken)).json<{ agents: { id: string; denyRules?: unknown; denyRulesUnreadable?: string }[] }>();
+      const machine = listed.agents.find((a) => a.id === seed.agentId)!;
+      expect(machine.denyRules ?? null).toBeNull();
+      expect(machine.denyRulesUnreadable).toContain("set it again");
+      const fixed = await api(`/api/agents/${seed.agentId}`, seed.userToken, { method: "PATCH", json: { denyRules: POLICY } });
+      expect(fixed.status).toBe(200);
+      expect((await api("/api/sessions", seed.userToken, { method: "POST", json: { prompt: "p", cwd: "/work" } })).status).toBe(201);
+    });
+  }
+});

@@ -8,6 +8,8 @@ import type { MachineInfo } from "../protocol/agent";
 import type { AgentPresence } from "../protocol/frames";
 import { newId } from "../protocol/ids";
 import type { MachineDenyRules } from "../protocol/rules";
+import { denyPolicyUnreadable } from "../domain/launch-policy";
+import { isUnreadable, type Unreadable } from "./checked-json";
 import type { Db } from "./client";
 import { agents, sessions } from "./schema";
 
@@ -31,14 +33,23 @@ const presenceColumns = {
   )}))`,
 };
 
+type PresenceRow = Omit<AgentPresence, "denyRules" | "denyRulesUnreadable"> & { denyRules: MachineDenyRules | Unreadable | null };
+
+/** A presence row as clients see it: an unreadable deny policy is said, never shown as "none". */
+function presenceOf({ denyRules, ...row }: PresenceRow): AgentPresence {
+  if (isUnreadable(denyRules)) return { ...row, denyRules: null, denyRulesUnreadable: denyPolicyUnreadable({ ...row, denyRules }) };
+  return { ...row, denyRules };
+}
+
 export async function listAgents(db: Db, workspaceId: string): Promise<AgentPresence[]> {
   const rows = await db.select(presenceColumns).from(agents).where(eq(agents.workspaceId, workspaceId)).orderBy(agents.name);
-  return rows as AgentPresence[];
+  return (rows as PresenceRow[]).map(presenceOf);
 }
 
 export async function getAgentPresence(db: Db, agentId: string): Promise<AgentPresence | null> {
   const rows = await db.select(presenceColumns).from(agents).where(eq(agents.id, agentId)).limit(1);
-  return (rows[0] as AgentPresence | undefined) ?? null;
+  const row = rows[0] as PresenceRow | undefined;
+  return row ? presenceOf(row) : null;
 }
 
 /** Finds an agent of the workspace by id or by machine name. */

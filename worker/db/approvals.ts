@@ -3,7 +3,8 @@
  * approval of a workspace, newest first) is one indexed query.
  */
 import { and, desc, eq, getTableColumns, inArray, or, sql, type SQL } from "drizzle-orm";
-import { ApprovalRouting, type Approval, type ApprovalListQuery } from "../protocol/approval";
+import type { Approval, ApprovalListQuery, ApprovalRouting } from "../protocol/approval";
+import { isUnreadable, type Unreadable } from "./checked-json";
 import type { Db } from "./client";
 import { visibleTo } from "./grants";
 import { approvals, sessions } from "./schema";
@@ -53,9 +54,10 @@ export async function listApprovals(
     .orderBy(desc(approvals.createdAt), desc(approvals.id))
     .limit(q.limit);
   // The SDK's flags are stored as booleans; the public shape (as the room sends it) carries only a set flag.
-  return rows.map(({ workspaceId: _w, sessionTitle, sessionStatus, requiresUserInteraction: ui, suppressAlwaysAllowRule: noRule, ...a }) => {
+  return rows.map(({ workspaceId: _w, sessionTitle, sessionStatus, requiresUserInteraction: ui, suppressAlwaysAllowRule: noRule, routing, ...a }) => {
     return {
       ...a,
+      routing: readableRouting(routing),
       // Only one call of a session is ever parked (a run parks only with a lone call waiting).
       ...(sessionStatus === "parked" && a.status === "pending" ? { parked: true as const } : {}),
       ...(sessionTitle !== null ? { sessionTitle } : {}),
@@ -78,8 +80,7 @@ function routedToUser(userId: string): SQL {
 
 /**
  * An approval's session and its routing (who a rule named to decide it), for the decision route. The
- * routing grants access, so it is read as text and checked against its schema: a record that does not
- * parse grants nothing.
+ * routing grants access, so a record that does not read as its schema grants nothing.
  */
 export async function findApprovalRoute(
   db: Db,
@@ -87,23 +88,15 @@ export async function findApprovalRoute(
   approvalId: string,
 ): Promise<{ sessionId: string; routing: ApprovalRouting | null } | null> {
   const rows = await db
-    .select({ sessionId: approvals.sessionId, routing: sql<string | null>`${approvals.routing}` })
+    .select({ sessionId: approvals.sessionId, routing: approvals.routing })
     .from(approvals)
     .where(and(eq(approvals.workspaceId, workspaceId), eq(approvals.id, approvalId)))
     .limit(1);
   const row = rows[0];
-  return row ? { sessionId: row.sessionId, routing: parseRouting(row.routing) } : null;
+  return row ? { sessionId: row.sessionId, routing: readableRouting(row.routing) } : null;
 }
 
-function parseRouting(text: string | null): ApprovalRouting | null {
-  if (text === null) return null;
-  try {
-    const r = ApprovalRouting.safeParse(JSON.parse(text));
-    return r.success ? r.data : null;
-  } catch {
-    return null;
-  }
-}
+const readableRouting = (r: ApprovalRouting | Unreadable | null): ApprovalRouting | null => (isUnreadable(r) ? null : r);
 
 /** Which session an approval belongs to, within the workspace (null when it is not theirs). */
 

@@ -5,8 +5,9 @@
  */
 import { sql } from "drizzle-orm";
 import { blob, index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
-import type { RuleSet } from "../protocol/rules";
-import type { ApprovalRouting } from "../protocol/approval";
+import { MachineDenyRules, type RuleSet } from "../protocol/rules";
+import { ApprovalRouting } from "../protocol/approval";
+import { checkedJson } from "./checked-json";
 
 export const workspaces = sqliteTable("workspaces", {
   id: text().primaryKey(),
@@ -89,8 +90,11 @@ export const agents = sqliteTable(
     allowedUsers: text({ mode: "json" }).$type<string[] | null>(),
     /** stdio MCP server commands sessions may start here, as the owner allowed them; none by default. */
     allowedMcpCommands: text({ mode: "json" }).$type<string[]>().notNull().default(sql`'[]'`),
-    /** The owner's deny policy for this machine (deny rules, the rule-set format); null: none. */
-    denyRules: text({ mode: "json" }).$type<RuleSet>(),
+    /**
+     * The owner's deny policy for this machine (deny rules, the rule-set format); null: none. Read
+     * through its schema: a stored policy that no longer parses admits no run (fails closed).
+     */
+    denyRules: checkedJson(MachineDenyRules)(),
     lastSeenAt: integer(),
     createdAt: integer().notNull(),
   },
@@ -169,7 +173,8 @@ export const approvals = sqliteTable(
     comment: text(),
     updatedInput: text({ mode: "json" }).$type<Record<string, unknown>>(),
     /** Who may decide a routed call (ApprovalRouting), so the inbox shows each person what waits for them. */
-    routing: text({ mode: "json" }).$type<ApprovalRouting>(),
+    /** Who a rule named to decide (it grants access): read through its schema, an unreadable record grants nothing. */
+    routing: checkedJson(ApprovalRouting)(),
     /** Claude Code's flags on the request: a person must answer it; no "always allow" rule may come from it. */
     requiresUserInteraction: integer({ mode: "boolean" }).notNull().default(false),
     suppressAlwaysAllowRule: integer({ mode: "boolean" }).notNull().default(false),

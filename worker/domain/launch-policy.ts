@@ -4,6 +4,7 @@
  * worker/launch.ts applies it to every path that puts a run on a machine (launch, template, pipeline
  * step and retry, fork, continue); it is pure so its cases are unit-tested in a table.
  */
+import type { MachineDenyRules } from "../protocol/rules";
 import type { LaunchSpec } from "../protocol/session";
 
 export interface MachinePolicy {
@@ -12,6 +13,8 @@ export interface MachinePolicy {
   /** null: every member who may launch. */
   allowedUsers: readonly string[] | null;
   allowedMcpCommands: readonly string[];
+  /** The owner's deny policy as stored; `unreadable` when it no longer parses (worker/db/checked-json.ts). */
+  denyRules?: MachineDenyRules | { unreadable: string } | null;
 }
 
 export type Admission = { ok: true } | { ok: false; why: string };
@@ -30,6 +33,9 @@ export function stdioCommands(spec: Pick<LaunchSpec, "mcpServers">): { server: s
  * machine, so only a command its owner allowed (the exact string) passes.
  */
 export function admitRun(machine: MachinePolicy, userId: string, spec: Pick<LaunchSpec, "mcpServers">): Admission {
+  // Fails closed: a policy no one can read could deny anything, so no run is admitted under it.
+  if (machine.denyRules && "unreadable" in machine.denyRules)
+    return { ok: false, why: denyPolicyUnreadable(machine as MachinePolicy & { denyRules: { unreadable: string } }) };
   if (!mayLaunchOn(machine, userId))
     return { ok: false, why: `The machine "${machine.name}" does not accept launches from you; its owner decides who may launch there.` };
   const refused = stdioCommands(spec).find((s) => !machine.allowedMcpCommands.includes(s.command));
@@ -43,3 +49,15 @@ export function admitRun(machine: MachinePolicy, userId: string, spec: Pick<Laun
   }
   return { ok: true };
 }
+
+/** Why a machine admits no run while its stored deny policy cannot be read, and how its owner mends it. */
+export function denyPolicyUnreadable(machine: Pick<MachinePolicy, "id" | "name"> & { denyRules: { unreadable: string } }): string {
+  return (
+    `The machine "${machine.name}" admits no run: its deny policy could not be read (${machine.denyRules.unreadable}). ` +
+    `Its owner must set it again on the Machines page, or with PATCH /api/agents/${machine.id} {"denyRules": ...}.`
+  );
+}
+
+/** The deny rules a run on an admitted machine carries (admitRun has refused an unreadable policy). */
+export const admittedDenyRules = (machine: Pick<MachinePolicy, "denyRules">): MachineDenyRules | null =>
+  machine.denyRules && !("unreadable" in machine.denyRules) ? machine.denyRules : null;

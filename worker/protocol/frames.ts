@@ -67,6 +67,8 @@ export const AgentPresence = z.object({
   allowedMcpCommands: z.array(z.string()).default([]),
   /** The owner's deny policy: calls denied on this machine whatever the workspace's rules or a person say. */
   denyRules: MachineDenyRules.nullable().optional(),
+  /** Set when the stored deny policy no longer reads: why, and that no run is admitted until it is set again. */
+  denyRulesUnreadable: z.string().optional(),
 });
 export type AgentPresence = z.infer<typeof AgentPresence>;
 

@@ -117,6 +117,11 @@ export function MachinesView() {
                 <td>
                   {a.name}
                   {a.hostname ? <div className="muted">{a.hostname}</div> : null}
+                  {a.denyRulesUnreadable ? (
+                    <div className="err" role="alert">
+                      {a.denyRulesUnreadable}
+                    </div>
+                  ) : null}
                 </td>
                 <td>
                   <span className={`link link-${a.online ? "live" : "offline"}`}>
