@@ -11,6 +11,7 @@ import { appendFileSync, existsSync, readFileSync, readdirSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import type { HookCallback, HookJSONOutput } from "@anthropic-ai/claude-agent-sdk";
+import { z } from "zod";
 import type { ApprovalAnswer } from "../worker/protocol/agent";
 
 /** A call parked in Claude's transcript: what a later run needs to answer it, after any restart. */
@@ -68,17 +69,34 @@ export function findTranscript(configDir: string, claudeSessionId: string): stri
   return undefined;
 }
 
-type Line = Record<string, unknown>;
+/**
+ * A transcript line, as far as parking reads it: Claude Code's lines carry much more (kept as they are),
+ * and any line may be of a kind this release does not know.
+ */
+const Line = z.looseObject({
+  type: z.string(),
+  message: z.looseObject({ id: z.string().optional(), content: z.union([z.string(), z.array(z.unknown())]).optional() }).optional(),
+});
+type Line = z.infer<typeof Line>;
+
+/** A content block of a message; only tool calls and their results matter here. */
+const Block = z.looseObject({ type: z.string(), id: z.string().optional(), tool_use_id: z.string().optional() });
+type Block = z.infer<typeof Block>;
+
+/** The parked call's own line: what the deferral record is built from, so each part must be there. */
+const CallLine = Line.extend({ uuid: z.string().min(1), sessionId: z.string().min(1) });
+const CallBlock = z.looseObject({ type: z.literal("tool_use"), id: z.string(), name: z.string().min(1), input: z.record(z.string(), z.unknown()) });
 
 const NOT_IN_TRANSCRIPT = "the call is not in Claude's transcript";
+const NOT_IN_SHAPE = "the call's line in Claude's transcript is not in the shape Tower writes a deferral after";
 
 function readLines(path: string): Line[] {
   const lines: Line[] = [];
   for (const raw of readFileSync(path, "utf8").split("\n")) {
     if (raw.trim() === "") continue;
     try {
-      const v: unknown = JSON.parse(raw);
-      if (v && typeof v === "object" && !Array.isArray(v)) lines.push(v as Line);
+      const line = Line.safeParse(JSON.parse(raw));
+      if (line.success) lines.push(line.data);
     } catch {
       // A line cut by the kill is not ours to judge; the tool_use line is checked on its own.
     }
@@ -86,29 +104,37 @@ function readLines(path: string): Line[] {
   return lines;
 }
 
-function contentOf(line: Line): Line[] {
-  const message = line.message as { content?: unknown } | undefined;
-  return Array.isArray(message?.content) ? (message.content as Line[]) : [];
+function contentOf(line: Line): Block[] {
+  const content = line.message?.content;
+  if (!Array.isArray(content)) return [];
+  return content.flatMap((b) => {
+    const block = Block.safeParse(b);
+    return block.success ? [block.data] : [];
+  });
 }
 
 /**
  * The transcript line holding the call, when it can be parked: the call is in the transcript, it is the
  * only tool call of its assistant message (Claude Code resumes a deferred call only alone: its siblings
- * would be orphaned) and it has no result yet. Otherwise the reason it cannot.
+ * would be orphaned), it has no result yet, and its line holds what the deferral record is built from.
+ * Otherwise the reason it cannot.
  */
-export function parkableLine(path: string, toolUseId: string): { line: Line } | { refused: string } {
+export function parkableLine(path: string, toolUseId: string): { line: z.infer<typeof CallLine>; call: z.infer<typeof CallBlock> } | { refused: string } {
   const lines = readLines(path);
   const line = lines.find((l) => l.type === "assistant" && contentOf(l).some((b) => b.type === "tool_use" && b.id === toolUseId));
   if (!line) return { refused: NOT_IN_TRANSCRIPT };
-  const messageId = (line.message as { id?: unknown }).id;
+  const messageId = line.message?.id;
   const siblings = lines
-    .filter((l) => l.type === "assistant" && (l.message as { id?: unknown }).id === messageId)
+    .filter((l) => l.type === "assistant" && l.message?.id === messageId)
     .flatMap(contentOf)
     .filter((b) => b.type === "tool_use");
   if (siblings.length !== 1) return { refused: `the call is one of ${siblings.length} in its turn, and Claude Code resumes only a lone deferred call` };
   const answered = lines.some((l) => l.type === "user" && contentOf(l).some((b) => b.type === "tool_result" && b.tool_use_id === toolUseId));
   if (answered) return { refused: "the call already has a result" };
-  return { line };
+  const callLine = CallLine.safeParse(line);
+  const call = CallBlock.safeParse(siblings[0]);
+  if (!callLine.success || !call.success) return { refused: NOT_IN_SHAPE };
+  return { line: callLine.data, call: call.data };
 }
 
 /**
@@ -141,10 +167,8 @@ export async function untilParkable(
 export function appendDeferral(path: string, toolUseId: string): ParkedCall | { refused: string } {
   const found = parkableLine(path, toolUseId);
   if ("refused" in found) return found;
-  const { line } = found;
-  const block = contentOf(line).find((b) => b.type === "tool_use" && b.id === toolUseId) ?? {};
-  const input = (block.input ?? {}) as Record<string, unknown>;
-  const toolName = String(block.name);
+  const { line, call } = found;
+  const { input, name: toolName } = call;
   const record = {
     parentUuid: line.uuid,
     isSidechain: false,
@@ -167,7 +191,7 @@ export function appendDeferral(path: string, toolUseId: string): ParkedCall | { 
     version: line.version,
   };
   appendFileSync(path, `${JSON.stringify(record)}\n`);
-  return { claudeSessionId: String(line.sessionId), toolUseId, toolName, input, inputSha256: inputSha256(input) };
+  return { claudeSessionId: line.sessionId, toolUseId, toolName, input, inputSha256: inputSha256(input) };
 }
 
 /**

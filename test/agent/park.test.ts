@@ -49,6 +49,8 @@ async function parkFirstAsk(prompt: string, cwd: string) {
   );
   await pending;
   const parked = await handle.park();
+  // A refused park leaves the run waiting on an answer no one gives: end it, so the test fails on the reason instead of timing out.
+  if ("refused" in parked) handle.kill();
   return { parked, outcome: await handle.done, asks };
 }
 
@@ -151,12 +153,12 @@ describe("parking a call that waits for approval (real Claude Code)", () => {
     await expect.poll(() => asks.length, { timeout: 30_000 }).toBeGreaterThan(0);
     const parked = await handle.park();
     expect(parked).toMatchObject({ refused: expect.stringMatching(/only a lone|one of 2/) });
-    for (;;) {
-      const next = resolvers.shift();
-      if (next) next({ behavior: "allow" });
-      else if (asks.length >= 2) break;
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    // Answers each call as it is asked, until both were (bounded: a run that never asks again fails here).
+    const allowAll = () => {
+      for (const answer of resolvers.splice(0)) answer({ behavior: "allow" });
+      return asks.length;
+    };
+    await expect.poll(allowAll, { timeout: 30_000 }).toBeGreaterThanOrEqual(2);
     expect((await handle.done).kind).toBe("success");
     expect(existsSync(join(cwd, "one.txt")) && existsSync(join(cwd, "two.txt"))).toBe(true);
   });

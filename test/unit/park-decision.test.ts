@@ -1,8 +1,8 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { inputSha256, ParkedDecision, untilParkable } from "../../agent/park.ts";
+import { appendDeferral, inputSha256, ParkedDecision, untilParkable } from "../../agent/park.ts";
 import { canonicalSha256 } from "../../party/hash.ts";
 
 const input = { file_path: "/tmp/x/hello.txt", content: "hello\n", nested: { b: 1, a: [1, { d: 2, c: 3 }] } };
@@ -39,7 +39,7 @@ describe("parked decision", () => {
 
 describe("finding the parked call in Claude's transcript", () => {
   const line = (toolUseId: string) =>
-    `${JSON.stringify({ type: "assistant", uuid: "u1", message: { id: "m1", content: [{ type: "tool_use", id: toolUseId, name: "Write", input }] } })}\n`;
+    `${JSON.stringify({ type: "assistant", uuid: "u1", sessionId: "s1", message: { id: "m1", content: [{ type: "tool_use", id: toolUseId, name: "Write", input }] } })}\n`;
 
   it("waits for a transcript Claude Code has not created yet when the call is asked (its writes are batched)", async () => {
     const path = join(mkdtempSync(join(tmpdir(), "tower-transcript-")), "s.jsonl");
@@ -64,5 +64,46 @@ describe("finding the parked call in Claude's transcript", () => {
         () => false,
       ),
     ).toEqual({ refused: "the call was answered meanwhile" });
+  });
+
+  // What park() writes must be a record Claude Code can resume from: a line that lacks what the record
+  // needs is refused (the call then waits on, unparked) instead of writing "undefined" into Claude's transcript.
+  it.each([
+    ["no session id", { type: "assistant", uuid: "u1", message: { id: "m1", content: [{ type: "tool_use", id: "toolu_1", name: "Write", input }] } }],
+    ["no uuid", { type: "assistant", sessionId: "s1", message: { id: "m1", content: [{ type: "tool_use", id: "toolu_1", name: "Write", input }] } }],
+    [
+      "a call with no tool name",
+      { type: "assistant", uuid: "u1", sessionId: "s1", message: { id: "m1", content: [{ type: "tool_use", id: "toolu_1", input }] } },
+    ],
+    [
+      "a call whose input is not an object",
+      { type: "assistant", uuid: "u1", sessionId: "s1", message: { id: "m1", content: [{ type: "tool_use", id: "toolu_1", name: "Write", input: "x" }] } },
+    ],
+  ])("refuses to park a call whose transcript line has %s, and leaves the transcript as it was", (_what, record) => {
+    const path = join(mkdtempSync(join(tmpdir(), "tower-transcript-")), "s.jsonl");
+    writeFileSync(path, `${JSON.stringify(record)}\n`);
+    expect(appendDeferral(path, "toolu_1")).toEqual({ refused: expect.stringContaining("not in the shape") });
+    expect(readFileSync(path, "utf8")).toBe(`${JSON.stringify(record)}\n`);
+  });
+
+  it("parks a well-formed call: the record names the call, its tool and input, and the line it follows", () => {
+    const path = join(mkdtempSync(join(tmpdir(), "tower-transcript-")), "s.jsonl");
+    const record = {
+      type: "assistant",
+      uuid: "u1",
+      sessionId: "s1",
+      cwd: "/w",
+      message: { id: "m1", content: [{ type: "tool_use", id: "toolu_1", name: "Write", input }] },
+    };
+    writeFileSync(path, `${JSON.stringify(record)}\n`);
+    expect(appendDeferral(path, "toolu_1")).toEqual({ claudeSessionId: "s1", toolUseId: "toolu_1", toolName: "Write", input, inputSha256: inputSha256(input) });
+    const appended = JSON.parse(readFileSync(path, "utf8").trim().split("\n")[1]!);
+    expect(appended).toMatchObject({
+      parentUuid: "u1",
+      type: "attachment",
+      sessionId: "s1",
+      cwd: "/w",
+      attachment: { type: "hook_deferred_tool", toolUseID: "toolu_1", toolName: "Write", toolInput: input },
+    });
   });
 });
