@@ -10,7 +10,7 @@ import type { Approval } from "../../worker/protocol/approval";
 import type { Json } from "../../worker/protocol/json";
 import { proposeRule } from "../../worker/protocol/rule-proposal";
 import { Rule, type RuleSetVersion } from "../../worker/protocol/rules";
-import { api, eventually, openSocket, seedWorkspace, type Seed, type Socket } from "./helpers";
+import { api, eventually, memberWith, openSocket, seedWorkspace, type Seed, type Socket } from "./helpers";
 
 let n = 0;
 const envelope = (event: AgentEvent): AgentEnvelope => ({ id: `aa-${++n}`, at: Date.now(), event });
@@ -72,6 +72,25 @@ describe("happy", () => {
     expect(await agent.next((f) => f.type === "decision" && f.requestId === "req-2")).toMatchObject({ answer: { behavior: "allow" } });
     const audit = await (await api("/api/audit?action=rules.version", seed.userToken)).json<{ entries: { details: Record<string, unknown> }[] }>();
     expect(audit.entries[0]?.details).toMatchObject({ version: 1, rule: rule.id, from: a.id });
+  });
+});
+
+describe("a decision the room refuses", () => {
+  it("adds no rule: an admin outside the group a call is routed to is refused, and the rules keep their version", async () => {
+    const seed = await seedWorkspace("always-allow-routed");
+    const carol = await memberWith(seed, "admin", "carol");
+    const ann = await memberWith(seed, "member", "ann");
+    expect((await api("/api/approver-groups/sre", seed.userToken, { method: "PUT", json: { members: [ann.userId] } })).status).toBe(200);
+    const routed = "rules:\n  - id: tests\n    decision: ask\n    tool: Bash\n    command: npm *\n    decide_by: group:sre\n";
+    expect((await api("/api/rules", seed.userToken, { method: "PUT", json: { source: routed } })).status).toBe(200);
+    const { agent } = await started(seed);
+    const a = await asked(seed, agent, "req-r", { command: "npm test" });
+    const res = await api(`/api/approvals/${a.id}/always-allow`, carol.token, { method: "POST", json: { inputSha256: a.inputSha256, rule: proposed(a) } });
+    expect(res.status).toBe(403);
+    expect(await res.text()).toContain("only group sre");
+    const after = await rules(seed);
+    expect(after.version).toBe(1);
+    expect(after.source).toBe(routed);
   });
 });
 

@@ -361,7 +361,9 @@ describe("interrupts, expiry and agent loss", () => {
       state.storage.sql.exec(`UPDATE room_schedules SET due_at = 0`);
       await state.storage.setAlarm(Date.now() + 60_000);
     });
-    expect(await runDurableObjectAlarm(room)).toBe(true);
+    // Under load the runtime may already have run an alarm the room set for itself (then this returns
+    // false, seen in a loaded run), and that run expires the call too: what counts is the agent's decision.
+    await runDurableObjectAlarm(room);
     const decision = await agent.next((f) => f.type === "decision");
     expect(decision).toMatchObject({ answer: { behavior: "deny", message: expect.stringMatching(/Stop here/) } });
     const expired = await eventually(async () => {

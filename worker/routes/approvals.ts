@@ -91,13 +91,16 @@ export const approvals = router()
       if (!approval) throw new ApiError("NOT_FOUND", `No approval ${id} in this workspace.`);
       const rule = confirmedRule(approval, spec?.cwd ?? null, body);
       await limitDecisions(c.env, c.var.auth.tokenId);
-      const saved = await writeRuleVersion(c, appendRule((await currentRuleSet(c.var.deps.db, c.var.auth.workspaceId)).source, rule), undefined, {
-        rule: rule.id ?? "",
-        from: id,
-      });
-      const ruleId = rule.id ?? `#${saved.ruleSet.rules.length}`;
-      const comment = `always allowed: rule ${ruleId} (v${saved.version})`;
+      const current = await currentRuleSet(c.var.deps.db, c.var.auth.workspaceId);
+      const ruleId = rule.id ?? `#${current.ruleSet.rules.length + 1}`;
+      // The decision first: one the room refuses (not an eligible approver, decided meanwhile, input
+      // changed) must leave the rules as they were, not add a rule for a call that was never approved.
+      const comment = `always allowed: rule ${ruleId}`;
       const decided = orThrow(await room.decide(id, { decision: "approve", inputSha256: body.inputSha256, comment }, c.var.auth.subject, c.var.auth.userId));
+      const saved = await writeRuleVersion(c, appendRule(current.source, rule), current.version, { rule: rule.id ?? "", from: id }).catch((e: unknown) => {
+        const why = e instanceof ApiError ? e.message : "the rules could not be saved";
+        throw new ApiError("CONFLICT", `Approval ${id} was approved, but the rule was not added: ${why}`);
+      });
       return c.json({ approval: decided, version: saved.version, ruleId }, 200);
     },
   );
