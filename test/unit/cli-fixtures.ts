@@ -1,4 +1,9 @@
 /** Realistic wire objects for the CLI tests: summaries, approvals and SDK messages as the protocol doc shows them. */
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { CliContext } from "../../agent/cli/config";
+import { runCli } from "../../agent/cli/program";
 import type { Approval } from "../../worker/protocol/approval";
 import type { SessionEvent } from "../../worker/protocol/events";
 import type { AgentId, ApprovalId, SessionId, WorkspaceId } from "../../worker/protocol/ids";
@@ -195,43 +200,44 @@ export interface SentRequest {
   body: unknown;
 }
 
+type Answer = (req: SentRequest) => { status?: number; json: unknown };
+const noRequest: Answer = () => {
+  throw new Error("this test must not send a request");
+};
+
 /**
- * A CLI run with captured output and an in-process server: `answer` replies to each request by its
- * method and path (a request nobody answers fails the test).
+ * The CLI against an in-process server, for several runs in one scratch directory: `answer` replies
+ * to each request by its method and path (a request nobody answers fails the test). Output and the
+ * requests sent accumulate over the runs.
  */
-export async function cliRun(
-  argv: string[],
-  answer: (req: SentRequest) => { status?: number; json: unknown } = () => {
-    throw new Error("this test must not send a request");
-  },
-  opts: { files?: Record<string, string> } = {},
-) {
-  const { mkdtempSync, writeFileSync } = await import("node:fs");
-  const { tmpdir } = await import("node:os");
-  const { join } = await import("node:path");
-  const { runCli } = await import("../../agent/cli/program");
+export function cliHarness(answer: Answer = noRequest) {
   const sent: SentRequest[] = [];
   const cwd = mkdtempSync(join(tmpdir(), "tower-cwd-"));
-  for (const [name, text] of Object.entries(opts.files ?? {})) writeFileSync(join(cwd, name), text);
   const out = { stdout: "", stderr: "" };
-  const code = await runCli(argv, {
-    ctx: {
-      io: { out: (t) => void (out.stdout += t), err: (t) => void (out.stderr += t), color: false, errColor: false },
-      env: { TOWER_TOKEN: "test-token", TOWER_URL: "http://tower.test" },
-      homeDir: cwd,
-      cwd,
-      now: () => NOW,
-      async fetch(input, init) {
-        const req = { method: init?.method ?? "GET", url: new URL(String(input)), body: init?.body ? JSON.parse(String(init.body)) : undefined };
-        sent.push(req);
-        const r = answer(req);
-        return new Response(JSON.stringify(r.json), { status: r.status ?? 200, headers: { "content-type": "application/json" } });
-      },
-      onInterrupt: () => () => {},
-      exitCode: 0,
+  const ctx: CliContext = {
+    io: { out: (t) => void (out.stdout += t), err: (t) => void (out.stderr += t), color: false, errColor: false },
+    env: { TOWER_TOKEN: "test-token", TOWER_URL: "http://tower.test" },
+    homeDir: cwd,
+    cwd,
+    now: () => NOW,
+    async fetch(input, init) {
+      const req = { method: init?.method ?? "GET", url: new URL(String(input)), body: init?.body ? JSON.parse(String(init.body)) : undefined };
+      sent.push(req);
+      const r = answer(req);
+      return new Response(JSON.stringify(r.json), { status: r.status ?? 200, headers: { "content-type": "application/json" } });
     },
-  });
-  return { code, ...out, sent, cwd };
+    onInterrupt: () => () => {},
+    exitCode: 0,
+  };
+  const run = async (...argv: string[]) => ({ code: await runCli(argv, { ctx }), ...out });
+  return { run, sent, cwd };
+}
+
+/** One CLI run with captured output against `answer` (see cliHarness), with `files` in its directory. */
+export async function cliRun(argv: string[], answer: Answer = noRequest, opts: { files?: Record<string, string> } = {}) {
+  const h = cliHarness(answer);
+  for (const [name, text] of Object.entries(opts.files ?? {})) writeFileSync(join(h.cwd, name), text);
+  return { ...(await h.run(...argv)), sent: h.sent, cwd: h.cwd };
 }
 
 /** The error envelope the server answers with. */

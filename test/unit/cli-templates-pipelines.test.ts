@@ -5,40 +5,9 @@ import { describe, expect, it } from "vitest";
 import type { CliContext } from "../../agent/cli/config";
 import { runCli } from "../../agent/cli/program";
 import type { RunView } from "../../worker/protocol/pipelines";
-import { NOW, summary } from "./cli-fixtures";
+import { cliHarness, NOW, summary } from "./cli-fixtures";
 
-interface Sent {
-  method: string;
-  url: URL;
-  body: unknown;
-}
-
-function harness(
-  answer: (req: Sent) => { status?: number; json: unknown } = () => {
-    throw new Error("this test must not send a request");
-  },
-) {
-  const sent: Sent[] = [];
-  const cwd = mkdtempSync(join(tmpdir(), "tower-cwd-"));
-  const out = { stdout: "", stderr: "" };
-  const ctx: CliContext = {
-    io: { out: (t) => void (out.stdout += t), err: (t) => void (out.stderr += t), color: false, errColor: false },
-    env: { TOWER_TOKEN: "test-token", TOWER_URL: "http://tower.test" },
-    homeDir: cwd,
-    cwd,
-    now: () => NOW,
-    async fetch(input, init) {
-      const req = { method: init?.method ?? "GET", url: new URL(String(input)), body: init?.body ? JSON.parse(String(init.body)) : undefined };
-      sent.push(req);
-      const r = answer(req);
-      return new Response(JSON.stringify(r.json), { status: r.status ?? 200, headers: { "content-type": "application/json" } });
-    },
-    onInterrupt: () => () => {},
-    exitCode: 0,
-  };
-  const run = async (...argv: string[]) => ({ code: await runCli(argv, { ctx }), ...out });
-  return { run, sent, cwd };
-}
+const harness = cliHarness;
 
 const RUN: RunView = {
   id: "run_00000000000000000001",

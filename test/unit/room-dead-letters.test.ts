@@ -1,45 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { EMPTY_ROOM, step, type Effect, type RoomInput, type RoomState, type StepContext } from "../../party/core/room";
+import type { RoomInput, RoomState } from "../../party/core/room";
 import type { AgentEvent } from "../../worker/protocol/agent";
-import type { AgentId, ApprovalId, SessionId, WorkspaceId } from "../../worker/protocol/ids";
+import { roomDriver } from "./room-driver";
 
-const ctx: StepContext = { now: 1_000, newApprovalId: () => "apr_00000000000000000001" as ApprovalId, approvalTimeoutMs: 60_000, agentGraceMs: 30_000 };
-let seq = 0;
-const ev = (event: AgentEvent, runId = "run1"): RoomInput => ({ type: "agent-event", envelope: { id: `e${++seq}`, at: 1, runId, seq, event } });
-
-function run(state: RoomState, inputs: RoomInput[]): { state: RoomState; effects: Effect[] } {
-  let s = state;
-  const effects: Effect[] = [];
-  for (const input of inputs) {
-    const r = step(s, input, ctx);
-    if (!r.ok) throw new Error(`${input.type}: ${r.message}`);
-    s = r.state;
-    effects.push(...r.effects);
-  }
-  return { state: s, effects };
-}
-
-const running = (): RoomState =>
-  run(EMPTY_ROOM, [
-    {
-      type: "create",
-      session: {
-        id: "ses_aaaaaaaaaaaaaaaaaaaa" as SessionId,
-        workspaceId: "wsp_aaaaaaaaaaaaaaaaaaaa" as WorkspaceId,
-        agentId: "agt_aaaaaaaaaaaaaaaaaaaa" as AgentId,
-        agentName: "laptop",
-        ownerId: "usr_owner",
-        parentSessionId: null,
-        title: "t",
-        spec: { prompt: "p", cwd: "/tmp" },
-        runId: "run1",
-        by: "tester",
-      },
-    },
-    { type: "agent-connected" },
-    ev({ type: "run-started", runId: "run1" }),
-    ev({ type: "sdk-message", message: { type: "system", subtype: "init", session_id: "claude-1" } }),
-  ]).state;
+const driver = roomDriver();
+const { run } = driver;
+// Dead letters are judged in the agent's order: every event here carries its run and sequence number.
+const ev = (event: AgentEvent, runId = "run1"): RoomInput => driver.ev(event, runId);
+const running = (): RoomState => driver.running([], "run1");
 
 describe("dead letters", () => {
   it("records a dropped event in the log and goes on running", () => {

@@ -31,14 +31,18 @@ export function roomDriver(extra: Partial<StepContext> = {}) {
     return { state: s, effects };
   }
 
-  const ev = (event: AgentEvent): RoomInput => ({
-    type: "agent-event",
-    envelope: { id: `e${++seq}`, at: 1, event },
-    ...(event.type === "approval-request" ? { inputSha256: canonicalSha256(event.input) } : {}),
-  });
+  /** An agent event; with `runId`, ordered as the agent numbers it (its run and sequence number). */
+  const ev = (event: AgentEvent, runId?: string): RoomInput => {
+    const id = `e${++seq}`;
+    return {
+      type: "agent-event",
+      envelope: { id, at: 1, event, ...(runId ? { runId, seq } : {}) },
+      ...(event.type === "approval-request" ? { inputSha256: canonicalSha256(event.input) } : {}),
+    };
+  };
 
-  /** A session on "laptop" whose run `run1` has started (Claude session `claude-1`), then `more`. */
-  const running = (more: RoomInput[] = []): RoomState =>
+  /** A session on "laptop" with run `run1` queued, not yet connected. */
+  const created = (): RoomState =>
     run(EMPTY_ROOM, [
       {
         type: "create",
@@ -55,11 +59,16 @@ export function roomDriver(extra: Partial<StepContext> = {}) {
           by: "tester",
         },
       },
+    ]).state;
+
+  /** That session once its run `run1` has started (Claude session `claude-1`), then `more`. */
+  const running = (more: RoomInput[] = [], runId?: string): RoomState =>
+    run(created(), [
       { type: "agent-connected" },
-      ev({ type: "run-started", runId: "run1" }),
-      ev({ type: "sdk-message", message: { type: "system", subtype: "init", session_id: "claude-1" } }),
+      ev({ type: "run-started", runId: "run1" }, runId),
+      ev({ type: "sdk-message", message: { type: "system", subtype: "init", session_id: "claude-1" } }, runId),
       ...more,
     ]).state;
 
-  return { ctx, run, ev, running };
+  return { ctx, run, ev, created, running };
 }

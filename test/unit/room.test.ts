@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { EMPTY_ROOM, EXPIRED_MESSAGE, step, toPublicApproval, type Effect, type RoomInput, type RoomState, type StepContext } from "../../party/core/room";
+import { EMPTY_ROOM, EXPIRED_MESSAGE, step, toPublicApproval, type Effect, type RoomInput, type RoomState } from "../../party/core/room";
 import type { AgentEvent } from "../../worker/protocol/agent";
 import type { DecisionBody } from "../../worker/protocol/approval";
 import { canonicalSha256 } from "../../party/hash";
@@ -7,35 +7,9 @@ import { MAX_SCRUB_DEPTH, nestsDeeperThan } from "../../worker/domain/scrub";
 import type { Json } from "../../worker/protocol/json";
 import { totals } from "../../party/core/tally";
 const totalsOf = (s: RoomState) => totals(s.session!.tally);
-import type { AgentId, ApprovalId, SessionId, WorkspaceId } from "../../worker/protocol/ids";
+import { roomDriver } from "./room-driver";
 
-let counter = 0;
-const ctx = (now = 1_000): StepContext => ({
-  now,
-  newApprovalId: () => `apr_${String(++counter).padStart(20, "0")}` as ApprovalId,
-  approvalTimeoutMs: 60_000,
-  agentGraceMs: 30_000,
-});
-
-function run(state: RoomState, inputs: RoomInput[], now = 1_000): { state: RoomState; effects: Effect[] } {
-  let s = state;
-  const effects: Effect[] = [];
-  for (const input of inputs) {
-    const r = step(s, input, ctx(now));
-    if (!r.ok) throw new Error(`${input.type}: ${r.code} ${r.message}`);
-    s = r.state;
-    effects.push(...r.effects);
-  }
-  return { state: s, effects };
-}
-
-let seq = 0;
-/** An agent event as the room ingests it: an approval request carries its input's hash. */
-const ev = (event: AgentEvent): RoomInput => ({
-  type: "agent-event",
-  envelope: { id: `e${++seq}`, at: 1, event },
-  ...(event.type === "approval-request" ? { inputSha256: canonicalSha256(event.input) } : {}),
-});
+const { ctx, run, ev, created, running } = roomDriver();
 type Answer = { decision: "approve"; comment?: string; updatedInput?: Record<string, Json> } | { decision: "deny"; comment: string };
 /** A decision as the room builds it: naming the hash of the input shown, with the edit's hash. */
 const decideOn = (s: RoomState, approvalId: string, answer: Answer, by: string, seen = s.approvals[approvalId]?.inputSha256 ?? "0".repeat(64)): RoomInput => {
@@ -43,32 +17,6 @@ const decideOn = (s: RoomState, approvalId: string, answer: Answer, by: string, 
   const editSha256 = edit && !nestsDeeperThan(edit, MAX_SCRUB_DEPTH) ? canonicalSha256(edit) : undefined;
   return { type: "decide", approvalId, body: { ...answer, inputSha256: seen } as DecisionBody, by, ...(editSha256 ? { editSha256 } : {}) };
 };
-const created = (): RoomState =>
-  run(EMPTY_ROOM, [
-    {
-      type: "create",
-      session: {
-        id: "ses_aaaaaaaaaaaaaaaaaaaa" as SessionId,
-        workspaceId: "wsp_aaaaaaaaaaaaaaaaaaaa" as WorkspaceId,
-        agentId: "agt_aaaaaaaaaaaaaaaaaaaa" as AgentId,
-        agentName: "laptop",
-        ownerId: "usr_owner",
-        parentSessionId: null,
-        title: "t",
-        spec: { prompt: "p", cwd: "/tmp" },
-        runId: "run1",
-        by: "tester",
-      },
-    },
-  ]).state;
-
-const running = (): RoomState =>
-  run(created(), [
-    { type: "agent-connected" },
-    ev({ type: "run-started", runId: "run1" }),
-    ev({ type: "sdk-message", message: { type: "system", subtype: "init", session_id: "claude-1" } }),
-  ]).state;
-
 const asking = (): RoomState => run(running(), [ev({ type: "approval-request", requestId: "req-1", toolName: "Write", input: { file_path: "a" } })]).state;
 
 const outcome = { costUsd: 0.5, inputTokens: 10, outputTokens: 20, cacheReadTokens: 0, cacheCreationTokens: 0, numTurns: 2, durationMs: 5 };
