@@ -5,7 +5,8 @@
  */
 import ReconnectingWebSocket from "partysocket/ws";
 import type { z } from "zod";
-import { ACCESS_REVOKED_CLOSE, HubFrame, ServerFrame, TOKEN_REVOKED_CLOSE, type ClientFrame } from "./protocol/frames";
+import { ACCESS_REVOKED_CLOSE, TOKEN_REVOKED_CLOSE } from "./protocol/close-codes";
+import type { ClientFrame, HubFrame, ServerFrame } from "./protocol/frames";
 
 export interface LiveOptions<F> {
   baseUrl: string;
@@ -33,7 +34,25 @@ export function liveUrl(baseUrl: string, path: string, params: Record<string, st
   return u.toString();
 }
 
-function open<F>(schema: z.ZodType<F>, opts: LiveOptions<F>, url: () => string): Live {
+/**
+ * The frame schemas are imported when a socket opens, not with the client (which every `tower` command
+ * loads): they are the whole protocol's. The socket's handshake takes longer than the import, and a frame
+ * that still beats it waits, in order, for the schema.
+ */
+const frames = () => import("./protocol/frames");
+
+function open<F>(schema: Promise<z.ZodType<F>>, opts: LiveOptions<F>, url: () => string): Live {
+  let parser: z.ZodType<F> | null = null;
+  const early: unknown[] = [];
+  // Unknown frame types are ignored so that a newer server never breaks this client.
+  const deliver = (json: unknown) => {
+    const r = parser?.safeParse(json);
+    if (r?.success) opts.onFrame(r.data);
+  };
+  void schema.then((s) => {
+    parser = s;
+    for (const json of early.splice(0)) deliver(json);
+  });
   const ws = new ReconnectingWebSocket(url, [], {
     WebSocket: opts.WebSocket,
     minReconnectionDelay: 200,
@@ -54,9 +73,8 @@ function open<F>(schema: z.ZodType<F>, opts: LiveOptions<F>, url: () => string):
     } catch {
       return;
     }
-    // Unknown frame types are ignored so that a newer server never breaks this client.
-    const r = schema.safeParse(json);
-    if (r.success) opts.onFrame(r.data);
+    if (parser) deliver(json);
+    else early.push(json);
   });
   return { send: (f) => ws.send(JSON.stringify(f)), reconnect: () => ws.reconnect(), close: () => ws.close(1000, "bye") };
 }
@@ -77,10 +95,18 @@ export function connectSession(opts: LiveOptions<ServerFrame> & { sessionId: str
     }
     opts.onFrame(f);
   };
-  return open(ServerFrame, { ...opts, onFrame }, () => liveUrl(opts.baseUrl, `/api/sessions/${opts.sessionId}/live`, { after: String(lastSeq) }));
+  return open(
+    frames().then((m) => m.ServerFrame),
+    { ...opts, onFrame },
+    () => liveUrl(opts.baseUrl, `/api/sessions/${opts.sessionId}/live`, { after: String(lastSeq) }),
+  );
 }
 
 /** Follows the workspace: session list deltas, the approvals inbox and agent presence. */
 export function connectWorkspace(opts: LiveOptions<HubFrame>): Live {
-  return open(HubFrame, opts, () => liveUrl(opts.baseUrl, "/api/workspace/live"));
+  return open(
+    frames().then((m) => m.HubFrame),
+    opts,
+    () => liveUrl(opts.baseUrl, "/api/workspace/live"),
+  );
 }

@@ -3,7 +3,8 @@
  * session summary becomes an `ls` row. SDK messages are open-ended JSON that gains new types every
  * week, so everything is narrowed from `unknown`: an unknown shape renders as nothing, never a crash.
  */
-import { approvalWaitText, type Approval } from "../../worker/protocol/approval";
+import type { Approval } from "../../worker/protocol/approval";
+import { approvalWaitText } from "../../worker/protocol/approval-text";
 import type { EventBody } from "../../worker/protocol/events";
 import type { SessionStatus, SessionSummary } from "../../worker/protocol/session";
 import type { Line, Tone } from "./output";

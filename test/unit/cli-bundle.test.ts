@@ -74,6 +74,28 @@ describe("happy", () => {
     expect(inputs.filter((f) => /node_modules\/zod\/|^agent\/cli\/commands\/|^agent\/(daemon|up)\/|^worker\/(?!protocol\/api-error\.ts$)/.test(f))).toEqual([]);
   });
 
+  it("runs `tower ls` building the session list's schemas only: every other endpoint's protocol module loads with its own response", async () => {
+    const root = process.cwd();
+    const r = await build({ ...cliBuildOptions(root), write: false, metafile: true, logLevel: "silent" });
+    const outputs = r.metafile?.outputs ?? {};
+    const loaded = new Set<string>();
+    const visit = (file: string) => {
+      if (loaded.has(file)) return;
+      loaded.add(file);
+      for (const i of outputs[file]?.imports ?? []) if (i.kind === "import-statement" && !i.external) visit(i.path);
+    };
+    // What `tower ls` evaluates before its request leaves: the entry and the ls command with their static imports.
+    visit(relative(root, join(root, "dist", "cli", "tower.mjs")));
+    const ls = Object.entries(outputs).find(([, o]) => o.entryPoint === "agent/cli/commands/ls.ts");
+    expect(ls).toBeDefined();
+    visit(ls?.[0] ?? "");
+    const inputs = [...loaded].flatMap((o) => Object.keys(outputs[o]?.inputs ?? {}));
+    expect(inputs).toEqual(expect.arrayContaining(["agent/cli/commands/ls.ts", "worker/client.ts", "worker/protocol/session.ts"]));
+    // Modules whose schemas ls never reads: approvals, templates, pipelines, rules, members, sign-in, search, events, frames.
+    const others = inputs.filter((f) => /^worker\/protocol\/(?!(session|ids|json|errors|api-error|approval-text|sdk-message|close-codes)\.ts$)/.test(f));
+    expect(others).toEqual([]);
+  });
+
   it("bundles zod's English messages only: its other locales are a third of the bundle every command parses", async () => {
     const r = await build({ ...cliBuildOptions(process.cwd()), write: false, metafile: true, logLevel: "silent" });
     const locales = Object.keys(r.metafile?.inputs ?? {}).filter((f) => /node_modules\/zod\/v4\/locales\//.test(f));
