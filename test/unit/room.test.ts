@@ -7,6 +7,7 @@ import { MAX_SCRUB_DEPTH, nestsDeeperThan } from "../../worker/domain/scrub";
 import type { Json } from "../../worker/protocol/json";
 import { totals } from "../../party/core/tally";
 const totalsOf = (s: RoomState) => totals(s.session!.tally);
+import type { AgentId, ApprovalId, SessionId, WorkspaceId } from "../../worker/protocol/ids";
 import { roomDriver } from "./room-driver";
 
 const { ctx, run, ev, created, running } = roomDriver();
