@@ -57,7 +57,7 @@ export declare const rpcShape: {
                     prompt: string;
                     cwd: string;
                     model: string | null;
-                    status: "running" | "failed" | "queued" | "starting" | "waiting_for_approval" | "parked" | "waiting_for_input" | "interrupting" | "interrupted" | "completed";
+                    status: "parked" | "running" | "failed" | "queued" | "starting" | "waiting_for_approval" | "waiting_for_input" | "interrupting" | "interrupted" | "completed";
                     statusReason: string;
                     archived: boolean;
                     parentSessionId: (string & import("zod").$brand<"sesId">) | null;
@@ -107,7 +107,7 @@ export declare const rpcShape: {
                         prompt: string;
                         cwd: string;
                         model: string | null;
-                        status: "running" | "failed" | "queued" | "starting" | "waiting_for_approval" | "parked" | "waiting_for_input" | "interrupting" | "interrupted" | "completed";
+                        status: "parked" | "running" | "failed" | "queued" | "starting" | "waiting_for_approval" | "waiting_for_input" | "interrupting" | "interrupted" | "completed";
                         statusReason: string;
                         archived: boolean;
                         parentSessionId: (string & import("zod").$brand<"sesId">) | null;
@@ -202,6 +202,7 @@ export declare const rpcShape: {
                             } | undefined;
                         } | null | undefined;
                         sessionTitle?: string | undefined;
+                        parked?: true | undefined;
                     }[];
                 };
                 outputFormat: "json";
@@ -528,6 +529,54 @@ export declare const rpcShape: {
     };
 } & {
     api: {
+        me: {
+            push: import("hono/client").ClientRequest<string, "/api/me/push", {
+                $get: {
+                    input: {};
+                    output: {
+                        devices: {
+                            id: string;
+                            device: string;
+                            service: string;
+                            createdAt: number;
+                        }[];
+                        preferences: {
+                            scope: "all" | "mine" | "groups";
+                            quiet: {
+                                start: string;
+                                end: string;
+                                timeZone: string;
+                            } | null;
+                        };
+                    };
+                    outputFormat: "json";
+                    status: 200;
+                };
+                $post: {
+                    input: {
+                        json: {
+                            endpoint: string;
+                            keys: {
+                                p256dh: string;
+                                auth: string;
+                            };
+                            device?: string | undefined;
+                        };
+                    };
+                    output: {
+                        id: string;
+                        device: string;
+                        service: string;
+                        createdAt: number;
+                    };
+                    outputFormat: "json";
+                    status: 200;
+                };
+            }>;
+        };
+    };
+} & {
+    api: {
         search: import("hono/client").ClientRequest<string, "/api/search", {
             $get: {
                 input: {
@@ -550,7 +599,7 @@ export declare const rpcShape: {
                     results: {
                         sessionId: string & import("zod").$brand<"sesId">;
                         title: string;
-                        status: "running" | "failed" | "queued" | "starting" | "waiting_for_approval" | "parked" | "waiting_for_input" | "interrupting" | "interrupted" | "completed";
+                        status: "parked" | "running" | "failed" | "queued" | "starting" | "waiting_for_approval" | "waiting_for_input" | "interrupting" | "interrupted" | "completed";
                         agentName: string | null;
                         cwd: string;
                         ownerId: string;
@@ -1815,7 +1864,7 @@ export declare const rpcShape: {
                             prompt: string;
                             cwd: string;
                             model: string | null;
-                            status: "running" | "failed" | "queued" | "starting" | "waiting_for_approval" | "parked" | "waiting_for_input" | "interrupting" | "interrupted" | "completed";
+                            status: "parked" | "running" | "failed" | "queued" | "starting" | "waiting_for_approval" | "waiting_for_input" | "interrupting" | "interrupted" | "completed";
                             statusReason: string;
                             archived: boolean;
                             parentSessionId: (string & import("zod").$brand<"sesId">) | null;
@@ -1862,7 +1911,7 @@ export declare const rpcShape: {
                         sessions: {
                             sessionId: string & import("zod").$brand<"sesId">;
                             title: string;
-                            status: "running" | "failed" | "queued" | "starting" | "waiting_for_approval" | "parked" | "waiting_for_input" | "interrupting" | "interrupted" | "completed";
+                            status: "parked" | "running" | "failed" | "queued" | "starting" | "waiting_for_approval" | "waiting_for_input" | "interrupting" | "interrupted" | "completed";
                             agentName: string | null;
                             cwd: string;
                             ownerId: string;
@@ -1921,6 +1970,75 @@ export declare const rpcShape: {
                     status: 200;
                 };
             }>;
+        };
+    };
+} & {
+    api: {
+        me: {
+            push: {
+                key: import("hono/client").ClientRequest<string, "/api/me/push/key", {
+                    $get: {
+                        input: {};
+                        output: {
+                            publicKey: string | null;
+                        };
+                        outputFormat: "json";
+                        status: 200;
+                    };
+                }>;
+            };
+        };
+    };
+} & {
+    api: {
+        me: {
+            push: {
+                preferences: import("hono/client").ClientRequest<string, "/api/me/push/preferences", {
+                    $put: {
+                        input: {
+                            json: {
+                                scope: "all" | "mine" | "groups";
+                                quiet: {
+                                    start: string;
+                                    end: string;
+                                    timeZone: string;
+                                } | null;
+                            };
+                        };
+                        output: {
+                            scope: "all" | "mine" | "groups";
+                            quiet: {
+                                start: string;
+                                end: string;
+                                timeZone: string;
+                            } | null;
+                        };
+                        outputFormat: "json";
+                        status: 200;
+                    };
+                }>;
+            };
+        };
+    };
+} & {
+    api: {
+        me: {
+            push: {
+                ":id": import("hono/client").ClientRequest<string, "/api/me/push/:id", {
+                    $delete: {
+                        input: {
+                            param: {
+                                id: string;
+                            };
+                        };
+                        output: {
+                            deleted: boolean;
+                        };
+                        outputFormat: "json";
+                        status: 200;
+                    };
+                }>;
+            };
         };
     };
 } & {
@@ -2456,6 +2574,7 @@ export declare const rpcShape: {
                             } | undefined;
                         } | null | undefined;
                         sessionTitle?: string | undefined;
+                        parked?: true | undefined;
                     };
                     outputFormat: "json";
                     status: 200;
@@ -2537,6 +2656,7 @@ export declare const rpcShape: {
                                 } | undefined;
                             } | null | undefined;
                             sessionTitle?: string | undefined;
+                            parked?: true | undefined;
                         };
                         outputFormat: "json";
                         status: 200;
@@ -2636,6 +2756,7 @@ export declare const rpcShape: {
                                     } | undefined;
                                 } | null | undefined;
                                 sessionTitle?: string | undefined;
+                                parked?: true | undefined;
                             };
                             version: number;
                             ruleId: string;
@@ -2667,7 +2788,7 @@ export declare const rpcShape: {
                         prompt: string;
                         cwd: string;
                         model: string | null;
-                        status: "running" | "failed" | "queued" | "starting" | "waiting_for_approval" | "parked" | "waiting_for_input" | "interrupting" | "interrupted" | "completed";
+                        status: "parked" | "running" | "failed" | "queued" | "starting" | "waiting_for_approval" | "waiting_for_input" | "interrupting" | "interrupted" | "completed";
                         statusReason: string;
                         archived: boolean;
                         parentSessionId: (string & import("zod").$brand<"sesId">) | null;
@@ -2716,7 +2837,7 @@ export declare const rpcShape: {
                         prompt: string;
                         cwd: string;
                         model: string | null;
-                        status: "running" | "failed" | "queued" | "starting" | "waiting_for_approval" | "parked" | "waiting_for_input" | "interrupting" | "interrupted" | "completed";
+                        status: "parked" | "running" | "failed" | "queued" | "starting" | "waiting_for_approval" | "waiting_for_input" | "interrupting" | "interrupted" | "completed";
                         statusReason: string;
                         archived: boolean;
                         parentSessionId: (string & import("zod").$brand<"sesId">) | null;
@@ -2800,8 +2921,8 @@ export declare const rpcShape: {
                                 seq: number;
                                 at: number;
                                 type: "status-changed";
-                                from: "running" | "failed" | "queued" | "starting" | "waiting_for_approval" | "parked" | "waiting_for_input" | "interrupting" | "interrupted" | "completed" | null;
-                                to: "running" | "failed" | "queued" | "starting" | "waiting_for_approval" | "parked" | "waiting_for_input" | "interrupting" | "interrupted" | "completed";
+                                from: "parked" | "running" | "failed" | "queued" | "starting" | "waiting_for_approval" | "waiting_for_input" | "interrupting" | "interrupted" | "completed" | null;
+                                to: "parked" | "running" | "failed" | "queued" | "starting" | "waiting_for_approval" | "waiting_for_input" | "interrupting" | "interrupted" | "completed";
                                 reason: string;
                             } | {
                                 seq: number;
@@ -2873,6 +2994,7 @@ export declare const rpcShape: {
                                         } | undefined;
                                     } | null | undefined;
                                     sessionTitle?: string | undefined;
+                                    parked?: true | undefined;
                                 };
                             } | {
                                 seq: number;
@@ -3015,7 +3137,7 @@ export declare const rpcShape: {
                             sessions: {
                                 sessionId: string & import("zod").$brand<"sesId">;
                                 title: string;
-                                status: "running" | "failed" | "queued" | "starting" | "waiting_for_approval" | "parked" | "waiting_for_input" | "interrupting" | "interrupted" | "completed";
+                                status: "parked" | "running" | "failed" | "queued" | "starting" | "waiting_for_approval" | "waiting_for_input" | "interrupting" | "interrupted" | "completed";
                                 agentName: string | null;
                                 cwd: string;
                                 ownerId: string;
@@ -3064,7 +3186,7 @@ export declare const rpcShape: {
                             prompt: string;
                             cwd: string;
                             model: string | null;
-                            status: "running" | "failed" | "queued" | "starting" | "waiting_for_approval" | "parked" | "waiting_for_input" | "interrupting" | "interrupted" | "completed";
+                            status: "parked" | "running" | "failed" | "queued" | "starting" | "waiting_for_approval" | "waiting_for_input" | "interrupting" | "interrupted" | "completed";
                             statusReason: string;
                             archived: boolean;
                             parentSessionId: (string & import("zod").$brand<"sesId">) | null;
@@ -3123,7 +3245,7 @@ export declare const rpcShape: {
                             prompt: string;
                             cwd: string;
                             model: string | null;
-                            status: "running" | "failed" | "queued" | "starting" | "waiting_for_approval" | "parked" | "waiting_for_input" | "interrupting" | "interrupted" | "completed";
+                            status: "parked" | "running" | "failed" | "queued" | "starting" | "waiting_for_approval" | "waiting_for_input" | "interrupting" | "interrupted" | "completed";
                             statusReason: string;
                             archived: boolean;
                             parentSessionId: (string & import("zod").$brand<"sesId">) | null;
@@ -3251,7 +3373,7 @@ export declare const rpcShape: {
                             prompt: string;
                             cwd: string;
                             model: string | null;
-                            status: "running" | "failed" | "queued" | "starting" | "waiting_for_approval" | "parked" | "waiting_for_input" | "interrupting" | "interrupted" | "completed";
+                            status: "parked" | "running" | "failed" | "queued" | "starting" | "waiting_for_approval" | "waiting_for_input" | "interrupting" | "interrupted" | "completed";
                             statusReason: string;
                             archived: boolean;
                             parentSessionId: (string & import("zod").$brand<"sesId">) | null;
@@ -3360,6 +3482,7 @@ export declare const rpcShape: {
                                         } | undefined;
                                     } | null | undefined;
                                     sessionTitle?: string | undefined;
+                                    parked?: true | undefined;
                                 };
                                 outputFormat: "json";
                                 status: 200;
