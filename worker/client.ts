@@ -34,6 +34,7 @@ import { EventPage } from "./protocol/events";
 import { SignedOut, SignInProviders, SsoConfig, type PutSsoBody } from "./protocol/sign-in";
 import { BackfillResponse, IndexStats, SearchResponse, SimilarResponse, type SearchMode } from "./protocol/search";
 import { AgentPresence } from "./protocol/frames";
+import { PushDevice, PushDevices, PushKey, PushPreferences, type PushSubscribeBody } from "./protocol/push";
 import {
   SessionPage,
   SessionSummary,
@@ -203,6 +204,18 @@ export function createApiClient(opts: ClientOptions) {
     searchStats: () => call(IndexStats, api.search.stats.$get()),
     ...templatesAndPipelines(call, api),
     ...rules(call, api),
+    ...push(call, api),
+  };
+}
+
+/** Typed methods for /api/me/push (worker/routes/push.ts): this person's push devices and preferences. */
+function push(call: Call, api: Rpc["api"]) {
+  return {
+    pushKey: () => call(PushKey, api.me.push.key.$get()),
+    pushDevices: () => call(PushDevices, api.me.push.$get()),
+    subscribePush: (body: z.input<typeof PushSubscribeBody>) => call(PushDevice, api.me.push.$post({ json: body })),
+    removePushDevice: (id: string) => call(z.object({ deleted: z.boolean() }), api.me.push[":id"].$delete({ param: { id } })),
+    putPushPreferences: (body: PushPreferences) => call(PushPreferences, api.me.push.preferences.$put({ json: body })),
   };
 }
 
