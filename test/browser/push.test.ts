@@ -69,7 +69,12 @@ const notifications = (page: Page): Promise<Shown[]> =>
     const reg = await navigator.serviceWorker.ready;
     // `actions` is Chromium's (not in the DOM typings Node's TypeScript knows).
     type WithActions = Notification & { actions?: { action: string }[] };
-    return (await reg.getNotifications()).map((n) => ({ title: n.title, body: n.body, tag: n.tag, actions: ((n as WithActions).actions ?? []).map((a) => a.action) }));
+    return (await reg.getNotifications()).map((n) => ({
+      title: n.title,
+      body: n.body,
+      tag: n.tag,
+      actions: ((n as WithActions).actions ?? []).map((a) => a.action),
+    }));
   });
 
 /** Taps a notification: the service worker's notificationclick handler runs with that notification and `action`. */
@@ -130,10 +135,13 @@ describe("push notifications", () => {
     const { context, page, sw, cdp, registrationId } = await pageWithServiceWorker();
     // This browser's subscription, held by the loopback push service (Chromium headless has no push service).
     const sub = push.subscribe();
-    const subscribed = await page.evaluate(async (body) => {
-      const res = await fetch("/api/me/push", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
-      return res.status;
-    }, { endpoint: sub.endpoint, keys: sub.keys, device: "chromium under test" });
+    const subscribed = await page.evaluate(
+      async (body) => {
+        const res = await fetch("/api/me/push", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+        return res.status;
+      },
+      { endpoint: sub.endpoint, keys: sub.keys, device: "chromium under test" },
+    );
     expect(subscribed).toBe(200);
 
     const cwd = join(t.workDir, "push");
