@@ -5,6 +5,7 @@
  */
 import type { Approval } from "../../../worker/protocol/approval";
 import type { HubFrame } from "../../../worker/protocol/frames";
+import { newlyWaiting } from "../state/attention";
 import { api } from "./api";
 import { toast } from "./toasts";
 
@@ -73,7 +74,6 @@ export function listenToServiceWorker(navigate: (to: string) => void): () => voi
 
 /** A call that starts waiting while the tab is open is announced in the page (not for the hello's list). */
 export function noticeNewApproval(frame: HubFrame, known: ReadonlyMap<string, Approval>): void {
-  if (frame.type !== "approval-upsert" || frame.approval.status !== "pending" || known.has(frame.approval.id)) return;
-  const a = frame.approval;
-  toast(`${a.toolName} waits for approval${a.sessionTitle ? ` · ${a.sessionTitle}` : ""}`);
+  const a = newlyWaiting(frame, known);
+  if (a) toast(`${a.toolName} waits for approval${a.sessionTitle ? ` · ${a.sessionTitle}` : ""}`);
 }
