@@ -118,6 +118,23 @@ describe("pushing approvals", () => {
     expect(await receivedAt(theirs)).toEqual([]);
   });
 
+  it("never holds up a decision: it answers while the push service still holds the call's push", async () => {
+    const seed = await seedWorkspace("push-slow");
+    const s = await subscribeAtService();
+    expect((await subscribe(seed.userToken, s)).status).toBe(200);
+    const control = async (what: string) => (await fetch(`${service}/control/${s.id}/${what}`, { method: "POST" })).json<{ held: number; arrived: number }>();
+    await control("hold");
+    const { id, agent } = await started(seed);
+    const a = await waitingCall(seed, agent, id, "make release");
+    await eventually(async () => (await control("arrived")).held === 1, 10_000);
+    const decided = await api(`/api/approvals/${a.id}/decision`, seed.userToken, { method: "POST", json: { decision: "approve", inputSha256: a.inputSha256 } });
+    expect(decided.status).toBe(200);
+    // Answered with the show push still unanswered (and its close queued behind it).
+    expect((await control("arrived")).held).toBe(1);
+    await control("release");
+    await eventually(async () => (await payloads(s)).some((p) => p.type === "close"), 10_000);
+  });
+
   it("deletes a subscription its push service says is gone (410)", async () => {
     const seed = await seedWorkspace("push-gone");
     const s = await subscribeAtService();
