@@ -25,6 +25,7 @@ import { AuditSealer } from "./audit-sealer";
 import { RulesCache } from "./rules-cache";
 import { currentRuleSet } from "../worker/db/rules";
 import { safeSend } from "./sockets";
+import { PushNotifier } from "../worker/push/notify";
 
 type HubConn = { actor: SocketActor };
 
@@ -49,6 +50,9 @@ export class WorkspaceHub extends Server<Env> {
   #sealArmed = false;
   readonly #accessOf = (id: string) => this.#access.get(id) ?? null;
   readonly #rules = new RulesCache(() => currentRuleSet(makeDb(this.env.DB), this.name));
+  #notifier: PushNotifier | undefined;
+  /** Pushes run one batch at a time (a close never overtakes its show), beside the sockets' queue, never in it. */
+  #pushing: Promise<void> = Promise.resolve();
 
   override onStart(): void {
     this.ctx.storage.sql.exec(`CREATE TABLE IF NOT EXISTS hub_sockets (token_id TEXT NOT NULL, target TEXT NOT NULL, PRIMARY KEY (token_id, target))`);
@@ -82,7 +86,17 @@ export class WorkspaceHub extends Server<Env> {
   }
 
   publish(frames: HubFrame[]): Promise<void> {
+    this.#push(frames);
     return this.#serially(() => this.#deliver(frames));
+  }
+
+  /** Approvals go to the deciders' devices too: after the room's D1 write, off the path of its reply (waitUntil). */
+  #push(frames: HubFrame[]): void {
+    const approvals = frames.flatMap((f) => (f.type === "approval-upsert" ? [f.approval] : []));
+    if (!approvals.length) return;
+    const notifier = (this.#notifier ??= new PushNotifier(this.env, this.name));
+    this.#pushing = this.#pushing.then(() => notifier.approvalsChanged(approvals)).catch((e) => console.error("workspace hub: push", e));
+    this.ctx.waitUntil(this.#pushing);
   }
 
   #serially(job: () => Promise<void>): Promise<void> {

@@ -18,6 +18,7 @@ import { audit } from "./routes/audit";
 import { auth } from "./routes/auth";
 import { invitations } from "./routes/invitations";
 import { me } from "./routes/me";
+import { push } from "./routes/push";
 import { members } from "./routes/members";
 import { tokens } from "./routes/tokens";
 import { diagnostics } from "./routes/diagnostics";
@@ -74,6 +75,7 @@ const routes = app
   .route("/api/auth", signIn)
   .route("/api/invitations", invitations)
   .route("/api/me", me)
+  .route("/api/me/push", push)
   .route("/api/search", search)
   .route("/api/templates", templatesRoutes)
   .route("/api/pipelines", pipelines)

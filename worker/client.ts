@@ -15,6 +15,7 @@ import type { SearchMode } from "./protocol/search";
 import type { ShareBody, ContinueSessionBody, CreateSessionBody, PatchSessionBody, SessionListQuery } from "./protocol/session";
 import type { CreateTemplateBody, LaunchTemplateBody, SaveSessionAsTemplateBody, UpdateTemplateBody } from "./protocol/templates";
 import type { RunStatus, StartRunBody } from "./protocol/pipelines";
+import type { PushPreferences, PushSubscribeBody } from "./protocol/push";
 import type { rpcShape } from "./rpc-types.gen";
 import { rpcProxy, type Answer, type Fetcher } from "./client-rpc";
 
@@ -46,6 +47,7 @@ const schemas = {
   frames: from(() => import("./protocol/frames")),
   members: from(() => import("./protocol/members")),
   pipelines: from(() => import("./protocol/pipelines")),
+  push: from(() => import("./protocol/push")),
   ruleProposal: from(() => import("./protocol/rule-proposal")),
   rules: from(() => import("./protocol/rules")),
   search: from(() => import("./protocol/search")),
@@ -226,6 +228,18 @@ export function createApiClient(opts: ClientOptions) {
     searchStats: () => call(schemas.search("IndexStats"), api.search.stats.$get()),
     ...templatesAndPipelines(call, api),
     ...rules(call, api),
+    ...push(call, api),
+  };
+}
+
+/** Typed methods for /api/me/push (worker/routes/push.ts): this person's push devices and preferences. */
+function push(call: Call, api: Rpc["api"]) {
+  return {
+    pushKey: () => call(schemas.push("PushKey"), api.me.push.key.$get()),
+    pushDevices: () => call(schemas.push("PushDevices"), api.me.push.$get()),
+    subscribePush: (body: z.input<typeof PushSubscribeBody>) => call(schemas.push("PushDevice"), api.me.push.$post({ json: body })),
+    removePushDevice: (id: string) => call(z.object({ deleted: z.boolean() }), api.me.push[":id"].$delete({ param: { id } })),
+    putPushPreferences: (body: PushPreferences) => call(schemas.push("PushPreferences"), api.me.push.preferences.$put({ json: body })),
   };
 }
 

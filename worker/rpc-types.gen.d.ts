@@ -530,6 +530,54 @@ export declare const rpcShape: {
     };
 } & {
     api: {
+        me: {
+            push: import("hono/client").ClientRequest<string, "/api/me/push", {
+                $get: {
+                    input: {};
+                    output: {
+                        devices: {
+                            id: string;
+                            device: string;
+                            service: string;
+                            createdAt: number;
+                        }[];
+                        preferences: {
+                            scope: "all" | "mine" | "groups";
+                            quiet: {
+                                start: string;
+                                end: string;
+                                timeZone: string;
+                            } | null;
+                        };
+                    };
+                    outputFormat: "json";
+                    status: 200;
+                };
+                $post: {
+                    input: {
+                        json: {
+                            endpoint: string;
+                            keys: {
+                                p256dh: string;
+                                auth: string;
+                            };
+                            device?: string | undefined;
+                        };
+                    };
+                    output: {
+                        id: string;
+                        device: string;
+                        service: string;
+                        createdAt: number;
+                    };
+                    outputFormat: "json";
+                    status: 200;
+                };
+            }>;
+        };
+    };
+} & {
+    api: {
         search: import("hono/client").ClientRequest<string, "/api/search", {
             $get: {
                 input: {
@@ -1923,6 +1971,75 @@ export declare const rpcShape: {
                     status: 200;
                 };
             }>;
+        };
+    };
+} & {
+    api: {
+        me: {
+            push: {
+                key: import("hono/client").ClientRequest<string, "/api/me/push/key", {
+                    $get: {
+                        input: {};
+                        output: {
+                            publicKey: string | null;
+                        };
+                        outputFormat: "json";
+                        status: 200;
+                    };
+                }>;
+            };
+        };
+    };
+} & {
+    api: {
+        me: {
+            push: {
+                preferences: import("hono/client").ClientRequest<string, "/api/me/push/preferences", {
+                    $put: {
+                        input: {
+                            json: {
+                                scope: "all" | "mine" | "groups";
+                                quiet: {
+                                    start: string;
+                                    end: string;
+                                    timeZone: string;
+                                } | null;
+                            };
+                        };
+                        output: {
+                            scope: "all" | "mine" | "groups";
+                            quiet: {
+                                start: string;
+                                end: string;
+                                timeZone: string;
+                            } | null;
+                        };
+                        outputFormat: "json";
+                        status: 200;
+                    };
+                }>;
+            };
+        };
+    };
+} & {
+    api: {
+        me: {
+            push: {
+                ":id": import("hono/client").ClientRequest<string, "/api/me/push/:id", {
+                    $delete: {
+                        input: {
+                            param: {
+                                id: string;
+                            };
+                        };
+                        output: {
+                            deleted: boolean;
+                        };
+                        outputFormat: "json";
+                        status: 200;
+                    };
+                }>;
+            };
         };
     };
 } & {

@@ -15,6 +15,7 @@ import { PROJECT_ROOT, applyMigrations, bootstrap, startWrangler } from "./local
 import { readConfigFile } from "../cli/config";
 import { claudeAuthSource } from "../claude-auth";
 import { firstRunLines, scratchDir } from "./first-run";
+import { devPushVars } from "./dev-vapid";
 
 function port(v: string): number {
   const n = Number(v);
@@ -76,7 +77,8 @@ export function upCommand(): Command {
       const machine = defaultMachine();
       applyMigrations(persistDir);
       const boot = await bootstrap(persistDir, machine.name);
-      const server = await startWrangler({ port: opts.port, persistDir, vars: settings.vars, log: (c) => process.stderr.write(c) });
+      const vars = { ...(await devPushVars(opts.stateDir)), ...settings.vars };
+      const server = await startWrangler({ port: opts.port, persistDir, vars, log: (c) => process.stderr.write(c) });
       if (boot.agentToken) writeSecret(join(agentDir, "agent.json"), { server: server.url, token: boot.agentToken, name: boot.agentName });
       const cliConfig = process.env.TOWER_CONFIG ?? join(homedir(), ".config", "tower", "config.json");
       const wroteCliConfig = Boolean(boot.adminToken) && !existsSync(cliConfig);

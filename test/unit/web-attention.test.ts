@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { faviconHref, tabTitle, waitingCount } from "../../web/src/state/attention";
+import { faviconHref, newlyWaiting, tabTitle, waitingCount } from "../../web/src/state/attention";
 import type { Approval } from "../../worker/protocol/approval";
 
 const NOW = 1_800_000_000_000;
@@ -39,5 +39,15 @@ describe("tab title and favicon for waiting approvals", () => {
     expect(svg).toMatch(/^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/);
     expect(svg).toContain(">7</text>");
     expect(decodeURIComponent(faviconHref(250))).toContain(">99+</text>");
+  });
+});
+
+describe("in-page notice of a new waiting call", () => {
+  it("announces a call the page did not hold, once; not a decision, not a repeat", () => {
+    const a = approval("new");
+    expect(newlyWaiting({ type: "approval-upsert", approval: a }, new Map())).toEqual(a);
+    expect(newlyWaiting({ type: "approval-upsert", approval: a }, new Map([[a.id, a]]))).toBeNull();
+    expect(newlyWaiting({ type: "approval-upsert", approval: { ...a, status: "approved" } }, new Map())).toBeNull();
+    expect(newlyWaiting({ type: "hello", approvals: [a], agents: [] }, new Map())).toBeNull();
   });
 });

@@ -52,6 +52,7 @@ const EXPECTED: Record<Action, Principal[]> = {
   "pipeline.manage": ["owner", "admin"],
   "rules.read": ["owner", "admin", "member", "collaborator", "sessionViewer", "otherWorkspace"],
   "rules.write": ["owner", "admin"],
+  "push.own": everyone,
 };
 
 interface Fixture {
@@ -244,6 +245,8 @@ function bodyFor(key: string, f: Fixture, p: Principal): unknown {
       return { days: 1 };
     case "PUT /api/approver-groups/:name":
       return { roles: ["admin"] };
+    case "PUT /api/me/push/preferences":
+      return { scope: "mine", quiet: null };
     default:
       return undefined;
   }
@@ -266,6 +269,7 @@ function pathFor(path: string, f: Fixture, p: Principal): string {
     .replace("/api/templates/:id", `/api/templates/${f.templateName}`)
     .replace("/api/pipelines/runs/:id", `/api/pipelines/runs/${f.runId}`)
     .replace("/api/approver-groups/:name", "/api/approver-groups/matrix")
+    .replace("/api/me/push/:id", "/api/me/push/psh_00000000000000000000")
     .replace(":id", f.sessionId);
 }
 
@@ -279,7 +283,10 @@ function expected(key: string, principal: Principal): boolean {
   if (key === "PUT /api/templates/:id") return principal === "owner" || principal === "admin";
   if (principal !== "otherWorkspace") return EXPECTED[action].includes(principal);
   const namesOurResource =
-    (/:(id|userId|principal)/.test(key) && !key.startsWith("POST /api/tokens/") && !key.startsWith("DELETE /api/tokens/")) ||
+    (/:(id|userId|principal)/.test(key) &&
+      !key.startsWith("POST /api/tokens/") &&
+      !key.startsWith("DELETE /api/tokens/") &&
+      !key.startsWith("DELETE /api/me/push/")) ||
     key === "POST /api/me/switch" || // its body names this workspace
     key === "POST /api/templates/from-session"; // its body names this workspace's session
   return !namesOurResource && EXPECTED[action].includes("owner");

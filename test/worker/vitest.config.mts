@@ -18,6 +18,12 @@ export default defineConfig(async () => {
             // The tier plays the front door with a header of its own (test/worker/browser.ts sets it), so a
             // cf-connecting-ip a test sends is what it is outside Cloudflare: the client's own claim.
             CLIENT_ADDRESS_HEADER: "x-test-client-address",
+            // A fixed VAPID key for tests only (production: `wrangler secret put VAPID_PRIVATE_KEY`), and leave to
+            // push to the loopback push service the global setup starts (test/worker/push-service.ts).
+            VAPID_PRIVATE_KEY:
+              '{"kty":"EC","crv":"P-256","x":"IXHXpGL0qyBXgBjih5EGwA7Z8PyS9HsfzWkwkLuNbKE","y":"YZ-FzF2omjUhiWVyFBPYBx5G2eYL-GRBCu7XePyUrIU","d":"GaGwUW2vGR2Q5lJcPy2XOuEdeyf27UhQp9lHjUWA2Mo"}',
+            VAPID_SUBJECT: "mailto:tests@tower.invalid",
+            PUSH_ALLOW_LOOPBACK: "1",
           },
         },
       }),
@@ -26,6 +32,7 @@ export default defineConfig(async () => {
       name: "worker",
       include: ["test/worker/**/*.test.ts"],
       setupFiles: ["./test/worker/apply-migrations.ts"],
+      globalSetup: ["./test/worker/push-service.ts"],
       // Socket tests wait on frames from Durable Objects; on a busy 2-core machine 5 s is too tight.
       testTimeout: 20_000,
     },

@@ -15,6 +15,7 @@ import { api } from "./live/api";
 import { toast, toasts } from "./live/toasts";
 import { hubStatus, sessionLink, startWorkspaceLive, stopWorkspaceLive, workspace, type LinkStatus } from "./live/workspace-live";
 import { startAttentionBadge } from "./live/attention";
+import { listenToServiceWorker } from "./live/push";
 import { useStore } from "./state/store";
 import { pendingApprovals } from "./state/workspace";
 import { ApprovalsView } from "./views/approvals";
@@ -116,6 +117,7 @@ function Shell({ me, onSignOut }: { me: Me; onSignOut(): void }) {
     return stopWorkspaceLive;
   }, []);
   useEffect(startAttentionBadge, []);
+  useEffect(() => listenToServiceWorker(navigate), [navigate]);
   useKeyboard();
   const close = useCallback(() => setOverlay(null), []);
 

@@ -7,6 +7,7 @@ import { sql } from "drizzle-orm";
 import { blob, index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 import { MachineDenyRules, type RuleSet } from "../protocol/rules";
 import { ApprovalRouting } from "../protocol/approval";
+import type { QuietHours } from "../protocol/push";
 import { checkedJson } from "./checked-json";
 
 export const workspaces = sqliteTable("workspaces", {
@@ -595,4 +596,37 @@ export const idempotencyKeys = sqliteTable(
     createdAt: integer().notNull(),
   },
   (t) => [primaryKey({ columns: [t.workspaceId, t.subject, t.key] }), index("idempotency_keys_age").on(t.workspaceId, t.subject, t.createdAt)],
+);
+
+/** A browser a member subscribed to Web Push in this workspace (routes/push.ts); its endpoint is unique per workspace. */
+export const pushSubscriptions = sqliteTable(
+  "push_subscriptions",
+  {
+    id: text().primaryKey(),
+    workspaceId: text()
+      .notNull()
+      .references(() => workspaces.id),
+    userId: text().notNull(),
+    endpoint: text().notNull(),
+    p256dh: text().notNull(),
+    auth: text().notNull(),
+    device: text().notNull(),
+    createdAt: integer().notNull(),
+  },
+  (t) => [uniqueIndex("push_subscriptions_endpoint").on(t.workspaceId, t.endpoint), index("push_subscriptions_user").on(t.workspaceId, t.userId)],
+);
+
+/** Which approvals a member wants pushed, and their quiet hours (absent row: every approval they may decide, no quiet hours). */
+export const pushPreferences = sqliteTable(
+  "push_preferences",
+  {
+    workspaceId: text()
+      .notNull()
+      .references(() => workspaces.id),
+    userId: text().notNull(),
+    scope: text({ enum: ["mine", "groups", "all"] }).notNull(),
+    quiet: text({ mode: "json" }).$type<QuietHours>(),
+    updatedAt: integer().notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.workspaceId, t.userId] })],
 );

@@ -48,6 +48,7 @@ export const ACTIONS = [
   "pipeline.manage", // cancel or re-run: the run's starter, or an admin
   "rules.read", // the workspace's approval rules: read, test, replay
   "rules.write", // a new version of the approval rules (they approve tool calls for everyone)
+  "push.own", // one's own push subscriptions and preferences (what is pushed still passes the decision rule)
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 
@@ -79,6 +80,7 @@ const SCOPE: Record<Action, string> = {
   "pipeline.manage": "sessions:write",
   "rules.read": "read",
   "rules.write": "admin",
+  "push.own": "read",
 };
 
 const SESSION_ACTIONS: ReadonlySet<Action> = new Set(["session.read", "session.act", "session.manage"]);

@@ -48,6 +48,17 @@ export function maySeeApproval(actor: Actor, access: SessionAccess | null, routi
 }
 
 /**
+ * May `actor` decide this approval now? The decision route's check (`approvalSessionFor`: acting on
+ * the session, or named by its routing) together with the room's (`routedDecision`: a call routed to
+ * named people takes only theirs), as one predicate for those who decide elsewhere (a push notification).
+ */
+export function mayDecideApproval(actor: Actor, access: SessionAccess | null, routing: ApprovalRouting | null | undefined): boolean {
+  const named = namedDeciders(routing);
+  if (routing?.eligible) return mayDecideAsRouted(actor, named);
+  return mayActOnSession(actor, access).ok || mayDecideAsRouted(actor, named);
+}
+
+/**
  * The SQL mirror of `maySeeApproval` for a list: the sessions' filter (`listViewerOf`) and the person
  * whose routed calls are listed too (null when the caller could not decide one: no person, or a role
  * that may not act).

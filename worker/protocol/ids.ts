@@ -38,8 +38,10 @@ export const TemplateId = prefixed("tpl");
 export type TemplateId = z.infer<typeof TemplateId>;
 export const PipelineRunId = prefixed("run");
 export type PipelineRunId = z.infer<typeof PipelineRunId>;
+export const PushDeviceId = prefixed("psh");
+export type PushDeviceId = z.infer<typeof PushDeviceId>;
 
-type Prefix = "ses" | "apr" | "agt" | "wsp" | "tok" | "usr" | "inv" | "bss" | "tpl" | "run";
+type Prefix = "ses" | "apr" | "agt" | "wsp" | "tok" | "usr" | "inv" | "bss" | "tpl" | "run" | "psh";
 type IdFor<P extends Prefix> = P extends "ses"
   ? SessionId
   : P extends "apr"
@@ -58,7 +60,9 @@ type IdFor<P extends Prefix> = P extends "ses"
                 ? TemplateId
                 : P extends "run"
                   ? PipelineRunId
-                  : TokenId;
+                  : P extends "psh"
+                    ? PushDeviceId
+                    : TokenId;
 
 /** Mints a fresh random id with the given prefix, e.g. `newId("ses")` → `ses_0k3…`. */
 export function newId<P extends Prefix>(prefix: P): IdFor<P> {

@@ -70,9 +70,12 @@ export const ApprovalCard = forwardRef<ApprovalCardHandle, ApprovalCardProps>(fu
   // A call Claude Code says a person must answer is never one tap (nor the `a` key): Approve opens a confirmation.
   const mustConfirm = a.requiresUserInteraction === true;
   const approve = () => (mustConfirm ? setMode("confirm") : void decide(a, { decision: "approve" }));
+  // The comment is focused once its field is there, whoever opened it (the button, `d`, a notification's Deny).
+  useEffect(() => {
+    if (mode === "deny") commentRef.current?.focus();
+  }, [mode]);
   const startDeny = () => {
     setMode("deny");
-    setTimeout(() => commentRef.current?.focus(), 0);
   };
   useImperativeHandle(ref, () => ({ approve: () => pending && approve(), deny: () => pending && startDeny() }));
 

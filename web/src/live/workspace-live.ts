@@ -7,6 +7,7 @@ import { connectWorkspace, type Live } from "../../../worker/client";
 import { applyHubFrame, emptyWorkspace, loadSessions, upsertRuns, type WorkspaceState } from "../state/workspace";
 import { createStore } from "../state/store";
 import { api, baseUrl } from "./api";
+import { noticeNewApproval } from "./push";
 
 export type LinkStatus = "live" | "reconnecting" | "offline";
 
@@ -42,7 +43,10 @@ export function startWorkspaceLive(): void {
   let everLive = false;
   live = connectWorkspace({
     baseUrl,
-    onFrame: (f) => workspace.set((s) => applyHubFrame(s, f)),
+    onFrame: (f) => {
+      noticeNewApproval(f, workspace.get().approvals);
+      workspace.set((s) => applyHubFrame(s, f));
+    },
     onStatus: (status) => {
       // The socket is the truth: navigator.onLine is false on any machine without a default route
       // (a laptop offline using a local Tower) while the socket to Tower is open and working.

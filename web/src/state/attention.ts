@@ -4,6 +4,7 @@
  * Pure (the count, the title, the icon's SVG), so it is tested in Node; live/attention.ts applies it.
  */
 import type { Approval } from "../../../worker/protocol/approval";
+import type { HubFrame } from "../../../worker/protocol/frames";
 
 /** The approvals in the inbox that still wait for a decision at `now` (an expired one no longer can). */
 export function waitingCount(approvals: Iterable<Approval>, now: number): number {
@@ -31,4 +32,13 @@ export function faviconHref(count: number): string {
   const badge = `<circle cx="368" cy="144" r="144" fill="#e5484d"/><text x="368" y="144" dy=".35em" text-anchor="middle" font-family="system-ui,sans-serif" font-weight="700" font-size="${size}" fill="#fff">${label}</text>`;
   const svg = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 512 512">${ICON}${badge}</svg>`;
   return `data:image/svg+xml,${encodeURIComponent(svg)}`;
+}
+
+/**
+ * The call a hub frame says has just started waiting (one the page did not hold yet), announced in the
+ * page; null for anything else (a repeat, a decision, the hello's list on connect).
+ */
+export function newlyWaiting(frame: HubFrame, known: ReadonlyMap<string, Approval>): Approval | null {
+  if (frame.type !== "approval-upsert" || frame.approval.status !== "pending" || known.has(frame.approval.id)) return null;
+  return frame.approval;
 }

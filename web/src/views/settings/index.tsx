@@ -1,10 +1,11 @@
-/** Settings: members and invitations, API tokens, approval rules, and (for admins) the audit log and single sign-on, as tabs. */
+/** Settings: members and invitations, API tokens, approval rules, notifications, and (for admins) the audit log and single sign-on, as tabs. */
 import { lazy } from "react";
 import { Link, Route, Switch, useLocation } from "wouter";
 import { atLeast, me as meStore } from "../../live/me";
 import { useStore } from "../../state/store";
 import { AuditView } from "./audit";
 import { MembersView } from "./members";
+import { NotificationsView } from "./notifications";
 import { SsoView } from "./sso";
 import { TokensView } from "./tokens";
 
@@ -18,6 +19,7 @@ export function SettingsView() {
     { href: "/settings/members", label: "Members" },
     { href: "/settings/tokens", label: "Tokens" },
     { href: "/settings/rules", label: "Approval rules" },
+    { href: "/settings/notifications", label: "Notifications" },
     ...(atLeast(me, "admin")
       ? [
           { href: "/settings/audit", label: "Audit log" },
@@ -38,6 +40,7 @@ export function SettingsView() {
         <Route path="/settings/members" component={MembersView} />
         <Route path="/settings/tokens" component={TokensView} />
         <Route path="/settings/rules" component={RulesView} />
+        <Route path="/settings/notifications" component={NotificationsView} />
         <Route path="/settings/audit" component={AuditView} />
         <Route path="/settings/sso" component={SsoView} />
         <Route>
