@@ -119,7 +119,9 @@ describe("happy", () => {
     }>();
     const db = makeDb(env.DB);
     await setMachinePolicy(db, seed.agentId, {
-      denyRules: MachineDenyRules.parse({ rules: [{ id: "no-diff-here", decision: "deny", tool: "Bash", command: "git diff *", message: "Not on this machine." }] }),
+      denyRules: MachineDenyRules.parse({
+        rules: [{ id: "no-diff-here", decision: "deny", tool: "Bash", command: "git diff *", message: "Not on this machine." }],
+      }),
     });
     const now = Date.now();
     const approval = (id: string, command: string, at: number, requiresUserInteraction = false) =>
