@@ -18,6 +18,7 @@ import {
   type SpawnedProcess,
 } from "@anthropic-ai/claude-agent-sdk";
 import { explainClaudeError } from "./claude-auth";
+import { localDenial, localPolicyHook, type LocalPolicy } from "./local-policy";
 import { spawnInGroup } from "./process-group";
 import { appendDeferral, claudeConfigDir, findTranscript, untilParkable, ParkedDecision, type ParkedAnswer, type ParkedCall } from "./park";
 
@@ -93,6 +94,8 @@ export interface RunOptions {
   runId?: string;
   /** Records Claude Code's process group here while it lives, for a restarted agent to reap. */
   pidFile?: string;
+  /** The machine owner's deny policy (`tower agent --deny-rules`): enforced here, whatever the server says. */
+  localPolicy?: LocalPolicy;
 }
 
 const WITHDRAWN: PermissionResult = { behavior: "deny", message: "Permission request withdrawn", interrupt: false };
@@ -204,6 +207,9 @@ export function startRun(spec: RunSpec, hooks: RunHooks, options: RunOptions = {
       requiresUserInteraction: (opts as { requiresUserInteraction?: unknown }).requiresUserInteraction === true || opts.matchedAskRule !== undefined,
       suppressAlwaysAllowRule: opts.suppressAlwaysAllowRule === true,
     };
+    // Also here, not only in the hook: a call re-fired on resume can reach canUseTool before hooks are registered.
+    const denied = options.localPolicy ? localDenial(options.localPolicy, toolName, input, spec.cwd) : null;
+    if (denied) return { behavior: "deny", message: denied, interrupt: false };
     const decided = parkedDecision?.answer(opts.toolUseID, input);
     if (decided) return toPermission(decided);
     waiting.set(ask.requestId, { toolUseId: opts.toolUseID });
@@ -216,6 +222,11 @@ export function startRun(spec: RunSpec, hooks: RunHooks, options: RunOptions = {
     return untilWithdrawn(answer, opts.signal).finally(() => waiting.delete(ask.requestId));
   };
 
+  // The owner's local policy first: its deny stands over any allow a later hook or the server gives.
+  const preToolUse = [
+    ...(options.localPolicy ? [{ hooks: [localPolicyHook(options.localPolicy, spec.cwd)], onFailure: "block" as const }] : []),
+    ...(parkedDecision ? [{ hooks: [parkedDecision.hook], onFailure: "block" as const }] : []),
+  ];
   const stderr = options.stderr ? lineSplitter(options.stderr) : undefined;
   let child: SpawnedProcess | undefined;
   const sdkOptions: Options = {
@@ -233,7 +244,7 @@ export function startRun(spec: RunSpec, hooks: RunHooks, options: RunOptions = {
     // approve tool calls silently on this machine, and every approval must come through Tower instead.
     settingSources: [],
     env,
-    ...(parkedDecision ? { hooks: { PreToolUse: [{ hooks: [parkedDecision.hook], onFailure: "block" as const }] } } : {}),
+    ...(preToolUse.length ? { hooks: { PreToolUse: preToolUse } } : {}),
     ...(options.claudePath ? { pathToClaudeCodeExecutable: options.claudePath } : {}),
     // Its own process group, so stopping the run stops all it started, and a pid file outlives a killed agent.
     spawnClaudeCodeProcess: (o) => {

@@ -338,7 +338,7 @@ async function main() {
       }
       pureParts();
       if (wants("rules-room")) {
-        ruleRoom = await ruleRoundTrip(ctx);
+        ruleRoom = await profiled("rules-room", () => ruleRoundTrip(ctx));
         console.log(`auto-allowed call (rule) round trip ${fmt(ruleRoom)}  ×${ratio(ruleRoom, floor.wsEcho)} of echo (target ≤ 3×)`);
       }
       if (wants("web")) {

@@ -57,6 +57,10 @@ export function agentCommand(): Command {
       (v: string, acc: string[]) => [...acc, v],
       [] as string[],
     )
+    .option(
+      "--deny-rules <file>",
+      `this machine's own deny policy (YAML or JSON deny rules), enforced here whatever the server says (default: <state-dir>/deny-rules.yaml if present)`,
+    )
     .option("--enroll", "enroll this machine first: shows a code that a member approves, then saves the machine's token")
     .action(
       async (opts: {
@@ -68,6 +72,7 @@ export function agentCommand(): Command {
         claudePath?: string;
         allowMcp: string[];
         stateDir: string;
+        denyRules?: string;
         enroll?: boolean;
       }) => {
         // Loaded here, not at the top: the Agent SDK it brings is large, and every other command starts without it.
@@ -100,12 +105,26 @@ export function agentCommand(): Command {
           capacity: opts.capacity,
           versions: versions(),
         });
+        const { loadLocalPolicy, LOCAL_POLICY_FILE } = await import("../local-policy");
+        const policyFile = opts.denyRules ? resolve(opts.denyRules) : join(stateDir, LOCAL_POLICY_FILE);
+        let localPolicy: ReturnType<typeof loadLocalPolicy> = null;
+        try {
+          localPolicy = loadLocalPolicy(policyFile, machine.name, opts.denyRules !== undefined);
+        } catch (e) {
+          // Never start without the owner's policy: running unguarded is what it exists to prevent.
+          process.stderr.write(
+            `error: ${(e as Error).message}\nfix: correct the file (deny rules in the workspace rules' format; README: "The machine's own deny policy"), or ${opts.denyRules ? "leave out --deny-rules" : "delete it"} to run with no local policy\n`,
+          );
+          process.exit(2);
+        }
+        if (localPolicy)
+          process.stdout.write(`[tower agent] local deny policy: ${localPolicy.rules.rules.length} rule(s) from ${policyFile}, enforced on every tool call\n`);
         const agent = new TowerAgent({
           server,
           token,
           machine,
           stateDir,
-          run: { ...(opts.claudePath ? { claudePath: resolve(opts.claudePath) } : {}), allowMcp: opts.allowMcp },
+          run: { ...(opts.claudePath ? { claudePath: resolve(opts.claudePath) } : {}), allowMcp: opts.allowMcp, ...(localPolicy ? { localPolicy } : {}) },
           log: (line) => process.stdout.write(`[tower agent] ${line}\n`),
           onRevoked: () => process.exit(3),
         });

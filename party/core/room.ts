@@ -2,252 +2,35 @@
  * The SessionRoom's brain: `step(state, input, ctx) → { state, effects }`. Pure, so every rule of
  * a session (status, approvals, interrupts, continues, agent loss) is tested in Node; the Durable
  * Object only persists and performs the effects, in order. IMPORTANT: `step` must stay synchronous
- * so that no other input can interleave between deciding and persisting.
+ * so that no other input can interleave between deciding and persisting. The shapes it works on are in
+ * room-types.ts (re-exported here), the draft of a step in draft.ts, an agent's events in agent-event.ts.
  */
-import type { AgentEnvelope, ApprovalAnswer, LaunchOrder, RoomToAgentFrame } from "../../worker/protocol/agent";
-import { resolutionOf, type Approval, type ApprovalRouting, type DecisionBody } from "../../worker/protocol/approval";
-import type { ErrorCode } from "../../worker/protocol/errors";
-import type { EventBody } from "../../worker/protocol/events";
-import type { MachineDenyRules, RuleRef, RuleVerdict } from "../../worker/protocol/rules";
-import type { AgentId, ApprovalId, SessionId, WorkspaceId } from "../../worker/protocol/ids";
-import type { LaunchSpec, SessionStatus } from "../../worker/protocol/session";
-import type { CreateInput, SessionOrigin } from "../../worker/protocol/room-rpc";
+import type { ApprovalAnswer, LaunchOrder } from "../../worker/protocol/agent";
+import { resolutionOf, type DecisionBody } from "../../worker/protocol/approval";
 import { containsRedaction, MAX_SCRUB_DEPTH, nestsDeeperThan } from "../../worker/domain/scrub";
-import { withoutDiagnostics } from "../../worker/protocol/sdk-message";
-import { scrubStep } from "./scrub-step";
-import { ruleVerdict } from "./rule-verdict";
+import { agentEvent } from "./agent-event";
+import { Draft } from "./draft";
 import { unconfirmedApproval } from "./interaction";
-import { deadlinePassed, disarmRoutingTimers, escalate, routedDecision, withFinalApproval } from "./routing";
+import { parkTimer } from "./parking";
+import {
+  EXPIRED_MESSAGE,
+  fail,
+  type ApprovalRecord,
+  type CreateInput,
+  type RoomInput,
+  type RoomState,
+  type RoomTimer,
+  type StepContext,
+  type StepResult,
+} from "./room-types";
+import { deadlinePassed, escalate, routedDecision, withFinalApproval } from "./routing";
+import { ruleVerdict } from "./rule-verdict";
+import { scrubStep } from "./scrub-step";
+import { needsAgent } from "./status";
+import { EMPTY_TALLY } from "./tally";
 
-export type { CreateInput, SessionOrigin };
-import { type ParkedOn, parkedRunEnded, parkTimer, resumeParked, runParked, schedulePark } from "./parking";
-import { needsAgent, transition, type Trigger } from "./status";
-import { claudeSessionIdOf, EMPTY_TALLY, settleRun, tallyMessage, type Tally } from "./tally";
-
-/** An approval as the room keeps it; its public `parked` flag is derived from where the call is parked. */
-export interface ApprovalRecord extends Omit<Approval, "parked"> {
-  /** The id Claude Code gave the permission request; the agent answers by it. */
-  requestId: string;
-  runId: string;
-  /**
-   * The edit a person approved, as written, for the agent only (a resync re-sends it); `updatedInput`
-   * is its scrubbed copy. Never shown, mirrored or indexed; dropped when the session stops needing its agent.
-   */
-  agentInput?: Approval["updatedInput"];
-  /**
-   * The sha256 of the approved edit as written (null: approved as asked), so an identical repeat is told
-   * from a conflicting edit even after the clear copy is dropped.
-   */
-  editSha256?: string | null;
-  /** Set while the call is parked in Claude's transcript: an answer resumes the session instead (parking.ts). */
-  parked?: ParkedOn;
-  /** Claude Code's flags on the ask: a person must answer it (no rule may allow it); no "always allow" offer. */
-  requiresUserInteraction?: boolean;
-  suppressAlwaysAllowRule?: boolean;
-}
-
-export interface SessionFacts {
-  id: SessionId;
-  workspaceId: WorkspaceId;
-  agentId: AgentId;
-  agentName: string;
-  ownerId: string;
-  parentSessionId: SessionId | null;
-  title: string;
-  spec: LaunchSpec;
-  status: SessionStatus;
-  statusReason: string;
-  archived: boolean;
-  claudeSessionId: string | null;
-  runId: string;
-  tally: Tally;
-  result: string | null;
-  createdAt: number;
-  updatedAt: number;
-  endedAt: number | null;
-  origin?: SessionOrigin;
-  /** Who asked to interrupt the current run, so its end can name them. */
-  interruptedBy?: string | null;
-  /** The machine owner's deny policy, judged before the workspace's rules (party/room-rules.ts). */
-  machineDenyRules?: MachineDenyRules | null;
-}
-
-export interface RoomState {
-  session: SessionFacts | null;
-  approvals: Record<string, ApprovalRecord>;
-  agentConnected: boolean;
-}
-
-export const EMPTY_ROOM: RoomState = { session: null, approvals: {}, agentConnected: false };
-
-export type RoomTimer =
-  | { kind: "approval-expiry"; approvalId: ApprovalId }
-  /** A routed call's clocks (party/core/routing.ts). */
-  | { kind: "approval-escalate" | "approval-deadline"; approvalId: string }
-  /** A call waited long enough to park its run (party/core/parking.ts). */
-  | { kind: "approval-park"; approvalId: ApprovalId }
-  | { kind: "agent-lost" };
-
-export type Effect =
-  | { type: "emit"; body: EventBody }
-  | { type: "send-agent"; frame: RoomToAgentFrame }
-  /** `keep`: an armed deadline stands (the agent-lost clock runs from the first loss, not the latest wake). */
-  | { type: "schedule"; key: string; at: number; timer: RoomTimer; keep?: boolean }
-  | { type: "unschedule"; key: string }
-  | { type: "save-approval"; approval: ApprovalRecord }
-  | { type: "launch"; order: LaunchOrder }
-  | { type: "cancel-launch"; runId: string };
-
-export type RoomInput =
-  | { type: "create"; session: CreateInput }
-  /** `verdict`: the rules' answer to an approval request, when the room holds them as current (decided in this same step). */
-  | { type: "agent-event"; envelope: AgentEnvelope; inputSha256?: string; verdict?: RuleVerdict | null }
-  /** `editSha256`: the hash of an approve's `updatedInput` (computed by the room; absent without one). */
-  | { type: "decide"; approvalId: string; body: DecisionBody; by: string; editSha256?: string; userId?: string | null }
-  /** The workspace's rules decided a pending approval (the room evaluates them right after the request). */
-  | { type: "rule-verdict"; approvalId: string; verdict: RuleVerdict; routing?: ApprovalRouting }
-  | { type: "interrupt"; by: string }
-  | { type: "continue"; prompt: string; runId: string; by: string }
-  | { type: "patch"; title?: string; archived?: boolean }
-  | { type: "handoff"; ownerId: string; by: string }
-  | { type: "machine-policy"; denyRules: MachineDenyRules | null }
-  | { type: "agent-connected" }
-  | { type: "agent-disconnected" }
-  | { type: "resync"; waiting: string[] }
-  | { type: "timer"; timer: RoomTimer };
-
-export interface StepContext {
-  now: number;
-  newApprovalId: () => ApprovalId;
-  approvalTimeoutMs: number;
-  agentGraceMs: number;
-  /** After this wait a call's run is parked (absent: never). */
-  parkAfterMs?: number;
-}
-
-export type StepResult = { ok: true; state: RoomState; effects: Effect[]; approval?: ApprovalRecord } | { ok: false; code: ErrorCode; message: string };
-
-export const AGENT_LOST_KEY = "agent-lost";
-const approvalKey = (id: string) => `approval:${id}`;
-
-export const EXPIRED_MESSAGE =
-  "No one approved this tool call in time, so it was denied. Stop here: do not retry it or try another way; end your turn and wait for the user.";
-
-function fail(code: ErrorCode, message: string): StepResult {
-  return { ok: false, code, message };
-}
-
-/** A mutable draft of one step: collects effects and applies status changes as events. */
-export class Draft {
-  readonly effects: Effect[] = [];
-  constructor(
-    public state: RoomState,
-    readonly ctx: StepContext,
-  ) {}
-
-  get session(): SessionFacts {
-    if (!this.state.session) throw new Error("room has no session");
-    return this.state.session;
-  }
-
-  patchSession(patch: Partial<SessionFacts>): void {
-    this.state = { ...this.state, session: { ...this.session, ...patch, updatedAt: this.ctx.now } };
-  }
-
-  emit(body: EventBody): void {
-    this.effects.push({ type: "emit", body });
-  }
-
-  /** Applies a trigger; emits `status-changed` when the status really changes. */
-  move(trigger: Trigger, reason: string): { ok: true } | { ok: false; code: ErrorCode; message: string } {
-    const from = this.session.status;
-    const t = transition(from, trigger);
-    if (!t.ok) return t;
-    if (t.to !== from) {
-      const ended = !needsAgent(t.to) && t.to !== "queued" && t.to !== "parked";
-      this.patchSession({ status: t.to, statusReason: reason, endedAt: ended ? this.ctx.now : null });
-      this.emit({ type: "status-changed", from, to: t.to, reason });
-      if (ended) this.forgetEdits();
-      this.armAgentTimer();
-    }
-    return { ok: true };
-  }
-
-  /**
-   * Keeps the agent-lost timer armed exactly while the session needs an agent that is not connected.
-   * Re-arming keeps a deadline already set: a room woken (even by that very alarm) must not push it back.
-   */
-  armAgentTimer(): void {
-    if (needsAgent(this.session.status) && !this.state.agentConnected) {
-      this.effects.push({
-        type: "schedule",
-        key: AGENT_LOST_KEY,
-        at: this.ctx.now + this.ctx.agentGraceMs,
-        timer: { kind: "agent-lost" },
-        keep: true,
-      });
-    } else {
-      this.effects.push({ type: "unschedule", key: AGENT_LOST_KEY });
-    }
-  }
-
-  resolveApproval(
-    rec: ApprovalRecord,
-    status: Approval["status"],
-    via: NonNullable<Approval["via"]>,
-    by: string | null,
-    comment: string | null,
-    updatedInput: Approval["updatedInput"],
-    answer: ApprovalAnswer | null,
-    rule?: RuleRef,
-  ): ApprovalRecord {
-    const next: ApprovalRecord = {
-      ...rec,
-      status,
-      via,
-      decidedBy: by,
-      comment,
-      updatedInput,
-      decidedAt: this.ctx.now,
-      ...(updatedInput ? { agentInput: updatedInput } : {}),
-    };
-    this.state = { ...this.state, approvals: { ...this.state.approvals, [rec.id]: next } };
-    this.effects.push({ type: "unschedule", key: approvalKey(rec.id) });
-    disarmRoutingTimers(this, rec);
-    this.effects.push({ type: "save-approval", approval: next });
-    this.emit({ type: "approval-resolved", approvalId: rec.id, status, via, by, comment, updatedInput, ...(rule ? { rule } : {}) });
-    if (answer && next.parked) resumeParked(this, next, answer);
-    else if (answer) this.effects.push({ type: "send-agent", frame: { type: "decision", requestId: rec.requestId, answer } });
-    return next;
-  }
-
-  /** No agent waits on a decision of an ended run: drop the clear copies of edited inputs. */
-  forgetEdits(): void {
-    for (const rec of Object.values(this.state.approvals)) {
-      if (rec.agentInput === undefined) continue;
-      const { agentInput: _clear, ...kept } = rec;
-      this.state = { ...this.state, approvals: { ...this.state.approvals, [rec.id]: kept } };
-      this.effects.push({ type: "save-approval", approval: kept });
-    }
-  }
-
-  pending(): ApprovalRecord[] {
-    return Object.values(this.state.approvals).filter((a) => a.status === "pending");
-  }
-
-  /** Ends every pending approval because the run is over (or being stopped). */
-  cancelPending(reason: string): void {
-    for (const rec of this.pending()) this.resolveApproval(rec, "cancelled", "system", null, reason, null, null);
-  }
-
-  clearedIfNone(reason: string): void {
-    if (this.pending().length === 0) this.move({ type: "approvals-cleared" }, reason);
-  }
-
-  done(approval?: ApprovalRecord): StepResult {
-    return { ok: true, state: this.state, effects: this.effects, ...(approval ? { approval } : {}) };
-  }
-}
+export * from "./room-types";
+export { Draft } from "./draft";
 
 function create(d: Draft, c: CreateInput): StepResult {
   if (d.state.session) return fail("CONFLICT", "this session already exists");
@@ -283,173 +66,6 @@ function create(d: Draft, c: CreateInput): StepResult {
   if (c.resume) Object.assign(order, { resume: c.resume, fork: true });
   d.effects.push({ type: "launch", order });
   return d.done();
-}
-
-/**
- * The one rule for what an agent may add to a session: its events are stored only while the session
- * needs its agent, and while it is queued only the current run's start or its wait for a slot. After an
- * end state nothing is appended (acknowledged, stored nowhere); a run still talking to an ended session
- * is told to stop, and a tool call it raises is denied so Claude Code is never left waiting.
- */
-function refusedAgentEvent(d: Draft, ev: AgentEnvelope["event"]): StepResult | null {
-  const s = d.session;
-  if (needsAgent(s.status) || (s.status === "queued" && (ev.type === "run-started" || ev.type === "run-waiting"))) return null;
-  if (s.status === "parked" && ev.type === "run-ended") return null; // the parked run's ending: its cost counts
-  if (ev.type === "approval-request") {
-    const message = `no tool call can wait for approval while the session is ${s.status}`;
-    d.effects.push({ type: "send-agent", frame: { type: "decision", requestId: ev.requestId, answer: { behavior: "deny", message } } });
-  } else if (s.status !== "queued" && (ev.type === "run-started" || ev.type === "sdk-message")) {
-    d.effects.push({ type: "send-agent", frame: { type: "interrupt" } });
-  }
-  return d.done();
-}
-
-function agentEvent(d: Draft, envelope: AgentEnvelope, inputSha256: string | undefined, verdict: RuleVerdict | null | undefined): StepResult {
-  const ev = envelope.event;
-  const s = d.session;
-  const refused = refusedAgentEvent(d, ev);
-  if (refused) return refused;
-  switch (ev.type) {
-    case "run-started": {
-      if (ev.runId !== s.runId) return d.done(); // a stale run's echo: stored nowhere, acknowledged
-      const r = d.move({ type: "run-started" }, "the agent started Claude Code");
-      return r.ok ? d.done() : fail(r.code, r.message);
-    }
-    case "run-waiting": {
-      if (ev.runId !== s.runId || s.status !== "queued") return d.done();
-      const reason = `waiting for a free slot on ${s.agentName}: all ${ev.capacity} of its slots are busy; ${ordinal(ev.position)} in line`;
-      d.patchSession({ statusReason: reason });
-      d.emit({ type: "status-changed", from: "queued", to: "queued", reason });
-      return d.done();
-    }
-    case "sdk-message": {
-      d.emit({ type: "sdk-message", message: ev.message });
-      const claudeId = claudeSessionIdOf(ev.message);
-      d.patchSession({
-        tally: tallyMessage(s.tally, ev.message),
-        ...(claudeId ? { claudeSessionId: claudeId } : {}),
-        ...(ev.message.type === "result" && typeof ev.message.result === "string" ? { result: ev.message.result } : {}),
-      });
-      if (claudeId) d.move({ type: "claude-ready" }, "Claude Code is working");
-      return d.done();
-    }
-    case "approval-request": {
-      const existing = Object.values(d.state.approvals).find((a) => a.requestId === ev.requestId);
-      if (existing) return d.done(existing);
-      if (nestsDeeperThan(ev.input, MAX_SCRUB_DEPTH)) {
-        // Nobody can review it, and it could not be stored whole: deny it at once.
-        const message = `This tool input nests more than ${MAX_SCRUB_DEPTH} levels deep, so it cannot be shown for approval; it was denied.`;
-        d.effects.push({ type: "send-agent", frame: { type: "decision", requestId: ev.requestId, answer: { behavior: "deny", message } } });
-        return d.done();
-      }
-      const id = d.ctx.newApprovalId();
-      const rec: ApprovalRecord = {
-        id,
-        sessionId: s.id,
-        toolName: ev.toolName,
-        toolUseId: ev.toolUseId ?? null,
-        // Stored and shown scrubbed (scrubStep); the hash (computed by the room before this step) binds the original.
-        input: ev.input,
-        inputSha256: inputSha256 ?? "",
-        status: "pending",
-        createdAt: d.ctx.now,
-        expiresAt: d.ctx.now + d.ctx.approvalTimeoutMs,
-        decidedAt: null,
-        decidedBy: null,
-        via: null,
-        comment: null,
-        updatedInput: null,
-        requestId: ev.requestId,
-        runId: s.runId,
-        ...(ev.requiresUserInteraction ? { requiresUserInteraction: true } : {}),
-        ...(ev.suppressAlwaysAllowRule ? { suppressAlwaysAllowRule: true } : {}),
-      };
-      const r = d.move({ type: "approval-requested" }, `${ev.toolName} needs approval`);
-      if (!r.ok) {
-        // The session is not running: deny at once so Claude Code is never left waiting.
-        d.effects.push({
-          type: "send-agent",
-          frame: { type: "decision", requestId: ev.requestId, answer: { behavior: "deny", message: r.message } },
-        });
-        return d.done();
-      }
-      d.state = { ...d.state, approvals: { ...d.state.approvals, [id]: rec } };
-      d.effects.push({ type: "save-approval", approval: rec });
-      d.effects.push({ type: "schedule", key: approvalKey(id), at: rec.expiresAt, timer: { kind: "approval-expiry", approvalId: id } });
-      schedulePark(d, rec);
-      d.emit({ type: "approval-requested", approval: stripInternal(rec) });
-      // Rules the room holds as current decide here, in the request's own write: one wait on storage, not two.
-      if (verdict && (verdict.decision !== "ask" || verdict.held)) return ruleVerdict(d, id, verdict);
-      return d.done(rec);
-    }
-    case "approval-withdrawn": {
-      const rec = Object.values(d.state.approvals).find((a) => a.requestId === ev.requestId);
-      if (rec?.status !== "pending") return d.done();
-      d.resolveApproval(rec, "cancelled", "system", null, ev.reason ?? "Claude Code withdrew the request", null, null);
-      d.clearedIfNone("the pending tool call was withdrawn");
-      return d.done();
-    }
-    case "run-ended": {
-      if (ev.runId !== s.runId) return d.done();
-      if (s.status === "parked") return parkedRunEnded(d, ev.outcome);
-      const o = ev.outcome;
-      const error = o.error === undefined ? undefined : withoutDiagnostics(o.error) || undefined;
-      const interruptedBy = s.status === "interrupting" ? (s.interruptedBy ?? "a user") : null;
-      d.cancelPending("the run ended");
-      const reason = describeOutcome(o.kind, error, interruptedBy);
-      const r = d.move({ type: "run-ended", outcome: o.kind }, reason);
-      if (!r.ok) return d.done(); // already ended (e.g. agent lost, then a late report): keep the first ending
-      d.patchSession({
-        tally: settleRun(d.session.tally, {
-          costUsd: o.costUsd,
-          inputTokens: o.inputTokens + o.cacheReadTokens + o.cacheCreationTokens,
-          outputTokens: o.outputTokens,
-          numTurns: o.numTurns,
-        }),
-        ...(o.claudeSessionId ? { claudeSessionId: o.claudeSessionId } : {}),
-        ...(o.result !== undefined ? { result: o.result } : {}),
-      });
-      // The stored outcome says what people are shown: who interrupted it, never SDK diagnostics.
-      const { error: _raw, ...rest } = o;
-      const shownError = interruptedBy && o.kind !== "success" ? `interrupted by ${interruptedBy}` : error;
-      d.emit({ type: "run-ended", outcome: { ...rest, ...(shownError ? { error: shownError } : {}) } });
-      return d.done();
-    }
-    case "run-parked":
-      return runParked(d, ev);
-    case "event-dropped": {
-      d.emit({ type: "event-dropped", eventType: ev.eventType, size: ev.size, reason: ev.reason });
-      // A dropped approval request was never shown: deny it, so Claude Code is not left waiting on it.
-      if (ev.requestId && !Object.values(d.state.approvals).some((a) => a.requestId === ev.requestId)) {
-        const message = `This ${ev.eventType} could not reach Tower (${ev.reason}), so nobody could review it; it was denied.`;
-        d.effects.push({ type: "send-agent", frame: { type: "decision", requestId: ev.requestId, answer: { behavior: "deny", message } } });
-      }
-      // A dropped ending still ends the run: the session must not say "running" for ever.
-      if (ev.eventType === "run-ended" && envelope.runId === s.runId) {
-        d.cancelPending("the run ended");
-        d.move({ type: "run-ended", outcome: "error" }, `Claude Code's run ended, but its report could not reach Tower (${ev.reason})`);
-      }
-      return d.done();
-    }
-  }
-}
-
-function ordinal(n: number): string {
-  const teen = n % 100 >= 11 && n % 100 <= 13;
-  return `${n}${teen ? "th" : (["th", "st", "nd", "rd"][n % 10] ?? "th")}`;
-}
-
-function describeOutcome(kind: string, error: string | undefined, interruptedBy: string | null): string {
-  if (interruptedBy) return `interrupted by ${interruptedBy}`;
-  if (kind === "interrupted") return error ? `interrupted: ${error}` : "interrupted";
-  if (kind === "success") return "Claude Code finished";
-  if (kind === "max_turns") return "reached the maximum number of turns; continue to go on";
-  return `Claude Code failed: ${error ?? "unknown error"}`;
-}
-
-function stripInternal(rec: ApprovalRecord): Approval {
-  const { requestId: _r, runId: _run, agentInput: _clear, editSha256: _edit, parked, ...approval } = rec;
-  return parked && approval.status === "pending" ? { ...approval, parked: true } : approval;
 }
 
 /**
@@ -622,5 +238,3 @@ export function answerFor(rec: ApprovalRecord): ApprovalAnswer | null {
       return { behavior: "deny", message: `Cancelled: ${rec.comment ?? "the session stopped"}`, interrupt: true };
   }
 }
-
-export { stripInternal as toPublicApproval };

@@ -26,7 +26,8 @@ describe("happy", () => {
     const forbidden = [...packages].filter((p) => /^(tsx|react|react-dom|partyserver|drizzle-orm|cloudflare:|@hono\/zod-openapi)(\/|$)/.test(p));
     expect(forbidden).toEqual([]);
     const ours = Object.keys(r.metafile.inputs).filter((f) => !f.startsWith("agent/"));
-    expect(ours.filter((f) => !/^worker\/(client\.ts|client-live\.ts|client-rpc\.ts|protocol\/|domain\/)/.test(f))).toEqual([]);
+    // pipelines/yaml.ts is pure (the yaml package only): the agent reads its owner's deny policy file with it.
+    expect(ours.filter((f) => !/^worker\/(client\.ts|client-live\.ts|client-rpc\.ts|protocol\/|domain\/|pipelines\/yaml\.ts$)/.test(f))).toEqual([]);
   });
 
   it("starts the CLI without a TypeScript loader", () => {

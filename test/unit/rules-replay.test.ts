@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { RuleSet } from "../../worker/protocol/rules";
 import { compileRules } from "../../worker/domain/rules/evaluate";
+import { judgeCall } from "../../worker/domain/rules/machine";
 import { replay, type RecordedApproval } from "../../worker/domain/rules/replay";
 
 let n = 0;
@@ -71,5 +72,28 @@ describe("replay", () => {
     expect(r.counts).toEqual({ allow: 4, deny: 3, ask: 3 });
     expect([r.allow.length, r.deny.length, r.ask.length]).toEqual([1, 1, 1]);
     expect(r.truncated).toBe(true);
+  });
+
+  it("applies Claude Code's requires_user_interaction flag and the machine's deny policy exactly as a live call is judged", () => {
+    const policy = RuleSet.parse({ rules: [{ id: "no-status", decision: "deny", tool: "Bash", command: "git status", message: "Not on prod." }] });
+    const onProd = { machine: ["agt_9", "prod"], machineDenyRules: policy };
+    const recorded = [
+      rec("Bash", { command: "git status" }, "approved", { requiresUserInteraction: true }), // allowed by git-read, but a person must answer
+      rec("Bash", { command: "git status" }, "approved", onProd), // allowed by git-read, denied by prod's owner
+      rec("Bash", { command: "git diff HEAD" }, "approved", onProd), // prod's policy says nothing: git-read allows it
+      rec("Bash", { command: "git push -f" }, "denied", onProd), // the workspace's deny stands
+    ];
+    const r = replay(RULES, recorded);
+    expect(r.counts).toEqual({ allow: 1, deny: 2, ask: 1 });
+    expect(r.ask[0]!.verdict).toMatchObject({ decision: "ask", held: true, rule: { id: "git-read" } });
+    expect(r.deny.map((i) => [i.summary, i.verdict.rule?.id, i.verdict.machine ?? null])).toEqual([
+      ["git push -f", "no-push", null],
+      ["git status", "no-status", "prod"],
+    ]);
+    expect(r.deny[1]!.verdict.message).toBe("Not on prod.");
+    // One mechanism: each replayed verdict is the one the live path (judgeCall) gives the same call.
+    const live = (a: RecordedApproval) => judgeCall(a.machineDenyRules ? compileRules(a.machineDenyRules, null) : null, a.machine?.[1] ?? "", RULES, a);
+    const byId = new Map([...r.allow, ...r.deny, ...r.ask].map((i) => [i.approvalId, i.verdict]));
+    for (const a of recorded) expect(byId.get(a.id)).toEqual(live(a));
   });
 });

@@ -2,7 +2,8 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { makeDb } from "../../worker/db/client";
 import { upsertApproval } from "../../worker/db/approvals";
-import type { ReplayResult, RuleSetVersion, RuleVerdict } from "../../worker/protocol/rules";
+import { setMachinePolicy } from "../../worker/db/agents";
+import { MachineDenyRules, type ReplayResult, type RuleSetVersion, type RuleVerdict } from "../../worker/protocol/rules";
 import { api, memberWith, seedWorkspace } from "./helpers";
 
 const YAML = `# the team's rules
@@ -109,6 +110,50 @@ describe("happy", () => {
     expect(r).toMatchObject({ total: 3, counts: { allow: 1, deny: 1, ask: 1 }, changes: { allowedButPersonDenied: 1, deniedButPersonApproved: 1 } });
     expect(r.allow[0]).toMatchObject({ summary: "git status", actual: { status: "denied", decidedBy: "ann@test", comment: "no" } });
     expect(r.deny[0]).toMatchObject({ summary: "git push", verdict: { rule: { id: "no-push" } } });
+  });
+
+  it("replays with the calls' requires_user_interaction flag and their machine's deny policy, as live calls are judged", async () => {
+    const seed = await seedWorkspace("rules-replay-flags");
+    const { id: sessionId } = await (await api("/api/sessions", seed.userToken, { method: "POST", json: { prompt: "p", cwd: "/repo" } })).json<{
+      id: string;
+    }>();
+    const db = makeDb(env.DB);
+    await setMachinePolicy(db, seed.agentId, {
+      denyRules: MachineDenyRules.parse({
+        rules: [{ id: "no-diff-here", decision: "deny", tool: "Bash", command: "git diff *", message: "Not on this machine." }],
+      }),
+    });
+    const now = Date.now();
+    const approval = (id: string, command: string, at: number, requiresUserInteraction = false) =>
+      upsertApproval(db, seed.workspaceId, {
+        id: id as never,
+        sessionId: sessionId as never,
+        toolName: "Bash",
+        toolUseId: null,
+        input: { command },
+        inputSha256: "0".repeat(64),
+        status: "approved",
+        createdAt: at,
+        expiresAt: at + 1000,
+        decidedAt: at + 10,
+        decidedBy: "ann@test",
+        via: "human",
+        comment: null,
+        updatedInput: null,
+        ...(requiresUserInteraction ? { requiresUserInteraction: true } : {}),
+      });
+    await db.batch([
+      approval("apr_b00000000000000000001", "git status", now - 1000, true), // git-read allows it, but a person must answer
+      approval("apr_b00000000000000000002", "git diff HEAD", now - 2000), // git-read allows it, the machine's owner denies it
+      approval("apr_b00000000000000000003", "git status", now - 3000), // allowed
+    ]);
+    const r = await (await api("/api/rules/replay", seed.userToken, { method: "POST", json: { days: 7, source: YAML } })).json<ReplayResult>();
+    expect(r.counts).toEqual({ allow: 1, deny: 1, ask: 1 });
+    expect(r.ask[0]).toMatchObject({ approvalId: "apr_b00000000000000000001", verdict: { held: true, rule: { id: "git-read" } } });
+    expect(r.deny[0]).toMatchObject({
+      approvalId: "apr_b00000000000000000002",
+      verdict: { decision: "deny", machine: seed.agentName, message: "Not on this machine.", rule: { id: "no-diff-here" } },
+    });
   });
 });
 

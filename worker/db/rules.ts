@@ -2,11 +2,13 @@
  * Approval rule sets in D1: one immutable row per version, the current set being the highest. A new
  * version is an insert of `current + 1`, batched with its audit entry; the primary key refuses a twin,
  * so of two concurrent edits one lands and the other gets a conflict. Also reads the recorded
- * approvals a replay runs over, with the session facts rules are scoped by.
+ * approvals a replay runs over, with the session facts rules are scoped by, Claude Code's flags and
+ * the deny policy of each call's machine (replay judges them as a live call is judged).
  */
 import { and, desc, eq, gte } from "drizzle-orm";
 import type { RecordedApproval } from "../domain/rules/replay";
-import type { RuleSet, RuleSetVersion } from "../protocol/rules";
+import type { MachineDenyRules, RuleSet, RuleSetVersion } from "../protocol/rules";
+import { isUnreadable, type Unreadable } from "./checked-json";
 import type { Db } from "./client";
 import { agents, approvals, pipelineRuns, ruleSetVersions, sessions, templates } from "./schema";
 
@@ -54,9 +56,11 @@ export async function recordedApprovals(db: Db, workspaceId: string, since: numb
       decidedBy: approvals.decidedBy,
       comment: approvals.comment,
       createdAt: approvals.createdAt,
+      requiresUserInteraction: approvals.requiresUserInteraction,
       cwd: sessions.cwd,
       agentId: sessions.agentId,
       agentName: agents.name,
+      machineDenyRules: agents.denyRules,
       templateId: sessions.templateId,
       templateName: templates.name,
       pipelineRunId: sessions.pipelineRunId,
@@ -84,5 +88,16 @@ export async function recordedApprovals(db: Db, workspaceId: string, since: numb
     machine: [r.agentId, ...(r.agentName ? [r.agentName] : [])],
     template: [r.templateId, r.templateName].filter((x): x is string => Boolean(x)),
     pipeline: [r.pipelineRunId, r.pipelineName].filter((x): x is string => Boolean(x)),
+    requiresUserInteraction: r.requiresUserInteraction,
+    machineDenyRules: replayablePolicy(r.machineDenyRules),
   }));
+}
+
+/**
+ * A machine policy as replay judges by it: one that no longer reads admits no run (launch-policy.ts), so
+ * no call would run there: it replays as a policy that denies every call, saying why.
+ */
+function replayablePolicy(p: MachineDenyRules | Unreadable | null): MachineDenyRules | null {
+  if (!isUnreadable(p)) return p;
+  return { rules: [{ decision: "deny", message: `This machine's deny policy could not be read (${p.unreadable}); no run is admitted there.` }] };
 }

@@ -2,11 +2,17 @@
  * The dry run of a rule set: what it would have decided for each tool call the workspace recorded,
  * next to what a person (or the clock) actually decided, so "this rule would have allowed 3 calls a
  * person denied" is seen before anyone applies it. Pure; the replay route feeds it D1's approvals.
+ * IMPORTANT: each call is judged by `judgeCall`, the function that judges a live call, so the machine
+ * owner's deny policy and Claude Code's `requires_user_interaction` flag weigh here exactly as there.
  */
-import type { RuleVerdict } from "../../protocol/rules";
-import { evaluate, type CallContext, type CompiledRules } from "./evaluate";
+import type { MachineDenyRules, RuleVerdict } from "../../protocol/rules";
+import { compileRules, evaluate, type CallContext, type CompiledRules } from "./evaluate";
+import { judgeCall } from "./machine";
 
-/** A recorded approval with the session facts a rule can be scoped by. */
+/**
+ * A recorded approval with the session facts a rule can be scoped by, its flags (`requiresUserInteraction`)
+ * and the deny policy of its machine (`machine` is [agent id, machine name]).
+ */
 export interface RecordedApproval extends CallContext {
   id: string;
   sessionId: string;
@@ -15,6 +21,8 @@ export interface RecordedApproval extends CallContext {
   via: string | null;
   decidedBy: string | null;
   comment: string | null;
+  /** The machine owner's deny policy as it stands (null: none). */
+  machineDenyRules?: MachineDenyRules | null;
 }
 
 export interface ReplayItem {
@@ -60,8 +68,16 @@ export function replay(rules: CompiledRules, recorded: readonly RecordedApproval
     truncated: false,
   };
   const sorted = [...recorded].sort((a, b) => b.createdAt - a.createdAt || (a.id < b.id ? -1 : 1));
+  // A machine has one policy: compiled once per machine, not once per call.
+  const policies = new Map<string, CompiledRules | null>();
+  const policyOf = (r: RecordedApproval): CompiledRules | null => {
+    const key = r.machine?.[0] ?? "";
+    if (!policies.has(key)) policies.set(key, r.machineDenyRules ? compileRules(r.machineDenyRules, null) : null);
+    return policies.get(key) ?? null;
+  };
   for (const r of sorted) {
-    const verdict = evaluate(rules, r);
+    // judgeCall gives null for an empty rule set (live: a person is asked); evaluate names that ask.
+    const verdict = judgeCall(policyOf(r), r.machine?.[1] ?? r.machine?.[0] ?? "", rules, r) ?? evaluate(rules, r);
     const d = verdict.decision;
     out.counts[d]++;
     const byPerson = r.via === "human";
