@@ -31,6 +31,7 @@ import {
   type WorkspaceRole,
 } from "./protocol/members";
 import { EventPage } from "./protocol/events";
+import { DeviceKeyInfo, type EnrolKeyBody, type RegisterKeyBody, type RevokeKeyBody } from "./protocol/device-keys";
 import { SignedOut, SignInProviders, SsoConfig, type PutSsoBody } from "./protocol/sign-in";
 import { BackfillResponse, IndexStats, SearchResponse, SimilarResponse, type SearchMode } from "./protocol/search";
 import { AgentPresence } from "./protocol/frames";
@@ -165,6 +166,11 @@ export function createApiClient(opts: ClientOptions) {
     createToken: (body: Partial<CreateTokenBody> & { name: string }) => call(IssuedToken, api.tokens.$post({ json: body })),
     rotateToken: (id: string) => call(IssuedToken, api.tokens[":id"].rotate.$post({ param: { id: enc(id) } })),
     revokeToken: (id: string) => call(TokenInfo, api.tokens[":id"].$delete({ param: { id: enc(id) } })),
+    // Device keys for signed decisions (public halves; the signed enrolments and revocations machines check).
+    listKeys: (all = false) => call(z.object({ keys: z.array(DeviceKeyInfo) }), api.keys.$get({ query: { all: all ? "true" : "false" } })),
+    registerKey: (body: RegisterKeyBody) => call(DeviceKeyInfo, api.keys.$post({ json: body })),
+    enrolKey: (id: string, body: EnrolKeyBody) => call(DeviceKeyInfo, api.keys[":id"].enrolment.$put({ param: { id: enc(id) }, json: body })),
+    revokeKey: (id: string, body: RevokeKeyBody = {}) => call(DeviceKeyInfo, api.keys[":id"].revoke.$post({ param: { id: enc(id) }, json: body })),
     listShares: (sessionId: string) => call(z.object({ ownerId: z.string(), shares: z.array(Share) }), api.sessions[":id"].shares.$get(session(sessionId))),
     share: (sessionId: string, body: ShareBody) => call(Share, api.sessions[":id"].shares.$put({ ...session(sessionId), json: body })),
     unshare: (sessionId: string, principal: string) =>

@@ -57,7 +57,7 @@ export declare const rpcShape: {
                     prompt: string;
                     cwd: string;
                     model: string | null;
-                    status: "running" | "failed" | "queued" | "starting" | "waiting_for_approval" | "parked" | "waiting_for_input" | "interrupting" | "interrupted" | "completed";
+                    status: "parked" | "running" | "failed" | "queued" | "starting" | "waiting_for_approval" | "waiting_for_input" | "interrupting" | "interrupted" | "completed";
                     statusReason: string;
                     archived: boolean;
                     parentSessionId: (string & import("zod").$brand<"sesId">) | null;
@@ -107,7 +107,7 @@ export declare const rpcShape: {
                         prompt: string;
                         cwd: string;
                         model: string | null;
-                        status: "running" | "failed" | "queued" | "starting" | "waiting_for_approval" | "parked" | "waiting_for_input" | "interrupting" | "interrupted" | "completed";
+                        status: "parked" | "running" | "failed" | "queued" | "starting" | "waiting_for_approval" | "waiting_for_input" | "interrupting" | "interrupted" | "completed";
                         statusReason: string;
                         archived: boolean;
                         parentSessionId: (string & import("zod").$brand<"sesId">) | null;
@@ -202,6 +202,7 @@ export declare const rpcShape: {
                             } | undefined;
                         } | null | undefined;
                         sessionTitle?: string | undefined;
+                        parked?: true | undefined;
                     }[];
                 };
                 outputFormat: "json";
@@ -256,6 +257,7 @@ export declare const rpcShape: {
                                 deadline_message?: string | undefined;
                             }[];
                         } | null | undefined;
+                        requireSignedDecisions?: boolean | undefined;
                     }[];
                 };
                 outputFormat: "json";
@@ -416,6 +418,113 @@ export declare const rpcShape: {
     };
 } & {
     api: {
+        keys: import("hono/client").ClientRequest<string, "/api/keys", {
+            $get: {
+                input: {
+                    query: {
+                        all?: "true" | "false" | undefined;
+                    };
+                };
+                output: {
+                    keys: {
+                        id: string;
+                        userId: string;
+                        alg: "ed25519";
+                        publicKey: string;
+                        label: string;
+                        createdAt: number;
+                        revokedAt: number | null;
+                        enrolment: {
+                            statement: {
+                                type: "tower.enrolment/v1";
+                                workspaceId: string;
+                                userId: string;
+                                keyId: string;
+                                alg: "ed25519";
+                                publicKey: string;
+                                right: "decide";
+                                machines: string[] | null;
+                                issuedAt: number;
+                            };
+                            signature: {
+                                alg: "ed25519";
+                                keyId: string;
+                                sig: string;
+                            };
+                        } | null;
+                        revocation: {
+                            statement: {
+                                type: "tower.revocation/v1";
+                                workspaceId: string;
+                                keyId: string;
+                                revokedAt: number;
+                            };
+                            signature: {
+                                alg: "ed25519";
+                                keyId: string;
+                                sig: string;
+                            };
+                        } | null;
+                    }[];
+                };
+                outputFormat: "json";
+                status: 200;
+            };
+            $post: {
+                input: {
+                    json: {
+                        alg: "ed25519";
+                        publicKey: string;
+                        label: string;
+                    };
+                };
+                output: {
+                    id: string;
+                    userId: string;
+                    alg: "ed25519";
+                    publicKey: string;
+                    label: string;
+                    createdAt: number;
+                    revokedAt: number | null;
+                    enrolment: {
+                        statement: {
+                            type: "tower.enrolment/v1";
+                            workspaceId: string;
+                            userId: string;
+                            keyId: string;
+                            alg: "ed25519";
+                            publicKey: string;
+                            right: "decide";
+                            machines: string[] | null;
+                            issuedAt: number;
+                        };
+                        signature: {
+                            alg: "ed25519";
+                            keyId: string;
+                            sig: string;
+                        };
+                    } | null;
+                    revocation: {
+                        statement: {
+                            type: "tower.revocation/v1";
+                            workspaceId: string;
+                            keyId: string;
+                            revokedAt: number;
+                        };
+                        signature: {
+                            alg: "ed25519";
+                            keyId: string;
+                            sig: string;
+                        };
+                    } | null;
+                };
+                outputFormat: "json";
+                status: 201;
+            };
+        }>;
+    };
+} & {
+    api: {
         audit: import("hono/client").ClientRequest<string, "/api/audit", {
             $get: {
                 input: {
@@ -550,7 +659,7 @@ export declare const rpcShape: {
                     results: {
                         sessionId: string & import("zod").$brand<"sesId">;
                         title: string;
-                        status: "running" | "failed" | "queued" | "starting" | "waiting_for_approval" | "parked" | "waiting_for_input" | "interrupting" | "interrupted" | "completed";
+                        status: "parked" | "running" | "failed" | "queued" | "starting" | "waiting_for_approval" | "waiting_for_input" | "interrupting" | "interrupted" | "completed";
                         agentName: string | null;
                         cwd: string;
                         ownerId: string;
@@ -1815,7 +1924,7 @@ export declare const rpcShape: {
                             prompt: string;
                             cwd: string;
                             model: string | null;
-                            status: "running" | "failed" | "queued" | "starting" | "waiting_for_approval" | "parked" | "waiting_for_input" | "interrupting" | "interrupted" | "completed";
+                            status: "parked" | "running" | "failed" | "queued" | "starting" | "waiting_for_approval" | "waiting_for_input" | "interrupting" | "interrupted" | "completed";
                             statusReason: string;
                             archived: boolean;
                             parentSessionId: (string & import("zod").$brand<"sesId">) | null;
@@ -1862,7 +1971,7 @@ export declare const rpcShape: {
                         sessions: {
                             sessionId: string & import("zod").$brand<"sesId">;
                             title: string;
-                            status: "running" | "failed" | "queued" | "starting" | "waiting_for_approval" | "parked" | "waiting_for_input" | "interrupting" | "interrupted" | "completed";
+                            status: "parked" | "running" | "failed" | "queued" | "starting" | "waiting_for_approval" | "waiting_for_input" | "interrupting" | "interrupted" | "completed";
                             agentName: string | null;
                             cwd: string;
                             ownerId: string;
@@ -2180,6 +2289,159 @@ export declare const rpcShape: {
     };
 } & {
     api: {
+        keys: {
+            ":id": {
+                enrolment: import("hono/client").ClientRequest<string, "/api/keys/:id/enrolment", {
+                    $put: {
+                        input: {
+                            param: {
+                                id: string;
+                            };
+                        } & {
+                            json: {
+                                enrolment: {
+                                    statement: {
+                                        type: "tower.enrolment/v1";
+                                        workspaceId: string;
+                                        userId: string;
+                                        keyId: string;
+                                        alg: "ed25519";
+                                        publicKey: string;
+                                        right: "decide";
+                                        machines: string[] | null;
+                                        issuedAt: number;
+                                    };
+                                    signature: {
+                                        alg: "ed25519";
+                                        keyId: string;
+                                        sig: string;
+                                    };
+                                };
+                            };
+                        };
+                        output: {
+                            id: string;
+                            userId: string;
+                            alg: "ed25519";
+                            publicKey: string;
+                            label: string;
+                            createdAt: number;
+                            revokedAt: number | null;
+                            enrolment: {
+                                statement: {
+                                    type: "tower.enrolment/v1";
+                                    workspaceId: string;
+                                    userId: string;
+                                    keyId: string;
+                                    alg: "ed25519";
+                                    publicKey: string;
+                                    right: "decide";
+                                    machines: string[] | null;
+                                    issuedAt: number;
+                                };
+                                signature: {
+                                    alg: "ed25519";
+                                    keyId: string;
+                                    sig: string;
+                                };
+                            } | null;
+                            revocation: {
+                                statement: {
+                                    type: "tower.revocation/v1";
+                                    workspaceId: string;
+                                    keyId: string;
+                                    revokedAt: number;
+                                };
+                                signature: {
+                                    alg: "ed25519";
+                                    keyId: string;
+                                    sig: string;
+                                };
+                            } | null;
+                        };
+                        outputFormat: "json";
+                        status: 200;
+                    };
+                }>;
+            };
+        };
+    };
+} & {
+    api: {
+        keys: {
+            ":id": {
+                revoke: import("hono/client").ClientRequest<string, "/api/keys/:id/revoke", {
+                    $post: {
+                        input: {
+                            param: {
+                                id: string;
+                            };
+                        } & {
+                            json: {
+                                revocation?: {
+                                    statement: {
+                                        type: "tower.revocation/v1";
+                                        workspaceId: string;
+                                        keyId: string;
+                                        revokedAt: number;
+                                    };
+                                    signature: {
+                                        alg: "ed25519";
+                                        keyId: string;
+                                        sig: string;
+                                    };
+                                } | undefined;
+                            };
+                        };
+                        output: {
+                            id: string;
+                            userId: string;
+                            alg: "ed25519";
+                            publicKey: string;
+                            label: string;
+                            createdAt: number;
+                            revokedAt: number | null;
+                            enrolment: {
+                                statement: {
+                                    type: "tower.enrolment/v1";
+                                    workspaceId: string;
+                                    userId: string;
+                                    keyId: string;
+                                    alg: "ed25519";
+                                    publicKey: string;
+                                    right: "decide";
+                                    machines: string[] | null;
+                                    issuedAt: number;
+                                };
+                                signature: {
+                                    alg: "ed25519";
+                                    keyId: string;
+                                    sig: string;
+                                };
+                            } | null;
+                            revocation: {
+                                statement: {
+                                    type: "tower.revocation/v1";
+                                    workspaceId: string;
+                                    keyId: string;
+                                    revokedAt: number;
+                                };
+                                signature: {
+                                    alg: "ed25519";
+                                    keyId: string;
+                                    sig: string;
+                                };
+                            } | null;
+                        };
+                        outputFormat: "json";
+                        status: 200;
+                    };
+                }>;
+            };
+        };
+    };
+} & {
+    api: {
         tokens: {
             ":id": {
                 rotate: import("hono/client").ClientRequest<string, "/api/tokens/:id/rotate", {
@@ -2332,6 +2594,7 @@ export declare const rpcShape: {
                                     deadline_message?: string | undefined;
                                 }[];
                             } | null | undefined;
+                            requireSignedDecisions?: boolean | undefined;
                         };
                     };
                     output: {
@@ -2375,6 +2638,7 @@ export declare const rpcShape: {
                                 deadline_message?: string | undefined;
                             }[];
                         } | null | undefined;
+                        requireSignedDecisions?: boolean | undefined;
                     };
                     outputFormat: "json";
                     status: 200;
@@ -2456,6 +2720,7 @@ export declare const rpcShape: {
                             } | undefined;
                         } | null | undefined;
                         sessionTitle?: string | undefined;
+                        parked?: true | undefined;
                     };
                     outputFormat: "json";
                     status: 200;
@@ -2480,10 +2745,50 @@ export declare const rpcShape: {
                                 comment?: string | undefined;
                                 updatedInput?: Record<string, import("./protocol/json").Json> | undefined;
                                 confirmed?: true | undefined;
+                                signed?: {
+                                    statement: {
+                                        type: "tower.decision/v1";
+                                        workspaceId: string;
+                                        sessionId: string;
+                                        approvalId: string;
+                                        toolUseId: string | null;
+                                        inputSha256: string;
+                                        decision: "deny" | "approve";
+                                        updatedInputSha256: string | null;
+                                        approver: string;
+                                        keyId: string;
+                                        expiresAt: number;
+                                    };
+                                    signature: {
+                                        alg: "ed25519";
+                                        keyId: string;
+                                        sig: string;
+                                    };
+                                } | undefined;
                             } | {
                                 decision: "deny";
                                 comment: string;
                                 inputSha256: string;
+                                signed?: {
+                                    statement: {
+                                        type: "tower.decision/v1";
+                                        workspaceId: string;
+                                        sessionId: string;
+                                        approvalId: string;
+                                        toolUseId: string | null;
+                                        inputSha256: string;
+                                        decision: "deny" | "approve";
+                                        updatedInputSha256: string | null;
+                                        approver: string;
+                                        keyId: string;
+                                        expiresAt: number;
+                                    };
+                                    signature: {
+                                        alg: "ed25519";
+                                        keyId: string;
+                                        sig: string;
+                                    };
+                                } | undefined;
                             };
                         };
                         output: {
@@ -2537,6 +2842,7 @@ export declare const rpcShape: {
                                 } | undefined;
                             } | null | undefined;
                             sessionTitle?: string | undefined;
+                            parked?: true | undefined;
                         };
                         outputFormat: "json";
                         status: 200;
@@ -2636,6 +2942,7 @@ export declare const rpcShape: {
                                     } | undefined;
                                 } | null | undefined;
                                 sessionTitle?: string | undefined;
+                                parked?: true | undefined;
                             };
                             version: number;
                             ruleId: string;
@@ -2667,7 +2974,7 @@ export declare const rpcShape: {
                         prompt: string;
                         cwd: string;
                         model: string | null;
-                        status: "running" | "failed" | "queued" | "starting" | "waiting_for_approval" | "parked" | "waiting_for_input" | "interrupting" | "interrupted" | "completed";
+                        status: "parked" | "running" | "failed" | "queued" | "starting" | "waiting_for_approval" | "waiting_for_input" | "interrupting" | "interrupted" | "completed";
                         statusReason: string;
                         archived: boolean;
                         parentSessionId: (string & import("zod").$brand<"sesId">) | null;
@@ -2716,7 +3023,7 @@ export declare const rpcShape: {
                         prompt: string;
                         cwd: string;
                         model: string | null;
-                        status: "running" | "failed" | "queued" | "starting" | "waiting_for_approval" | "parked" | "waiting_for_input" | "interrupting" | "interrupted" | "completed";
+                        status: "parked" | "running" | "failed" | "queued" | "starting" | "waiting_for_approval" | "waiting_for_input" | "interrupting" | "interrupted" | "completed";
                         statusReason: string;
                         archived: boolean;
                         parentSessionId: (string & import("zod").$brand<"sesId">) | null;
@@ -2800,8 +3107,8 @@ export declare const rpcShape: {
                                 seq: number;
                                 at: number;
                                 type: "status-changed";
-                                from: "running" | "failed" | "queued" | "starting" | "waiting_for_approval" | "parked" | "waiting_for_input" | "interrupting" | "interrupted" | "completed" | null;
-                                to: "running" | "failed" | "queued" | "starting" | "waiting_for_approval" | "parked" | "waiting_for_input" | "interrupting" | "interrupted" | "completed";
+                                from: "parked" | "running" | "failed" | "queued" | "starting" | "waiting_for_approval" | "waiting_for_input" | "interrupting" | "interrupted" | "completed" | null;
+                                to: "parked" | "running" | "failed" | "queued" | "starting" | "waiting_for_approval" | "waiting_for_input" | "interrupting" | "interrupted" | "completed";
                                 reason: string;
                             } | {
                                 seq: number;
@@ -2873,6 +3180,7 @@ export declare const rpcShape: {
                                         } | undefined;
                                     } | null | undefined;
                                     sessionTitle?: string | undefined;
+                                    parked?: true | undefined;
                                 };
                             } | {
                                 seq: number;
@@ -3015,7 +3323,7 @@ export declare const rpcShape: {
                             sessions: {
                                 sessionId: string & import("zod").$brand<"sesId">;
                                 title: string;
-                                status: "running" | "failed" | "queued" | "starting" | "waiting_for_approval" | "parked" | "waiting_for_input" | "interrupting" | "interrupted" | "completed";
+                                status: "parked" | "running" | "failed" | "queued" | "starting" | "waiting_for_approval" | "waiting_for_input" | "interrupting" | "interrupted" | "completed";
                                 agentName: string | null;
                                 cwd: string;
                                 ownerId: string;
@@ -3064,7 +3372,7 @@ export declare const rpcShape: {
                             prompt: string;
                             cwd: string;
                             model: string | null;
-                            status: "running" | "failed" | "queued" | "starting" | "waiting_for_approval" | "parked" | "waiting_for_input" | "interrupting" | "interrupted" | "completed";
+                            status: "parked" | "running" | "failed" | "queued" | "starting" | "waiting_for_approval" | "waiting_for_input" | "interrupting" | "interrupted" | "completed";
                             statusReason: string;
                             archived: boolean;
                             parentSessionId: (string & import("zod").$brand<"sesId">) | null;
@@ -3123,7 +3431,7 @@ export declare const rpcShape: {
                             prompt: string;
                             cwd: string;
                             model: string | null;
-                            status: "running" | "failed" | "queued" | "starting" | "waiting_for_approval" | "parked" | "waiting_for_input" | "interrupting" | "interrupted" | "completed";
+                            status: "parked" | "running" | "failed" | "queued" | "starting" | "waiting_for_approval" | "waiting_for_input" | "interrupting" | "interrupted" | "completed";
                             statusReason: string;
                             archived: boolean;
                             parentSessionId: (string & import("zod").$brand<"sesId">) | null;
@@ -3251,7 +3559,7 @@ export declare const rpcShape: {
                             prompt: string;
                             cwd: string;
                             model: string | null;
-                            status: "running" | "failed" | "queued" | "starting" | "waiting_for_approval" | "parked" | "waiting_for_input" | "interrupting" | "interrupted" | "completed";
+                            status: "parked" | "running" | "failed" | "queued" | "starting" | "waiting_for_approval" | "waiting_for_input" | "interrupting" | "interrupted" | "completed";
                             statusReason: string;
                             archived: boolean;
                             parentSessionId: (string & import("zod").$brand<"sesId">) | null;
@@ -3303,10 +3611,50 @@ export declare const rpcShape: {
                                         comment?: string | undefined;
                                         updatedInput?: Record<string, import("./protocol/json").Json> | undefined;
                                         confirmed?: true | undefined;
+                                        signed?: {
+                                            statement: {
+                                                type: "tower.decision/v1";
+                                                workspaceId: string;
+                                                sessionId: string;
+                                                approvalId: string;
+                                                toolUseId: string | null;
+                                                inputSha256: string;
+                                                decision: "deny" | "approve";
+                                                updatedInputSha256: string | null;
+                                                approver: string;
+                                                keyId: string;
+                                                expiresAt: number;
+                                            };
+                                            signature: {
+                                                alg: "ed25519";
+                                                keyId: string;
+                                                sig: string;
+                                            };
+                                        } | undefined;
                                     } | {
                                         decision: "deny";
                                         comment: string;
                                         inputSha256: string;
+                                        signed?: {
+                                            statement: {
+                                                type: "tower.decision/v1";
+                                                workspaceId: string;
+                                                sessionId: string;
+                                                approvalId: string;
+                                                toolUseId: string | null;
+                                                inputSha256: string;
+                                                decision: "deny" | "approve";
+                                                updatedInputSha256: string | null;
+                                                approver: string;
+                                                keyId: string;
+                                                expiresAt: number;
+                                            };
+                                            signature: {
+                                                alg: "ed25519";
+                                                keyId: string;
+                                                sig: string;
+                                            };
+                                        } | undefined;
                                     };
                                 };
                                 output: {
@@ -3360,6 +3708,7 @@ export declare const rpcShape: {
                                         } | undefined;
                                     } | null | undefined;
                                     sessionTitle?: string | undefined;
+                                    parked?: true | undefined;
                                 };
                                 outputFormat: "json";
                                 status: 200;

@@ -11,13 +11,15 @@ import type { EventBody } from "../../worker/protocol/events";
 import type { MachineDenyRules, RuleRef, RuleVerdict } from "../../worker/protocol/rules";
 import type { AgentId, ApprovalId, SessionId, WorkspaceId } from "../../worker/protocol/ids";
 import type { LaunchSpec, SessionStatus } from "../../worker/protocol/session";
-import type { CreateInput, SessionOrigin } from "../../worker/protocol/room-rpc";
+import type { CreateInput, MachinePolicy, SessionOrigin } from "../../worker/protocol/room-rpc";
+import type { DecisionProof } from "../../worker/protocol/signed-decision";
 import { containsRedaction, MAX_SCRUB_DEPTH, nestsDeeperThan } from "../../worker/domain/scrub";
 import { withoutDiagnostics } from "../../worker/protocol/sdk-message";
 import { scrubStep } from "./scrub-step";
 import { ruleVerdict } from "./rule-verdict";
 import { unconfirmedApproval } from "./interaction";
 import { deadlinePassed, disarmRoutingTimers, escalate, routedDecision, withFinalApproval } from "./routing";
+import { decisionRefused, unsignedApproval } from "./signed";
 
 export type { CreateInput, SessionOrigin };
 import { type ParkedOn, parkedRunEnded, parkTimer, resumeParked, runParked, schedulePark } from "./parking";
@@ -44,6 +46,8 @@ export interface ApprovalRecord extends Omit<Approval, "parked"> {
   /** Claude Code's flags on the ask: a person must answer it (no rule may allow it); no "always allow" offer. */
   requiresUserInteraction?: boolean;
   suppressAlwaysAllowRule?: boolean;
+  /** The signed decision (with the approver's enrolment and the revocations) the agent verifies; resent on resync. */
+  proof?: DecisionProof;
 }
 
 export interface SessionFacts {
@@ -70,6 +74,8 @@ export interface SessionFacts {
   interruptedBy?: string | null;
   /** The machine owner's deny policy, judged before the workspace's rules (party/room-rules.ts). */
   machineDenyRules?: MachineDenyRules | null;
+  /** The machine's owner requires signed decisions: an unsigned approve is refused, a rule's allow becomes an ask. */
+  requireSignedDecisions?: boolean;
 }
 
 export interface RoomState {
@@ -103,14 +109,16 @@ export type RoomInput =
   /** `verdict`: the rules' answer to an approval request, when the room holds them as current (decided in this same step). */
   | { type: "agent-event"; envelope: AgentEnvelope; inputSha256?: string; verdict?: RuleVerdict | null }
   /** `editSha256`: the hash of an approve's `updatedInput` (computed by the room; absent without one). */
-  | { type: "decide"; approvalId: string; body: DecisionBody; by: string; editSha256?: string; userId?: string | null }
+  | { type: "decide"; approvalId: string; body: DecisionBody; by: string; editSha256?: string; userId?: string | null; proof?: DecisionProof }
+  /** The machine refused a decision it could not verify: the approval waits again (party/core/signed.ts). */
+  | { type: "decision-refused"; requestId: string; reason: string }
   /** The workspace's rules decided a pending approval (the room evaluates them right after the request). */
   | { type: "rule-verdict"; approvalId: string; verdict: RuleVerdict; routing?: ApprovalRouting }
   | { type: "interrupt"; by: string }
   | { type: "continue"; prompt: string; runId: string; by: string }
   | { type: "patch"; title?: string; archived?: boolean }
   | { type: "handoff"; ownerId: string; by: string }
-  | { type: "machine-policy"; denyRules: MachineDenyRules | null }
+  | ({ type: "machine-policy" } & MachinePolicy)
   | { type: "agent-connected" }
   | { type: "agent-disconnected" }
   | { type: "resync"; waiting: string[] }
@@ -128,7 +136,7 @@ export interface StepContext {
 export type StepResult = { ok: true; state: RoomState; effects: Effect[]; approval?: ApprovalRecord } | { ok: false; code: ErrorCode; message: string };
 
 export const AGENT_LOST_KEY = "agent-lost";
-const approvalKey = (id: string) => `approval:${id}`;
+export const approvalKey = (id: string) => `approval:${id}`;
 
 export const EXPIRED_MESSAGE =
   "No one approved this tool call in time, so it was denied. Stop here: do not retry it or try another way; end your turn and wait for the user.";
@@ -217,7 +225,7 @@ export class Draft {
     this.effects.push({ type: "save-approval", approval: next });
     this.emit({ type: "approval-resolved", approvalId: rec.id, status, via, by, comment, updatedInput, ...(rule ? { rule } : {}) });
     if (answer && next.parked) resumeParked(this, next, answer);
-    else if (answer) this.effects.push({ type: "send-agent", frame: { type: "decision", requestId: rec.requestId, answer } });
+    else if (answer) this.effects.push({ type: "send-agent", frame: decisionFrame(next, answer) });
     return next;
   }
 
@@ -275,6 +283,7 @@ function create(d: Draft, c: CreateInput): StepResult {
       endedAt: null,
       ...(c.origin ? { origin: c.origin } : {}),
       ...(c.machineDenyRules ? { machineDenyRules: c.machineDenyRules } : {}),
+      ...(c.requireSignedDecisions ? { requireSignedDecisions: true } : {}),
     },
   };
   d.emit({ type: "session-created", title: c.title, spec: c.spec, ...(c.costBaselineUsd ? { inheritedCostUsd: c.costBaselineUsd } : {}) });
@@ -448,7 +457,7 @@ function describeOutcome(kind: string, error: string | undefined, interruptedBy:
 }
 
 function stripInternal(rec: ApprovalRecord): Approval {
-  const { requestId: _r, runId: _run, agentInput: _clear, editSha256: _edit, parked, ...approval } = rec;
+  const { requestId: _r, runId: _run, agentInput: _clear, editSha256: _edit, proof: _proof, parked, ...approval } = rec;
   return parked && approval.status === "pending" ? { ...approval, parked: true } : approval;
 }
 
@@ -456,7 +465,15 @@ function stripInternal(rec: ApprovalRecord): Approval {
  * A decision binds the input the person saw (its hash) and, for an approve, the edit: an identical
  * repeat is idempotent; another answer, another edit, a stale input or a late decision is refused.
  */
-function decide(d: Draft, approvalId: string, body: DecisionBody, by: string, editSha256: string | null, userId: string | null): StepResult {
+function decide(
+  d: Draft,
+  approvalId: string,
+  body: DecisionBody,
+  by: string,
+  editSha256: string | null,
+  userId: string | null,
+  proof: DecisionProof | undefined,
+): StepResult {
   const rec = d.state.approvals[approvalId];
   if (!rec) return fail("NOT_FOUND", `approval ${approvalId} is not part of this session`);
   if (body.inputSha256 !== rec.inputSha256) {
@@ -482,6 +499,8 @@ function decide(d: Draft, approvalId: string, body: DecisionBody, by: string, ed
   if (body.decision === "approve" && body.updatedInput && containsRedaction(body.updatedInput)) {
     return fail("BAD_REQUEST", "The edited input still contains [REDACTED:…] markers; write those values out or approve without edits.");
   }
+  const unsigned = unsignedApproval(d.session, body, proof);
+  if (unsigned) return fail(unsigned.code, unsigned.message);
   const unconfirmed = unconfirmedApproval(rec, body);
   if (unconfirmed) return fail(unconfirmed.code, unconfirmed.message);
   const routed = routedDecision(d, rec, body, by, userId);
@@ -493,7 +512,7 @@ function decide(d: Draft, approvalId: string, body: DecisionBody, by: string, ed
         : { behavior: "allow" }
       : { behavior: "deny", message: body.comment };
   const counted = wanted === "approved" ? withFinalApproval(rec, by, userId, d.ctx.now) : rec;
-  const bound: ApprovalRecord = { ...counted, editSha256: updatedInput ? editSha256 : null };
+  const bound: ApprovalRecord = { ...counted, editSha256: updatedInput ? editSha256 : null, ...(proof ? { proof } : {}) };
   const next = d.resolveApproval(bound, wanted, "human", by, comment, updatedInput, answer);
   d.clearedIfNone(`${rec.toolName} ${wanted} by ${by}`);
   return d.done(next);
@@ -560,7 +579,9 @@ function applyInput(state: RoomState, input: RoomInput, ctx: StepContext): StepR
     case "agent-event":
       return agentEvent(d, input.envelope, input.inputSha256, input.verdict);
     case "decide":
-      return decide(d, input.approvalId, input.body, input.by, input.editSha256 ?? null, input.userId ?? null);
+      return decide(d, input.approvalId, input.body, input.by, input.editSha256 ?? null, input.userId ?? null, input.proof);
+    case "decision-refused":
+      return decisionRefused(d, input.requestId, input.reason);
     case "rule-verdict":
       return ruleVerdict(d, input.approvalId, input.verdict, input.routing);
     case "interrupt":
@@ -574,7 +595,7 @@ function applyInput(state: RoomState, input: RoomInput, ctx: StepContext): StepR
       });
       return d.done();
     case "machine-policy":
-      d.patchSession({ machineDenyRules: input.denyRules });
+      d.patchSession({ machineDenyRules: input.denyRules, requireSignedDecisions: input.requireSignedDecisions });
       return d.done();
     case "handoff":
       d.emit({ type: "owner-changed", from: d.session.ownerId, to: input.ownerId, by: input.by });
@@ -601,9 +622,14 @@ function resync(d: Draft, waiting: string[]): StepResult {
   for (const requestId of waiting) {
     const rec = Object.values(d.state.approvals).find((a) => a.requestId === requestId);
     const answer = rec ? answerFor(rec) : { behavior: "deny" as const, message: "This request is unknown to Tower; do not retry it." };
-    if (answer) d.effects.push({ type: "send-agent", frame: { type: "decision", requestId, answer } });
+    if (answer) d.effects.push({ type: "send-agent", frame: rec ? decisionFrame(rec, answer) : { type: "decision", requestId, answer } });
   }
   return d.done();
+}
+
+/** The decision frame for a resolved approval, with the signed proof a person's decision carried. */
+function decisionFrame(rec: ApprovalRecord, answer: ApprovalAnswer): RoomToAgentFrame {
+  return { type: "decision", requestId: rec.requestId, answer, ...(rec.proof ? { proof: rec.proof } : {}) };
 }
 
 /** The answer an already-resolved approval gave (null while it is still pending). */

@@ -7,6 +7,7 @@ import { sql } from "drizzle-orm";
 import { blob, index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 import type { RuleSet } from "../protocol/rules";
 import type { ApprovalRouting } from "../protocol/approval";
+import type { SignedEnrolment, SignedRevocation } from "../protocol/signed-decision";
 
 export const workspaces = sqliteTable("workspaces", {
   id: text().primaryKey(),
@@ -91,6 +92,8 @@ export const agents = sqliteTable(
     allowedMcpCommands: text({ mode: "json" }).$type<string[]>().notNull().default(sql`'[]'`),
     /** The owner's deny policy for this machine (deny rules, the rule-set format); null: none. */
     denyRules: text({ mode: "json" }).$type<RuleSet>(),
+    /** The owner requires signed decisions here (the agent enforces its own pinned trust regardless). */
+    requireSignedDecisions: integer({ mode: "boolean" }).notNull().default(false),
     lastSeenAt: integer(),
     createdAt: integer().notNull(),
   },
@@ -590,4 +593,27 @@ export const idempotencyKeys = sqliteTable(
     createdAt: integer().notNull(),
   },
   (t) => [primaryKey({ columns: [t.workspaceId, t.subject, t.key] }), index("idempotency_keys_age").on(t.workspaceId, t.subject, t.createdAt)],
+);
+
+/**
+ * A person's device keys (public halves): an Ed25519 key of the CLI, later a passkey. `enrolment` and
+ * `revocation` are signed statements the agent verifies itself; the server stores and forwards them.
+ */
+export const deviceKeys = sqliteTable(
+  "device_keys",
+  {
+    id: text().primaryKey(),
+    workspaceId: text()
+      .notNull()
+      .references(() => workspaces.id),
+    userId: text().notNull(),
+    alg: text().notNull(),
+    publicKey: text().notNull(),
+    label: text().notNull(),
+    createdAt: integer().notNull(),
+    revokedAt: integer(),
+    enrolment: text({ mode: "json" }).$type<SignedEnrolment>(),
+    revocation: text({ mode: "json" }).$type<SignedRevocation>(),
+  },
+  (t) => [index("device_keys_workspace_user").on(t.workspaceId, t.userId)],
 );

@@ -67,6 +67,8 @@ export const AgentPresence = z.object({
   allowedMcpCommands: z.array(z.string()).default([]),
   /** The owner's deny policy: calls denied on this machine whatever the workspace's rules or a person say. */
   denyRules: MachineDenyRules.nullable().optional(),
+  /** The owner requires signed decisions on this machine (worker/protocol/signed-decision.ts). */
+  requireSignedDecisions: z.boolean().optional(),
 });
 export type AgentPresence = z.infer<typeof AgentPresence>;
 

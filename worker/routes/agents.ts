@@ -43,11 +43,14 @@ export const agents = router()
         throw new ApiError("FORBIDDEN", "Only the machine's owner or an admin can change who may launch on it and what it runs.");
       await setMachinePolicy(db, id, policy);
       await recordAudit(c, "machine.policy", id, policy);
-      // A new deny policy applies to the next call of every session that may still ask on this machine.
-      if (policy.denyRules !== undefined)
-        await Promise.all(
-          (await liveSessionsOn(db, id)).map(async (s) => (await sessionRoom(c.env, s as SessionId)).setMachinePolicy(policy.denyRules ?? null)),
-        );
+      // A new policy applies to the next call (and the next decision) of every session that may still ask on this machine.
+      if (policy.denyRules !== undefined || policy.requireSignedDecisions !== undefined) {
+        const next = {
+          denyRules: policy.denyRules !== undefined ? (policy.denyRules ?? null) : (agent.denyRules ?? null),
+          requireSignedDecisions: policy.requireSignedDecisions ?? agent.requireSignedDecisions ?? false,
+        };
+        await Promise.all((await liveSessionsOn(db, id)).map(async (s) => (await sessionRoom(c.env, s as SessionId)).setMachinePolicy(next)));
+      }
       return c.json((await getAgentPresence(db, id))!, 200);
     },
   )
