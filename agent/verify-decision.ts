@@ -28,11 +28,15 @@ export interface Trust {
   revoked: ReadonlySet<string>;
 }
 
-/** The call Claude Code is waiting on, as this agent holds it (never as the server describes it). */
+/**
+ * The call Claude Code is waiting on, as this agent holds it (never as the server describes it): the input's
+ * canonical sha256 is computed by the agent from the input Claude Code gave it (agent/park.ts `inputSha256`;
+ * for a parked call, the hook checks the re-fired input against it).
+ */
 export interface HeldCall {
   sessionId: string;
   toolUseId: string | null;
-  input: unknown;
+  inputSha256: string;
 }
 
 export type Verdict = { ok: true; revocations: SignedRevocation[] } | { ok: false; reason: string; revocations: SignedRevocation[] };
@@ -109,7 +113,7 @@ export async function verifyDecision(input: {
   if (!(await signedBy(s, signature, publicKey))) return refuse(`the signature does not verify with key ${s.keyId}`);
   if (s.decision !== "approve") return refuse("the signed statement does not approve");
   if (s.sessionId !== held.sessionId || s.toolUseId !== held.toolUseId) return refuse("the signed statement is for another tool call");
-  if (s.inputSha256 !== sha256(held.input)) return refuse("the signed statement is for another input than the call this machine holds");
+  if (s.inputSha256 !== held.inputSha256) return refuse("the signed statement is for another input than the call this machine holds");
   const edit = answer.updatedInput ? sha256(answer.updatedInput) : null;
   if (s.updatedInputSha256 !== edit) return refuse("the edited input is not the one signed");
   if (s.expiresAt <= now) return refuse("the signed statement has expired");

@@ -151,7 +151,23 @@ export class TowerAgent {
     this.#channel(order.sessionId).send(order.runId, { type: "run-waiting", runId: order.runId, capacity, position: slot.position ?? 1 });
   }
 
+  /**
+   * On a machine that requires signed decisions, the decision a parked call resumes with is verified first
+   * (against the tool_use id and input hash the machine recorded when it parked it); a refused approve
+   * resumes as a deny, so nothing runs.
+   */
   #start(order: LaunchOrder): void {
+    const parked = order.parked;
+    if (!this.cfg.trust || parked?.answer.behavior !== "allow") return this.#run(order);
+    const held = { sessionId: order.sessionId, toolUseId: parked.toolUseId, inputSha256: parked.inputSha256 };
+    void this.cfg.trust.verify(parked.answer, parked.proof, held).then((v) => {
+      if (!v.ok) this.cfg.log?.(`run ${order.runId}: refused the decision on its parked call: ${v.reason}`);
+      const message = `This machine refused the decision on this call (${v.ok ? "" : v.reason}); it was not run.`;
+      this.#run(v.ok ? order : { ...order, parked: { ...parked, answer: { behavior: "deny", message } } });
+    });
+  }
+
+  #run(order: LaunchOrder): void {
     this.cfg.log?.(`run ${order.runId}: session ${order.sessionId} in ${order.spec.cwd}`);
     const channel = this.#channel(order.sessionId);
     const run = relayRun(

@@ -6,7 +6,7 @@
 import { statSync } from "node:fs";
 import { type LaunchOrder, type ApprovalAnswer, type RunOutcome, unranOutcome } from "../../worker/protocol/agent";
 import type { Json } from "../../worker/protocol/json";
-import type { ParkedCall } from "../park";
+import { inputSha256, type ParkedCall } from "../park";
 import { startRun, type RunHandle, type RunOptions } from "../runner";
 import { LiveTextRelay } from "./live-text";
 import type { TrustStore } from "./trust";
@@ -64,7 +64,7 @@ export function relayRun(order: LaunchOrder, channel: SessionChannel, options: R
       askApproval: (ask, signal) =>
         new Promise<ApprovalAnswer>((resolve) => {
           waiting.set(ask.requestId, resolve);
-          if (trust) held.set(ask.requestId, { sessionId: order.sessionId, toolUseId: ask.toolUseId ?? null, input: ask.input });
+          if (trust) held.set(ask.requestId, { sessionId: order.sessionId, toolUseId: ask.toolUseId ?? null, inputSha256: inputSha256(ask.input) });
           channel.send(order.runId, {
             type: "approval-request",
             requestId: ask.requestId,

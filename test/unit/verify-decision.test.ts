@@ -21,8 +21,9 @@ import {
 
 const NOW = 1_800_000_000_000;
 const AGENT = "agt_00000000000000000001";
-const HELD: HeldCall = { sessionId: "ses_00000000000000000001", toolUseId: "toolu_1", input: { command: "make deploy" } };
 const sha = (v: unknown) => createHash("sha256").update(canonicalJson(v)).digest("hex");
+const INPUT = { command: "make deploy" };
+const HELD: HeldCall = { sessionId: "ses_00000000000000000001", toolUseId: "toolu_1", inputSha256: sha(INPUT) };
 
 async function key(seed: number) {
   const secret = new Uint8Array(32).fill(seed);
@@ -49,7 +50,7 @@ function statement(k: Key, over: Partial<DecisionStatement> = {}): DecisionState
     sessionId: HELD.sessionId,
     approvalId: "apr_00000000000000000001",
     toolUseId: HELD.toolUseId,
-    inputSha256: sha(HELD.input),
+    inputSha256: sha(INPUT),
     decision: "approve",
     updatedInputSha256: null,
     approver: "usr_ann",

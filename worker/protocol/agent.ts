@@ -223,7 +223,15 @@ export const LaunchOrder = z.object({
   resume: z.string().optional(),
   fork: z.boolean().optional(),
   /** With resume: the decision on the call the session parked, applied to exactly that call (agent/park.ts). */
-  parked: z.object({ toolUseId: z.string().min(1).max(200), inputSha256: z.string().regex(/^[0-9a-f]{64}$/), answer: ApprovalAnswer }).optional(),
+  parked: z
+    .object({
+      toolUseId: z.string().min(1).max(200),
+      inputSha256: z.string().regex(/^[0-9a-f]{64}$/),
+      answer: ApprovalAnswer,
+      /** The signed decision, for a machine that requires one (it verifies it before resuming). */
+      proof: DecisionProof.optional(),
+    })
+    .optional(),
 });
 export type LaunchOrder = z.infer<typeof LaunchOrder>;
 
