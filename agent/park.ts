@@ -13,6 +13,7 @@ import { join } from "node:path";
 import type { HookCallback, HookJSONOutput } from "@anthropic-ai/claude-agent-sdk";
 import { z } from "zod";
 import type { ApprovalAnswer } from "../worker/protocol/agent";
+import { canonicalJson } from "../worker/protocol/canonical-json";
 
 /** A call parked in Claude's transcript: what a later run needs to answer it, after any restart. */
 export interface ParkedCall {
@@ -29,18 +30,6 @@ export interface ParkedAnswer {
   /** the sha256 of the input the person decided on; a re-fired call with another input is denied */
   inputSha256: string;
   answer: ApprovalAnswer;
-}
-
-/** JSON with keys sorted at every depth: the same form the room hashes (worker/domain/canonical-json.ts). */
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
-  if (value && typeof value === "object") {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(",")}}`;
-  }
-  return JSON.stringify(value) ?? "null";
 }
 
 /** The hash a decision is bound to: sha256 of the tool input in canonical JSON, lowercase hex. */

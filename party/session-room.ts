@@ -28,16 +28,17 @@ import { RoomAuthority } from "./room-authority";
 import { RoomOutbox } from "./room-outbox";
 import { RoomRules } from "./room-rules";
 import { resolveRouting } from "./routing-resolve";
-import type { MachineDenyRules, RuleVerdict } from "../worker/protocol/rules";
+import type { RuleVerdict } from "../worker/protocol/rules";
 import * as store from "./storage";
 import { errorFrame, parseFrame, safeSend } from "./sockets";
 import { toSummary } from "./summary";
+import { decisionProof } from "./decision-proof";
+import type { MachinePolicy } from "../worker/protocol/room-rpc";
 
-/** A decision with its edit's hash (the step refuses a too-deep edit before any hash is needed). */
-function decideInput(approvalId: string, body: DecisionBody, by: string, userId: string | null): RoomInput {
+/** The hash of an approve's edit (the step refuses a too-deep edit before any hash is needed). */
+function editSha256Of(body: DecisionBody): string | undefined {
   const edit = body.decision === "approve" ? body.updatedInput : undefined;
-  const editSha256 = edit && !nestsDeeperThan(edit, MAX_SCRUB_DEPTH) ? canonicalSha256(edit) : undefined;
-  return { type: "decide", approvalId, body, by, userId, ...(editSha256 ? { editSha256 } : {}) };
+  return edit && !nestsDeeperThan(edit, MAX_SCRUB_DEPTH) ? canonicalSha256(edit) : undefined;
 }
 
 /** Per socket: its side, and for a viewer the caller as the upgrade route authenticated them (kept current by pushes). */
@@ -175,7 +176,7 @@ export class SessionRoom extends Server<Env> implements SessionRoomRpc {
     }
     const r =
       frame.value.type === "decide"
-        ? this.#apply(decideInput(frame.value.approvalId, frame.value.body, by, conn.state.actor.userId))
+        ? await this.#decide(frame.value.approvalId, frame.value.body, by, conn.state.actor.userId)
         : this.#apply({ type: "interrupt", by });
     if (r.ok) safeSend(conn, { type: "ack", ref } satisfies ServerFrame);
     else errorFrame(conn, ref, r.code, r.message);
@@ -191,6 +192,10 @@ export class SessionRoom extends Server<Env> implements SessionRoomRpc {
       return;
     }
     if (frame.value.type === "text-delta") return this.#onTextDelta(frame.value);
+    if (frame.value.type === "decision-refused") {
+      this.#apply({ type: "decision-refused", requestId: frame.value.requestId, reason: frame.value.reason });
+      return;
+    }
     const { ack, unreadable } = ingestEvents(this.ctx.storage.sql, frame.value.events, (envelope) => this.#ingest(envelope));
     for (const message of unreadable) errorFrame(conn, null, "BAD_REQUEST", message);
     if (ack.length) safeSend(conn, { type: "ack", ids: ack } satisfies RoomToAgentFrame);
@@ -328,9 +333,31 @@ export class SessionRoom extends Server<Env> implements SessionRoomRpc {
 
   /** Answers once the decision is durable with what must follow it, and its delivery has been tried. */
   async decide(approvalId: string, body: DecisionBody, by: string, userId: string | null = null): Promise<RoomResult<Approval>> {
-    const r = this.#apply(decideInput(approvalId, body, by, userId));
+    const r = await this.#decide(approvalId, body, by, userId);
     await this.#outbox.settled();
     return r.ok ? { ok: true as const, value: toPublicApproval(r.approval!) } : r;
+  }
+
+  /**
+   * Every decision (RPC and socket) comes here: a signed one is checked and given its proof first (no
+   * read at all for an unsigned one), then the step decides.
+   */
+  async #decide(approvalId: string, body: DecisionBody, by: string, userId: string | null): Promise<StepResult> {
+    const editSha256 = editSha256Of(body);
+    const rec = this.#state.approvals[approvalId];
+    const checked = body.signed
+      ? await decisionProof(this.env, this.#state.session?.workspaceId ?? "", rec ? toPublicApproval(rec) : null, body, editSha256 ?? null, userId)
+      : { ok: true as const };
+    if (!checked.ok) return checked;
+    return this.#apply({
+      type: "decide",
+      approvalId,
+      body,
+      by,
+      userId,
+      ...(editSha256 ? { editSha256 } : {}),
+      ...(checked.proof ? { proof: checked.proof } : {}),
+    });
   }
 
   /** One approval as the room holds it (the inbox in D1 may trail it). */
@@ -347,9 +374,9 @@ export class SessionRoom extends Server<Env> implements SessionRoomRpc {
     return this.#result(this.#apply({ type: "continue", prompt, runId: newId("ses").slice(4), by }));
   }
 
-  async setMachinePolicy(denyRules: MachineDenyRules | null): Promise<void> {
+  async setMachinePolicy(policy: MachinePolicy): Promise<void> {
     if (!this.#state.session) return;
-    this.#apply({ type: "machine-policy", denyRules });
+    this.#apply({ type: "machine-policy", ...policy });
     // Calls already waiting are judged by it too: one it denies is denied before any person approves it.
     for (const rec of Object.values(this.#state.approvals)) {
       const session = this.#state.session;

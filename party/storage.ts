@@ -6,6 +6,7 @@
  */
 import { z } from "zod";
 import { Approval, ToolInput } from "../worker/protocol/approval";
+import { DecisionProof } from "../worker/protocol/signed-decision";
 import { EventBody, type SessionEvent } from "../worker/protocol/events";
 import { AgentId, SessionId, WorkspaceId } from "../worker/protocol/ids";
 import { LaunchSpec, SessionStatus } from "../worker/protocol/session";
@@ -56,6 +57,7 @@ const StoredSession = z.object({
   endedAt: z.number().nullable(),
   interruptedBy: z.string().nullable().optional(),
   machineDenyRules: MachineDenyRules.nullable().optional(),
+  requireSignedDecisions: z.boolean().optional(),
   origin: z
     .object({
       templateId: z.string().nullable(),
@@ -75,6 +77,7 @@ const StoredApproval = z.intersection(
     editSha256: z.string().nullable().optional(),
     requiresUserInteraction: z.boolean().optional(),
     suppressAlwaysAllowRule: z.boolean().optional(),
+    proof: DecisionProof.optional(),
   }),
 );
 const StoredTimer = z.discriminatedUnion("kind", [

@@ -35,14 +35,14 @@ for (const tag of pending) {
   if (last && Number(num) <= last.idx) {
     throw new Error(`${tag}.sql sorts before the last registered migration ${last.tag}: renumber it above ${last.idx}`);
   }
-  // A scratch copy inside the repo so the schema's `drizzle-orm` import resolves from node_modules.
+  // A scratch output dir (a copy of meta/) inside the repo; the journal and snapshots are copied back below.
   const tmp = mkdtempSync(".drizzle-tmp-");
   try {
     cpSync(join(DIR, "meta"), join(tmp, "out", "meta"), { recursive: true });
-    writeFileSync(join(tmp, "schema.ts"), readFileSync(SCHEMA, "utf8"));
     const generate = (...extra) => {
       const args = ["drizzle-kit", "generate", ...extra, "--dialect", "sqlite", "--casing", "snake_case"];
-      args.push("--schema", join(tmp, "schema.ts"), "--out", join(tmp, "out"), "--name", tag.slice(5));
+      // The schema in place (not a copy): it imports the zod schemas its checked columns read through.
+      args.push("--schema", SCHEMA, "--out", join(tmp, "out"), "--name", tag.slice(5));
       const r = spawnSync("npx", args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
       // drizzle-kit exits 0 even when it fails (e.g. it wants to ask "renamed or new table?").
       if (r.status !== 0 || /Error/.test(r.stderr)) throw new Error(`drizzle-kit generate failed for ${tag}:\n${r.stderr}`);

@@ -21,6 +21,7 @@ import { me } from "./routes/me";
 import { push } from "./routes/push";
 import { members } from "./routes/members";
 import { tokens } from "./routes/tokens";
+import { keys } from "./routes/keys";
 import { diagnostics } from "./routes/diagnostics";
 import { search } from "./routes/search";
 import { sessions } from "./routes/sessions";
@@ -70,6 +71,7 @@ const routes = app
   .route("/api/workspace/sso", ssoSettings)
   .route("/api/members", members)
   .route("/api/tokens", tokens)
+  .route("/api/keys", keys)
   .route("/api/audit", audit)
   .route("/api/auth", auth)
   .route("/api/auth", signIn)

@@ -16,6 +16,7 @@ import type { ShareBody, ContinueSessionBody, CreateSessionBody, PatchSessionBod
 import type { CreateTemplateBody, LaunchTemplateBody, SaveSessionAsTemplateBody, UpdateTemplateBody } from "./protocol/templates";
 import type { RunStatus, StartRunBody } from "./protocol/pipelines";
 import type { PushPreferences, PushSubscribeBody } from "./protocol/push";
+import type { EnrolKeyBody, RegisterKeyBody, RevokeKeyBody } from "./protocol/device-keys";
 import type { rpcShape } from "./rpc-types.gen";
 import { rpcProxy, type Answer, type Fetcher } from "./client-rpc";
 
@@ -42,6 +43,7 @@ function from<M>(load: () => Promise<M>) {
 }
 const schemas = {
   approval: from(() => import("./protocol/approval")),
+  deviceKeys: from(() => import("./protocol/device-keys")),
   enrollment: from(() => import("./protocol/enrollment")),
   events: from(() => import("./protocol/events")),
   frames: from(() => import("./protocol/frames")),
@@ -188,6 +190,17 @@ export function createApiClient(opts: ClientOptions) {
         api.sessions[":id"].shares.$get(session(sessionId)),
       ),
     share: (sessionId: string, body: ShareBody) => call(schemas.session("Share"), api.sessions[":id"].shares.$put({ ...session(sessionId), json: body })),
+    // Device keys for signed decisions (public halves; the signed enrolments and revocations machines check).
+    listKeys: (all = false) =>
+      call(
+        schemas.deviceKeys((m) => z.object({ keys: z.array(m.DeviceKeyInfo) })),
+        api.keys.$get({ query: { all: all ? "true" : "false" } }),
+      ),
+    registerKey: (body: RegisterKeyBody) => call(schemas.deviceKeys("DeviceKeyInfo"), api.keys.$post({ json: body })),
+    enrolKey: (id: string, body: EnrolKeyBody) =>
+      call(schemas.deviceKeys("DeviceKeyInfo"), api.keys[":id"].enrolment.$put({ param: { id: enc(id) }, json: body })),
+    revokeKey: (id: string, body: RevokeKeyBody = {}) =>
+      call(schemas.deviceKeys("DeviceKeyInfo"), api.keys[":id"].revoke.$post({ param: { id: enc(id) }, json: body })),
     unshare: (sessionId: string, principal: string) =>
       call(
         z.object({ removed: z.literal(true) }),

@@ -95,7 +95,7 @@ export async function launchRun(env: Env, db: Db, who: Launcher, req: RunRequest
     const admitted = admitRun(agent, who.userId, spec);
     if (!admitted.ok) return { ok: false, code: "FORBIDDEN", message: admitted.why };
     // The machine's deny policy as it stands now judges the new run's calls.
-    await room.setMachinePolicy(admittedDenyRules(agent));
+    await room.setMachinePolicy({ denyRules: admittedDenyRules(agent), requireSignedDecisions: agent.requireSignedDecisions ?? false });
     return room.continueWith(req.prompt, who.subject);
   }
   const basis = await room.forkBasis();
@@ -134,6 +134,7 @@ async function create(
     ownerId: who.userId,
     spec,
     machineDenyRules: admittedDenyRules(agent),
+    ...(agent.requireSignedDecisions ? { requireSignedDecisions: true } : {}),
     runId: newId("ses").slice(4),
     by: who.subject,
   });

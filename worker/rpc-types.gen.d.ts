@@ -258,6 +258,7 @@ export declare const rpcShape: {
                             }[];
                         } | null | undefined;
                         denyRulesUnreadable?: string | undefined;
+                        requireSignedDecisions?: boolean | undefined;
                     }[];
                 };
                 outputFormat: "json";
@@ -410,6 +411,113 @@ export declare const rpcShape: {
                         revokedAt: number | null;
                         rotatedFrom: string | null;
                     };
+                };
+                outputFormat: "json";
+                status: 201;
+            };
+        }>;
+    };
+} & {
+    api: {
+        keys: import("hono/client").ClientRequest<string, "/api/keys", {
+            $get: {
+                input: {
+                    query: {
+                        all?: "true" | "false" | undefined;
+                    };
+                };
+                output: {
+                    keys: {
+                        id: string;
+                        userId: string;
+                        alg: "ed25519";
+                        publicKey: string;
+                        label: string;
+                        createdAt: number;
+                        revokedAt: number | null;
+                        enrolment: {
+                            statement: {
+                                type: "tower.enrolment/v1";
+                                workspaceId: string;
+                                userId: string;
+                                keyId: string;
+                                alg: "ed25519";
+                                publicKey: string;
+                                right: "decide";
+                                machines: string[] | null;
+                                issuedAt: number;
+                            };
+                            signature: {
+                                alg: "ed25519";
+                                keyId: string;
+                                sig: string;
+                            };
+                        } | null;
+                        revocation: {
+                            statement: {
+                                type: "tower.revocation/v1";
+                                workspaceId: string;
+                                keyId: string;
+                                revokedAt: number;
+                            };
+                            signature: {
+                                alg: "ed25519";
+                                keyId: string;
+                                sig: string;
+                            };
+                        } | null;
+                    }[];
+                };
+                outputFormat: "json";
+                status: 200;
+            };
+            $post: {
+                input: {
+                    json: {
+                        alg: "ed25519";
+                        publicKey: string;
+                        label: string;
+                    };
+                };
+                output: {
+                    id: string;
+                    userId: string;
+                    alg: "ed25519";
+                    publicKey: string;
+                    label: string;
+                    createdAt: number;
+                    revokedAt: number | null;
+                    enrolment: {
+                        statement: {
+                            type: "tower.enrolment/v1";
+                            workspaceId: string;
+                            userId: string;
+                            keyId: string;
+                            alg: "ed25519";
+                            publicKey: string;
+                            right: "decide";
+                            machines: string[] | null;
+                            issuedAt: number;
+                        };
+                        signature: {
+                            alg: "ed25519";
+                            keyId: string;
+                            sig: string;
+                        };
+                    } | null;
+                    revocation: {
+                        statement: {
+                            type: "tower.revocation/v1";
+                            workspaceId: string;
+                            keyId: string;
+                            revokedAt: number;
+                        };
+                        signature: {
+                            alg: "ed25519";
+                            keyId: string;
+                            sig: string;
+                        };
+                    } | null;
                 };
                 outputFormat: "json";
                 status: 201;
@@ -2299,6 +2407,159 @@ export declare const rpcShape: {
     };
 } & {
     api: {
+        keys: {
+            ":id": {
+                enrolment: import("hono/client").ClientRequest<string, "/api/keys/:id/enrolment", {
+                    $put: {
+                        input: {
+                            param: {
+                                id: string;
+                            };
+                        } & {
+                            json: {
+                                enrolment: {
+                                    statement: {
+                                        type: "tower.enrolment/v1";
+                                        workspaceId: string;
+                                        userId: string;
+                                        keyId: string;
+                                        alg: "ed25519";
+                                        publicKey: string;
+                                        right: "decide";
+                                        machines: string[] | null;
+                                        issuedAt: number;
+                                    };
+                                    signature: {
+                                        alg: "ed25519";
+                                        keyId: string;
+                                        sig: string;
+                                    };
+                                };
+                            };
+                        };
+                        output: {
+                            id: string;
+                            userId: string;
+                            alg: "ed25519";
+                            publicKey: string;
+                            label: string;
+                            createdAt: number;
+                            revokedAt: number | null;
+                            enrolment: {
+                                statement: {
+                                    type: "tower.enrolment/v1";
+                                    workspaceId: string;
+                                    userId: string;
+                                    keyId: string;
+                                    alg: "ed25519";
+                                    publicKey: string;
+                                    right: "decide";
+                                    machines: string[] | null;
+                                    issuedAt: number;
+                                };
+                                signature: {
+                                    alg: "ed25519";
+                                    keyId: string;
+                                    sig: string;
+                                };
+                            } | null;
+                            revocation: {
+                                statement: {
+                                    type: "tower.revocation/v1";
+                                    workspaceId: string;
+                                    keyId: string;
+                                    revokedAt: number;
+                                };
+                                signature: {
+                                    alg: "ed25519";
+                                    keyId: string;
+                                    sig: string;
+                                };
+                            } | null;
+                        };
+                        outputFormat: "json";
+                        status: 200;
+                    };
+                }>;
+            };
+        };
+    };
+} & {
+    api: {
+        keys: {
+            ":id": {
+                revoke: import("hono/client").ClientRequest<string, "/api/keys/:id/revoke", {
+                    $post: {
+                        input: {
+                            param: {
+                                id: string;
+                            };
+                        } & {
+                            json: {
+                                revocation?: {
+                                    statement: {
+                                        type: "tower.revocation/v1";
+                                        workspaceId: string;
+                                        keyId: string;
+                                        revokedAt: number;
+                                    };
+                                    signature: {
+                                        alg: "ed25519";
+                                        keyId: string;
+                                        sig: string;
+                                    };
+                                } | undefined;
+                            };
+                        };
+                        output: {
+                            id: string;
+                            userId: string;
+                            alg: "ed25519";
+                            publicKey: string;
+                            label: string;
+                            createdAt: number;
+                            revokedAt: number | null;
+                            enrolment: {
+                                statement: {
+                                    type: "tower.enrolment/v1";
+                                    workspaceId: string;
+                                    userId: string;
+                                    keyId: string;
+                                    alg: "ed25519";
+                                    publicKey: string;
+                                    right: "decide";
+                                    machines: string[] | null;
+                                    issuedAt: number;
+                                };
+                                signature: {
+                                    alg: "ed25519";
+                                    keyId: string;
+                                    sig: string;
+                                };
+                            } | null;
+                            revocation: {
+                                statement: {
+                                    type: "tower.revocation/v1";
+                                    workspaceId: string;
+                                    keyId: string;
+                                    revokedAt: number;
+                                };
+                                signature: {
+                                    alg: "ed25519";
+                                    keyId: string;
+                                    sig: string;
+                                };
+                            } | null;
+                        };
+                        outputFormat: "json";
+                        status: 200;
+                    };
+                }>;
+            };
+        };
+    };
+} & {
+    api: {
         tokens: {
             ":id": {
                 rotate: import("hono/client").ClientRequest<string, "/api/tokens/:id/rotate", {
@@ -2451,6 +2712,7 @@ export declare const rpcShape: {
                                     deadline_message?: string | undefined;
                                 }[];
                             } | null | undefined;
+                            requireSignedDecisions?: boolean | undefined;
                         };
                     };
                     output: {
@@ -2495,6 +2757,7 @@ export declare const rpcShape: {
                             }[];
                         } | null | undefined;
                         denyRulesUnreadable?: string | undefined;
+                        requireSignedDecisions?: boolean | undefined;
                     };
                     outputFormat: "json";
                     status: 200;
@@ -2601,10 +2864,50 @@ export declare const rpcShape: {
                                 comment?: string | undefined;
                                 updatedInput?: Record<string, import("./protocol/json").Json> | undefined;
                                 confirmed?: true | undefined;
+                                signed?: {
+                                    statement: {
+                                        type: "tower.decision/v1";
+                                        workspaceId: string;
+                                        sessionId: string;
+                                        approvalId: string;
+                                        toolUseId: string | null;
+                                        inputSha256: string;
+                                        decision: "deny" | "approve";
+                                        updatedInputSha256: string | null;
+                                        approver: string;
+                                        keyId: string;
+                                        expiresAt: number;
+                                    };
+                                    signature: {
+                                        alg: "ed25519";
+                                        keyId: string;
+                                        sig: string;
+                                    };
+                                } | undefined;
                             } | {
                                 decision: "deny";
                                 comment: string;
                                 inputSha256: string;
+                                signed?: {
+                                    statement: {
+                                        type: "tower.decision/v1";
+                                        workspaceId: string;
+                                        sessionId: string;
+                                        approvalId: string;
+                                        toolUseId: string | null;
+                                        inputSha256: string;
+                                        decision: "deny" | "approve";
+                                        updatedInputSha256: string | null;
+                                        approver: string;
+                                        keyId: string;
+                                        expiresAt: number;
+                                    };
+                                    signature: {
+                                        alg: "ed25519";
+                                        keyId: string;
+                                        sig: string;
+                                    };
+                                } | undefined;
                             };
                         };
                         output: {
@@ -3427,10 +3730,50 @@ export declare const rpcShape: {
                                         comment?: string | undefined;
                                         updatedInput?: Record<string, import("./protocol/json").Json> | undefined;
                                         confirmed?: true | undefined;
+                                        signed?: {
+                                            statement: {
+                                                type: "tower.decision/v1";
+                                                workspaceId: string;
+                                                sessionId: string;
+                                                approvalId: string;
+                                                toolUseId: string | null;
+                                                inputSha256: string;
+                                                decision: "deny" | "approve";
+                                                updatedInputSha256: string | null;
+                                                approver: string;
+                                                keyId: string;
+                                                expiresAt: number;
+                                            };
+                                            signature: {
+                                                alg: "ed25519";
+                                                keyId: string;
+                                                sig: string;
+                                            };
+                                        } | undefined;
                                     } | {
                                         decision: "deny";
                                         comment: string;
                                         inputSha256: string;
+                                        signed?: {
+                                            statement: {
+                                                type: "tower.decision/v1";
+                                                workspaceId: string;
+                                                sessionId: string;
+                                                approvalId: string;
+                                                toolUseId: string | null;
+                                                inputSha256: string;
+                                                decision: "deny" | "approve";
+                                                updatedInputSha256: string | null;
+                                                approver: string;
+                                                keyId: string;
+                                                expiresAt: number;
+                                            };
+                                            signature: {
+                                                alg: "ed25519";
+                                                keyId: string;
+                                                sig: string;
+                                            };
+                                        } | undefined;
                                     };
                                 };
                                 output: {

@@ -137,6 +137,11 @@ export const COMMANDS: LazyCommand[] = [
     load: (ctx) => import("./commands/pipeline").then((m) => m.pipelineCommand(ctx)),
   },
   {
+    term: "keys [options]",
+    description: `this device's key for signed decisions: add, list, enrol an approver's key, revoke`,
+    load: (ctx) => import("./commands/keys").then((m) => m.keysCommand(ctx)),
+  },
+  {
     term: "tokens [options]",
     description: `create, list, revoke and rotate personal API tokens`,
     load: (ctx) => import("./commands/tokens").then((m) => m.tokensCommand(ctx)),

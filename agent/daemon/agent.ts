@@ -14,6 +14,7 @@ import { reapGroups, type Reaped } from "../process-group";
 import { Journal } from "./journal";
 import { CapacityQueue } from "./capacity-queue";
 import { relayRun, type ActiveRun } from "./relay";
+import type { TrustStore } from "./trust";
 import { SessionChannel } from "./session-channel";
 import { reconnecting, toWsUrl } from "./socket";
 
@@ -26,6 +27,8 @@ export interface AgentConfig {
   log?: (line: string) => void;
   /** Called once the agent has stopped because its token was revoked. */
   onRevoked?: () => void;
+  /** Set when this machine requires signed decisions: its pinned trust (agent/daemon/trust.ts). */
+  trust?: TrustStore | null;
   /** What a stop does to each active run (default: park it when a call waits for approval, else interrupt it). */
   stopRun?: StopRun;
 }
@@ -89,6 +92,7 @@ export class TowerAgent {
         const f = frame.data;
         if (f.type === "welcome") {
           this.cfg.log?.(`connected to ${this.cfg.server} as ${this.cfg.machine.name} (${f.agentId})`);
+          if (this.cfg.trust) this.cfg.trust.agentId = f.agentId;
           resolve({ agentId: f.agentId });
         } else if (f.type === "launch") this.#launch(f.order);
         else if (f.type === "cancel") this.#cancel(f.runId);
@@ -147,14 +151,35 @@ export class TowerAgent {
     this.#channel(order.sessionId).send(order.runId, { type: "run-waiting", runId: order.runId, capacity, position: slot.position ?? 1 });
   }
 
+  /**
+   * On a machine that requires signed decisions, the decision a parked call resumes with is verified first
+   * (against the tool_use id and input hash the machine recorded when it parked it); a refused approve
+   * resumes as a deny, so nothing runs.
+   */
   #start(order: LaunchOrder): void {
+    const parked = order.parked;
+    if (!this.cfg.trust || parked?.answer.behavior !== "allow") return this.#run(order);
+    const held = { sessionId: order.sessionId, toolUseId: parked.toolUseId, inputSha256: parked.inputSha256 };
+    void this.cfg.trust.verify(parked.answer, parked.proof, held).then((v) => {
+      if (!v.ok) this.cfg.log?.(`run ${order.runId}: refused the decision on its parked call: ${v.reason}`);
+      const message = `This machine refused the decision on this call (${v.ok ? "" : v.reason}); it was not run.`;
+      this.#run(v.ok ? order : { ...order, parked: { ...parked, answer: { behavior: "deny", message } } });
+    });
+  }
+
+  #run(order: LaunchOrder): void {
     this.cfg.log?.(`run ${order.runId}: session ${order.sessionId} in ${order.spec.cwd}`);
     const channel = this.#channel(order.sessionId);
-    const run = relayRun(order, channel, {
-      ...this.cfg.run,
-      runId: order.runId,
-      pidFile: join(this.#pidDir, `${order.runId.replace(/[^A-Za-z0-9_-]/g, "_")}.json`),
-    });
+    const run = relayRun(
+      order,
+      channel,
+      {
+        ...this.cfg.run,
+        runId: order.runId,
+        pidFile: join(this.#pidDir, `${order.runId.replace(/[^A-Za-z0-9_-]/g, "_")}.json`),
+      },
+      this.cfg.trust,
+    );
     this.#runs.set(order.runId, run);
     void run.done.then(async (outcome) => {
       this.#journal.markRun(order.sessionId, order.runId, true);

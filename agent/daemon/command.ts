@@ -14,6 +14,7 @@ import { PROJECT_ROOT } from "../up/local-server";
 import { createApiClient } from "../../worker/client";
 import { deviceSignIn } from "../cli/sign-in";
 import { onStopSignals } from "./clean-stop";
+import { TrustStore } from "./trust";
 
 const AgentFile = z.object({ server: z.string().url(), token: z.string().min(1), name: z.string().optional() });
 
@@ -61,6 +62,10 @@ export function agentCommand(): Command {
       "--deny-rules <file>",
       `this machine's own deny policy (YAML or JSON deny rules), enforced here whatever the server says (default: <state-dir>/deny-rules.yaml if present)`,
     )
+    .option(
+      "--owner-key <public-key>",
+      "require signed decisions: pin your key (from `tower keys add`) on this machine; it then applies only approves signed by it or by keys it enrolled",
+    )
     .option("--enroll", "enroll this machine first: shows a code that a member approves, then saves the machine's token")
     .action(
       async (opts: {
@@ -73,6 +78,7 @@ export function agentCommand(): Command {
         allowMcp: string[];
         stateDir: string;
         denyRules?: string;
+        ownerKey?: string;
         enroll?: boolean;
       }) => {
         // Loaded here, not at the top: the Agent SDK it brings is large, and every other command starts without it.
@@ -119,7 +125,16 @@ export function agentCommand(): Command {
         }
         if (localPolicy)
           process.stdout.write(`[tower agent] local deny policy: ${localPolicy.rules.rules.length} rule(s) from ${policyFile}, enforced on every tool call\n`);
+        let trust: TrustStore | null;
+        try {
+          trust = TrustStore.open(stateDir, opts.ownerKey);
+        } catch (e) {
+          process.stderr.write(`error: ${(e as Error).message}\n`);
+          process.exit(2);
+        }
+        if (trust) process.stdout.write(`[tower agent] requires signed decisions: owner key ${trust.ownerKeyId} (pinned in ${join(stateDir, "trust.json")})\n`);
         const agent = new TowerAgent({
+          trust,
           server,
           token,
           machine,

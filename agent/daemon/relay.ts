@@ -6,9 +6,11 @@
 import { statSync } from "node:fs";
 import { type LaunchOrder, type ApprovalAnswer, type RunOutcome, unranOutcome } from "../../worker/protocol/agent";
 import type { Json } from "../../worker/protocol/json";
-import type { ParkedCall } from "../park";
+import { inputSha256, type ParkedCall } from "../park";
 import { startRun, type RunHandle, type RunOptions } from "../runner";
 import { LiveTextRelay } from "./live-text";
+import type { TrustStore } from "./trust";
+import type { HeldCall } from "../verify-decision";
 import type { SessionChannel } from "./session-channel";
 
 /** How long an interrupted run may take to stop before it is killed. */
@@ -29,8 +31,13 @@ export interface ActiveRun {
   done: Promise<RunOutcome>;
 }
 
-export function relayRun(order: LaunchOrder, channel: SessionChannel, options: RunOptions): ActiveRun {
+/**
+ * `trust`: set when this machine requires signed decisions (agent/daemon/trust.ts); every approve is then
+ * verified against the call held here before Claude Code sees it, and a refused one is reported, not applied.
+ */
+export function relayRun(order: LaunchOrder, channel: SessionChannel, options: RunOptions, trust?: TrustStore | null): ActiveRun {
   const waiting = new Map<string, (answer: ApprovalAnswer) => void>();
+  const held = new Map<string, HeldCall>();
   channel.send(order.runId, { type: "run-started", runId: order.runId });
   const unusable = checkCwd(order.spec.cwd);
   if (unusable) return refused(order, channel, unusable);
@@ -57,6 +64,7 @@ export function relayRun(order: LaunchOrder, channel: SessionChannel, options: R
       askApproval: (ask, signal) =>
         new Promise<ApprovalAnswer>((resolve) => {
           waiting.set(ask.requestId, resolve);
+          if (trust) held.set(ask.requestId, { sessionId: order.sessionId, toolUseId: ask.toolUseId ?? null, inputSha256: inputSha256(ask.input) });
           channel.send(order.runId, {
             type: "approval-request",
             requestId: ask.requestId,
@@ -113,11 +121,22 @@ export function relayRun(order: LaunchOrder, channel: SessionChannel, options: R
   };
 
   channel.handlers = {
-    onDecision: (requestId, answer) => {
-      const resolve = waiting.get(requestId);
-      if (!resolve) return; // already answered (a resync repeats decisions)
-      waiting.delete(requestId);
-      resolve(answer);
+    onDecision: (requestId, answer, proof) => {
+      if (!waiting.has(requestId)) return; // already answered (a resync repeats decisions)
+      const apply = () => {
+        const resolve = waiting.get(requestId);
+        if (!resolve) return;
+        waiting.delete(requestId);
+        held.delete(requestId);
+        resolve(answer);
+      };
+      const call = held.get(requestId);
+      if (!trust || !call) return apply();
+      void trust.verify(answer, proof, call).then((v) => {
+        if (v.ok) return apply();
+        console.error(`tower agent: refused a decision on ${requestId}: ${v.reason}`);
+        channel.refuse(requestId, v.reason);
+      });
     },
     onInterrupt: () => interrupt(),
     // Only while that very call still waits: a park asked for a call already answered is stale.

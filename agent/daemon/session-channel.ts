@@ -15,12 +15,13 @@ import {
   type ApprovalAnswer,
   type TextDelta,
 } from "../../worker/protocol/agent";
+import type { DecisionProof } from "../../worker/protocol/signed-decision";
 import { toFrames } from "./batcher";
 import type { Journal } from "./journal";
 import { reconnecting, toWsUrl } from "./socket";
 
 export interface ChannelHandlers {
-  onDecision(requestId: string, answer: ApprovalAnswer): void;
+  onDecision(requestId: string, answer: ApprovalAnswer, proof?: DecisionProof): void;
   onInterrupt(): void;
   /** Tower asks to park the run: the call `requestId` has waited long enough (optional: no run, nothing to park). */
   onPark?(requestId: string): void;
@@ -107,7 +108,7 @@ export class SessionChannel {
         if (this.journal.unacked(this.sessionId).length === 0) for (const w of this.#ackWaiters.splice(0)) w();
         return;
       case "decision":
-        return this.handlers.onDecision(frame.requestId, frame.answer);
+        return this.handlers.onDecision(frame.requestId, frame.answer, frame.proof);
       case "interrupt":
         return this.handlers.onInterrupt();
       case "park":
@@ -115,6 +116,14 @@ export class SessionChannel {
       case "error":
         console.error(`tower agent: session ${this.sessionId}: ${frame.error.message}`);
     }
+  }
+
+  /**
+   * Tells the room this machine refused a decision it could not verify (nothing ran; the call still waits).
+   * Not journalled: a refusal lost with the socket is repeated, since the resync re-sends the decision.
+   */
+  refuse(requestId: string, reason: string): void {
+    if (this.#isOpen()) this.#frame({ type: "decision-refused", requestId, reason: reason.slice(0, 500) });
   }
 
   /** Resolves when the room has acknowledged everything sent so far (or after `ms`). */

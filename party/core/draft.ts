@@ -14,6 +14,7 @@ import { needsAgent, transition, type Trigger } from "./status";
 import {
   AGENT_LOST_KEY,
   approvalKey,
+  decisionFrame,
   type ApprovalRecord,
   type Effect,
   type RoomState,
@@ -102,7 +103,7 @@ export class Draft {
     this.effects.push({ type: "save-approval", approval: next });
     this.emit({ type: "approval-resolved", approvalId: rec.id, status, via, by, comment, updatedInput, ...(rule ? { rule } : {}) });
     if (answer && next.parked) resumeParked(this, next, answer);
-    else if (answer) this.effects.push({ type: "send-agent", frame: { type: "decision", requestId: rec.requestId, answer } });
+    else if (answer) this.effects.push({ type: "send-agent", frame: decisionFrame(next, answer) });
     return next;
   }
 

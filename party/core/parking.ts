@@ -92,7 +92,7 @@ export function resumeParked(d: Draft, rec: ApprovalRecord, answer: ApprovalAnsw
       runId,
       spec: s.spec,
       resume: on.call.claudeSessionId,
-      parked: { toolUseId: on.call.toolUseId, inputSha256: on.call.inputSha256, answer },
+      parked: { toolUseId: on.call.toolUseId, inputSha256: on.call.inputSha256, answer, ...(rec.proof ? { proof: rec.proof } : {}) },
     },
   });
 }

@@ -3,14 +3,15 @@
  * helpers (draft.ts, agent-event.ts, parking, routing, rule verdicts) and by the Durable Object that
  * persists and performs the effects. Types and constants only, plus the public view of an approval.
  */
-import type { AgentEnvelope, LaunchOrder, RoomToAgentFrame } from "../../worker/protocol/agent";
+import type { AgentEnvelope, ApprovalAnswer, LaunchOrder, RoomToAgentFrame } from "../../worker/protocol/agent";
 import type { Approval, ApprovalRouting, DecisionBody } from "../../worker/protocol/approval";
 import type { ErrorCode } from "../../worker/protocol/errors";
 import type { EventBody } from "../../worker/protocol/events";
 import type { MachineDenyRules, RuleVerdict } from "../../worker/protocol/rules";
 import type { AgentId, ApprovalId, SessionId, WorkspaceId } from "../../worker/protocol/ids";
 import type { LaunchSpec, SessionStatus } from "../../worker/protocol/session";
-import type { CreateInput, SessionOrigin } from "../../worker/protocol/room-rpc";
+import type { CreateInput, MachinePolicy, SessionOrigin } from "../../worker/protocol/room-rpc";
+import type { DecisionProof } from "../../worker/protocol/signed-decision";
 import type { ParkedOn } from "./parking";
 import type { Tally } from "./tally";
 
@@ -36,6 +37,8 @@ export interface ApprovalRecord extends Omit<Approval, "parked"> {
   /** Claude Code's flags on the ask: a person must answer it (no rule may allow it); no "always allow" offer. */
   requiresUserInteraction?: boolean;
   suppressAlwaysAllowRule?: boolean;
+  /** The signed decision (with the approver's enrolment and the revocations) the agent verifies; resent on resync. */
+  proof?: DecisionProof;
 }
 
 export interface SessionFacts {
@@ -62,6 +65,8 @@ export interface SessionFacts {
   interruptedBy?: string | null;
   /** The machine owner's deny policy, judged before the workspace's rules (party/room-rules.ts). */
   machineDenyRules?: MachineDenyRules | null;
+  /** The machine's owner requires signed decisions: an unsigned approve is refused, a rule's allow becomes an ask. */
+  requireSignedDecisions?: boolean;
 }
 
 export interface RoomState {
@@ -95,14 +100,16 @@ export type RoomInput =
   /** `verdict`: the rules' answer to an approval request, when the room holds them as current (decided in this same step). */
   | { type: "agent-event"; envelope: AgentEnvelope; inputSha256?: string; verdict?: RuleVerdict | null }
   /** `editSha256`: the hash of an approve's `updatedInput` (computed by the room; absent without one). */
-  | { type: "decide"; approvalId: string; body: DecisionBody; by: string; editSha256?: string; userId?: string | null }
+  | { type: "decide"; approvalId: string; body: DecisionBody; by: string; editSha256?: string; userId?: string | null; proof?: DecisionProof }
+  /** The machine refused a decision it could not verify: the approval waits again (party/core/signed.ts). */
+  | { type: "decision-refused"; requestId: string; reason: string }
   /** The workspace's rules decided a pending approval (the room evaluates them right after the request). */
   | { type: "rule-verdict"; approvalId: string; verdict: RuleVerdict; routing?: ApprovalRouting }
   | { type: "interrupt"; by: string }
   | { type: "continue"; prompt: string; runId: string; by: string }
   | { type: "patch"; title?: string; archived?: boolean }
   | { type: "handoff"; ownerId: string; by: string }
-  | { type: "machine-policy"; denyRules: MachineDenyRules | null }
+  | ({ type: "machine-policy" } & MachinePolicy)
   | { type: "agent-connected" }
   | { type: "agent-disconnected" }
   | { type: "resync"; waiting: string[] }
@@ -131,6 +138,11 @@ export function fail(code: ErrorCode, message: string): StepResult {
 
 /** An approval as people and clients see it: no request, run or clear edit; `parked` while parked and pending. */
 export function toPublicApproval(rec: ApprovalRecord): Approval {
-  const { requestId: _r, runId: _run, agentInput: _clear, editSha256: _edit, parked, ...approval } = rec;
+  const { requestId: _r, runId: _run, agentInput: _clear, editSha256: _edit, proof: _proof, parked, ...approval } = rec;
   return parked && approval.status === "pending" ? { ...approval, parked: true } : approval;
+}
+
+/** The decision frame for a resolved approval, with the signed proof a person's decision carried. */
+export function decisionFrame(rec: ApprovalRecord, answer: ApprovalAnswer): RoomToAgentFrame {
+  return { type: "decision", requestId: rec.requestId, answer, ...(rec.proof ? { proof: rec.proof } : {}) };
 }

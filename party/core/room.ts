@@ -6,6 +6,7 @@
  * room-types.ts (re-exported here), the draft of a step in draft.ts, an agent's events in agent-event.ts.
  */
 import type { ApprovalAnswer, LaunchOrder } from "../../worker/protocol/agent";
+import type { DecisionProof } from "../../worker/protocol/signed-decision";
 import { resolutionOf, type DecisionBody } from "../../worker/protocol/approval";
 import { containsRedaction, MAX_SCRUB_DEPTH, nestsDeeperThan } from "../../worker/domain/scrub";
 import { agentEvent } from "./agent-event";
@@ -13,6 +14,7 @@ import { Draft } from "./draft";
 import { unconfirmedApproval } from "./interaction";
 import { parkTimer } from "./parking";
 import {
+  decisionFrame,
   EXPIRED_MESSAGE,
   fail,
   type ApprovalRecord,
@@ -25,6 +27,7 @@ import {
 } from "./room-types";
 import { deadlinePassed, escalate, routedDecision, withFinalApproval } from "./routing";
 import { ruleVerdict } from "./rule-verdict";
+import { decisionRefused, unsignedApproval } from "./signed";
 import { scrubStep } from "./scrub-step";
 import { needsAgent } from "./status";
 import { EMPTY_TALLY } from "./tally";
@@ -58,6 +61,7 @@ function create(d: Draft, c: CreateInput): StepResult {
       endedAt: null,
       ...(c.origin ? { origin: c.origin } : {}),
       ...(c.machineDenyRules ? { machineDenyRules: c.machineDenyRules } : {}),
+      ...(c.requireSignedDecisions ? { requireSignedDecisions: true } : {}),
     },
   };
   d.emit({ type: "session-created", title: c.title, spec: c.spec, ...(c.costBaselineUsd ? { inheritedCostUsd: c.costBaselineUsd } : {}) });
@@ -72,7 +76,15 @@ function create(d: Draft, c: CreateInput): StepResult {
  * A decision binds the input the person saw (its hash) and, for an approve, the edit: an identical
  * repeat is idempotent; another answer, another edit, a stale input or a late decision is refused.
  */
-function decide(d: Draft, approvalId: string, body: DecisionBody, by: string, editSha256: string | null, userId: string | null): StepResult {
+function decide(
+  d: Draft,
+  approvalId: string,
+  body: DecisionBody,
+  by: string,
+  editSha256: string | null,
+  userId: string | null,
+  proof: DecisionProof | undefined,
+): StepResult {
   const rec = d.state.approvals[approvalId];
   if (!rec) return fail("NOT_FOUND", `approval ${approvalId} is not part of this session`);
   if (body.inputSha256 !== rec.inputSha256) {
@@ -98,6 +110,8 @@ function decide(d: Draft, approvalId: string, body: DecisionBody, by: string, ed
   if (body.decision === "approve" && body.updatedInput && containsRedaction(body.updatedInput)) {
     return fail("BAD_REQUEST", "The edited input still contains [REDACTED:…] markers; write those values out or approve without edits.");
   }
+  const unsigned = unsignedApproval(d.session, body, proof);
+  if (unsigned) return fail(unsigned.code, unsigned.message);
   const unconfirmed = unconfirmedApproval(rec, body);
   if (unconfirmed) return fail(unconfirmed.code, unconfirmed.message);
   const routed = routedDecision(d, rec, body, by, userId);
@@ -109,7 +123,7 @@ function decide(d: Draft, approvalId: string, body: DecisionBody, by: string, ed
         : { behavior: "allow" }
       : { behavior: "deny", message: body.comment };
   const counted = wanted === "approved" ? withFinalApproval(rec, by, userId, d.ctx.now) : rec;
-  const bound: ApprovalRecord = { ...counted, editSha256: updatedInput ? editSha256 : null };
+  const bound: ApprovalRecord = { ...counted, editSha256: updatedInput ? editSha256 : null, ...(proof ? { proof } : {}) };
   const next = d.resolveApproval(bound, wanted, "human", by, comment, updatedInput, answer);
   d.clearedIfNone(`${rec.toolName} ${wanted} by ${by}`);
   return d.done(next);
@@ -176,7 +190,9 @@ function applyInput(state: RoomState, input: RoomInput, ctx: StepContext): StepR
     case "agent-event":
       return agentEvent(d, input.envelope, input.inputSha256, input.verdict);
     case "decide":
-      return decide(d, input.approvalId, input.body, input.by, input.editSha256 ?? null, input.userId ?? null);
+      return decide(d, input.approvalId, input.body, input.by, input.editSha256 ?? null, input.userId ?? null, input.proof);
+    case "decision-refused":
+      return decisionRefused(d, input.requestId, input.reason);
     case "rule-verdict":
       return ruleVerdict(d, input.approvalId, input.verdict, input.routing);
     case "interrupt":
@@ -190,7 +206,7 @@ function applyInput(state: RoomState, input: RoomInput, ctx: StepContext): StepR
       });
       return d.done();
     case "machine-policy":
-      d.patchSession({ machineDenyRules: input.denyRules });
+      d.patchSession({ machineDenyRules: input.denyRules, requireSignedDecisions: input.requireSignedDecisions });
       return d.done();
     case "handoff":
       d.emit({ type: "owner-changed", from: d.session.ownerId, to: input.ownerId, by: input.by });
@@ -217,7 +233,7 @@ function resync(d: Draft, waiting: string[]): StepResult {
   for (const requestId of waiting) {
     const rec = Object.values(d.state.approvals).find((a) => a.requestId === requestId);
     const answer = rec ? answerFor(rec) : { behavior: "deny" as const, message: "This request is unknown to Tower; do not retry it." };
-    if (answer) d.effects.push({ type: "send-agent", frame: { type: "decision", requestId, answer } });
+    if (answer) d.effects.push({ type: "send-agent", frame: rec ? decisionFrame(rec, answer) : { type: "decision", requestId, answer } });
   }
   return d.done();
 }

@@ -29,6 +29,9 @@ export function ruleVerdict(d: Draft, approvalId: string, verdict: RuleVerdict, 
   // The engine already holds back an allow for such a call; a verdict from elsewhere is held the same way.
   if (verdict.decision === "allow" && rec.requiresUserInteraction)
     return heldBack(d, rec, { ...verdict, reason: `${verdict.reason}, but Claude Code requires a person to answer this request` });
+  // A rule signs nothing the machine could verify: on a machine that requires signed decisions a person decides.
+  if (verdict.decision === "allow" && d.session.requireSignedDecisions)
+    return heldBack(d, rec, { ...verdict, reason: `${verdict.reason}, but ${d.session.agentName} requires signed decisions, so a person decides` });
   if (d.ctx.now >= rec.expiresAt) return d.done();
   const by = ruleSignature(verdict);
   const allow = verdict.decision === "allow";

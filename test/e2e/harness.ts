@@ -59,6 +59,10 @@ export interface AgentOptions {
   name?: string;
   labels?: string[];
   capacity?: number;
+  /** Where the agent dials (default: the Tower itself; a test's proxy plays a compromised server). */
+  server?: string;
+  /** More `tower agent` flags, e.g. `--owner-key`. */
+  args?: string[];
 }
 
 export async function startTower(opts: { agentGraceSeconds?: number; approvalTimeoutSeconds?: number; vars?: Record<string, string> } = {}): Promise<Tower> {
@@ -103,7 +107,7 @@ export async function startTower(opts: { agentGraceSeconds?: number; approvalTim
         TOWER_BIN,
         "agent",
         "--server",
-        tower.url,
+        opts.server ?? tower.url,
         "--token",
         token,
         "--name",
@@ -114,6 +118,7 @@ export async function startTower(opts: { agentGraceSeconds?: number; approvalTim
       if (opts.claudePath) args.push("--claude-path", opts.claudePath);
       if (opts.labels?.length) args.push("--labels", opts.labels.join(","));
       if (opts.capacity !== undefined) args.push("--capacity", String(opts.capacity));
+      if (opts.args) args.push(...opts.args);
       const child = spawn(process.execPath, args, {
         cwd: workDir,
         env: withoutUndefined({ ...process.env, ...claude.env, ...opts.env }),

@@ -89,6 +89,33 @@ describe("parking", () => {
     expect(after.state.session?.status).toBe("completed");
   });
 
+  it("a signed decision's proof travels with the resumed run, for a machine that verifies it", () => {
+    const parked = run(asking(), [parkedEvent(), ended()]).state;
+    const id = Object.keys(parked.approvals)[0]!;
+    const proof = {
+      decision: {
+        statement: {
+          type: "tower.decision/v1" as const,
+          workspaceId: "wsp_aaaaaaaaaaaaaaaaaaaa",
+          sessionId: "ses_aaaaaaaaaaaaaaaaaaaa",
+          approvalId: id,
+          toolUseId: "toolu_1",
+          inputSha256: sha,
+          decision: "approve" as const,
+          updatedInputSha256: null,
+          approver: "usr_owner",
+          keyId: `key_${"a".repeat(32)}` as never,
+          expiresAt: 2_000_000,
+        },
+        signature: { alg: "ed25519" as const, keyId: `key_${"a".repeat(32)}` as never, sig: "A".repeat(86) },
+      },
+      enrolment: null,
+      revocations: [],
+    };
+    const { effects } = run(parked, [{ ...decide(parked, id, { decision: "approve" }), proof } as RoomInput]);
+    expect(launches(effects)[0]?.parked).toEqual({ toolUseId: "toolu_1", inputSha256: sha, answer: { behavior: "allow" }, proof });
+  });
+
   it("an edit and a deny travel in the resumed run's answer; a second decision launches nothing", () => {
     const parked = run(asking(), [parkedEvent(), ended()]).state;
     const id = Object.keys(parked.approvals)[0]!;

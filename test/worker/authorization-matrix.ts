@@ -14,6 +14,7 @@ import { putGrant } from "../../worker/db/grants";
 import { revokeTokenQuery } from "../../worker/db/tokens";
 import type { Action } from "../../worker/domain/policy";
 import { PERMISSIONS } from "../../worker/routes/permissions";
+import { toBase64Url } from "../../worker/protocol/signed-decision";
 import { api, eventually, memberWith, openSocket, seedWorkspace, serveDiscovery } from "./helpers";
 
 const PRINCIPALS = ["owner", "admin", "member", "viewer", "collaborator", "sessionViewer", "otherWorkspace", "anonymous", "revoked", "agent"] as const;
@@ -58,6 +59,8 @@ const EXPECTED: Record<Action, Principal[]> = {
 interface Fixture {
   tokens: Record<Principal, string | null>;
   tokenIds: Partial<Record<Principal, string>>;
+  /** Each caller's own device key, for the routes that enrol or revoke "your own" key. */
+  keyIds: Partial<Record<Principal, string>>;
   sessionId: string;
   workspaceId: string;
   bystander: string;
@@ -141,6 +144,7 @@ async function fixture(key: string): Promise<Fixture> {
     agent: seed.agentToken,
   };
   const tokenIds: Partial<Record<Principal, string>> = {};
+  const keyIds: Partial<Record<Principal, string>> = {};
   // One pending device sign-in per caller, for the approve route.
   const userCodes: Partial<Record<Principal, string>> = {};
   for (const p of key === "POST /api/auth/device/approve" ? PRINCIPALS : []) {
@@ -162,10 +166,15 @@ async function fixture(key: string): Promise<Fixture> {
     // A second token per caller, for the routes that rotate or revoke "your own" token.
     const listed = await (await api("/api/tokens", t, { method: "POST", json: { name: "spare", scopes: ["read"] } })).json<{ info?: { id: string } }>();
     if (listed.info) tokenIds[p] = listed.info.id;
+    if (key.includes(" /api/keys/:id")) {
+      const made = await api("/api/keys", t, { method: "POST", json: { alg: "ed25519", publicKey: randomPublicKey(), label: "mine" } });
+      if (made.status === 201) keyIds[p] = (await made.json<{ id: string }>()).id;
+    }
   }
   return {
     tokens: byPrincipal,
     tokenIds,
+    keyIds,
     sessionId,
     workspaceId: seed.workspaceId,
     bystander: bystander.userId,
@@ -178,6 +187,9 @@ async function fixture(key: string): Promise<Fixture> {
     runId,
   };
 }
+
+/** 32 random bytes, base64url: registration stores a public half as given (machines verify with it). */
+const randomPublicKey = () => toBase64Url(crypto.getRandomValues(new Uint8Array(32)));
 
 const PIPELINE = { pipeline: { name: "matrix", steps: { a: { prompt: "p", cwd: "/tmp" } } } };
 
@@ -208,6 +220,10 @@ function bodyFor(key: string, f: Fixture, p: Principal): unknown {
       return { role: "viewer" };
     case "POST /api/tokens":
       return { name: "t", scopes: ["read"] };
+    case "POST /api/keys":
+      return { alg: "ed25519", publicKey: randomPublicKey(), label: "matrix" };
+    case "POST /api/keys/:id/revoke":
+      return {};
     case "POST /api/auth/device":
       return { kind: "cli" };
     case "POST /api/auth/device/token":
@@ -264,6 +280,7 @@ function pathFor(path: string, f: Fixture, p: Principal): string {
     .replace(":userId", f.bystander)
     .replace("/api/approvals/:id", () => `/api/approvals/${approvalOf(f)}`)
     .replace("/api/tokens/:id", `/api/tokens/${f.tokenIds[p] ?? "tok_00000000000000000000"}`)
+    .replace("/api/keys/:id", `/api/keys/${f.keyIds[p] ?? `key_${"0".repeat(32)}`}`)
     .replace("/api/agents/:id", `/api/agents/${f.agentId}`)
     .replace("/api/invitations/:id", `/api/invitations/${f.invitationId}`)
     .replace("/api/templates/:id", `/api/templates/${f.templateName}`)
@@ -286,7 +303,8 @@ function expected(key: string, principal: Principal): boolean {
     (/:(id|userId|principal)/.test(key) &&
       !key.startsWith("POST /api/tokens/") &&
       !key.startsWith("DELETE /api/tokens/") &&
-      !key.startsWith("DELETE /api/me/push/")) ||
+      !key.startsWith("DELETE /api/me/push/") &&
+      !/ \/api\/keys\//.test(key)) ||
     key === "POST /api/me/switch" || // its body names this workspace
     key === "POST /api/templates/from-session"; // its body names this workspace's session
   return !namesOurResource && EXPECTED[action].includes("owner");

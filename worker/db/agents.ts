@@ -26,6 +26,7 @@ const presenceColumns = {
   allowedUsers: agents.allowedUsers,
   allowedMcpCommands: agents.allowedMcpCommands,
   denyRules: agents.denyRules,
+  requireSignedDecisions: agents.requireSignedDecisions,
   // Qualified by hand (see machinePool): drizzle's bare "id" here would be sessions.id and count nothing.
   runningSessions: sql<number>`(select count(*) from "sessions" s where s.agent_id = "agents"."id" and s.status in (${sql.join(
     ACTIVE_STATUSES.map((x) => sql`${x}`),
@@ -105,9 +106,15 @@ export async function markAgentOffline(db: Db, agentId: string, now: number): Pr
 export async function setMachinePolicy(
   db: Db,
   agentId: string,
-  policy: { allowedUsers?: string[] | null | undefined; allowedMcpCommands?: string[] | undefined; denyRules?: MachineDenyRules | null | undefined },
+  policy: {
+    allowedUsers?: string[] | null | undefined;
+    allowedMcpCommands?: string[] | undefined;
+    denyRules?: MachineDenyRules | null | undefined;
+    requireSignedDecisions?: boolean | undefined;
+  },
 ): Promise<void> {
   const set = {
+    ...(policy.requireSignedDecisions !== undefined ? { requireSignedDecisions: policy.requireSignedDecisions } : {}),
     ...(policy.denyRules !== undefined ? { denyRules: policy.denyRules } : {}),
     ...(policy.allowedUsers !== undefined ? { allowedUsers: policy.allowedUsers } : {}),
     ...(policy.allowedMcpCommands !== undefined ? { allowedMcpCommands: policy.allowedMcpCommands } : {}),

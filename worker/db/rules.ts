@@ -7,8 +7,8 @@
  */
 import { and, desc, eq, gte } from "drizzle-orm";
 import type { RecordedApproval } from "../domain/rules/replay";
-import type { MachineDenyRules, RuleSet, RuleSetVersion } from "../protocol/rules";
-import { isUnreadable, type Unreadable } from "./checked-json";
+import type { RuleSet, RuleSetVersion } from "../protocol/rules";
+import { enforceableDenyRules } from "../domain/launch-policy";
 import type { Db } from "./client";
 import { agents, approvals, pipelineRuns, ruleSetVersions, sessions, templates } from "./schema";
 
@@ -89,15 +89,6 @@ export async function recordedApprovals(db: Db, workspaceId: string, since: numb
     template: [r.templateId, r.templateName].filter((x): x is string => Boolean(x)),
     pipeline: [r.pipelineRunId, r.pipelineName].filter((x): x is string => Boolean(x)),
     requiresUserInteraction: r.requiresUserInteraction,
-    machineDenyRules: replayablePolicy(r.machineDenyRules),
+    machineDenyRules: enforceableDenyRules(r.machineDenyRules),
   }));
-}
-
-/**
- * A machine policy as replay judges by it: one that no longer reads admits no run (launch-policy.ts), so
- * no call would run there: it replays as a policy that denies every call, saying why.
- */
-function replayablePolicy(p: MachineDenyRules | Unreadable | null): MachineDenyRules | null {
-  if (!isUnreadable(p)) return p;
-  return { rules: [{ decision: "deny", message: `This machine's deny policy could not be read (${p.unreadable}); no run is admitted there.` }] };
 }

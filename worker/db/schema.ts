@@ -8,6 +8,7 @@ import { blob, index, integer, primaryKey, real, sqliteTable, text, uniqueIndex 
 import { MachineDenyRules, type RuleSet } from "../protocol/rules";
 import { ApprovalRouting } from "../protocol/approval";
 import type { QuietHours } from "../protocol/push";
+import type { SignedEnrolment, SignedRevocation } from "../protocol/signed-decision";
 import { checkedJson } from "./checked-json";
 
 export const workspaces = sqliteTable("workspaces", {
@@ -96,6 +97,8 @@ export const agents = sqliteTable(
      * through its schema: a stored policy that no longer parses admits no run (fails closed).
      */
     denyRules: checkedJson(MachineDenyRules)(),
+    /** The owner requires signed decisions here (the agent enforces its own pinned trust regardless). */
+    requireSignedDecisions: integer({ mode: "boolean" }).notNull().default(false),
     lastSeenAt: integer(),
     createdAt: integer().notNull(),
   },
@@ -629,4 +632,27 @@ export const pushPreferences = sqliteTable(
     updatedAt: integer().notNull(),
   },
   (t) => [primaryKey({ columns: [t.workspaceId, t.userId] })],
+);
+
+/**
+ * A person's device keys (public halves): an Ed25519 key of the CLI, later a passkey. `enrolment` and
+ * `revocation` are signed statements the agent verifies itself; the server stores and forwards them.
+ */
+export const deviceKeys = sqliteTable(
+  "device_keys",
+  {
+    id: text().primaryKey(),
+    workspaceId: text()
+      .notNull()
+      .references(() => workspaces.id),
+    userId: text().notNull(),
+    alg: text().notNull(),
+    publicKey: text().notNull(),
+    label: text().notNull(),
+    createdAt: integer().notNull(),
+    revokedAt: integer(),
+    enrolment: text({ mode: "json" }).$type<SignedEnrolment>(),
+    revocation: text({ mode: "json" }).$type<SignedRevocation>(),
+  },
+  (t) => [index("device_keys_workspace_user").on(t.workspaceId, t.userId)],
 );

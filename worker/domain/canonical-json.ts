@@ -1,17 +1,8 @@
 /**
- * JSON in canonical form (object keys sorted at every depth, undefined dropped), so that a hash of
- * a value does not depend on key order. Used for tool-input hashes and the audit chain.
+ * Canonical JSON (defined in protocol, shared with the agent and the browser) and a Web Crypto sha256
+ * for the Worker's async paths (audit chain, session routes).
  */
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
-  if (value && typeof value === "object") {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(",")}}`;
-  }
-  return JSON.stringify(value) ?? "null";
-}
+export { canonicalJson } from "../protocol/canonical-json";
 
 /** sha256 as lowercase hex, through Web Crypto (workerd, Node and browsers). */
 export async function sha256Hex(text: string): Promise<string> {

@@ -61,3 +61,13 @@ export function denyPolicyUnreadable(machine: Pick<MachinePolicy, "id" | "name">
 /** The deny rules a run on an admitted machine carries (admitRun has refused an unreadable policy). */
 export const admittedDenyRules = (machine: Pick<MachinePolicy, "denyRules">): MachineDenyRules | null =>
   machine.denyRules && !("unreadable" in machine.denyRules) ? machine.denyRules : null;
+
+/**
+ * The deny rules to judge calls by where a run already is (a live session, a replayed call): a policy that
+ * no longer reads denies every call there, saying why, as no new run would be admitted under it.
+ */
+export function enforceableDenyRules(denyRules: MachinePolicy["denyRules"]): MachineDenyRules | null {
+  if (!denyRules) return null;
+  if (!("unreadable" in denyRules)) return denyRules;
+  return { rules: [{ decision: "deny", message: `This machine's deny policy could not be read (${denyRules.unreadable}); its owner must set it again.` }] };
+}

@@ -9,6 +9,7 @@ import { JsonValue } from "./json";
 import { AgentId, SessionId } from "./ids";
 import { LaunchSpec } from "./session";
 import { ToolInput } from "./approval";
+import { DecisionProof } from "./signed-decision";
 
 export const RunOutcome = z.object({
   kind: z.enum(["success", "max_turns", "interrupted", "error"]),
@@ -160,11 +161,18 @@ export type TextDelta = z.infer<typeof TextDelta>;
 /** Sent after (re)connecting: the approval requests this run still awaits an answer for. */
 const Resync = z.object({ type: z.literal("resync"), runId: z.string().nullable(), waiting: z.array(z.string()).max(1000) });
 
+/**
+ * The machine refused a decision it could not verify (it requires signed decisions): nothing ran, the call
+ * still waits, and the room reopens the approval with `reason` so a person can decide again, signed.
+ */
+const DecisionRefused = z.object({ type: z.literal("decision-refused"), requestId: z.string().min(1).max(200), reason: z.string().min(1).max(500) });
+
 /** Agent → SessionRoom frames on the agent's per-session socket. */
 export const AgentToRoomFrame = z.discriminatedUnion("type", [
   z.object({ type: z.literal("agent-events"), events: z.array(AgentEnvelope).min(1).max(MAX_EVENTS_PER_FRAME) }),
   Resync,
   TextDelta,
+  DecisionRefused,
 ]);
 export type AgentToRoomFrame = z.infer<typeof AgentToRoomFrame>;
 
@@ -177,13 +185,15 @@ export const AgentToRoomWire = z.discriminatedUnion("type", [
   z.object({ type: z.literal("agent-events"), events: z.array(z.unknown()).min(1).max(MAX_EVENTS_PER_FRAME) }),
   Resync,
   TextDelta,
+  DecisionRefused,
 ]);
 export type AgentToRoomWire = z.infer<typeof AgentToRoomWire>;
 
 /** SessionRoom → agent frames. */
 export const RoomToAgentFrame = z.discriminatedUnion("type", [
   z.object({ type: z.literal("ack"), ids: z.array(z.string()) }),
-  z.object({ type: z.literal("decision"), requestId: z.string(), answer: ApprovalAnswer }),
+  /** `proof`: the signed decision with what the machine needs to check it (a machine that requires one verifies it). */
+  z.object({ type: z.literal("decision"), requestId: z.string(), answer: ApprovalAnswer, proof: DecisionProof.optional() }),
   z.object({ type: z.literal("interrupt") }),
   /** The call has waited long enough: park the run (agent/park.ts); a run that cannot be parked goes on. */
   z.object({ type: z.literal("park"), requestId: z.string() }),
@@ -213,7 +223,15 @@ export const LaunchOrder = z.object({
   resume: z.string().optional(),
   fork: z.boolean().optional(),
   /** With resume: the decision on the call the session parked, applied to exactly that call (agent/park.ts). */
-  parked: z.object({ toolUseId: z.string().min(1).max(200), inputSha256: z.string().regex(/^[0-9a-f]{64}$/), answer: ApprovalAnswer }).optional(),
+  parked: z
+    .object({
+      toolUseId: z.string().min(1).max(200),
+      inputSha256: z.string().regex(/^[0-9a-f]{64}$/),
+      answer: ApprovalAnswer,
+      /** The signed decision, for a machine that requires one (it verifies it before resuming). */
+      proof: DecisionProof.optional(),
+    })
+    .optional(),
 });
 export type LaunchOrder = z.infer<typeof LaunchOrder>;
 

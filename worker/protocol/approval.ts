@@ -8,6 +8,7 @@ import { ApprovalId, SessionId } from "./ids";
 import { durationText } from "./approval-text";
 
 export { WHO_MAY_DECIDE, approvalWaitText, approvalWhy, durationText } from "./approval-text";
+import { SignedDecision } from "./signed-decision";
 
 export const ApprovalStatus = z.enum(["pending", "approved", "denied", "expired", "cancelled"]);
 export type ApprovalStatus = z.infer<typeof ApprovalStatus>;
@@ -135,7 +136,14 @@ export function resolutionOf(choice: DecisionChoice): { status: "approved" | "de
  * A decision as a client sends it: the choice bound to the input the person saw. The client echoes
  * the approval's `inputSha256`; the room refuses it when it is not the hash of the call it holds.
  */
-const seen = { inputSha256: Sha256Hex };
+const seen = {
+  inputSha256: Sha256Hex,
+  /**
+   * The decision signed with the person's device key over the canonical statement (signed-decision.ts);
+   * required to approve on a machine that requires signed decisions, and then checked by the machine itself.
+   */
+  signed: SignedDecision.optional(),
+};
 export const DecisionBody = z.discriminatedUnion("decision", [Approve.extend(seen), Deny.extend(seen)]);
 export type DecisionBody = z.infer<typeof DecisionBody>;
 

@@ -103,9 +103,14 @@ export const PatchAgentBody = z
     allowedMcpCommands: z.array(z.string().min(1).max(4096)).max(100).optional(),
     /** The owner's deny policy: tool calls denied on this machine whatever the workspace's rules or a person say; null: none. */
     denyRules: MachineDenyRules.nullable().optional(),
+    /**
+     * Require signed decisions here: Tower refuses an unsigned approve and turns rule allows into asks. The
+     * machine's own guarantee is its agent's pinned trust (`tower agent --owner-key`), which this cannot turn off.
+     */
+    requireSignedDecisions: z.boolean().optional(),
   })
   .refine(
-    (b) => b.allowedUsers !== undefined || b.allowedMcpCommands !== undefined || b.denyRules !== undefined,
-    "give allowedUsers, allowedMcpCommands or denyRules",
+    (b) => b.allowedUsers !== undefined || b.allowedMcpCommands !== undefined || b.denyRules !== undefined || b.requireSignedDecisions !== undefined,
+    "give allowedUsers, allowedMcpCommands, denyRules or requireSignedDecisions",
   );
 export type PatchAgentBody = z.infer<typeof PatchAgentBody>;

@@ -69,6 +69,8 @@ export const AgentPresence = z.object({
   denyRules: MachineDenyRules.nullable().optional(),
   /** Set when the stored deny policy no longer reads: why, and that no run is admitted until it is set again. */
   denyRulesUnreadable: z.string().optional(),
+  /** The owner requires signed decisions on this machine (worker/protocol/signed-decision.ts). */
+  requireSignedDecisions: z.boolean().optional(),
 });
 export type AgentPresence = z.infer<typeof AgentPresence>;
 

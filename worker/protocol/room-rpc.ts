@@ -38,7 +38,15 @@ export interface CreateInput {
   origin?: SessionOrigin;
   /** The machine owner's deny policy as it stood at launch (the agents route pushes later changes). */
   machineDenyRules?: MachineDenyRules | null;
+  /** The machine requires signed decisions (as it stood at launch; the agents route pushes changes). */
+  requireSignedDecisions?: boolean;
   by: string;
+}
+
+/** What the machine's owner set that a session on it obeys. */
+export interface MachinePolicy {
+  denyRules: MachineDenyRules | null;
+  requireSignedDecisions: boolean;
 }
 
 export type RoomResult<T> = { ok: true; value: T } | { ok: false; code: ErrorCode; message: string };
@@ -50,7 +58,7 @@ export interface SessionRoomRpc {
   interrupt(by: string): Promise<RoomResult<SessionSummary>>;
   continueWith(prompt: string, by: string): Promise<RoomResult<SessionSummary>>;
   /** The machine owner's deny policy changed (or is re-read before a continue). */
-  setMachinePolicy(denyRules: MachineDenyRules | null): Promise<void>;
+  setMachinePolicy(policy: MachinePolicy): Promise<void>;
   handoff(ownerId: string, by: string): Promise<RoomResult<SessionSummary>>;
   patch(title?: string, archived?: boolean): Promise<RoomResult<SessionSummary>>;
   closeToken(tokenId: string): Promise<void>;

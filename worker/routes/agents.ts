@@ -6,6 +6,7 @@
 import { recordAudit } from "../auth/audit";
 import { createRoute, z } from "@hono/zod-openapi";
 import { findAgent, getAgentPresence, listAgents, liveSessionsOn, setMachinePolicy } from "../db/agents";
+import { enforceableDenyRules } from "../domain/launch-policy";
 import { can } from "../domain/policy";
 import { PatchAgentBody } from "../protocol/enrollment";
 import { AgentId, type SessionId } from "../protocol/ids";
@@ -43,11 +44,14 @@ export const agents = router()
         throw new ApiError("FORBIDDEN", "Only the machine's owner or an admin can change who may launch on it and what it runs.");
       await setMachinePolicy(db, id, policy);
       await recordAudit(c, "machine.policy", id, policy);
-      // A new deny policy applies to the next call of every session that may still ask on this machine.
-      if (policy.denyRules !== undefined)
-        await Promise.all(
-          (await liveSessionsOn(db, id)).map(async (s) => (await sessionRoom(c.env, s as SessionId)).setMachinePolicy(policy.denyRules ?? null)),
-        );
+      // A new policy applies to the next call (and the next decision) of every session that may still ask on this machine.
+      if (policy.denyRules !== undefined || policy.requireSignedDecisions !== undefined) {
+        const next = {
+          denyRules: policy.denyRules !== undefined ? (policy.denyRules ?? null) : enforceableDenyRules(agent.denyRules),
+          requireSignedDecisions: policy.requireSignedDecisions ?? agent.requireSignedDecisions ?? false,
+        };
+        await Promise.all((await liveSessionsOn(db, id)).map(async (s) => (await sessionRoom(c.env, s as SessionId)).setMachinePolicy(next)));
+      }
       return c.json((await getAgentPresence(db, id))!, 200);
     },
   )

@@ -1,7 +1,8 @@
 /**
  * `tower approve`: lets one pending tool call run, optionally with an edited input. The first
  * decision wins on the server; approving again is idempotent, a conflicting decision exits 5.
- * Either command first reads the approval, so the decision names the hash of the input it shows.
+ * Either command first reads the approval, so the decision names the hash of the input it shows, and
+ * signs it with this device's key when it has one (`tower keys add`).
  * `--always` also adds the narrowest rule for the call, once the person confirms it.
  */
 import { readFileSync } from "node:fs";
@@ -15,6 +16,7 @@ import type { ApprovalId } from "../../../worker/protocol/ids";
 import { approvalIdArg, clientFor, invalidFlags, type CliContext } from "../config";
 import { CliError, printJson, printLines } from "../output";
 import { summarizeToolInput } from "../render";
+import { readDeviceKey, signDecision } from "../device-key";
 
 /** `--input '{"command":"ls"}'` or `--input @edited.json` (relative to the current directory). */
 export function toolInputFlag(cwd: string): (value: string) => ToolInput {
@@ -53,7 +55,10 @@ export async function decideOn(ctx: CliContext, cmd: Command, id: ApprovalId, ch
       `Claude Code requires a person to answer this ${shown.toolName} call, so it is never approved in one step`,
       `look at it, then: tower approve ${id} --confirm`,
     );
-  return client.decide(id, { ...choice, inputSha256: shown.inputSha256 });
+  // With a device key (`tower keys add`) the decision is signed over exactly the call shown.
+  const key = readDeviceKey(ctx, { server: client.baseUrl });
+  const signed = key ? await signDecision(key, shown, choice, ctx.now()) : undefined;
+  return client.decide(id, { ...choice, inputSha256: shown.inputSha256, ...(signed ? { signed } : {}) });
 }
 
 /**

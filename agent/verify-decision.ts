@@ -1,0 +1,122 @@
+/**
+ * The machine's own check of a decision, so that a compromised or buggy server cannot run anything on a
+ * machine that requires signed decisions: a pure function of the decision, its proof, the call the agent
+ * actually holds and the keys the agent trusts (its owner's pinned key, and revocations it has verified).
+ * It accepts an approve only when every link holds: enrolment signed by the owner, approver's right,
+ * signature, input and edit hashes computed here from the held call, expiry, and the key not revoked.
+ * A deny is always applied: it runs nothing, and a server can stop a run anyway.
+ */
+import { createHash } from "node:crypto";
+import { verifyAsync } from "@noble/ed25519";
+import type { ApprovalAnswer } from "../worker/protocol/agent";
+import { canonicalJson } from "../worker/protocol/canonical-json";
+import {
+  type DecisionProof,
+  type DecisionStatement,
+  fromBase64Url,
+  type KeyEnrolment,
+  type KeyRevocation,
+  MAX_STATEMENT_TTL_MS,
+  type SignedRevocation,
+  type StatementSignature,
+  statementBytes,
+} from "../worker/protocol/signed-decision";
+
+/** What this machine trusts: its owner's key (pinned on the machine), and the keys it knows are revoked. */
+export interface Trust {
+  owner: { keyId: string; publicKey: string };
+  revoked: ReadonlySet<string>;
+}
+
+/**
+ * The call Claude Code is waiting on, as this agent holds it (never as the server describes it): the input's
+ * canonical sha256 is computed by the agent from the input Claude Code gave it (agent/park.ts `inputSha256`;
+ * for a parked call, the hook checks the re-fired input against it).
+ */
+export interface HeldCall {
+  sessionId: string;
+  toolUseId: string | null;
+  inputSha256: string;
+}
+
+export type Verdict = { ok: true; revocations: SignedRevocation[] } | { ok: false; reason: string; revocations: SignedRevocation[] };
+
+/** Clock skew allowed between the approver's device and this machine. */
+const SKEW_MS = 60_000;
+
+const sha256 = (value: unknown) => createHash("sha256").update(canonicalJson(value)).digest("hex");
+
+async function signedBy(statement: DecisionStatement | KeyEnrolment | KeyRevocation, signature: StatementSignature, publicKey: string): Promise<boolean> {
+  try {
+    return await verifyAsync(fromBase64Url(signature.sig), statementBytes(statement), fromBase64Url(publicKey));
+  } catch {
+    return false;
+  }
+}
+
+/** `key_` + the first 16 bytes of the key's sha256: a key id names one public key only. */
+function keyIdOf(publicKey: string): string {
+  return `key_${createHash("sha256").update(fromBase64Url(publicKey)).digest("hex").slice(0, 32)}`;
+}
+
+/** The revocations in `proof` this machine can believe: signed by its owner, or by the revoked key itself. */
+async function believedRevocations(proof: DecisionProof, trust: Trust): Promise<SignedRevocation[]> {
+  const known = new Map([[trust.owner.keyId, trust.owner.publicKey]]);
+  if (proof.enrolment) known.set(proof.enrolment.statement.keyId, proof.enrolment.statement.publicKey);
+  const out: SignedRevocation[] = [];
+  for (const r of proof.revocations) {
+    const signer = r.signature.keyId;
+    if (signer !== trust.owner.keyId && signer !== r.statement.keyId) continue;
+    const publicKey = known.get(signer);
+    if (publicKey && (await signedBy(r.statement, r.signature, publicKey))) out.push(r);
+  }
+  return out;
+}
+
+/**
+ * Whether this machine may apply `answer` to the call it holds.
+ * @example await verifyDecision({ answer, proof, held, trust, agentId, now }) // { ok: false, reason: "the decision is not signed", … }
+ */
+export async function verifyDecision(input: {
+  answer: ApprovalAnswer;
+  proof: DecisionProof | undefined;
+  held: HeldCall;
+  trust: Trust;
+  agentId: string | null;
+  now: number;
+}): Promise<Verdict> {
+  const { answer, proof, held, trust, now } = input;
+  if (answer.behavior === "deny") return { ok: true, revocations: [] };
+  if (!proof) return { ok: false, reason: "the decision is not signed", revocations: [] };
+  const revocations = await believedRevocations(proof, trust);
+  const refuse = (reason: string): Verdict => ({ ok: false, reason, revocations });
+  const revoked = new Set([...trust.revoked, ...revocations.map((r) => r.statement.keyId)]);
+  const { statement: s, signature } = proof.decision;
+  if (signature.keyId !== s.keyId) return refuse("the statement names another key than its signature");
+
+  let publicKey: string;
+  if (s.keyId === trust.owner.keyId) {
+    publicKey = trust.owner.publicKey;
+  } else {
+    const e = proof.enrolment;
+    if (!e || e.statement.keyId !== s.keyId) return refuse(`key ${s.keyId} is not enrolled on this machine`);
+    if (e.signature.keyId !== trust.owner.keyId || !(await signedBy(e.statement, e.signature, trust.owner.publicKey)))
+      return refuse(`the enrolment of key ${s.keyId} is not signed by this machine's owner`);
+    if (keyIdOf(e.statement.publicKey) !== s.keyId) return refuse(`the enrolment of key ${s.keyId} carries another public key`);
+    if (e.statement.userId !== s.approver) return refuse(`key ${s.keyId} is enrolled for another person than the approver`);
+    if (e.statement.workspaceId !== s.workspaceId) return refuse(`key ${s.keyId} is enrolled for another workspace`);
+    if (e.statement.machines && !(input.agentId && e.statement.machines.includes(input.agentId)))
+      return refuse(`key ${s.keyId} may not decide on this machine`);
+    publicKey = e.statement.publicKey;
+  }
+  if (revoked.has(s.keyId)) return refuse(`key ${s.keyId} is revoked`);
+  if (!(await signedBy(s, signature, publicKey))) return refuse(`the signature does not verify with key ${s.keyId}`);
+  if (s.decision !== "approve") return refuse("the signed statement does not approve");
+  if (s.sessionId !== held.sessionId || s.toolUseId !== held.toolUseId) return refuse("the signed statement is for another tool call");
+  if (s.inputSha256 !== held.inputSha256) return refuse("the signed statement is for another input than the call this machine holds");
+  const edit = answer.updatedInput ? sha256(answer.updatedInput) : null;
+  if (s.updatedInputSha256 !== edit) return refuse("the edited input is not the one signed");
+  if (s.expiresAt <= now) return refuse("the signed statement has expired");
+  if (s.expiresAt > now + MAX_STATEMENT_TTL_MS + SKEW_MS) return refuse("the signed statement is valid for too long");
+  return { ok: true, revocations };
+}

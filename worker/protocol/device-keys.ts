@@ -1,0 +1,37 @@
+/**
+ * /api/keys on the wire: a person's device keys as Tower lists them (public halves and the signed
+ * statements about them), and the bodies that register, enrol and revoke one. Tower only stores and
+ * forwards these; a machine that requires signed decisions checks every signature itself.
+ */
+import { z } from "zod";
+import { Ed25519PublicKey, KeyId, SignedEnrolment, SignedRevocation } from "./signed-decision";
+
+export const DeviceKeyInfo = z.object({
+  id: KeyId,
+  userId: z.string(),
+  alg: z.literal("ed25519"),
+  publicKey: Ed25519PublicKey,
+  label: z.string(),
+  createdAt: z.number().int(),
+  revokedAt: z.number().int().nullable(),
+  /** The enrolment signed by a key machines trust (their owner's); null: not enrolled by anyone yet. */
+  enrolment: SignedEnrolment.nullable(),
+  revocation: SignedRevocation.nullable(),
+});
+export type DeviceKeyInfo = z.infer<typeof DeviceKeyInfo>;
+
+export const RegisterKeyBody = z.object({
+  alg: z.literal("ed25519"),
+  publicKey: Ed25519PublicKey,
+  label: z.string().trim().min(1).max(100),
+});
+export type RegisterKeyBody = z.infer<typeof RegisterKeyBody>;
+
+export const KeyListQuery = z.object({ all: z.enum(["true", "false"]).default("false") });
+
+export const EnrolKeyBody = z.object({ enrolment: SignedEnrolment });
+export type EnrolKeyBody = z.infer<typeof EnrolKeyBody>;
+
+/** A revocation signed by the key itself or by its enroller; without one the key is revoked on the server only. */
+export const RevokeKeyBody = z.object({ revocation: SignedRevocation.optional() });
+export type RevokeKeyBody = z.infer<typeof RevokeKeyBody>;

@@ -1,0 +1,117 @@
+/**
+ * Decisions a machine verifies: the canonical statements a person's device key signs (a decision on
+ * one call, an approver's enrolment, a key's revocation), their exact bytes, and the signature envelope.
+ * Shared by the CLI (signs), the Worker (checks early, forwards) and the agent (the authority: it runs a
+ * call only on a statement it verified itself). The envelope is discriminated by `alg` so a `webauthn`
+ * variant (authenticatorData, clientDataJSON, signature; challenge = sha256 of the statement bytes) fits beside it.
+ */
+import { z } from "zod";
+import { canonicalJson } from "./canonical-json";
+
+const Sha256 = z.string().regex(/^[0-9a-f]{64}$/, "a sha256 as 64 lowercase hex digits");
+const Ident = z.string().min(1).max(200);
+/** base64url without padding, as the CLI and the browser encode keys and signatures. */
+const B64u = (bytes: number) =>
+  z
+    .string()
+    .length(Math.ceil((bytes * 4) / 3))
+    .regex(/^[A-Za-z0-9_-]+$/, "base64url without padding");
+
+/** A key's id is derived from its public key (`key_` + the first 32 hex digits of its sha256), so an id names one key only. */
+export const KeyId = z.string().regex(/^key_[0-9a-f]{32}$/, "a key_ id (key_ and 32 hex digits)");
+export type KeyId = z.infer<typeof KeyId>;
+export const Ed25519PublicKey = B64u(32);
+
+/** The longest a signed decision may stay valid: it is made for one pending call, right now. */
+export const MAX_STATEMENT_TTL_MS = 15 * 60_000;
+
+/** One person's decision on one tool call, bound to the exact input (and edit) they saw. */
+export const DecisionStatement = z.object({
+  type: z.literal("tower.decision/v1"),
+  workspaceId: Ident,
+  sessionId: Ident,
+  approvalId: Ident,
+  toolUseId: Ident.nullable(),
+  inputSha256: Sha256,
+  decision: z.enum(["approve", "deny"]),
+  /** The canonical sha256 of an approve's edited input; null when approved (or denied) as asked. */
+  updatedInputSha256: Sha256.nullable(),
+  /** The approver's user id, as their enrolment names it. */
+  approver: Ident,
+  keyId: KeyId,
+  /** Epoch ms after which no verifier accepts it. */
+  expiresAt: z.number().int().positive(),
+});
+export type DecisionStatement = z.infer<typeof DecisionStatement>;
+
+/**
+ * An approver's key, enrolled by a key the machine already trusts (its owner's): who holds it and what
+ * it may do. `machines` null: every machine that trusts the issuer; otherwise only those agent ids.
+ */
+export const KeyEnrolment = z.object({
+  type: z.literal("tower.enrolment/v1"),
+  workspaceId: Ident,
+  userId: Ident,
+  keyId: KeyId,
+  alg: z.literal("ed25519"),
+  publicKey: Ed25519PublicKey,
+  right: z.literal("decide"),
+  machines: z.array(Ident).max(100).nullable(),
+  issuedAt: z.number().int().positive(),
+});
+export type KeyEnrolment = z.infer<typeof KeyEnrolment>;
+
+/** A key no verifier may accept any more; signed by the trusted issuer or by the revoked key itself. */
+export const KeyRevocation = z.object({
+  type: z.literal("tower.revocation/v1"),
+  workspaceId: Ident,
+  keyId: KeyId,
+  revokedAt: z.number().int().positive(),
+});
+export type KeyRevocation = z.infer<typeof KeyRevocation>;
+
+export const Ed25519Signature = z.object({ alg: z.literal("ed25519"), keyId: KeyId, sig: B64u(64) });
+/** How a statement was signed; add a `webauthn` member here for passkeys. */
+export const StatementSignature = z.discriminatedUnion("alg", [Ed25519Signature]);
+export type StatementSignature = z.infer<typeof StatementSignature>;
+
+const signed = <S extends z.ZodTypeAny>(statement: S) => z.object({ statement, signature: StatementSignature });
+export const SignedDecision = signed(DecisionStatement);
+export type SignedDecision = z.infer<typeof SignedDecision>;
+export const SignedEnrolment = signed(KeyEnrolment);
+export type SignedEnrolment = z.infer<typeof SignedEnrolment>;
+export const SignedRevocation = signed(KeyRevocation);
+export type SignedRevocation = z.infer<typeof SignedRevocation>;
+
+/**
+ * What travels with a decision to the agent: the signed decision, the approver's enrolment (null when the
+ * signer is a key the machine pins itself) and the workspace's revocations, all checked by the agent.
+ */
+export const DecisionProof = z.object({
+  decision: SignedDecision,
+  enrolment: SignedEnrolment.nullable(),
+  revocations: z.array(SignedRevocation).max(1000),
+});
+export type DecisionProof = z.infer<typeof DecisionProof>;
+
+/** The exact bytes a key signs: the statement in canonical JSON, UTF-8. IMPORTANT: never sign anything else. */
+export function statementBytes(statement: DecisionStatement | KeyEnrolment | KeyRevocation): Uint8Array {
+  return new TextEncoder().encode(canonicalJson(statement));
+}
+
+export function toBase64Url(bytes: Uint8Array): string {
+  let bin = "";
+  for (const b of bytes) bin += String.fromCharCode(b);
+  return btoa(bin).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+}
+
+export function fromBase64Url(text: string): Uint8Array {
+  const bin = atob(text.replace(/-/g, "+").replace(/_/g, "/"));
+  return Uint8Array.from(bin, (c) => c.charCodeAt(0));
+}
+
+/** `key_…` for a public key (the first 16 bytes of its sha256), through Web Crypto. */
+export async function keyIdOf(publicKey: Uint8Array): Promise<KeyId> {
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", publicKey as Uint8Array<ArrayBuffer>));
+  return `key_${[...digest.slice(0, 16)].map((b) => b.toString(16).padStart(2, "0")).join("")}` as KeyId;
+}
