@@ -17,7 +17,7 @@ describe("npm start's VAPID key", () => {
   });
 
   it("refuses a VAPID_PRIVATE_KEY that is not a P-256 private JWK, naming how to make one", () => {
-    expect(() => pushConfig({ VAPID_PRIVATE_KEY: '{"kty":"EC","crv":"P-256","x":"a","y":"b"}' })).toThrow(/npx @pushforge\/builder vapid/);
+    expect(() => pushConfig({ VAPID_PRIVATE_KEY: '{"kty":"EC","crv":"P-256","x":"a","y":"b"}' })).toThrow(/npm run vapid:key/);
     expect(pushConfig({}).vapid).toBeNull();
   });
 });

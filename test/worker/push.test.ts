@@ -97,6 +97,8 @@ describe("pushing approvals", () => {
     expect(shown!.vapidKey).toBe(publicKey);
     expect(shown!.subject).toBe("mailto:tests@tower.invalid");
     expect(shown!.topic).toBe(a.id);
+    // RFC 8291: the one content coding every push service takes, Safari's included (not the draft "aesgcm").
+    expect(shown!.encoding).toBe("aes128gcm");
     expect(JSON.parse(shown!.payload)).toEqual({
       type: "approval",
       approvalId: a.id,

@@ -1,10 +1,12 @@
 /**
  * Sends one Web Push message: VAPID-signed and encrypted to the subscription's keys by
- * @pushforge/builder (Web Crypto only, so it runs in workerd), POSTed only to an allowed push service
+ * @block65/webcrypto-web-push (RFC 8291 aes128gcm and RFC 8292 VAPID over Web Crypto, so it runs in
+ * workerd; chosen over @pushforge/builder, which writes the older draft `aesgcm` encoding that Safari's
+ * push service does not take), POSTed only to an allowed push service
  * (domain/push.ts; checked again here, at send time, not only when the browser subscribed).
  * The VAPID key is one Worker secret, VAPID_PRIVATE_KEY (a P-256 JWK); its public half is derived.
  */
-import { buildPushHTTPRequest } from "@pushforge/builder";
+import { buildPushPayload } from "@block65/webcrypto-web-push";
 import { z } from "zod";
 import { isAllowedPushEndpoint } from "../domain/push";
 
@@ -59,7 +61,7 @@ export function pushConfig(env: object): PushConfig {
   try {
     jwk = Jwk.parse(JSON.parse(v.VAPID_PRIVATE_KEY));
   } catch {
-    throw new Error("VAPID_PRIVATE_KEY must be a P-256 private JWK (JSON); make one with `npx @pushforge/builder vapid`.");
+    throw new Error("VAPID_PRIVATE_KEY must be a P-256 private JWK (JSON); make one with `npm run vapid:key`.");
   }
   return { vapid: { jwk, publicKey: publicKeyOf(jwk), subject: v.VAPID_SUBJECT }, allowLoopback: v.PUSH_ALLOW_LOOPBACK };
 }
@@ -83,15 +85,14 @@ export async function sendPush(
   // request (and the JWT's audience) is built for the https form of its URL and sent to the URL itself.
   const target = new URL(sub.endpoint);
   const asHttps = target.protocol === "http:" ? `https://${target.host}${target.pathname}${target.search}` : sub.endpoint;
-  const built = await buildPushHTTPRequest({
-    privateJWK: cfg.vapid.jwk,
-    subscription: { endpoint: asHttps, keys: { p256dh: sub.p256dh, auth: sub.auth } },
-    message: {
-      payload: JSON.parse(json),
-      adminContact: cfg.vapid.subject,
+  const built = await buildPushPayload(
+    {
+      data: json,
       options: { ttl: Math.min(opts.ttl ?? TTL_SECONDS, TTL_SECONDS), urgency: "high", ...(opts.topic ? { topic: opts.topic } : {}) },
     },
-  });
+    { endpoint: asHttps, expirationTime: null, keys: { p256dh: sub.p256dh, auth: sub.auth } },
+    { subject: cfg.vapid.subject, publicKey: cfg.vapid.publicKey, privateKey: cfg.vapid.jwk.d },
+  );
   const res = await fetch(sub.endpoint, { method: "POST", headers: built.headers, body: built.body, redirect: "manual" });
   await res.body?.cancel();
   return res.status;
