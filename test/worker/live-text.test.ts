@@ -91,7 +91,8 @@ describe("security", () => {
     const second = `${key.slice(20)} so keep it safe. `;
     agent.send(delta(0, first));
     agent.send(delta(first.length, second));
-    await viewer.next((f) => isLive(f) && shown(viewer.frames).includes("keep it safe"));
+    // 10 s, not the default 3: a clean-clone CI run on a loaded machine once saw no such frame within 3 s (alone: 0.4 s).
+    await viewer.next((f) => isLive(f) && shown(viewer.frames).includes("keep it safe"), 10_000);
     const seen = JSON.stringify(viewer.frames);
     expect(seen).not.toContain("sk-ant-api03");
     expect(seen).not.toContain("AbCdEfGh");
