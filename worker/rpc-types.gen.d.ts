@@ -430,24 +430,49 @@ export declare const rpcShape: {
                     keys: {
                         id: string;
                         userId: string;
-                        alg: "ed25519";
+                        alg: "ed25519" | "webauthn";
                         publicKey: string;
+                        webauthn: {
+                            credentialId: string;
+                            rpId: string;
+                            origin: string;
+                        } | null;
                         label: string;
                         createdAt: number;
                         revokedAt: number | null;
                         enrolment: {
                             statement: {
+                                alg: "ed25519";
+                                publicKey: string;
                                 type: "tower.enrolment/v1";
                                 workspaceId: string;
                                 userId: string;
                                 keyId: string;
-                                alg: "ed25519";
+                                right: "decide";
+                                machines: string[] | null;
+                                issuedAt: number;
+                            } | {
+                                credentialId: string;
+                                rpId: string;
+                                origin: string;
+                                alg: "webauthn";
                                 publicKey: string;
+                                type: "tower.enrolment/v1";
+                                workspaceId: string;
+                                userId: string;
+                                keyId: string;
                                 right: "decide";
                                 machines: string[] | null;
                                 issuedAt: number;
                             };
                             signature: {
+                                alg: "webauthn";
+                                keyId: string;
+                                credentialId: string;
+                                authenticatorData: string;
+                                clientDataJSON: string;
+                                sig: string;
+                            } | {
                                 alg: "ed25519";
                                 keyId: string;
                                 sig: string;
@@ -461,6 +486,13 @@ export declare const rpcShape: {
                                 revokedAt: number;
                             };
                             signature: {
+                                alg: "webauthn";
+                                keyId: string;
+                                credentialId: string;
+                                authenticatorData: string;
+                                clientDataJSON: string;
+                                sig: string;
+                            } | {
                                 alg: "ed25519";
                                 keyId: string;
                                 sig: string;
@@ -482,24 +514,49 @@ export declare const rpcShape: {
                 output: {
                     id: string;
                     userId: string;
-                    alg: "ed25519";
+                    alg: "ed25519" | "webauthn";
                     publicKey: string;
+                    webauthn: {
+                        credentialId: string;
+                        rpId: string;
+                        origin: string;
+                    } | null;
                     label: string;
                     createdAt: number;
                     revokedAt: number | null;
                     enrolment: {
                         statement: {
+                            alg: "ed25519";
+                            publicKey: string;
                             type: "tower.enrolment/v1";
                             workspaceId: string;
                             userId: string;
                             keyId: string;
-                            alg: "ed25519";
+                            right: "decide";
+                            machines: string[] | null;
+                            issuedAt: number;
+                        } | {
+                            credentialId: string;
+                            rpId: string;
+                            origin: string;
+                            alg: "webauthn";
                             publicKey: string;
+                            type: "tower.enrolment/v1";
+                            workspaceId: string;
+                            userId: string;
+                            keyId: string;
                             right: "decide";
                             machines: string[] | null;
                             issuedAt: number;
                         };
                         signature: {
+                            alg: "webauthn";
+                            keyId: string;
+                            credentialId: string;
+                            authenticatorData: string;
+                            clientDataJSON: string;
+                            sig: string;
+                        } | {
                             alg: "ed25519";
                             keyId: string;
                             sig: string;
@@ -513,6 +570,13 @@ export declare const rpcShape: {
                             revokedAt: number;
                         };
                         signature: {
+                            alg: "webauthn";
+                            keyId: string;
+                            credentialId: string;
+                            authenticatorData: string;
+                            clientDataJSON: string;
+                            sig: string;
+                        } | {
                             alg: "ed25519";
                             keyId: string;
                             sig: string;
@@ -2419,12 +2483,25 @@ export declare const rpcShape: {
                             json: {
                                 enrolment: {
                                     statement: {
+                                        alg: "ed25519";
+                                        publicKey: string;
                                         type: "tower.enrolment/v1";
                                         workspaceId: string;
                                         userId: string;
                                         keyId: string;
-                                        alg: "ed25519";
+                                        right: "decide";
+                                        machines: string[] | null;
+                                        issuedAt: number;
+                                    } | {
+                                        credentialId: string;
+                                        rpId: string;
+                                        origin: string;
+                                        alg: "webauthn";
                                         publicKey: string;
+                                        type: "tower.enrolment/v1";
+                                        workspaceId: string;
+                                        userId: string;
+                                        keyId: string;
                                         right: "decide";
                                         machines: string[] | null;
                                         issuedAt: number;
@@ -2433,6 +2510,13 @@ export declare const rpcShape: {
                                         alg: "ed25519";
                                         keyId: string;
                                         sig: string;
+                                    } | {
+                                        alg: "webauthn";
+                                        keyId: string;
+                                        credentialId: string;
+                                        authenticatorData: string;
+                                        clientDataJSON: string;
+                                        sig: string;
                                     };
                                 };
                             };
@@ -2440,24 +2524,49 @@ export declare const rpcShape: {
                         output: {
                             id: string;
                             userId: string;
-                            alg: "ed25519";
+                            alg: "ed25519" | "webauthn";
                             publicKey: string;
+                            webauthn: {
+                                credentialId: string;
+                                rpId: string;
+                                origin: string;
+                            } | null;
                             label: string;
                             createdAt: number;
                             revokedAt: number | null;
                             enrolment: {
                                 statement: {
+                                    alg: "ed25519";
+                                    publicKey: string;
                                     type: "tower.enrolment/v1";
                                     workspaceId: string;
                                     userId: string;
                                     keyId: string;
-                                    alg: "ed25519";
+                                    right: "decide";
+                                    machines: string[] | null;
+                                    issuedAt: number;
+                                } | {
+                                    credentialId: string;
+                                    rpId: string;
+                                    origin: string;
+                                    alg: "webauthn";
                                     publicKey: string;
+                                    type: "tower.enrolment/v1";
+                                    workspaceId: string;
+                                    userId: string;
+                                    keyId: string;
                                     right: "decide";
                                     machines: string[] | null;
                                     issuedAt: number;
                                 };
                                 signature: {
+                                    alg: "webauthn";
+                                    keyId: string;
+                                    credentialId: string;
+                                    authenticatorData: string;
+                                    clientDataJSON: string;
+                                    sig: string;
+                                } | {
                                     alg: "ed25519";
                                     keyId: string;
                                     sig: string;
@@ -2471,6 +2580,13 @@ export declare const rpcShape: {
                                     revokedAt: number;
                                 };
                                 signature: {
+                                    alg: "webauthn";
+                                    keyId: string;
+                                    credentialId: string;
+                                    authenticatorData: string;
+                                    clientDataJSON: string;
+                                    sig: string;
+                                } | {
                                     alg: "ed25519";
                                     keyId: string;
                                     sig: string;
@@ -2507,6 +2623,13 @@ export declare const rpcShape: {
                                         alg: "ed25519";
                                         keyId: string;
                                         sig: string;
+                                    } | {
+                                        alg: "webauthn";
+                                        keyId: string;
+                                        credentialId: string;
+                                        authenticatorData: string;
+                                        clientDataJSON: string;
+                                        sig: string;
                                     };
                                 } | undefined;
                             };
@@ -2514,24 +2637,49 @@ export declare const rpcShape: {
                         output: {
                             id: string;
                             userId: string;
-                            alg: "ed25519";
+                            alg: "ed25519" | "webauthn";
                             publicKey: string;
+                            webauthn: {
+                                credentialId: string;
+                                rpId: string;
+                                origin: string;
+                            } | null;
                             label: string;
                             createdAt: number;
                             revokedAt: number | null;
                             enrolment: {
                                 statement: {
+                                    alg: "ed25519";
+                                    publicKey: string;
                                     type: "tower.enrolment/v1";
                                     workspaceId: string;
                                     userId: string;
                                     keyId: string;
-                                    alg: "ed25519";
+                                    right: "decide";
+                                    machines: string[] | null;
+                                    issuedAt: number;
+                                } | {
+                                    credentialId: string;
+                                    rpId: string;
+                                    origin: string;
+                                    alg: "webauthn";
                                     publicKey: string;
+                                    type: "tower.enrolment/v1";
+                                    workspaceId: string;
+                                    userId: string;
+                                    keyId: string;
                                     right: "decide";
                                     machines: string[] | null;
                                     issuedAt: number;
                                 };
                                 signature: {
+                                    alg: "webauthn";
+                                    keyId: string;
+                                    credentialId: string;
+                                    authenticatorData: string;
+                                    clientDataJSON: string;
+                                    sig: string;
+                                } | {
                                     alg: "ed25519";
                                     keyId: string;
                                     sig: string;
@@ -2545,6 +2693,13 @@ export declare const rpcShape: {
                                     revokedAt: number;
                                 };
                                 signature: {
+                                    alg: "webauthn";
+                                    keyId: string;
+                                    credentialId: string;
+                                    authenticatorData: string;
+                                    clientDataJSON: string;
+                                    sig: string;
+                                } | {
                                     alg: "ed25519";
                                     keyId: string;
                                     sig: string;
@@ -2882,6 +3037,13 @@ export declare const rpcShape: {
                                         alg: "ed25519";
                                         keyId: string;
                                         sig: string;
+                                    } | {
+                                        alg: "webauthn";
+                                        keyId: string;
+                                        credentialId: string;
+                                        authenticatorData: string;
+                                        clientDataJSON: string;
+                                        sig: string;
                                     };
                                 } | undefined;
                             } | {
@@ -2905,6 +3067,13 @@ export declare const rpcShape: {
                                     signature: {
                                         alg: "ed25519";
                                         keyId: string;
+                                        sig: string;
+                                    } | {
+                                        alg: "webauthn";
+                                        keyId: string;
+                                        credentialId: string;
+                                        authenticatorData: string;
+                                        clientDataJSON: string;
                                         sig: string;
                                     };
                                 } | undefined;
@@ -3748,6 +3917,13 @@ export declare const rpcShape: {
                                                 alg: "ed25519";
                                                 keyId: string;
                                                 sig: string;
+                                            } | {
+                                                alg: "webauthn";
+                                                keyId: string;
+                                                credentialId: string;
+                                                authenticatorData: string;
+                                                clientDataJSON: string;
+                                                sig: string;
                                             };
                                         } | undefined;
                                     } | {
@@ -3771,6 +3947,13 @@ export declare const rpcShape: {
                                             signature: {
                                                 alg: "ed25519";
                                                 keyId: string;
+                                                sig: string;
+                                            } | {
+                                                alg: "webauthn";
+                                                keyId: string;
+                                                credentialId: string;
+                                                authenticatorData: string;
+                                                clientDataJSON: string;
                                                 sig: string;
                                             };
                                         } | undefined;
