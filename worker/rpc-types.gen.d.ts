@@ -590,6 +590,105 @@ export declare const rpcShape: {
     };
 } & {
     api: {
+        passkeys: import("hono/client").ClientRequest<string, "/api/passkeys", {
+            $post: {
+                input: {
+                    json: {
+                        label: string;
+                        registration: {
+                            id: string;
+                            rawId: string;
+                            type: "public-key";
+                            response: {
+                                [x: string]: unknown;
+                                clientDataJSON: string;
+                                attestationObject: string;
+                                transports?: string[] | undefined;
+                            };
+                            clientExtensionResults?: Record<string, unknown> | undefined;
+                            authenticatorAttachment?: string | undefined;
+                        };
+                    };
+                };
+                output: {
+                    id: string;
+                    userId: string;
+                    alg: "ed25519" | "webauthn";
+                    publicKey: string;
+                    webauthn: {
+                        credentialId: string;
+                        rpId: string;
+                        origin: string;
+                    } | null;
+                    label: string;
+                    createdAt: number;
+                    revokedAt: number | null;
+                    enrolment: {
+                        statement: {
+                            alg: "ed25519";
+                            publicKey: string;
+                            type: "tower.enrolment/v1";
+                            workspaceId: string;
+                            userId: string;
+                            keyId: string;
+                            right: "decide";
+                            machines: string[] | null;
+                            issuedAt: number;
+                        } | {
+                            credentialId: string;
+                            rpId: string;
+                            origin: string;
+                            alg: "webauthn";
+                            publicKey: string;
+                            type: "tower.enrolment/v1";
+                            workspaceId: string;
+                            userId: string;
+                            keyId: string;
+                            right: "decide";
+                            machines: string[] | null;
+                            issuedAt: number;
+                        };
+                        signature: {
+                            alg: "webauthn";
+                            keyId: string;
+                            credentialId: string;
+                            authenticatorData: string;
+                            clientDataJSON: string;
+                            sig: string;
+                        } | {
+                            alg: "ed25519";
+                            keyId: string;
+                            sig: string;
+                        };
+                    } | null;
+                    revocation: {
+                        statement: {
+                            type: "tower.revocation/v1";
+                            workspaceId: string;
+                            keyId: string;
+                            revokedAt: number;
+                        };
+                        signature: {
+                            alg: "webauthn";
+                            keyId: string;
+                            credentialId: string;
+                            authenticatorData: string;
+                            clientDataJSON: string;
+                            sig: string;
+                        } | {
+                            alg: "ed25519";
+                            keyId: string;
+                            sig: string;
+                        };
+                    } | null;
+                };
+                outputFormat: "json";
+                status: 201;
+            };
+        }>;
+    };
+} & {
+    api: {
         audit: import("hono/client").ClientRequest<string, "/api/audit", {
             $get: {
                 input: {
@@ -2464,6 +2563,29 @@ export declare const rpcShape: {
                     input: {};
                     output: ReadableStream<Uint8Array<ArrayBufferLike>>;
                     outputFormat: "body";
+                    status: 200;
+                };
+            }>;
+        };
+    };
+} & {
+    api: {
+        passkeys: {
+            options: import("hono/client").ClientRequest<string, "/api/passkeys/options", {
+                $post: {
+                    input: {};
+                    output: {
+                        options: {
+                            [x: string]: import("hono/utils/types").JSONValue;
+                            challenge: string;
+                            rp: {
+                                [x: string]: import("hono/utils/types").JSONValue;
+                                name: string;
+                                id?: string | undefined;
+                            };
+                        };
+                    };
+                    outputFormat: "json";
                     status: 200;
                 };
             }>;

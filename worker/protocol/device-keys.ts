@@ -45,3 +45,23 @@ export type EnrolKeyBody = z.infer<typeof EnrolKeyBody>;
 /** A revocation signed by the key itself or by its enroller; without one the key is revoked on the server only. */
 export const RevokeKeyBody = z.object({ revocation: SignedRevocation.optional() });
 export type RevokeKeyBody = z.infer<typeof RevokeKeyBody>;
+
+/** What navigator.credentials.create returned, as @simplewebauthn/browser's startRegistration encodes it. */
+export const PasskeyRegistration = z.object({
+  id: z.string().min(1).max(1400),
+  rawId: z.string().min(1).max(1400),
+  type: z.literal("public-key"),
+  response: z.looseObject({
+    clientDataJSON: z.string().min(1).max(4000),
+    attestationObject: z.string().min(1).max(16000),
+    transports: z.array(z.string().max(40)).max(10).optional(),
+  }),
+  clientExtensionResults: z.record(z.string(), z.unknown()).default({}),
+  authenticatorAttachment: z.string().max(40).optional(),
+});
+
+export const RegisterPasskeyBody = z.object({ label: z.string().trim().min(1).max(100), registration: PasskeyRegistration });
+export type RegisterPasskeyBody = z.infer<typeof RegisterPasskeyBody>;
+
+/** The options navigator.credentials.create is called with (PublicKeyCredentialCreationOptionsJSON); built and checked by the server. */
+export const PasskeyOptions = z.looseObject({ challenge: z.string(), rp: z.looseObject({ id: z.string().optional(), name: z.string() }) });
