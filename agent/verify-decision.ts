@@ -8,6 +8,7 @@
  */
 import { createHash } from "node:crypto";
 import { verifyAsync } from "@noble/ed25519";
+import { verifyAuthenticationResponse } from "@simplewebauthn/server";
 import type { ApprovalAnswer } from "../worker/protocol/agent";
 import { canonicalJson } from "../worker/protocol/canonical-json";
 import {
@@ -20,6 +21,8 @@ import {
   type SignedRevocation,
   type StatementSignature,
   statementBytes,
+  type VerifyingKey,
+  webauthnCheck,
 } from "../worker/protocol/signed-decision";
 
 /** What this machine trusts: its owner's key (pinned on the machine), and the keys it knows are revoked. */
@@ -44,11 +47,16 @@ export type Verdict = { ok: true; revocations: SignedRevocation[] } | { ok: fals
 /** Clock skew allowed between the approver's device and this machine. */
 const SKEW_MS = 60_000;
 
+const ownerKey = (trust: Trust): VerifyingKey => ({ alg: "ed25519", publicKey: trust.owner.publicKey });
 const sha256 = (value: unknown) => createHash("sha256").update(canonicalJson(value)).digest("hex");
 
-async function signedBy(statement: DecisionStatement | KeyEnrolment | KeyRevocation, signature: StatementSignature, publicKey: string): Promise<boolean> {
+/** Whether `key` made `signature` on `statement`: Ed25519 over the bytes, or a passkey assertion over their hash at the pinned RP and origin. */
+async function signedBy(statement: DecisionStatement | KeyEnrolment | KeyRevocation, signature: StatementSignature, key: VerifyingKey): Promise<boolean> {
   try {
-    return await verifyAsync(fromBase64Url(signature.sig), statementBytes(statement), fromBase64Url(publicKey));
+    if (signature.alg === "ed25519")
+      return key.alg === "ed25519" && (await verifyAsync(fromBase64Url(signature.sig), statementBytes(statement), fromBase64Url(key.publicKey)));
+    const check = await webauthnCheck(statement, signature, key);
+    return check !== null && (await verifyAuthenticationResponse(check)).verified;
   } catch {
     return false;
   }
@@ -59,16 +67,23 @@ function keyIdOf(publicKey: string): string {
   return `key_${createHash("sha256").update(fromBase64Url(publicKey)).digest("hex").slice(0, 32)}`;
 }
 
+/** The key an owner-signed enrolment pins (its public key, and for a passkey its credential, RP ID and origin). */
+function enrolledKey(e: KeyEnrolment): VerifyingKey {
+  return e.alg === "webauthn"
+    ? { alg: "webauthn", publicKey: e.publicKey, credentialId: e.credentialId, rpId: e.rpId, origin: e.origin }
+    : { alg: "ed25519", publicKey: e.publicKey };
+}
+
 /** The revocations in `proof` this machine can believe: signed by its owner, or by the revoked key itself. */
 async function believedRevocations(proof: DecisionProof, trust: Trust): Promise<SignedRevocation[]> {
-  const known = new Map([[trust.owner.keyId, trust.owner.publicKey]]);
-  if (proof.enrolment) known.set(proof.enrolment.statement.keyId, proof.enrolment.statement.publicKey);
+  const known = new Map<string, VerifyingKey>([[trust.owner.keyId, ownerKey(trust)]]);
+  if (proof.enrolment) known.set(proof.enrolment.statement.keyId, enrolledKey(proof.enrolment.statement));
   const out: SignedRevocation[] = [];
   for (const r of proof.revocations) {
     const signer = r.signature.keyId;
     if (signer !== trust.owner.keyId && signer !== r.statement.keyId) continue;
-    const publicKey = known.get(signer);
-    if (publicKey && (await signedBy(r.statement, r.signature, publicKey))) out.push(r);
+    const key = known.get(signer);
+    if (key && (await signedBy(r.statement, r.signature, key))) out.push(r);
   }
   return out;
 }
@@ -94,23 +109,23 @@ export async function verifyDecision(input: {
   const { statement: s, signature } = proof.decision;
   if (signature.keyId !== s.keyId) return refuse("the statement names another key than its signature");
 
-  let publicKey: string;
+  let key: VerifyingKey;
   if (s.keyId === trust.owner.keyId) {
-    publicKey = trust.owner.publicKey;
+    key = ownerKey(trust);
   } else {
     const e = proof.enrolment;
     if (!e || e.statement.keyId !== s.keyId) return refuse(`key ${s.keyId} is not enrolled on this machine`);
-    if (e.signature.keyId !== trust.owner.keyId || !(await signedBy(e.statement, e.signature, trust.owner.publicKey)))
+    if (e.signature.keyId !== trust.owner.keyId || !(await signedBy(e.statement, e.signature, ownerKey(trust))))
       return refuse(`the enrolment of key ${s.keyId} is not signed by this machine's owner`);
     if (keyIdOf(e.statement.publicKey) !== s.keyId) return refuse(`the enrolment of key ${s.keyId} carries another public key`);
     if (e.statement.userId !== s.approver) return refuse(`key ${s.keyId} is enrolled for another person than the approver`);
     if (e.statement.workspaceId !== s.workspaceId) return refuse(`key ${s.keyId} is enrolled for another workspace`);
     if (e.statement.machines && !(input.agentId && e.statement.machines.includes(input.agentId)))
       return refuse(`key ${s.keyId} may not decide on this machine`);
-    publicKey = e.statement.publicKey;
+    key = enrolledKey(e.statement);
   }
   if (revoked.has(s.keyId)) return refuse(`key ${s.keyId} is revoked`);
-  if (!(await signedBy(s, signature, publicKey))) return refuse(`the signature does not verify with key ${s.keyId}`);
+  if (!(await signedBy(s, signature, key))) return refuse(`the signature does not verify with key ${s.keyId}`);
   if (s.decision !== "approve") return refuse("the signed statement does not approve");
   if (s.sessionId !== held.sessionId || s.toolUseId !== held.toolUseId) return refuse("the signed statement is for another tool call");
   if (s.inputSha256 !== held.inputSha256) return refuse("the signed statement is for another input than the call this machine holds");

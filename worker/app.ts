@@ -22,6 +22,7 @@ import { push } from "./routes/push";
 import { members } from "./routes/members";
 import { tokens } from "./routes/tokens";
 import { keys } from "./routes/keys";
+import { passkeys } from "./routes/passkeys";
 import { diagnostics } from "./routes/diagnostics";
 import { search } from "./routes/search";
 import { sessions } from "./routes/sessions";
@@ -72,6 +73,7 @@ const routes = app
   .route("/api/members", members)
   .route("/api/tokens", tokens)
   .route("/api/keys", keys)
+  .route("/api/passkeys", passkeys)
   .route("/api/audit", audit)
   .route("/api/auth", auth)
   .route("/api/auth", signIn)

@@ -16,7 +16,7 @@ import type { ShareBody, ContinueSessionBody, CreateSessionBody, PatchSessionBod
 import type { CreateTemplateBody, LaunchTemplateBody, SaveSessionAsTemplateBody, UpdateTemplateBody } from "./protocol/templates";
 import type { RunStatus, StartRunBody } from "./protocol/pipelines";
 import type { PushPreferences, PushSubscribeBody } from "./protocol/push";
-import type { EnrolKeyBody, RegisterKeyBody, RevokeKeyBody } from "./protocol/device-keys";
+import type { EnrolKeyBody, RegisterKeyBody, RegisterPasskeyBody, RevokeKeyBody } from "./protocol/device-keys";
 import type { rpcShape } from "./rpc-types.gen";
 import { rpcProxy, type Answer, type Fetcher } from "./client-rpc";
 
@@ -197,6 +197,12 @@ export function createApiClient(opts: ClientOptions) {
         api.keys.$get({ query: { all: all ? "true" : "false" } }),
       ),
     registerKey: (body: RegisterKeyBody) => call(schemas.deviceKeys("DeviceKeyInfo"), api.keys.$post({ json: body })),
+    passkeyOptions: () =>
+      call(
+        schemas.deviceKeys((m) => z.object({ options: m.PasskeyOptions })),
+        api.passkeys.options.$post(),
+      ),
+    registerPasskey: (body: RegisterPasskeyBody) => call(schemas.deviceKeys("DeviceKeyInfo"), api.passkeys.$post({ json: body })),
     enrolKey: (id: string, body: EnrolKeyBody) =>
       call(schemas.deviceKeys("DeviceKeyInfo"), api.keys[":id"].enrolment.$put({ param: { id: enc(id) }, json: body })),
     revokeKey: (id: string, body: RevokeKeyBody = {}) =>

@@ -430,24 +430,49 @@ export declare const rpcShape: {
                     keys: {
                         id: string;
                         userId: string;
-                        alg: "ed25519";
+                        alg: "ed25519" | "webauthn";
                         publicKey: string;
+                        webauthn: {
+                            credentialId: string;
+                            rpId: string;
+                            origin: string;
+                        } | null;
                         label: string;
                         createdAt: number;
                         revokedAt: number | null;
                         enrolment: {
                             statement: {
+                                alg: "ed25519";
+                                publicKey: string;
                                 type: "tower.enrolment/v1";
                                 workspaceId: string;
                                 userId: string;
                                 keyId: string;
-                                alg: "ed25519";
+                                right: "decide";
+                                machines: string[] | null;
+                                issuedAt: number;
+                            } | {
+                                credentialId: string;
+                                rpId: string;
+                                origin: string;
+                                alg: "webauthn";
                                 publicKey: string;
+                                type: "tower.enrolment/v1";
+                                workspaceId: string;
+                                userId: string;
+                                keyId: string;
                                 right: "decide";
                                 machines: string[] | null;
                                 issuedAt: number;
                             };
                             signature: {
+                                alg: "webauthn";
+                                keyId: string;
+                                credentialId: string;
+                                authenticatorData: string;
+                                clientDataJSON: string;
+                                sig: string;
+                            } | {
                                 alg: "ed25519";
                                 keyId: string;
                                 sig: string;
@@ -461,6 +486,13 @@ export declare const rpcShape: {
                                 revokedAt: number;
                             };
                             signature: {
+                                alg: "webauthn";
+                                keyId: string;
+                                credentialId: string;
+                                authenticatorData: string;
+                                clientDataJSON: string;
+                                sig: string;
+                            } | {
                                 alg: "ed25519";
                                 keyId: string;
                                 sig: string;
@@ -482,24 +514,49 @@ export declare const rpcShape: {
                 output: {
                     id: string;
                     userId: string;
-                    alg: "ed25519";
+                    alg: "ed25519" | "webauthn";
                     publicKey: string;
+                    webauthn: {
+                        credentialId: string;
+                        rpId: string;
+                        origin: string;
+                    } | null;
                     label: string;
                     createdAt: number;
                     revokedAt: number | null;
                     enrolment: {
                         statement: {
+                            alg: "ed25519";
+                            publicKey: string;
                             type: "tower.enrolment/v1";
                             workspaceId: string;
                             userId: string;
                             keyId: string;
-                            alg: "ed25519";
+                            right: "decide";
+                            machines: string[] | null;
+                            issuedAt: number;
+                        } | {
+                            credentialId: string;
+                            rpId: string;
+                            origin: string;
+                            alg: "webauthn";
                             publicKey: string;
+                            type: "tower.enrolment/v1";
+                            workspaceId: string;
+                            userId: string;
+                            keyId: string;
                             right: "decide";
                             machines: string[] | null;
                             issuedAt: number;
                         };
                         signature: {
+                            alg: "webauthn";
+                            keyId: string;
+                            credentialId: string;
+                            authenticatorData: string;
+                            clientDataJSON: string;
+                            sig: string;
+                        } | {
                             alg: "ed25519";
                             keyId: string;
                             sig: string;
@@ -513,6 +570,112 @@ export declare const rpcShape: {
                             revokedAt: number;
                         };
                         signature: {
+                            alg: "webauthn";
+                            keyId: string;
+                            credentialId: string;
+                            authenticatorData: string;
+                            clientDataJSON: string;
+                            sig: string;
+                        } | {
+                            alg: "ed25519";
+                            keyId: string;
+                            sig: string;
+                        };
+                    } | null;
+                };
+                outputFormat: "json";
+                status: 201;
+            };
+        }>;
+    };
+} & {
+    api: {
+        passkeys: import("hono/client").ClientRequest<string, "/api/passkeys", {
+            $post: {
+                input: {
+                    json: {
+                        label: string;
+                        registration: {
+                            id: string;
+                            rawId: string;
+                            type: "public-key";
+                            response: {
+                                [x: string]: unknown;
+                                clientDataJSON: string;
+                                attestationObject: string;
+                                transports?: string[] | undefined;
+                            };
+                            clientExtensionResults?: Record<string, unknown> | undefined;
+                            authenticatorAttachment?: string | undefined;
+                        };
+                    };
+                };
+                output: {
+                    id: string;
+                    userId: string;
+                    alg: "ed25519" | "webauthn";
+                    publicKey: string;
+                    webauthn: {
+                        credentialId: string;
+                        rpId: string;
+                        origin: string;
+                    } | null;
+                    label: string;
+                    createdAt: number;
+                    revokedAt: number | null;
+                    enrolment: {
+                        statement: {
+                            alg: "ed25519";
+                            publicKey: string;
+                            type: "tower.enrolment/v1";
+                            workspaceId: string;
+                            userId: string;
+                            keyId: string;
+                            right: "decide";
+                            machines: string[] | null;
+                            issuedAt: number;
+                        } | {
+                            credentialId: string;
+                            rpId: string;
+                            origin: string;
+                            alg: "webauthn";
+                            publicKey: string;
+                            type: "tower.enrolment/v1";
+                            workspaceId: string;
+                            userId: string;
+                            keyId: string;
+                            right: "decide";
+                            machines: string[] | null;
+                            issuedAt: number;
+                        };
+                        signature: {
+                            alg: "webauthn";
+                            keyId: string;
+                            credentialId: string;
+                            authenticatorData: string;
+                            clientDataJSON: string;
+                            sig: string;
+                        } | {
+                            alg: "ed25519";
+                            keyId: string;
+                            sig: string;
+                        };
+                    } | null;
+                    revocation: {
+                        statement: {
+                            type: "tower.revocation/v1";
+                            workspaceId: string;
+                            keyId: string;
+                            revokedAt: number;
+                        };
+                        signature: {
+                            alg: "webauthn";
+                            keyId: string;
+                            credentialId: string;
+                            authenticatorData: string;
+                            clientDataJSON: string;
+                            sig: string;
+                        } | {
                             alg: "ed25519";
                             keyId: string;
                             sig: string;
@@ -2407,6 +2570,29 @@ export declare const rpcShape: {
     };
 } & {
     api: {
+        passkeys: {
+            options: import("hono/client").ClientRequest<string, "/api/passkeys/options", {
+                $post: {
+                    input: {};
+                    output: {
+                        options: {
+                            [x: string]: import("hono/utils/types").JSONValue;
+                            challenge: string;
+                            rp: {
+                                [x: string]: import("hono/utils/types").JSONValue;
+                                name: string;
+                                id?: string | undefined;
+                            };
+                        };
+                    };
+                    outputFormat: "json";
+                    status: 200;
+                };
+            }>;
+        };
+    };
+} & {
+    api: {
         keys: {
             ":id": {
                 enrolment: import("hono/client").ClientRequest<string, "/api/keys/:id/enrolment", {
@@ -2419,12 +2605,25 @@ export declare const rpcShape: {
                             json: {
                                 enrolment: {
                                     statement: {
+                                        alg: "ed25519";
+                                        publicKey: string;
                                         type: "tower.enrolment/v1";
                                         workspaceId: string;
                                         userId: string;
                                         keyId: string;
-                                        alg: "ed25519";
+                                        right: "decide";
+                                        machines: string[] | null;
+                                        issuedAt: number;
+                                    } | {
+                                        credentialId: string;
+                                        rpId: string;
+                                        origin: string;
+                                        alg: "webauthn";
                                         publicKey: string;
+                                        type: "tower.enrolment/v1";
+                                        workspaceId: string;
+                                        userId: string;
+                                        keyId: string;
                                         right: "decide";
                                         machines: string[] | null;
                                         issuedAt: number;
@@ -2433,6 +2632,13 @@ export declare const rpcShape: {
                                         alg: "ed25519";
                                         keyId: string;
                                         sig: string;
+                                    } | {
+                                        alg: "webauthn";
+                                        keyId: string;
+                                        credentialId: string;
+                                        authenticatorData: string;
+                                        clientDataJSON: string;
+                                        sig: string;
                                     };
                                 };
                             };
@@ -2440,24 +2646,49 @@ export declare const rpcShape: {
                         output: {
                             id: string;
                             userId: string;
-                            alg: "ed25519";
+                            alg: "ed25519" | "webauthn";
                             publicKey: string;
+                            webauthn: {
+                                credentialId: string;
+                                rpId: string;
+                                origin: string;
+                            } | null;
                             label: string;
                             createdAt: number;
                             revokedAt: number | null;
                             enrolment: {
                                 statement: {
+                                    alg: "ed25519";
+                                    publicKey: string;
                                     type: "tower.enrolment/v1";
                                     workspaceId: string;
                                     userId: string;
                                     keyId: string;
-                                    alg: "ed25519";
+                                    right: "decide";
+                                    machines: string[] | null;
+                                    issuedAt: number;
+                                } | {
+                                    credentialId: string;
+                                    rpId: string;
+                                    origin: string;
+                                    alg: "webauthn";
                                     publicKey: string;
+                                    type: "tower.enrolment/v1";
+                                    workspaceId: string;
+                                    userId: string;
+                                    keyId: string;
                                     right: "decide";
                                     machines: string[] | null;
                                     issuedAt: number;
                                 };
                                 signature: {
+                                    alg: "webauthn";
+                                    keyId: string;
+                                    credentialId: string;
+                                    authenticatorData: string;
+                                    clientDataJSON: string;
+                                    sig: string;
+                                } | {
                                     alg: "ed25519";
                                     keyId: string;
                                     sig: string;
@@ -2471,6 +2702,13 @@ export declare const rpcShape: {
                                     revokedAt: number;
                                 };
                                 signature: {
+                                    alg: "webauthn";
+                                    keyId: string;
+                                    credentialId: string;
+                                    authenticatorData: string;
+                                    clientDataJSON: string;
+                                    sig: string;
+                                } | {
                                     alg: "ed25519";
                                     keyId: string;
                                     sig: string;
@@ -2507,6 +2745,13 @@ export declare const rpcShape: {
                                         alg: "ed25519";
                                         keyId: string;
                                         sig: string;
+                                    } | {
+                                        alg: "webauthn";
+                                        keyId: string;
+                                        credentialId: string;
+                                        authenticatorData: string;
+                                        clientDataJSON: string;
+                                        sig: string;
                                     };
                                 } | undefined;
                             };
@@ -2514,24 +2759,49 @@ export declare const rpcShape: {
                         output: {
                             id: string;
                             userId: string;
-                            alg: "ed25519";
+                            alg: "ed25519" | "webauthn";
                             publicKey: string;
+                            webauthn: {
+                                credentialId: string;
+                                rpId: string;
+                                origin: string;
+                            } | null;
                             label: string;
                             createdAt: number;
                             revokedAt: number | null;
                             enrolment: {
                                 statement: {
+                                    alg: "ed25519";
+                                    publicKey: string;
                                     type: "tower.enrolment/v1";
                                     workspaceId: string;
                                     userId: string;
                                     keyId: string;
-                                    alg: "ed25519";
+                                    right: "decide";
+                                    machines: string[] | null;
+                                    issuedAt: number;
+                                } | {
+                                    credentialId: string;
+                                    rpId: string;
+                                    origin: string;
+                                    alg: "webauthn";
                                     publicKey: string;
+                                    type: "tower.enrolment/v1";
+                                    workspaceId: string;
+                                    userId: string;
+                                    keyId: string;
                                     right: "decide";
                                     machines: string[] | null;
                                     issuedAt: number;
                                 };
                                 signature: {
+                                    alg: "webauthn";
+                                    keyId: string;
+                                    credentialId: string;
+                                    authenticatorData: string;
+                                    clientDataJSON: string;
+                                    sig: string;
+                                } | {
                                     alg: "ed25519";
                                     keyId: string;
                                     sig: string;
@@ -2545,6 +2815,13 @@ export declare const rpcShape: {
                                     revokedAt: number;
                                 };
                                 signature: {
+                                    alg: "webauthn";
+                                    keyId: string;
+                                    credentialId: string;
+                                    authenticatorData: string;
+                                    clientDataJSON: string;
+                                    sig: string;
+                                } | {
                                     alg: "ed25519";
                                     keyId: string;
                                     sig: string;
@@ -2882,6 +3159,13 @@ export declare const rpcShape: {
                                         alg: "ed25519";
                                         keyId: string;
                                         sig: string;
+                                    } | {
+                                        alg: "webauthn";
+                                        keyId: string;
+                                        credentialId: string;
+                                        authenticatorData: string;
+                                        clientDataJSON: string;
+                                        sig: string;
                                     };
                                 } | undefined;
                             } | {
@@ -2905,6 +3189,13 @@ export declare const rpcShape: {
                                     signature: {
                                         alg: "ed25519";
                                         keyId: string;
+                                        sig: string;
+                                    } | {
+                                        alg: "webauthn";
+                                        keyId: string;
+                                        credentialId: string;
+                                        authenticatorData: string;
+                                        clientDataJSON: string;
                                         sig: string;
                                     };
                                 } | undefined;
@@ -3748,6 +4039,13 @@ export declare const rpcShape: {
                                                 alg: "ed25519";
                                                 keyId: string;
                                                 sig: string;
+                                            } | {
+                                                alg: "webauthn";
+                                                keyId: string;
+                                                credentialId: string;
+                                                authenticatorData: string;
+                                                clientDataJSON: string;
+                                                sig: string;
                                             };
                                         } | undefined;
                                     } | {
@@ -3771,6 +4069,13 @@ export declare const rpcShape: {
                                             signature: {
                                                 alg: "ed25519";
                                                 keyId: string;
+                                                sig: string;
+                                            } | {
+                                                alg: "webauthn";
+                                                keyId: string;
+                                                credentialId: string;
+                                                authenticatorData: string;
+                                                clientDataJSON: string;
                                                 sig: string;
                                             };
                                         } | undefined;

@@ -60,7 +60,7 @@ function statement(k: Key, over: Partial<DecisionStatement> = {}): DecisionState
   };
 }
 
-function enrolment(k: Key, over: Partial<KeyEnrolment> = {}): KeyEnrolment {
+function enrolment(k: Key, over: Partial<Omit<KeyEnrolment & { alg: "ed25519" }, "alg">> = {}): KeyEnrolment {
   return {
     type: "tower.enrolment/v1",
     workspaceId: "wsp_00000000000000000001",

@@ -5,8 +5,9 @@
  * not the guarantee: the machine verifies again against what it holds (agent/verify-decision.ts).
  */
 import { verifyAsync } from "@noble/ed25519";
+import { verifyAuthenticationResponse } from "@simplewebauthn/server";
 import type { Approval, DecisionBody } from "../protocol/approval";
-import type { DeviceKeyInfo } from "../protocol/device-keys";
+import { type DeviceKeyInfo, verifyingKeyOf } from "../protocol/device-keys";
 import {
   fromBase64Url,
   MAX_STATEMENT_TTL_MS,
@@ -16,15 +17,20 @@ import {
   type SignedDecision,
   type StatementSignature,
   statementBytes,
+  type VerifyingKey,
+  webauthnCheck,
 } from "../protocol/signed-decision";
 
 export async function signatureValid(
   statement: DecisionStatement | KeyEnrolment | KeyRevocation,
   signature: StatementSignature,
-  publicKey: string,
+  key: VerifyingKey,
 ): Promise<boolean> {
   try {
-    return await verifyAsync(fromBase64Url(signature.sig), statementBytes(statement), fromBase64Url(publicKey));
+    if (signature.alg === "ed25519")
+      return key.alg === "ed25519" && (await verifyAsync(fromBase64Url(signature.sig), statementBytes(statement), fromBase64Url(key.publicKey)));
+    const check = await webauthnCheck(statement, signature, key);
+    return check !== null && (await verifyAuthenticationResponse(check)).verified;
   } catch {
     return false; // a malformed key or signature is simply not valid
   }
@@ -55,6 +61,6 @@ export async function decisionSignatureProblem(
   if (s.decision !== body.decision || s.updatedInputSha256 !== ctx.editSha256) return "the statement says another decision or edit than the request";
   if (s.expiresAt <= ctx.now) return "the signed statement has expired; decide again";
   if (s.expiresAt > ctx.now + MAX_STATEMENT_TTL_MS) return `the signed statement is valid for more than ${MAX_STATEMENT_TTL_MS / 60_000} minutes`;
-  if (!(await signatureValid(s, signed.signature, key.publicKey))) return `the signature does not verify with key ${s.keyId}`;
+  if (!(await signatureValid(s, signed.signature, verifyingKeyOf(key)))) return `the signature does not verify with key ${s.keyId}`;
   return null;
 }

@@ -14,8 +14,9 @@ function toInfo(r: Row): DeviceKeyInfo {
   return {
     id: r.id as DeviceKeyInfo["id"],
     userId: r.userId,
-    alg: "ed25519",
+    alg: r.alg === "webauthn" ? "webauthn" : "ed25519",
     publicKey: r.publicKey,
+    webauthn: r.webauthn ?? null,
     label: r.label,
     createdAt: r.createdAt,
     revokedAt: r.revokedAt ?? null,
@@ -24,7 +25,10 @@ function toInfo(r: Row): DeviceKeyInfo {
   };
 }
 
-export async function insertDeviceKey(db: Db, row: Omit<Row, "revokedAt" | "enrolment" | "revocation">): Promise<boolean> {
+export async function insertDeviceKey(
+  db: Db,
+  row: Omit<Row, "revokedAt" | "enrolment" | "revocation" | "webauthn"> & { webauthn?: Row["webauthn"] },
+): Promise<boolean> {
   const r = await db.insert(deviceKeys).values(row).onConflictDoNothing().returning({ id: deviceKeys.id });
   return r.length > 0;
 }

@@ -8,7 +8,7 @@ import { blob, index, integer, primaryKey, real, sqliteTable, text, uniqueIndex 
 import { MachineDenyRules, type RuleSet } from "../protocol/rules";
 import { ApprovalRouting } from "../protocol/approval";
 import type { QuietHours } from "../protocol/push";
-import type { SignedEnrolment, SignedRevocation } from "../protocol/signed-decision";
+import type { SignedEnrolment, SignedRevocation, WebAuthnCredential } from "../protocol/signed-decision";
 import { checkedJson } from "./checked-json";
 
 export const workspaces = sqliteTable("workspaces", {
@@ -653,6 +653,16 @@ export const deviceKeys = sqliteTable(
     revokedAt: integer(),
     enrolment: text({ mode: "json" }).$type<SignedEnrolment>(),
     revocation: text({ mode: "json" }).$type<SignedRevocation>(),
+    webauthn: text({ mode: "json" }).$type<WebAuthnCredential>(),
   },
   (t) => [index("device_keys_workspace_user").on(t.workspaceId, t.userId)],
 );
+
+/** Passkey registration challenges: short-lived, consumed by the one registration that answers them. */
+export const webauthnChallenges = sqliteTable("webauthn_challenges", {
+  id: text().primaryKey(),
+  workspaceId: text().notNull(),
+  userId: text().notNull(),
+  challenge: text().notNull(),
+  expiresAt: integer().notNull(),
+});

@@ -4,13 +4,16 @@
  * forwards these; a machine that requires signed decisions checks every signature itself.
  */
 import { z } from "zod";
-import { Ed25519PublicKey, KeyId, SignedEnrolment, SignedRevocation } from "./signed-decision";
+import { Ed25519PublicKey, KeyId, SignedEnrolment, SignedRevocation, type VerifyingKey, WebAuthnCredential } from "./signed-decision";
 
 export const DeviceKeyInfo = z.object({
   id: KeyId,
   userId: z.string(),
-  alg: z.literal("ed25519"),
-  publicKey: Ed25519PublicKey,
+  alg: z.enum(["ed25519", "webauthn"]),
+  /** Ed25519: the raw 32 bytes; webauthn: the passkey's COSE_Key bytes; base64url either way. */
+  publicKey: z.string(),
+  /** A passkey's credential and where it was registered; null for an Ed25519 key. */
+  webauthn: WebAuthnCredential.nullable().default(null),
   label: z.string(),
   createdAt: z.number().int(),
   revokedAt: z.number().int().nullable(),
@@ -19,6 +22,13 @@ export const DeviceKeyInfo = z.object({
   revocation: SignedRevocation.nullable(),
 });
 export type DeviceKeyInfo = z.infer<typeof DeviceKeyInfo>;
+
+/** The key a verifier checks `info`'s signatures with. */
+export function verifyingKeyOf(info: DeviceKeyInfo): VerifyingKey {
+  return info.alg === "webauthn" && info.webauthn
+    ? { alg: "webauthn", publicKey: info.publicKey, ...info.webauthn }
+    : { alg: "ed25519", publicKey: info.publicKey };
+}
 
 export const RegisterKeyBody = z.object({
   alg: z.literal("ed25519"),
@@ -35,3 +45,23 @@ export type EnrolKeyBody = z.infer<typeof EnrolKeyBody>;
 /** A revocation signed by the key itself or by its enroller; without one the key is revoked on the server only. */
 export const RevokeKeyBody = z.object({ revocation: SignedRevocation.optional() });
 export type RevokeKeyBody = z.infer<typeof RevokeKeyBody>;
+
+/** What navigator.credentials.create returned, as @simplewebauthn/browser's startRegistration encodes it. */
+export const PasskeyRegistration = z.object({
+  id: z.string().min(1).max(1400),
+  rawId: z.string().min(1).max(1400),
+  type: z.literal("public-key"),
+  response: z.looseObject({
+    clientDataJSON: z.string().min(1).max(4000),
+    attestationObject: z.string().min(1).max(16000),
+    transports: z.array(z.string().max(40)).max(10).optional(),
+  }),
+  clientExtensionResults: z.record(z.string(), z.unknown()).default({}),
+  authenticatorAttachment: z.string().max(40).optional(),
+});
+
+export const RegisterPasskeyBody = z.object({ label: z.string().trim().min(1).max(100), registration: PasskeyRegistration });
+export type RegisterPasskeyBody = z.infer<typeof RegisterPasskeyBody>;
+
+/** The options navigator.credentials.create is called with (PublicKeyCredentialCreationOptionsJSON); built and checked by the server. */
+export const PasskeyOptions = z.looseObject({ challenge: z.string(), rp: z.looseObject({ id: z.string().optional(), name: z.string() }) });

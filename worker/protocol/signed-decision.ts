@@ -2,8 +2,9 @@
  * Decisions a machine verifies: the canonical statements a person's device key signs (a decision on
  * one call, an approver's enrolment, a key's revocation), their exact bytes, and the signature envelope.
  * Shared by the CLI (signs), the Worker (checks early, forwards) and the agent (the authority: it runs a
- * call only on a statement it verified itself). The envelope is discriminated by `alg` so a `webauthn`
- * variant (authenticatorData, clientDataJSON, signature; challenge = sha256 of the statement bytes) fits beside it.
+ * call only on a statement it verified itself). The envelope is discriminated by `alg`: an Ed25519 key of
+ * the CLI signs the bytes themselves; a passkey (`webauthn`) signs an assertion whose challenge is the
+ * sha256 of the bytes, checked against the relying party (RP ID, origin) its owner-signed enrolment pins.
  */
 import { z } from "zod";
 import { canonicalJson } from "./canonical-json";
@@ -21,6 +22,22 @@ const B64u = (bytes: number) =>
 export const KeyId = z.string().regex(/^key_[0-9a-f]{32}$/, "a key_ id (key_ and 32 hex digits)");
 export type KeyId = z.infer<typeof KeyId>;
 export const Ed25519PublicKey = B64u(32);
+/** base64url of variable length (passkey credential ids, COSE keys, assertions). */
+const B64uOf = (maxChars: number) =>
+  z
+    .string()
+    .min(1)
+    .max(maxChars)
+    .regex(/^[A-Za-z0-9_-]+$/, "base64url without padding");
+/** A passkey's public key: its COSE_Key bytes (an ES256 P-256 key is 77 bytes). */
+export const WebAuthnPublicKey = B64uOf(1400);
+/** Where a passkey was registered, pinned in its enrolment: an assertion from another credential, RP or origin never verifies. */
+export const WebAuthnCredential = z.object({
+  credentialId: B64uOf(1400),
+  rpId: z.string().min(1).max(253),
+  origin: z.string().url().max(300),
+});
+export type WebAuthnCredential = z.infer<typeof WebAuthnCredential>;
 
 /** The longest a signed decision may stay valid: it is made for one pending call, right now. */
 export const MAX_STATEMENT_TTL_MS = 15 * 60_000;
@@ -48,17 +65,19 @@ export type DecisionStatement = z.infer<typeof DecisionStatement>;
  * An approver's key, enrolled by a key the machine already trusts (its owner's): who holds it and what
  * it may do. `machines` null: every machine that trusts the issuer; otherwise only those agent ids.
  */
-export const KeyEnrolment = z.object({
+const EnrolmentBase = {
   type: z.literal("tower.enrolment/v1"),
   workspaceId: Ident,
   userId: Ident,
   keyId: KeyId,
-  alg: z.literal("ed25519"),
-  publicKey: Ed25519PublicKey,
   right: z.literal("decide"),
   machines: z.array(Ident).max(100).nullable(),
   issuedAt: z.number().int().positive(),
-});
+};
+export const KeyEnrolment = z.discriminatedUnion("alg", [
+  z.object({ ...EnrolmentBase, alg: z.literal("ed25519"), publicKey: Ed25519PublicKey }),
+  z.object({ ...EnrolmentBase, alg: z.literal("webauthn"), publicKey: WebAuthnPublicKey, ...WebAuthnCredential.shape }),
+]);
 export type KeyEnrolment = z.infer<typeof KeyEnrolment>;
 
 /** A key no verifier may accept any more; signed by the trusted issuer or by the revoked key itself. */
@@ -71,8 +90,18 @@ export const KeyRevocation = z.object({
 export type KeyRevocation = z.infer<typeof KeyRevocation>;
 
 export const Ed25519Signature = z.object({ alg: z.literal("ed25519"), keyId: KeyId, sig: B64u(64) });
-/** How a statement was signed; add a `webauthn` member here for passkeys. */
-export const StatementSignature = z.discriminatedUnion("alg", [Ed25519Signature]);
+/** A passkey's assertion over `statementChallenge(statement)`: what navigator.credentials.get returned. */
+export const WebAuthnSignature = z.object({
+  alg: z.literal("webauthn"),
+  keyId: KeyId,
+  credentialId: B64uOf(1400),
+  authenticatorData: B64uOf(2000),
+  clientDataJSON: B64uOf(4000),
+  sig: B64uOf(200),
+});
+export type WebAuthnSignature = z.infer<typeof WebAuthnSignature>;
+/** How a statement was signed. */
+export const StatementSignature = z.discriminatedUnion("alg", [Ed25519Signature, WebAuthnSignature]);
 export type StatementSignature = z.infer<typeof StatementSignature>;
 
 const signed = <S extends z.ZodTypeAny>(statement: S) => z.object({ statement, signature: StatementSignature });
@@ -108,6 +137,40 @@ export function toBase64Url(bytes: Uint8Array): string {
 export function fromBase64Url(text: string): Uint8Array {
   const bin = atob(text.replace(/-/g, "+").replace(/_/g, "/"));
   return Uint8Array.from(bin, (c) => c.charCodeAt(0));
+}
+
+/** A public key as a verifier needs it: an enrolment, a registered key and a pinned owner key all give one. */
+export type VerifyingKey = { alg: "ed25519"; publicKey: string } | ({ alg: "webauthn"; publicKey: string } & WebAuthnCredential);
+
+/** The WebAuthn challenge a passkey signs for `statement`: the sha256 of its exact bytes, base64url. */
+export async function statementChallenge(statement: DecisionStatement | KeyEnrolment | KeyRevocation): Promise<string> {
+  const bytes = statementBytes(statement) as Uint8Array<ArrayBuffer>;
+  return toBase64Url(new Uint8Array(await crypto.subtle.digest("SHA-256", bytes)));
+}
+
+/**
+ * The arguments of @simplewebauthn/server's verifyAuthenticationResponse for a passkey signature on
+ * `statement`, so the Worker and the agent check the same thing (each calls the library itself); null when
+ * the signature cannot be this key's (another alg or another credential). User verification is required:
+ * a signed decision stands for a person, not for whoever holds the device.
+ */
+export async function webauthnCheck(statement: DecisionStatement | KeyEnrolment | KeyRevocation, signature: StatementSignature, key: VerifyingKey) {
+  if (signature.alg !== "webauthn" || key.alg !== "webauthn" || signature.credentialId !== key.credentialId) return null;
+  return {
+    response: {
+      id: signature.credentialId,
+      rawId: signature.credentialId,
+      type: "public-key" as const,
+      response: { authenticatorData: signature.authenticatorData, clientDataJSON: signature.clientDataJSON, signature: signature.sig },
+      clientExtensionResults: {},
+    },
+    expectedChallenge: await statementChallenge(statement),
+    expectedOrigin: key.origin,
+    expectedRPID: key.rpId,
+    // Counters are not tracked: a statement is bound to one approval and expires; a replay decides nothing new.
+    credential: { id: key.credentialId, publicKey: fromBase64Url(key.publicKey) as Uint8Array<ArrayBuffer>, counter: 0 },
+    requireUserVerification: true,
+  };
 }
 
 /** `key_…` for a public key (the first 16 bytes of its sha256), through Web Crypto. */

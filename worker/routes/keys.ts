@@ -11,7 +11,7 @@ import { getDeviceKey, insertDeviceKey, listDeviceKeys, revokeDeviceKey, setEnro
 import { can } from "../domain/policy";
 import type { AppEnv } from "../env";
 import { errorResponses, jsonBody, jsonResponse, router } from "../http";
-import { DeviceKeyInfo, EnrolKeyBody, KeyListQuery, RegisterKeyBody, RevokeKeyBody } from "../protocol/device-keys";
+import { DeviceKeyInfo, EnrolKeyBody, KeyListQuery, RegisterKeyBody, RevokeKeyBody, verifyingKeyOf } from "../protocol/device-keys";
 import { ApiError } from "../protocol/errors";
 import { fromBase64Url, KeyId, keyIdOf, type StatementSignature } from "../protocol/signed-decision";
 
@@ -90,7 +90,7 @@ export const keys = router()
         throw new ApiError("BAD_REQUEST", `The enrolment does not name key ${id} as registered (its public key, holder and workspace).`);
       if (key.revokedAt !== null) throw new ApiError("CONFLICT", `Key ${id} is revoked; it cannot be enrolled.`);
       const signer = await ownSigner(c, enrolment.signature);
-      if (!(await signatureValid(s, enrolment.signature, signer.publicKey)))
+      if (!(await signatureValid(s, enrolment.signature, verifyingKeyOf(signer))))
         throw new ApiError("FORBIDDEN", `The enrolment's signature does not verify with key ${signer.id}.`);
       await setEnrolment(c.var.deps.db, c.var.auth.workspaceId, id, enrolment);
       await recordAudit(c, "key.enrol", id, { by: signer.id, machines: s.machines });
@@ -117,7 +117,7 @@ export const keys = router()
           throw new ApiError("BAD_REQUEST", `The revocation does not name key ${id} in this workspace.`);
         // Signed by the key itself, or by one of the caller's own keys (the enroller's); the machine decides whom it believes.
         const signer = revocation.signature.keyId === id ? key : await ownSigner(c, revocation.signature);
-        if (!(await signatureValid(s, revocation.signature, signer.publicKey)))
+        if (!(await signatureValid(s, revocation.signature, verifyingKeyOf(signer))))
           throw new ApiError("FORBIDDEN", `The revocation's signature does not verify with key ${signer.id}.`);
       }
       await revokeDeviceKey(c.var.deps.db, c.var.auth.workspaceId, id, key.revokedAt ?? Date.now(), revocation ?? null);

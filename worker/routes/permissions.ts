@@ -54,6 +54,8 @@ const TABLE = {
   "POST /api/keys": "token.own",
   "PUT /api/keys/:id/enrolment": "token.own",
   "POST /api/keys/:id/revoke": "token.own",
+  "POST /api/passkeys/options": "token.own",
+  "POST /api/passkeys": "token.own",
   "GET /api/audit": "audit.read",
   "GET /api/audit/export": "audit.read",
   "GET /api/audit/verify": "audit.read",

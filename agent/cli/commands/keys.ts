@@ -89,20 +89,32 @@ export function keysCommand(ctx: CliContext): Command {
       if (!mine) throw new CliError("USAGE", "this device has no key to sign the enrolment with", "tower keys add");
       const key = (await client.listKeys(true)).keys.find((k) => k.id === id);
       if (!key) throw new CliError("NOT_FOUND", `no key ${id} in this workspace`, "tower keys ls --all");
-      const enrolment = await signWith(mine, {
-        type: "tower.enrolment/v1",
+      const base = {
+        type: "tower.enrolment/v1" as const,
         workspaceId: mine.workspaceId,
         userId: key.userId,
         keyId: key.id,
-        alg: "ed25519",
-        publicKey: key.publicKey,
-        right: "decide",
+        right: "decide" as const,
         machines: flags.machines ?? null,
         issuedAt: ctx.now(),
-      });
+      };
+      if (key.alg === "webauthn" && !key.webauthn)
+        throw new CliError("CONFLICT", `passkey ${id} is listed without its credential`, "register it again in Settings → Device keys");
+      // A passkey's enrolment pins its credential and the RP ID and origin it signs for: machines check assertions against these.
+      const enrolment = await signWith(
+        mine,
+        key.alg === "webauthn" && key.webauthn
+          ? { ...base, alg: "webauthn" as const, publicKey: key.publicKey, ...key.webauthn }
+          : { ...base, alg: "ed25519" as const, publicKey: key.publicKey },
+      );
       const info = await client.enrolKey(id, { enrolment });
       if (flags.json) return printJson(ctx.io, info);
-      printLines(ctx.io, [{ text: `enrolled ${id} of ${key.userId} (fingerprint ${fingerprint(key.publicKey)}), signed by ${mine.keyId}`, tone: "ok" }]);
+      printLines(ctx.io, [
+        {
+          text: `enrolled ${key.alg === "webauthn" ? "passkey " : ""}${id} of ${key.userId} (fingerprint ${fingerprint(key.publicKey)}${key.webauthn ? `, for ${key.webauthn.origin}` : ""}), signed by ${mine.keyId}`,
+          tone: "ok",
+        },
+      ]);
     });
   cmd
     .command("revoke")

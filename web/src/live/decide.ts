@@ -5,7 +5,9 @@
  * the hash of the input this approval showed, so the room refuses it if that is not the call it holds.
  */
 import { resolutionOf, type Approval, type DecisionChoice } from "../../../worker/protocol/approval";
+import type { SignedDecision } from "../../../worker/protocol/signed-decision";
 import { upsertApproval } from "../state/workspace";
+import { requiresSignature, signWithPasskey } from "./passkey";
 import { api } from "./api";
 import { toast } from "./toasts";
 import { workspace } from "./workspace-live";
@@ -30,6 +32,17 @@ function show(a: Approval): void {
 }
 
 export async function decide(a: Approval, body: DecisionChoice): Promise<boolean> {
+  // On a machine that requires signed decisions an approve is signed with the person's passkey first
+  // (the machine runs nothing without it); a deny runs nothing, so it needs no signature.
+  let signed: SignedDecision | undefined;
+  if (body.decision === "approve" && requiresSignature(a)) {
+    try {
+      signed = await signWithPasskey(a, body);
+    } catch (e) {
+      toast(`Could not sign the approval of ${a.toolName}: ${(e as Error).message}`, "error");
+      return false;
+    }
+  }
   const optimistic: Approval = {
     ...a,
     ...resolutionOf(body),
@@ -38,7 +51,7 @@ export async function decide(a: Approval, body: DecisionChoice): Promise<boolean
   };
   show(optimistic);
   try {
-    show(await api.decide(a.id, { ...body, inputSha256: a.inputSha256 }, a.sessionId));
+    show(await api.decide(a.id, { ...body, inputSha256: a.inputSha256, ...(signed ? { signed } : {}) }, a.sessionId));
     return true;
   } catch (e) {
     show(a);

@@ -71,6 +71,17 @@ function LaunchPolicy({ agent, members, onDone }: { agent: AgentPresence; member
   );
 }
 
+/** The owner's toggle: the machine's sessions then refuse an approve that is not signed with an enrolled key. */
+async function requireSigned(agent: AgentPresence, on: boolean): Promise<void> {
+  try {
+    const updated = await api.setMachinePolicy(agent.id, { requireSignedDecisions: on });
+    workspace.set((w) => loadAgents(w, [...[...w.agents.values()].filter((a) => a.id !== updated.id), updated]));
+    toast(`${agent.name} ${on ? "requires" : "no longer requires"} signed decisions`);
+  } catch (e) {
+    toast((e as Error).message, "error");
+  }
+}
+
 export function MachinesView() {
   const { agents } = useStore(workspace);
   const me = useStore(meStore);
@@ -109,6 +120,7 @@ export function MachinesView() {
                 Last seen
               </th>
               <th scope="col">May launch</th>
+              <th scope="col">Signed decisions</th>
             </tr>
           </thead>
           <tbody>
@@ -147,6 +159,17 @@ export function MachinesView() {
                       ) : null}
                     </>
                   )}
+                </td>
+                <td>
+                  <label className="check">
+                    <input
+                      type="checkbox"
+                      checked={a.requireSignedDecisions === true}
+                      disabled={!mayManage(a)}
+                      onChange={(e) => void requireSigned(a, e.target.checked)}
+                    />
+                    Require signed decisions
+                  </label>
                 </td>
               </tr>
             ))}

@@ -4,6 +4,7 @@ import { Link, Route, Switch, useLocation } from "wouter";
 import { atLeast, me as meStore } from "../../live/me";
 import { useStore } from "../../state/store";
 import { AuditView } from "./audit";
+import { DeviceKeysView } from "./device-keys";
 import { MembersView } from "./members";
 import { NotificationsView } from "./notifications";
 import { SsoView } from "./sso";
@@ -20,6 +21,7 @@ export function SettingsView() {
     { href: "/settings/tokens", label: "Tokens" },
     { href: "/settings/rules", label: "Approval rules" },
     { href: "/settings/notifications", label: "Notifications" },
+    { href: "/settings/keys", label: "Device keys" },
     ...(atLeast(me, "admin")
       ? [
           { href: "/settings/audit", label: "Audit log" },
@@ -41,6 +43,7 @@ export function SettingsView() {
         <Route path="/settings/tokens" component={TokensView} />
         <Route path="/settings/rules" component={RulesView} />
         <Route path="/settings/notifications" component={NotificationsView} />
+        <Route path="/settings/keys" component={DeviceKeysView} />
         <Route path="/settings/audit" component={AuditView} />
         <Route path="/settings/sso" component={SsoView} />
         <Route>

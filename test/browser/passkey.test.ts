@@ -1,0 +1,102 @@
+/**
+ * Passkeys in real Chromium (issue 14 §2): through a DevTools virtual authenticator (WebAuthn.enable +
+ * addVirtualAuthenticator: ctap2, internal, resident key, user verification), a person registers a passkey
+ * in Settings → Device keys, the machine's owner enrols it (`tower keys enrol`, with the owner's CLI
+ * Ed25519 key the agent pins), the owner turns on "Require signed decisions" in the machines view, and the
+ * Approve on the card is signed with the passkey. The server accepts it, the real agent verifies it and
+ * runs the tool; the test also runs agent/verify-decision.ts on the proof the browser sent.
+ * The page is opened on `localhost`: WebAuthn refuses an IP address as RP ID.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { mkdir } from "node:fs/promises";
+import { createHash } from "node:crypto";
+import { join } from "node:path";
+import type { Browser } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { verifyDecision } from "../../agent/verify-decision";
+import { DecisionBody } from "../../worker/protocol/approval";
+import { canonicalJson } from "../../worker/protocol/canonical-json";
+import { startTower, waitForStatus, type Tower } from "../e2e/harness";
+import { DESKTOP, eventually, launchBrowser } from "./browser";
+
+let t: Tower;
+let browser: Browser;
+let configDir: string;
+let owner: { keyId: string; publicKey: string };
+
+const asOwner = (args: string[]) => t.cli(args, { env: { TOWER_CONFIG: join(configDir, "config.json") } });
+
+beforeAll(async () => {
+  t = await startTower();
+  configDir = join(t.workDir, "..", "owner-config");
+  const added = await asOwner(["keys", "add", "--label", "owner laptop"]);
+  expect(added.code, added.stderr).toBe(0);
+  owner = JSON.parse(readFileSync(join(configDir, "device-key.json"), "utf8"));
+  await t.startAgent({ args: ["--owner-key", owner.publicKey] });
+  browser = await launchBrowser();
+});
+afterAll(async () => {
+  await browser?.close();
+  await t?.close();
+});
+
+describe("happy", () => {
+  it("registers a passkey, signs an approve with it on a machine that requires signed decisions, and the agent verifies it", { timeout: 120_000 }, async () => {
+    const base = t.url.replace("127.0.0.1", "localhost");
+    const context = await browser.newContext({ viewport: DESKTOP.viewport, serviceWorkers: "block" });
+    const page = await context.newPage();
+    await page.goto(`${base}/signin#token=${encodeURIComponent(t.adminToken)}`);
+    await page.waitForURL(`${base}/sessions`);
+    const cdp = await context.newCDPSession(page);
+    await cdp.send("WebAuthn.enable");
+    const { authenticatorId } = await cdp.send("WebAuthn.addVirtualAuthenticator", {
+      options: { protocol: "ctap2", transport: "internal", hasResidentKey: true, hasUserVerification: true, isUserVerified: true },
+    });
+
+    // Register the passkey in Settings → Device keys.
+    await page.goto(`${base}/settings/keys`);
+    await page.getByPlaceholder("label, e.g. laptop").fill("chromium");
+    await page.getByRole("button", { name: "Register a passkey" }).click();
+    const row = page.getByTestId("device-key").filter({ hasText: "passkey" });
+    await row.waitFor();
+    const passkey = (await t.client.listKeys()).keys.find((k) => k.alg === "webauthn")!;
+    expect(passkey).toMatchObject({ label: "chromium", webauthn: { rpId: "localhost", origin: base } });
+    expect((await cdp.send("WebAuthn.getCredentials", { authenticatorId })).credentials).toHaveLength(1);
+
+    // The owner enrols it with the key the machine pins, and requires signed decisions on the machine.
+    const enrolled = await asOwner(["keys", "enrol", passkey.id]);
+    expect(enrolled.code, enrolled.stderr).toBe(0);
+    const agent = (await t.client.listAgents()).agents.find((a) => a.name === t.agentName)!;
+    await page.goto(`${base}/machines`);
+    // A controlled box: it shows checked once the server has saved the policy.
+    const toggle = page.locator(`tr[data-agent="${agent.id}"]`).getByLabel("Require signed decisions");
+    await toggle.click();
+    await eventually(async () => expect(await toggle.isChecked()).toBe(true));
+    await eventually(async () => expect((await t.client.listAgents()).agents.find((a) => a.id === agent.id)?.requireSignedDecisions).toBe(true));
+
+    const cwd = join(t.workDir, "passkey");
+    await mkdir(cwd, { recursive: true });
+    const s = await t.client.createSession({ prompt: "please write hello.txt", cwd, title: "passkey" });
+    await page.goto(`${base}/sessions/${s.id}`);
+    const sent = page.waitForRequest((r) => r.method() === "POST" && /\/approvals\/[^/]+\/decision|\/decide/.test(r.url()));
+    await page.locator(".pending-approvals").getByRole("button", { name: "Approve", exact: true }).click();
+    const body = DecisionBody.parse((await sent).postDataJSON());
+    expect(body.signed?.signature).toMatchObject({ alg: "webauthn", keyId: passkey.id });
+
+    // The server accepted it, and the machine verified it on its own pinned trust before running the tool.
+    await waitForStatus(t, s.id, "completed");
+    expect(existsSync(join(cwd, "hello.txt"))).toBe(true);
+    const approval = (await t.client.listApprovals({ session: s.id, status: "all" })).approvals[0]!;
+    expect(approval).toMatchObject({ status: "approved", via: "human" });
+
+    // The agent's check, run here on the same proof: it holds for the call as signed, and not for another input.
+    const enrolment = (await t.client.listKeys()).keys.find((k) => k.id === passkey.id)!.enrolment;
+    const proof = { decision: body.signed!, enrolment, revocations: [] };
+    const ownerTrust = { owner: { keyId: owner.keyId, publicKey: owner.publicKey }, revoked: new Set<string>() };
+    const held = { sessionId: s.id, toolUseId: approval.toolUseId, inputSha256: createHash("sha256").update(canonicalJson(approval.input)).digest("hex") };
+    const check = (h: typeof held) => verifyDecision({ answer: { behavior: "allow" }, proof, held: h, trust: ownerTrust, agentId: agent.id, now: Date.now() });
+    expect(await check(held)).toMatchObject({ ok: true });
+    expect(await check({ ...held, inputSha256: "e".repeat(64) })).toMatchObject({ ok: false });
+    await context.close();
+  });
+});
