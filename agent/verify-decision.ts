@@ -7,19 +7,18 @@
  * A deny is always applied: it runs nothing, and a server can stop a run anyway.
  */
 import { createHash } from "node:crypto";
-import { verifyAsync } from "@noble/ed25519";
 import type { ApprovalAnswer } from "../worker/protocol/agent";
 import { canonicalJson } from "../worker/protocol/canonical-json";
 import {
   type DecisionProof,
   type DecisionStatement,
+  ed25519Verify,
   fromBase64Url,
   type KeyEnrolment,
   type KeyRevocation,
   MAX_STATEMENT_TTL_MS,
   type SignedRevocation,
   type StatementSignature,
-  statementBytes,
 } from "../worker/protocol/signed-decision";
 
 /** What this machine trusts: its owner's key (pinned on the machine), and the keys it knows are revoked. */
@@ -47,11 +46,7 @@ const SKEW_MS = 60_000;
 const sha256 = (value: unknown) => createHash("sha256").update(canonicalJson(value)).digest("hex");
 
 async function signedBy(statement: DecisionStatement | KeyEnrolment | KeyRevocation, signature: StatementSignature, publicKey: string): Promise<boolean> {
-  try {
-    return await verifyAsync(fromBase64Url(signature.sig), statementBytes(statement), fromBase64Url(publicKey));
-  } catch {
-    return false;
-  }
+  return ed25519Verify(statement, signature.sig, publicKey);
 }
 
 /** `key_` + the first 16 bytes of the key's sha256: a key id names one public key only. */

@@ -4,18 +4,16 @@
  * with is refused at once with a 4xx, before the room. A convenience for people (fail fast, clear message),
  * not the guarantee: the machine verifies again against what it holds (agent/verify-decision.ts).
  */
-import { verifyAsync } from "@noble/ed25519";
 import type { Approval, DecisionBody } from "../protocol/approval";
 import type { DeviceKeyInfo } from "../protocol/device-keys";
 import {
-  fromBase64Url,
+  ed25519Verify,
   MAX_STATEMENT_TTL_MS,
   type DecisionStatement,
   type KeyEnrolment,
   type KeyRevocation,
   type SignedDecision,
   type StatementSignature,
-  statementBytes,
 } from "../protocol/signed-decision";
 
 export async function signatureValid(
@@ -23,11 +21,7 @@ export async function signatureValid(
   signature: StatementSignature,
   publicKey: string,
 ): Promise<boolean> {
-  try {
-    return await verifyAsync(fromBase64Url(signature.sig), statementBytes(statement), fromBase64Url(publicKey));
-  } catch {
-    return false; // a malformed key or signature is simply not valid
-  }
+  return ed25519Verify(statement, signature.sig, publicKey);
 }
 
 /** Why a signed decision cannot stand for this body on this approval, or null when it can. */
