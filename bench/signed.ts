@@ -6,10 +6,11 @@
  * before the answer counts as received. Alternating keeps the machine's load the same for both.
  */
 import * as ed from "@noble/ed25519";
+import { signWith } from "../agent/cli/device-key";
 import { inputSha256 } from "../agent/park";
 import { verifyDecision, type Trust } from "../agent/verify-decision";
 import type { ApprovalAnswer } from "../worker/protocol/agent";
-import { type DecisionProof, type DecisionStatement, type KeyEnrolment, keyIdOf, statementBytes, toBase64Url } from "../worker/protocol/signed-decision";
+import { type DecisionProof, type DecisionStatement, type KeyEnrolment, keyIdOf, toBase64Url } from "../worker/protocol/signed-decision";
 import { type BenchCtx, DECISIONS_PER_TOKEN, freshViewer, startedSession, type Stats, stats, THINK_MS, uid } from "./lib";
 
 export interface SignedApprovalFigures {
@@ -35,9 +36,18 @@ async function newKey(): Promise<Key> {
   return { keyId: await keyIdOf(pub), publicKey: toBase64Url(pub), secret };
 }
 
+/** Signs as `tower approve` does (agent/cli/device-key.ts), with the device key file's fields. */
 async function sign<S extends DecisionStatement | KeyEnrolment>(key: Key, statement: S) {
-  const sig = toBase64Url(await ed.signAsync(statementBytes(statement), key.secret));
-  return { statement, signature: { alg: "ed25519" as const, keyId: key.keyId, sig } };
+  const file = {
+    keyId: key.keyId,
+    alg: "ed25519" as const,
+    publicKey: key.publicKey,
+    secretKey: toBase64Url(key.secret),
+    userId: "",
+    workspaceId: "",
+    server: "",
+  };
+  return signWith(file, statement);
 }
 
 /**
