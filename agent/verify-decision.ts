@@ -7,20 +7,19 @@
  * A deny is always applied: it runs nothing, and a server can stop a run anyway.
  */
 import { createHash } from "node:crypto";
-import { verifyAsync } from "@noble/ed25519";
 import { verifyAuthenticationResponse } from "@simplewebauthn/server";
 import type { ApprovalAnswer } from "../worker/protocol/agent";
 import { canonicalJson } from "../worker/protocol/canonical-json";
 import {
   type DecisionProof,
   type DecisionStatement,
+  ed25519Verify,
   fromBase64Url,
   type KeyEnrolment,
   type KeyRevocation,
   MAX_STATEMENT_TTL_MS,
   type SignedRevocation,
   type StatementSignature,
-  statementBytes,
   type VerifyingKey,
   webauthnCheck,
 } from "../worker/protocol/signed-decision";
@@ -53,8 +52,7 @@ const sha256 = (value: unknown) => createHash("sha256").update(canonicalJson(val
 /** Whether `key` made `signature` on `statement`: Ed25519 over the bytes, or a passkey assertion over their hash at the pinned RP and origin. */
 async function signedBy(statement: DecisionStatement | KeyEnrolment | KeyRevocation, signature: StatementSignature, key: VerifyingKey): Promise<boolean> {
   try {
-    if (signature.alg === "ed25519")
-      return key.alg === "ed25519" && (await verifyAsync(fromBase64Url(signature.sig), statementBytes(statement), fromBase64Url(key.publicKey)));
+    if (signature.alg === "ed25519") return key.alg === "ed25519" && (await ed25519Verify(statement, signature.sig, key.publicKey));
     const check = await webauthnCheck(statement, signature, key);
     return check !== null && (await verifyAuthenticationResponse(check)).verified;
   } catch {

@@ -98,3 +98,39 @@ export class JsonSocket {
     this.ws.close(1000);
   }
 }
+
+/** A session whose (simulated) agent has started its run: returns the agent's session socket. */
+export async function startedSession(ctx: BenchCtx, prompt = "bench"): Promise<{ id: string; agent: JsonSocket }> {
+  const s = await ctx.client.createSession({ prompt, cwd: "/tmp" });
+  const launch = await ctx.control.next((f) => f.type === "launch" && (f.order as { sessionId: string }).sessionId === s.id);
+  const runId = (launch.order as { runId: string }).runId;
+  ctx.control.send({ type: "launch-ack", runId });
+  const agent = await JsonSocket.open(`${ctx.ws}/api/sessions/${s.id}/agent`, ctx.agentToken);
+  agent.send({
+    type: "agent-events",
+    events: [
+      { id: uid("ev"), at: Date.now(), event: { type: "run-started", runId } },
+      { id: uid("ev"), at: Date.now(), event: { type: "sdk-message", message: { type: "system", subtype: "init", session_id: uid("claude") } } },
+    ],
+  });
+  await agent.next((f) => f.type === "ack");
+  return { id: s.id, agent };
+}
+
+export const THINK_MS = 40;
+
+/** Decisions are rate limited per token (60 a minute), so the viewer switches to a fresh token every 50. */
+export const DECISIONS_PER_TOKEN = 50;
+
+export async function freshViewer(ctx: BenchCtx, sessionId: string): Promise<JsonSocket> {
+  const { token } = (await (
+    await fetch(`${ctx.url}/api/tokens`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${ctx.adminToken}`, "content-type": "application/json" },
+      body: JSON.stringify({ name: uid("bench") }),
+    })
+  ).json()) as { token: string };
+  const viewer = await JsonSocket.open(`${ctx.ws}/api/sessions/${sessionId}/live`, token);
+  await viewer.next((f) => f.type === "snapshot");
+  return viewer;
+}

@@ -4,12 +4,12 @@
  * same run (a bare WebSocket echo through the same Worker, and a trivial authenticated HTTP route),
  * then written to bench/results.json. Bounded in count and time; it stops by itself.
  */
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { applyMigrations, bootstrap, freePort, startWrangler } from "../agent/up/local-server";
 import { createApiClient } from "../worker/client";
-import { JsonSocket, stats, uid, type BenchCtx, type Stats } from "./lib";
+import { DECISIONS_PER_TOKEN, freshViewer, JsonSocket, startedSession, stats, THINK_MS, uid, type BenchCtx, type Stats } from "./lib";
 import { searchBench } from "./search";
 import { eventToDom, firstLoadJs } from "./web";
 import { fanOutPipeline, schedulingOverhead, type FanOutFigures } from "./pipelines";
@@ -17,6 +17,7 @@ import { scrubBench, type ScrubFigures } from "./scrub";
 import { cliStartup, type CliFigures } from "./cli";
 import { replayBench, rulesBench, type RulesFigures } from "./rules";
 import { WorkerProfiler } from "./profile";
+import { signedApprovalRoundTrip, type SignedApprovalFigures } from "./signed";
 
 type Ctx = BenchCtx;
 
@@ -28,24 +29,6 @@ async function timeIt(n: number, fn: () => Promise<void>): Promise<number[]> {
     out.push(performance.now() - t0);
   }
   return out;
-}
-
-/** A session whose (simulated) agent has started its run: returns the agent's session socket. */
-async function startedSession(ctx: Ctx, prompt = "bench"): Promise<{ id: string; agent: JsonSocket }> {
-  const s = await ctx.client.createSession({ prompt, cwd: "/tmp" });
-  const launch = await ctx.control.next((f) => f.type === "launch" && (f.order as { sessionId: string }).sessionId === s.id);
-  const runId = (launch.order as { runId: string }).runId;
-  ctx.control.send({ type: "launch-ack", runId });
-  const agent = await JsonSocket.open(`${ctx.ws}/api/sessions/${s.id}/agent`, ctx.agentToken);
-  agent.send({
-    type: "agent-events",
-    events: [
-      { id: uid("ev"), at: Date.now(), event: { type: "run-started", runId } },
-      { id: uid("ev"), at: Date.now(), event: { type: "sdk-message", message: { type: "system", subtype: "init", session_id: uid("claude") } } },
-    ],
-  });
-  await agent.next((f) => f.type === "ack");
-  return { id: s.id, agent };
 }
 
 async function floors(ctx: Ctx) {
@@ -61,24 +44,6 @@ async function floors(ctx: Ctx) {
   });
   echo.close();
   return { http: stats(http), wsEcho: stats(ws) };
-}
-
-const THINK_MS = 40;
-
-/** Decisions are rate limited per token (60 a minute), so the viewer switches to a fresh token every 50. */
-const DECISIONS_PER_TOKEN = 50;
-
-async function freshViewer(ctx: Ctx, sessionId: string): Promise<JsonSocket> {
-  const { token } = (await (
-    await fetch(`${ctx.url}/api/tokens`, {
-      method: "POST",
-      headers: { authorization: `Bearer ${ctx.adminToken}`, "content-type": "application/json" },
-      body: JSON.stringify({ name: uid("bench") }),
-    })
-  ).json()) as { token: string };
-  const viewer = await JsonSocket.open(`${ctx.ws}/api/sessions/${sessionId}/live`, token);
-  await viewer.next((f) => f.type === "snapshot");
-  return viewer;
 }
 
 async function approvalRoundTrip(ctx: Ctx, n = 200) {
@@ -259,6 +224,19 @@ let pipelineResults: { readyToLaunch: Stats; endToLaunch: Stats; fanOut: FanOutF
 let scrubResults: ScrubFigures | null = null;
 let cliResults: CliFigures | null = null;
 let rulesResults: (RulesFigures & { replay: ReturnType<typeof replayBench> }) | null = null;
+let signedResults: SignedApprovalFigures | null = null;
+
+const RESULTS = join(import.meta.dirname, "results.json");
+
+/** A part run alone updates its own key in results.json and leaves the other figures as they were. */
+async function mergeResults(patch: Record<string, unknown>): Promise<void> {
+  const before = await readFile(RESULTS, "utf8").then(
+    (t) => JSON.parse(t) as Record<string, unknown>,
+    () => ({}),
+  );
+  await writeFile(RESULTS, `${JSON.stringify({ ...before, ...patch }, null, 2)}\n`);
+  console.log(`${Object.keys(patch).join(", ")} written to bench/results.json`);
+}
 
 /** The parts that need no server: `npm run bench -- rules scrub` runs them without starting wrangler. */
 const PURE_PARTS = new Set(["scrub", "rules"]);
@@ -372,14 +350,27 @@ async function main() {
         pipelineResults = { ...sched, fanOut: fan };
       }
     };
+    const signedPart = async () => {
+      if (!wants("signed-approval")) return;
+      const r = await profiled("signed-approval", () => signedApprovalRoundTrip(ctx));
+      console.log(`approval round trip, unsigned ${fmt(r.unsigned)}`);
+      console.log(`approval round trip, signed   ${fmt(r.signed)}`);
+      console.log(`  signing added at p95         ${r.addedP95Ms} ms (target ≤ ${r.targetAddedP95Ms} ms)`);
+      console.log(`  client sign                  ${fmt(r.clientSign)}`);
+      console.log(`  agent verify                 ${fmt(r.agentVerify)}`);
+      signedResults = r;
+    };
     // Awaited here, not returned: a returned promise would let `finally` stop the server under it.
     if (only.size > 0 && !wants("approval")) {
+      await signedPart();
       await heavyParts();
+      if (signedResults) await mergeResults({ signedApproval: signedResults });
       return;
     }
     const approval = await profiled("approval", () => approvalRoundTrip(ctx));
     console.log(`approval round trip           ${fmt(approval.roundTrip)}  ×${ratio(approval.roundTrip, floor.wsEcho)} of echo (target p95 ≤ 15 ms)`);
     console.log(`  agent → viewer              ${fmt(approval.agentToViewer)}`);
+    await signedPart();
     if (only.size > 0 && !wants("fanout")) return;
     const fan = [];
     for (const v of [1, 10, 100]) {
@@ -404,6 +395,7 @@ async function main() {
       machine: { cpus: cpus().length, node: process.version },
       floor,
       approval,
+      signedApproval: signedResults,
       fanOut: fan,
       list,
       ingest: { batched: ingestBatched, single: ingestSingle },
@@ -420,7 +412,7 @@ async function main() {
         ...(webResults ? { eventToDomP95OverEcho: ratio(webResults.eventToDom, floor.wsEcho) } : {}),
       },
     };
-    await writeFile(join(import.meta.dirname, "results.json"), `${JSON.stringify(results, null, 2)}\n`);
+    await writeFile(RESULTS, `${JSON.stringify(results, null, 2)}\n`);
     console.log("written to bench/results.json");
   } finally {
     clearTimeout(hardStop);

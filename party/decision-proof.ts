@@ -9,7 +9,7 @@ import type { ErrorCode } from "../worker/protocol/errors";
 import type { DecisionProof } from "../worker/protocol/signed-decision";
 import { decisionSignatureProblem } from "../worker/auth/statement-signature";
 import { makeDb } from "../worker/db/client";
-import { getDeviceKey, workspaceRevocations } from "../worker/db/device-keys";
+import { decisionKeys } from "../worker/db/device-keys";
 
 export type ProofResult = { ok: true; proof?: DecisionProof } | { ok: false; code: ErrorCode; message: string };
 
@@ -26,7 +26,7 @@ export async function decisionProof(
   // An unknown approval is refused by the step itself, with its own message.
   if (!approval) return { ok: true };
   const db = makeDb(env.DB);
-  const [key, revocations] = await Promise.all([getDeviceKey(db, workspaceId, signed.statement.keyId), workspaceRevocations(db, workspaceId)]);
+  const { key, revocations } = await decisionKeys(db, workspaceId, signed.statement.keyId);
   const problem = await decisionSignatureProblem(signed, { workspaceId, userId, approval, body, editSha256, key, now: Date.now() });
   if (problem) return { ok: false, code: "FORBIDDEN", message: `The signed decision was refused: ${problem}.` };
   return { ok: true, proof: { decision: signed, enrolment: key?.enrolment ?? null, revocations } };

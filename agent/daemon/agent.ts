@@ -154,16 +154,21 @@ export class TowerAgent {
   /**
    * On a machine that requires signed decisions, the decision a parked call resumes with is verified first
    * (against the tool_use id and input hash the machine recorded when it parked it); a refused approve
-   * resumes as a deny, so nothing runs.
+   * resumes as a deny, so nothing runs, and the resumed run's first event tells Tower why (journalled, so
+   * Tower records the approval as denied by this machine even across a drop).
    */
   #start(order: LaunchOrder): void {
     const parked = order.parked;
     if (!this.cfg.trust || parked?.answer.behavior !== "allow") return this.#run(order);
     const held = { sessionId: order.sessionId, toolUseId: parked.toolUseId, inputSha256: parked.inputSha256 };
     void this.cfg.trust.verify(parked.answer, parked.proof, held).then((v) => {
-      if (!v.ok) this.cfg.log?.(`run ${order.runId}: refused the decision on its parked call: ${v.reason}`);
-      const message = `This machine refused the decision on this call (${v.ok ? "" : v.reason}); it was not run.`;
-      this.#run(v.ok ? order : { ...order, parked: { ...parked, answer: { behavior: "deny", message } } });
+      if (v.ok) return this.#run(order);
+      this.cfg.log?.(`run ${order.runId}: refused the decision on its parked call: ${v.reason}`);
+      const message = `This machine refused the decision on this call (${v.reason}); it was not run.`;
+      // After #run: its run-started goes first, so the refusal belongs to the resumed run.
+      this.#run({ ...order, parked: { ...parked, answer: { behavior: "deny", message } } });
+      const reason = v.reason.slice(0, 500);
+      this.#channel(order.sessionId).send(order.runId, { type: "parked-decision-refused", toolUseId: parked.toolUseId, reason });
     });
   }
 

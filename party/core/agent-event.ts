@@ -8,7 +8,7 @@ import type { RuleVerdict } from "../../worker/protocol/rules";
 import { MAX_SCRUB_DEPTH, nestsDeeperThan } from "../../worker/domain/scrub";
 import { withoutDiagnostics } from "../../worker/protocol/sdk-message";
 import type { Draft } from "./draft";
-import { parkedRunEnded, runParked, schedulePark } from "./parking";
+import { parkedDecisionRefused, parkedRunEnded, runParked, schedulePark } from "./parking";
 import { ruleVerdict } from "./rule-verdict";
 import { needsAgent } from "./status";
 import { claudeSessionIdOf, settleRun, tallyMessage } from "./tally";
@@ -146,6 +146,8 @@ export function agentEvent(d: Draft, envelope: AgentEnvelope, inputSha256: strin
     }
     case "run-parked":
       return runParked(d, ev);
+    case "parked-decision-refused":
+      return parkedDecisionRefused(d, ev.toolUseId, ev.reason);
     case "event-dropped": {
       d.emit({ type: "event-dropped", eventType: ev.eventType, size: ev.size, reason: ev.reason });
       // A dropped approval request was never shown: deny it, so Claude Code is not left waiting on it.

@@ -76,6 +76,20 @@ export function parkedRunEnded(d: Draft, o: RunOutcome): StepResult {
   return d.done();
 }
 
+/**
+ * The machine refused the decision it was resumed with (party/core/signed.ts has the live call's case): its
+ * run answered the call with a deny, so the approval is recorded denied by the machine, with why, and
+ * Tower shows what the machine did. Only the run resuming that very call can say so; a repeat is a no-op.
+ */
+export function parkedDecisionRefused(d: Draft, toolUseId: string, reason: string): StepResult {
+  const s = d.session;
+  const rec = Object.values(d.state.approvals).find((a) => a.parked && resumeRunId(a.id) === s.runId);
+  if (rec?.status !== "approved" || rec.parked?.call.toolUseId !== toolUseId) return d.done();
+  const comment = `${s.agentName} refused the decision (${reason}); the call was answered with a deny and did not run`;
+  const next = d.resolveApproval(rec, "denied", "system", s.agentName, comment, null, null);
+  return d.done(next);
+}
+
 /** Launches the run that resumes the parked call with `answer`; the session is queued for it. */
 export function resumeParked(d: Draft, rec: ApprovalRecord, answer: ApprovalAnswer): void {
   const on = rec.parked;

@@ -10,7 +10,7 @@ import * as ed from "@noble/ed25519";
 import { describe, expect, it } from "vitest";
 import type { CliContext } from "../../agent/cli/config";
 import { runCli } from "../../agent/cli/program";
-import { fromBase64Url, SignedDecision, SignedRevocation, statementBytes } from "../../worker/protocol/signed-decision";
+import { fromBase64Url, SignedDecision, SignedRevocation, statementBytes, toBase64Url } from "../../worker/protocol/signed-decision";
 import { APR, NOW, approval } from "./cli-fixtures";
 
 interface Sent {
@@ -110,6 +110,8 @@ describe("happy", () => {
       expiresAt: NOW + 5 * 60_000,
     });
     expect(await ed.verifyAsync(fromBase64Url(signed.signature.sig), statementBytes(signed.statement), fromBase64Url(file.publicKey))).toBe(true);
+    // Ed25519 is deterministic: the native signer gives exactly the reference library's signature.
+    expect(signed.signature.sig).toBe(toBase64Url(await ed.signAsync(statementBytes(signed.statement), fromBase64Url(file.secretKey))));
   });
 
   it("approve without a device key sends no signature; revoking this device's key signs the revocation and forgets the key", async () => {

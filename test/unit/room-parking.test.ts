@@ -116,6 +116,34 @@ describe("parking", () => {
     expect(launches(effects)[0]?.parked).toEqual({ toolUseId: "toolu_1", inputSha256: sha, answer: { behavior: "allow" }, proof });
   });
 
+  it("a machine that refuses the decision on its parked call (it resumed with a deny): the approval is recorded denied, with why, and nothing more is sent or launched", () => {
+    const parked = run(asking(), [parkedEvent(), ended()]).state;
+    const id = Object.keys(parked.approvals)[0]!;
+    const resumed = run(parked, [decide(parked, id, { decision: "approve" }), ev({ type: "run-started", runId: `park-${id}` })]).state;
+    const refusal = ev({ type: "parked-decision-refused", toolUseId: "toolu_1", reason: "the signed statement has expired" }, `park-${id}`);
+    const { state, effects } = run(resumed, [refusal]);
+    expect(state.approvals[id]).toMatchObject({ status: "denied", via: "system", decidedBy: "laptop" });
+    expect(state.approvals[id]?.comment).toContain("the signed statement has expired");
+    expect(effects.filter((e) => e.type === "send-agent" || e.type === "launch")).toEqual([]);
+    const resolved = effects.flatMap((e) => (e.type === "emit" && e.body.type === "approval-resolved" ? [e.body] : []));
+    expect(resolved).toMatchObject([{ approvalId: id, status: "denied", via: "system", by: "laptop" }]);
+    expect(state.session?.status).toBe(resumed.session?.status); // the resumed run goes on, past the deny
+    // A repeat (the journal resends it) changes nothing more.
+    const again = run(state, [refusal]);
+    expect(again.effects.filter((e) => e.type === "save-approval")).toEqual([]);
+  });
+
+  it("a refusal naming another call, or a run other than the one resuming it, changes nothing", () => {
+    const parked = run(asking(), [parkedEvent(), ended()]).state;
+    const id = Object.keys(parked.approvals)[0]!;
+    const resumed = run(parked, [decide(parked, id, { decision: "approve" }), ev({ type: "run-started", runId: `park-${id}` })]).state;
+    const other = run(resumed, [ev({ type: "parked-decision-refused", toolUseId: "toolu_2", reason: "x" }, `park-${id}`)]);
+    expect(other.state.approvals[id]?.status).toBe("approved");
+    const live = run(running(), [ev({ type: "approval-request", requestId: "req-9", toolName: "Write", toolUseId: "toolu_1", input })]).state;
+    const stray = run(live, [ev({ type: "parked-decision-refused", toolUseId: "toolu_1", reason: "x" }, "run1")]);
+    expect(Object.values(stray.state.approvals)[0]?.status).toBe("pending");
+  });
+
   it("an edit and a deny travel in the resumed run's answer; a second decision launches nothing", () => {
     const parked = run(asking(), [parkedEvent(), ended()]).state;
     const id = Object.keys(parked.approvals)[0]!;

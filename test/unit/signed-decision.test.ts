@@ -7,6 +7,7 @@ import { describe, expect, it } from "vitest";
 import {
   DecisionProof,
   type DecisionStatement,
+  ed25519Verify,
   fromBase64Url,
   keyIdOf,
   SignedDecision,
@@ -42,6 +43,8 @@ describe("happy", () => {
     const sig = toBase64Url(await ed.signAsync(statementBytes(statement), SEED));
     const wire = SignedDecision.parse(JSON.parse(JSON.stringify({ statement, signature: { alg: "ed25519", keyId, sig } })));
     expect(await ed.verifyAsync(fromBase64Url(wire.signature.sig), statementBytes(wire.statement), publicKey)).toBe(true);
+    // The verifier Tower and the agent use (Web Crypto's Ed25519) agrees with the library the CLI signs with.
+    expect(await ed25519Verify(wire.statement, wire.signature.sig, toBase64Url(publicKey))).toBe(true);
     expect(DecisionProof.safeParse({ decision: wire, enrolment: null, revocations: [] }).success).toBe(true);
   });
 
@@ -82,6 +85,19 @@ describe("security", () => {
     const { publicKey, statement } = await fixture();
     const sig = await ed.signAsync(statementBytes(statement), SEED);
     expect(await ed.verifyAsync(sig, statementBytes({ ...statement, ...change }), publicKey)).toBe(false);
+    expect(await ed25519Verify({ ...statement, ...change }, toBase64Url(sig), toBase64Url(publicKey))).toBe(false);
+  });
+
+  it("does not verify with another key, a flipped signature bit, or a malformed key or signature (false, never a throw)", async () => {
+    const { publicKey, statement } = await fixture();
+    const sig = await ed.signAsync(statementBytes(statement), SEED);
+    const other = toBase64Url(await ed.getPublicKeyAsync(new Uint8Array(32).fill(8)));
+    const flipped = Uint8Array.from(sig, (b, i) => (i === 10 ? b ^ 1 : b));
+    expect(await ed25519Verify(statement, toBase64Url(sig), other)).toBe(false);
+    expect(await ed25519Verify(statement, toBase64Url(flipped), toBase64Url(publicKey))).toBe(false);
+    expect(await ed25519Verify(statement, toBase64Url(sig), "AAAA")).toBe(false);
+    expect(await ed25519Verify(statement, "short", toBase64Url(publicKey))).toBe(false);
+    expect(await ed25519Verify(statement, "!!not base64!!", toBase64Url(publicKey))).toBe(false);
   });
 
   it("refuses a statement of an unknown kind or with a malformed hash or signature", async () => {

@@ -135,6 +135,16 @@ describe("happy", () => {
     const seed = await seedWorkspace("signed-approve");
     const key = await newKey();
     await register(seed.userToken, key);
+    // Another key of the workspace, revoked by itself: its signed revocation travels with every proof.
+    const old = await newKey();
+    await register(seed.userToken, old);
+    const revocation = await sign(old, {
+      type: "tower.revocation/v1",
+      workspaceId: seed.workspaceId,
+      keyId: old.keyId,
+      revokedAt: Date.now(),
+    } as KeyRevocation);
+    expect((await api(`/api/keys/${old.keyId}/revoke`, seed.userToken, { method: "POST", json: { revocation } })).status).toBe(200);
     await requireSigned(seed);
     const { agent } = await started(seed);
     const a = await pendingApproval(seed, agent, "r1", { command: "ls" });
@@ -145,7 +155,7 @@ describe("happy", () => {
     });
     expect(res.status).toBe(200);
     const frame = await agent.next((f) => f.type === "decision" && f.requestId === "r1");
-    expect(frame).toMatchObject({ answer: { behavior: "allow" }, proof: { decision: signed, enrolment: null, revocations: [] } });
+    expect(frame).toMatchObject({ answer: { behavior: "allow" }, proof: { decision: signed, enrolment: null, revocations: [revocation] } });
 
     const b = await pendingApproval(seed, agent, "r2", { command: "rm -rf /" });
     const deny = await api(`/api/approvals/${b.id}/decision`, seed.userToken, {

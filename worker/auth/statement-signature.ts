@@ -4,19 +4,17 @@
  * with is refused at once with a 4xx, before the room. A convenience for people (fail fast, clear message),
  * not the guarantee: the machine verifies again against what it holds (agent/verify-decision.ts).
  */
-import { verifyAsync } from "@noble/ed25519";
 import { verifyAuthenticationResponse } from "@simplewebauthn/server";
 import type { Approval, DecisionBody } from "../protocol/approval";
 import { type DeviceKeyInfo, verifyingKeyOf } from "../protocol/device-keys";
 import {
-  fromBase64Url,
+  ed25519Verify,
   MAX_STATEMENT_TTL_MS,
   type DecisionStatement,
   type KeyEnrolment,
   type KeyRevocation,
   type SignedDecision,
   type StatementSignature,
-  statementBytes,
   type VerifyingKey,
   webauthnCheck,
 } from "../protocol/signed-decision";
@@ -27,8 +25,7 @@ export async function signatureValid(
   key: VerifyingKey,
 ): Promise<boolean> {
   try {
-    if (signature.alg === "ed25519")
-      return key.alg === "ed25519" && (await verifyAsync(fromBase64Url(signature.sig), statementBytes(statement), fromBase64Url(key.publicKey)));
+    if (signature.alg === "ed25519") return key.alg === "ed25519" && (await ed25519Verify(statement, signature.sig, key.publicKey));
     const check = await webauthnCheck(statement, signature, key);
     return check !== null && (await verifyAuthenticationResponse(check)).verified;
   } catch {

@@ -87,6 +87,16 @@ export const AgentEvent = z.discriminatedUnion("type", [
     call: ParkedCall,
   }),
   /**
+   * This machine refused the decision a parked call was resumed with (it requires signed decisions and could
+   * not verify it): the resumed run answered the call `toolUseId` with a deny, so nothing ran, and Tower
+   * records the approval as denied by it. Journalled in the resumed run, so Tower hears it even across a drop.
+   */
+  z.object({
+    type: z.literal("parked-decision-refused"),
+    toolUseId: z.string().min(1).max(200),
+    reason: z.string().min(1).max(500),
+  }),
+  /**
    * A dead letter, in the place of an event that could not be delivered: too large for a frame (the
    * agent), or refused by the room's validation (the room). `requestId` names a dropped approval
    * request, so the room can deny it rather than leave Claude Code waiting.

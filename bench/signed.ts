@@ -1,0 +1,158 @@
+/**
+ * The approval round trip with a signed decision against the unsigned one, in the same session and the same
+ * run (issue 14's benchmark: ≤ 2 ms added at p95). Calls alternate: an unsigned approve, then one signed in
+ * the client with a device key (as `tower approve` signs), checked by the room and forwarded with its proof,
+ * and verified by the simulated agent with the real agent/verify-decision.ts against its pinned owner key
+ * before the answer counts as received. Alternating keeps the machine's load the same for both.
+ */
+import * as ed from "@noble/ed25519";
+import { signWith } from "../agent/cli/device-key";
+import { inputSha256 } from "../agent/park";
+import { verifyDecision, type Trust } from "../agent/verify-decision";
+import type { ApprovalAnswer } from "../worker/protocol/agent";
+import { type DecisionProof, type DecisionStatement, type KeyEnrolment, keyIdOf, toBase64Url } from "../worker/protocol/signed-decision";
+import { type BenchCtx, DECISIONS_PER_TOKEN, freshViewer, startedSession, type Stats, stats, THINK_MS, uid } from "./lib";
+
+export interface SignedApprovalFigures {
+  unsigned: Stats;
+  signed: Stats;
+  /** signed p95 − unsigned p95, in ms. */
+  addedP95Ms: number;
+  targetAddedP95Ms: number;
+  /** Where the added time goes outside the server: the client's signing, and the agent's verification. */
+  clientSign: Stats;
+  agentVerify: Stats;
+}
+
+interface Key {
+  keyId: DecisionStatement["keyId"];
+  publicKey: string;
+  secret: Uint8Array;
+}
+
+async function newKey(): Promise<Key> {
+  const secret = ed.utils.randomSecretKey();
+  const pub = await ed.getPublicKeyAsync(secret);
+  return { keyId: await keyIdOf(pub), publicKey: toBase64Url(pub), secret };
+}
+
+/** Signs as `tower approve` does (agent/cli/device-key.ts), with the device key file's fields. */
+async function sign<S extends DecisionStatement | KeyEnrolment>(key: Key, statement: S) {
+  const file = {
+    keyId: key.keyId,
+    alg: "ed25519" as const,
+    publicKey: key.publicKey,
+    secretKey: toBase64Url(key.secret),
+    userId: "",
+    workspaceId: "",
+    server: "",
+  };
+  return signWith(file, statement);
+}
+
+/**
+ * The team's case: the owner's key is pinned on the machine, and the approver decides with another device
+ * key the owner enrolled (so the agent checks two signatures: the enrolment and the decision).
+ */
+async function enrolledApprover(ctx: BenchCtx): Promise<{ owner: Key; device: Key; userId: string; workspaceId: string }> {
+  const me = await ctx.client.me();
+  const userId = me.user!.id;
+  const [owner, device] = [await newKey(), await newKey()];
+  await ctx.client.registerKey({ alg: "ed25519", publicKey: owner.publicKey, label: uid("bench-owner") });
+  await ctx.client.registerKey({ alg: "ed25519", publicKey: device.publicKey, label: uid("bench-device") });
+  const enrolment = await sign(owner, {
+    type: "tower.enrolment/v1",
+    workspaceId: me.workspaceId,
+    userId,
+    keyId: device.keyId,
+    alg: "ed25519",
+    publicKey: device.publicKey,
+    right: "decide",
+    machines: null,
+    issuedAt: Date.now(),
+  });
+  await ctx.client.enrolKey(device.keyId, { enrolment });
+  return { owner, device, userId, workspaceId: me.workspaceId };
+}
+
+type ApprovalEvent = { approval?: { id: string; toolUseId: string; inputSha256: string } };
+
+export async function signedApprovalRoundTrip(ctx: BenchCtx, n = 200): Promise<SignedApprovalFigures> {
+  const keys = await enrolledApprover(ctx);
+  const trust: Trust = { owner: { keyId: keys.owner.keyId, publicKey: keys.owner.publicKey }, revoked: new Set() };
+  const { id: sessionId, agent } = await startedSession(ctx, "signed approval bench");
+  let viewer = await freshViewer(ctx, sessionId);
+  const unsigned: number[] = [];
+  const signed: number[] = [];
+  const clientSign: number[] = [];
+  const agentVerify: number[] = [];
+  try {
+    for (let i = 0; i < 2 * n; i++) {
+      if (i > 0 && i % DECISIONS_PER_TOKEN === 0) {
+        viewer.close();
+        viewer = await freshViewer(ctx, sessionId);
+      }
+      await new Promise((r) => setTimeout(r, THINK_MS));
+      const isSigned = i % 2 === 1;
+      const t0 = performance.now();
+      const requestId = uid("req");
+      const toolUseId = uid("toolu");
+      const input = { command: `ls ${i}` };
+      agent.send({
+        type: "agent-events",
+        events: [{ id: uid("ev"), at: Date.now(), event: { type: "approval-request", requestId, toolUseId, toolName: "Bash", input } }],
+      });
+      const frame = await viewer.next((f) => f.type === "events" && JSON.stringify(f).includes(toolUseId));
+      const approval = (frame.events as ApprovalEvent[]).find((e) => e.approval?.toolUseId === toolUseId)!.approval!;
+      const body: Record<string, unknown> = { decision: "approve", inputSha256: approval.inputSha256 };
+      if (isSigned) {
+        const s0 = performance.now();
+        body.signed = await sign(keys.device, {
+          type: "tower.decision/v1",
+          workspaceId: keys.workspaceId,
+          sessionId,
+          approvalId: approval.id,
+          toolUseId: approval.toolUseId,
+          inputSha256: approval.inputSha256,
+          decision: "approve",
+          updatedInputSha256: null,
+          approver: keys.userId,
+          keyId: keys.device.keyId,
+          expiresAt: Date.now() + 5 * 60_000,
+        });
+        clientSign.push(performance.now() - s0);
+      }
+      viewer.send({ type: "decide", approvalId: approval.id, body });
+      const d = await agent.next((f) => f.type === "decision" && f.requestId === requestId);
+      if (isSigned) {
+        // The agent's side: the held call's hash is computed from the input it holds, never taken from the server.
+        const v0 = performance.now();
+        const verdict = await verifyDecision({
+          answer: d.answer as ApprovalAnswer,
+          proof: d.proof as DecisionProof | undefined,
+          held: { sessionId, toolUseId, inputSha256: inputSha256(input) },
+          trust,
+          agentId: null,
+          now: Date.now(),
+        });
+        agentVerify.push(performance.now() - v0);
+        if (!verdict.ok) throw new Error(`the agent refused signed decision ${i}: ${verdict.reason}`);
+      }
+      (isSigned ? signed : unsigned).push(performance.now() - t0);
+      agent.drain();
+      viewer.drain();
+    }
+  } finally {
+    agent.close();
+    viewer.close();
+  }
+  const [u, s] = [stats(unsigned), stats(signed)];
+  return {
+    unsigned: u,
+    signed: s,
+    addedP95Ms: Math.round((s.p95 - u.p95) * 100) / 100,
+    targetAddedP95Ms: 2,
+    clientSign: stats(clientSign),
+    agentVerify: stats(agentVerify),
+  };
+}
