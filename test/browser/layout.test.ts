@@ -83,7 +83,11 @@ const SCREENS: Record<string, Screen> = {
   "/settings/audit": { url: () => "/settings/audit", ready: 'table[aria-label="Audit entries"]' },
   "/settings/sso": { url: () => "/settings/sso", ready: "main h1" },
   "/settings/rules": { url: () => "/settings/rules", ready: '[data-testid="rules-check"]' },
-  "/settings/notifications": { url: () => "/settings/notifications", ready: 'section[aria-labelledby="notifications-h"] .empty, ul[aria-label="Push devices"]' },
+  "/settings/notifications": {
+    url: () => "/settings/notifications",
+    ready: 'section[aria-labelledby="notifications-h"] .empty, ul[aria-label="Push devices"]',
+  },
+  "/settings/keys": { url: () => "/settings/keys", ready: 'section[aria-labelledby="keys-h"] .empty, table[aria-label="Device keys"]' },
   "/": { url: () => "/", ready: "tr[data-session]" },
 };
 

@@ -120,7 +120,6 @@ export function MachinesView() {
                 Last seen
               </th>
               <th scope="col">May launch</th>
-              <th scope="col">Signed decisions</th>
             </tr>
           </thead>
           <tbody>
@@ -159,17 +158,17 @@ export function MachinesView() {
                       ) : null}
                     </>
                   )}
-                </td>
-                <td>
-                  <label className="check">
-                    <input
-                      type="checkbox"
-                      checked={a.requireSignedDecisions === true}
-                      disabled={!mayManage(a)}
-                      onChange={(e) => void requireSigned(a, e.target.checked)}
-                    />
-                    Require signed decisions
-                  </label>
+                  <div>
+                    <label className="check">
+                      <input
+                        type="checkbox"
+                        checked={a.requireSignedDecisions === true}
+                        disabled={!mayManage(a)}
+                        onChange={(e) => void requireSigned(a, e.target.checked)}
+                      />
+                      Require signed decisions
+                    </label>
+                  </div>
                 </td>
               </tr>
             ))}

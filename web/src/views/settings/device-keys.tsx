@@ -68,7 +68,7 @@ export function DeviceKeysView() {
       {keys === null ? (
         <p className="muted">Loading…</p>
       ) : keys.length === 0 ? (
-        <p className="muted">No device keys yet.</p>
+        <p className="muted empty">No device keys yet.</p>
       ) : (
         <table aria-label="Device keys">
           <thead>
