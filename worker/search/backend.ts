@@ -1,21 +1,21 @@
 /**
  * Chooses the search implementations for this deployment: `SEARCH_BACKEND = "cloudflare"` (the
  * production wrangler environment) uses Workers AI and Vectorize; `"local"` (dev, tests, the
- * default) uses the deterministic embedder and vectors in D1. A cloudflare backend without its
+ * default) uses the local embedder (GloVe word vectors shipped in the bundle, plus hashed wording;
+ * local-embedder.ts) and vectors in D1. A cloudflare backend without its
  * bindings fails loudly instead of silently searching nothing.
  */
 import { z } from "zod";
 import type { Db } from "../db/client";
-import { HashEmbedder, type Embedder } from "./embedder";
+import type { Embedder } from "./embedder";
 import type { SearchDeps } from "./engine";
+import { localEmbedder } from "./local-embedder";
 import { LocalVectorIndex } from "./local-vector-index";
 import type { VectorIndex } from "./vector-index";
 import { VectorizeVectorIndex, type VectorizeBinding } from "./vectorize";
 import { WorkersAiEmbedder, type AiRunner } from "./workers-ai";
 
 const Backend = z.enum(["local", "cloudflare"]).default("local");
-
-const localEmbedder = new HashEmbedder(384);
 
 /** The bindings only the production environment has; absent from dev and tests (see wrangler.toml). */
 interface CloudBindings {
@@ -33,5 +33,6 @@ export function searchDeps(env: object, db: Db): SearchDeps {
     const vectors: VectorIndex = new VectorizeVectorIndex(e.VECTORIZE);
     return { db, embedder, vectors };
   }
-  return { db, embedder: localEmbedder, vectors: new LocalVectorIndex(db, localEmbedder.model, localEmbedder.dimensions) };
+  const embedder = localEmbedder();
+  return { db, embedder, vectors: new LocalVectorIndex(db, embedder.model, embedder.dimensions, "DB", embedder.parts) };
 }

@@ -11,7 +11,27 @@ export interface Embedder {
   /** A name recorded with the vectors, so vectors of different embedders are never compared. */
   readonly model: string;
   readonly dimensions: number;
+  /**
+   * Lengths of the independently normalised sub-vectors the vector is made of, when it is more than
+   * one (local-embedder.ts); an index may then score each part's best document per session apart.
+   */
+  readonly parts?: readonly number[];
   embed(texts: readonly string[]): Promise<Float32Array[]>;
+}
+
+/**
+ * Whether a document says enough to be compared by meaning: at least two distinct words of two or
+ * more letters that are not stopwords. A tool output like `201` or `ok` has none, and its vector
+ * (near zero, or one hashed feature) would sit close to unrelated short queries.
+ */
+export function worthEmbedding(text: string): boolean {
+  const seen = new Set<string>();
+  for (const w of words(text.slice(0, 2000))) {
+    if (w.length < 2 || !/^\p{L}+$/u.test(w) || isStopword(w)) continue;
+    seen.add(w);
+    if (seen.size >= 2) return true;
+  }
+  return false;
 }
 
 /** Feature weights of the local embedder; `concepts: 0` and `trigrams: 0` give a plain hashed bag of words. */

@@ -14,7 +14,7 @@ import type { DocKind, SearchMode, SearchResult, SimilarSession } from "../proto
 import type { Embedder } from "./embedder";
 import { highlightTerms, isEmptyQuery, parseQuery, toMatch, type ParsedQuery } from "./fts-query";
 import { snippet } from "./highlight";
-import { bestPerGroup, fuse } from "./rrf";
+import { bestPerGroup, fuseHybrid } from "./rrf";
 import type { VectorIndex } from "./vector-index";
 
 export interface SearchDeps {
@@ -30,6 +30,8 @@ type Source = "text" | "semantic";
 interface Ranked {
   hit: DocHit;
   score: number;
+  /** Found only by the any-word fallback of full-text search. */
+  fallback?: boolean;
 }
 
 /** Text hits: documents with every word first, then (when that is not enough) with any word. */
@@ -44,7 +46,7 @@ async function textRanked(deps: SearchDeps, scope: Scope, q: ParsedQuery, limit:
     // Any-word hits rank after every all-words hit, whatever their bm25.
     const floor = Math.min(0, ...ranked.map((r) => r.score)) - 1;
     const more = bestPerGroup(await textSearch(deps.db, scope, any, CANDIDATES), (h) => h.sessionId).filter((h) => !seen.has(h.sessionId));
-    ranked = [...ranked, ...more.map((hit, i) => ({ hit, score: floor - i }))];
+    ranked = [...ranked, ...more.map((hit, i) => ({ hit, score: floor - i, fallback: true }))];
   }
   return ranked;
 }
@@ -98,7 +100,9 @@ function combine(mode: SearchMode, text: Ranked[], semantic: Ranked[]): Fused[] 
   if (mode === "semantic") return semantic.map((r) => ({ ...r, foundBy: ["semantic"] }));
   const byText = new Map(text.map((r) => [r.hit.sessionId, r.hit]));
   const bySem = new Map(semantic.map((r) => [r.hit.sessionId, r.hit]));
-  return fuse([text.map((r) => r.hit.sessionId), semantic.map((r) => r.hit.sessionId)]).map(({ key, score }) => ({
+  const ids = (rs: Ranked[]) => rs.map((r) => r.hit.sessionId);
+  const fused = fuseHybrid(ids(text.filter((r) => !r.fallback)), ids(text.filter((r) => r.fallback)), ids(semantic));
+  return fused.map(({ key, score }) => ({
     // The text match carries the words the person typed, so it makes the better snippet.
     hit: (byText.get(key) ?? bySem.get(key))!,
     score,
@@ -140,21 +144,24 @@ export async function search(deps: SearchDeps, scope: Scope, query: string, mode
   return { ok: true, results: await toResults(deps, q, combine(mode, text, semantic).slice(0, limit)) };
 }
 
-/** What a session or a new prompt is about is in these documents, not in tool chatter. */
-const ABOUT: readonly DocKind[] = ["title", "prompt", "result"];
-
-/** Past sessions most like `text` (hybrid over titles, prompts and results), with their outcome and whether `actor` may continue them. */
+/**
+ * Past sessions most like `text` (hybrid over every document of each session: what was asked, said,
+ * run and answered), with their outcome and whether `actor` may continue them. A new task often
+ * names what a past session only met in its tool calls or its assistant's reasoning (the file, the
+ * error), so titles, prompts and results alone miss it.
+ */
 export async function similarSessions(deps: SearchDeps, scope: Scope, actor: Actor, text: string, limit: number, exclude?: string): Promise<SimilarSession[]> {
   const q = parseQuery(text.slice(0, 2000));
-  const about: Scope = { ...scope, filters: { ...scope.filters, kind: [...ABOUT] } };
   const any = toMatch({ ...q, words: q.words.slice(0, 30) }, "or");
   const [textHits, semantic] = await Promise.all([
-    any ? textSearch(deps.db, about, any, CANDIDATES) : Promise.resolve([]),
-    semanticRanked(deps, about, text, ABOUT),
+    any ? textSearch(deps.db, scope, any, CANDIDATES) : Promise.resolve([]),
+    semanticRanked(deps, scope, text.slice(0, 2000)),
   ]);
   const keep = (r: Ranked) => r.hit.sessionId !== exclude;
+  // A new task rarely shares all its words with a past one, so its words are matched any-word and
+  // vote as hybrid search's fallback does: meaning ranks, shared words break near-ties.
   const textRankedList = bestPerGroup(textHits, (h) => h.sessionId)
-    .map((hit) => ({ hit, score: -hit.rank }))
+    .map((hit) => ({ hit, score: -hit.rank, fallback: true }))
     .filter(keep);
   const fused = combine("hybrid", textRankedList, semantic.filter(keep)).slice(0, limit);
   const ids = fused.map((f) => f.hit.sessionId);

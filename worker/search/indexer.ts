@@ -9,7 +9,7 @@ import type { SessionEvent } from "../protocol/events";
 import type { IndexJob } from "../protocol/search";
 import type { SessionSummary } from "../protocol/session";
 import { docsOf, titleDoc, type IndexDoc } from "./documents";
-import type { Embedder } from "./embedder";
+import { worthEmbedding, type Embedder } from "./embedder";
 import type { VectorIndex } from "./vector-index";
 
 export interface RoomReader {
@@ -39,10 +39,13 @@ export async function runIndexJob(deps: { db: Db; embedder: Embedder; vectors: V
   }
   if (docs.length === 0) return { ok: true, docs: 0 };
   const ids = await writeDocs(deps.db, job.workspaceId, job.sessionId, docs);
-  const vectors = await deps.embedder.embed(docs.map((d) => d.text.slice(0, EMBED_CHARS)));
+  // Near-empty documents (`201`, `ok`) stay findable by text but get no vector: they would sit near unrelated short queries.
+  const embedded = docs.flatMap((d, i) => (worthEmbedding(d.text) ? [{ d, id: ids[i]! }] : []));
+  if (embedded.length === 0) return { ok: true, docs: docs.length };
+  const vectors = await deps.embedder.embed(embedded.map(({ d }) => d.text.slice(0, EMBED_CHARS)));
   await deps.vectors.upsert(
-    docs.map((d, i) => ({
-      docId: ids[i]!,
+    embedded.map(({ d, id }, i) => ({
+      docId: id,
       workspaceId: job.workspaceId,
       sessionId: job.sessionId,
       kind: d.kind,

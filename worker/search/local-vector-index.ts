@@ -59,6 +59,8 @@ export class LocalVectorIndex implements VectorIndex {
     private readonly dims: number,
     /** Distinguishes databases that share an isolate (tests); the binding name is enough in dev. */
     private readonly cacheKey = "DB",
+    /** The embedder's parts (Embedder.parts): with more than one, sessions are scored part by part. */
+    private readonly parts: readonly number[] = [dims],
   ) {}
 
   async upsert(records: readonly VectorRecord[]): Promise<void> {
@@ -94,15 +96,49 @@ export class LocalVectorIndex implements VectorIndex {
     const q = quantize(vector);
     const sessions = f.sessionIds ? new Set(f.sessionIds) : null;
     const kinds = f.kinds?.length ? new Set(f.kinds) : null;
+    const wanted = (slot: number) =>
+      !(sessions && !sessions.has(c.sessions[slot]!)) &&
+      !(kinds && !kinds.has(c.kinds[slot]!)) &&
+      !(f.toolName !== undefined && c.tools[slot] !== f.toolName) &&
+      !(f.from !== undefined && c.ats[slot]! < f.from) &&
+      !(f.to !== undefined && c.ats[slot]! >= f.to);
+    if (this.parts.length > 1) return this.#queryByParts(c, q, wanted, topK);
     const top = new TopK<number>(topK);
+    for (let slot = 0; slot < c.count; slot++) if (wanted(slot)) top.push(dotInt8(c.vecs, slot * c.dims, q, c.dims), slot);
+    return top.sorted().map(({ score, item }) => ({ docId: c.docIds[item]!, sessionId: c.sessions[item]!, score }));
+  }
+
+  /**
+   * One hit per session, scored as the sum over parts of that part's best document: a session whose
+   * meaning is in its prompt and whose wording is in a tool call scores on both, which the best
+   * single document (one cosine over the whole vector) would average away. The hit names the
+   * document best on the whole vector, for the snippet.
+   */
+  #queryByParts(c: WorkspaceCache, q: Int8Array, wanted: (slot: number) => boolean, topK: number): VectorHit[] {
+    const best = new Map<string, { parts: number[]; slot: number; whole: number }>();
     for (let slot = 0; slot < c.count; slot++) {
-      if (sessions && !sessions.has(c.sessions[slot]!)) continue;
-      if (kinds && !kinds.has(c.kinds[slot]!)) continue;
-      if (f.toolName !== undefined && c.tools[slot] !== f.toolName) continue;
-      if (f.from !== undefined && c.ats[slot]! < f.from) continue;
-      if (f.to !== undefined && c.ats[slot]! >= f.to) continue;
-      top.push(dotInt8(c.vecs, slot * c.dims, q, c.dims), slot);
+      if (!wanted(slot)) continue;
+      let off = 0;
+      const scores = this.parts.map((len) => {
+        let s = 0;
+        for (let i = 0; i < len; i++) s += c.vecs[slot * c.dims + off + i]! * q[off + i]!;
+        off += len;
+        return s / (127 * 127);
+      });
+      const whole = scores.reduce((a, b) => a + b, 0);
+      const b = best.get(c.sessions[slot]!);
+      if (!b) best.set(c.sessions[slot]!, { parts: scores, slot, whole });
+      else {
+        for (const [i, s] of scores.entries()) b.parts[i] = Math.max(b.parts[i]!, s);
+        if (whole > b.whole) Object.assign(b, { slot, whole });
+      }
     }
+    const top = new TopK<number>(topK);
+    for (const b of best.values())
+      top.push(
+        b.parts.reduce((x, y) => x + y, 0),
+        b.slot,
+      );
     return top.sorted().map(({ score, item }) => ({ docId: c.docIds[item]!, sessionId: c.sessions[item]!, score }));
   }
 }
