@@ -115,22 +115,24 @@ export class LocalVectorIndex implements VectorIndex {
    * document best on the whole vector, for the snippet.
    */
   #queryByParts(c: WorkspaceCache, q: Int8Array, wanted: (slot: number) => boolean, topK: number): VectorHit[] {
-    const best = new Map<string, { parts: number[]; slot: number; whole: number }>();
+    const n = this.parts.length;
+    const best = new Map<string, { parts: Float64Array; slot: number; whole: number }>();
+    const scores = new Float64Array(n);
     for (let slot = 0; slot < c.count; slot++) {
       if (!wanted(slot)) continue;
       let off = 0;
-      const scores = this.parts.map((len) => {
-        let s = 0;
-        for (let i = 0; i < len; i++) s += c.vecs[slot * c.dims + off + i]! * q[off + i]!;
+      let whole = 0;
+      for (let p = 0; p < n; p++) {
+        const len = this.parts[p]!;
+        scores[p] = dotInt8(c.vecs, slot * c.dims + off, off === 0 ? q : q.subarray(off), len);
+        whole += scores[p]!;
         off += len;
-        return s / (127 * 127);
-      });
-      const whole = scores.reduce((a, b) => a + b, 0);
+      }
       const b = best.get(c.sessions[slot]!);
-      if (!b) best.set(c.sessions[slot]!, { parts: scores, slot, whole });
+      if (!b) best.set(c.sessions[slot]!, { parts: scores.slice(), slot, whole });
       else {
-        for (const [i, s] of scores.entries()) b.parts[i] = Math.max(b.parts[i]!, s);
-        if (whole > b.whole) Object.assign(b, { slot, whole });
+        for (let p = 0; p < n; p++) b.parts[p] = Math.max(b.parts[p]!, scores[p]!);
+        if (whole > b.whole) (b.slot = slot), (b.whole = whole);
       }
     }
     const top = new TopK<number>(topK);
