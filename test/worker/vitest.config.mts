@@ -28,6 +28,8 @@ export default defineConfig(async () => {
         },
       }),
     ],
+    // wrangler.toml's [define] (the local search build); Vite does not read it from there.
+    define: { TOWER_LOCAL_SEARCH: "true" },
     test: {
       name: "worker",
       include: ["test/worker/**/*.test.ts"],

@@ -15,6 +15,13 @@ import type { VectorIndex } from "./vector-index";
 import { VectorizeVectorIndex, type VectorizeBinding } from "./vectorize";
 import { WorkersAiEmbedder, type AiRunner } from "./workers-ai";
 
+/**
+ * `false` in the production build, `true` in every other (wrangler.toml's [define], the test configs'
+ * `define`): a literal, so esbuild drops the local embedder and its 4 MB word table from the bundle
+ * that never uses them.
+ */
+declare const TOWER_LOCAL_SEARCH: boolean;
+
 const Backend = z.enum(["local", "cloudflare"]).default("local");
 
 /** The bindings only the production environment has; absent from dev and tests (see wrangler.toml). */
@@ -33,6 +40,9 @@ export function searchDeps(env: object, db: Db): SearchDeps {
     const vectors: VectorIndex = new VectorizeVectorIndex(e.VECTORIZE);
     return { db, embedder, vectors };
   }
-  const embedder = localEmbedder();
-  return { db, embedder, vectors: new LocalVectorIndex(db, embedder.model, embedder.dimensions, "DB", embedder.parts) };
+  if (TOWER_LOCAL_SEARCH) {
+    const embedder = localEmbedder();
+    return { db, embedder, vectors: new LocalVectorIndex(db, embedder.model, embedder.dimensions, "DB", embedder.parts) };
+  }
+  throw new Error("this build has no local search (the production build): set SEARCH_BACKEND to cloudflare");
 }
