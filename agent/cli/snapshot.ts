@@ -11,11 +11,13 @@ import { createRequire } from "node:module";
 import { join } from "node:path";
 import { startupSnapshot } from "node:v8";
 import type { CliContext } from "./context";
-import { commandEntry, runCli } from "./program";
+import { COMMANDS, commandEntry, runCli } from "./program";
 import { projectRoot } from "./snapshot-root";
 
 /** The project's files the snapshot was bundled from and when (set by cli-build.mjs; kept in the heap). */
 const SOURCES = JSON.parse(process.env.TOWER_SNAPSHOT_SOURCES ?? '{"at":0,"files":[]}') as { at: number; files: string[] };
+
+const outsideNames = COMMANDS.filter((c) => c.snapshot === false).map((c) => c.term.split(" ")[0] ?? "");
 
 function stale(root: string): boolean {
   try {
@@ -37,7 +39,9 @@ async function start(): Promise<void> {
   // A snapshot's argv has no script: [node, ...args]. The launcher's place keeps `argv.slice(2)` the args.
   process.argv.splice(1, 0, join(root, "agent", "bin", "tower.mjs"));
   const args = process.argv.slice(2);
-  if (stale(root) || (await commandEntry(args))?.snapshot === false) return handOver(root);
+  // Which command argv names is asked of commander only when a word of it could name one that runs outside.
+  const outside = async () => outsideNames.some((n) => args.includes(n)) && (await commandEntry(args))?.snapshot === false;
+  if (stale(root) || (await outside())) return handOver(root);
   process.exitCode = await runCli(args);
 }
 
