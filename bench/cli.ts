@@ -48,6 +48,8 @@ export async function cliStartup(ctx: BenchCtx, n = 30): Promise<CliFigures> {
   const dir = mkdtempSync(join(tmpdir(), "tower-bench-cli-"));
   writeFileSync(join(dir, "empty.js"), 'require("node:v8").startupSnapshot.setDeserializeMainFunction(() => {});\n');
   await timed(["--snapshot-blob", join(dir, "empty.blob"), "--build-snapshot", join(dir, "empty.js")], env);
+  // A listing, as a user's `tower ls` shows: with no session at all it asks /api/me too, for its hint.
+  if ((await ctx.client.listSessions({ limit: 1 })).sessions.length === 0) await ctx.client.createSession({ prompt: "bench cli session", cwd: "/tmp" });
   await timed(["--help"], env, TOWER);
   await timed(["ls"], env, TOWER);
   const bareRequest = ["-e", `require("node:http").get(${JSON.stringify(`${ctx.url}/api/health`)}, (r) => r.resume())`];
