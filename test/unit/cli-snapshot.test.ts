@@ -5,7 +5,7 @@
  * Start-up time itself is measured by `npm run bench -- cli`.
  */
 import { spawn, spawnSync } from "node:child_process";
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, realpathSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -115,4 +115,21 @@ describe("the snapshot (dist/cli/tower.blob)", () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain("Usage: tower agent");
   }, 30_000);
+
+  it("hands over to the JS launcher when a source is newer than the snapshot, which rebuilds the bundle before it runs", async () => {
+    const bundle = join("dist", "cli", "tower.mjs");
+    const source = "agent/cli/snapshot-root.ts";
+    const before = statSync(bundle).mtimeMs;
+    const was = statSync(source);
+    const later = new Date(Date.now() + 1000);
+    utimesSync(source, later, later);
+    try {
+      const r = await run(process.execPath, ["--snapshot-blob", blob, "--", "--help"], env());
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toContain("Usage: tower");
+      expect(statSync(bundle).mtimeMs).toBeGreaterThan(before);
+    } finally {
+      utimesSync(source, was.atime, was.mtime);
+    }
+  }, 60_000);
 });
