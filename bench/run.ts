@@ -309,9 +309,12 @@ async function main() {
         const over = (s: Stats, floor = cli.node, name = "node -e 0") =>
           `×${Math.round((s.p50 / floor.p50) * 100) / 100} of ${name} at p50, +${Math.round(s.p50 - floor.p50)} ms`;
         console.log(`cli floor  node -e 0          ${fmt(cli.node)}`);
-        console.log(`cli floor  node fetch health  ${fmt(cli.fetch)}  ${over(cli.fetch)}`);
+        console.log(`cli floor  empty snapshot     ${fmt(cli.emptySnapshot)}  ${over(cli.emptySnapshot)}`);
+        console.log(`cli floor  node GET health    ${fmt(cli.fetch)}  ${over(cli.fetch)}`);
         console.log(`cli tower --help             ${fmt(cli.help)}  ${over(cli.help)} (target ≤ 150 ms)`);
-        console.log(`cli tower ls                 ${fmt(cli.ls)}  ${over(cli.ls)}; ${over(cli.ls, cli.fetch, "bare fetch")} (target ≤ 150 ms)`);
+        console.log(`cli tower ls                 ${fmt(cli.ls)}  ${over(cli.ls)}; ${over(cli.ls, cli.fetch, "bare GET")} (target ≤ 150 ms)`);
+        console.log(`cli without snapshot --help  ${fmt(cli.helpWithoutSnapshot)}  ${over(cli.helpWithoutSnapshot)}`);
+        console.log(`cli without snapshot ls      ${fmt(cli.lsWithoutSnapshot)}  ${over(cli.lsWithoutSnapshot)}`);
         cliResults = cli;
       }
       pureParts();

@@ -1,7 +1,10 @@
 // How the `tower` CLI is bundled (agent/bin/tower.mjs builds with these; test/unit/cli-bundle.test.ts
 // checks what they produce). Split, so what only some commands need (the Agent SDK for `tower agent`
 // and `up`, ws for `watch`) is a chunk loaded by the command that needs it, not parsed by every `tower ls`.
+import { spawnSync } from "node:child_process";
+import { mkdirSync, readdirSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 
 // zod's `z` namespace re-exports every locale (40-odd languages, about half of zod's size), so a bundle
 // carries them all although only English is ever configured; this keeps zod's English alone, and
@@ -40,4 +43,116 @@ export function cliBuildOptions(root) {
     plugins: [zodEnglishOnly],
     banner: { js: 'import { createRequire as __towerRequire } from "node:module"; const require = __towerRequire(import.meta.url);' },
   };
+}
+
+// In the snapshot, `import("node:…")` must become a require(): a snapshot has no ES module loader, and its
+// own require() reaches Node's built-ins only, so the packages kept outside are required from the project.
+const snapshotRequires = (root) => ({
+  name: "snapshot-requires",
+  setup(b) {
+    b.onResolve({ filter: /^node:/ }, (a) => (a.kind === "dynamic-import" ? { path: a.path, namespace: "builtin" } : undefined));
+    b.onLoad({ filter: /.*/, namespace: "builtin" }, (a) => ({ contents: `module.exports = require(${JSON.stringify(a.path)});`, loader: "js" }));
+    // `agent` and `up` hand over to the ES module bundle before they load (snapshot.ts): their code, two
+    // fifths of the CLI, would only weigh on every deserialization.
+    b.onResolve({ filter: /[\\/](daemon|up)[\\/]command$/ }, (a) => ({ path: a.path, namespace: "outside" }));
+    b.onLoad({ filter: /.*/, namespace: "outside" }, () => ({ contents: 'throw new Error("runs from the ES module bundle, not the start-up snapshot");' }));
+    b.onResolve({ filter: /^ws$/ }, (a) => ({ path: a.path, namespace: "project" }));
+    b.onLoad({ filter: /.*/, namespace: "project" }, (a) => ({
+      contents: `import { projectRequire } from ${JSON.stringify(join(root, "agent", "cli", "snapshot-root.ts"))}; export default projectRequire(${JSON.stringify(a.path)});`,
+      resolveDir: root,
+    }));
+  },
+});
+
+/** esbuild options for the start-up snapshot's script (dist/cli/tower-snapshot.cjs): one CommonJS file, as `--build-snapshot` takes. */
+export function snapshotBuildOptions(root) {
+  const { splitting, chunkNames, outdir, outExtension, banner, ...rest } = cliBuildOptions(root);
+  return {
+    ...rest,
+    entryPoints: [join(root, "agent", "cli", "snapshot.ts")],
+    format: "cjs",
+    outfile: join(root, "dist", "cli", "tower-snapshot.cjs"),
+    sourcemap: false,
+    plugins: [...rest.plugins, snapshotRequires(root)],
+  };
+}
+
+/**
+ * Builds dist/cli/tower.blob: bundles snapshot.ts and runs it under `node --build-snapshot`. The blob
+ * only loads in the node binary that built it, so its mtime is set to that binary's (`touch -r`, to the
+ * nanosecond): agent/bin/tower compares the two before it starts node from the blob.
+ */
+export async function buildSnapshot(root) {
+  const { build } = await import("esbuild");
+  const at = Date.now();
+  const r = await build({ ...snapshotBuildOptions(root), absWorkingDir: root, metafile: true, logLevel: "warning" });
+  const files = Object.keys(r.metafile.inputs).filter((f) => !f.includes("node_modules/") && !f.startsWith("..") && !f.includes(":"));
+  files.push("package.json", "agent/bin/cli-build.mjs");
+  const blob = join(root, "dist", "cli", "tower.blob");
+  const tmp = `${blob}.${process.pid}.tmp`;
+  const script = join(root, "dist", "cli", "tower-snapshot.cjs");
+  const env = { ...process.env, TOWER_SNAPSHOT_SOURCES: JSON.stringify({ at, files }) };
+  const built = spawnSync(process.execPath, ["--snapshot-blob", tmp, "--build-snapshot", script], { cwd: root, env, encoding: "utf8" });
+  // Node warns that a built-in module (child_process, which commander requires) is "not yet fully verified" in a snapshot.
+  if (built.status !== 0) throw new Error(`building the start-up snapshot failed (${built.status}): ${built.stderr}`);
+  const stamped = spawnSync("touch", ["-r", realpathSync(process.execPath), tmp]);
+  if (stamped.status !== 0) throw new Error(`touch -r failed: ${stamped.stderr}`);
+  writeFileSync(`${tmp}.json`, JSON.stringify({ at }));
+  renameSync(`${tmp}.json`, `${blob}.json`);
+  renameSync(tmp, blob);
+  return blob;
+}
+
+/**
+ * Bundles the CLI into dist/cli (tower.mjs and its chunks) and lists the project's files it was built
+ * from in dist/cli/inputs.json, which agent/bin/tower.mjs checks at every start.
+ */
+export async function buildBundle(root) {
+  const { build } = await import("esbuild");
+  const out = join(root, "dist", "cli", "tower.mjs");
+  const inputsFile = join(root, "dist", "cli", "inputs.json");
+  const r = await build({ ...cliBuildOptions(root), absWorkingDir: root, metafile: true, write: false, logLevel: "warning" });
+  // A file imported for the first time is named by the file that now imports it, which changed.
+  const inputs = Object.keys(r.metafile.inputs).filter((f) => !f.includes("node_modules/") && !f.startsWith(".."));
+  // The snapshot's entry too: the snapshot is rebuilt whenever the bundle is.
+  inputs.push("package.json", "agent/bin/cli-build.mjs", "agent/cli/snapshot.ts", "agent/cli/snapshot-root.ts");
+  // Several `tower` processes may start at once (tests): chunks are named by their content, so writing
+  // one twice is harmless; the entry is written to its own file and renamed into place last, so none
+  // ever imports a half-written bundle.
+  const entry = r.outputFiles.find((f) => f.path === out);
+  for (const f of r.outputFiles) {
+    if (f === entry) continue;
+    mkdirSync(dirname(f.path), { recursive: true });
+    const tmp = `${f.path}.${process.pid}.tmp`;
+    writeFileSync(tmp, f.contents);
+    renameSync(tmp, f.path);
+  }
+  const listTmp = `${inputsFile}.${process.pid}.tmp`;
+  writeFileSync(listTmp, JSON.stringify(inputs));
+  renameSync(listTmp, inputsFile);
+  const tmp = `${out}.${process.pid}.tmp`;
+  writeFileSync(tmp, entry.contents);
+  renameSync(tmp, out);
+  // Chunks of earlier builds go once no process that started from them can still ask for one (a
+  // command loads its chunks within moments of starting).
+  const current = new Set(r.outputFiles.map((f) => f.path));
+  for (const name of readdirSync(dirname(out))) {
+    const path = join(dirname(out), name);
+    if (!current.has(path) && /\.mjs(\.map)?$/.test(name) && Date.now() - statSync(path).mtimeMs > 10 * 60_000) rmSync(path, { force: true });
+  }
+}
+
+// `node agent/bin/cli-build.mjs [--snapshot]`: npm's `prepare` (so `npm ci` leaves a ready `tower`) builds
+// both; the launcher builds the snapshot alone, in the background, when its blob is missing or stale.
+if (process.argv[1] && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+  const bundle = process.argv.includes("--snapshot") ? Promise.resolve() : buildBundle(root);
+  bundle
+    .then(() => buildSnapshot(root))
+    .catch((e) => {
+      process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n`);
+      process.exitCode = 1;
+    })
+    // The launcher's lock (agent/bin/tower.mjs), taken before it started this build.
+    .finally(() => process.argv.includes("--unlock") && rmSync(join(root, "dist", "cli", "tower.blob.lock"), { force: true }));
 }

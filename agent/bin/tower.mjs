@@ -1,9 +1,11 @@
 #!/usr/bin/env node
-// The `tower` command. The CLI is TypeScript, bundled by esbuild (about a second, first run only) into
-// dist/cli/tower.mjs whenever a source it bundles is newer than the bundle: no build step to forget,
-// and no TypeScript loader (tsx) or React at run time. The bundle sits two levels below the project
-// root, as agent/cli/main.ts does, so code that finds the root from its own file keeps working.
-import { mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+// The `tower` command without its start-up snapshot (agent/bin/tower starts node from the snapshot when
+// there is a fresh one; the snapshot hands over here otherwise). The CLI is TypeScript, bundled by
+// esbuild (about a second, first run only) into dist/cli/tower.mjs whenever a source it bundles is
+// newer than the bundle: no build step to forget, and no TypeScript loader (tsx) or React at run time.
+// The bundle sits two levels below the project root, as agent/cli/main.ts does, so code that finds the
+// root from its own file keeps working. No top-level await: the snapshot require()s this module.
+import { closeSync, openSync, readFileSync, realpathSync, rmSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
@@ -12,6 +14,7 @@ const out = join(root, "dist", "cli", "tower.mjs");
 // The project's files the bundle was built from (esbuild's metafile), with package.json and the build
 // options: checking those is a stat each, where walking agent/ and worker/ cost every start ~15 ms.
 const inputsFile = join(root, "dist", "cli", "inputs.json");
+const blob = join(root, "dist", "cli", "tower.blob");
 
 /** True when the bundle is missing, or a file it was built from changed or went since. */
 function stale() {
@@ -23,36 +26,39 @@ function stale() {
   }
 }
 
-if (stale()) {
-  const { build } = await import("esbuild");
-  const { cliBuildOptions } = await import("./cli-build.mjs");
-  const r = await build({ ...cliBuildOptions(root), absWorkingDir: root, metafile: true, write: false, logLevel: "warning" });
-  // A file imported for the first time is named by the file that now imports it, which changed.
-  const inputs = Object.keys(r.metafile.inputs).filter((f) => !f.includes("node_modules/") && !f.startsWith(".."));
-  inputs.push("package.json", "agent/bin/cli-build.mjs");
-  // Several `tower` processes may start at once (tests): chunks are named by their content, so writing
-  // one twice is harmless; the entry is written to its own file and renamed into place last, so none
-  // ever imports a half-written bundle.
-  const entry = r.outputFiles.find((f) => f.path === out);
-  for (const f of r.outputFiles) {
-    if (f === entry) continue;
-    mkdirSync(dirname(f.path), { recursive: true });
-    const tmp = `${f.path}.${process.pid}.tmp`;
-    writeFileSync(tmp, f.contents);
-    renameSync(tmp, f.path);
-  }
-  const listTmp = `${inputsFile}.${process.pid}.tmp`;
-  writeFileSync(listTmp, JSON.stringify(inputs));
-  renameSync(listTmp, inputsFile);
-  const tmp = `${out}.${process.pid}.tmp`;
-  writeFileSync(tmp, entry.contents);
-  renameSync(tmp, out);
-  // Chunks of earlier builds go once no process that started from them can still ask for one (a
-  // command loads its chunks within moments of starting).
-  const current = new Set(r.outputFiles.map((f) => f.path));
-  for (const name of readdirSync(dirname(out))) {
-    const path = join(dirname(out), name);
-    if (!current.has(path) && /\.mjs(\.map)?$/.test(name) && Date.now() - statSync(path).mtimeMs > 10 * 60_000) rmSync(path, { force: true });
+/** True when the snapshot is missing, older than the bundle, or not built by this node (cli-build.mjs stamps it). */
+function snapshotStale() {
+  try {
+    const { at } = JSON.parse(readFileSync(`${blob}.json`, "utf8"));
+    const node = statSync(realpathSync(process.execPath), { bigint: true }).mtimeNs;
+    return statSync(blob, { bigint: true }).mtimeNs !== node || statSync(out).mtimeMs > at;
+  } catch {
+    return true;
   }
 }
-await import(pathToFileURL(out).href);
+
+/**
+ * Builds the snapshot in a detached process, so this command does not wait on it; one at a time (a lock
+ * file, taken over once it is a few minutes old: a build that died leaves its lock behind).
+ */
+async function rebuildSnapshot() {
+  const lock = `${blob}.lock`;
+  try {
+    if (Date.now() - statSync(lock).mtimeMs > 180_000) rmSync(lock, { force: true });
+  } catch {}
+  let fd;
+  try {
+    fd = openSync(lock, "wx");
+  } catch {
+    return;
+  }
+  closeSync(fd);
+  const { spawn } = await import("node:child_process");
+  spawn(process.execPath, [join(root, "agent", "bin", "cli-build.mjs"), "--snapshot", "--unlock"], { cwd: root, detached: true, stdio: "ignore" }).unref();
+}
+
+(stale() ? import("./cli-build.mjs").then((m) => m.buildBundle(root)) : Promise.resolve())
+  .then(() => {
+    if (snapshotStale()) return rebuildSnapshot();
+  })
+  .then(() => import(pathToFileURL(out).href));

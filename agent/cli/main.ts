@@ -11,4 +11,8 @@ process.stdout.on("error", (e: NodeJS.ErrnoException) => {
   throw e;
 });
 
-process.exitCode = await runCli(process.argv.slice(2));
+// Not a top-level await: the start-up snapshot hands a command over by require()-ing this bundle, and
+// require() of an ES module takes only one without a top-level await.
+void runCli(process.argv.slice(2)).then((code) => {
+  process.exitCode = code;
+});

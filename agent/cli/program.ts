@@ -30,6 +30,8 @@ export interface LazyCommand {
   load(ctx: CliContext): Promise<Command>;
   /** `tower agent` and `up` take their own --server/--token (an agent's), not a user's. */
   serverFlags?: false;
+  /** `tower agent` and `up` load the Agent SDK and wrangler from disk: they start from the bundle, not the start-up snapshot (snapshot.ts). */
+  snapshot?: false;
 }
 
 export const COMMANDS: LazyCommand[] = [
@@ -151,12 +153,14 @@ export const COMMANDS: LazyCommand[] = [
     description: `Run the Tower agent for this machine: it dials out to Tower and runs Claude Code sessions here`,
     load: () => import("../daemon/command").then((m) => m.agentCommand()),
     serverFlags: false,
+    snapshot: false,
   },
   {
     term: "up [options]",
     description: `Run Tower locally: wrangler dev on 127.0.0.1 with local D1 and Durable Objects, plus an agent for this machine`,
     load: () => import("../up/command").then((m) => m.upCommand()),
     serverFlags: false,
+    snapshot: false,
   },
 ];
 
@@ -214,6 +218,12 @@ function commandNamed(program: Command, argv: string[]): string | undefined {
   const { operands, unknown } = program.parseOptions(argv);
   const [first, second] = [...operands, ...unknown];
   return first === "help" ? second : first;
+}
+
+/** The entry of the command argv names, if any: `tower --help` and a typo name none. */
+export async function commandEntry(argv: string[], ctx: CliContext = processContext()): Promise<LazyCommand | undefined> {
+  const named = commandNamed(await buildProgram([], ctx, () => false), argv);
+  return COMMANDS.find((c) => nameOf(c) === named);
 }
 
 export interface RunOptions {

@@ -7,7 +7,7 @@ import { join, relative } from "node:path";
 import { build } from "esbuild";
 import { describe, expect, it } from "vitest";
 // @ts-expect-error -- a plain .mjs module beside the launcher, without types
-import { cliBuildOptions } from "../../agent/bin/cli-build.mjs";
+import { cliBuildOptions, snapshotBuildOptions } from "../../agent/bin/cli-build.mjs";
 
 describe("happy", () => {
   it("bundles the CLI without tsx, React or Worker runtime packages", async () => {
@@ -102,5 +102,19 @@ describe("happy", () => {
     const locales = Object.keys(r.metafile?.inputs ?? {}).filter((f) => /node_modules\/zod\/v4\/locales\//.test(f));
     expect(locales.some((f) => f.endsWith("/en.js"))).toBe(true);
     expect(locales.filter((f) => !/\/(en|index)\.js$/.test(f))).toEqual([]);
+  });
+
+  it("builds the start-up snapshot from the commands it runs: not `agent` or `up`, and no package but ws from outside it", async () => {
+    const r = await build({ ...snapshotBuildOptions(process.cwd()), write: false, metafile: true, logLevel: "silent" });
+    const inputs = Object.keys(r.metafile?.inputs ?? {});
+    expect(inputs).toEqual(expect.arrayContaining(["agent/cli/snapshot.ts", "agent/cli/commands/ls.ts", "worker/protocol/session.ts"]));
+    // `agent` and `up` hand over to the bundle: their modules (and the Agent SDK, wrangler) stay out of the heap.
+    expect(inputs.filter((f) => /^agent\/(daemon|up)\/|claude-agent-sdk|wrangler|miniflare/.test(f))).toEqual([]);
+    const outside = Object.values(r.metafile?.inputs ?? {}).flatMap((i) => i.imports.filter((x) => x.external).map((x) => x.path));
+    expect(
+      outside.filter(
+        (p) => !p.startsWith("node:") && !/^(fs|path|events|child_process|process|os|crypto|util|url|tty|stream|net|http|https|zlib|buffer|assert)$/.test(p),
+      ),
+    ).toEqual([]);
   });
 });
