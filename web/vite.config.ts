@@ -13,6 +13,9 @@ export default defineConfig({
     emptyOutDir: true,
     target: "es2022",
     sourcemap: false,
+    // dist/.vite/manifest.json: which chunks each route pulls in; bench/first-load.ts reads it
+    // (web/public/.assetsignore keeps it out of the deployed assets).
+    manifest: true,
     reportCompressedSize: false,
   },
   server: {
