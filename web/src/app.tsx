@@ -107,7 +107,7 @@ function Shell({ me, onSignOut }: { me: Me; onSignOut(): void }) {
     return stopWorkspaceLive;
   }, []);
   useEffect(startAttentionBadge, []);
-  useEffect(preloadAllWhenIdle, []);
+  useEffect(() => preloadAllWhenIdle(), []);
   useEffect(() => listenToServiceWorker(navigate), [navigate]);
   useKeyboard();
   const close = useCallback(() => setOverlay(null), []);

@@ -77,8 +77,12 @@ export function preloadRoute(parser: Parser, path: string): void {
   void route?.view.preload().catch(() => undefined);
 }
 
-/** Fetches every screen's chunk, one after another, when the browser has nothing else to do. */
-export function preloadAllWhenIdle(): () => void {
+/**
+ * Fetches every screen's chunk, one after another, when the browser has nothing else to do. It starts
+ * a few seconds after the shell shows: the first screen's own requests (its response schemas, the
+ * hub socket's first frames) must not queue behind chunks nobody has asked for yet.
+ */
+export function preloadAllWhenIdle(afterMs = 3000): () => void {
   const views = [...new Set([...SHELL_ROUTES, ...OPEN_ROUTES].map((r) => r.view))];
   let cancelled = false;
   const idle = (f: () => void) => ("requestIdleCallback" in window ? requestIdleCallback(f, { timeout: 5000 }) : setTimeout(f, 1000));
@@ -90,8 +94,9 @@ export function preloadAllWhenIdle(): () => void {
       () => undefined,
     );
   };
-  idle(next);
+  const start = setTimeout(() => idle(next), afterMs);
   return () => {
     cancelled = true;
+    clearTimeout(start);
   };
 }
