@@ -66,4 +66,10 @@ describe("happy", () => {
     );
     await context.close();
   });
+
+  it("does not serve the build's manifest (web/public/.assetsignore keeps it out of the assets)", async () => {
+    const res = await fetch(`${t.url}/.vite/manifest.json`);
+    // Unknown paths get the app's index.html (single-page-application): anything but the manifest's JSON.
+    expect(await res.text()).not.toContain(`"${HOME_VIEW}"`);
+  });
 });
