@@ -1,6 +1,6 @@
 /**
  * Builds the web app into web/dist, which the Worker serves as static assets (wrangler.toml
- * `[assets]`). The session view is split into its own chunk so first load stays small.
+ * `[assets]`). Every screen is its own chunk (src/routes.tsx) so the first load stays small.
  */
 import react from "@vitejs/plugin-react";
 import { defineConfig } from "vite";

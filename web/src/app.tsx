@@ -20,7 +20,7 @@ import { useStore } from "./state/store";
 import { pendingApprovals } from "./state/workspace";
 import { me as meStore } from "./live/me";
 import { LoadBoundary } from "./components/load-boundary";
-import { JoinView, preloadAllWhenIdle, preloadRoute, SHELL_ROUTES, SignInView } from "./routes";
+import { JoinView, preloadAllWhenIdle, preloadRoute, SHELL_ROUTES, SignInView, SwitchAccountPrompt } from "./routes";
 
 const MAC = /Mac|iPhone|iPad/.test(navigator.platform);
 const WORST: LinkStatus[] = ["offline", "reconnecting", "live"];
@@ -211,26 +211,6 @@ function Shell({ me, onSignOut }: { me: Me; onSignOut(): void }) {
         </MoreSheet>
       ) : null}
     </>
-  );
-}
-
-/** Shown when a sign-in link is opened in a browser already signed in: switch only if the person says so. */
-function SwitchAccountPrompt({ me, onSwitch, onStay }: { me: Me; onSwitch(): void; onStay(): void }) {
-  const current = me.workspaces.find((w) => w.workspaceId === me.workspaceId)?.name ?? me.workspaceId;
-  return (
-    <main className="view narrow" aria-labelledby="switch-h">
-      <h1 id="switch-h">Switch account?</h1>
-      <p>
-        You are signed in as <strong>{me.user?.email ?? me.user?.name ?? "a member"}</strong> in <strong>{current}</strong>. This link signs this browser in
-        with another token, which may be someone else&apos;s account. Switch only if you opened your own link.
-      </p>
-      <button type="button" className="primary" onClick={onStay}>
-        Stay signed in as {me.user?.name ?? "me"}
-      </button>
-      <button type="button" onClick={onSwitch}>
-        Switch to the link&apos;s account
-      </button>
-    </main>
   );
 }
 

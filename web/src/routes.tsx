@@ -40,6 +40,10 @@ const PipelineRunView = lazyView<{ id: string }>(() => import("./views/pipelines
 const SettingsView = lazyView<NoProps>(() => import("./views/settings").then((m) => m.SettingsView));
 /** Outside the shell: shown before sign-in (app.tsx renders them itself). */
 export const SignInView = lazyView<{ onSignedIn(): void }>(() => import("./views/signin").then((m) => m.SignInView));
+/** A sign-in link opened in a browser already signed in asks first (it lives with the sign-in screen). */
+export const SwitchAccountPrompt = lazyView<Parameters<typeof import("./views/signin").SwitchAccountPrompt>[0]>(() =>
+  import("./views/signin").then((m) => m.SwitchAccountPrompt),
+);
 export const JoinView = lazyView<Parameters<typeof import("./views/join").JoinView>[0]>(() => import("./views/join").then((m) => m.JoinView));
 
 type Params = Record<string, string | undefined>;
