@@ -1,31 +1,14 @@
 /**
  * Web figures for `npm run bench`: how long an agent's event takes to appear in the DOM of a viewer
  * page (Chromium via playwright-core, on the session view), and how much JavaScript the app's first
- * load costs, gzipped. The page reports each event through an exposed binding, so the figure
+ * load costs, gzipped (bench/first-load.ts). The page reports each event through an exposed binding, so the figure
  * includes that hop too (it errs on the slow side).
  */
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
-import { gzipSync } from "node:zlib";
 import { chromium } from "playwright-core";
-import { PROJECT_ROOT } from "../agent/up/local-server";
 import { findChromium } from "../test/browser/chromium";
 import { stats, type JsonSocket, type Stats } from "./lib";
 
-/** Bytes (gzipped) of every script and module-preload the index page loads before it can render. */
-export function firstLoadJs(): { files: string[]; gzipBytes: number; rawBytes: number } {
-  const dist = join(PROJECT_ROOT, "web", "dist");
-  const html = readFileSync(join(dist, "index.html"), "utf8");
-  const files = [...html.matchAll(/<(?:script[^>]*\ssrc|link[^>]*rel="modulepreload"[^>]*\shref)="([^"]+\.js)"/g)].map((m) => m[1]!);
-  let gzipBytes = 0;
-  let rawBytes = 0;
-  for (const f of files) {
-    const body = readFileSync(join(dist, f));
-    rawBytes += body.length;
-    gzipBytes += gzipSync(body).length;
-  }
-  return { files, gzipBytes, rawBytes };
-}
+export { firstLoadJs } from "./first-load";
 
 export async function eventToDom(opts: { url: string; adminToken: string; sessionId: string; agent: JsonSocket; n: number }): Promise<Stats> {
   const browser = await chromium.launch({ executablePath: findChromium(), args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"] });

@@ -51,11 +51,15 @@ afterAll(async () => {
   await t?.close();
 });
 
-/** Every `<Route path=…>` in the app's routers. */
+/** Every route of the app: the shell's route table (web/src/routes.tsx) and the settings tabs' `<Route path=…>`. */
 function routerPaths(): string[] {
-  const files = ["web/src/app.tsx", "web/src/views/settings/index.tsx"];
   const paths = new Set<string>();
-  for (const f of files) for (const m of readFileSync(join(PROJECT_ROOT, f), "utf8").matchAll(/<Route path="([^"]+)"/g)) paths.add(m[1]!);
+  const routes = readFileSync(join(PROJECT_ROOT, "web/src/routes.tsx"), "utf8");
+  const start = routes.indexOf("export const SHELL_ROUTES");
+  const table = routes.slice(start, routes.indexOf("\n];", start));
+  for (const m of table.matchAll(/\bpath: "([^"]+)"|\bplain\("([^"]+)"/g)) paths.add((m[1] ?? m[2])!);
+  const settings = readFileSync(join(PROJECT_ROOT, "web/src/views/settings/index.tsx"), "utf8");
+  for (const m of settings.matchAll(/<Route path="([^"]+)"/g)) paths.add(m[1]!);
   return [...paths];
 }
 

@@ -1,10 +1,10 @@
 /**
  * The app shell: sign-in gate, navigation with the live connection indicator and the approvals
  * count, global keyboard shortcuts, the command palette and help overlay, theme, and the routes.
- * The session view is its own chunk, loaded on first open, to keep the first load small.
+ * Every screen is a lazy chunk (routes.tsx); this file and what it imports are the first load's shell.
  */
-import { lazy, Suspense, useCallback, useEffect, useMemo, useRef, useState } from "react";
-import { Link, Redirect, Route, Switch, useLocation } from "wouter";
+import { Suspense, useCallback, useEffect, useMemo, useRef, useState } from "react";
+import { Link, Redirect, Route, Switch, useLocation, useRouter } from "wouter";
 import type { Me } from "../../worker/protocol/members";
 import { ConnectionIndicator } from "./components/status";
 import { DESTINATIONS, MoreSheet, NavLink, TabBar, ThemeSelect, type Theme } from "./components/navigation";
@@ -18,20 +18,10 @@ import { startAttentionBadge } from "./live/attention";
 import { listenToServiceWorker } from "./live/push";
 import { useStore } from "./state/store";
 import { pendingApprovals } from "./state/workspace";
-import { ApprovalsView } from "./views/approvals";
-import { DeviceView } from "./views/device";
-import { MachinesView } from "./views/machines";
-import { NewSessionView } from "./views/new-session";
-import { SearchView } from "./views/search";
-import { SessionsView } from "./views/sessions";
-import { JoinView } from "./views/join";
-import { SettingsView } from "./views/settings";
-import { PipelineRunView, PipelinesView } from "./views/pipelines";
-import { TemplatesView, TemplateView } from "./views/templates";
-import { SignInView } from "./views/signin";
 import { me as meStore } from "./live/me";
+import { LoadBoundary } from "./components/load-boundary";
+import { JoinView, preloadAllWhenIdle, preloadRoute, SHELL_ROUTES, SignInView, SwitchAccountPrompt } from "./routes";
 
-const SessionView = lazy(() => import("./views/session"));
 const MAC = /Mac|iPhone|iPad/.test(navigator.platform);
 const WORST: LinkStatus[] = ["offline", "reconnecting", "live"];
 
@@ -117,6 +107,7 @@ function Shell({ me, onSignOut }: { me: Me; onSignOut(): void }) {
     return stopWorkspaceLive;
   }, []);
   useEffect(startAttentionBadge, []);
+  useEffect(() => preloadAllWhenIdle(), []);
   useEffect(() => listenToServiceWorker(navigate), [navigate]);
   useKeyboard();
   const close = useCallback(() => setOverlay(null), []);
@@ -186,31 +177,22 @@ function Shell({ me, onSignOut }: { me: Me; onSignOut(): void }) {
         </button>
       </header>
       <main id="main">
-        <Suspense fallback={<p className="empty">Loading…</p>}>
-          <Switch>
-            <Route path="/sessions" component={SessionsView} />
-            <Route path="/sessions/:id">{(p) => <SessionView key={p.id} id={p.id} />}</Route>
-            <Route path="/approvals" component={ApprovalsView} />
-            <Route path="/machines" component={MachinesView} />
-            <Route path="/search" component={SearchView} />
-            <Route path="/new" component={NewSessionView} />
-            <Route path="/device" component={DeviceView} />
-            <Route path="/templates" component={TemplatesView} />
-            <Route path="/templates/:name">{(p) => <TemplateView key={p.name} name={decodeURIComponent(p.name)} />}</Route>
-            <Route path="/pipelines" component={PipelinesView} />
-            <Route path="/pipelines/:id">{(p) => <PipelineRunView key={p.id} id={p.id} />}</Route>
-            <Route path="/settings" component={SettingsView} />
-            <Route path="/settings/*" component={SettingsView} />
-            <Route path="/">
-              <Redirect to="/sessions" />
-            </Route>
-            <Route>
-              <p className="empty">
-                Nothing here. Press <kbd>g</kbd> <kbd>s</kbd> for sessions.
-              </p>
-            </Route>
-          </Switch>
-        </Suspense>
+        <LoadBoundary at={location}>
+          <Suspense fallback={LOADING}>
+            <Switch>
+              {SHELL_ROUTES.map((r) => (
+                <Route key={r.path} path={r.path}>
+                  {(p) => r.render(p)}
+                </Route>
+              ))}
+              <Route>
+                <p className="empty">
+                  Nothing here. Press <kbd>g</kbd> <kbd>s</kbd> for sessions.
+                </p>
+              </Route>
+            </Switch>
+          </Suspense>
+        </LoadBoundary>
       </main>
       <div className="toasts" role="status" aria-live="polite">
         {notes.map((t) => (
@@ -232,27 +214,28 @@ function Shell({ me, onSignOut }: { me: Me; onSignOut(): void }) {
   );
 }
 
-/** Shown when a sign-in link is opened in a browser already signed in: switch only if the person says so. */
-function SwitchAccountPrompt({ me, onSwitch, onStay }: { me: Me; onSwitch(): void; onStay(): void }) {
-  const current = me.workspaces.find((w) => w.workspaceId === me.workspaceId)?.name ?? me.workspaceId;
+const LOADING = (
+  <p className="empty" aria-busy="true">
+    Loading…
+  </p>
+);
+
+export function App() {
+  const { parser } = useRouter();
+  const [location] = useLocation();
+  // The screen's chunk downloads beside the sign-in check (api.me), not after it.
+  useEffect(() => preloadRoute(parser, location), [parser, location]);
   return (
-    <main className="view narrow" aria-labelledby="switch-h">
-      <h1 id="switch-h">Switch account?</h1>
-      <p>
-        You are signed in as <strong>{me.user?.email ?? me.user?.name ?? "a member"}</strong> in <strong>{current}</strong>. This link signs this browser in
-        with another token, which may be someone else&apos;s account. Switch only if you opened your own link.
-      </p>
-      <button type="button" className="primary" onClick={onStay}>
-        Stay signed in as {me.user?.name ?? "me"}
-      </button>
-      <button type="button" onClick={onSwitch}>
-        Switch to the link&apos;s account
-      </button>
-    </main>
+    <LoadBoundary at={location}>
+      <Suspense fallback={LOADING}>
+        <Gate />
+      </Suspense>
+    </LoadBoundary>
   );
 }
 
-export function App() {
+/** Who may see what: the join and sign-in screens, the switch-account prompt, or the shell. */
+function Gate() {
   const [me, setMe] = useState<Me | null | "anonymous">(null);
   const [location, navigate] = useLocation();
   const [switchConfirmed, setSwitchConfirmed] = useState(false);
@@ -271,23 +254,13 @@ export function App() {
     />
   );
   if (location === "/join") {
-    if (me === null)
-      return (
-        <p className="empty" aria-busy="true">
-          Loading…
-        </p>
-      );
+    if (me === null) return LOADING;
     return <JoinView me={me === "anonymous" ? null : me} onSignedIn={() => (navigate("/sessions"), check())} onSignedOut={() => setMe("anonymous")} />;
   }
   if (location === "/signin" && /^#token=/.test(window.location.hash)) {
     // A sign-in link over an existing session asks first: someone else's link must never silently
     // switch this browser to their account (login CSRF).
-    if (me === null)
-      return (
-        <p className="empty" aria-busy="true">
-          Loading…
-        </p>
-      );
+    if (me === null) return LOADING;
     if (me !== "anonymous" && !switchConfirmed) {
       return (
         <SwitchAccountPrompt
@@ -302,12 +275,7 @@ export function App() {
     }
     return signIn;
   }
-  if (me === null)
-    return (
-      <p className="empty" aria-busy="true">
-        Loading…
-      </p>
-    );
+  if (me === null) return LOADING;
   if (me === "anonymous") return location === "/signin" ? signIn : <Redirect to="/signin" />;
   if (location === "/signin") return <Redirect to="/sessions" />;
   return (

@@ -2,9 +2,10 @@
  * Sign-in. Offers what this Tower has: a workspace's SSO (when the link, `/signin?workspace=…`, names
  * it), GitHub, or an API token (the local default: `npm start` prints a link `/signin#token=…`, which
  * signs this browser in at once and drops the token from the address bar). The session lives in an
- * HttpOnly cookie.
+ * HttpOnly cookie. A link opened in a browser already signed in asks before switching (SwitchAccountPrompt).
  */
 import { useEffect, useState } from "react";
+import type { Me } from "../../../worker/protocol/members";
 import { api } from "../live/api";
 
 const ERRORS: Record<string, string> = {
@@ -99,6 +100,26 @@ export function SignInView({ onSignedIn }: { onSignedIn(): void }) {
           {busy ? "Signing in…" : "Sign in with token"}
         </button>
       </form>
+    </main>
+  );
+}
+
+/** Shown when a sign-in link is opened in a browser already signed in: switch only if the person says so. */
+export function SwitchAccountPrompt({ me, onSwitch, onStay }: { me: Me; onSwitch(): void; onStay(): void }) {
+  const current = me.workspaces.find((w) => w.workspaceId === me.workspaceId)?.name ?? me.workspaceId;
+  return (
+    <main className="view narrow" aria-labelledby="switch-h">
+      <h1 id="switch-h">Switch account?</h1>
+      <p>
+        You are signed in as <strong>{me.user?.email ?? me.user?.name ?? "a member"}</strong> in <strong>{current}</strong>. This link signs this browser in
+        with another token, which may be someone else&apos;s account. Switch only if you opened your own link.
+      </p>
+      <button type="button" className="primary" onClick={onStay}>
+        Stay signed in as {me.user?.name ?? "me"}
+      </button>
+      <button type="button" onClick={onSwitch}>
+        Switch to the link&apos;s account
+      </button>
     </main>
   );
 }
