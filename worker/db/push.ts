@@ -5,7 +5,8 @@
  */
 import { and, eq, inArray } from "drizzle-orm";
 import type { WorkspaceRole } from "../domain/policy";
-import { DEFAULT_PUSH_PREFERENCES, type PushDevice, type PushPreferences, type PushSubscribeBody } from "../protocol/push";
+import { DEFAULT_PUSH_PREFERENCES, type PushDevice, type PushPreferences, type PushSubscribeBody, type QuietHours } from "../protocol/push";
+import { isUnreadable, type Unreadable } from "./checked-json";
 import type { Db } from "./client";
 import { memberships, pushPreferences, pushSubscriptions } from "./schema";
 
@@ -51,12 +52,30 @@ export async function deletePushSubscriptions(db: Db, ids: string[]): Promise<vo
   if (ids.length) await db.delete(pushSubscriptions).where(inArray(pushSubscriptions.id, ids));
 }
 
-export async function getPushPreferences(db: Db, workspaceId: string, userId: string): Promise<PushPreferences> {
+/**
+ * Stored preferences as the sender and the settings read them. Quiet hours that no longer read count as
+ * none: a push is a convenience (the call waits in the inbox either way), and a push that arrives in
+ * what were meant to be quiet hours is noticed and fixed in settings, where `quietUnreadable` says why;
+ * one silently withheld is not, and would leave calls to expire unseen.
+ */
+function storedPreferences(row: { scope: PushPreferences["scope"]; quiet: QuietHours | Unreadable | null } | null): StoredPreferences {
+  if (!row) return { preferences: DEFAULT_PUSH_PREFERENCES };
+  if (!isUnreadable(row.quiet)) return { preferences: { scope: row.scope, quiet: row.quiet } };
+  const quietUnreadable = `Your quiet hours no longer read (${row.quiet.unreadable}); until you set them again, pushes come at any hour.`;
+  return { preferences: { scope: row.scope, quiet: null }, quietUnreadable };
+}
+
+export interface StoredPreferences {
+  preferences: PushPreferences;
+  quietUnreadable?: string;
+}
+
+export async function getPushPreferences(db: Db, workspaceId: string, userId: string): Promise<StoredPreferences> {
   const [row] = await db
     .select()
     .from(pushPreferences)
     .where(and(eq(pushPreferences.workspaceId, workspaceId), eq(pushPreferences.userId, userId)));
-  return row ? { scope: row.scope, quiet: row.quiet ?? null } : DEFAULT_PUSH_PREFERENCES;
+  return storedPreferences(row ?? null);
 }
 
 export async function putPushPreferences(db: Db, workspaceId: string, userId: string, p: PushPreferences, now: number): Promise<void> {
@@ -83,6 +102,6 @@ export async function workspaceSubscribers(
   return rows.map((r) => ({
     subscription: { id: r.s.id, userId: r.s.userId, endpoint: r.s.endpoint, p256dh: r.s.p256dh, auth: r.s.auth },
     role: r.role as WorkspaceRole,
-    preferences: r.scope ? { scope: r.scope, quiet: r.quiet ?? null } : DEFAULT_PUSH_PREFERENCES,
+    preferences: storedPreferences(r.scope ? { scope: r.scope, quiet: r.quiet } : null).preferences,
   }));
 }

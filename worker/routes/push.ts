@@ -44,8 +44,8 @@ export const push = router()
       const userId = personOf(c);
       const { db } = c.var.deps;
       const ws = c.var.auth.workspaceId;
-      const [devices, preferences] = await Promise.all([listPushDevices(db, ws, userId), getPushPreferences(db, ws, userId)]);
-      return c.json({ devices, preferences }, 200);
+      const [devices, { preferences, quietUnreadable }] = await Promise.all([listPushDevices(db, ws, userId), getPushPreferences(db, ws, userId)]);
+      return c.json({ devices, preferences, ...(quietUnreadable ? { quietUnreadable } : {}) }, 200);
     },
   )
   .openapi(
