@@ -87,21 +87,30 @@ export async function putPushPreferences(db: Db, workspaceId: string, userId: st
 
 /**
  * Every subscribed device of the workspace's current members, with its member's role and preferences
- * (a person who left is skipped: their role is gone, so they may decide nothing).
+ * (a person who left is skipped: their role is gone, so they may decide nothing). `stored` says whether
+ * the workspace holds any subscription row at all, a departed member's included: false means nothing
+ * can be pushed until someone subscribes (PushNotifier skips its reads until then).
  */
 export async function workspaceSubscribers(
   db: Db,
   workspaceId: string,
-): Promise<{ subscription: StoredSubscription; role: WorkspaceRole; preferences: PushPreferences }[]> {
+): Promise<{ stored: boolean; subscribers: { subscription: StoredSubscription; role: WorkspaceRole; preferences: PushPreferences }[] }> {
   const rows = await db
     .select({ s: pushSubscriptions, role: memberships.role, scope: pushPreferences.scope, quiet: pushPreferences.quiet })
     .from(pushSubscriptions)
-    .innerJoin(memberships, and(eq(memberships.workspaceId, pushSubscriptions.workspaceId), eq(memberships.userId, pushSubscriptions.userId)))
+    .leftJoin(memberships, and(eq(memberships.workspaceId, pushSubscriptions.workspaceId), eq(memberships.userId, pushSubscriptions.userId)))
     .leftJoin(pushPreferences, and(eq(pushPreferences.workspaceId, pushSubscriptions.workspaceId), eq(pushPreferences.userId, pushSubscriptions.userId)))
     .where(eq(pushSubscriptions.workspaceId, workspaceId));
-  return rows.map((r) => ({
-    subscription: { id: r.s.id, userId: r.s.userId, endpoint: r.s.endpoint, p256dh: r.s.p256dh, auth: r.s.auth },
-    role: r.role as WorkspaceRole,
-    preferences: storedPreferences(r.scope ? { scope: r.scope, quiet: r.quiet } : null).preferences,
-  }));
+  const subscribers = rows.flatMap((r) =>
+    r.role === null
+      ? []
+      : [
+          {
+            subscription: { id: r.s.id, userId: r.s.userId, endpoint: r.s.endpoint, p256dh: r.s.p256dh, auth: r.s.auth },
+            role: r.role as WorkspaceRole,
+            preferences: storedPreferences(r.scope ? { scope: r.scope, quiet: r.quiet } : null).preferences,
+          },
+        ],
+  );
+  return { stored: rows.length > 0, subscribers };
 }
