@@ -138,6 +138,11 @@ export async function startedSession(seed: Seed, opts: { title?: string } = {}):
     env.AgentLink.getByName(seed.agentId),
     async (i) => (i as unknown as { queued(): { runId: string }[] }).queued().at(-1)!.runId,
   );
+  return { id, agent: await agentRunning(seed, id, runId) };
+}
+
+/** The agent's socket on session `id`, once the room has acknowledged that run `runId` started, with Claude Code's init. */
+export async function agentRunning(seed: Seed, id: string, runId: string): Promise<Socket> {
   const agent = await openSocket(`/api/sessions/${id}/agent`, seed.agentToken);
   agent.send({
     type: "agent-events",
@@ -147,7 +152,7 @@ export async function startedSession(seed: Seed, opts: { title?: string } = {}):
     ],
   });
   await agent.next((f) => f.type === "ack");
-  return { id, agent };
+  return agent;
 }
 
 /** Polls `fn` until it returns a truthy value (for effects that land asynchronously, like D1 write-behind). */
