@@ -99,6 +99,11 @@ export class WorkspaceHub extends Server<Env> {
     this.ctx.waitUntil(this.#pushing);
   }
 
+  /** The push route stored a subscription: approvals from now on look for devices again. */
+  async pushSubscribed(): Promise<void> {
+    this.#notifier?.subscribed();
+  }
+
   #serially(job: () => Promise<void>): Promise<void> {
     const run = this.#queue.then(job);
     this.#queue = run.catch((e) => console.error("workspace hub", e));

@@ -498,6 +498,7 @@ export declare const rpcShape: {
                                 sig: string;
                             };
                         } | null;
+                        unreadable?: string | undefined;
                     }[];
                 };
                 outputFormat: "json";
@@ -582,6 +583,7 @@ export declare const rpcShape: {
                             sig: string;
                         };
                     } | null;
+                    unreadable?: string | undefined;
                 };
                 outputFormat: "json";
                 status: 201;
@@ -681,6 +683,7 @@ export declare const rpcShape: {
                             sig: string;
                         };
                     } | null;
+                    unreadable?: string | undefined;
                 };
                 outputFormat: "json";
                 status: 201;
@@ -820,6 +823,7 @@ export declare const rpcShape: {
                                 timeZone: string;
                             } | null;
                         };
+                        quietUnreadable?: string | undefined;
                     };
                     outputFormat: "json";
                     status: 200;
@@ -2714,6 +2718,7 @@ export declare const rpcShape: {
                                     sig: string;
                                 };
                             } | null;
+                            unreadable?: string | undefined;
                         };
                         outputFormat: "json";
                         status: 200;
@@ -2827,6 +2832,7 @@ export declare const rpcShape: {
                                     sig: string;
                                 };
                             } | null;
+                            unreadable?: string | undefined;
                         };
                         outputFormat: "json";
                         status: 200;

@@ -5,10 +5,10 @@
  * approval is decided through the API; the tool runs exactly once with the approved input, and the session ends.
  */
 import { existsSync, readFileSync } from "node:fs";
-import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTower, waitForStatus, waitUntil, type Tower } from "./harness";
+import { parkedByStoppedAgent } from "./parked";
 
 let t: Tower;
 beforeAll(async () => {
@@ -33,17 +33,7 @@ function resultsFor(toolUseId: string): unknown[] {
 
 describe("parking", () => {
   it("a call waiting when the agent stops is parked, and runs once with the approved input after a new agent starts", async () => {
-    const cwd = join(t.workDir, "parked");
-    await mkdir(cwd, { recursive: true });
-    const s = await t.client.createSession({ prompt: "write hello.txt", cwd });
-    await waitForStatus(t, s.id, "waiting_for_approval");
-
-    const agent = t.agent!;
-    const exited = new Promise<number | null>((resolve) => agent.once("exit", (code) => resolve(code)));
-    agent.kill("SIGTERM");
-    expect(await exited).toBe(0);
-    await waitForStatus(t, s.id, "parked");
-    const { approvals } = await t.client.listApprovals({ session: s.id });
+    const { cwd, sessionId, approvals } = await parkedByStoppedAgent(t, "parked");
     expect(approvals).toHaveLength(1);
     const [approval] = approvals;
     expect(approval).toMatchObject({ status: "pending", toolName: "Write", parked: true });
@@ -57,14 +47,14 @@ describe("parking", () => {
     expect(existsSync(join(cwd, "hello.txt"))).toBe(false);
 
     await t.client.decide(approval!.id, { decision: "approve", inputSha256: approval!.inputSha256 });
-    await waitForStatus(t, s.id, "completed", 60_000);
+    await waitForStatus(t, sessionId, "completed", 60_000);
     expect(readFileSync(join(cwd, "hello.txt"), "utf8")).toBe("hello\n");
     const toolUseId = approval!.toolUseId!;
     const results = resultsFor(toolUseId);
     expect(results).toHaveLength(1);
     expect(results[0]).not.toMatchObject({ is_error: true });
     await waitUntil(
-      async () => (await t.client.listApprovals({ session: s.id })).approvals.length === 0,
+      async () => (await t.client.listApprovals({ session: sessionId })).approvals.length === 0,
       10_000,
       () => "the decided approval stayed in the inbox",
     );

@@ -6,12 +6,12 @@
  * by the machine, with why, instead of showing it approved.
  */
 import { existsSync, readFileSync } from "node:fs";
-import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import * as ed from "@noble/ed25519";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type DecisionStatement, fromBase64Url, statementBytes, toBase64Url } from "../../worker/protocol/signed-decision";
-import { startTower, waitForStatus, waitUntil, type Tower } from "./harness";
+import { startTower, waitUntil, type Tower } from "./harness";
+import { parkedByStoppedAgent } from "./parked";
 
 let t: Tower;
 let owner: { keyId: DecisionStatement["keyId"]; publicKey: string; secretKey: string; userId: string; workspaceId: string };
@@ -32,22 +32,14 @@ afterAll(async () => {
 
 describe("a parked call on a machine that requires signed decisions", () => {
   it("a decision the machine refuses when it resumes runs nothing, and Tower shows the approval denied by the machine", async () => {
-    const cwd = join(t.workDir, "signed-parked");
-    await mkdir(cwd, { recursive: true });
-    const s = await t.client.createSession({ prompt: "write hello.txt", cwd });
-    await waitForStatus(t, s.id, "waiting_for_approval");
-    const agent = t.agent!;
-    const exited = new Promise<number | null>((resolve) => agent.once("exit", (code) => resolve(code)));
-    agent.kill("SIGTERM");
-    expect(await exited).toBe(0);
-    await waitForStatus(t, s.id, "parked");
-    const approval = (await t.client.listApprovals({ session: s.id })).approvals[0]!;
+    const { cwd, sessionId, approvals } = await parkedByStoppedAgent(t, "signed-parked");
+    const approval = approvals[0]!;
 
     // Valid for 2 s: Tower accepts it now; the machine, offline until it has expired, must refuse it.
     const statement: DecisionStatement = {
       type: "tower.decision/v1",
       workspaceId: owner.workspaceId,
-      sessionId: s.id,
+      sessionId,
       approvalId: approval.id,
       toolUseId: approval.toolUseId,
       inputSha256: approval.inputSha256,
@@ -72,7 +64,7 @@ describe("a parked call on a machine that requires signed decisions", () => {
     expect(after).toMatchObject({ status: "denied", via: "system", decidedBy: t.agentName });
     expect(after?.comment).toContain("expired");
     await waitUntil(
-      async () => ["completed", "failed", "waiting_for_input"].includes((await t.client.getSession(s.id)).status),
+      async () => ["completed", "failed", "waiting_for_input"].includes((await t.client.getSession(sessionId)).status),
       60_000,
       () => `the resumed run did not end:\n${t.logs()}`,
     );

@@ -3,51 +3,25 @@
  * shows the narrowest rule, asks (or takes --yes), and only then posts it; without a terminal and
  * without --yes, and for a call Claude Code flagged, nothing is posted.
  */
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import type { CliContext } from "../../agent/cli/config";
-import { runCli } from "../../agent/cli/program";
 import type { Approval } from "../../worker/protocol/approval";
-import { APR, NOW, approval, summary } from "./cli-fixtures";
-
-interface Sent {
-  method: string;
-  url: URL;
-  body: unknown;
-}
+import { APR, NOW, approval, cliHarness, summary } from "./cli-fixtures";
 
 const PENDING = approval({ input: { command: "npm test" }, inputSha256: "ab".repeat(32) });
 
+/** The CLI against a server that shows `shown`, its session, and answers an always-allow with the rule added. */
 function harness(shown: Approval, confirm?: (q: string) => Promise<boolean>) {
-  const sent: Sent[] = [];
-  const asked: string[] = [];
-  const cwd = mkdtempSync(join(tmpdir(), "tower-cwd-"));
-  const out = { stdout: "", stderr: "" };
-  const ctx: CliContext = {
-    io: { out: (t) => void (out.stdout += t), err: (t) => void (out.stderr += t), color: false, errColor: false },
-    env: { TOWER_TOKEN: "test-token", TOWER_URL: "http://tower.test" },
-    homeDir: cwd,
-    cwd,
-    now: () => NOW,
-    async fetch(input, init) {
-      const req = { method: init?.method ?? "GET", url: new URL(String(input)), body: init?.body ? JSON.parse(String(init.body)) : undefined };
-      sent.push(req);
-      const json = req.url.pathname.startsWith("/api/sessions/")
+  const h = cliHarness(
+    (req) => ({
+      json: req.url.pathname.startsWith("/api/sessions/")
         ? summary({ cwd: "/home/dev/proj" })
         : req.url.pathname.endsWith("/always-allow")
           ? { approval: { ...shown, status: "approved", via: "human", decidedAt: NOW }, version: 4, ruleId: (req.body as { rule: { id: string } }).rule.id }
-          : shown;
-      return new Response(JSON.stringify(json), { status: 200, headers: { "content-type": "application/json" } });
-    },
-    onInterrupt: () => () => {},
-    ...(confirm ? { confirm: (q: string) => (asked.push(q), confirm(q)) } : {}),
-    exitCode: 0,
-  };
-  const run = async (...argv: string[]) => ({ code: await runCli(argv, { ctx }), ...out });
-  const posted = () => sent.filter((r) => r.method === "POST");
-  return { run, posted, asked };
+          : shown,
+    }),
+    { confirm },
+  );
+  return { ...h, posted: () => h.sent.filter((r) => r.method === "POST") };
 }
 
 describe("happy", () => {

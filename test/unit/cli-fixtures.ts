@@ -208,10 +208,13 @@ const noRequest: Answer = () => {
 /**
  * The CLI against an in-process server, for several runs in one scratch directory: `answer` replies
  * to each request by its method and path (a request nobody answers fails the test). Output and the
- * requests sent accumulate over the runs.
+ * requests sent accumulate over the runs. With `confirm` the CLI has a terminal to ask on; `asked`
+ * records its questions.
  */
-export function cliHarness(answer: Answer = noRequest) {
+export function cliHarness(answer: Answer = noRequest, opts: { confirm?: (question: string) => Promise<boolean> } = {}) {
   const sent: SentRequest[] = [];
+  const asked: string[] = [];
+  const { confirm } = opts;
   const cwd = mkdtempSync(join(tmpdir(), "tower-cwd-"));
   const out = { stdout: "", stderr: "" };
   const ctx: CliContext = {
@@ -227,10 +230,11 @@ export function cliHarness(answer: Answer = noRequest) {
       return new Response(JSON.stringify(r.json), { status: r.status ?? 200, headers: { "content-type": "application/json" } });
     },
     onInterrupt: () => () => {},
+    ...(confirm ? { confirm: (q: string) => (asked.push(q), confirm(q)) } : {}),
     exitCode: 0,
   };
   const run = async (...argv: string[]) => ({ code: await runCli(argv, { ctx }), ...out });
-  return { run, sent, cwd };
+  return { run, sent, cwd, asked };
 }
 
 /** One CLI run with captured output against `answer` (see cliHarness), with `files` in its directory. */

@@ -2,37 +2,13 @@
  * "Always allow this" through the real route, room and D1: the server adds the rule it proposes itself
  * for a pending call (a new rule-set version), approves the call, and refuses calls Claude Code flagged.
  */
-import { env } from "cloudflare:workers";
-import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import type { AgentEnvelope, AgentEvent } from "../../worker/protocol/agent";
+import type { AgentEvent } from "../../worker/protocol/agent";
 import type { Approval } from "../../worker/protocol/approval";
 import type { Json } from "../../worker/protocol/json";
 import { proposeRule } from "../../worker/protocol/rule-proposal";
 import { Rule, type RuleSetVersion } from "../../worker/protocol/rules";
-import { api, eventually, memberWith, openSocket, seedWorkspace, type Seed, type Socket } from "./helpers";
-
-let n = 0;
-const envelope = (event: AgentEvent): AgentEnvelope => ({ id: `aa-${++n}`, at: Date.now(), event });
-
-async function started(seed: Seed): Promise<{ id: string; agent: Socket }> {
-  const res = await api("/api/sessions", seed.userToken, { method: "POST", json: { prompt: "p", cwd: "/work" } });
-  const id = (await res.json<{ id: string }>()).id;
-  const runId = await runInDurableObject(
-    env.AgentLink.getByName(seed.agentId),
-    async (i) => (i as unknown as { queued(): { runId: string }[] }).queued().at(-1)!.runId,
-  );
-  const agent = await openSocket(`/api/sessions/${id}/agent`, seed.agentToken);
-  agent.send({
-    type: "agent-events",
-    events: [
-      envelope({ type: "run-started", runId }),
-      envelope({ type: "sdk-message", message: { type: "system", subtype: "init", session_id: "claude-aa" } }),
-    ],
-  });
-  await agent.next((f) => f.type === "ack");
-  return { id, agent };
-}
+import { api, envelope, eventually, memberWith, openSocket, type Seed, seedWorkspace, type Socket, startedSession } from "./helpers";
 
 /** The agent asks about a call; answers the approval as the inbox lists it. */
 async function asked(seed: Seed, agent: Socket, requestId: string, input: Record<string, Json>, extra: Partial<AgentEvent> = {}): Promise<Approval> {
@@ -53,7 +29,7 @@ const rules = async (seed: Seed) => (await api("/api/rules", seed.userToken)).js
 describe("happy", () => {
   it("adds the proposed rule as a new version, approves the call, and the rule allows the next identical call", async () => {
     const seed = await seedWorkspace("always-allow");
-    const { agent } = await started(seed);
+    const { agent } = await startedSession(seed);
     const a = await asked(seed, agent, "req-1", { command: "npm test" });
     const rule = proposed(a);
     const res = await api(`/api/approvals/${a.id}/always-allow`, seed.userToken, { method: "POST", json: { inputSha256: a.inputSha256, rule } });
@@ -83,7 +59,7 @@ describe("a decision the room refuses", () => {
     expect((await api("/api/approver-groups/sre", seed.userToken, { method: "PUT", json: { members: [ann.userId] } })).status).toBe(200);
     const routed = "rules:\n  - id: tests\n    decision: ask\n    tool: Bash\n    command: npm *\n    decide_by: group:sre\n";
     expect((await api("/api/rules", seed.userToken, { method: "PUT", json: { source: routed } })).status).toBe(200);
-    const { agent } = await started(seed);
+    const { agent } = await startedSession(seed);
     const a = await asked(seed, agent, "req-r", { command: "npm test" });
     const res = await api(`/api/approvals/${a.id}/always-allow`, carol.token, { method: "POST", json: { inputSha256: a.inputSha256, rule: proposed(a) } });
     expect(res.status).toBe(403);
@@ -97,7 +73,7 @@ describe("a decision the room refuses", () => {
 describe("calls Claude Code requires a person to answer", () => {
   it("the inbox shows the flag; a one-step approve over HTTP and the socket is refused with how to confirm; a confirmed one runs", async () => {
     const seed = await seedWorkspace("always-allow-interaction");
-    const { id: sessionId, agent } = await started(seed);
+    const { id: sessionId, agent } = await startedSession(seed);
     const a = await asked(seed, agent, "req-i", { command: "npm publish" }, { requiresUserInteraction: true });
     expect(a.requiresUserInteraction).toBe(true);
     const oneTap = await api(`/api/approvals/${a.id}/decision`, seed.userToken, { method: "POST", json: { decision: "approve", inputSha256: a.inputSha256 } });
@@ -122,7 +98,7 @@ describe("calls Claude Code requires a person to answer", () => {
 describe("errors", () => {
   it("refuses a call Claude Code asked not to offer a rule for, with the envelope, and adds nothing", async () => {
     const seed = await seedWorkspace("always-allow-suppressed");
-    const { agent } = await started(seed);
+    const { agent } = await startedSession(seed);
     const a = await asked(seed, agent, "req-s", { command: "npm test" }, { suppressAlwaysAllowRule: true });
     // The inbox (D1's mirror) carries the flag as the room does, so no client offers the rule.
     expect(a.suppressAlwaysAllowRule).toBe(true);
@@ -139,7 +115,7 @@ describe("errors", () => {
 
   it("refuses a rule wider than the one it proposes, and a stale input hash", async () => {
     const seed = await seedWorkspace("always-allow-wider");
-    const { agent } = await started(seed);
+    const { agent } = await startedSession(seed);
     const a = await asked(seed, agent, "req-w", { command: "npm test" });
     const wider = { ...proposed(a), command: ["npm *"] };
     const res = await api(`/api/approvals/${a.id}/always-allow`, seed.userToken, { method: "POST", json: { inputSha256: a.inputSha256, rule: wider } });

@@ -1,30 +1,8 @@
 import { env } from "cloudflare:workers";
-import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import type { AgentEnvelope, AgentEvent } from "../../worker/protocol/agent";
 import type { Approval } from "../../worker/protocol/approval";
 import type { ApproverGroup } from "../../worker/protocol/approver-groups";
-import { api, eventually, memberWith, openSocket, seedWorkspace, type Seed, type Socket } from "./helpers";
-
-let n = 0;
-const envelope = (event: AgentEvent): AgentEnvelope => ({ id: `ar-${++n}`, at: Date.now(), event });
-
-/** A running session of the seed's owner, with the agent's socket. */
-async function started(seed: Seed): Promise<{ id: string; agent: Socket }> {
-  const res = await api("/api/sessions", seed.userToken, { method: "POST", json: { prompt: "p", cwd: "/work" } });
-  const id = (await res.json<{ id: string }>()).id;
-  const runId = await runInDurableObject(
-    env.AgentLink.getByName(seed.agentId),
-    async (i) => (i as unknown as { queued(): { runId: string }[] }).queued().at(-1)!.runId,
-  );
-  const agent = await openSocket(`/api/sessions/${id}/agent`, seed.agentToken);
-  agent.send({
-    type: "agent-events",
-    events: [envelope({ type: "run-started", runId }), envelope({ type: "sdk-message", message: { type: "system", subtype: "init", session_id: "claude-g" } })],
-  });
-  await agent.next((f) => f.type === "ack");
-  return { id, agent };
-}
+import { api, envelope, eventually, memberWith, openSocket, type Seed, seedWorkspace, type Socket, startedSession } from "./helpers";
 
 /** Asks for a Bash call and waits until a rule has routed it (the approval names who may decide). */
 async function routedCall(seed: Seed, agent: Socket, sessionId: string, command: string): Promise<Approval> {
@@ -93,7 +71,7 @@ describe("routed calls", () => {
     quorum: 2
 `;
     expect((await api("/api/rules", seed.userToken, { method: "PUT", json: { source: rules } })).status).toBe(200);
-    const { id, agent } = await started(seed);
+    const { id, agent } = await startedSession(seed);
 
     const one = await routedCall(seed, agent, id, "deploy web");
     expect(one.routing).toMatchObject({ decideBy: "group:sre", quorum: 1, rule: "rule deploys (v1)" });
@@ -137,7 +115,7 @@ describe("a stored routing record", () => {
   it("grants nothing when it does not match its schema: the decision route answers 404 to a member it seems to name", async () => {
     const seed = await seedWorkspace("routing-stored");
     const ann = await memberWith(seed, "member", "ann");
-    const { id, agent } = await started(seed);
+    const { id, agent } = await startedSession(seed);
     agent.send({ type: "agent-events", events: [envelope({ type: "approval-request", requestId: "req-x", toolName: "Bash", input: { command: "ls" } })] });
     const approval = await eventually(async () => {
       const list = await (await api(`/api/approvals?session=${id}`, seed.userToken)).json<{ approvals: Approval[] }>();

@@ -2,8 +2,10 @@
  * Test helpers for the workerd tier: seed a workspace with tokens and an agent through the real
  * D1 queries, call the real Worker, and open real WebSockets through it.
  */
+import { runInDurableObject } from "cloudflare:test";
 import { exports } from "cloudflare:workers";
 import { env } from "cloudflare:workers";
+import type { AgentEnvelope, AgentEvent } from "../../worker/protocol/agent";
 import { hashToken, mintToken } from "../../worker/protocol/tokens";
 import { makeDb } from "../../worker/db/client";
 import { createAgent } from "../../worker/db/agents";
@@ -118,6 +120,39 @@ export async function openSocket(path: string, token: string): Promise<Socket> {
       });
     },
   };
+}
+
+let sent = 0;
+/** An event as the agent sends it; ids are unique within a test file, as a room needs them per session. */
+export const envelope = (event: AgentEvent): AgentEnvelope => ({ id: `ev-${++sent}`, at: Date.now(), event });
+
+/**
+ * A session of the seed's owner, launched through the real route and started by its agent up to Claude
+ * Code's init: the session id and the agent's socket, ready for approval requests.
+ */
+export async function startedSession(seed: Seed, opts: { title?: string } = {}): Promise<{ id: string; agent: Socket }> {
+  const res = await api("/api/sessions", seed.userToken, { method: "POST", json: { prompt: "p", cwd: "/work", ...opts } });
+  if (res.status !== 201) throw new Error(`launch: ${res.status} ${await res.text()}`);
+  const id = (await res.json<{ id: string }>()).id;
+  const runId = await runInDurableObject(
+    env.AgentLink.getByName(seed.agentId),
+    async (i) => (i as unknown as { queued(): { runId: string }[] }).queued().at(-1)!.runId,
+  );
+  return { id, agent: await agentRunning(seed, id, runId) };
+}
+
+/** The agent's socket on session `id`, once the room has acknowledged that run `runId` started, with Claude Code's init. */
+export async function agentRunning(seed: Seed, id: string, runId: string): Promise<Socket> {
+  const agent = await openSocket(`/api/sessions/${id}/agent`, seed.agentToken);
+  agent.send({
+    type: "agent-events",
+    events: [
+      envelope({ type: "run-started", runId }),
+      envelope({ type: "sdk-message", message: { type: "system", subtype: "init", session_id: `claude-${id}` } }),
+    ],
+  });
+  await agent.next((f) => f.type === "ack");
+  return agent;
 }
 
 /** Polls `fn` until it returns a truthy value (for effects that land asynchronously, like D1 write-behind). */

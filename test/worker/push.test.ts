@@ -1,32 +1,15 @@
 import { env } from "cloudflare:workers";
 import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, inject, it } from "vitest";
-import type { AgentEnvelope, AgentEvent } from "../../worker/protocol/agent";
 import type { Approval } from "../../worker/protocol/approval";
 import type { PushPayload } from "../../worker/protocol/push";
 import type { LoopbackSubscription, ReceivedPush } from "../fixtures/loopback-push";
-import { api, eventually, memberWith, openSocket, seedWorkspace, type Seed, type Socket } from "./helpers";
+import { api, envelope, eventually, memberWith, openSocket, seedWorkspace, type Seed, type Socket, startedSession } from "./helpers";
 
 const service = inject("pushServiceUrl");
 const subscribeAtService = async (): Promise<LoopbackSubscription> => (await fetch(`${service}/control/subscribe`, { method: "POST" })).json();
 const receivedAt = async (s: LoopbackSubscription): Promise<ReceivedPush[]> => (await fetch(`${service}/control/${s.id}/received`)).json();
 const payloads = async (s: LoopbackSubscription) => (await receivedAt(s)).map((r) => JSON.parse(r.payload) as PushPayload);
-
-let n = 0;
-const envelope = (event: AgentEvent): AgentEnvelope => ({ id: `push-${++n}`, at: Date.now(), event });
-
-async function started(seed: Seed): Promise<{ id: string; agent: Socket }> {
-  const res = await api("/api/sessions", seed.userToken, { method: "POST", json: { prompt: "p", cwd: "/work", title: "deploy the thing" } });
-  const id = (await res.json<{ id: string }>()).id;
-  const runId = await runInDurableObject(
-    env.AgentLink.getByName(seed.agentId),
-    async (i) => (i as unknown as { queued(): { runId: string }[] }).queued().at(-1)!.runId,
-  );
-  const agent = await openSocket(`/api/sessions/${id}/agent`, seed.agentToken);
-  agent.send({ type: "agent-events", events: [envelope({ type: "run-started", runId })] });
-  await agent.next((f) => f.type === "ack");
-  return { id, agent };
-}
 
 async function waitingCall(seed: Seed, agent: Socket, sessionId: string, command: string): Promise<Approval> {
   agent.send({ type: "agent-events", events: [envelope({ type: "approval-request", requestId: `req-${command}`, toolName: "Bash", input: { command } })] });
@@ -90,7 +73,7 @@ describe("pushing approvals", () => {
     expect((await subscribe(seed.userToken, mine)).status).toBe(200);
     expect((await subscribe(outsider.token, theirs)).status).toBe(200);
     const { publicKey } = await (await api("/api/me/push/key", seed.userToken)).json<{ publicKey: string }>();
-    const { id, agent } = await started(seed);
+    const { id, agent } = await startedSession(seed, { title: "deploy the thing" });
     const a = await waitingCall(seed, agent, id, "rm -rf build && echo TOKEN=ghp_abcdefghijklmnopqrstuvwxyz0123456789");
 
     const [shown] = await eventually(async () => ((await receivedAt(mine)).length ? receivedAt(mine) : null), 10_000);
@@ -126,7 +109,7 @@ describe("pushing approvals", () => {
     expect((await subscribe(seed.userToken, s)).status).toBe(200);
     const control = async (what: string) => (await fetch(`${service}/control/${s.id}/${what}`, { method: "POST" })).json<{ held: number; arrived: number }>();
     await control("hold");
-    const { id, agent } = await started(seed);
+    const { id, agent } = await startedSession(seed, { title: "deploy the thing" });
     const a = await waitingCall(seed, agent, id, "make release");
     await eventually(async () => (await control("arrived")).held === 1, 10_000);
     const decided = await api(`/api/approvals/${a.id}/decision`, seed.userToken, { method: "POST", json: { decision: "approve", inputSha256: a.inputSha256 } });
@@ -142,7 +125,7 @@ describe("pushing approvals", () => {
     const s = await subscribeAtService();
     expect((await subscribe(seed.userToken, s)).status).toBe(200);
     await fetch(`${service}/control/${s.id}/expire`, { method: "POST" });
-    const { id, agent } = await started(seed);
+    const { id, agent } = await startedSession(seed, { title: "deploy the thing" });
     await waitingCall(seed, agent, id, "ls");
     await eventually(async () => (await (await api("/api/me/push", seed.userToken)).json<{ devices: unknown[] }>()).devices.length === 0, 10_000);
   });
@@ -155,9 +138,54 @@ describe("pushing approvals", () => {
     expect((await subscribe(admin.token, adminDevice)).status).toBe(200);
     expect((await subscribe(seed.userToken, ownerDevice)).status).toBe(200);
     await api("/api/me/push/preferences", admin.token, { method: "PUT", json: { scope: "mine", quiet: null } });
-    const { id, agent } = await started(seed);
+    const { id, agent } = await startedSession(seed, { title: "deploy the thing" });
     const a = await waitingCall(seed, agent, id, "make deploy");
     await eventually(async () => (await payloads(ownerDevice)).some((p) => p.approvalId === a.id), 10_000);
     expect(await receivedAt(adminDevice)).toEqual([]);
+  });
+});
+
+/** Counts the statements on push_subscriptions that the workspace's hub sends to D1 from now on. */
+async function countHubPushReads(seed: Seed): Promise<{ reads(): number }> {
+  let reads = 0;
+  await runInDurableObject(env.WorkspaceHub.getByName(seed.workspaceId), (hub) => {
+    const h = hub as unknown as { env: Env };
+    const db = h.env.DB;
+    const counted = new Proxy(db, {
+      get(target, p) {
+        if (p === "prepare")
+          return (query: string) => {
+            if (query.includes("push_subscriptions")) reads++;
+            return target.prepare(query);
+          };
+        const v = Reflect.get(target, p);
+        return typeof v === "function" ? v.bind(target) : v;
+      },
+    });
+    h.env = { ...h.env, DB: counted };
+  });
+  return { reads: () => reads };
+}
+
+describe("bounded work", () => {
+  it("reads no subscriptions for a workspace that has none, and a device subscribed later gets the next call at once", async () => {
+    const seed = await seedWorkspace("push-none");
+    const hub = await countHubPushReads(seed);
+    const { id, agent } = await startedSession(seed);
+    const inbox = await openSocket("/api/workspace/live", seed.userToken);
+    await inbox.next((f) => f.type === "hello");
+    const upserted = (a: Approval) => inbox.next((f) => f.type === "approval-upsert" && (f.approval as Approval).id === a.id, 10_000);
+
+    await upserted(await waitingCall(seed, agent, id, "make one"));
+    await eventually(async () => hub.reads() === 1, 10_000);
+    await upserted(await waitingCall(seed, agent, id, "make two"));
+    await upserted(await waitingCall(seed, agent, id, "make three"));
+    expect(hub.reads()).toBe(1);
+
+    const device = await subscribeAtService();
+    expect((await subscribe(seed.userToken, device)).status).toBe(200);
+    const four = await waitingCall(seed, agent, id, "make four");
+    await eventually(async () => (await payloads(device)).some((p) => p.approvalId === four.id), 10_000);
+    expect(hub.reads()).toBe(2);
   });
 });

@@ -1,29 +1,8 @@
 import { env } from "cloudflare:workers";
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import type { AgentEnvelope, AgentEvent } from "../../worker/protocol/agent";
 import type { Approval } from "../../worker/protocol/approval";
-import { api, eventually, memberWith, openSocket, seedWorkspace, type Seed, type Socket } from "./helpers";
-
-let n = 0;
-const envelope = (event: AgentEvent): AgentEnvelope => ({ id: `rc-${++n}`, at: Date.now(), event });
-
-/** A running session of the seed's owner (shared with nobody), with the agent's socket. */
-async function started(seed: Seed): Promise<{ id: string; agent: Socket }> {
-  const res = await api("/api/sessions", seed.userToken, { method: "POST", json: { prompt: "p", cwd: "/work", title: "release train" } });
-  const id = (await res.json<{ id: string }>()).id;
-  const runId = await runInDurableObject(
-    env.AgentLink.getByName(seed.agentId),
-    async (i) => (i as unknown as { queued(): { runId: string }[] }).queued().at(-1)!.runId,
-  );
-  const agent = await openSocket(`/api/sessions/${id}/agent`, seed.agentToken);
-  agent.send({
-    type: "agent-events",
-    events: [envelope({ type: "run-started", runId }), envelope({ type: "sdk-message", message: { type: "system", subtype: "init", session_id: "claude-c" } })],
-  });
-  await agent.next((f) => f.type === "ack");
-  return { id, agent };
-}
+import { api, envelope, eventually, memberWith, openSocket, type Seed, seedWorkspace, type Socket, startedSession } from "./helpers";
 
 async function routedCall(seed: Seed, agent: Socket, sessionId: string, command: string): Promise<Approval> {
   agent.send({ type: "agent-events", events: [envelope({ type: "approval-request", requestId: `req-${command}`, toolName: "Bash", input: { command } })] });
@@ -71,7 +50,7 @@ describe("escalation", () => {
     escalate: { after: 2s, to: leads }
 `;
     expect((await api("/api/rules", seed.userToken, { method: "PUT", json: { source: rules } })).status).toBe(200);
-    const { id, agent } = await started(seed);
+    const { id, agent } = await startedSession(seed, { title: "release train" });
     const hub = await openSocket("/api/workspace/live", lee.token);
     await hub.next((f) => f.type === "hello");
 
@@ -123,7 +102,7 @@ describe("escalation", () => {
   it("a stored routing record that is not JSON of its shape lists nothing and fails nothing", async () => {
     const seed = await seedWorkspace("escalate-stored");
     const ann = await memberWith(seed, "member", "ann");
-    const { id, agent } = await started(seed);
+    const { id, agent } = await startedSession(seed, { title: "release train" });
     agent.send({ type: "agent-events", events: [envelope({ type: "approval-request", requestId: "req-x", toolName: "Bash", input: { command: "ls" } })] });
     const approval = await eventually(async () => (await inbox(seed.userToken)).find((a) => a.sessionId === id) ?? null);
     for (const stored of [
@@ -157,7 +136,7 @@ describe("deadline", () => {
     deadline_message: Nobody answered in time; leave the deploy for tomorrow.
 `;
     expect((await api("/api/rules", seed.userToken, { method: "PUT", json: { source: rules } })).status).toBe(200);
-    const { id, agent } = await started(seed);
+    const { id, agent } = await startedSession(seed, { title: "release train" });
     const call = await routedCall(seed, agent, id, "deploy db");
     expect(call.routing?.deadline).toEqual({ afterMs: 2_000, message: "Nobody answered in time; leave the deploy for tomorrow." });
     expect((await schedule(id, `deadline:${call.id}`))?.due).toBe(call.createdAt + 2_000);

@@ -1,13 +1,10 @@
 import { env } from "cloudflare:workers";
-import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import type { AgentEnvelope, AgentEvent } from "../../worker/protocol/agent";
+import type { AgentEvent } from "../../worker/protocol/agent";
 import type { Json } from "../../worker/protocol/json";
-import { api, eventually, openSocket, seedWorkspace, type Seed, type Socket } from "./helpers";
+import { api, envelope, eventually, openSocket, type Seed, seedWorkspace, type Socket, startedSession } from "./helpers";
 
 type Frame = Record<string, unknown>;
-let n = 0;
-const envelope = (event: AgentEvent): AgentEnvelope => ({ id: `rv-${++n}`, at: Date.now(), event });
 const isEvents = (f: Frame) => f.type === "events";
 const eventsOf = (f: Frame) => f.events as { type: string; [k: string]: unknown }[];
 
@@ -28,21 +25,10 @@ const RULES = `rules:
 `;
 
 async function started(seed: Seed): Promise<{ id: string; agent: Socket; viewer: Socket }> {
-  const res = await api("/api/sessions", seed.userToken, { method: "POST", json: { prompt: "p", cwd: "/work" } });
-  const id = (await res.json<{ id: string }>()).id;
-  const runId = await runInDurableObject(
-    env.AgentLink.getByName(seed.agentId),
-    async (i) => (i as unknown as { queued(): { runId: string }[] }).queued().at(-1)!.runId,
-  );
-  const agent = await openSocket(`/api/sessions/${id}/agent`, seed.agentToken);
-  agent.send({
-    type: "agent-events",
-    events: [envelope({ type: "run-started", runId }), envelope({ type: "sdk-message", message: { type: "system", subtype: "init", session_id: "claude-r" } })],
-  });
-  await agent.next((f) => f.type === "ack");
-  const viewer = await openSocket(`/api/sessions/${id}/live`, seed.userToken);
+  const session = await startedSession(seed);
+  const viewer = await openSocket(`/api/sessions/${session.id}/live`, seed.userToken);
   await viewer.next((f) => f.type === "snapshot");
-  return { id, agent, viewer };
+  return { ...session, viewer };
 }
 
 function ask(agent: Socket, requestId: string, toolName: string, input: Record<string, Json>, extra: Partial<AgentEvent> = {}) {

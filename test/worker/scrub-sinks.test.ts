@@ -8,7 +8,7 @@ import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { AgentEnvelope, AgentEvent } from "../../worker/protocol/agent";
-import { api, eventually, openSocket, seedWorkspace, type Seed, type Socket } from "./helpers";
+import { agentRunning, api, eventually, openSocket, seedWorkspace, type Seed, type Socket } from "./helpers";
 
 let n = 0;
 const envelope = (event: AgentEvent): AgentEnvelope => ({ id: `sink-${++n}`, at: Date.now(), event });
@@ -27,16 +27,7 @@ async function started(seed: Seed, prompt: string): Promise<{ id: string; runId:
   const { id } = await res.json<{ id: string }>();
   const launch = await link.next((f) => f.type === "launch" && (f.order as { sessionId: string }).sessionId === id);
   const runId = (launch.order as { runId: string }).runId;
-  const agent = await openSocket(`/api/sessions/${id}/agent`, seed.agentToken);
-  agent.send({
-    type: "agent-events",
-    events: [
-      envelope({ type: "run-started", runId }),
-      envelope({ type: "sdk-message", message: { type: "system", subtype: "init", session_id: `claude-${n}` } }),
-    ],
-  });
-  await agent.next((f) => f.type === "ack");
-  return { id, runId, agent, hub, link };
+  return { id, runId, agent: await agentRunning(seed, id, runId), hub, link };
 }
 
 /** Everything the product keeps or shows about a session, as one text. */

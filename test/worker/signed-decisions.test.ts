@@ -4,84 +4,13 @@
  * approve and a rule's allow are refused, a signed approve reaches the agent with its proof, and the
  * agent's refusal reopens the approval.
  */
-import { env } from "cloudflare:workers";
-import { runInDurableObject } from "cloudflare:test";
-import * as ed from "@noble/ed25519";
 import { describe, expect, it } from "vitest";
-import type { AgentEnvelope, AgentEvent } from "../../worker/protocol/agent";
 import type { DeviceKeyInfo } from "../../worker/protocol/device-keys";
-import type { Json } from "../../worker/protocol/json";
-import { type DecisionStatement, type KeyEnrolment, type KeyRevocation, keyIdOf, statementBytes, toBase64Url } from "../../worker/protocol/signed-decision";
-import { api, eventually, memberWith, openSocket, seedWorkspace, type Seed, type Socket } from "./helpers";
+import type { KeyEnrolment, KeyRevocation } from "../../worker/protocol/signed-decision";
+import { api, envelope, eventually, memberWith, openSocket, seedWorkspace, type Seed, startedSession } from "./helpers";
+import { newKey, pendingApproval, register, sign, statement } from "./signing";
 
 type Frame = Record<string, unknown>;
-let n = 0;
-const envelope = (event: AgentEvent): AgentEnvelope => ({ id: `sd-${++n}`, at: Date.now(), event });
-
-interface Key {
-  secret: Uint8Array;
-  publicKey: string;
-  keyId: string;
-}
-
-async function newKey(): Promise<Key> {
-  const secret = ed.utils.randomSecretKey();
-  const pub = await ed.getPublicKeyAsync(secret);
-  return { secret, publicKey: toBase64Url(pub), keyId: await keyIdOf(pub) };
-}
-
-async function sign<S extends DecisionStatement | KeyEnrolment | KeyRevocation>(key: Key, statement: S) {
-  return { statement, signature: { alg: "ed25519" as const, keyId: key.keyId, sig: toBase64Url(await ed.signAsync(statementBytes(statement), key.secret)) } };
-}
-
-async function register(token: string, key: Key): Promise<Response> {
-  return api("/api/keys", token, { method: "POST", json: { alg: "ed25519", publicKey: key.publicKey, label: "laptop" } });
-}
-
-async function started(seed: Seed): Promise<{ id: string; agent: Socket }> {
-  const res = await api("/api/sessions", seed.userToken, { method: "POST", json: { prompt: "p", cwd: "/work" } });
-  const id = (await res.json<{ id: string }>()).id;
-  const runId = await runInDurableObject(
-    env.AgentLink.getByName(seed.agentId),
-    async (i) => (i as unknown as { queued(): { runId: string }[] }).queued().at(-1)!.runId,
-  );
-  const agent = await openSocket(`/api/sessions/${id}/agent`, seed.agentToken);
-  agent.send({
-    type: "agent-events",
-    events: [envelope({ type: "run-started", runId }), envelope({ type: "sdk-message", message: { type: "system", subtype: "init", session_id: "claude-s" } })],
-  });
-  await agent.next((f) => f.type === "ack");
-  return { id, agent };
-}
-
-async function pendingApproval(seed: Seed, agent: Socket, requestId: string, input: Record<string, Json>) {
-  agent.send({ type: "agent-events", events: [envelope({ type: "approval-request", requestId, toolName: "Bash", toolUseId: `tu-${requestId}`, input })] });
-  return eventually(async () => {
-    const r = await (await api("/api/approvals", seed.userToken)).json<{
-      approvals: { id: string; sessionId: string; toolUseId: string; inputSha256: string; status: string }[];
-    }>();
-    return r.approvals.find((a) => a.toolUseId === `tu-${requestId}`);
-  });
-}
-
-type Pending = Awaited<ReturnType<typeof pendingApproval>>;
-
-function statement(seed: Seed, a: Pending, key: Key, over: Partial<DecisionStatement> = {}): DecisionStatement {
-  return {
-    type: "tower.decision/v1",
-    workspaceId: seed.workspaceId,
-    sessionId: a.sessionId,
-    approvalId: a.id,
-    toolUseId: a.toolUseId,
-    inputSha256: a.inputSha256,
-    decision: "approve",
-    updatedInputSha256: null,
-    approver: seed.userId,
-    keyId: key.keyId,
-    expiresAt: Date.now() + 60_000,
-    ...over,
-  };
-}
 
 async function requireSigned(seed: Seed): Promise<void> {
   const r = await api(`/api/agents/${seed.agentId}`, seed.userToken, { method: "PATCH", json: { requireSignedDecisions: true } });
@@ -146,7 +75,7 @@ describe("happy", () => {
     } as KeyRevocation);
     expect((await api(`/api/keys/${old.keyId}/revoke`, seed.userToken, { method: "POST", json: { revocation } })).status).toBe(200);
     await requireSigned(seed);
-    const { agent } = await started(seed);
+    const { agent } = await startedSession(seed);
     const a = await pendingApproval(seed, agent, "r1", { command: "ls" });
     const signed = await sign(key, statement(seed, a, key));
     const res = await api(`/api/approvals/${a.id}/decision`, seed.userToken, {
@@ -170,7 +99,7 @@ describe("happy", () => {
     const key = await newKey();
     await register(seed.userToken, key);
     await requireSigned(seed);
-    const { id, agent } = await started(seed);
+    const { id, agent } = await startedSession(seed);
     const a = await pendingApproval(seed, agent, "r1", { command: "ls" });
     const body = { decision: "approve", inputSha256: a.inputSha256, signed: await sign(key, statement(seed, a, key)) };
     expect((await api(`/api/approvals/${a.id}/decision`, seed.userToken, { method: "POST", json: body })).status).toBe(200);
@@ -206,7 +135,7 @@ describe("security", () => {
   it("refuses an unsigned approve on a machine that requires signed decisions, saying how to sign", async () => {
     const seed = await seedWorkspace("unsigned");
     await requireSigned(seed);
-    const { agent } = await started(seed);
+    const { agent } = await startedSession(seed);
     const a = await pendingApproval(seed, agent, "r1", { command: "ls" });
     const res = await api(`/api/approvals/${a.id}/decision`, seed.userToken, { method: "POST", json: { decision: "approve", inputSha256: a.inputSha256 } });
     expect(res.status).toBe(403);
@@ -217,7 +146,7 @@ describe("security", () => {
     const seed = await seedWorkspace("bad-signatures");
     const key = await newKey();
     await register(seed.userToken, key);
-    const { agent } = await started(seed);
+    const { agent } = await startedSession(seed);
     const a = await pendingApproval(seed, agent, "r1", { command: "ls" });
     const decide = async (signed: unknown) =>
       api(`/api/approvals/${a.id}/decision`, seed.userToken, { method: "POST", json: { decision: "approve", inputSha256: a.inputSha256, signed } });
@@ -242,7 +171,7 @@ describe("security", () => {
       json: { source: "rules:\n  - id: ls-ok\n    decision: allow\n    tool: Bash\n    command: ls *\n" },
     });
     await requireSigned(seed);
-    const { id, agent } = await started(seed);
+    const { id, agent } = await startedSession(seed);
     const viewer = await openSocket(`/api/sessions/${id}/live`, seed.userToken);
     await viewer.next((f) => f.type === "snapshot");
     agent.send({ type: "agent-events", events: [envelope({ type: "approval-request", requestId: "r1", toolName: "Bash", input: { command: "ls -la" } })] });

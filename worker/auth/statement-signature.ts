@@ -6,7 +6,7 @@
  */
 import { verifyAuthenticationResponse } from "@simplewebauthn/server";
 import type { Approval, DecisionBody } from "../protocol/approval";
-import { type DeviceKeyInfo, verifyingKeyOf } from "../protocol/device-keys";
+import { type DeviceKeyInfo, keyRefusal, verifyingKeyOf } from "../protocol/device-keys";
 import {
   ed25519Verify,
   MAX_STATEMENT_TTL_MS,
@@ -50,7 +50,8 @@ export async function decisionSignatureProblem(
   const { approval, body, key } = ctx;
   if (s.keyId !== signed.signature.keyId) return "the statement names another key than the signature";
   if (!key) return `key ${s.keyId} is not registered in this workspace; run \`tower keys add\``;
-  if (key.revokedAt !== null) return `key ${s.keyId} was revoked; enrol a new one with \`tower keys add\``;
+  const refused = keyRefusal(key);
+  if (refused) return refused;
   if (key.userId !== ctx.userId || s.approver !== ctx.userId) return `key ${s.keyId} is not yours, or the statement names another approver`;
   if (s.workspaceId !== ctx.workspaceId || s.sessionId !== approval.sessionId || s.approvalId !== approval.id)
     return "the statement is for another workspace, session or approval";

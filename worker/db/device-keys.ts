@@ -5,23 +5,36 @@
 import { and, eq, isNotNull, or } from "drizzle-orm";
 import type { DeviceKeyInfo } from "../protocol/device-keys";
 import type { SignedEnrolment, SignedRevocation } from "../protocol/signed-decision";
+import { isUnreadable, type Unreadable } from "./checked-json";
 import type { Db } from "./client";
 import { deviceKeys } from "./schema";
 
 type Row = typeof deviceKeys.$inferSelect;
 
+const readable = <T>(v: T | Unreadable | null): T | null => (v === null || isUnreadable(v) ? null : v);
+
+/**
+ * A key as listed and checked. A statement that no longer reads is shown as null with the reason in
+ * `unreadable`, never as "none": every check refuses such a key (keyRefusal in protocol/device-keys.ts), because an enrolment, a
+ * revocation or a passkey credential we cannot read could be the one that says the key may not decide.
+ */
 function toInfo(r: Row): DeviceKeyInfo {
+  const broken = (["enrolment", "revocation", "webauthn"] as const).flatMap((col) => {
+    const v = r[col];
+    return isUnreadable(v) ? [`its stored ${col} does not read (${v.unreadable})`] : [];
+  });
   return {
     id: r.id as DeviceKeyInfo["id"],
     userId: r.userId,
     alg: r.alg === "webauthn" ? "webauthn" : "ed25519",
     publicKey: r.publicKey,
-    webauthn: r.webauthn ?? null,
+    webauthn: readable(r.webauthn),
     label: r.label,
     createdAt: r.createdAt,
     revokedAt: r.revokedAt ?? null,
-    enrolment: r.enrolment ?? null,
-    revocation: r.revocation ?? null,
+    enrolment: readable(r.enrolment),
+    revocation: readable(r.revocation),
+    ...(broken.length ? { unreadable: `${broken.join("; ")}: it signs nothing; revoke it and add a new key (\`tower keys add\`)` } : {}),
   };
 }
 
@@ -58,7 +71,8 @@ export async function decisionKeys(db: Db, workspaceId: string, keyId: string): 
     .from(deviceKeys)
     .where(and(eq(deviceKeys.workspaceId, workspaceId), or(eq(deviceKeys.id, keyId), isNotNull(deviceKeys.revocation))));
   const key = rows.find((r) => r.id === keyId);
-  return { key: key ? toInfo(key) : null, revocations: rows.flatMap((r) => (r.revocation ? [r.revocation] : [])) };
+  // A revocation that does not read cannot be forwarded; its key is refused here (keyRefusal) and on its revokedAt.
+  return { key: key ? toInfo(key) : null, revocations: rows.flatMap((r) => readable(r.revocation) ?? []) };
 }
 
 export async function setEnrolment(db: Db, workspaceId: string, id: string, enrolment: SignedEnrolment): Promise<void> {

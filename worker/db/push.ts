@@ -5,7 +5,8 @@
  */
 import { and, eq, inArray } from "drizzle-orm";
 import type { WorkspaceRole } from "../domain/policy";
-import { DEFAULT_PUSH_PREFERENCES, type PushDevice, type PushPreferences, type PushSubscribeBody } from "../protocol/push";
+import { DEFAULT_PUSH_PREFERENCES, type PushDevice, type PushPreferences, type PushSubscribeBody, type QuietHours } from "../protocol/push";
+import { isUnreadable, type Unreadable } from "./checked-json";
 import type { Db } from "./client";
 import { memberships, pushPreferences, pushSubscriptions } from "./schema";
 
@@ -51,12 +52,30 @@ export async function deletePushSubscriptions(db: Db, ids: string[]): Promise<vo
   if (ids.length) await db.delete(pushSubscriptions).where(inArray(pushSubscriptions.id, ids));
 }
 
-export async function getPushPreferences(db: Db, workspaceId: string, userId: string): Promise<PushPreferences> {
+/**
+ * Stored preferences as the sender and the settings read them. Quiet hours that no longer read count as
+ * none: a push is a convenience (the call waits in the inbox either way), and a push that arrives in
+ * what were meant to be quiet hours is noticed and fixed in settings, where `quietUnreadable` says why;
+ * one silently withheld is not, and would leave calls to expire unseen.
+ */
+function storedPreferences(row: { scope: PushPreferences["scope"]; quiet: QuietHours | Unreadable | null } | null): StoredPreferences {
+  if (!row) return { preferences: DEFAULT_PUSH_PREFERENCES };
+  if (!isUnreadable(row.quiet)) return { preferences: { scope: row.scope, quiet: row.quiet } };
+  const quietUnreadable = `Your quiet hours no longer read (${row.quiet.unreadable}); until you set them again, pushes come at any hour.`;
+  return { preferences: { scope: row.scope, quiet: null }, quietUnreadable };
+}
+
+export interface StoredPreferences {
+  preferences: PushPreferences;
+  quietUnreadable?: string;
+}
+
+export async function getPushPreferences(db: Db, workspaceId: string, userId: string): Promise<StoredPreferences> {
   const [row] = await db
     .select()
     .from(pushPreferences)
     .where(and(eq(pushPreferences.workspaceId, workspaceId), eq(pushPreferences.userId, userId)));
-  return row ? { scope: row.scope, quiet: row.quiet ?? null } : DEFAULT_PUSH_PREFERENCES;
+  return storedPreferences(row ?? null);
 }
 
 export async function putPushPreferences(db: Db, workspaceId: string, userId: string, p: PushPreferences, now: number): Promise<void> {
@@ -68,21 +87,30 @@ export async function putPushPreferences(db: Db, workspaceId: string, userId: st
 
 /**
  * Every subscribed device of the workspace's current members, with its member's role and preferences
- * (a person who left is skipped: their role is gone, so they may decide nothing).
+ * (a person who left is skipped: their role is gone, so they may decide nothing). `stored` says whether
+ * the workspace holds any subscription row at all, a departed member's included: false means nothing
+ * can be pushed until someone subscribes (PushNotifier skips its reads until then).
  */
 export async function workspaceSubscribers(
   db: Db,
   workspaceId: string,
-): Promise<{ subscription: StoredSubscription; role: WorkspaceRole; preferences: PushPreferences }[]> {
+): Promise<{ stored: boolean; subscribers: { subscription: StoredSubscription; role: WorkspaceRole; preferences: PushPreferences }[] }> {
   const rows = await db
     .select({ s: pushSubscriptions, role: memberships.role, scope: pushPreferences.scope, quiet: pushPreferences.quiet })
     .from(pushSubscriptions)
-    .innerJoin(memberships, and(eq(memberships.workspaceId, pushSubscriptions.workspaceId), eq(memberships.userId, pushSubscriptions.userId)))
+    .leftJoin(memberships, and(eq(memberships.workspaceId, pushSubscriptions.workspaceId), eq(memberships.userId, pushSubscriptions.userId)))
     .leftJoin(pushPreferences, and(eq(pushPreferences.workspaceId, pushSubscriptions.workspaceId), eq(pushPreferences.userId, pushSubscriptions.userId)))
     .where(eq(pushSubscriptions.workspaceId, workspaceId));
-  return rows.map((r) => ({
-    subscription: { id: r.s.id, userId: r.s.userId, endpoint: r.s.endpoint, p256dh: r.s.p256dh, auth: r.s.auth },
-    role: r.role as WorkspaceRole,
-    preferences: r.scope ? { scope: r.scope, quiet: r.quiet ?? null } : DEFAULT_PUSH_PREFERENCES,
-  }));
+  const subscribers = rows.flatMap((r) =>
+    r.role === null
+      ? []
+      : [
+          {
+            subscription: { id: r.s.id, userId: r.s.userId, endpoint: r.s.endpoint, p256dh: r.s.p256dh, auth: r.s.auth },
+            role: r.role as WorkspaceRole,
+            preferences: storedPreferences(r.scope ? { scope: r.scope, quiet: r.quiet } : null).preferences,
+          },
+        ],
+  );
+  return { stored: rows.length > 0, subscribers };
 }

@@ -7,8 +7,8 @@ import { sql } from "drizzle-orm";
 import { blob, index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 import { MachineDenyRules, type RuleSet } from "../protocol/rules";
 import { ApprovalRouting } from "../protocol/approval";
-import type { QuietHours } from "../protocol/push";
-import type { SignedEnrolment, SignedRevocation, WebAuthnCredential } from "../protocol/signed-decision";
+import { QuietHours } from "../protocol/push";
+import { SignedEnrolment, SignedRevocation, WebAuthnCredential } from "../protocol/signed-decision";
 import { checkedJson } from "./checked-json";
 
 export const workspaces = sqliteTable("workspaces", {
@@ -628,7 +628,7 @@ export const pushPreferences = sqliteTable(
       .references(() => workspaces.id),
     userId: text().notNull(),
     scope: text({ enum: ["mine", "groups", "all"] }).notNull(),
-    quiet: text({ mode: "json" }).$type<QuietHours>(),
+    quiet: checkedJson(QuietHours)(),
     updatedAt: integer().notNull(),
   },
   (t) => [primaryKey({ columns: [t.workspaceId, t.userId] })],
@@ -651,9 +651,9 @@ export const deviceKeys = sqliteTable(
     label: text().notNull(),
     createdAt: integer().notNull(),
     revokedAt: integer(),
-    enrolment: text({ mode: "json" }).$type<SignedEnrolment>(),
-    revocation: text({ mode: "json" }).$type<SignedRevocation>(),
-    webauthn: text({ mode: "json" }).$type<WebAuthnCredential>(),
+    enrolment: checkedJson(SignedEnrolment)(),
+    revocation: checkedJson(SignedRevocation)(),
+    webauthn: checkedJson(WebAuthnCredential)(),
   },
   (t) => [index("device_keys_workspace_user").on(t.workspaceId, t.userId)],
 );

@@ -20,6 +20,11 @@ export const DeviceKeyInfo = z.object({
   /** The enrolment signed by a key machines trust (their owner's); null: not enrolled by anyone yet. */
   enrolment: SignedEnrolment.nullable(),
   revocation: SignedRevocation.nullable(),
+  /**
+   * Set when a stored statement of this key (its enrolment, revocation or passkey credential) no longer
+   * reads: why, and that the key signs nothing until replaced. Such a key is never trusted.
+   */
+  unreadable: z.string().optional(),
 });
 export type DeviceKeyInfo = z.infer<typeof DeviceKeyInfo>;
 
@@ -28,6 +33,13 @@ export function verifyingKeyOf(info: DeviceKeyInfo): VerifyingKey {
   return info.alg === "webauthn" && info.webauthn
     ? { alg: "webauthn", publicKey: info.publicKey, ...info.webauthn }
     : { alg: "ed25519", publicKey: info.publicKey };
+}
+
+/** Why `key` may sign nothing (revoked, or a stored statement that does not read), or null when it is live. */
+export function keyRefusal(key: DeviceKeyInfo): string | null {
+  if (key.unreadable) return `key ${key.id}: ${key.unreadable}`;
+  if (key.revokedAt !== null) return `key ${key.id} was revoked; enrol a new one with \`tower keys add\``;
+  return null;
 }
 
 export const RegisterKeyBody = z.object({

@@ -49,7 +49,12 @@ export const PushPreferences = z.object({ scope: PushScope, quiet: QuietHours.nu
 export type PushPreferences = z.infer<typeof PushPreferences>;
 export const DEFAULT_PUSH_PREFERENCES: PushPreferences = { scope: "all", quiet: null };
 
-export const PushDevices = z.object({ devices: z.array(PushDevice), preferences: PushPreferences });
+export const PushDevices = z.object({
+  devices: z.array(PushDevice),
+  preferences: PushPreferences,
+  /** Set when the stored quiet hours no longer read: why (they count as none until set again). */
+  quietUnreadable: z.string().optional(),
+});
 export const PushKey = z.object({ publicKey: z.string().nullable() });
 
 /** A waiting call, shown with Approve and Deny; `tag` on the device is the approval id. */

@@ -19,6 +19,10 @@ const SHOWN_MAX = 2000;
 export class PushNotifier {
   /** Who was shown each waiting call, so a repeat mirror (routed, escalated, parked) reaches only people new to it. */
   readonly #shown = new Map<string, Set<string>>();
+  /** A read found no subscription row in the workspace (memory only: a new hub reads again once). */
+  #noneStored = false;
+  /** Bumped by each `subscribed`, so a read that raced a new subscription never sets `#noneStored`. */
+  #generation = 0;
 
   constructor(
     private readonly env: Env,
@@ -28,8 +32,11 @@ export class PushNotifier {
   async approvalsChanged(approvals: readonly Approval[]): Promise<void> {
     const cfg = pushConfig(this.env);
     if (!cfg.vapid || approvals.length === 0) return;
+    if (this.#noneStored) return;
     const db = makeDb(this.env.DB);
-    const subs = await workspaceSubscribers(db, this.workspaceId);
+    const generation = this.#generation;
+    const { stored, subscribers: subs } = await workspaceSubscribers(db, this.workspaceId);
+    if (!stored && generation === this.#generation) this.#noneStored = true;
     if (subs.length === 0) return;
     const people = [...new Map(subs.map((s) => [s.subscription.userId, { userId: s.subscription.userId, role: s.role, preferences: s.preferences }])).values()];
     const access = await sessionAccess(db, this.workspaceId, [...new Set(approvals.map((a) => a.sessionId))]);
@@ -56,6 +63,15 @@ export class PushNotifier {
       });
     }
     await deletePushSubscriptions(db, gone);
+  }
+
+  /**
+   * A device was subscribed in this workspace (routes/push.ts, after its D1 write): the next approval
+   * reads the subscriptions again. Removals need no call: they can only leave fewer devices to push to.
+   */
+  subscribed(): void {
+    this.#noneStored = false;
+    this.#generation++;
   }
 
   #remember(approvalId: string, userIds: string[]): void {

@@ -11,7 +11,7 @@ import { getDeviceKey, insertDeviceKey, listDeviceKeys, revokeDeviceKey, setEnro
 import { can } from "../domain/policy";
 import type { AppEnv } from "../env";
 import { errorResponses, jsonBody, jsonResponse, router } from "../http";
-import { DeviceKeyInfo, EnrolKeyBody, KeyListQuery, RegisterKeyBody, RevokeKeyBody, verifyingKeyOf } from "../protocol/device-keys";
+import { DeviceKeyInfo, EnrolKeyBody, KeyListQuery, keyRefusal, RegisterKeyBody, RevokeKeyBody, verifyingKeyOf } from "../protocol/device-keys";
 import { ApiError } from "../protocol/errors";
 import { fromBase64Url, KeyId, keyIdOf, type StatementSignature } from "../protocol/signed-decision";
 
@@ -27,8 +27,12 @@ async function keyOrThrow(c: Context<AppEnv>, id: string): Promise<DeviceKeyInfo
 /** The caller's own live key that made `signature`; a statement signed by anyone else's key is refused. */
 async function ownSigner(c: Context<AppEnv>, signature: StatementSignature): Promise<DeviceKeyInfo> {
   const signer = await keyOrThrow(c, signature.keyId);
-  if (signer.userId !== c.var.auth.userId || signer.revokedAt !== null)
-    throw new ApiError("FORBIDDEN", `Key ${signature.keyId} is not a live key of yours; sign with your own key (\`tower keys ls\`).`);
+  const refused = keyRefusal(signer);
+  if (signer.userId !== c.var.auth.userId || refused)
+    throw new ApiError(
+      "FORBIDDEN",
+      `Key ${signature.keyId} is not a live key of yours (${refused ?? "another person's"}); sign with your own key (\`tower keys ls\`).`,
+    );
   return signer;
 }
 
@@ -88,7 +92,8 @@ export const keys = router()
       const s = enrolment.statement;
       if (s.keyId !== id || s.publicKey !== key.publicKey || s.userId !== key.userId || s.workspaceId !== c.var.auth.workspaceId)
         throw new ApiError("BAD_REQUEST", `The enrolment does not name key ${id} as registered (its public key, holder and workspace).`);
-      if (key.revokedAt !== null) throw new ApiError("CONFLICT", `Key ${id} is revoked; it cannot be enrolled.`);
+      const refused = keyRefusal(key);
+      if (refused) throw new ApiError("CONFLICT", `Key ${id} cannot be enrolled: ${refused}.`);
       const signer = await ownSigner(c, enrolment.signature);
       if (!(await signatureValid(s, enrolment.signature, verifyingKeyOf(signer))))
         throw new ApiError("FORBIDDEN", `The enrolment's signature does not verify with key ${signer.id}.`);

@@ -13,6 +13,7 @@ import { ApiError } from "../protocol/errors";
 import { newId, PushDeviceId } from "../protocol/ids";
 import { PushDevice, PushDevices, PushKey, PushPreferences, PushSubscribeBody } from "../protocol/push";
 import { pushConfig } from "../push/send";
+import { workspaceHub } from "../rooms";
 
 const tags = ["push"];
 
@@ -44,8 +45,8 @@ export const push = router()
       const userId = personOf(c);
       const { db } = c.var.deps;
       const ws = c.var.auth.workspaceId;
-      const [devices, preferences] = await Promise.all([listPushDevices(db, ws, userId), getPushPreferences(db, ws, userId)]);
-      return c.json({ devices, preferences }, 200);
+      const [devices, { preferences, quietUnreadable }] = await Promise.all([listPushDevices(db, ws, userId), getPushPreferences(db, ws, userId)]);
+      return c.json({ devices, preferences, ...(quietUnreadable ? { quietUnreadable } : {}) }, 200);
     },
   )
   .openapi(
@@ -65,6 +66,8 @@ export const push = router()
         throw new ApiError("BAD_REQUEST", `The endpoint is not a known browser push service (${PUSH_SERVICE_HOSTS.join(", ")}, https only).`);
       const now = Date.now();
       const id = await upsertPushSubscription(c.var.deps.db, c.var.auth.workspaceId, userId, newId("psh"), body, now);
+      // Before answering: the hub may have found no devices and stopped looking; this one must get the next call.
+      await (await workspaceHub(c.env, c.var.auth.workspaceId)).pushSubscribed();
       return c.json({ id, device: body.device, service: new URL(body.endpoint).host, createdAt: now }, 200);
     },
   )

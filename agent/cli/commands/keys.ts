@@ -72,7 +72,13 @@ export function keysCommand(ctx: CliContext): Command {
         k.userId,
         fingerprint(k.publicKey),
         `${formatAge(now - k.createdAt)} ago`,
-        k.revokedAt ? "revoked" : k.enrolment ? `enrolled by ${k.enrolment.signature.keyId}` : "active",
+        k.unreadable
+          ? "unusable (a stored statement does not read)"
+          : k.revokedAt
+            ? "revoked"
+            : k.enrolment
+              ? `enrolled by ${k.enrolment.signature.keyId}`
+              : "active",
       ]);
       const [header = "", ...body] = table(["ID", "LABEL", "USER", "FINGERPRINT", "CREATED", "STATE"], rows);
       printLines(ctx.io, [{ text: header, tone: "dim" }, ...body.map((text) => ({ text })), { text: "* this device", tone: "dim" }]);

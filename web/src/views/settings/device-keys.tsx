@@ -88,7 +88,7 @@ export function DeviceKeysView() {
                 </td>
                 <td>{k.alg === "webauthn" ? "passkey" : "CLI (Ed25519)"}</td>
                 <td>{k.label}</td>
-                <td>{k.revokedAt !== null ? "revoked" : k.enrolment ? "enrolled" : "not yet"}</td>
+                <td>{k.unreadable ? <span role="alert">{k.unreadable}</span> : k.revokedAt !== null ? "revoked" : k.enrolment ? "enrolled" : "not yet"}</td>
                 <td>
                   {k.revokedAt === null ? (
                     <button type="button" onClick={() => void revoke(k)}>

@@ -20,6 +20,7 @@ const localZone = () => Intl.DateTimeFormat().resolvedOptions().timeZone;
 export function NotificationsView() {
   const [devices, setDevices] = useState<PushDevice[] | null>(null);
   const [prefs, setPrefs] = useState<PushPreferences>({ scope: "all", quiet: null });
+  const [quietUnreadable, setQuietUnreadable] = useState<string | null>(null);
   const [configured, setConfigured] = useState(true);
   const [label, setLabel] = useState(deviceLabel());
   const unsupported = pushUnsupported();
@@ -29,6 +30,7 @@ export function NotificationsView() {
       const [list, key] = await Promise.all([api.pushDevices(), api.pushKey()]);
       setDevices(list.devices);
       setPrefs(list.preferences);
+      setQuietUnreadable(list.quietUnreadable ?? null);
       setConfigured(key.publicKey !== null);
     } catch (e) {
       toast((e as Error).message, "error");
@@ -105,6 +107,7 @@ export function NotificationsView() {
         </fieldset>
         <fieldset>
           <legend>Quiet hours</legend>
+          {quietUnreadable ? <p role="alert">{quietUnreadable}</p> : null}
           <label>
             <input
               type="checkbox"
