@@ -49,10 +49,30 @@ const SKEW_MS = 60_000;
 const ownerKey = (trust: Trust): VerifyingKey => ({ alg: "ed25519", publicKey: trust.owner.publicKey });
 const sha256 = (value: unknown) => createHash("sha256").update(canonicalJson(value)).digest("hex");
 
+/**
+ * Enrolments and revocations that verified, by signer and signature → the statement's canonical JSON. The
+ * same few travel with every decision; a verification is a pure function of these three, so one that held
+ * holds again. Decisions (one per call) and passkey assertions (their counter) are never kept.
+ */
+const verified = new Map<string, string>();
+const VERIFIED_MAX = 2000;
+
 /** Whether `key` made `signature` on `statement`: Ed25519 over the bytes, or a passkey assertion over their hash at the pinned RP and origin. */
 async function signedBy(statement: DecisionStatement | KeyEnrolment | KeyRevocation, signature: StatementSignature, key: VerifyingKey): Promise<boolean> {
   try {
-    if (signature.alg === "ed25519") return key.alg === "ed25519" && (await ed25519Verify(statement, signature.sig, key.publicKey));
+    if (signature.alg === "ed25519") {
+      if (key.alg !== "ed25519") return false;
+      const kept = statement.type !== "tower.decision/v1";
+      const memo = `${key.publicKey}.${signature.sig}`;
+      const text = kept ? canonicalJson(statement) : "";
+      if (kept && verified.get(memo) === text) return true;
+      const ok = await ed25519Verify(statement, signature.sig, key.publicKey);
+      if (ok && kept) {
+        if (verified.size >= VERIFIED_MAX) verified.clear();
+        verified.set(memo, text);
+      }
+      return ok;
+    }
     const check = await webauthnCheck(statement, signature, key);
     return check !== null && (await verifyAuthenticationResponse(check)).verified;
   } catch {
@@ -78,6 +98,7 @@ async function believedRevocations(proof: DecisionProof, trust: Trust): Promise<
   if (proof.enrolment) known.set(proof.enrolment.statement.keyId, enrolledKey(proof.enrolment.statement));
   const out: SignedRevocation[] = [];
   for (const r of proof.revocations) {
+    if (trust.revoked.has(r.statement.keyId)) continue; // already believed and kept
     const signer = r.signature.keyId;
     if (signer !== trust.owner.keyId && signer !== r.statement.keyId) continue;
     const key = known.get(signer);

@@ -2,19 +2,19 @@
  * The room's check of a signed decision before its step: the key is the decider's, registered and not
  * revoked, and the statement names exactly this call, input, choice and edit, signed and unexpired
  * (worker/auth/statement-signature.ts). It then gathers what the agent needs to verify it alone: the
- * approver's enrolment and the workspace's signed revocations. An unsigned decision costs nothing here.
+ * approver's enrolment and the workspace's signed revocations, from the room's copy of the workspace's
+ * keys (party/room-keys.ts), so no D1 read is on the path. An unsigned decision costs nothing here.
  */
 import type { Approval, DecisionBody } from "../worker/protocol/approval";
 import type { ErrorCode } from "../worker/protocol/errors";
 import type { DecisionProof } from "../worker/protocol/signed-decision";
 import { decisionSignatureProblem } from "../worker/auth/statement-signature";
-import { makeDb } from "../worker/db/client";
-import { decisionKeys } from "../worker/db/device-keys";
+import type { RoomKeys } from "./room-keys";
 
 export type ProofResult = { ok: true; proof?: DecisionProof } | { ok: false; code: ErrorCode; message: string };
 
 export async function decisionProof(
-  env: Env,
+  keys: RoomKeys,
   workspaceId: string,
   approval: Approval | null,
   body: DecisionBody,
@@ -25,8 +25,7 @@ export async function decisionProof(
   if (!signed) return { ok: true };
   // An unknown approval is refused by the step itself, with its own message.
   if (!approval) return { ok: true };
-  const db = makeDb(env.DB);
-  const { key, revocations } = await decisionKeys(db, workspaceId, signed.statement.keyId);
+  const { key, revocations } = await keys.lookup(workspaceId, approval.sessionId, signed.statement.keyId);
   const problem = await decisionSignatureProblem(signed, { workspaceId, userId, approval, body, editSha256, key, now: Date.now() });
   if (problem) return { ok: false, code: "FORBIDDEN", message: `The signed decision was refused: ${problem}.` };
   return { ok: true, proof: { decision: signed, enrolment: key?.enrolment ?? null, revocations } };

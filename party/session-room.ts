@@ -33,6 +33,7 @@ import * as store from "./storage";
 import { errorFrame, parseFrame, safeSend } from "./sockets";
 import { toSummary } from "./summary";
 import { decisionProof } from "./decision-proof";
+import { RoomKeys } from "./room-keys";
 import type { MachinePolicy } from "../worker/protocol/room-rpc";
 
 /** The hash of an approve's edit (the step refuses a too-deep edit before any hash is needed). */
@@ -53,6 +54,7 @@ export class SessionRoom extends Server<Env> implements SessionRoomRpc {
   readonly #authority = new RoomAuthority(this.env, () => this.#state.session);
   readonly #liveText = new LiveTextStreams();
   readonly #rules = new RoomRules(this.env);
+  readonly #keys = new RoomKeys(this.env);
 
   override async onStart(): Promise<void> {
     this.#alarmAt = await this.ctx.storage.getAlarm();
@@ -233,6 +235,16 @@ export class SessionRoom extends Server<Env> implements SessionRoomRpc {
   /** A new version of the workspace's rules was saved; false once this session needs no rules any more. */
   async rulesChanged(version: number): Promise<boolean> {
     this.#rules.changed(version);
+    return this.#listening();
+  }
+
+  /** A device key of the workspace was registered, enrolled or revoked; false once this session needs no keys any more. */
+  async keysChanged(): Promise<boolean> {
+    this.#keys.changed();
+    return this.#listening();
+  }
+
+  #listening(): boolean {
     const s = this.#state.session;
     return s !== null && (needsAgent(s.status) || s.status === "queued");
   }
@@ -346,7 +358,7 @@ export class SessionRoom extends Server<Env> implements SessionRoomRpc {
     const editSha256 = editSha256Of(body);
     const rec = this.#state.approvals[approvalId];
     const checked = body.signed
-      ? await decisionProof(this.env, this.#state.session?.workspaceId ?? "", rec ? toPublicApproval(rec) : null, body, editSha256 ?? null, userId)
+      ? await decisionProof(this.#keys, this.#state.session?.workspaceId ?? "", rec ? toPublicApproval(rec) : null, body, editSha256 ?? null, userId)
       : { ok: true as const };
     if (!checked.ok) return checked;
     return this.#apply({

@@ -235,6 +235,27 @@ describe("security", () => {
     expect((await revoked.json<{ error: { message: string } }>()).error.message).toMatch(/revoked/);
   });
 
+  it("refuses a key revoked after the room has its workspace's keys at once, and accepts a key registered after it at once", async () => {
+    const seed = await seedWorkspace("keys-at-once");
+    const key = await newKey();
+    await register(seed.userToken, key);
+    const { agent } = await started(seed);
+    const decide = async (a: Pending, k: Key) =>
+      api(`/api/approvals/${a.id}/decision`, seed.userToken, {
+        method: "POST",
+        json: { decision: "approve", inputSha256: a.inputSha256, signed: await sign(k, statement(seed, a, k)) },
+      });
+    // The first signed decision makes the room hold the workspace's keys.
+    expect((await decide(await pendingApproval(seed, agent, "r1", { command: "ls" }), key)).status).toBe(200);
+    const later = await newKey();
+    expect((await register(seed.userToken, later)).status).toBe(201);
+    expect((await decide(await pendingApproval(seed, agent, "r2", { command: "pwd" }), later)).status).toBe(200);
+    expect((await api(`/api/keys/${key.keyId}/revoke`, seed.userToken, { method: "POST", json: {} })).status).toBe(200);
+    const refused = await decide(await pendingApproval(seed, agent, "r3", { command: "id" }), key);
+    expect(refused.status).toBe(403);
+    expect((await refused.json<{ error: { message: string } }>()).error.message).toMatch(/revoked/);
+  });
+
   it("turns a rule's allow into an ask on a machine that requires signed decisions", async () => {
     const seed = await seedWorkspace("signed-rules");
     await api("/api/rules", seed.userToken, {

@@ -2,7 +2,7 @@
  * Device keys in D1: the public halves people register, with the signed enrolment and revocation
  * statements Tower forwards to machines. Rows are never deleted: a revoked key stays listed as revoked.
  */
-import { and, eq, isNotNull, or } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import type { DeviceKeyInfo } from "../protocol/device-keys";
 import type { SignedEnrolment, SignedRevocation } from "../protocol/signed-decision";
 import type { Db } from "./client";
@@ -46,19 +46,6 @@ export async function getDeviceKey(db: Db, workspaceId: string, id: string): Pro
 export async function listDeviceKeys(db: Db, workspaceId: string, userId: string | null): Promise<DeviceKeyInfo[]> {
   const where = userId ? and(eq(deviceKeys.workspaceId, workspaceId), eq(deviceKeys.userId, userId)) : eq(deviceKeys.workspaceId, workspaceId);
   return (await db.select().from(deviceKeys).where(where).orderBy(deviceKeys.createdAt)).map(toInfo);
-}
-
-/**
- * What a signed decision needs, in one read (one round trip on the decision's path, not two): the signing
- * key as registered, and every signed revocation of the workspace.
- */
-export async function decisionKeys(db: Db, workspaceId: string, keyId: string): Promise<{ key: DeviceKeyInfo | null; revocations: SignedRevocation[] }> {
-  const rows = await db
-    .select()
-    .from(deviceKeys)
-    .where(and(eq(deviceKeys.workspaceId, workspaceId), or(eq(deviceKeys.id, keyId), isNotNull(deviceKeys.revocation))));
-  const key = rows.find((r) => r.id === keyId);
-  return { key: key ? toInfo(key) : null, revocations: rows.flatMap((r) => (r.revocation ? [r.revocation] : [])) };
 }
 
 export async function setEnrolment(db: Db, workspaceId: string, id: string, enrolment: SignedEnrolment): Promise<void> {
