@@ -9,6 +9,9 @@ import type { Approval, DecisionBody } from "../worker/protocol/approval";
 import type { ErrorCode } from "../worker/protocol/errors";
 import type { DecisionProof } from "../worker/protocol/signed-decision";
 import { decisionSignatureProblem } from "../worker/auth/statement-signature";
+import { MAX_SCRUB_DEPTH, nestsDeeperThan } from "../worker/domain/scrub";
+import { toPublicApproval, type RoomState } from "./core/room";
+import { canonicalSha256 } from "./hash";
 import type { RoomKeys } from "./room-keys";
 
 export type ProofResult = { ok: true; proof?: DecisionProof } | { ok: false; code: ErrorCode; message: string };
@@ -29,4 +32,30 @@ export async function decisionProof(
   const problem = await decisionSignatureProblem(signed, { workspaceId, userId, approval, body, editSha256, key, now: Date.now() });
   if (problem) return { ok: false, code: "FORBIDDEN", message: `The signed decision was refused: ${problem}.` };
   return { ok: true, proof: { decision: signed, enrolment: key?.enrolment ?? null, revocations } };
+}
+
+/** The hash of an approve's edit (the step refuses a too-deep edit before any hash is needed). */
+function editSha256Of(body: DecisionBody): string | undefined {
+  const edit = body.decision === "approve" ? body.updatedInput : undefined;
+  return edit && !nestsDeeperThan(edit, MAX_SCRUB_DEPTH) ? canonicalSha256(edit) : undefined;
+}
+
+/**
+ * What every decision (RPC and socket) carries into its step: the edit's hash and, for a signed one, its
+ * checked proof (no lookup at all for an unsigned one); or why a signed one is refused.
+ */
+export async function checkDecision(
+  keys: RoomKeys,
+  state: RoomState,
+  approvalId: string,
+  body: DecisionBody,
+  userId: string | null,
+): Promise<{ ok: true; extra: { editSha256?: string; proof?: DecisionProof } } | { ok: false; code: ErrorCode; message: string }> {
+  const editSha256 = editSha256Of(body);
+  const rec = state.approvals[approvalId];
+  const checked = body.signed
+    ? await decisionProof(keys, state.session?.workspaceId ?? "", rec ? toPublicApproval(rec) : null, body, editSha256 ?? null, userId)
+    : { ok: true as const };
+  if (!checked.ok) return checked;
+  return { ok: true, extra: { ...(editSha256 ? { editSha256 } : {}), ...(checked.proof ? { proof: checked.proof } : {}) } };
 }
