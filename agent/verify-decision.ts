@@ -19,15 +19,21 @@ import {
   type KeyRevocation,
   MAX_STATEMENT_TTL_MS,
   type SignedRevocation,
+  signCountOf,
+  signCountProblem,
   type StatementSignature,
   type VerifyingKey,
   webauthnCheck,
 } from "../worker/protocol/signed-decision";
 
-/** What this machine trusts: its owner's key (pinned on the machine), and the keys it knows are revoked. */
+/**
+ * What this machine trusts: its owner's key (pinned on the machine), the keys it knows are revoked, and
+ * the last signature counter it accepted from each passkey (a clone's assertion does not increase it).
+ */
 export interface Trust {
   owner: { keyId: string; publicKey: string };
   revoked: ReadonlySet<string>;
+  counters?: ReadonlyMap<string, number>;
 }
 
 /**
@@ -41,7 +47,10 @@ export interface HeldCall {
   inputSha256: string;
 }
 
-export type Verdict = { ok: true; revocations: SignedRevocation[] } | { ok: false; reason: string; revocations: SignedRevocation[] };
+/** `counter`: a passkey's reported signature counter, for the caller to keep once it applies the decision. */
+export type Verdict =
+  | { ok: true; revocations: SignedRevocation[]; counter?: { keyId: string; count: number } }
+  | { ok: false; reason: string; revocations: SignedRevocation[] };
 
 /** Clock skew allowed between the approver's device and this machine. */
 const SKEW_MS = 60_000;
@@ -145,6 +154,9 @@ export async function verifyDecision(input: {
   }
   if (revoked.has(s.keyId)) return refuse(`key ${s.keyId} is revoked`);
   if (!(await signedBy(s, signature, key))) return refuse(`the signature does not verify with key ${s.keyId}`);
+  const count = signature.alg === "webauthn" ? signCountOf(signature) : null;
+  const cloned = count === null ? null : signCountProblem(trust.counters?.get(s.keyId) ?? 0, count);
+  if (cloned) return refuse(cloned);
   if (s.decision !== "approve") return refuse("the signed statement does not approve");
   if (s.sessionId !== held.sessionId || s.toolUseId !== held.toolUseId) return refuse("the signed statement is for another tool call");
   if (s.inputSha256 !== held.inputSha256) return refuse("the signed statement is for another input than the call this machine holds");
@@ -152,5 +164,5 @@ export async function verifyDecision(input: {
   if (s.updatedInputSha256 !== edit) return refuse("the edited input is not the one signed");
   if (s.expiresAt <= now) return refuse("the signed statement has expired");
   if (s.expiresAt > now + MAX_STATEMENT_TTL_MS + SKEW_MS) return refuse("the signed statement is valid for too long");
-  return { ok: true, revocations };
+  return { ok: true, revocations, ...(count === null ? {} : { counter: { keyId: s.keyId, count } }) };
 }

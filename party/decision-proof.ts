@@ -3,11 +3,12 @@
  * revoked, and the statement names exactly this call, input, choice and edit, signed and unexpired
  * (worker/auth/statement-signature.ts). It then gathers what the agent needs to verify it alone: the
  * approver's enrolment and the workspace's signed revocations, from the room's copy of the workspace's
- * keys (party/room-keys.ts), so no D1 read is on the path. An unsigned decision costs nothing here.
+ * keys (party/room-keys.ts), so no D1 read is on the path; a passkey's signature counter must increase
+ * (one conditional D1 write: a clone's assertion is refused). An unsigned decision costs nothing here.
  */
 import type { Approval, DecisionBody } from "../worker/protocol/approval";
 import type { ErrorCode } from "../worker/protocol/errors";
-import type { DecisionProof } from "../worker/protocol/signed-decision";
+import { type DecisionProof, signCountOf } from "../worker/protocol/signed-decision";
 import { decisionSignatureProblem } from "../worker/auth/statement-signature";
 import { MAX_SCRUB_DEPTH, nestsDeeperThan } from "../worker/domain/scrub";
 import { toPublicApproval, type RoomState } from "./core/room";
@@ -31,6 +32,13 @@ export async function decisionProof(
   const { key, revocations } = await keys.lookup(workspaceId, approval.sessionId, signed.statement.keyId);
   const problem = await decisionSignatureProblem(signed, { workspaceId, userId, approval, body, editSha256, key, now: Date.now() });
   if (problem) return { ok: false, code: "FORBIDDEN", message: `The signed decision was refused: ${problem}.` };
+  const sig = signed.signature;
+  if (sig.alg === "webauthn" && !(await keys.advanceSignCount(workspaceId, sig.keyId, signCountOf(sig))))
+    return {
+      ok: false,
+      code: "FORBIDDEN",
+      message: `The signed decision was refused: passkey ${sig.keyId} reported signature counter ${signCountOf(sig)}, not above the last one accepted; its authenticator may have been cloned. Revoke it and register a new passkey.`,
+    };
   return { ok: true, proof: { decision: signed, enrolment: key?.enrolment ?? null, revocations } };
 }
 

@@ -1,12 +1,14 @@
 /**
  * The room's copy of its workspace's device keys and signed revocations, fetched from the workspace hub
- * (worker/db is not read on a decision's path). Fetching makes the room a listener: a keys route has the
+ * (no D1 read on a decision's path; a passkey decision writes only its counter). Fetching makes the room a listener: a keys route has the
  * hub tell every listener of a change (`keysChanged`) before it answers, so a key revoked is refused by
  * the next decision in any room. After a wake from hibernation (memory lost) the next decision fetches.
  */
 import type { DeviceKeyInfo } from "../worker/protocol/device-keys";
 import type { SignedRevocation } from "../worker/protocol/signed-decision";
 import { workspaceHub } from "../worker/rooms";
+import { makeDb } from "../worker/db/client";
+import { advanceSignCount } from "../worker/db/device-keys";
 
 export interface KeysSnapshot {
   byId: ReadonlyMap<string, DeviceKeyInfo>;
@@ -30,6 +32,11 @@ export class RoomKeys {
   async lookup(workspaceId: string, sessionId: string, keyId: string): Promise<{ key: DeviceKeyInfo | null; revocations: SignedRevocation[] }> {
     const snap = await (this.#ready ??= this.#fetch(workspaceId, sessionId));
     return { key: snap.byId.get(keyId) ?? null, revocations: snap.revocations };
+  }
+
+  /** Keeps a passkey's reported signature counter if it increases (worker/db/device-keys.ts); false for a clone's. */
+  advanceSignCount(workspaceId: string, keyId: string, reported: number): Promise<boolean> {
+    return advanceSignCount(makeDb(this.env.DB), workspaceId, keyId, reported);
   }
 
   async #fetch(workspaceId: string, sessionId: string): Promise<KeysSnapshot> {

@@ -654,6 +654,8 @@ export const deviceKeys = sqliteTable(
     enrolment: text({ mode: "json" }).$type<SignedEnrolment>(),
     revocation: text({ mode: "json" }).$type<SignedRevocation>(),
     webauthn: text({ mode: "json" }).$type<WebAuthnCredential>(),
+    /** A passkey's signature counter as its last accepted assertion (or its registration) reported it. */
+    signCount: integer().notNull().default(0),
   },
   (t) => [index("device_keys_workspace_user").on(t.workspaceId, t.userId)],
 );

@@ -167,10 +167,26 @@ export async function webauthnCheck(statement: DecisionStatement | KeyEnrolment 
     expectedChallenge: await statementChallenge(statement),
     expectedOrigin: key.origin,
     expectedRPID: key.rpId,
-    // Counters are not tracked: a statement is bound to one approval and expires; a replay decides nothing new.
+    // The counter is checked by each verifier against its own record (signCountProblem), atomically with keeping it.
     credential: { id: key.credentialId, publicKey: fromBase64Url(key.publicKey) as Uint8Array<ArrayBuffer>, counter: 0 },
     requireUserVerification: true,
   };
+}
+
+/** The signature counter a passkey assertion reports: authenticatorData bytes 33–36, big-endian (WebAuthn §6.1). */
+export function signCountOf(signature: WebAuthnSignature): number {
+  const data = fromBase64Url(signature.authenticatorData);
+  return data.length < 37 ? 0 : new DataView(data.buffer, data.byteOffset, data.byteLength).getUint32(33);
+}
+
+/**
+ * Why a passkey's reported counter cannot follow the last one accepted (WebAuthn §7.2 step 21), or null:
+ * once either is non-zero it must increase, or two authenticators hold the same key (a clone).
+ */
+export function signCountProblem(stored: number, reported: number): string | null {
+  if ((stored > 0 || reported > 0) && reported <= stored)
+    return `the passkey's signature counter did not increase (${reported} after ${stored}): its authenticator may have been cloned`;
+  return null;
 }
 
 /** `key_…` for a public key (the first 16 bytes of its sha256), through Web Crypto. */

@@ -92,7 +92,17 @@ export const passkeys = router()
       const { credential } = verified.registrationInfo;
       const id = await keyIdOf(new Uint8Array(credential.publicKey));
       const webauthn = { credentialId: credential.id, ...rp };
-      const row = { id, workspaceId, userId, alg: "webauthn", publicKey: toBase64Url(credential.publicKey), label, createdAt: now, webauthn };
+      const row = {
+        id,
+        workspaceId,
+        userId,
+        alg: "webauthn",
+        publicKey: toBase64Url(credential.publicKey),
+        label,
+        createdAt: now,
+        webauthn,
+        signCount: credential.counter,
+      };
       if (!(await insertDeviceKey(c.var.deps.db, row))) throw new ApiError("CONFLICT", `Passkey ${id} is already registered.`);
       await keysChanged(c);
       await recordAudit(c, "key.add", id, { label, alg: "webauthn" });
