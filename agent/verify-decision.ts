@@ -23,6 +23,7 @@ import {
   signCountProblem,
   type StatementSignature,
   type VerifyingKey,
+  type WebAuthnCredential,
   webauthnCheck,
 } from "../worker/protocol/signed-decision";
 
@@ -31,7 +32,8 @@ import {
  * the last signature counter it accepted from each passkey (a clone's assertion does not increase it).
  */
 export interface Trust {
-  owner: { keyId: string; publicKey: string };
+  /** An Ed25519 key (alg absent or "ed25519"), or a passkey pinned with its credential, RP ID and origin. */
+  owner: { keyId: string; publicKey: string } & ({ alg?: "ed25519" } | ({ alg: "webauthn" } & WebAuthnCredential));
   revoked: ReadonlySet<string>;
   counters?: ReadonlyMap<string, number>;
 }
@@ -55,7 +57,11 @@ export type Verdict =
 /** Clock skew allowed between the approver's device and this machine. */
 const SKEW_MS = 60_000;
 
-const ownerKey = (trust: Trust): VerifyingKey => ({ alg: "ed25519", publicKey: trust.owner.publicKey });
+function ownerKey({ owner }: Trust): VerifyingKey {
+  return owner.alg === "webauthn"
+    ? { alg: "webauthn", publicKey: owner.publicKey, credentialId: owner.credentialId, rpId: owner.rpId, origin: owner.origin }
+    : { alg: "ed25519", publicKey: owner.publicKey };
+}
 const sha256 = (value: unknown) => createHash("sha256").update(canonicalJson(value)).digest("hex");
 
 /**

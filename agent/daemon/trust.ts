@@ -9,11 +9,22 @@ import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { z } from "zod";
 import type { ApprovalAnswer } from "../../worker/protocol/agent";
-import { Ed25519PublicKey, type DecisionProof, fromBase64Url, signCountProblem } from "../../worker/protocol/signed-decision";
+import { parseOwnerPin } from "../../worker/protocol/device-keys";
+import {
+  Ed25519PublicKey,
+  type DecisionProof,
+  fromBase64Url,
+  signCountProblem,
+  WebAuthnCredential,
+  WebAuthnPublicKey,
+} from "../../worker/protocol/signed-decision";
 import { type HeldCall, type Verdict, verifyDecision } from "../verify-decision";
 
 const TrustFile = z.object({
-  owner: z.object({ keyId: z.string(), publicKey: Ed25519PublicKey }),
+  owner: z.union([
+    z.object({ keyId: z.string(), alg: z.literal("ed25519").optional(), publicKey: Ed25519PublicKey }),
+    z.object({ keyId: z.string(), alg: z.literal("webauthn"), publicKey: WebAuthnPublicKey, ...WebAuthnCredential.shape }),
+  ]),
   revoked: z.array(z.string()).default([]),
   /** The last signature counter accepted from each passkey, by key id. */
   counters: z.record(z.string(), z.number().int().nonnegative()).default({}),
@@ -43,16 +54,17 @@ export class TrustStore {
    */
   static open(stateDir: string, ownerKey: string | undefined): TrustStore | null {
     const path = join(stateDir, "trust.json");
+    const pinned = ownerKey === undefined ? undefined : parseOwnerPin(ownerKey);
+    if (pinned === null) throw new Error("--owner-key is neither an Ed25519 public key nor a passkey's pin (`tower keys ls --json` prints each key's `pin`)");
     if (existsSync(path)) {
       const file = TrustFile.parse(JSON.parse(readFileSync(path, "utf8")));
-      if (ownerKey && ownerKey !== file.owner.publicKey)
+      if (pinned && pinned.publicKey !== file.owner.publicKey)
         throw new Error(`${path} pins another owner key (${file.owner.keyId}); delete that file on this machine to pin a new one`);
       return new TrustStore(path, file);
     }
-    if (!ownerKey) return null;
-    const publicKey = Ed25519PublicKey.parse(ownerKey);
-    const keyId = `key_${createHash("sha256").update(fromBase64Url(publicKey)).digest("hex").slice(0, 32)}`;
-    const store = new TrustStore(path, { owner: { keyId, publicKey }, revoked: [], counters: {} });
+    if (!pinned) return null;
+    const keyId = `key_${createHash("sha256").update(fromBase64Url(pinned.publicKey)).digest("hex").slice(0, 32)}`;
+    const store = new TrustStore(path, { owner: { keyId, ...pinned }, revoked: [], counters: {} });
     mkdirSync(stateDir, { recursive: true });
     store.#save();
     return store;

@@ -13,6 +13,7 @@ import { join } from "node:path";
 import { TrustStore } from "../../agent/daemon/trust";
 import { type HeldCall, type Trust, verifyDecision } from "../../agent/verify-decision";
 import { signatureValid } from "../../worker/auth/statement-signature";
+import { type DeviceKeyInfo, ownerPinOf } from "../../worker/protocol/device-keys";
 import { canonicalJson } from "../../worker/protocol/canonical-json";
 import {
   type DecisionProof,
@@ -228,5 +229,35 @@ describe("the agent, trusting only its owner's pinned Ed25519 key", () => {
     const reopened = TrustStore.open(dir, undefined)!;
     expect(await reopened.verify(answer, await counted(7), HELD)).toMatchObject({ ok: false, reason: expect.stringContaining("(7 after 7)") });
     expect(await reopened.verify(answer, await counted(8), HELD)).toMatchObject({ ok: true });
+  });
+});
+
+describe("a passkey-only owner", () => {
+  const info: DeviceKeyInfo = {
+    id: ann.keyId,
+    userId: "usr_ann",
+    alg: "webauthn",
+    publicKey: ann.p.publicKey,
+    webauthn: { credentialId: ann.p.credentialId, ...RP },
+    label: "phone",
+    createdAt: NOW,
+    revokedAt: null,
+    enrolment: null,
+    revocation: null,
+  };
+
+  it("pins their passkey on the machine by its pin, which then applies their passkey-signed approve and refuses another passkey's", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "trust-"));
+    const store = TrustStore.open(dir, ownerPinOf(info))!;
+    expect(store.ownerKeyId).toBe(ann.keyId);
+    const s = statement();
+    const own = { decision: { statement: s, signature: await signWith(ann.p, ann.keyId, s) }, enrolment: null, revocations: [] };
+    expect(await store.verify({ behavior: "allow" }, own, HELD)).toMatchObject({ ok: true });
+    const forged = { ...own, decision: { statement: s, signature: await signWith(other.p, ann.keyId, s, { ...RP, signCount: 2 }) } };
+    expect(await TrustStore.open(dir, undefined)!.verify({ behavior: "allow" }, forged, HELD)).toMatchObject({ ok: false });
+  });
+
+  it("refuses a pin that is neither an Ed25519 key nor a passkey's", () => {
+    expect(() => TrustStore.open(mkdtempSync(join(tmpdir(), "trust-")), "webauthn.bm90LWpzb24")).toThrow(/neither an Ed25519 public key nor a passkey/);
   });
 });
