@@ -19,15 +19,23 @@ import {
   type KeyRevocation,
   MAX_STATEMENT_TTL_MS,
   type SignedRevocation,
+  signCountOf,
+  signCountProblem,
   type StatementSignature,
   type VerifyingKey,
+  type WebAuthnCredential,
   webauthnCheck,
 } from "../worker/protocol/signed-decision";
 
-/** What this machine trusts: its owner's key (pinned on the machine), and the keys it knows are revoked. */
+/**
+ * What this machine trusts: its owner's key (pinned on the machine), the keys it knows are revoked, and
+ * the last signature counter it accepted from each passkey (a clone's assertion does not increase it).
+ */
 export interface Trust {
-  owner: { keyId: string; publicKey: string };
+  /** An Ed25519 key (alg absent or "ed25519"), or a passkey pinned with its credential, RP ID and origin. */
+  owner: { keyId: string; publicKey: string } & ({ alg?: "ed25519" } | ({ alg: "webauthn" } & WebAuthnCredential));
   revoked: ReadonlySet<string>;
+  counters?: ReadonlyMap<string, number>;
 }
 
 /**
@@ -41,18 +49,45 @@ export interface HeldCall {
   inputSha256: string;
 }
 
-export type Verdict = { ok: true; revocations: SignedRevocation[] } | { ok: false; reason: string; revocations: SignedRevocation[] };
+/** `counter`: a passkey's reported signature counter, for the caller to keep once it applies the decision. */
+export type Verdict =
+  | { ok: true; revocations: SignedRevocation[]; counter?: { keyId: string; count: number } }
+  | { ok: false; reason: string; revocations: SignedRevocation[] };
 
 /** Clock skew allowed between the approver's device and this machine. */
 const SKEW_MS = 60_000;
 
-const ownerKey = (trust: Trust): VerifyingKey => ({ alg: "ed25519", publicKey: trust.owner.publicKey });
+function ownerKey({ owner }: Trust): VerifyingKey {
+  return owner.alg === "webauthn"
+    ? { alg: "webauthn", publicKey: owner.publicKey, credentialId: owner.credentialId, rpId: owner.rpId, origin: owner.origin }
+    : { alg: "ed25519", publicKey: owner.publicKey };
+}
 const sha256 = (value: unknown) => createHash("sha256").update(canonicalJson(value)).digest("hex");
+
+/**
+ * Enrolments and revocations that verified, by signer and signature → the statement's canonical JSON. The
+ * same few travel with every decision; a verification is a pure function of these three, so one that held
+ * holds again. Decisions (one per call) and passkey assertions (their counter) are never kept.
+ */
+const verified = new Map<string, string>();
+const VERIFIED_MAX = 2000;
 
 /** Whether `key` made `signature` on `statement`: Ed25519 over the bytes, or a passkey assertion over their hash at the pinned RP and origin. */
 async function signedBy(statement: DecisionStatement | KeyEnrolment | KeyRevocation, signature: StatementSignature, key: VerifyingKey): Promise<boolean> {
   try {
-    if (signature.alg === "ed25519") return key.alg === "ed25519" && (await ed25519Verify(statement, signature.sig, key.publicKey));
+    if (signature.alg === "ed25519") {
+      if (key.alg !== "ed25519") return false;
+      const kept = statement.type !== "tower.decision/v1";
+      const memo = `${key.publicKey}.${signature.sig}`;
+      const text = kept ? canonicalJson(statement) : "";
+      if (kept && verified.get(memo) === text) return true;
+      const ok = await ed25519Verify(statement, signature.sig, key.publicKey);
+      if (ok && kept) {
+        if (verified.size >= VERIFIED_MAX) verified.clear();
+        verified.set(memo, text);
+      }
+      return ok;
+    }
     const check = await webauthnCheck(statement, signature, key);
     return check !== null && (await verifyAuthenticationResponse(check)).verified;
   } catch {
@@ -78,6 +113,7 @@ async function believedRevocations(proof: DecisionProof, trust: Trust): Promise<
   if (proof.enrolment) known.set(proof.enrolment.statement.keyId, enrolledKey(proof.enrolment.statement));
   const out: SignedRevocation[] = [];
   for (const r of proof.revocations) {
+    if (trust.revoked.has(r.statement.keyId)) continue; // already believed and kept
     const signer = r.signature.keyId;
     if (signer !== trust.owner.keyId && signer !== r.statement.keyId) continue;
     const key = known.get(signer);
@@ -124,6 +160,9 @@ export async function verifyDecision(input: {
   }
   if (revoked.has(s.keyId)) return refuse(`key ${s.keyId} is revoked`);
   if (!(await signedBy(s, signature, key))) return refuse(`the signature does not verify with key ${s.keyId}`);
+  const count = signature.alg === "webauthn" ? signCountOf(signature) : null;
+  const cloned = count === null ? null : signCountProblem(trust.counters?.get(s.keyId) ?? 0, count);
+  if (cloned) return refuse(cloned);
   if (s.decision !== "approve") return refuse("the signed statement does not approve");
   if (s.sessionId !== held.sessionId || s.toolUseId !== held.toolUseId) return refuse("the signed statement is for another tool call");
   if (s.inputSha256 !== held.inputSha256) return refuse("the signed statement is for another input than the call this machine holds");
@@ -131,5 +170,5 @@ export async function verifyDecision(input: {
   if (s.updatedInputSha256 !== edit) return refuse("the edited input is not the one signed");
   if (s.expiresAt <= now) return refuse("the signed statement has expired");
   if (s.expiresAt > now + MAX_STATEMENT_TTL_MS + SKEW_MS) return refuse("the signed statement is valid for too long");
-  return { ok: true, revocations };
+  return { ok: true, revocations, ...(count === null ? {} : { counter: { keyId: s.keyId, count } }) };
 }

@@ -364,6 +364,8 @@ async function main() {
       console.log(`  signing added at p95         ${r.addedP95Ms} ms (target ≤ ${r.targetAddedP95Ms} ms)`);
       console.log(`  client sign                  ${fmt(r.clientSign)}`);
       console.log(`  agent verify                 ${fmt(r.agentVerify)}`);
+      console.log(`  server, unsigned decide      ${fmt(r.serverUnsigned)}`);
+      console.log(`  server, signed decide        ${fmt(r.serverSigned)}`);
       signedResults = r;
     };
     // Awaited here, not returned: a returned promise would let `finally` stop the server under it.

@@ -22,6 +22,9 @@ export interface SignedApprovalFigures {
   /** Where the added time goes outside the server: the client's signing, and the agent's verification. */
   clientSign: Stats;
   agentVerify: Stats;
+  /** The server's part: the viewer's decide frame sent → the agent's decision frame received, per path. */
+  serverUnsigned: Stats;
+  serverSigned: Stats;
 }
 
 interface Key {
@@ -86,6 +89,7 @@ export async function signedApprovalRoundTrip(ctx: BenchCtx, n = 200): Promise<S
   const signed: number[] = [];
   const clientSign: number[] = [];
   const agentVerify: number[] = [];
+  const serverPart: [number[], number[]] = [[], []];
   try {
     for (let i = 0; i < 2 * n; i++) {
       if (i > 0 && i % DECISIONS_PER_TOKEN === 0) {
@@ -122,8 +126,10 @@ export async function signedApprovalRoundTrip(ctx: BenchCtx, n = 200): Promise<S
         });
         clientSign.push(performance.now() - s0);
       }
+      const d0 = performance.now();
       viewer.send({ type: "decide", approvalId: approval.id, body });
       const d = await agent.next((f) => f.type === "decision" && f.requestId === requestId);
+      serverPart[isSigned ? 1 : 0].push(performance.now() - d0);
       if (isSigned) {
         // The agent's side: the held call's hash is computed from the input it holds, never taken from the server.
         const v0 = performance.now();
@@ -154,5 +160,7 @@ export async function signedApprovalRoundTrip(ctx: BenchCtx, n = 200): Promise<S
     targetAddedP95Ms: 2,
     clientSign: stats(clientSign),
     agentVerify: stats(agentVerify),
+    serverUnsigned: stats(serverPart[0]),
+    serverSigned: stats(serverPart[1]),
   };
 }

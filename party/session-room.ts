@@ -3,46 +3,33 @@
  * persists the resulting events (with sequence numbers), approvals and timers in DO SQLite,
  * then performs the effects: broadcast to viewers, frames to the agent, launches through the
  * machine's AgentLink, and a write-behind of the summary row to D1 and the workspace hub.
+ * Its viewers (room-viewers.ts), agent frames (room-agent-frames.ts) and decision checks
+ * (decision-proof.ts) live beside it; every change still goes through its one `#apply`.
  */
 import { Server, type Connection, type ConnectionContext, type WSMessage } from "partyserver";
-import { AgentToRoomWire, type AgentEnvelope, type RoomToAgentFrame, type TextDelta } from "../worker/protocol/agent";
 import type { Approval, DecisionBody } from "../worker/protocol/approval";
-import { ACCESS_REVOKED_CLOSE, ClientFrame, RECONNECT_CLOSE, TOKEN_REVOKED_CLOSE, type ServerFrame } from "../worker/protocol/frames";
-import { decodeSocketActor, type SocketActor } from "../worker/protocol/socket-actor";
+import { ClientFrame, RECONNECT_CLOSE, TOKEN_REVOKED_CLOSE, type ServerFrame } from "../worker/protocol/frames";
 import type { WorkspaceRole } from "../worker/domain/policy";
-import { isExpired, maySeeSession, type SessionAccess } from "../worker/domain/visibility";
+import type { SessionAccess } from "../worker/domain/visibility";
 import { newId } from "../worker/protocol/ids";
+import type { AgentEnvelope } from "../worker/protocol/agent";
 import type { SessionEvent } from "../worker/protocol/events";
 import type { SessionSummary } from "../worker/protocol/session";
-import type { RoomResult, SessionRoomRpc } from "../worker/protocol/room-rpc";
+import type { MachinePolicy, RoomResult, SessionRoomRpc } from "../worker/protocol/room-rpc";
 import { configFrom } from "../worker/config";
-import { MAX_SCRUB_DEPTH, nestsDeeperThan } from "../worker/domain/scrub";
 import { decisionAllowed } from "../worker/auth/rate-limit";
-import { workspaceHub } from "../worker/rooms";
 import { EMPTY_ROOM, step, toPublicApproval, type CreateInput, type SessionFacts, type RoomInput, type RoomState, type StepResult } from "./core/room";
 import { needsAgent } from "./core/status";
-import { LiveTextStreams } from "./core/live-text";
-import { ingestEvents, oversize } from "./agent-ingest";
-import { canonicalSha256 } from "./hash";
 import { RoomAuthority } from "./room-authority";
 import { RoomOutbox } from "./room-outbox";
 import { RoomRules } from "./room-rules";
-import { resolveRouting } from "./routing-resolve";
-import type { RuleVerdict } from "../worker/protocol/rules";
+import { RoomKeys } from "./room-keys";
+import { RoomViewers, type Role } from "./room-viewers";
+import { RoomAgentFrames } from "./room-agent-frames";
+import { checkDecision } from "./decision-proof";
 import * as store from "./storage";
 import { errorFrame, parseFrame, safeSend } from "./sockets";
 import { toSummary } from "./summary";
-import { decisionProof } from "./decision-proof";
-import type { MachinePolicy } from "../worker/protocol/room-rpc";
-
-/** The hash of an approve's edit (the step refuses a too-deep edit before any hash is needed). */
-function editSha256Of(body: DecisionBody): string | undefined {
-  const edit = body.decision === "approve" ? body.updatedInput : undefined;
-  return edit && !nestsDeeperThan(edit, MAX_SCRUB_DEPTH) ? canonicalSha256(edit) : undefined;
-}
-
-/** Per socket: its side, and for a viewer the caller as the upgrade route authenticated them (kept current by pushes). */
-type Role = { role: "viewer" | "agent"; subject: string; tokenId: string; actor: SocketActor | null };
 
 export class SessionRoom extends Server<Env> implements SessionRoomRpc {
   static override options = { hibernate: true };
@@ -51,8 +38,29 @@ export class SessionRoom extends Server<Env> implements SessionRoomRpc {
   #outbox!: RoomOutbox;
   #alarmAt: number | null = null;
   readonly #authority = new RoomAuthority(this.env, () => this.#state.session);
-  readonly #liveText = new LiveTextStreams();
   readonly #rules = new RoomRules(this.env);
+  readonly #keys = new RoomKeys(this.env);
+  readonly #viewers = new RoomViewers(
+    {
+      env: this.env,
+      name: this.name,
+      sql: this.ctx.storage.sql,
+      workspaceId: () => this.#state.session?.workspaceId,
+      connections: (tag) => this.getConnections<Role>(tag),
+      waitUntil: (p) => this.ctx.waitUntil(p),
+    },
+    this.#authority,
+  );
+  readonly #agentSide = new RoomAgentFrames({
+    env: this.env,
+    name: this.name,
+    sql: this.ctx.storage.sql,
+    rules: this.#rules,
+    state: () => this.#state,
+    apply: (input, ingested) => this.#apply(input, ingested),
+    toViewers: (frame, now) => this.#viewers.send(frame, now),
+    waitUntil: (p) => this.ctx.waitUntil(p),
+  });
 
   override async onStart(): Promise<void> {
     this.#alarmAt = await this.ctx.storage.getAlarm();
@@ -80,85 +88,32 @@ export class SessionRoom extends Server<Env> implements SessionRoomRpc {
   }
 
   override onConnect(conn: Connection<Role>, ctx: ConnectionContext): void {
-    const role = ctx.request.headers.get("x-tower-role") === "agent" ? "agent" : "viewer";
-    const headers = ctx.request.headers;
-    const actor = decodeSocketActor(headers.get("x-tower-actor"));
-    if (role === "viewer" && !actor) return conn.close(1011, "the upgrade carried no caller");
-    conn.setState({
-      role,
-      subject: actor?.subject ?? headers.get("x-tower-subject") ?? "unknown",
-      tokenId: actor?.tokenId ?? headers.get("x-tower-token") ?? "",
-      actor,
-    });
-    this.#trackToken(conn.state?.tokenId ?? "", true);
-    if (role === "agent") {
-      this.#apply({ type: "agent-connected" });
-      return;
-    }
-    const summary = toSummary(this.#state, this.#seq);
-    if (!summary) return conn.close(1011, "session not found");
-    const approvals = Object.values(this.#state.approvals)
-      .filter((a) => a.status === "pending")
-      .map(toPublicApproval);
-    safeSend(conn, { type: "snapshot", session: summary, approvals, lastSeq: this.#seq } satisfies ServerFrame);
-    let after = Number(new URL(ctx.request.url).searchParams.get("after") ?? 0) || 0;
-    for (;;) {
-      const events = store.readEvents(this.ctx.storage.sql, after, 500);
-      if (events.length === 0) break;
-      safeSend(conn, { type: "events", events, replay: true } satisfies ServerFrame);
-      after = events.at(-1)!.seq;
-    }
+    const role = this.#viewers.admit(conn, ctx);
+    if (role === "agent") this.#apply({ type: "agent-connected" });
+    else if (role === "viewer") this.#viewers.greet(conn, ctx, toSummary(this.#state, this.#seq), this.#state.approvals, this.#seq);
   }
 
-  /** Tells the workspace hub which tokens have sockets here, so revoking one can close them. */
-  #trackToken(tokenId: string, open: boolean): void {
-    const workspaceId = this.#state.session?.workspaceId;
-    if (!tokenId || !workspaceId) return;
-    const target = `session:${this.name}`;
-    this.ctx.waitUntil(
-      workspaceHub(this.env, workspaceId)
-        .then((hub) => (open ? hub.track(tokenId, target) : hub.untrack(tokenId, target)))
-        .catch((e) => console.error("token tracking", e)),
-    );
-  }
-
-  /** Closes every socket opened with a token that has just been revoked. */
   async closeToken(tokenId: string): Promise<void> {
-    for (const c of this.getConnections<Role>()) if (c.state?.tokenId === tokenId) c.close(TOKEN_REVOKED_CLOSE, "token revoked");
+    this.#viewers.closeToken(tokenId);
   }
 
-  /** The session's shares changed (the share and handoff routes push them): viewers who lost it are closed. */
   async setGrants(grants: SessionAccess["grants"]): Promise<void> {
-    this.#authority.setGrants(grants);
-    await this.#recheckViewers();
+    await this.#viewers.setGrants(grants);
   }
 
-  /** A member's role changed (the hub forwards it for each token with sockets here). */
   async reauthorize(tokenId: string, role: WorkspaceRole | null): Promise<void> {
-    for (const c of this.getConnections<Role>("viewer")) {
-      if (c.state?.actor?.tokenId === tokenId) c.setState({ ...c.state, actor: { ...c.state.actor, role } });
-    }
-    await this.#recheckViewers();
-  }
-
-  async #recheckViewers(): Promise<void> {
-    const access = await this.#authority.access();
-    for (const c of this.getConnections<Role>("viewer")) {
-      if (!c.state?.actor) c.close(RECONNECT_CLOSE, "reconnect to resume");
-      else if (!maySeeSession(c.state.actor, access)) c.close(ACCESS_REVOKED_CLOSE, "you may no longer see this session");
-    }
+    await this.#viewers.reauthorize(tokenId, role);
   }
 
   override onClose(conn: Connection<Role>): void {
-    const tokenId = conn.state?.tokenId ?? "";
-    if ([...this.getConnections<Role>()].every((c) => c.id === conn.id || c.state?.tokenId !== tokenId)) this.#trackToken(tokenId, false);
+    this.#viewers.closed(conn);
     if (conn.state?.role === "agent" && [...this.getConnections("agent")].every((c) => c.id === conn.id)) {
       this.#apply({ type: "agent-disconnected" });
     }
   }
 
   override async onMessage(conn: Connection<Role>, raw: WSMessage): Promise<void> {
-    if (conn.state?.role === "agent") return this.#onAgentFrame(conn, raw);
+    if (conn.state?.role === "agent") return this.#agentSide.onFrame(conn, raw);
     const frame = parseFrame(ClientFrame, raw);
     if (!frame.ok) return errorFrame(conn, null, "BAD_REQUEST", frame.message);
     const ref = frame.value.ref ?? null;
@@ -182,78 +137,21 @@ export class SessionRoom extends Server<Env> implements SessionRoomRpc {
     else errorFrame(conn, ref, r.code, r.message);
   }
 
-  #onAgentFrame(conn: Connection<Role>, raw: WSMessage): void {
-    const tooLarge = typeof raw === "string" ? oversize(raw) : null;
-    if (tooLarge) return errorFrame(conn, null, "BAD_REQUEST", tooLarge);
-    const frame = parseFrame(AgentToRoomWire, raw);
-    if (!frame.ok) return errorFrame(conn, null, "BAD_REQUEST", frame.message);
-    if (frame.value.type === "resync") {
-      this.#apply({ type: "resync", waiting: frame.value.waiting });
-      return;
-    }
-    if (frame.value.type === "text-delta") return this.#onTextDelta(frame.value);
-    if (frame.value.type === "decision-refused") {
-      this.#apply({ type: "decision-refused", requestId: frame.value.requestId, reason: frame.value.reason });
-      return;
-    }
-    const { ack, unreadable } = ingestEvents(this.ctx.storage.sql, frame.value.events, (envelope) => this.#ingest(envelope));
-    for (const message of unreadable) errorFrame(conn, null, "BAD_REQUEST", message);
-    if (ack.length) safeSend(conn, { type: "ack", ids: ack } satisfies RoomToAgentFrame);
-  }
-
-  /** Fans text Claude is still writing out to viewers, scrubbed, without storing it. */
-  #onTextDelta(delta: TextDelta): void {
-    if (!this.#state.session || !needsAgent(this.#state.session.status)) return;
-    const frame = this.#liveText.take(delta);
-    if (frame) this.#toViewers(JSON.stringify(frame satisfies ServerFrame), Date.now());
-  }
-
-  /** Every frame to viewers goes through here: a viewer whose token has expired is closed instead. */
-  #toViewers(frame: string, now: number): void {
-    for (const c of this.getConnections<Role>("viewer")) {
-      if (c.state?.actor && isExpired(c.state.actor, now)) c.close(TOKEN_REVOKED_CLOSE, "token expired");
-      else safeSend(c, frame);
-    }
-  }
-
-  /** Steps one new agent event (`ingestEvents` has checked it is new and next in its run). */
-  #ingest(envelope: AgentEnvelope): void {
-    const ev = envelope.event;
-    // A too-deep input is denied by the step without a hash (hashing it would exhaust the stack).
-    const inputSha256 = ev.type === "approval-request" && !nestsDeeperThan(ev.input, MAX_SCRUB_DEPTH) ? canonicalSha256(ev.input) : undefined;
-    const session = this.#state.session;
-    // Rules known current judge in the request's own step, unless the verdict routes the call (who may
-    // decide is read first); otherwise they are fetched, then judge (#judge).
-    const verdict = ev.type === "approval-request" && session ? this.#rules.cachedVerdict(session, ev) : undefined;
-    const inStep = verdict !== undefined && !verdict?.route;
-    const r = this.#apply({ type: "agent-event", envelope, ...(inputSha256 ? { inputSha256 } : {}), ...(inStep ? { verdict } : {}) }, envelope);
-    if (ev.type === "approval-request" && !inStep && r.ok && r.approval?.status === "pending") this.#judge(r.approval.id, ev, verdict);
-  }
-
   /** A new version of the workspace's rules was saved; false once this session needs no rules any more. */
   async rulesChanged(version: number): Promise<boolean> {
     this.#rules.changed(version);
-    const s = this.#state.session;
-    return s !== null && (needsAgent(s.status) || s.status === "queued");
+    return this.#listening();
   }
 
-  /**
-   * Asks the workspace's rules about a call that now waits for a person: an allow or deny resolves it
-   * (first decision wins, so a person who answered meanwhile stands); an ask, no rules, or a failure to
-   * read them leaves it to a person.
-   */
-  #judge(approvalId: string, call: Parameters<RoomRules["verdict"]>[1], known: RuleVerdict | null | undefined): void {
-    const session = this.#state.session;
-    if (!session) return;
-    // A routed ask resolves who may decide first (one D1 read), so no decision reads D1.
-    const judged = (known !== undefined ? Promise.resolve(known) : this.#rules.verdict(session, call))
-      .then(async (verdict) => {
-        if (!verdict || (verdict.decision === "ask" && !verdict.route && !verdict.held)) return;
-        const routing = verdict.route ? await resolveRouting(this.env, session, verdict) : null;
-        this.#apply({ type: "rule-verdict", approvalId, verdict, ...(routing ? { routing } : {}) });
-      })
-      .catch((e) => console.error(`room ${this.name}: approval rules`, e));
-    this.ctx.waitUntil(judged);
+  /** A device key of the workspace was registered, enrolled or revoked; false once this session needs no keys any more. */
+  async keysChanged(): Promise<boolean> {
+    this.#keys.changed();
+    return this.#listening();
+  }
+
+  #listening(): boolean {
+    const s = this.#state.session;
+    return s !== null && (needsAgent(s.status) || s.status === "queued");
   }
 
   /**
@@ -289,18 +187,11 @@ export class SessionRoom extends Server<Env> implements SessionRoomRpc {
     this.#seq = seq;
     this.#state = r.state;
     this.#outbox.committed();
-    for (const e of emitted) this.#endLiveText(e);
-    if (emitted.length) this.#toViewers(JSON.stringify({ type: "events", events: emitted, replay: false } satisfies ServerFrame), now);
+    for (const e of emitted) this.#agentSide.stored(e);
+    if (emitted.length) this.#viewers.send(JSON.stringify({ type: "events", events: emitted, replay: false } satisfies ServerFrame), now);
     for (const e of r.effects) if (e.type === "send-agent") for (const c of this.getConnections("agent")) safeSend(c, e.frame);
     this.#rearm();
     return r;
-  }
-
-  /** A stored final message (or the run's end) ends the live text it replaces. */
-  #endLiveText(e: SessionEvent): void {
-    if (e.type === "run-ended") return this.#liveText.clear();
-    const m = e.type === "sdk-message" && e.message.type === "assistant" ? e.message.message : undefined;
-    if (m && typeof m === "object" && !Array.isArray(m) && typeof m.id === "string") this.#liveText.finish(m.id);
   }
 
   /**
@@ -338,26 +229,10 @@ export class SessionRoom extends Server<Env> implements SessionRoomRpc {
     return r.ok ? { ok: true as const, value: toPublicApproval(r.approval!) } : r;
   }
 
-  /**
-   * Every decision (RPC and socket) comes here: a signed one is checked and given its proof first (no
-   * read at all for an unsigned one), then the step decides.
-   */
+  /** Every decision (RPC and socket) comes here: checked (a signed one with its proof), then stepped. */
   async #decide(approvalId: string, body: DecisionBody, by: string, userId: string | null): Promise<StepResult> {
-    const editSha256 = editSha256Of(body);
-    const rec = this.#state.approvals[approvalId];
-    const checked = body.signed
-      ? await decisionProof(this.env, this.#state.session?.workspaceId ?? "", rec ? toPublicApproval(rec) : null, body, editSha256 ?? null, userId)
-      : { ok: true as const };
-    if (!checked.ok) return checked;
-    return this.#apply({
-      type: "decide",
-      approvalId,
-      body,
-      by,
-      userId,
-      ...(editSha256 ? { editSha256 } : {}),
-      ...(checked.proof ? { proof: checked.proof } : {}),
-    });
+    const checked = await checkDecision(this.#keys, this.#state, approvalId, body, userId);
+    return checked.ok ? this.#apply({ type: "decide", approvalId, body, by, userId, ...checked.extra }) : checked;
   }
 
   /** One approval as the room holds it (the inbox in D1 may trail it). */

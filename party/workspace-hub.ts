@@ -12,8 +12,7 @@ import { Server, type Connection, type ConnectionContext, type WSMessage } from 
 import { ACCESS_REVOKED_CLOSE, RECONNECT_CLOSE, TOKEN_REVOKED_CLOSE, type HubFrame } from "../worker/protocol/frames";
 import type { SessionId } from "../worker/protocol/ids";
 import { decodeSocketActor, type SocketActor } from "../worker/protocol/socket-actor";
-import type { WorkspaceRole } from "../worker/domain/policy";
-import { can } from "../worker/domain/policy";
+import { can, type WorkspaceRole } from "../worker/domain/policy";
 import { approvalListViewerOf, frameFor, frameSessionIds, isExpired, maySeeSession, type SessionAccess } from "../worker/domain/visibility";
 import { makeDb } from "../worker/db/client";
 import { listAgents } from "../worker/db/agents";
@@ -23,7 +22,11 @@ import { agentLink, sessionRoom } from "../worker/rooms";
 import type { Verification } from "../worker/domain/audit-chain";
 import { AuditSealer } from "./audit-sealer";
 import { RulesCache } from "./rules-cache";
+import { KeysCache } from "./keys-cache";
 import { currentRuleSet } from "../worker/db/rules";
+import { listDeviceKeys } from "../worker/db/device-keys";
+import type { DeviceKeyInfo } from "../worker/protocol/device-keys";
+import type { SessionRoomApi } from "../worker/rooms";
 import { safeSend } from "./sockets";
 import { PushNotifier } from "../worker/push/notify";
 
@@ -50,12 +53,14 @@ export class WorkspaceHub extends Server<Env> {
   #sealArmed = false;
   readonly #accessOf = (id: string) => this.#access.get(id) ?? null;
   readonly #rules = new RulesCache(() => currentRuleSet(makeDb(this.env.DB), this.name));
+  readonly #keys = new KeysCache(() => listDeviceKeys(makeDb(this.env.DB), this.name, null));
   #notifier: PushNotifier | undefined;
   /** Pushes run one batch at a time (a close never overtakes its show), beside the sockets' queue, never in it. */
   #pushing: Promise<void> = Promise.resolve();
 
   override onStart(): void {
     this.ctx.storage.sql.exec(`CREATE TABLE IF NOT EXISTS hub_sockets (token_id TEXT NOT NULL, target TEXT NOT NULL, PRIMARY KEY (token_id, target))`);
+    // Rooms holding the workspace's rules or keys (named when it held only rules; kept so listeners survive).
     this.ctx.storage.sql.exec(`CREATE TABLE IF NOT EXISTS hub_rule_rooms (session_id TEXT PRIMARY KEY)`);
   }
 
@@ -235,18 +240,39 @@ export class WorkspaceHub extends Server<Env> {
    * room is told of every later version (`rulesChanged`) until it no longer needs them.
    */
   rulesSince(have: number | null, sessionId: string) {
-    this.ctx.storage.sql.exec(`INSERT OR IGNORE INTO hub_rule_rooms (session_id) VALUES (?)`, sessionId);
+    this.#listen(sessionId);
     return this.#rules.since(have);
   }
 
   /** The rules route wrote `version`: every room holding rules hears of it before the route answers. */
   async rulesChanged(version: number): Promise<void> {
     this.#rules.changed(version);
+    await this.#tellRooms((room) => room.rulesChanged(version));
+  }
+
+  /** The workspace's device keys for a room checking a signed decision; the room is told of every change (`keysChanged`). */
+  keysFor(sessionId: string): Promise<DeviceKeyInfo[]> {
+    this.#listen(sessionId);
+    return this.#keys.get();
+  }
+
+  /**
+   * A keys route registered, enrolled or revoked a key: every room holding the keys drops them before the
+   * route answers, so a revoked key is refused by the next decision anywhere.
+   */
+  async keysChanged(): Promise<void> {
+    this.#keys.changed();
+    await this.#tellRooms((room) => room.keysChanged());
+  }
+
+  #listen = (sessionId: string) => this.ctx.storage.sql.exec(`INSERT OR IGNORE INTO hub_rule_rooms (session_id) VALUES (?)`, sessionId);
+
+  /** Tells every listening room of a change; a room that answers false no longer listens (it fetches again if it needs to). */
+  async #tellRooms(tell: (room: SessionRoomApi) => Promise<boolean>): Promise<void> {
     const rooms = this.ctx.storage.sql.exec<{ session_id: string }>(`SELECT session_id FROM hub_rule_rooms`).toArray();
     await Promise.all(
       rooms.map(async ({ session_id }) => {
-        const listening = await (await sessionRoom(this.env, session_id)).rulesChanged(version);
-        if (!listening) this.ctx.storage.sql.exec(`DELETE FROM hub_rule_rooms WHERE session_id = ?`, session_id);
+        if (!(await tell(await sessionRoom(this.env, session_id)))) this.ctx.storage.sql.exec(`DELETE FROM hub_rule_rooms WHERE session_id = ?`, session_id);
       }),
     );
   }

@@ -64,7 +64,7 @@ export function agentCommand(): Command {
     )
     .option(
       "--owner-key <public-key>",
-      "require signed decisions: pin your key (from `tower keys add`) on this machine; it then applies only approves signed by it or by keys it enrolled",
+      "require signed decisions: pin your key on this machine (the public key from `tower keys add`, or a passkey's `pin` from `tower keys ls --json`); it then applies only approves signed by it or by keys it enrolled",
     )
     .option("--enroll", "enroll this machine first: shows a code that a member approves, then saves the machine's token")
     .action(

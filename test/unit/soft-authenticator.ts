@@ -14,7 +14,8 @@ export interface SoftPasskey {
   /** COSE_Key (EC2, P-256, ES256), base64url. */
   publicKey: string;
   /** An assertion over `challenge` as a browser on `origin` would return it for RP `rpId`. */
-  assert(challenge: string, at: { rpId: string; origin: string; userVerified?: boolean }): Omit<WebAuthnSignature, "keyId">;
+  /** `signCount`: the counter the authenticator reports (default 1; a clone reports one already used). */
+  assert(challenge: string, at: { rpId: string; origin: string; userVerified?: boolean; signCount?: number }): Omit<WebAuthnSignature, "keyId">;
 }
 
 export function softPasskey(seed: string): SoftPasskey {
@@ -28,9 +29,11 @@ export function softPasskey(seed: string): SoftPasskey {
   return {
     credentialId,
     publicKey: toBase64Url(cose),
-    assert(challenge, { rpId, origin, userVerified = true }) {
+    assert(challenge, { rpId, origin, userVerified = true, signCount = 1 }) {
       const flags = 0x01 | (userVerified ? 0x04 : 0); // UP, UV
-      const authData = Buffer.concat([sha256(rpId), Buffer.from([flags, 0, 0, 0, 1])]);
+      const count = Buffer.alloc(4);
+      count.writeUInt32BE(signCount);
+      const authData = Buffer.concat([sha256(rpId), Buffer.from([flags]), count]);
       const clientData = Buffer.from(JSON.stringify({ type: "webauthn.get", challenge, origin, crossOrigin: false }));
       const sig = sign("sha256", Buffer.concat([authData, sha256(clientData)]), privateKey);
       return {

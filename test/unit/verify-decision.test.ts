@@ -179,4 +179,14 @@ describe("verifyDecision", () => {
     });
     expect(v).toEqual({ ok: true, revocations: [byOwner] });
   });
+
+  it("an enrolment it verified once does not vouch for another statement under the same signature", async () => {
+    const good = await sign(owner, enrolment(ann));
+    const run = async (e: DecisionProof["enrolment"]) =>
+      verifyDecision({ answer: ALLOW, proof: { ...(await annProof()), enrolment: e }, held: HELD, trust: TRUST, agentId: AGENT, now: NOW });
+    expect(await run(good)).toMatchObject({ ok: true });
+    expect(await run(good)).toMatchObject({ ok: true });
+    const widened = { ...good, statement: enrolment(ann, { issuedAt: NOW - 5 }) };
+    expect(await run(widened)).toMatchObject({ ok: false, reason: expect.stringContaining("not signed by this machine's owner") });
+  });
 });

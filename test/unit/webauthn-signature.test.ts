@@ -7,8 +7,13 @@
 import { createHash } from "node:crypto";
 import * as ed from "@noble/ed25519";
 import { describe, expect, it } from "vitest";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { TrustStore } from "../../agent/daemon/trust";
 import { type HeldCall, type Trust, verifyDecision } from "../../agent/verify-decision";
 import { signatureValid } from "../../worker/auth/statement-signature";
+import { type DeviceKeyInfo, ownerPinOf } from "../../worker/protocol/device-keys";
 import { canonicalJson } from "../../worker/protocol/canonical-json";
 import {
   type DecisionProof,
@@ -56,7 +61,13 @@ function statement(over: Partial<DecisionStatement> = {}): DecisionStatement {
   };
 }
 
-async function signWith(p: SoftPasskey, keyId: DecisionStatement["keyId"], s: DecisionStatement, at = RP, challenge?: string) {
+async function signWith(
+  p: SoftPasskey,
+  keyId: DecisionStatement["keyId"],
+  s: DecisionStatement,
+  at: typeof RP & { signCount?: number } = RP,
+  challenge?: string,
+) {
   return { ...p.assert(challenge ?? (await statementChallenge(s)), at), keyId } as StatementSignature;
 }
 
@@ -190,5 +201,63 @@ describe("the agent, trusting only its owner's pinned Ed25519 key", () => {
       ok: false,
       reason: "the signed statement is for another input than the call this machine holds",
     });
+  });
+
+  const counted = async (signCount: number) => {
+    const s = statement();
+    return { decision: { statement: s, signature: await signWith(ann.p, ann.keyId, s, { ...RP, signCount }) }, enrolment: await enrolled(), revocations: [] };
+  };
+  const withCounter = (n: number): Trust => ({ ...trust, counters: new Map([[ann.keyId, n]]) });
+
+  it("refuses a passkey assertion whose signature counter does not increase over the one it kept (a cloned authenticator)", async () => {
+    const run = async (t: Trust, signCount: number) =>
+      verifyDecision({ answer, proof: await counted(signCount), held: HELD, trust: t, agentId: null, now: NOW });
+    expect(await run(withCounter(5), 5)).toMatchObject({ ok: false, reason: expect.stringContaining("counter did not increase (5 after 5)") });
+    expect(await run(withCounter(5), 3)).toMatchObject({ ok: false, reason: expect.stringContaining("may have been cloned") });
+    expect(await run(withCounter(5), 0)).toMatchObject({ ok: false });
+    expect(await run(withCounter(5), 6)).toMatchObject({ ok: true, counter: { keyId: ann.keyId, count: 6 } });
+    // An authenticator that never counts (always 0) is not a clone.
+    expect(await run(withCounter(0), 0)).toMatchObject({ ok: true });
+  });
+
+  it("the machine keeps each passkey's counter: a second decision carrying a counter already used is refused, even while the first is verified", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "trust-"));
+    const store = TrustStore.open(dir, trust.owner.publicKey)!;
+    const [first, again] = await Promise.all([counted(7), counted(7)]);
+    const both = await Promise.all([store.verify(answer, first, HELD), store.verify(answer, again, HELD)]);
+    expect(both.map((v) => v.ok).sort()).toEqual([false, true]);
+    const reopened = TrustStore.open(dir, undefined)!;
+    expect(await reopened.verify(answer, await counted(7), HELD)).toMatchObject({ ok: false, reason: expect.stringContaining("(7 after 7)") });
+    expect(await reopened.verify(answer, await counted(8), HELD)).toMatchObject({ ok: true });
+  });
+});
+
+describe("a passkey-only owner", () => {
+  const info: DeviceKeyInfo = {
+    id: ann.keyId,
+    userId: "usr_ann",
+    alg: "webauthn",
+    publicKey: ann.p.publicKey,
+    webauthn: { credentialId: ann.p.credentialId, ...RP },
+    label: "phone",
+    createdAt: NOW,
+    revokedAt: null,
+    enrolment: null,
+    revocation: null,
+  };
+
+  it("pins their passkey on the machine by its pin, which then applies their passkey-signed approve and refuses another passkey's", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "trust-"));
+    const store = TrustStore.open(dir, ownerPinOf(info))!;
+    expect(store.ownerKeyId).toBe(ann.keyId);
+    const s = statement();
+    const own = { decision: { statement: s, signature: await signWith(ann.p, ann.keyId, s) }, enrolment: null, revocations: [] };
+    expect(await store.verify({ behavior: "allow" }, own, HELD)).toMatchObject({ ok: true });
+    const forged = { ...own, decision: { statement: s, signature: await signWith(other.p, ann.keyId, s, { ...RP, signCount: 2 }) } };
+    expect(await TrustStore.open(dir, undefined)!.verify({ behavior: "allow" }, forged, HELD)).toMatchObject({ ok: false });
+  });
+
+  it("refuses a pin that is neither an Ed25519 key nor a passkey's", () => {
+    expect(() => TrustStore.open(mkdtempSync(join(tmpdir(), "trust-")), "webauthn.bm90LWpzb24")).toThrow(/neither an Ed25519 public key nor a passkey/);
   });
 });

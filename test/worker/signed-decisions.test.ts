@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 import type { DeviceKeyInfo } from "../../worker/protocol/device-keys";
 import type { KeyEnrolment, KeyRevocation } from "../../worker/protocol/signed-decision";
 import { api, envelope, eventually, memberWith, openSocket, seedWorkspace, type Seed, startedSession } from "./helpers";
-import { newKey, pendingApproval, register, sign, statement } from "./signing";
+import { type Key, newKey, type Pending, pendingApproval, register, sign, statement } from "./signing";
 
 type Frame = Record<string, unknown>;
 
@@ -162,6 +162,27 @@ describe("security", () => {
     const revoked = await decide(await sign(key, statement(seed, a, key)));
     expect(revoked.status).toBe(403);
     expect((await revoked.json<{ error: { message: string } }>()).error.message).toMatch(/revoked/);
+  });
+
+  it("refuses a key revoked after the room has its workspace's keys at once, and accepts a key registered after it at once", async () => {
+    const seed = await seedWorkspace("keys-at-once");
+    const key = await newKey();
+    await register(seed.userToken, key);
+    const { agent } = await startedSession(seed);
+    const decide = async (a: Pending, k: Key) =>
+      api(`/api/approvals/${a.id}/decision`, seed.userToken, {
+        method: "POST",
+        json: { decision: "approve", inputSha256: a.inputSha256, signed: await sign(k, statement(seed, a, k)) },
+      });
+    // The first signed decision makes the room hold the workspace's keys.
+    expect((await decide(await pendingApproval(seed, agent, "r1", { command: "ls" }), key)).status).toBe(200);
+    const later = await newKey();
+    expect((await register(seed.userToken, later)).status).toBe(201);
+    expect((await decide(await pendingApproval(seed, agent, "r2", { command: "pwd" }), later)).status).toBe(200);
+    expect((await api(`/api/keys/${key.keyId}/revoke`, seed.userToken, { method: "POST", json: {} })).status).toBe(200);
+    const refused = await decide(await pendingApproval(seed, agent, "r3", { command: "id" }), key);
+    expect(refused.status).toBe(403);
+    expect((await refused.json<{ error: { message: string } }>()).error.message).toMatch(/revoked/);
   });
 
   it("turns a rule's allow into an ask on a machine that requires signed decisions", async () => {

@@ -2,7 +2,7 @@
  * Device keys in D1: the public halves people register, with the signed enrolment and revocation
  * statements Tower forwards to machines. Rows are never deleted: a revoked key stays listed as revoked.
  */
-import { and, eq, isNotNull, or } from "drizzle-orm";
+import { and, eq, lt } from "drizzle-orm";
 import type { DeviceKeyInfo } from "../protocol/device-keys";
 import type { SignedEnrolment, SignedRevocation } from "../protocol/signed-decision";
 import { isUnreadable, type Unreadable } from "./checked-json";
@@ -40,7 +40,7 @@ function toInfo(r: Row): DeviceKeyInfo {
 
 export async function insertDeviceKey(
   db: Db,
-  row: Omit<Row, "revokedAt" | "enrolment" | "revocation" | "webauthn"> & { webauthn?: Row["webauthn"] },
+  row: Omit<Row, "revokedAt" | "enrolment" | "revocation" | "webauthn" | "signCount"> & { webauthn?: Row["webauthn"]; signCount?: number },
 ): Promise<boolean> {
   const r = await db.insert(deviceKeys).values(row).onConflictDoNothing().returning({ id: deviceKeys.id });
   return r.length > 0;
@@ -61,20 +61,6 @@ export async function listDeviceKeys(db: Db, workspaceId: string, userId: string
   return (await db.select().from(deviceKeys).where(where).orderBy(deviceKeys.createdAt)).map(toInfo);
 }
 
-/**
- * What a signed decision needs, in one read (one round trip on the decision's path, not two): the signing
- * key as registered, and every signed revocation of the workspace.
- */
-export async function decisionKeys(db: Db, workspaceId: string, keyId: string): Promise<{ key: DeviceKeyInfo | null; revocations: SignedRevocation[] }> {
-  const rows = await db
-    .select()
-    .from(deviceKeys)
-    .where(and(eq(deviceKeys.workspaceId, workspaceId), or(eq(deviceKeys.id, keyId), isNotNull(deviceKeys.revocation))));
-  const key = rows.find((r) => r.id === keyId);
-  // A revocation that does not read cannot be forwarded; its key is refused here (keyRefusal) and on its revokedAt.
-  return { key: key ? toInfo(key) : null, revocations: rows.flatMap((r) => readable(r.revocation) ?? []) };
-}
-
 export async function setEnrolment(db: Db, workspaceId: string, id: string, enrolment: SignedEnrolment): Promise<void> {
   await db
     .update(deviceKeys)
@@ -87,4 +73,24 @@ export async function revokeDeviceKey(db: Db, workspaceId: string, id: string, a
     .update(deviceKeys)
     .set({ revokedAt: at, ...(revocation ? { revocation } : {}) })
     .where(and(eq(deviceKeys.workspaceId, workspaceId), eq(deviceKeys.id, id)));
+}
+
+/**
+ * Keeps a passkey's reported signature counter if it follows the last one accepted (signCountProblem), in one
+ * conditional write so two decisions racing with one counter cannot both pass; false when it does not.
+ * The one D1 access on a passkey decision's path: the counter is workspace-wide and must move atomically.
+ */
+export async function advanceSignCount(db: Db, workspaceId: string, id: string, reported: number): Promise<boolean> {
+  const where = and(eq(deviceKeys.workspaceId, workspaceId), eq(deviceKeys.id, id));
+  if (reported === 0) {
+    // An authenticator that does not count stands only while nothing was ever counted for this key.
+    const rows = await db.select({ signCount: deviceKeys.signCount }).from(deviceKeys).where(where).limit(1);
+    return rows[0]?.signCount === 0;
+  }
+  const r = await db
+    .update(deviceKeys)
+    .set({ signCount: reported })
+    .where(and(where, lt(deviceKeys.signCount, reported)))
+    .returning({ id: deviceKeys.id });
+  return r.length > 0;
 }

@@ -654,6 +654,8 @@ export const deviceKeys = sqliteTable(
     enrolment: checkedJson(SignedEnrolment)(),
     revocation: checkedJson(SignedRevocation)(),
     webauthn: checkedJson(WebAuthnCredential)(),
+    /** A passkey's signature counter as its last accepted assertion (or its registration) reported it. */
+    signCount: integer().notNull().default(0),
   },
   (t) => [index("device_keys_workspace_user").on(t.workspaceId, t.userId)],
 );

@@ -4,7 +4,18 @@
  * forwards these; a machine that requires signed decisions checks every signature itself.
  */
 import { z } from "zod";
-import { Ed25519PublicKey, KeyId, SignedEnrolment, SignedRevocation, type VerifyingKey, WebAuthnCredential } from "./signed-decision";
+import { canonicalJson } from "./canonical-json";
+import {
+  Ed25519PublicKey,
+  fromBase64Url,
+  KeyId,
+  SignedEnrolment,
+  SignedRevocation,
+  toBase64Url,
+  type VerifyingKey,
+  WebAuthnCredential,
+  WebAuthnPublicKey,
+} from "./signed-decision";
 
 export const DeviceKeyInfo = z.object({
   id: KeyId,
@@ -40,6 +51,31 @@ export function keyRefusal(key: DeviceKeyInfo): string | null {
   if (key.unreadable) return `key ${key.id}: ${key.unreadable}`;
   if (key.revokedAt !== null) return `key ${key.id} was revoked; enrol a new one with \`tower keys add\``;
   return null;
+}
+
+/** A passkey as a machine pins it: its COSE public key and where it signs (credential, RP ID, origin). */
+const PinnedPasskey = z.object({ publicKey: WebAuthnPublicKey, ...WebAuthnCredential.shape });
+const PASSKEY_PIN = "webauthn.";
+
+/**
+ * What `tower agent --owner-key` takes to pin `info` as a machine's owner key: an Ed25519 key's public half
+ * as is; a passkey's public key with its credential, RP ID and origin in one string (`webauthn.` + base64url
+ * of their canonical JSON), so a passkey-only owner can pin theirs. `tower keys ls --json` prints it as `pin`.
+ */
+export function ownerPinOf(info: DeviceKeyInfo): string {
+  if (info.alg !== "webauthn" || !info.webauthn) return info.publicKey;
+  return PASSKEY_PIN + toBase64Url(new TextEncoder().encode(canonicalJson({ publicKey: info.publicKey, ...info.webauthn })));
+}
+
+/** The key an owner pin names, or null when `pin` is neither form. */
+export function parseOwnerPin(pin: string): VerifyingKey | null {
+  if (!pin.startsWith(PASSKEY_PIN)) return Ed25519PublicKey.safeParse(pin).success ? { alg: "ed25519", publicKey: pin } : null;
+  try {
+    const r = PinnedPasskey.safeParse(JSON.parse(new TextDecoder().decode(fromBase64Url(pin.slice(PASSKEY_PIN.length)))));
+    return r.success ? { alg: "webauthn", ...r.data } : null;
+  } catch {
+    return null;
+  }
 }
 
 export const RegisterKeyBody = z.object({

@@ -65,6 +65,8 @@ export interface SessionRoomRpc {
   setGrants(grants: readonly { principal: string; role: "collaborator" | "viewer" }[]): Promise<void>;
   /** A new version of the workspace's approval rules was saved; false once the session needs no rules any more. */
   rulesChanged(version: number): Promise<boolean>;
+  /** A device key of the workspace changed; false once the session needs no keys any more. */
+  keysChanged(): Promise<boolean>;
   reauthorize(tokenId: string, role: WorkspaceRole | null): Promise<void>;
   summary(): SessionSummary | null;
   approval(id: string): Approval | null;

@@ -14,6 +14,7 @@ import { errorResponses, jsonBody, jsonResponse, router } from "../http";
 import { DeviceKeyInfo, EnrolKeyBody, KeyListQuery, keyRefusal, RegisterKeyBody, RevokeKeyBody, verifyingKeyOf } from "../protocol/device-keys";
 import { ApiError } from "../protocol/errors";
 import { fromBase64Url, KeyId, keyIdOf, type StatementSignature } from "../protocol/signed-decision";
+import { workspaceHub } from "../rooms";
 
 const tags = ["keys"];
 const Param = z.object({ id: KeyId });
@@ -22,6 +23,14 @@ async function keyOrThrow(c: Context<AppEnv>, id: string): Promise<DeviceKeyInfo
   const key = await getDeviceKey(c.var.deps.db, c.var.auth.workspaceId, id);
   if (!key) throw new ApiError("NOT_FOUND", `No key ${id} in this workspace; \`tower keys ls --all\` lists them.`);
   return key;
+}
+
+/**
+ * Every change to a device key goes through here after its write and before the answer: the workspace hub
+ * drops its copy and tells every room holding one, so the next signed decision anywhere sees the change.
+ */
+export async function keysChanged(c: Context<AppEnv>): Promise<void> {
+  await (await workspaceHub(c.env, c.var.auth.workspaceId)).keysChanged();
 }
 
 /** The caller's own live key that made `signature`; a statement signed by anyone else's key is refused. */
@@ -73,6 +82,7 @@ export const keys = router()
         createdAt: Date.now(),
       };
       if (!(await insertDeviceKey(c.var.deps.db, row))) throw new ApiError("CONFLICT", `Key ${id} is already registered; \`tower keys ls\` shows it.`);
+      await keysChanged(c);
       await recordAudit(c, "key.add", id, { label: body.label });
       return c.json((await getDeviceKey(c.var.deps.db, actor.workspaceId, id))!, 201);
     },
@@ -98,6 +108,7 @@ export const keys = router()
       if (!(await signatureValid(s, enrolment.signature, verifyingKeyOf(signer))))
         throw new ApiError("FORBIDDEN", `The enrolment's signature does not verify with key ${signer.id}.`);
       await setEnrolment(c.var.deps.db, c.var.auth.workspaceId, id, enrolment);
+      await keysChanged(c);
       await recordAudit(c, "key.enrol", id, { by: signer.id, machines: s.machines });
       return c.json((await getDeviceKey(c.var.deps.db, c.var.auth.workspaceId, id))!, 200);
     },
@@ -126,6 +137,7 @@ export const keys = router()
           throw new ApiError("FORBIDDEN", `The revocation's signature does not verify with key ${signer.id}.`);
       }
       await revokeDeviceKey(c.var.deps.db, c.var.auth.workspaceId, id, key.revokedAt ?? Date.now(), revocation ?? null);
+      await keysChanged(c);
       await recordAudit(c, "key.revoke", id, { signed: Boolean(revocation) });
       return c.json((await getDeviceKey(c.var.deps.db, c.var.auth.workspaceId, id))!, 200);
     },

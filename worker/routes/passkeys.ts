@@ -14,6 +14,7 @@ import { errorResponses, jsonBody, jsonResponse, router } from "../http";
 import { DeviceKeyInfo, PasskeyOptions, RegisterPasskeyBody } from "../protocol/device-keys";
 import { ApiError } from "../protocol/errors";
 import { keyIdOf, toBase64Url } from "../protocol/signed-decision";
+import { keysChanged } from "./keys";
 import type { Context } from "hono";
 
 const tags = ["keys"];
@@ -91,8 +92,19 @@ export const passkeys = router()
       const { credential } = verified.registrationInfo;
       const id = await keyIdOf(new Uint8Array(credential.publicKey));
       const webauthn = { credentialId: credential.id, ...rp };
-      const row = { id, workspaceId, userId, alg: "webauthn", publicKey: toBase64Url(credential.publicKey), label, createdAt: now, webauthn };
+      const row = {
+        id,
+        workspaceId,
+        userId,
+        alg: "webauthn",
+        publicKey: toBase64Url(credential.publicKey),
+        label,
+        createdAt: now,
+        webauthn,
+        signCount: credential.counter,
+      };
       if (!(await insertDeviceKey(c.var.deps.db, row))) throw new ApiError("CONFLICT", `Passkey ${id} is already registered.`);
+      await keysChanged(c);
       await recordAudit(c, "key.add", id, { label, alg: "webauthn" });
       return c.json((await getDeviceKey(c.var.deps.db, workspaceId, id))!, 201);
     },

@@ -6,6 +6,7 @@
  */
 import * as ed from "@noble/ed25519";
 import { Command } from "commander";
+import { ownerPinOf } from "../../../worker/protocol/device-keys";
 import { keyIdOf, toBase64Url } from "../../../worker/protocol/signed-decision";
 import { clientFor, textFlag, type CliContext } from "../config";
 import { deviceKeyPath, fingerprint, forgetDeviceKey, readDeviceKey, signWith, writeDeviceKey } from "../device-key";
@@ -62,7 +63,8 @@ export function keysCommand(ctx: CliContext): Command {
     .action(async (flags: { all?: boolean; json?: boolean }, sub: Command) => {
       const client = clientFor(ctx, sub);
       const { keys } = await client.listKeys(flags.all === true);
-      if (flags.json) return printJson(ctx.io, { keys });
+      // `pin`: what `tower agent --owner-key` takes to pin the key (a passkey's carries its credential and origin).
+      if (flags.json) return printJson(ctx.io, { keys: keys.map((k) => ({ ...k, pin: ownerPinOf(k) })) });
       if (!keys.length) return printLines(ctx.io, [{ text: "no keys: tower keys add", tone: "dim" }]);
       const mine = readDeviceKey(ctx, { server: client.baseUrl })?.keyId;
       const now = ctx.now();
