@@ -5,7 +5,7 @@
  * machine's AgentLink, and a write-behind of the summary row to D1 and the workspace hub.
  */
 import { Server, type Connection, type ConnectionContext, type WSMessage } from "partyserver";
-import { AgentToRoomWire, type AgentEnvelope, type RoomToAgentFrame, type TextDelta } from "../worker/protocol/agent";
+import { AgentToRoomWire, deadLetter, type AgentEnvelope, type RoomToAgentFrame, type TextDelta } from "../worker/protocol/agent";
 import type { Approval, DecisionBody } from "../worker/protocol/approval";
 import { ACCESS_REVOKED_CLOSE, ClientFrame, RECONNECT_CLOSE, TOKEN_REVOKED_CLOSE, type ServerFrame } from "../worker/protocol/frames";
 import { decodeSocketActor, type SocketActor } from "../worker/protocol/socket-actor";
@@ -19,10 +19,22 @@ import { configFrom } from "../worker/config";
 import { MAX_SCRUB_DEPTH, nestsDeeperThan } from "../worker/domain/scrub";
 import { decisionAllowed } from "../worker/auth/rate-limit";
 import { workspaceHub } from "../worker/rooms";
-import { EMPTY_ROOM, step, toPublicApproval, type CreateInput, type SessionFacts, type RoomInput, type RoomState, type StepResult } from "./core/room";
+import {
+  EMPTY_ROOM,
+  step,
+  toPublicApproval,
+  type CreateInput,
+  type Effect,
+  type SessionFacts,
+  type RoomInput,
+  type RoomState,
+  type StepResult,
+} from "./core/room";
 import { needsAgent } from "./core/status";
 import { LiveTextStreams } from "./core/live-text";
-import { ingestEvents, oversize } from "./agent-ingest";
+import { ingestEvents, oversize, utf8Bytes } from "./agent-ingest";
+import { HeldWrite } from "./held-write";
+import { RuleSeal } from "./rule-seal";
 import { canonicalSha256 } from "./hash";
 import { RoomAuthority } from "./room-authority";
 import { RoomOutbox } from "./room-outbox";
@@ -41,6 +53,12 @@ function editSha256Of(body: DecisionBody): string | undefined {
   return edit && !nestsDeeperThan(edit, MAX_SCRUB_DEPTH) ? canonicalSha256(edit) : undefined;
 }
 
+/**
+ * How long the record of a call its rules answered may wait after the answer left, unless another input
+ * comes first: long enough for the frame to leave the runtime before the write's commit takes the thread.
+ */
+const RULE_RECORD_HOLD_MS = 1;
+
 /** Per socket: its side, and for a viewer the caller as the upgrade route authenticated them (kept current by pushes). */
 type Role = { role: "viewer" | "agent"; subject: string; tokenId: string; actor: SocketActor | null };
 
@@ -53,10 +71,16 @@ export class SessionRoom extends Server<Env> implements SessionRoomRpc {
   readonly #authority = new RoomAuthority(this.env, () => this.#state.session);
   readonly #liveText = new LiveTextStreams();
   readonly #rules = new RoomRules(this.env);
+  readonly #seal = new RuleSeal();
+  readonly #held = new HeldWrite((e) => {
+    console.error(`room ${this.name}: a held write failed; resetting the room from storage`, e);
+    this.ctx.abort("a held write failed");
+  });
 
   override async onStart(): Promise<void> {
     this.#alarmAt = await this.ctx.storage.getAlarm();
     store.migrate(this.ctx.storage.sql);
+    this.#seal.load(this.ctx.storage.sql);
     const session = store.loadSession(this.ctx.storage.sql);
     const agentConnected = [...this.getConnections("agent")].length > 0;
     this.#state = { session, approvals: store.loadApprovals(this.ctx.storage.sql), agentConnected };
@@ -80,6 +104,7 @@ export class SessionRoom extends Server<Env> implements SessionRoomRpc {
   }
 
   override onConnect(conn: Connection<Role>, ctx: ConnectionContext): void {
+    this.#held.flush();
     const role = ctx.request.headers.get("x-tower-role") === "agent" ? "agent" : "viewer";
     const headers = ctx.request.headers;
     const actor = decodeSocketActor(headers.get("x-tower-actor"));
@@ -158,6 +183,7 @@ export class SessionRoom extends Server<Env> implements SessionRoomRpc {
   }
 
   override async onMessage(conn: Connection<Role>, raw: WSMessage): Promise<void> {
+    this.#held.flush();
     if (conn.state?.role === "agent") return this.#onAgentFrame(conn, raw);
     const frame = parseFrame(ClientFrame, raw);
     if (!frame.ok) return errorFrame(conn, null, "BAD_REQUEST", frame.message);
@@ -198,7 +224,8 @@ export class SessionRoom extends Server<Env> implements SessionRoomRpc {
     }
     const { ack, unreadable } = ingestEvents(this.ctx.storage.sql, frame.value.events, (envelope) => this.#ingest(envelope));
     for (const message of unreadable) errorFrame(conn, null, "BAD_REQUEST", message);
-    if (ack.length) safeSend(conn, { type: "ack", ids: ack } satisfies RoomToAgentFrame);
+    // Acknowledged once stored: after a held write too (the agent keeps the request journalled until then).
+    if (ack.length) this.#held.after(() => safeSend(conn, { type: "ack", ids: ack } satisfies RoomToAgentFrame));
   }
 
   /** Fans text Claude is still writing out to viewers, scrubbed, without storing it. */
@@ -222,12 +249,34 @@ export class SessionRoom extends Server<Env> implements SessionRoomRpc {
     // A too-deep input is denied by the step without a hash (hashing it would exhaust the stack).
     const inputSha256 = ev.type === "approval-request" && !nestsDeeperThan(ev.input, MAX_SCRUB_DEPTH) ? canonicalSha256(ev.input) : undefined;
     const session = this.#state.session;
+    if (ev.type === "approval-request" && ev.applied && session && !Object.values(this.#state.approvals).some((a) => a.requestId === ev.requestId)) {
+      return this.#ingestApplied(envelope, session.id, inputSha256);
+    }
     // Rules known current judge in the request's own step, unless the verdict routes the call (who may
     // decide is read first); otherwise they are fetched, then judge (#judge).
     const verdict = ev.type === "approval-request" && session ? this.#rules.cachedVerdict(session, ev) : undefined;
     const inStep = verdict !== undefined && !verdict?.route;
     const r = this.#apply({ type: "agent-event", envelope, ...(inputSha256 ? { inputSha256 } : {}), ...(inStep ? { verdict } : {}) }, envelope);
     if (ev.type === "approval-request" && !inStep && r.ok && r.approval?.status === "pending") this.#judge(r.approval.id, ev, verdict);
+  }
+
+  /**
+   * A resent request whose rule decision the agent already applied, and the room has no record of (it
+   * crashed before the record was written): recorded as exactly that decision when the room's seal shows it
+   * gave it to this very call, never judged again by newer rules; otherwise refused (a dead letter, logged).
+   */
+  #ingestApplied(envelope: AgentEnvelope, sessionId: string, inputSha256: string | undefined): void {
+    const ev = envelope.event;
+    if (ev.type !== "approval-request" || !ev.applied) return;
+    if (inputSha256 && this.#seal.verify(sessionId, ev.requestId, inputSha256, ev.applied)) {
+      this.#apply({ type: "agent-event", envelope, inputSha256, verdict: ev.applied.verdict, applied: true }, envelope);
+      return;
+    }
+    const reason = "the agent reports a rule's decision this room did not give to this call, so it was not recorded";
+    console.error(`room ${this.name}: request ${ev.requestId}: ${reason}`);
+    const head = { id: envelope.id, at: envelope.at, runId: envelope.runId, seq: envelope.seq, event: { type: ev.type, requestId: ev.requestId } };
+    const dropped = deadLetter(head, utf8Bytes(JSON.stringify(envelope)), `Tower refused this approval-request event (${reason})`);
+    this.#apply({ type: "agent-event", envelope: dropped }, dropped);
   }
 
   /** A new version of the workspace's rules was saved; false once this session needs no rules any more. */
@@ -259,9 +308,11 @@ export class SessionRoom extends Server<Env> implements SessionRoomRpc {
   /**
    * Runs one input: step, persist atomically (with the agent event it consumes, if any: its id and
    * place in its run), then perform effects. A refused agent event is still marked ingested: a resend
-   * would be refused too.
+   * would be refused too. A call its rules decide in its request's own step is answered first and the
+   * write held (held-write.ts): the answer carries the room's seal, which the agent journals.
    */
   #apply(input: RoomInput, ingested?: AgentEnvelope): StepResult {
+    this.#held.flush();
     const cfg = configFrom(this.env);
     const now = Date.now();
     const sql = this.ctx.storage.sql;
@@ -270,30 +321,66 @@ export class SessionRoom extends Server<Env> implements SessionRoomRpc {
       if (ingested) store.markIngested(sql, ingested);
       return r;
     }
-    const emitted: SessionEvent[] = [];
-    // The seq advances only when the transaction commits: a rolled-back write must not leave a gap.
-    let seq = this.#seq;
-    const before = toSummary(this.#state, seq);
-    this.ctx.storage.transactionSync(() => {
-      for (const e of r.effects) {
-        if (e.type === "emit") emitted.push(store.appendEvent(sql, ++seq, now, e.body));
-        else if (e.type === "save-approval") store.saveApproval(sql, e.approval);
-        else if (e.type === "schedule") store.putSchedule(sql, e.key, e.at, e.timer, e.keep);
-        else if (e.type === "unschedule") store.dropSchedule(sql, e.key);
-      }
-      if (r.state.session) store.saveSession(sql, r.state.session);
-      if (ingested) store.markIngested(sql, ingested);
-      // What must follow this change (D1, the link, the hub, the audit log) commits with it.
-      this.#outbox.record(r.effects, emitted, before, toSummary(r.state, seq), now);
-    });
-    this.#seq = seq;
+    const prior = { state: this.#state, seq: this.#seq };
+    const before = toSummary(prior.state, prior.seq);
+    // Memory moves on at once (the next input steps on it); storage follows in `write`, now or held.
     this.#state = r.state;
-    this.#outbox.committed();
-    for (const e of emitted) this.#endLiveText(e);
-    if (emitted.length) this.#toViewers(JSON.stringify({ type: "events", events: emitted, replay: false } satisfies ServerFrame), now);
-    for (const e of r.effects) if (e.type === "send-agent") for (const c of this.getConnections("agent")) safeSend(c, e.frame);
-    this.#rearm();
+    this.#seq = prior.seq + r.effects.filter((e) => e.type === "emit").length;
+    const after = toSummary(r.state, this.#seq);
+    const early = input.type === "agent-event" ? this.#ruledAnswer(r.effects, input.envelope) : undefined;
+    const write = () => {
+      const emitted: SessionEvent[] = [];
+      let seq = prior.seq;
+      this.ctx.storage.transactionSync(() => {
+        for (const e of r.effects) {
+          if (e.type === "emit") emitted.push(store.appendEvent(sql, ++seq, now, e.body));
+          else if (e.type === "save-approval") store.saveApproval(sql, e.approval);
+          else if (e.type === "schedule") store.putSchedule(sql, e.key, e.at, e.timer, e.keep);
+          else if (e.type === "unschedule") store.dropSchedule(sql, e.key);
+        }
+        if (r.state.session) store.saveSession(sql, r.state.session);
+        if (ingested) store.markIngested(sql, ingested);
+        // What must follow this change (D1, the link, the hub, the audit log) commits with it.
+        this.#outbox.record(r.effects, emitted, before, after, now);
+      });
+      this.#outbox.committed();
+      for (const e of emitted) this.#endLiveText(e);
+      if (emitted.length) this.#toViewers(JSON.stringify({ type: "events", events: emitted, replay: false } satisfies ServerFrame), now);
+      for (const e of r.effects) if (e.type === "send-agent" && e !== early) this.#toAgent(e);
+      this.#rearm();
+    };
+    if (early) {
+      this.#toAgent(early);
+      this.#held.hold(write, RULE_RECORD_HOLD_MS);
+      return r;
+    }
+    try {
+      write();
+    } catch (e) {
+      // The transaction rolled back: so does memory (a rolled-back write must not leave a gap in the seq).
+      this.#state = prior.state;
+      this.#seq = prior.seq;
+      throw e;
+    }
     return r;
+  }
+
+  /** The decision a rule gave the request `envelope` carries, in the same step: it may leave before the write. */
+  #ruledAnswer(effects: Effect[], envelope: AgentEnvelope): Effect | undefined {
+    const ev = envelope.event;
+    if (ev.type !== "approval-request") return undefined;
+    return effects.find((e) => e.type === "send-agent" && e.ruled !== undefined && e.frame.type === "decision" && e.frame.requestId === ev.requestId);
+  }
+
+  /** A frame to the agent; a rule's decision goes with the room's seal on it. */
+  #toAgent(e: Effect): void {
+    if (e.type !== "send-agent") return;
+    const session = this.#state.session;
+    const frame =
+      e.ruled && e.frame.type === "decision" && session
+        ? { ...e.frame, rule: this.#seal.stamp(session.id, e.frame.requestId, e.ruled.inputSha256, e.ruled.verdict) }
+        : e.frame;
+    for (const c of this.getConnections("agent")) safeSend(c, frame);
   }
 
   /** A stored final message (or the run's end) ends the live text it replaces. */
@@ -318,6 +405,7 @@ export class SessionRoom extends Server<Env> implements SessionRoomRpc {
   }
 
   override async onAlarm(): Promise<void> {
+    this.#held.flush();
     this.#alarmAt = null; // the alarm that fired is spent
     for (const timer of store.takeDue(this.ctx.storage.sql, Date.now())) this.#apply({ type: "timer", timer });
     const delivered = this.#outbox.onAlarm(Date.now());
@@ -362,6 +450,7 @@ export class SessionRoom extends Server<Env> implements SessionRoomRpc {
 
   /** One approval as the room holds it (the inbox in D1 may trail it). */
   approval(id: string): Approval | null {
+    this.#held.flush();
     const rec = this.#state.approvals[id];
     return rec ? toPublicApproval(rec) : null;
   }
@@ -396,6 +485,7 @@ export class SessionRoom extends Server<Env> implements SessionRoomRpc {
 
   /** The authoritative summary (D1's copy may trail it by the outbox's coalescing window). */
   summary(): SessionSummary | null {
+    this.#held.flush();
     return toSummary(this.#state, this.#seq);
   }
 
@@ -411,6 +501,7 @@ export class SessionRoom extends Server<Env> implements SessionRoomRpc {
   }
 
   events(after: number, limit: number): { events: SessionEvent[]; lastSeq: number } {
+    this.#held.flush();
     return { events: store.readEvents(this.ctx.storage.sql, after, limit), lastSeq: this.#seq };
   }
 
