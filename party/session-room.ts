@@ -5,7 +5,7 @@
  * machine's AgentLink, and a write-behind of the summary row to D1 and the workspace hub.
  */
 import { Server, type Connection, type ConnectionContext, type WSMessage } from "partyserver";
-import { AgentToRoomWire, deadLetter, type AgentEnvelope, type RoomToAgentFrame, type TextDelta } from "../worker/protocol/agent";
+import { AgentToRoomWire, type AgentEnvelope, type RoomToAgentFrame, type TextDelta } from "../worker/protocol/agent";
 import type { Approval, DecisionBody } from "../worker/protocol/approval";
 import { ACCESS_REVOKED_CLOSE, ClientFrame, RECONNECT_CLOSE, TOKEN_REVOKED_CLOSE, type ServerFrame } from "../worker/protocol/frames";
 import { decodeSocketActor, type SocketActor } from "../worker/protocol/socket-actor";
@@ -19,22 +19,12 @@ import { configFrom } from "../worker/config";
 import { MAX_SCRUB_DEPTH, nestsDeeperThan } from "../worker/domain/scrub";
 import { decisionAllowed } from "../worker/auth/rate-limit";
 import { workspaceHub } from "../worker/rooms";
-import {
-  EMPTY_ROOM,
-  step,
-  toPublicApproval,
-  type CreateInput,
-  type Effect,
-  type SessionFacts,
-  type RoomInput,
-  type RoomState,
-  type StepResult,
-} from "./core/room";
+import { EMPTY_ROOM, step, toPublicApproval, type CreateInput, type SessionFacts, type RoomInput, type RoomState, type StepResult } from "./core/room";
 import { needsAgent } from "./core/status";
 import { LiveTextStreams } from "./core/live-text";
-import { ingestEvents, oversize, utf8Bytes } from "./agent-ingest";
+import { ingestEvents, oversize } from "./agent-ingest";
 import { HeldWrite } from "./held-write";
-import { RuleSeal } from "./rule-seal";
+import { earlyAnswer, RuleAnswers } from "./rule-answers";
 import { canonicalSha256 } from "./hash";
 import { RoomAuthority } from "./room-authority";
 import { RoomOutbox } from "./room-outbox";
@@ -71,7 +61,7 @@ export class SessionRoom extends Server<Env> implements SessionRoomRpc {
   readonly #authority = new RoomAuthority(this.env, () => this.#state.session);
   readonly #liveText = new LiveTextStreams();
   readonly #rules = new RoomRules(this.env);
-  readonly #seal = new RuleSeal();
+  readonly #ruled = new RuleAnswers();
   readonly #held = new HeldWrite((e) => {
     console.error(`room ${this.name}: a held write failed; resetting the room from storage`, e);
     this.ctx.abort("a held write failed");
@@ -80,7 +70,7 @@ export class SessionRoom extends Server<Env> implements SessionRoomRpc {
   override async onStart(): Promise<void> {
     this.#alarmAt = await this.ctx.storage.getAlarm();
     store.migrate(this.ctx.storage.sql);
-    this.#seal.load(this.ctx.storage.sql);
+    this.#ruled.load(this.ctx.storage.sql);
     const session = store.loadSession(this.ctx.storage.sql);
     const agentConnected = [...this.getConnections("agent")].length > 0;
     this.#state = { session, approvals: store.loadApprovals(this.ctx.storage.sql), agentConnected };
@@ -249,8 +239,12 @@ export class SessionRoom extends Server<Env> implements SessionRoomRpc {
     // A too-deep input is denied by the step without a hash (hashing it would exhaust the stack).
     const inputSha256 = ev.type === "approval-request" && !nestsDeeperThan(ev.input, MAX_SCRUB_DEPTH) ? canonicalSha256(ev.input) : undefined;
     const session = this.#state.session;
+    // A resend with the rule's decision the agent applied, which the room lost (it crashed before its write).
     if (ev.type === "approval-request" && ev.applied && session && !Object.values(this.#state.approvals).some((a) => a.requestId === ev.requestId)) {
-      return this.#ingestApplied(envelope, session.id, inputSha256);
+      const { input, ingested, refused } = this.#ruled.applied(envelope, session.id, inputSha256);
+      if (refused) console.error(`room ${this.name}: request ${ev.requestId}: ${refused}`);
+      this.#apply(input, ingested);
+      return;
     }
     // Rules known current judge in the request's own step, unless the verdict routes the call (who may
     // decide is read first); otherwise they are fetched, then judge (#judge).
@@ -258,25 +252,6 @@ export class SessionRoom extends Server<Env> implements SessionRoomRpc {
     const inStep = verdict !== undefined && !verdict?.route;
     const r = this.#apply({ type: "agent-event", envelope, ...(inputSha256 ? { inputSha256 } : {}), ...(inStep ? { verdict } : {}) }, envelope);
     if (ev.type === "approval-request" && !inStep && r.ok && r.approval?.status === "pending") this.#judge(r.approval.id, ev, verdict);
-  }
-
-  /**
-   * A resent request whose rule decision the agent already applied, and the room has no record of (it
-   * crashed before the record was written): recorded as exactly that decision when the room's seal shows it
-   * gave it to this very call, never judged again by newer rules; otherwise refused (a dead letter, logged).
-   */
-  #ingestApplied(envelope: AgentEnvelope, sessionId: string, inputSha256: string | undefined): void {
-    const ev = envelope.event;
-    if (ev.type !== "approval-request" || !ev.applied) return;
-    if (inputSha256 && this.#seal.verify(sessionId, ev.requestId, inputSha256, ev.applied)) {
-      this.#apply({ type: "agent-event", envelope, inputSha256, verdict: ev.applied.verdict, applied: true }, envelope);
-      return;
-    }
-    const reason = "the agent reports a rule's decision this room did not give to this call, so it was not recorded";
-    console.error(`room ${this.name}: request ${ev.requestId}: ${reason}`);
-    const head = { id: envelope.id, at: envelope.at, runId: envelope.runId, seq: envelope.seq, event: { type: ev.type, requestId: ev.requestId } };
-    const dropped = deadLetter(head, utf8Bytes(JSON.stringify(envelope)), `Tower refused this approval-request event (${reason})`);
-    this.#apply({ type: "agent-event", envelope: dropped }, dropped);
   }
 
   /** A new version of the workspace's rules was saved; false once this session needs no rules any more. */
@@ -327,7 +302,7 @@ export class SessionRoom extends Server<Env> implements SessionRoomRpc {
     this.#state = r.state;
     this.#seq = prior.seq + r.effects.filter((e) => e.type === "emit").length;
     const after = toSummary(r.state, this.#seq);
-    const early = input.type === "agent-event" ? this.#ruledAnswer(r.effects, input.envelope) : undefined;
+    const early = earlyAnswer(r.effects, input);
     const write = () => {
       const emitted: SessionEvent[] = [];
       let seq = prior.seq;
@@ -365,21 +340,9 @@ export class SessionRoom extends Server<Env> implements SessionRoomRpc {
     return r;
   }
 
-  /** The decision a rule gave the request `envelope` carries, in the same step: it may leave before the write. */
-  #ruledAnswer(effects: Effect[], envelope: AgentEnvelope): Effect | undefined {
-    const ev = envelope.event;
-    if (ev.type !== "approval-request") return undefined;
-    return effects.find((e) => e.type === "send-agent" && e.ruled !== undefined && e.frame.type === "decision" && e.frame.requestId === ev.requestId);
-  }
-
   /** A frame to the agent; a rule's decision goes with the room's seal on it. */
-  #toAgent(e: Effect): void {
-    if (e.type !== "send-agent") return;
-    const session = this.#state.session;
-    const frame =
-      e.ruled && e.frame.type === "decision" && session
-        ? { ...e.frame, rule: this.#seal.stamp(session.id, e.frame.requestId, e.ruled.inputSha256, e.ruled.verdict) }
-        : e.frame;
+  #toAgent(e: Parameters<RuleAnswers["frame"]>[0]): void {
+    const frame = this.#ruled.frame(e, this.#state.session?.id);
     for (const c of this.getConnections("agent")) safeSend(c, frame);
   }
 
