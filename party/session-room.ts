@@ -44,10 +44,11 @@ function editSha256Of(body: DecisionBody): string | undefined {
 }
 
 /**
- * How long the record of a call its rules answered may wait after the answer left, unless another input
- * comes first: long enough for the frame to leave the runtime before the write's commit takes the thread.
+ * How long the records of calls its rules answered may wait after their answers left, unless another input
+ * needs storage first: until the agent pauses for `quietMs`, and never longer than `maxMs`. Their writes then
+ * commit together, rather than one commit per call holding the next call's answer behind it.
  */
-const RULE_RECORD_HOLD_MS = 1;
+const RULE_RECORD_HOLD = { quietMs: 20, maxMs: 1000 };
 
 /** Per socket: its side, and for a viewer the caller as the upgrade route authenticated them (kept current by pushes). */
 type Role = { role: "viewer" | "agent"; subject: string; tokenId: string; actor: SocketActor | null };
@@ -62,7 +63,7 @@ export class SessionRoom extends Server<Env> implements SessionRoomRpc {
   readonly #liveText = new LiveTextStreams();
   readonly #rules = new RoomRules(this.env);
   readonly #ruled = new RuleAnswers();
-  readonly #held = new HeldWrite((e) => {
+  readonly #held = new HeldWrite(RULE_RECORD_HOLD, (e) => {
     console.error(`room ${this.name}: a held write failed; resetting the room from storage`, e);
     this.ctx.abort("a held write failed");
   });
@@ -173,8 +174,9 @@ export class SessionRoom extends Server<Env> implements SessionRoomRpc {
   }
 
   override async onMessage(conn: Connection<Role>, raw: WSMessage): Promise<void> {
-    this.#held.flush();
+    // An agent's frame reads what is held through the intake; `#apply` flushes for any step it does not hold.
     if (conn.state?.role === "agent") return this.#onAgentFrame(conn, raw);
+    this.#held.flush();
     const frame = parseFrame(ClientFrame, raw);
     if (!frame.ok) return errorFrame(conn, null, "BAD_REQUEST", frame.message);
     const ref = frame.value.ref ?? null;
@@ -212,7 +214,7 @@ export class SessionRoom extends Server<Env> implements SessionRoomRpc {
       this.#apply({ type: "decision-refused", requestId: frame.value.requestId, reason: frame.value.reason });
       return;
     }
-    const { ack, unreadable } = ingestEvents(this.ctx.storage.sql, frame.value.events, (envelope) => this.#ingest(envelope));
+    const { ack, unreadable } = ingestEvents(this.ctx.storage.sql, frame.value.events, (envelope) => this.#ingest(envelope), this.#held);
     for (const message of unreadable) errorFrame(conn, null, "BAD_REQUEST", message);
     // Acknowledged once stored: after a held write too (the agent keeps the request journalled until then).
     if (ack.length) this.#held.after(() => safeSend(conn, { type: "ack", ids: ack } satisfies RoomToAgentFrame));
@@ -287,11 +289,13 @@ export class SessionRoom extends Server<Env> implements SessionRoomRpc {
    * write held (held-write.ts): the answer carries the room's seal, which the agent journals.
    */
   #apply(input: RoomInput, ingested?: AgentEnvelope): StepResult {
-    this.#held.flush();
     const cfg = configFrom(this.env);
     const now = Date.now();
     const sql = this.ctx.storage.sql;
     const r = step(this.#state, input, { now, newApprovalId: () => newId("apr"), ...cfg });
+    const early = r.ok ? earlyAnswer(r.effects, input) : undefined;
+    // Writes stay in order: whatever is held is written before a write that is not.
+    if (!early) this.#held.flush();
     if (!r.ok) {
       if (ingested) store.markIngested(sql, ingested);
       return r;
@@ -302,7 +306,6 @@ export class SessionRoom extends Server<Env> implements SessionRoomRpc {
     this.#state = r.state;
     this.#seq = prior.seq + r.effects.filter((e) => e.type === "emit").length;
     const after = toSummary(r.state, this.#seq);
-    const early = earlyAnswer(r.effects, input);
     const write = () => {
       const emitted: SessionEvent[] = [];
       let seq = prior.seq;
@@ -326,7 +329,7 @@ export class SessionRoom extends Server<Env> implements SessionRoomRpc {
     };
     if (early) {
       this.#toAgent(early);
-      this.#held.hold(write, RULE_RECORD_HOLD_MS);
+      this.#held.hold(write, ingested);
       return r;
     }
     try {
