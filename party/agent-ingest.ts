@@ -15,11 +15,17 @@ export interface Intake {
   unreadable: string[];
 }
 
+/** Events the room consumed whose write it still holds (held-write.ts): storage does not know them yet. */
+export interface Unwritten {
+  wasIngested(id: string): boolean;
+  lastSeq(runId: string): number;
+}
+
 /**
  * Feeds a frame's events to `apply` (the room's step, which persists the event with its id and
  * place in the same transaction) in the agent's order.
  */
-export function ingestEvents(sql: SqlStorage, events: unknown[], apply: (envelope: AgentEnvelope) => void): Intake {
+export function ingestEvents(sql: SqlStorage, events: unknown[], apply: (envelope: AgentEnvelope) => void, held?: Unwritten): Intake {
   const intake: Intake = { ack: [], unreadable: [] };
   for (const [i, raw] of events.entries()) {
     const envelope = readEnvelope(raw);
@@ -27,12 +33,12 @@ export function ingestEvents(sql: SqlStorage, events: unknown[], apply: (envelop
       intake.unreadable.push(`event ${i}: ${envelope}`);
       continue;
     }
-    if (store.wasIngested(sql, envelope.id)) {
+    if (held?.wasIngested(envelope.id) || store.wasIngested(sql, envelope.id)) {
       intake.ack.push(envelope.id);
       continue;
     }
     if (envelope.runId !== undefined && envelope.seq !== undefined) {
-      const admission = admit(store.lastAgentSeq(sql, envelope.runId), envelope.seq);
+      const admission = admit(Math.max(store.lastAgentSeq(sql, envelope.runId), held?.lastSeq(envelope.runId) ?? 0), envelope.seq);
       if (admission === "early") continue; // the agent resends it after the events before it
       if (admission === "duplicate") {
         intake.ack.push(envelope.id);

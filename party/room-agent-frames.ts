@@ -2,6 +2,7 @@
  * The agent side of a SessionRoom (party/session-room.ts): frames from the machine's agent (events,
  * resync, refused decisions, live text) are parsed and stepped, and a call that waits for a person is
  * judged by the workspace's rules, in its own step when they are known current, otherwise once fetched.
+ * Events whose write is held (room-writes.ts) count as ingested, and their ack waits for that write.
  */
 import type { Connection, WSMessage } from "partyserver";
 import { AgentToRoomWire, type AgentEnvelope, type RoomToAgentFrame, type TextDelta } from "../worker/protocol/agent";
@@ -15,6 +16,7 @@ import { LiveTextStreams } from "./core/live-text";
 import { ingestEvents, oversize } from "./agent-ingest";
 import { canonicalSha256 } from "./hash";
 import type { RoomRules } from "./room-rules";
+import type { RoomWrites } from "./room-writes";
 import { resolveRouting } from "./routing-resolve";
 import { errorFrame, parseFrame, safeSend } from "./sockets";
 
@@ -24,6 +26,7 @@ export interface AgentFrameHost {
   name: string;
   sql: SqlStorage;
   rules: RoomRules;
+  writes: RoomWrites;
   state(): RoomState;
   apply(input: RoomInput, ingested?: AgentEnvelope): StepResult;
   toViewers(frame: string, now: number): void;
@@ -49,9 +52,11 @@ export class RoomAgentFrames {
       this.host.apply({ type: "decision-refused", requestId: frame.value.requestId, reason: frame.value.reason });
       return;
     }
-    const { ack, unreadable } = ingestEvents(this.host.sql, frame.value.events, (envelope) => this.#ingest(envelope));
+    const held = this.host.writes.held;
+    const { ack, unreadable } = ingestEvents(this.host.sql, frame.value.events, (envelope) => this.#ingest(envelope), held);
     for (const message of unreadable) errorFrame(conn, null, "BAD_REQUEST", message);
-    if (ack.length) safeSend(conn, { type: "ack", ids: ack } satisfies RoomToAgentFrame);
+    // Acknowledged once stored: after a held write too (the agent keeps the request journalled until then).
+    if (ack.length) held.after(() => safeSend(conn, { type: "ack", ids: ack } satisfies RoomToAgentFrame));
   }
 
   /** A stored final message (or the run's end) ends the live text it replaces. */
@@ -74,7 +79,14 @@ export class RoomAgentFrames {
     const ev = envelope.event;
     // A too-deep input is denied by the step without a hash (hashing it would exhaust the stack).
     const inputSha256 = ev.type === "approval-request" && !nestsDeeperThan(ev.input, MAX_SCRUB_DEPTH) ? canonicalSha256(ev.input) : undefined;
-    const session = this.host.state().session;
+    const { session, approvals } = this.host.state();
+    // A resend with the rule's decision the agent applied, which the room lost (it crashed before its write).
+    if (ev.type === "approval-request" && ev.applied && session && !Object.values(approvals).some((a) => a.requestId === ev.requestId)) {
+      const { input, ingested, refused } = this.host.writes.applied(envelope, session.id, inputSha256);
+      if (refused) console.error(`room ${this.host.name}: request ${ev.requestId}: ${refused}`);
+      this.host.apply(input, ingested);
+      return;
+    }
     // Rules known current judge in the request's own step, unless the verdict routes the call (who may
     // decide is read first); otherwise they are fetched, then judge (#judge).
     const verdict = ev.type === "approval-request" && session ? this.host.rules.cachedVerdict(session, ev) : undefined;

@@ -1,10 +1,9 @@
 /**
- * SessionRoom: the single writer of one session. It runs inputs through the pure `step()`,
- * persists the resulting events (with sequence numbers), approvals and timers in DO SQLite,
- * then performs the effects: broadcast to viewers, frames to the agent, launches through the
- * machine's AgentLink, and a write-behind of the summary row to D1 and the workspace hub.
- * Its viewers (room-viewers.ts), agent frames (room-agent-frames.ts) and decision checks
- * (decision-proof.ts) live beside it; every change still goes through its one `#apply`.
+ * SessionRoom: the single writer of one session. It runs inputs through the pure `step()`, persists the resulting
+ * events (with sequence numbers), approvals and timers in DO SQLite, then performs the effects: broadcast to viewers,
+ * frames to the agent, launches through the machine's AgentLink, and a write-behind of the summary row to D1 and the
+ * workspace hub. Its viewers (room-viewers.ts), agent frames (room-agent-frames.ts), decision checks (decision-proof.ts)
+ * and writes, made now or held (room-writes.ts), live beside it; every change still goes through its one `#apply`.
  */
 import { Server, type Connection, type ConnectionContext, type WSMessage } from "partyserver";
 import type { Approval, DecisionBody } from "../worker/protocol/approval";
@@ -27,6 +26,7 @@ import { RoomKeys } from "./room-keys";
 import { RoomViewers, type Role } from "./room-viewers";
 import { RoomAgentFrames } from "./room-agent-frames";
 import { checkDecision } from "./decision-proof";
+import { RoomWrites } from "./room-writes";
 import * as store from "./storage";
 import { errorFrame, parseFrame, safeSend } from "./sockets";
 import { toSummary } from "./summary";
@@ -40,6 +40,7 @@ export class SessionRoom extends Server<Env> implements SessionRoomRpc {
   readonly #authority = new RoomAuthority(this.env, () => this.#state.session);
   readonly #rules = new RoomRules(this.env);
   readonly #keys = new RoomKeys(this.env);
+  readonly #writes = new RoomWrites({ name: this.name, ctx: this.ctx, sessionId: () => this.#state.session?.id, agents: () => this.getConnections("agent") });
   readonly #viewers = new RoomViewers(
     {
       env: this.env,
@@ -56,6 +57,7 @@ export class SessionRoom extends Server<Env> implements SessionRoomRpc {
     name: this.name,
     sql: this.ctx.storage.sql,
     rules: this.#rules,
+    writes: this.#writes,
     state: () => this.#state,
     apply: (input, ingested) => this.#apply(input, ingested),
     toViewers: (frame, now) => this.#viewers.send(frame, now),
@@ -65,6 +67,7 @@ export class SessionRoom extends Server<Env> implements SessionRoomRpc {
   override async onStart(): Promise<void> {
     this.#alarmAt = await this.ctx.storage.getAlarm();
     store.migrate(this.ctx.storage.sql);
+    this.#writes.load();
     const session = store.loadSession(this.ctx.storage.sql);
     const agentConnected = [...this.getConnections("agent")].length > 0;
     this.#state = { session, approvals: store.loadApprovals(this.ctx.storage.sql), agentConnected };
@@ -88,6 +91,7 @@ export class SessionRoom extends Server<Env> implements SessionRoomRpc {
   }
 
   override onConnect(conn: Connection<Role>, ctx: ConnectionContext): void {
+    this.#writes.flush();
     const role = this.#viewers.admit(conn, ctx);
     if (role === "agent") this.#apply({ type: "agent-connected" });
     else if (role === "viewer") this.#viewers.greet(conn, ctx, toSummary(this.#state, this.#seq), this.#state.approvals, this.#seq);
@@ -113,7 +117,9 @@ export class SessionRoom extends Server<Env> implements SessionRoomRpc {
   }
 
   override async onMessage(conn: Connection<Role>, raw: WSMessage): Promise<void> {
+    // An agent's frame reads what is held through the intake; `#apply` flushes for any step it does not hold.
     if (conn.state?.role === "agent") return this.#agentSide.onFrame(conn, raw);
+    this.#writes.flush();
     const frame = parseFrame(ClientFrame, raw);
     if (!frame.ok) return errorFrame(conn, null, "BAD_REQUEST", frame.message);
     const ref = frame.value.ref ?? null;
@@ -157,40 +163,33 @@ export class SessionRoom extends Server<Env> implements SessionRoomRpc {
   /**
    * Runs one input: step, persist atomically (with the agent event it consumes, if any: its id and
    * place in its run), then perform effects. A refused agent event is still marked ingested: a resend
-   * would be refused too.
+   * would be refused too. A call its rules decide in its request's own step is answered first and the
+   * write held (room-writes.ts): the answer carries the room's seal, which the agent journals.
    */
   #apply(input: RoomInput, ingested?: AgentEnvelope): StepResult {
-    const cfg = configFrom(this.env);
     const now = Date.now();
-    const sql = this.ctx.storage.sql;
-    const r = step(this.#state, input, { now, newApprovalId: () => newId("apr"), ...cfg });
+    const r = step(this.#state, input, { now, newApprovalId: () => newId("apr"), ...configFrom(this.env) });
+    const early = this.#writes.begin(r, input);
     if (!r.ok) {
-      if (ingested) store.markIngested(sql, ingested);
+      if (ingested) store.markIngested(this.ctx.storage.sql, ingested);
       return r;
     }
-    const emitted: SessionEvent[] = [];
-    // The seq advances only when the transaction commits: a rolled-back write must not leave a gap.
-    let seq = this.#seq;
-    const before = toSummary(this.#state, seq);
-    this.ctx.storage.transactionSync(() => {
-      for (const e of r.effects) {
-        if (e.type === "emit") emitted.push(store.appendEvent(sql, ++seq, now, e.body));
-        else if (e.type === "save-approval") store.saveApproval(sql, e.approval);
-        else if (e.type === "schedule") store.putSchedule(sql, e.key, e.at, e.timer, e.keep);
-        else if (e.type === "unschedule") store.dropSchedule(sql, e.key);
-      }
-      if (r.state.session) store.saveSession(sql, r.state.session);
-      if (ingested) store.markIngested(sql, ingested);
-      // What must follow this change (D1, the link, the hub, the audit log) commits with it.
-      this.#outbox.record(r.effects, emitted, before, toSummary(r.state, seq), now);
-    });
-    this.#seq = seq;
+    const prior = { state: this.#state, seq: this.#seq, summary: toSummary(this.#state, this.#seq) };
+    // Memory moves on at once (the next input steps on it); storage follows in `write`, now or held.
     this.#state = r.state;
-    this.#outbox.committed();
-    for (const e of emitted) this.#agentSide.stored(e);
-    if (emitted.length) this.#viewers.send(JSON.stringify({ type: "events", events: emitted, replay: false } satisfies ServerFrame), now);
-    for (const e of r.effects) if (e.type === "send-agent") for (const c of this.getConnections("agent")) safeSend(c, e.frame);
-    this.#rearm();
+    this.#seq = prior.seq + r.effects.filter((e) => e.type === "emit").length;
+    const after = toSummary(r.state, this.#seq);
+    const write = () => {
+      // What must follow this change (D1, the link, the hub, the audit log) commits with it.
+      const emitted = this.#writes.persist(r, prior.seq, now, ingested, (events) => this.#outbox.record(r.effects, events, prior.summary, after, now));
+      this.#outbox.committed();
+      for (const e of emitted) this.#agentSide.stored(e);
+      if (emitted.length) this.#viewers.send(JSON.stringify({ type: "events", events: emitted, replay: false } satisfies ServerFrame), now);
+      for (const e of r.effects) if (e.type === "send-agent" && e !== early) this.#writes.toAgent(e);
+      this.#rearm();
+    };
+    // A rolled-back write rolls memory back too: it must not leave a gap in the seq.
+    this.#writes.perform(early, write, ingested, () => ({ state: this.#state, seq: this.#seq } = prior));
     return r;
   }
 
@@ -209,6 +208,7 @@ export class SessionRoom extends Server<Env> implements SessionRoomRpc {
   }
 
   override async onAlarm(): Promise<void> {
+    this.#writes.flush();
     this.#alarmAt = null; // the alarm that fired is spent
     for (const timer of store.takeDue(this.ctx.storage.sql, Date.now())) this.#apply({ type: "timer", timer });
     const delivered = this.#outbox.onAlarm(Date.now());
@@ -237,6 +237,7 @@ export class SessionRoom extends Server<Env> implements SessionRoomRpc {
 
   /** One approval as the room holds it (the inbox in D1 may trail it). */
   approval(id: string): Approval | null {
+    this.#writes.flush();
     const rec = this.#state.approvals[id];
     return rec ? toPublicApproval(rec) : null;
   }
@@ -271,6 +272,7 @@ export class SessionRoom extends Server<Env> implements SessionRoomRpc {
 
   /** The authoritative summary (D1's copy may trail it by the outbox's coalescing window). */
   summary(): SessionSummary | null {
+    this.#writes.flush();
     return toSummary(this.#state, this.#seq);
   }
 
@@ -286,6 +288,7 @@ export class SessionRoom extends Server<Env> implements SessionRoomRpc {
   }
 
   events(after: number, limit: number): { events: SessionEvent[]; lastSeq: number } {
+    this.#writes.flush();
     return { events: store.readEvents(this.ctx.storage.sql, after, limit), lastSeq: this.#seq };
   }
 

@@ -9,14 +9,23 @@
  * still on disk and a number is never given twice. What the loss can take is only the events of the
  * last moment that never left the machine (Claude Code stops with it). Acks are not synced: a lost
  * ack only means a resend, which the room acknowledges without storing it again.
+ * A rule's decision can reach the agent before the room's record of the call is durable: the agent journals
+ * the sealed decision it applies onto the still unacknowledged request (synced before it is applied), so a
+ * resend after a crash of the room carries it and the room records exactly that decision.
  */
 import { randomUUID } from "node:crypto";
 import { appendFileSync, closeSync, existsSync, fdatasyncSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
-import { AgentEnvelope, type AgentEvent } from "../../worker/protocol/agent";
+import { AgentEnvelope, RuleStamp, type AgentEvent } from "../../worker/protocol/agent";
 
-const Line = z.union([z.object({ e: AgentEnvelope }), z.object({ a: z.array(z.string()) }), z.object({ run: z.string(), ended: z.boolean() })]);
+const Line = z.union([
+  z.object({ e: AgentEnvelope }),
+  z.object({ a: z.array(z.string()) }),
+  z.object({ run: z.string(), ended: z.boolean() }),
+  /** The rule's decision applied to the request journalled as `id`. */
+  z.object({ ap: z.object({ id: z.string(), stamp: RuleStamp }) }),
+]);
 
 interface SessionLog {
   pending: Map<string, AgentEnvelope>;
@@ -69,6 +78,7 @@ export class Journal {
         const { runId, seq } = parsed.e;
         if (runId !== undefined && seq !== undefined) this.#runSeq.set(runId, Math.max(seq, this.#runSeq.get(runId) ?? 0));
       } else if ("a" in parsed) for (const id of parsed.a) log.pending.delete(id);
+      else if ("ap" in parsed) withApplied(log, parsed.ap.id, parsed.ap.stamp);
       else log.runs.set(parsed.run, parsed.ended);
     }
     this.#logs.set(sessionId, log);
@@ -117,6 +127,21 @@ export class Journal {
     const fd = this.#fds.get(sessionId);
     if (fd === undefined || !this.#unsynced.delete(sessionId)) return;
     this.#datasync(fd);
+  }
+
+  /**
+   * Journals, durably, the rule's decision about to be applied to the request `requestId`, onto that request
+   * while the room has not acknowledged it (so its resend carries the decision). False when it was
+   * acknowledged already: the room holds its record, and nothing needs journalling.
+   */
+  applied(sessionId: string, requestId: string, stamp: RuleStamp): boolean {
+    const log = this.#logs.get(sessionId);
+    const pending = log && [...log.pending.values()].find((p) => p.event.type === "approval-request" && p.event.requestId === requestId);
+    if (!log || !pending) return false;
+    this.#write(sessionId, { ap: { id: pending.id, stamp } });
+    this.sync(sessionId);
+    withApplied(log, pending.id, stamp);
+    return true;
   }
 
   ack(sessionId: string, ids: string[]): void {
@@ -176,6 +201,11 @@ export class Journal {
     rmSync(this.#file(sessionId), { force: true });
     this.#logs.delete(sessionId);
   }
+}
+
+function withApplied(log: SessionLog, id: string, stamp: RuleStamp): void {
+  const e = log.pending.get(id);
+  if (e?.event.type === "approval-request") log.pending.set(id, { ...e, event: { ...e.event, applied: stamp } });
 }
 
 /** Makes a new file's directory entry durable; where a directory cannot be opened (Windows), it is skipped. */

@@ -121,13 +121,15 @@ export function relayRun(order: LaunchOrder, channel: SessionChannel, options: R
   };
 
   channel.handlers = {
-    onDecision: (requestId, answer, proof) => {
+    onDecision: (requestId, answer, proof, rule) => {
       if (!waiting.has(requestId)) return; // already answered (a resync repeats decisions)
       const apply = () => {
         const resolve = waiting.get(requestId);
         if (!resolve) return;
         waiting.delete(requestId);
         held.delete(requestId);
+        // A rule's answer may leave the room before its record is durable: journal what is applied first.
+        if (rule) channel.journalApplied(requestId, rule);
         resolve(answer);
       };
       const call = held.get(requestId);

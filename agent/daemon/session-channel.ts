@@ -13,6 +13,7 @@ import {
   type AgentEvent,
   type AgentToRoomFrame,
   type ApprovalAnswer,
+  type RuleStamp,
   type TextDelta,
 } from "../../worker/protocol/agent";
 import type { DecisionProof } from "../../worker/protocol/signed-decision";
@@ -21,7 +22,7 @@ import type { Journal } from "./journal";
 import { reconnecting, toWsUrl } from "./socket";
 
 export interface ChannelHandlers {
-  onDecision(requestId: string, answer: ApprovalAnswer, proof?: DecisionProof): void;
+  onDecision(requestId: string, answer: ApprovalAnswer, proof?: DecisionProof, rule?: RuleStamp): void;
   onInterrupt(): void;
   /** Tower asks to park the run: the call `requestId` has waited long enough (optional: no run, nothing to park). */
   onPark?(requestId: string): void;
@@ -108,7 +109,7 @@ export class SessionChannel {
         if (this.journal.unacked(this.sessionId).length === 0) for (const w of this.#ackWaiters.splice(0)) w();
         return;
       case "decision":
-        return this.handlers.onDecision(frame.requestId, frame.answer, frame.proof);
+        return this.handlers.onDecision(frame.requestId, frame.answer, frame.proof, frame.rule);
       case "interrupt":
         return this.handlers.onInterrupt();
       case "park":
@@ -124,6 +125,14 @@ export class SessionChannel {
    */
   refuse(requestId: string, reason: string): void {
     if (this.#isOpen()) this.#frame({ type: "decision-refused", requestId, reason: reason.slice(0, 500) });
+  }
+
+  /**
+   * Journals the rule's decision about to be applied to `requestId` (see Journal.applied). IMPORTANT: call it
+   * before the answer reaches Claude Code: the room may not have recorded the call yet.
+   */
+  journalApplied(requestId: string, stamp: RuleStamp): void {
+    this.journal.applied(this.sessionId, requestId, stamp);
   }
 
   /** Resolves when the room has acknowledged everything sent so far (or after `ms`). */

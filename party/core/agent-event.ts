@@ -33,7 +33,13 @@ function refusedAgentEvent(d: Draft, ev: AgentEnvelope["event"]): StepResult | n
   return d.done();
 }
 
-export function agentEvent(d: Draft, envelope: AgentEnvelope, inputSha256: string | undefined, verdict: RuleVerdict | null | undefined): StepResult {
+export function agentEvent(
+  d: Draft,
+  envelope: AgentEnvelope,
+  inputSha256: string | undefined,
+  verdict: RuleVerdict | null | undefined,
+  applied = false,
+): StepResult {
   const ev = envelope.event;
   const s = d.session;
   const refused = refusedAgentEvent(d, ev);
@@ -108,7 +114,7 @@ export function agentEvent(d: Draft, envelope: AgentEnvelope, inputSha256: strin
       schedulePark(d, rec);
       d.emit({ type: "approval-requested", approval: toPublicApproval(rec) });
       // Rules the room holds as current decide here, in the request's own write: one wait on storage, not two.
-      if (verdict && (verdict.decision !== "ask" || verdict.held)) return ruleVerdict(d, id, verdict);
+      if (verdict && (verdict.decision !== "ask" || verdict.held)) return ruleVerdict(d, id, verdict, undefined, applied);
       return d.done(rec);
     }
     case "approval-withdrawn": {

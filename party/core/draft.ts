@@ -7,7 +7,7 @@ import type { ApprovalAnswer } from "../../worker/protocol/agent";
 import type { Approval } from "../../worker/protocol/approval";
 import type { ErrorCode } from "../../worker/protocol/errors";
 import type { EventBody } from "../../worker/protocol/events";
-import type { RuleRef } from "../../worker/protocol/rules";
+import type { RuleVerdict } from "../../worker/protocol/rules";
 import { resumeParked } from "./parking";
 import { disarmRoutingTimers } from "./routing";
 import { needsAgent, transition, type Trigger } from "./status";
@@ -85,8 +85,9 @@ export class Draft {
     comment: string | null,
     updatedInput: Approval["updatedInput"],
     answer: ApprovalAnswer | null,
-    rule?: RuleRef,
+    ruled?: RuleVerdict,
   ): ApprovalRecord {
+    const rule = ruled?.rule ?? undefined;
     const next: ApprovalRecord = {
       ...rec,
       status,
@@ -103,7 +104,13 @@ export class Draft {
     this.effects.push({ type: "save-approval", approval: next });
     this.emit({ type: "approval-resolved", approvalId: rec.id, status, via, by, comment, updatedInput, ...(rule ? { rule } : {}) });
     if (answer && next.parked) resumeParked(this, next, answer);
-    else if (answer) this.effects.push({ type: "send-agent", frame: decisionFrame(next, answer) });
+    // A rule's decision goes out with its verdict, which the room seals for the agent to journal (party/rule-seal.ts).
+    else if (answer)
+      this.effects.push({
+        type: "send-agent",
+        frame: decisionFrame(next, answer),
+        ...(ruled ? { ruled: { verdict: ruled, inputSha256: rec.inputSha256 } } : {}),
+      });
     return next;
   }
 

@@ -87,7 +87,8 @@ export type RoomTimer =
 
 export type Effect =
   | { type: "emit"; body: EventBody }
-  | { type: "send-agent"; frame: RoomToAgentFrame }
+  /** `ruled`: a rule decided this decision frame; the room seals the verdict onto it (party/rule-seal.ts). */
+  | { type: "send-agent"; frame: RoomToAgentFrame; ruled?: { verdict: RuleVerdict; inputSha256: string } }
   /** `keep`: an armed deadline stands (the agent-lost clock runs from the first loss, not the latest wake). */
   | { type: "schedule"; key: string; at: number; timer: RoomTimer; keep?: boolean }
   | { type: "unschedule"; key: string }
@@ -97,8 +98,12 @@ export type Effect =
 
 export type RoomInput =
   | { type: "create"; session: CreateInput }
-  /** `verdict`: the rules' answer to an approval request, when the room holds them as current (decided in this same step). */
-  | { type: "agent-event"; envelope: AgentEnvelope; inputSha256?: string; verdict?: RuleVerdict | null }
+  /**
+   * `verdict`: the rules' answer to an approval request, when the room holds them as current (decided in this
+   * same step). `applied`: the verdict is the one the agent already applied (its seal checked by the room), to be
+   * recorded as it is, never judged again.
+   */
+  | { type: "agent-event"; envelope: AgentEnvelope; inputSha256?: string; verdict?: RuleVerdict | null; applied?: boolean }
   /** `editSha256`: the hash of an approve's `updatedInput` (computed by the room; absent without one). */
   | { type: "decide"; approvalId: string; body: DecisionBody; by: string; editSha256?: string; userId?: string | null; proof?: DecisionProof }
   /** The machine refused a decision it could not verify: the approval waits again (party/core/signed.ts). */

@@ -188,7 +188,7 @@ function applyInput(state: RoomState, input: RoomInput, ctx: StepContext): StepR
   if (!state.session) return fail("NOT_FOUND", "this session does not exist");
   switch (input.type) {
     case "agent-event":
-      return agentEvent(d, input.envelope, input.inputSha256, input.verdict);
+      return agentEvent(d, input.envelope, input.inputSha256, input.verdict, input.applied);
     case "decide":
       return decide(d, input.approvalId, input.body, input.by, input.editSha256 ?? null, input.userId ?? null, input.proof);
     case "decision-refused":

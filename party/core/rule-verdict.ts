@@ -20,10 +20,15 @@ export function ruleSignature(verdict: RuleVerdict): string {
   return `${name}${r.version !== null ? ` (v${r.version})` : ""}`;
 }
 
-export function ruleVerdict(d: Draft, approvalId: string, verdict: RuleVerdict, routing?: ApprovalRouting): StepResult {
+/**
+ * `applied`: the agent already applied this verdict (the room sent it, sealed, before its record was durable,
+ * and lost that record): it is recorded as it is. The checks below ran when the room first decided it.
+ */
+export function ruleVerdict(d: Draft, approvalId: string, verdict: RuleVerdict, routing?: ApprovalRouting, applied = false): StepResult {
   const rec = d.state.approvals[approvalId];
   // Decided meanwhile (a person, the clock, a withdrawal): the first decision stands.
   if (rec?.status !== "pending" || !verdict.rule) return d.done();
+  if (applied && verdict.decision !== "ask" && !verdict.held) return resolved(d, rec, verdict);
   if (verdict.held) return heldBack(d, rec, verdict);
   if (verdict.decision === "ask") return routed(d, rec, routing);
   // The engine already holds back an allow for such a call; a verdict from elsewhere is held the same way.
@@ -33,11 +38,15 @@ export function ruleVerdict(d: Draft, approvalId: string, verdict: RuleVerdict, 
   if (verdict.decision === "allow" && d.session.requireSignedDecisions)
     return heldBack(d, rec, { ...verdict, reason: `${verdict.reason}, but ${d.session.agentName} requires signed decisions, so a person decides` });
   if (d.ctx.now >= rec.expiresAt) return d.done();
+  return resolved(d, rec, verdict);
+}
+
+function resolved(d: Draft, rec: ApprovalRecord, verdict: RuleVerdict): StepResult {
   const by = ruleSignature(verdict);
   const allow = verdict.decision === "allow";
   const message = verdict.message ?? `Denied by ${by}.`;
   const answer: ApprovalAnswer = allow ? { behavior: "allow" } : { behavior: "deny", message };
-  const next = d.resolveApproval(rec, allow ? "approved" : "denied", "rule", by, allow ? verdict.reason : message, null, answer, verdict.rule);
+  const next = d.resolveApproval(rec, allow ? "approved" : "denied", "rule", by, allow ? verdict.reason : message, null, answer, verdict);
   d.clearedIfNone(`${rec.toolName} ${next.status} by ${by}`);
   return d.done(next);
 }

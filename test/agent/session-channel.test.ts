@@ -111,3 +111,36 @@ describe("order", () => {
     expect(room.received[1]!.map((e) => e.seq)).toEqual([1, 2]);
   });
 });
+
+describe("a rule's decision applied before the room recorded the call", () => {
+  it("the resend after a drop carries the sealed decision the agent journalled and applied", async () => {
+    const dir = await stateDir();
+    const journal = new Journal(dir);
+    const stamp = {
+      verdict: { decision: "allow", rule: { index: 0, id: "work-writes", version: 1 }, message: null, reason: "allowed" },
+      seal: "cd".repeat(32),
+    };
+    const room = await fakeRoom((ws, events, connection) => {
+      if (connection > 0) return ws.send(JSON.stringify({ type: "ack", ids: events.map((e) => e.id) }));
+      // First socket: the rule's answer leaves at once, then the room is lost before it acknowledges the request.
+      ws.send(JSON.stringify({ type: "decision", requestId: "req-1", answer: { behavior: "allow" }, rule: stamp }));
+      setTimeout(() => ws.close(1001, "going away"), 50);
+    });
+    const applied: string[] = [];
+    const ch = new SessionChannel(room.url, "token", SESSION, journal, {
+      // As the relay does: journal the stamp, then apply the answer.
+      onDecision: (requestId, _answer, _proof, rule) => {
+        if (rule) ch.journalApplied(requestId, rule);
+        applied.push(requestId);
+      },
+      onInterrupt: () => {},
+      waiting: () => [],
+      runId: () => "run-1",
+    });
+    cleanup.push(() => ch.close());
+    ch.send("run-1", { type: "approval-request", requestId: "req-1", toolName: "Write", input: { file_path: "/work/a" } });
+    await until(() => (room.received[1]?.length ?? 0) >= 1);
+    expect(applied).toEqual(["req-1"]);
+    expect(room.received[1]![0]!.event).toMatchObject({ type: "approval-request", requestId: "req-1", applied: stamp });
+  });
+});

@@ -49,3 +49,36 @@ describe("numbering a run's events", () => {
     expect(synced.length).toBeGreaterThanOrEqual(2); // runs-seen file and the session's journal
   });
 });
+
+describe("a rule's decision applied before the room recorded the call", () => {
+  const stamp = {
+    verdict: { decision: "allow" as const, rule: { index: 0, id: "work-writes", version: 1 }, message: null, reason: "Write /work/a.txt" },
+    seal: "ab".repeat(32),
+  };
+  const request = { type: "approval-request" as const, requestId: "req-1", toolName: "Write", input: { file_path: "/work/a.txt" } };
+
+  it("journals the applied decision onto the unacknowledged request, durably, so a restarted agent resends it", () => {
+    const dir = stateDir();
+    const synced: number[] = [];
+    const before = new Journal(dir, { datasync: (fd) => synced.push(fd) });
+    before.markRun(S, "run-a", false);
+    const sent = before.append(S, "run-a", request);
+    before.sync(S);
+    const syncs = synced.length;
+    expect(before.applied(S, "req-1", stamp)).toBe(true);
+    expect(synced.length).toBe(syncs + 1); // on disk before Claude Code is told
+    expect(before.unacked(S)).toEqual([{ ...sent, event: { ...request, applied: stamp } }]);
+    const after = new Journal(dir);
+    expect(after.unacked(S)).toEqual([{ ...sent, event: { ...request, applied: stamp } }]);
+  });
+
+  it("journals nothing once the room has acknowledged the request (its record is durable)", () => {
+    const dir = stateDir();
+    const j = new Journal(dir);
+    j.markRun(S, "run-a", false);
+    const sent = j.append(S, "run-a", request);
+    j.ack(S, [sent.id]);
+    expect(j.applied(S, "req-1", stamp)).toBe(false);
+    expect(new Journal(dir).unacked(S)).toEqual([]);
+  });
+});

@@ -403,7 +403,12 @@ describe("rule verdicts", () => {
     const { state, effects } = run(s, [{ type: "rule-verdict", approvalId: id, verdict: allow }]);
     expect(state.approvals[id]).toMatchObject({ status: "approved", via: "rule", decidedBy: "rule writes (v4)" });
     expect(state.session?.status).toBe("running");
-    expect(effects).toContainEqual({ type: "send-agent", frame: { type: "decision", requestId: "req-1", answer: { behavior: "allow" } } });
+    // The verdict goes with the frame, for the room to seal it (party/rule-seal.ts).
+    expect(effects).toContainEqual({
+      type: "send-agent",
+      frame: { type: "decision", requestId: "req-1", answer: { behavior: "allow" } },
+      ruled: { verdict: allow, inputSha256: state.approvals[id]!.inputSha256 },
+    });
     const resolved = effects.find((e) => e.type === "emit" && e.body.type === "approval-resolved");
     expect(resolved).toMatchObject({ body: { via: "rule", rule: { id: "writes", version: 4 } } });
   });
@@ -412,7 +417,13 @@ describe("rule verdicts", () => {
     const s = asking();
     const id = Object.keys(s.approvals)[0]!;
     const { effects } = run(s, [{ type: "rule-verdict", approvalId: id, verdict: deny }]);
-    expect(effects).toContainEqual({ type: "send-agent", frame: { type: "decision", requestId: "req-1", answer: { behavior: "deny", message: "Not here." } } });
+    expect(effects).toContainEqual(
+      expect.objectContaining({
+        type: "send-agent",
+        frame: { type: "decision", requestId: "req-1", answer: { behavior: "deny", message: "Not here." } },
+        ruled: expect.objectContaining({ verdict: deny }),
+      }),
+    );
   });
 
   it("a verdict that comes with the request decides it in the same step: requested and resolved together", () => {
@@ -422,9 +433,24 @@ describe("rule verdicts", () => {
     const rec = Object.values(state.approvals)[0]!;
     expect(rec).toMatchObject({ status: "approved", via: "rule" });
     expect(effects.flatMap((e) => (e.type === "emit" ? [e.body.type] : []))).toEqual(expect.arrayContaining(["approval-requested", "approval-resolved"]));
-    expect(effects).toContainEqual({ type: "send-agent", frame: { type: "decision", requestId: "req-5", answer: { behavior: "allow" } } });
+    expect(effects).toContainEqual({
+      type: "send-agent",
+      frame: { type: "decision", requestId: "req-5", answer: { behavior: "allow" } },
+      ruled: { verdict: allow, inputSha256: request.inputSha256 },
+    });
     const asked = run(running(), [{ ...request, verdict: { ...allow, decision: "ask" as const } }]).state;
     expect(Object.values(asked.approvals)[0]?.status).toBe("pending");
+  });
+
+  it("records a verdict the agent already applied as it is, even where the room would now hold it for a person", () => {
+    const event: AgentEvent = { type: "approval-request", requestId: "req-6", toolName: "Write", input: { file_path: "/work/a" } };
+    const request = { type: "agent-event" as const, envelope: { id: "ev-req-6", at: 0, event }, inputSha256: canonicalSha256(event.input) };
+    const signed = (s: ReturnType<typeof running>) => ({ ...s, session: { ...s.session!, requireSignedDecisions: true } });
+    // Judged now, a rule's allow on a machine that requires signed decisions waits for a person...
+    expect(Object.values(run(signed(running()), [{ ...request, verdict: allow }]).state.approvals)[0]?.status).toBe("pending");
+    // ...but an allow the agent applied before the machine's policy changed is what happened: it is recorded.
+    const { state } = run(signed(running()), [{ ...request, verdict: allow, applied: true }]);
+    expect(Object.values(state.approvals)[0]).toMatchObject({ status: "approved", via: "rule", decidedBy: "rule writes (v4)" });
   });
 
   it("a person who decided first stands; an ask, or an allow of a call that needs a person, changes nothing", () => {

@@ -10,6 +10,7 @@ import { AgentId, SessionId } from "./ids";
 import { LaunchSpec } from "./session";
 import { ToolInput } from "./approval";
 import { DecisionProof } from "./signed-decision";
+import { RuleVerdict } from "./rules";
 
 export const RunOutcome = z.object({
   kind: z.enum(["success", "max_turns", "interrupted", "error"]),
@@ -36,6 +37,15 @@ export const ApprovalAnswer = z.discriminatedUnion("behavior", [
   z.object({ behavior: z.literal("deny"), message: z.string(), interrupt: z.boolean().optional() }),
 ]);
 export type ApprovalAnswer = z.infer<typeof ApprovalAnswer>;
+
+/**
+ * A rule's decision as the room sent it, sealed by the room (an HMAC over the session, the request, the
+ * input's sha256 and the verdict). The room answers a rule-decided call before its record of it is
+ * durable; the agent journals the stamp of the decision it applied and resends it with the request, so
+ * the room records exactly that decision after a crash in between (party/rule-seal.ts).
+ */
+export const RuleStamp = z.object({ verdict: RuleVerdict, seal: z.string().regex(/^[0-9a-f]{64}$/) });
+export type RuleStamp = z.infer<typeof RuleStamp>;
 
 /** A call parked in Claude's transcript (agent/park.ts): what a resumed run needs to answer exactly it. */
 export const ParkedCall = z.object({
@@ -71,6 +81,8 @@ export const AgentEvent = z.discriminatedUnion("type", [
     requiresUserInteraction: z.boolean().optional(),
     /** Claude Code says no "always allow" may be offered for this ask. */
     suppressAlwaysAllowRule: z.boolean().optional(),
+    /** On a resend: the rule's decision the agent already applied to this call; the room records it as is. */
+    applied: RuleStamp.optional(),
   }),
   /** Claude Code withdrew the request (interrupt, or the run is ending). */
   /** `reason` says why when the agent withdraws it (e.g. it is stopping); without it Claude Code withdrew it. */
@@ -203,7 +215,8 @@ export type AgentToRoomWire = z.infer<typeof AgentToRoomWire>;
 export const RoomToAgentFrame = z.discriminatedUnion("type", [
   z.object({ type: z.literal("ack"), ids: z.array(z.string()) }),
   /** `proof`: the signed decision with what the machine needs to check it (a machine that requires one verifies it). */
-  z.object({ type: z.literal("decision"), requestId: z.string(), answer: ApprovalAnswer, proof: DecisionProof.optional() }),
+  /** `rule`: set when a rule decided; the agent journals it before applying the answer (see RuleStamp). */
+  z.object({ type: z.literal("decision"), requestId: z.string(), answer: ApprovalAnswer, proof: DecisionProof.optional(), rule: RuleStamp.optional() }),
   z.object({ type: z.literal("interrupt") }),
   /** The call has waited long enough: park the run (agent/park.ts); a run that cannot be parked goes on. */
   z.object({ type: z.literal("park"), requestId: z.string() }),

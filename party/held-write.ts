@@ -1,0 +1,71 @@
+/**
+ * The room's storage writes that may wait: a call the rules decide is answered before its record is written,
+ * because workerd's output gate holds every frame sent while a write commits. Such writes are held in memory,
+ * in order, and made together (one commit) once the agent pauses (`quietMs` without a held write) or at the
+ * latest `maxMs` after the first one, or at once when any other input needs storage
+ * (every entry point but an agent's frame calls `flush`; an agent's frame reads the events held here through
+ * `wasIngested` and `lastSeq`), so the room's order of writes never changes. What follows a write (acks,
+ * viewers' frames) waits for it. A crash in between loses the records, not the decisions: the agent journals
+ * the sealed decision it applied and resends it with the request (party/rule-seal.ts).
+ */
+import type { AgentEnvelope } from "../worker/protocol/agent";
+
+export class HeldWrite {
+  #writes: (() => void)[] = [];
+  #after: (() => void)[] = [];
+  readonly #ingested = new Map<string, AgentEnvelope>();
+  readonly #runSeq = new Map<string, number>();
+  #quiet: ReturnType<typeof setTimeout> | undefined;
+  #latest: ReturnType<typeof setTimeout> | undefined;
+
+  /** `onFailure`: a held write threw after its answer left, so memory is ahead of storage. */
+  constructor(
+    private readonly timing: { quietMs: number; maxMs: number },
+    private readonly onFailure: (e: unknown) => void,
+  ) {}
+
+  /** Holds `write` (which consumes `ingested`) until `flush`: see the header for when that is. */
+  hold(write: () => void, ingested?: AgentEnvelope): void {
+    // A commit holds every answer sent meanwhile: while calls keep coming, one commit for many of them.
+    clearTimeout(this.#quiet);
+    this.#quiet = setTimeout(() => this.flush(), this.timing.quietMs);
+    if (this.#writes.length === 0) this.#latest = setTimeout(() => this.flush(), this.timing.maxMs);
+    this.#writes.push(write);
+    if (!ingested) return;
+    this.#ingested.set(ingested.id, ingested);
+    if (ingested.runId !== undefined && ingested.seq !== undefined) this.#runSeq.set(ingested.runId, Math.max(ingested.seq, this.lastSeq(ingested.runId)));
+  }
+
+  /** Runs `fn` once the held writes are made (at once when none is held). */
+  after(fn: () => void): void {
+    if (this.#writes.length) this.#after.push(fn);
+    else fn();
+  }
+
+  /** True when a held write consumes the agent event `id` (storage does not know it yet). */
+  wasIngested(id: string): boolean {
+    return this.#ingested.has(id);
+  }
+
+  /** The last number of run `runId` a held write consumes (0: none). */
+  lastSeq(runId: string): number {
+    return this.#runSeq.get(runId) ?? 0;
+  }
+
+  flush(): void {
+    const writes = this.#writes.splice(0);
+    if (writes.length === 0) return;
+    clearTimeout(this.#quiet);
+    clearTimeout(this.#latest);
+    const after = this.#after.splice(0);
+    this.#ingested.clear();
+    this.#runSeq.clear();
+    try {
+      for (const write of writes) write();
+    } catch (e) {
+      this.onFailure(e);
+      return;
+    }
+    for (const fn of after) fn();
+  }
+}

@@ -1,0 +1,111 @@
+/**
+ * How a SessionRoom's step (party/session-room.ts `#apply`) reaches storage: made at once, or, for a call its
+ * rules decided in its request's own step, after the sealed answer left (rule-answers.ts), held
+ * (held-write.ts) until the agent pauses 20 ms or 1 s at most, because workerd's output gate holds every frame
+ * sent while a write commits. Every frame to the agent goes through here, so a rule's decision carries the seal.
+ */
+import type { Connection } from "partyserver";
+import type { AgentEnvelope } from "../worker/protocol/agent";
+import type { SessionEvent } from "../worker/protocol/events";
+import type { RoomInput, StepResult } from "./core/room";
+import { HeldWrite } from "./held-write";
+import { earlyAnswer, RuleAnswers, type SendAgent } from "./rule-answers";
+import { safeSend } from "./sockets";
+import * as store from "./storage";
+
+/**
+ * How long the records of calls its rules answered may wait after their answers left, unless another input
+ * needs storage first: until the agent pauses for `quietMs`, and never longer than `maxMs`. Their writes then
+ * commit together, rather than one commit per call holding the next call's answer behind it.
+ */
+export const RULE_RECORD_HOLD = { quietMs: 20, maxMs: 1000 };
+
+export class RoomWrites {
+  readonly #ruled = new RuleAnswers();
+  /** Read by an agent's frame (its intake sees the held events; its ack waits for their write). */
+  readonly held: HeldWrite;
+
+  constructor(private readonly host: { name: string; ctx: DurableObjectState; sessionId(): string | undefined; agents(): Iterable<Connection> }) {
+    this.held = new HeldWrite(RULE_RECORD_HOLD, (e) => {
+      console.error(`room ${host.name}: a held write failed; resetting the room from storage`, e);
+      host.ctx.abort("a held write failed");
+    });
+  }
+
+  /** IMPORTANT: in onStart, before any input (see RuleSeal.load). */
+  load(): void {
+    this.#ruled.load(this.host.ctx.storage.sql);
+  }
+
+  /**
+   * The send of step `r` that may leave before its write (the decision a rule gave the request `input`
+   * carries); when there is none, whatever is held is written first, so writes stay in order.
+   */
+  begin(r: StepResult, input: RoomInput): SendAgent | undefined {
+    const early = r.ok ? earlyAnswer(r.effects, input) : undefined;
+    if (!early) this.flush();
+    return early;
+  }
+
+  /** Makes whatever is held now: every input but an agent's frame touches storage only after this. */
+  flush(): void {
+    this.held.flush();
+  }
+
+  /** See RuleAnswers.applied: a resent request carrying a rule's decision the room has no record of. */
+  applied(...args: Parameters<RuleAnswers["applied"]>): ReturnType<RuleAnswers["applied"]> {
+    return this.#ruled.applied(...args);
+  }
+
+  /** A frame to the agent; a rule's decision goes with the room's seal on it. */
+  toAgent(e: SendAgent): void {
+    const frame = this.#ruled.frame(e, this.host.sessionId());
+    for (const c of this.host.agents()) safeSend(c, frame);
+  }
+
+  /**
+   * Runs `write` now (`undo` puts memory back when it throws: the transaction rolled back), or, when `early`
+   * (the step's rule decision) is given, sends that first and holds `write`, which consumes `ingested`.
+   */
+  perform(early: SendAgent | undefined, write: () => void, ingested: AgentEnvelope | undefined, undo: () => void): void {
+    if (early) {
+      this.toAgent(early);
+      this.held.hold(write, ingested);
+      return;
+    }
+    try {
+      write();
+    } catch (e) {
+      undo();
+      throw e;
+    }
+  }
+
+  /**
+   * One step's storage write, in one transaction: its events from `fromSeq + 1`, approvals, timers, the
+   * session, the agent event it consumed, and (`record`) what must follow the change. Returns the events stored.
+   */
+  persist(
+    r: Extract<StepResult, { ok: true }>,
+    fromSeq: number,
+    now: number,
+    ingested: AgentEnvelope | undefined,
+    record: (emitted: SessionEvent[]) => void,
+  ): SessionEvent[] {
+    const sql = this.host.ctx.storage.sql;
+    const emitted: SessionEvent[] = [];
+    let seq = fromSeq;
+    this.host.ctx.storage.transactionSync(() => {
+      for (const e of r.effects) {
+        if (e.type === "emit") emitted.push(store.appendEvent(sql, ++seq, now, e.body));
+        else if (e.type === "save-approval") store.saveApproval(sql, e.approval);
+        else if (e.type === "schedule") store.putSchedule(sql, e.key, e.at, e.timer, e.keep);
+        else if (e.type === "unschedule") store.dropSchedule(sql, e.key);
+      }
+      if (r.state.session) store.saveSession(sql, r.state.session);
+      if (ingested) store.markIngested(sql, ingested);
+      record(emitted);
+    });
+    return emitted;
+  }
+}

@@ -1,0 +1,55 @@
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { HeldWrite } from "../../party/held-write";
+
+afterEach(() => vi.useRealTimers());
+const envelope = (id: string, seq: number) => ({ id, at: 0, runId: "run-a", seq, event: { type: "run-started" as const, runId: "run-a" } });
+
+describe("writes held behind answers that left first", () => {
+  it("writes in order, and what follows a write (an ack) only after it", () => {
+    const log: string[] = [];
+    const held = new HeldWrite({ quietMs: 20, maxMs: 1000 }, () => log.push("failed"));
+    held.hold(() => log.push("write 1"), envelope("e1", 1));
+    held.after(() => log.push("ack 1"));
+    held.hold(() => log.push("write 2"), envelope("e2", 2));
+    expect(log).toEqual([]);
+    held.flush();
+    expect(log).toEqual(["write 1", "write 2", "ack 1"]);
+    held.after(() => log.push("ack 3")); // nothing held: at once
+    expect(log.at(-1)).toBe("ack 3");
+  });
+
+  it("tells the intake which agent events it holds, so a run's next event is not taken for an early one", () => {
+    const held = new HeldWrite({ quietMs: 20, maxMs: 1000 }, () => {});
+    held.hold(() => {}, envelope("e1", 4));
+    expect([held.wasIngested("e1"), held.lastSeq("run-a")]).toEqual([true, 4]);
+    held.flush();
+    expect([held.wasIngested("e1"), held.lastSeq("run-a")]).toEqual([false, 0]); // storage has them now
+  });
+
+  it("writes once the agent pauses, and never later than the most it may wait while calls keep coming", () => {
+    vi.useFakeTimers();
+    const written: number[] = [];
+    const held = new HeldWrite({ quietMs: 20, maxMs: 100 }, () => {});
+    held.hold(() => written.push(1));
+    vi.advanceTimersByTime(19);
+    expect(written).toEqual([]);
+    vi.advanceTimersByTime(1);
+    expect(written).toEqual([1]);
+    for (let i = 2; i <= 12; i++) {
+      held.hold(() => written.push(i));
+      vi.advanceTimersByTime(10); // a call every 10 ms: never quiet for 20
+    }
+    expect(written).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]); // the 100 ms cap wrote the first ten together
+  });
+
+  it("reports a held write that fails (the room then resets from storage) and sends nothing that followed it", () => {
+    const log: string[] = [];
+    const held = new HeldWrite({ quietMs: 20, maxMs: 1000 }, () => log.push("failed"));
+    held.hold(() => {
+      throw new Error("disk full");
+    });
+    held.after(() => log.push("ack"));
+    held.flush();
+    expect(log).toEqual(["failed"]);
+  });
+});
