@@ -231,6 +231,8 @@ export declare const rpcShape: {
                         ownerId: string;
                         allowedUsers: string[] | null;
                         allowedMcpCommands: string[];
+                        allowedUsersUnreadable?: string | undefined;
+                        allowedMcpCommandsUnreadable?: string | undefined;
                         denyRules?: {
                             rules: {
                                 decision: "allow" | "deny" | "ask";
@@ -392,7 +394,7 @@ export declare const rpcShape: {
                 input: {
                     json: {
                         name: string;
-                        scopes?: ("admin" | "read" | "sessions:write" | "tokens" | "*")[] | undefined;
+                        scopes?: ("admin" | "*" | "read" | "sessions:write" | "tokens")[] | undefined;
                         expiresInDays?: number | undefined;
                     };
                 };
@@ -3013,6 +3015,8 @@ export declare const rpcShape: {
                         ownerId: string;
                         allowedUsers: string[] | null;
                         allowedMcpCommands: string[];
+                        allowedUsersUnreadable?: string | undefined;
+                        allowedMcpCommandsUnreadable?: string | undefined;
                         denyRules?: {
                             rules: {
                                 decision: "allow" | "deny" | "ask";

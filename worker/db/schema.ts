@@ -9,6 +9,7 @@ import { MachineDenyRules, type RuleSet } from "../protocol/rules";
 import { ApprovalRouting } from "../protocol/approval";
 import { QuietHours } from "../protocol/push";
 import { SignedEnrolment, SignedRevocation, WebAuthnCredential } from "../protocol/signed-decision";
+import { StoredAllowedUsers, StoredMcpCommands } from "../protocol/enrollment";
 import { checkedJson } from "./checked-json";
 
 export const workspaces = sqliteTable("workspaces", {
@@ -89,9 +90,9 @@ export const agents = sqliteTable(
     /** The member who enrolled the machine (the bootstrap admin for the `npm start` one); never empty. */
     ownerId: text().notNull().default(""),
     /** Users allowed to launch on this machine; null means every member who may launch. */
-    allowedUsers: text({ mode: "json" }).$type<string[] | null>(),
+    allowedUsers: checkedJson(StoredAllowedUsers)(),
     /** stdio MCP server commands sessions may start here, as the owner allowed them; none by default. */
-    allowedMcpCommands: text({ mode: "json" }).$type<string[]>().notNull().default(sql`'[]'`),
+    allowedMcpCommands: checkedJson(StoredMcpCommands)().notNull().default(sql`'[]'`),
     /**
      * The owner's deny policy for this machine (deny rules, the rule-set format); null: none. Read
      * through its schema: a stored policy that no longer parses admits no run (fails closed).
