@@ -385,6 +385,7 @@ export declare const rpcShape: {
                         expiresAt: number | null;
                         revokedAt: number | null;
                         rotatedFrom: string | null;
+                        scopesUnreadable?: string | undefined;
                     }[];
                 };
                 outputFormat: "json";
@@ -412,6 +413,7 @@ export declare const rpcShape: {
                         expiresAt: number | null;
                         revokedAt: number | null;
                         rotatedFrom: string | null;
+                        scopesUnreadable?: string | undefined;
                     };
                 };
                 outputFormat: "json";
@@ -2343,6 +2345,7 @@ export declare const rpcShape: {
                             expiresAt: number | null;
                             revokedAt: number | null;
                             rotatedFrom: string | null;
+                            scopesUnreadable?: string | undefined;
                         };
                     };
                     outputFormat: "json";
@@ -2868,6 +2871,7 @@ export declare const rpcShape: {
                                 expiresAt: number | null;
                                 revokedAt: number | null;
                                 rotatedFrom: string | null;
+                                scopesUnreadable?: string | undefined;
                             };
                         };
                         outputFormat: "json";
@@ -2899,6 +2903,7 @@ export declare const rpcShape: {
                         expiresAt: number | null;
                         revokedAt: number | null;
                         rotatedFrom: string | null;
+                        scopesUnreadable?: string | undefined;
                     };
                     outputFormat: "json";
                     status: 200;

@@ -53,3 +53,22 @@ describe("security: a machine's launch allow-list that no longer reads", () => {
     expect((await res.json<{ error: { message: string } }>()).error.message).toMatch(/stdio MCP commands.*could not be read/);
   });
 });
+
+describe("security: a token whose stored scopes no longer read", () => {
+  it("is refused, saying its scopes are unreadable and to make a new token; the list still shows it", async () => {
+    const seed = await seedWorkspace("unreadable-scopes");
+    // A bare string: today's `.includes("*")` would read it as a substring match and grant every scope.
+    await tamper("update api_tokens set scopes = ? where user_id = ? and kind = 'user'", JSON.stringify("sessions:*"), seed.userId);
+
+    const me = await api("/api/me", seed.userToken);
+    expect(me.status).toBe(401);
+    expect((await me.json<{ error: { message: string } }>()).error.message).toMatch(/stored scopes could not be read.*new token/);
+
+    const admin = await seedWorkspace("unreadable-scopes-list");
+    await tamper("update api_tokens set scopes = ? where agent_id = ?", "{not json", admin.agentId);
+    const res = await api("/api/tokens?all=true", admin.userToken);
+    expect(res.status).toBe(200);
+    const { tokens } = await res.json<{ tokens: { agentId: string | null; scopes: string[]; scopesUnreadable?: string }[] }>();
+    expect(tokens.find((t) => t.agentId === admin.agentId)).toMatchObject({ scopes: [], scopesUnreadable: expect.stringContaining("could not be read") });
+  });
+});

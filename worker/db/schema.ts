@@ -10,6 +10,7 @@ import { ApprovalRouting } from "../protocol/approval";
 import { QuietHours } from "../protocol/push";
 import { SignedEnrolment, SignedRevocation, WebAuthnCredential } from "../protocol/signed-decision";
 import { StoredAllowedUsers, StoredMcpCommands } from "../protocol/enrollment";
+import { StoredScopes } from "../protocol/members";
 import { checkedJson } from "./checked-json";
 
 export const workspaces = sqliteTable("workspaces", {
@@ -62,7 +63,7 @@ export const apiTokens = sqliteTable(
     /** The user a `user` token acts for. */
     userId: text(),
     /** What the token may do (`*`, or e.g. `sessions:read`); see worker/domain/policy.ts. */
-    scopes: text({ mode: "json" }).$type<string[]>().notNull().default(sql`'["*"]'`),
+    scopes: checkedJson(StoredScopes)().notNull().default(sql`'["*"]'`),
     /** The token this one replaced by rotation, if any. */
     rotatedFrom: text(),
     tokenHash: text().notNull(),
@@ -364,7 +365,7 @@ export const browserSessions = sqliteTable(
       .notNull()
       .references(() => users.id),
     subject: text().notNull(),
-    scopes: text({ mode: "json" }).$type<string[]>().notNull().default(sql`'["*"]'`),
+    scopes: checkedJson(StoredScopes)().notNull().default(sql`'["*"]'`),
     /** How the person signed in: `token` (a personal token, the local default), `oidc` or `github`. */
     method: text({ enum: ["token", "oidc", "github"] }).notNull(),
     secretHash: text().notNull(),
