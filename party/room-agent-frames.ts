@@ -23,7 +23,8 @@ import { errorFrame, parseFrame, safeSend } from "./sockets";
 /** What the agent side needs of its room. */
 export interface AgentFrameHost {
   env: Env;
-  name: string;
+  /** Read when used: partyserver knows a room's name only once it has started (an alarm wakes it nameless). */
+  name(): string;
   sql: SqlStorage;
   rules: RoomRules;
   writes: RoomWrites;
@@ -110,7 +111,7 @@ export class RoomAgentFrames {
         const routing = verdict.route ? await resolveRouting(this.host.env, session, verdict) : null;
         this.host.apply({ type: "rule-verdict", approvalId, verdict, ...(routing ? { routing } : {}) });
       })
-      .catch((e) => console.error(`room ${this.host.name}: approval rules`, e));
+      .catch((e) => console.error(`room ${this.host.name()}: approval rules`, e));
     this.host.waitUntil(judged);
   }
 }

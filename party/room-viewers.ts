@@ -21,7 +21,8 @@ export type Role = { role: "viewer" | "agent"; subject: string; tokenId: string;
 /** What the viewer side needs of its room. */
 export interface ViewerHost {
   env: Env;
-  name: string;
+  /** Read when used: partyserver knows a room's name only once it has started (an alarm wakes it nameless). */
+  name(): string;
   sql: SqlStorage;
   workspaceId(): string | undefined;
   connections(tag?: string): Iterable<Connection<Role>>;
@@ -90,7 +91,7 @@ export class RoomViewers {
   trackToken(tokenId: string, open: boolean): void {
     const workspaceId = this.host.workspaceId();
     if (!tokenId || !workspaceId) return;
-    const target = `session:${this.host.name}`;
+    const target = `session:${this.host.name()}`;
     this.host.waitUntil(
       workspaceHub(this.host.env, workspaceId)
         .then((hub) => (open ? hub.track(tokenId, target) : hub.untrack(tokenId, target)))

@@ -44,7 +44,7 @@ export class SessionRoom extends Server<Env> implements SessionRoomRpc {
   readonly #viewers = new RoomViewers(
     {
       env: this.env,
-      name: this.name,
+      name: () => this.name,
       sql: this.ctx.storage.sql,
       workspaceId: () => this.#state.session?.workspaceId,
       connections: (tag) => this.getConnections<Role>(tag),
@@ -54,7 +54,7 @@ export class SessionRoom extends Server<Env> implements SessionRoomRpc {
   );
   readonly #agentSide = new RoomAgentFrames({
     env: this.env,
-    name: this.name,
+    name: () => this.name,
     sql: this.ctx.storage.sql,
     rules: this.#rules,
     writes: this.#writes,

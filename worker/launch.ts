@@ -8,7 +8,7 @@
 import type { Db } from "./db/client";
 import { defaultAgent, findAgent, machinePool, type AgentRow } from "./db/agents";
 import type { SessionOrigin } from "./protocol/room-rpc";
-import { admitRun, admittedDenyRules, mayLaunchOn } from "./domain/launch-policy";
+import { admitRun, admittedDenyRules, launchRefusal, mayLaunchOn } from "./domain/launch-policy";
 import { ApiError } from "./protocol/errors";
 import { newId, type AgentId, type SessionId, type WorkspaceId } from "./protocol/ids";
 import type { LaunchSpec, SessionSummary } from "./protocol/session";
@@ -58,9 +58,8 @@ export async function chooseAgent(db: Db, who: Launcher, opts: { agent?: string 
     agent = await defaultAgent(db, who.workspaceId);
     if (!agent) throw new ApiError("NOT_FOUND", "This workspace has no agent yet; start one with `tower agent`.");
   }
-  if (!mayLaunchOn(agent, who.userId)) {
-    throw new ApiError("FORBIDDEN", `The machine "${agent.name}" does not accept launches from you; its owner decides who may launch there.`);
-  }
+  const refusal = launchRefusal(agent, who.userId);
+  if (refusal) throw new ApiError("FORBIDDEN", refusal);
   return agent;
 }
 

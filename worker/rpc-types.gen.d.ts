@@ -231,6 +231,8 @@ export declare const rpcShape: {
                         ownerId: string;
                         allowedUsers: string[] | null;
                         allowedMcpCommands: string[];
+                        allowedUsersUnreadable?: string | undefined;
+                        allowedMcpCommandsUnreadable?: string | undefined;
                         denyRules?: {
                             rules: {
                                 decision: "allow" | "deny" | "ask";
@@ -383,6 +385,7 @@ export declare const rpcShape: {
                         expiresAt: number | null;
                         revokedAt: number | null;
                         rotatedFrom: string | null;
+                        scopesUnreadable?: string | undefined;
                     }[];
                 };
                 outputFormat: "json";
@@ -392,7 +395,7 @@ export declare const rpcShape: {
                 input: {
                     json: {
                         name: string;
-                        scopes?: ("admin" | "read" | "sessions:write" | "tokens" | "*")[] | undefined;
+                        scopes?: ("admin" | "*" | "read" | "sessions:write" | "tokens")[] | undefined;
                         expiresInDays?: number | undefined;
                     };
                 };
@@ -410,6 +413,7 @@ export declare const rpcShape: {
                         expiresAt: number | null;
                         revokedAt: number | null;
                         rotatedFrom: string | null;
+                        scopesUnreadable?: string | undefined;
                     };
                 };
                 outputFormat: "json";
@@ -2341,6 +2345,7 @@ export declare const rpcShape: {
                             expiresAt: number | null;
                             revokedAt: number | null;
                             rotatedFrom: string | null;
+                            scopesUnreadable?: string | undefined;
                         };
                     };
                     outputFormat: "json";
@@ -2866,6 +2871,7 @@ export declare const rpcShape: {
                                 expiresAt: number | null;
                                 revokedAt: number | null;
                                 rotatedFrom: string | null;
+                                scopesUnreadable?: string | undefined;
                             };
                         };
                         outputFormat: "json";
@@ -2897,6 +2903,7 @@ export declare const rpcShape: {
                         expiresAt: number | null;
                         revokedAt: number | null;
                         rotatedFrom: string | null;
+                        scopesUnreadable?: string | undefined;
                     };
                     outputFormat: "json";
                     status: 200;
@@ -3013,6 +3020,8 @@ export declare const rpcShape: {
                         ownerId: string;
                         allowedUsers: string[] | null;
                         allowedMcpCommands: string[];
+                        allowedUsersUnreadable?: string | undefined;
+                        allowedMcpCommandsUnreadable?: string | undefined;
                         denyRules?: {
                             rules: {
                                 decision: "allow" | "deny" | "ask";

@@ -7,6 +7,7 @@
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../env";
+import { isUnreadable } from "../db/checked-json";
 import { findActor } from "../db/tokens";
 import { findBrowserActor } from "../db/browser-sessions";
 import { readCookie, SESSION_COOKIE } from "./cookies";
@@ -42,12 +43,14 @@ export async function identify(c: Context<AppEnv>): Promise<{ actor: Actor; cred
   if (raw) {
     const actor = await findActor(c.var.deps.db, await hashToken(raw), Date.now());
     if (!actor) throw new ApiError("UNAUTHORIZED", `The token is unknown, revoked or expired. ${HOW_TO}`);
+    if (isUnreadable(actor)) throw new ApiError("UNAUTHORIZED", actor.unreadable);
     return { actor, credential: "bearer" };
   }
   const cookie = header ? undefined : readCookie(c, SESSION_COOKIE);
   if (!cookie) return null;
   const actor = await findBrowserActor(c.var.deps.db, await hashToken(cookie), Date.now());
   if (!actor) throw new ApiError("UNAUTHORIZED", "Your browser session has ended (signed out, expired or revoked); sign in again at /signin.");
+  if (isUnreadable(actor)) throw new ApiError("UNAUTHORIZED", actor.unreadable);
   if (isStateChanging(c)) requireOwnPages(c);
   return { actor, credential: "cookie" };
 }

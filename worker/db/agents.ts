@@ -8,7 +8,7 @@ import type { MachineInfo } from "../protocol/agent";
 import type { AgentPresence } from "../protocol/frames";
 import { newId } from "../protocol/ids";
 import type { MachineDenyRules } from "../protocol/rules";
-import { denyPolicyUnreadable } from "../domain/launch-policy";
+import { denyPolicyUnreadable, launchRefusal } from "../domain/launch-policy";
 import { isUnreadable, type Unreadable } from "./checked-json";
 import type { Db } from "./client";
 import { agents, sessions } from "./schema";
@@ -34,12 +34,33 @@ const presenceColumns = {
   )}))`,
 };
 
-type PresenceRow = Omit<AgentPresence, "denyRules" | "denyRulesUnreadable"> & { denyRules: MachineDenyRules | Unreadable | null };
+type PresenceRow = Omit<
+  AgentPresence,
+  "denyRules" | "denyRulesUnreadable" | "allowedUsers" | "allowedUsersUnreadable" | "allowedMcpCommands" | "allowedMcpCommandsUnreadable"
+> & {
+  denyRules: MachineDenyRules | Unreadable | null;
+  allowedUsers: string[] | null | Unreadable;
+  allowedMcpCommands: string[] | Unreadable;
+};
 
-/** A presence row as clients see it: an unreadable deny policy is said, never shown as "none". */
-function presenceOf({ denyRules, ...row }: PresenceRow): AgentPresence {
-  if (isUnreadable(denyRules)) return { ...row, denyRules: null, denyRulesUnreadable: denyPolicyUnreadable({ ...row, denyRules }) };
-  return { ...row, denyRules };
+/**
+ * A presence row as clients see it: an unreadable policy is said, never shown as "none" or "everyone".
+ * An unreadable allow-list is shown as the empty one, which is what it enforces.
+ */
+function presenceOf({ denyRules, allowedUsers, allowedMcpCommands, ...row }: PresenceRow): AgentPresence {
+  return {
+    ...row,
+    ...(isUnreadable(allowedUsers)
+      ? { allowedUsers: [], allowedUsersUnreadable: launchRefusal({ ...row, allowedUsers }, row.ownerId) ?? "" }
+      : { allowedUsers }),
+    ...(isUnreadable(allowedMcpCommands)
+      ? {
+          allowedMcpCommands: [],
+          allowedMcpCommandsUnreadable: `Its list of allowed stdio MCP commands could not be read (${allowedMcpCommands.unreadable}); no stdio MCP command is allowed until its owner sets it again.`,
+        }
+      : { allowedMcpCommands }),
+    ...(isUnreadable(denyRules) ? { denyRules: null, denyRulesUnreadable: denyPolicyUnreadable({ ...row, denyRules }) } : { denyRules }),
+  };
 }
 
 export async function listAgents(db: Db, workspaceId: string): Promise<AgentPresence[]> {

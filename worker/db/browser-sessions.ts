@@ -6,6 +6,7 @@
  */
 import { and, eq, gt, inArray, isNull, or } from "drizzle-orm";
 import type { Actor, WorkspaceRole } from "../domain/policy";
+import { isUnreadable, type Unreadable } from "./checked-json";
 import type { Db } from "./client";
 import { apiTokens, browserSessions, memberships, users } from "./schema";
 
@@ -15,7 +16,8 @@ export function insertBrowserSessionQuery(db: Db, row: NewBrowserSession) {
   return db.insert(browserSessions).values(row);
 }
 
-export async function findBrowserActor(db: Db, secretHash: string, now: number): Promise<Actor | null> {
+/** The session's actor, or `unreadable` when its stored scopes no longer read (the caller refuses it, saying so). */
+export async function findBrowserActor(db: Db, secretHash: string, now: number): Promise<Actor | Unreadable | null> {
   const rows = await db
     .select({
       id: browserSessions.id,
@@ -43,6 +45,8 @@ export async function findBrowserActor(db: Db, secretHash: string, now: number):
     .limit(1);
   const r = rows[0];
   if (!r || r.disabledAt) return null;
+  if (isUnreadable(r.scopes))
+    return { unreadable: `This browser session's stored scopes could not be read (${r.scopes.unreadable}), so it is refused; sign in again at /signin.` };
   return {
     workspaceId: r.workspaceId,
     kind: "user",

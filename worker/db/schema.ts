@@ -9,6 +9,8 @@ import { MachineDenyRules, type RuleSet } from "../protocol/rules";
 import { ApprovalRouting } from "../protocol/approval";
 import { QuietHours } from "../protocol/push";
 import { SignedEnrolment, SignedRevocation, WebAuthnCredential } from "../protocol/signed-decision";
+import { StoredAllowedUsers, StoredMcpCommands } from "../protocol/enrollment";
+import { StoredScopes } from "../protocol/members";
 import { checkedJson } from "./checked-json";
 
 export const workspaces = sqliteTable("workspaces", {
@@ -61,7 +63,7 @@ export const apiTokens = sqliteTable(
     /** The user a `user` token acts for. */
     userId: text(),
     /** What the token may do (`*`, or e.g. `sessions:read`); see worker/domain/policy.ts. */
-    scopes: text({ mode: "json" }).$type<string[]>().notNull().default(sql`'["*"]'`),
+    scopes: checkedJson(StoredScopes)().notNull().default(sql`'["*"]'`),
     /** The token this one replaced by rotation, if any. */
     rotatedFrom: text(),
     tokenHash: text().notNull(),
@@ -89,9 +91,9 @@ export const agents = sqliteTable(
     /** The member who enrolled the machine (the bootstrap admin for the `npm start` one); never empty. */
     ownerId: text().notNull().default(""),
     /** Users allowed to launch on this machine; null means every member who may launch. */
-    allowedUsers: text({ mode: "json" }).$type<string[] | null>(),
+    allowedUsers: checkedJson(StoredAllowedUsers)(),
     /** stdio MCP server commands sessions may start here, as the owner allowed them; none by default. */
-    allowedMcpCommands: text({ mode: "json" }).$type<string[]>().notNull().default(sql`'[]'`),
+    allowedMcpCommands: checkedJson(StoredMcpCommands)().notNull().default(sql`'[]'`),
     /**
      * The owner's deny policy for this machine (deny rules, the rule-set format); null: none. Read
      * through its schema: a stored policy that no longer parses admits no run (fails closed).
@@ -363,7 +365,7 @@ export const browserSessions = sqliteTable(
       .notNull()
       .references(() => users.id),
     subject: text().notNull(),
-    scopes: text({ mode: "json" }).$type<string[]>().notNull().default(sql`'["*"]'`),
+    scopes: checkedJson(StoredScopes)().notNull().default(sql`'["*"]'`),
     /** How the person signed in: `token` (a personal token, the local default), `oidc` or `github`. */
     method: text({ enum: ["token", "oidc", "github"] }).notNull(),
     secretHash: text().notNull(),

@@ -4,10 +4,16 @@
  */
 import { and, desc, eq, gt, isNull, or } from "drizzle-orm";
 import type { Actor, WorkspaceRole } from "../domain/policy";
+import { isUnreadable, type Unreadable } from "./checked-json";
 import type { Db } from "./client";
 import { apiTokens, browserSessions, memberships, users, workspaces } from "./schema";
 
-export async function findActor(db: Db, tokenHash: string, now: number): Promise<Actor | null> {
+/** Why a credential whose stored scopes no longer read is refused: it could be granted anything, so it is granted nothing. */
+export const scopesUnreadable = (why: string) =>
+  `This token's stored scopes could not be read (${why}), so it is refused. Make a new token (Settings → Tokens, or tower login) and revoke this one.`;
+
+/** The credential, or `unreadable` when its stored scopes no longer read (the caller refuses it, saying so). */
+export async function findActor(db: Db, tokenHash: string, now: number): Promise<Actor | Unreadable | null> {
   const rows = await db
     .select({
       tokenId: apiTokens.id,
@@ -28,6 +34,7 @@ export async function findActor(db: Db, tokenHash: string, now: number): Promise
     .limit(1);
   const r = rows[0];
   if (!r || r.disabledAt) return null;
+  if (isUnreadable(r.scopes)) return { unreadable: scopesUnreadable(r.scopes.unreadable) };
   return {
     workspaceId: r.workspaceId,
     kind: r.kind,
@@ -93,11 +100,17 @@ const publicColumns = {
 export async function listTokens(db: Db, workspaceId: string, userId: string | null) {
   const filters = [eq(apiTokens.workspaceId, workspaceId)];
   if (userId) filters.push(eq(apiTokens.userId, userId));
-  return db
+  const rows = await db
     .select(publicColumns)
     .from(apiTokens)
     .where(and(...filters))
     .orderBy(desc(apiTokens.createdAt));
+  return rows.map(publicToken);
+}
+
+/** A token as the API shows it: stored scopes that no longer read are said, and shown as none (it is refused). */
+function publicToken<T extends { scopes: string[] | Unreadable }>({ scopes, ...t }: T): Omit<T, "scopes"> & { scopes: string[]; scopesUnreadable?: string } {
+  return isUnreadable(scopes) ? { ...t, scopes: [] as string[], scopesUnreadable: scopesUnreadable(scopes.unreadable) } : { ...t, scopes };
 }
 
 export async function getToken(db: Db, workspaceId: string, id: string) {
@@ -106,7 +119,7 @@ export async function getToken(db: Db, workspaceId: string, id: string) {
     .from(apiTokens)
     .where(and(eq(apiTokens.workspaceId, workspaceId), eq(apiTokens.id, id)))
     .limit(1);
-  return rows[0] ?? null;
+  return rows[0] ? publicToken(rows[0]) : null;
 }
 
 /** Revokes a token that is still live; true if this call revoked it. */

@@ -10,16 +10,32 @@ import type { LaunchSpec } from "../protocol/session";
 export interface MachinePolicy {
   id: string;
   name: string;
-  /** null: every member who may launch. */
-  allowedUsers: readonly string[] | null;
-  allowedMcpCommands: readonly string[];
+  /** null: every member who may launch; `unreadable` when the stored list no longer parses: no one. */
+  allowedUsers: readonly string[] | null | { unreadable: string };
+  /** `unreadable` when the stored list no longer parses: no stdio MCP command is allowed. */
+  allowedMcpCommands: readonly string[] | { unreadable: string };
   /** The owner's deny policy as stored; `unreadable` when it no longer parses (worker/db/checked-json.ts). */
   denyRules?: MachineDenyRules | { unreadable: string } | null;
 }
 
 export type Admission = { ok: true } | { ok: false; why: string };
 
-export const mayLaunchOn = (machine: Pick<MachinePolicy, "allowedUsers">, userId: string) => !machine.allowedUsers || machine.allowedUsers.includes(userId);
+const unreadable = (v: unknown): v is { unreadable: string } => typeof v === "object" && v !== null && "unreadable" in v;
+
+/** Fails closed: an allow-list that no longer reads admits no one. */
+export const mayLaunchOn = (machine: Pick<MachinePolicy, "allowedUsers">, userId: string) =>
+  !unreadable(machine.allowedUsers) && (!machine.allowedUsers || machine.allowedUsers.includes(userId));
+
+/** Why `userId` may not launch on `machine`, or null when they may. */
+export function launchRefusal(machine: Pick<MachinePolicy, "id" | "name" | "allowedUsers">, userId: string): string | null {
+  if (unreadable(machine.allowedUsers))
+    return (
+      `The machine "${machine.name}" admits no launch: its list of who may launch there could not be read (${machine.allowedUsers.unreadable}). ` +
+      `Its owner must set it again on the Machines page, or with PATCH /api/agents/${machine.id} {"allowedUsers": ...}.`
+    );
+  if (!mayLaunchOn(machine, userId)) return `The machine "${machine.name}" does not accept launches from you; its owner decides who may launch there.`;
+  return null;
+}
 
 /** The stdio MCP servers of a spec (a server with no `type` is stdio, as in Claude Code). */
 export function stdioCommands(spec: Pick<LaunchSpec, "mcpServers">): { server: string; command: string }[] {
@@ -36,9 +52,18 @@ export function admitRun(machine: MachinePolicy, userId: string, spec: Pick<Laun
   // Fails closed: a policy no one can read could deny anything, so no run is admitted under it.
   if (machine.denyRules && "unreadable" in machine.denyRules)
     return { ok: false, why: denyPolicyUnreadable(machine as MachinePolicy & { denyRules: { unreadable: string } }) };
-  if (!mayLaunchOn(machine, userId))
-    return { ok: false, why: `The machine "${machine.name}" does not accept launches from you; its owner decides who may launch there.` };
-  const refused = stdioCommands(spec).find((s) => !machine.allowedMcpCommands.includes(s.command));
+  const refusal = launchRefusal(machine, userId);
+  if (refusal) return { ok: false, why: refusal };
+  const allowed = machine.allowedMcpCommands;
+  const commands = stdioCommands(spec);
+  if (unreadable(allowed) && commands.length)
+    return {
+      ok: false,
+      why:
+        `The machine "${machine.name}" allows no stdio MCP command: its list of allowed stdio MCP commands could not be read (${allowed.unreadable}). ` +
+        `Its owner must set it again on the Machines page, or with PATCH /api/agents/${machine.id} {"allowedMcpCommands": [...]}.`,
+    };
+  const refused = commands.find((s) => !unreadable(allowed) && !allowed.includes(s.command));
   if (refused) {
     return {
       ok: false,

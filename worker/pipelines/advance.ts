@@ -5,6 +5,7 @@
  * policy, capacity), which sessions to interrupt (timeouts), and whether the run is over. The Workflow
  * performs the result; this module never does IO, so every rule is tested in Node.
  */
+import { mayLaunchOn, type MachinePolicy } from "../domain/launch-policy";
 import type { StepStatus } from "../protocol/pipelines";
 import { isEnded } from "../protocol/session";
 import { evaluate, isTruthy, parseExpr } from "./expr";
@@ -41,7 +42,7 @@ export interface Machine {
   capacity: number;
   busy: number;
   online: boolean;
-  allowedUsers: string[] | null;
+  allowedUsers: MachinePolicy["allowedUsers"];
 }
 
 export interface Tick {
@@ -83,7 +84,7 @@ export function pickMachine(pool: readonly Machine[], selector: readonly string[
   const what = selector.length ? `a machine labelled ${selector.join(", ")}` : "a machine";
   if (!labelled.length)
     return { waiting: `waiting for ${what}: none is enrolled; start one with tower agent${selector.length ? ` --labels ${selector.join(",")}` : ""}` };
-  const open = labelled.filter((m) => !m.allowedUsers || m.allowedUsers.includes(ownerId));
+  const open = labelled.filter((m) => mayLaunchOn(m, ownerId));
   if (!open.length) return { waiting: `waiting for ${what} that accepts launches from the run's owner` };
   const online = open.filter((m) => m.online);
   if (!online.length) return { waiting: `waiting for ${what} to come online (${open.map((m) => m.name).join(", ")} offline)` };

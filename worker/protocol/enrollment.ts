@@ -95,6 +95,10 @@ export type AcceptInvitationBody = z.infer<typeof AcceptInvitationBody>;
 
 export const AcceptedInvitation = z.object({ token: z.string(), workspaceId: WorkspaceId, userId: UserId, role: WorkspaceRole });
 
+/** A machine's launch allow-lists as stored: read back through these (worker/db/checked-json.ts), never trusted. */
+export const StoredAllowedUsers = z.array(z.string()).nullable();
+export const StoredMcpCommands = z.array(z.string());
+
 export const PatchAgentBody = z
   .object({
     /** Who may launch here: user ids, or null for every member who may launch. */

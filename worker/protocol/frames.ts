@@ -65,6 +65,10 @@ export const AgentPresence = z.object({
   allowedUsers: z.array(z.string()).nullable(),
   /** stdio MCP server commands sessions may start here (exact command strings); none by default. */
   allowedMcpCommands: z.array(z.string()).default([]),
+  /** Set when the stored allowedUsers no longer reads: why; the machine then admits no one (shown as []). */
+  allowedUsersUnreadable: z.string().optional(),
+  /** Set when the stored allowedMcpCommands no longer reads: why; no stdio MCP command is then allowed. */
+  allowedMcpCommandsUnreadable: z.string().optional(),
   /** The owner's deny policy: calls denied on this machine whatever the workspace's rules or a person say. */
   denyRules: MachineDenyRules.nullable().optional(),
   /** Set when the stored deny policy no longer reads: why, and that no run is admitted until it is set again. */

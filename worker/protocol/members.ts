@@ -39,6 +39,8 @@ export const TokenInfo = z.object({
   userId: z.string().nullable(),
   agentId: z.string().nullable(),
   scopes: z.array(z.string()),
+  /** Set when the stored scopes no longer read: why; the token is then refused (shown with no scopes). */
+  scopesUnreadable: z.string().optional(),
   createdAt: z.number().int(),
   expiresAt: z.number().int().nullable(),
   revokedAt: z.number().int().nullable(),
@@ -91,6 +93,9 @@ export const AuditVerification = z.object({
   reason: z.string().nullable(),
 });
 export type AuditVerification = z.infer<typeof AuditVerification>;
+
+/** A token's or browser session's scopes as stored: read back through this (worker/db/checked-json.ts). */
+export const StoredScopes = z.array(z.string());
 
 export const Me = z.object({
   user: z.object({ id: z.string(), name: z.string(), email: z.string().nullable() }).nullable(),

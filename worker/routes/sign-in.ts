@@ -12,6 +12,7 @@ import { limitSignIns } from "../auth/rate-limit";
 import { signInConfig } from "../auth/sign-in-config";
 import { meOf } from "../db/members";
 import { ssoProviderOf } from "../db/sso";
+import { isUnreadable } from "../db/checked-json";
 import { findActor, getToken } from "../db/tokens";
 import { errorResponses, jsonBody, jsonResponse, router } from "../http";
 import { ApiError } from "../protocol/errors";
@@ -38,6 +39,7 @@ export const signIn = router()
       const { db } = c.var.deps;
       const actor = await findActor(db, await hashToken(c.req.valid("json").token), Date.now());
       if (!actor) throw new ApiError("UNAUTHORIZED", "That token is unknown, revoked or expired.");
+      if (isUnreadable(actor)) throw new ApiError("UNAUTHORIZED", actor.unreadable);
       if (actor.kind !== "user" || !actor.userId || !actor.role)
         throw new ApiError("FORBIDDEN", "Only a member's personal token can sign a browser in (not a machine's).");
       const token = await getToken(db, actor.workspaceId, actor.tokenId);

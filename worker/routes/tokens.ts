@@ -101,6 +101,7 @@ export const tokens = router()
     async (c) => {
       const old = await manageable(c, c.req.valid("param").id);
       if (old.revokedAt) throw new ApiError("CONFLICT", "This token is already revoked; create a new one instead.");
+      if (old.scopesUnreadable) throw new ApiError("CONFLICT", `${old.scopesUnreadable} (A rotation would carry them over.)`);
       const actor = c.var.auth;
       const { db } = c.var.deps;
       const now = Date.now();
