@@ -25,9 +25,9 @@ export class RoomWrites {
   /** Read by an agent's frame (its intake sees the held events; its ack waits for their write). */
   readonly held: HeldWrite;
 
-  constructor(private readonly host: { name: string; ctx: DurableObjectState; sessionId(): string | undefined; agents(): Iterable<Connection> }) {
+  constructor(private readonly host: { name(): string; ctx: DurableObjectState; sessionId(): string | undefined; agents(): Iterable<Connection> }) {
     this.held = new HeldWrite(RULE_RECORD_HOLD, (e) => {
-      console.error(`room ${host.name}: a held write failed; resetting the room from storage`, e);
+      console.error(`room ${host.name()}: a held write failed; resetting the room from storage`, e);
       host.ctx.abort("a held write failed");
     });
   }
