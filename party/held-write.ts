@@ -1,14 +1,26 @@
 /**
  * The room's storage writes that may wait: a call the rules decide is answered before its record is written,
  * because workerd's output gate holds every frame sent while a write commits. Such writes are held in memory,
- * in order, and made together (one commit) once the agent pauses (`quietMs` without a held write) or at the
- * latest `maxMs` after the first one, or at once when any other input needs storage
- * (every entry point but an agent's frame calls `flush`; an agent's frame reads the events held here through
- * `wasIngested` and `lastSeq`), so the room's order of writes never changes. What follows a write (acks,
- * viewers' frames) waits for it. A crash in between loses the records, not the decisions: the agent journals
- * the sealed decision it applied and resends it with the request (party/rule-seal.ts).
+ * in order, and made together (one commit) once the agent pauses (`quietMs` without a held write), at the
+ * latest `maxMs` after the first one, as soon as `maxCount` are held (in the step of the last, its answer gone),
+ * or at once when any other input needs storage (every entry point but an agent's frame calls `flush`; an
+ * agent's frame reads the events held here through `wasIngested` and `lastSeq`), so the room's order of writes
+ * never changes. What follows a write (acks, viewers' frames) waits for it. A crash in between loses the
+ * records, not the decisions: the agent journals the sealed decision it applied and resends it with the
+ * request (party/rule-seal.ts).
  */
 import type { AgentEnvelope } from "../worker/protocol/agent";
+
+/** When held writes are made: see the header. */
+export interface HoldTiming {
+  quietMs: number;
+  maxMs: number;
+  /**
+   * The most writes held at once. A batch's writes run one after another and then commit, and every input
+   * meanwhile waits, and every frame meanwhile is held: the call after a large batch waits for all of it.
+   */
+  maxCount: number;
+}
 
 export class HeldWrite {
   #writes: (() => void)[] = [];
@@ -20,7 +32,7 @@ export class HeldWrite {
 
   /** `onFailure`: a held write threw after its answer left, so memory is ahead of storage. */
   constructor(
-    private readonly timing: { quietMs: number; maxMs: number },
+    private readonly timing: HoldTiming,
     private readonly onFailure: (e: unknown) => void,
   ) {}
 
@@ -31,9 +43,12 @@ export class HeldWrite {
     this.#quiet = setTimeout(() => this.flush(), this.timing.quietMs);
     if (this.#writes.length === 0) this.#latest = setTimeout(() => this.flush(), this.timing.maxMs);
     this.#writes.push(write);
-    if (!ingested) return;
-    this.#ingested.set(ingested.id, ingested);
-    if (ingested.runId !== undefined && ingested.seq !== undefined) this.#runSeq.set(ingested.runId, Math.max(ingested.seq, this.lastSeq(ingested.runId)));
+    if (ingested) {
+      this.#ingested.set(ingested.id, ingested);
+      if (ingested.runId !== undefined && ingested.seq !== undefined) this.#runSeq.set(ingested.runId, Math.max(ingested.seq, this.lastSeq(ingested.runId)));
+    }
+    // Now, while the next call is still on its way, rather than when a timer fires in the middle of a burst.
+    if (this.#writes.length >= this.timing.maxCount) this.flush();
   }
 
   /** Runs `fn` once the held writes are made (at once when none is held). */

@@ -84,7 +84,7 @@ export class RoomAgentFrames {
     // A resend with the rule's decision the agent applied, which the room lost (it crashed before its write).
     if (ev.type === "approval-request" && ev.applied && session && !Object.values(approvals).some((a) => a.requestId === ev.requestId)) {
       const { input, ingested, refused } = this.host.writes.applied(envelope, session.id, inputSha256);
-      if (refused) console.error(`room ${this.host.name}: request ${ev.requestId}: ${refused}`);
+      if (refused) console.error(`room ${this.host.name()}: request ${ev.requestId}: ${refused}`);
       this.host.apply(input, ingested);
       return;
     }

@@ -40,12 +40,7 @@ export class SessionRoom extends Server<Env> implements SessionRoomRpc {
   readonly #authority = new RoomAuthority(this.env, () => this.#state.session);
   readonly #rules = new RoomRules(this.env);
   readonly #keys = new RoomKeys(this.env);
-  readonly #writes = new RoomWrites({
-    name: () => this.name,
-    ctx: this.ctx,
-    sessionId: () => this.#state.session?.id,
-    agents: () => this.getConnections("agent"),
-  });
+  readonly #writes = new RoomWrites(this.ctx, { name: () => this.name, sessionId: () => this.#state.session?.id, agents: () => this.getConnections("agent") });
   readonly #viewers = new RoomViewers(
     {
       env: this.env,

@@ -7,7 +7,7 @@ const envelope = (id: string, seq: number) => ({ id, at: 0, runId: "run-a", seq,
 describe("writes held behind answers that left first", () => {
   it("writes in order, and what follows a write (an ack) only after it", () => {
     const log: string[] = [];
-    const held = new HeldWrite({ quietMs: 20, maxMs: 1000 }, () => log.push("failed"));
+    const held = new HeldWrite({ quietMs: 20, maxMs: 1000, maxCount: 100 }, () => log.push("failed"));
     held.hold(() => log.push("write 1"), envelope("e1", 1));
     held.after(() => log.push("ack 1"));
     held.hold(() => log.push("write 2"), envelope("e2", 2));
@@ -19,7 +19,7 @@ describe("writes held behind answers that left first", () => {
   });
 
   it("tells the intake which agent events it holds, so a run's next event is not taken for an early one", () => {
-    const held = new HeldWrite({ quietMs: 20, maxMs: 1000 }, () => {});
+    const held = new HeldWrite({ quietMs: 20, maxMs: 1000, maxCount: 100 }, () => {});
     held.hold(() => {}, envelope("e1", 4));
     expect([held.wasIngested("e1"), held.lastSeq("run-a")]).toEqual([true, 4]);
     held.flush();
@@ -29,7 +29,7 @@ describe("writes held behind answers that left first", () => {
   it("writes once the agent pauses, and never later than the most it may wait while calls keep coming", () => {
     vi.useFakeTimers();
     const written: number[] = [];
-    const held = new HeldWrite({ quietMs: 20, maxMs: 100 }, () => {});
+    const held = new HeldWrite({ quietMs: 20, maxMs: 100, maxCount: 100 }, () => {});
     held.hold(() => written.push(1));
     vi.advanceTimersByTime(19);
     expect(written).toEqual([]);
@@ -42,9 +42,28 @@ describe("writes held behind answers that left first", () => {
     expect(written).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]); // the 100 ms cap wrote the first ten together
   });
 
+  it("writes as soon as it holds its most, in the step of the last, without waiting for a pause or the cap", () => {
+    vi.useFakeTimers();
+    const log: string[] = [];
+    const held = new HeldWrite({ quietMs: 20, maxMs: 1000, maxCount: 3 }, () => log.push("failed"));
+    held.hold(() => log.push("write 1"), envelope("e1", 1));
+    held.hold(() => log.push("write 2"), envelope("e2", 2));
+    held.after(() => log.push("ack 1-2"));
+    expect(log).toEqual([]);
+    held.hold(() => log.push("write 3"), envelope("e3", 3)); // no time passes: the count alone
+    expect(log).toEqual(["write 1", "write 2", "write 3", "ack 1-2"]);
+    expect([held.wasIngested("e3"), held.lastSeq("run-a")]).toEqual([false, 0]);
+    held.hold(() => log.push("write 4"), envelope("e4", 4)); // a new batch, its own timers
+    expect([held.wasIngested("e4"), held.lastSeq("run-a")]).toEqual([true, 4]);
+    vi.advanceTimersByTime(19);
+    expect(log.at(-1)).toBe("ack 1-2");
+    vi.advanceTimersByTime(1);
+    expect(log.at(-1)).toBe("write 4");
+  });
+
   it("reports a held write that fails (the room then resets from storage) and sends nothing that followed it", () => {
     const log: string[] = [];
-    const held = new HeldWrite({ quietMs: 20, maxMs: 1000 }, () => log.push("failed"));
+    const held = new HeldWrite({ quietMs: 20, maxMs: 1000, maxCount: 100 }, () => log.push("failed"));
     held.hold(() => {
       throw new Error("disk full");
     });

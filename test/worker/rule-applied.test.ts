@@ -2,6 +2,7 @@ import { env } from "cloudflare:workers";
 import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { AgentEnvelope, AgentEvent } from "../../worker/protocol/agent";
+import { RULE_RECORD_HOLD } from "../../party/room-writes";
 import { api, eventually, openSocket, seedWorkspace, type Seed, type Socket } from "./helpers";
 
 // The room answers a call its rules decide before its record of it is durable; the agent journals the sealed
@@ -108,6 +109,30 @@ describe("a rule's answer that left before its record", () => {
     agent.send({ type: "agent-events", events: [resent] });
     await agent.next((f) => f.type === "ack");
     expect((await roomEvents(id, seed.userToken)).filter((e) => e.type === "approval-requested").length).toBe(2);
+  });
+});
+
+describe("the held records of a burst of calls its rules decide", () => {
+  it("are written as soon as the room holds its most, not after the agent pauses: acknowledged before the next call is answered", async () => {
+    const seed = await seedWorkspace("rule-applied-burst");
+    await api("/api/rules", seed.userToken, { method: "PUT", json: { source: RULES } });
+    const { agent } = await started(seed);
+    const call = (i: number) => envelope({ type: "approval-request", requestId: `burst-${i}`, toolName: "Write", input: { file_path: `/work/${i}` } });
+    // The first call fetches the rules (then the room holds them and decides in the request's own step).
+    const first = call(0);
+    agent.send({ type: "agent-events", events: [first] });
+    await agent.next((f) => f.type === "decision" && f.requestId === "burst-0");
+    const batch = Array.from({ length: RULE_RECORD_HOLD.maxCount }, (_, i) => call(i + 1));
+    const next = call(RULE_RECORD_HOLD.maxCount + 1);
+    agent.send({ type: "agent-events", events: batch });
+    agent.send({ type: "agent-events", events: [next] });
+    await agent.next((f) => f.type === "ack" && (f.ids as string[]).includes(next.id));
+    const at = (pred: (f: Frame) => boolean) => agent.frames.findIndex(pred);
+    const batchAck = at((f) => f.type === "ack" && batch.every((e) => (f.ids as string[]).includes(e.id)));
+    const nextAnswer = at((f) => f.type === "decision" && f.requestId === `burst-${RULE_RECORD_HOLD.maxCount + 1}`);
+    expect(agent.frames.filter((f) => f.type === "decision" && String(f.requestId).startsWith("burst-")).length).toBe(RULE_RECORD_HOLD.maxCount + 2);
+    expect(batchAck).toBeGreaterThan(-1);
+    expect(batchAck).toBeLessThan(nextAnswer);
   });
 });
 
