@@ -312,8 +312,13 @@ async function main() {
         console.log(`cli floor  node -e 0          ${fmt(cli.node)}`);
         console.log(`cli floor  empty snapshot     ${fmt(cli.emptySnapshot)}  ${over(cli.emptySnapshot)}`);
         console.log(`cli floor  node GET health    ${fmt(cli.fetch)}  ${over(cli.fetch)}`);
+        console.log(
+          `cli floor  node GET sessions  ${fmt(cli.fetchLs)}  ${over(cli.fetchLs)}; ${over(cli.fetchLs, cli.fetch, "bare GET")} (tower ls's request, token checked)`,
+        );
         console.log(`cli tower --help             ${fmt(cli.help)}  ${over(cli.help)} (target ≤ 150 ms)`);
-        console.log(`cli tower ls                 ${fmt(cli.ls)}  ${over(cli.ls)}; ${over(cli.ls, cli.fetch, "bare GET")} (target ≤ 150 ms)`);
+        console.log(
+          `cli tower ls                 ${fmt(cli.ls)}  ${over(cli.ls)}; ${over(cli.ls, cli.fetch, "bare GET")}; ${over(cli.ls, cli.fetchLs, "its request")} (target ≤ 150 ms)`,
+        );
         console.log(`cli without snapshot --help  ${fmt(cli.helpWithoutSnapshot)}  ${over(cli.helpWithoutSnapshot)}`);
         console.log(`cli without snapshot ls      ${fmt(cli.lsWithoutSnapshot)}  ${over(cli.lsWithoutSnapshot)}`);
         cliResults = cli;
