@@ -5,12 +5,12 @@
  * and verified by the simulated agent with the real agent/verify-decision.ts against its pinned owner key
  * before the answer counts as received. Alternating keeps the machine's load the same for both.
  */
-import * as ed from "@noble/ed25519";
 import { signWith } from "../agent/cli/device-key";
+import { ed25519 } from "../agent/ed25519";
 import { inputSha256 } from "../agent/park";
 import { verifyDecision, type Trust } from "../agent/verify-decision";
 import type { ApprovalAnswer } from "../worker/protocol/agent";
-import { type DecisionProof, type DecisionStatement, type KeyEnrolment, keyIdOf, toBase64Url } from "../worker/protocol/signed-decision";
+import { type DecisionProof, type DecisionStatement, type KeyEnrolment, fromBase64Url, keyIdOf } from "../worker/protocol/signed-decision";
 import { type BenchCtx, DECISIONS_PER_TOKEN, freshViewer, startedSession, type Stats, stats, THINK_MS, uid } from "./lib";
 
 export interface SignedApprovalFigures {
@@ -30,22 +30,21 @@ export interface SignedApprovalFigures {
 interface Key {
   keyId: DecisionStatement["keyId"];
   publicKey: string;
-  secret: Uint8Array;
+  secretKey: string;
 }
 
 async function newKey(): Promise<Key> {
-  const secret = ed.utils.randomSecretKey();
-  const pub = await ed.getPublicKeyAsync(secret);
-  return { keyId: await keyIdOf(pub), publicKey: toBase64Url(pub), secret };
+  const { secretKey, publicKey } = ed25519().generate();
+  return { keyId: await keyIdOf(fromBase64Url(publicKey)), publicKey, secretKey };
 }
 
 /** Signs as `tower approve` does (agent/cli/device-key.ts), with the device key file's fields. */
-async function sign<S extends DecisionStatement | KeyEnrolment>(key: Key, statement: S) {
+function sign<S extends DecisionStatement | KeyEnrolment>(key: Key, statement: S) {
   const file = {
     keyId: key.keyId,
     alg: "ed25519" as const,
     publicKey: key.publicKey,
-    secretKey: toBase64Url(key.secret),
+    secretKey: key.secretKey,
     userId: "",
     workspaceId: "",
     server: "",
@@ -63,7 +62,7 @@ async function enrolledApprover(ctx: BenchCtx): Promise<{ owner: Key; device: Ke
   const [owner, device] = [await newKey(), await newKey()];
   await ctx.client.registerKey({ alg: "ed25519", publicKey: owner.publicKey, label: uid("bench-owner") });
   await ctx.client.registerKey({ alg: "ed25519", publicKey: device.publicKey, label: uid("bench-device") });
-  const enrolment = await sign(owner, {
+  const enrolment = sign(owner, {
     type: "tower.enrolment/v1",
     workspaceId: me.workspaceId,
     userId,
@@ -111,7 +110,7 @@ export async function signedApprovalRoundTrip(ctx: BenchCtx, n = 200): Promise<S
       const body: Record<string, unknown> = { decision: "approve", inputSha256: approval.inputSha256 };
       if (isSigned) {
         const s0 = performance.now();
-        body.signed = await sign(keys.device, {
+        body.signed = sign(keys.device, {
           type: "tower.decision/v1",
           workspaceId: keys.workspaceId,
           sessionId,
