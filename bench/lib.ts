@@ -34,6 +34,21 @@ export function stats(samples: number[]): Stats {
   return { n: s.length, p50: round(at(0.5)), p95: round(at(0.95)), p99: round(at(0.99)), mean: round(s.reduce((a, b) => a + b, 0) / (s.length || 1)) };
 }
 
+/** The middle value (of an even count, the lower of the two middle ones). */
+export function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  return s[Math.max(0, Math.ceil(s.length / 2) - 1)] ?? NaN;
+}
+
+/**
+ * Several runs of one figure as one: each percentile is the median of the runs' (issue 15: a latency figure
+ * is run three times and the median of three printed). `n` stays one run's sample count.
+ */
+export function medianStats(runs: Stats[]): Stats {
+  const of = (k: keyof Stats) => median(runs.map((r) => r[k]));
+  return { n: of("n"), p50: of("p50"), p95: of("p95"), p99: of("p99"), mean: of("mean") };
+}
+
 type Frame = Record<string, unknown>;
 
 export class JsonSocket {
