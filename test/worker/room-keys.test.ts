@@ -12,15 +12,21 @@ import { sessionRoom, workspaceHub } from "../../worker/rooms";
 import { api, eventually, seedWorkspace, startedSession } from "./helpers";
 import { newKey, pendingApproval, register, sign, statement } from "./signing";
 
+/** A workspace with a registered key, a call waiting in its room, and its owner's approve signed with that key. */
+async function signedPending(name: string) {
+  const seed = await seedWorkspace(name);
+  const key = await newKey();
+  await register(seed.userToken, key);
+  const { agent } = await startedSession(seed);
+  const a = await pendingApproval(seed, agent, "r1", { command: "ls" });
+  const approval = (await (await sessionRoom(env, a.sessionId)).approval(a.id))!;
+  const body = { decision: "approve", inputSha256: a.inputSha256, signed: await sign(key, statement(seed, a, key)) } as DecisionBody;
+  return { seed, key, approval, body };
+}
+
 describe("security", () => {
   it("refuses a signed decision whose keys were fetched before its key was revoked, once the room heard of the revocation", async () => {
-    const seed = await seedWorkspace("keys-in-flight");
-    const key = await newKey();
-    await register(seed.userToken, key);
-    const { agent } = await startedSession(seed);
-    const a = await pendingApproval(seed, agent, "r1", { command: "ls" });
-    const approval = (await (await sessionRoom(env, a.sessionId)).approval(a.id))!;
-    const body = { decision: "approve", inputSha256: a.inputSha256, signed: await sign(key, statement(seed, a, key)) } as DecisionBody;
+    const { seed, key, approval, body } = await signedPending("keys-in-flight");
 
     let release = () => {};
     const held = new Promise<void>((r) => (release = r));
@@ -41,13 +47,7 @@ describe("security", () => {
   });
 
   it("refuses with 409, saying to send it again, a signed decision while the workspace's keys change under every check", async () => {
-    const seed = await seedWorkspace("keys-churn");
-    const key = await newKey();
-    await register(seed.userToken, key);
-    const { agent } = await startedSession(seed);
-    const a = await pendingApproval(seed, agent, "r1", { command: "ls" });
-    const approval = (await (await sessionRoom(env, a.sessionId)).approval(a.id))!;
-    const body = { decision: "approve", inputSha256: a.inputSha256, signed: await sign(key, statement(seed, a, key)) } as DecisionBody;
+    const { seed, approval, body } = await signedPending("keys-churn");
     const keys: RoomKeys = new RoomKeys(env, async (workspaceId, sessionId) => {
       const got = await (await workspaceHub(env, workspaceId)).keysFor(sessionId);
       keys.changed();
