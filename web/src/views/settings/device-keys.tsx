@@ -9,6 +9,7 @@ import { type DeviceKeyInfo, keyRefusal, ownerPinOf } from "../../../../worker/p
 import { api } from "../../live/api";
 import { registerPasskey } from "../../live/passkey";
 import { toast } from "../../live/toasts";
+import { RevokeButton } from "../../components/revoke-button";
 
 export function DeviceKeysView() {
   const [keys, setKeys] = useState<DeviceKeyInfo[] | null>(null);
@@ -35,15 +36,6 @@ export function DeviceKeysView() {
       toast(`Could not register a passkey: ${(e as Error).message}`, "error");
     } finally {
       setBusy(false);
-    }
-  };
-
-  const revoke = async (k: DeviceKeyInfo) => {
-    try {
-      await api.revokeKey(k.id);
-      await load();
-    } catch (e) {
-      toast((e as Error).message, "error");
     }
   };
 
@@ -118,9 +110,12 @@ export function DeviceKeysView() {
                 </td>
                 <td>
                   {k.revokedAt === null ? (
-                    <button type="button" onClick={() => void revoke(k)}>
-                      Revoke
-                    </button>
+                    <RevokeButton
+                      ask={`Revoke key ${k.label}? Decisions it signs are refused from now on.`}
+                      done={`Revoked ${k.label}`}
+                      action={() => api.revokeKey(k.id)}
+                      then={load}
+                    />
                   ) : null}
                 </td>
               </tr>
