@@ -84,6 +84,8 @@ export interface LevelRaw {
   viewers: ViewerTally[];
   tally: Tally;
   proc: { base: ProcSample; idle: [Pair, Pair]; active: [Pair, Pair]; peakRss: number; after: ProcSample };
+  /** Counted while streaming: summaries mirrored (one D1 write, one hub frame each), and search documents written. */
+  perEvent: { hubUpserts: number; documentsIndexed: number };
   load: { before: number; active: number; after: number };
   client: { cpuMs: number; eventLoopP99Ms: number };
 }
@@ -114,6 +116,8 @@ export interface ScaleFigures {
     cpuMsPerEvent: number;
   };
   wrangler: { idleCpuPercent: number; activeCpuPercent: number };
+  /** Work outside the room's own write, per event sent: D1 summary writes (= hub frames), search documents indexed. */
+  outsideTheRoom: { summaryWritesPerEvent: number; documentsPerEvent: number };
   client: { cpuPercent: number; eventLoopP99Ms: number };
   load: { before: number; active: number; after: number };
 }
@@ -166,6 +170,10 @@ export function summarize(raw: LevelRaw): ScaleFigures {
       idleCpuPercent: cpuPercent(idleFrom.wrangler, idleTo.wrangler, clockTicks),
       activeCpuPercent: cpuPercent(activeFrom.wrangler, activeTo.wrangler, clockTicks),
     },
+    outsideTheRoom: {
+      summaryWritesPerEvent: r2(raw.perEvent.hubUpserts / Math.max(1, sent)),
+      documentsPerEvent: r2(raw.perEvent.documentsIndexed / Math.max(1, sent)),
+    },
     client: { cpuPercent: Math.round((raw.client.cpuMs / activeWallMs) * 1000) / 10, eventLoopP99Ms: raw.client.eventLoopP99Ms },
     load: { before: r2(raw.load.before), active: r2(raw.load.active), after: r2(raw.load.after) },
   };
@@ -187,6 +195,7 @@ export function describe(f: ScaleFigures): string[] {
     `  workerd RSS                  ${w.baseMiB} MiB before, ${w.idleMiB} idle, ${w.activeMiB} active (peak ${w.peakMiB}), ${w.afterMiB} after`,
     `  memory per room              ${w.perIdleRoomKiB} KiB idle, ${w.perActiveRoomKiB} KiB active`,
     `  workerd CPU                  ${w.idleCpuPercent} % idle, ${w.activeCpuPercent} % active (of one core; ${w.cpuPercentPerActiveRoom} % per active room, ${w.cpuMsPerEvent} ms per event)`,
+    `  per event outside the room   ${f.outsideTheRoom.summaryWritesPerEvent} D1 summary writes (each a hub frame), ${f.outsideTheRoom.documentsPerEvent} search documents indexed (each 3 D1 statements + a vector row)`,
     `  wrangler (node) CPU          ${f.wrangler.idleCpuPercent} % idle, ${f.wrangler.activeCpuPercent} % active; bench client ${f.client.cpuPercent} %, event-loop delay p99 ${f.client.eventLoopP99Ms} ms`,
     `  load average (1 min)         ${f.load.before} before, ${f.load.active} at the end of streaming, ${f.load.after} after`,
   ];

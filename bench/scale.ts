@@ -7,8 +7,8 @@
  */
 import { loadavg } from "node:os";
 import { monitorEventLoopDelay } from "node:perf_hooks";
-import type { BenchCtx } from "./lib";
-import { endRun, Machine, openViewer, pool, SESSIONS_PER_MACHINE, SETUP_CONCURRENCY, send, sleep, startRun, type Run } from "./scale-fleet";
+import { JsonSocket, type BenchCtx } from "./lib";
+import { endRun, Machine, openViewer, pool, SESSIONS_PER_MACHINE, SETUP_CONCURRENCY, send, sleep, STEP_MS, startRun, type Run } from "./scale-fleet";
 import { parseCount, parseLevels, windowed, type ProcSample, type Sample } from "./scale-figures";
 import { clockTicks, describe, processes, sample, summarize, type ScaleFigures, type Tally, type ViewerTally } from "./scale-report";
 
@@ -61,6 +61,17 @@ export async function scaleLevel(ctx: BenchCtx, opts: ScaleOptions, log: (line: 
   const idleTo = both();
   for (const s of sockets()) s.drain();
 
+  // One person with the session list open: every summary the rooms write to D1 reaches it as a
+  // session-upsert (queued in the same transaction that drops the delivered D1 row), so it counts them.
+  const hub = await JsonSocket.open(`${ctx.ws}/api/workspace/live`, ctx.adminToken);
+  await hub.next((f) => f.type === "hello", STEP_MS);
+  tally.sockets.push(hub);
+  let counting = true;
+  let hubUpserts = 0;
+  hub.onFrame = (f) => {
+    if (counting && f.type === "session-upsert") hubUpserts++;
+  };
+  const docsBefore = (await ctx.client.searchStats()).documents;
   const loop = monitorEventLoopDelay({ resolution: 10 });
   loop.enable();
   const clientCpu = process.cpuUsage();
@@ -87,6 +98,7 @@ export async function scaleLevel(ctx: BenchCtx, opts: ScaleOptions, log: (line: 
   }
   clearInterval(sender);
   const activeTo = both();
+  counting = false;
   const loadActive = loadavg()[0]!;
   const client = process.cpuUsage(clientCpu);
   loop.disable();
@@ -97,6 +109,7 @@ export async function scaleLevel(ctx: BenchCtx, opts: ScaleOptions, log: (line: 
     await sleep(250);
   }
 
+  const docsAfter = (await ctx.client.searchStats()).documents;
   // End every run as the agent does (run-ended, acknowledged), then close everything.
   await pool(runs, SETUP_CONCURRENCY, (r) => endRun(r, tally));
   closing = true;
@@ -113,6 +126,7 @@ export async function scaleLevel(ctx: BenchCtx, opts: ScaleOptions, log: (line: 
     viewers,
     tally,
     proc: { base, idle: [idleFrom, idleTo], active: [activeFrom, activeTo], peakRss: Math.max(...trace.map((t) => t.rssBytes)), after: sample(workerd) },
+    perEvent: { hubUpserts, documentsIndexed: docsAfter - docsBefore },
     load: { before: loadBefore, active: loadActive, after: loadavg()[0]! },
     client: { cpuMs: Math.round((client.user + client.system) / 1000), eventLoopP99Ms: Math.round(loop.percentile(99) / 1e4) / 100 },
   });
