@@ -157,13 +157,13 @@ export function scaleConfig(env: NodeJS.ProcessEnv): ScaleConfig {
   };
 }
 
-/** The most the part may take: streaming, setup (~0.2 s a session, bounded), settling and teardown, per level. */
+/** The most the part may take: streaming, setup (~0.4 s a session on a loaded machine, allowed 0.6), settling and teardown, per level. */
 export function scaleBudgetMs(cfg: ScaleConfig): number {
-  return cfg.levels.reduce((ms, n) => ms + cfg.seconds * 1000 + 90_000 + n * 400, 0);
+  return cfg.levels.reduce((ms, n) => ms + cfg.seconds * 1000 + 90_000 + n * 600, 0);
 }
 
 /**
- * Runs the levels in order on one server. A level that loses events or whose p95 passes 1 s ends the
+ * Runs the levels in order on one server. A level that loses events or whose p95 passes 2 s ends the
  * climb: a larger one would only be slower, and the part must stop in its budget.
  */
 export async function scaleBench(ctx: BenchCtx, pgrp: number, cfg: ScaleConfig, log: (line: string) => void): Promise<ScaleFigures[]> {
@@ -172,7 +172,7 @@ export async function scaleBench(ctx: BenchCtx, pgrp: number, cfg: ScaleConfig, 
     const f = await scaleLevel(ctx, { sessions, viewers: cfg.viewers, seconds: cfg.seconds, eventsPerSecond: cfg.eventsPerSecond, pgrp }, log);
     out.push(f);
     for (const line of describe(f)) log(line);
-    if (f.events.lost > 0 || f.eventToViewer.whole.p95 > 1000) {
+    if (f.events.lost > 0 || f.eventToViewer.whole.p95 > 2000) {
       const rest = cfg.levels.slice(cfg.levels.indexOf(sessions) + 1);
       if (rest.length)
         log(`scale: ${sessions} sessions did not hold (p95 ${f.eventToViewer.whole.p95} ms, ${f.events.lost} lost); not running ${rest.join(", ")}`);
