@@ -244,6 +244,16 @@ async function mergeResults(patch: Record<string, unknown>): Promise<void> {
   console.log(`${Object.keys(patch).join(", ")} written to bench/results.json`);
 }
 
+/** Scale figures by session count: a run of one level replaces that level's figures and keeps the others'. */
+async function mergedScale(levels: ScaleFigures[]): Promise<Record<string, ScaleFigures>> {
+  const before = await readFile(RESULTS, "utf8").then(
+    (t) => (JSON.parse(t) as { scale?: unknown }).scale,
+    () => undefined,
+  );
+  const kept = before && typeof before === "object" && !Array.isArray(before) ? (before as Record<string, ScaleFigures>) : {};
+  return { ...kept, ...Object.fromEntries(levels.map((f) => [String(f.sessions), f])) };
+}
+
 /** The parts that need no server: `npm run bench -- rules scrub` runs them without starting wrangler. */
 const PURE_PARTS = new Set(["scrub", "rules"]);
 
@@ -380,7 +390,7 @@ async function main() {
       await signedPart();
       await heavyParts();
       if (signedResults) await mergeResults({ signedApproval: signedResults });
-      if (scaleResults) await mergeResults({ scale: scaleResults });
+      if (scaleResults) await mergeResults({ scale: await mergedScale(scaleResults) });
       return;
     }
     const approval = await profiled("approval", () => approvalRoundTrip(ctx));
