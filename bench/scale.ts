@@ -39,7 +39,10 @@ export async function scaleLevel(ctx: BenchCtx, opts: ScaleOptions, log: (line: 
   await pool(
     Array.from({ length: opts.sessions }, (_, i) => i),
     SETUP_CONCURRENCY,
-    async (i) => void runs.push(await startRun(ctx, machines[Math.floor(i / SESSIONS_PER_MACHINE)]!, i, tally, isClosing)),
+    async (i) => {
+      runs.push(await startRun(ctx, machines[Math.floor(i / SESSIONS_PER_MACHINE)]!, i, tally, isClosing));
+      if (runs.length % 50 === 0) log(`  ${runs.length} of ${opts.sessions} runs started (${Math.round((performance.now() - t0) / 1000)} s)`);
+    },
   );
   runs.sort((a, b) => a.index - b.index);
   const samples: Sample[] = [];
