@@ -4,6 +4,7 @@
  */
 import WS from "ws";
 import type { ApiClient } from "../worker/client";
+import type { RunOutcome } from "../worker/protocol/agent";
 
 /** What every benchmark part gets: the server, its tokens, a client, and the simulated agent's control socket. */
 export interface BenchCtx {
@@ -148,4 +149,9 @@ export async function freshViewer(ctx: BenchCtx, sessionId: string): Promise<Jso
   const viewer = await JsonSocket.open(`${ctx.ws}/api/sessions/${sessionId}/live`, token);
   await viewer.next((f) => f.type === "snapshot");
   return viewer;
+}
+
+/** A simulated run's successful end that spent nothing (the bench's agents run no model). */
+export function spentNothing(result: string): RunOutcome {
+  return { kind: "success", result, costUsd: 0, inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheCreationTokens: 0, numTurns: 1, durationMs: 1 };
 }

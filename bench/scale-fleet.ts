@@ -5,7 +5,7 @@
  * and viewers that account every sequence number of their room and time each bench event.
  */
 import { enrollMachine } from "../test/fixtures/enroll";
-import { JsonSocket, type BenchCtx } from "./lib";
+import { JsonSocket, spentNothing, type BenchCtx } from "./lib";
 import { SeqLedger, type Sample } from "./scale-figures";
 import type { Tally, ViewerTally } from "./scale-report";
 export const SESSIONS_PER_MACHINE = 200;
@@ -182,17 +182,7 @@ export function send(run: Run): void {
 export async function endRun(run: Run, tally: Tally): Promise<void> {
   run.agent.onFrame = null;
   run.agent.drain();
-  const outcome = {
-    kind: "success",
-    result: "done",
-    costUsd: 0,
-    inputTokens: 0,
-    outputTokens: 0,
-    cacheReadTokens: 0,
-    cacheCreationTokens: 0,
-    numTurns: 1,
-    durationMs: 1,
-  };
+  const outcome = spentNothing("done");
   run.agent.send({ type: "agent-events", events: [envelope(run, { type: "run-ended", runId: run.runId, outcome })] });
   await run.agent.next((f) => f.type === "ack", STEP_MS).catch(() => tally.errors++);
 }
