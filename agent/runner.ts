@@ -1,26 +1,19 @@
 /**
  * Runs one Claude Code run through the Agent SDK's `query()` and relays everything it says: every SDK message
  * goes out untouched (new message types ship weekly, so nothing is filtered), and every permission prompt
- * becomes an approval the caller answers. The run's ending is folded into one RunOutcome that never throws,
- * because the SDK reports the same ending both as a `result` message and as a thrown error.
+ * becomes an approval the caller answers (run-approvals.ts). The run's ending is folded into one RunOutcome
+ * that never throws (run-outcome.ts), because the SDK reports the same ending both as a `result` message and
+ * as a thrown error. This module starts the run and holds its handle: interrupt, abort, kill and park.
  */
 import { randomUUID } from "node:crypto";
 import type { ApprovalAnswer, RunOutcome } from "../worker/protocol/agent";
 import type { LaunchSpec } from "../worker/protocol/session";
-import { readResult } from "../worker/protocol/sdk-message";
-import {
-  query,
-  type CanUseTool,
-  type Options,
-  type PermissionResult,
-  type Query,
-  type SDKResultMessage,
-  type SpawnedProcess,
-} from "@anthropic-ai/claude-agent-sdk";
-import { explainClaudeError } from "./claude-auth";
-import { localDenial, localPolicyHook, type LocalPolicy } from "./local-policy";
+import { query, type Options, type Query, type SDKResultMessage, type SpawnedProcess } from "@anthropic-ai/claude-agent-sdk";
+import { localPolicyHook, type LocalPolicy } from "./local-policy";
 import { spawnInGroup } from "./process-group";
 import { appendDeferral, claudeConfigDir, findTranscript, untilParkable, ParkedDecision, type ParkedAnswer, type ParkedCall } from "./park";
+import { approvalGate, type ApprovalAsk, type AskApproval } from "./run-approvals";
+import { errorText, runOutcome } from "./run-outcome";
 
 export interface RunSpec {
   prompt: string;
@@ -41,31 +34,16 @@ export interface RunSpec {
   parked?: ParkedAnswer;
 }
 
-export interface ApprovalAsk {
-  requestId: string;
-  toolName: string;
-  input: Record<string, unknown>;
-  toolUseId?: string;
-  title?: string;
-  description?: string;
-  displayName?: string;
-  decisionReason?: string;
-  blockedPath?: string;
-  agentId?: string;
-  requiresUserInteraction?: boolean;
-  suppressAlwaysAllowRule?: boolean;
-}
-
 export interface RunHooks {
   /** EVERY SDK message, untouched (unknown types too) */
   onMessage(message: Record<string, unknown>): void;
   /** `signal` aborts when the CLI withdraws the request (interrupt / cancel); a late answer is then ignored */
-  askApproval(ask: ApprovalAsk, signal: AbortSignal): Promise<ApprovalAnswer>;
+  askApproval: AskApproval;
 }
 
 // Figures come from the last result. The CLI restores a resumed or forked session's totals from its
 // transcript, so after `resume` the cost includes the earlier runs of that Claude session.
-export type { ApprovalAnswer, RunOutcome };
+export type { ApprovalAnswer, ApprovalAsk, RunOutcome };
 
 export interface RunHandle {
   interrupt(): Promise<void>;
@@ -98,14 +76,8 @@ export interface RunOptions {
   localPolicy?: LocalPolicy;
 }
 
-const WITHDRAWN: PermissionResult = { behavior: "deny", message: "Permission request withdrawn", interrupt: false };
-
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }
 
 /** The SDK's `env` replaces the child's whole environment, so PATH, HOME etc. must be carried over explicitly. */
@@ -130,43 +102,6 @@ function lineSplitter(emit: (line: string) => void): { push(chunk: string): void
   };
 }
 
-/** Resolves with the answer, or with a denial as soon as the CLI withdraws the request. */
-function untilWithdrawn(answer: Promise<PermissionResult>, signal: AbortSignal): Promise<PermissionResult> {
-  if (signal.aborted) return Promise.resolve(WITHDRAWN);
-  return new Promise((resolve) => {
-    const onAbort = () => resolve(WITHDRAWN);
-    signal.addEventListener("abort", onAbort, { once: true });
-    void answer.then((result) => {
-      signal.removeEventListener("abort", onAbort);
-      resolve(result);
-    });
-  });
-}
-
-function usageTotals(result: SDKResultMessage): Pick<RunOutcome, "inputTokens" | "outputTokens" | "cacheReadTokens" | "cacheCreationTokens"> {
-  // modelUsage covers every model call of the process (subagents, compaction); `usage` is the main loop only.
-  const models = Object.values(result.modelUsage ?? {});
-  if (models.length > 0) {
-    return models.reduce(
-      (t, m) => ({
-        inputTokens: t.inputTokens + (m.inputTokens ?? 0),
-        outputTokens: t.outputTokens + (m.outputTokens ?? 0),
-        cacheReadTokens: t.cacheReadTokens + (m.cacheReadInputTokens ?? 0),
-        cacheCreationTokens: t.cacheCreationTokens + (m.cacheCreationInputTokens ?? 0),
-      }),
-      { inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheCreationTokens: 0 },
-    );
-  }
-  const usage: Record<string, unknown> = isRecord(result.usage) ? result.usage : {};
-  const num = (key: string) => (typeof usage[key] === "number" ? usage[key] : 0);
-  return {
-    inputTokens: num("input_tokens"),
-    outputTokens: num("output_tokens"),
-    cacheReadTokens: num("cache_read_input_tokens"),
-    cacheCreationTokens: num("cache_creation_input_tokens"),
-  };
-}
-
 export function startRun(spec: RunSpec, hooks: RunHooks, options: RunOptions = {}): RunHandle {
   const startedAt = Date.now();
   const abortController = new AbortController();
@@ -177,50 +112,19 @@ export function startRun(spec: RunSpec, hooks: RunHooks, options: RunOptions = {
   // Closing stdin does not stop the CLI: it finishes the turn (denying a pending tool) and may still report
   // success, which is not what the human who pressed stop asked for.
   let abortedBeforeResult = false;
-  // The calls held in canUseTool, by request id: the one a park() defers.
-  const waiting = new Map<string, { toolUseId?: string }>();
   let parking = false;
   let sessionId: string | undefined;
   const env = childEnv(options.env);
   const parkedDecision = spec.parked ? new ParkedDecision(spec.parked) : undefined;
 
-  const toPermission = (a: ApprovalAnswer): PermissionResult => {
-    if (a.behavior === "allow") return a.updatedInput ? { behavior: "allow", updatedInput: a.updatedInput } : { behavior: "allow" };
-    if (a.interrupt) stopRequested = true;
-    return { behavior: "deny", message: a.message, interrupt: a.interrupt ?? false };
-  };
-
-  const canUseTool: CanUseTool = async (toolName, input, opts) => {
-    const ask: ApprovalAsk = {
-      requestId: opts.requestId || randomUUID(),
-      toolName,
-      input,
-      toolUseId: opts.toolUseID,
-      title: opts.title,
-      description: opts.description,
-      displayName: opts.displayName,
-      decisionReason: opts.decisionReason,
-      blockedPath: opts.blockedPath,
-      agentId: opts.agentID,
-      // A user's own ask rule forced this prompt (matchedAskRule): their stated intent is a person, as with
-      // the wire's requires_user_interaction, which newer SDKs may pass through; either way no Tower rule allows it.
-      requiresUserInteraction: (opts as { requiresUserInteraction?: unknown }).requiresUserInteraction === true || opts.matchedAskRule !== undefined,
-      suppressAlwaysAllowRule: opts.suppressAlwaysAllowRule === true,
-    };
-    // Also here, not only in the hook: a call re-fired on resume can reach canUseTool before hooks are registered.
-    const denied = options.localPolicy ? localDenial(options.localPolicy, toolName, input, spec.cwd) : null;
-    if (denied) return { behavior: "deny", message: denied, interrupt: false };
-    const decided = parkedDecision?.answer(opts.toolUseID, input);
-    if (decided) return toPermission(decided);
-    waiting.set(ask.requestId, { toolUseId: opts.toolUseID });
-    opts.signal.addEventListener("abort", () => waiting.delete(ask.requestId), { once: true });
-    const answer = new Promise<ApprovalAnswer>((resolve) => resolve(hooks.askApproval(ask, opts.signal))).then(
-      toPermission,
-      // An approval channel that fails must not let the tool run.
-      (err: unknown): PermissionResult => ({ behavior: "deny", message: `Approval failed: ${errorText(err)}`, interrupt: false }),
-    );
-    return untilWithdrawn(answer, opts.signal).finally(() => waiting.delete(ask.requestId));
-  };
+  // The calls it holds are the ones a park() may defer.
+  const { canUseTool, waiting } = approvalGate({
+    cwd: spec.cwd,
+    askApproval: (ask, signal) => hooks.askApproval(ask, signal),
+    ...(options.localPolicy ? { localPolicy: options.localPolicy } : {}),
+    ...(parkedDecision ? { parkedDecision } : {}),
+    onStopRequested: () => void (stopRequested = true),
+  });
 
   // The owner's local policy first: its deny stands over any allow a later hook or the server gives.
   const preToolUse = [
@@ -300,37 +204,9 @@ export function startRun(spec: RunSpec, hooks: RunHooks, options: RunOptions = {
     }
     settled = true;
     stderr?.flush();
-    return toOutcome(last, sessionId, thrown);
+    const aborted = abortController.signal.aborted;
+    return runOutcome({ last, sessionId, thrown, aborted, abortedBeforeResult, parking, stopRequested, startedAt, now: Date.now() });
   })();
-
-  function toOutcome(last: SDKResultMessage | undefined, sessionId: string | undefined, thrown: unknown): RunOutcome {
-    if (!last) {
-      const aborted = abortController.signal.aborted;
-      const error = parking ? "parked" : aborted ? "aborted" : thrown !== undefined ? errorText(thrown) : "Claude Code ended without a result";
-      const zero = { costUsd: 0, inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheCreationTokens: 0, numTurns: 0 };
-      return { kind: aborted ? "interrupted" : "error", claudeSessionId: sessionId, error, ...zero, durationMs: Date.now() - startedAt };
-    }
-    const base = {
-      claudeSessionId: last.session_id || sessionId,
-      costUsd: last.total_cost_usd ?? 0,
-      ...usageTotals(last),
-      numTurns: last.num_turns ?? 0,
-      durationMs: last.duration_ms ?? Date.now() - startedAt,
-    };
-    if (abortedBeforeResult || parking) return { kind: "interrupted", error: parking ? "parked" : "aborted", ...base };
-    if (last.subtype === "success") {
-      // An API failure also ends as subtype success, but with is_error and the error text in `result`.
-      return last.is_error
-        ? { kind: "error", error: explainClaudeError(last.result), result: last.result, ...base }
-        : { kind: "success", result: last.result, ...base };
-    }
-    // readResult drops Claude Code's own diagnostics; an interrupt has nothing more to say than that it was one.
-    const read = readResult(last as unknown as Record<string, unknown>);
-    const error = read.text || (read.outcome === "interrupted" ? "interrupted" : `Claude Code stopped (${last.subtype})`);
-    if (last.subtype === "error_max_turns") return { kind: "max_turns", error, ...base };
-    if (last.subtype === "error_during_execution" && stopRequested) return { kind: "interrupted", error, ...base };
-    return { kind: "error", error, ...base };
-  }
 
   return {
     done,

@@ -10,10 +10,10 @@ import { createHash } from "node:crypto";
 import { verifyAuthenticationResponse } from "@simplewebauthn/server";
 import type { ApprovalAnswer } from "../worker/protocol/agent";
 import { canonicalJson } from "../worker/protocol/canonical-json";
+import { ed25519 } from "./ed25519";
 import {
   type DecisionProof,
   type DecisionStatement,
-  ed25519Verify,
   fromBase64Url,
   type KeyEnrolment,
   type KeyRevocation,
@@ -75,25 +75,29 @@ const VERIFIED_MAX = 2000;
 /** Whether `key` made `signature` on `statement`: Ed25519 over the bytes, or a passkey assertion over their hash at the pinned RP and origin. */
 async function signedBy(statement: DecisionStatement | KeyEnrolment | KeyRevocation, signature: StatementSignature, key: VerifyingKey): Promise<boolean> {
   try {
-    if (signature.alg === "ed25519") {
-      if (key.alg !== "ed25519") return false;
-      const kept = statement.type !== "tower.decision/v1";
-      const memo = `${key.publicKey}.${signature.sig}`;
-      const text = kept ? canonicalJson(statement) : "";
-      if (kept && verified.get(memo) === text) return true;
-      const ok = await ed25519Verify(statement, signature.sig, key.publicKey);
-      if (ok && kept) {
-        if (verified.size >= VERIFIED_MAX) verified.clear();
-        verified.set(memo, text);
-      }
-      return ok;
-    }
+    if (signature.alg === "ed25519") return key.alg === "ed25519" && ed25519SignedBy(statement, signature.sig, key.publicKey);
     const check = await webauthnCheck(statement, signature, key);
     return check !== null && (await verifyAuthenticationResponse(check)).verified;
   } catch {
     return false;
   }
 }
+
+/** An Ed25519 signature, through the platform's native verifier (synchronous); enrolments and revocations that held are kept. */
+function ed25519SignedBy(statement: DecisionStatement | KeyEnrolment | KeyRevocation, sig: string, publicKey: string): boolean {
+  // The statement's canonical text is made once: it is both the memo's value and the signed bytes.
+  const text = canonicalJson(statement);
+  const kept = statement.type !== "tower.decision/v1";
+  const memo = `${publicKey}.${sig}`;
+  if (kept && verified.get(memo) === text) return true;
+  const ok = ed25519().verify(encoder.encode(text), sig, publicKey);
+  if (ok && kept) {
+    if (verified.size >= VERIFIED_MAX) verified.clear();
+    verified.set(memo, text);
+  }
+  return ok;
+}
+const encoder = new TextEncoder();
 
 /** `key_` + the first 16 bytes of the key's sha256: a key id names one public key only. */
 function keyIdOf(publicKey: string): string {

@@ -4,7 +4,9 @@
  * the same run and interleaved with it, so the machine's load shows in the floor as well. `tower` runs
  * as a user runs it (the bin, agent/bin/tower, from its start-up snapshot), beside the JS launcher it
  * falls back to and node started from an empty snapshot (what any snapshot costs to load). `tower ls`
- * also stands beside a bare request to /api/health over node:http: the floor for one request.
+ * also stands beside bare requests over node:http from `node -e`: to /api/health without a token (the
+ * floor for one request), and the very request `tower ls` sends (the token checked, the sessions read):
+ * what `tower ls` costs over that one is the CLI's own.
  */
 import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
@@ -17,8 +19,10 @@ export interface CliFigures {
   node: Stats;
   /** `node --snapshot-blob <empty>`: node started from a snapshot holding nothing of ours. */
   emptySnapshot: Stats;
-  /** A GET of /api/health over node:http from `node -e`: the floor for a command that makes one request. */
+  /** A GET of /api/health over node:http from `node -e`, without a token: the floor for a command that makes one request. */
   fetch: Stats;
+  /** `tower ls`'s own request (GET /api/sessions?archived=false with the token) from `node -e`: what the server adds to the floor. */
+  fetchLs: Stats;
   help: Stats;
   ls: Stats;
   /** The JS launcher (agent/bin/tower.mjs), which runs when there is no snapshot for this node. */
@@ -53,11 +57,25 @@ export async function cliStartup(ctx: BenchCtx, n = 30): Promise<CliFigures> {
   await timed(["--help"], env, TOWER);
   await timed(["ls"], env, TOWER);
   const bareRequest = ["-e", `require("node:http").get(${JSON.stringify(`${ctx.url}/api/health`)}, (r) => r.resume())`];
-  const runs: Record<keyof CliFigures, number[]> = { node: [], emptySnapshot: [], fetch: [], help: [], ls: [], helpWithoutSnapshot: [], lsWithoutSnapshot: [] };
+  const lsRequest = [
+    "-e",
+    `require("node:http").get(${JSON.stringify(`${ctx.url}/api/sessions?archived=false`)}, { headers: { authorization: ${JSON.stringify(`Bearer ${ctx.adminToken}`)} } }, (r) => r.resume())`,
+  ];
+  const runs: Record<keyof CliFigures, number[]> = {
+    node: [],
+    emptySnapshot: [],
+    fetch: [],
+    fetchLs: [],
+    help: [],
+    ls: [],
+    helpWithoutSnapshot: [],
+    lsWithoutSnapshot: [],
+  };
   for (let i = 0; i < n; i++) {
     runs.node.push(await timed(["-e", "0"], env));
     runs.emptySnapshot.push(await timed(["--snapshot-blob", join(dir, "empty.blob")], env));
     runs.fetch.push(await timed(bareRequest, env));
+    runs.fetchLs.push(await timed(lsRequest, env));
     runs.help.push(await timed(["--help"], env, TOWER));
     runs.ls.push(await timed(["ls"], env, TOWER));
     runs.helpWithoutSnapshot.push(await timed([TOWER_JS, "--help"], env));

@@ -4,6 +4,7 @@
  */
 import WS from "ws";
 import type { ApiClient } from "../worker/client";
+import type { RunOutcome } from "../worker/protocol/agent";
 
 /** What every benchmark part gets: the server, its tokens, a client, and the simulated agent's control socket. */
 export interface BenchCtx {
@@ -32,6 +33,21 @@ export function stats(samples: number[]): Stats {
   const at = (q: number) => s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))] ?? NaN;
   const round = (x: number) => Math.round(x * 100) / 100;
   return { n: s.length, p50: round(at(0.5)), p95: round(at(0.95)), p99: round(at(0.99)), mean: round(s.reduce((a, b) => a + b, 0) / (s.length || 1)) };
+}
+
+/** The middle value (of an even count, the lower of the two middle ones). */
+export function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  return s[Math.max(0, Math.ceil(s.length / 2) - 1)] ?? NaN;
+}
+
+/**
+ * Several runs of one figure as one: each percentile is the median of the runs' (issue 15: a latency figure
+ * is run three times and the median of three printed). `n` stays one run's sample count.
+ */
+export function medianStats(runs: Stats[]): Stats {
+  const of = (k: keyof Stats) => median(runs.map((r) => r[k]));
+  return { n: of("n"), p50: of("p50"), p95: of("p95"), p99: of("p99"), mean: of("mean") };
 }
 
 type Frame = Record<string, unknown>;
@@ -133,4 +149,9 @@ export async function freshViewer(ctx: BenchCtx, sessionId: string): Promise<Jso
   const viewer = await JsonSocket.open(`${ctx.ws}/api/sessions/${sessionId}/live`, token);
   await viewer.next((f) => f.type === "snapshot");
   return viewer;
+}
+
+/** A simulated run's successful end that spent nothing (the bench's agents run no model). */
+export function spentNothing(result: string): RunOutcome {
+  return { kind: "success", result, costUsd: 0, inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheCreationTokens: 0, numTurns: 1, durationMs: 1 };
 }

@@ -16,7 +16,7 @@ import type { RunView } from "../worker/protocol/pipelines";
 import { makeClaudeTestEnv } from "../test/fixtures/claude-test-env";
 import { enrollMachine } from "../test/fixtures/enroll";
 import { startFakeMessagesApi } from "../test/fixtures/fake-messages-api";
-import { JsonSocket, stats, type BenchCtx, type Stats } from "./lib";
+import { JsonSocket, spentNothing, stats, type BenchCtx, type Stats } from "./lib";
 
 export type PipelineBenchCtx = Pick<BenchCtx, "url" | "ws" | "client">;
 
@@ -47,17 +47,7 @@ export async function schedulingOverhead(ctx: PipelineBenchCtx, n = 60): Promise
     link.send({ type: "launch-ack", runId: order.runId });
     void (async () => {
       const agent = await JsonSocket.open(`${ctx.ws}/api/sessions/${order.sessionId}/agent`, token);
-      const outcome = {
-        kind: "success",
-        result: "ok",
-        costUsd: 0,
-        inputTokens: 0,
-        outputTokens: 0,
-        cacheReadTokens: 0,
-        cacheCreationTokens: 0,
-        numTurns: 1,
-        durationMs: 1,
-      };
+      const outcome = spentNothing("ok");
       endedAt.set(order.sessionId, performance.timeOrigin + performance.now());
       agent.send({
         type: "agent-events",

@@ -18,7 +18,9 @@ import { scrubBench, type ScrubFigures } from "./scrub";
 import { cliStartup, type CliFigures } from "./cli";
 import { replayBench, rulesBench, type RulesFigures } from "./rules";
 import { WorkerProfiler } from "./profile";
-import { signedApprovalRoundTrip, type SignedApprovalFigures } from "./signed";
+import { signedApprovalRoundTrips, type SignedApprovalMedians } from "./signed";
+import { scaleBench, scaleBudgetMs, scaleConfig } from "./scale";
+import type { ScaleFigures } from "./scale-report";
 
 type Ctx = BenchCtx;
 
@@ -225,7 +227,10 @@ let pipelineResults: { readyToLaunch: Stats; endToLaunch: Stats; fanOut: FanOutF
 let scrubResults: ScrubFigures | null = null;
 let cliResults: CliFigures | null = null;
 let rulesResults: (RulesFigures & { replay: ReturnType<typeof replayBench> }) | null = null;
-let signedResults: SignedApprovalFigures | null = null;
+let signedResults: SignedApprovalMedians | null = null;
+let scaleResults: ScaleFigures[] | null = null;
+/** Live sessions on one machine (bench/scale.ts): minutes long, so it runs only when named (`npm run bench -- scale`). */
+const scaleCfg = only.has("scale") ? scaleConfig(process.env) : null;
 
 const RESULTS = join(import.meta.dirname, "results.json");
 
@@ -237,6 +242,16 @@ async function mergeResults(patch: Record<string, unknown>): Promise<void> {
   );
   await writeFile(RESULTS, `${JSON.stringify({ ...before, ...patch }, null, 2)}\n`);
   console.log(`${Object.keys(patch).join(", ")} written to bench/results.json`);
+}
+
+/** Scale figures by session count: a run of one level replaces that level's figures and keeps the others'. */
+async function mergedScale(levels: ScaleFigures[]): Promise<Record<string, ScaleFigures>> {
+  const before = await readFile(RESULTS, "utf8").then(
+    (t) => (JSON.parse(t) as { scale?: unknown }).scale,
+    () => undefined,
+  );
+  const kept = before && typeof before === "object" && !Array.isArray(before) ? (before as Record<string, ScaleFigures>) : {};
+  return { ...kept, ...Object.fromEntries(levels.map((f) => [String(f.sessions), f])) };
 }
 
 /** The parts that need no server: `npm run bench -- rules scrub` runs them without starting wrangler. */
@@ -294,10 +309,11 @@ async function main() {
     client: createApiClient({ baseUrl: server.url, token: boot.adminToken! }),
     control,
   };
+  const budgetMs = 600_000 + (scaleCfg ? scaleBudgetMs(scaleCfg) : 0);
   const hardStop = setTimeout(() => {
-    console.error("bench: over its 10-minute budget; stopping");
+    console.error(`bench: over its ${Math.round(budgetMs / 60_000)}-minute budget; stopping`);
     void server.stop().then(() => process.exit(1));
-  }, 600_000);
+  }, budgetMs);
   try {
     await approvalRoundTrip(ctx, 30); // warm-up: first requests compile and start the isolates
     const floor = await floors(ctx);
@@ -305,6 +321,7 @@ async function main() {
     console.log(`floor  WebSocket echo         ${fmt(floor.wsEcho)}`);
     let ruleRoom: Stats | null = null;
     const heavyParts = async () => {
+      if (scaleCfg) scaleResults = await profiled("scale", () => scaleBench(ctx, server.process.pid!, scaleCfg, (line) => console.log(line)));
       if (wants("cli")) {
         const cli = await cliStartup(ctx);
         const over = (s: Stats, floor = cli.node, name = "node -e 0") =>
@@ -312,8 +329,13 @@ async function main() {
         console.log(`cli floor  node -e 0          ${fmt(cli.node)}`);
         console.log(`cli floor  empty snapshot     ${fmt(cli.emptySnapshot)}  ${over(cli.emptySnapshot)}`);
         console.log(`cli floor  node GET health    ${fmt(cli.fetch)}  ${over(cli.fetch)}`);
+        console.log(
+          `cli floor  node GET sessions  ${fmt(cli.fetchLs)}  ${over(cli.fetchLs)}; ${over(cli.fetchLs, cli.fetch, "bare GET")} (tower ls's request, token checked)`,
+        );
         console.log(`cli tower --help             ${fmt(cli.help)}  ${over(cli.help)} (target ≤ 150 ms)`);
-        console.log(`cli tower ls                 ${fmt(cli.ls)}  ${over(cli.ls)}; ${over(cli.ls, cli.fetch, "bare GET")} (target ≤ 150 ms)`);
+        console.log(
+          `cli tower ls                 ${fmt(cli.ls)}  ${over(cli.ls)}; ${over(cli.ls, cli.fetch, "bare GET")}; ${over(cli.ls, cli.fetchLs, "its request")} (target ≤ 150 ms)`,
+        );
         console.log(`cli without snapshot --help  ${fmt(cli.helpWithoutSnapshot)}  ${over(cli.helpWithoutSnapshot)}`);
         console.log(`cli without snapshot ls      ${fmt(cli.lsWithoutSnapshot)}  ${over(cli.lsWithoutSnapshot)}`);
         cliResults = cli;
@@ -358,10 +380,13 @@ async function main() {
     };
     const signedPart = async () => {
       if (!wants("signed-approval")) return;
-      const r = await profiled("signed-approval", () => signedApprovalRoundTrip(ctx));
+      const r = await profiled("signed-approval", () => signedApprovalRoundTrips(ctx));
+      const runs = (xs: number[]) => `runs ${xs.join(" / ")} ms`;
+      console.log(`signed approval: median of ${r.runs} runs, each interleaving unsigned and signed calls`);
       console.log(`approval round trip, unsigned ${fmt(r.unsigned)}`);
       console.log(`approval round trip, signed   ${fmt(r.signed)}`);
-      console.log(`  signing added at p95         ${r.addedP95Ms} ms (target ≤ ${r.targetAddedP95Ms} ms)`);
+      console.log(`  signing added at p95         ${r.addedP95Ms} ms (${runs(r.addedP95MsRuns)}; target ≤ ${r.targetAddedP95Ms} ms)`);
+      console.log(`  signing added at p99         ${r.addedP99Ms} ms (${runs(r.addedP99MsRuns)})`);
       console.log(`  client sign                  ${fmt(r.clientSign)}`);
       console.log(`  agent verify                 ${fmt(r.agentVerify)}`);
       console.log(`  server, unsigned decide      ${fmt(r.serverUnsigned)}`);
@@ -373,6 +398,7 @@ async function main() {
       await signedPart();
       await heavyParts();
       if (signedResults) await mergeResults({ signedApproval: signedResults });
+      if (scaleResults) await mergeResults({ scale: await mergedScale(scaleResults) });
       return;
     }
     const approval = await profiled("approval", () => approvalRoundTrip(ctx));
@@ -420,7 +446,12 @@ async function main() {
         ...(webResults ? { eventToDomP95OverEcho: ratio(webResults.eventToDom, floor.wsEcho) } : {}),
       },
     };
-    await writeFile(RESULTS, `${JSON.stringify(results, null, 2)}\n`);
+    // The scale figures come only from `npm run bench -- scale`: a full run keeps the last ones.
+    const { scale } = await readFile(RESULTS, "utf8").then(
+      (t) => JSON.parse(t) as { scale?: unknown },
+      () => ({ scale: undefined }),
+    );
+    await writeFile(RESULTS, `${JSON.stringify({ ...results, ...(scale ? { scale } : {}) }, null, 2)}\n`);
     console.log("written to bench/results.json");
   } finally {
     clearTimeout(hardStop);

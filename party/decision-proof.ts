@@ -4,7 +4,9 @@
  * (worker/auth/statement-signature.ts). It then gathers what the agent needs to verify it alone: the
  * approver's enrolment and the workspace's signed revocations, from the room's copy of the workspace's
  * keys (party/room-keys.ts), so no D1 read is on the path; a passkey's signature counter must increase
- * (one conditional D1 write: a clone's assertion is refused). An unsigned decision costs nothing here.
+ * (one conditional D1 write: a clone's assertion is refused). A key change announced while any of this is
+ * awaited makes what was read stale, so the check runs again on the keys as they are then (party/room-keys.ts).
+ * An unsigned decision costs nothing here.
  */
 import type { Approval, DecisionBody } from "../worker/protocol/approval";
 import type { ErrorCode } from "../worker/protocol/errors";
@@ -14,6 +16,9 @@ import { MAX_SCRUB_DEPTH, nestsDeeperThan } from "../worker/domain/scrub";
 import { toPublicApproval, type RoomState } from "./core/room";
 import { canonicalSha256 } from "./hash";
 import type { RoomKeys } from "./room-keys";
+
+/** Checks of one decision before it is refused because the workspace's keys kept changing under them. */
+const CHECK_TRIES = 3;
 
 export type ProofResult = { ok: true; proof?: DecisionProof } | { ok: false; code: ErrorCode; message: string };
 
@@ -29,17 +34,32 @@ export async function decisionProof(
   if (!signed) return { ok: true };
   // An unknown approval is refused by the step itself, with its own message.
   if (!approval) return { ok: true };
-  const { key, revocations } = await keys.lookup(workspaceId, approval.sessionId, signed.statement.keyId);
-  const problem = await decisionSignatureProblem(signed, { workspaceId, userId, approval, body, editSha256, key, now: Date.now() });
-  if (problem) return { ok: false, code: "FORBIDDEN", message: `The signed decision was refused: ${problem}.` };
   const sig = signed.signature;
-  if (sig.alg === "webauthn" && !(await keys.advanceSignCount(workspaceId, sig.keyId, signCountOf(sig))))
-    return {
-      ok: false,
-      code: "FORBIDDEN",
-      message: `The signed decision was refused: passkey ${sig.keyId} reported signature counter ${signCountOf(sig)}, not above the last one accepted; its authenticator may have been cloned. Revoke it and register a new passkey.`,
-    };
-  return { ok: true, proof: { decision: signed, enrolment: key?.enrolment ?? null, revocations } };
+  let counted = false;
+  for (let tries = 0; tries < CHECK_TRIES; tries++) {
+    const { key, revocations, generation } = await keys.lookup(workspaceId, approval.sessionId, signed.statement.keyId);
+    const problem = await decisionSignatureProblem(signed, { workspaceId, userId, approval, body, editSha256, key, now: Date.now() });
+    // IMPORTANT: a key change (a revocation) announced during any await here makes what was read stale: check again.
+    if (!keys.isCurrent(generation)) continue;
+    if (problem) return { ok: false, code: "FORBIDDEN", message: `The signed decision was refused: ${problem}.` };
+    if (sig.alg === "webauthn" && !counted) {
+      if (!(await keys.advanceSignCount(workspaceId, sig.keyId, signCountOf(sig))))
+        return {
+          ok: false,
+          code: "FORBIDDEN",
+          message: `The signed decision was refused: passkey ${sig.keyId} reported signature counter ${signCountOf(sig)}, not above the last one accepted; its authenticator may have been cloned. Revoke it and register a new passkey.`,
+        };
+      // Kept once: a check again (after a change) must not read this assertion's own counter as a clone's.
+      counted = true;
+      if (!keys.isCurrent(generation)) continue;
+    }
+    return { ok: true, proof: { decision: signed, enrolment: key?.enrolment ?? null, revocations } };
+  }
+  return {
+    ok: false,
+    code: "CONFLICT",
+    message: "The signed decision was refused: the workspace's device keys kept changing while it was checked. Sign and send it again.",
+  };
 }
 
 /** The hash of an approve's edit (the step refuses a too-deep edit before any hash is needed). */

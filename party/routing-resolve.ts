@@ -52,7 +52,8 @@ async function groupOf(db: Db, session: SessionFacts, name: string): Promise<{ l
   const members = group ? await groupMemberIds(db, session.workspaceId, group) : [];
   if (members.length === 0) {
     const admins = await groupMemberIds(db, session.workspaceId, { members: [], roles: ["owner", "admin"] });
-    return { label: `the workspace's owners and admins (${await namesOf(db, admins)}), as group ${name} has no members`, eligible: admins };
+    const why = group?.unreadable ?? `group ${name} has no members`;
+    return { label: `the workspace's owners and admins (${await namesOf(db, admins)}), as ${why}`, eligible: admins };
   }
   return { label: `group ${name} (${await namesOf(db, members)})`, eligible: members };
 }

@@ -285,6 +285,7 @@ export declare const rpcShape: {
                         signInUrl: string;
                         updatedBy: string;
                         updatedAt: number;
+                        allowedDomainsUnreadable?: string | undefined;
                     };
                     outputFormat: "json";
                     status: 200;
@@ -311,6 +312,7 @@ export declare const rpcShape: {
                         signInUrl: string;
                         updatedBy: string;
                         updatedAt: number;
+                        allowedDomainsUnreadable?: string | undefined;
                     };
                     outputFormat: "json";
                     status: 200;
@@ -1091,6 +1093,7 @@ export declare const rpcShape: {
                     source: string;
                     authorId: string | null;
                     createdAt: number;
+                    unreadable?: string | undefined;
                 };
                 outputFormat: "json";
                 status: 200;
@@ -1133,6 +1136,7 @@ export declare const rpcShape: {
                     source: string;
                     authorId: string | null;
                     createdAt: number;
+                    unreadable?: string | undefined;
                 };
                 outputFormat: "json";
                 status: 200;
@@ -1151,6 +1155,7 @@ export declare const rpcShape: {
                         roles: ("owner" | "admin" | "member" | "viewer")[];
                         updatedBy: string;
                         updatedAt: number;
+                        unreadable?: string | undefined;
                     }[];
                 };
                 outputFormat: "json";
@@ -1190,6 +1195,7 @@ export declare const rpcShape: {
                         roles: ("owner" | "admin" | "member" | "viewer")[];
                         updatedBy: string;
                         updatedAt: number;
+                        unreadable?: string | undefined;
                     };
                     outputFormat: "json";
                     status: 200;
@@ -1251,6 +1257,7 @@ export declare const rpcShape: {
                             source: string;
                             authorId: string | null;
                             createdAt: number;
+                            unreadable?: string | undefined;
                         }[];
                     };
                     outputFormat: "json";

@@ -2,9 +2,9 @@
 // checks what they produce). Split, so what only some commands need (the Agent SDK for `tower agent`
 // and `up`, ws for `watch`) is a chunk loaded by the command that needs it, not parsed by every `tower ls`.
 import { spawnSync } from "node:child_process";
-import { mkdirSync, readdirSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, readdirSync, realpathSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 
 // zod's `z` namespace re-exports every locale (40-odd languages, about half of zod's size), so a bundle
 // carries them all although only English is ever configured; this keeps zod's English alone, and
@@ -22,7 +22,8 @@ const zodEnglishOnly = {
 /** esbuild options for the CLI bundle of the project at `root` (entry dist/cli/tower.mjs). */
 export function cliBuildOptions(root) {
   return {
-    entryPoints: { tower: join(root, "agent", "cli", "main.ts") },
+    // help-pages renders the help agent/bin/tower prints without node (buildSnapshot), from this very code.
+    entryPoints: { tower: join(root, "agent", "cli", "main.ts"), "help-pages": join(root, "agent", "cli", "help-pages.ts") },
     bundle: true,
     splitting: true,
     platform: "node",
@@ -78,9 +79,37 @@ export function snapshotBuildOptions(root) {
 }
 
 /**
+ * Writes dist/cli/sources, the list agent/bin/tower reads to know whether what it starts (the snapshot
+ * and the help pages) is fresh: `sources='<file> …'`, paths from the project root, with the file's own
+ * mtime set to `at`, when the build began: a source newer than it was changed since.
+ */
+export function writeSources(root, files, at) {
+  const bad = files.filter((f) => !/^[\w./@+-]+$/.test(f));
+  if (bad.length > 0) throw new Error(`cannot list these sources for the sh launcher: ${bad.join(", ")}`);
+  const out = join(root, "dist", "cli", "sources");
+  const tmp = `${out}.${process.pid}.tmp`;
+  writeFileSync(tmp, `sources='${[...new Set(files)].join(" ")}'\n`);
+  utimesSync(tmp, at / 1000, at / 1000);
+  renameSync(tmp, out);
+}
+
+/** Writes the help pages (help-pages.ts) to dist/cli/help/<name>, each replaced whole, and drops pages of commands that went. */
+export function writeHelpPages(root, pages) {
+  const dir = join(root, "dist", "cli", "help");
+  mkdirSync(dir, { recursive: true });
+  for (const [name, text] of pages) {
+    const tmp = join(dir, `.${name}.${process.pid}.tmp`);
+    writeFileSync(tmp, text);
+    renameSync(tmp, join(dir, name));
+  }
+  for (const name of readdirSync(dir)) if (!pages.has(name) && !name.startsWith(".")) rmSync(join(dir, name), { force: true });
+}
+
+/**
  * Builds dist/cli/tower.blob: bundles snapshot.ts and runs it under `node --build-snapshot`. The blob
  * only loads in the node binary that built it, so its mtime is set to that binary's (`touch -r`, to the
- * nanosecond): agent/bin/tower compares the two before it starts node from the blob.
+ * nanosecond): agent/bin/tower compares the two before it starts node from the blob. Then the help
+ * pages, rendered by the bundle (which must be built), and last the sources list that says both are fresh.
  */
 export async function buildSnapshot(root) {
   const { build } = await import("esbuild");
@@ -91,15 +120,19 @@ export async function buildSnapshot(root) {
   const blob = join(root, "dist", "cli", "tower.blob");
   const tmp = `${blob}.${process.pid}.tmp`;
   const script = join(root, "dist", "cli", "tower-snapshot.cjs");
-  const env = { ...process.env, TOWER_SNAPSHOT_SOURCES: JSON.stringify({ at, files }) };
-  const built = spawnSync(process.execPath, ["--snapshot-blob", tmp, "--build-snapshot", script], { cwd: root, env, encoding: "utf8" });
+  const built = spawnSync(process.execPath, ["--snapshot-blob", tmp, "--build-snapshot", script], { cwd: root, encoding: "utf8" });
   // Node warns that a built-in module (child_process, which commander requires) is "not yet fully verified" in a snapshot.
   if (built.status !== 0) throw new Error(`building the start-up snapshot failed (${built.status}): ${built.stderr}`);
   const stamped = spawnSync("touch", ["-r", realpathSync(process.execPath), tmp]);
   if (stamped.status !== 0) throw new Error(`touch -r failed: ${stamped.stderr}`);
+  const { helpPages } = await import(`${pathToFileURL(join(root, "dist", "cli", "help-pages.mjs")).href}?at=${at}`);
+  writeHelpPages(root, await helpPages());
   writeFileSync(`${tmp}.json`, JSON.stringify({ at }));
   renameSync(`${tmp}.json`, `${blob}.json`);
   renameSync(tmp, blob);
+  // What the bundle was built from too: the help of `agent` and `up` comes from modules the snapshot leaves out.
+  const bundled = JSON.parse(readFileSync(join(root, "dist", "cli", "inputs.json"), "utf8"));
+  writeSources(root, [...files, ...bundled], at);
   return blob;
 }
 

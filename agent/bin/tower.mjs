@@ -26,9 +26,13 @@ function stale() {
   }
 }
 
-/** True when the snapshot is missing, older than the bundle, or not built by this node (cli-build.mjs stamps it). */
+/**
+ * True when the snapshot (and the help pages built with it) is missing, older than the bundle, or not
+ * built by this node (cli-build.mjs stamps it), or when the list that tells agent/bin/tower they are fresh is missing.
+ */
 function snapshotStale() {
   try {
+    statSync(join(root, "dist", "cli", "sources"));
     const { at } = JSON.parse(readFileSync(`${blob}.json`, "utf8"));
     const node = statSync(realpathSync(process.execPath), { bigint: true }).mtimeNs;
     return statSync(blob, { bigint: true }).mtimeNs !== node || statSync(out).mtimeMs > at;

@@ -151,15 +151,22 @@ export function flagParser<T>(schema: z.ZodType<T, string>): (value: string) => 
 
 export const textFlag = flagParser(z.string().trim().min(1, "must not be empty"));
 
-/** A whole number within bounds, e.g. `--max-turns 5`. */
+/**
+ * A whole number within bounds, e.g. `--max-turns 5`. Its schema is built when the flag is given: a
+ * command is built at every start (`tower ls` builds its `--limit`), and a zod schema costs to build.
+ */
 export function countFlag(min: number, max: number): (value: string) => number {
-  return flagParser(
-    z
-      .string()
-      .regex(/^\d+$/, "must be a whole number")
-      .transform(Number)
-      .pipe(z.number().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`)),
-  );
+  let parse: ((value: string) => number) | undefined;
+  return (value) => {
+    parse ??= flagParser(
+      z
+        .string()
+        .regex(/^\d+$/, "must be a whole number")
+        .transform(Number)
+        .pipe(z.number().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`)),
+    );
+    return parse(value);
+  };
 }
 
 /** A comma-separated list: `--allowed-tools Read,Grep`. */

@@ -16,8 +16,8 @@ import {
   type KeyRevocation,
   type SignedDecision,
   statementBytes,
-  toBase64Url,
 } from "../../worker/protocol/signed-decision";
+import { ed25519 } from "../ed25519";
 import { configPath, type CliContext } from "./config";
 import { CliError } from "./output";
 import { createHash } from "node:crypto";
@@ -62,29 +62,13 @@ export function forgetDeviceKey(ctx: CliContext): void {
   rmSync(deviceKeyPath(ctx), { force: true });
 }
 
-/** The PKCS#8 header of an Ed25519 private key (RFC 8410): followed by the 32-byte seed the key file holds. */
-const PKCS8_ED25519 = Uint8Array.from([0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20]);
-
-/** The imported secret key of the last key file used: importing PKCS#8 costs several times a signature. */
-let imported: { secretKey: string; key: Promise<CryptoKey> } | null = null;
-
-function secretOf(file: DeviceKeyFile): Promise<CryptoKey> {
-  if (imported?.secretKey !== file.secretKey) {
-    const pkcs8 = new Uint8Array([...PKCS8_ED25519, ...fromBase64Url(file.secretKey)]);
-    imported = { secretKey: file.secretKey, key: crypto.subtle.importKey("pkcs8", pkcs8, { name: "Ed25519" }, false, ["sign"]) };
-  }
-  return imported.key;
-}
-
 /**
- * Signs through Web Crypto's native Ed25519 (Node ≥ 20): the same deterministic signature as the pure-JS
- * library, about ten times sooner, on the path of every approve a person signs (a process that signs
- * many keeps the key's import).
+ * Signs with the platform's native Ed25519 (agent/ed25519.ts: node:crypto, synchronously, the key's import
+ * kept), on the path of every approve a person signs.
  */
-export async function signWith<S extends DecisionStatement | KeyEnrolment | KeyRevocation>(key: DeviceKeyFile, statement: S) {
-  const secret = await secretOf(key);
-  const sig = new Uint8Array(await crypto.subtle.sign("Ed25519", secret, statementBytes(statement) as Uint8Array<ArrayBuffer>));
-  return { statement, signature: { alg: "ed25519" as const, keyId: key.keyId, sig: toBase64Url(sig) } };
+export function signWith<S extends DecisionStatement | KeyEnrolment | KeyRevocation>(key: DeviceKeyFile, statement: S) {
+  const sig = ed25519().sign(statementBytes(statement), key.secretKey, key.publicKey);
+  return { statement, signature: { alg: "ed25519" as const, keyId: key.keyId, sig } };
 }
 
 /** A short fingerprint of a public key, for a person to compare out of band before trusting it. */
@@ -94,7 +78,7 @@ export function fingerprint(publicKey: string): string {
 }
 
 /** The decision on `approval` as shown, signed with this device's key. */
-export async function signDecision(key: DeviceKeyFile, approval: Approval, choice: DecisionChoice, now: number): Promise<SignedDecision> {
+export function signDecision(key: DeviceKeyFile, approval: Approval, choice: DecisionChoice, now: number): SignedDecision {
   const edit = choice.decision === "approve" ? choice.updatedInput : undefined;
   return signWith(key, {
     type: "tower.decision/v1",

@@ -5,6 +5,7 @@
  * assembles, so tests import it without running anything; `runCli` turns every outcome into one exit code.
  */
 import { Command, Help, Option } from "commander";
+import { version } from "../../package.json";
 import { processContext, type CliContext, type Io } from "./context";
 import type { Where } from "./output";
 
@@ -166,11 +167,17 @@ export const COMMANDS: LazyCommand[] = [
 
 const nameOf = (c: LazyCommand) => c.term.split(" ")[0] ?? "";
 
+/**
+ * Help is wrapped at this width on every terminal, not at the terminal's: agent/bin/tower prints the
+ * help pages rendered at build time (help-pages.ts), and these must be what commander would print.
+ */
+export const HELP_WIDTH = 80;
+
 /** Every command reports through `io` and throws instead of exiting, so `runCli` owns the exit code. */
 function harden(cmd: Command, io: Io, path = "tower"): void {
   cmd
     .exitOverride()
-    .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
+    .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s), getOutHelpWidth: () => HELP_WIDTH, getErrHelpWidth: () => HELP_WIDTH })
     .showHelpAfterError(`(run \`${path} --help\` for usage)`);
   for (const sub of cmd.commands) harden(sub, io, `${path} ${sub.name()}`);
 }
@@ -190,6 +197,7 @@ export async function buildProgram(extra: Command[] = [], ctx: CliContext = proc
   const terms = new Map<Command, string>();
   const program = new Command("tower")
     .description("Launch, watch and approve Claude Code sessions that run on your own machines.")
+    .version(version)
     // Positional, because `tower agent` has its own --server/--token (an agent token, not a user's):
     // a program-wide flag would swallow them. So each of our commands declares the pair as well.
     .enablePositionalOptions()

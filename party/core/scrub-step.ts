@@ -4,6 +4,8 @@
  * broadcasts and mirrors only this output, so D1, hub frames, the search index, similar-sessions and
  * pipeline step results all derive from scrubbed text. Frames to the agent are left as they are: the
  * agent must run the edit a person wrote; the clear copy lives only in the approval's `agentInput`.
+ * A signed decision's `proof` is not scrubbed either: it holds only ids, hashes, keys and signatures (no
+ * free text), is never shown (toPublicApproval drops it), and must stay byte-exact for the machine to verify.
  * Text still being written never passes a step (it is not stored): live-text.ts scrubs it with the
  * same scrubber (`scrubPartial`) before it is fanned out.
  */
@@ -11,10 +13,10 @@ import { scrubJson, scrubText } from "../../worker/domain/scrub";
 import type { ApprovalRecord, RoomState, SessionFacts, StepResult } from "./room";
 
 function scrubApproval(rec: ApprovalRecord): ApprovalRecord {
-  const { agentInput, ...shown } = rec;
+  const { agentInput, proof, ...shown } = rec;
   const clean = scrubJson(shown);
   if (clean === shown) return rec;
-  return agentInput === undefined ? clean : { ...clean, agentInput };
+  return { ...clean, ...(agentInput === undefined ? {} : { agentInput }), ...(proof === undefined ? {} : { proof }) };
 }
 
 /** Scrubs the fields a step changed; unchanged ones were scrubbed when they were set. */

@@ -5,15 +5,19 @@
  * Ed25519 key the agent pins), the owner turns on "Require signed decisions" in the machines view, and the
  * Approve on the card is signed with the passkey. The server accepts it, the real agent verifies it and
  * runs the tool; the test also runs agent/verify-decision.ts on the proof the browser sent.
+ * Settings also shows each key's pin with a copy button, so an owner whose only key is a passkey can pin it.
  * The page is opened on `localhost`: WebAuthn refuses an IP address as RP ID.
  */
 import { existsSync, readFileSync } from "node:fs";
-import { mkdir } from "node:fs/promises";
+import { mkdir, mkdtemp } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { TrustStore } from "../../agent/daemon/trust";
 import { verifyDecision } from "../../agent/verify-decision";
+import { ownerPinOf, parseOwnerPin } from "../../worker/protocol/device-keys";
 import { DecisionBody } from "../../worker/protocol/approval";
 import { canonicalJson } from "../../worker/protocol/canonical-json";
 import { startTower, waitForStatus, type Tower } from "../e2e/harness";
@@ -97,6 +101,42 @@ describe("happy", () => {
     const check = (h: typeof held) => verifyDecision({ answer: { behavior: "allow" }, proof, held: h, trust: ownerTrust, agentId: agent.id, now: Date.now() });
     expect(await check(held)).toMatchObject({ ok: true });
     expect(await check({ ...held, inputSha256: "e".repeat(64) })).toMatchObject({ ok: false });
+    await context.close();
+  });
+
+  it("shows a passkey's pin in Settings → Device keys with a copy button, and a machine pins its owner with it", { timeout: 60_000 }, async () => {
+    const base = t.url.replace("127.0.0.1", "localhost");
+    const context = await browser.newContext({ viewport: DESKTOP.viewport, serviceWorkers: "block" });
+    await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: base });
+    const page = await context.newPage();
+    await page.goto(`${base}/signin#token=${encodeURIComponent(t.adminToken)}`);
+    await page.waitForURL(`${base}/sessions`);
+    const cdp = await context.newCDPSession(page);
+    await cdp.send("WebAuthn.enable");
+    await cdp.send("WebAuthn.addVirtualAuthenticator", {
+      options: { protocol: "ctap2", transport: "internal", hasResidentKey: true, hasUserVerification: true, isUserVerified: true },
+    });
+    await page.goto(`${base}/settings/keys`);
+    await page.getByPlaceholder("label, e.g. laptop").fill("pin only");
+    await page.getByRole("button", { name: "Register a passkey" }).click();
+    const row = page.getByTestId("device-key").filter({ hasText: "pin only" });
+    await row.waitFor();
+    const passkey = (await t.client.listKeys()).keys.find((k) => k.label === "pin only")!;
+
+    const shown = await row.getByTestId("key-pin").textContent();
+    expect(shown).toBe(ownerPinOf(passkey));
+    await row.getByRole("button", { name: `Copy the pin of ${passkey.id}` }).click();
+    await eventually(async () => expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(shown));
+    expect(parseOwnerPin(shown!)).toEqual({ alg: "webauthn", publicKey: passkey.publicKey, ...passkey.webauthn });
+
+    // What the agent does with `--owner-key <pin>`: it pins the passkey, credential, RP ID and origin included.
+    const pinned = TrustStore.open(await mkdtemp(join(tmpdir(), "pin-")), shown!);
+    expect(pinned?.ownerKeyId).toBe(passkey.id);
+    // A revoked key is no owner to pin: its row shows no pin.
+    await t.client.revokeKey(passkey.id);
+    await page.reload();
+    await row.waitFor();
+    expect(await row.getByTestId("key-pin").count()).toBe(0);
     await context.close();
   });
 });

@@ -57,6 +57,22 @@ describe("streaming and notifications", () => {
     await context.close();
   });
 
+  it("renders the transcript's markdown as elements with the runtime that ships (Preact), one wrapper per message", async () => {
+    const { context, page } = await signedInPage(browser, t, DESKTOP);
+    const prompt = "tell a story about **bold** words and `inline code`\n\n- first\n- second";
+    const s = await t.client.createSession({ prompt, cwd: await freshDir("markdown"), title: "markdown" });
+    await page.goto(`${t.url}/sessions/${s.id}`);
+    const md = page.locator(".msg.prompt .md");
+    await md.locator("strong").first().waitFor();
+    expect(await md.locator("strong").first().textContent()).toBe("bold");
+    expect(await md.locator("code").first().textContent()).toBe("inline code");
+    expect(await md.locator("li").allTextContents()).toEqual(["first", "second"]);
+    // The blocks sit directly in .md (markdown-to-jsx adds no wrapper of its own).
+    expect(await md.locator(":scope > p").count()).toBe(1);
+    expect(await md.locator(":scope > ul").count()).toBe(1);
+    await context.close();
+  });
+
   it("counts waiting approvals in the tab title and favicon; the card says its age, expiry and machine; Edit input checks JSON as typed", async () => {
     const { context, page } = await signedInPage(browser, t, DESKTOP);
     await page.goto(`${t.url}/approvals`);

@@ -5,6 +5,7 @@ import type { DecisionBody } from "../../worker/protocol/approval";
 import { canonicalSha256 } from "../../party/hash";
 import { MAX_SCRUB_DEPTH, nestsDeeperThan } from "../../worker/domain/scrub";
 import type { Json } from "../../worker/protocol/json";
+import { DecisionProof } from "../../worker/protocol/signed-decision";
 import { totals } from "../../party/core/tally";
 const totalsOf = (s: RoomState) => totals(s.session!.tally);
 import type { AgentId, ApprovalId, SessionId, WorkspaceId } from "../../worker/protocol/ids";
@@ -372,6 +373,40 @@ describe("secrets", () => {
     const ended = run(again.state, [ev({ type: "run-ended", runId: "run1", outcome: { kind: "success", ...outcome } })]);
     expect(JSON.stringify(ended.state)).not.toContain(PAT);
     expect(JSON.stringify(ended.effects)).not.toContain(PAT);
+  });
+
+  it("keeps a signed decision's proof byte-exact: a signature that reads like a token still reaches the machine, stored and on resync", () => {
+    const s = run(running(), [ev({ type: "approval-request", requestId: "r9", toolName: "Bash", input: { command: "git push" } })]).state;
+    const id = Object.keys(s.approvals)[0]!;
+    const keyId = `key_${"a".repeat(32)}` as DecisionProof["decision"]["statement"]["keyId"];
+    // Base64url signatures are random: one in tens of millions starts like a GitHub token.
+    const sig = `ghp_${"Ab1".repeat(27)}x`;
+    const proof: DecisionProof = {
+      decision: {
+        statement: {
+          type: "tower.decision/v1",
+          workspaceId: "wsp_aaaaaaaaaaaaaaaaaaaa",
+          sessionId: "ses_aaaaaaaaaaaaaaaaaaaa",
+          approvalId: id,
+          toolUseId: null,
+          inputSha256: s.approvals[id]!.inputSha256,
+          decision: "approve",
+          updatedInputSha256: null,
+          approver: "usr_ann",
+          keyId,
+          expiresAt: 2_000_000,
+        },
+        signature: { alg: "ed25519", keyId, sig },
+      },
+      enrolment: null,
+      revocations: [],
+    };
+    expect(DecisionProof.parse(proof)).toEqual(proof);
+    const r = run(s, [{ ...decideOn(s, id, { decision: "approve" }, "ann"), proof } as RoomInput]);
+    expect(r.state.approvals[id]!.proof).toEqual(proof);
+    expect(r.effects).toContainEqual({ type: "save-approval", approval: expect.objectContaining({ proof }) });
+    const again = run(r.state, [{ type: "resync", waiting: ["r9"] }]);
+    expect(again.effects).toContainEqual({ type: "send-agent", frame: { type: "decision", requestId: "r9", answer: { behavior: "allow" }, proof } });
   });
 
   it("refuses an edited input nested deeper than the scrubber's limit", () => {

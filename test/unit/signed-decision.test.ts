@@ -7,13 +7,13 @@ import { describe, expect, it } from "vitest";
 import {
   DecisionProof,
   type DecisionStatement,
-  ed25519Verify,
   fromBase64Url,
   keyIdOf,
   SignedDecision,
   statementBytes,
   toBase64Url,
 } from "../../worker/protocol/signed-decision";
+import { ed25519Verify } from "../../worker/auth/ed25519";
 
 const SEED = new Uint8Array(32).fill(7);
 const H = (c: string) => c.repeat(64);
@@ -43,7 +43,7 @@ describe("happy", () => {
     const sig = toBase64Url(await ed.signAsync(statementBytes(statement), SEED));
     const wire = SignedDecision.parse(JSON.parse(JSON.stringify({ statement, signature: { alg: "ed25519", keyId, sig } })));
     expect(await ed.verifyAsync(fromBase64Url(wire.signature.sig), statementBytes(wire.statement), publicKey)).toBe(true);
-    // The verifier Tower and the agent use (Web Crypto's Ed25519) agrees with the library the CLI signs with.
+    // The verifier the Worker uses (Web Crypto's Ed25519) agrees with the library the CLI signs with.
     expect(await ed25519Verify(wire.statement, wire.signature.sig, toBase64Url(publicKey))).toBe(true);
     expect(DecisionProof.safeParse({ decision: wire, enrolment: null, revocations: [] }).success).toBe(true);
   });

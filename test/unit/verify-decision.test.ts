@@ -3,12 +3,10 @@
  * signed decisions applies, and every way a decision is refused (a compromised server's forgeries, a
  * signature for another input, a revoked key, an expired statement, an enrolment not signed by the owner).
  */
-import { createHash } from "node:crypto";
 import * as ed from "@noble/ed25519";
 import { describe, expect, it } from "vitest";
 import { type HeldCall, type Trust, verifyDecision } from "../../agent/verify-decision";
 import type { ApprovalAnswer } from "../../worker/protocol/agent";
-import { canonicalJson } from "../../worker/protocol/canonical-json";
 import {
   type DecisionProof,
   type DecisionStatement,
@@ -18,12 +16,10 @@ import {
   statementBytes,
   toBase64Url,
 } from "../../worker/protocol/signed-decision";
+import { decisionStatement, HELD, sha } from "./decision-statements";
 
 const NOW = 1_800_000_000_000;
 const AGENT = "agt_00000000000000000001";
-const sha = (v: unknown) => createHash("sha256").update(canonicalJson(v)).digest("hex");
-const INPUT = { command: "make deploy" };
-const HELD: HeldCall = { sessionId: "ses_00000000000000000001", toolUseId: "toolu_1", inputSha256: sha(INPUT) };
 
 async function key(seed: number) {
   const secret = new Uint8Array(32).fill(seed);
@@ -43,22 +39,7 @@ const owner = await key(1);
 const ann = await key(2);
 const stranger = await key(3);
 
-function statement(k: Key, over: Partial<DecisionStatement> = {}): DecisionStatement {
-  return {
-    type: "tower.decision/v1",
-    workspaceId: "wsp_00000000000000000001",
-    sessionId: HELD.sessionId,
-    approvalId: "apr_00000000000000000001",
-    toolUseId: HELD.toolUseId,
-    inputSha256: sha(INPUT),
-    decision: "approve",
-    updatedInputSha256: null,
-    approver: "usr_ann",
-    keyId: k.keyId as DecisionStatement["keyId"],
-    expiresAt: NOW + 60_000,
-    ...over,
-  };
-}
+const statement = (k: Key, over: Partial<DecisionStatement> = {}) => decisionStatement(k.keyId, NOW, over);
 
 function enrolment(k: Key, over: Partial<Omit<KeyEnrolment & { alg: "ed25519" }, "alg">> = {}): KeyEnrolment {
   return {

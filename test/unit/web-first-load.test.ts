@@ -25,7 +25,7 @@ beforeAll(async () => {
 afterAll(() => rmSync(dist, { recursive: true, force: true }));
 
 describe("happy", () => {
-  it("loads at most FIRST_LOAD_BUDGET_BYTES (116 KB) of JavaScript, gzipped, before the home screen renders", () => {
+  it("loads at most FIRST_LOAD_BUDGET_BYTES (64 KB) of JavaScript, gzipped, before the home screen renders", () => {
     const js = firstLoadJs(dist);
     expect(js.files.length).toBeGreaterThan(1);
     const kb = (js.gzipBytes / 1024).toFixed(1);

@@ -11,10 +11,9 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { TrustStore } from "../../agent/daemon/trust";
-import { type HeldCall, type Trust, verifyDecision } from "../../agent/verify-decision";
+import { type Trust, verifyDecision } from "../../agent/verify-decision";
 import { signatureValid } from "../../worker/auth/statement-signature";
 import { type DeviceKeyInfo, ownerPinOf } from "../../worker/protocol/device-keys";
-import { canonicalJson } from "../../worker/protocol/canonical-json";
 import {
   type DecisionProof,
   type DecisionStatement,
@@ -27,13 +26,11 @@ import {
   toBase64Url,
   type VerifyingKey,
 } from "../../worker/protocol/signed-decision";
+import { decisionStatement, HELD, sha } from "./decision-statements";
 import { type SoftPasskey, softPasskey } from "./soft-authenticator";
 
 const NOW = Date.now();
 const RP = { rpId: "tower.example.com", origin: "https://tower.example.com" };
-const sha = (v: unknown) => createHash("sha256").update(canonicalJson(v)).digest("hex");
-const INPUT = { command: "make deploy" };
-const HELD: HeldCall = { sessionId: "ses_00000000000000000001", toolUseId: "toolu_1", inputSha256: sha(INPUT) };
 
 async function passkey(seed: string) {
   const p = softPasskey(seed);
@@ -44,22 +41,7 @@ async function passkey(seed: string) {
 const ann = await passkey("ann");
 const other = await passkey("other");
 
-function statement(over: Partial<DecisionStatement> = {}): DecisionStatement {
-  return {
-    type: "tower.decision/v1",
-    workspaceId: "wsp_00000000000000000001",
-    sessionId: HELD.sessionId,
-    approvalId: "apr_00000000000000000001",
-    toolUseId: HELD.toolUseId,
-    inputSha256: sha(INPUT),
-    decision: "approve",
-    updatedInputSha256: null,
-    approver: "usr_ann",
-    keyId: ann.keyId,
-    expiresAt: NOW + 60_000,
-    ...over,
-  };
-}
+const statement = (over: Partial<DecisionStatement> = {}) => decisionStatement(ann.keyId, NOW, over);
 
 async function signWith(
   p: SoftPasskey,

@@ -40,8 +40,8 @@ export async function pendingApproval(seed: Seed, agent: Socket, requestId: stri
 
 export type Pending = Awaited<ReturnType<typeof pendingApproval>>;
 
-/** The decision statement the seed's owner signs with `key` for `a` (approve, no edit, a minute to live). */
-export function statement(seed: Seed, a: Pending, key: Key, over: Partial<DecisionStatement> = {}): DecisionStatement {
+/** The decision statement the seed's owner signs with `key` (an Ed25519 key or a passkey) for `a` (approve, no edit, a minute to live). */
+export function statement(seed: Seed, a: Pending, key: Pick<Key, "keyId">, over: Partial<DecisionStatement> = {}): DecisionStatement {
   return {
     type: "tower.decision/v1",
     workspaceId: seed.workspaceId,

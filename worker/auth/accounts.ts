@@ -8,6 +8,7 @@
  */
 import { findMember } from "../db/members";
 import { accountByEmail, accountById, findIdentityUser, provision, wasRemoved, workspaceIdsOf, type Provision } from "../db/identities";
+import { isUnreadable, type Unreadable } from "../db/checked-json";
 import type { Db } from "../db/client";
 import { isEmailAllowed, mayLinkByEmail, verifiedEmail } from "../domain/sign-in";
 import { newId } from "../protocol/ids";
@@ -26,11 +27,17 @@ export interface Account {
 
 export async function oidcAccount(
   db: Db,
-  sso: { workspaceId: string; issuer: string; allowedDomains: string[]; newUserRole: "member" | "viewer" },
+  sso: { workspaceId: string; issuer: string; allowedDomains: string[] | Unreadable; newUserRole: "member" | "viewer" },
   claims: IdClaims,
   now: number,
 ): Promise<Account> {
   const email = verifiedEmail(claims.email, claims.emailVerified);
+  // Domains that no longer read could be any list: no one is admitted, rather than everyone (an empty list).
+  if (isUnreadable(sso.allowedDomains))
+    throw new SignInFailure(
+      "email_not_allowed",
+      `the workspace's allowed email domains could not be read (${sso.allowedDomains.unreadable}); an admin saves the SSO settings again`,
+    );
   if (!isEmailAllowed(email, sso.allowedDomains))
     throw new SignInFailure("email_not_allowed", `${claims.email ?? "no email"} (verified: ${String(claims.emailVerified)})`);
   const p: Provision = {};

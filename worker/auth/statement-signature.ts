@@ -8,7 +8,6 @@ import { verifyAuthenticationResponse } from "@simplewebauthn/server";
 import type { Approval, DecisionBody } from "../protocol/approval";
 import { type DeviceKeyInfo, keyRefusal, verifyingKeyOf } from "../protocol/device-keys";
 import {
-  ed25519Verify,
   MAX_STATEMENT_TTL_MS,
   type DecisionStatement,
   type KeyEnrolment,
@@ -18,6 +17,7 @@ import {
   type VerifyingKey,
   webauthnCheck,
 } from "../protocol/signed-decision";
+import { ed25519Verify } from "./ed25519";
 
 export async function signatureValid(
   statement: DecisionStatement | KeyEnrolment | KeyRevocation,

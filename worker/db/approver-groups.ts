@@ -5,12 +5,30 @@
  */
 import { and, asc, eq, inArray } from "drizzle-orm";
 import type { ApproverGroup } from "../protocol/approver-groups";
+import { isUnreadable } from "./checked-json";
 import type { Db } from "./client";
 import { approverGroups, memberships, users } from "./schema";
 
+/**
+ * A group as listed and routed to. Stored members or roles that no longer read name nobody (never
+ * "everyone"), and say why: a call routed to the group then goes to the workspace's owners and admins.
+ */
+function toGroup({ workspaceId: _w, members, roles, ...g }: typeof approverGroups.$inferSelect): ApproverGroup {
+  if (!isUnreadable(members) && !isUnreadable(roles)) return { ...g, members, roles };
+  const broken = [...(isUnreadable(members) ? [`members (${members.unreadable})`] : []), ...(isUnreadable(roles) ? [`roles (${roles.unreadable})`] : [])].join(
+    " and ",
+  );
+  return {
+    ...g,
+    members: [],
+    roles: [],
+    unreadable: `group ${g.name}'s stored ${broken} could not be read, so it names nobody and its calls go to the owners and admins; save the group again`,
+  };
+}
+
 export async function listApproverGroups(db: Db, workspaceId: string): Promise<ApproverGroup[]> {
   const rows = await db.select().from(approverGroups).where(eq(approverGroups.workspaceId, workspaceId)).orderBy(asc(approverGroups.name));
-  return rows.map(({ workspaceId: _w, ...g }) => g);
+  return rows.map(toGroup);
 }
 
 export async function findApproverGroup(db: Db, workspaceId: string, name: string): Promise<ApproverGroup | null> {
@@ -18,9 +36,7 @@ export async function findApproverGroup(db: Db, workspaceId: string, name: strin
     .select()
     .from(approverGroups)
     .where(and(eq(approverGroups.workspaceId, workspaceId), eq(approverGroups.name, name)));
-  if (!row) return null;
-  const { workspaceId: _w, ...g } = row;
-  return g;
+  return row ? toGroup(row) : null;
 }
 
 export function upsertApproverGroupQuery(db: Db, workspaceId: string, g: ApproverGroup) {

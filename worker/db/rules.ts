@@ -9,6 +9,7 @@ import { and, desc, eq, gte } from "drizzle-orm";
 import type { RecordedApproval } from "../domain/rules/replay";
 import type { RuleSet, RuleSetVersion } from "../protocol/rules";
 import { enforceableDenyRules } from "../domain/launch-policy";
+import { isUnreadable } from "./checked-json";
 import type { Db } from "./client";
 import { agents, approvals, pipelineRuns, ruleSetVersions, sessions, templates } from "./schema";
 
@@ -23,8 +24,18 @@ export async function ruleSetHistory(db: Db, workspaceId: string, limit: number)
   return rows.map(toVersion);
 }
 
+/**
+ * A version as judged and shown. Stored rules that no longer read hold no rule (never read as "allow"):
+ * every call then asks a person, and the version says why until a new one is saved.
+ */
 function toVersion(row: typeof ruleSetVersions.$inferSelect): RuleSetVersion {
-  return { version: row.version, ruleSet: row.rules, source: row.source, authorId: row.authorId, createdAt: row.createdAt };
+  const base = { version: row.version, source: row.source, authorId: row.authorId, createdAt: row.createdAt };
+  if (!isUnreadable(row.rules)) return { ...base, ruleSet: row.rules };
+  return {
+    ...base,
+    ruleSet: { rules: [] },
+    unreadable: `rule set version ${row.version} could not be read (${row.rules.unreadable}), so no rule allows or denies anything and every call asks a person; save the rules again`,
+  };
 }
 
 /** The insert of version `version`, to batch with its audit entry. */

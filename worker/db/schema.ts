@@ -5,12 +5,14 @@
  */
 import { sql } from "drizzle-orm";
 import { blob, index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
-import { MachineDenyRules, type RuleSet } from "../protocol/rules";
+import { MachineDenyRules, RuleSet } from "../protocol/rules";
 import { ApprovalRouting } from "../protocol/approval";
 import { QuietHours } from "../protocol/push";
 import { SignedEnrolment, SignedRevocation, WebAuthnCredential } from "../protocol/signed-decision";
 import { StoredAllowedUsers, StoredMcpCommands } from "../protocol/enrollment";
 import { StoredScopes } from "../protocol/members";
+import { StoredGroupMembers, StoredGroupRoles } from "../protocol/approver-groups";
+import { StoredDomains } from "../protocol/sign-in";
 import { checkedJson } from "./checked-json";
 
 export const workspaces = sqliteTable("workspaces", {
@@ -269,7 +271,7 @@ export const ruleSetVersions = sqliteTable(
     version: integer().notNull(),
     /** The text as written (YAML or JSON), so comments survive `show` and `edit`. */
     source: text().notNull(),
-    rules: text({ mode: "json" }).$type<RuleSet>().notNull(),
+    rules: checkedJson(RuleSet)().notNull(),
     authorId: text(),
     createdBy: text().notNull(),
     createdAt: integer().notNull(),
@@ -286,8 +288,8 @@ export const approverGroups = sqliteTable(
       .notNull()
       .references(() => workspaces.id),
     name: text().notNull(),
-    members: text({ mode: "json" }).$type<string[]>().notNull(),
-    roles: text({ mode: "json" }).$type<("owner" | "admin" | "member" | "viewer")[]>().notNull(),
+    members: checkedJson(StoredGroupMembers)().notNull(),
+    roles: checkedJson(StoredGroupRoles)().notNull(),
     updatedBy: text().notNull(),
     updatedAt: integer().notNull(),
   },
@@ -323,7 +325,7 @@ export const deviceCodes = sqliteTable(
     createdAt: integer().notNull(),
     expiresAt: integer().notNull(),
     /** The approving token's scopes: the device's token gets these, never more (null: pending). */
-    scopes: text({ mode: "json" }).$type<string[]>(),
+    scopes: checkedJson(StoredScopes)(),
   },
   (t) => [uniqueIndex("device_codes_user_code").on(t.userCode)],
 );
@@ -410,7 +412,7 @@ export const workspaceSso = sqliteTable("workspace_sso", {
   clientSecretSealed: text().notNull(),
   label: text().notNull(),
   /** Lower-case email domains allowed to sign in; empty means whoever the provider authenticates. */
-  allowedDomains: text({ mode: "json" }).$type<string[]>().notNull().default(sql`'[]'`),
+  allowedDomains: checkedJson(StoredDomains)().notNull().default(sql`'[]'`),
   /** The role a person gets on first sign-in (just-in-time provisioning). */
   newUserRole: text({ enum: ["member", "viewer"] }).notNull(),
   /** The issuer's discovery document, read when the settings were saved (sign-ins never fetch it). */

@@ -16,12 +16,18 @@ export const PutApproverGroupBody = z
   .refine((g) => g.members.length + g.roles.length > 0, { message: "a group needs at least one member or role" });
 export type PutApproverGroupBody = z.infer<typeof PutApproverGroupBody>;
 
+/** A group's members and roles as stored: read back through these (worker/db/checked-json.ts). */
+export const StoredGroupMembers = z.array(z.string());
+export const StoredGroupRoles = z.array(WorkspaceRole);
+
 export const ApproverGroup = z.object({
   name: GroupName,
   members: z.array(z.string()),
   roles: z.array(WorkspaceRole),
   updatedBy: z.string(),
   updatedAt: z.number().int(),
+  /** Why the stored members or roles no longer read: the group then names nobody (calls go to owners and admins). */
+  unreadable: z.string().optional(),
 });
 export type ApproverGroup = z.infer<typeof ApproverGroup>;
 

@@ -167,6 +167,8 @@ export const RuleSetVersion = z.object({
   source: z.string(),
   authorId: z.string().nullable(),
   createdAt: z.number().int(),
+  /** Why the stored rules no longer read: the version then holds no rules, so every call asks a person. */
+  unreadable: z.string().optional(),
 });
 export type RuleSetVersion = z.infer<typeof RuleSetVersion>;
 

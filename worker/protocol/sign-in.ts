@@ -42,6 +42,9 @@ export const PutSsoBody = z.object({
 });
 export type PutSsoBody = z.infer<typeof PutSsoBody>;
 
+/** The allowed email domains as stored: read back through this (worker/db/checked-json.ts). */
+export const StoredDomains = z.array(z.string());
+
 /** A workspace's SSO settings as shown to its admins: never the client secret. */
 export const SsoConfig = z.object({
   issuer: z.string(),
@@ -56,6 +59,8 @@ export const SsoConfig = z.object({
   signInUrl: z.string(),
   updatedBy: z.string(),
   updatedAt: z.number().int(),
+  /** Why the stored allowed domains no longer read: no one signs in through SSO until they are saved again. */
+  allowedDomainsUnreadable: z.string().optional(),
 });
 export type SsoConfig = z.infer<typeof SsoConfig>;
 

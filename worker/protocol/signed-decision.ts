@@ -194,37 +194,3 @@ export async function keyIdOf(publicKey: Uint8Array): Promise<KeyId> {
   const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", publicKey as Uint8Array<ArrayBuffer>));
   return `key_${[...digest.slice(0, 16)].map((b) => b.toString(16).padStart(2, "0")).join("")}` as KeyId;
 }
-
-/** Imported Ed25519 public keys by their base64url: importing costs about as much as verifying, and the same few keys verify every decision. */
-const importedKeys = new Map<string, Promise<CryptoKey>>();
-const IMPORTED_KEYS_MAX = 1000;
-
-function importedKey(publicKey: string): Promise<CryptoKey> {
-  let key = importedKeys.get(publicKey);
-  if (!key) {
-    if (importedKeys.size >= IMPORTED_KEYS_MAX) importedKeys.clear();
-    key = crypto.subtle.importKey("raw", fromBase64Url(publicKey) as Uint8Array<ArrayBuffer>, { name: "Ed25519" }, false, ["verify"]);
-    importedKeys.set(publicKey, key);
-    key.catch(() => importedKeys.delete(publicKey));
-  }
-  return key;
-}
-
-/**
- * Whether `signature` (base64url) over `statement`'s canonical bytes verifies with the Ed25519 `publicKey`
- * (base64url). Through Web Crypto's native Ed25519 (workerd, Node ≥ 20): about 8× faster than the pure-JS
- * verifier on the same machine, with the imported key kept per public key (a CryptoKey is a pure function
- * of the key's bytes, so keeping it changes no outcome). A malformed key or signature is simply not valid.
- */
-export async function ed25519Verify(statement: DecisionStatement | KeyEnrolment | KeyRevocation, signature: string, publicKey: string): Promise<boolean> {
-  try {
-    return await crypto.subtle.verify(
-      "Ed25519",
-      await importedKey(publicKey),
-      fromBase64Url(signature) as Uint8Array<ArrayBuffer>,
-      statementBytes(statement) as Uint8Array<ArrayBuffer>,
-    );
-  } catch {
-    return false;
-  }
-}

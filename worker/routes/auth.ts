@@ -10,6 +10,7 @@ import { auditQuery, recordAudit } from "../auth/audit";
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { createAgent, findAgent } from "../db/agents";
+import { isUnreadable } from "../db/checked-json";
 import { byDeviceCode, claimApproved, createDeviceCode, decideDevice, pendingByUserCode } from "../db/device";
 import { insertTokenQuery } from "../db/tokens";
 import { can } from "../domain/policy";
@@ -76,8 +77,15 @@ export const auth = router()
       }
       if (row.status === "denied") throw new ApiError("FORBIDDEN", "The sign-in was denied.");
       if (row.status === "pending") return c.json({ status: "pending" as const, interval: INTERVAL_S }, 200);
+      // Scopes that no longer read could grant anything: the approval is void, never a token with them.
+      const { scopes } = row;
+      if (isUnreadable(scopes))
+        throw new ApiError(
+          "FORBIDDEN",
+          `The approved sign-in's stored scopes could not be read (${scopes.unreadable}), so no token is issued. Start the sign-in again.`,
+        );
       if (!(await claimApproved(db, hash))) throw new ApiError("NOT_FOUND", "This code was already used.");
-      return c.json(await issueFor(c, row), 200);
+      return c.json(await issueFor(c, { ...row, scopes }), 200);
     },
   )
   .openapi(

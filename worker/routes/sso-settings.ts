@@ -9,6 +9,7 @@ import { recordAudit } from "../auth/audit";
 import { discover } from "../auth/oidc";
 import { seal } from "../auth/secret-box";
 import { signInConfig } from "../auth/sign-in-config";
+import { isUnreadable } from "../db/checked-json";
 import { deleteSso, getSso, putSso, type SsoRow } from "../db/sso";
 import { isAllowedIssuer } from "../domain/sign-in";
 import type { AppEnv } from "../env";
@@ -19,9 +20,15 @@ import { PutSsoBody, SsoConfig } from "../protocol/sign-in";
 const tags = ["workspace"];
 
 function shown(c: Context<AppEnv>, row: SsoRow): SsoConfig {
-  const { clientSecretSealed: _sealed, workspaceId, discovery: _discovery, ...rest } = row;
+  const { clientSecretSealed: _sealed, workspaceId, discovery: _discovery, allowedDomains, ...rest } = row;
   const origin = new URL(c.req.url).origin;
-  return { ...rest, hasClientSecret: true, redirectUri: `${origin}/auth/oidc/callback`, signInUrl: `${origin}/signin?workspace=${workspaceId}` };
+  const domains = isUnreadable(allowedDomains)
+    ? {
+        allowedDomains: [],
+        allowedDomainsUnreadable: `the stored allowed domains could not be read (${allowedDomains.unreadable}), so no one signs in through SSO; save the settings again`,
+      }
+    : { allowedDomains };
+  return { ...rest, ...domains, hasClientSecret: true, redirectUri: `${origin}/auth/oidc/callback`, signInUrl: `${origin}/signin?workspace=${workspaceId}` };
 }
 
 export const ssoSettings = router()

@@ -57,7 +57,7 @@ export async function decideOn(ctx: CliContext, cmd: Command, id: ApprovalId, ch
     );
   // With a device key (`tower keys add`) the decision is signed over exactly the call shown.
   const key = readDeviceKey(ctx, { server: client.baseUrl });
-  const signed = key ? await signDecision(key, shown, choice, ctx.now()) : undefined;
+  const signed = key ? signDecision(key, shown, choice, ctx.now()) : undefined;
   return client.decide(id, { ...choice, inputSha256: shown.inputSha256, ...(signed ? { signed } : {}) });
 }
 

@@ -4,10 +4,10 @@
  * owner pins their own key on the machine (`tower agent --owner-key`) and enrols other approvers' keys
  * with a statement signed by it; `revoke` signs the revocation machines check.
  */
-import * as ed from "@noble/ed25519";
 import { Command } from "commander";
 import { ownerPinOf } from "../../../worker/protocol/device-keys";
-import { keyIdOf, toBase64Url } from "../../../worker/protocol/signed-decision";
+import { fromBase64Url, keyIdOf } from "../../../worker/protocol/signed-decision";
+import { ed25519 } from "../../ed25519";
 import { clientFor, textFlag, type CliContext } from "../config";
 import { deviceKeyPath, fingerprint, forgetDeviceKey, readDeviceKey, signWith, writeDeviceKey } from "../device-key";
 import { CliError, printJson, printLines, table } from "../output";
@@ -32,14 +32,13 @@ export function keysCommand(ctx: CliContext): Command {
       if (existing) throw new CliError("CONFLICT", `this device already has key ${existing.keyId}`, `revoke it first: tower keys revoke ${existing.keyId}`);
       const me = await client.me();
       if (!me.user) throw new CliError("FORBIDDEN", "only a person has device keys", "sign in with your own token (tower login)");
-      const secret = ed.utils.randomSecretKey();
-      const publicKey = await ed.getPublicKeyAsync(secret);
-      const keyId = await keyIdOf(publicKey);
+      const { secretKey, publicKey } = ed25519().generate();
+      const keyId = await keyIdOf(fromBase64Url(publicKey));
       const file = {
         keyId,
         alg: "ed25519" as const,
-        publicKey: toBase64Url(publicKey),
-        secretKey: toBase64Url(secret),
+        publicKey,
+        secretKey,
         userId: me.user.id,
         workspaceId: me.workspaceId,
         server: client.baseUrl,
@@ -109,7 +108,7 @@ export function keysCommand(ctx: CliContext): Command {
       if (key.alg === "webauthn" && !key.webauthn)
         throw new CliError("CONFLICT", `passkey ${id} is listed without its credential`, "register it again in Settings → Device keys");
       // A passkey's enrolment pins its credential and the RP ID and origin it signs for: machines check assertions against these.
-      const enrolment = await signWith(
+      const enrolment = signWith(
         mine,
         key.alg === "webauthn" && key.webauthn
           ? { ...base, alg: "webauthn" as const, publicKey: key.publicKey, ...key.webauthn }
@@ -134,7 +133,7 @@ export function keysCommand(ctx: CliContext): Command {
       const mine = readDeviceKey(ctx, { server: client.baseUrl });
       // Signed by the key itself, or by this device's key as the enroller; machines accept either.
       const revocation = mine
-        ? await signWith(mine, { type: "tower.revocation/v1", workspaceId: mine.workspaceId, keyId: id as typeof mine.keyId, revokedAt: ctx.now() })
+        ? signWith(mine, { type: "tower.revocation/v1", workspaceId: mine.workspaceId, keyId: id as typeof mine.keyId, revokedAt: ctx.now() })
         : undefined;
       const info = await client.revokeKey(id, revocation ? { revocation } : {});
       if (mine?.keyId === id) forgetDeviceKey(ctx);

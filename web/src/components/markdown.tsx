@@ -4,7 +4,7 @@
  * fetched by the page: a prompt-injected model could name any URL and learn who views the session
  * (and what it puts in the query). Each becomes a button that opens the image in a new tab.
  */
-import { memo } from "react";
+import { createElement, memo } from "react";
 import { Markdown } from "markdown-to-jsx/react";
 
 /**
@@ -29,7 +29,18 @@ export function HeldImage({ src, alt }: { src?: string; alt?: string }) {
   );
 }
 
-const OPTIONS = { disableParsingRawHTML: true, forceBlock: true, overrides: { img: { component: HeldImage } } } as const;
+/**
+ * `createElement` and no wrapper: markdown-to-jsx otherwise builds element objects by hand with React's
+ * internal `$$typeof`, which only React renders (the bundle ships Preact, web/vite.config.ts); with them it
+ * goes through the runtime's own createElement, and the `.md` div below is the only wrapper.
+ */
+const OPTIONS = {
+  disableParsingRawHTML: true,
+  forceBlock: true,
+  wrapper: null,
+  createElement,
+  overrides: { img: { component: HeldImage } },
+} as const;
 
 export const MarkdownText = memo(function MarkdownText({ text }: { text: string }) {
   return (

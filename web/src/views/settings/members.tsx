@@ -10,6 +10,7 @@ import { api } from "../../live/api";
 import { atLeast, me as meStore } from "../../live/me";
 import { attempt, toast } from "../../live/toasts";
 import { useStore } from "../../state/store";
+import { RevokeButton } from "../../components/revoke-button";
 
 const ROLES: WorkspaceRole[] = ["owner", "admin", "member", "viewer"];
 
@@ -91,16 +92,13 @@ export function MembersView() {
                 {admin ? (
                   <td>
                     {m.userId !== me?.user?.id ? (
-                      <button
-                        type="button"
-                        className="danger"
-                        onClick={() =>
-                          confirm(`Remove ${m.name} from the workspace? Their tokens here stop working.`) &&
-                          void act(`Removed ${m.name}`, () => api.removeMember(m.userId))
-                        }
-                      >
-                        Remove
-                      </button>
+                      <RevokeButton
+                        label="Remove"
+                        ask={`Remove ${m.name} from the workspace? Their tokens here stop working.`}
+                        done={`Removed ${m.name}`}
+                        action={() => api.removeMember(m.userId)}
+                        then={load}
+                      />
                     ) : null}
                   </td>
                 ) : null}
@@ -167,13 +165,7 @@ export function MembersView() {
                       <td>{i.role}</td>
                       <td>{state}</td>
                       <td className="wide">{age(i.createdAt)} ago</td>
-                      <td>
-                        {state === "open" ? (
-                          <button type="button" onClick={() => void act("Invitation revoked", () => api.revokeInvitation(i.id))}>
-                            Revoke
-                          </button>
-                        ) : null}
-                      </td>
+                      <td>{state === "open" ? <RevokeButton done="Invitation revoked" action={() => api.revokeInvitation(i.id)} then={load} /> : null}</td>
                     </tr>
                   );
                 })}

@@ -8,6 +8,7 @@ import type { TokenInfo, TokenScope } from "../../../../worker/protocol/members"
 import { api } from "../../live/api";
 import { shownSecret, type IssuedSecret } from "../../state/rows";
 import { toast } from "../../live/toasts";
+import { RevokeButton } from "../../components/revoke-button";
 
 const SCOPES: { scope: TokenScope; label: string }[] = [
   { scope: "*", label: "everything you may do" },
@@ -141,19 +142,12 @@ export function TokensView() {
                       <button type="button" onClick={() => void issue(() => api.rotateToken(t.id))}>
                         Rotate
                       </button>
-                      <button
-                        type="button"
-                        className="danger"
-                        onClick={() =>
-                          confirm(`Revoke “${t.name}”? Anything using it stops working now.`) &&
-                          void api.revokeToken(t.id).then(
-                            () => (toast(`Revoked ${t.name}`), load()),
-                            (e: Error) => toast(e.message, "error"),
-                          )
-                        }
-                      >
-                        Revoke
-                      </button>
+                      <RevokeButton
+                        ask={`Revoke “${t.name}”? Anything using it stops working now.`}
+                        done={`Revoked ${t.name}`}
+                        action={() => api.revokeToken(t.id)}
+                        then={load}
+                      />
                     </>
                   ) : null}
                 </td>
