@@ -1,7 +1,7 @@
 /**
  * The room's storage writes that may wait: a call the rules decide is answered before its record is written,
  * because workerd's output gate holds every frame sent while a write commits. Such writes are held in memory,
- * in order, and made together (one commit) once the agent pauses (`quietMs` without a held write), at the
+ * in order, and made together (staged in order into one batch, written coalesced in one commit) once the agent pauses (`quietMs` without a held write), at the
  * latest `maxMs` after the first one, as soon as `maxCount` are held (in the step of the last, its answer gone),
  * or at once when any other input needs storage (every entry point but an agent's frame calls `flush`; an
  * agent's frame reads the events held here through `wasIngested` and `lastSeq`), so the room's order of writes
@@ -22,8 +22,20 @@ export interface HoldTiming {
   maxCount: number;
 }
 
-export class HeldWrite {
-  #writes: (() => void)[] = [];
+/**
+ * A held write in two parts: it stages its rows into the batch `B` (nothing written yet) and returns what
+ * follows its commit (frames, acks), run once the whole batch committed.
+ */
+export type Staged<B> = (batch: B) => () => void;
+
+/** How a batch is made and written (one transaction for all the writes held). */
+export interface Batches<B> {
+  open(): B;
+  commit(batch: B): void;
+}
+
+export class HeldWrite<B> {
+  #writes: Staged<B>[] = [];
   #after: (() => void)[] = [];
   readonly #ingested = new Map<string, AgentEnvelope>();
   readonly #runSeq = new Map<string, number>();
@@ -33,11 +45,12 @@ export class HeldWrite {
   /** `onFailure`: a held write threw after its answer left, so memory is ahead of storage. */
   constructor(
     private readonly timing: HoldTiming,
+    private readonly batches: Batches<B>,
     private readonly onFailure: (e: unknown) => void,
   ) {}
 
   /** Holds `write` (which consumes `ingested`) until `flush`: see the header for when that is. */
-  hold(write: () => void, ingested?: AgentEnvelope): void {
+  hold(write: Staged<B>, ingested?: AgentEnvelope): void {
     // A commit holds every answer sent meanwhile: while calls keep coming, one commit for many of them.
     clearTimeout(this.#quiet);
     this.#quiet = setTimeout(() => this.flush(), this.timing.quietMs);
@@ -75,12 +88,16 @@ export class HeldWrite {
     const after = this.#after.splice(0);
     this.#ingested.clear();
     this.#runSeq.clear();
+    let follow: (() => void)[];
     try {
-      for (const write of writes) write();
+      const batch = this.batches.open();
+      follow = writes.map((write) => write(batch));
+      this.batches.commit(batch);
     } catch (e) {
       this.onFailure(e);
       return;
     }
+    for (const fn of follow) fn();
     for (const fn of after) fn();
   }
 }

@@ -24,6 +24,7 @@ import * as store from "./storage";
 import type { AgentLink } from "./agent-link";
 import type { WorkspaceHub } from "./workspace-hub";
 import { WriteBehind } from "./write-behind";
+import type { RoomWrite } from "./room-write-set";
 
 /** Lists and the inbox may trail the live session socket by this much; see WriteBehind. */
 const OUTBOX_DELAY_MS = 25;
@@ -61,12 +62,11 @@ const QueuedAudit = z.object({
 });
 
 /** What the change being committed queued: the summary as queued, and whether to deliver at once. */
-type Recording = { json: string; queued: boolean; urgent: boolean };
+export type Recording = { json: string; queued: boolean; urgent: boolean };
 
 export class RoomOutbox {
   /** The summary last queued for D1 (memory only: after a restart the first change queues it again). */
   #recorded = "";
-  #recording: Recording = { json: "", queued: false, urgent: false };
   #link: Pick<AgentLink, "enqueue" | "cancel"> | null = null;
   #hub: Pick<WorkspaceHub, "publish" | "sealAuditSoon"> | null = null;
   #writer = new WriteBehind<null>(
@@ -95,16 +95,23 @@ export class RoomOutbox {
   }
 
   /**
-   * Queues what must follow a change. IMPORTANT: call inside the transaction that commits the change
-   * (so both commit or neither), then `committed()` after it.
+   * Stages into `batch` what must follow a change, so both commit in one transaction (or neither); pass what
+   * it returns to `committed()` once that transaction committed.
    */
-  record(effects: readonly Effect[], emitted: readonly SessionEvent[], before: SessionSummary | null, after: SessionSummary | null, now: number): void {
+  record(
+    batch: RoomWrite[],
+    effects: readonly Effect[],
+    emitted: readonly SessionEvent[],
+    before: SessionSummary | null,
+    after: SessionSummary | null,
+    now: number,
+  ): Recording {
     const rec: Recording = { json: this.#recorded, queued: false, urgent: false };
-    this.#recording = rec;
-    if (!after) return;
-    const sql = this.storage.sql;
+    if (!after) return rec;
     const put = (target: OutboxTarget, key: string, body: unknown) => {
-      this.#put(target, key, body);
+      const json = JSON.stringify(body);
+      batch.push({ kind: "outbox", target, key, body: json });
+      this.#written.set(json, body);
       rec.queued = true;
     };
     const json = JSON.stringify(after);
@@ -126,12 +133,13 @@ export class RoomOutbox {
       // The end of a pipeline step's session is what its run waits on: no coalescing delay for it.
       rec.urgent = true;
     }
-    if (rec.queued) store.armOutbox(sql, now + UNFLUSHED_RETRY_MS, true);
+    // Kept when armed: a retry already due sooner stands.
+    if (rec.queued) batch.push({ kind: "schedule", key: store.OUTBOX_SCHEDULE, dueAt: now + UNFLUSHED_RETRY_MS, timer: store.OUTBOX_TIMER, keep: true });
+    return rec;
   }
 
-  /** The change `record` queued for has committed: deliver it soon. */
-  committed(): void {
-    const rec = this.#recording;
+  /** The change `rec` was recorded for has committed: deliver it soon. */
+  committed(rec: Recording): void {
     this.#recorded = rec.json;
     if (!rec.queued) return;
     this.#writer.push(null);

@@ -8,10 +8,12 @@ import type { Connection } from "partyserver";
 import type { AgentEnvelope } from "../worker/protocol/agent";
 import type { SessionEvent } from "../worker/protocol/events";
 import type { RoomInput, StepResult } from "./core/room";
-import { HeldWrite } from "./held-write";
+import { HeldWrite, type Staged } from "./held-write";
+import { coalesce, writeCoalesced, type RoomWrite } from "./room-write-set";
+
+export type { RoomWrite };
 import { earlyAnswer, RuleAnswers, type SendAgent } from "./rule-answers";
 import { safeSend } from "./sockets";
-import * as store from "./storage";
 
 /**
  * How long the records of calls its rules answered may wait after their answers left, unless another input
@@ -27,14 +29,14 @@ export const RULE_RECORD_HOLD = { quietMs: 20, maxMs: 100, maxCount: 8 };
 export class RoomWrites {
   readonly #ruled = new RuleAnswers();
   /** Read by an agent's frame (its intake sees the held events; its ack waits for their write). */
-  readonly held: HeldWrite;
+  readonly held: HeldWrite<RoomWrite[]>;
 
   /** `host.name` is read when used: partyserver knows a room's name only once it has started (an alarm wakes it nameless). */
   constructor(
     private readonly ctx: DurableObjectState,
     private readonly host: { name(): string; sessionId(): string | undefined; agents(): Iterable<Connection> },
   ) {
-    this.held = new HeldWrite(RULE_RECORD_HOLD, (e) => {
+    this.held = new HeldWrite<RoomWrite[]>(RULE_RECORD_HOLD, { open: () => [], commit: (batch) => this.#commit(batch) }, (e) => {
       console.error(`room ${host.name()}: a held write failed; resetting the room from storage`, e);
       ctx.abort("a held write failed");
     });
@@ -72,48 +74,51 @@ export class RoomWrites {
   }
 
   /**
-   * Runs `write` now (`undo` puts memory back when it throws: the transaction rolled back), or, when `early`
-   * (the step's rule decision) is given, sends that first and holds `write`, which consumes `ingested`.
+   * Writes step `write` now (`undo` puts memory back when it throws: the transaction rolled back), or, when
+   * `early` (the step's rule decision) is given, sends that first and holds `write`, which consumes `ingested`.
    */
-  perform(early: SendAgent | undefined, write: () => void, ingested: AgentEnvelope | undefined, undo: () => void): void {
+  perform(early: SendAgent | undefined, write: Staged<RoomWrite[]>, ingested: AgentEnvelope | undefined, undo: () => void): void {
     if (early) {
       this.toAgent(early);
       this.held.hold(write, ingested);
       return;
     }
+    let follow: () => void;
     try {
-      write();
+      const batch: RoomWrite[] = [];
+      follow = write(batch);
+      this.#commit(batch);
     } catch (e) {
       undo();
       throw e;
     }
+    follow();
+  }
+
+  /** One transaction for the rows one step or a held batch staged, each row written once (room-write-set.ts). */
+  #commit(batch: RoomWrite[]): void {
+    const c = coalesce(batch);
+    this.ctx.storage.transactionSync(() => writeCoalesced(this.ctx.storage.sql, c));
   }
 
   /**
-   * One step's storage write, in one transaction: its events from `fromSeq + 1`, approvals, timers, the
-   * session, the agent event it consumed, and (`record`) what must follow the change. Returns the events stored.
+   * Stages step `r`'s write into `batch`: its events from `fromSeq + 1`, approvals, timers, the session, the
+   * agent event it consumed, and (`record`) what must follow the change. Returns the events it stores.
    */
-  persist(
-    r: Extract<StepResult, { ok: true }>,
-    fromSeq: number,
-    now: number,
-    ingested: AgentEnvelope | undefined,
-    record: (emitted: SessionEvent[]) => void,
-  ): SessionEvent[] {
-    const sql = this.ctx.storage.sql;
+  stage(r: Extract<StepResult, { ok: true }>, fromSeq: number, now: number, ingested: AgentEnvelope | undefined, batch: RoomWrite[]): SessionEvent[] {
     const emitted: SessionEvent[] = [];
     let seq = fromSeq;
-    this.ctx.storage.transactionSync(() => {
-      for (const e of r.effects) {
-        if (e.type === "emit") emitted.push(store.appendEvent(sql, ++seq, now, e.body));
-        else if (e.type === "save-approval") store.saveApproval(sql, e.approval);
-        else if (e.type === "schedule") store.putSchedule(sql, e.key, e.at, e.timer, e.keep);
-        else if (e.type === "unschedule") store.dropSchedule(sql, e.key);
-      }
-      if (r.state.session) store.saveSession(sql, r.state.session);
-      if (ingested) store.markIngested(sql, ingested);
-      record(emitted);
-    });
+    for (const e of r.effects) {
+      if (e.type === "emit") {
+        const event: SessionEvent = { seq: ++seq, at: now, ...e.body };
+        batch.push({ kind: "event", seq, at: now, body: JSON.stringify(e.body) });
+        emitted.push(event);
+      } else if (e.type === "save-approval") batch.push({ kind: "approval", id: e.approval.id, body: JSON.stringify(e.approval) });
+      else if (e.type === "schedule") batch.push({ kind: "schedule", key: e.key, dueAt: e.at, timer: JSON.stringify(e.timer), keep: e.keep ?? false });
+      else if (e.type === "unschedule") batch.push({ kind: "unschedule", key: e.key });
+    }
+    if (r.state.session) batch.push({ kind: "session", body: JSON.stringify(r.state.session) });
+    if (ingested) batch.push({ kind: "ingested", id: ingested.id, runId: ingested.runId, seq: ingested.seq });
     return emitted;
   }
 }

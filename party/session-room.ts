@@ -26,7 +26,7 @@ import { RoomKeys } from "./room-keys";
 import { RoomViewers, type Role } from "./room-viewers";
 import { RoomAgentFrames } from "./room-agent-frames";
 import { checkDecision } from "./decision-proof";
-import { RoomWrites } from "./room-writes";
+import { RoomWrites, type RoomWrite } from "./room-writes";
 import * as store from "./storage";
 import { errorFrame, parseFrame, safeSend } from "./sockets";
 import { toSummary } from "./summary";
@@ -80,8 +80,7 @@ export class SessionRoom extends Server<Env> implements SessionRoomRpc {
       cursor,
       () => this.#rearm(),
     );
-    // After a restart of the runtime no close event arrives for the agent's old socket: if the
-    // session still needs an agent and none is connected, start the agent-lost clock now.
+    // After a restart no close event comes for the agent's old socket: with none connected, the agent-lost clock starts.
     if (session && needsAgent(session.status) && !agentConnected) this.#apply({ type: "agent-disconnected" });
     this.#outbox.resume();
   }
@@ -161,10 +160,9 @@ export class SessionRoom extends Server<Env> implements SessionRoomRpc {
   }
 
   /**
-   * Runs one input: step, persist atomically (with the agent event it consumes, if any: its id and
-   * place in its run), then perform effects. A refused agent event is still marked ingested: a resend
-   * would be refused too. A call its rules decide in its request's own step is answered first and the
-   * write held (room-writes.ts): the answer carries the room's seal, which the agent journals.
+   * Runs one input: step, persist atomically (with the agent event it consumes, if any: its id and place in
+   * its run), then perform effects. A refused agent event is still marked ingested: a resend would be refused
+   * too. A call its rules decide in its own step is answered first and the write held (room-writes.ts).
    */
   #apply(input: RoomInput, ingested?: AgentEnvelope): StepResult {
     const now = Date.now();
@@ -179,14 +177,17 @@ export class SessionRoom extends Server<Env> implements SessionRoomRpc {
     this.#state = r.state;
     this.#seq = prior.seq + r.effects.filter((e) => e.type === "emit").length;
     const after = toSummary(r.state, this.#seq);
-    const write = () => {
-      // What must follow this change (D1, the link, the hub, the audit log) commits with it.
-      const emitted = this.#writes.persist(r, prior.seq, now, ingested, (events) => this.#outbox.record(r.effects, events, prior.summary, after, now));
-      this.#outbox.committed();
-      for (const e of emitted) this.#agentSide.stored(e);
-      if (emitted.length) this.#viewers.send(JSON.stringify({ type: "events", events: emitted, replay: false } satisfies ServerFrame), now);
-      for (const e of r.effects) if (e.type === "send-agent" && e !== early) this.#writes.toAgent(e);
-      this.#rearm();
+    // Staged, then written in one transaction with what must follow it (D1, the link, the hub, the audit log).
+    const write = (batch: RoomWrite[]) => {
+      const emitted = this.#writes.stage(r, prior.seq, now, ingested, batch);
+      const rec = this.#outbox.record(batch, r.effects, emitted, prior.summary, after, now);
+      return () => {
+        this.#outbox.committed(rec);
+        for (const e of emitted) this.#agentSide.stored(e);
+        if (emitted.length) this.#viewers.send(JSON.stringify({ type: "events", events: emitted, replay: false } satisfies ServerFrame), now);
+        for (const e of r.effects) if (e.type === "send-agent" && e !== early) this.#writes.toAgent(e);
+        this.#rearm();
+      };
     };
     // A rolled-back write rolls memory back too: it must not leave a gap in the seq.
     this.#writes.perform(early, write, ingested, () => ({ state: this.#state, seq: this.#seq } = prior));
@@ -194,10 +195,9 @@ export class SessionRoom extends Server<Env> implements SessionRoomRpc {
   }
 
   /**
-   * Points the room's one alarm at the earliest timer, lazily: an alarm already set no later than that
-   * stays, even when what it was for is gone (the outbox delivered, an approval decided). Firing early
-   * is harmless (onAlarm takes only what is due, then points the alarm at the rest), while moving or
-   * deleting it is a storage write on every flush, and outgoing frames wait on storage writes.
+   * Points the room's one alarm at the earliest timer, lazily: an alarm set no later stays, even when what it
+   * was for is gone. Firing early is harmless (onAlarm takes only what is due, then points the alarm at the
+   * rest), while moving or deleting it is a storage write on every flush, and outgoing frames wait on those.
    */
   #rearm(): void {
     const due = store.nextDue(this.ctx.storage.sql);

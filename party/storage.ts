@@ -228,10 +228,13 @@ export function hasOutbox(sql: Sql): boolean {
   return sql.exec(`SELECT 1 FROM room_outbox LIMIT 1`).toArray().length > 0;
 }
 
+/** The timer column of the outbox's retry (its row is told apart by its key). */
+export const OUTBOX_TIMER = '{"kind":"outbox"}';
+
 /** Arms the outbox's retry; with `keep`, a retry already armed keeps its (earlier) time. */
 export function armOutbox(sql: Sql, dueAt: number, keep: boolean): void {
   const onConflict = keep ? "DO NOTHING" : "DO UPDATE SET due_at = excluded.due_at";
-  sql.exec(`INSERT INTO room_schedules (key, due_at, timer) VALUES (?, ?, '{"kind":"outbox"}') ON CONFLICT (key) ${onConflict}`, OUTBOX_SCHEDULE, dueAt);
+  sql.exec(`INSERT INTO room_schedules (key, due_at, timer) VALUES (?, ?, ?) ON CONFLICT (key) ${onConflict}`, OUTBOX_SCHEDULE, dueAt, OUTBOX_TIMER);
 }
 
 /** Everything is delivered: no retry armed, and the failure count starts over. */

@@ -1,0 +1,105 @@
+/**
+ * What one or more of a room's steps write, gathered as data and written coalesced in one transaction. A
+ * held batch (held-write.ts) used to replay each step's whole write, statement after statement (the session
+ * row, every outbox row, every event), and the calls behind a large batch waited for all of it; now a batch
+ * writes the session once (its last state), each approval, timer and outbox row once (its last version), and
+ * each table in one statement, whatever the batch's size. A lone step goes through the same path.
+ */
+import type { OutboxTarget } from "./core/outbox";
+
+export type RoomWrite =
+  | { kind: "event"; seq: number; at: number; body: string }
+  | { kind: "approval"; id: string; body: string }
+  | { kind: "schedule"; key: string; dueAt: number; timer: string; keep: boolean }
+  | { kind: "unschedule"; key: string }
+  | { kind: "session"; body: string }
+  | { kind: "ingested"; id: string; runId?: string; seq?: number }
+  | { kind: "outbox"; target: OutboxTarget; key: string; body: string };
+
+type Put = Extract<RoomWrite, { kind: "schedule" }>;
+
+/** The writes' end state, one row per key, as few statements as the tables need. */
+export interface CoalescedWrites {
+  events: [seq: number, at: number, body: string][];
+  approvals: [id: string, body: string][];
+  /** Timers set (replacing a deadline), set only if none is (`keep`), and dropped: one of the three per key. */
+  schedules: { set: [key: string, dueAt: number, timer: string][]; keep: [key: string, dueAt: number, timer: string][]; drop: string[] };
+  session: string | null;
+  ingested: string[];
+  runSeq: [runId: string, seq: number][];
+  /** In the order of each row's last version: a replaced row takes a new id, after the rows queued before it. */
+  outbox: [target: OutboxTarget, key: string, body: string][];
+}
+
+/** A timer's ops on one key folded into the one that leaves the same row behind. */
+function foldSchedule(prev: Put | { kind: "unschedule"; key: string } | undefined, next: Put | { kind: "unschedule"; key: string }) {
+  if (next.kind === "unschedule" || !next.keep || prev === undefined) return next;
+  if (prev.kind === "unschedule") return { ...next, keep: false }; // the row is gone: the kept put sets it
+  return prev; // a row is there (set by prev, or kept as it was): the kept put does nothing
+}
+
+/** Pure: the end state of applying `writes` in order, given that each statement replaces or keeps as the room's did. */
+export function coalesce(writes: readonly RoomWrite[]): CoalescedWrites {
+  const events: CoalescedWrites["events"] = [];
+  const approvals = new Map<string, string>();
+  const schedules = new Map<string, Put | { kind: "unschedule"; key: string }>();
+  let session: string | null = null;
+  const ingested = new Set<string>();
+  const runSeq = new Map<string, number>();
+  const outbox = new Map<string, [OutboxTarget, string, string]>();
+  for (const w of writes) {
+    if (w.kind === "event") events.push([w.seq, w.at, w.body]);
+    else if (w.kind === "approval") approvals.set(w.id, w.body);
+    else if (w.kind === "schedule" || w.kind === "unschedule") schedules.set(w.key, foldSchedule(schedules.get(w.key), w));
+    else if (w.kind === "session") session = w.body;
+    else if (w.kind === "ingested") {
+      ingested.add(w.id);
+      if (w.runId !== undefined && w.seq !== undefined) runSeq.set(w.runId, Math.max(w.seq, runSeq.get(w.runId) ?? w.seq));
+    } else {
+      const id = JSON.stringify([w.target, w.key]);
+      outbox.delete(id); // to the end: its id comes after every row queued before this version
+      outbox.set(id, [w.target, w.key, w.body]);
+    }
+  }
+  const set: CoalescedWrites["schedules"] = { set: [], keep: [], drop: [] };
+  for (const s of schedules.values()) {
+    if (s.kind === "unschedule") set.drop.push(s.key);
+    else (s.keep ? set.keep : set.set).push([s.key, s.dueAt, s.timer]);
+  }
+  return {
+    events,
+    approvals: [...approvals],
+    schedules: set,
+    session,
+    ingested: [...ingested],
+    runSeq: [...runSeq],
+    outbox: [...outbox.values()],
+  };
+}
+
+/** Rows of a JSON array of arrays, in the array's order (`j.key` is the index). */
+const rows = (cols: string) => `SELECT ${cols} FROM json_each(?) AS j WHERE true ORDER BY j.key`;
+const col = (i: number) => `json_extract(j.value, '$[${i}]')`;
+const cols = (n: number) => Array.from({ length: n }, (_, i) => col(i)).join(", ");
+
+/** Writes `c`: at most one statement per table and kind. Call inside the transaction that commits it. */
+export function writeCoalesced(sql: SqlStorage, c: CoalescedWrites): void {
+  const many = (stmt: string, items: readonly unknown[]) => {
+    if (items.length) sql.exec(stmt, JSON.stringify(items));
+  };
+  many(`INSERT INTO room_events (seq, at, body) ${rows(cols(3))}`, c.events);
+  many(`INSERT OR REPLACE INTO room_approvals (id, body) ${rows(cols(2))}`, c.approvals);
+  many(
+    `INSERT INTO room_schedules (key, due_at, timer) ${rows(cols(3))} ON CONFLICT (key) DO UPDATE SET due_at = excluded.due_at, timer = excluded.timer`,
+    c.schedules.set,
+  );
+  many(`INSERT INTO room_schedules (key, due_at, timer) ${rows(cols(3))} ON CONFLICT (key) DO NOTHING`, c.schedules.keep);
+  many(`DELETE FROM room_schedules WHERE key IN (SELECT value FROM json_each(?))`, c.schedules.drop);
+  if (c.session !== null) sql.exec(`INSERT OR REPLACE INTO room_meta (key, value) VALUES ('session', ?)`, c.session);
+  many(`INSERT OR IGNORE INTO room_ingested (event_id) ${rows("j.value")}`, c.ingested);
+  many(
+    `INSERT INTO room_agent_seq (run_id, last_seq) ${rows(cols(2))} ON CONFLICT (run_id) DO UPDATE SET last_seq = max(last_seq, excluded.last_seq)`,
+    c.runSeq,
+  );
+  many(`INSERT OR REPLACE INTO room_outbox (target, key, body) ${rows(cols(3))}`, c.outbox);
+}
