@@ -38,8 +38,15 @@ function snapshot(sql: SqlStorage): Map<string, Row[]> {
   return new Map(tables.map(({ name }) => [name, sql.exec<Row>(`SELECT * FROM ${name}`).toArray()]));
 }
 
-/** Puts the room's storage back as `snap` held it and resets the room: as if it crashed before the writes since. */
+/**
+ * Puts the room's storage back as `snap` held it and resets the room: as if it crashed before the writes since.
+ * In this order, whatever the held write's timers do meanwhile: the first abort ends the instance and the
+ * writes it holds (one that already fired is wiped by the restore); the restore runs in a fresh instance that
+ * holds nothing, so nothing can write after it; the second abort makes the room load what was restored.
+ */
 async function crashBack(id: string, snap: Map<string, Row[]>): Promise<void> {
+  const abort = () => runInDurableObject(env.SessionRoom.getByName(id), (_i, state) => state.abort("crashed before the record landed")).catch(() => undefined);
+  await abort();
   await runInDurableObject(env.SessionRoom.getByName(id), (_i, state) => {
     const sql = state.storage.sql;
     for (const [table, rows] of snap) {
@@ -51,7 +58,7 @@ async function crashBack(id: string, snap: Map<string, Row[]>): Promise<void> {
     }
   });
   // Separately: an abort drops the writes of its own event.
-  await runInDurableObject(env.SessionRoom.getByName(id), (_i, state) => state.abort("crashed before the record landed")).catch(() => undefined);
+  await abort();
 }
 
 async function roomEvents(id: string, token: string): Promise<{ type: string; [k: string]: unknown }[]> {
@@ -68,6 +75,8 @@ async function answeredThenLost(seed: Seed) {
     events: [envelope({ type: "approval-request", requestId: "req-0", toolName: "Write", input: { file_path: "/work/0" } })],
   });
   await agent.next((f) => f.type === "decision" && f.requestId === "req-0");
+  // Its record is written before the snapshot (a read of the room's events makes what it holds), or the snapshot would lose it too.
+  expect((await roomEvents(id, seed.userToken)).some((e) => e.type === "approval-resolved")).toBe(true);
   const before = await runInDurableObject(env.SessionRoom.getByName(id), (_i, state) => snapshot(state.storage.sql));
   const request = envelope({ type: "approval-request", requestId: "req-1", toolName: "Write", input: { file_path: "/work/a.txt", content: "a" } });
   agent.send({ type: "agent-events", events: [request] });
