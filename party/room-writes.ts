@@ -19,10 +19,11 @@ import { safeSend } from "./sockets";
  * How long the records of calls its rules answered may wait after their answers left, unless another input
  * needs storage first: until the agent pauses for `quietMs`, never longer than `maxMs`, and no more than
  * `maxCount` of them. Their writes then commit together, rather than one commit per call holding the next
- * call's answer behind it. The count bounds what the next call can wait behind: a batch's SQL runs one write
- * after another (measured under `npm run bench -- rules-room`: up to 77 held at the old 1 s cap, 87–114 ms of
- * work before the commit, and the calls behind it waited 118–305 ms), and made in the step of the last
- * one, it runs while the next call is still on its way.
+ * call's answer behind it, coalesced (room-write-set.ts: at most one statement per table, the session once),
+ * so a batch's SQL no longer grows statement by statement with its size (it did: up to 77 held at the old 1 s
+ * cap, 87–114 ms of work before the commit, and the calls behind it waited 118–305 ms in
+ * `npm run bench -- rules-room`). The count still bounds the bytes one commit writes; made in the step of the
+ * last one, it runs while the next call is still on its way.
  */
 export const RULE_RECORD_HOLD = { quietMs: 20, maxMs: 100, maxCount: 8 };
 
