@@ -134,6 +134,9 @@ describe("the held records of a burst of calls its rules decide", () => {
     const batch = Array.from({ length: RULE_RECORD_HOLD.maxCount }, (_, i) => call(i + 1));
     const next = call(RULE_RECORD_HOLD.maxCount + 1);
     agent.send({ type: "agent-events", events: batch });
+    // Sent once the batch's frame was stepped (its answers are out): two frames sent back to back may be stepped
+    // in either order, and the next call stepped first joins the batch (seen: 9 answers by the time it was acked).
+    await agent.next((f) => f.type === "decision" && f.requestId === `burst-${RULE_RECORD_HOLD.maxCount}`);
     agent.send({ type: "agent-events", events: [next] });
     await agent.next((f) => f.type === "ack" && (f.ids as string[]).includes(next.id));
     const at = (pred: (f: Frame) => boolean) => agent.frames.findIndex(pred);
