@@ -17,15 +17,14 @@ import type { SessionSummary } from "../worker/protocol/session";
 import { makeDb } from "../worker/db/client";
 import { approvalUpsert, auditInsertOnce, summaryUpsert } from "../worker/db/mirror";
 import type { SessionEvent } from "../worker/protocol/events";
-import type { IndexJob } from "../worker/protocol/search";
 import { instanceOf } from "../worker/db/pipelines";
 import { STEP_UPDATE_EVENT } from "../worker/protocol/pipelines";
 import { afterDelivery, auditEntryFor, deliverable, pipelineEndKey, retryDelayMs, type OutboxRow, type OutboxTarget } from "./core/outbox";
-import { IndexPacer } from "./core/index-pacer";
 import { toPublicApproval, type Effect } from "./core/room";
 import * as store from "./storage";
 import type { AgentLink } from "./agent-link";
 import type { WorkspaceHub } from "./workspace-hub";
+import { RoomIndexing } from "./room-indexing";
 import { WriteBehind } from "./write-behind";
 
 /** Lists and the inbox may trail the live session socket by this much; see WriteBehind. */
@@ -38,15 +37,6 @@ const OUTBOX_DELAY_MS = 25;
 const SUMMARY_DELAY_MS = 1000;
 /** If the process dies before the coalesced flush, the room's alarm delivers after this long. */
 const UNFLUSHED_RETRY_MS = 10_000;
-
-/** Search may trail a running session by this much; see IndexPacer. */
-const INDEX_EVERY_MS = 1000;
-/**
- * A job covers at most this many events; a longer backlog (a burst of ingest) goes out at once as
- * several jobs, one after another, so no single job makes the consumer embed thousands of documents
- * in one block of CPU.
- */
-const INDEX_EVENTS_PER_JOB = 500;
 
 /** Where the room keeps the last seq it handed to the indexer (DO SQLite), so restarts resume from there. */
 export interface IndexCursor {
@@ -73,7 +63,7 @@ const QueuedAudit = z.object({
  * What the change being committed queued: the summary as queued, whether to deliver at once or soon
  * (anything but a summary-only change), and the bookkeeping of earlier deliveries it carries.
  */
-type Recording = { json: string; queued: boolean; urgent: boolean; soon: boolean; dropped: number[]; cursor: number | null };
+type Recording = { json: string; queued: boolean; urgent: boolean; soon: boolean; dropped: number[]; cursor: number | null; emitted: readonly SessionEvent[] };
 
 /** The hub frames that follow D1 rows once D1 has them, and those rows (delivered once the hub has the frames). */
 type HubFollow = { rows: OutboxRow[]; frames: HubFrame[]; seal: boolean };
@@ -82,7 +72,7 @@ const NOTHING_FOLLOWS: HubFollow = { rows: [], frames: [], seal: false };
 export class RoomOutbox {
   /** The summary last queued for D1 (memory only: after a restart the first change queues it again). */
   #recorded = "";
-  #recording: Recording = { json: "", queued: false, urgent: false, soon: false, dropped: [], cursor: null };
+  #recording: Recording = { json: "", queued: false, urgent: false, soon: false, dropped: [], cursor: null, emitted: [] };
   /**
    * Rows delivered and not yet deleted: the next change's transaction deletes them (memory only: a
    * restart delivers them again, and every delivery is an upsert or taken once by its key).
@@ -100,11 +90,7 @@ export class RoomOutbox {
 
   /** Bodies this instance queued, by their JSON, until it reads them back to deliver them. */
   #written = new Map<string, unknown>();
-  #indexedUpTo: number;
-  #indexedTitle: string | null = null;
-  #indexing: Promise<void> | null = null;
-  #indexPacer = new IndexPacer(INDEX_EVERY_MS);
-  #indexTimer: ReturnType<typeof setTimeout> | null = null;
+  #indexing: RoomIndexing;
 
   constructor(
     private readonly env: Env,
@@ -114,7 +100,9 @@ export class RoomOutbox {
     /** Points the room's one alarm at its earliest schedule (the outbox's retry is one of them). */
     private readonly rearm: () => void,
   ) {
-    this.#indexedUpTo = indexCursor.load();
+    this.#indexing = new RoomIndexing(env, storage.sql, summaryOf, indexCursor.load(), (upTo) => {
+      this.#cursorDue = upTo;
+    });
   }
 
   /**
@@ -123,7 +111,7 @@ export class RoomOutbox {
    */
   record(effects: readonly Effect[], emitted: readonly SessionEvent[], before: SessionSummary | null, after: SessionSummary | null, now: number): void {
     const sql = this.storage.sql;
-    const rec: Recording = { json: this.#recorded, queued: false, urgent: false, soon: false, dropped: [...this.#delivered], cursor: this.#cursorDue };
+    const rec: Recording = { json: this.#recorded, queued: false, urgent: false, soon: false, dropped: [...this.#delivered], cursor: this.#cursorDue, emitted };
     this.#recording = rec;
     store.dropOutbox(sql, rec.dropped);
     if (rec.cursor !== null) this.indexCursor.save(rec.cursor);
@@ -162,6 +150,7 @@ export class RoomOutbox {
     const rec = this.#recording;
     this.#recorded = rec.json;
     for (const id of rec.dropped) this.#delivered.delete(id);
+    this.#indexing.stored(rec.emitted);
     if (rec.cursor !== null && rec.cursor === this.#cursorDue) this.#cursorDue = null;
     if (!rec.queued) return;
     this.#writer.push(null, rec.soon ? OUTBOX_DELAY_MS : SUMMARY_DELAY_MS);
@@ -234,7 +223,7 @@ export class RoomOutbox {
     const d1 = rows.filter((r) => r.target === "d1");
     const follow = d1.length ? await this.#deliverD1(summary, d1) : NOTHING_FOLLOWS;
     rows = afterDelivery(rows, d1, []);
-    this.#enqueueIndexing();
+    this.#indexing.enqueue();
     const errors: unknown[] = [];
     for (const stage of [
       () => this.#deliverLink(summary, rows),
@@ -345,52 +334,5 @@ export class RoomOutbox {
       console.error(`session room outbox: unreadable ${row.target}/${row.key}`, e);
     }
     return [];
-  }
-
-  /**
-   * One queue message for the events stored since the last (and for a new title), at most one per
-   * INDEX_EVERY_MS while the session runs (see IndexPacer), at once when it ends. Not awaited by the
-   * flush, so no reply (a decision, a launch) waits on the queue; one send at a time. A failed send
-   * leaves the cursor where it was, so the next change covers those events too.
-   */
-  #enqueueIndexing(): void {
-    const s = this.summaryOf();
-    if (this.#indexing || !s || (s.lastSeq <= this.#indexedUpTo && s.title === this.#indexedTitle)) return;
-    const ended = s.endedAt !== null;
-    if (this.#indexTimer && !ended) return;
-    if (this.#indexTimer) clearTimeout(this.#indexTimer);
-    this.#indexTimer = null;
-    const after = Math.min(this.#indexedUpTo, s.lastSeq);
-    const upTo = Math.min(s.lastSeq, after + INDEX_EVENTS_PER_JOB);
-    const wait = upTo < s.lastSeq ? 0 : this.#indexPacer.waitMs(Date.now(), ended);
-    if (wait > 0) {
-      this.#indexTimer = setTimeout(() => {
-        this.#indexTimer = null;
-        this.#enqueueIndexing();
-      }, wait);
-      return;
-    }
-    const job: IndexJob = {
-      workspaceId: s.workspaceId,
-      sessionId: s.id,
-      after,
-      upTo,
-      ...(s.title === this.#indexedTitle ? { withTitle: false } : {}),
-    };
-    this.#indexPacer.sent(Date.now());
-    this.#indexing = this.env.SEARCH_QUEUE.send(job).then(
-      () => {
-        this.#indexedUpTo = upTo;
-        this.#indexedTitle = s.title;
-        // Stored with the next change (see #delivered): a restart before it re-sends a job, an upsert.
-        this.#cursorDue = upTo;
-        this.#indexing = null;
-        this.#enqueueIndexing();
-      },
-      (e: unknown) => {
-        this.#indexing = null;
-        console.error("session room: enqueueing search indexing failed; the next change retries", e);
-      },
-    );
   }
 }
