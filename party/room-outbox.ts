@@ -4,6 +4,9 @@
  * pipeline step, and list/inbox frames for the workspace hub. IMPORTANT: what must follow a change is
  * queued in the room's SQLite in the same transaction (`record`), and a row leaves only once its
  * delivery succeeded; a failure is retried with backoff on the room's alarm, which survives restarts.
+ * Locally every turn that writes the room's SQLite costs a commit with an fsync on workerd's one
+ * thread, so what follows a delivery (dropping its rows, the index cursor) rides on the next change's
+ * own transaction, or on the alarm when the room goes quiet: one commit per change at steady state.
  */
 import { getServerByName } from "partyserver";
 import { z } from "zod";
@@ -14,31 +17,27 @@ import type { SessionSummary } from "../worker/protocol/session";
 import { makeDb } from "../worker/db/client";
 import { approvalUpsert, auditInsertOnce, summaryUpsert } from "../worker/db/mirror";
 import type { SessionEvent } from "../worker/protocol/events";
-import type { IndexJob } from "../worker/protocol/search";
 import { instanceOf } from "../worker/db/pipelines";
 import { STEP_UPDATE_EVENT } from "../worker/protocol/pipelines";
 import { afterDelivery, auditEntryFor, deliverable, pipelineEndKey, retryDelayMs, type OutboxRow, type OutboxTarget } from "./core/outbox";
-import { IndexPacer } from "./core/index-pacer";
 import { toPublicApproval, type Effect } from "./core/room";
 import * as store from "./storage";
 import type { AgentLink } from "./agent-link";
 import type { WorkspaceHub } from "./workspace-hub";
+import { RoomIndexing } from "./room-indexing";
 import { WriteBehind } from "./write-behind";
 import type { RoomWrite } from "./room-write-set";
 
 /** Lists and the inbox may trail the live session socket by this much; see WriteBehind. */
 const OUTBOX_DELAY_MS = 25;
+/**
+ * A change of the summary alone (counts, tokens, last activity: every event of a running session)
+ * reaches D1 and the lists within this: one D1 write a second per busy room instead of one per event.
+ * A status, an approval, an end or a launch keeps OUTBOX_DELAY_MS.
+ */
+const SUMMARY_DELAY_MS = 1000;
 /** If the process dies before the coalesced flush, the room's alarm delivers after this long. */
 const UNFLUSHED_RETRY_MS = 10_000;
-
-/** Search may trail a running session by this much; see IndexPacer. */
-const INDEX_EVERY_MS = 1000;
-/**
- * A job covers at most this many events; a longer backlog (a burst of ingest) goes out at once as
- * several jobs, one after another, so no single job makes the consumer embed thousands of documents
- * in one block of CPU.
- */
-const INDEX_EVENTS_PER_JOB = 500;
 
 /** Where the room keeps the last seq it handed to the indexer (DO SQLite), so restarts resume from there. */
 export interface IndexCursor {
@@ -61,12 +60,34 @@ const QueuedAudit = z.object({
   details: z.record(z.string(), z.unknown()),
 });
 
-/** What the change being committed queued: the summary as queued, and whether to deliver at once. */
-export type Recording = { json: string; queued: boolean; urgent: boolean };
+/**
+ * What the change being committed queued: the summary as queued, whether to deliver at once or soon
+ * (anything but a summary-only change), and the bookkeeping of earlier deliveries it carries.
+ */
+export type Recording = {
+  json: string;
+  queued: boolean;
+  urgent: boolean;
+  soon: boolean;
+  dropped: number[];
+  cursor: number | null;
+  emitted: readonly SessionEvent[];
+};
+
+/** The hub frames that follow D1 rows once D1 has them, and those rows (delivered once the hub has the frames). */
+type HubFollow = { rows: OutboxRow[]; frames: HubFrame[]; seal: boolean };
+const NOTHING_FOLLOWS: HubFollow = { rows: [], frames: [], seal: false };
 
 export class RoomOutbox {
   /** The summary last queued for D1 (memory only: after a restart the first change queues it again). */
   #recorded = "";
+  /**
+   * Rows delivered and not yet deleted: the next change's transaction deletes them (memory only: a
+   * restart delivers them again, and every delivery is an upsert or taken once by its key).
+   */
+  #delivered = new Set<number>();
+  /** The index cursor to store with the next change (see #delivered). */
+  #cursorDue: number | null = null;
   #link: Pick<AgentLink, "enqueue" | "cancel"> | null = null;
   #hub: Pick<WorkspaceHub, "publish" | "sealAuditSoon"> | null = null;
   #writer = new WriteBehind<null>(
@@ -77,11 +98,7 @@ export class RoomOutbox {
 
   /** Bodies this instance queued, by their JSON, until it reads them back to deliver them. */
   #written = new Map<string, unknown>();
-  #indexedUpTo: number;
-  #indexedTitle: string | null = null;
-  #indexing: Promise<void> | null = null;
-  #indexPacer = new IndexPacer(INDEX_EVERY_MS);
-  #indexTimer: ReturnType<typeof setTimeout> | null = null;
+  #indexing: RoomIndexing;
 
   constructor(
     private readonly env: Env,
@@ -91,7 +108,9 @@ export class RoomOutbox {
     /** Points the room's one alarm at its earliest schedule (the outbox's retry is one of them). */
     private readonly rearm: () => void,
   ) {
-    this.#indexedUpTo = indexCursor.load();
+    this.#indexing = new RoomIndexing(env, storage.sql, summaryOf, indexCursor.load(), (upTo) => {
+      this.#cursorDue = upTo;
+    });
   }
 
   /**
@@ -106,14 +125,19 @@ export class RoomOutbox {
     after: SessionSummary | null,
     now: number,
   ): Recording {
-    const rec: Recording = { json: this.#recorded, queued: false, urgent: false };
+    const rec: Recording = { json: this.#recorded, queued: false, urgent: false, soon: false, dropped: [...this.#delivered], cursor: this.#cursorDue, emitted };
+    // Earlier deliveries' bookkeeping rides on this change's transaction.
+    if (rec.dropped.length) batch.push({ kind: "outbox-drop", ids: rec.dropped });
+    if (rec.cursor !== null) batch.push({ kind: "index-cursor", seq: rec.cursor });
     if (!after) return rec;
     const put = (target: OutboxTarget, key: string, body: unknown) => {
       const json = JSON.stringify(body);
       batch.push({ kind: "outbox", target, key, body: json });
       this.#written.set(json, body);
       rec.queued = true;
+      if (key !== "summary") rec.soon = true;
     };
+    if (before?.status !== after.status) rec.soon = true;
     const json = JSON.stringify(after);
     if (json !== this.#recorded) put("d1", "summary", {});
     rec.json = json;
@@ -133,7 +157,7 @@ export class RoomOutbox {
       // The end of a pipeline step's session is what its run waits on: no coalescing delay for it.
       rec.urgent = true;
     }
-    // Kept when armed: a retry already due sooner stands.
+    // Kept when armed: a retry already due sooner stands, so an event re-writes nothing.
     if (rec.queued) batch.push({ kind: "schedule", key: store.OUTBOX_SCHEDULE, dueAt: now + UNFLUSHED_RETRY_MS, timer: store.OUTBOX_TIMER, keep: true });
     return rec;
   }
@@ -141,8 +165,11 @@ export class RoomOutbox {
   /** The change `rec` was recorded for has committed: deliver it soon. */
   committed(rec: Recording): void {
     this.#recorded = rec.json;
+    for (const id of rec.dropped) this.#delivered.delete(id);
+    this.#indexing.stored(rec.emitted);
+    if (rec.cursor !== null && rec.cursor === this.#cursorDue) this.#cursorDue = null;
     if (!rec.queued) return;
-    this.#writer.push(null);
+    this.#writer.push(null, rec.soon ? OUTBOX_DELAY_MS : SUMMARY_DELAY_MS);
     if (rec.urgent) void this.#writer.settled();
   }
 
@@ -153,15 +180,29 @@ export class RoomOutbox {
 
   /** The room's alarm fired: deliver what is queued, whether or not its retry was due yet. */
   async onAlarm(now: number): Promise<void> {
-    const sql = this.storage.sql;
-    if (!store.hasOutbox(sql)) {
-      store.disarmOutbox(sql);
-      return;
-    }
+    if (this.#tidy()) return;
     // Armed again first, so a process that dies during this delivery still comes back to it.
-    store.armOutbox(sql, now + UNFLUSHED_RETRY_MS, false);
+    store.armOutbox(this.storage.sql, now + UNFLUSHED_RETRY_MS, false);
     this.#writer.push(null);
     await this.settled();
+    this.#tidy();
+  }
+
+  /**
+   * The room's quiet-time bookkeeping, in one turn: deletes the rows delivered, stores the index
+   * cursor, and disarms the retry once nothing is left to deliver (true then).
+   */
+  #tidy(): boolean {
+    const sql = this.storage.sql;
+    const rows = store.readOutbox(sql);
+    const done = rows.filter((r) => this.#delivered.has(r.id)).map((r) => r.id);
+    store.dropOutbox(sql, done);
+    for (const id of done) this.#delivered.delete(id);
+    if (this.#cursorDue !== null) this.indexCursor.save(this.#cursorDue);
+    this.#cursorDue = null;
+    if (done.length < rows.length) return false;
+    store.disarmOutbox(sql);
+    return true;
   }
 
   /**
@@ -186,10 +227,7 @@ export class RoomOutbox {
       this.rearm();
       throw e;
     }
-    if (!store.hasOutbox(sql)) {
-      store.disarmOutbox(sql);
-      this.rearm();
-    }
+    // Nothing written here on success: the delivered rows go with the next change or the alarm's tidy.
   }
 
   /** D1 first (the others wait on it), then each other target in order; a failing target stops only itself. */
@@ -197,12 +235,17 @@ export class RoomOutbox {
     const sql = this.storage.sql;
     const db = makeDb(this.env.DB);
     // Read once: rows queued while D1 answers are left to the next round, which the writer runs next.
-    let rows = store.readOutbox(sql);
+    let rows = store.readOutbox(sql).filter((r) => !this.#delivered.has(r.id));
     const d1 = rows.filter((r) => r.target === "d1");
-    if (d1.length) rows = afterDelivery(rows, d1, await this.#deliverD1(summary, d1));
-    this.#enqueueIndexing();
+    const follow = d1.length ? await this.#deliverD1(summary, d1) : NOTHING_FOLLOWS;
+    rows = afterDelivery(rows, d1, []);
+    this.#indexing.enqueue();
     const errors: unknown[] = [];
-    for (const stage of [() => this.#deliverLink(summary, rows), () => this.#deliverPipelineEnd(db, summary, rows), () => this.#deliverHub(summary, rows)]) {
+    for (const stage of [
+      () => this.#deliverLink(summary, rows),
+      () => this.#deliverPipelineEnd(db, summary, rows),
+      () => this.#deliverHub(summary, rows, follow),
+    ]) {
       try {
         await stage();
       } catch (e) {
@@ -214,9 +257,10 @@ export class RoomOutbox {
 
   /**
    * One D1 batch (one transaction): the summary first, since approvals reference the session row.
-   * Returns the hub rows it queued in the same transaction that drops the delivered ones.
+   * Returns the hub frames that follow; the D1 rows stay queued until the hub has them too (a retry
+   * writes D1 again, an upsert), so no room write sits between the two.
    */
-  async #deliverD1(summary: SessionSummary, rows: OutboxRow[]): Promise<OutboxRow[]> {
+  async #deliverD1(summary: SessionSummary, rows: OutboxRow[]): Promise<HubFollow> {
     const approvals = rows.flatMap((r) => (r.key.startsWith("approval:") ? this.#parsed(Approval, r) : []));
     const audit = rows.flatMap((r) =>
       r.key.startsWith("audit:") ? this.#parsed(QueuedAudit, r).map((entry) => ({ source: `${summary.id}#${r.key.slice(6)}`, entry })) : [],
@@ -228,18 +272,10 @@ export class RoomOutbox {
       ...audit.flatMap(({ source, entry }) => auditInsertOnce(d1, source, entry)),
     ]);
     const label = { pipelineRunId: summary.pipelineRunId ?? null, pipelineStepId: summary.pipelineStepId ?? null, sessionTitle: summary.title };
-    const sql = this.storage.sql;
-    return this.storage.transactionSync(() => {
-      store.dropOutbox(
-        sql,
-        rows.map((r) => r.id),
-      );
-      const added: OutboxRow[] = [];
-      if (rows.some((r) => r.key === "summary")) added.push(this.#put("hub", "summary", { type: "session-upsert", session: summary } satisfies HubFrame));
-      for (const a of approvals) added.push(this.#put("hub", `approval:${a.id}`, { type: "approval-upsert", approval: { ...a, ...label } } satisfies HubFrame));
-      if (audit.length) added.push(store.putOutbox(sql, "hub", "seal", "{}"));
-      return added;
-    });
+    const frames: HubFrame[] = [];
+    if (rows.some((r) => r.key === "summary")) frames.push({ type: "session-upsert", session: summary });
+    for (const a of approvals) frames.push({ type: "approval-upsert", approval: { ...a, ...label } });
+    return { rows, frames, seal: audit.length > 0 };
   }
 
   /** Launches and cancellations, one at a time in order; the link takes each idempotently by run id. */
@@ -268,22 +304,22 @@ export class RoomOutbox {
     store.dropOutbox(this.storage.sql, [row.id]);
   }
 
-  /** List and inbox frames (upserts, so a repeat is harmless), then the audit sealer's next round. */
-  async #deliverHub(summary: SessionSummary, rows: OutboxRow[]): Promise<void> {
+  /**
+   * List and inbox frames (upserts, so a repeat is harmless), then the audit sealer's next round: those
+   * that follow the D1 rows just delivered, and hub rows an earlier version of the room left queued.
+   */
+  async #deliverHub(summary: SessionSummary, rows: OutboxRow[], follow: HubFollow): Promise<void> {
     const queued = deliverable(rows, "hub");
-    if (!queued.length) return;
-    const frames = queued.flatMap((r) => (r.key === "seal" ? [] : this.#parsed(HubFrame, r)));
+    if (!queued.length && !follow.rows.length) return;
+    const frames = [...follow.frames, ...queued.flatMap((r) => (r.key === "seal" ? [] : this.#parsed(HubFrame, r)))];
     // Cached: getServerByName costs an extra round trip to start the hub on every call.
     const hub = (this.#hub ??= (await getServerByName(this.env.WorkspaceHub, summary.workspaceId)) as unknown as Pick<
       WorkspaceHub,
       "publish" | "sealAuditSoon"
     >);
     if (frames.length) await hub.publish(frames);
-    if (queued.some((r) => r.key === "seal")) await hub.sealAuditSoon();
-    store.dropOutbox(
-      this.storage.sql,
-      queued.map((r) => r.id),
-    );
+    if (follow.seal || queued.some((r) => r.key === "seal")) await hub.sealAuditSoon();
+    for (const r of [...follow.rows, ...queued]) this.#delivered.add(r.id);
   }
 
   /** Queues a row, remembering the value written: this instance reads it back without parsing it again. */
@@ -314,51 +350,5 @@ export class RoomOutbox {
       console.error(`session room outbox: unreadable ${row.target}/${row.key}`, e);
     }
     return [];
-  }
-
-  /**
-   * One queue message for the events stored since the last (and for a new title), at most one per
-   * INDEX_EVERY_MS while the session runs (see IndexPacer), at once when it ends. Not awaited by the
-   * flush, so no reply (a decision, a launch) waits on the queue; one send at a time. A failed send
-   * leaves the cursor where it was, so the next change covers those events too.
-   */
-  #enqueueIndexing(): void {
-    const s = this.summaryOf();
-    if (this.#indexing || !s || (s.lastSeq <= this.#indexedUpTo && s.title === this.#indexedTitle)) return;
-    const ended = s.endedAt !== null;
-    if (this.#indexTimer && !ended) return;
-    if (this.#indexTimer) clearTimeout(this.#indexTimer);
-    this.#indexTimer = null;
-    const after = Math.min(this.#indexedUpTo, s.lastSeq);
-    const upTo = Math.min(s.lastSeq, after + INDEX_EVENTS_PER_JOB);
-    const wait = upTo < s.lastSeq ? 0 : this.#indexPacer.waitMs(Date.now(), ended);
-    if (wait > 0) {
-      this.#indexTimer = setTimeout(() => {
-        this.#indexTimer = null;
-        this.#enqueueIndexing();
-      }, wait);
-      return;
-    }
-    const job: IndexJob = {
-      workspaceId: s.workspaceId,
-      sessionId: s.id,
-      after,
-      upTo,
-      ...(s.title === this.#indexedTitle ? { withTitle: false } : {}),
-    };
-    this.#indexPacer.sent(Date.now());
-    this.#indexing = this.env.SEARCH_QUEUE.send(job).then(
-      () => {
-        this.#indexedUpTo = upTo;
-        this.#indexedTitle = s.title;
-        this.indexCursor.save(upTo);
-        this.#indexing = null;
-        this.#enqueueIndexing();
-      },
-      (e: unknown) => {
-        this.#indexing = null;
-        console.error("session room: enqueueing search indexing failed; the next change retries", e);
-      },
-    );
   }
 }

@@ -6,6 +6,7 @@
  * each table in one statement, whatever the batch's size. A lone step goes through the same path.
  */
 import type { OutboxTarget } from "./core/outbox";
+import * as store from "./storage";
 
 export type RoomWrite =
   | { kind: "event"; seq: number; at: number; body: string }
@@ -14,7 +15,11 @@ export type RoomWrite =
   | { kind: "unschedule"; key: string }
   | { kind: "session"; body: string }
   | { kind: "ingested"; id: string; runId?: string; seq?: number }
-  | { kind: "outbox"; target: OutboxTarget; key: string; body: string };
+  | { kind: "outbox"; target: OutboxTarget; key: string; body: string }
+  /** Rows an earlier delivery took out (by id: a row replaced meanwhile has a new id and stays). */
+  | { kind: "outbox-drop"; ids: readonly number[] }
+  /** The last event seq handed to the search indexer. */
+  | { kind: "index-cursor"; seq: number };
 
 type Put = Extract<RoomWrite, { kind: "schedule" }>;
 
@@ -29,6 +34,8 @@ export interface CoalescedWrites {
   runSeq: [runId: string, seq: number][];
   /** In the order of each row's last version: a replaced row takes a new id, after the rows queued before it. */
   outbox: [target: OutboxTarget, key: string, body: string][];
+  outboxDrop: number[];
+  indexCursor: number | null;
 }
 
 /** A timer's ops on one key folded into the one that leaves the same row behind. */
@@ -47,6 +54,8 @@ export function coalesce(writes: readonly RoomWrite[]): CoalescedWrites {
   const ingested = new Set<string>();
   const runSeq = new Map<string, number>();
   const outbox = new Map<string, [OutboxTarget, string, string]>();
+  const outboxDrop = new Set<number>();
+  let indexCursor: number | null = null;
   for (const w of writes) {
     if (w.kind === "event") events.push([w.seq, w.at, w.body]);
     else if (w.kind === "approval") approvals.set(w.id, w.body);
@@ -55,7 +64,9 @@ export function coalesce(writes: readonly RoomWrite[]): CoalescedWrites {
     else if (w.kind === "ingested") {
       ingested.add(w.id);
       if (w.runId !== undefined && w.seq !== undefined) runSeq.set(w.runId, Math.max(w.seq, runSeq.get(w.runId) ?? w.seq));
-    } else {
+    } else if (w.kind === "outbox-drop") for (const id of w.ids) outboxDrop.add(id);
+    else if (w.kind === "index-cursor") indexCursor = Math.max(w.seq, indexCursor ?? w.seq);
+    else {
       const id = JSON.stringify([w.target, w.key]);
       outbox.delete(id); // to the end: its id comes after every row queued before this version
       outbox.set(id, [w.target, w.key, w.body]);
@@ -74,6 +85,8 @@ export function coalesce(writes: readonly RoomWrite[]): CoalescedWrites {
     ingested: [...ingested],
     runSeq: [...runSeq],
     outbox: [...outbox.values()],
+    outboxDrop: [...outboxDrop],
+    indexCursor,
   };
 }
 
@@ -101,5 +114,8 @@ export function writeCoalesced(sql: SqlStorage, c: CoalescedWrites): void {
     `INSERT INTO room_agent_seq (run_id, last_seq) ${rows(cols(2))} ON CONFLICT (run_id) DO UPDATE SET last_seq = max(last_seq, excluded.last_seq)`,
     c.runSeq,
   );
+  // Delivered rows go before the new versions: either order leaves the same rows, since a new version's id is new.
+  store.dropOutbox(sql, c.outboxDrop);
   many(`INSERT OR REPLACE INTO room_outbox (target, key, body) ${rows(cols(3))}`, c.outbox);
+  if (c.indexCursor !== null) store.saveIndexedUpTo(sql, c.indexCursor);
 }

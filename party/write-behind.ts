@@ -3,11 +3,13 @@
  * changes are coalesced for `delayMs`, at most one write is in flight, and the newest pending value
  * always lands, in order. The delay keeps the write off the hot path of a live interaction (an
  * approval decided within milliseconds should not wait behind a list update); `settled()` skips it.
+ * A push may ask for a shorter delay than the one pending (an urgent change after a routine one).
  */
 export class WriteBehind<T> {
   #inFlight: Promise<void> | null = null;
   #next: { value: T } | null = null;
   #timer: ReturnType<typeof setTimeout> | null = null;
+  #dueAt = 0;
   #waiting: { resolve: () => void; promise: Promise<void> } | null = null;
 
   constructor(
@@ -16,11 +18,15 @@ export class WriteBehind<T> {
     private readonly delayMs = 0,
   ) {}
 
-  push(value: T): void {
+  push(value: T, delayMs = this.delayMs): void {
     this.#next = { value };
-    if (this.#inFlight || this.#timer) return;
-    if (this.delayMs <= 0) this.#start();
-    else this.#timer = setTimeout(() => this.#start(), this.delayMs);
+    if (this.#inFlight) return;
+    const dueAt = Date.now() + delayMs;
+    if (this.#timer && this.#dueAt <= dueAt) return;
+    if (delayMs <= 0) return this.#start();
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#dueAt = dueAt;
+    this.#timer = setTimeout(() => this.#start(), delayMs);
   }
 
   /** Writes whatever is pending now, and resolves once everything pushed so far is written. */

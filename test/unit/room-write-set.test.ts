@@ -57,4 +57,18 @@ describe("a batch of held writes, coalesced", () => {
     expect(c.ingested).toEqual(["x", "y", "z"]);
     expect(coalesce([]).session).toBeNull();
   });
+
+  it("carries earlier deliveries' bookkeeping: every delivered row once, and the furthest index cursor", () => {
+    const c = coalesce([
+      { kind: "outbox-drop", ids: [3, 4] },
+      { kind: "index-cursor", seq: 40 },
+      ...call(1),
+      { kind: "outbox-drop", ids: [4, 7] },
+      { kind: "index-cursor", seq: 12 },
+    ]);
+    expect(c.outboxDrop).toEqual([3, 4, 7]);
+    expect(c.indexCursor).toBe(40);
+    expect(coalesce(call(1)).indexCursor).toBeNull();
+    expect(coalesce(call(1)).outboxDrop).toEqual([]);
+  });
 });

@@ -35,6 +35,20 @@ describe("write-behind", () => {
     expect(written).toEqual([1]);
   });
 
+  it("shortens a pending delay for an urgent push, and never lengthens it for a routine one", async () => {
+    const written: number[] = [];
+    const w = new WriteBehind<number>(
+      async (v) => void written.push(v),
+      () => {},
+      1000,
+    );
+    w.push(1);
+    w.push(2, 10);
+    w.push(3);
+    await tick(60);
+    expect(written).toEqual([3]);
+  });
+
   it("reports a failed write and still writes what came after", async () => {
     const errors: unknown[] = [];
     const written: number[] = [];

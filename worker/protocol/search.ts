@@ -4,6 +4,7 @@
  * are HTML-escaped with matches wrapped in <mark>…</mark>; nothing else in them is markup.
  */
 import { z } from "zod";
+import { SessionEvent } from "./events";
 import { SessionId } from "./ids";
 import { SessionStatus } from "./session";
 
@@ -123,5 +124,13 @@ export const IndexJob = z.object({
   upTo: z.number().int().min(0).nullable(),
   /** False when the session's title has not changed since its last job, so its document stays as it is. */
   withTitle: z.boolean().optional(),
+  /**
+   * The range's events and the session's title, carried by a job its own room sent (as stored, so
+   * scrubbed), so the consumer does not read them back from the room. Absent: the consumer reads them.
+   */
+  carried: z.object({ title: z.string(), createdAt: z.number().int(), events: z.array(SessionEvent) }).optional(),
 });
 export type IndexJob = z.infer<typeof IndexJob>;
+
+/** A queue message's body must stay under the queue's 128 KB limit; jobs carry events up to this many bytes of JSON. */
+export const INDEX_JOB_CARRY_BYTES = 96_000;

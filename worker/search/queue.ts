@@ -8,7 +8,7 @@ import { recordDeadLetter } from "../db/search";
 import { IndexJob } from "../protocol/search";
 import { sessionRoom } from "../rooms";
 import { searchDeps } from "./backend";
-import { runIndexJob } from "./indexer";
+import { runIndexJob, type RoomReader } from "./indexer";
 
 export const INDEX_QUEUE = "tower-search-index";
 export const DEAD_LETTER_QUEUE = "tower-search-index-dlq";
@@ -45,7 +45,7 @@ export async function handleQueue(batch: MessageBatch<unknown>, env: Env): Promi
       continue;
     }
     try {
-      const r = await runIndexJob(deps, await sessionRoom(env, job.data.sessionId), job.data);
+      const r = await runIndexJob(deps, roomReader(env, job.data.sessionId), job.data);
       if (!r.ok) console.error(`search: refused index job: ${r.reason}`);
       msg.ack();
     } catch (e) {
@@ -53,4 +53,10 @@ export async function handleQueue(batch: MessageBatch<unknown>, env: Env): Promi
       msg.retry();
     }
   }
+}
+
+/** The room, dialled only when a job does not carry its events (getServerByName is a round trip that wakes it). */
+function roomReader(env: Env, sessionId: string): RoomReader {
+  const room = () => sessionRoom(env, sessionId);
+  return { summary: async () => (await room()).summary(), events: async (after, limit) => (await room()).events(after, limit) };
 }
