@@ -17,12 +17,12 @@ export async function timeIt(n: number, fn: () => Promise<void>): Promise<number
 }
 
 export async function floors(ctx: Ctx) {
-  const http = await timeIt(300, async () => {
+  const http = await timeIt(200, async () => {
     const r = await fetch(`${ctx.url}/api/health`, { headers: { authorization: `Bearer ${ctx.adminToken}` } });
     await r.text();
   });
   const echo = await JsonSocket.open(`${ctx.ws}/api/echo`, ctx.adminToken);
-  const ws = await timeIt(300, async () => {
+  const ws = await timeIt(200, async () => {
     const n = uid("e");
     echo.send({ n });
     await echo.next((f) => f.n === n);
@@ -31,7 +31,7 @@ export async function floors(ctx: Ctx) {
   return { http: stats(http), wsEcho: stats(ws) };
 }
 
-export async function approvalRoundTrip(ctx: Ctx, n = 200) {
+export async function approvalRoundTrip(ctx: Ctx, n = 150) {
   const { id, agent } = await startedSession(ctx);
   let viewer = await freshViewer(ctx, id);
   const seen: number[] = [];
@@ -72,7 +72,7 @@ export async function approvalRoundTrip(ctx: Ctx, n = 200) {
  * person. Uses a rule that matches only this part's calls (Write under /tmp/bench-auto) and removes
  * the rules afterwards, so the other parts still reach a person.
  */
-export async function ruleRoundTrip(ctx: Ctx, n = 200) {
+export async function ruleRoundTrip(ctx: Ctx, n = 120) {
   const source = "rules:\n  - id: bench-auto\n    decision: allow\n    tool: Write\n    path: /tmp/bench-auto/**\n";
   await ctx.client.putRules(source);
   const { agent } = await startedSession(ctx, "rules bench");
@@ -104,7 +104,7 @@ export async function ruleRoundTrip(ctx: Ctx, n = 200) {
   return stats(total);
 }
 
-export async function fanOut(ctx: Ctx, viewers: number, events = 100) {
+export async function fanOut(ctx: Ctx, viewers: number, events = 60) {
   const { id, agent } = await startedSession(ctx);
   const socks = await Promise.all(Array.from({ length: viewers }, () => JsonSocket.open(`${ctx.ws}/api/sessions/${id}/live`, ctx.adminToken)));
   await Promise.all(socks.map((s) => s.next((f) => f.type === "snapshot")));
@@ -171,7 +171,7 @@ export async function seedSessions(ctx: Ctx, sessions = 1000): Promise<void> {
 }
 
 /** One run of the list: the first page of 50 and of 200, newest first, over the seeded sessions. */
-export async function sessionList(ctx: Ctx, sessions = 1000, n50 = 200, n200 = 100) {
+export async function sessionList(ctx: Ctx, sessions = 1000, n50 = 120, n200 = 50) {
   const page50 = await timeIt(n50, async () => void (await ctx.client.listSessions({ limit: 50 })));
   const page200 = await timeIt(n200, async () => void (await ctx.client.listSessions({ limit: 200 })));
   return { sessions, page50: stats(page50), page200: stats(page200) };
