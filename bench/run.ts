@@ -21,6 +21,7 @@ import { cliStartup, type CliFigures } from "./cli";
 import { replayBench, rulesBench, type RulesFigures } from "./rules";
 import { WorkerProfiler } from "./profile";
 import { signedApprovalRoundTrips, type SignedApprovalMedians } from "./signed";
+import { fsyncFloor } from "./storage-floor";
 import { scaleBench, scaleBudgetMs, scaleConfig } from "./scale";
 import type { ScaleFigures } from "./scale-report";
 
@@ -172,6 +173,9 @@ async function main() {
       floorRuns.map((r) => r.wsEcho),
       echo,
     );
+    // What one durable commit costs on this disk: every room or D1 write on a figure's path waits for one.
+    const fsync = fsyncFloor(persistDir);
+    console.log(`floor  fsync of one 4 KiB page  ${fmt(fsync)}  (the disk under the state: each commit on a path waits for one)`);
     let ruleRoom: Stats | null = null;
     let ruleRoomRuns: Stats[] = [];
     const heavyParts = async () => {
@@ -354,7 +358,7 @@ async function main() {
     const results = {
       measuredAt: new Date().toISOString(),
       machine: { cpus: cpus().length, node: process.version },
-      floor,
+      floor: { ...floor, fsync },
       approval,
       signedApproval: signedResults,
       fanOut: fan,
