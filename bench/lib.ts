@@ -20,35 +20,7 @@ let counter = 0;
 /** A unique id for events, tokens and names within one run. */
 export const uid = (p: string) => `${p}-${Date.now().toString(36)}-${++counter}`;
 
-export interface Stats {
-  n: number;
-  p50: number;
-  p95: number;
-  p99: number;
-  mean: number;
-}
-
-export function stats(samples: number[]): Stats {
-  const s = [...samples].sort((a, b) => a - b);
-  const at = (q: number) => s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))] ?? NaN;
-  const round = (x: number) => Math.round(x * 100) / 100;
-  return { n: s.length, p50: round(at(0.5)), p95: round(at(0.95)), p99: round(at(0.99)), mean: round(s.reduce((a, b) => a + b, 0) / (s.length || 1)) };
-}
-
-/** The middle value (of an even count, the lower of the two middle ones). */
-export function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  return s[Math.max(0, Math.ceil(s.length / 2) - 1)] ?? NaN;
-}
-
-/**
- * Several runs of one figure as one: each percentile is the median of the runs' (issue 15: a latency figure
- * is run three times and the median of three printed). `n` stays one run's sample count.
- */
-export function medianStats(runs: Stats[]): Stats {
-  const of = (k: keyof Stats) => median(runs.map((r) => r[k]));
-  return { n: of("n"), p50: of("p50"), p95: of("p95"), p99: of("p99"), mean: of("mean") };
-}
+export { median, medianStats, type Stats, stats } from "./figures";
 
 type Frame = Record<string, unknown>;
 

@@ -31,10 +31,12 @@ async function until(client: ApiClient, id: string, pred: (r: RunView) => boolea
 }
 
 /** Part 1: a chain of `n` steps on a simulated machine; overhead samples per step. */
-export async function schedulingOverhead(ctx: PipelineBenchCtx, n = 60): Promise<{ readyToLaunch: Stats; endToLaunch: Stats }> {
-  const token = await enrollMachine(ctx.client, "bench-sched");
+export async function schedulingOverhead(ctx: PipelineBenchCtx, n = 60, round = 0): Promise<{ readyToLaunch: Stats; endToLaunch: Stats }> {
+  // A machine and label per run: a later run's steps must not be placed on an earlier run's machine.
+  const [name, label] = [`bench-sched-${round}`, `sched${round}`];
+  const token = await enrollMachine(ctx.client, name);
   const link = await JsonSocket.open(`${ctx.ws}/api/agents/connect`, token);
-  link.send({ type: "hello", machine: { name: "bench-sched", hostname: "bench", labels: ["sched"], capacity: 4, versions: {} }, running: [] });
+  link.send({ type: "hello", machine: { name, hostname: "bench", labels: [label], capacity: 4, versions: {} }, running: [] });
   await link.next((f) => f.type === "welcome");
   const launchedAt = new Map<string, number>();
   const endedAt = new Map<string, number>();
@@ -62,7 +64,7 @@ export async function schedulingOverhead(ctx: PipelineBenchCtx, n = 60): Promise
   };
   const steps: Record<string, unknown> = {};
   for (let i = 0; i < n; i++) steps[`s${i}`] = { prompt: `bench step ${i}`, ...(i ? { needs: `s${i - 1}` } : {}) };
-  const run = await ctx.client.startPipelineRun({ pipeline: { name: "bench-chain", defaults: { cwd: "/tmp", selector: { labels: ["sched"] } }, steps } });
+  const run = await ctx.client.startPipelineRun({ pipeline: { name: "bench-chain", defaults: { cwd: "/tmp", selector: { labels: [label] } }, steps } });
   const done = await until(ctx.client, run.id, (r) => r.status !== "running", 120_000);
   link.close();
   if (done.status !== "succeeded") throw new Error(`bench chain ${done.status}: ${done.statusReason}`);

@@ -9,7 +9,9 @@ import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { applyMigrations, bootstrap, freePort, startWrangler } from "../agent/up/local-server";
 import { createApiClient } from "../worker/client";
-import { DECISIONS_PER_TOKEN, freshViewer, JsonSocket, startedSession, stats, THINK_MS, uid, type BenchCtx, type Stats } from "./lib";
+import { JsonSocket, startedSession, type BenchCtx, type Stats } from "./lib";
+import { figureLine, judgeRate, medianOfRuns, ratio, type Target, type Verdict } from "./figures";
+import { approvalRoundTrip, fanOut, floors, ingest, ruleRoundTrip, seedSessions, sessionList } from "./latency";
 import { searchBench } from "./search";
 import { FIRST_LOAD_TARGET_BYTES } from "./first-load";
 import { eventToDom, firstLoadJs } from "./web";
@@ -19,211 +21,52 @@ import { cliStartup, type CliFigures } from "./cli";
 import { replayBench, rulesBench, type RulesFigures } from "./rules";
 import { WorkerProfiler } from "./profile";
 import { signedApprovalRoundTrips, type SignedApprovalMedians } from "./signed";
+import { fsyncFloor } from "./storage-floor";
 import { scaleBench, scaleBudgetMs, scaleConfig } from "./scale";
 import type { ScaleFigures } from "./scale-report";
 
 type Ctx = BenchCtx;
 
-async function timeIt(n: number, fn: () => Promise<void>): Promise<number[]> {
-  const out: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const t0 = performance.now();
-    await fn();
-    out.push(performance.now() - t0);
-  }
+const fmt = (s: Stats) => `p50 ${s.p50} ms  p95 ${s.p95} ms  p99 ${s.p99} ms  (n=${s.n})`;
+
+/**
+ * Issue 15: every latency figure is measured this many times and printed as the median of the runs. To keep
+ * the default bench within its 10 minutes, a run takes fewer samples than the single run did (floors 200
+ * each, approval 150, rule 120, fan-out 60 events, list 120 + 50 pages, event → DOM 120, a 40-step chain,
+ * 1,000 single-event frames): three runs give 1.8–2.3× the samples of one.
+ */
+const RUNS = 3;
+
+async function runs<T>(part: (round: number) => Promise<T>): Promise<T[]> {
+  const out: T[] = [];
+  for (let i = 0; i < RUNS; i++) out.push(await part(i));
   return out;
 }
 
-async function floors(ctx: Ctx) {
-  const http = await timeIt(300, async () => {
-    const r = await fetch(`${ctx.url}/api/health`, { headers: { authorization: `Bearer ${ctx.adminToken}` } });
-    await r.text();
-  });
-  const echo = await JsonSocket.open(`${ctx.ws}/api/echo`, ctx.adminToken);
-  const ws = await timeIt(300, async () => {
-    const n = uid("e");
-    echo.send({ n });
-    await echo.next((f) => f.n === n);
-  });
-  echo.close();
-  return { http: stats(http), wsEcho: stats(ws) };
+type LatencyTarget = Exclude<Target, { minPerSecond: number }>;
+/** Every target judged in this bench, written to results.json under `targets`. */
+const verdicts: (Verdict & { figure: string })[] = [];
+
+/** Prints one figure (median of runs, ratios to the floor, targets, each run) and records its verdicts. */
+function show(name: string, samples: Stats[], floor: { name: string; stats: Stats }, targets: LatencyTarget[] = []): void {
+  const { line, verdicts: judged } = figureLine(name, samples, floor, targets);
+  console.log(line);
+  verdicts.push(...judged.map((v) => ({ figure: name, ...v })));
 }
 
-async function approvalRoundTrip(ctx: Ctx, n = 200) {
-  const { id, agent } = await startedSession(ctx);
-  let viewer = await freshViewer(ctx, id);
-  const seen: number[] = [];
-  const total: number[] = [];
-  // One approval at a time with a short pause between, as people decide: this measures latency,
-  // not how fast a loop can saturate the room.
-  for (let i = 0; i < n; i++) {
-    if (i > 0 && i % DECISIONS_PER_TOKEN === 0) {
-      viewer.close();
-      viewer = await freshViewer(ctx, id);
-    }
-    await new Promise((r) => setTimeout(r, THINK_MS));
-    const t0 = performance.now();
-    const requestId = uid("req");
-    const toolUseId = uid("toolu");
-    agent.send({
-      type: "agent-events",
-      events: [{ id: uid("ev"), at: Date.now(), event: { type: "approval-request", requestId, toolUseId, toolName: "Bash", input: { command: "ls" } } }],
-    });
-    const frame = await viewer.next((f) => f.type === "events" && JSON.stringify(f).includes(toolUseId));
-    seen.push(performance.now() - t0);
-    const ev = (frame.events as { type: string; approval?: { id: string; toolUseId: string; inputSha256: string } }[]).find(
-      (e) => e.approval?.toolUseId === toolUseId,
-    )!;
-    viewer.send({ type: "decide", approvalId: ev.approval!.id, body: { decision: "approve", inputSha256: ev.approval!.inputSha256 } });
-    await agent.next((f) => f.type === "decision" && f.requestId === requestId);
-    total.push(performance.now() - t0);
-    agent.drain();
-    viewer.drain();
-  }
-  agent.close();
-  viewer.close();
-  return { roundTrip: stats(total), agentToViewer: stats(seen) };
+function showRate(name: string, perSecond: number, minPerSecond: number, detail: string): void {
+  const v = judgeRate(perSecond, minPerSecond);
+  console.log(`${name.padEnd(34)} ${perSecond} events/s ${detail}; target ${v.target} ${v.met ? "met" : "MISSED"}`);
+  verdicts.push({ figure: name, ...v });
 }
-
-/**
- * An auto-allowed call: the agent asks, a workspace rule allows, the agent has the answer, with no
- * person. Uses a rule that matches only this part's calls (Write under /tmp/bench-auto) and removes
- * the rules afterwards, so the other parts still reach a person.
- */
-async function ruleRoundTrip(ctx: Ctx, n = 200) {
-  const source = "rules:\n  - id: bench-auto\n    decision: allow\n    tool: Write\n    path: /tmp/bench-auto/**\n";
-  await ctx.client.putRules(source);
-  const { agent } = await startedSession(ctx, "rules bench");
-  const total: number[] = [];
-  try {
-    for (let i = 0; i < n; i++) {
-      await new Promise((r) => setTimeout(r, 5));
-      const requestId = uid("req");
-      const t0 = performance.now();
-      agent.send({
-        type: "agent-events",
-        events: [
-          {
-            id: uid("ev"),
-            at: Date.now(),
-            event: { type: "approval-request", requestId, toolName: "Write", input: { file_path: `/tmp/bench-auto/f${i}.txt`, content: "x" } },
-          },
-        ],
-      });
-      const d = await agent.next((f) => f.type === "decision" && f.requestId === requestId);
-      total.push(performance.now() - t0);
-      if ((d.answer as { behavior: string }).behavior !== "allow") throw new Error(`the rule did not allow call ${i}: ${JSON.stringify(d)}`);
-      agent.drain();
-    }
-  } finally {
-    agent.close();
-    await ctx.client.putRules("rules: []\n");
-  }
-  return stats(total);
-}
-
-async function fanOut(ctx: Ctx, viewers: number, events = 100) {
-  const { id, agent } = await startedSession(ctx);
-  const socks = await Promise.all(Array.from({ length: viewers }, () => JsonSocket.open(`${ctx.ws}/api/sessions/${id}/live`, ctx.adminToken)));
-  await Promise.all(socks.map((s) => s.next((f) => f.type === "snapshot")));
-  const perDelivery: number[] = [];
-  const allDelivered: number[] = [];
-  for (let i = 0; i < events; i++) {
-    const marker = uid("m");
-    const t0 = performance.now();
-    const arrivals = socks.map(
-      (s) =>
-        new Promise<number>((resolve) => {
-          s.onFrame = (f, at) => {
-            if (f.type === "events" && JSON.stringify(f).includes(marker)) resolve(at - t0);
-          };
-        }),
-    );
-    agent.send({
-      type: "agent-events",
-      events: [
-        {
-          id: uid("ev"),
-          at: Date.now(),
-          event: { type: "sdk-message", message: { type: "assistant", marker, message: { content: [{ type: "text", text: "x" }] } } },
-        },
-      ],
-    });
-    const times = await Promise.all(arrivals);
-    perDelivery.push(...times);
-    allDelivered.push(Math.max(...times));
-    for (const s of socks) s.drain();
-    agent.drain();
-  }
-  for (const s of socks) s.close();
-  agent.close();
-  return { viewers, perDelivery: stats(perDelivery), lastViewer: stats(allDelivered) };
-}
-
-/**
- * Every new session is indexed for search off the hot path; locally that indexer shares the two
- * cores with the server, so wait for it to finish before timing anything else (bounded: 60 s).
- */
-async function searchIndexSettled(ctx: Ctx): Promise<void> {
-  let last = -1;
-  for (const end = Date.now() + 60_000; Date.now() < end; ) {
-    const { documents } = await ctx.client.searchStats();
-    if (documents === last) return;
-    last = documents;
-    await new Promise((r) => setTimeout(r, 1000));
-  }
-}
-
-async function sessionList(ctx: Ctx, sessions = 1000) {
-  const existing = (await ctx.client.listSessions({ limit: 200, archived: "all" })).sessions.length;
-  let made = existing;
-  const worker = async () => {
-    while (made < sessions) {
-      made++;
-      await ctx.client.createSession({ prompt: `bench session ${made}`, cwd: "/tmp" });
-    }
-  };
-  await Promise.all(Array.from({ length: 8 }, worker));
-  await searchIndexSettled(ctx);
-  const page50 = await timeIt(200, async () => void (await ctx.client.listSessions({ limit: 50 })));
-  const page200 = await timeIt(100, async () => void (await ctx.client.listSessions({ limit: 200 })));
-  return { sessions, page50: stats(page50), page200: stats(page200) };
-}
-
-async function ingest(ctx: Ctx, total = 20_000, batch = 200) {
-  const { agent } = await startedSession(ctx);
-  const t0 = performance.now();
-  let acked = 0;
-  const done = new Promise<void>((resolve) => {
-    agent.onFrame = (f) => {
-      if (f.type === "ack") acked += (f.ids as string[]).length;
-      if (acked >= total) resolve();
-    };
-  });
-  for (let i = 0; i < total; i += batch) {
-    const events = Array.from({ length: Math.min(batch, total - i) }, (_, k) => ({
-      id: uid("ev"),
-      at: Date.now(),
-      event: { type: "sdk-message", message: { type: "assistant", message: { content: [{ type: "text", text: `event ${i + k}` }] } } },
-    }));
-    agent.send({ type: "agent-events", events });
-  }
-  await done;
-  const seconds = (performance.now() - t0) / 1000;
-  agent.close();
-  return { events: total, batch, seconds: Math.round(seconds * 1000) / 1000, eventsPerSecond: Math.round(total / seconds) };
-}
-
-const fmt = (s: Stats) => `p50 ${s.p50} ms  p95 ${s.p95} ms  p99 ${s.p99} ms  (n=${s.n})`;
-const ratio = (a: Stats, floor: Stats) => Math.round((a.p95 / floor.p95) * 100) / 100;
 
 /** `npm run bench -- approval fanout` runs only those parts (for quick checks; results.json needs all). */
 const only = new Set(process.argv.slice(2));
 const wants = (part: string) => only.size === 0 || only.has(part);
 
 let searchResults: Awaited<ReturnType<typeof searchBench>> | null = null;
-let webResults: { firstLoadJs: ReturnType<typeof firstLoadJs>; eventToDom: Stats } | null = null;
-let pipelineResults: { readyToLaunch: Stats; endToLaunch: Stats; fanOut: FanOutFigures } | null = null;
+let webResults: { firstLoadJs: ReturnType<typeof firstLoadJs>; eventToDom: Stats; eventToDomRuns: Stats[] } | null = null;
+let pipelineResults: { readyToLaunch: Stats; endToLaunch: Stats; fanOut: FanOutFigures; runs: { readyToLaunch: Stats; endToLaunch: Stats }[] } | null = null;
 let scrubResults: ScrubFigures | null = null;
 let cliResults: CliFigures | null = null;
 let rulesResults: (RulesFigures & { replay: ReturnType<typeof replayBench> }) | null = null;
@@ -316,10 +159,25 @@ async function main() {
   }, budgetMs);
   try {
     await approvalRoundTrip(ctx, 30); // warm-up: first requests compile and start the isolates
-    const floor = await floors(ctx);
-    console.log(`floor  HTTP /api/health       ${fmt(floor.http)}`);
-    console.log(`floor  WebSocket echo         ${fmt(floor.wsEcho)}`);
+    const floorRuns = await runs(() => floors(ctx));
+    const floor = { ...medianOfRuns(floorRuns), runs: floorRuns };
+    const echo = { name: "echo", stats: floor.wsEcho };
+    const health = { name: "/api/health", stats: floor.http };
+    show(
+      "floor  HTTP /api/health",
+      floorRuns.map((r) => r.http),
+      health,
+    );
+    show(
+      "floor  WebSocket echo",
+      floorRuns.map((r) => r.wsEcho),
+      echo,
+    );
+    // What one durable commit costs on this disk: every room or D1 write on a figure's path waits for one.
+    const fsync = fsyncFloor(persistDir);
+    console.log(`floor  fsync of one 4 KiB page  ${fmt(fsync)}  (the disk under the state: each commit on a path waits for one)`);
     let ruleRoom: Stats | null = null;
+    let ruleRoomRuns: Stats[] = [];
     const heavyParts = async () => {
       if (scaleCfg) scaleResults = await profiled("scale", () => scaleBench(ctx, server.process.pid!, scaleCfg, (line) => console.log(line)));
       if (wants("cli")) {
@@ -342,40 +200,76 @@ async function main() {
       }
       pureParts();
       if (wants("rules-room")) {
-        ruleRoom = await profiled("rules-room", () => ruleRoundTrip(ctx));
-        console.log(`auto-allowed call (rule) round trip ${fmt(ruleRoom)}  ×${ratio(ruleRoom, floor.wsEcho)} of echo (target ≤ 3×)`);
+        ruleRoomRuns = await profiled("rules-room", () => runs(() => ruleRoundTrip(ctx)));
+        ruleRoom = medianOfRuns(ruleRoomRuns);
+        show("auto-allowed call (rule) round trip", ruleRoomRuns, echo, [{ at: "p95", maxTimes: 3, floor: "echo" }]);
       }
       if (wants("web")) {
         const js = firstLoadJs();
         console.log(
           `web first load                ${(js.gzipBytes / 1024).toFixed(1)} KB of JS gzipped (${js.files.length} files, home screen included; target ≤ ${FIRST_LOAD_TARGET_BYTES / 1024} KB)`,
         );
-        const s = await startedSession(ctx, "web bench");
-        const dom = await eventToDom({ url: ctx.url, adminToken: ctx.adminToken, sessionId: s.id, agent: s.agent, n: 200 });
-        s.agent.close();
-        console.log(`agent event → viewer's DOM    ${fmt(dom)}  ×${ratio(dom, floor.wsEcho)} of echo (target p95 ≤ 50 ms)`);
-        webResults = { firstLoadJs: js, eventToDom: dom };
+        const domRuns = await runs(async () => {
+          const s = await startedSession(ctx, "web bench");
+          const dom = await eventToDom({ url: ctx.url, adminToken: ctx.adminToken, sessionId: s.id, agent: s.agent, n: 120 });
+          s.agent.close();
+          return dom;
+        });
+        show("agent event → viewer's DOM", domRuns, echo, [
+          { at: "p95", maxMs: 30 },
+          { at: "p99", maxMs: 50 },
+        ]);
+        webResults = { firstLoadJs: js, eventToDom: medianOfRuns(domRuns), eventToDomRuns: domRuns };
       }
       if (wants("search")) {
         const search = await searchBench(ctx);
         searchResults = search;
-        console.log(
-          `index ${search.events} events (${search.documents} documents) ${search.indexedEventsPerSecond} events/s, agent send → searchable (target ≥ 1,000)`,
+        // Loading 100,000 events takes minutes, so indexing is one run; the queries run three times over it.
+        showRate(
+          "search indexing",
+          search.indexedEventsPerSecond,
+          5000,
+          `(${search.events} events, ${search.documents} documents; agent send → searchable; one run)`,
         );
-        console.log(`search text over ${search.events} events     ${fmt(search.text)}  ×${ratio(search.text, floor.http)} of /api/health (target p95 ≤ 50 ms)`);
-        console.log(`search hybrid                 ${fmt(search.hybrid)}  ×${ratio(search.hybrid, floor.http)} of /api/health (target p95 ≤ 150 ms)`);
-        console.log(`search semantic               ${fmt(search.semantic)}  ×${ratio(search.semantic, floor.http)} of /api/health`);
+        show(
+          `search text over ${search.events} events`,
+          search.runs.map((r) => r.text),
+          health,
+          [{ at: "p95", maxMs: 20 }],
+        );
+        show(
+          "search hybrid",
+          search.runs.map((r) => r.hybrid),
+          health,
+          [{ at: "p95", maxMs: 80 }],
+        );
+        show(
+          "search semantic",
+          search.runs.map((r) => r.semantic),
+          health,
+        );
       }
       if (wants("pipelines")) {
-        const sched = await schedulingOverhead(ctx);
-        console.log(`pipeline step ready → launch on agent  ${fmt(sched.readyToLaunch)}  (target p95 ≤ 50 ms)`);
-        console.log(`  upstream session end → next launch   ${fmt(sched.endToLaunch)}`);
+        const schedRuns = await runs((round) => schedulingOverhead(ctx, 40, round));
+        const sched = medianOfRuns(schedRuns);
+        show(
+          "pipeline step ready → launch",
+          schedRuns.map((r) => r.readyToLaunch),
+          echo,
+          [{ at: "p95", maxMs: 20 }],
+        );
+        show(
+          "  upstream session end → next launch",
+          schedRuns.map((r) => r.endToLaunch),
+          echo,
+          [{ at: "p95", maxMs: 50 }],
+        );
         const fan = await fanOutPipeline(ctx, Number(process.env.BENCH_FAN_STEPS ?? 100));
         const pct = Math.round((fan.overheadMs / fan.wallMs) * 1000) / 10;
         console.log(
           `pipeline fan-out of ${fan.steps} sessions   wall ${fan.wallMs} ms on ${fan.capacity} seats; sessions' own time ${fan.sessionsSumMs} ms (÷${fan.capacity} = ${fan.idealMs} ms); overhead ${fan.overheadMs} ms (${pct}% of wall)`,
         );
-        pipelineResults = { ...sched, fanOut: fan };
+        pipelineResults = { ...sched, fanOut: fan, runs: schedRuns };
       }
     };
     const signedPart = async () => {
@@ -401,50 +295,95 @@ async function main() {
       if (scaleResults) await mergeResults({ scale: await mergedScale(scaleResults) });
       return;
     }
-    const approval = await profiled("approval", () => approvalRoundTrip(ctx));
-    console.log(`approval round trip           ${fmt(approval.roundTrip)}  ×${ratio(approval.roundTrip, floor.wsEcho)} of echo (target p95 ≤ 15 ms)`);
-    console.log(`  agent → viewer              ${fmt(approval.agentToViewer)}`);
+    const approvalRuns = await profiled("approval", () => runs(() => approvalRoundTrip(ctx)));
+    const approval = { ...medianOfRuns(approvalRuns), runs: approvalRuns };
+    show(
+      "approval round trip",
+      approvalRuns.map((r) => r.roundTrip),
+      echo,
+      [
+        { at: "p95", maxTimes: 3, floor: "echo" },
+        { at: "p99", maxTimes: 5, floor: "echo" },
+      ],
+    );
+    show(
+      "  agent → viewer",
+      approvalRuns.map((r) => r.agentToViewer),
+      echo,
+    );
     await signedPart();
     if (only.size > 0 && !wants("fanout")) return;
     const fan = [];
     for (const v of [1, 10, 100]) {
-      const r = await fanOut(ctx, v);
-      fan.push(r);
-      console.log(
-        `fan-out to ${String(v).padStart(3)} viewers         ${fmt(r.perDelivery)}  ×${ratio(r.perDelivery, floor.wsEcho)} of echo${v === 100 ? " (target p95 ≤ 25 ms)" : ""}`,
+      const fanRuns = await runs(() => fanOut(ctx, v));
+      fan.push({ ...medianOfRuns(fanRuns), runs: fanRuns });
+      const targets: LatencyTarget[] =
+        v === 100
+          ? [
+              { at: "p95", maxMs: 10 },
+              { at: "p99", maxMs: 25 },
+            ]
+          : [];
+      show(
+        `fan-out to ${String(v).padStart(3)} viewers`,
+        fanRuns.map((r) => r.perDelivery),
+        echo,
+        targets,
       );
     }
-    const list = await sessionList(ctx);
-    console.log(`list of ${list.sessions} sessions, 50/page  ${fmt(list.page50)}  ×${ratio(list.page50, floor.http)} of /api/health (target p95 ≤ 20 ms)`);
-    console.log(`  200/page                    ${fmt(list.page200)}  ×${ratio(list.page200, floor.http)} of /api/health`);
-    const ingestBatched = await ingest(ctx, 20_000, 200);
-    const ingestSingle = await ingest(ctx, 2_000, 1);
-    console.log(`ingest into one room          ${ingestBatched.eventsPerSecond} events/s persisted (batches of 200; target ≥ 2,000)`);
-    console.log(`  one event per frame         ${ingestSingle.eventsPerSecond} events/s`);
+    await seedSessions(ctx, 1000);
+    const listRuns = await profiled("list", () => runs(() => sessionList(ctx, 1000)));
+    const list = { ...medianOfRuns(listRuns), runs: listRuns };
+    show(
+      `list of ${list.sessions} sessions, 50/page`,
+      listRuns.map((r) => r.page50),
+      health,
+      [{ at: "p95", maxTimes: 1.2, floor: "/api/health" }],
+    );
+    show(
+      "  200/page",
+      listRuns.map((r) => r.page200),
+      health,
+    );
+    const ingestRuns = await runs(async () => ({ batched: await ingest(ctx, 20_000, 200), single: await ingest(ctx, 1_000, 1) }));
+    const { batched: ingestBatched, single: ingestSingle } = medianOfRuns(
+      ingestRuns.map((r) => ({ batched: r.batched.eventsPerSecond, single: r.single.eventsPerSecond })),
+    );
+    const perSecond = (k: "batched" | "single") => ingestRuns.map((r) => r[k].eventsPerSecond).join(" / ");
+    console.log(`ingest into one room, batches of 200 ${ingestBatched} events/s persisted (median of ${RUNS}; runs ${perSecond("batched")})`);
+    showRate("  one event per frame", ingestSingle, 5000, `(median of ${RUNS}; runs ${perSecond("single")})`);
     // The parts below load the server in the background (the search indexer drains 100,000 events,
     // pipelines run 100 real Claude Code sessions), so they come after the latency figures above.
     await heavyParts();
     const results = {
       measuredAt: new Date().toISOString(),
       machine: { cpus: cpus().length, node: process.version },
-      floor,
+      floor: { ...floor, fsync },
       approval,
       signedApproval: signedResults,
       fanOut: fan,
       list,
-      ingest: { batched: ingestBatched, single: ingestSingle },
+      ingest: {
+        batched: { ...ingestRuns[0]!.batched, eventsPerSecond: ingestBatched },
+        single: { ...ingestRuns[0]!.single, eventsPerSecond: ingestSingle },
+        runs: ingestRuns,
+      },
       web: webResults,
       search: searchResults,
       pipelines: pipelineResults,
       scrub: scrubResults,
       cli: cliResults,
-      rules: rulesResults ? { ...rulesResults, autoAllowedRoundTrip: ruleRoom } : null,
+      rules: rulesResults ? { ...rulesResults, autoAllowedRoundTrip: ruleRoom, autoAllowedRoundTripRuns: ruleRoomRuns } : null,
       ratios: {
         approvalP95OverEcho: ratio(approval.roundTrip, floor.wsEcho),
+        approvalP99OverEcho: ratio(approval.roundTrip, floor.wsEcho, "p99"),
         fanOut100P95OverEcho: ratio(fan[2]!.perDelivery, floor.wsEcho),
         listP95OverHealth: ratio(list.page50, floor.http),
+        listP99OverHealth: ratio(list.page50, floor.http, "p99"),
         ...(webResults ? { eventToDomP95OverEcho: ratio(webResults.eventToDom, floor.wsEcho) } : {}),
       },
+      runsPerFigure: RUNS,
+      targets: verdicts,
     };
     // The scale figures come only from `npm run bench -- scale`: a full run keeps the last ones.
     const { scale } = await readFile(RESULTS, "utf8").then(

@@ -21,6 +21,7 @@ import { ed25519 } from "../ed25519";
 import { configPath, type CliContext } from "./config";
 import { CliError } from "./output";
 import { createHash } from "node:crypto";
+import { fingerprintOfDigest } from "../../worker/protocol/device-keys";
 
 /** How long a signed decision stays valid: long enough to reach the machine, short enough to be useless later. */
 export const DECISION_TTL_MS = 5 * 60_000;
@@ -73,8 +74,7 @@ export function signWith<S extends DecisionStatement | KeyEnrolment | KeyRevocat
 
 /** A short fingerprint of a public key, for a person to compare out of band before trusting it. */
 export function fingerprint(publicKey: string): string {
-  const hex = createHash("sha256").update(fromBase64Url(publicKey)).digest("hex").slice(0, 24);
-  return hex.match(/.{4}/g)!.join(":");
+  return fingerprintOfDigest(createHash("sha256").update(fromBase64Url(publicKey)).digest("hex"));
 }
 
 /** The decision on `approval` as shown, signed with this device's key. */

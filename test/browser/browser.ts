@@ -4,7 +4,8 @@
  * `npm start` prints (`/signin#token=…`), which leaves an HttpOnly cookie in the context.
  */
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
-import type { Tower } from "../e2e/harness";
+import { afterAll, beforeAll } from "vitest";
+import { startTower, type AgentOptions, type Tower } from "../e2e/harness";
 import { findChromium } from "./chromium";
 
 export const DESKTOP = { name: "desktop 1280×800", viewport: { width: 1280, height: 800 }, isMobile: false, hasTouch: false } as const;
@@ -13,6 +14,30 @@ export type Device = typeof DESKTOP | typeof PHONE;
 
 export async function launchBrowser(): Promise<Browser> {
   return chromium.launch({ executablePath: findChromium(), args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"] });
+}
+
+/**
+ * One Tower (with a local agent unless `agent: false`) and one Chromium for a test file: started before its tests,
+ * closed after them. `setup` runs once the agent is up and before the browser starts; `ready` hands both to the
+ * file's own variables, so its tests read `t` and `browser` as before.
+ */
+export function towerAndBrowser(
+  opts: { tower?: Parameters<typeof startTower>[0]; agent?: AgentOptions | false; setup?: (t: Tower) => Promise<void> },
+  ready: (started: { t: Tower; browser: Browser }) => void,
+): void {
+  let t: Tower | undefined;
+  let browser: Browser | undefined;
+  beforeAll(async () => {
+    t = await startTower(opts.tower);
+    if (opts.agent !== false) await t.startAgent(opts.agent);
+    await opts.setup?.(t);
+    browser = await launchBrowser();
+    ready({ t, browser });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await t?.close();
+  });
 }
 
 export async function signedInPage(

@@ -8,24 +8,17 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import type { Browser } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { PROJECT_ROOT } from "../../agent/up/local-server";
 import { firstLoadJs, HOME_VIEW, readManifest } from "../../bench/first-load";
-import { startTower, type Tower } from "../e2e/harness";
-import { launchBrowser, signedInPage } from "./browser";
+import type { Tower } from "../e2e/harness";
+import { signedInPage, towerAndBrowser } from "./browser";
 
 const DIST = join(PROJECT_ROOT, "web", "dist");
 let t: Tower;
 let browser: Browser;
 
-beforeAll(async () => {
-  t = await startTower();
-  browser = await launchBrowser();
-});
-afterAll(async () => {
-  await browser?.close();
-  await t?.close();
-});
+towerAndBrowser({ agent: false }, (started) => ({ t, browser } = started));
 
 describe("happy", () => {
   it("fetches the home screen's chunk before the sign-in check answers, and no other screen's", async () => {

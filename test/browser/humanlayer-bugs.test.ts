@@ -3,29 +3,29 @@
  * `c` opens the session creator; creating a session lands on that session; the search view scrolls
  * within the window; choosing a search result opens that session.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Browser } from "playwright-core";
-import { startTower, waitForStatus, type Tower } from "../e2e/harness";
-import { DESKTOP, eventually, inViewport, launchBrowser, PHONE, signedInPage } from "./browser";
+import { waitForStatus, type Tower } from "../e2e/harness";
+import { DESKTOP, eventually, inViewport, PHONE, signedInPage, towerAndBrowser } from "./browser";
 
 let t: Tower;
 let browser: Browser;
 const NEEDLES = 40;
 
-beforeAll(async () => {
-  t = await startTower();
-  // Many sessions for the search view, parked before any agent runs them (queued → interrupted).
-  for (let i = 0; i < NEEDLES; i++) {
-    const s = await t.client.createSession({ title: `needle report ${String(i).padStart(2, "0")}`, prompt: `just say hi (needle ${i})`, cwd: t.workDir });
-    await t.client.interrupt(s.id);
-  }
-  await t.startAgent();
-  browser = await launchBrowser();
-});
-afterAll(async () => {
-  await browser?.close();
-  await t?.close();
-});
+towerAndBrowser(
+  {
+    agent: false,
+    setup: async (t) => {
+      // Many sessions for the search view, parked before any agent runs them (queued → interrupted).
+      for (let i = 0; i < NEEDLES; i++) {
+        const s = await t.client.createSession({ title: `needle report ${String(i).padStart(2, "0")}`, prompt: `just say hi (needle ${i})`, cwd: t.workDir });
+        await t.client.interrupt(s.id);
+      }
+      await t.startAgent();
+    },
+  },
+  (started) => ({ t, browser } = started),
+);
 
 describe.each([DESKTOP, PHONE])("HumanLayer's bugs, fixed ($name)", (device) => {
   it("`c` opens the session creator", async () => {

@@ -8,11 +8,11 @@
 import { mkdirSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
 import { PROJECT_ROOT } from "../../agent/up/local-server";
-import { startTower, waitForStatus, type Tower } from "../e2e/harness";
-import { DESKTOP, eventually, launchBrowser, PHONE, signedInPage, type Device } from "./browser";
+import { waitForStatus, type Tower } from "../e2e/harness";
+import { DESKTOP, eventually, PHONE, signedInPage, type Device, towerAndBrowser } from "./browser";
 
 const SHOTS = join(PROJECT_ROOT, "test-results", "screenshots");
 const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
@@ -23,11 +23,10 @@ let approvalSession: string;
 let doneSession: string;
 let runId: string;
 
-beforeAll(async () => {
+towerAndBrowser({ setup: fixtures }, (started) => ({ t, browser } = started));
+
+async function fixtures(t: Tower): Promise<void> {
   mkdirSync(SHOTS, { recursive: true });
-  t = await startTower();
-  await t.startAgent();
-  browser = await launchBrowser();
   await t.client.importTemplate(
     `name: greet\ndescription: Say hi to someone\nprompt: just say hi to {{who}}\nparams:\n  - name: who\n    type: string\ncwd: ${t.workDir}\n`,
   );
@@ -45,11 +44,7 @@ beforeAll(async () => {
   const waiting = await t.client.createSession({ prompt: "write hello.txt", cwd: join(t.workDir), title: "waiting for approval" });
   approvalSession = (await waitForStatus(t, waiting.id, "waiting_for_approval")).id;
   await t.client.createToken({ name: "a token with a long name for the table" });
-});
-afterAll(async () => {
-  await browser?.close();
-  await t?.close();
-});
+}
 
 /** Every route of the app: the shell's route table (web/src/routes.tsx) and the settings tabs' `<Route path=…>`. */
 function routerPaths(): string[] {

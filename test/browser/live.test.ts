@@ -6,23 +6,15 @@
 import { existsSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
-import { startTower, waitForStatus, waitUntil, type Tower } from "../e2e/harness";
-import { DESKTOP, eventually, launchBrowser, PHONE, signedInPage } from "./browser";
+import { waitForStatus, waitUntil, type Tower } from "../e2e/harness";
+import { DESKTOP, eventually, PHONE, signedInPage, towerAndBrowser } from "./browser";
 
 let t: Tower;
 let browser: Browser;
 
-beforeAll(async () => {
-  t = await startTower();
-  await t.startAgent();
-  browser = await launchBrowser();
-});
-afterAll(async () => {
-  await browser?.close();
-  await t?.close();
-});
+towerAndBrowser({}, (started) => ({ t, browser } = started));
 
 async function freshDir(name: string): Promise<string> {
   const dir = join(t.workDir, name);

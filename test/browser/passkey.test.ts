@@ -5,7 +5,8 @@
  * Ed25519 key the agent pins), the owner turns on "Require signed decisions" in the machines view, and the
  * Approve on the card is signed with the passkey. The server accepts it, the real agent verifies it and
  * runs the tool; the test also runs agent/verify-decision.ts on the proof the browser sent.
- * Settings also shows each key's pin with a copy button, so an owner whose only key is a passkey can pin it.
+ * Settings also shows each key's pin with a copy button, so an owner whose only key is a passkey can pin it,
+ * and enrols another person's key with that passkey, which the machine pinning it then believes.
  * The page is opened on `localhost`: WebAuthn refuses an IP address as RP ID.
  */
 import { existsSync, readFileSync } from "node:fs";
@@ -14,14 +15,15 @@ import { tmpdir } from "node:os";
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import type { Browser } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { TrustStore } from "../../agent/daemon/trust";
 import { verifyDecision } from "../../agent/verify-decision";
 import { ownerPinOf, parseOwnerPin } from "../../worker/protocol/device-keys";
 import { DecisionBody } from "../../worker/protocol/approval";
 import { canonicalJson } from "../../worker/protocol/canonical-json";
-import { startTower, waitForStatus, type Tower } from "../e2e/harness";
-import { DESKTOP, eventually, launchBrowser } from "./browser";
+import { createApiClient } from "../../worker/client";
+import { waitForStatus, type Tower } from "../e2e/harness";
+import { DESKTOP, eventually, towerAndBrowser } from "./browser";
 
 let t: Tower;
 let browser: Browser;
@@ -30,19 +32,20 @@ let owner: { keyId: string; publicKey: string };
 
 const asOwner = (args: string[]) => t.cli(args, { env: { TOWER_CONFIG: join(configDir, "config.json") } });
 
-beforeAll(async () => {
-  t = await startTower();
-  configDir = join(t.workDir, "..", "owner-config");
-  const added = await asOwner(["keys", "add", "--label", "owner laptop"]);
-  expect(added.code, added.stderr).toBe(0);
-  owner = JSON.parse(readFileSync(join(configDir, "device-key.json"), "utf8"));
-  await t.startAgent({ args: ["--owner-key", owner.publicKey] });
-  browser = await launchBrowser();
-});
-afterAll(async () => {
-  await browser?.close();
-  await t?.close();
-});
+towerAndBrowser(
+  {
+    agent: false,
+    setup: async (started) => {
+      t = started;
+      configDir = join(t.workDir, "..", "owner-config");
+      const added = await asOwner(["keys", "add", "--label", "owner laptop"]);
+      expect(added.code, added.stderr).toBe(0);
+      owner = JSON.parse(readFileSync(join(configDir, "device-key.json"), "utf8"));
+      await t.startAgent({ args: ["--owner-key", owner.publicKey] });
+    },
+  },
+  (started) => ({ t, browser } = started),
+);
 
 describe("happy", () => {
   it("registers a passkey, signs an approve with it on a machine that requires signed decisions, and the agent verifies it", { timeout: 120_000 }, async () => {
@@ -61,7 +64,7 @@ describe("happy", () => {
     await page.goto(`${base}/settings/keys`);
     await page.getByPlaceholder("label, e.g. laptop").fill("chromium");
     await page.getByRole("button", { name: "Register a passkey" }).click();
-    const row = page.getByTestId("device-key").filter({ hasText: "passkey" });
+    const row = page.getByTestId("device-key").filter({ hasText: "chromium" });
     await row.waitFor();
     const passkey = (await t.client.listKeys()).keys.find((k) => k.alg === "webauthn")!;
     expect(passkey).toMatchObject({ label: "chromium", webauthn: { rpId: "localhost", origin: base } });
@@ -137,6 +140,70 @@ describe("happy", () => {
     await page.reload();
     await row.waitFor();
     expect(await row.getByTestId("key-pin").count()).toBe(0);
+    await context.close();
+  });
+
+  it("lets an owner whose only key is a passkey enrol another person's CLI key in Settings, and the machine pinning the passkey runs that person's signed approve", {
+    timeout: 120_000,
+  }, async () => {
+    const base = t.url.replace("127.0.0.1", "localhost");
+    const context = await browser.newContext({ viewport: DESKTOP.viewport, serviceWorkers: "block" });
+    const page = await context.newPage();
+    await page.goto(`${base}/signin#token=${encodeURIComponent(t.adminToken)}`);
+    await page.waitForURL(`${base}/sessions`);
+    const cdp = await context.newCDPSession(page);
+    await cdp.send("WebAuthn.enable");
+    await cdp.send("WebAuthn.addVirtualAuthenticator", {
+      options: { protocol: "ctap2", transport: "internal", hasResidentKey: true, hasUserVerification: true, isUserVerified: true },
+    });
+    await page.goto(`${base}/settings/keys`);
+    await page.getByPlaceholder("label, e.g. laptop").fill("owner passkey");
+    await page.getByRole("button", { name: "Register a passkey" }).click();
+    await page.getByTestId("device-key").filter({ hasText: "owner passkey" }).waitFor();
+    const passkey = (await t.client.listKeys()).keys.find((k) => k.label === "owner passkey")!;
+
+    // A machine whose owner is that passkey, and nobody else's key: it requires signed decisions.
+    await t.startAgent({ name: "passkey-owned", args: ["--owner-key", ownerPinOf(passkey)] });
+    const machine = (await t.client.listAgents()).agents.find((a) => a.name === "passkey-owned")!;
+    await t.client.setMachinePolicy(machine.id, { requireSignedDecisions: true });
+
+    // Another person joins and makes a CLI key.
+    const { code } = await t.client.createInvitation({ role: "member" });
+    const member = await createApiClient({ baseUrl: t.url }).acceptInvitation({ code, name: "Paula Approver", email: `paula-${Date.now()}@example.com` });
+    const memberEnv = { TOWER_CONFIG: join(t.workDir, "..", "member-config", "config.json") };
+    const asMember = (args: string[]) => t.cli(args, { token: member.token, env: memberEnv });
+    const added = await asMember(["keys", "add", "--label", "paula laptop"]);
+    expect(added.code, added.stderr).toBe(0);
+    const theirs = (await t.client.listKeys(true)).keys.find((k) => k.label === "paula laptop")!;
+
+    // The owner enrols it from Settings: the row shows its fingerprint, and the passkey signs the enrolment.
+    await page.reload();
+    const row = page.getByTestId("other-key").filter({ hasText: theirs.id });
+    await row.getByText("not yet").waitFor();
+    expect(await row.locator("code").nth(1).textContent()).toMatch(/^[0-9a-f]{4}(:[0-9a-f]{4}){5}$/);
+    await row.getByRole("button", { name: `Enrol ${theirs.id} with my passkey` }).click();
+    await row.getByText(`by ${passkey.id}`).waitFor();
+    const enrolled = (await t.client.listKeys(true)).keys.find((k) => k.id === theirs.id)!;
+    expect(enrolled.enrolment).toMatchObject({
+      statement: { keyId: theirs.id, userId: member.userId, alg: "ed25519" },
+      signature: { alg: "webauthn", keyId: passkey.id },
+    });
+
+    // That person's signed `tower approve` runs the tool on the passkey-owned machine.
+    const cwd = join(t.workDir, "enrolled-by-passkey");
+    await mkdir(cwd, { recursive: true });
+    const s = await createApiClient({ baseUrl: t.url, token: member.token }).createSession({
+      prompt: "please write hello.txt",
+      cwd,
+      agent: machine.id,
+      title: "enrolled by a passkey",
+    });
+    const waiting = await waitForStatus(t, s.id, "waiting_for_approval");
+    const approval = (await t.client.listApprovals({ session: waiting.id })).approvals[0]!;
+    const approved = await asMember(["approve", approval.id]);
+    expect(approved.code, approved.stderr).toBe(0);
+    await waitForStatus(t, s.id, "completed");
+    expect(existsSync(join(cwd, "hello.txt"))).toBe(true);
     await context.close();
   });
 });

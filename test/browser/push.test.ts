@@ -13,9 +13,9 @@ import type { Browser, BrowserContext, CDPSession, Page, Worker } from "playwrig
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Approval } from "../../worker/protocol/approval";
 import type { PushPayload } from "../../worker/protocol/push";
-import { startTower, waitForStatus, waitUntil, type Tower } from "../e2e/harness";
+import { waitForStatus, waitUntil, type Tower } from "../e2e/harness";
 import { startLoopbackPush, type LoopbackPush, type LoopbackSubscription } from "../fixtures/loopback-push";
-import { DESKTOP, eventually, launchBrowser } from "./browser";
+import { DESKTOP, eventually, towerAndBrowser } from "./browser";
 
 /** A key for tests only; production sets its own with `wrangler secret put VAPID_PRIVATE_KEY`. */
 const VAPID_PRIVATE_KEY =
@@ -27,15 +27,14 @@ let push: LoopbackPush;
 
 beforeAll(async () => {
   push = await startLoopbackPush();
-  t = await startTower({ vars: { VAPID_PRIVATE_KEY, VAPID_SUBJECT: "mailto:tests@tower.invalid", PUSH_ALLOW_LOOPBACK: "1" } });
-  await t.startAgent();
-  browser = await launchBrowser();
 });
 afterAll(async () => {
-  await browser?.close();
-  await t?.close();
   await push?.close();
 });
+towerAndBrowser(
+  { tower: { vars: { VAPID_PRIVATE_KEY, VAPID_SUBJECT: "mailto:tests@tower.invalid", PUSH_ALLOW_LOOPBACK: "1" } } },
+  (started) => ({ t, browser } = started),
+);
 
 interface Shown {
   title: string;

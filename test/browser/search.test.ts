@@ -2,18 +2,18 @@
  * Search in the browser: words and meaning over every past session, highlighted matches, a result
  * that opens its session at the exact event, and "solved before" while a new prompt is typed.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Browser } from "playwright-core";
-import { startTower, waitForStatus, type Tower } from "../e2e/harness";
-import { DESKTOP, eventually, launchBrowser, signedInPage } from "./browser";
+import { waitForStatus, type Tower } from "../e2e/harness";
+import { DESKTOP, eventually, signedInPage, towerAndBrowser } from "./browser";
 
 let t: Tower;
 let browser: Browser;
 let echoId: string;
 
-beforeAll(async () => {
-  t = await startTower();
-  await t.startAgent();
+towerAndBrowser({ setup: releaseChecklist }, (started) => ({ t, browser } = started));
+
+async function releaseChecklist(t: Tower): Promise<void> {
   const s = await t.client.createSession({ prompt: "run echo for the release checklist", cwd: t.workDir, title: "release checklist echo" });
   echoId = s.id;
   // Bash needs an approval; approve it as soon as it is asked.
@@ -26,12 +26,7 @@ beforeAll(async () => {
     await new Promise((r) => setTimeout(r, 100));
   }
   await waitForStatus(t, s.id, "completed");
-  browser = await launchBrowser();
-});
-afterAll(async () => {
-  await browser?.close();
-  await t?.close();
-});
+}
 
 describe("search in the browser", () => {
   it("highlights the match and opens the session at the exact event", async () => {

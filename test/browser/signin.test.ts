@@ -4,21 +4,14 @@
  * the token field shows what a token looks like.
  */
 import type { Browser } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTower, type Tower } from "../e2e/harness";
-import { DESKTOP, launchBrowser } from "./browser";
+import { describe, expect, it } from "vitest";
+import type { Tower } from "../e2e/harness";
+import { DESKTOP, towerAndBrowser } from "./browser";
 
 let t: Tower;
 let browser: Browser;
 
-beforeAll(async () => {
-  t = await startTower();
-  browser = await launchBrowser();
-});
-afterAll(async () => {
-  await browser?.close();
-  await t?.close();
-});
+towerAndBrowser({ agent: false }, (started) => ({ t, browser } = started));
 
 describe("happy", () => {
   it("signs in when the printed link is opened in a tab already on /signin", async () => {

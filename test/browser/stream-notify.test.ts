@@ -7,24 +7,16 @@
 import { readFile } from "node:fs/promises";
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Browser } from "playwright-core";
-import { startTower, waitForStatus, type Tower } from "../e2e/harness";
+import { waitForStatus, type Tower } from "../e2e/harness";
 import { STORY } from "../fixtures/fake-messages-api";
-import { DESKTOP, launchBrowser, signedInPage } from "./browser";
+import { DESKTOP, signedInPage, towerAndBrowser } from "./browser";
 
 let t: Tower;
 let browser: Browser;
 
-beforeAll(async () => {
-  t = await startTower();
-  await t.startAgent();
-  browser = await launchBrowser();
-});
-afterAll(async () => {
-  await browser?.close();
-  await t?.close();
-});
+towerAndBrowser({}, (started) => ({ t, browser } = started));
 
 async function freshDir(name: string): Promise<string> {
   const dir = join(t.workDir, name);

@@ -3,23 +3,16 @@
  * change; a session is shared with the newcomer, who then sees it; tokens are created (secret shown
  * once) and revoked; the audit log verifies and filters; a machine's launch policy is narrowed.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Browser } from "playwright-core";
 import { createApiClient } from "../../worker/client";
-import { startTower, type Tower } from "../e2e/harness";
-import { DESKTOP, eventually, launchBrowser, PHONE, signedInPage } from "./browser";
+import type { Tower } from "../e2e/harness";
+import { DESKTOP, eventually, PHONE, signedInPage, towerAndBrowser } from "./browser";
 
 let t: Tower;
 let browser: Browser;
 
-beforeAll(async () => {
-  t = await startTower();
-  browser = await launchBrowser();
-});
-afterAll(async () => {
-  await browser?.close();
-  await t?.close();
-});
+towerAndBrowser({ agent: false }, (started) => ({ t, browser } = started));
 
 describe("security: account identity in the browser", () => {
   it("a sign-in link opened in a signed-in browser asks before switching accounts", async () => {

@@ -3,23 +3,15 @@
  * generated from its parameters (checked as you type), and run a pipeline from YAML — a cycle is
  * refused with the cycle named, a good one runs with its graph updating live.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Browser } from "playwright-core";
-import { startTower, waitForStatus, type Tower } from "../e2e/harness";
-import { DESKTOP, eventually, launchBrowser, signedInPage } from "./browser";
+import { waitForStatus, type Tower } from "../e2e/harness";
+import { DESKTOP, eventually, signedInPage, towerAndBrowser } from "./browser";
 
 let t: Tower;
 let browser: Browser;
 
-beforeAll(async () => {
-  t = await startTower();
-  await t.startAgent();
-  browser = await launchBrowser();
-});
-afterAll(async () => {
-  await browser?.close();
-  await t?.close();
-});
+towerAndBrowser({}, (started) => ({ t, browser } = started));
 
 describe("templates and pipelines", () => {
   it("imports a template, checks its parameters as you type, and launches it", async () => {

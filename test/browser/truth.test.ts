@@ -6,23 +6,15 @@
  */
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Browser } from "playwright-core";
-import { startTower, waitForStatus, type Tower } from "../e2e/harness";
-import { DESKTOP, eventually, launchBrowser, signedInPage } from "./browser";
+import { waitForStatus, type Tower } from "../e2e/harness";
+import { DESKTOP, eventually, signedInPage, towerAndBrowser } from "./browser";
 
 let t: Tower;
 let browser: Browser;
 
-beforeAll(async () => {
-  t = await startTower();
-  await t.startAgent();
-  browser = await launchBrowser();
-});
-afterAll(async () => {
-  await browser?.close();
-  await t?.close();
-});
+towerAndBrowser({}, (started) => ({ t, browser } = started));
 
 describe("say what is true", () => {
   it("a waiting tool call reads as waiting, tokens move before the run ends, and an interrupt names who did it", async () => {

@@ -9,6 +9,7 @@ import {
   Ed25519PublicKey,
   fromBase64Url,
   KeyId,
+  type KeyEnrolment,
   SignedEnrolment,
   SignedRevocation,
   toBase64Url,
@@ -51,6 +52,23 @@ export function keyRefusal(key: DeviceKeyInfo): string | null {
   if (key.unreadable) return `key ${key.id}: ${key.unreadable}`;
   if (key.revokedAt !== null) return `key ${key.id} was revoked; enrol a new one with \`tower keys add\``;
   return null;
+}
+
+/**
+ * What an issuer signs to let `key` decide on the machines that trust the issuer (`machines` null: all of them).
+ * A passkey's enrolment pins its credential and the RP ID and origin it signs for: machines check its
+ * assertions against these. The CLI (`tower keys enrol`) and the web (Settings → Device keys) both build it here.
+ */
+export function enrolmentOf(key: DeviceKeyInfo, workspaceId: string, issuedAt: number, machines: string[] | null = null): KeyEnrolment {
+  const base = { type: "tower.enrolment/v1", workspaceId, userId: key.userId, keyId: key.id, right: "decide", machines, issuedAt } as const;
+  if (key.alg !== "webauthn") return { ...base, alg: "ed25519", publicKey: key.publicKey };
+  if (!key.webauthn) throw new Error(`passkey ${key.id} is listed without its credential; register it again in Settings → Device keys`);
+  return { ...base, alg: "webauthn", publicKey: key.publicKey, ...key.webauthn };
+}
+
+/** A short fingerprint from the hex sha256 of a public key, for a person to compare out of band before trusting it. */
+export function fingerprintOfDigest(sha256Hex: string): string {
+  return sha256Hex.slice(0, 24).match(/.{4}/g)!.join(":");
 }
 
 /** A passkey as a machine pins it: its COSE public key and where it signs (credential, RP ID, origin). */

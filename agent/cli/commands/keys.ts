@@ -5,7 +5,7 @@
  * with a statement signed by it; `revoke` signs the revocation machines check.
  */
 import { Command } from "commander";
-import { ownerPinOf } from "../../../worker/protocol/device-keys";
+import { enrolmentOf, ownerPinOf } from "../../../worker/protocol/device-keys";
 import { fromBase64Url, keyIdOf } from "../../../worker/protocol/signed-decision";
 import { ed25519 } from "../../ed25519";
 import { clientFor, textFlag, type CliContext } from "../config";
@@ -96,24 +96,9 @@ export function keysCommand(ctx: CliContext): Command {
       if (!mine) throw new CliError("USAGE", "this device has no key to sign the enrolment with", "tower keys add");
       const key = (await client.listKeys(true)).keys.find((k) => k.id === id);
       if (!key) throw new CliError("NOT_FOUND", `no key ${id} in this workspace`, "tower keys ls --all");
-      const base = {
-        type: "tower.enrolment/v1" as const,
-        workspaceId: mine.workspaceId,
-        userId: key.userId,
-        keyId: key.id,
-        right: "decide" as const,
-        machines: flags.machines ?? null,
-        issuedAt: ctx.now(),
-      };
       if (key.alg === "webauthn" && !key.webauthn)
         throw new CliError("CONFLICT", `passkey ${id} is listed without its credential`, "register it again in Settings → Device keys");
-      // A passkey's enrolment pins its credential and the RP ID and origin it signs for: machines check assertions against these.
-      const enrolment = signWith(
-        mine,
-        key.alg === "webauthn" && key.webauthn
-          ? { ...base, alg: "webauthn" as const, publicKey: key.publicKey, ...key.webauthn }
-          : { ...base, alg: "ed25519" as const, publicKey: key.publicKey },
-      );
+      const enrolment = signWith(mine, enrolmentOf(key, mine.workspaceId, ctx.now(), flags.machines ?? null));
       const info = await client.enrolKey(id, { enrolment });
       if (flags.json) return printJson(ctx.io, info);
       printLines(ctx.io, [
