@@ -3,10 +3,10 @@
  * held batch (held-write.ts) used to replay each step's whole write, statement after statement (the session
  * row, every outbox row, every event), and the calls behind a large batch waited for all of it; now a batch
  * writes the session once (its last state), each approval, timer and outbox row once (its last version), and
- * each table in one statement, whatever the batch's size. A lone step goes through the same path.
+ * each table in one statement, whatever the batch's size. A lone step goes through the same path. Pure (Node-tested);
+ * storage.ts writes the result (`writeCoalesced`).
  */
 import type { OutboxTarget } from "./core/outbox";
-import * as store from "./storage";
 
 export type RoomWrite =
   | { kind: "event"; seq: number; at: number; body: string }
@@ -88,34 +88,4 @@ export function coalesce(writes: readonly RoomWrite[]): CoalescedWrites {
     outboxDrop: [...outboxDrop],
     indexCursor,
   };
-}
-
-/** Rows of a JSON array of arrays, in the array's order (`j.key` is the index). */
-const rows = (cols: string) => `SELECT ${cols} FROM json_each(?) AS j WHERE true ORDER BY j.key`;
-const col = (i: number) => `json_extract(j.value, '$[${i}]')`;
-const cols = (n: number) => Array.from({ length: n }, (_, i) => col(i)).join(", ");
-
-/** Writes `c`: at most one statement per table and kind. Call inside the transaction that commits it. */
-export function writeCoalesced(sql: SqlStorage, c: CoalescedWrites): void {
-  const many = (stmt: string, items: readonly unknown[]) => {
-    if (items.length) sql.exec(stmt, JSON.stringify(items));
-  };
-  many(`INSERT INTO room_events (seq, at, body) ${rows(cols(3))}`, c.events);
-  many(`INSERT OR REPLACE INTO room_approvals (id, body) ${rows(cols(2))}`, c.approvals);
-  many(
-    `INSERT INTO room_schedules (key, due_at, timer) ${rows(cols(3))} ON CONFLICT (key) DO UPDATE SET due_at = excluded.due_at, timer = excluded.timer`,
-    c.schedules.set,
-  );
-  many(`INSERT INTO room_schedules (key, due_at, timer) ${rows(cols(3))} ON CONFLICT (key) DO NOTHING`, c.schedules.keep);
-  many(`DELETE FROM room_schedules WHERE key IN (SELECT value FROM json_each(?))`, c.schedules.drop);
-  if (c.session !== null) sql.exec(`INSERT OR REPLACE INTO room_meta (key, value) VALUES ('session', ?)`, c.session);
-  many(`INSERT OR IGNORE INTO room_ingested (event_id) ${rows("j.value")}`, c.ingested);
-  many(
-    `INSERT INTO room_agent_seq (run_id, last_seq) ${rows(cols(2))} ON CONFLICT (run_id) DO UPDATE SET last_seq = max(last_seq, excluded.last_seq)`,
-    c.runSeq,
-  );
-  // Delivered rows go before the new versions: either order leaves the same rows, since a new version's id is new.
-  store.dropOutbox(sql, c.outboxDrop);
-  many(`INSERT OR REPLACE INTO room_outbox (target, key, body) ${rows(cols(3))}`, c.outbox);
-  if (c.indexCursor !== null) store.saveIndexedUpTo(sql, c.indexCursor);
 }

@@ -9,11 +9,12 @@ import type { AgentEnvelope } from "../worker/protocol/agent";
 import type { SessionEvent } from "../worker/protocol/events";
 import type { RoomInput, StepResult } from "./core/room";
 import { HeldWrite, type Staged } from "./held-write";
-import { coalesce, writeCoalesced, type RoomWrite } from "./room-write-set";
+import { coalesce, type RoomWrite } from "./room-write-set";
 
 export type { RoomWrite };
 import { earlyAnswer, RuleAnswers, type SendAgent } from "./rule-answers";
 import { safeSend } from "./sockets";
+import * as store from "./storage";
 
 /**
  * How long the records of calls its rules answered may wait after their answers left, unless another input
@@ -99,7 +100,7 @@ export class RoomWrites {
   /** One transaction for the rows one step or a held batch staged, each row written once (room-write-set.ts). */
   #commit(batch: RoomWrite[]): void {
     const c = coalesce(batch);
-    this.ctx.storage.transactionSync(() => writeCoalesced(this.ctx.storage.sql, c));
+    this.ctx.storage.transactionSync(() => store.writeCoalesced(this.ctx.storage.sql, c));
   }
 
   /**

@@ -13,6 +13,7 @@ import { LaunchSpec, SessionStatus } from "../worker/protocol/session";
 import { MachineDenyRules } from "../worker/protocol/rules";
 import { OUTBOX_TARGETS, type OutboxRow, type OutboxTarget } from "./core/outbox";
 import type { ApprovalRecord, RoomTimer, SessionFacts } from "./core/room";
+import type { CoalescedWrites } from "./room-write-set";
 
 const SCHEMA_VERSION = 1;
 
@@ -251,4 +252,36 @@ export function countOutboxFailure(sql: Sql): number {
     )
     .one();
   return Number(row.value) || 1;
+}
+
+// ---- a step's (or a held batch's) rows, coalesced by party/room-write-set.ts ----
+
+/** Rows of a JSON array of arrays, in the array's order (`j.key` is the index). */
+const rows = (cols: string) => `SELECT ${cols} FROM json_each(?) AS j WHERE true ORDER BY j.key`;
+const col = (i: number) => `json_extract(j.value, '$[${i}]')`;
+const cols = (n: number) => Array.from({ length: n }, (_, i) => col(i)).join(", ");
+
+/** Writes `c`: at most one statement per table and kind. Call inside the transaction that commits it. */
+export function writeCoalesced(sql: SqlStorage, c: CoalescedWrites): void {
+  const many = (stmt: string, items: readonly unknown[]) => {
+    if (items.length) sql.exec(stmt, JSON.stringify(items));
+  };
+  many(`INSERT INTO room_events (seq, at, body) ${rows(cols(3))}`, c.events);
+  many(`INSERT OR REPLACE INTO room_approvals (id, body) ${rows(cols(2))}`, c.approvals);
+  many(
+    `INSERT INTO room_schedules (key, due_at, timer) ${rows(cols(3))} ON CONFLICT (key) DO UPDATE SET due_at = excluded.due_at, timer = excluded.timer`,
+    c.schedules.set,
+  );
+  many(`INSERT INTO room_schedules (key, due_at, timer) ${rows(cols(3))} ON CONFLICT (key) DO NOTHING`, c.schedules.keep);
+  many(`DELETE FROM room_schedules WHERE key IN (SELECT value FROM json_each(?))`, c.schedules.drop);
+  if (c.session !== null) sql.exec(`INSERT OR REPLACE INTO room_meta (key, value) VALUES ('session', ?)`, c.session);
+  many(`INSERT OR IGNORE INTO room_ingested (event_id) ${rows("j.value")}`, c.ingested);
+  many(
+    `INSERT INTO room_agent_seq (run_id, last_seq) ${rows(cols(2))} ON CONFLICT (run_id) DO UPDATE SET last_seq = max(last_seq, excluded.last_seq)`,
+    c.runSeq,
+  );
+  // Delivered rows go before the new versions: either order leaves the same rows, since a new version's id is new.
+  dropOutbox(sql, c.outboxDrop);
+  many(`INSERT OR REPLACE INTO room_outbox (target, key, body) ${rows(cols(3))}`, c.outbox);
+  if (c.indexCursor !== null) saveIndexedUpTo(sql, c.indexCursor);
 }
