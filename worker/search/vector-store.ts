@@ -11,8 +11,13 @@ import { dotInt8, TopK } from "./vectors";
 /** Below this many wanted vectors per candidate asked for, the exact scan is as cheap as the pre-filter. */
 const EXACT_BELOW = 4;
 
-/** Candidates kept by the bit pre-filter for a top-`k` query (per part), then rescored exactly. */
-export const candidatesFor = (k: number): number => Math.max(256, 8 * k);
+/**
+ * Candidates kept by the bit pre-filter for a top-`k` query over `n` vectors (per part), then rescored
+ * exactly. The share of `n` keeps recall when a large workspace has hundreds of near-equal neighbours
+ * (measured: 0.59 recall@10 at 1M clustered vectors with 256, bench/vectors.ts); rescoring n/500 costs
+ * a five-hundredth of the exact scan.
+ */
+export const candidatesFor = (k: number, n = 0): number => Math.max(256, 8 * k, Math.ceil(n / 500));
 
 /** Bits set in a 32-bit word. */
 function popcount(x: number): number {
@@ -144,7 +149,7 @@ export class VectorStore {
    * candidates the bit pre-filter keeps (recall, not exactness, is what the pre-filter gives up).
    */
   search(q: Int8Array, wanted: ((slot: number) => boolean) | null, topK: number): StoreHit[] {
-    const keep = candidatesFor(topK);
+    const keep = candidatesFor(topK, this.count);
     if (this.count <= EXACT_BELOW * keep * this.parts.length) return this.exact(q, wanted, topK);
     return this.#rescore(q, this.#candidates(q, wanted, keep), topK);
   }
