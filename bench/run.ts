@@ -22,6 +22,7 @@ import { replayBench, rulesBench, type RulesFigures } from "./rules";
 import { WorkerProfiler } from "./profile";
 import { signedApprovalRoundTrips, type SignedApprovalMedians } from "./signed";
 import { fsyncFloor } from "./storage-floor";
+import { vectorsBench } from "./vectors";
 import { scaleBench, scaleBudgetMs, scaleConfig } from "./scale";
 import type { ScaleFigures } from "./scale-report";
 
@@ -98,9 +99,11 @@ async function mergedScale(levels: ScaleFigures[]): Promise<Record<string, Scale
 }
 
 /** The parts that need no server: `npm run bench -- rules scrub` runs them without starting wrangler. */
-const PURE_PARTS = new Set(["scrub", "rules"]);
+const PURE_PARTS = new Set(["scrub", "rules", "vectors"]);
 
 function pureParts(): void {
+  // Minutes long at 1M vectors (bench/vectors.ts prints its own curve): only when named.
+  if (only.has("vectors")) vectorsBench();
   if (wants("scrub")) {
     scrubResults = scrubBench();
     for (const [name, st] of Object.entries(scrubResults.per100KB)) {
