@@ -47,26 +47,37 @@ towerAndBrowser(
   (started) => ({ t, browser } = started),
 );
 
+/** A signed-in page on `localhost` (WebAuthn refuses an IP as RP ID) with a virtual authenticator that verifies the user. */
+async function passkeyPage(permissions: string[] = []) {
+  const base = t.url.replace("127.0.0.1", "localhost");
+  const context = await browser.newContext({ viewport: DESKTOP.viewport, serviceWorkers: "block" });
+  if (permissions.length) await context.grantPermissions(permissions, { origin: base });
+  const page = await context.newPage();
+  await page.goto(`${base}/signin#token=${encodeURIComponent(t.adminToken)}`);
+  await page.waitForURL(`${base}/sessions`);
+  const cdp = await context.newCDPSession(page);
+  await cdp.send("WebAuthn.enable");
+  const { authenticatorId } = await cdp.send("WebAuthn.addVirtualAuthenticator", {
+    options: { protocol: "ctap2", transport: "internal", hasResidentKey: true, hasUserVerification: true, isUserVerified: true },
+  });
+  return { base, context, page, cdp, authenticatorId };
+}
+
+/** Registers a passkey labelled `label` in Settings → Device keys, and returns it as the server lists it. */
+async function registerIn(page: Awaited<ReturnType<typeof passkeyPage>>["page"], base: string, label: string) {
+  await page.goto(`${base}/settings/keys`);
+  await page.getByPlaceholder("label, e.g. laptop").fill(label);
+  await page.getByRole("button", { name: "Register a passkey" }).click();
+  const row = page.getByTestId("device-key").filter({ hasText: label });
+  await row.waitFor();
+  return { row, passkey: (await t.client.listKeys()).keys.find((k) => k.label === label)! };
+}
+
 describe("happy", () => {
   it("registers a passkey, signs an approve with it on a machine that requires signed decisions, and the agent verifies it", { timeout: 120_000 }, async () => {
-    const base = t.url.replace("127.0.0.1", "localhost");
-    const context = await browser.newContext({ viewport: DESKTOP.viewport, serviceWorkers: "block" });
-    const page = await context.newPage();
-    await page.goto(`${base}/signin#token=${encodeURIComponent(t.adminToken)}`);
-    await page.waitForURL(`${base}/sessions`);
-    const cdp = await context.newCDPSession(page);
-    await cdp.send("WebAuthn.enable");
-    const { authenticatorId } = await cdp.send("WebAuthn.addVirtualAuthenticator", {
-      options: { protocol: "ctap2", transport: "internal", hasResidentKey: true, hasUserVerification: true, isUserVerified: true },
-    });
-
+    const { base, context, page, cdp, authenticatorId } = await passkeyPage();
     // Register the passkey in Settings → Device keys.
-    await page.goto(`${base}/settings/keys`);
-    await page.getByPlaceholder("label, e.g. laptop").fill("chromium");
-    await page.getByRole("button", { name: "Register a passkey" }).click();
-    const row = page.getByTestId("device-key").filter({ hasText: "chromium" });
-    await row.waitFor();
-    const passkey = (await t.client.listKeys()).keys.find((k) => k.alg === "webauthn")!;
+    const { passkey } = await registerIn(page, base, "chromium");
     expect(passkey).toMatchObject({ label: "chromium", webauthn: { rpId: "localhost", origin: base } });
     expect((await cdp.send("WebAuthn.getCredentials", { authenticatorId })).credentials).toHaveLength(1);
 
@@ -108,23 +119,8 @@ describe("happy", () => {
   });
 
   it("shows a passkey's pin in Settings → Device keys with a copy button, and a machine pins its owner with it", { timeout: 60_000 }, async () => {
-    const base = t.url.replace("127.0.0.1", "localhost");
-    const context = await browser.newContext({ viewport: DESKTOP.viewport, serviceWorkers: "block" });
-    await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: base });
-    const page = await context.newPage();
-    await page.goto(`${base}/signin#token=${encodeURIComponent(t.adminToken)}`);
-    await page.waitForURL(`${base}/sessions`);
-    const cdp = await context.newCDPSession(page);
-    await cdp.send("WebAuthn.enable");
-    await cdp.send("WebAuthn.addVirtualAuthenticator", {
-      options: { protocol: "ctap2", transport: "internal", hasResidentKey: true, hasUserVerification: true, isUserVerified: true },
-    });
-    await page.goto(`${base}/settings/keys`);
-    await page.getByPlaceholder("label, e.g. laptop").fill("pin only");
-    await page.getByRole("button", { name: "Register a passkey" }).click();
-    const row = page.getByTestId("device-key").filter({ hasText: "pin only" });
-    await row.waitFor();
-    const passkey = (await t.client.listKeys()).keys.find((k) => k.label === "pin only")!;
+    const { base, context, page } = await passkeyPage(["clipboard-read", "clipboard-write"]);
+    const { row, passkey } = await registerIn(page, base, "pin only");
 
     const shown = await row.getByTestId("key-pin").textContent();
     expect(shown).toBe(ownerPinOf(passkey));
@@ -146,21 +142,8 @@ describe("happy", () => {
   it("lets an owner whose only key is a passkey enrol another person's CLI key in Settings, and the machine pinning the passkey runs that person's signed approve", {
     timeout: 120_000,
   }, async () => {
-    const base = t.url.replace("127.0.0.1", "localhost");
-    const context = await browser.newContext({ viewport: DESKTOP.viewport, serviceWorkers: "block" });
-    const page = await context.newPage();
-    await page.goto(`${base}/signin#token=${encodeURIComponent(t.adminToken)}`);
-    await page.waitForURL(`${base}/sessions`);
-    const cdp = await context.newCDPSession(page);
-    await cdp.send("WebAuthn.enable");
-    await cdp.send("WebAuthn.addVirtualAuthenticator", {
-      options: { protocol: "ctap2", transport: "internal", hasResidentKey: true, hasUserVerification: true, isUserVerified: true },
-    });
-    await page.goto(`${base}/settings/keys`);
-    await page.getByPlaceholder("label, e.g. laptop").fill("owner passkey");
-    await page.getByRole("button", { name: "Register a passkey" }).click();
-    await page.getByTestId("device-key").filter({ hasText: "owner passkey" }).waitFor();
-    const passkey = (await t.client.listKeys()).keys.find((k) => k.label === "owner passkey")!;
+    const { base, context, page } = await passkeyPage();
+    const { passkey } = await registerIn(page, base, "owner passkey");
 
     // A machine whose owner is that passkey, and nobody else's key: it requires signed decisions.
     await t.startAgent({ name: "passkey-owned", args: ["--owner-key", ownerPinOf(passkey)] });
