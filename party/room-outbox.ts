@@ -322,14 +322,6 @@ export class RoomOutbox {
     for (const r of [...follow.rows, ...queued]) this.#delivered.add(r.id);
   }
 
-  /** Queues a row, remembering the value written: this instance reads it back without parsing it again. */
-  #put(target: OutboxTarget, key: string, body: unknown): OutboxRow {
-    const json = JSON.stringify(body);
-    const row = store.putOutbox(this.storage.sql, target, key, json);
-    this.#written.set(json, body);
-    return row;
-  }
-
   /**
    * A queued row's body. Rows this instance wrote come back as written (zod on every flush was an
    * eighth of the room's CPU in the approval bench's profile); rows left by an earlier instance (a

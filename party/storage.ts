@@ -11,7 +11,7 @@ import { EventBody, type SessionEvent } from "../worker/protocol/events";
 import { AgentId, SessionId, WorkspaceId } from "../worker/protocol/ids";
 import { LaunchSpec, SessionStatus } from "../worker/protocol/session";
 import { MachineDenyRules } from "../worker/protocol/rules";
-import { OUTBOX_TARGETS, type OutboxRow, type OutboxTarget } from "./core/outbox";
+import { OUTBOX_TARGETS, type OutboxRow } from "./core/outbox";
 import type { ApprovalRecord, RoomTimer, SessionFacts } from "./core/room";
 import type { CoalescedWrites } from "./room-write-set";
 
@@ -208,12 +208,6 @@ export function saveIndexedUpTo(sql: Sql, seq: number): void {
 
 /** The room_schedules key of the outbox's retry: it shares the room's one alarm with the step's timers. */
 export const OUTBOX_SCHEDULE = "outbox";
-
-/** Queues a delivery; a row already queued under (target, key) is replaced by this newer version. */
-export function putOutbox(sql: Sql, target: OutboxTarget, key: string, body: string): OutboxRow {
-  const { id } = sql.exec<{ id: number }>(`INSERT OR REPLACE INTO room_outbox (target, key, body) VALUES (?, ?, ?) RETURNING id`, target, key, body).one();
-  return { id, target, key, body };
-}
 
 export function readOutbox(sql: Sql): OutboxRow[] {
   const rows = sql.exec<{ id: number; target: string; key: string; body: string }>(`SELECT id, target, key, body FROM room_outbox ORDER BY id`).toArray();
