@@ -296,8 +296,19 @@ async function main() {
       console.log(`  server, signed decide        ${fmt(r.serverSigned)}`);
       signedResults = r;
     };
+    const ingestPart = async () => {
+      const ingestRuns = await profiled("ingest", () => runs(async () => ({ batched: await ingest(ctx, 20_000, 200), single: await ingest(ctx, 1_000, 1) })));
+      const { batched: ingestBatched, single: ingestSingle } = medianOfRuns(
+        ingestRuns.map((r) => ({ batched: r.batched.eventsPerSecond, single: r.single.eventsPerSecond })),
+      );
+      const perSecond = (k: "batched" | "single") => ingestRuns.map((r) => r[k].eventsPerSecond).join(" / ");
+      console.log(`ingest into one room, batches of 200 ${ingestBatched} events/s persisted (median of ${RUNS}; runs ${perSecond("batched")})`);
+      showRate("  one event per frame", ingestSingle, 5000, `(median of ${RUNS}; runs ${perSecond("single")})`);
+      return { ingestRuns, ingestBatched, ingestSingle };
+    };
     // Awaited here, not returned: a returned promise would let `finally` stop the server under it.
     if (only.size > 0 && !wants("approval")) {
+      if (wants("ingest")) await ingestPart();
       await signedPart();
       await heavyParts();
       if (signedResults) await mergeResults({ signedApproval: signedResults });
@@ -326,7 +337,7 @@ async function main() {
     if (only.size > 0 && !wants("fanout")) return;
     const fan = [];
     for (const v of [1, 10, 100]) {
-      const fanRuns = await runs(() => fanOut(ctx, v));
+      const fanRuns = await profiled(`fanout-${v}`, () => runs(() => fanOut(ctx, v)));
       fan.push({ ...medianOfRuns(fanRuns), runs: fanRuns });
       const targets: LatencyTarget[] =
         v === 100
@@ -356,13 +367,7 @@ async function main() {
       listRuns.map((r) => r.page200),
       health,
     );
-    const ingestRuns = await runs(async () => ({ batched: await ingest(ctx, 20_000, 200), single: await ingest(ctx, 1_000, 1) }));
-    const { batched: ingestBatched, single: ingestSingle } = medianOfRuns(
-      ingestRuns.map((r) => ({ batched: r.batched.eventsPerSecond, single: r.single.eventsPerSecond })),
-    );
-    const perSecond = (k: "batched" | "single") => ingestRuns.map((r) => r[k].eventsPerSecond).join(" / ");
-    console.log(`ingest into one room, batches of 200 ${ingestBatched} events/s persisted (median of ${RUNS}; runs ${perSecond("batched")})`);
-    showRate("  one event per frame", ingestSingle, 5000, `(median of ${RUNS}; runs ${perSecond("single")})`);
+    const { ingestRuns, ingestBatched, ingestSingle } = await ingestPart();
     // The parts below load the server in the background (the search indexer drains 100,000 events,
     // pipelines run 100 real Claude Code sessions), so they come after the latency figures above.
     await heavyParts();
