@@ -1,7 +1,8 @@
 /**
  * The viewer side of a SessionRoom (party/session-room.ts): a joining viewer's snapshot and replay, every
  * frame fanned out to viewers (a viewer whose token expired is closed instead), and the pushes that
- * re-check who may still watch (shares, roles, revoked tokens, tracked with the workspace hub).
+ * re-check who may still watch (shares, roles, revoked tokens, tracked with the workspace hub). It keeps the
+ * room's open sockets of each side (open-sockets.ts), which every event's fan-out passes over.
  */
 import type { Connection, ConnectionContext } from "partyserver";
 import { ACCESS_REVOKED_CLOSE, RECONNECT_CLOSE, TOKEN_REVOKED_CLOSE, type ServerFrame } from "../worker/protocol/frames";
@@ -12,6 +13,7 @@ import type { SessionSummary } from "../worker/protocol/session";
 import { toPublicApproval, type ApprovalRecord } from "./core/room";
 import { workspaceHub } from "../worker/rooms";
 import type { RoomAuthority } from "./room-authority";
+import { OpenSockets } from "./open-sockets";
 import { safeSend } from "./sockets";
 import * as store from "./storage";
 
@@ -25,11 +27,14 @@ export interface ViewerHost {
   name(): string;
   sql: SqlStorage;
   workspaceId(): string | undefined;
-  connections(tag?: string): Iterable<Connection<Role>>;
+  /** Every socket partyserver holds (read once per wake: see OpenSockets). */
+  connections(): Iterable<Connection<Role>>;
   waitUntil(p: Promise<unknown>): void;
 }
 
 export class RoomViewers {
+  readonly #open = new OpenSockets<Connection<Role>>(["viewer", "agent"], () => this.host.connections());
+
   constructor(
     private readonly host: ViewerHost,
     private readonly authority: RoomAuthority,
@@ -54,13 +59,20 @@ export class RoomViewers {
       actor,
     });
     this.trackToken(conn.state?.tokenId ?? "", true);
+    this.#open.opened(conn);
     return role;
   }
 
   /** A socket closed: its token is untracked once no other socket here was opened with it. */
   closed(conn: Connection<Role>): void {
+    this.#open.closed(conn);
     const tokenId = conn.state?.tokenId ?? "";
     if ([...this.host.connections()].every((c) => c.id === conn.id || c.state?.tokenId !== tokenId)) this.trackToken(tokenId, false);
+  }
+
+  /** The room's open sockets of one side. */
+  side(side: Role["role"]): Iterable<Connection<Role>> {
+    return this.#open.tagged(side);
   }
 
   /** A new viewer gets the snapshot, then every event after its `after` from storage, before any live frame. */
@@ -81,7 +93,7 @@ export class RoomViewers {
 
   /** Every frame to viewers goes through here: a viewer whose token has expired is closed instead. */
   send(frame: string, now: number): void {
-    for (const c of this.host.connections("viewer")) {
+    for (const c of this.#open.tagged("viewer")) {
       if (c.state?.actor && isExpired(c.state.actor, now)) c.close(TOKEN_REVOKED_CLOSE, "token expired");
       else safeSend(c, frame);
     }
@@ -112,7 +124,7 @@ export class RoomViewers {
 
   /** A member's role changed (the hub forwards it for each token with sockets here). */
   async reauthorize(tokenId: string, role: WorkspaceRole | null): Promise<void> {
-    for (const c of this.host.connections("viewer")) {
+    for (const c of this.#open.tagged("viewer")) {
       if (c.state?.actor?.tokenId === tokenId) c.setState({ ...c.state, actor: { ...c.state.actor, role } });
     }
     await this.#recheck();
@@ -120,7 +132,7 @@ export class RoomViewers {
 
   async #recheck(): Promise<void> {
     const access = await this.authority.access();
-    for (const c of this.host.connections("viewer")) {
+    for (const c of this.#open.tagged("viewer")) {
       if (!c.state?.actor) c.close(RECONNECT_CLOSE, "reconnect to resume");
       else if (!maySeeSession(c.state.actor, access)) c.close(ACCESS_REVOKED_CLOSE, "you may no longer see this session");
     }

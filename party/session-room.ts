@@ -40,14 +40,14 @@ export class SessionRoom extends Server<Env> implements SessionRoomRpc {
   readonly #authority = new RoomAuthority(this.env, () => this.#state.session);
   readonly #rules = new RoomRules(this.env);
   readonly #keys = new RoomKeys(this.env);
-  readonly #writes = new RoomWrites(this.ctx, { name: () => this.name, sessionId: () => this.#state.session?.id, agents: () => this.getConnections("agent") });
+  readonly #writes = new RoomWrites(this.ctx, { name: () => this.name, sessionId: () => this.#state.session?.id, agents: () => this.#viewers.side("agent") });
   readonly #viewers = new RoomViewers(
     {
       env: this.env,
       name: () => this.name,
       sql: this.ctx.storage.sql,
       workspaceId: () => this.#state.session?.workspaceId,
-      connections: (tag) => this.getConnections<Role>(tag),
+      connections: () => this.getConnections<Role>(),
       waitUntil: (p) => this.ctx.waitUntil(p),
     },
     this.#authority,
