@@ -22,13 +22,14 @@ export class OpenSockets<C extends TaggedSocket> {
     private readonly all: () => Iterable<C>,
   ) {}
 
-  /** The open sockets tagged `tag`; one no longer open is dropped on the way. */
+  /** The open sockets tagged `tag`; one closing or closed (an error with no close event) is dropped on the way. */
   *tagged(tag: string): Generator<C> {
     const set = this.#sets().get(tag);
     if (!set) throw new Error(`open sockets: the tag ${tag} is not kept`);
     for (const c of set) {
       if (c.readyState === OPEN) yield c;
-      else set.delete(c);
+      // Not one still connecting (its upgrade not yet answered while the room's onConnect runs): it opens next.
+      else if (c.readyState > OPEN) set.delete(c);
     }
   }
 

@@ -36,6 +36,16 @@ describe("OpenSockets", () => {
     expect(ids(open.tagged("viewer"))).toEqual(["v2"]);
   });
 
+  it("skips a socket still connecting without forgetting it: it is sent to once open", () => {
+    const v1 = { ...sock("v1", "viewer"), readyState: 0 };
+    const open = new OpenSockets<Sock>(["viewer"], () => []);
+    expect(ids(open.tagged("viewer"))).toEqual([]);
+    open.opened(v1);
+    expect(ids(open.tagged("viewer"))).toEqual([]);
+    v1.readyState = 1;
+    expect(ids(open.tagged("viewer"))).toEqual(["v1"]);
+  });
+
   it("refuses a tag it does not keep rather than answering with no sockets", () => {
     const open = new OpenSockets<Sock>(["viewer"], () => []);
     expect(() => [...open.tagged("agent")]).toThrow(/not kept/);
