@@ -94,6 +94,7 @@ export async function startedSession(ctx: BenchCtx, prompt = "bench"): Promise<{
   const runId = (launch.order as { runId: string }).runId;
   ctx.control.send({ type: "launch-ack", runId });
   const agent = await JsonSocket.open(`${ctx.ws}/api/sessions/${s.id}/agent`, ctx.agentToken);
+  numberEvents(agent, runId);
   agent.send({
     type: "agent-events",
     events: [
@@ -103,6 +104,16 @@ export async function startedSession(ctx: BenchCtx, prompt = "bench"): Promise<{
   });
   await agent.next((f) => f.type === "ack");
   return { id: s.id, agent };
+}
+
+/** As the agent's journal does (agent/daemon/journal.ts), every event the bench's agent sends gets its run and its number in it. */
+function numberEvents(agent: JsonSocket, runId: string): void {
+  const send = agent.send.bind(agent);
+  let seq = 0;
+  agent.send = (frame: unknown) => {
+    const f = frame as { type?: string; events?: Record<string, unknown>[] };
+    send(f.type === "agent-events" && f.events ? { ...f, events: f.events.map((e) => ({ runId, seq: ++seq, ...e })) } : frame);
+  };
 }
 
 export const THINK_MS = 40;

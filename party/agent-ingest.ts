@@ -33,17 +33,17 @@ export function ingestEvents(sql: SqlStorage, events: unknown[], apply: (envelop
       intake.unreadable.push(`event ${i}: ${envelope}`);
       continue;
     }
-    if (held?.wasIngested(envelope.id) || store.wasIngested(sql, envelope.id)) {
-      intake.ack.push(envelope.id);
-      continue;
-    }
     if (envelope.runId !== undefined && envelope.seq !== undefined) {
+      // A number past its run's last was never stored: no lookup by id (one query an event) is needed.
       const admission = admit(Math.max(store.lastAgentSeq(sql, envelope.runId), held?.lastSeq(envelope.runId) ?? 0), envelope.seq);
       if (admission === "early") continue; // the agent resends it after the events before it
       if (admission === "duplicate") {
         intake.ack.push(envelope.id);
         continue;
       }
+    } else if (held?.wasIngested(envelope.id) || store.wasIngested(sql, envelope.id)) {
+      intake.ack.push(envelope.id);
+      continue;
     }
     apply(envelope);
     intake.ack.push(envelope.id);
