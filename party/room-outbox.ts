@@ -1,31 +1,23 @@
 /**
- * Everything a SessionRoom tells the outside world after a change: the summary row, approval mirror
- * and audit entries in D1, launches and cancellations for the machine's AgentLink, the end of a
- * pipeline step, and list/inbox frames for the workspace hub. IMPORTANT: what must follow a change is
- * queued in the room's SQLite in the same transaction (`record`), and a row leaves only once its
- * delivery succeeded; a failure is retried with backoff on the room's alarm, which survives restarts.
+ * Everything a SessionRoom tells the outside world after a change, and when: the summary row, approval
+ * mirror and audit entries in D1, launches and cancellations for the machine's AgentLink, the end of a
+ * pipeline step, and list/inbox frames for the workspace hub (delivered by outbox-targets.ts). IMPORTANT: what
+ * must follow a change is queued in the room's SQLite in the same transaction (`record`), and a row leaves only
+ * once its delivery succeeded; a failure is retried with backoff on the room's alarm, which survives restarts.
  * Locally every turn that writes the room's SQLite costs a commit with an fsync on workerd's one
  * thread, so what follows a delivery (dropping its rows, the index cursor) rides on the next change's
  * own transaction, or on the alarm when the room goes quiet: one commit per change at steady state.
  */
-import { getServerByName } from "partyserver";
-import { z } from "zod";
-import { LaunchOrder } from "../worker/protocol/agent";
-import { Approval } from "../worker/protocol/approval";
-import { HubFrame } from "../worker/protocol/frames";
+import type { z } from "zod";
 import type { SessionSummary } from "../worker/protocol/session";
 import { makeDb } from "../worker/db/client";
-import { approvalUpsert, auditInsertOnce, summaryUpsert } from "../worker/db/mirror";
 import type { SessionEvent } from "../worker/protocol/events";
-import { instanceOf } from "../worker/db/pipelines";
-import { STEP_UPDATE_EVENT } from "../worker/protocol/pipelines";
-import { afterDelivery, auditEntryFor, deliverable, pipelineEndKey, retryDelayMs, type OutboxRow, type OutboxTarget } from "./core/outbox";
+import { afterDelivery, auditEntryFor, pipelineEndKey, retryDelayMs, type OutboxRow, type OutboxTarget } from "./core/outbox";
 import { toPublicApproval, type Effect } from "./core/room";
 import * as store from "./storage";
-import type { AgentLink } from "./agent-link";
-import type { WorkspaceHub } from "./workspace-hub";
 import { RoomIndexing } from "./room-indexing";
 import { WriteBehind } from "./write-behind";
+import { NOTHING_FOLLOWS, OutboxTargets } from "./outbox-targets";
 import type { RoomWrite } from "./room-write-set";
 
 /** Lists and the inbox may trail the live session socket by this much; see WriteBehind. */
@@ -45,21 +37,6 @@ export interface IndexCursor {
   save(seq: number): void;
 }
 
-const LinkOp = z.discriminatedUnion("type", [
-  z.object({ type: z.literal("launch"), order: LaunchOrder }),
-  z.object({ type: z.literal("cancel"), runId: z.string() }),
-]);
-const QueuedAudit = z.object({
-  workspaceId: z.string(),
-  at: z.number(),
-  actor: z.string(),
-  actorKind: z.enum(["user", "agent", "system"]),
-  via: z.string(),
-  action: z.string(),
-  target: z.string(),
-  details: z.record(z.string(), z.unknown()),
-});
-
 /**
  * What the change being committed queued: the summary as queued, whether to deliver at once or soon
  * (anything but a summary-only change), and the bookkeeping of earlier deliveries it carries.
@@ -74,10 +51,6 @@ export type Recording = {
   emitted: readonly SessionEvent[];
 };
 
-/** The hub frames that follow D1 rows once D1 has them, and those rows (delivered once the hub has the frames). */
-type HubFollow = { rows: OutboxRow[]; frames: HubFrame[]; seal: boolean };
-const NOTHING_FOLLOWS: HubFollow = { rows: [], frames: [], seal: false };
-
 export class RoomOutbox {
   /** The summary last queued for D1 (memory only: after a restart the first change queues it again). */
   #recorded = "";
@@ -88,8 +61,6 @@ export class RoomOutbox {
   #delivered = new Set<number>();
   /** The index cursor to store with the next change (see #delivered). */
   #cursorDue: number | null = null;
-  #link: Pick<AgentLink, "enqueue" | "cancel"> | null = null;
-  #hub: Pick<WorkspaceHub, "publish" | "sealAuditSoon"> | null = null;
   #writer = new WriteBehind<null>(
     () => this.#deliver(),
     (e) => console.error("session room outbox: delivery failed; retrying on the room's alarm", e),
@@ -99,6 +70,7 @@ export class RoomOutbox {
   /** Bodies this instance queued, by their JSON, until it reads them back to deliver them. */
   #written = new Map<string, unknown>();
   #indexing: RoomIndexing;
+  readonly #targets: OutboxTargets;
 
   constructor(
     private readonly env: Env,
@@ -110,6 +82,10 @@ export class RoomOutbox {
   ) {
     this.#indexing = new RoomIndexing(env, storage.sql, summaryOf, indexCursor.load(), (upTo) => {
       this.#cursorDue = upTo;
+    });
+    this.#targets = new OutboxTargets(env, storage.sql, {
+      parsed: (schema, row) => this.#parsed(schema, row),
+      delivered: (id) => this.#delivered.add(id),
     });
   }
 
@@ -220,9 +196,7 @@ export class RoomOutbox {
     try {
       await this.#flush(summary);
     } catch (e) {
-      // A broken stub is not reused; the next attempt dials again.
-      this.#link = null;
-      this.#hub = null;
+      this.#targets.redial();
       store.armOutbox(sql, Date.now() + retryDelayMs(store.countOutboxFailure(sql)), false);
       this.rearm();
       throw e;
@@ -237,14 +211,14 @@ export class RoomOutbox {
     // Read once: rows queued while D1 answers are left to the next round, which the writer runs next.
     let rows = store.readOutbox(sql).filter((r) => !this.#delivered.has(r.id));
     const d1 = rows.filter((r) => r.target === "d1");
-    const follow = d1.length ? await this.#deliverD1(summary, d1) : NOTHING_FOLLOWS;
+    const follow = d1.length ? await this.#targets.d1(summary, d1) : NOTHING_FOLLOWS;
     rows = afterDelivery(rows, d1, []);
     this.#indexing.enqueue();
     const errors: unknown[] = [];
     for (const stage of [
-      () => this.#deliverLink(summary, rows),
-      () => this.#deliverPipelineEnd(db, summary, rows),
-      () => this.#deliverHub(summary, rows, follow),
+      () => this.#targets.link(summary, rows),
+      () => this.#targets.pipelineEnd(db, summary, rows),
+      () => this.#targets.hub(summary, rows, follow),
     ]) {
       try {
         await stage();
@@ -253,73 +227,6 @@ export class RoomOutbox {
       }
     }
     if (errors.length) throw errors.length === 1 ? errors[0] : new AggregateError(errors, "session room outbox");
-  }
-
-  /**
-   * One D1 batch (one transaction): the summary first, since approvals reference the session row.
-   * Returns the hub frames that follow; the D1 rows stay queued until the hub has them too (a retry
-   * writes D1 again, an upsert), so no room write sits between the two.
-   */
-  async #deliverD1(summary: SessionSummary, rows: OutboxRow[]): Promise<HubFollow> {
-    const approvals = rows.flatMap((r) => (r.key.startsWith("approval:") ? this.#parsed(Approval, r) : []));
-    const audit = rows.flatMap((r) =>
-      r.key.startsWith("audit:") ? this.#parsed(QueuedAudit, r).map((entry) => ({ source: `${summary.id}#${r.key.slice(6)}`, entry })) : [],
-    );
-    const d1 = this.env.DB;
-    await d1.batch([
-      summaryUpsert(d1, summary),
-      ...approvals.map((a) => approvalUpsert(d1, summary.workspaceId, a)),
-      ...audit.flatMap(({ source, entry }) => auditInsertOnce(d1, source, entry)),
-    ]);
-    const label = { pipelineRunId: summary.pipelineRunId ?? null, pipelineStepId: summary.pipelineStepId ?? null, sessionTitle: summary.title };
-    const frames: HubFrame[] = [];
-    if (rows.some((r) => r.key === "summary")) frames.push({ type: "session-upsert", session: summary });
-    for (const a of approvals) frames.push({ type: "approval-upsert", approval: { ...a, ...label } });
-    return { rows, frames, seal: audit.length > 0 };
-  }
-
-  /** Launches and cancellations, one at a time in order; the link takes each idempotently by run id. */
-  async #deliverLink(summary: SessionSummary, rows: OutboxRow[]): Promise<void> {
-    const queued = deliverable(rows, "link");
-    if (!queued.length) return;
-    const link = (this.#link ??= (await getServerByName(this.env.AgentLink, summary.agentId)) as unknown as Pick<AgentLink, "enqueue" | "cancel">);
-    for (const r of queued) {
-      for (const op of this.#parsed(LinkOp, r)) {
-        if (op.type === "launch") await link.enqueue(summary.workspaceId, op.order);
-        else await link.cancel(op.runId);
-      }
-      store.dropOutbox(this.storage.sql, [r.id]);
-    }
-  }
-
-  /** A session of a pipeline step has ended: wake its run's Workflow instance (it reads the end from D1). */
-  async #deliverPipelineEnd(db: ReturnType<typeof makeDb>, summary: SessionSummary, rows: OutboxRow[]): Promise<void> {
-    const [row] = deliverable(rows, "pipeline");
-    if (!row) return;
-    // instanceOf names the instance only while the run is running: an ended run has nobody left to tell.
-    const instanceId = summary.pipelineRunId ? await instanceOf(db, summary.pipelineRunId) : null;
-    // A failed send throws: the row stays queued and the outbox retries it (the run's wait may have no timer to fall back on).
-    if (instanceId)
-      await (await this.env.PIPELINE.get(instanceId)).sendEvent({ type: STEP_UPDATE_EVENT, payload: { sessionId: summary.id, status: summary.status } });
-    store.dropOutbox(this.storage.sql, [row.id]);
-  }
-
-  /**
-   * List and inbox frames (upserts, so a repeat is harmless), then the audit sealer's next round: those
-   * that follow the D1 rows just delivered, and hub rows an earlier version of the room left queued.
-   */
-  async #deliverHub(summary: SessionSummary, rows: OutboxRow[], follow: HubFollow): Promise<void> {
-    const queued = deliverable(rows, "hub");
-    if (!queued.length && !follow.rows.length) return;
-    const frames = [...follow.frames, ...queued.flatMap((r) => (r.key === "seal" ? [] : this.#parsed(HubFrame, r)))];
-    // Cached: getServerByName costs an extra round trip to start the hub on every call.
-    const hub = (this.#hub ??= (await getServerByName(this.env.WorkspaceHub, summary.workspaceId)) as unknown as Pick<
-      WorkspaceHub,
-      "publish" | "sealAuditSoon"
-    >);
-    if (frames.length) await hub.publish(frames);
-    if (follow.seal || queued.some((r) => r.key === "seal")) await hub.sealAuditSoon();
-    for (const r of [...follow.rows, ...queued]) this.#delivered.add(r.id);
   }
 
   /**
