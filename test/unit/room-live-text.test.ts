@@ -21,12 +21,33 @@ describe("the room's live text", () => {
     ]);
   });
 
-  it("ignores a delta that does not continue what it holds (a room that woke up mid-message)", () => {
+  it("shows nothing of a block whose start it never got (a room that woke up mid-message)", () => {
     const live = new LiveTextStreams();
-    expect(live.take(delta(5, "later words "))).toBeNull();
+    const frames = ["later ", "words ", "keep ", "coming ", "in ", "order ", "as ", "they ", "did "].map((text, i) => live.take(delta(5 + i * 10, text)));
+    expect(frames.every((f) => f === null)).toBe(true);
+  });
+
+  it("drops a block at a resent or overlapping delta", () => {
+    const live = new LiveTextStreams();
     live.take(delta(0, "start "));
-    expect(live.take(delta(99, "gap "))).toBeNull();
-    expect(live.take(delta(6, "more "))).toBeNull(); // the stream was dropped at the gap
+    expect(live.take(delta(3, "rt again "))).toBeNull();
+    expect(live.take(delta(6, "more "))).toBeNull(); // the stream was dropped
+  });
+
+  it("holds a delta that overtook the one before it, and shows both, in order, once the gap fills", () => {
+    const live = new LiveTextStreams();
+    const frames = [live.take(delta(10, "a time, a robot ")), live.take(delta(26, "watched.\n")), live.take(delta(0, "Once upon "))];
+    expect(frames.slice(0, 2)).toEqual([null, null]);
+    expect(viewer(frames)).toBe("Once upon a time, a robot watched.\n");
+    expect(live.take(delta(35, "Then "))?.text).toBe("Then ");
+  });
+
+  it("takes a gap that does not fill within 8 later deltas as lost, and the block with it", () => {
+    const live = new LiveTextStreams();
+    live.take(delta(0, "0123456789"));
+    for (let i = 0; i < 8; i++) expect(live.take(delta(20 + i, "x"))).toBeNull();
+    expect(live.take(delta(28, "y"))).toBeNull(); // the ninth: the block is dropped
+    expect(live.take(delta(10, "0123456789"))).toBeNull();
   });
 
   it("forgets a message's blocks once its final copy is stored; a later block starts afresh", () => {
