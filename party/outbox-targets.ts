@@ -56,7 +56,7 @@ export class OutboxTargets {
     private readonly rows: QueuedRows,
   ) {}
 
-  /** After a failed delivery: a broken stub is not reused, the next attempt dials again. */
+  /** After a failed delivery: the Durable Object handles are not reused; the next attempt dials again. */
   redial(): void {
     this.#link = null;
     this.#hub = null;
