@@ -14,16 +14,23 @@ import { visibleTo } from "./grants";
 /** Documents per D1 batch (three statements each): small enough for D1's limits, large enough to be fast. */
 const DOCS_PER_BATCH = 60;
 
+/** A document to index with the session it belongs to (one batch may hold many sessions' documents). */
+export interface OwnedDoc {
+  workspaceId: string;
+  sessionId: string;
+  doc: IndexDoc;
+}
+
 /**
- * Upserts documents of one session and their FTS rows, one D1 batch (transaction) per chunk.
- * Returns each document's id, in the order given.
+ * Upserts documents and their FTS rows, one D1 batch (transaction) per chunk, whatever sessions
+ * they belong to. Returns each document's id, in the order given.
  */
-export async function writeDocs(db: Db, workspaceId: string, sessionId: string, docs: readonly IndexDoc[]): Promise<number[]> {
+export async function writeDocs(db: Db, owned: readonly OwnedDoc[]): Promise<number[]> {
   const d1 = db.$client;
   const ids: number[] = [];
-  for (let i = 0; i < docs.length; i += DOCS_PER_BATCH) {
-    const chunk = docs.slice(i, i + DOCS_PER_BATCH);
-    const stmts = chunk.flatMap((d) => {
+  for (let i = 0; i < owned.length; i += DOCS_PER_BATCH) {
+    const chunk = owned.slice(i, i + DOCS_PER_BATCH);
+    const stmts = chunk.flatMap(({ workspaceId, sessionId, doc: d }) => {
       const key = [sessionId, d.seq, d.part] as const;
       return [
         d1

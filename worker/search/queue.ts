@@ -1,14 +1,16 @@
 /**
- * The Queue consumer of indexing jobs, and of its dead-letter queue. Each message is acked or
- * retried on its own (throwing would retry the whole batch, acked messages included); a job that
- * fails every retry lands in the dead-letter queue, whose consumer records it for admins.
+ * The Queue consumer of indexing jobs, and of its dead-letter queue. A batch's jobs are written
+ * together; should that fail, each is written alone, so each message is still acked or retried on
+ * its own (throwing would retry the whole batch, acked messages included); a job that fails every
+ * retry lands in the dead-letter queue, whose consumer records it for admins.
  */
 import { makeDb } from "../db/client";
 import { recordDeadLetter } from "../db/search";
 import { IndexJob } from "../protocol/search";
 import { sessionRoom } from "../rooms";
 import { searchDeps } from "./backend";
-import { runIndexJob, type RoomReader } from "./indexer";
+import type { IndexDoc } from "./documents";
+import { jobDocs, writeJobDocs, type RoomReader } from "./indexer";
 
 export const INDEX_QUEUE = "tower-search-index";
 export const DEAD_LETTER_QUEUE = "tower-search-index-dlq";
@@ -36,6 +38,7 @@ export async function handleQueue(batch: MessageBatch<unknown>, env: Env): Promi
     return;
   }
   const deps = searchDeps(env, db);
+  const ready: { msg: Message<unknown>; job: IndexJob; docs: IndexDoc[] }[] = [];
   for (const msg of batch.messages) {
     const job = IndexJob.safeParse(msg.body);
     if (!job.success) {
@@ -45,14 +48,35 @@ export async function handleQueue(batch: MessageBatch<unknown>, env: Env): Promi
       continue;
     }
     try {
-      const r = await runIndexJob(deps, roomReader(env, job.data.sessionId), job.data);
-      if (!r.ok) console.error(`search: refused index job: ${r.reason}`);
-      msg.ack();
+      const docs = await jobDocs(roomReader(env, job.data.sessionId), job.data);
+      if (typeof docs === "string") {
+        console.error(`search: refused index job: ${docs}`);
+        msg.ack();
+      } else ready.push({ msg, job: job.data, docs });
     } catch (e) {
-      console.error(`search: index job for ${job.data.sessionId} failed (attempt ${msg.attempts})`, e);
-      msg.retry();
+      failed(msg, job.data, e);
     }
   }
+  try {
+    await writeJobDocs(deps, ready);
+    for (const { msg } of ready) msg.ack();
+  } catch (e) {
+    // Every write is an upsert: a job written before the failure is written again unchanged.
+    console.error(`search: writing ${ready.length} index jobs together failed; writing each alone`, e);
+    for (const r of ready) {
+      try {
+        await writeJobDocs(deps, [r]);
+        r.msg.ack();
+      } catch (e) {
+        failed(r.msg, r.job, e);
+      }
+    }
+  }
+}
+
+function failed(msg: Message<unknown>, job: IndexJob, e: unknown): void {
+  console.error(`search: index job for ${job.sessionId} failed (attempt ${msg.attempts})`, e);
+  msg.retry();
 }
 
 /** The room, dialled only when a job does not carry its events (getServerByName is a round trip that wakes it). */
