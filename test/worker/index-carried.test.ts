@@ -33,7 +33,9 @@ function carriedJob(workspaceId: string, sessionId: string, word: string) {
     carried: {
       title: `${word} session`,
       createdAt: 1,
-      events: [{ seq: 1, at: 1, type: "sdk-message", message: { type: "assistant", message: { content: [{ type: "text", text: `fixed the ${word} race` }] } } }],
+      events: [
+        { seq: 1, at: 1, type: "sdk-message", message: { type: "assistant", message: { content: [{ type: "text", text: `fixed the ${word} race` }] } } },
+      ],
     },
   };
 }
@@ -101,7 +103,11 @@ describe("index jobs that carry their events", () => {
       `CREATE TRIGGER fail_one_session BEFORE INSERT ON search_docs WHEN NEW.session_id = '${bad}' BEGIN SELECT RAISE(ABORT, 'injected'); END`,
     ).run();
     try {
-      const { batch, outcomes } = batchOf(carriedJob(seed.workspaceId, good1, "ibex"), carriedJob(seed.workspaceId, bad, "ibex"), carriedJob(seed.workspaceId, good2, "ibex"));
+      const { batch, outcomes } = batchOf(
+        carriedJob(seed.workspaceId, good1, "ibex"),
+        carriedJob(seed.workspaceId, bad, "ibex"),
+        carriedJob(seed.workspaceId, good2, "ibex"),
+      );
       await handleQueue(batch, env);
       expect(outcomes()).toEqual(["ack", "retry", "ack"]);
     } finally {
