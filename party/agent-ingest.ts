@@ -6,7 +6,6 @@
  */
 import { AgentEnvelope, deadLetter, EnvelopeHead, MAX_AGENT_FRAME_BYTES } from "../worker/protocol/agent";
 import { admit } from "./core/agent-order";
-import * as store from "./storage";
 
 export interface Intake {
   /** Ids to acknowledge: stored now, stored before, or dead-lettered. */
@@ -21,11 +20,17 @@ export interface Unwritten {
   lastSeq(runId: string): number;
 }
 
+/** What the room has stored: each run's last agent number, and a lookup by id. */
+export interface Stored {
+  lastAgentSeq(runId: string): number;
+  wasIngested(id: string): boolean;
+}
+
 /**
  * Feeds a frame's events to `apply` (the room's step, which persists the event with its id and
  * place in the same transaction) in the agent's order.
  */
-export function ingestEvents(sql: SqlStorage, events: unknown[], apply: (envelope: AgentEnvelope) => void, held?: Unwritten): Intake {
+export function ingestEvents(stored: Stored, events: unknown[], apply: (envelope: AgentEnvelope) => void, held?: Unwritten): Intake {
   const intake: Intake = { ack: [], unreadable: [] };
   for (const [i, raw] of events.entries()) {
     const envelope = readEnvelope(raw);
@@ -35,13 +40,13 @@ export function ingestEvents(sql: SqlStorage, events: unknown[], apply: (envelop
     }
     if (envelope.runId !== undefined && envelope.seq !== undefined) {
       // A number past its run's last was never stored: no lookup by id (one query an event) is needed.
-      const admission = admit(Math.max(store.lastAgentSeq(sql, envelope.runId), held?.lastSeq(envelope.runId) ?? 0), envelope.seq);
+      const admission = admit(Math.max(stored.lastAgentSeq(envelope.runId), held?.lastSeq(envelope.runId) ?? 0), envelope.seq);
       if (admission === "early") continue; // the agent resends it after the events before it
       if (admission === "duplicate") {
         intake.ack.push(envelope.id);
         continue;
       }
-    } else if (held?.wasIngested(envelope.id) || store.wasIngested(sql, envelope.id)) {
+    } else if (held?.wasIngested(envelope.id) || stored.wasIngested(envelope.id)) {
       intake.ack.push(envelope.id);
       continue;
     }

@@ -19,6 +19,7 @@ import type { RoomRules } from "./room-rules";
 import type { RoomWrites } from "./room-writes";
 import { resolveRouting } from "./routing-resolve";
 import { errorFrame, parseFrame, safeSend } from "./sockets";
+import * as store from "./storage";
 
 /** What the agent side needs of its room. */
 export interface AgentFrameHost {
@@ -54,7 +55,9 @@ export class RoomAgentFrames {
       return;
     }
     const held = this.host.writes.held;
-    const { ack, unreadable } = ingestEvents(this.host.sql, frame.value.events, (envelope) => this.#ingest(envelope), held);
+    const sql = this.host.sql;
+    const stored = { lastAgentSeq: (runId: string) => store.lastAgentSeq(sql, runId), wasIngested: (id: string) => store.wasIngested(sql, id) };
+    const { ack, unreadable } = ingestEvents(stored, frame.value.events, (envelope) => this.#ingest(envelope), held);
     for (const message of unreadable) errorFrame(conn, null, "BAD_REQUEST", message);
     // Acknowledged once stored: after a held write too (the agent keeps the request journalled until then).
     if (ack.length) held.after(() => safeSend(conn, { type: "ack", ids: ack } satisfies RoomToAgentFrame));
