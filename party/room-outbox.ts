@@ -25,7 +25,8 @@ const OUTBOX_DELAY_MS = 25;
 /**
  * A change of the summary alone (counts, tokens, last activity: every event of a running session)
  * reaches D1 and the lists within this: one D1 write a second per busy room instead of one per event.
- * A status, an approval, an end or a launch keeps OUTBOX_DELAY_MS.
+ * So does a call a rule decided (its approval record and audit entry): history, which no one waits on.
+ * A status, a call that waits for a person or a person's decision, an end or a launch keeps OUTBOX_DELAY_MS.
  */
 const SUMMARY_DELAY_MS = 1000;
 /** If the process dies before the coalesced flush, the room's alarm delivers after this long. */
@@ -38,8 +39,9 @@ export interface IndexCursor {
 }
 
 /**
- * What the change being committed queued: the summary as queued, whether to deliver at once or soon
- * (anything but a summary-only change), and the bookkeeping of earlier deliveries it carries.
+ * What the change being committed queued: the summary as queued, whether to deliver soon (anything but
+ * the summary and what a rule decided) or within SUMMARY_DELAY_MS, and the bookkeeping of earlier
+ * deliveries it carries.
  */
 export type Recording = {
   json: string;
@@ -106,24 +108,25 @@ export class RoomOutbox {
     if (rec.dropped.length) batch.push({ kind: "outbox-drop", ids: rec.dropped });
     if (rec.cursor !== null) batch.push({ kind: "index-cursor", seq: rec.cursor });
     if (!after) return rec;
-    const put = (target: OutboxTarget, key: string, body: unknown) => {
+    // `history`: nobody waits on the row (see SUMMARY_DELAY_MS), so it need not hurry its delivery.
+    const put = (target: OutboxTarget, key: string, body: unknown, history = false) => {
       const json = JSON.stringify(body);
       batch.push({ kind: "outbox", target, key, body: json });
       this.#written.set(json, body);
       rec.queued = true;
-      if (key !== "summary") rec.soon = true;
+      if (!history) rec.soon = true;
     };
     if (before?.status !== after.status) rec.soon = true;
     const json = JSON.stringify(after);
-    if (json !== this.#recorded) put("d1", "summary", {});
+    if (json !== this.#recorded) put("d1", "summary", {}, true);
     rec.json = json;
     for (const ev of emitted) {
       const entry = auditEntryFor(after.workspaceId, after.id, ev);
       // Keyed by the event's seq: the entry's stable source, so a redelivery is not written twice.
-      if (entry) put("d1", `audit:${ev.seq}`, { ...entry, at: now });
+      if (entry) put("d1", `audit:${ev.seq}`, { ...entry, at: now }, entry.via === "rule");
     }
     for (const e of effects) {
-      if (e.type === "save-approval") put("d1", `approval:${e.approval.id}`, toPublicApproval(e.approval));
+      if (e.type === "save-approval") put("d1", `approval:${e.approval.id}`, toPublicApproval(e.approval), e.approval.via === "rule");
       else if (e.type === "launch") put("link", `launch:${e.order.runId}`, { type: "launch", order: e.order });
       else if (e.type === "cancel-launch") put("link", `cancel:${e.runId}`, { type: "cancel", runId: e.runId });
     }

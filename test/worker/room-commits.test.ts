@@ -107,4 +107,35 @@ describe("the D1 mirror of a running session", () => {
     const writes = await env.DB.prepare(`SELECT n FROM test_summary_writes WHERE id = ?`).bind(id).first<{ n: number }>();
     expect(writes?.n).toBeLessThanOrEqual(2);
   });
+
+  it("delivers calls a rule decided with the summary: a burst of them is one D1 write a second, not one per call", async () => {
+    const seed = await seedWorkspace();
+    const rules = "rules:\n  - id: tmp-writes\n    decision: allow\n    tool: Write\n    path: /tmp/burst/**\n";
+    expect((await api("/api/rules", seed.userToken, { method: "PUT", json: { source: rules } })).status).toBe(200);
+    const { id, agent } = await startedSession(seed);
+    await eventually(async () => (await env.DB.prepare(`SELECT status FROM sessions WHERE id = ?`).bind(id).first<{ status: string }>())?.status === "running");
+    await sleep(100);
+    // Every D1 delivery of a room upserts its summary first (outbox-targets.ts): counting those counts deliveries.
+    const tag = id.replace(/\W/g, "_");
+    await env.DB.exec(`CREATE TABLE IF NOT EXISTS test_summary_writes (id TEXT PRIMARY KEY, n INTEGER NOT NULL)`);
+    await env.DB.exec(
+      `CREATE TRIGGER rule_count_${tag} AFTER UPDATE ON sessions WHEN NEW.id = '${id}' BEGIN INSERT INTO test_summary_writes (id, n) VALUES (NEW.id, 1) ON CONFLICT (id) DO UPDATE SET n = n + 1; END`,
+    );
+    const calls = 6;
+    for (let i = 0; i < calls; i++) {
+      const requestId = `burst-${i}`;
+      agent.send({
+        type: "agent-events",
+        events: [envelope({ type: "approval-request", requestId, toolName: "Write", input: { file_path: `/tmp/burst/f${i}.txt`, content: "x" } })],
+      });
+      expect(await agent.next((f) => f.type === "decision" && f.requestId === requestId)).toMatchObject({ answer: { behavior: "allow" } });
+      // Past the held records' quiet time (room-writes.ts): each call's records commit on their own.
+      await sleep(40);
+    }
+    const decided = async () =>
+      (await env.DB.prepare(`SELECT count(*) AS n FROM approvals WHERE session_id = ? AND status = 'approved'`).bind(id).first<{ n: number }>())?.n;
+    await eventually(async () => (await decided()) === calls);
+    const writes = await env.DB.prepare(`SELECT n FROM test_summary_writes WHERE id = ?`).bind(id).first<{ n: number }>();
+    expect(writes?.n).toBeLessThanOrEqual(2);
+  });
 });
