@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { browserFetch, CLIENT_ADDRESS } from "./browser";
-import { api, eventually, openSocket, seedWorkspace, tokenFor } from "./helpers";
+import { api, eventually, freshRateWindow, openSocket, seedWorkspace, tokenFor } from "./helpers";
 
 describe("security: cross-site requests", () => {
   it("refuses a change or a socket from another site's page, and accepts Tower's own and Origin-less clients", async () => {
@@ -31,7 +31,8 @@ describe("security: tokens in URLs", () => {
 });
 
 describe("security: rate limits", () => {
-  it("limits approval decisions per token: the 61st in a minute gets 429 with the envelope", async () => {
+  // Each burst may first wait for a fresh limiter window (freshRateWindow): up to 40 s more than its own time.
+  it("limits approval decisions per token: the 61st in a minute gets 429 with the envelope", { timeout: 120_000 }, async () => {
     const seed = await seedWorkspace();
     const { id } = await (await api("/api/sessions", seed.userToken, { method: "POST", json: { prompt: "p", cwd: "/tmp" } })).json<{ id: string }>();
     const link = await openSocket("/api/agents/connect", seed.agentToken);
@@ -50,6 +51,7 @@ describe("security: rate limits", () => {
       async () => (await (await api(`/api/approvals?session=${id}`, seed.userToken)).json<{ approvals: { id: string; inputSha256: string }[] }>()).approvals[0],
     );
     const statuses: number[] = [];
+    await freshRateWindow();
     for (let i = 0; i < 61; i++) {
       statuses.push(
         (await api(`/api/approvals/${approvalId}/decision`, seed.userToken, { method: "POST", json: { decision: "approve", inputSha256 } })).status,
@@ -63,11 +65,12 @@ describe("security: rate limits", () => {
     expect(await viewer.next((f) => f.ref === "x")).toMatchObject({ type: "error", error: { code: "RATE_LIMITED" } });
   });
 
-  it("limits device user codes tried per member, across their tokens: the 11th in a minute gets 429", async () => {
+  it("limits device user codes tried per member, across their tokens: the 11th in a minute gets 429", { timeout: 120_000 }, async () => {
     const seed = await seedWorkspace();
     const second = await tokenFor(seed.workspaceId, seed.userId, "second@test");
     const code = (i: number) => `BCDF-${"GHJKLMNPQRSTVWXZ"[i]}GHJ`;
     const statuses: number[] = [];
+    await freshRateWindow();
     for (let i = 0; i < 11; i++) {
       statuses.push((await api("/api/auth/device/approve", i % 2 ? second : seed.userToken, { method: "POST", json: { userCode: code(i) } })).status);
     }
@@ -78,8 +81,9 @@ describe("security: rate limits", () => {
     expect((await api("/api/auth/device/approve", other.userToken, { method: "POST", json: { userCode: code(0) } })).status).toBe(404);
   });
 
-  it("gives a client-supplied cf-connecting-ip no fresh sign-in bucket: only the front door's address counts", async () => {
+  it("gives a client-supplied cf-connecting-ip no fresh sign-in bucket: only the front door's address counts", { timeout: 120_000 }, async () => {
     const statuses: number[] = [];
+    await freshRateWindow();
     for (let i = 0; i < 61; i++) {
       const spoofed = { "cf-connecting-ip": `203.0.113.${i}`, "x-forwarded-for": `198.51.100.${i}`, [CLIENT_ADDRESS]: "192.0.2.200" };
       statuses.push(

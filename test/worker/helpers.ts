@@ -155,6 +155,16 @@ export async function agentRunning(seed: Seed, id: string, runId: string): Promi
   return agent;
 }
 
+/**
+ * Waits, when needed, for a fresh window of the local rate limiters before a burst that tests one. Miniflare
+ * counts a limit in fixed windows (floor(now / period)), so a burst that straddles two windows gets a fresh
+ * budget halfway and its over-the-limit request passes: start it with at least `needMs` of a window left.
+ */
+export async function freshRateWindow(needMs = 40_000, periodMs = 60_000): Promise<void> {
+  const left = periodMs - (Date.now() % periodMs);
+  if (left < needMs) await new Promise((r) => setTimeout(r, left + 100));
+}
+
 /** Polls `fn` until it returns a truthy value (for effects that land asynchronously, like D1 write-behind). */
 export async function eventually<T>(fn: () => Promise<T | null | undefined | false>, ms = 3000): Promise<T> {
   const end = Date.now() + ms;
